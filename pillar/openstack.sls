@@ -1,0 +1,152 @@
+# Example pillar for a four-host cloud: controller, gateway, compute1, compute2.
+#
+# Everything the formulas deploy comes from here: hosts and their roles,
+# addresses, networks, passwords, sizes.  Edit it and re-run the
+# orchestration (or highstate) to change the cloud; changing a password here
+# and re-running is how a credential is rotated.
+#
+# Every password below is an obviously-example value: replace them all
+# before deploying anything real (e.g. `openssl rand -hex 16`), and keep the
+# real file out of version control or encrypt it with Salt's GPG renderer.
+openstack:
+  release: zed
+  region: RegionOne
+  # DNS-style domain appended to host names in /etc/hosts (optional).
+  domain: cloud.test
+
+  # minion id -> roles and management address.  Roles: controller (exactly
+  # one), gateway (the network node; at least one), compute (any number).
+  # One host may hold several roles, e.g. roles: [gateway, compute].
+  hosts:
+    controller:
+      roles: [controller]
+      address: 192.168.56.10
+    gateway:
+      roles: [gateway]
+      address: 192.168.56.11
+      # Address on the provider (public) network; optional.
+      provider_address: 203.0.113.11
+    compute1:
+      roles: [compute]
+      address: 192.168.56.21
+    compute2:
+      roles: [compute]
+      address: 192.168.56.22
+
+  networks:
+    # Management network: every API, RabbitMQ, MariaDB, GlusterFS, VXLAN
+    # tunnel and live-migration traffic runs here.  `interface` is the
+    # interface holding each host's `address`.
+    management:
+      cidr: 192.168.56.0/24
+      interface: eth1
+    # Provider (external) network on the gateway: the flat network that
+    # routers SNAT to and floating IPs come from.
+    provider:
+      cidr: 203.0.113.0/24
+      interface: eth2
+      physical_network: provider
+      gateway: 203.0.113.1
+      allocation_start: 203.0.113.100
+      allocation_end: 203.0.113.199
+    # Self-service (tenant) network created for the verification instance.
+    selfservice:
+      cidr: 172.16.1.0/24
+      gateway: 172.16.1.1
+      dns_nameservers: []
+    # VXLAN network identifiers for self-service networks.
+    vxlan_vni_ranges: "1:1000"
+
+  # The guide's NAT gateway: the gateway host forwards and masquerades the
+  # management network towards the provider interface so that hosts without
+  # their own uplink reach package mirrors.  Off by default.
+  gateway_nat:
+    enabled: false
+
+  firewall:
+    enabled: true
+    # Networks from which SSH (22) is accepted on every host.
+    ssh_from: [0.0.0.0/0]
+    # Networks from which the dashboard and public APIs are reachable.
+    public_from: [0.0.0.0/0]
+
+  passwords:
+    mariadb_root: example-mariadb-root
+    rabbitmq: example-rabbit
+    admin: example-admin
+    keystone_db: example-keystone-db
+    glance_db: example-glance-db
+    glance: example-glance
+    placement_db: example-placement-db
+    placement: example-placement
+    nova_db: example-nova-db
+    nova: example-nova
+    neutron_db: example-neutron-db
+    neutron: example-neutron
+    cinder_db: example-cinder-db
+    cinder: example-cinder
+    metadata_secret: example-metadata-secret
+    horizon_secret_key: example-horizon-secret-key
+    demo: example-demo
+
+  # The admin's e-mail and the demo project created for verification.
+  admin:
+    email: admin@cloud.test
+  demo:
+    project: demo
+    user: demo
+
+  # Shared instance storage: one GlusterFS volume over the computes' bricks,
+  # mounted at /var/lib/nova/instances on every compute.
+  gluster:
+    volume: nova-instances
+    brick_dir: /srv/gluster/nova-instances
+    # Default: 3 when there are three or more computes, else the number of
+    # computes.  Must not exceed the number of bricks.
+    # replica: 2
+    # Use an arbiter brick (replica 3 arbiter 1): the third brick of every
+    # set holds metadata only.
+    arbiter: false
+    # Directory bricks on the root filesystem need force.
+    force: true
+    options:
+      network.ping-timeout: "10"
+      # Recommended for VM images on GlusterFS.
+      performance.quick-read: "off"
+      performance.read-ahead: "off"
+      performance.io-cache: "off"
+      cluster.eager-lock: enable
+
+  nova:
+    # kvm (default), qemu (no hardware virtualisation) or lxc.
+    virt_type: kvm
+    # The nova user and group have the same ids on every compute so that
+    # files on the shared instances directory keep their owner.
+    uid: 64060
+    gid: 64060
+    # Live migration over SSH between computes (keys distributed by Salt),
+    # on the management network only.
+    live_migration_scheme: ssh
+    cpu_allocation_ratio: 4.0
+    ram_allocation_ratio: 1.0
+
+  cinder:
+    volume_group: cinder-volumes
+    # Size of a loop-file backed volume group created when no such volume
+    # group exists (0 = do not create one).
+    loop_file_size_gb: 10
+
+  glance:
+    images: []
+    # - name: cirros
+    #   source: http://mirror.example.test/cirros-0.6.2-x86_64-disk.img
+    #   source_hash: sha256=...
+    #   disk_format: qcow2
+
+  # API and conductor worker counts: small defaults keep the controller
+  # around 1.3 GB of RAM; raise them on a real controller.
+  workers:
+    api: 2
+    conductor: 1
+    scheduler: 1
+    metadata: 1
