@@ -150,3 +150,8 @@ openstack:
     conductor: 1
     scheduler: 1
     metadata: 1
+
+# Each compute publishes its nova SSH key and host keys for live migration.
+mine_functions:
+  openstack_nova_ssh:
+    mine_function: openstack_host.nova_ssh_keys

@@ -1,0 +1,87 @@
+{%- from "cinder/map.jinja" import cinder with context %}
+{%- from "common/topology.jinja" import topo, os_pillar, passwords, controller, my_address, transport_url, authtoken, db_url with context %}
+{%- set vg = os_pillar.get('cinder', {}).get('volume_group', 'cinder-volumes') %}
+{%- set loop_gb = os_pillar.get('cinder', {}).get('loop_file_size_gb', 0) %}
+# Block storage on the controller: API, scheduler and an LVM backend
+# exported over iSCSI.
+include:
+  - mariadb
+  - keystone.identity
+
+cinder-db:
+  openstack_db.present:
+    - name: cinder
+    - user: cinder
+    - password: {{ passwords.cinder_db | json }}
+    - require:
+      - service: mariadb-service
+
+cinder-packages:
+  pkg.installed:
+    - pkgs: {{ cinder.packages | json }}
+
+cinder-config:
+  openstack_config.present:
+    - name: {{ cinder.config_file }}
+    - settings:
+        DEFAULT:
+          transport_url: {{ transport_url | json }}
+          auth_strategy: keystone
+          my_ip: {{ my_address }}
+          enabled_backends: lvm
+          glance_api_servers: http://{{ controller }}:9292
+          osapi_volume_workers: {{ os_pillar.get('workers', {}).get('api', 2) }}
+        database:
+          connection: {{ db_url('cinder', 'cinder', 'cinder_db') | json }}
+        keystone_authtoken: {{ authtoken('cinder', 'cinder') }}
+        oslo_concurrency:
+          lock_path: /var/lib/cinder/tmp
+        lvm:
+          volume_driver: cinder.volume.drivers.lvm.LVMVolumeDriver
+          volume_group: {{ vg }}
+          target_protocol: iscsi
+          target_helper: tgtadm
+          target_ip_address: {{ my_address }}
+    - user: root
+    - group: {{ cinder.group }}
+    - mode: '0640'
+    - require:
+      - pkg: cinder-packages
+{%- if loop_gb %}
+
+# A loop-file backed volume group for test clouds, created only when the
+# volume group does not exist.
+cinder-volume-group:
+  cmd.run:
+    - name: >-
+        truncate -s {{ loop_gb }}G {{ cinder.loop_file }} &&
+        dev=$(losetup --find --show {{ cinder.loop_file }}) &&
+        pvcreate "$dev" && vgcreate {{ vg }} "$dev"
+    - unless: vgs {{ vg }}
+    - require:
+      - pkg: cinder-packages
+    - require_in:
+      - service: cinder-service-{{ cinder.services[2] }}
+{%- endif %}
+
+cinder-db-sync:
+  cmd.run:
+    - name: cinder-manage db sync
+    - runas: {{ cinder.user }}
+    - onchanges:
+      - openstack_db: cinder-db
+      - pkg: cinder-packages
+    - require:
+      - openstack_config: cinder-config
+{%- for service in cinder.services %}
+
+cinder-service-{{ service }}:
+  service.running:
+    - name: {{ service }}
+    - enable: true
+    - require:
+      - cmd: cinder-db-sync
+      - keystone_init: keystone-identity
+    - watch:
+      - openstack_config: cinder-config
+{%- endfor %}

@@ -1,0 +1,5 @@
+include:
+  - cloud.flavors
+  - cloud.images
+  - cloud.networks
+  - cloud.security

@@ -1,0 +1,55 @@
+{%- from "firewall/map.jinja" import firewall with context %}
+{%- from "common/topology.jinja" import topo, os_pillar with context %}
+{%- set fw = os_pillar.get('firewall', {}) %}
+{%- set me = topo.hosts.get(grains['id'], {'roles': []}) %}
+{%- set management = {'tcp': [], 'udp': []} %}
+{%- set public = {'tcp': [], 'udp': []} %}
+{%- for role in me.roles %}
+{%-   for proto in ('tcp', 'udp') %}
+{%-     do management[proto].extend(firewall.ports.get(role, {}).get('management', {}).get(proto, [])) %}
+{%-     do public[proto].extend(firewall.ports.get(role, {}).get('public', {}).get(proto, [])) %}
+{%-   endfor %}
+{%- endfor %}
+{%- if fw.get('enabled', True) %}
+# The host firewall lives in its own nftables table (inet openstack_filter):
+# loading it replaces that table only, never anybody else's rules (no
+# flush).  Only the ports this host's roles need are open.
+firewall-packages:
+  pkg.installed:
+    - pkgs: {{ firewall.packages | json }}
+
+firewall-rules:
+  file.managed:
+    - name: {{ firewall.rules_file }}
+    - source: salt://firewall/files/openstack.nft.jinja
+    - template: jinja
+    - makedirs: true
+    - mode: '0644'
+    - context:
+        management_cidr: {{ topo.management.cidr }}
+        management_interface: {{ topo.management.interface }}
+        ssh_from: {{ fw.get('ssh_from', ['0.0.0.0/0']) | json }}
+        public_from: {{ fw.get('public_from', ['0.0.0.0/0']) | json }}
+        management_ports: {{ management | json }}
+        public_ports: {{ public | json }}
+    - require:
+      - pkg: firewall-packages
+
+firewall-unit:
+  file.managed:
+    - name: {{ firewall.unit_file }}
+    - source: salt://firewall/files/openstack-firewall.service.jinja
+    - template: jinja
+    - mode: '0644'
+    - context:
+        rules_file: {{ firewall.rules_file }}
+
+firewall-service:
+  service.running:
+    - name: {{ firewall.service }}
+    - enable: true
+    - reload: true
+    - watch:
+      - file: firewall-rules
+      - file: firewall-unit
+{%- endif %}

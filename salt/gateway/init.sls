@@ -1,0 +1,58 @@
+{%- from "common/topology.jinja" import topo, os_pillar with context %}
+{%- set nat = os_pillar.get('gateway_nat', {}) %}
+# The guide's NAT gateway, done with a table of its own: IP forwarding and
+# masquerading of the management network out of the provider interface,
+# only on gateway hosts and only when enabled in pillar.  Neutron's routers
+# do their own SNAT for self-service networks inside their namespaces.
+{%- if nat.get('enabled', False) %}
+
+gateway-ip-forward:
+  sysctl.present:
+    - name: net.ipv4.ip_forward
+    - value: 1
+
+gateway-nat-rules:
+  file.managed:
+    - name: /etc/nftables.d/openstack-nat.nft
+    - makedirs: true
+    - mode: '0644'
+    - contents: |
+        #!/usr/sbin/nft -f
+        # Managed by Salt (gateway formula).  Replaces only this table.
+        table ip openstack_nat
+        delete table ip openstack_nat
+        table ip openstack_nat {
+            chain postrouting {
+                type nat hook postrouting priority srcnat; policy accept;
+                ip saddr {{ topo.management.cidr }} oifname "{{ topo.networks.provider.interface }}" masquerade
+            }
+        }
+
+gateway-nat-unit:
+  file.managed:
+    - name: /etc/systemd/system/openstack-nat.service
+    - mode: '0644'
+    - contents: |
+        # Managed by Salt (gateway formula).
+        [Unit]
+        Description=OpenStack gateway NAT (nftables table ip openstack_nat)
+        [Service]
+        Type=oneshot
+        RemainAfterExit=yes
+        ExecStart=/usr/sbin/nft -f /etc/nftables.d/openstack-nat.nft
+        ExecReload=/usr/sbin/nft -f /etc/nftables.d/openstack-nat.nft
+        ExecStop=/usr/sbin/nft delete table ip openstack_nat
+        [Install]
+        WantedBy=multi-user.target
+
+gateway-nat-service:
+  service.running:
+    - name: openstack-nat
+    - enable: true
+    - reload: true
+    - require:
+      - sysctl: gateway-ip-forward
+    - watch:
+      - file: gateway-nat-rules
+      - file: gateway-nat-unit
+{%- endif %}

@@ -1,0 +1,5 @@
+include:
+  - glance.db
+  - glance.package
+  - glance.config
+  - glance.service

@@ -1,0 +1,3 @@
+include:
+  - glusterfs.server
+  - glusterfs.mount

@@ -1,0 +1,24 @@
+{%- from "glusterfs/map.jinja" import glusterfs with context %}
+{%- from "common/topology.jinja" import topo with context %}
+# Every compute runs glusterd (so that any compute can hold a brick); the
+# brick directory exists on the hosts that hold one.
+glusterfs-server-packages:
+  pkg.installed:
+    - pkgs: {{ glusterfs.server_packages | json }}
+
+glusterfs-service:
+  service.running:
+    - name: {{ glusterfs.service }}
+    - enable: true
+    - require:
+      - pkg: glusterfs-server-packages
+{%- if grains['id'] in topo.gluster.brick_hosts %}
+
+glusterfs-brick-dir:
+  file.directory:
+    - name: {{ topo.gluster.brick_dir }}
+    - user: root
+    - group: root
+    - mode: '0755'
+    - makedirs: true
+{%- endif %}

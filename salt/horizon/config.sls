@@ -1,0 +1,22 @@
+{%- from "horizon/map.jinja" import horizon with context %}
+{%- from "common/topology.jinja" import topo, controller, keystone_url, memcached_servers with context %}
+include:
+  - horizon.package
+
+# Our own drop-in beside the packaged local_settings.py; it holds the
+# session secret, so it is readable by the web server's group only.
+horizon-config:
+  file.managed:
+    - name: {{ horizon.settings_file }}
+    - source: salt://horizon/files/local_settings.py.jinja
+    - template: jinja
+    - user: root
+    - group: {{ horizon.group }}
+    - mode: '0640'
+    - show_changes: false
+    - context:
+        keystone_url: {{ keystone_url }}/v3
+        memcached_servers: {{ memcached_servers }}
+        allowed_hosts: {{ ([grains['id']] + topo.gateways + [topo.hosts[grains['id']].fqdn if grains['id'] in topo.hosts else grains['id']]) | unique | list | json }}
+    - require:
+      - pkg: horizon-packages

@@ -1,0 +1,4 @@
+include:
+  - horizon.package
+  - horizon.config
+  - horizon.service

@@ -1,0 +1,5 @@
+{%- from "horizon/map.jinja" import horizon with context %}
+
+horizon-packages:
+  pkg.installed:
+    - pkgs: {{ horizon.packages | json }}

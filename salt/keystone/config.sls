@@ -1,0 +1,31 @@
+{%- from "keystone/map.jinja" import keystone with context %}
+{%- from "common/topology.jinja" import db_url, memcached_servers with context %}
+include:
+  - keystone.package
+
+keystone-config:
+  openstack_config.present:
+    - name: {{ keystone.config_file }}
+    - settings:
+        database:
+          connection: {{ db_url('keystone', 'keystone', 'keystone_db') | json }}
+        token:
+          provider: fernet
+        cache:
+          enabled: true
+          backend: dogpile.cache.memcached
+          memcache_servers: {{ memcached_servers }}
+    - user: root
+    - group: {{ keystone.group }}
+    - mode: '0640'
+    - require:
+      - pkg: keystone-packages
+{%- if keystone.wsgi_link %}
+
+keystone-wsgi-link:
+  file.symlink:
+    - name: {{ keystone.wsgi_link.name }}
+    - target: {{ keystone.wsgi_link.target }}
+    - require:
+      - pkg: keystone-packages
+{%- endif %}

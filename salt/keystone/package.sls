@@ -1,0 +1,5 @@
+{%- from "keystone/map.jinja" import keystone with context %}
+
+keystone-packages:
+  pkg.installed:
+    - pkgs: {{ keystone.packages | json }}

@@ -1,0 +1,19 @@
+{%- from "libvirt/map.jinja" import libvirt with context %}
+include:
+  - libvirt.package
+{#-
+    No TCP listener is configured: live migration goes through SSH as the
+    nova user (see nova.migration), so libvirtd keeps only its local unix
+    sockets.  In a container, libvirt may not manage cgroups.
+#}
+{%- if grains.get('virtual') in libvirt.container_virtual %}
+
+libvirt-qemu-config:
+  file.replace:
+    - name: {{ libvirt.qemu_conf }}
+    - pattern: '^#?\s*cgroup_controllers\s*=.*$'
+    - repl: 'cgroup_controllers = [ ]'
+    - append_if_not_found: true
+    - require:
+      - pkg: libvirt-packages
+{%- endif %}

@@ -1,0 +1,4 @@
+include:
+  - libvirt.package
+  - libvirt.config
+  - libvirt.service

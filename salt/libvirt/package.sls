@@ -1,0 +1,5 @@
+{%- from "libvirt/map.jinja" import libvirt with context %}
+
+libvirt-packages:
+  pkg.installed:
+    - pkgs: {{ libvirt.packages | json }}

@@ -1,0 +1,4 @@
+include:
+  - mariadb.package
+  - mariadb.config
+  - mariadb.service

@@ -1,0 +1,5 @@
+{%- from "mariadb/map.jinja" import mariadb with context %}
+
+mariadb-packages:
+  pkg.installed:
+    - pkgs: {{ mariadb.packages | json }}

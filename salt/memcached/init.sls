@@ -1,0 +1,4 @@
+include:
+  - memcached.package
+  - memcached.config
+  - memcached.service

@@ -1,0 +1,50 @@
+{%- from "nova/map.jinja" import nova with context %}
+{%- from "nova/settings.jinja" import nova_settings, topo, my_address with context %}
+{%- set virt_type = nova.pillar.get('virt_type', 'kvm') %}
+{%- set settings = salt['slsutil.merge'](nova_settings, {
+      'DEFAULT': {'compute_driver': 'libvirt.LibvirtDriver',
+                  'instances_path': nova.instances_dir,
+                  'cpu_allocation_ratio': nova.pillar.get('cpu_allocation_ratio', 4.0),
+                  'ram_allocation_ratio': nova.pillar.get('ram_allocation_ratio', 1.0)},
+      'libvirt': {'virt_type': virt_type,
+                  'live_migration_scheme': nova.pillar.get('live_migration_scheme', 'ssh'),
+                  'live_migration_inbound_addr': my_address,
+                  'live_migration_permit_post_copy': True},
+      'vnc': {'novncproxy_base_url': 'http://' ~ topo.gateways[0] ~ ':6080/vnc_auto.html'},
+    }) %}
+{%- do settings.pop('database') %}
+{%- do settings.pop('api_database') %}
+include:
+  - nova.user
+  - libvirt
+  - glusterfs.mount
+  - nova.migration
+
+# Configuration before the packages: Debian's nova-compute starts from its
+# postinst and retries the message queue forever without a valid config.
+nova-compute-config:
+  openstack_config.present:
+    - name: {{ nova.config_file }}
+    - settings: {{ settings | json }}
+    - user: root
+    - group: {{ nova.group }}
+    - mode: '0640'
+    - require:
+      - file: nova-config-dir
+
+nova-compute-packages:
+  pkg.installed:
+    - pkgs: {{ nova.compute_packages[virt_type] | json }}
+    - require:
+      - openstack_config: nova-compute-config
+      - service: libvirt-service
+      - mount: glusterfs-instances-mount
+
+nova-compute-service:
+  service.running:
+    - name: {{ nova.compute_service }}
+    - enable: true
+    - require:
+      - pkg: nova-compute-packages
+    - watch:
+      - openstack_config: nova-compute-config

@@ -1,0 +1,33 @@
+{%- from "nova/map.jinja" import nova with context %}
+{%- from "nova/settings.jinja" import nova_settings, my_address with context %}
+{%- set settings = salt['slsutil.merge'](nova_settings, {
+      'vnc': {'novncproxy_host': my_address, 'novncproxy_port': 6080}}) %}
+include:
+  - nova.user
+
+# The noVNC proxy on the gateway validates console tokens in the cell
+# database, so it gets the database settings too.
+nova-consoleproxy-config:
+  openstack_config.present:
+    - name: {{ nova.config_file }}
+    - settings: {{ settings | json }}
+    - user: root
+    - group: {{ nova.group }}
+    - mode: '0640'
+    - require:
+      - file: nova-config-dir
+
+nova-consoleproxy-packages:
+  pkg.installed:
+    - pkgs: {{ nova.consoleproxy_packages | json }}
+    - require:
+      - openstack_config: nova-consoleproxy-config
+
+nova-consoleproxy-service:
+  service.running:
+    - name: {{ nova.consoleproxy_service }}
+    - enable: true
+    - require:
+      - pkg: nova-consoleproxy-packages
+    - watch:
+      - openstack_config: nova-consoleproxy-config

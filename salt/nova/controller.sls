@@ -1,0 +1,89 @@
+{%- from "nova/map.jinja" import nova with context %}
+{%- from "nova/settings.jinja" import nova_settings, workers, passwords with context %}
+{%- set settings = salt['slsutil.merge'](nova_settings, {
+      'DEFAULT': {'osapi_compute_workers': workers.get('api', 2),
+                  'metadata_workers': workers.get('metadata', 1)},
+      'conductor': {'workers': workers.get('conductor', 1)},
+      'scheduler': {'workers': workers.get('scheduler', 1),
+                    'discover_hosts_in_cells_interval': -1},
+      'neutron': {'service_metadata_proxy': True,
+                  'metadata_proxy_shared_secret': passwords.metadata_secret},
+    }) %}
+include:
+  - nova.user
+  - nova.db
+  - keystone.identity
+
+# Configuration first: Debian's nova packages start their services from
+# postinst and must find a working nova.conf.
+nova-controller-config:
+  openstack_config.present:
+    - name: {{ nova.config_file }}
+    - settings: {{ settings | json }}
+    - user: root
+    - group: {{ nova.group }}
+    - mode: '0640'
+    - require:
+      - file: nova-config-dir
+
+nova-controller-packages:
+  pkg.installed:
+    - pkgs: {{ nova.controller_packages | json }}
+    - require:
+      - openstack_config: nova-controller-config
+{%- for file in nova.api_uwsgi_files %}
+
+nova-uwsgi-{{ file }}:
+  openstack_config.present:
+    - name: {{ file }}
+    - settings:
+        uwsgi:
+          processes: {{ workers.get('api', 2) if 'metadata' not in file else workers.get('metadata', 1) }}
+    - require:
+      - pkg: nova-controller-packages
+    - watch_in:
+      - service: nova-controller-service-{{ 'nova-api-metadata' if 'metadata' in file else 'nova-api' }}
+{%- endfor %}
+
+nova-api-db-synced:
+  nova_manage.db_synced:
+    - name: api
+    - config_file: {{ nova.config_file }}
+    - require:
+      - pkg: nova-controller-packages
+      - openstack_db: nova-db-nova_api
+
+nova-cell0:
+  nova_manage.cell_present:
+    - name: cell0
+    - config_file: {{ nova.config_file }}
+    - require:
+      - nova_manage: nova-api-db-synced
+      - openstack_db: nova-db-nova_cell0
+
+nova-cell1:
+  nova_manage.cell_present:
+    - name: cell1
+    - config_file: {{ nova.config_file }}
+    - require:
+      - nova_manage: nova-cell0
+
+nova-db-synced:
+  nova_manage.db_synced:
+    - name: main
+    - config_file: {{ nova.config_file }}
+    - require:
+      - nova_manage: nova-cell1
+      - openstack_db: nova-db-nova
+{%- for service in nova.controller_services %}
+
+nova-controller-service-{{ service }}:
+  service.running:
+    - name: {{ service }}
+    - enable: true
+    - require:
+      - nova_manage: nova-db-synced
+      - keystone_init: keystone-identity
+    - watch:
+      - openstack_config: nova-controller-config
+{%- endfor %}

@@ -1,0 +1,66 @@
+{%- from "nova/map.jinja" import nova with context %}
+{%- from "common/topology.jinja" import topo with context %}
+{#-
+    Live migration over SSH between computes, on the management network
+    only: each compute's nova user has its own key; Salt's mine publishes
+    the public keys and SSH host keys, and every compute trusts exactly the
+    other computes (authorized_keys restricted to the management network,
+    known_hosts pinned).  Nothing here uses unauthenticated libvirt TCP.
+#}
+{%- set mine = salt['mine.get'](topo.computes | join(','), 'openstack_nova_ssh', tgt_type='list') %}
+{%- set mgmt = topo.management.cidr %}
+include:
+  - nova.user
+
+nova-ssh-dir:
+  file.directory:
+    - name: {{ nova.home }}/.ssh
+    - user: {{ nova.user }}
+    - group: {{ nova.group }}
+    - mode: '0700'
+    - require:
+      - user: nova-user
+
+nova-ssh-key:
+  cmd.run:
+    - name: ssh-keygen -q -t ed25519 -N '' -C nova@{{ grains['id'] }} -f {{ nova.home }}/.ssh/id_ed25519
+    - runas: {{ nova.user }}
+    - creates: {{ nova.home }}/.ssh/id_ed25519
+    - require:
+      - file: nova-ssh-dir
+
+# The public keys reach the other computes through Salt's mine
+# (`openstack_nova_ssh`, see pillar mine_functions): the orchestration
+# updates the mine after this state and then re-applies it everywhere.
+
+nova-ssh-authorized-keys:
+  file.managed:
+    - name: {{ nova.home }}/.ssh/authorized_keys
+    - user: {{ nova.user }}
+    - group: {{ nova.group }}
+    - mode: '0600'
+    - contents: |
+        # Managed by Salt: nova on every compute, from the management network only.
+{%- for id, keys in mine | dictsort %}
+{%-   if keys and keys.get('user_key') %}
+        from="{{ mgmt }}",no-agent-forwarding,no-X11-forwarding {{ keys.user_key }}
+{%-   endif %}
+{%- endfor %}
+    - require:
+      - file: nova-ssh-dir
+
+nova-ssh-known-hosts:
+  file.managed:
+    - name: {{ nova.home }}/.ssh/known_hosts
+    - user: {{ nova.user }}
+    - group: {{ nova.group }}
+    - mode: '0644'
+    - contents: |
+        # Managed by Salt: host keys of every compute.
+{%- for id, keys in mine | dictsort %}
+{%-   for host_key in (keys or {}).get('host_keys', []) %}
+        {{ id }},{{ topo.hosts[id].address if id in topo.hosts else id }} {{ host_key }}
+{%-   endfor %}
+{%- endfor %}
+    - require:
+      - file: nova-ssh-dir

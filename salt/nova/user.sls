@@ -1,0 +1,30 @@
+{%- from "nova/map.jinja" import nova with context %}
+# The nova user and group get the same ids on every host (pinned in pillar)
+# before any package creates them, so that files on the shared instances
+# directory keep their owner wherever they are read.
+nova-group:
+  group.present:
+    - name: {{ nova.group }}
+    - gid: {{ nova.pillar.get('gid', 64060) }}
+    - system: true
+
+nova-user:
+  user.present:
+    - name: {{ nova.user }}
+    - uid: {{ nova.pillar.get('uid', 64060) }}
+    - gid: {{ nova.pillar.get('gid', 64060) }}
+    - home: {{ nova.home }}
+    - createhome: true
+    - shell: {{ nova.shell }}
+    - system: true
+    - require:
+      - group: nova-group
+
+nova-config-dir:
+  file.directory:
+    - name: {{ salt['file.dirname'](nova.config_file) }}
+    - user: root
+    - group: {{ nova.group }}
+    - mode: '0750'
+    - require:
+      - user: nova-user

@@ -1,0 +1,51 @@
+{#-
+    salt-run state.orchestrate openstack.enrol pillar='{"compute": "compute3"}'
+
+    The controller-side part of adding a compute, run by the reactor when a
+    new compute's highstate fires openstack/compute/enrol (or by hand):
+    its brick joins the GlusterFS volume, every compute trusts its SSH key
+    for live migration, and the controller maps it into cell1 once its
+    nova-compute service has registered.
+#}
+{%- set hosts = pillar.get('openstack', {}).get('hosts', {}) %}
+{%- set computes = hosts | dictsort | selectattr('1.roles', 'defined') | selectattr('1.roles', 'contains', 'compute') | map(attribute='0') | list %}
+{%- set controller = hosts | dictsort | selectattr('1.roles', 'defined') | selectattr('1.roles', 'contains', 'controller') | map(attribute='0') | list %}
+{%- set brick_hosts = pillar.get('openstack', {}).get('gluster', {}).get('brick_hosts') or computes %}
+
+enrol-validate-pillar:
+  salt.function:
+    - name: openstack_pillar.validate
+    - tgt: {{ controller | join(',') }}
+    - tgt_type: list
+
+enrol-gluster-volume:
+  salt.state:
+    - sls: glusterfs.volume
+    - tgt: {{ brick_hosts[:1] | join(',') }}
+    - tgt_type: list
+    - require:
+      - salt: enrol-validate-pillar
+
+enrol-migration-keys:
+  salt.function:
+    - name: mine.update
+    - tgt: {{ computes | join(',') }}
+    - tgt_type: list
+    - require:
+      - salt: enrol-validate-pillar
+
+enrol-migration-trust:
+  salt.state:
+    - sls: nova.migration
+    - tgt: {{ computes | join(',') }}
+    - tgt_type: list
+    - require:
+      - salt: enrol-migration-keys
+
+enrol-discover-hosts:
+  salt.state:
+    - sls: nova.discover
+    - tgt: {{ controller | join(',') }}
+    - tgt_type: list
+    - require:
+      - salt: enrol-gluster-volume

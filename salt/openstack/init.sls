@@ -1,0 +1,152 @@
+{#-
+    salt-run state.orchestrate openstack
+
+    The classic guide's order, with requisites: a failed step stops every
+    step that depends on it and names the host and state that failed.
+    Targets come from the pillar host map (openstack:hosts), never from
+    hard-coded minion ids.
+#}
+{%- set hosts = pillar.get('openstack', {}).get('hosts', {}) %}
+{%- set ns = namespace(controller=[], gateways=[], computes=[]) %}
+{%- for id, host in hosts | dictsort %}
+{%-   set roles = host.get('roles', []) if host is mapping else [] %}
+{%-   if 'controller' in roles %}{% set ns.controller = ns.controller + [id] %}{% endif %}
+{%-   if 'gateway' in roles %}{% set ns.gateways = ns.gateways + [id] %}{% endif %}
+{%-   if 'compute' in roles %}{% set ns.computes = ns.computes + [id] %}{% endif %}
+{%- endfor %}
+{%- set everyone = hosts | list | sort %}
+{%- set brick_hosts = pillar.get('openstack', {}).get('gluster', {}).get('brick_hosts') or ns.computes %}
+{%- macro target(ids) %}
+    - tgt: {{ ids | join(',') }}
+    - tgt_type: list
+{%- endmacro %}
+
+openstack-sync-modules:
+  salt.function:
+    - name: saltutil.sync_all
+{{- target(everyone) }}
+
+# Refuse a bad pillar before any host is touched.
+openstack-validate-pillar:
+  salt.function:
+    - name: openstack_pillar.validate
+{{- target(everyone) }}
+    - require:
+      - salt: openstack-sync-modules
+
+openstack-common:
+  salt.state:
+    - sls:
+      - common
+      - firewall
+{{- target(everyone) }}
+    - require:
+      - salt: openstack-validate-pillar
+
+openstack-gateway-nat:
+  salt.state:
+    - sls: gateway
+{{- target(ns.gateways) }}
+    - require:
+      - salt: openstack-common
+
+openstack-gluster-servers:
+  salt.state:
+    - sls: glusterfs.server
+{{- target(ns.computes) }}
+    - require:
+      - salt: openstack-common
+
+openstack-gluster-volume:
+  salt.state:
+    - sls: glusterfs.volume
+{{- target(brick_hosts[:1]) }}
+    - require:
+      - salt: openstack-gluster-servers
+
+openstack-gluster-mounts:
+  salt.state:
+    - sls: glusterfs.mount
+{{- target(ns.computes) }}
+    - require:
+      - salt: openstack-gluster-volume
+
+openstack-libvirt:
+  salt.state:
+    - sls: libvirt
+{{- target(ns.computes) }}
+    - require:
+      - salt: openstack-gluster-mounts
+
+openstack-controller:
+  salt.state:
+    - sls:
+      - mariadb
+      - rabbitmq
+      - memcached
+      - keystone
+      - glance
+      - cloud.images
+      - placement
+      - nova.controller
+      - neutron.server
+      - cinder
+{{- target(ns.controller) }}
+    - require:
+      - salt: openstack-common
+
+openstack-computes:
+  salt.state:
+    - sls:
+      - nova.compute
+      - nova.migration
+      - neutron.linuxbridge
+{{- target(ns.computes) }}
+    - require:
+      - salt: openstack-controller
+      - salt: openstack-libvirt
+
+# Live-migration trust: publish every compute's keys, then write them
+# everywhere.
+openstack-migration-keys:
+  salt.function:
+    - name: mine.update
+{{- target(ns.computes) }}
+    - require:
+      - salt: openstack-computes
+
+openstack-migration-trust:
+  salt.state:
+    - sls: nova.migration
+{{- target(ns.computes) }}
+    - require:
+      - salt: openstack-migration-keys
+
+openstack-gateway-services:
+  salt.state:
+    - sls:
+      - neutron.network_node
+      - nova.consoleproxy
+      - horizon
+{{- target(ns.gateways) }}
+    - require:
+      - salt: openstack-controller
+      - salt: openstack-gateway-nat
+
+openstack-discover-hosts:
+  salt.state:
+    - sls: nova.discover
+{{- target(ns.controller) }}
+    - require:
+      - salt: openstack-computes
+
+openstack-cloud-resources:
+  salt.state:
+    - sls:
+      - cloud.flavors
+      - cloud.networks
+      - cloud.security
+{{- target(ns.controller) }}
+    - require:
+      - salt: openstack-discover-hosts
+      - salt: openstack-gateway-services

@@ -1,0 +1,33 @@
+{%- from "placement/map.jinja" import placement with context %}
+{%- from "common/topology.jinja" import db_url, authtoken with context %}
+{%- set workers = pillar.get('openstack', {}).get('workers', {}).get('api', 2) %}
+include:
+  - placement.package
+
+placement-config:
+  openstack_config.present:
+    - name: {{ placement.config_file }}
+    - settings:
+        placement_database:
+          connection: {{ db_url('placement', 'placement', 'placement_db') | json }}
+        api:
+          auth_strategy: keystone
+        keystone_authtoken: {{ authtoken('placement', 'placement') }}
+    - user: root
+    - group: {{ placement.group }}
+    - mode: '0640'
+    - require:
+      - pkg: placement-packages
+{%- if placement.uwsgi_file %}
+
+# Debian's uwsgi default of 8 processes x 32 threads is sized for big
+# controllers; the worker count comes from pillar.
+placement-uwsgi-config:
+  openstack_config.present:
+    - name: {{ placement.uwsgi_file }}
+    - settings:
+        uwsgi:
+          processes: {{ workers }}
+    - require:
+      - pkg: placement-packages
+{%- endif %}

@@ -1,0 +1,5 @@
+include:
+  - placement.db
+  - placement.package
+  - placement.config
+  - placement.service

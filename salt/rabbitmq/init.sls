@@ -1,0 +1,5 @@
+include:
+  - rabbitmq.package
+  - rabbitmq.config
+  - rabbitmq.service
+  - rabbitmq.users
