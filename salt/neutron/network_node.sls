@@ -1,5 +1,5 @@
 {%- from "neutron/map.jinja" import neutron with context %}
-{%- from "neutron/settings.jinja" import controller, passwords with context %}
+{%- from "common/topology.jinja" import controller, passwords with context %}
 # The gateway is the network node: routers (SNAT to the provider network,
 # floating IPs), DHCP and the metadata proxy for self-service networks.
 include:

@@ -1,5 +1,6 @@
 {%- from "neutron/map.jinja" import neutron with context %}
-{%- from "neutron/settings.jinja" import neutron_settings, networks, passwords, authtoken, db_url, my_address with context %}
+{%- from "neutron/settings.jinja" import neutron_settings, networks with context %}
+{%- from "common/topology.jinja" import passwords, authtoken, db_url, my_address with context %}
 {%- set workers = pillar.get('openstack', {}).get('workers', {}) %}
 {%- set nova_auth = authtoken('nova', 'nova') | load_json %}
 {%- do nova_auth.pop('www_authenticate_uri') %}

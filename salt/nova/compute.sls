@@ -1,5 +1,6 @@
 {%- from "nova/map.jinja" import nova with context %}
-{%- from "nova/settings.jinja" import nova_settings, topo, my_address with context %}
+{%- from "nova/settings.jinja" import nova_settings with context %}
+{%- from "common/topology.jinja" import topo, my_address with context %}
 {%- set virt_type = nova.pillar.get('virt_type', 'kvm') %}
 {%- set settings = salt['slsutil.merge'](nova_settings, {
       'DEFAULT': {'compute_driver': 'libvirt.LibvirtDriver',

@@ -1,5 +1,6 @@
 {%- from "nova/map.jinja" import nova with context %}
-{%- from "nova/settings.jinja" import nova_settings, workers, passwords with context %}
+{%- from "nova/settings.jinja" import nova_settings, workers with context %}
+{%- from "common/topology.jinja" import passwords with context %}
 {%- set settings = salt['slsutil.merge'](nova_settings, {
       'DEFAULT': {'osapi_compute_workers': workers.get('api', 2),
                   'metadata_workers': workers.get('metadata', 1)},
