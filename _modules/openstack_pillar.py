@@ -1,0 +1,1131 @@
+"""
+Validate the ``openstack`` pillar and turn it into the cloud's topology model.
+
+Every formula of this project renders from one pillar key, ``openstack``
+(see ``pillar/openstack.sls``, the documented example).  The formulas do not
+read addresses, roles or sizes from it directly: ``map.jinja`` calls
+
+.. code-block:: jinja
+
+    {% set topo = salt['openstack_pillar.topology']() %}
+
+which validates the whole pillar first.  A bad pillar therefore makes every
+state fail to render with one message listing *all* the problems, each named
+by its full colon-separated pillar key, and a highstate is refused before
+anything on any host is touched::
+
+    Invalid pillar:
+      openstack:hosts:compute1:address: '10.0.0.300' is not a valid IP address
+      openstack:passwords:nova: missing or empty
+
+The message never contains a password value, only key names.  The model
+holds no password either: the formulas read ``openstack:passwords``
+themselves.
+
+Required keys
+-------------
+``hosts`` (each with ``roles`` and ``address``), ``networks:management``
+(``cidr``, ``interface``), ``networks:provider`` (``cidr``, ``interface``,
+``gateway``, ``allocation_start``, ``allocation_end``) and every password
+of :data:`REQUIRED_PASSWORDS`.  Nothing about the site's real networks is
+guessed.
+
+Defaults
+--------
+Every other key is optional; the defaults mirror the example pillar::
+
+    release                                 zed
+    region                                  RegionOne
+    domain                                  "" (no domain: a host's fqdn is its minion id)
+    networks:provider:physical_network      provider
+    networks:selfservice:cidr               172.16.1.0/24
+    networks:selfservice:gateway            the first address of that cidr
+    networks:selfservice:dns_nameservers    []
+    networks:vxlan_vni_ranges               "1:1000"
+    gateway_nat:enabled                     false
+    firewall:enabled                        true
+    firewall:ssh_from, firewall:public_from [0.0.0.0/0]
+    admin:email                             admin@<domain> (admin@localhost without one)
+    demo:project, demo:user                 demo, demo
+    gluster:volume                          nova-instances
+    gluster:brick_dir                       /srv/gluster/nova-instances
+    gluster:replica                         see "GlusterFS bricks" below
+    gluster:arbiter                         false
+    gluster:force                           true
+    gluster:options                         the example's five options (a given
+                                            mapping replaces them, it is not merged)
+    gluster:brick_hosts                     see "GlusterFS bricks" below
+    nova:virt_type                          kvm
+    nova:uid, nova:gid                      64060, 64060
+    nova:live_migration_scheme              ssh
+    nova:cpu_allocation_ratio               4.0
+    nova:ram_allocation_ratio               1.0
+    cinder:volume_group                     cinder-volumes
+    cinder:loop_file_size_gb                10
+    glance:images                           []
+    workers:api, conductor, scheduler, metadata   2, 1, 1, 1
+
+GlusterFS bricks
+----------------
+The shared instance volume is mounted at ``/var/lib/nova/instances`` on
+every compute (``mount_hosts``).  Its bricks, by default, are the computes
+in natural-sort order (``compute2`` before ``compute10``), truncated to the
+largest multiple of the replica count: with replica 3, a fourth and fifth
+compute mount the volume but add no brick; the sixth adds the second replica
+set (``compute4``, ``compute5``, ``compute6``).  The default replica count is
+3 with three or more computes, else the number of computes, so growing from
+two to three computes raises replica 2 to 3 (``gluster volume add-brick VOL
+replica 3 compute3:/brick``).  An explicit ``brick_hosts`` list is used as
+given: its length must be a multiple of the replica count, and the default
+replica count is then computed from its length.  Bricks name hosts by minion
+id; the hosts resolve each other through ``/etc/hosts`` (see
+:func:`hosts_entries`).
+
+The model
+---------
+A plain, JSON-serialisable dict in a fixed order; host lists are in natural
+order of minion ids::
+
+    release, region, domain
+    controller   {id, address, fqdn}
+    gateways     [minion ids]            computes  [minion ids]
+    hosts        {id: {address, roles, fqdn, shortname, provider_address}}
+    roles        {controller: [..], gateway: [..], compute: [..]}
+    management   {cidr, prefixlen, netmask, interface}
+    networks     {management, provider {cidr, prefixlen, interface,
+                  physical_network, gateway, allocation_start, allocation_end},
+                  selfservice {cidr, prefixlen, gateway, dns_nameservers},
+                  vxlan_vni_ranges}
+    gateway_nat  {enabled}               firewall  {enabled, ssh_from, public_from}
+    admin        {email}                 demo      {project, user}
+    gluster      {volume, brick_dir, mount_point, replica, arbiter, brick_hosts,
+                  bricks ["host:/dir"], force, mount_hosts, options}
+    nova, cinder, workers                as in the pillar, with defaults
+    glance       {images: [{name, source, disk_format, container_format, ...}]}
+
+Addresses and networks are normalized strings (``10.0.0.0/8`` for
+``10.0.0.0/255.0.0.0``, ``/32`` added to a bare firewall address).
+
+Unknown keys
+------------
+Keys this module does not know are ignored (other formulas may read their
+own), except a key that looks like a typo of a missing known key of the same
+mapping (``replcia`` for ``replica``), which is reported.
+"""
+import collections.abc
+import copy
+import difflib
+import posixpath
+import re
+
+from salt.exceptions import CommandExecutionError
+
+try:
+    import netaddr
+
+    HAS_NETADDR = True
+except ImportError:  # pragma: no cover - netaddr is a dependency
+    HAS_NETADDR = False
+
+__virtualname__ = "openstack_pillar"
+
+ROOT = "openstack"
+
+#: Host roles, in the order the model lists them.
+ROLES = ("controller", "gateway", "compute")
+
+#: Every password the formulas need: pillar key under
+#: ``openstack:passwords`` and what it protects.
+REQUIRED_PASSWORDS = (
+    ("mariadb_root", "MariaDB root account"),
+    ("rabbitmq", "RabbitMQ openstack user"),
+    ("admin", "Keystone admin user"),
+    ("keystone_db", "keystone database user"),
+    ("glance_db", "glance database user"),
+    ("glance", "Keystone glance service user"),
+    ("placement_db", "placement database user"),
+    ("placement", "Keystone placement service user"),
+    ("nova_db", "nova databases user"),
+    ("nova", "Keystone nova service user"),
+    ("neutron_db", "neutron database user"),
+    ("neutron", "Keystone neutron service user"),
+    ("cinder_db", "cinder database user"),
+    ("cinder", "Keystone cinder service user"),
+    ("metadata_secret", "nova/neutron metadata proxy shared secret"),
+    ("horizon_secret_key", "dashboard (Django) SECRET_KEY"),
+    ("demo", "Keystone demo user"),
+)
+
+#: Where every compute mounts the shared instance volume.
+GLUSTER_MOUNT_POINT = "/var/lib/nova/instances"
+
+DEFAULT_GLUSTER_OPTIONS = {
+    "network.ping-timeout": "10",
+    "performance.quick-read": "off",
+    "performance.read-ahead": "off",
+    "performance.io-cache": "off",
+    "cluster.eager-lock": "enable",
+}
+
+VIRT_TYPES = ("kvm", "qemu", "lxc")
+LIVE_MIGRATION_SCHEMES = ("ssh", "tls")
+DISK_FORMATS = (
+    "ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop",
+)
+CONTAINER_FORMATS = ("bare", "ovf", "aki", "ari", "ami", "ova", "docker", "compressed")
+WORKER_KINDS = ("api", "conductor", "scheduler", "metadata")
+DEFAULT_WORKERS = {"api": 2, "conductor": 1, "scheduler": 1, "metadata": 1}
+VXLAN_VNI_MAX = 16777215
+MAX_ID = 2**32 - 2
+
+# RFC 1123 host name: dot-separated labels of letters, digits and inner '-'.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+# The last label must not be all digits (RFC 3696; "10" reads as an address).
+HOSTNAME_RE = re.compile(r"^(?:{0}\.)*(?![0-9]+$){0}$".format(_LABEL))
+# gluster's cli_validate_volname(): alphanumeric, '-' and '_', no leading
+# '-'.  Gluster allows 256 characters; 64 keeps the volfile names it builds
+# from volume, host and brick path well under NAME_MAX.
+GLUSTER_VOLUME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$")
+GLUSTER_RESERVED_VOLUMES = (
+    "volume", "type", "subvolumes", "option", "end-volume", "all",
+    "volume_not_in_ring", "description", "force", "snap-max-hard-limit",
+    "snap-max-soft-limit", "auto-delete", "activate-on-create",
+)
+GLUSTER_OPTION_RE = re.compile(r"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+$")
+BRICK_DIR_RE = re.compile(r"^/[A-Za-z0-9._+@/-]*$")
+# lvm(8): letters, digits and + _ . -, not starting with '-', at most 127.
+LVM_VG_RE = re.compile(r"^[A-Za-z0-9+_.][A-Za-z0-9+_.-]{0,126}$")
+# Linux dev_valid_name(): 1-15 bytes, no '/', ':' or whitespace.
+INTERFACE_RE = re.compile(r"^[^/:\s]{1,15}$")
+PHYSNET_RE = re.compile(r"^[^:,\s]{1,64}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
+# Keystone's limits: region ids 255, project names 64, user names 255.
+REGION_RE = re.compile(r"^.{1,255}$")
+PROJECT_RE = re.compile(r"^.{1,64}$")
+USER_RE = re.compile(r"^.{1,255}$")
+VNI_RANGE_RE = re.compile(r"^(\d+):(\d+)$")
+
+_REQUIRED = object()
+
+# The known keys of each fixed mapping, for typo detection.
+_KNOWN_KEYS = {
+    (): (
+        "release", "region", "domain", "hosts", "networks", "gateway_nat",
+        "firewall", "passwords", "admin", "demo", "gluster", "nova", "cinder",
+        "glance", "workers",
+    ),
+    ("host",): ("roles", "address", "provider_address"),
+    ("networks",): ("management", "provider", "selfservice", "vxlan_vni_ranges"),
+    ("networks", "management"): ("cidr", "interface"),
+    ("networks", "provider"): (
+        "cidr", "interface", "physical_network", "gateway", "allocation_start",
+        "allocation_end",
+    ),
+    ("networks", "selfservice"): ("cidr", "gateway", "dns_nameservers"),
+    ("gateway_nat",): ("enabled",),
+    ("firewall",): ("enabled", "ssh_from", "public_from"),
+    ("passwords",): tuple(name for name, _ in REQUIRED_PASSWORDS),
+    ("admin",): ("email",),
+    ("demo",): ("project", "user"),
+    ("gluster",): (
+        "volume", "brick_dir", "replica", "arbiter", "force", "options", "brick_hosts",
+    ),
+    ("nova",): (
+        "virt_type", "uid", "gid", "live_migration_scheme",
+        "cpu_allocation_ratio", "ram_allocation_ratio",
+    ),
+    ("cinder",): ("volume_group", "loop_file_size_gb"),
+    ("glance",): ("images",),
+    ("workers",): WORKER_KINDS,
+}
+
+
+def __virtual__():
+    if not HAS_NETADDR:
+        return (False, "openstack_pillar needs the netaddr Python library")
+    return __virtualname__
+
+
+# --------------------------------------------------------------------------
+# Public functions
+# --------------------------------------------------------------------------
+
+
+def validate(data=None):
+    """
+    Validate the ``openstack`` pillar and return the topology model.
+
+    data
+        The value of the ``openstack`` pillar key to validate.  Default: the
+        minion's own pillar (``__pillar__``).
+
+    All problems are collected first; if there is any, raises
+    ``CommandExecutionError`` whose message starts with ``Invalid pillar:``
+    and lists one problem a line, each naming its full pillar key.  Never
+    includes a password value.
+
+    CLI Example::
+
+        salt-call openstack_pillar.validate
+        salt '*' openstack_pillar.validate
+    """
+    if data is None:
+        data = _minion_pillar()
+    return _Validator(data).run()
+
+
+def topology(data=None):
+    """
+    Return the topology model of the cloud (see :func:`validate`).
+
+    The formulas call this from ``map.jinja``; a bad pillar raises the same
+    ``Invalid pillar:`` error, so that no state renders.
+
+    data
+        The value of the ``openstack`` pillar key.  Default: the minion's own
+        pillar.
+
+    CLI Example::
+
+        salt-call openstack_pillar.topology
+    """
+    return validate(data)
+
+
+def hosts_entries(data=None):
+    """
+    Return the ``/etc/hosts`` entries of every host of the cloud.
+
+    A list of ``[address, [fqdn, shortname]]`` pairs (only ``[name]`` when
+    the fqdn and short name are the same), in natural order of minion ids.
+    Validates the pillar first, like :func:`validate`.
+
+    data
+        The value of the ``openstack`` pillar key.  Default: the minion's own
+        pillar.
+
+    CLI Example::
+
+        salt-call openstack_pillar.hosts_entries
+    """
+    model = validate(data)
+    return [[host["address"], _host_names(host)] for host in model["hosts"].values()]
+
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+
+
+def _minion_pillar():
+    # Read __pillar__ itself: __salt__["pillar.get"] masks secrets on Salt 3008.
+    return __pillar__.get(ROOT)  # pylint: disable=undefined-variable
+
+
+def _key(path):
+    """The colon-separated pillar key of ``path`` (a tuple under ``openstack``)."""
+    return ":".join((ROOT,) + tuple(str(part) for part in path))
+
+
+def _natural_key(text):
+    """Sort key putting ``compute2`` before ``compute10``."""
+    parts = re.split(r"(\d+)", text)
+    return [int(part) if index % 2 else part.lower() for index, part in enumerate(parts)], text
+
+
+def _natural_sorted(names):
+    return sorted(names, key=_natural_key)
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_mapping(value):
+    return isinstance(value, collections.abc.Mapping)
+
+
+def _type_name(value):
+    """What a value is, for messages, without showing it."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if _is_number(value):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if _is_mapping(value):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return "a " + type(value).__name__
+
+
+def _show(value):
+    """A (non-secret) value as quoted in messages, cut at 80 characters."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _overlaps(first, second):
+    return (
+        first.version == second.version
+        and first.first <= second.last
+        and second.first <= first.last
+    )
+
+
+def _reserved_role(address, network):
+    """Why ``address`` cannot be a host of ``network``, or None if it can."""
+    if network.version == 4 and network.prefixlen <= 30:
+        if address == network.network:
+            return "the network address"
+        if address == network.broadcast:
+            return "the broadcast address"
+    if network.version == 6 and network.prefixlen <= 126 and address == network.network:
+        return "the subnet-router anycast (network) address"
+    return None
+
+
+def _fqdn(host_id, domain):
+    """A minion id with a dot is taken as already qualified."""
+    if "." in host_id or not domain:
+        return host_id
+    return "{}.{}".format(host_id, domain)
+
+
+def _host_names(host):
+    names = [host["fqdn"]]
+    if host["shortname"] != host["fqdn"]:
+        names.append(host["shortname"])
+    return names
+
+
+def _network_fields(network):
+    if network is None:
+        return {"cidr": None, "prefixlen": None}
+    return {"cidr": str(network), "prefixlen": network.prefixlen}
+
+
+def _str_or_none(value):
+    return None if value is None else str(value)
+
+
+def _root_problem(data):
+    """The problem with the ``openstack`` value as a whole, if any."""
+    if data is None:
+        return "missing"
+    if not _is_mapping(data):
+        return "must be a mapping, got " + _type_name(data)
+    if not data:
+        return "empty"
+    return None
+
+
+class _Validator:
+    """
+    Walks the pillar once, collecting problems and building the model.
+
+    Each section method returns its part of the model; a value that failed a
+    check is None in it (the model is only returned when nothing failed).
+    Paths are tuples of keys under ``openstack``.
+    """
+
+    def __init__(self, data):
+        self.data = data
+        self.problems = []
+        self.nets = {}  # valid networks by name ("management", ...): IPNetwork
+        self.provider_gateway = None
+        self.pool = None  # provider allocation range: (first, last) IPAddress
+
+    # -- running -------------------------------------------------------------
+
+    def run(self):
+        problem = _root_problem(self.data)
+        if problem:
+            self.problems.append("{}: {}".format(ROOT, problem))
+        else:
+            model = self.build()
+        if self.problems:
+            raise CommandExecutionError(
+                "Invalid pillar:\n" + "\n".join("  " + line for line in self.problems)
+            )
+        return model
+
+    def problem(self, path, message):
+        self.problems.append("{}: {}".format(_key(path), message))
+
+    def build(self):
+        self.typos(self.data, (), ())
+        release = self.text(self.data, (), "release", "zed", nospace=True)
+        region = self.text(self.data, (), "region", "RegionOne", REGION_RE,
+                           "a valid region id (at most 255 characters)")
+        domain = self.text(self.data, (), "domain", "", HOSTNAME_RE, "a valid DNS domain name")
+        networks = self.networks()
+        hosts = self.hosts(domain)
+        roles = {role: [h for h, host in hosts.items() if role in host["roles"]] for role in ROLES}
+        self.passwords()
+        return {
+            "release": release,
+            "region": region,
+            "domain": domain,
+            "controller": self.controller(hosts, roles["controller"]),
+            "gateways": roles["gateway"],
+            "computes": roles["compute"],
+            "hosts": hosts,
+            "roles": roles,
+            "management": networks["management"],
+            "networks": networks,
+            "gateway_nat": self.gateway_nat(),
+            "firewall": self.firewall(),
+            "admin": self.admin(domain),
+            "demo": self.demo(),
+            "gluster": self.gluster(hosts, roles["compute"]),
+            "nova": self.nova(),
+            "cinder": self.cinder(),
+            "glance": self.glance(),
+            "workers": self.workers(),
+        }
+
+    # -- generic fields --------------------------------------------------------
+
+    def typos(self, mapping, path, schema):
+        """Report unknown keys that look like a typo of a missing known key."""
+        known = _KNOWN_KEYS[schema]
+        missing = [name for name in known if name not in mapping]
+        for name in mapping:
+            if isinstance(name, str) and name not in known:
+                close = difflib.get_close_matches(name, missing, n=1, cutoff=0.75)
+                if close:
+                    self.problem(path + (name,), "unknown key: did you mean {!r}?".format(close[0]))
+
+    def section(self, path, parent=None, required=False):
+        """The mapping at ``path``: ``{}`` when optional and missing, None if bad."""
+        value = (self.data if parent is None else parent).get(path[-1])
+        if value is None:
+            if required:
+                self.problem(path, "missing")
+                return None
+            return {}
+        if not _is_mapping(value):
+            self.problem(path, "must be a mapping, got " + _type_name(value))
+            return None
+        if path in _KNOWN_KEYS:
+            self.typos(value, path, path)
+        return value
+
+    def value(self, section, path, name, default):
+        """``section[name]``, or the default when missing; None after a problem."""
+        value = None if section is None else section.get(name)
+        if value is not None and not (default is _REQUIRED and value == ""):
+            return value
+        if default is not _REQUIRED:
+            return copy.deepcopy(default)
+        if section is not None:  # a bad section was reported already
+            self.problem(path + (name,), "missing or empty")
+        return None
+
+    def text(self, section, path, name, default=_REQUIRED, pattern=None, what=None,
+             nospace=False):
+        value = self.value(section, path, name, default)
+        key = path + (name,)
+        if value is None or value == default:
+            return value
+        if not isinstance(value, str):
+            self.problem(key, "must be a string, got " + _type_name(value))
+        elif not value.strip() or value != value.strip():
+            self.problem(key, "{} is empty or has surrounding whitespace".format(_show(value)))
+        elif nospace and re.search(r"\s", value):
+            self.problem(key, "{} must not contain whitespace".format(_show(value)))
+        elif pattern is not None and not pattern.match(value):
+            self.problem(key, "{} is not {}".format(_show(value), what))
+        else:
+            return value
+        return None
+
+    def choice(self, section, path, name, default, choices):
+        value = self.value(section, path, name, default)
+        if value is not None and value not in choices:
+            self.problem(path + (name,), "{} is not one of {}".format(
+                _show(value), ", ".join(choices)))
+            return None
+        return value
+
+    def flag(self, section, path, name, default):
+        value = self.value(section, path, name, default)
+        if value is not None and not isinstance(value, bool):
+            self.problem(path + (name,), "{} must be true or false".format(_show(value)))
+            return None
+        return value
+
+    def integer(self, section, path, name, default, minimum, maximum=None):
+        value = self.value(section, path, name, default)
+        if value is None:
+            return None
+        if not _is_int(value):
+            self.problem(path + (name,), "{} must be an integer".format(_show(value)))
+            return None
+        if value < minimum or (maximum is not None and value > maximum):
+            if maximum is None:
+                bound = ">= {}".format(minimum)
+            else:
+                bound = "between {} and {}".format(minimum, maximum)
+            self.problem(path + (name,), "{} must be {}".format(value, bound))
+            return None
+        return value
+
+    def ratio(self, section, path, name, default):
+        value = self.value(section, path, name, default)
+        if value is not None and (not _is_number(value) or value <= 0):
+            self.problem(path + (name,), "{} must be a positive number".format(_show(value)))
+            return None
+        return None if value is None else float(value)
+
+    def items(self, section, path, name, default):
+        """A list (``default`` when missing), or None after a problem."""
+        value = self.value(section, path, name, default)
+        if value is not None and not isinstance(value, (list, tuple)):
+            self.problem(path + (name,), "must be a list, got " + _type_name(value))
+            return None
+        return value
+
+    # -- addresses ---------------------------------------------------------------
+
+    def parse_ip(self, value, path):
+        if not isinstance(value, str):
+            self.problem(path, "must be an IP address string, got " + _type_name(value))
+            return None
+        try:
+            return netaddr.IPAddress(value)
+        except (netaddr.AddrFormatError, ValueError, TypeError):
+            self.problem(path, "{} is not a valid IP address".format(_show(value)))
+            return None
+
+    def parse_cidr(self, value, path, bare_address=False):
+        """A network address with its prefix (``bare_address``: or an address)."""
+        if not isinstance(value, str):
+            self.problem(path, "must be a CIDR string, got " + _type_name(value))
+            return None
+        try:
+            if value != value.strip():
+                raise ValueError(value)
+            if "/" not in value and not bare_address:
+                netaddr.IPAddress(value)
+                self.problem(path, "{} has no prefix length (e.g. '{}/24')".format(
+                    _show(value), value))
+                return None
+            network = netaddr.IPNetwork(value)
+        except (netaddr.AddrFormatError, ValueError, TypeError):
+            self.problem(path, "{} is not a valid CIDR".format(_show(value)))
+            return None
+        if network.ip != network.network:
+            self.problem(path, "{} has host bits set: did you mean '{}'?".format(
+                _show(value), network.cidr))
+            return None
+        return network.cidr
+
+    def address(self, section, path, name, default=_REQUIRED, within=None):
+        """An IP address; with ``within``, a usable host address of that network."""
+        value = self.value(section, path, name, default)
+        if value is None:
+            return None
+        address = self.parse_ip(value, path + (name,))
+        if address is None or within not in self.nets:
+            return address
+        return address if self.inside(address, path + (name,), within) else None
+
+    def inside(self, address, path, net_name):
+        network = self.nets[net_name]
+        net_key = _key(("networks", net_name, "cidr"))
+        reserved = _reserved_role(address, network)
+        if address not in network:
+            self.problem(path, "'{}' is not inside {} ({})".format(address, net_key, network))
+        elif reserved:
+            self.problem(path, "'{}' is {} of {} ({})".format(address, reserved, net_key, network))
+        return address in network and not reserved
+
+    def network(self, section, path, net_name, default=_REQUIRED):
+        """Parse ``cidr`` of a network section and register it under ``net_name``."""
+        value = self.value(section, path, "cidr", default)
+        network = None if value is None else self.parse_cidr(value, path + ("cidr",))
+        if network is not None:
+            self.nets[net_name] = network
+        return network
+
+    # -- networks ----------------------------------------------------------------
+
+    def networks(self):
+        section = self.section(("networks",), required=True)
+        result = {
+            "management": self.management(section),
+            "provider": self.provider(section),
+            "selfservice": self.selfservice(section),
+            "vxlan_vni_ranges": self.vni_ranges(section),
+        }
+        self.overlapping_networks()
+        return result
+
+    def network_section(self, networks, name, required):
+        if networks is None:
+            return None
+        return self.section(("networks", name), parent=networks, required=required)
+
+    def interface(self, section, path):
+        return self.text(section, path, "interface", pattern=INTERFACE_RE,
+                         what="a valid Linux interface name (1-15 characters, no '/', ':' "
+                              "or whitespace)")
+
+    def management(self, networks):
+        path = ("networks", "management")
+        section = self.network_section(networks, "management", True)
+        if section is None:
+            return None
+        network = self.network(section, path, "management")
+        result = _network_fields(network)
+        result["netmask"] = None if network is None else str(network.netmask)
+        result["interface"] = self.interface(section, path)
+        return result
+
+    def provider(self, networks):
+        path = ("networks", "provider")
+        section = self.network_section(networks, "provider", True)
+        if section is None:
+            return None
+        result = _network_fields(self.network(section, path, "provider"))
+        result["interface"] = self.interface(section, path)
+        management = networks.get("management")
+        if result["interface"] and _is_mapping(management) and \
+                result["interface"] == management.get("interface"):
+            self.problem(path + ("interface",), "{} is also {}: the provider interface is "
+                                                "handed to the bridge and must not carry the "
+                                                "management address".format(
+                                                    _show(result["interface"]),
+                                                    _key(("networks", "management", "interface"))))
+            result["interface"] = None
+        result["physical_network"] = self.text(
+            section, path, "physical_network", "provider", PHYSNET_RE,
+            "a valid physical network name (no ':', ',' or whitespace)")
+        result.update(self.provider_range(section, path))
+        return result
+
+    def provider_range(self, section, path):
+        gateway = self.address(section, path, "gateway", within="provider")
+        start = self.address(section, path, "allocation_start", within="provider")
+        end = self.address(section, path, "allocation_end", within="provider")
+        if start is not None and end is not None:
+            if start > end:
+                self.problem(path + ("allocation_end",),
+                             "'{}' is before allocation_start '{}'".format(end, start))
+            else:
+                self.pool = (start, end)
+        if gateway is not None and self.pool and self.pool[0] <= gateway <= self.pool[1]:
+            self.problem(path + ("gateway",), "'{}' is inside the allocation range {} - {}".format(
+                gateway, *self.pool))
+        self.provider_gateway = gateway
+        return {
+            "gateway": _str_or_none(gateway),
+            "allocation_start": _str_or_none(start),
+            "allocation_end": _str_or_none(end),
+        }
+
+    def selfservice(self, networks):
+        path = ("networks", "selfservice")
+        section = self.network_section(networks, "selfservice", False)
+        if section is None:
+            return None
+        network = self.network(section, path, "selfservice", "172.16.1.0/24")
+        default_gateway = None
+        if network is not None:
+            default_gateway = str(netaddr.IPAddress(network.first + 1, network.version))
+        result = _network_fields(network)
+        result["gateway"] = _str_or_none(
+            self.address(section, path, "gateway", default_gateway, within="selfservice"))
+        result["dns_nameservers"] = self.nameservers(section, path)
+        return result
+
+    def nameservers(self, section, path):
+        servers = self.items(section, path, "dns_nameservers", [])
+        if servers is None:
+            return None
+        path = path + ("dns_nameservers",)
+        parsed = [self.parse_ip(value, path + (index,)) for index, value in enumerate(servers)]
+        return [str(address) for address in parsed if address is not None]
+
+    def vni_ranges(self, networks):
+        path = ("networks",)
+        value = self.value(networks, path, "vxlan_vni_ranges", "1:1000")
+        key = path + ("vxlan_vni_ranges",)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.problem(key, "must be a string like \"1:1000\", got {}: quote it in YAML "
+                              "(unquoted 1:30 reads as the number 90)".format(_type_name(value)))
+            return None
+        for part in value.split(","):
+            match = VNI_RANGE_RE.match(part.strip())
+            low, high = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+            if not 1 <= low <= high <= VXLAN_VNI_MAX:
+                self.problem(key, "{} is not a range 'first:last' with 1 <= first <= last <= {}"
+                                  .format(_show(part.strip()), VXLAN_VNI_MAX))
+                return None
+        return value
+
+    def overlapping_networks(self):
+        names = [name for name in ("management", "provider", "selfservice") if name in self.nets]
+        for index, name in enumerate(names):
+            for earlier in names[:index]:
+                if _overlaps(self.nets[earlier], self.nets[name]):
+                    self.problem(("networks", name, "cidr"), "'{}' overlaps {} ('{}')".format(
+                        self.nets[name], _key(("networks", earlier, "cidr")), self.nets[earlier]))
+
+    # -- hosts -------------------------------------------------------------------
+
+    def hosts(self, domain):
+        section = self.section(("hosts",), required=True)
+        if not section:
+            if section is not None:
+                self.problem(("hosts",), "empty: a controller, a gateway and a compute are needed")
+            return {}
+        ids = _natural_sorted(host_id for host_id in section if self.host_id(host_id))
+        result = {}
+        for host_id in ids:
+            host = self.host(host_id, section[host_id], domain)
+            if host is not None:
+                result[host_id] = host
+        self.same_name_hosts(ids)
+        self.shared_addresses(result, "address")
+        self.shared_addresses(result, "provider_address")
+        self.role_counts(result)
+        return result
+
+    def host_id(self, host_id):
+        """Check a minion id; False if it cannot be used at all."""
+        if not isinstance(host_id, str):
+            self.problem(("hosts", host_id),
+                         "minion ids must be strings, got " + _type_name(host_id))
+            return False
+        if len(host_id) > 253 or not HOSTNAME_RE.match(host_id):
+            self.problem(("hosts", host_id), "not a valid host name (RFC 1123: labels of letters, "
+                                              "digits and inner '-', separated by '.'); it goes "
+                                              "into /etc/hosts")
+        return True
+
+    def host(self, host_id, entry, domain):
+        path = ("hosts", host_id)
+        if not _is_mapping(entry):
+            self.problem(path, "must be a mapping with roles and address, got " + _type_name(entry))
+            return None
+        self.typos(entry, path, ("host",))
+        return {
+            "address": _str_or_none(self.address(entry, path, "address", within="management")),
+            "roles": self.host_roles(entry, path),
+            "fqdn": _fqdn(host_id, domain),
+            "shortname": host_id.split(".")[0],
+            "provider_address": _str_or_none(self.provider_address(entry, path)),
+        }
+
+    def host_roles(self, entry, path):
+        roles = self.items(entry, path, "roles", _REQUIRED)
+        if roles is None:
+            return []
+        if not roles:
+            self.problem(path + ("roles",), "empty: give at least one of " + ", ".join(ROLES))
+        for role in roles:
+            if role not in ROLES:
+                self.problem(path + ("roles",), "unknown role {} (allowed: {})".format(
+                    _show(role), ", ".join(ROLES)))
+        return [role for role in ROLES if role in roles]
+
+    def provider_address(self, entry, path):
+        address = self.address(entry, path, "provider_address", None, within="provider")
+        key = path + ("provider_address",)
+        if address is not None and address == self.provider_gateway:
+            self.problem(key, "'{}' is the provider gateway".format(address))
+        elif address is not None and self.pool and self.pool[0] <= address <= self.pool[1]:
+            self.problem(key, "'{}' is inside the provider allocation range {} - {} (neutron "
+                              "hands those out as floating IPs)".format(address, *self.pool))
+        return address
+
+    def same_name_hosts(self, ids):
+        """Minion ids naming the same host: case only, or the same short name."""
+        seen = {}
+        for host_id in ids:
+            names = [host_id.lower(), host_id.split(".")[0].lower()]
+            other = next((seen[name] for name in names if name in seen), None)
+            if other is not None:
+                self.problem(("hosts", host_id), "same host name as {} (host names are "
+                                                  "case-insensitive and short names go into "
+                                                  "/etc/hosts)".format(other))
+            for name in names:
+                seen.setdefault(name, host_id)
+
+    def shared_addresses(self, hosts, field):
+        owners = {}
+        for host_id, host in hosts.items():
+            address = host[field]
+            if address in owners:
+                self.problem(("hosts", host_id, field),
+                             "'{}' is also the {} of {}".format(address, field, owners[address]))
+            elif address is not None:
+                owners[address] = host_id
+
+    def role_counts(self, hosts):
+        count = {role: [h for h, host in hosts.items() if role in host["roles"]] for role in ROLES}
+        if not count["controller"]:
+            self.problem(("hosts",), "no host has the controller role (exactly one is needed)")
+        elif len(count["controller"]) > 1:
+            self.problem(("hosts",), "more than one controller: {} (exactly one is needed)".format(
+                ", ".join(count["controller"])))
+        for role in ("gateway", "compute"):
+            if not count[role]:
+                self.problem(("hosts",), "no host has the {} role (at least one is needed)".format(
+                    role))
+
+    @staticmethod
+    def controller(hosts, controllers):
+        if not controllers:
+            return None
+        host = hosts[controllers[0]]
+        return {"id": controllers[0], "address": host["address"], "fqdn": host["fqdn"]}
+
+    # -- firewall, passwords, identities -------------------------------------------
+
+    def gateway_nat(self):
+        path = ("gateway_nat",)
+        return {"enabled": self.flag(self.section(path), path, "enabled", False)}
+
+    def firewall(self):
+        path = ("firewall",)
+        section = self.section(path)
+        enabled = self.flag(section, path, "enabled", True)
+        return {
+            "enabled": enabled,
+            "ssh_from": self.sources(section, path, "ssh_from", enabled),
+            "public_from": self.sources(section, path, "public_from", enabled),
+        }
+
+    def sources(self, section, path, name, enabled):
+        entries = self.items(section, path, name, ["0.0.0.0/0"])
+        if entries is None:
+            return None
+        if enabled and not entries:
+            self.problem(path + (name,), "empty: the firewall would accept these ports from "
+                                         "nowhere; give at least one network (e.g. 0.0.0.0/0)")
+        parsed = [self.parse_cidr(value, path + (name, index), bare_address=True)
+                  for index, value in enumerate(entries)]
+        return [str(network) for network in parsed if network is not None]
+
+    def passwords(self):
+        path = ("passwords",)
+        section = self.section(path)
+        if section == {}:
+            self.problem(path, "missing; required: " + ", ".join(
+                name for name, _ in REQUIRED_PASSWORDS))
+        elif section is not None:
+            for name, _ in REQUIRED_PASSWORDS:
+                self.password(section.get(name), path + (name,))
+
+    def password(self, value, path):
+        """Check one password; messages name its kind, never its value."""
+        if value is None or value == "":
+            self.problem(path, "missing or empty")
+        elif isinstance(value, bool):
+            self.problem(path, "must be a string, got a boolean (YAML reads unquoted yes, no, "
+                               "on, off, true and false as booleans): quote it")
+        elif _is_number(value):
+            self.problem(path, "must be a string, got a number (YAML reads unquoted digits as "
+                               "a number): quote it")
+        elif not isinstance(value, str):
+            self.problem(path, "must be a string, got " + _type_name(value))
+        elif value != value.strip() or re.search(r"[\x00-\x1f\x7f]", value):
+            self.problem(path, "has surrounding whitespace or control characters")
+
+    def admin(self, domain):
+        path = ("admin",)
+        default = "admin@" + (domain or "localhost")
+        email = self.text(self.section(path), path, "email", default, EMAIL_RE,
+                          "a valid e-mail address")
+        return {"email": email}
+
+    def demo(self):
+        path = ("demo",)
+        section = self.section(path)
+        return {
+            "project": self.text(section, path, "project", "demo", PROJECT_RE,
+                                 "a valid project name (at most 64 characters)"),
+            "user": self.text(section, path, "user", "demo", USER_RE,
+                              "a valid user name (at most 255 characters)"),
+        }
+
+    # -- gluster -------------------------------------------------------------------
+
+    def gluster(self, hosts, computes):
+        path = ("gluster",)
+        section = self.section(path)
+        result = {
+            "volume": self.gluster_volume(section, path),
+            "brick_dir": self.brick_dir(section, path),
+            "mount_point": GLUSTER_MOUNT_POINT,
+        }
+        result.update(self.bricks(section, path, hosts, computes))
+        result["bricks"] = [
+            "{}:{}".format(host, result["brick_dir"]) for host in result["brick_hosts"]
+        ]
+        result["force"] = self.flag(section, path, "force", True)
+        result["mount_hosts"] = list(computes)
+        result["options"] = self.gluster_options(section, path)
+        return result
+
+    def gluster_volume(self, section, path):
+        volume = self.text(section, path, "volume", "nova-instances", GLUSTER_VOLUME_RE,
+                           "a valid gluster volume name (letters, digits, '-' and '_', not "
+                           "starting with '-', at most 64 characters)")
+        if volume is not None and volume.lower() in GLUSTER_RESERVED_VOLUMES:
+            self.problem(path + ("volume",), "{} is reserved by gluster".format(_show(volume)))
+            return None
+        return volume
+
+    def brick_dir(self, section, path):
+        value = self.text(section, path, "brick_dir", "/srv/gluster/nova-instances",
+                          BRICK_DIR_RE, "an absolute path (letters, digits and . _ + @ - /)")
+        mount = GLUSTER_MOUNT_POINT
+        if value is None:
+            return None
+        if value == "/" or posixpath.normpath(value) != value:
+            self.problem(path + ("brick_dir",), "{} must be a normalized absolute path other "
+                                                "than '/' (no trailing '/', '//', '.' or '..')"
+                                                .format(_show(value)))
+        elif value == mount or value.startswith(mount + "/") or mount.startswith(value + "/"):
+            self.problem(path + ("brick_dir",), "{} must not contain or be inside the volume's "
+                                                "mount point {}".format(_show(value), mount))
+        else:
+            return value
+        return None
+
+    def bricks(self, section, path, hosts, computes):
+        """replica, arbiter and brick_hosts (see the module documentation)."""
+        explicit = self.brick_hosts(section, path, hosts)
+        candidates = computes if explicit is None else explicit
+        replica = self.integer(section, path, "replica", min(3, len(candidates)) or 1, 1)
+        arbiter = self.flag(section, path, "arbiter", False)
+        result = {"replica": replica, "arbiter": arbiter, "brick_hosts": []}
+        if replica is None:
+            return result
+        if arbiter and replica != 3:
+            self.problem(path + ("arbiter",), "needs replica 3 (replica is {})".format(replica))
+        if candidates and replica > len(candidates):
+            self.problem(path + ("replica",), "{} is larger than the number of bricks ({})"
+                                              .format(replica, len(candidates)))
+        elif explicit and len(explicit) % replica:
+            self.problem(path + ("brick_hosts",), "{} bricks are not a multiple of replica {}"
+                                                  .format(len(explicit), replica))
+        else:
+            result["brick_hosts"] = list(candidates[: len(candidates) // replica * replica])
+        return result
+
+    def brick_hosts(self, section, path, hosts):
+        """The explicit brick_hosts list, or None when not given."""
+        entries = self.items(section, path, "brick_hosts", None)
+        path = path + ("brick_hosts",)
+        if entries is not None and not entries:
+            self.problem(path, "empty: leave it out to use every compute")
+        seen = set()
+        for index, host_id in enumerate(entries or ()):
+            if not isinstance(host_id, str) or host_id not in hosts:
+                self.problem(path + (index,), "{} is not a host of {}".format(
+                    _show(host_id), _key(("hosts",))))
+            elif "compute" not in hosts[host_id]["roles"]:
+                self.problem(path + (index,), "{} is not a compute host".format(_show(host_id)))
+            elif host_id in seen:
+                self.problem(path + (index,), "{} is listed twice".format(_show(host_id)))
+            else:
+                seen.add(host_id)
+        return None if entries is None else [h for h in entries if isinstance(h, str)]
+
+    def gluster_options(self, section, path):
+        options = self.value(section, path, "options", DEFAULT_GLUSTER_OPTIONS)
+        if not _is_mapping(options):
+            self.problem(path + ("options",), "must be a mapping, got " + _type_name(options))
+            return None
+        result = {}
+        for name in sorted(options, key=str):
+            value = options[name]
+            if not isinstance(name, str) or not GLUSTER_OPTION_RE.match(name):
+                self.problem(path + ("options", name),
+                             "not a gluster option name (like network.ping-timeout)")
+            elif isinstance(value, bool):  # YAML reads unquoted on/off as booleans
+                result[name] = "on" if value else "off"
+            elif _is_number(value) or (isinstance(value, str) and value):
+                result[name] = str(value)
+            else:
+                self.problem(path + ("options", name),
+                             "must be a string or number, got " + _type_name(value))
+        return result
+
+    # -- services --------------------------------------------------------------------
+
+    def nova(self):
+        path = ("nova",)
+        section = self.section(path)
+        return {
+            "virt_type": self.choice(section, path, "virt_type", "kvm", VIRT_TYPES),
+            "uid": self.integer(section, path, "uid", 64060, 1, MAX_ID),
+            "gid": self.integer(section, path, "gid", 64060, 1, MAX_ID),
+            "live_migration_scheme": self.choice(
+                section, path, "live_migration_scheme", "ssh", LIVE_MIGRATION_SCHEMES),
+            "cpu_allocation_ratio": self.ratio(section, path, "cpu_allocation_ratio", 4.0),
+            "ram_allocation_ratio": self.ratio(section, path, "ram_allocation_ratio", 1.0),
+        }
+
+    def cinder(self):
+        path = ("cinder",)
+        section = self.section(path)
+        group = self.text(section, path, "volume_group", "cinder-volumes", LVM_VG_RE,
+                          "a valid LVM volume group name (letters, digits and + _ . -, not "
+                          "starting with '-', at most 127 characters)")
+        if group in (".", ".."):
+            self.problem(path + ("volume_group",),
+                         "{} is not a valid LVM volume group name".format(_show(group)))
+            group = None
+        return {
+            "volume_group": group,
+            "loop_file_size_gb": self.integer(section, path, "loop_file_size_gb", 10, 0),
+        }
+
+    def glance(self):
+        path = ("glance",)
+        images = self.items(self.section(path), path, "images", [])
+        result, names = [], set()
+        for index, image in enumerate(images or ()):
+            entry = self.image(image, path + ("images", index))
+            if entry is not None and entry["name"] in names:
+                self.problem(path + ("images", index, "name"),
+                             "{} is listed twice".format(_show(entry["name"])))
+            elif entry is not None:
+                names.add(entry["name"])
+                result.append(entry)
+        return {"images": None if images is None else result}
+
+    def image(self, image, path):
+        """One image: name and source required, other keys passed through."""
+        if not _is_mapping(image):
+            self.problem(path, "must be a mapping with name and source, got " + _type_name(image))
+            return None
+        entry = dict(image)
+        entry["name"] = self.text(image, path, "name")
+        entry["source"] = self.text(image, path, "source")
+        entry["disk_format"] = self.choice(image, path, "disk_format", "qcow2", DISK_FORMATS)
+        entry["container_format"] = self.choice(
+            image, path, "container_format", "bare", CONTAINER_FORMATS)
+        return None if entry["name"] is None else entry
+
+    def workers(self):
+        path = ("workers",)
+        section = self.section(path)
+        return {
+            kind: self.integer(section, path, kind, DEFAULT_WORKERS[kind], 1)
+            for kind in WORKER_KINDS
+        }
