@@ -1,0 +1,746 @@
+"""
+Unit tests of the pillar validator and topology model (openstack_pillar).
+
+The example pillar (pillar/openstack.sls) is the known-good base; each bad
+case mutates a copy of it and checks that validation is refused with a
+message naming the exact pillar key, and never showing a password.
+"""
+import copy
+import json
+import pathlib
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import yaml
+from salt.exceptions import CommandExecutionError
+
+from saltext_openstack._modules import openstack_pillar
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
+EXAMPLE_PILLAR = REPO_ROOT / "pillar" / "openstack.sls"
+
+
+@pytest.fixture(scope="module")
+def example():
+    with EXAMPLE_PILLAR.open() as handle:
+        return yaml.safe_load(handle)["openstack"]
+
+
+@pytest.fixture
+def pillar(example):
+    """A fresh, mutable copy of the example pillar's ``openstack`` value."""
+    return copy.deepcopy(example)
+
+
+# -- helpers ----------------------------------------------------------------
+
+
+def _walk(data, key):
+    *parents, last = key.split(":")
+    for part in parents:
+        data = data[int(part)] if isinstance(data, list) else data[part]
+    return data, last
+
+
+def set_key(data, key, value):
+    parent, last = _walk(data, key)
+    parent[last] = value
+
+
+def del_key(data, key):
+    parent, last = _walk(data, key)
+    del parent[last]
+
+
+def problems_of(data):
+    """Validate and return the problem lines of the refusal message."""
+    with pytest.raises(CommandExecutionError) as excinfo:
+        openstack_pillar.validate(data)
+    message = str(excinfo.value)
+    assert message.startswith("Invalid pillar:\n"), message
+    assert_no_password_value(data, message)
+    return [line.strip() for line in message.splitlines()[1:]]
+
+
+def _leaves(value):
+    """Every non-empty scalar (as text) inside ``value``, booleans excepted."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves(item)
+    elif value not in (None, "", True, False):
+        yield str(value)
+
+
+def assert_no_password_value(data, message):
+    if isinstance(data, dict):
+        for secret in _leaves(data.get("passwords")):
+            assert secret not in message
+
+
+def assert_problem(data, key, fragment=""):
+    """The pillar is refused with a problem line naming ``key``."""
+    lines = problems_of(data)
+    named = [line for line in lines if line.startswith(key + ": ")]
+    assert named, "no problem names {}:\n{}".format(key, "\n".join(lines))
+    assert any(fragment in line for line in named), "\n".join(named)
+    return named
+
+
+def computes_pillar(pillar, count):
+    """The example pillar with ``count`` compute hosts instead of two."""
+    hosts = {k: v for k, v in pillar["hosts"].items() if "compute" not in v["roles"]}
+    for number in range(1, count + 1):
+        hosts["compute{}".format(number)] = {
+            "roles": ["compute"],
+            "address": "192.168.56.{}".format(100 + number),
+        }
+    pillar["hosts"] = hosts
+    return pillar
+
+
+# -- the example pillar -----------------------------------------------------
+
+
+def test_example_pillar_model(pillar):
+    model = openstack_pillar.validate(pillar)
+    assert model["release"] == "zed"
+    assert model["region"] == "RegionOne"
+    assert model["domain"] == "cloud.test"
+    assert model["controller"] == {
+        "id": "controller",
+        "address": "192.168.56.10",
+        "fqdn": "controller.cloud.test",
+    }
+    assert model["gateways"] == ["gateway"]
+    assert model["computes"] == ["compute1", "compute2"]
+    assert model["roles"] == {
+        "controller": ["controller"],
+        "gateway": ["gateway"],
+        "compute": ["compute1", "compute2"],
+    }
+    assert list(model["hosts"]) == ["compute1", "compute2", "controller", "gateway"]
+    assert model["hosts"]["gateway"] == {
+        "address": "192.168.56.11",
+        "roles": ["gateway"],
+        "fqdn": "gateway.cloud.test",
+        "shortname": "gateway",
+        "provider_address": "203.0.113.11",
+    }
+    assert model["hosts"]["compute1"]["provider_address"] is None
+    assert model["management"] == {
+        "cidr": "192.168.56.0/24",
+        "prefixlen": 24,
+        "netmask": "255.255.255.0",
+        "interface": "eth1",
+    }
+    assert model["networks"]["management"] == model["management"]
+    assert model["networks"]["provider"] == {
+        "cidr": "203.0.113.0/24",
+        "prefixlen": 24,
+        "interface": "eth2",
+        "physical_network": "provider",
+        "gateway": "203.0.113.1",
+        "allocation_start": "203.0.113.100",
+        "allocation_end": "203.0.113.199",
+    }
+    assert model["networks"]["selfservice"] == {
+        "cidr": "172.16.1.0/24",
+        "prefixlen": 24,
+        "gateway": "172.16.1.1",
+        "dns_nameservers": [],
+    }
+    assert model["networks"]["vxlan_vni_ranges"] == "1:1000"
+    assert model["gluster"] == {
+        "volume": "nova-instances",
+        "brick_dir": "/srv/gluster/nova-instances",
+        "mount_point": "/var/lib/nova/instances",
+        "replica": 2,
+        "arbiter": False,
+        "force": True,
+        "brick_hosts": ["compute1", "compute2"],
+        "bricks": [
+            "compute1:/srv/gluster/nova-instances",
+            "compute2:/srv/gluster/nova-instances",
+        ],
+        "mount_hosts": ["compute1", "compute2"],
+        "options": {
+            "cluster.eager-lock": "enable",
+            "network.ping-timeout": "10",
+            "performance.io-cache": "off",
+            "performance.quick-read": "off",
+            "performance.read-ahead": "off",
+        },
+    }
+    assert model["nova"] == {
+        "virt_type": "kvm",
+        "uid": 64060,
+        "gid": 64060,
+        "live_migration_scheme": "ssh",
+        "cpu_allocation_ratio": 4.0,
+        "ram_allocation_ratio": 1.0,
+    }
+    assert model["cinder"] == {"volume_group": "cinder-volumes", "loop_file_size_gb": 10}
+    assert model["glance"] == {"images": []}
+    assert model["workers"] == {"api": 2, "conductor": 1, "scheduler": 1, "metadata": 1}
+    assert model["firewall"] == {
+        "enabled": True,
+        "ssh_from": ["0.0.0.0/0"],
+        "public_from": ["0.0.0.0/0"],
+    }
+    assert model["gateway_nat"] == {"enabled": False}
+    assert model["admin"] == {"email": "admin@cloud.test"}
+    assert model["demo"] == {"project": "demo", "user": "demo"}
+
+
+def test_model_is_plain_deterministic_and_free_of_passwords(pillar):
+    model = openstack_pillar.validate(pillar)
+    dumped = json.dumps(model)
+    assert "passwords" not in model
+    for value in pillar["passwords"].values():
+        assert value not in dumped
+    reordered = copy.deepcopy(pillar)
+    reordered["hosts"] = dict(reversed(list(pillar["hosts"].items())))
+    assert json.dumps(openstack_pillar.validate(reordered)) == dumped
+    # The input is not modified.
+    assert pillar == yaml.safe_load(EXAMPLE_PILLAR.read_text())["openstack"]
+
+
+def test_topology_is_validate(pillar):
+    assert openstack_pillar.topology(pillar) == openstack_pillar.validate(pillar)
+
+
+def test_topology_refuses_bad_pillar(pillar):
+    pillar["hosts"]["compute1"]["address"] = "10.0.0.300"
+    with pytest.raises(CommandExecutionError, match="^Invalid pillar:"):
+        openstack_pillar.topology(pillar)
+
+
+def test_hosts_entries(pillar):
+    assert openstack_pillar.hosts_entries(pillar) == [
+        ["192.168.56.21", ["compute1.cloud.test", "compute1"]],
+        ["192.168.56.22", ["compute2.cloud.test", "compute2"]],
+        ["192.168.56.10", ["controller.cloud.test", "controller"]],
+        ["192.168.56.11", ["gateway.cloud.test", "gateway"]],
+    ]
+
+
+def test_hosts_entries_without_domain(pillar):
+    del pillar["domain"]
+    pillar["hosts"]["compute1.example.org"] = pillar["hosts"].pop("compute1")
+    entries = dict(
+        (address, names) for address, names in openstack_pillar.hosts_entries(pillar)
+    )
+    assert entries["192.168.56.10"] == ["controller"]
+    assert entries["192.168.56.21"] == ["compute1.example.org", "compute1"]
+
+
+def test_validate_reads_the_minion_pillar(pillar, monkeypatch):
+    monkeypatch.setattr(
+        openstack_pillar, "__pillar__", {"openstack": pillar}, raising=False
+    )
+    assert openstack_pillar.validate()["computes"] == ["compute1", "compute2"]
+
+
+# -- defaults ---------------------------------------------------------------
+
+
+def minimal(pillar):
+    """Only the required keys of the example pillar."""
+    provider = pillar["networks"]["provider"]
+    return {
+        "hosts": {
+            host_id: {"roles": host["roles"], "address": host["address"]}
+            for host_id, host in pillar["hosts"].items()
+        },
+        "networks": {
+            "management": pillar["networks"]["management"],
+            "provider": {key: provider[key] for key in (
+                "cidr", "interface", "gateway", "allocation_start", "allocation_end")},
+        },
+        "passwords": pillar["passwords"],
+    }
+
+
+def test_defaults(pillar):
+    model = openstack_pillar.validate(minimal(pillar))
+    assert model["release"] == "zed"
+    assert model["region"] == "RegionOne"
+    assert model["domain"] == ""
+    assert model["hosts"]["controller"]["fqdn"] == "controller"
+    assert model["networks"]["provider"]["physical_network"] == "provider"
+    assert model["networks"]["selfservice"] == {
+        "cidr": "172.16.1.0/24",
+        "prefixlen": 24,
+        "gateway": "172.16.1.1",
+        "dns_nameservers": [],
+    }
+    assert model["networks"]["vxlan_vni_ranges"] == "1:1000"
+    assert model["gateway_nat"] == {"enabled": False}
+    assert model["firewall"] == {
+        "enabled": True,
+        "ssh_from": ["0.0.0.0/0"],
+        "public_from": ["0.0.0.0/0"],
+    }
+    assert model["admin"] == {"email": "admin@localhost"}
+    assert model["demo"] == {"project": "demo", "user": "demo"}
+    example = openstack_pillar.validate(pillar)
+    for section in ("gluster", "nova", "cinder", "glance", "workers"):
+        assert model[section] == example[section], section
+
+
+def test_selfservice_gateway_defaults_to_first_address(pillar):
+    pillar["networks"]["selfservice"] = {"cidr": "10.20.0.0/16"}
+    selfservice = openstack_pillar.validate(pillar)["networks"]["selfservice"]
+    assert selfservice["gateway"] == "10.20.0.1"
+    assert selfservice["dns_nameservers"] == []
+
+
+def test_normalization(pillar):
+    pillar["networks"]["selfservice"]["dns_nameservers"] = ["9.9.9.9", "2620:fe::fe"]
+    pillar["firewall"]["ssh_from"] = ["198.51.100.7", "10.0.0.0/255.0.0.0"]
+    pillar["gluster"]["options"] = {"network.ping-timeout": 10, "performance.io-cache": False}
+    pillar["nova"]["cpu_allocation_ratio"] = 16
+    pillar["hosts"]["compute1"]["roles"] = ["compute", "gateway", "compute"]
+    model = openstack_pillar.validate(pillar)
+    assert model["networks"]["selfservice"]["dns_nameservers"] == ["9.9.9.9", "2620:fe::fe"]
+    assert model["firewall"]["ssh_from"] == ["198.51.100.7/32", "10.0.0.0/8"]
+    assert model["gluster"]["options"] == {
+        "network.ping-timeout": "10",
+        "performance.io-cache": "off",
+    }
+    assert model["nova"]["cpu_allocation_ratio"] == 16.0
+    assert model["hosts"]["compute1"]["roles"] == ["gateway", "compute"]
+    assert model["gateways"] == ["compute1", "gateway"]
+
+
+def test_one_host_may_hold_every_role(pillar):
+    pillar["hosts"] = {
+        "aio": {"roles": ["compute", "gateway", "controller"], "address": "192.168.56.5"}
+    }
+    model = openstack_pillar.validate(pillar)
+    assert model["controller"]["id"] == "aio"
+    assert model["gateways"] == model["computes"] == ["aio"]
+    assert model["gluster"]["replica"] == 1
+    assert model["gluster"]["bricks"] == ["aio:/srv/gluster/nova-instances"]
+
+
+def test_ipv6_networks(pillar):
+    pillar["networks"]["management"]["cidr"] = "fd00:56::/64"
+    for number, host in enumerate(pillar["hosts"].values(), start=10):
+        host["address"] = "fd00:56::{}".format(number)
+    model = openstack_pillar.validate(pillar)
+    assert model["management"]["prefixlen"] == 64
+    assert model["controller"]["address"] == "fd00:56::10"
+
+
+# -- gluster topology -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "count, replica, brick_hosts",
+    [
+        (1, 1, ["compute1"]),
+        (2, 2, ["compute1", "compute2"]),
+        (3, 3, ["compute1", "compute2", "compute3"]),
+        (4, 3, ["compute1", "compute2", "compute3"]),
+        (6, 3, ["compute1", "compute2", "compute3", "compute4", "compute5", "compute6"]),
+    ],
+)
+def test_replica_and_bricks_default(pillar, count, replica, brick_hosts):
+    gluster = openstack_pillar.validate(computes_pillar(pillar, count))["gluster"]
+    assert gluster["replica"] == replica
+    assert gluster["brick_hosts"] == brick_hosts
+    assert gluster["bricks"] == ["{}:/srv/gluster/nova-instances".format(h) for h in brick_hosts]
+    assert gluster["mount_hosts"] == ["compute{}".format(n) for n in range(1, count + 1)]
+
+
+def test_natural_sort(pillar):
+    computes_pillar(pillar, 11)
+    model = openstack_pillar.validate(pillar)
+    expected = ["compute{}".format(n) for n in range(1, 12)]
+    assert model["computes"] == expected
+    assert model["gluster"]["mount_hosts"] == expected
+    assert model["gluster"]["brick_hosts"] == expected[:9]
+    assert list(model["hosts"])[:3] == ["compute1", "compute2", "compute3"]
+    assert list(model["hosts"])[9:11] == ["compute10", "compute11"]
+
+
+def test_explicit_replica_and_brick_hosts(pillar):
+    computes_pillar(pillar, 5)
+    pillar["gluster"]["brick_hosts"] = ["compute5", "compute1"]
+    gluster = openstack_pillar.validate(pillar)["gluster"]
+    assert gluster["replica"] == 2
+    assert gluster["brick_hosts"] == ["compute5", "compute1"]
+    assert gluster["mount_hosts"] == ["compute1", "compute2", "compute3", "compute4", "compute5"]
+    pillar["gluster"]["replica"] = 1
+    assert openstack_pillar.validate(pillar)["gluster"]["replica"] == 1
+
+
+def test_arbiter_with_replica_3(pillar):
+    computes_pillar(pillar, 3)
+    pillar["gluster"]["arbiter"] = True
+    gluster = openstack_pillar.validate(pillar)["gluster"]
+    assert (gluster["replica"], gluster["arbiter"]) == (3, True)
+
+
+# -- refused pillars ----------------------------------------------------------
+
+
+def test_openstack_key_missing(monkeypatch):
+    monkeypatch.setattr(openstack_pillar, "__pillar__", {}, raising=False)
+    with pytest.raises(CommandExecutionError) as excinfo:
+        openstack_pillar.validate()
+    assert str(excinfo.value) == "Invalid pillar:\n  openstack: missing"
+
+
+@pytest.mark.parametrize("value, fragment", [("abc", "must be a mapping, got a string"),
+                                             ([1, 2], "must be a mapping, got a list"),
+                                             ({}, "empty")])
+def test_openstack_not_a_mapping(value, fragment):
+    assert problems_of(value) == ["openstack: " + fragment]
+
+
+DELETE = object()
+
+
+def bad(case_id, where, value, fragment, key=None):
+    """
+    A refused pillar: ``where`` (a key under ``openstack``) set to ``value``
+    (``DELETE``: removed; a callable: applied to the whole pillar instead),
+    refused with a problem naming ``key`` (default: ``where``) and
+    containing ``fragment``.
+    """
+    key = "openstack:" + (where if key is None else key)
+    return pytest.param(where, value, key, fragment, id=case_id)
+
+
+def add_host(host_id, address="192.168.56.23", roles=("compute",)):
+    return lambda data: data["hosts"].update(
+        {host_id: {"roles": list(roles), "address": address}}
+    )
+
+
+def two_controllers(data):
+    data["hosts"]["compute2"]["roles"] = ["compute", "controller"]
+
+
+def three_bricks_replica_2(data):
+    computes_pillar(data, 3)
+    data["gluster"].update(replica=2, brick_hosts=["compute1", "compute2", "compute3"])
+
+
+def rename_address_key(data):
+    data["hosts"]["compute1"]["adress"] = data["hosts"]["compute1"].pop("address")
+
+
+ONLY_CONTROLLER = {"controller": {"roles": ["controller", "gateway"], "address": "192.168.56.10"}}
+MGMT = "openstack:networks:management:cidr"
+PROVIDER = "openstack:networks:provider:cidr"
+VNI = "is not a range 'first:last' with 1 <= first <= last <= 16777215"
+VOLUME = "not a valid gluster volume name"
+C1 = "hosts:compute1"
+
+BAD_CASES = [
+    # 2. hosts
+    bad("hosts-missing", "hosts", DELETE, "missing"),
+    bad("hosts-empty", "hosts", {}, "empty"),
+    bad("hosts-not-mapping", "hosts", ["controller"], "must be a mapping, got a list"),
+    bad("host-not-mapping", C1, "compute", "must be a mapping with roles and address"),
+    # 3. roles
+    bad("roles-missing", C1 + ":roles", DELETE, "missing"),
+    bad("roles-empty", C1 + ":roles", [], "empty: give at least one of"),
+    bad("roles-not-list", C1 + ":roles", "compute", "must be a list"),
+    bad("role-unknown", C1 + ":roles", ["compute", "storage"], "unknown role 'storage'"),
+    # 4. role counts
+    bad("no-controller", "hosts:controller:roles", ["compute"], "no host has the controller role",
+        key="hosts"),
+    bad("two-controllers", None, two_controllers,
+        "more than one controller: compute2, controller", key="hosts"),
+    bad("no-gateway", "hosts:gateway:roles", ["compute"], "no host has the gateway role",
+        key="hosts"),
+    bad("no-compute", "hosts", ONLY_CONTROLLER, "no host has the compute role"),
+    # 5. addresses
+    bad("address-invalid", C1 + ":address", "10.0.0.300", "'10.0.0.300' is not a valid IP address"),
+    bad("address-missing", C1 + ":address", DELETE, "missing or empty"),
+    bad("address-number", C1 + ":address", 3232250389, "got a number"),
+    bad("address-outside", C1 + ":address", "10.0.0.5",
+        "'10.0.0.5' is not inside {} (192.168.56.0/24)".format(MGMT)),
+    bad("address-network", C1 + ":address", "192.168.56.0", "is the network address of " + MGMT),
+    bad("address-broadcast", C1 + ":address", "192.168.56.255", "is the broadcast address"),
+    # 6. duplicates and host names
+    bad("address-duplicate", "hosts:compute2:address", "192.168.56.21",
+        "'192.168.56.21' is also the address of compute1"),
+    bad("host-case-duplicate", None, add_host("Compute1", "192.168.56.30"),
+        "same host name as Compute1", key=C1),
+    bad("host-short-duplicate", None, add_host("compute1.b", "192.168.56.30"),
+        "same host name as compute1", key="hosts:compute1.b"),
+    bad("host-name-underscore", None, add_host("compute_3"), "not a valid host name",
+        key="hosts:compute_3"),
+    bad("host-name-dash", None, add_host("-compute3"), "not a valid host name",
+        key="hosts:-compute3"),
+    bad("host-name-numeric", None, add_host("10"), "not a valid host name", key="hosts:10"),
+    # 7. network cidrs and overlaps
+    bad("cidr-prefix-33", "networks:management:cidr", "10.0.0.0/33",
+        "'10.0.0.0/33' is not a valid CIDR"),
+    bad("cidr-garbage", "networks:provider:cidr", "abc", "'abc' is not a valid CIDR"),
+    bad("cidr-garbage-prefix", "networks:selfservice:cidr", "abc/24", "not a valid CIDR"),
+    bad("cidr-no-prefix", "networks:provider:cidr", "203.0.113.0",
+        "'203.0.113.0' has no prefix length (e.g. '203.0.113.0/24')"),
+    bad("cidr-host-bits", "networks:management:cidr", "192.168.56.10/24",
+        "'192.168.56.10/24' has host bits set: did you mean '192.168.56.0/24'?"),
+    bad("cidr-missing", "networks:management:cidr", DELETE, "missing"),
+    bad("networks-missing", "networks", DELETE, "missing"),
+    bad("provider-missing", "networks:provider", DELETE, "missing"),
+    bad("overlap-management-provider", "networks:provider:cidr", "192.168.0.0/16",
+        "overlaps {} ('192.168.56.0/24')".format(MGMT)),
+    bad("overlap-management-selfservice", "networks:selfservice:cidr", "192.168.56.128/25",
+        "overlaps " + MGMT),
+    bad("overlap-provider-selfservice", "networks:selfservice:cidr", "203.0.113.0/25",
+        "overlaps " + PROVIDER),
+    # 8. provider and self-service addresses, firewall
+    bad("provider-gateway-outside", "networks:provider:gateway", "203.0.114.1",
+        "not inside " + PROVIDER),
+    bad("allocation-start-outside", "networks:provider:allocation_start", "198.51.100.1",
+        "not inside " + PROVIDER),
+    bad("allocation-end-broadcast", "networks:provider:allocation_end", "203.0.113.255",
+        "is the broadcast address of " + PROVIDER),
+    bad("allocation-start-after-end", "networks:provider:allocation_start", "203.0.113.200",
+        "'203.0.113.199' is before allocation_start '203.0.113.200'",
+        key="networks:provider:allocation_end"),
+    bad("gateway-in-allocation", "networks:provider:gateway", "203.0.113.150",
+        "inside the allocation range 203.0.113.100 - 203.0.113.199"),
+    bad("selfservice-gateway-outside", "networks:selfservice:gateway", "172.16.2.1",
+        "not inside openstack:networks:selfservice:cidr"),
+    bad("dns-invalid", "networks:selfservice:dns_nameservers", ["9.9.9.9", "dns.example"],
+        "'dns.example' is not a valid IP address", key="networks:selfservice:dns_nameservers:1"),
+    bad("provider-address-outside", "hosts:gateway:provider_address", "192.168.56.99",
+        "not inside " + PROVIDER),
+    bad("provider-address-in-pool", "hosts:gateway:provider_address", "203.0.113.120",
+        "inside the provider allocation range"),
+    bad("provider-address-is-gateway", "hosts:gateway:provider_address", "203.0.113.1",
+        "is the provider gateway"),
+    bad("provider-address-duplicate", None, lambda d: d["hosts"]["controller"].update(
+        provider_address="203.0.113.11"), "is also the provider_address of controller",
+        key="hosts:gateway:provider_address"),
+    bad("ssh-from-invalid", "firewall:ssh_from", ["10.0.0.0/8", "10.0.0.0/40"],
+        "not a valid CIDR", key="firewall:ssh_from:1"),
+    bad("public-from-host-bits", "firewall:public_from", ["198.51.100.7/24"],
+        "did you mean '198.51.100.0/24'?", key="firewall:public_from:0"),
+    bad("ssh-from-not-list", "firewall:ssh_from", "0.0.0.0/0", "must be a list"),
+    bad("ssh-from-empty", "firewall:ssh_from", [],
+        "empty: the firewall would accept these ports from nowhere"),
+    # 9. passwords
+    bad("password-missing", "passwords:nova", DELETE, "missing or empty"),
+    bad("password-empty", "passwords:rabbitmq", "", "missing or empty"),
+    bad("password-null", "passwords:demo", None, "missing or empty"),
+    bad("password-number", "passwords:keystone_db", 12345,
+        "got a number (YAML reads unquoted digits as a number): quote it"),
+    bad("password-float", "passwords:glance", 1.5, "got a number"),
+    bad("password-boolean", "passwords:admin", True, "got a boolean"),
+    bad("password-list", "passwords:cinder", ["secret-in-list"], "must be a string, got a list"),
+    bad("password-whitespace", "passwords:neutron", " secret-padded ", "surrounding whitespace"),
+    bad("passwords-missing", "passwords", DELETE, "missing; required: mariadb_root, rabbitmq"),
+    bad("passwords-not-mapping", "passwords", "secret-top", "must be a mapping, got a string"),
+    # 10. gluster
+    bad("replica-too-large", "gluster:replica", 3, "3 is larger than the number of bricks (2)"),
+    bad("replica-zero", "gluster:replica", 0, "0 must be >= 1"),
+    bad("replica-string", "gluster:replica", "2", "must be an integer"),
+    bad("arbiter-without-replica-3", "gluster:arbiter", True, "needs replica 3 (replica is 2)"),
+    bad("arbiter-not-bool", "gluster:arbiter", "false", "must be true or false"),
+    bad("volume-leading-dash", "gluster:volume", "-nova", VOLUME),
+    bad("volume-dot", "gluster:volume", "nova.instances", VOLUME),
+    bad("volume-too-long", "gluster:volume", "v" * 65, VOLUME),
+    bad("volume-reserved", "gluster:volume", "all", "reserved by gluster"),
+    bad("brick-dir-relative", "gluster:brick_dir", "srv/bricks", "is not an absolute path"),
+    bad("brick-dir-unnormalized", "gluster:brick_dir", "/srv/../bricks/", "normalized absolute"),
+    bad("brick-dir-in-mount", "gluster:brick_dir", "/var/lib/nova/instances/brick",
+        "mount point /var/lib/nova/instances"),
+    bad("brick-host-unknown", "gluster:brick_hosts", ["compute1", "compute9"],
+        "'compute9' is not a host of openstack:hosts", key="gluster:brick_hosts:1"),
+    bad("brick-host-not-compute", "gluster:brick_hosts", ["compute1", "gateway"],
+        "'gateway' is not a compute host", key="gluster:brick_hosts:1"),
+    bad("brick-host-twice", "gluster:brick_hosts", ["compute1", "compute1"],
+        "'compute1' is listed twice", key="gluster:brick_hosts:1"),
+    bad("brick-hosts-empty", "gluster:brick_hosts", [], "empty"),
+    bad("brick-hosts-not-multiple", None, three_bricks_replica_2,
+        "3 bricks are not a multiple of replica 2", key="gluster:brick_hosts"),
+    bad("gluster-option-name", "gluster:options", {"ping-timeout": "10"},
+        "not a gluster option name", key="gluster:options:ping-timeout"),
+    bad("gluster-option-value", "gluster:options", {"network.ping-timeout": None},
+        "must be a string or number", key="gluster:options:network.ping-timeout"),
+    bad("gluster-typo", "gluster:replcia", 2, "unknown key: did you mean 'replica'?"),
+    # 11. nova
+    bad("virt-type", "nova:virt_type", "xen", "'xen' is not one of kvm, qemu, lxc"),
+    bad("nova-uid-zero", "nova:uid", 0, "must be between 1 and"),
+    bad("nova-gid-string", "nova:gid", "nova", "must be an integer"),
+    bad("nova-uid-bool", "nova:uid", True, "must be an integer"),
+    bad("live-migration-scheme", "nova:live_migration_scheme", "tcp", "is not one of ssh, tls"),
+    bad("cpu-ratio-zero", "nova:cpu_allocation_ratio", 0, "must be a positive number"),
+    bad("ram-ratio-string", "nova:ram_allocation_ratio", "1.5", "must be a positive number"),
+    # 12. workers, interfaces, region, VNIs, cinder and the rest
+    bad("workers-zero", "workers:api", 0, "0 must be >= 1"),
+    bad("workers-float", "workers:conductor", 1.5, "must be an integer"),
+    bad("interface-too-long", "networks:management:interface", "enp0s31f6-very-long",
+        "not a valid Linux interface name"),
+    bad("interface-slash", "networks:provider:interface", "eth/2",
+        "not a valid Linux interface name"),
+    bad("interface-is-management", "networks:provider:interface", "eth1",
+        "'eth1' is also openstack:networks:management:interface"),
+    bad("interface-missing", "networks:provider:interface", DELETE, "missing"),
+    bad("region-empty", "region", "", "empty"),
+    bad("region-too-long", "region", "r" * 256, "not a valid region id"),
+    bad("region-number", "region", 1, "must be a string"),
+    bad("vni-zero", "networks:vxlan_vni_ranges", "0:100", "'0:100' " + VNI),
+    bad("vni-reversed", "networks:vxlan_vni_ranges", "100:1", "'100:1' " + VNI),
+    bad("vni-too-large", "networks:vxlan_vni_ranges", "1:16777216", VNI),
+    bad("vni-second-range", "networks:vxlan_vni_ranges", "1:10,20", "'20' " + VNI),
+    bad("vni-sexagesimal", "networks:vxlan_vni_ranges", 90, "quote it in YAML"),
+    bad("volume-group-dash", "cinder:volume_group", "-cinder", "not a valid LVM volume group"),
+    bad("volume-group-space", "cinder:volume_group", "cinder volumes",
+        "not a valid LVM volume group"),
+    bad("loop-file-negative", "cinder:loop_file_size_gb", -1, "-1 must be >= 0"),
+    bad("domain-invalid", "domain", "cloud_test", "not a valid DNS domain name"),
+    bad("domain-numeric-tld", "domain", "cloud.123", "not a valid DNS domain name"),
+    bad("gateway-nat-not-bool", "gateway_nat:enabled", "yes", "must be true or false"),
+    bad("firewall-not-mapping", "firewall", True, "must be a mapping"),
+    bad("admin-email", "admin:email", "admin", "not a valid e-mail address"),
+    bad("demo-project-too-long", "demo:project", "p" * 65, "not a valid project name"),
+    bad("release-space", "release", "2023 1", "must not contain whitespace"),
+    bad("host-key-typo", None, rename_address_key, "unknown key: did you mean 'address'?",
+        key=C1 + ":adress"),
+    bad("image-without-source", "glance:images", [{"name": "cirros"}], "missing",
+        key="glance:images:0:source"),
+    bad("image-disk-format", "glance:images",
+        [{"name": "cirros", "source": "http://x.test/c.img", "disk_format": "qcow"}],
+        "is not one of", key="glance:images:0:disk_format"),
+    bad("image-twice", "glance:images",
+        [{"name": "cirros", "source": "http://x.test/c.img"}] * 2,
+        "'cirros' is listed twice", key="glance:images:1:name"),
+]
+
+
+@pytest.mark.parametrize("where, value, key, fragment", BAD_CASES)
+def test_bad_pillar_is_refused_naming_the_key(pillar, where, value, key, fragment):
+    if callable(value):
+        value(pillar)
+    elif value is DELETE:
+        del_key(pillar, where)
+    else:
+        set_key(pillar, where, value)
+    assert_problem(pillar, key, fragment)
+
+
+def test_firewall_lists_may_be_empty_when_disabled(pillar):
+    pillar["firewall"] = {"enabled": False, "ssh_from": [], "public_from": []}
+    assert openstack_pillar.validate(pillar)["firewall"] == {
+        "enabled": False, "ssh_from": [], "public_from": []}
+
+
+def test_a_bad_address_is_one_problem(pillar):
+    pillar["hosts"]["controller"]["address"] = "10.0.0.300"
+    assert problems_of(pillar) == [
+        "openstack:hosts:controller:address: '10.0.0.300' is not a valid IP address"
+    ]
+
+
+def test_all_problems_are_reported_together(pillar):
+    pillar["hosts"]["compute1"]["address"] = "10.0.0.300"
+    pillar["gluster"]["replica"] = 3
+    del pillar["passwords"]["nova"]
+    pillar["passwords"]["neutron"] = 12345
+    pillar["nova"]["virt_type"] = "xen"
+    pillar["networks"]["selfservice"].update(cidr="192.168.56.0/24", gateway="192.168.56.1")
+    pillar["firewall"]["ssh_from"] = ["10.0.0.0/33"]
+    assert problems_of(pillar) == [
+        "openstack:networks:selfservice:cidr: '192.168.56.0/24' overlaps "
+        "openstack:networks:management:cidr ('192.168.56.0/24')",
+        "openstack:hosts:compute1:address: '10.0.0.300' is not a valid IP address",
+        "openstack:passwords:nova: missing or empty",
+        "openstack:passwords:neutron: must be a string, got a number (YAML reads unquoted "
+        "digits as a number): quote it",
+        "openstack:firewall:ssh_from:0: '10.0.0.0/33' is not a valid CIDR",
+        "openstack:gluster:replica: 3 is larger than the number of bricks (2)",
+        "openstack:nova:virt_type: 'xen' is not one of kvm, qemu, lxc",
+    ]
+
+
+def test_message_never_contains_a_password(pillar):
+    secret = "s3cr3t-value-that-must-not-leak"
+    pillar["passwords"] = {name: secret for name in pillar["passwords"]}
+    pillar["passwords"]["glance"] = secret + " "
+    pillar["passwords"]["nova_dbb"] = secret
+    del pillar["passwords"]["nova_db"]
+    pillar["hosts"]["compute1"]["address"] = "bad"
+    lines = problems_of(pillar)
+    assert "openstack:passwords:glance: has surrounding whitespace or control characters" in lines
+    assert "openstack:passwords:nova_dbb: unknown key: did you mean 'nova_db'?" in lines
+    assert not any(secret in line for line in lines)
+
+
+def test_required_passwords_table():
+    assert [name for name, _ in openstack_pillar.REQUIRED_PASSWORDS] == [
+        "mariadb_root", "rabbitmq", "admin", "keystone_db", "glance_db", "glance",
+        "placement_db", "placement", "nova_db", "nova", "neutron_db", "neutron",
+        "cinder_db", "cinder", "metadata_secret", "horizon_secret_key", "demo",
+    ]
+
+
+@pytest.mark.parametrize("name, _", openstack_pillar.REQUIRED_PASSWORDS)
+def test_every_required_password_is_checked(pillar, name, _):
+    del pillar["passwords"][name]
+    assert problems_of(pillar) == ["openstack:passwords:{}: missing or empty".format(name)]
+
+
+# -- through Salt -------------------------------------------------------------
+
+
+def test_through_the_salt_loader(loaders, pillar):
+    module = loaders.modules.openstack_pillar
+    assert module.validate(pillar)["computes"] == ["compute1", "compute2"]
+    assert module.topology(pillar)["controller"]["id"] == "controller"
+    pillar["gluster"]["replica"] = 3
+    with pytest.raises(CommandExecutionError, match="openstack:gluster:replica: 3 is larger"):
+        module.validate(pillar)
+
+
+def test_salt_call_refuses_a_bad_pillar(tmp_path):
+    pillar_root = tmp_path / "pillar"
+    pillar_root.mkdir()
+    (pillar_root / "top.sls").write_text("base:\n  '*':\n    - openstack\n")
+    bad = EXAMPLE_PILLAR.read_text().replace(
+        "address: 192.168.56.21", "address: 10.0.0.300"
+    )
+    assert bad != EXAMPLE_PILLAR.read_text()
+    (pillar_root / "openstack.sls").write_text(bad)
+    config_dir = tmp_path / "conf"
+    config_dir.mkdir()
+    root = tmp_path / "root"
+    (config_dir / "minion").write_text(textwrap.dedent(
+        """\
+        id: pillar-test-minion
+        file_client: local
+        root_dir: {root}
+        pki_dir: {root}/pki
+        cachedir: {root}/cache
+        sock_dir: {root}/sock
+        log_file: {root}/minion.log
+        pillar_roots:
+          base: [{pillar}]
+        """
+    ).format(root=root, pillar=pillar_root))
+    salt_call = pathlib.Path(sys.executable).parent / "salt-call"
+    proc = subprocess.run(
+        [str(salt_call), "--local", "--config-dir", str(config_dir),
+         "--pillar-root", str(pillar_root), "--out", "json", "openstack_pillar.validate"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output
+    assert "Invalid pillar:" in output
+    assert "openstack:hosts:compute1:address: '10.0.0.300' is not a valid IP address" in output
+    assert "example-nova" not in output
