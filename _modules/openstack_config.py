@@ -1,0 +1,747 @@
+"""
+Read and edit OpenStack configuration files the way oslo.config reads them.
+
+Pure Python, no ``openstack-config``/``crudini`` binary and no dependency on
+Salt's core ``ini``/``openstack_config`` modules.
+
+File format (as ``oslo_config.iniparser`` reads it):
+
+* ``[section]`` starts a section; ``[DEFAULT]`` is an ordinary, real section
+  (no configparser-style inheritance of its keys into other sections).
+  Lines before the first section header form the pseudo-section ``""``
+  (oslo.config rejects such keys; they are kept and addressable, not lost).
+* ``key = value`` or ``key: value`` (split at the first ``=`` or ``:``);
+  the value is taken verbatim: no interpolation, and ``#``, ``%``, ``=`` or
+  ``:`` inside a value are part of it.  A value wrapped in matching quotes is
+  unquoted, like oslo.config does.
+* Lines starting with ``#`` or ``;`` are comments; indented lines continue the
+  previous value (joined with a newline); a blank line ends a value.
+* A key repeated in a section is a multi-valued option: reading it returns
+  the list of values, in file order.  Setting a key replaces every
+  occurrence: the first one is rewritten in place (once per list item), the
+  others are removed.
+
+Where a new key goes: right after its commented-out default (the first
+``#key = ...`` line of that section, ``#`` directly followed by the key as
+oslo-config-generator writes it in Debian's shipped ``nova.conf``; indented
+examples such as ``#     key = ...`` in the help text are not defaults),
+otherwise after the last non-blank line of the section.  Missing sections
+are created: ``[DEFAULT]`` before the first section, the others at the end
+of the file.  Every line that is not set or deleted is written back
+byte-for-byte (comments, blank lines, order, line endings).
+
+Edits are computed in memory from one read and written with one atomic
+write (temporary file in the same directory, then rename), keeping the
+owner, group and mode of the file unless others are requested.  When nothing
+changes, nothing is written (the mtime stays the same).
+
+Secrets never appear in the change reports returned by :func:`set`,
+:func:`delete` and :func:`update`: values of options whose name contains
+``password``, ``secret``, ``token`` or ``key`` are replaced by ``******``, and
+so is the password part of URLs (``mysql+pymysql://nova:******@db/nova``).
+"""
+import collections
+import grp
+import os
+import pwd
+import re
+import tempfile
+
+from salt.exceptions import CommandExecutionError
+
+__virtualname__ = "openstack_config"
+__func_alias__ = {"set_": "set"}
+
+MASK = "******"
+_SECRET_WORDS = ("password", "secret", "token", "key")
+_URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<rest>.*)")
+# oslo-config-generator writes defaults as "#key = value", with no space
+# after the "#"; indented examples in the help text ("#     key = ...") are
+# prose, not the place of the option.
+_COMMENTED_OPTION = re.compile(r"[#;]([\w.\-]+)\s*=")
+_QUOTES = ("'", '"')
+
+
+def __virtual__():
+    return __virtualname__
+
+
+# ---------------------------------------------------------------------------
+# Secret masking
+# ---------------------------------------------------------------------------
+
+
+def _is_secret_key(key):
+    lowered = key.lower()
+    return any(word in lowered for word in _SECRET_WORDS)
+
+
+def _mask_host(host):
+    """``user:password@host`` -> ``user:******@host`` (password up to the last ``@``)."""
+    userinfo, _, hostport = host.rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    if not colon:
+        return host
+    return f"{user}:{MASK}@{hostport}"
+
+
+def _has_password(host):
+    return ":" in host.rpartition("@")[0]
+
+
+def _mask_authority(authority):
+    """
+    Mask each host's password in a (possibly multi-host) URL authority, as in
+    ``rabbit://u:p1@h1:5672,u:p2@h2:5672/``.  When the split on commas is
+    ambiguous (a password containing a comma), mask everything from the
+    first password to the last ``@``: over-masking is better than a leak.
+    """
+    hosts = authority.split(",")
+    if len(hosts) > 1 and all(_has_password(host) for host in hosts):
+        return ",".join(_mask_host(host) for host in hosts)
+    return _mask_host(authority)
+
+
+def _mask_url(match):
+    rest = match.group("rest")
+    last_at = rest.rfind("@")
+    if last_at < 0:
+        return match.group(0)
+    ends = [pos for pos in (rest.find(char, last_at) for char in "/?#") if pos >= 0]
+    end = min(ends, default=len(rest))
+    return match.group("scheme") + _mask_authority(rest[:end]) + rest[end:]
+
+
+def _mask_text(key, text):
+    if _is_secret_key(key):
+        return MASK
+    if "://" not in text:
+        return text
+    return _URL.sub(_mask_url, text)
+
+
+def _mask(key, value):
+    """Mask a value (``None``, a string or a list of strings) of option ``key``."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [_mask_text(key, item) for item in value]
+    return _mask_text(key, value)
+
+
+# ---------------------------------------------------------------------------
+# Values: normalisation (Salt/YAML types -> strings) and rendering
+# ---------------------------------------------------------------------------
+
+
+def _scalar(section, key, value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if not isinstance(value, str):
+        raise CommandExecutionError(
+            f"[{section}] {key}: unsupported value type {type(value).__name__}"
+        )
+    _check_representable(section, key, value)
+    return value
+
+
+def _check_representable(section, key, value):
+    """Continuation lines cannot be empty or carry outer whitespace."""
+    for part in value.split("\n")[1:]:
+        if not part or part != part.strip():
+            raise CommandExecutionError(
+                f"[{section}] {key}: a multi-line value cannot contain empty lines "
+                "or lines with leading/trailing whitespace"
+            )
+
+
+def _values(section, key, value):
+    """Normalise a value to the list of strings written, one line per item."""
+    if value is None:
+        raise CommandExecutionError(
+            f"[{section}] {key}: value is None; use openstack_config.absent "
+            "(or delete) to remove an option, or '' for an empty value"
+        )
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return [_scalar(section, key, item) for item in items]
+
+
+def _check_key(section, key):
+    if (
+        not key
+        or key != key.strip()
+        or key[0] in "#;["
+        or any(char in key for char in "=:\n\r")
+    ):
+        raise CommandExecutionError(f"[{section}] {key!r}: invalid option name")
+    return key
+
+
+def _check_section(section):
+    section = "" if section is None else str(section)
+    if "\n" in section or "\r" in section:
+        raise CommandExecutionError(f"{section!r}: invalid section name")
+    return section
+
+
+def _quote(text):
+    """Quote a value that oslo.config would otherwise strip or unquote."""
+    if text != text.strip() or (len(text) > 0 and text[0] == text[-1] and text[0] in _QUOTES):
+        return f'"{text}"'
+    return text
+
+
+def _option_lines(key, value):
+    first, *continuations = value.split("\n")
+    lines = [f"{key} = {_quote(first)}".rstrip(" ") + "\n"]
+    lines.extend(f"    {part}\n" for part in continuations)
+    return lines
+
+
+def _display(values):
+    """[] -> None, [v] -> v, [v, w] -> [v, w]."""
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return list(values)
+
+
+# ---------------------------------------------------------------------------
+# Parsing and editing
+# ---------------------------------------------------------------------------
+
+
+def _split_lines(text):
+    """Split keeping line endings, so that untouched lines are written back as is."""
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def _section_name(line):
+    if line.endswith("]") and len(line) > 2:
+        return line[1:-1]
+    return None
+
+
+def _split_assignment(line):
+    """``key = value`` / ``key: value`` -> (key, value), as oslo.config splits it."""
+    positions = [pos for pos in (line.find("="), line.find(":")) if pos >= 0]
+    if not positions:
+        return None, None
+    split = min(positions)
+    key, value = line[:split].strip(), line[split + 1 :].strip()
+    if value and value[0] == value[-1] and value[0] in _QUOTES:
+        value = value[1:-1]
+    return key or None, value
+
+
+class _Option:
+    """One occurrence of an option: lines ``start`` .. ``end - 1``."""
+
+    __slots__ = ("start", "end", "parts")
+
+    def __init__(self, index, value):
+        self.start = index
+        self.end = index + 1
+        self.parts = [value]
+
+    def continue_with(self, index, text):
+        self.end = index + 1
+        self.parts.append(text)
+
+    @property
+    def value(self):
+        return "\n".join(self.parts)
+
+
+class _Block:
+    """A run of lines under one section header (``header`` is None for the preamble)."""
+
+    __slots__ = ("name", "header", "last")
+
+    def __init__(self, name, header):
+        self.name = name
+        self.header = header
+        self.last = -1 if header is None else header  # last non-blank line
+
+
+class IniDocument:
+    """
+    An oslo.config INI file: parsed once, edited in memory, rendered once.
+
+    ``set``/``delete`` record the wanted values; ``changes`` and ``render``
+    compare them to the parsed file, so repeated edits of one option simply
+    override each other.
+    """
+
+    def __init__(self, text=""):
+        self.lines = _split_lines(text)
+        self._blocks = collections.OrderedDict()  # section -> [_Block]
+        self._options = {}  # (section, key) -> [_Option]
+        self._commented = {}  # (section, key) -> index of first "#key = ..."
+        self._first_header = None
+        self._wanted = collections.OrderedDict()  # (section, key) -> [value]
+        self._parse()
+
+    # -- parsing ---------------------------------------------------------
+
+    def _open_block(self, name, header):
+        block = _Block(name, header)
+        self._blocks.setdefault(name, []).append(block)
+        if header is not None and self._first_header is None:
+            self._first_header = header
+        return block
+
+    def _parse(self):
+        block = self._open_block("", None)
+        option = None
+        for index, raw in enumerate(self.lines):
+            line = raw.rstrip()
+            if not line:
+                option = None
+                continue
+            if line[0] in " \t":
+                block.last = index
+                if option is not None:
+                    option.continue_with(index, line.lstrip())
+                continue
+            option = None
+            name = _section_name(line) if line[0] == "[" else None
+            if name is not None:
+                block = self._open_block(name, index)
+                continue
+            block.last = index
+            if line[0] in "#;":
+                self._note_commented_default(block.name, line, index)
+            elif line[0] != "[":
+                option = self._add_option(block.name, line, index)
+
+    def _note_commented_default(self, section, line, index):
+        match = _COMMENTED_OPTION.match(line)
+        if match:
+            self._commented.setdefault((section, match.group(1)), index)
+
+    def _add_option(self, section, line, index):
+        key, value = _split_assignment(line)
+        if key is None:
+            return None
+        option = _Option(index, value)
+        self._options.setdefault((section, key), []).append(option)
+        return option
+
+    # -- reading ---------------------------------------------------------
+
+    def sections(self):
+        """Section names in file order; ``""`` first if keys precede any header."""
+        names = [name for name in self._blocks if name]
+        if any(section == "" for section, _ in self._options):
+            names.insert(0, "")
+        return names
+
+    def has_section(self, section):
+        return section in self._blocks and (section != "" or "" in self.sections())
+
+    def values(self, section, key):
+        """All values of ``key`` in ``section``, in file order ([] if absent)."""
+        return [option.value for option in self._options.get((section, key), ())]
+
+    # -- editing ---------------------------------------------------------
+
+    def set(self, section, key, values):
+        self._wanted[(section, key)] = list(values)
+
+    def delete(self, section, key):
+        self._wanted[(section, key)] = []
+
+    def changes(self):
+        """[(section, key, old values, new values)] for options that differ."""
+        result = []
+        for (section, key), new in self._wanted.items():
+            old = self.values(section, key)
+            if old != new:
+                result.append((section, key, old, new))
+        return result
+
+    def render(self):
+        replace, inserts, head, tail = {}, collections.defaultdict(list), [], {}
+        for section, key, _, new in self.changes():
+            lines = [line for value in new for line in _option_lines(key, value)]
+            occurrences = self._options.get((section, key))
+            if occurrences:
+                first, *others = occurrences
+                replace[first.start] = (first.end, lines)
+                replace.update((other.start, (other.end, [])) for other in others)
+            elif section in self._blocks:
+                inserts[self._insert_position(section, key)].extend(lines)
+            elif section == "DEFAULT" and self._first_header is not None:
+                head.extend(lines)
+            else:
+                tail.setdefault(section, []).extend(lines)
+        if head:
+            head = ["[DEFAULT]\n", *head, "\n"]
+        pieces = self._splice(replace, inserts, head)
+        for section, lines in tail.items():
+            if pieces and pieces[-1].strip():
+                pieces.append("\n")
+            pieces.append(f"[{section}]\n")
+            pieces.extend(lines)
+        return _join(pieces)
+
+    def _insert_position(self, section, key):
+        commented = self._commented.get((section, key))
+        if commented is not None:
+            return commented + 1
+        return self._blocks[section][0].last + 1
+
+    def _splice(self, replace, inserts, head):
+        pieces, index, count = [], 0, len(self.lines)
+        while True:
+            pieces.extend(inserts.get(index, ()))
+            if index == self._first_header:
+                pieces.extend(head)
+            if index >= count:
+                return pieces
+            if index in replace:
+                index, lines = replace[index]
+                pieces.extend(lines)
+            else:
+                pieces.append(self.lines[index])
+                index += 1
+
+
+def _join(pieces):
+    """Join lines, ending with a newline any line that is no longer the last."""
+    for index in range(len(pieces) - 1):
+        if not pieces[index].endswith("\n"):
+            pieces[index] += "\n"
+    return "".join(pieces)
+
+
+# ---------------------------------------------------------------------------
+# Files: reading, atomic writing, owner/group/mode
+# ---------------------------------------------------------------------------
+
+
+def _read(filename, missing_ok=False):
+    try:
+        with open(filename, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        if missing_ok:
+            return None
+        raise CommandExecutionError(f"{filename}: no such file") from None
+    except OSError as exc:
+        raise CommandExecutionError(f"cannot read {filename}: {exc.strerror}") from None
+    return data.decode("utf-8", "surrogateescape")
+
+
+def _uid(user):
+    if user is None:
+        return None
+    if isinstance(user, int) or str(user).isdigit():
+        return int(user)
+    try:
+        return pwd.getpwnam(str(user)).pw_uid
+    except KeyError:
+        raise CommandExecutionError(f"user {user!r} does not exist") from None
+
+
+def _gid(group):
+    if group is None:
+        return None
+    if isinstance(group, int) or str(group).isdigit():
+        return int(group)
+    try:
+        return grp.getgrnam(str(group)).gr_gid
+    except KeyError:
+        raise CommandExecutionError(f"group {group!r} does not exist") from None
+
+
+def _mode(mode):
+    """Salt-style mode: ``640``, ``"0640"``, ``"0o640"`` -> 0o640."""
+    if mode is None:
+        return None
+    text = str(mode).strip().strip("'\"").replace("0o", "0", 1)
+    if not text or any(char not in "01234567" for char in text) or int(text, 8) > 0o7777:
+        raise CommandExecutionError(f"invalid mode {mode!r}")
+    return int(text, 8)
+
+
+def _user_name(uid):
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+def _group_name(gid):
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
+
+
+def _default_mode():
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _attribute_changes(current, uid, gid, mode):
+    """Changes of user/group/mode between ``os.stat`` result ``current`` (or None) and the wanted ones."""
+    old_uid, old_gid, old_mode = (
+        (None, None, None)
+        if current is None
+        else (current.st_uid, current.st_gid, current.st_mode & 0o7777)
+    )
+    changes = {}
+    if uid is not None and uid != old_uid:
+        changes["user"] = {"old": _opt(_user_name, old_uid), "new": _user_name(uid)}
+    if gid is not None and gid != old_gid:
+        changes["group"] = {"old": _opt(_group_name, old_gid), "new": _group_name(gid)}
+    if mode is not None and mode != old_mode:
+        changes["mode"] = {"old": _opt("{:04o}".format, old_mode), "new": f"{mode:04o}"}
+    return changes
+
+
+def _opt(function, value):
+    return None if value is None else function(value)
+
+
+def _write_atomic(path, text, uid, gid, mode):
+    """Write ``text`` to a temporary file next to ``path``, then rename it over ``path``."""
+    directory, base = os.path.split(path)
+    handle, temp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=directory or ".")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text.encode("utf-8", "surrogateescape"))
+            stream.flush()
+            os.fsync(stream.fileno())
+        _apply_attributes(temp, uid, gid, mode)
+        os.replace(temp, path)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
+
+
+def _apply_attributes(path, uid, gid, mode):
+    current = os.stat(path)
+    if (uid, gid) != (None, None) and (uid, gid) != (current.st_uid, current.st_gid):
+        os.chown(path, -1 if uid is None else uid, -1 if gid is None else gid)
+    if mode is not None and mode != current.st_mode & 0o7777:
+        os.chmod(path, mode)
+
+
+# ---------------------------------------------------------------------------
+# Normalisation of the state/CLI arguments
+# ---------------------------------------------------------------------------
+
+
+def _wanted_settings(settings):
+    """{section: {key: value}} -> {(section, key): [str, ...]}."""
+    if not settings:
+        return {}
+    if not isinstance(settings, dict):
+        raise CommandExecutionError("settings must map sections to {option: value} mappings")
+    wanted = {}
+    for section, options in settings.items():
+        section = _check_section(section)
+        if not isinstance(options, dict):
+            raise CommandExecutionError(f"settings of section [{section}] must map options to values")
+        for key, value in options.items():
+            key = _check_key(section, str(key))
+            wanted[(section, key)] = _values(section, key, value)
+    return wanted
+
+
+def _unwanted_options(remove):
+    """{section: [key, ...]} (or a single key) -> [(section, key)]."""
+    if not remove:
+        return []
+    if not isinstance(remove, dict):
+        raise CommandExecutionError("settings must map sections to lists of options")
+    unwanted = []
+    for section, keys in remove.items():
+        section = _check_section(section)
+        if isinstance(keys, (str, int)):
+            keys = [keys]
+        if not isinstance(keys, (list, tuple, dict)):
+            raise CommandExecutionError(f"options of section [{section}] must be a list of names")
+        unwanted.extend((section, _check_key(section, str(key))) for key in keys)
+    return unwanted
+
+
+def _option_report(changes):
+    report = {}
+    for section, key, old, new in changes:
+        report.setdefault(section, {})[key] = {
+            "old": _mask(key, _display(old)),
+            "new": _mask(key, _display(new)),
+        }
+    return report
+
+
+def _edit(filename, wanted, unwanted, attributes=(None, None, None), test=False, missing="create"):
+    """
+    Apply the edits to ``filename`` with one read and at most one write;
+    return the masked report.  ``missing`` says what a missing file means:
+    ``"create"`` it, ``"skip"`` (nothing to do) or ``"error"``.
+    """
+    path = os.path.realpath(filename)
+    text = _read(path, missing_ok=missing != "error")
+    if text is None and missing == "skip":
+        return {}
+    document = IniDocument(text or "")
+    for (section, key), values in wanted.items():
+        document.set(section, key, values)
+    for section, key in unwanted:
+        document.delete(section, key)
+    changes = document.changes()
+    current = None if text is None else os.stat(path)
+    report = _attribute_changes(current, *attributes)
+    if changes:
+        report["options"] = _option_report(changes)
+    if text is None:
+        report["file"] = "created"
+    if report and not test:
+        _save(filename, path, document, current, changes, attributes)
+    return report
+
+
+def _save(filename, path, document, current, changes, attributes):
+    """Write the document (new file or changed options) or just fix its attributes."""
+    uid, gid, mode = attributes
+    try:
+        if current is None:
+            _write_atomic(path, document.render(), uid, gid, _default_mode() if mode is None else mode)
+        elif changes:
+            _write_atomic(
+                path,
+                document.render(),
+                current.st_uid if uid is None else uid,
+                current.st_gid if gid is None else gid,
+                current.st_mode & 0o7777 if mode is None else mode,
+            )
+        else:
+            _apply_attributes(path, uid, gid, mode)
+    except OSError as exc:
+        raise CommandExecutionError(f"cannot write {filename}: {exc.strerror}") from None
+
+
+# ---------------------------------------------------------------------------
+# Public functions
+# ---------------------------------------------------------------------------
+
+
+def get(filename, section, parameter):
+    """
+    Return the value of ``parameter`` in ``[section]`` of ``filename``.
+
+    A multi-valued option (the key repeated in the section) is returned as a
+    list of its values, in file order.  Keys placed before any section header
+    are read with ``section=""``.  Raises an error if the file, the section
+    or the option does not exist.
+
+    CLI Example::
+
+        salt '*' openstack_config.get /etc/nova/nova.conf DEFAULT my_ip
+        salt '*' openstack_config.get /etc/nova/nova.conf filter_scheduler enabled_filters
+    """
+    section, parameter = _check_section(section), str(parameter)
+    document = IniDocument(_read(filename))
+    values = document.values(section, parameter)
+    if values:
+        return _display(values)
+    reason = "option not set" if document.has_section(section) else "no such section"
+    raise CommandExecutionError(
+        f"parameter {parameter!r} not found in section [{section}] of {filename} ({reason})"
+    )
+
+
+def set_(filename, section, parameter, value):
+    """
+    Set ``parameter`` in ``[section]`` of ``filename`` to ``value``.
+
+    The file and the section are created if missing.  Every existing
+    occurrence of the parameter is replaced; a list value writes the
+    parameter once per item (oslo multi-valued option).  Booleans are written
+    ``true``/``false``.  Returns the (masked) changes, ``{}`` if the value was
+    already set (the file is then not written).
+
+    CLI Example::
+
+        salt '*' openstack_config.set /etc/nova/nova.conf DEFAULT my_ip 10.0.0.11
+        salt '*' openstack_config.set /etc/nova/nova.conf DEFAULT debug True
+        salt '*' openstack_config.set /etc/nova/nova.conf filter_scheduler enabled_filters '[ComputeFilter, ImagePropertiesFilter]'
+    """
+    section = _check_section(section)
+    parameter = _check_key(section, str(parameter))
+    return _edit(filename, {(section, parameter): _values(section, parameter, value)}, [])
+
+
+def delete(filename, section, parameter):
+    """
+    Remove every occurrence of ``parameter`` from ``[section]`` of ``filename``.
+
+    Returns the (masked) changes, ``{}`` if the parameter was not set.
+    Raises an error if the file does not exist.
+
+    CLI Example::
+
+        salt '*' openstack_config.delete /etc/nova/nova.conf DEFAULT use_neutron
+    """
+    section = _check_section(section)
+    parameter = _check_key(section, str(parameter))
+    return _edit(filename, {}, [(section, parameter)], missing="error")
+
+
+def sections(filename):
+    """
+    List the sections of ``filename`` in file order (``""`` first if keys
+    appear before any section header).
+
+    CLI Example::
+
+        salt '*' openstack_config.sections /etc/nova/nova.conf
+    """
+    return IniDocument(_read(filename)).sections()
+
+
+def update(filename, settings=None, remove=None, user=None, group=None, mode=None, test=False):
+    """
+    Set and remove many options of ``filename`` with one read and at most one
+    (atomic) write; the engine of the ``openstack_config`` states.
+
+    settings
+        ``{section: {option: value}}``; values may be strings, numbers,
+        booleans or lists (multi-valued options).  The file is created if
+        missing.
+    remove
+        ``{section: [option, ...]}`` to delete.
+    user, group, mode
+        Wanted owner, group and mode (e.g. ``0640``) of the file, applied to
+        a new file and fixed on an existing one.
+    test
+        Only report what would change; write nothing.
+
+    Returns the changes, with secrets masked:
+    ``{"options": {section: {option: {"old": ..., "new": ...}}},
+    "user"/"group"/"mode": {"old": ..., "new": ...}, "file": "created"}``
+    (only the keys that apply; ``{}`` when nothing changes).
+
+    CLI Example::
+
+        salt '*' openstack_config.update /etc/nova/nova.conf settings='{DEFAULT: {debug: true}}' test=True
+    """
+    wanted = _wanted_settings(settings)
+    unwanted = _unwanted_options(remove)
+    attributes = (_uid(user), _gid(group), _mode(mode))
+    missing = "skip" if unwanted and not wanted else "create"
+    return _edit(filename, wanted, unwanted, attributes, test, missing)

@@ -1,0 +1,140 @@
+"""
+Manage options of OpenStack (oslo.config) INI files.
+
+Thin states over the ``openstack_config`` execution module: all the options
+of one state are applied with one read and at most one atomic write, nothing
+is written in test mode or when nothing changes, and secret values are
+masked in ``changes`` (see the execution module for the file format and
+where new keys go).
+
+.. code-block:: yaml
+
+    /etc/nova/nova.conf:
+      openstack_config.present:
+        - user: root
+        - group: nova
+        - mode: "0640"
+        - settings:
+            DEFAULT:
+              my_ip: 10.0.0.11
+              transport_url: rabbit://openstack:{{ pillar['rabbit_pass'] }}@ctl:5672/
+            database:
+              connection: mysql+pymysql://nova:{{ pillar['nova_db_pass'] }}@ctl/nova
+            filter_scheduler:
+              enabled_filters: [ComputeFilter, ImagePropertiesFilter]
+
+    remove-legacy-options:
+      openstack_config.absent:
+        - name: /etc/nova/nova.conf
+        - settings:
+            DEFAULT: [use_neutron, firewall_driver]
+
+``changes`` looks like ``{"options": {section: {option: {"old": ..., "new":
+...}}}, "mode": {"old": "0644", "new": "0640"}, "file": "created"}``.
+"""
+import os
+
+from salt.exceptions import CommandExecutionError
+
+__virtualname__ = "openstack_config"
+
+
+def __virtual__():
+    if "openstack_config.update" in __salt__:
+        return __virtualname__
+    return (False, "the openstack_config execution module of this project is not loaded")
+
+
+def _count(settings):
+    """Number of options named by ``{section: {key: value}}`` or ``{section: [key, ...]}``."""
+    if not isinstance(settings, dict):
+        return 0
+    return sum(
+        len(options) if isinstance(options, (dict, list, tuple)) else 1
+        for options in settings.values()
+        if options is not None
+    )
+
+
+def _changed_options(changes):
+    return sum(len(options) for options in changes.get("options", {}).values())
+
+
+def _plural(count):
+    return f"{count} option" + ("" if count == 1 else "s")
+
+
+def _describe(name, changes, total, action, test):
+    """Build a comment such as ``3 options changed in /etc/nova/nova.conf``."""
+    done, settled = action
+    if not changes:
+        return f"{_plural(total)} already {settled} in {name}"
+    would = "would be " if test else ""
+    parts = []
+    if changes.get("file"):
+        parts.append(f"file {would}created")
+    count = _changed_options(changes)
+    if count:
+        parts.append(f"{_plural(count)} {would}{done}")
+    attributes = [attribute for attribute in ("user", "group", "mode") if attribute in changes]
+    if attributes:
+        parts.append(f"{', '.join(attributes)} {would}changed")
+    return f"{'; '.join(parts)} in {name}"
+
+
+def _run(name, total, action, **kwargs):
+    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    if not os.path.isabs(name):
+        ret.update(result=False, comment=f"{name} is not an absolute path")
+        return ret
+    test = bool(__opts__.get("test"))
+    try:
+        changes = __salt__["openstack_config.update"](name, test=test, **kwargs)
+    except CommandExecutionError as exc:
+        ret.update(result=False, comment=str(exc))
+        return ret
+    ret["changes"] = changes
+    ret["comment"] = _describe(name, changes, total, action, test)
+    if changes and test:
+        ret["result"] = None
+    return ret
+
+
+def present(name, settings=None, user=None, group=None, mode=None):
+    """
+    Ensure options are set in an oslo.config INI file.
+
+    name
+        Absolute path of the file; created if missing.
+    settings
+        ``{section: {option: value}}``.  Values may be strings, numbers,
+        booleans (written ``true``/``false``) or lists (a multi-valued option:
+        the option is written once per item).  Every existing occurrence of
+        an option is replaced.
+    user, group, mode
+        Owner, group and mode (e.g. ``"0640"``) of the file; applied to a new
+        file, fixed (and reported) on an existing one.  By default an existing
+        file keeps its own.
+    """
+    return _run(
+        name,
+        _count(settings),
+        ("changed", "set"),
+        settings=settings or {},
+        user=user,
+        group=group,
+        mode=mode,
+    )
+
+
+def absent(name, settings=None):
+    """
+    Ensure options are not set in an oslo.config INI file.
+
+    name
+        Absolute path of the file; a missing file has no options to remove.
+    settings
+        ``{section: [option, ...]}``: every occurrence of each option is
+        removed; comments (such as commented-out defaults) are kept.
+    """
+    return _run(name, _count(settings), ("removed", "absent"), remove=settings or {})
