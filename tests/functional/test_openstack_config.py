@@ -1,0 +1,536 @@
+"""
+openstack_config against real files: a copy of Debian's shipped nova.conf,
+read back by crudini, by oslo.config's own parser and by nova's typed options.
+"""
+import grp
+import json
+import os
+import pathlib
+import shutil
+import stat
+import subprocess
+
+import pytest
+from salt.exceptions import CommandExecutionError
+
+NOVA_CONF = pathlib.Path("/usr/share/nova-common/nova.conf")
+CRUDINI = "/usr/bin/crudini"
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+PCI_ALIASES = [
+    '{"name": "a2", "vendor_id": "10de", "product_id": "2235", "device_type": "type-PF"}',
+    '{"name": "t4", "vendor_id": "10de", "product_id": "1eb8"}',
+]
+
+# 40 options a controller+compute node sets; Debian's nova.conf already has
+# the values of the 4 options in ALREADY_SET.
+SETTINGS = {
+    "DEFAULT": {
+        "my_ip": "10.0.0.11",
+        "transport_url": "rabbit://openstack:RABBIT_S3cr3t@ctl1:5672,openstack:RABBIT_S3cr3t@ctl2:5672/",
+        "state_path": "/var/lib/nova",
+        "debug": False,
+        "use_syslog": True,
+        "log_dir": "/var/log/nova",
+        "instances_path": "/var/lib/nova/instances",
+        "compute_driver": "libvirt.LibvirtDriver",
+        "cpu_allocation_ratio": 4.0,
+        "ram_allocation_ratio": 1.5,
+        "reserved_host_memory_mb": 2048,
+        "enabled_apis": "osapi_compute,metadata",
+        "osapi_compute_workers": 2,
+    },
+    "api": {"auth_strategy": "keystone"},
+    "api_database": {"connection": "mysql+pymysql://nova:NOVA_API_DBPASS@ctl/nova_api"},
+    "database": {
+        "connection": "mysql+pymysql://nova:NOVA_DBPASS@ctl/nova?charset=utf8",
+        "max_pool_size": 20,
+    },
+    "keystone_authtoken": {
+        "www_authenticate_uri": "http://ctl:5000/",
+        "auth_url": "http://ctl:5000/",
+        "memcached_servers": "ctl1:11211,ctl2:11211",
+        "auth_type": "password",
+        "project_name": "service",
+        "username": "nova",
+        "password": "KEYSTONE_NOVA_S3cr3t",
+        "region_name": "RegionOne",
+    },
+    "service_user": {"send_service_user_token": True, "password": "SERVICE_S3cr3t"},
+    "vnc": {
+        "enabled": True,
+        "server_listen": "$my_ip",
+        "novncproxy_base_url": "http://ctl:6080/vnc_auto.html",
+    },
+    "glance": {"api_servers": "http://ctl:9292"},
+    "oslo_concurrency": {"lock_path": "/var/lib/nova/tmp"},
+    "placement": {"password": "PLACEMENT_S3cr3t", "region_name": "RegionOne"},
+    "pci": {"alias": PCI_ALIASES},
+    "libvirt": {"virt_type": "kvm", "live_migration_uri": "qemu+ssh://nova@%s/system"},
+    "neutron": {
+        "metadata_proxy_shared_secret": "META#S3cr3t",
+        "password": "NEUTRON_PW=with#hash%and:colon",
+    },
+    "os_brick": {"lock_path": "/var/lib/nova/tmp"},
+}
+ALREADY_SET = {
+    ("DEFAULT", "state_path"),
+    ("keystone_authtoken", "auth_type"),
+    ("keystone_authtoken", "project_name"),
+    ("keystone_authtoken", "username"),
+}
+CHANGED = 40 - len(ALREADY_SET)
+SECRETS = [
+    "S3cr3t",
+    "RABBIT_S3cr3t",
+    "NOVA_API_DBPASS",
+    "NOVA_DBPASS",
+    "KEYSTONE_NOVA",
+    "SERVICE_S3cr3t",
+    "PLACEMENT_S3cr3t",
+    "META#",
+    "NEUTRON_PW",
+]
+
+
+def oslo_text(value):
+    """The string oslo.config reads for a value we set."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def expected_values():
+    """{(section, key): [str, ...]} as oslo.config must read them back."""
+    return {
+        (section, key): [oslo_text(item) for item in (value if isinstance(value, list) else [value])]
+        for section, options in SETTINGS.items()
+        for key, value in options.items()
+    }
+
+
+def assert_no_secret(ret):
+    text = json.dumps(ret, default=str)
+    for secret in SECRETS:
+        assert secret not in text, f"{secret!r} leaked in {text}"
+
+
+def snapshot(path):
+    st = os.stat(path)
+    return pathlib.Path(path).read_bytes(), st.st_mtime_ns, st.st_ino
+
+
+@pytest.fixture
+def nova_conf(tmp_path):
+    """A fresh copy of Debian's full nova.conf (the test fails if nova-common is missing)."""
+    target = tmp_path / "nova.conf"
+    shutil.copyfile(NOVA_CONF, target)
+    return target
+
+
+@pytest.fixture
+def config(loaders):
+    return loaders.modules.openstack_config
+
+
+def run_system_python(script, *args):
+    """Run ``script`` with Debian's python3 (where oslo.config and nova live); return stdout."""
+    out = subprocess.run(
+        [SYSTEM_PYTHON, "-c", script, *map(str, args)], capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def oslo_read(path):
+    """Raw sections as oslo.config's own ConfigParser reads them (system python)."""
+    script = (
+        "import json, sys\n"
+        "from oslo_config import cfg\n"
+        "sections = {}\n"
+        "cfg.ConfigParser(sys.argv[1], sections).parse()\n"
+        "print(json.dumps(sections))\n"
+    )
+    return json.loads(run_system_python(script, path))
+
+
+def crudini_all(path):
+    """{(section, key): value} as crudini reads the file (last occurrence wins)."""
+    out = subprocess.run(
+        [CRUDINI, "--get", "--format=lines", str(path)], check=True, capture_output=True, text=True
+    )
+    found = {}
+    for line in out.stdout.splitlines():
+        section, _, assignment = line[2:].partition(" ] ")
+        key, _, value = assignment.partition(" = ")
+        found[(section, key)] = value
+    return found
+
+
+# -- openstack_config.present on Debian's nova.conf -------------------------
+
+
+def test_present_sets_40_options_once_then_changes_nothing(run_state, nova_conf):
+    assert sum(len(options) for options in SETTINGS.values()) == 40
+    first = run_state("openstack_config.present", name=str(nova_conf), settings=SETTINGS)
+    assert first["result"] is True, first
+    options = first["changes"]["options"]
+    changed = {(section, key) for section, keys in options.items() for key in keys}
+    assert changed == set(expected_values()) - ALREADY_SET
+    assert options["DEFAULT"]["debug"] == {"old": None, "new": "false"}
+    assert options["database"]["connection"] == {
+        "old": "sqlite:////var/lib/nova/novadb",
+        "new": "mysql+pymysql://nova:******@ctl/nova?charset=utf8",
+    }
+    assert options["pci"]["alias"] == {"old": None, "new": PCI_ALIASES}
+    assert first["comment"] == f"{CHANGED} options changed in {nova_conf}"
+    assert_no_secret(first)
+
+    before = snapshot(nova_conf)
+    second = run_state("openstack_config.present", name=str(nova_conf), settings=SETTINGS)
+    assert second["result"] is True
+    assert second["changes"] == {}
+    assert second["comment"] == f"40 options already set in {nova_conf}"
+    assert snapshot(nova_conf) == before
+
+
+def test_test_mode_predicts_the_same_changes_and_writes_nothing(run_state, nova_conf):
+    before = snapshot(nova_conf)
+    predicted = run_state(
+        "openstack_config.present", name=str(nova_conf), settings=SETTINGS, mode="0640", test=True
+    )
+    assert predicted["result"] is None
+    assert predicted["comment"] == f"{CHANGED} options would be changed; mode would be changed in {nova_conf}"
+    assert snapshot(nova_conf) == before
+    assert_no_secret(predicted)
+    assert [p.name for p in nova_conf.parent.iterdir()] == ["nova.conf"]
+
+    applied = run_state("openstack_config.present", name=str(nova_conf), settings=SETTINGS, mode="0640")
+    assert applied["changes"] == predicted["changes"]
+
+    again = run_state(
+        "openstack_config.present", name=str(nova_conf), settings=SETTINGS, mode="0640", test=True
+    )
+    assert again["result"] is True
+    assert again["changes"] == {}
+
+
+def test_untouched_lines_are_byte_identical(run_state, nova_conf):
+    run_state("openstack_config.present", name=str(nova_conf), settings=SETTINGS)
+    diff = subprocess.run(
+        ["diff", str(NOVA_CONF), str(nova_conf)], capture_output=True, text=True, check=False
+    )
+    assert diff.returncode == 1, diff.stderr
+    removed = [line[2:] for line in diff.stdout.splitlines() if line.startswith("< ")]
+    added = [line[2:] for line in diff.stdout.splitlines() if line.startswith("> ")]
+    keys = {key for options in SETTINGS.values() for key in options}
+    # Only the live lines of options we set were replaced ...
+    assert removed == [
+        "connection = sqlite:////var/lib/nova/novadb",
+        "auth_url = http://localhost:5000",
+        "www_authenticate_uri = http://localhost:5000",
+        "region_name = regionOne",
+        "lock_path = /var/lock/nova",
+        "region_name = regionOne",
+    ]
+    # ... and every added line is one of our options (or the new [os_brick] section).
+    written = [line for line in added if line not in ("", "[os_brick]")]
+    assert len(written) == CHANGED + len(PCI_ALIASES) - 1
+    assert {line.partition(" = ")[0] for line in written} <= keys
+    assert added.count("[os_brick]") == 1
+    # Each new option sits right after its commented-out default.
+    lines = nova_conf.read_text().splitlines()
+    assert lines[lines.index("my_ip = 10.0.0.11") - 1] == "#my_ip = <host_ipv4>"
+    alias = lines.index(f"alias = {PCI_ALIASES[0]}")
+    assert lines[alias - 1] == "#alias ="
+    assert lines[alias + 1] == f"alias = {PCI_ALIASES[1]}"
+    assert lines[-3:] == ["", "[os_brick]", "lock_path = /var/lib/nova/tmp"]
+
+
+def test_oslo_config_parser_reads_back_every_value(run_state, nova_conf):
+    run_state("openstack_config.present", name=str(nova_conf), settings=SETTINGS)
+    sections = oslo_read(nova_conf)
+    for (section, key), values in expected_values().items():
+        assert sections[section][key] == values, (section, key)
+
+
+def test_nova_typed_options_read_back_the_values(run_state, nova_conf):
+    """nova's own option definitions (bool, float, int, multi-valued) parse the file."""
+    run_state("openstack_config.present", name=str(nova_conf), settings=SETTINGS)
+    script = (
+        "import json, sys\n"
+        "import nova.conf\n"
+        "from oslo_log import log\n"
+        "CONF = nova.conf.CONF\n"
+        "log.register_options(CONF)\n"
+        "CONF(args=[], default_config_files=[sys.argv[1]], project='nova')\n"
+        "print(json.dumps({\n"
+        "    'debug': CONF.debug, 'use_syslog': CONF.use_syslog,\n"
+        "    'cpu_allocation_ratio': CONF.cpu_allocation_ratio,\n"
+        "    'reserved_host_memory_mb': CONF.reserved_host_memory_mb,\n"
+        "    'enabled_apis': CONF.enabled_apis, 'api_connection': CONF.api_database.connection,\n"
+        "    'connection': CONF.database.connection, 'alias': CONF.pci.alias,\n"
+        "    'vnc_enabled': CONF.vnc.enabled, 'live_migration_uri': CONF.libvirt.live_migration_uri,\n"
+        "    'metadata_secret': CONF.neutron.metadata_proxy_shared_secret,\n"
+        "}))\n"
+    )
+    assert json.loads(run_system_python(script, nova_conf)) == {
+        "debug": False,
+        "use_syslog": True,
+        "cpu_allocation_ratio": 4.0,
+        "reserved_host_memory_mb": 2048,
+        "enabled_apis": ["osapi_compute", "metadata"],
+        "api_connection": SETTINGS["api_database"]["connection"],
+        "connection": SETTINGS["database"]["connection"],
+        "alias": PCI_ALIASES,
+        "vnc_enabled": True,
+        "live_migration_uri": "qemu+ssh://nova@%s/system",
+        "metadata_secret": "META#S3cr3t",
+    }
+
+
+def test_crudini_reads_back_what_we_wrote(run_state, nova_conf):
+    run_state("openstack_config.present", name=str(nova_conf), settings=SETTINGS)
+    single = subprocess.run(
+        [CRUDINI, "--get", str(nova_conf), "database", "connection"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert single.stdout.rstrip("\n") == SETTINGS["database"]["connection"]
+    found = crudini_all(nova_conf)
+    for (section, key), values in expected_values().items():
+        assert found[(section, key)] == values[-1], (section, key)
+
+
+def test_secrets_never_leak_into_the_state_return(run_state, tmp_path):
+    path = tmp_path / "nova.conf"
+    path.write_text("[database]\nconnection = mysql+pymysql://nova:OLD_S3cr3t@db/nova\n")
+    for test in (True, False, True):
+        ret = run_state("openstack_config.present", name=str(path), settings=SETTINGS, test=test)
+        assert_no_secret(ret)
+        assert "OLD_S3cr3t" not in json.dumps(ret)
+    removed = run_state(
+        "openstack_config.absent", name=str(path), settings={"database": ["connection"]}
+    )
+    assert removed["changes"]["options"]["database"]["connection"]["old"] == (
+        "mysql+pymysql://nova:******@ctl/nova?charset=utf8"
+    )
+    assert_no_secret(removed)
+
+
+def test_writing_through_a_symlink_keeps_the_link(run_state, tmp_path):
+    real = tmp_path / "real.conf"
+    real.write_text("[DEFAULT]\n")
+    link = tmp_path / "link.conf"
+    link.symlink_to(real)
+    run_state("openstack_config.present", name=str(link), settings={"DEFAULT": {"debug": True}})
+    assert link.is_symlink()
+    assert real.read_text() == "[DEFAULT]\ndebug = true\n"
+
+
+# -- user / group / mode ------------------------------------------------------
+
+
+def test_new_file_is_created_with_owner_group_and_mode(run_state, tmp_path):
+    path = tmp_path / "sub.conf"
+    ret = run_state(
+        "openstack_config.present",
+        name=str(path),
+        settings={"DEFAULT": {"debug": True}},
+        user="root",
+        group="daemon",
+        mode="0640",
+    )
+    assert ret["result"] is True, ret
+    assert ret["changes"]["file"] == "created"
+    assert ret["changes"]["group"] == {"old": None, "new": "daemon"}
+    assert ret["comment"] == f"file created; 1 option changed; user, group, mode changed in {path}"
+    st = path.stat()
+    assert stat.S_IMODE(st.st_mode) == 0o640
+    assert st.st_gid == grp.getgrnam("daemon").gr_gid
+    assert path.read_text() == "[DEFAULT]\ndebug = true\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["sub.conf"]
+
+
+def test_test_mode_does_not_create_the_file(run_state, tmp_path):
+    path = tmp_path / "new.conf"
+    ret = run_state(
+        "openstack_config.present", name=str(path), settings={"DEFAULT": {"a": 1}}, test=True
+    )
+    assert ret["result"] is None
+    assert ret["changes"]["file"] == "created"
+    assert not path.exists()
+
+
+def test_attributes_of_an_existing_file_are_fixed_without_rewriting(run_state, tmp_path):
+    path = tmp_path / "nova.conf"
+    path.write_text("[DEFAULT]\ndebug = true\n")
+    path.chmod(0o644)
+    before = snapshot(path)
+    ret = run_state(
+        "openstack_config.present",
+        name=str(path),
+        settings={"DEFAULT": {"debug": True}},
+        group="daemon",
+        mode=640,
+    )
+    assert ret["result"] is True
+    assert ret["changes"] == {
+        "group": {"old": "root", "new": "daemon"},
+        "mode": {"old": "0644", "new": "0640"},
+    }
+    assert ret["comment"] == f"group, mode changed in {path}"
+    assert snapshot(path) == before
+    st = path.stat()
+    assert (stat.S_IMODE(st.st_mode), st.st_gid) == (0o640, grp.getgrnam("daemon").gr_gid)
+    again = run_state(
+        "openstack_config.present",
+        name=str(path),
+        settings={"DEFAULT": {"debug": True}},
+        group="daemon",
+        mode="0640",
+    )
+    assert again["changes"] == {}
+
+
+def test_rewrite_is_atomic_and_keeps_owner_group_and_mode(run_state, tmp_path):
+    path = tmp_path / "nova.conf"
+    path.write_text("[DEFAULT]\ndebug = true\n")
+    daemon = grp.getgrnam("daemon").gr_gid
+    os.chown(path, 1, daemon)
+    path.chmod(0o600)
+    inode = path.stat().st_ino
+    ret = run_state("openstack_config.present", name=str(path), settings={"DEFAULT": {"debug": False}})
+    assert ret["result"] is True
+    st = path.stat()
+    assert st.st_ino != inode  # replaced by rename, not rewritten in place
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (1, daemon, 0o600)
+    assert [p.name for p in tmp_path.iterdir()] == ["nova.conf"]
+
+
+def test_unknown_group_fails_cleanly(run_state, tmp_path):
+    path = tmp_path / "nova.conf"
+    ret = run_state(
+        "openstack_config.present",
+        name=str(path),
+        settings={"DEFAULT": {"a": 1}},
+        group="no-such-group-xyz",
+    )
+    assert ret["result"] is False
+    assert "no-such-group-xyz" in ret["comment"]
+    assert not path.exists()
+
+
+def test_invalid_arguments_fail_without_echoing_values(run_state, tmp_path):
+    relative = run_state("openstack_config.present", name="nova.conf", settings={})
+    assert relative["result"] is False
+    bad = run_state(
+        "openstack_config.present",
+        name=str(tmp_path / "x.conf"),
+        settings={"DEFAULT": {"password": {"nested": "S3cr3t"}}},
+    )
+    assert bad["result"] is False
+    assert "password" in bad["comment"]
+    assert_no_secret(bad)
+
+
+# -- openstack_config.absent --------------------------------------------------
+
+
+def test_absent_removes_options_keeps_comments_and_is_idempotent(run_state, nova_conf):
+    run_state("openstack_config.present", name=str(nova_conf), settings=SETTINGS)
+    remove = {"pci": ["alias"], "database": ["connection"], "DEFAULT": ["my_ip", "never_set"]}
+    predicted = run_state("openstack_config.absent", name=str(nova_conf), settings=remove, test=True)
+    assert predicted["result"] is None
+    assert predicted["comment"] == f"3 options would be removed in {nova_conf}"
+    ret = run_state("openstack_config.absent", name=str(nova_conf), settings=remove)
+    assert ret["result"] is True
+    assert ret["changes"] == predicted["changes"]
+    assert ret["changes"]["options"]["pci"]["alias"] == {"old": PCI_ALIASES, "new": None}
+    text = nova_conf.read_text()
+    assert "#alias =\n" in text and "\nalias =" not in text
+    assert "#connection = <None>" in text
+    sections = oslo_read(nova_conf)
+    assert "connection" not in sections["database"]
+    assert "my_ip" not in sections["DEFAULT"]
+    before = snapshot(nova_conf)
+    again = run_state("openstack_config.absent", name=str(nova_conf), settings=remove)
+    assert again["changes"] == {}
+    assert again["comment"] == f"4 options already absent in {nova_conf}"
+    assert snapshot(nova_conf) == before
+
+
+def test_absent_on_a_missing_file_does_nothing(run_state, tmp_path):
+    path = tmp_path / "missing.conf"
+    ret = run_state("openstack_config.absent", name=str(path), settings={"DEFAULT": ["debug"]})
+    assert ret["result"] is True
+    assert ret["changes"] == {}
+    assert not path.exists()
+
+
+# -- execution module ---------------------------------------------------------
+
+
+def test_get_reads_single_multi_and_default_values(config, nova_conf):
+    assert config.get(str(nova_conf), "DEFAULT", "state_path") == "/var/lib/nova"
+    assert config.get(str(nova_conf), "placement", "username") == "="
+    config.set(str(nova_conf), "pci", "alias", PCI_ALIASES)
+    assert config.get(str(nova_conf), "pci", "alias") == PCI_ALIASES
+
+
+def test_set_creates_file_section_and_reports_masked_changes(config, tmp_path):
+    path = tmp_path / "new.conf"
+    ret = config.set(str(path), "database", "connection", "mysql://nova:PW_S3cr3t@db/nova")
+    assert ret == {
+        "file": "created",
+        "options": {"database": {"connection": {"old": None, "new": "mysql://nova:******@db/nova"}}},
+    }
+    assert path.read_text() == "[database]\nconnection = mysql://nova:PW_S3cr3t@db/nova\n"
+    assert config.set(str(path), "DEFAULT", "debug", True)["options"]["DEFAULT"]["debug"]["new"] == "true"
+    assert path.read_text() == (
+        "[DEFAULT]\ndebug = true\n\n[database]\nconnection = mysql://nova:PW_S3cr3t@db/nova\n"
+    )
+    mtime = path.stat().st_mtime_ns
+    assert config.set(str(path), "DEFAULT", "debug", "true") == {}
+    assert path.stat().st_mtime_ns == mtime
+
+
+def test_delete_and_sections(config, tmp_path):
+    path = tmp_path / "x.conf"
+    path.write_text("[DEFAULT]\n#k = 0\nk = 1\n[s]\nk = 2\nk = 3\n")
+    assert config.sections(str(path)) == ["DEFAULT", "s"]
+    assert config.delete(str(path), "s", "k") == {"options": {"s": {"k": {"old": ["2", "3"], "new": None}}}}
+    assert path.read_text() == "[DEFAULT]\n#k = 0\nk = 1\n[s]\n"
+    assert config.delete(str(path), "s", "k") == {}
+    assert config.get(str(path), "DEFAULT", "k") == "1"
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda c, d: c.get(str(d / "missing.conf"), "DEFAULT", "debug"), "no such file"),
+        (lambda c, d: c.get(str(d), "DEFAULT", "debug"), "Is a directory"),
+        (lambda c, d: c.get(str(d / "x.conf"), "nosection", "debug"), "no such section"),
+        (lambda c, d: c.get(str(d / "x.conf"), "DEFAULT", "missing"), "option not set"),
+        (lambda c, d: c.sections(str(d / "missing.conf")), "no such file"),
+        (lambda c, d: c.delete(str(d / "missing.conf"), "DEFAULT", "debug"), "no such file"),
+        (lambda c, d: c.set(str(d / "nodir" / "x.conf"), "DEFAULT", "debug", 1), "No such file"),
+        (lambda c, d: c.set(str(d / "x.conf"), "DEFAULT", "a=b", 1), "invalid option name"),
+    ],
+)
+def test_execution_errors(config, tmp_path, call, message):
+    (tmp_path / "x.conf").write_text("[DEFAULT]\ndebug = true\n")
+    with pytest.raises(CommandExecutionError) as info:
+        call(config, tmp_path)
+    assert message in str(info.value)
+
+
+def test_get_error_names_file_section_and_parameter(config, tmp_path):
+    path = tmp_path / "x.conf"
+    path.write_text("[DEFAULT]\n")
+    with pytest.raises(CommandExecutionError) as info:
+        config.get(str(path), "database", "connection")
+    assert str(path) in str(info.value)
+    assert "[database]" in str(info.value)
+    assert "connection" in str(info.value)
