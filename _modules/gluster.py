@@ -1,0 +1,566 @@
+"""
+Manage a GlusterFS trusted pool and its volumes.
+
+Every call runs ``gluster --mode=script --xml ...`` and reads gluster's XML
+answer; nothing is parsed from the human-readable output.  A failed gluster
+operation raises :class:`salt.exceptions.CommandExecutionError` carrying
+gluster's own error text (``opErrstr``, or what the CLI printed when it could
+not produce XML, e.g. when glusterd is not running).
+
+This module does not depend on Salt's core ``glusterfs`` module (removed in
+Salt 3008).
+
+Bricks are strings ``host:/absolute/path``; the host must be written the way
+the volume knows it (the same name or address on every call), as gluster
+itself does.
+
+:depends: the ``gluster`` command line tool (Debian: glusterfs-server or
+    glusterfs-cli) talking to a running glusterd.
+"""
+import logging
+import posixpath
+import xml.etree.ElementTree as ET
+
+import salt.utils.path
+from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+log = logging.getLogger(__name__)
+
+__virtualname__ = "gluster"
+
+# ``opErrno`` values of ``peer probe`` that mean "nothing was probed" (gluster's
+# GF_PROBE_LOCALHOST and GF_PROBE_FRIEND); opRet is 0 for both.
+_PROBE_LOCALHOST = 1
+_PROBE_ALREADY_PEER = 2
+
+_TRUE_WORDS = frozenset(("on", "yes", "true", "enable", "enabled"))
+_FALSE_WORDS = frozenset(("off", "no", "false", "disable", "disabled"))
+
+
+def __virtual__():
+    if salt.utils.path.which("gluster"):
+        return __virtualname__
+    return (
+        False,
+        "the gluster module needs the gluster command line tool "
+        "(install glusterfs-server)",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+
+def _gluster(*args):
+    """
+    Run ``gluster --mode=script --xml <args>`` and return the parsed
+    ``<cliOutput>`` element.  Raise CommandExecutionError when gluster reports
+    a failure.
+
+    In XML mode gluster exits 0 even when the operation failed, so ``opRet``
+    is what decides; when the CLI did not get as far as printing XML (bad
+    syntax, glusterd unreachable) its text output is the error.
+    """
+    cmd = ["gluster", "--mode=script", "--xml"] + [str(arg) for arg in args]
+    res = __salt__["cmd.run_all"](cmd, python_shell=False, ignore_retcode=True)
+    stdout = (res.get("stdout") or "").strip()
+    stderr = (res.get("stderr") or "").strip()
+    root = _parse_xml(stdout)
+    if root is None:
+        message = stderr or stdout or "no output"
+        raise CommandExecutionError(
+            "gluster {} failed (exit code {}): {}".format(
+                " ".join(cmd[3:]), res.get("retcode"), message
+            )
+        )
+    op_ret = _int(root.findtext("opRet"), default=-1)
+    if op_ret != 0:
+        message = (
+            (root.findtext("opErrstr") or "").strip()
+            or (root.findtext("output") or "").strip()
+            or stderr
+            or "opRet {}, opErrno {}".format(op_ret, root.findtext("opErrno"))
+        )
+        raise CommandExecutionError(
+            "gluster {} failed: {}".format(" ".join(cmd[3:]), message)
+        )
+    return root
+
+
+def _parse_xml(text):
+    """Return the ``<cliOutput>`` root of gluster's XML answer, or None."""
+    if not text.startswith("<"):
+        return None
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError:
+        return None
+    if root.tag != "cliOutput":
+        return None
+    return root
+
+
+def _int(text, default=None):
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return default
+
+
+def _text(element, tag, default=None):
+    value = element.findtext(tag)
+    if value is None:
+        return default
+    return value.strip()
+
+
+def split_brick(brick):
+    """
+    Split a brick ``host:/path`` into ``(host, path)``, with the path
+    normalised the way gluster stores it (no trailing slash, no ``//``).
+    Raise SaltInvocationError for anything else.
+
+    CLI Example::
+
+        salt '*' gluster.split_brick node1:/srv/gluster/brick
+    """
+    if not isinstance(brick, str):
+        raise SaltInvocationError(
+            "a brick must be a string host:/path, not {!r}".format(brick)
+        )
+    host, sep, path = brick.strip().partition(":/")
+    if not sep or not host or any(char.isspace() for char in host + path):
+        raise SaltInvocationError(
+            "invalid brick {!r}: expected host:/absolute/path".format(brick)
+        )
+    path = posixpath.normpath("/" + path)
+    if path == "/" or path.startswith("//"):
+        raise SaltInvocationError(
+            "invalid brick {!r}: the brick path must be a directory below /".format(
+                brick
+            )
+        )
+    return host, path
+
+
+def normalize_brick(brick):
+    """
+    Return a brick in the form gluster reports it (``host:/path`` with a
+    normalised path).
+
+    CLI Example::
+
+        salt '*' gluster.normalize_brick node1:/srv/gluster/brick/
+    """
+    return "{}:{}".format(*split_brick(brick))
+
+
+def _brick_list(bricks):
+    if isinstance(bricks, str):
+        bricks = [bricks]
+    if not bricks:
+        raise SaltInvocationError("at least one brick is required")
+    normalized = [normalize_brick(brick) for brick in bricks]
+    seen = set()
+    for brick in normalized:
+        if brick in seen:
+            raise SaltInvocationError("brick {} is listed twice".format(brick))
+        seen.add(brick)
+    return normalized
+
+
+def _count(value, what, minimum):
+    number = _int(value)
+    if number is None or isinstance(value, bool) or number < minimum:
+        raise SaltInvocationError(
+            "{} must be an integer >= {}, not {!r}".format(what, minimum, value)
+        )
+    return number
+
+
+def option_value(value):
+    """
+    Return the string gluster expects for an option value: Python booleans
+    (YAML ``on``/``off``/``true``) become ``on``/``off``, everything else its
+    string form.
+
+    CLI Example::
+
+        salt '*' gluster.option_value True
+    """
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value).strip()
+
+
+def option_values_equal(current, wanted):
+    """
+    Tell whether a volume option's current value equals the wanted one,
+    treating gluster's boolean spellings (on/yes/true/enable and
+    off/no/false/disable) as equal.
+
+    CLI Example::
+
+        salt '*' gluster.option_values_equal enable on
+    """
+    if current is None:
+        return False
+    current = option_value(current).lower()
+    wanted = option_value(wanted).lower()
+    if current == wanted:
+        return True
+    for words in (_TRUE_WORDS, _FALSE_WORDS):
+        if current in words and wanted in words:
+            return True
+    return False
+
+
+# ---------------------------------------------------------------------------
+# XML readers (pure functions, shared with the unit tests)
+# ---------------------------------------------------------------------------
+
+
+def _read_peers(root):
+    peers = {}
+    for peer in root.iter("peer"):
+        uuid = _text(peer, "uuid")
+        hostname = _text(peer, "hostname")
+        hostnames = [
+            (name.text or "").strip()
+            for name in peer.findall("hostnames/hostname")
+            if (name.text or "").strip()
+        ]
+        if hostname and hostname not in hostnames:
+            hostnames.insert(0, hostname)
+        peers[uuid] = {
+            "uuid": uuid,
+            "hostname": hostname,
+            "hostnames": hostnames,
+            "connected": _text(peer, "connected") == "1",
+            "state": _text(peer, "stateStr"),
+        }
+    return peers
+
+
+def _read_volumes(root):
+    volumes = {}
+    for vol in root.iter("volume"):
+        name = _text(vol, "name")
+        if name is None:
+            continue
+        bricks = []
+        for brick in vol.findall("bricks/brick"):
+            # <brick uuid="...">host:/path<name>host:/path</name>...</brick>
+            brick_name = _text(brick, "name") or (brick.text or "").strip()
+            bricks.append(brick_name)
+        options = {}
+        for option in vol.findall("options/option"):
+            options[_text(option, "name")] = _text(option, "value", "")
+        status_str = _text(vol, "statusStr", "")
+        brick_count = _int(_text(vol, "brickCount"), len(bricks))
+        replica = _int(_text(vol, "replicaCount"), 1) or 1
+        volumes[name] = {
+            "name": name,
+            "id": _text(vol, "id"),
+            "status": "started" if _text(vol, "status") == "1" else "stopped",
+            "status_str": status_str.lower(),
+            "type": _text(vol, "typeStr"),
+            "replica": replica,
+            "arbiter": _int(_text(vol, "arbiterCount"), 0),
+            "disperse": _int(_text(vol, "disperseCount"), 0),
+            "brick_count": brick_count,
+            # number of replica sets (distribute subvolumes)
+            "subvolumes": max(brick_count // replica, 1) if brick_count else 0,
+            "bricks": bricks,
+            "options": options,
+        }
+    return volumes
+
+
+def _read_volume_status(root):
+    status = {}
+    for vol in root.iter("volume"):
+        name = _text(vol, "volName")
+        bricks = []
+        daemons = []
+        for node in vol.findall("node"):
+            online = _text(node, "status") == "1"
+            port = _int(_text(node, "port"))
+            pid = _int(_text(node, "pid"))
+            path = _text(node, "path", "")
+            if path.startswith("/"):
+                bricks.append(
+                    {
+                        "brick": "{}:{}".format(_text(node, "hostname"), path),
+                        "peer_uuid": _text(node, "peerid"),
+                        "online": online,
+                        "port": port,
+                        "pid": pid,
+                    }
+                )
+            else:
+                # daemons: <hostname> is the daemon's name, <path> its host
+                daemons.append(
+                    {
+                        "name": _text(node, "hostname"),
+                        "host": path,
+                        "peer_uuid": _text(node, "peerid"),
+                        "online": online,
+                        "pid": pid,
+                    }
+                )
+        status[name] = {"bricks": bricks, "daemons": daemons}
+    return status
+
+
+def _read_heal_info(root):
+    bricks = []
+    for brick in root.findall("healInfo/bricks/brick"):
+        status = _text(brick, "status", "")
+        bricks.append(
+            {
+                "brick": _text(brick, "name"),
+                "status": status,
+                "connected": status.lower() == "connected",
+                # "-" when the brick cannot be reached
+                "entries": _int(_text(brick, "numberOfEntries")),
+            }
+        )
+    return bricks
+
+
+# ---------------------------------------------------------------------------
+# Peers
+# ---------------------------------------------------------------------------
+
+
+def peer_status():
+    """
+    Return the peers of this glusterd (this host itself excluded), as a dict
+    keyed by peer UUID::
+
+        {"<uuid>": {"uuid": "<uuid>", "hostname": "node2",
+                    "hostnames": ["node2", "10.0.0.2"],
+                    "connected": True, "state": "Peer in Cluster"}}
+
+    CLI Example::
+
+        salt '*' gluster.peer_status
+    """
+    return _read_peers(_gluster("peer", "status"))
+
+
+def peer_probe(host):
+    """
+    Probe ``host`` into this glusterd's trusted pool.
+
+    Returns a dict: ``probed`` is True when a new peer was probed and False
+    when gluster had nothing to do (``host`` is this host, or already a
+    peer); ``message`` is gluster's own answer.
+
+    CLI Example::
+
+        salt '*' gluster.peer_probe node2
+    """
+    if not host or not isinstance(host, str):
+        raise SaltInvocationError("peer_probe needs a host name or address")
+    root = _gluster("peer", "probe", host)
+    errno = _int(_text(root, "opErrno"), 0)
+    return {
+        "host": host,
+        "probed": errno not in (_PROBE_LOCALHOST, _PROBE_ALREADY_PEER),
+        "message": _text(root, "output", ""),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Volumes
+# ---------------------------------------------------------------------------
+
+
+def volume_info(name=None):
+    """
+    Return the volumes (or only volume ``name``) as a dict keyed by volume
+    name.  A volume that does not exist is simply absent (``{}``).
+
+    Per volume: ``name``, ``id``, ``status`` (``started`` or ``stopped``;
+    ``status_str`` keeps gluster's created/started/stopped), ``type``
+    (gluster's type string, e.g. ``Replicate``), ``replica`` (replica count,
+    1 for plain distribute), ``arbiter``, ``disperse``, ``brick_count``,
+    ``subvolumes`` (number of replica sets), ``bricks`` (``host:/path`` in
+    volume order) and ``options`` (the options set on the volume, name ->
+    value).
+
+    CLI Example::
+
+        salt '*' gluster.volume_info
+        salt '*' gluster.volume_info nova-instances
+    """
+    # "volume info <name>" fails for a missing volume; listing all volumes and
+    # filtering answers "absent" without interpreting error codes.
+    volumes = _read_volumes(_gluster("volume", "info"))
+    if name is None:
+        return volumes
+    return {name: volumes[name]} if name in volumes else {}
+
+
+def volume_status(name):
+    """
+    Return the processes of started volume ``name``::
+
+        {"bricks": [{"brick": "host:/path", "online": True, "port": 49152,
+                     "pid": 1234, "peer_uuid": "..."}, ...],
+         "daemons": [{"name": "Self-heal Daemon", "host": "node1",
+                      "online": True, "pid": 1250, "peer_uuid": "..."}, ...]}
+
+    CLI Example::
+
+        salt '*' gluster.volume_status nova-instances
+    """
+    status = _read_volume_status(_gluster("volume", "status", name))
+    if name not in status:
+        raise CommandExecutionError("gluster reported no status for volume " + name)
+    return status[name]
+
+
+def volume_heal_info(name):
+    """
+    Return the self-heal backlog of replicated volume ``name``: one dict per
+    brick, in volume order, with ``brick``, ``status`` (gluster's text),
+    ``connected`` and ``entries`` (entries waiting to be healed; None when
+    the brick cannot be reached).  All entries 0 and all bricks connected
+    means the replicas are in sync.
+
+    CLI Example::
+
+        salt '*' gluster.volume_heal_info nova-instances
+    """
+    return _read_heal_info(_gluster("volume", "heal", name, "info"))
+
+
+def _layout_args(replica, arbiter):
+    args = []
+    if replica is not None:
+        replica = _count(replica, "replica", 1)
+    if arbiter:
+        arbiter = _count(arbiter, "arbiter", 1)
+        if replica is None or replica < 3:
+            raise SaltInvocationError("an arbiter needs replica 3")
+    if replica is not None and (replica > 1 or arbiter):
+        args += ["replica", replica]
+        if arbiter:
+            args += ["arbiter", arbiter]
+    return replica, args
+
+
+def volume_create(name, bricks, replica=None, force=False, arbiter=None):
+    """
+    Create volume ``name`` from ``bricks`` (list of ``host:/path``).  The
+    volume is created stopped (see volume_start).
+
+    replica
+        Replica count; the number of bricks must be a multiple of it (a
+        multiple > 1 gives a distributed-replicated volume).  None or 1:
+        plain distribute.
+
+    force
+        Pass gluster's ``force`` (needed e.g. for bricks on the root
+        filesystem).
+
+    arbiter
+        Arbiter count (1, with replica 3): the last brick of every set holds
+        metadata only.
+
+    CLI Example::
+
+        salt '*' gluster.volume_create vol1 '["n1:/srv/b", "n2:/srv/b"]' replica=2 force=True
+    """
+    bricks = _brick_list(bricks)
+    replica, layout = _layout_args(replica, arbiter)
+    if replica is not None:
+        if replica > len(bricks):
+            raise SaltInvocationError(
+                "replica {} is larger than the number of bricks ({})".format(
+                    replica, len(bricks)
+                )
+            )
+        if len(bricks) % replica:
+            raise SaltInvocationError(
+                "the number of bricks ({}) is not a multiple of replica {}".format(
+                    len(bricks), replica
+                )
+            )
+    args = ["volume", "create", name] + layout + bricks
+    if force:
+        args.append("force")
+    _gluster(*args)
+    return True
+
+
+def volume_start(name, force=False):
+    """
+    Start volume ``name`` (``force`` also restarts bricks that are down on a
+    started volume).
+
+    CLI Example::
+
+        salt '*' gluster.volume_start nova-instances
+    """
+    args = ["volume", "start", name]
+    if force:
+        args.append("force")
+    _gluster(*args)
+    return True
+
+
+def volume_stop(name, force=False):
+    """
+    Stop volume ``name``; its data stays on the bricks.
+
+    CLI Example::
+
+        salt '*' gluster.volume_stop nova-instances
+    """
+    args = ["volume", "stop", name]
+    if force:
+        args.append("force")
+    _gluster(*args)
+    return True
+
+
+def volume_set(name, option, value):
+    """
+    Set ``option`` of volume ``name`` to ``value`` (booleans become on/off).
+
+    CLI Example::
+
+        salt '*' gluster.volume_set nova-instances network.ping-timeout 10
+    """
+    if not option:
+        raise SaltInvocationError("volume_set needs an option name")
+    _gluster("volume", "set", name, option, option_value(value))
+    return True
+
+
+def add_bricks(name, bricks, replica=None, force=False, arbiter=None):
+    """
+    Add ``bricks`` to volume ``name``.
+
+    Without ``replica`` (or with the volume's current replica count) the
+    number of bricks must be a multiple of the replica count: they form new
+    replica sets.  With a higher ``replica`` the bricks raise the replica
+    count of every existing set (one new brick per set, e.g. replica 2 -> 3
+    with one brick on a 1 x 2 volume).
+
+    CLI Example::
+
+        salt '*' gluster.add_bricks nova-instances '["n3:/srv/b"]' replica=3 force=True
+    """
+    bricks = _brick_list(bricks)
+    _replica, layout = _layout_args(replica, arbiter)
+    args = ["volume", "add-brick", name] + layout + bricks
+    if force:
+        args.append("force")
+    _gluster(*args)
+    return True

@@ -1,0 +1,488 @@
+"""
+GlusterFS trusted pool and volumes, idempotently.
+
+.. code-block:: yaml
+
+    node2:
+      gluster.peered: []
+
+    nova-instances:
+      gluster.volume_present:
+        - bricks:
+          - node1:/srv/gluster/nova-instances
+          - node2:/srv/gluster/nova-instances
+        - replica: 2
+        - force: true
+        - options:
+            network.ping-timeout: "10"
+
+This state never removes bricks, never lowers a replica count and never
+stops or deletes a volume: those lose data or redundancy and are left to a
+person.  When the volume holds bricks that are not in ``bricks`` they are
+kept, the state still succeeds (result True) and the comment says which
+bricks were left alone.
+
+Uses the project's ``gluster`` execution module only (not Salt's core
+``glusterfs`` module, removed in Salt 3008).
+"""
+import ipaddress
+import logging
+import socket
+import time
+
+import salt.utils.network
+from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+log = logging.getLogger(__name__)
+
+__virtualname__ = "gluster"
+
+# How long peered waits for a freshly probed peer to become connected.
+PEER_CONNECT_TIMEOUT = 30
+
+
+def __virtual__():
+    if "gluster.peer_status" in __salt__:
+        return __virtualname__
+    return (False, "the gluster execution module is not available")
+
+
+def _ret(name):
+    return {"name": name, "result": True, "changes": {}, "comment": ""}
+
+
+def _addresses(host):
+    """The IP addresses ``host`` resolves to (empty when it does not)."""
+    try:
+        return {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (socket.gaierror, UnicodeError, OSError):
+        return set()
+
+
+def _is_local(host):
+    """True when ``host`` names this machine (a local or loopback address)."""
+    if host.lower() in ("localhost", socket.gethostname().lower()):
+        return True
+    local = set(salt.utils.network.ip_addrs(include_loopback=True))
+    local |= set(salt.utils.network.ip_addrs6(include_loopback=True))
+    for address in _addresses(host):
+        address = address.split("%", 1)[0]
+        try:
+            if ipaddress.ip_address(address).is_loopback:
+                return True
+        except ValueError:
+            continue
+        if address in local:
+            return True
+    return False
+
+
+def _find_peer(peers, host):
+    """
+    The peer (from gluster.peer_status) known as ``host``: by one of its
+    names first, else by a shared address.
+    """
+    wanted = host.lower()
+    for peer in peers.values():
+        if wanted in (name.lower() for name in peer["hostnames"]):
+            return peer
+    addresses = _addresses(host)
+    if addresses:
+        for peer in peers.values():
+            for name in peer["hostnames"]:
+                if addresses & _addresses(name):
+                    return peer
+    return None
+
+
+def peered(name):
+    """
+    Make host ``name`` a connected peer of this host's glusterd pool.
+
+    Nothing changes when ``name`` is this host or already a connected peer.
+    A peer that is known but disconnected fails the state (its glusterd is
+    down or unreachable; probing again would not help).
+
+    name
+        Host name or address of the peer, as the other hosts will know it.
+    """
+    ret = _ret(name)
+    if _is_local(name):
+        ret["comment"] = "{} is this host: nothing to probe".format(name)
+        return ret
+    try:
+        peer = _find_peer(__salt__["gluster.peer_status"](), name)
+    except CommandExecutionError as exc:
+        ret["result"] = False
+        ret["comment"] = str(exc)
+        return ret
+    if peer is not None:
+        if peer["connected"]:
+            ret["comment"] = "{} is already a connected peer ({})".format(
+                name, peer["state"]
+            )
+        else:
+            ret["result"] = False
+            ret["comment"] = (
+                "{} is in the pool but not connected (state: {}): is its "
+                "glusterd running and reachable?".format(name, peer["state"])
+            )
+        return ret
+
+    if __opts__["test"]:
+        ret["result"] = None
+        ret["changes"] = {"probed": name}
+        ret["comment"] = "{} would be probed".format(name)
+        return ret
+
+    try:
+        probe = __salt__["gluster.peer_probe"](name)
+    except CommandExecutionError as exc:
+        ret["result"] = False
+        ret["comment"] = str(exc)
+        return ret
+    if not probe["probed"]:
+        ret["comment"] = "Nothing to probe: {}".format(probe["message"])
+        return ret
+
+    ret["changes"] = {"probed": name}
+    peer = _wait_connected(name)
+    if peer is None:
+        ret["result"] = False
+        ret["comment"] = (
+            "Probed {} but it did not become a connected peer within {} "
+            "seconds".format(name, PEER_CONNECT_TIMEOUT)
+        )
+    else:
+        ret["changes"]["uuid"] = peer["uuid"]
+        ret["comment"] = "Probed {}: {}".format(name, peer["state"])
+    return ret
+
+
+def _wait_connected(host):
+    deadline = time.monotonic() + PEER_CONNECT_TIMEOUT
+    while True:
+        peer = _find_peer(__salt__["gluster.peer_status"](), host)
+        if peer and peer["connected"] and peer["state"] == "Peer in Cluster":
+            return peer
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.5)
+
+
+def _check_hosts(bricks, peers):
+    """Hosts of ``bricks`` that are neither this host nor connected peers."""
+    bad = []
+    for brick in bricks:
+        host = __salt__["gluster.split_brick"](brick)[0]
+        if host in bad or _is_local(host):
+            continue
+        peer = _find_peer(peers, host)
+        if peer is None or not peer["connected"]:
+            bad.append(host)
+    return bad
+
+
+def _option_changes(current, wanted):
+    """
+    Options of ``wanted`` whose value differs from ``current`` (the options
+    set on the volume), as {option: {"old": ..., "new": ...}}.  A short name
+    (``ping-timeout``) matches the full name gluster reports
+    (``network.ping-timeout``).
+    """
+    changes = {}
+    for option, value in wanted.items():
+        old = current.get(option)
+        if old is None and "." not in option:
+            matches = [key for key in current if key.endswith("." + option)]
+            if len(matches) == 1:
+                old = current[matches[0]]
+        if not __salt__["gluster.option_values_equal"](old, value):
+            changes[option] = {
+                "old": old,
+                "new": __salt__["gluster.option_value"](value),
+            }
+    return changes
+
+
+def _plan_add_bricks(info, new_bricks, replica):
+    """
+    Decide how ``new_bricks`` join the existing volume ``info`` (a
+    gluster.volume_info entry).  Return the replica count to pass to
+    add-brick (None: keep the current one), or raise SaltInvocationError
+    when the bricks cannot be added without removing anything.
+    """
+    current = info["replica"]
+    sets = info["subvolumes"] or 1
+    count = len(new_bricks)
+    if replica is None or replica == current:
+        if count % current:
+            raise SaltInvocationError(
+                "cannot add {} brick(s) to volume {} (replica {}): new bricks "
+                "form new replica sets, so their number must be a multiple of "
+                "{}; to raise the replica count set replica".format(
+                    count, info["name"], current, current
+                )
+            )
+        return None
+    if replica < current:
+        raise SaltInvocationError(
+            "volume {} has replica {}; lowering it to {} would remove bricks, "
+            "which this state never does".format(info["name"], current, replica)
+        )
+    needed = sets * (replica - current)
+    if count != needed:
+        raise SaltInvocationError(
+            "raising volume {} ({} x {}) to replica {} needs exactly {} new "
+            "brick(s) (one per replica set per added copy), got {}".format(
+                info["name"], sets, current, replica, needed, count
+            )
+        )
+    return replica
+
+
+def volume_present(
+    name,
+    bricks,
+    replica=None,
+    force=False,
+    start=True,
+    options=None,
+    arbiter=None,
+):
+    """
+    Make sure GlusterFS volume ``name`` exists with ``bricks``, is started and
+    has ``options``.
+
+    bricks
+        List of ``host:/path``; every host must be this host or a connected
+        peer (see gluster.peered).  The brick directories' parent must
+        exist.  On an existing volume, bricks not yet in it are added (see
+        replica); bricks in the volume but not in this list are kept and
+        reported in the comment.
+
+    replica
+        Replica count (None or 1: plain distribute).  Must not exceed the
+        number of bricks.  On an existing volume: when it is higher than the
+        volume's, the new bricks raise the replica count (e.g. 2 -> 3 with
+        one more brick per set); otherwise new bricks must come in whole
+        replica sets and are added as new distribute subvolumes.
+
+    force
+        Pass gluster's ``force`` to create and add-brick (bricks on the root
+        filesystem need it).
+
+    start
+        Start the volume if it is not started (a started volume is never
+        stopped).
+
+    options
+        Dict of volume options; only those whose value differs from the
+        value set on the volume are set.
+
+    arbiter
+        Arbiter count (1, with replica 3), used when creating the volume or
+        raising its replica count.
+    """
+    ret = _ret(name)
+    test = __opts__["test"]
+    options = options or {}
+    try:
+        wanted = [__salt__["gluster.normalize_brick"](b) for b in bricks or []]
+        _validate(wanted, replica, arbiter, options)
+        replica = int(replica) if replica is not None else None
+        info = __salt__["gluster.volume_info"](name).get(name)
+        peers = None
+        if info is None:
+            peers = __salt__["gluster.peer_status"]()
+    except (CommandExecutionError, SaltInvocationError) as exc:
+        ret["result"] = False
+        ret["comment"] = str(exc)
+        return ret
+
+    if info is None:
+        return _create(ret, wanted, replica, force, start, options, arbiter, peers)
+    return _update(ret, info, wanted, replica, force, start, options, arbiter)
+
+
+def _validate(bricks, replica, arbiter, options):
+    if not bricks:
+        raise SaltInvocationError("bricks must list at least one host:/path")
+    if len(set(bricks)) != len(bricks):
+        raise SaltInvocationError("bricks lists the same brick twice")
+    if replica is not None:
+        if isinstance(replica, bool) or not str(replica).isdigit() or int(replica) < 1:
+            raise SaltInvocationError(
+                "replica must be a positive integer, not {!r}".format(replica)
+            )
+        if int(replica) > len(bricks):
+            raise SaltInvocationError(
+                "replica {} is larger than the number of bricks ({})".format(
+                    replica, len(bricks)
+                )
+            )
+    if arbiter and (replica is None or int(replica) < 3):
+        raise SaltInvocationError("an arbiter needs replica 3")
+    if not isinstance(options, dict):
+        raise SaltInvocationError("options must be a dict of option: value")
+
+
+def _create(ret, bricks, replica, force, start, options, arbiter, peers):
+    name = ret["name"]
+    if replica and len(bricks) % replica:
+        ret["result"] = False
+        ret["comment"] = (
+            "the number of bricks ({}) is not a multiple of replica {}".format(
+                len(bricks), replica
+            )
+        )
+        return ret
+    bad = _check_hosts(bricks, peers)
+    if bad:
+        ret["result"] = False
+        ret["comment"] = (
+            "cannot create volume {}: brick host(s) {} are not connected peers "
+            "of this host's gluster pool (probe them first with "
+            "gluster.peered)".format(name, ", ".join(bad))
+        )
+        return ret
+
+    changes = {"created": {"bricks": bricks, "replica": replica or 1}}
+    if arbiter:
+        changes["created"]["arbiter"] = arbiter
+    if start:
+        changes["started"] = True
+    if options:
+        changes["options"] = _option_changes({}, options)
+
+    if __opts__["test"]:
+        ret["result"] = None
+        ret["changes"] = changes
+        ret["comment"] = "Volume {} would be created{}".format(
+            name, " and started" if start else ""
+        )
+        return ret
+
+    steps = [
+        (
+            "created",
+            lambda: __salt__["gluster.volume_create"](
+                name, bricks, replica=replica, force=force, arbiter=arbiter
+            ),
+        )
+    ]
+    if start:
+        steps.append(("started", lambda: __salt__["gluster.volume_start"](name)))
+    return _apply(ret, changes, steps, options)
+
+
+def _update(ret, info, bricks, replica, force, start, options, arbiter):
+    name = ret["name"]
+    warnings = []
+    changes = {}
+    steps = []
+
+    extra = [b for b in info["bricks"] if b not in bricks]
+    if extra:
+        warnings.append(
+            "volume {} also has brick(s) {} which are not in the bricks list; "
+            "they were left in place (this state never removes "
+            "bricks)".format(name, ", ".join(extra))
+        )
+
+    new_bricks = [b for b in bricks if b not in info["bricks"]]
+    try:
+        if new_bricks:
+            add_replica = _plan_add_bricks(info, new_bricks, replica)
+            bad = _check_hosts(new_bricks, __salt__["gluster.peer_status"]())
+            if bad:
+                raise SaltInvocationError(
+                    "cannot add bricks to volume {}: brick host(s) {} are not "
+                    "connected peers of this host's gluster pool (probe them "
+                    "first with gluster.peered)".format(name, ", ".join(bad))
+                )
+            changes["bricks_added"] = new_bricks
+            if add_replica:
+                changes["replica"] = {"old": info["replica"], "new": add_replica}
+            add_arbiter = arbiter if add_replica and not info["arbiter"] else None
+            steps.append(
+                (
+                    "bricks_added",
+                    lambda: __salt__["gluster.add_bricks"](
+                        name,
+                        new_bricks,
+                        replica=add_replica,
+                        force=force,
+                        arbiter=add_arbiter,
+                    ),
+                )
+            )
+        elif replica is not None and replica > info["replica"]:
+            raise SaltInvocationError(
+                "volume {} has replica {}; raising it to {} needs new bricks "
+                "in the bricks list".format(name, info["replica"], replica)
+            )
+        elif replica is not None and replica < info["replica"]:
+            warnings.append(
+                "volume {} has replica {}, more than the requested {}; left "
+                "as is (this state never lowers the replica count)".format(
+                    name, info["replica"], replica
+                )
+            )
+    except (CommandExecutionError, SaltInvocationError) as exc:
+        ret["result"] = False
+        ret["comment"] = str(exc)
+        return ret
+
+    if start and info["status"] != "started":
+        changes["started"] = True
+        steps.append(("started", lambda: __salt__["gluster.volume_start"](name)))
+
+    option_changes = _option_changes(info["options"], options)
+    if option_changes:
+        changes["options"] = option_changes
+
+    if not changes:
+        ret["comment"] = "\n".join(
+            ["Volume {} is in the desired state".format(name)] + warnings
+        )
+        return ret
+
+    if __opts__["test"]:
+        ret["result"] = None
+        ret["changes"] = changes
+        ret["comment"] = "\n".join(
+            ["Volume {} would be updated: {}".format(name, ", ".join(sorted(changes)))]
+            + warnings
+        )
+        return ret
+
+    ret = _apply(ret, changes, steps, {k: options[k] for k in option_changes})
+    if warnings:
+        ret["comment"] = "\n".join([ret["comment"]] + warnings)
+    return ret
+
+
+def _apply(ret, changes, steps, options):
+    """
+    Run ``steps`` (key, callable) then set ``options``; record in
+    ret["changes"] only what was done, and stop at the first failure.
+    """
+    name = ret["name"]
+    try:
+        for key, step in steps:
+            step()
+            ret["changes"][key] = changes[key]
+            if key == "bricks_added" and "replica" in changes:
+                ret["changes"]["replica"] = changes["replica"]
+        for option, value in options.items():
+            __salt__["gluster.volume_set"](name, option, value)
+            ret["changes"].setdefault("options", {})[option] = changes["options"][
+                option
+            ]
+    except (CommandExecutionError, SaltInvocationError) as exc:
+        ret["result"] = False
+        ret["comment"] = str(exc)
+        return ret
+    ret["comment"] = "Volume {}: {}".format(name, ", ".join(sorted(ret["changes"])))
+    return ret

@@ -1,0 +1,384 @@
+"""
+The gluster execution and state modules against a real glusterd (and, for
+the pool tests, a second glusterd in a network namespace); see
+gluster_fixtures.py for how they are run.
+"""
+import socket
+
+import pytest
+from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+from gluster_fixtures import (  # noqa: F401  (fixtures)
+    brick_dir,
+    gluster_net,
+    gluster_peer,
+    gluster_volumes,
+    glusterd,
+    glusterfs_mount,
+)
+
+
+@pytest.fixture
+def gluster(loaders, glusterd):
+    """The gluster execution module, loaded by Salt's loader."""
+    return loaders.modules.gluster
+
+
+def _bricks(host, brick_dir, *labels):
+    return [f"{host}:{brick_dir(label)}" for label in labels]
+
+
+# ---------------------------------------------------------------------------
+# Execution module
+# ---------------------------------------------------------------------------
+
+
+def test_volume_lifecycle(gluster, glusterd, gluster_volumes, brick_dir):
+    name = gluster_volumes("lifecycle")
+    bricks = _bricks(glusterd.address, brick_dir, "b1", "b2")
+
+    assert gluster.volume_info(name) == {}
+    assert gluster.volume_create(name, bricks, replica=2, force=True) is True
+
+    info = gluster.volume_info(name)[name]
+    assert info["status"] == "stopped"
+    assert info["status_str"] == "created"
+    assert info["type"] == "Replicate"
+    assert info["replica"] == 2
+    assert info["bricks"] == bricks
+    assert info["subvolumes"] == 1
+
+    assert gluster.volume_start(name) is True
+    gluster.volume_set(name, "network.ping-timeout", 7)
+    gluster.volume_set(name, "performance.quick-read", False)
+
+    info = gluster.volume_info()[name]
+    assert info["status"] == "started"
+    assert info["options"]["network.ping-timeout"] == "7"
+    assert info["options"]["performance.quick-read"] == "off"
+
+    status = gluster.volume_status(name)
+    assert [b["brick"] for b in status["bricks"]] == bricks
+    assert all(b["online"] and b["pid"] for b in status["bricks"])
+    assert any(d["name"] == "Self-heal Daemon" for d in status["daemons"])
+
+    heal = gluster.volume_heal_info(name)
+    assert [b["brick"] for b in heal] == bricks
+    assert all(b["connected"] and b["entries"] == 0 for b in heal)
+
+    assert gluster.volume_stop(name) is True
+    assert gluster.volume_info(name)[name]["status"] == "stopped"
+
+
+def test_add_bricks_raises_replica_then_adds_a_set(
+    gluster, glusterd, gluster_volumes, brick_dir
+):
+    name = gluster_volumes("addbricks")
+    host = glusterd.address
+    gluster.volume_create(name, _bricks(host, brick_dir, "b1", "b2"), replica=2, force=True)
+
+    gluster.add_bricks(name, _bricks(host, brick_dir, "b3"), replica=3, force=True)
+    info = gluster.volume_info(name)[name]
+    assert (info["replica"], info["subvolumes"], info["type"]) == (3, 1, "Replicate")
+
+    gluster.add_bricks(name, _bricks(host, brick_dir, "b4", "b5", "b6"), force=True)
+    info = gluster.volume_info(name)[name]
+    assert info["bricks"] == _bricks(host, brick_dir, *"b1 b2 b3 b4 b5 b6".split())
+    assert (info["replica"], info["subvolumes"]) == (3, 2)
+    assert info["type"] == "Distributed-Replicate"
+
+
+def test_gluster_errors_surface(gluster, glusterd, gluster_volumes, brick_dir):
+    with pytest.raises(CommandExecutionError, match="Volume salttest-absent does not exist"):
+        gluster.volume_start("salttest-absent")
+
+    name = gluster_volumes("errors")
+    gluster.volume_create(name, _bricks(glusterd.address, brick_dir, "b1"), force=True)
+    with pytest.raises(CommandExecutionError, match="already exists"):
+        gluster.volume_create(name, _bricks(glusterd.address, brick_dir, "b2"), force=True)
+    with pytest.raises(CommandExecutionError, match="salttest.bogus does not exist"):
+        gluster.volume_set(name, "salttest.bogus", "1")
+    with pytest.raises(CommandExecutionError, match="is not started"):
+        gluster.volume_status(name)
+    gluster.volume_start(name)
+    with pytest.raises(CommandExecutionError, match="already started"):
+        gluster.volume_start(name)
+    with pytest.raises(CommandExecutionError, match="not of type replicate"):
+        gluster.volume_heal_info(name)
+    # not this host and not a peer
+    with pytest.raises(CommandExecutionError, match="salttest-nohost.invalid"):
+        gluster.volume_create(
+            gluster_volumes("nopeer"), ["salttest-nohost.invalid:/srv/brick"], force=True
+        )
+
+
+def test_module_argument_validation(gluster, glusterd, brick_dir):
+    with pytest.raises(SaltInvocationError, match="larger than the number of bricks"):
+        gluster.volume_create(
+            "salttest-invalid", _bricks(glusterd.address, brick_dir, "b1"), replica=2
+        )
+    with pytest.raises(SaltInvocationError, match="host:/absolute/path"):
+        gluster.volume_create("salttest-invalid", ["no-path-here"])
+    assert gluster.volume_info("salttest-invalid") == {}
+
+
+def test_peer_probe_self_is_a_noop(gluster, glusterd):
+    ret = gluster.peer_probe(glusterd.address)
+    assert ret["probed"] is False
+    assert "localhost" in ret["message"]
+    for peer in gluster.peer_status().values():
+        assert glusterd.address not in peer["hostnames"]
+
+
+# ---------------------------------------------------------------------------
+# States
+# ---------------------------------------------------------------------------
+
+
+def test_volume_present_creates_then_is_idempotent(
+    gluster, run_state, glusterd, gluster_volumes, brick_dir
+):
+    name = gluster_volumes("present")
+    bricks = _bricks(glusterd.address, brick_dir, "b1", "b2")
+    options = {"network.ping-timeout": "10", "performance.io-cache": False}
+    kwargs = dict(name=name, bricks=bricks, replica=2, force=True, options=options)
+
+    ret = run_state("gluster.volume_present", **kwargs)
+    assert ret["result"] is True, ret
+    assert ret["changes"] == {
+        "created": {"bricks": bricks, "replica": 2},
+        "started": True,
+        "options": {
+            "network.ping-timeout": {"old": None, "new": "10"},
+            "performance.io-cache": {"old": None, "new": "off"},
+        },
+    }
+    info = gluster.volume_info(name)[name]
+    assert info["status"] == "started"
+    assert info["bricks"] == bricks
+    assert info["options"]["network.ping-timeout"] == "10"
+    assert info["options"]["performance.io-cache"] == "off"
+
+    ret = run_state("gluster.volume_present", **kwargs)
+    assert (ret["result"], ret["changes"]) == (True, {}), ret
+
+    ret = run_state("gluster.volume_present", test=True, **kwargs)
+    assert (ret["result"], ret["changes"]) == (True, {}), ret
+
+    # only the differing option is set; a short name matches the full one
+    kwargs["options"] = {"ping-timeout": "10", "performance.io-cache": "on"}
+    ret = run_state("gluster.volume_present", test=True, **kwargs)
+    assert ret["result"] is None
+    assert ret["changes"] == {"options": {"performance.io-cache": {"old": "off", "new": "on"}}}
+    assert gluster.volume_info(name)[name]["options"]["performance.io-cache"] == "off"
+    ret = run_state("gluster.volume_present", **kwargs)
+    assert ret["result"] is True, ret
+    assert ret["changes"] == {"options": {"performance.io-cache": {"old": "off", "new": "on"}}}
+    assert gluster.volume_info(name)[name]["options"]["performance.io-cache"] == "on"
+    ret = run_state("gluster.volume_present", **kwargs)
+    assert (ret["result"], ret["changes"]) == (True, {}), ret
+
+
+def test_volume_present_test_mode_creates_nothing(
+    gluster, run_state, glusterd, gluster_volumes, brick_dir
+):
+    name = gluster_volumes("testmode")
+    bricks = _bricks(glusterd.address, brick_dir, "b1", "b2")
+    ret = run_state(
+        "gluster.volume_present", name=name, bricks=bricks, replica=2, force=True,
+        options={"network.ping-timeout": 10}, test=True,
+    )
+    assert ret["result"] is None, ret
+    assert ret["changes"] == {
+        "created": {"bricks": bricks, "replica": 2},
+        "started": True,
+        "options": {"network.ping-timeout": {"old": None, "new": "10"}},
+    }
+    assert gluster.volume_info(name) == {}
+
+
+def test_volume_present_grows_the_volume(
+    gluster, run_state, glusterd, gluster_volumes, brick_dir
+):
+    name = gluster_volumes("grow")
+    host = glusterd.address
+    two = _bricks(host, brick_dir, "b1", "b2")
+    three = _bricks(host, brick_dir, "b1", "b2", "b3")
+    six = _bricks(host, brick_dir, *"b1 b2 b3 b4 b5 b6".split())
+
+    ret = run_state("gluster.volume_present", name=name, bricks=two, replica=2, force=True)
+    assert ret["result"] is True, ret
+
+    # one more brick on a 1 x 2 volume: replica 2 -> 3
+    ret = run_state(
+        "gluster.volume_present", name=name, bricks=three, replica=3, force=True, test=True
+    )
+    assert ret["result"] is None
+    assert ret["changes"] == {
+        "bricks_added": three[2:], "replica": {"old": 2, "new": 3}
+    }
+    assert gluster.volume_info(name)[name]["bricks"] == two
+    ret = run_state("gluster.volume_present", name=name, bricks=three, replica=3, force=True)
+    assert ret["result"] is True, ret
+    assert ret["changes"] == {"bricks_added": three[2:], "replica": {"old": 2, "new": 3}}
+    info = gluster.volume_info(name)[name]
+    assert (info["bricks"], info["replica"]) == (three, 3)
+
+    # a whole replica set more: a new distribute subvolume
+    ret = run_state("gluster.volume_present", name=name, bricks=six, replica=3, force=True)
+    assert ret["result"] is True, ret
+    assert ret["changes"] == {"bricks_added": six[3:]}
+    info = gluster.volume_info(name)[name]
+    assert (info["bricks"], info["replica"], info["subvolumes"]) == (six, 3, 2)
+
+    ret = run_state("gluster.volume_present", name=name, bricks=six, replica=3, force=True)
+    assert (ret["result"], ret["changes"]) == (True, {}), ret
+
+    # two bricks cannot join a replica 3 volume without changing its layout
+    eight = six + _bricks(host, brick_dir, "b7", "b8")
+    ret = run_state("gluster.volume_present", name=name, bricks=eight, force=True)
+    assert ret["result"] is False
+    assert "multiple of 3" in ret["comment"]
+    assert gluster.volume_info(name)[name]["bricks"] == six
+
+
+def test_volume_present_never_removes_bricks(
+    gluster, run_state, glusterd, gluster_volumes, brick_dir
+):
+    name = gluster_volumes("keep")
+    bricks = _bricks(glusterd.address, brick_dir, "b1", "b2")
+    gluster.volume_create(name, bricks, replica=2, force=True)
+    gluster.volume_start(name)
+
+    for test in (True, False):
+        ret = run_state(
+            "gluster.volume_present", name=name, bricks=bricks[:1], replica=1,
+            force=True, test=test,
+        )
+        assert (ret["result"], ret["changes"]) == (True, {}), ret
+        assert bricks[1] in ret["comment"]
+        assert "never removes bricks" in ret["comment"]
+        assert "never lowers the replica count" in ret["comment"]
+    info = gluster.volume_info(name)[name]
+    assert (info["bricks"], info["replica"]) == (bricks, 2)
+
+
+def test_volume_present_starts_a_stopped_volume(
+    gluster, run_state, glusterd, gluster_volumes, brick_dir
+):
+    name = gluster_volumes("start")
+    bricks = _bricks(glusterd.address, brick_dir, "b1")
+    gluster.volume_create(name, bricks, force=True)
+
+    ret = run_state("gluster.volume_present", name=name, bricks=bricks, start=False)
+    assert (ret["result"], ret["changes"]) == (True, {}), ret
+    ret = run_state("gluster.volume_present", name=name, bricks=bricks, test=True)
+    assert (ret["result"], ret["changes"]) == (None, {"started": True}), ret
+    assert gluster.volume_info(name)[name]["status"] == "stopped"
+    ret = run_state("gluster.volume_present", name=name, bricks=bricks)
+    assert (ret["result"], ret["changes"]) == (True, {"started": True}), ret
+    assert gluster.volume_info(name)[name]["status"] == "started"
+
+
+def test_volume_present_invalid_requests(
+    gluster, run_state, glusterd, gluster_volumes, brick_dir
+):
+    name = gluster_volumes("invalid")
+    local = _bricks(glusterd.address, brick_dir, "b1", "b2")
+
+    ret = run_state("gluster.volume_present", name=name, bricks=local, replica=3, force=True)
+    assert ret["result"] is False
+    assert "replica 3 is larger than the number of bricks (2)" in ret["comment"]
+
+    unknown = local[:1] + ["salttest-nohost.invalid:/srv/brick"]
+    for test in (True, False):
+        ret = run_state(
+            "gluster.volume_present", name=name, bricks=unknown, replica=2,
+            force=True, test=test,
+        )
+        assert ret["result"] is False
+        assert "salttest-nohost.invalid" in ret["comment"]
+        assert "not connected peers" in ret["comment"]
+
+    ret = run_state("gluster.volume_present", name=name, bricks=["nohostpath"])
+    assert ret["result"] is False
+    assert "host:/absolute/path" in ret["comment"]
+    assert gluster.volume_info(name) == {}
+
+
+def test_volume_present_reports_gluster_errors(
+    gluster, run_state, glusterd, gluster_volumes, brick_dir
+):
+    name = gluster_volumes("glustererror")
+    bricks = _bricks(glusterd.address, brick_dir, "b1")
+    ret = run_state(
+        "gluster.volume_present", name=name, bricks=bricks, force=True,
+        options={"salttest.bogus": "1"},
+    )
+    assert ret["result"] is False
+    assert "salttest.bogus does not exist" in ret["comment"]
+    # what was done before the failure is reported
+    assert set(ret["changes"]) == {"created", "started"}
+
+
+def test_peered_self_is_no_change(run_state, glusterd):
+    for host in (glusterd.address, socket.gethostname(), "localhost"):
+        for test in (True, False):
+            ret = run_state("gluster.peered", name=host, test=test)
+            assert (ret["result"], ret["changes"]) == (True, {}), ret
+            assert "this host" in ret["comment"]
+
+
+# ---------------------------------------------------------------------------
+# Two glusterd: pool and a volume replicated across both
+# ---------------------------------------------------------------------------
+
+
+def test_two_hosts_peer_and_replicate(
+    gluster, run_state, glusterd, gluster_peer, gluster_volumes, brick_dir,
+    glusterfs_mount,
+):
+    peer = gluster_peer.address
+
+    ret = run_state("gluster.peered", name=peer, test=True)
+    assert (ret["result"], ret["changes"]) == (None, {"probed": peer}), ret
+    assert gluster.peer_status() == {}
+
+    ret = run_state("gluster.peered", name=peer)
+    assert ret["result"] is True, ret
+    assert ret["changes"]["probed"] == peer
+    (uuid, status), = gluster.peer_status().items()
+    assert ret["changes"]["uuid"] == uuid
+    assert status["hostnames"] == [peer]
+    assert status["connected"] is True
+    assert status["state"] == "Peer in Cluster"
+
+    for test in (False, True):
+        ret = run_state("gluster.peered", name=peer, test=test)
+        assert (ret["result"], ret["changes"]) == (True, {}), ret
+        assert "already a connected peer" in ret["comment"]
+
+    name = gluster_volumes("twohosts")
+    bricks = [f"{glusterd.address}:{brick_dir('a')}", f"{peer}:{brick_dir('b')}"]
+    kwargs = dict(name=name, bricks=bricks, replica=2, force=True,
+                  options={"network.ping-timeout": "5"})
+    ret = run_state("gluster.volume_present", **kwargs)
+    assert ret["result"] is True, ret
+    assert set(ret["changes"]) == {"created", "started", "options"}
+    ret = run_state("gluster.volume_present", **kwargs)
+    assert (ret["result"], ret["changes"]) == (True, {}), ret
+
+    status = gluster.volume_status(name)
+    assert [b["brick"] for b in status["bricks"]] == bricks
+    assert all(b["online"] for b in status["bricks"])
+
+    mountpoint = glusterfs_mount(glusterd.address, name)
+    (mountpoint / "instance.img").write_bytes(b"salttest" * 1024)
+    for brick in bricks:
+        path = brick.split(":", 1)[1]
+        with open(f"{path}/instance.img", "rb") as copy:
+            assert copy.read() == b"salttest" * 1024
+
+    heal = gluster.volume_heal_info(name)
+    assert [b["brick"] for b in heal] == bricks
+    assert all(b["connected"] and b["entries"] == 0 for b in heal)
