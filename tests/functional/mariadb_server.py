@@ -97,6 +97,10 @@ class MariaDBServer:
         return os.path.join(self.base_dir, "run")
 
     @property
+    def tmp_dir(self):
+        return os.path.join(self.base_dir, "tmp")
+
+    @property
     def socket(self):
         return os.path.join(self.run_dir, "mysqld.sock")
 
@@ -120,10 +124,12 @@ class MariaDBServer:
         user_args = []
         os.mkdir(self.data_dir, 0o700)
         os.mkdir(self.run_dir, 0o700)
+        # a private tmpdir: concurrent servers must not share temporary files
+        os.mkdir(self.tmp_dir, 0o700)
         if os.geteuid() == 0:
             account = pwd.getpwnam("mysql")
             os.chmod(self.base_dir, 0o711)
-            for path in (self.data_dir, self.run_dir):
+            for path in (self.data_dir, self.run_dir, self.tmp_dir):
                 os.chown(path, account.pw_uid, account.pw_gid)
             user_args = ["--user=mysql"]
 
@@ -132,6 +138,7 @@ class MariaDBServer:
                 _program("mariadb-install-db"),
                 "--no-defaults",
                 f"--datadir={self.data_dir}",
+                f"--tmpdir={self.tmp_dir}",
                 "--auth-root-authentication-method=normal",
                 "--skip-test-db",
                 *user_args,
@@ -151,6 +158,7 @@ class MariaDBServer:
                     _program("mariadbd"),
                     "--no-defaults",
                     f"--datadir={self.data_dir}",
+                    f"--tmpdir={self.tmp_dir}",
                     f"--socket={self.socket}",
                     f"--port={self.port}",
                     f"--bind-address={self.host}",
