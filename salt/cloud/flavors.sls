@@ -1,6 +1,8 @@
 {%- from "cloud/macros.jinja" import os_resource with context %}
 {%- from "nova/map.jinja" import nova with context %}
-{%- set flavors = pillar.get('openstack', {}).get('flavors', {'m1.nano': {'vcpus': 1, 'ram': 128, 'disk': 1}, 'm1.small': {'vcpus': 1, 'ram': 2048, 'disk': 20}}) %}
+{%- set default_flavors = {'m1.nano': {'vcpus': 1, 'ram': 128, 'disk': 1},
+                           'm1.small': {'vcpus': 1, 'ram': 2048, 'disk': 20} } %}
+{%- set flavors = pillar.get('openstack', {}).get('flavors', default_flavors) %}
 include:
   - keystone.identity
   - nova.controller

@@ -19,7 +19,9 @@ cloud-image-file-{{ image.name }}:
     - makedirs: true
     - replace: false
 {{ os_resource('cloud-image-' ~ image.name,
-               'openstack image create --public --disk-format ' ~ image.get('disk_format', 'qcow2') ~ ' --container-format bare --file /var/cache/salt-openstack-images/' ~ image.name ~ ' ' ~ image.name,
+               'openstack image create --public --disk-format ' ~ image.get('disk_format', 'qcow2')
+               ~ ' --container-format bare --file /var/cache/salt-openstack-images/' ~ image.name
+               ~ ' ' ~ image.name,
                'openstack image show ' ~ image.name ~ ' >/dev/null',
                ['file: cloud-image-file-' ~ image.name, 'service: glance-service-' ~ glance.services[0]]) }}
 {%- endfor %}

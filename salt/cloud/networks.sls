@@ -10,7 +10,8 @@ include:
     'openstack network create --share --external --provider-physical-network ' ~ p.physical_network ~ ' --provider-network-type flat provider',
     'openstack network show provider >/dev/null') }}
 {{ os_resource('cloud-subnet-provider',
-    'openstack subnet create --network provider --allocation-pool start=' ~ p.allocation_start ~ ',end=' ~ p.allocation_end ~ ' --gateway ' ~ p.gateway ~ ' --subnet-range ' ~ p.cidr ~ ' provider',
+    'openstack subnet create --network provider --allocation-pool start=' ~ p.allocation_start
+    ~ ',end=' ~ p.allocation_end ~ ' --gateway ' ~ p.gateway ~ ' --subnet-range ' ~ p.cidr ~ ' provider',
     'openstack subnet show provider >/dev/null',
     ['cmd: cloud-network-provider']) }}
 {{ os_resource('cloud-network-selfservice',

@@ -1,11 +1,13 @@
 {%- from "cloud/macros.jinja" import os_resource with context %}
 # The guide's security-group rules: ICMP and SSH into the admin project's
 # default group.
+{%- set default_group = "openstack security group list --project admin -f value -c ID -c Name | awk '$2==\"default\"{print $1}'" %}
 include:
   - neutron.server
 {%- for proto, args in [('icmp', '--protocol icmp'), ('ssh', '--protocol tcp --dst-port 22')] %}
 {{ os_resource('cloud-secgroup-rule-' ~ proto,
-    'openstack security group rule create ' ~ args ~ ' "$(openstack security group list --project admin -f value -c ID -c Name | awk \'$2=="default"{print $1}\')"',
-    'openstack security group rule list --project admin --protocol ' ~ ('icmp' if proto == 'icmp' else 'tcp') ~ ' -f value -c "Port Range" | grep -q ' ~ ("." if proto == 'icmp' else '"^22:22$"'),
+    'openstack security group rule create ' ~ args ~ ' "$(' ~ default_group ~ ')"',
+    'openstack security group rule list --protocol ' ~ ('icmp' if proto == 'icmp' else 'tcp')
+    ~ ' -f value -c "Port Range" "$(' ~ default_group ~ ')" | grep -q ' ~ ("." if proto == 'icmp' else '"^22:22$"'),
     []) }}
 {%- endfor %}

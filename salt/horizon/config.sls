@@ -17,6 +17,6 @@ horizon-config:
     - context:
         keystone_url: {{ keystone_url }}/v3
         memcached_servers: {{ memcached_servers }}
-        allowed_hosts: {{ ([grains['id']] + topo.gateways + [topo.hosts[grains['id']].fqdn if grains['id'] in topo.hosts else grains['id']]) | unique | list | json }}
+        allowed_hosts: {{ ([grains['id'], topo.hosts.get(grains['id'], {}).get('fqdn') or grains['id']] + topo.gateways) | unique | list | json }}
     - require:
       - pkg: horizon-packages

@@ -9,22 +9,22 @@
     } %}
 {%- set config = {'region': region,
                   'projects': {'service': {'description': 'Service Project'},
-                               demo.get('project', 'demo'): {'description': 'Demo Project'}},
+                               demo.get('project', 'demo'): {'description': 'Demo Project'} },
                   'roles': ['member', 'reader', 'service'],
                   'users': {},
-                  'services': {}} %}
+                  'services': {} } %}
 {%- for name, svc in services | dictsort %}
 {%-   set user = svc.get('user', name) %}
 {%-   do config.users.update({user: {'password': passwords[user],
                                       'project': 'service',
-                                      'roles': {'service': ['admin', 'service']}}}) %}
+                                      'roles': {'service': ['admin', 'service']} } }) %}
 {%-   do config.services.update({name: {'type': svc.type,
                                         'description': svc.description,
-                                        'endpoints': {'public': svc.url, 'internal': svc.url, 'admin': svc.url}}}) %}
+                                        'endpoints': {'public': svc.url, 'internal': svc.url, 'admin': svc.url} } }) %}
 {%- endfor %}
 {%- do config.users.update({demo.get('user', 'demo'): {'password': passwords.demo,
                                                         'project': demo.get('project', 'demo'),
-                                                        'roles': {demo.get('project', 'demo'): ['member']}}}) %}
+                                                        'roles': {demo.get('project', 'demo'): ['member']} } }) %}
 include:
   - keystone.bootstrap
 

@@ -2,7 +2,7 @@
 {%- from "nova/settings.jinja" import nova_settings with context %}
 {%- from "common/topology.jinja" import my_address with context %}
 {%- set settings = salt['slsutil.merge'](nova_settings, {
-      'vnc': {'novncproxy_host': my_address, 'novncproxy_port': 6080}}) %}
+      'vnc': {'novncproxy_host': my_address, 'novncproxy_port': 6080} }) %}
 include:
   - nova.user
 

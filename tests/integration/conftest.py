@@ -1,0 +1,73 @@
+"""
+A real salt-master serving this repository's state tree and pillar, with the
+example pillar's four minions (controller, gateway, compute1, compute2) on
+loopback.  One cluster per OS family: Debian 12 (this machine's own grains)
+and Rocky 9 (grains overridden in the minion config).
+"""
+import pathlib
+import shutil
+
+import pytest
+from saltfactories.utils import random_string
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+MINION_IDS = ("controller", "gateway", "compute1", "compute2")
+
+ROCKY9_GRAINS = {
+    "os": "Rocky",
+    "os_family": "RedHat",
+    "osfullname": "Rocky Linux",
+    "osmajorrelease": 9,
+    "osrelease": "9.4",
+    "oscodename": "Blue Onyx",
+}
+
+
+def _cluster(salt_factories, tmp_path_factory, pillar_dir, grains=None):
+    state_root = tmp_path_factory.mktemp("state-root")
+    master = salt_factories.salt_master_daemon(
+        random_string("master-"),
+        overrides={
+            "file_roots": {"base": [str(REPO / "salt")]},
+            "pillar_roots": {"base": [str(pillar_dir)]},
+            "log_level_logfile": "info",
+            "cachedir": str(state_root / "cache"),
+        },
+    )
+    minions = {}
+    for minion_id in MINION_IDS:
+        overrides = {"id": minion_id}
+        if grains:
+            overrides["grains"] = dict(grains)
+        minions[minion_id] = master.salt_minion_daemon(minion_id, overrides=overrides)
+    return master, minions
+
+
+@pytest.fixture(scope="session")
+def example_pillar_dir(tmp_path_factory):
+    """A copy of pillar/ that tests may not change: the shipped example."""
+    target = tmp_path_factory.mktemp("pillar") / "pillar"
+    shutil.copytree(REPO / "pillar", target)
+    return target
+
+
+@pytest.fixture(scope="package", params=["debian12", "rocky9"])
+def cluster(request, salt_factories, tmp_path_factory, example_pillar_dir):
+    grains = ROCKY9_GRAINS if request.param == "rocky9" else None
+    master, minions = _cluster(salt_factories, tmp_path_factory, example_pillar_dir, grains)
+    with master.started():
+        started = []
+        try:
+            for minion in minions.values():
+                minion.start()
+                started.append(minion)
+            yield {
+                "name": request.param,
+                "master": master,
+                "minions": minions,
+                "salt_cli": master.salt_cli(timeout=180),
+                "salt_run_cli": master.salt_run_cli(timeout=600),
+            }
+        finally:
+            for minion in started:
+                minion.terminate()

@@ -1,0 +1,81 @@
+"""
+Every role's highstate renders on real minions, for Debian 12 and Rocky 9
+grains, and every role gets the formulas (and only the formulas) it should.
+"""
+import pytest
+
+EXPECTED_STATES = {
+    "controller": [
+        "mariadb-service",
+        "rabbitmq-user-openstack",
+        "keystone-bootstrap",
+        "keystone-identity",
+        "glance-config",
+        "placement-config",
+        "nova-cell1",
+        "nova-db-synced",
+        "neutron-db-sync",
+        "cinder-config",
+    ],
+    "gateway": [
+        "neutron-l3-config",
+        "neutron-linuxbridge-config",
+        "nova-consoleproxy-service",
+        "horizon-config",
+    ],
+    "compute1": [
+        "glusterfs-service",
+        "glusterfs-instances-mount",
+        "libvirt-service",
+        "nova-compute-config",
+        "nova-ssh-authorized-keys",
+        "neutron-linuxbridge-service",
+        "nova-enrol-request",
+    ],
+}
+NOT_EXPECTED = {
+    "controller": ["nova-compute-service", "horizon-config", "glusterfs-instances-mount"],
+    "gateway": ["mariadb-service", "nova-compute-service", "keystone-identity"],
+    "compute1": ["mariadb-service", "horizon-config", "neutron-l3-config"],
+}
+
+
+def _highstate(cluster, minion_id):
+    ret = cluster["salt_cli"].run("state.show_highstate", minion_tgt=minion_id)
+    assert ret.returncode == 0, ret
+    assert isinstance(ret.data, dict), f"{minion_id} ({cluster['name']}) failed to render: {ret.data}"
+    return ret.data
+
+
+@pytest.mark.parametrize("minion_id", sorted(EXPECTED_STATES))
+def test_role_highstate_renders(cluster, minion_id):
+    states = _highstate(cluster, minion_id)
+    for state_id in EXPECTED_STATES[minion_id]:
+        assert state_id in states, f"{state_id} missing on {minion_id} ({cluster['name']})"
+    for state_id in NOT_EXPECTED[minion_id]:
+        assert state_id not in states, f"{state_id} must not be on {minion_id}"
+
+
+def test_os_family_package_names(cluster):
+    states = _highstate(cluster, "compute1")
+    pkgs = next(
+        arg["pkgs"]
+        for arg in states["nova-compute-packages"]["pkg"]
+        if isinstance(arg, dict) and "pkgs" in arg
+    )
+    if cluster["name"] == "rocky9":
+        assert pkgs == ["openstack-nova-compute"]
+    else:
+        assert pkgs == ["nova-compute", "nova-compute-kvm"]
+
+
+def test_secret_files_are_group_readable_only(cluster):
+    states = _highstate(cluster, "controller")
+    for state_id in ("keystone-config", "glance-config", "nova-controller-config", "cinder-config"):
+        args = {}
+        for arg in states[state_id]["openstack_config"]:
+            if isinstance(arg, dict):
+                args.update(arg)
+        assert args["mode"] == "0640", state_id
+        assert args["user"] == "root"
+        assert args["group"] in ("keystone", "glance", "nova", "cinder")
