@@ -146,7 +146,12 @@ def peered(name):
         return ret
 
     ret["changes"] = {"probed": name}
-    peer = _wait_connected(name)
+    try:
+        peer = _wait_connected(name)
+    except CommandExecutionError as exc:
+        ret["result"] = False
+        ret["comment"] = "Probed {}, then: {}".format(name, exc)
+        return ret
     if peer is None:
         ret["result"] = False
         ret["comment"] = (
@@ -285,9 +290,10 @@ def volume_present(
         raising its replica count.
     """
     ret = _ret(name)
-    test = __opts__["test"]
     options = options or {}
     try:
+        if isinstance(bricks, str):
+            bricks = [bricks]
         wanted = [__salt__["gluster.normalize_brick"](b) for b in bricks or []]
         _validate(wanted, replica, arbiter, options)
         replica = int(replica) if replica is not None else None

@@ -48,6 +48,7 @@ HOST_ADDRESS = "198.51.100.241"
 PEER_ADDRESS = "198.51.100.242"
 PREFIX_LEN = 30
 GLUSTERD_PORT = 24007
+CLI_SOCKET = "/run/glusterd.socket"
 VOLUME_PREFIX = "salttest-"
 START_TIMEOUT = 30
 
@@ -251,6 +252,10 @@ def glusterd(gluster_net, tmp_path_factory):
         yield daemon
     finally:
         daemon.stop()
+        # glusterd leaves its (now dead) CLI socket behind
+        if not _port_in_use("127.0.0.1", GLUSTERD_PORT):
+            with contextlib.suppress(OSError):
+                os.unlink(CLI_SOCKET)
 
 
 @pytest.fixture(scope="session")
