@@ -1,0 +1,138 @@
+"""
+The MariaDB database of an OpenStack service, its user and its grants.
+
+.. code-block:: yaml
+
+    nova_api-db:
+      openstack_db.present:
+        - name: nova_api
+        - user: nova
+        - password: {{ pillar['openstack']['nova']['db_password'] }}
+        - hosts: [localhost, '%']
+
+The state creates the database when missing (an existing database is left
+as it is, whatever its character set), the account ``user@host`` for each
+host, sets its password when it no longer matches (changing the password in
+pillar rotates the credential on the next run), and grants the user ``ALL
+PRIVILEGES`` on every table of the database.  Passwords are compared by the
+server (``openstack_db.user_password_matches``), never shown: changes read
+``{"password": "changed"}``.
+
+``socket``, ``defaults_file`` and ``client`` are passed to the
+``openstack_db`` execution module (how to reach the server; by default the
+local server's unix socket, as root).
+"""
+from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+__virtualname__ = "openstack_db"
+
+
+def __virtual__():
+    if "openstack_db.database_exists" in __salt__:
+        return __virtualname__
+    return (False, "the openstack_db execution module is not available")
+
+
+def present(
+    name,
+    user=None,
+    password=None,
+    hosts=("localhost", "%"),
+    character_set="utf8mb4",
+    collate="utf8mb4_general_ci",
+    socket=None,
+    defaults_file=None,
+    client=None,
+):
+    """
+    Ensure the database ``name`` exists and that ``user`` (by default
+    ``name``) can log in from each of ``hosts`` with ``password`` and holds
+    ``ALL PRIVILEGES`` on ``name``.*.
+
+    name
+        The database.
+    user
+        The account's user name; defaults to the database name.
+    password
+        The account's password (required).
+    hosts
+        Host parts of the accounts (``%``: any host; ``localhost``: the unix
+        socket), a list or one string.
+    character_set, collate
+        Used when the database is created.
+    socket, defaults_file, client
+        How to reach the server (see the execution module).
+    """
+    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    user = name if user is None else str(user)
+    if isinstance(hosts, str):
+        hosts = [hosts]
+    hosts = [str(host) for host in hosts or ()]
+    if password is None or password == "":
+        ret["result"] = False
+        ret["comment"] = "a password is required for the user {}".format(user)
+        return ret
+    password = str(password)
+    conn = {"socket": socket, "defaults_file": defaults_file, "client": client}
+    test = bool(__opts__.get("test"))
+    verb = "would be {}".format if test else "{}".format
+    call = _caller(conn)
+    notes = []
+
+    try:
+        db_exists = call("database_exists", name)
+        if not db_exists:
+            if not test:
+                call("database_create", name, character_set=character_set, collate=collate)
+            ret["changes"]["database"] = "created"
+            notes.append("database {} {}".format(name, verb("created")))
+
+        for host in hosts:
+            account = "{}@{}".format(user, host)
+            changes = {}
+            exists = call("user_exists", user, host)
+            if not exists:
+                if not test:
+                    call("user_create", user, host, password)
+                changes["user"] = "created"
+                notes.append("user {} {}".format(account, verb("created")))
+            elif not call("user_password_matches", user, host, password):
+                if not test:
+                    call("user_set_password", user, host, password)
+                changes["password"] = "changed"
+                notes.append("password of {} {}".format(account, verb("changed")))
+            # A database or an account that does not exist yet has no grant
+            # (and in test mode cannot be asked for one).
+            if not (db_exists and exists and call("has_all_privileges", name, user, host)):
+                if not test:
+                    call("grant_all", name, user, host)
+                changes["grants"] = "ALL PRIVILEGES ON {}.*".format(name)
+                notes.append(
+                    "ALL PRIVILEGES on {}.* {} to {}".format(name, verb("granted"), account)
+                )
+            if changes:
+                ret["changes"][account] = changes
+    except (CommandExecutionError, SaltInvocationError) as exc:
+        ret["result"] = False
+        ret["comment"] = "; ".join(notes + [str(exc)])
+        return ret
+
+    if ret["changes"]:
+        ret["comment"] = "; ".join(notes)
+        if test:
+            ret["result"] = None
+    else:
+        ret["comment"] = "database {} and user {} at {} are as wanted".format(
+            name, user, ", ".join(hosts) or "no host"
+        )
+    return ret
+
+
+def _caller(conn):
+    """Call ``openstack_db.<fun>`` with the connection arguments."""
+
+    def call(fun, *args, **kwargs):
+        kwargs.update(conn)
+        return __salt__["openstack_db." + fun](*args, **kwargs)
+
+    return call
