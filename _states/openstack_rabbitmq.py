@@ -1,0 +1,152 @@
+"""
+RabbitMQ users of the OpenStack services and their permissions.
+
+.. code-block:: yaml
+
+    rabbitmq-user-openstack:
+      openstack_rabbitmq.user_present:
+        - name: openstack
+        - password: {{ pillar['openstack']['rabbitmq']['password'] }}
+        - vhost: /
+        - permissions: ['.*', '.*', '.*']   # configure, write, read
+
+    rabbitmq-no-guest:
+      openstack_rabbitmq.user_absent:
+        - name: guest
+
+RabbitMQ never reveals a password: ``user_present`` checks it with
+``rabbitmqctl authenticate_user`` and changes it only when it is refused,
+so changing the password in pillar rotates it on the next run.  Passwords go
+to rabbitmqctl on standard input and never appear in changes or comments
+(``{"password": "changed"}``).
+
+Every state takes ``node`` (``rabbitmqctl -n``; default the local node).
+"""
+from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+__virtualname__ = "openstack_rabbitmq"
+
+_PERMISSIONS = ("configure", "write", "read")
+
+
+def __virtual__():
+    if "openstack_rabbitmq.list_users" in __salt__:
+        return __virtualname__
+    return (False, "the openstack_rabbitmq execution module is not available")
+
+
+def _wanted_permissions(permissions):
+    if isinstance(permissions, dict):
+        unknown = set(permissions) - set(_PERMISSIONS)
+        if unknown:
+            raise SaltInvocationError(
+                "unknown permission kinds: {}".format(", ".join(sorted(unknown)))
+            )
+        return {kind: str(permissions.get(kind, "")) for kind in _PERMISSIONS}
+    if not isinstance(permissions, (list, tuple)) or len(permissions) != 3:
+        raise SaltInvocationError(
+            "permissions must be three regular expressions: configure, write, read"
+        )
+    return dict(zip(_PERMISSIONS, (str(value) for value in permissions)))
+
+
+def user_present(name, password, vhost="/", permissions=(".*", ".*", ".*"), node=None):
+    """
+    Ensure the user ``name`` exists with ``password`` and, in ``vhost``,
+    the given permissions.
+
+    name
+        The user name.
+    password
+        Its password (no line break, no white space at either end).
+    vhost
+        The virtual host of the permissions (it must exist).
+    permissions
+        Regular expressions ``[configure, write, read]`` (or a mapping with
+        those keys); ``None`` leaves the permissions alone.
+    node
+        The RabbitMQ node (``rabbitmqctl -n``).
+    """
+    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    test = bool(__opts__.get("test"))
+    verb = "would be {}".format if test else "{}".format
+    notes = []
+
+    def call(fun, *args, **kwargs):
+        return __salt__["openstack_rabbitmq." + fun](*args, node=node, **kwargs)
+
+    try:
+        wanted = None if permissions is None else _wanted_permissions(permissions)
+        # One call tells whether the user exists and what it may do.
+        current_permissions = call("list_user_permissions", name)
+        exists = current_permissions is not None
+        if not exists:
+            # Checks the password before anything else is done.
+            if not test:
+                call("user_add", name, password)
+            ret["changes"]["user"] = "created"
+            notes.append("user {} {}".format(name, verb("created")))
+        elif not call("authenticate", name, password):
+            if not test:
+                call("change_password", name, password)
+            ret["changes"]["password"] = "changed"
+            notes.append("password of {} {}".format(name, verb("changed")))
+
+        if wanted is not None:
+            current = (current_permissions or {}).get(vhost)
+            if current != wanted:
+                if not test:
+                    call(
+                        "set_permissions",
+                        name,
+                        vhost=vhost,
+                        conf=wanted["configure"],
+                        write=wanted["write"],
+                        read=wanted["read"],
+                    )
+                ret["changes"]["permissions"] = {
+                    "vhost": vhost,
+                    "old": current,
+                    "new": wanted,
+                }
+                notes.append("permissions of {} in {} {}".format(name, vhost, verb("set")))
+    except (CommandExecutionError, SaltInvocationError) as exc:
+        ret["result"] = False
+        ret["comment"] = "; ".join(notes + [str(exc)])
+        return ret
+
+    if ret["changes"]:
+        ret["comment"] = "; ".join(notes)
+        if test:
+            ret["result"] = None
+    else:
+        ret["comment"] = "user {} is as wanted".format(name)
+    return ret
+
+
+def user_absent(name, node=None):
+    """
+    Ensure the user ``name`` does not exist (e.g. ``guest``, whose password
+    everybody knows).
+
+    name
+        The user name.
+    node
+        The RabbitMQ node (``rabbitmqctl -n``).
+    """
+    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    try:
+        if not __salt__["openstack_rabbitmq.user_exists"](name, node=node):
+            ret["comment"] = "user {} is absent".format(name)
+            return ret
+        if __opts__.get("test"):
+            ret["result"] = None
+            ret["comment"] = "user {} would be deleted".format(name)
+        else:
+            __salt__["openstack_rabbitmq.delete_user"](name, node=node)
+            ret["comment"] = "user {} deleted".format(name)
+        ret["changes"]["user"] = "deleted"
+    except (CommandExecutionError, SaltInvocationError) as exc:
+        ret["result"] = False
+        ret["comment"] = str(exc)
+    return ret

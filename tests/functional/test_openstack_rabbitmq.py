@@ -1,0 +1,238 @@
+"""
+openstack_rabbitmq against a real RabbitMQ (Debian's rabbitmq-server 3.10,
+a throwaway node on loopback, see rabbitmq_server.py), driven through
+``rabbitmqctl -n rabbit-test@localhost`` like production.  Logins are real
+AMQP 0-9-1 logins on 127.0.0.1.
+"""
+import json
+import logging
+
+import pytest
+import salt.utils.timed_subprocess
+from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+from rabbitmq_server import RabbitMQServer  # tests/functional is on sys.path
+
+NASTY_PASSWORD = "p'a\"s\\s;%`$x \\n é"
+
+
+@pytest.fixture(scope="module")
+def rabbitmq():
+    with RabbitMQServer() as server:
+        yield server
+
+
+@pytest.fixture
+def node(rabbitmq):
+    return rabbitmq.node
+
+
+@pytest.fixture
+def mq(loaders):
+    return loaders.modules.openstack_rabbitmq
+
+
+@pytest.fixture
+def argv_spy(monkeypatch):
+    """Record the argv and stdin of every program Salt's cmd module runs."""
+    calls = []
+    original = salt.utils.timed_subprocess.TimedProc.__init__
+
+    def init(self, args, **kwargs):
+        calls.append((list(args), kwargs.get("stdin")))
+        original(self, args, **kwargs)
+
+    monkeypatch.setattr(salt.utils.timed_subprocess.TimedProc, "__init__", init)
+    return calls
+
+
+def assert_secret_free(returns, *passwords):
+    text = json.dumps(returns)
+    for password in passwords:
+        assert password not in text
+        assert json.dumps(password)[1:-1] not in text
+
+
+# ---------------------------------------------------------------------------
+# Execution module
+# ---------------------------------------------------------------------------
+
+
+def test_users_and_passwords(mq, node, rabbitmq, argv_spy):
+    assert mq.list_users(node=node) == {"guest": ["administrator"]}
+    assert mq.user_exists("exec", node=node) is False
+    assert mq.authenticate("exec", "pw-one", node=node) is False
+
+    assert mq.user_add("exec", NASTY_PASSWORD, node=node) is True
+    assert mq.user_exists("exec", node=node) is True
+    assert mq.list_users(node=node)["exec"] == []
+    assert mq.authenticate("exec", NASTY_PASSWORD, node=node) is True
+    assert mq.authenticate("exec", NASTY_PASSWORD[1:], node=node) is False
+    assert rabbitmq.amqp_login("exec", NASTY_PASSWORD)
+
+    assert mq.change_password("exec", "pw-two", node=node) is True
+    assert mq.authenticate("exec", "pw-two", node=node) is True
+    assert mq.authenticate("exec", NASTY_PASSWORD, node=node) is False
+    assert rabbitmq.amqp_login("exec", "pw-two")
+    assert not rabbitmq.amqp_login("exec", NASTY_PASSWORD)
+
+    # Passwords went on stdin, never on a command line.
+    with_password = [(argv, stdin) for argv, stdin in argv_spy if stdin]
+    assert len(with_password) == 7
+    for argv, stdin in argv_spy:
+        assert argv[1:3] == ["-n", node]
+        assert not any("pw-" in arg or "p'a" in arg for arg in argv)
+    assert {stdin for _, stdin in with_password} >= {NASTY_PASSWORD, "pw-two"}
+
+    with pytest.raises(CommandExecutionError, match="already exists"):
+        mq.user_add("exec", "pw", node=node)
+    assert mq.delete_user("exec", node=node) is True
+    assert mq.user_exists("exec", node=node) is False
+    with pytest.raises(CommandExecutionError, match="does not exist"):
+        mq.delete_user("exec", node=node)
+    with pytest.raises(CommandExecutionError, match="does not exist"):
+        mq.change_password("exec", "pw", node=node)
+
+
+def test_permissions(mq, node):
+    mq.user_add("perm", "pw", node=node)
+    assert "perm" not in mq.list_permissions(node=node)
+    assert mq.set_permissions("perm", node=node) is True
+    assert mq.list_permissions(vhost="/", node=node)["perm"] == {
+        "configure": ".*",
+        "write": ".*",
+        "read": ".*",
+    }
+    assert mq.list_user_permissions("perm", node=node) == {
+        "/": {"configure": ".*", "write": ".*", "read": ".*"}
+    }
+    assert mq.list_user_permissions("nobody", node=node) is None
+    mq.set_permissions("perm", "/", "^$", "^amq\\.gen.*", ".*", node=node)
+    assert mq.list_permissions(node=node)["perm"] == {
+        "configure": "^$",
+        "write": "^amq\\.gen.*",
+        "read": ".*",
+    }
+    assert mq.list_permissions(node=node)["guest"]["configure"] == ".*"
+    with pytest.raises(CommandExecutionError, match="/nowhere"):
+        mq.set_permissions("perm", "/nowhere", node=node)
+
+
+def test_refused_arguments(mq, node):
+    for bad in ("trailing ", " leading", "two\nlines", ""):
+        with pytest.raises(SaltInvocationError):
+            mq.user_add("bad", bad, node=node)
+    for bad in ("$(touch /tmp/x)", "a`b`", "back\\"):
+        with pytest.raises(SaltInvocationError, match="cannot pass"):
+            mq.user_add(bad, "pw", node=node)
+    assert "bad" not in mq.list_users(node=node)
+
+
+def test_unreachable_node(mq):
+    with pytest.raises(CommandExecutionError, match="nonode@localhost"):
+        mq.list_users(node="nonode@localhost")
+
+
+def test_guest_is_restricted_to_loopback(rabbitmq):
+    """RabbitMQ's default, unchanged by Debian: guest may only log in locally."""
+    assert "{loopback_users,[<<\"guest\">>]}" in rabbitmq.ctl("environment").stdout.replace(
+        " ", ""
+    )
+
+
+# ---------------------------------------------------------------------------
+# States
+# ---------------------------------------------------------------------------
+
+
+def test_user_present_lifecycle(run_state, mq, node, rabbitmq, caplog):
+    caplog.set_level(logging.DEBUG)
+    returns = []
+
+    def present(password, test=False, **kwargs):
+        ret = run_state(
+            "openstack_rabbitmq.user_present",
+            name="openstack",
+            password=password,
+            node=node,
+            test=test,
+            **kwargs
+        )
+        returns.append(ret)
+        return ret
+
+    everything = {"configure": ".*", "write": ".*", "read": ".*"}
+    ret = present("first-pw", test=True)
+    assert ret["result"] is None
+    assert ret["changes"] == {
+        "user": "created",
+        "permissions": {"vhost": "/", "old": None, "new": everything},
+    }
+    assert not mq.user_exists("openstack", node=node)
+
+    ret = present("first-pw")
+    assert ret["result"] is True, ret["comment"]
+    assert ret["changes"] == {
+        "user": "created",
+        "permissions": {"vhost": "/", "old": None, "new": everything},
+    }
+    assert rabbitmq.amqp_login("openstack", "first-pw")
+    assert mq.list_permissions(node=node)["openstack"] == everything
+
+    ret = present("first-pw")
+    assert (ret["result"], ret["changes"]) == (True, {})
+
+    # Rotation.
+    ret = present("second-pw", test=True)
+    assert (ret["result"], ret["changes"]) == (None, {"password": "changed"})
+    assert rabbitmq.amqp_login("openstack", "first-pw")
+    ret = present("second-pw")
+    assert (ret["result"], ret["changes"]) == (True, {"password": "changed"})
+    assert rabbitmq.amqp_login("openstack", "second-pw")
+    assert not rabbitmq.amqp_login("openstack", "first-pw")
+    assert mq.authenticate("openstack", "second-pw", node=node)
+
+    # Permissions only.
+    narrow = {"configure": "^$", "write": ".*", "read": ".*"}
+    ret = present("second-pw", permissions=["^$", ".*", ".*"])
+    assert ret["changes"] == {"permissions": {"vhost": "/", "old": everything, "new": narrow}}
+    ret = present("second-pw", permissions=narrow)
+    assert ret["changes"] == {}
+    ret = present("second-pw", permissions=None)
+    assert ret["changes"] == {}
+
+    assert_secret_free(returns, "first-pw", "second-pw")
+    assert "first-pw" not in caplog.text
+    assert "second-pw" not in caplog.text
+
+
+def test_user_present_bad_input(run_state, node):
+    ret = run_state(
+        "openstack_rabbitmq.user_present", name="badpw", password="ends-with-space ", node=node
+    )
+    assert ret["result"] is False
+    assert "white space" in ret["comment"]
+    ret = run_state(
+        "openstack_rabbitmq.user_present",
+        name="badperm",
+        password="pw",
+        permissions=[".*"],
+        node=node,
+    )
+    assert ret["result"] is False
+    assert "three regular expressions" in ret["comment"]
+
+
+def test_guest_removal(run_state, mq, node, rabbitmq):
+    assert rabbitmq.amqp_login("guest", "guest")
+    ret = run_state("openstack_rabbitmq.user_absent", name="guest", node=node, test=True)
+    assert (ret["result"], ret["changes"]) == (None, {"user": "deleted"})
+    assert mq.user_exists("guest", node=node)
+
+    ret = run_state("openstack_rabbitmq.user_absent", name="guest", node=node)
+    assert (ret["result"], ret["changes"]) == (True, {"user": "deleted"})
+    assert not mq.user_exists("guest", node=node)
+    assert not rabbitmq.amqp_login("guest", "guest")
+
+    ret = run_state("openstack_rabbitmq.user_absent", name="guest", node=node)
+    assert (ret["result"], ret["changes"]) == (True, {})
