@@ -99,9 +99,10 @@ of endpoints when the configuration gives none), ``verify`` (TLS: true,
 false or a CA bundle path) and ``timeout`` (seconds, default 30).
 
 Each argument that is not given is taken from the dict ``keystone_init:auth``
-looked up in the minion configuration and then in pillar (read directly, as
-``config.get`` would, so that Salt 3008's masking of secrets in
-``pillar.get`` does not apply):
+of the minion configuration or, when the minion configuration has none, of
+pillar (read directly, in ``config.get``'s order, so that Salt 3008's
+masking of secrets in ``pillar.get`` does not apply). Arguments win over
+that dict, key by key:
 
 .. code-block:: yaml
 

@@ -10,7 +10,8 @@ using SQLite. That costs several seconds, so later servers can be cloned
 from it (``KeystoneServer(..., seed=first)``): a copy of the database and
 of the key repositories, the identity endpoints pointed at the new port.
 Each server is uwsgi (the server Debian uses, with its python3 plugin)
-running keystone-wsgi-public with two processes of two threads.
+running keystone-wsgi-public in one process of four threads (bcrypt
+releases the GIL, so password checks still run in parallel).
 
     seed = KeystoneServer(tmp_path / "seed", "admin-pw").prepare()   # not served
     server = KeystoneServer(tmp_path / "ks", None, seed=seed).start()
@@ -49,7 +50,7 @@ key_repository = {workdir}/fernet-keys
 key_repository = {workdir}/credential-keys
 [oslo_policy]
 policy_dirs = {policy_dirs}
-"""
+{identity}"""
 
 UWSGI_INI = """\
 [uwsgi]
@@ -58,8 +59,8 @@ http11-socket = 127.0.0.1:{port}
 wsgi-file = {wsgi_script}
 env = OS_KEYSTONE_CONFIG_FILES={workdir}/keystone.conf
 master = true
-processes = 2
-threads = 2
+processes = 1
+threads = 4
 lazy-apps = true
 need-app = true
 die-on-term = true
@@ -96,10 +97,16 @@ def _tail(path, lines=30):
 class KeystoneServer:
     """One Keystone with its own SQLite database, served by uwsgi on a free port."""
 
-    def __init__(self, workdir, admin_password, seed=None):
+    def __init__(self, workdir, admin_password, seed=None, password_hash_rounds=None):
+        """
+        ``seed``: a prepared server whose database and keys are cloned.
+        ``password_hash_rounds``: bcrypt's cost (Keystone's default, 12, when
+        None); tests lower it to 4 to save CPU on every password hash.
+        """
         self.workdir = pathlib.Path(workdir)
         self.admin_password = admin_password
         self.seed = seed
+        self.password_hash_rounds = password_hash_rounds
         self.port = None
         self.process = None
 
@@ -175,8 +182,11 @@ class KeystoneServer:
             # An empty value would make oslo.policy read the working directory.
             policy_dirs = str(self.workdir / "policy.d")
             os.makedirs(policy_dirs, exist_ok=True)
+        identity = ""
+        if self.password_hash_rounds:
+            identity = f"[identity]\npassword_hash_rounds = {self.password_hash_rounds}\n"
         (self.workdir / "keystone.conf").write_text(
-            KEYSTONE_CONF.format(workdir=self.workdir, policy_dirs=policy_dirs)
+            KEYSTONE_CONF.format(workdir=self.workdir, policy_dirs=policy_dirs, identity=identity)
         )
 
     def _bootstrap(self):
