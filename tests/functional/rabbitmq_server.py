@@ -38,6 +38,7 @@ import pathlib
 import pwd
 import secrets
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -209,11 +210,11 @@ class RabbitMQServer:
     def stop(self, timeout=60):
         """Stop the node (and epmd if it was started for it); delete its files."""
         if self.process is not None and self.process.poll() is None:
-            self.ctl("stop", check=False, timeout=timeout)
             try:
+                self.ctl("stop", check=False, timeout=timeout)
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, 9)
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout)
         self.process = None
         if self._started_epmd and _epmd_names() == []:
