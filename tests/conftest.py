@@ -45,6 +45,8 @@ def minion_opts(tmp_path_factory):
             "id": "functional-minion",
             "root_dir": str(root),
             "cachedir": str(root / "cache"),
+            # Never pick up module copies a sync left in /var/cache/salt.
+            "extension_modules": str(root / "extmods"),
             "pki_dir": str(root / "pki"),
             "sock_dir": str(root / "sock"),
             "file_client": "local",
