@@ -30,6 +30,7 @@ started in it.  ``unshare`` itself gets SIGKILL if the pytest process dies
 """
 import contextlib
 import ctypes
+import fcntl
 import os
 import pathlib
 import shutil
@@ -51,6 +52,8 @@ GLUSTERD_PORT = 24007
 CLI_SOCKET = "/run/glusterd.socket"
 VOLUME_PREFIX = "salttest-"
 START_TIMEOUT = 30
+LOCK_FILE = "/run/lock/salttest-gluster.lock"
+LOCK_TIMEOUT = 900
 
 _PR_SET_PDEATHSIG = 1
 
@@ -102,11 +105,42 @@ def _delete_network():
     _run("ip", "link", "delete", HOST_IF, check=False)
 
 
+@contextlib.contextmanager
+def _machine_lock():
+    """
+    Serialise test sessions on this machine: the network namespace, the
+    addresses and port 24007 exist once per machine, and several pytest
+    runs (e.g. engineers sharing the machine) may start these fixtures.
+    """
+    with open(LOCK_FILE, "a+") as lock:
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.fail(
+                        f"another test session has held {LOCK_FILE} for "
+                        f"{LOCK_TIMEOUT} s (its gluster tests are still running)"
+                    )
+                time.sleep(1)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def gluster_net():
     """The veth pair and network namespace; yields the two addresses."""
     if shutil.which("gluster") is None or shutil.which("glusterd") is None:
         pytest.fail("gluster/glusterd are not installed (glusterfs-server)")
+    with _machine_lock():
+        yield from _network()
+
+
+def _network():
     _delete_network()  # leftovers of an interrupted run
     try:
         _run("ip", "netns", "add", NETNS)
