@@ -226,14 +226,14 @@ def apply(config=None, test=False, **kwargs):
         salt-call keystone_init.apply auth_url=http://controller:5000/v3 project_name=admin
     """
     auth = _auth_settings(kwargs)
-    spec = normalize_config(_load_config(config))
+    spec = _normalize_config(_load_config(config))
     client = KeystoneClient(auth)
-    current = fetch_current(client)
-    desired = resolve(spec, current, auth.get("region"))
-    current.password_ok = _check_passwords(client, password_checks(desired, current))
-    result = diff(desired, current)
+    current = _fetch_current(client)
+    desired = _resolve(spec, current, auth.get("region"))
+    current.password_ok = _check_passwords(client, _password_checks(desired, current))
+    result = _diff(desired, current)
     if not test:
-        execute(client, result, current.ids)
+        _execute(client, result, current.ids)
     return result.changes
 
 
@@ -284,10 +284,10 @@ def _auth_settings(kwargs):
     base = _lookup(AUTH_KEY) or {}
     if not isinstance(base, dict):
         raise CommandExecutionError(f"{AUTH_KEY} must be a dict")
-    return merge_auth(base, kwargs)
+    return _merge_auth(base, kwargs)
 
 
-def merge_auth(base, overrides):
+def _merge_auth(base, overrides):
     """Per key: ``overrides`` when given (not None), else ``base``, else a default."""
     auth = {"username": "admin", "project_name": "admin"}
     for source in (base, overrides):
@@ -318,7 +318,7 @@ def _load_config(config):
 # --------------------------------------------------------------------------
 
 
-def identity_url(auth_url):
+def _identity_url(auth_url):
     """The v3 root from an auth URL with or without its ``/v3`` suffix."""
     url = auth_url.rstrip("/")
     if url.endswith("/v2.0"):
@@ -351,7 +351,7 @@ class KeystoneClient:
     """A ``requests`` session holding one admin token."""
 
     def __init__(self, auth):
-        self.url = identity_url(auth["auth_url"])
+        self.url = _identity_url(auth["auth_url"])
         self.timeout = float(auth.get("timeout", 30))
         self.session = requests.Session()
         self.session.verify = auth.get("verify", True)
@@ -377,7 +377,8 @@ class KeystoneClient:
         return response.json()["token"]["user"]["id"]
 
     def _send(self, method, path, body, action, session=None):
-        log.debug("keystone_init: %s %s", method, path)
+        # Logged: the method, the path (ids only) and the status; never the
+        # body (passwords) nor the headers (tokens).
         try:
             response = (session or self.session).request(
                 method, self.url + path, json=body, timeout=self.timeout
@@ -386,7 +387,13 @@ class KeystoneClient:
             raise CommandExecutionError(
                 f"Keystone: cannot reach {self.url} ({type(exc).__name__}: {exc})"
             ) from None
-        log.debug("keystone_init: %s %s -> HTTP %s", method, path, response.status_code)
+        log.debug(
+            "keystone_init: %s %s -> HTTP %s in %.3fs",
+            method,
+            path,
+            response.status_code,
+            response.elapsed.total_seconds(),
+        )
         if response.status_code >= 400:
             raise _api_error(action, response)
         return response
@@ -421,7 +428,8 @@ class KeystoneClient:
         with requests.Session() as session:
             session.verify = self.session.verify
             try:
-                self._send("POST", "/auth/tokens?nocatalog", body, "password check", session)
+                action = f"password check of user {user_id}"
+                self._send("POST", "/auth/tokens?nocatalog", body, action, session)
             except KeystoneError as exc:
                 if exc.status == 401:
                     return False
@@ -587,7 +595,7 @@ def _grants(value, user):
     return grants
 
 
-def normalize_config(config):
+def _normalize_config(config):
     """
     Check the syntax of a configuration dict and return a :class:`ConfigSpec`.
     Raises CommandExecutionError on any mistake; never contacts Keystone.
@@ -705,7 +713,7 @@ class Current:
         return None
 
 
-def fetch_current(client):
+def _fetch_current(client):
     """List every kind of object once (8 calls) and index them."""
     current = Current(self_user_id=client.user_id)
     current.regions = {r["id"]: r for r in client.list("regions")}
@@ -749,7 +757,7 @@ class Desired:
     services: list = dataclasses.field(default_factory=list)  # ServiceSpec, region resolved
 
 
-def resolve(spec, current, auth_region=None):
+def _resolve(spec, current, auth_region=None):
     """
     Resolve every reference of ``spec`` (domains, projects, roles, regions)
     against the configuration itself and ``current``; raise before anything
@@ -813,7 +821,7 @@ def resolve(spec, current, auth_region=None):
     return desired
 
 
-def password_checks(desired, current):
+def _password_checks(desired, current):
     """``[(user key, user id, password)]``: existing, enabled users to verify."""
     checks = []
     for user_key, user in desired.users.items():
@@ -889,7 +897,7 @@ def _field_updates(existing, wanted):
     return updates, report
 
 
-def diff(desired, current):
+def _diff(desired, current):
     """
     The :class:`Plan` turning ``current`` into ``desired``: creations and
     updates in dependency order, never a deletion. Pure: no API call.
@@ -1028,7 +1036,7 @@ def _resolve_refs(value, ids):
     return value
 
 
-def execute(client, plan, ids):
+def _execute(client, plan, ids):
     """Make the API calls of ``plan``, recording created ids in ``ids``."""
     for done, action in enumerate(plan.actions):
         path = "/" + "/".join(_resolve_refs(segment, ids) for segment in action.path)

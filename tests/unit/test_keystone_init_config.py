@@ -20,7 +20,7 @@ def settings(monkeypatch):
 
 
 def test_full_cloud_example_normalizes():
-    spec = ki.normalize_config(yaml.safe_load(FULL_CLOUD.read_text()))
+    spec = ki._normalize_config(yaml.safe_load(FULL_CLOUD.read_text()))
     assert spec.region == "RegionOne"
     assert spec.projects == [("Default", "service", {"description": "Service Project"})]
     assert spec.roles == ["admin", "member", "reader", "service"]
@@ -53,12 +53,12 @@ def test_full_cloud_example_normalizes():
     ],
 )
 def test_project_shapes(projects):
-    spec = ki.normalize_config({"projects": projects})
+    spec = ki._normalize_config({"projects": projects})
     assert spec.projects == [("Default", "service", {})]
 
 
 def test_shorthand_description_and_named_list_entries():
-    spec = ki.normalize_config(
+    spec = ki._normalize_config(
         {
             "regions": {"RegionOne": "Main site"},
             "domains": ["heat"],
@@ -77,7 +77,7 @@ def test_shorthand_description_and_named_list_entries():
 
 
 def test_grant_forms():
-    spec = ki.normalize_config(
+    spec = ki._normalize_config(
         {
             "users": {
                 "alice": {
@@ -133,19 +133,19 @@ def test_grant_forms():
 )
 def test_syntax_errors(config, message):
     with pytest.raises(CommandExecutionError, match="Invalid keystone_init configuration") as exc:
-        ki.normalize_config(config)
+        ki._normalize_config(config)
     assert message in str(exc.value)
 
 
 def test_bad_password_error_does_not_echo_the_value():
     with pytest.raises(CommandExecutionError) as exc:
-        ki.normalize_config({"users": {"nova": {"password": 987654321}}})
+        ki._normalize_config({"users": {"nova": {"password": 987654321}}})
     assert "987654321" not in str(exc.value)
 
 
 def test_merge_auth_precedence_and_defaults():
     base = {"auth_url": "http://a:5000/v3", "password": "base-pw", "region": "RegionOne"}
-    auth = ki.merge_auth(base, {"password": "kwarg-pw", "region": None, "username": "root"})
+    auth = ki._merge_auth(base, {"password": "kwarg-pw", "region": None, "username": "root"})
     assert auth == {
         "auth_url": "http://a:5000/v3",
         "password": "kwarg-pw",
@@ -157,9 +157,9 @@ def test_merge_auth_precedence_and_defaults():
 
 def test_merge_auth_requires_url_and_password():
     with pytest.raises(CommandExecutionError, match="No Keystone password"):
-        ki.merge_auth({"auth_url": "http://a/v3"}, {})
+        ki._merge_auth({"auth_url": "http://a/v3"}, {})
     with pytest.raises(CommandExecutionError, match="No Keystone auth_url"):
-        ki.merge_auth({}, {"password": "pw"})
+        ki._merge_auth({}, {"password": "pw"})
 
 
 def test_auth_settings_kwargs_then_minion_config_then_pillar(settings):
@@ -201,9 +201,9 @@ def test_config_from_pillar_key(settings):
     ],
 )
 def test_identity_url(url, expected):
-    assert ki.identity_url(url) == expected
+    assert ki._identity_url(url) == expected
 
 
 def test_identity_url_refuses_v2():
     with pytest.raises(CommandExecutionError, match="v2.0"):
-        ki.identity_url("http://c:5000/v2.0")
+        ki._identity_url("http://c:5000/v2.0")

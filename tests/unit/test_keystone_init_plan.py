@@ -63,8 +63,8 @@ def applied():
 
 
 def plan_for(config, current):
-    desired = ki.resolve(ki.normalize_config(config), current)
-    return ki.diff(desired, current)
+    desired = ki._resolve(ki._normalize_config(config), current)
+    return ki._diff(desired, current)
 
 
 def test_full_cloud_on_bootstrapped_keystone():
@@ -144,8 +144,8 @@ def test_password_checks_only_for_existing_enabled_users():
     current = applied()
     current.users[("Default", "nova")]["enabled"] = False
     del current.users[("Default", "glance")]
-    desired = ki.resolve(ki.normalize_config(FULL_CLOUD), current)
-    checked = {key[1] for key, _, _ in ki.password_checks(desired, current)}
+    desired = ki._resolve(ki._normalize_config(FULL_CLOUD), current)
+    checked = {key[1] for key, _, _ in ki._password_checks(desired, current)}
     assert checked == {"placement", "neutron", "cinder"}
 
 
@@ -246,10 +246,10 @@ def test_regions_domains_and_domain_names():
 
 def test_default_region_from_auth_then_first_listed():
     config = {"services": {"s": {"type": "t", "endpoints": {"public": "http://s"}}}}
-    desired = ki.resolve(ki.normalize_config(config), bootstrapped(), auth_region="RegionX")
+    desired = ki._resolve(ki._normalize_config(config), bootstrapped(), auth_region="RegionX")
     assert desired.services[0].region == "RegionX"
     config["regions"] = ["RegionY", "RegionZ"]
-    desired = ki.resolve(ki.normalize_config(config), bootstrapped())
+    desired = ki._resolve(ki._normalize_config(config), bootstrapped())
     assert desired.services[0].region == "RegionY"
 
 
@@ -293,7 +293,7 @@ def test_execute_resolves_references_in_order():
     current = bootstrapped()
     plan = plan_for(FULL_CLOUD, current)
     client = RecordingClient()
-    ki.execute(client, plan, current.ids)
+    ki._execute(client, plan, current.ids)
     assert client.calls[0][:2] == ("POST", "/projects")
     assert client.calls[0][2]["project"]["domain_id"] == "default"
     glance = client.calls[2]
@@ -316,4 +316,4 @@ def test_execute_failure_says_how_far_it_got():
 
     current = bootstrapped()
     with pytest.raises(CommandExecutionError, match=r"HTTP 409\) \(2 of 37 changes"):
-        ki.execute(FailingClient(), plan_for(FULL_CLOUD, current), current.ids)
+        ki._execute(FailingClient(), plan_for(FULL_CLOUD, current), current.ids)
