@@ -1,0 +1,870 @@
+"""
+Execution module driving ``nova-manage`` (database schemas, cells v2, host
+mappings) for the Nova API/conductor hosts.
+
+Every function runs the real ``nova-manage`` program through
+``cmd.run_all`` (argument list, no shell) and takes a ``config_file``
+argument (default ``/etc/nova/nova.conf``) which is handed to nova-manage as
+``--config-file``.
+
+Secrets
+-------
+Database connections and transport URLs carry passwords. Anything given on a
+command line can be read by every local user (``ps``, ``/proc/*/cmdline``),
+so this module never puts a URL with credentials in nova-manage's argv:
+
+* a value equal to the one already in ``config_file`` (``[DEFAULT]
+  transport_url``, ``[database] connection``) is simply left out, for the
+  commands where nova-manage then takes it from its configuration;
+* a value without credentials (``none:///``, ``rabbit://host/``) is passed
+  as the ordinary command-line option;
+* any other value is written into a temporary configuration file (mode
+  0600, in a mode 0700 directory, removed right after the call) which is
+  passed as a second ``--config-file``: oslo.config lets a later file
+  override an earlier one.
+
+nova-manage's output is captured with ``output_loglevel="quiet"`` so the
+Salt log never sees it (``list_cells --verbose`` prints passwords), URLs
+returned by this module have their password replaced by ``****`` and error
+messages are scrubbed the same way.
+
+Most calls start a fresh nova-manage (two to four seconds each); the state
+module keeps their number low.
+"""
+
+import configparser
+import contextlib
+import logging
+import os
+import re
+import shutil
+import tempfile
+from urllib.parse import unquote
+
+import salt.utils.path
+from salt.exceptions import CommandExecutionError
+
+log = logging.getLogger(__name__)
+
+__virtualname__ = "nova_manage"
+
+DEFAULT_CONFIG_FILE = "/etc/nova/nova.conf"
+
+#: The fixed UUID nova gives the cell0 mapping.
+CELL0_UUID = "00000000-0000-0000-0000-000000000000"
+#: The transport URL nova stores for cell0 (cell0 never does RPC).
+CELL0_TRANSPORT_URL = "none:///"
+
+MASK = "****"
+
+# ``user:password@`` right after ``scheme://`` or after the comma separating
+# the hosts of a multi-host transport URL. A password may hold ':' '/' ','
+# (SQLAlchemy reads it up to the '@'), never a bare '@'.
+_URL_CREDENTIALS = re.compile(r"(://|,)([^:/@,]*):([^@]*)@")
+# The same inside free text (error messages): stop at white space too.
+_TEXT_CREDENTIALS = re.compile(r"(://|,)([^:/@,\s]*):[^@\s]*@")
+_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# oslo.log lines (nova-manage logs to stdout unless log_file/log_dir is set)
+_OSLO_LOG_LINE = re.compile(
+    r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)? \d+ "
+    r"(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL|TRACE)\b"
+)
+_NOISE = ("Modules with known eventlet monkey patching issues",)
+_BORDER = re.compile(r"^\+(-+\+)+$")
+
+# Python run under nova's interpreter to find the newest schema revision.
+_HEAD_SCRIPT = """\
+import importlib.util, os, sys
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+nova_dir = importlib.util.find_spec("nova").submodule_search_locations[0]
+ini = os.path.join(nova_dir, "db", sys.argv[1], "alembic.ini")
+print(" ".join(sorted(ScriptDirectory.from_config(Config(ini)).get_heads())))
+"""
+
+# Option name in nova.conf of each URL nova-manage can take from there.
+TRANSPORT_URL_OPT = ("DEFAULT", "transport_url")
+DATABASE_OPT = ("database", "connection")
+API_DATABASE_OPT = ("api_database", "connection")
+
+
+def __virtual__():
+    if salt.utils.path.which("nova-manage"):
+        return __virtualname__
+    return (
+        False,
+        "nova_manage: the nova-manage program is not installed "
+        "(Debian package nova-common)",
+    )
+
+
+# --------------------------------------------------------------------------
+# Masking
+# --------------------------------------------------------------------------
+
+
+def _mask_url(url):
+    """``url`` with the password of every ``user:password@`` replaced by ``****``."""
+    if url is None:
+        return None
+    return _URL_CREDENTIALS.sub(rf"\1\2:{MASK}@", str(url))
+
+
+def _has_credentials(url):
+    return url is not None and _mask_url(url) != url
+
+
+def _passwords(urls):
+    """The passwords found in ``urls`` (raw and %-decoded), longest first."""
+    found = set()
+    for url in urls:
+        if not url:
+            continue
+        for match in _URL_CREDENTIALS.finditer(url):
+            password = match.group(3)
+            found.add(password)
+            found.add(unquote(password))
+    # Very short strings would mangle the text more than they protect.
+    return sorted((p for p in found if len(p) >= 4), key=len, reverse=True)
+
+
+def _scrub(text, secrets=()):
+    """Mask URL credentials and any known secret inside free text."""
+    text = _TEXT_CREDENTIALS.sub(rf"\1\2:{MASK}@", text)
+    for secret in secrets:
+        text = text.replace(secret, MASK)
+    return text
+
+
+# --------------------------------------------------------------------------
+# nova.conf handling and command line construction
+# --------------------------------------------------------------------------
+
+
+def _read_config(config_file):
+    """
+    The URLs nova-manage would read from ``config_file``, as
+    ``{(section, option): value}``.
+
+    Only used to decide whether a value may be left to the configuration:
+    anything uncertain (unreadable file, ``$`` substitution) is left out, and
+    the caller then passes the value explicitly (temporary file), which is
+    always correct.
+    """
+    parser = configparser.RawConfigParser(
+        strict=False, interpolation=None, default_section="\0none"
+    )
+    try:
+        with open(config_file, encoding="utf-8") as handle:
+            parser.read_file(handle)
+    except (OSError, configparser.Error) as exc:
+        log.debug("nova_manage: cannot read %s: %s", config_file, exc)
+        return {}
+    values = {}
+    for section, option in (TRANSPORT_URL_OPT, DATABASE_OPT, API_DATABASE_OPT):
+        if not parser.has_option(section, option):
+            continue
+        value = parser.get(section, option).strip()
+        if len(value) > 1 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        value = value.replace(r"\$", "$$")
+        if re.search(r"\$(?!\$)", value.replace("$$", "")):
+            continue  # oslo.config would substitute a variable: unknown
+        values[(section, option)] = value.replace("$$", "$")
+    return values
+
+
+def _plan_options(options, config_values):
+    """
+    Decide how each URL option reaches nova-manage.
+
+    ``options`` is a list of ``(flag, value, (section, option))``. Returns
+    ``(flags, overrides)``: the command-line arguments to add and the
+    ``{section: {option: value}}`` to write into a temporary config file.
+
+    Only for commands that read a missing flag from their configuration
+    (``create_cell``, ``update_cell``):
+
+    * ``None`` values are skipped;
+    * a value equal to the configured one is left out;
+    * a value without credentials becomes a command-line flag;
+    * a value with credentials goes to the temporary file, never to argv.
+    """
+    flags = []
+    overrides = {}
+    for flag, value, (section, option) in options:
+        if value is None:
+            continue
+        if config_values.get((section, option)) == value:
+            continue
+        if _has_credentials(value):
+            overrides.setdefault(section, {})[option] = value
+        else:
+            flags.extend([flag, value])
+    return flags, overrides
+
+
+def _build_argv(nova_manage, config_file, action, extra_config_file=None):
+    """
+    The argument list of one nova-manage call.
+
+    ``action`` is the category, command and its options, e.g.
+    ``["cell_v2", "list_cells"]``.
+    """
+    argv = [nova_manage, "--config-file", config_file]
+    if extra_config_file:
+        argv.extend(["--config-file", extra_config_file])
+    argv.extend(action)
+    return argv
+
+
+def _render_overrides(overrides):
+    """
+    Render ``{section: {option: value}}`` as an oslo.config INI text.
+
+    ``$`` is doubled (oslo.config substitutes ``$name``).
+    """
+    lines = []
+    for section, values in overrides.items():
+        lines.append(f"[{section}]")
+        for option, value in values.items():
+            if "\n" in value or "\r" in value:
+                raise CommandExecutionError(f"{section}/{option}: newline in value")
+            escaped = value.replace("$", "$$")
+            lines.append(f"{option} = {escaped}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def _override_file(overrides):
+    """Yield the path of a 0600 config file holding ``overrides`` (or None)."""
+    if not overrides:
+        yield None
+        return
+    directory = tempfile.mkdtemp(prefix="nova-manage-")  # created 0700
+    try:
+        path = os.path.join(directory, "override.conf")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(_render_overrides(overrides))
+        yield path
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------
+# Running nova-manage and reading its output
+# --------------------------------------------------------------------------
+
+
+def _output_lines(text):
+    """nova-manage's own output lines: colours, oslo.log lines, noise removed."""
+    lines = []
+    for line in _ANSI.sub("", text or "").splitlines():
+        if _OSLO_LOG_LINE.match(line) or line.startswith(_NOISE):
+            continue
+        lines.append(line.rstrip())
+    return lines
+
+
+def _error_message(stdout, stderr):
+    """
+    The useful part of a failed nova-manage call's output: its own messages,
+    oslo.log errors and, for a Python traceback, only its final exception.
+    """
+    kept = []
+    for line in _ANSI.sub("", f"{stdout or ''}\n{stderr or ''}").splitlines():
+        match = _OSLO_LOG_LINE.match(line)
+        if match:
+            if match.group("level") in ("ERROR", "CRITICAL"):
+                # drop "logger.name [request context]" before the message
+                text = re.sub(r"^\s*\S+ \[[^\]]*\]\s*", "", line[match.end():])
+                kept.append(text.strip())
+            continue
+        if line.startswith(_NOISE):
+            continue
+        kept.append(line.rstrip())
+
+    message = []
+    in_traceback = False
+    traceback_start = None
+    for line in kept:
+        if line.startswith("Traceback (most recent call last):"):
+            in_traceback = True
+            if traceback_start is None:
+                traceback_start = len(message)
+            else:  # chained exceptions: only the last one matters
+                del message[traceback_start:]
+            continue
+        if in_traceback:
+            if line.startswith((" ", "\t")) or not line:
+                continue
+            in_traceback = False
+        message.append(line)
+    text = "\n".join(line for line in message if line.strip()).strip()
+    return text or "no output"
+
+
+def _nova_manage():
+    path = salt.utils.path.which("nova-manage")
+    if not path:
+        raise CommandExecutionError("nova-manage is not installed")
+    return path
+
+
+def _run(action, config_file, overrides=None, secrets=()):
+    """
+    Run one nova-manage command and return its output lines.
+
+    Raises CommandExecutionError carrying nova-manage's (scrubbed) message
+    when it exits non-zero.
+    """
+    config_values = _read_config(config_file)
+    known = _passwords(list(config_values.values()) + list(secrets))
+
+    def _mask(text):
+        return _scrub(str(text), known)
+
+    with _override_file(overrides) as extra:
+        argv = _build_argv(_nova_manage(), config_file, action, extra)
+        ret = __salt__["cmd.run_all"](
+            argv,
+            python_shell=False,
+            output_loglevel="quiet",
+            log_callback=_mask,
+            ignore_retcode=True,
+        )
+    if ret["retcode"] != 0:
+        message = _mask(_error_message(ret["stdout"], ret["stderr"]))
+        raise CommandExecutionError(
+            f"nova-manage {' '.join(action[:2])} failed "
+            f"(exit code {ret['retcode']}): {message}"
+        )
+    return _output_lines(ret["stdout"])
+
+
+def _parse_table(lines):
+    """
+    Parse the prettytable printed by nova-manage into a list of dicts keyed
+    by the lower-cased, underscored column titles.
+
+    Cells are cut at the column positions of the ``+----+`` border, so a
+    ``|`` inside a value does not break the parsing.
+    """
+    border = None
+    header = None
+    rows = []
+    for raw in lines:
+        line = raw.strip()
+        if _BORDER.match(line):
+            if border is None:
+                border = line
+            continue
+        if border is None or not (line.startswith("|") and line.endswith("|")):
+            continue
+        cells = _split_row(line, border)
+        if header is None:
+            header = [re.sub(r"\W+", "_", cell.strip().lower()) for cell in cells]
+        else:
+            rows.append(dict(zip(header, cells)))
+    if header is None:
+        raise CommandExecutionError("no table found in nova-manage's output")
+    return rows
+
+
+def _split_row(line, border):
+    columns = border.count("+") - 1
+    edges = [i for i, char in enumerate(border) if char == "+"]
+    if len(line) == len(border) and all(line[i] == "|" for i in edges):
+        return [line[a + 1:b].strip() for a, b in zip(edges, edges[1:])]
+    # Double-width characters shift the positions: fall back to splitting.
+    cells = [cell.strip() for cell in line[1:-1].split("|")]
+    if len(cells) != columns:
+        raise CommandExecutionError("cannot parse a row of nova-manage's table")
+    return cells
+
+
+def _to_bool(text):
+    return str(text).strip().lower() in ("true", "1", "yes")
+
+
+# --------------------------------------------------------------------------
+# Databases
+# --------------------------------------------------------------------------
+
+
+def _version(lines):
+    version = lines[-1].strip() if lines else ""
+    return None if version in ("", "None") else version
+
+
+def db_version(config_file=DEFAULT_CONFIG_FILE):
+    """
+    Return the schema revision of the main (cell) database, or ``None`` when
+    it has no schema yet (``nova-manage db version``).
+
+    CLI Example::
+
+        salt-call nova_manage.db_version
+    """
+    return _version(_run(["db", "version"], config_file))
+
+
+def api_db_version(config_file=DEFAULT_CONFIG_FILE):
+    """
+    Return the schema revision of the API database, or ``None`` when it has
+    no schema yet (``nova-manage api_db version``).
+
+    CLI Example::
+
+        salt-call nova_manage.api_db_version
+    """
+    return _version(_run(["api_db", "version"], config_file))
+
+
+def _cell0_db_version(config_file, cells):
+    """Version of cell0's database, reached through a temporary config file."""
+    cell0 = next((c for c in cells if c["uuid"] == CELL0_UUID), None)
+    if cell0 is None:
+        return None, False
+    connection = cell0["database_connection"]
+    overrides = {DATABASE_OPT[0]: {DATABASE_OPT[1]: connection}}
+    lines = _run(["db", "version"], config_file, overrides, secrets=[connection])
+    return _version(lines), True
+
+
+def db_head(database="main", config_file=DEFAULT_CONFIG_FILE):
+    """
+    Return the newest schema revision shipped with the installed nova for
+    ``database`` (``main`` or ``api``), read from nova's alembic scripts with
+    nova's own Python interpreter (read-only, no database access).
+    ``config_file`` is accepted for uniformity and not used.
+
+    CLI Example::
+
+        salt-call nova_manage.db_head api
+    """
+    if database not in ("main", "api"):
+        raise CommandExecutionError(f"unknown nova database {database!r}")
+    ret = __salt__["cmd.run_all"](
+        [_nova_python(), "-c", _HEAD_SCRIPT, database],
+        python_shell=False,
+        output_loglevel="quiet",
+        ignore_retcode=True,
+    )
+    heads = ret["stdout"].split() if ret["retcode"] == 0 else []
+    if len(heads) != 1:
+        raise CommandExecutionError(
+            f"cannot find the head revision of nova's {database} database: "
+            + _error_message(ret["stdout"], ret["stderr"])
+        )
+    return heads[0]
+
+
+def _nova_python():
+    """The interpreter of nova-manage's ``#!`` line."""
+    with open(_nova_manage(), "rb") as handle:
+        first = handle.readline().decode("utf-8", "replace")
+    words = first[2:].split() if first.startswith("#!") else []
+    if words and os.path.basename(words[0]) == "env" and len(words) > 1:
+        return salt.utils.path.which(words[1]) or words[1]
+    return words[0] if words else "/usr/bin/python3"
+
+
+def db_status(database="main", config_file=DEFAULT_CONFIG_FILE):
+    """
+    Compare a database's schema with the installed nova's newest revision.
+
+    ``database`` is ``api`` or ``main``. For ``main``, the cell0 database is
+    checked as well when cell0 is mapped, since ``nova-manage db sync``
+    migrates it together with the main database. Read-only.
+
+    Returns ``{"database", "version", "head", "synced"}``, plus ``"cell0":
+    {"version", "head"}`` (or ``None`` when cell0 is not mapped) for
+    ``main``.
+
+    CLI Example::
+
+        salt-call nova_manage.db_status api
+        salt-call nova_manage.db_status main config_file=/etc/nova/nova.conf
+    """
+    head = db_head(database, config_file)
+    if database == "api":
+        version = api_db_version(config_file)
+        return {
+            "database": "api",
+            "version": version,
+            "head": head,
+            "synced": version == head,
+        }
+    cells = _list_cells_raw(config_file)
+    version = db_version(config_file)
+    cell0_version, mapped = _cell0_db_version(config_file, cells)
+    status = {
+        "database": "main",
+        "version": version,
+        "head": head,
+        "synced": version == head and (not mapped or cell0_version == head),
+        "cell0": {"version": cell0_version, "head": head} if mapped else None,
+    }
+    return status
+
+
+def db_sync(config_file=DEFAULT_CONFIG_FILE, local_cell=False):
+    """
+    Migrate the main database (and cell0's, unless ``local_cell``) to the
+    newest schema: ``nova-manage db sync``. Returns True.
+
+    CLI Example::
+
+        salt-call nova_manage.db_sync
+    """
+    action = ["db", "sync"] + (["--local_cell"] if local_cell else [])
+    _run(action, config_file)
+    return True
+
+
+def api_db_sync(config_file=DEFAULT_CONFIG_FILE):
+    """
+    Migrate the API database to the newest schema:
+    ``nova-manage api_db sync``. Returns True.
+
+    CLI Example::
+
+        salt-call nova_manage.api_db_sync
+    """
+    _run(["api_db", "sync"], config_file)
+    return True
+
+
+# --------------------------------------------------------------------------
+# Cells
+# --------------------------------------------------------------------------
+
+
+def _list_cells_raw(config_file):
+    """Cell mappings with their real URLs: internal use only, never return."""
+    cells = []
+    for row in _parse_table(_run(["cell_v2", "list_cells", "--verbose"], config_file)):
+        cells.append(
+            {
+                "name": row.get("name") or None,
+                "uuid": row["uuid"],
+                "transport_url": row.get("transport_url") or None,
+                "database_connection": row.get("database_connection") or None,
+                "disabled": _to_bool(row.get("disabled")),
+            }
+        )
+    return cells
+
+
+def _masked_cell(cell):
+    return dict(
+        cell,
+        transport_url=_mask_url(cell["transport_url"]),
+        database_connection=_mask_url(cell["database_connection"]),
+    )
+
+
+def list_cells(config_file=DEFAULT_CONFIG_FILE):
+    """
+    List the cell mappings: a list of dicts with ``name``, ``uuid``,
+    ``transport_url`` and ``database_connection`` (passwords masked) and
+    ``disabled``.
+
+    nova-manage is run with ``--verbose`` (exact URLs) and the passwords are
+    masked here; the raw output is never logged.
+
+    CLI Example::
+
+        salt-call nova_manage.list_cells
+    """
+    return [_masked_cell(cell) for cell in _list_cells_raw(config_file)]
+
+
+def _find_cell(cells, name):
+    if name == "cell0":
+        return next((c for c in cells if c["uuid"] == CELL0_UUID), None)
+    matches = [c for c in cells if c["name"] == name and c["uuid"] != CELL0_UUID]
+    if len(matches) > 1:
+        raise CommandExecutionError(
+            f"several cells are named {name!r}: "
+            + ", ".join(c["uuid"] for c in matches)
+        )
+    return matches[0] if matches else None
+
+
+def _desired_urls(name, transport_url, database_connection, config_values):
+    """
+    The URLs a cell should have. For a regular cell, ``None`` means the
+    value of ``config_file`` (as nova-manage does). For cell0 the transport
+    is always ``none:///`` and ``None`` leaves the database to nova's
+    default (not compared).
+    """
+    if name == "cell0":
+        return CELL0_TRANSPORT_URL, database_connection
+    if transport_url is None:
+        transport_url = config_values.get(TRANSPORT_URL_OPT)
+    if database_connection is None:
+        database_connection = config_values.get(DATABASE_OPT)
+    return transport_url, database_connection
+
+
+def check_cell(
+    name, transport_url=None, database_connection=None, config_file=DEFAULT_CONFIG_FILE
+):
+    """
+    Compare a cell mapping with the wanted settings, read-only.
+
+    ``name`` ``cell0`` designates cell0 (found by its fixed UUID). For other
+    cells, ``transport_url``/``database_connection`` left to ``None`` mean
+    the values of ``config_file`` (``[DEFAULT] transport_url``, ``[database]
+    connection``), like ``create_cell``; cell0's transport is always
+    ``none:///`` and its database is only compared when given.
+
+    Returns ``{"name", "exists", "uuid", "wanted": {...}, "current": {...},
+    "differences": {field: {"old", "new"[, "credentials_changed"]}}}``,
+    all URLs masked. The comparison itself is on the real values, so a
+    changed password is reported (``credentials_changed``).
+
+    CLI Example::
+
+        salt-call nova_manage.check_cell cell1
+    """
+    config_values = _read_config(config_file)
+    wanted = dict(
+        zip(
+            ("transport_url", "database_connection"),
+            _desired_urls(name, transport_url, database_connection, config_values),
+        )
+    )
+    cell = _find_cell(_list_cells_raw(config_file), name)
+    result = {
+        "name": name,
+        "exists": cell is not None,
+        "uuid": cell["uuid"] if cell else None,
+        "wanted": {key: _mask_url(value) for key, value in wanted.items()},
+        "current": None,
+        "differences": {},
+    }
+    if cell is None:
+        return result
+    result["current"] = _masked_cell(cell)
+    for field, value in wanted.items():
+        if value is None or value == cell[field]:
+            continue
+        difference = {"old": _mask_url(cell[field]), "new": _mask_url(value)}
+        if difference["old"] == difference["new"]:
+            difference["credentials_changed"] = True
+        result["differences"][field] = difference
+    return result
+
+
+def map_cell0(database_connection=None, config_file=DEFAULT_CONFIG_FILE):
+    """
+    Create the cell0 mapping if missing: ``nova-manage cell_v2 map_cell0``.
+
+    Without ``database_connection``, nova derives cell0's database from
+    ``[database] connection`` (database name + ``_cell0``). A given
+    ``database_connection`` without credentials is passed as
+    ``--database_connection``. One with credentials must not reach argv and
+    map_cell0 cannot read it from a config file, so this function lets nova
+    derive it from a temporary ``[database] connection`` (the wanted URL
+    without its ``_cell0`` suffix), then reads the mapping back and, if the
+    stored URL differs (no ``_cell0`` suffix, URL normalisation), fixes it
+    with ``update_cell``, which reads it from a temporary config file.
+
+    An existing cell0 is left untouched (like nova-manage).
+
+    Returns ``{"name": "cell0", "uuid": ..., "created": bool}``.
+
+    CLI Example::
+
+        salt-call nova_manage.map_cell0
+    """
+    action = ["cell_v2", "map_cell0"]
+    overrides = None
+    secret = _has_credentials(database_connection)
+    if database_connection is not None and not secret:
+        action += ["--database_connection", database_connection]
+    elif secret:
+        base = _strip_cell0_suffix(database_connection)
+        overrides = {DATABASE_OPT[0]: {DATABASE_OPT[1]: base}}
+    lines = _run(action, config_file, overrides, secrets=[database_connection])
+    created = not any("already setup" in line for line in lines)
+    if created and secret:
+        cell0 = _find_cell(_list_cells_raw(config_file), "cell0")
+        if cell0 is None or cell0["database_connection"] != database_connection:
+            update_cell(
+                CELL0_UUID,
+                transport_url=CELL0_TRANSPORT_URL,
+                database_connection=database_connection,
+                config_file=config_file,
+            )
+    return {"name": "cell0", "uuid": CELL0_UUID, "created": created}
+
+
+def _strip_cell0_suffix(url):
+    """``.../nova_cell0?x`` -> ``.../nova?x`` (the database name follows the
+    host part, which starts after the last ``@``)."""
+    start = url.rfind("@") + 1 or url.find("://") + 3
+    match = re.match(r"(?P<host>[^/]*/)(?P<db>[^?]*)(?P<rest>.*)$", url[start:], re.S)
+    if not match or not match.group("db").endswith("_cell0"):
+        return url
+    return (
+        url[:start]
+        + match.group("host")
+        + match.group("db")[: -len("_cell0")]
+        + match.group("rest")
+    )
+
+
+def create_cell(
+    name, transport_url=None, database_connection=None, config_file=DEFAULT_CONFIG_FILE
+):
+    """
+    Create a cell mapping: ``nova-manage cell_v2 create_cell --name NAME``.
+    Returns the new cell's UUID.
+
+    ``transport_url``/``database_connection`` default to ``[DEFAULT]
+    transport_url`` and ``[database] connection`` of ``config_file``. Given
+    values equal to those are left to the configuration, values without
+    credentials go on the command line and the others through a temporary
+    0600 config file (never argv). nova-manage refuses (error) a transport
+    URL or database already used by another cell.
+
+    CLI Example::
+
+        salt-call nova_manage.create_cell cell1
+    """
+    flags, overrides = _plan_options(
+        [
+            ("--transport-url", transport_url, TRANSPORT_URL_OPT),
+            ("--database_connection", database_connection, DATABASE_OPT),
+        ],
+        _read_config(config_file),
+    )
+    action = ["cell_v2", "create_cell", "--name", name, "--verbose"] + flags
+    lines = _run(
+        action, config_file, overrides, secrets=[transport_url, database_connection]
+    )
+    uuids = [m.group(0) for line in lines for m in _UUID.finditer(line)]
+    if not uuids:
+        raise CommandExecutionError(
+            "nova-manage cell_v2 create_cell printed no cell UUID"
+        )
+    return uuids[-1]
+
+
+def update_cell(
+    cell_uuid,
+    name=None,
+    transport_url=None,
+    database_connection=None,
+    config_file=DEFAULT_CONFIG_FILE,
+):
+    """
+    Update a cell mapping: ``nova-manage cell_v2 update_cell``. Returns True.
+
+    Same semantics as nova-manage: a ``transport_url``/``database_connection``
+    left to ``None`` is set from ``config_file`` (``[DEFAULT]
+    transport_url``, ``[database] connection``) when that has one, and kept
+    otherwise. Values are passed like in ``create_cell`` (credentials only
+    through a temporary 0600 config file). Running services only see the
+    change after a restart.
+
+    The example re-reads the cell's URLs from nova.conf: passwords given on
+    salt-call's own command line would end up in argv after all.
+
+    CLI Example::
+
+        salt-call nova_manage.update_cell 5e5e0c5b-2a3e-4c38-9a3f-3d3c1f4e2b10
+    """
+    flags, overrides = _plan_options(
+        [
+            ("--transport-url", transport_url, TRANSPORT_URL_OPT),
+            ("--database_connection", database_connection, DATABASE_OPT),
+        ],
+        _read_config(config_file),
+    )
+    action = ["cell_v2", "update_cell", "--cell_uuid", cell_uuid] + flags
+    if name:
+        action += ["--name", name]
+    _run(action, config_file, overrides, secrets=[transport_url, database_connection])
+    return True
+
+
+# --------------------------------------------------------------------------
+# Hosts
+# --------------------------------------------------------------------------
+
+
+def list_hosts(cell_uuid=None, config_file=DEFAULT_CONFIG_FILE):
+    """
+    List the host mappings: a list of dicts with ``cell_name``,
+    ``cell_uuid`` and ``hostname`` (``nova-manage cell_v2 list_hosts``).
+
+    CLI Example::
+
+        salt-call nova_manage.list_hosts
+    """
+    action = ["cell_v2", "list_hosts"]
+    if cell_uuid:
+        action += ["--cell_uuid", cell_uuid]
+    return [
+        {
+            "cell_name": row.get("cell_name") or None,
+            "cell_uuid": row.get("cell_uuid"),
+            "hostname": row.get("hostname"),
+        }
+        for row in _parse_table(_run(action, config_file))
+    ]
+
+
+_CELL_LINE = re.compile(r"^Getting computes from cell(?: '(?P<name>.*)')?: (?P<uuid>\S+)$")
+_MAPPED_LINE = re.compile(
+    r"^Creating host mapping for (?:compute host '(?P<host>.*)': \S+|service (?P<service>.+))$"
+)
+
+
+def _parse_discovery(lines):
+    """
+    The hosts newly mapped according to ``discover_hosts --verbose``: a list
+    of dicts with ``hostname``, ``cell_name`` and ``cell_uuid``.
+    """
+    mapped = []
+    cell = {"cell_name": None, "cell_uuid": None}
+    for line in lines:
+        match = _CELL_LINE.match(line.strip())
+        if match:
+            cell = {"cell_name": match.group("name"), "cell_uuid": match.group("uuid")}
+            continue
+        match = _MAPPED_LINE.match(line.strip())
+        if match:
+            host = match.group("host") or match.group("service")
+            mapped.append(dict(cell, hostname=host))
+    return mapped
+
+
+def discover_hosts(cell_uuid=None, by_service=False, config_file=DEFAULT_CONFIG_FILE):
+    """
+    Map the compute hosts not yet mapped to a cell
+    (``nova-manage cell_v2 discover_hosts --verbose``) and return the newly
+    mapped ones: a list of dicts with ``hostname``, ``cell_name`` and
+    ``cell_uuid`` (empty when there was nothing to map).
+
+    ``by_service`` discovers from the nova-compute service records instead
+    of the compute nodes.
+
+    CLI Example::
+
+        salt-call nova_manage.discover_hosts
+    """
+    action = ["cell_v2", "discover_hosts", "--verbose"]
+    if cell_uuid:
+        action += ["--cell_uuid", cell_uuid]
+    if by_service:
+        action.append("--by-service")
+    return _parse_discovery(_run(action, config_file))

@@ -1,0 +1,211 @@
+"""
+nova_manage: parsing nova-manage's output and masking URLs.
+
+The ``data/nova_manage/*.stdout`` files are real nova-manage 26.2.2
+(Debian 12) outputs captured against a throwaway MariaDB; their passwords
+are the placeholders ``dbpass-PLACEHOLDER`` / ``mqpass-PLACEHOLDER``.
+"""
+
+import pathlib
+
+import pytest
+from salt.exceptions import CommandExecutionError
+
+from saltext_openstack._modules import nova_manage
+
+DATA = pathlib.Path(__file__).parent / "data" / "nova_manage"
+CELL1 = "69aa2315-9e8e-43b1-bd08-4353ab651837"
+
+
+def _lines(name):
+    return nova_manage._output_lines((DATA / name).read_text(encoding="utf-8"))
+
+
+# -- tables -------------------------------------------------------------------
+
+
+def test_list_cells_verbose_table():
+    rows = nova_manage._parse_table(_lines("list_cells_verbose.stdout"))
+    assert [row["name"] for row in rows] == ["cell0", "cell1"]
+    assert rows[1] == {
+        "name": "cell1",
+        "uuid": CELL1,
+        "transport_url": "rabbit://openstack:mqpass-PLACEHOLDER@controller:5672/",
+        "database_connection": "mysql+pymysql://nova:dbpass-PLACEHOLDER@127.0.0.1:33060/nova",
+        "disabled": "False",
+    }
+    masked = [nova_manage._masked_cell(dict(row, disabled=False)) for row in rows]
+    assert masked[0]["transport_url"] == "none:///"
+    assert masked[0]["database_connection"] == (
+        "mysql+pymysql://nova:****@127.0.0.1:33060/nova_cell0"
+    )
+    assert masked[1]["transport_url"] == "rabbit://openstack:****@controller:5672/"
+    assert "PLACEHOLDER" not in repr(masked)
+
+
+def test_list_cells_without_verbose_is_masked_by_nova():
+    rows = nova_manage._parse_table(_lines("list_cells.stdout"))
+    # nova's own masking turns none:/// into none:/ -- one reason this
+    # module reads --verbose and masks itself
+    assert rows[0]["transport_url"] == "none:/"
+    assert rows[1]["database_connection"] == "mysql+pymysql://nova:****@127.0.0.1:33060/nova"
+
+
+def test_list_hosts_tables():
+    assert nova_manage._parse_table(_lines("list_hosts_empty.stdout")) == []
+    rows = nova_manage._parse_table(_lines("list_hosts.stdout"))
+    assert rows == [
+        {"cell_name": "cell1", "cell_uuid": CELL1, "hostname": "compute1"},
+        {"cell_name": "cell1", "cell_uuid": CELL1, "hostname": "compute2"},
+    ]
+
+
+def test_pipe_inside_a_value_is_kept():
+    lines = [
+        "+------+-----------------------------+",
+        "| Name |         Transport URL       |",
+        "+------+-----------------------------+",
+        "| c|1  | rabbit://u:p|w@h:5672/      |",
+        "+------+-----------------------------+",
+    ]
+    assert nova_manage._parse_table(lines) == [
+        {"name": "c|1", "transport_url": "rabbit://u:p|w@h:5672/"}
+    ]
+
+
+def test_misaligned_row_falls_back_to_splitting():
+    lines = [
+        "+------+-------+",
+        "| Name | Host  |",
+        "+------+-------+",
+        "| セル | cmp1  |",  # double-width characters: prettytable pads by width
+        "+------+-------+",
+    ]
+    assert nova_manage._parse_table(lines) == [{"name": "セル", "host": "cmp1"}]
+
+
+def test_no_table_is_an_error():
+    with pytest.raises(CommandExecutionError):
+        nova_manage._parse_table(["Cell0 is already setup"])
+
+
+# -- plain outputs ----------------------------------------------------------------
+
+
+def test_version_ignores_oslo_log_lines():
+    assert nova_manage._version(_lines("db_version.stdout")) == "ccb0fa1a2252"
+    assert nova_manage._version(_lines("api_db_version_empty.stdout")) is None
+    assert _lines("api_db_sync.stdout") == []
+
+
+def test_create_cell_output_uuid():
+    lines = _lines("create_cell.stdout")
+    assert nova_manage._UUID.findall(lines[-1]) == [CELL1]
+
+
+def test_discovery_parsing():
+    assert nova_manage._parse_discovery(_lines("discover_hosts_none.stdout")) == []
+    assert nova_manage._parse_discovery(_lines("discover_hosts_mapped.stdout")) == [
+        {"hostname": "compute1", "cell_name": "cell1", "cell_uuid": CELL1},
+        {"hostname": "compute2", "cell_name": "cell1", "cell_uuid": CELL1},
+    ]
+
+
+def test_discovery_by_service_and_unnamed_cell():
+    lines = [
+        "Found 2 cell mappings.",
+        "Getting computes from cell: 5e5e0c5b-0000-4000-8000-000000000001",
+        "Creating host mapping for service cmp9",
+        "Found 1 unmapped computes in cell: 5e5e0c5b-0000-4000-8000-000000000001",
+    ]
+    assert nova_manage._parse_discovery(lines) == [
+        {
+            "hostname": "cmp9",
+            "cell_name": None,
+            "cell_uuid": "5e5e0c5b-0000-4000-8000-000000000001",
+        }
+    ]
+
+
+# -- error messages -------------------------------------------------------------------
+
+
+def test_error_message_of_a_printed_error():
+    text = (DATA / "db_sync_unreachable.stdout").read_text(encoding="utf-8")
+    message = nova_manage._error_message(text, "Modules with known eventlet monkey patching issues")
+    assert message.startswith("ERROR: Could not access cell0.")
+    assert "Can't connect to MySQL server on '127.0.0.1'" in message
+    assert "eventlet" not in message
+
+
+def test_error_message_of_a_traceback_keeps_the_last_exception():
+    text = (DATA / "api_db_version_unreachable.stdout").read_text(encoding="utf-8")
+    message = nova_manage._error_message(text, "")
+    assert message.splitlines() == [
+        "An error has occurred:",
+        "oslo_db.exception.DBConnectionError: (pymysql.err.OperationalError) (2003, "
+        "\"Can't connect to MySQL server on '127.0.0.1' ([Errno 111] ECONNREFUSED)\")",
+        "(Background on this error at: https://sqlalche.me/e/14/e3q8)",
+    ]
+
+
+def test_error_message_keeps_oslo_errors_only():
+    stdout = (
+        "2026-11-21 06:44:07.122 12104 INFO nova.x [-] fine\x1b[00m\n"
+        "2026-11-21 06:44:07.123 12104 ERROR nova.x [-] it broke\x1b[00m\n"
+    )
+    assert nova_manage._error_message(stdout, "") == "it broke"
+    assert nova_manage._error_message("", "") == "no output"
+
+
+# -- masking ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url, masked",
+    [
+        ("rabbit://openstack:pw@ctl:5672/", "rabbit://openstack:****@ctl:5672/"),
+        (
+            "rabbit://u1:p1@h1:5672,u2:p2@h2:5672/vhost",
+            "rabbit://u1:****@h1:5672,u2:****@h2:5672/vhost",
+        ),
+        ("mysql+pymysql://nova:a/b:c,d$e@db/nova", "mysql+pymysql://nova:****@db/nova"),
+        (
+            "mysql+pymysql://nova:p%40ss@db/nova?charset=utf8",
+            "mysql+pymysql://nova:****@db/nova?charset=utf8",
+        ),
+        ("mysql+pymysql://nova@db/nova", "mysql+pymysql://nova@db/nova"),
+        ("mysql+pymysql://:pw@db/nova", "mysql+pymysql://:****@db/nova"),
+        ("none:///", "none:///"),
+        ("sqlite:////var/lib/nova/nova.sqlite", "sqlite:////var/lib/nova/nova.sqlite"),
+        (None, None),
+    ],
+)
+def test_mask_url(url, masked):
+    assert nova_manage._mask_url(url) == masked
+    assert nova_manage._has_credentials(url) is (url != masked)
+
+
+def test_scrub_free_text_and_known_secrets():
+    secrets = nova_manage._passwords(["mysql://nova:p%40ssword@h/n", "rabbit://u:abc@h/"])
+    # decoded and raw forms; too short ones are not scrubbed blindly
+    assert secrets == ["p%40ssword", "p@ssword"]
+    text = "failed mysql://nova:x1y2z3@h/n (password p@ssword rejected)"
+    expected = "failed mysql://nova:****@h/n (password **** rejected)"
+    assert nova_manage._scrub(text, secrets) == expected
+
+
+@pytest.mark.parametrize(
+    "url, base",
+    [
+        ("mysql+pymysql://nova:pw@db/nova_cell0", "mysql+pymysql://nova:pw@db/nova"),
+        (
+            "mysql+pymysql://nova:p/w@db:3306/nova_cell0?charset=utf8",
+            "mysql+pymysql://nova:p/w@db:3306/nova?charset=utf8",
+        ),
+        ("mysql+pymysql://nova:pw@db/cellzero", "mysql+pymysql://nova:pw@db/cellzero"),
+        ("sqlite:///nova_cell0", "sqlite:///nova"),
+    ],
+)
+def test_strip_cell0_suffix(url, base):
+    assert nova_manage._strip_cell0_suffix(url) == base
