@@ -1,0 +1,296 @@
+"""
+States for nova's databases and cells v2, on top of the ``nova_manage``
+execution module (which runs the real ``nova-manage``).
+
+.. code-block:: yaml
+
+    nova-api-db:
+      nova_manage.db_synced:
+        - name: api
+
+    cell0:
+      nova_manage.cell_present: []
+
+    cell1:
+      nova_manage.cell_present: []
+
+    nova-db:
+      nova_manage.db_synced:
+        - name: main
+        - require:
+          - nova_manage: cell0
+
+    discover-computes:
+      nova_manage.hosts_discovered: []
+
+No password ever appears in changes or comments: URLs are reported masked
+(``rabbit://openstack:****@ctl:5672/``); a password change is reported as
+``credentials_changed``.
+"""
+
+from salt.exceptions import CommandExecutionError
+
+__virtualname__ = "nova_manage"
+
+DEFAULT_CONFIG_FILE = "/etc/nova/nova.conf"
+CELL0_TRANSPORT_URL = "none:///"
+
+
+def __virtual__():
+    if "nova_manage.list_cells" in __salt__:
+        return __virtualname__
+    return (False, "nova_manage: the nova_manage execution module is not available")
+
+
+def _ret(name):
+    return {"name": name, "result": True, "changes": {}, "comment": ""}
+
+
+def _version_changes(before, after):
+    """``{"old", "new"}`` for the database, plus ``cell0`` when it moved."""
+    changes = {}
+    if before["version"] != after["version"]:
+        changes.update(old=before["version"], new=after["version"])
+    cell0_before = (before.get("cell0") or {}).get("version")
+    cell0_after = (after.get("cell0") or {}).get("version")
+    if after.get("cell0") and cell0_before != cell0_after:
+        changes["cell0"] = {"old": cell0_before, "new": cell0_after}
+    return changes
+
+
+def db_synced(name, config_file=DEFAULT_CONFIG_FILE):
+    """
+    Ensure a nova database schema is at the newest revision of the installed
+    nova.
+
+    name
+        ``api`` (``nova-manage api_db sync``) or ``main`` (``nova-manage db
+        sync``, which also migrates cell0's database once cell0 is mapped:
+        map cell0 first, as nova's install guide does).
+
+    config_file
+        nova.conf to use (default ``/etc/nova/nova.conf``).
+
+    The current revision(s) are compared with the head revision of nova's
+    migration scripts first: nothing runs when already at head, and test
+    mode predicts exactly. Changes: ``{"old": rev, "new": rev}`` (plus
+    ``cell0: {"old", "new"}`` for ``main``); a successful sync leaves every
+    database it migrates at head, so the versions are not read again.
+    """
+    ret = _ret(name)
+    if name not in ("api", "main"):
+        ret.update(result=False, comment=f"name must be 'api' or 'main', not {name!r}")
+        return ret
+    label = "nova API database" if name == "api" else "nova main database"
+    try:
+        before = __salt__["nova_manage.db_status"](name, config_file=config_file)
+    except CommandExecutionError as exc:
+        ret.update(result=False, comment=f"Cannot read the {label} version: {exc}")
+        return ret
+
+    if before["synced"]:
+        ret["comment"] = f"The {label} is already at revision {before['head']}"
+        return ret
+
+    head = before["head"]
+    # After "db sync" every database it migrates is at head (alembic upgrades
+    # to "head" or fails); cell0 is part of it only when already mapped.
+    after = {"version": head, "cell0": {"version": head} if before.get("cell0") else None}
+    changes = _version_changes(before, after)
+    if __opts__["test"]:
+        ret.update(
+            result=None,
+            changes=changes,
+            comment=f"The {label} would be migrated to revision {head}",
+        )
+        return ret
+
+    sync = "nova_manage.api_db_sync" if name == "api" else "nova_manage.db_sync"
+    try:
+        __salt__[sync](config_file=config_file)
+    except CommandExecutionError as exc:
+        ret.update(result=False, comment=f"Failed to migrate the {label}: {exc}")
+        return ret
+    ret.update(changes=changes, comment=f"The {label} was migrated to revision {head}")
+    return ret
+
+
+def cell_present(
+    name, transport_url=None, database_connection=None, config_file=DEFAULT_CONFIG_FILE
+):
+    """
+    Ensure a cells v2 mapping exists with the given settings.
+
+    name
+        The cell name. ``cell0`` is the special cell of instances that were
+        never scheduled: it is created with ``map_cell0`` (fixed UUID,
+        transport ``none:///``); any other name with ``create_cell``.
+
+    transport_url
+        The cell's message queue. Default: ``[DEFAULT] transport_url`` of
+        ``config_file``. Ignored for cell0.
+
+    database_connection
+        The cell's database. Default: ``[database] connection`` of
+        ``config_file``; for cell0, nova's default (that database name +
+        ``_cell0``), in which case an existing cell0's database is not
+        compared.
+
+    config_file
+        nova.conf to use (default ``/etc/nova/nova.conf``).
+
+    An existing cell whose transport URL or database differs is updated in
+    place (``nova-manage cell_v2 update_cell``, keeps the UUID, host and
+    instance mappings); nova-manage refuses settings already used by
+    another cell. Services running against the cell only see the change
+    after a restart: the comment says so. Cells are found by name, which
+    nova does not require to be unique: several cells with the same name is
+    an error.
+
+    Test mode compares the real settings read-only and reports what would
+    change. Passwords are never shown: a password-only change is reported as
+    ``credentials_changed``.
+    """
+    ret = _ret(name)
+    try:
+        state = __salt__["nova_manage.check_cell"](
+            name,
+            transport_url=transport_url,
+            database_connection=database_connection,
+            config_file=config_file,
+        )
+    except CommandExecutionError as exc:
+        ret.update(result=False, comment=f"Cannot read the cell mappings: {exc}")
+        return ret
+
+    if not state["exists"]:
+        return _create_cell(ret, state, transport_url, database_connection, config_file)
+    if not state["differences"]:
+        ret["comment"] = f"Cell {name} ({state['uuid']}) is present"
+        return ret
+    return _update_cell(ret, state, transport_url, database_connection, config_file)
+
+
+def _create_cell(ret, state, transport_url, database_connection, config_file):
+    name = ret["name"]
+    wanted = dict(state["wanted"])
+    if wanted["database_connection"] is None:
+        wanted["database_connection"] = "default ([database] connection + _cell0)"
+    if __opts__["test"]:
+        ret.update(
+            result=None,
+            changes={"old": None, "new": dict(name=name, **wanted)},
+            comment=f"Cell {name} would be created",
+        )
+        return ret
+    try:
+        if name == "cell0":
+            uuid = __salt__["nova_manage.map_cell0"](
+                database_connection=database_connection, config_file=config_file
+            )["uuid"]
+        else:
+            uuid = __salt__["nova_manage.create_cell"](
+                name,
+                transport_url=transport_url,
+                database_connection=database_connection,
+                config_file=config_file,
+            )
+    except CommandExecutionError as exc:
+        ret.update(result=False, comment=f"Failed to create cell {name}: {exc}")
+        return ret
+    ret.update(
+        changes={"old": None, "new": dict(name=name, uuid=uuid, **wanted)},
+        comment=f"Cell {name} was created ({uuid})",
+    )
+    return ret
+
+
+def _update_cell(ret, state, transport_url, database_connection, config_file):
+    name = ret["name"]
+    uuid = state["uuid"]
+    changes = state["differences"]
+    fields = " and ".join(sorted(changes))
+    if __opts__["test"]:
+        ret.update(
+            result=None,
+            changes=changes,
+            comment=f"Cell {name} ({uuid}) would have its {fields} updated",
+        )
+        return ret
+    if name == "cell0":
+        # cell0 keeps its none:/// transport; its database is only compared
+        # (and thus only differs) when database_connection is given.
+        transport_url = CELL0_TRANSPORT_URL
+    try:
+        # None means "from config_file", exactly what check_cell compared to
+        __salt__["nova_manage.update_cell"](
+            uuid,
+            transport_url=transport_url,
+            database_connection=database_connection,
+            config_file=config_file,
+        )
+    except CommandExecutionError as exc:
+        ret.update(result=False, comment=f"Failed to update cell {name}: {exc}")
+        return ret
+    ret.update(
+        changes=changes,
+        comment=(
+            f"Cell {name} ({uuid}) had its {fields} updated; running nova "
+            "services see it after a restart"
+        ),
+    )
+    return ret
+
+
+def hosts_discovered(name, cell_uuid=None, by_service=False, config_file=DEFAULT_CONFIG_FILE):
+    """
+    Map the compute hosts that are not mapped to a cell yet
+    (``nova-manage cell_v2 discover_hosts``).
+
+    name
+        A label for the state.
+
+    cell_uuid
+        Only look for hosts in this cell (default: all cells).
+
+    by_service
+        Discover from the nova-compute service records rather than the
+        compute nodes.
+
+    config_file
+        nova.conf to use (default ``/etc/nova/nova.conf``).
+
+    Changes list the hosts newly mapped (``{"mapped": [...]}``); a re-run
+    maps nothing and reports no change. nova-manage has no dry run and the
+    compute nodes of each cell cannot be read without it, so test mode
+    cannot predict: it returns ``None`` and says discovery would run.
+    """
+    ret = _ret(name)
+    if __opts__["test"]:
+        ret.update(
+            result=None,
+            comment=(
+                "Compute host discovery would run (nova-manage cell_v2 "
+                "discover_hosts has no dry run: hosts not mapped yet would be)"
+            ),
+        )
+        return ret
+    try:
+        mapped = __salt__["nova_manage.discover_hosts"](
+            cell_uuid=cell_uuid, by_service=by_service, config_file=config_file
+        )
+    except CommandExecutionError as exc:
+        ret.update(result=False, comment=f"Host discovery failed: {exc}")
+        return ret
+    if not mapped:
+        ret["comment"] = "No unmapped compute host found"
+        return ret
+    ret.update(
+        changes={"mapped": sorted(host["hostname"] for host in mapped)},
+        comment="Mapped "
+        + ", ".join(
+            f"{host['hostname']} to cell {host['cell_name'] or host['cell_uuid']}"
+            for host in mapped
+        ),
+    )
+    return ret
