@@ -50,10 +50,15 @@ def salt_functions(root):
             "pki_dir": str(root / "pki"),
             "sock_dir": str(root / "sock"),
             "log_file": str(root / "minion.log"),
+            # Not the machine's cache, where a synced copy would shadow ours.
+            "extension_modules": str(root / "extmods"),
             "file_client": "local",
         }
     )
-    return salt.loader.minion_mods(opts)
+    functions = salt.loader.minion_mods(opts)
+    loaded = pathlib.Path(functions.file_mapping["keystone_init"][0])
+    assert loaded.read_bytes() == (REPO / "_modules" / "keystone_init.py").read_bytes(), loaded
+    return functions
 
 
 def project_grants(user):

@@ -38,6 +38,7 @@ WSGI_SCRIPT = "/usr/bin/keystone-wsgi-public"
 POLICY_DIR = "/etc/keystone/policy.d"
 REGION = "RegionOne"
 START_TIMEOUT = 60
+IDLE_EXIT = 900  # seconds without a request after which uwsgi exits
 
 KEYSTONE_CONF = """\
 [DEFAULT]
@@ -65,6 +66,9 @@ lazy-apps = true
 need-app = true
 die-on-term = true
 buffer-size = 65535
+# A safety net if the test run dies without stopping it: exit when idle.
+idle = {idle}
+die-on-idle = true
 """
 
 
@@ -242,7 +246,9 @@ class KeystoneServer:
         self.prepare()
         ini = self.workdir / "uwsgi.ini"
         ini.write_text(
-            UWSGI_INI.format(port=self.port, wsgi_script=WSGI_SCRIPT, workdir=self.workdir)
+            UWSGI_INI.format(
+                port=self.port, wsgi_script=WSGI_SCRIPT, workdir=self.workdir, idle=IDLE_EXIT
+            )
         )
         log = open(self.workdir / "uwsgi.log", "ab")  # pylint: disable=consider-using-with
         with log:

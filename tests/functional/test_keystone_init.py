@@ -70,7 +70,11 @@ def cloud():
 
 
 @pytest.fixture
-def keystone_init(loaders):
+def keystone_init(loaders, repo_root):
+    # The loader may run a copy synced into extension_modules: make sure it
+    # is the working tree's module.
+    loaded = pathlib.Path(loaders.modules.file_mapping["keystone_init"][0])
+    assert loaded.read_bytes() == (repo_root / "_modules" / "keystone_init.py").read_bytes()
     return loaders.modules.keystone_init
 
 
