@@ -59,10 +59,12 @@ its domain (``Default`` when not given), a role by its name, a service by
 its name, an endpoint by its service, interface and region. Project
 references (a user's ``project`` and its project grants) live in the
 ``project_domain`` of the user, or of the grant, which defaults to
-``Default``, as with the ``openstack`` CLI. Regions named by ``region`` or
-by a service are created like the ones listed in ``regions``. Attributes
-that the configuration does not give (``email``, ``description``,
-``enabled``...) are left as they are.
+``Default``, as with the ``openstack`` CLI. A service's endpoints go to its
+``region``, else to the top-level ``region``, else to the ``region``
+authentication argument, else to the first of ``regions``, else to
+``RegionOne``; regions named that way are created like the ones listed in
+``regions``. Attributes that the configuration does not give (``email``,
+``description``, ``enabled``...) are left as they are.
 
 Every reference is checked before anything is written: a grant on a
 project, domain or role that is neither in the configuration nor in
