@@ -1,10 +1,7 @@
 {%- from "neutron/map.jinja" import neutron with context %}
 {%- from "neutron/settings.jinja" import neutron_settings, networks with context %}
-{%- from "common/topology.jinja" import passwords, authtoken, db_url, my_address with context %}
+{%- from "common/topology.jinja" import passwords, service_auth, db_url, my_address with context %}
 {%- set workers = pillar.get('openstack', {}).get('workers', {}) %}
-{%- set nova_auth = authtoken('nova', 'nova') | load_json %}
-{%- do nova_auth.pop('www_authenticate_uri') %}
-{%- do nova_auth.pop('memcached_servers') %}
 {%- set settings = salt['slsutil.merge'](neutron_settings, {
       'DEFAULT': {'core_plugin': 'ml2',
                   'service_plugins': 'router',
@@ -14,7 +11,7 @@
                   'notify_nova_on_port_status_changes': True,
                   'notify_nova_on_port_data_changes': True},
       'database': {'connection': db_url('neutron', 'neutron', 'neutron_db')},
-      'nova': nova_auth,
+      'nova': service_auth('nova', 'nova') | load_json,
     }) %}
 include:
   - neutron.db
