@@ -1,13 +1,16 @@
 # One entry point for people and CI.
 #   make test     install what the tests need, then run the whole suite
 #   make bench    print the benchmark figures
+#   make cluster  a real multi-host cloud in LXC containers (Vagrantfile), deployed
+#                 by the orchestration, re-run for zero changes, verified
+#   make cluster-destroy  remove everything the cluster made
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: test deps system-deps venv bench clean
+.PHONY: test deps system-deps venv bench clean cluster cluster-destroy
 
 test: deps
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -31,3 +34,9 @@ bench: deps
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
+
+cluster:
+	bash cluster/run up
+
+cluster-destroy:
+	bash cluster/run destroy
