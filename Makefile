@@ -31,6 +31,7 @@ $(VENV)/.installed: setup.cfg setup.py pyproject.toml
 bench: deps
 	$(PY) bench/bench_openstack_config.py
 	$(PY) bench/bench_keystone_init.py
+	$(PY) bench/cluster_timings.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
