@@ -135,6 +135,9 @@ openstack:
     # Size of a loop-file backed volume group created when no such volume
     # group exists (0 = do not create one).
     loop_file_size_gb: 10
+    # auto (thin pool when LVM supports it), thin, or default (thick
+    # volumes: no thin pool, which needs device-mapper's thin target).
+    lvm_type: auto
 
   glance:
     images: []

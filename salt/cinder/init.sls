@@ -39,6 +39,7 @@ cinder-config:
         lvm:
           volume_driver: cinder.volume.drivers.lvm.LVMVolumeDriver
           volume_group: {{ vg }}
+          lvm_type: {{ os_pillar.get('cinder', {}).get('lvm_type', 'auto') }}
           target_protocol: iscsi
           target_helper: tgtadm
           target_ip_address: {{ my_address }}
