@@ -36,15 +36,28 @@ from salt.exceptions import CommandExecutionError, SaltInvocationError
 log = logging.getLogger(__name__)
 
 __virtualname__ = "gluster"
+# Loaded only when its program, the gluster command (package glusterfs-server), is installed.
+_PROBE = "gluster.peer_status"
+_PROGRAM = "the gluster command (package glusterfs-server)"
 
 # How long peered waits for a freshly probed peer to become connected.
 PEER_CONNECT_TIMEOUT = 30
 
 
 def __virtual__():
-    if "gluster.peer_status" in __salt__:
-        return __virtualname__
-    return (False, "the gluster execution module is not available")
+    # Loaded even when the program is missing (a new host in test mode,
+    # before the package is installed): each state says so itself.
+    return __virtualname__
+
+
+def _unavailable(name, doing):
+    """Why the execution module (so its program) is missing, as a state return; else None."""
+    if _PROBE in __salt__:
+        return None
+    test = bool(__opts__.get("test"))
+    comment = "Would {} once {} is installed" if test else "Cannot {}: {} is not installed"
+    return {"name": name, "result": None if test else False, "changes": {},
+            "comment": comment.format(doing, _PROGRAM)}
 
 
 def _ret(name):
@@ -106,6 +119,9 @@ def peered(name):
     name
         Host name or address of the peer, as the other hosts will know it.
     """
+    missing = _unavailable(name, "probe peer " + str(name))
+    if missing:
+        return missing
     ret = _ret(name)
     if _is_local(name):
         ret["comment"] = "{} is this host: nothing to probe".format(name)
@@ -289,6 +305,9 @@ def volume_present(
         Arbiter count (1, with replica 3), used when creating the volume or
         raising its replica count.
     """
+    missing = _unavailable(name, "set up volume " + str(name))
+    if missing:
+        return missing
     ret = _ret(name)
     options = options or {}
     try:

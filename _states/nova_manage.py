@@ -31,15 +31,28 @@ No password ever appears in changes or comments: URLs are reported masked
 from salt.exceptions import CommandExecutionError
 
 __virtualname__ = "nova_manage"
+# Loaded only when its program, nova-manage (package nova-common), is installed.
+_PROBE = "nova_manage.list_cells"
+_PROGRAM = "nova-manage (package nova-common)"
 
 DEFAULT_CONFIG_FILE = "/etc/nova/nova.conf"
 CELL0_TRANSPORT_URL = "none:///"
 
 
 def __virtual__():
-    if "nova_manage.list_cells" in __salt__:
-        return __virtualname__
-    return (False, "nova_manage: the nova_manage execution module is not available")
+    # Loaded even when the program is missing (a new host in test mode,
+    # before the package is installed): each state says so itself.
+    return __virtualname__
+
+
+def _unavailable(name, doing):
+    """Why the execution module (so its program) is missing, as a state return; else None."""
+    if _PROBE in __salt__:
+        return None
+    test = bool(__opts__.get("test"))
+    comment = "Would {} once {} is installed" if test else "Cannot {}: {} is not installed"
+    return {"name": name, "result": None if test else False, "changes": {},
+            "comment": comment.format(doing, _PROGRAM)}
 
 
 def _ret(name):
@@ -77,6 +90,9 @@ def db_synced(name, config_file=DEFAULT_CONFIG_FILE):
     ``cell0: {"old", "new"}`` for ``main``); a successful sync leaves every
     database it migrates at head, so the versions are not read again.
     """
+    missing = _unavailable(name, "sync the {} database".format(name))
+    if missing:
+        return missing
     ret = _ret(name)
     if name not in ("api", "main"):
         ret.update(result=False, comment=f"name must be 'api' or 'main', not {name!r}")
@@ -151,6 +167,9 @@ def cell_present(
     change. Passwords are never shown: a password-only change is reported as
     ``credentials_changed``.
     """
+    missing = _unavailable(name, "map cell " + str(name))
+    if missing:
+        return missing
     ret = _ret(name)
     try:
         state = __salt__["nova_manage.check_cell"](
@@ -265,6 +284,9 @@ def hosts_discovered(name, cell_uuid=None, by_service=False, config_file=DEFAULT
     compute nodes of each cell cannot be read without it, so test mode
     cannot predict: it returns ``None`` and says discovery would run.
     """
+    missing = _unavailable(name, "discover compute hosts")
+    if missing:
+        return missing
     ret = _ret(name)
     if __opts__["test"]:
         ret.update(

@@ -25,12 +25,25 @@ local server's unix socket, as root).
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 __virtualname__ = "openstack_db"
+# Loaded only when its program, the mariadb client (package mariadb-client), is installed.
+_PROBE = "openstack_db.database_exists"
+_PROGRAM = "the mariadb client (package mariadb-client)"
 
 
 def __virtual__():
-    if "openstack_db.database_exists" in __salt__:
-        return __virtualname__
-    return (False, "the openstack_db execution module is not available")
+    # Loaded even when the program is missing (a new host in test mode,
+    # before the package is installed): each state says so itself.
+    return __virtualname__
+
+
+def _unavailable(name, doing):
+    """Why the execution module (so its program) is missing, as a state return; else None."""
+    if _PROBE in __salt__:
+        return None
+    test = bool(__opts__.get("test"))
+    comment = "Would {} once {} is installed" if test else "Cannot {}: {} is not installed"
+    return {"name": name, "result": None if test else False, "changes": {},
+            "comment": comment.format(doing, _PROGRAM)}
 
 
 def present(
@@ -63,6 +76,9 @@ def present(
     socket, defaults_file, client
         How to reach the server (see the execution module).
     """
+    missing = _unavailable(name, "create database " + str(name))
+    if missing:
+        return missing
     ret = {"name": name, "result": True, "changes": {}, "comment": ""}
     user = name if user is None else str(user)
     if isinstance(hosts, str):

@@ -25,14 +25,27 @@ Every state takes ``node`` (``rabbitmqctl -n``; default the local node).
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 __virtualname__ = "openstack_rabbitmq"
+# Loaded only when its program, rabbitmqctl (package rabbitmq-server), is installed.
+_PROBE = "openstack_rabbitmq.list_users"
+_PROGRAM = "rabbitmqctl (package rabbitmq-server)"
 
 _PERMISSIONS = ("configure", "write", "read")
 
 
 def __virtual__():
-    if "openstack_rabbitmq.list_users" in __salt__:
-        return __virtualname__
-    return (False, "the openstack_rabbitmq execution module is not available")
+    # Loaded even when the program is missing (a new host in test mode,
+    # before the package is installed): each state says so itself.
+    return __virtualname__
+
+
+def _unavailable(name, doing):
+    """Why the execution module (so its program) is missing, as a state return; else None."""
+    if _PROBE in __salt__:
+        return None
+    test = bool(__opts__.get("test"))
+    comment = "Would {} once {} is installed" if test else "Cannot {}: {} is not installed"
+    return {"name": name, "result": None if test else False, "changes": {},
+            "comment": comment.format(doing, _PROGRAM)}
 
 
 def _wanted_permissions(permissions):
@@ -67,6 +80,9 @@ def user_present(name, password, vhost="/", permissions=(".*", ".*", ".*"), node
     node
         The RabbitMQ node (``rabbitmqctl -n``).
     """
+    missing = _unavailable(name, "manage RabbitMQ user " + str(name))
+    if missing:
+        return missing
     ret = {"name": name, "result": True, "changes": {}, "comment": ""}
     test = bool(__opts__.get("test"))
     verb = "would be {}".format if test else "{}".format
@@ -134,6 +150,9 @@ def user_absent(name, node=None):
     node
         The RabbitMQ node (``rabbitmqctl -n``).
     """
+    missing = _unavailable(name, "remove RabbitMQ user " + str(name))
+    if missing:
+        return missing
     ret = {"name": name, "result": True, "changes": {}, "comment": ""}
     try:
         if not __salt__["openstack_rabbitmq.user_exists"](name, node=node):
