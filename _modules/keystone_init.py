@@ -141,10 +141,12 @@ Names outside the ``Default`` domain are written ``name@domain``.
 import concurrent.futures
 import dataclasses
 import logging
+import time
 
 import requests
 import salt.utils.args
 import salt.utils.data
+import salt.utils.path
 from salt.exceptions import CommandExecutionError
 
 log = logging.getLogger(__name__)
@@ -260,6 +262,150 @@ def plan(config=None, **kwargs):
     return apply(config, test=True, **kwargs)
 
 
+def authenticates(password=None, auth_url=None, wait=0, **kwargs):
+    """
+    Whether ``password`` logs in (a token scoped to the project): ``True``,
+    or ``False`` when Keystone answers 401. Any other answer, or no answer
+    within ``wait`` seconds (default 0: one try), raises
+    ``CommandExecutionError``. Arguments not given come from
+    ``keystone_init:auth`` as for :py:func:`apply` (the password too, which
+    keeps it off the command line).
+
+    CLI Example::
+
+        salt-call keystone_init.authenticates
+        salt-call keystone_init.authenticates auth_url=http://controller:5000/v3 username=nova project_name=service
+    """
+    given = dict(salt.utils.args.clean_kwargs(**kwargs), password=password, auth_url=auth_url)
+    auth = _auth_settings(given)
+    deadline = time.monotonic() + float(wait)
+    while True:
+        try:
+            KeystoneClient(auth)
+            return True
+        except KeystoneError as exc:
+            if exc.status == 401:
+                return False
+            raise
+        except KeystoneUnreachable:
+            if time.monotonic() >= deadline:
+                raise
+        time.sleep(1)
+
+
+def bootstrap(
+    password=None,
+    username="admin",
+    project_name="admin",
+    role_name="admin",
+    region=None,
+    public_url=None,
+    internal_url=None,
+    admin_url=None,
+    config_file=None,
+    runas=None,
+):
+    """
+    Run ``keystone-manage bootstrap``: create the ``Default`` domain, the
+    admin project, user and role (and the ``member``/``reader`` roles), the
+    identity service with its endpoints when URLs are given, and (re)set the
+    admin user's password when it differs. It talks to the database
+    directly, so Keystone need not be serving. Returns ``True``.
+
+    The password goes to ``keystone-manage`` through ``OS_BOOTSTRAP_PASSWORD``
+    in its environment, never on its command line. When ``password`` is not
+    given it is read from ``keystone_init:auth:password`` (minion
+    configuration, else pillar), which keeps it off this command line too.
+
+    config_file
+        Keystone's configuration (``keystone-manage --config-file``);
+        Keystone's default lookup when not given.
+
+    runas
+        Run as this user (the ``keystone`` user, so that the log files it
+        writes stay the service's).
+
+    CLI Example::
+
+        salt-call keystone_init.bootstrap region=RegionOne public_url=http://controller:5000/v3 runas=keystone
+    """
+    if password is None:
+        password = _lookup(AUTH_KEY + ":password")
+    if not password:
+        raise CommandExecutionError(
+            f"No admin password: pass password=... or set {AUTH_KEY}:password"
+        )
+    program = salt.utils.path.which("keystone-manage")
+    if program is None:
+        raise CommandExecutionError(
+            "keystone-manage is not installed (Debian package keystone)"
+        )
+    argv = _bootstrap_argv(
+        program,
+        config_file=config_file,
+        username=username,
+        project_name=project_name,
+        role_name=role_name,
+        region=region,
+        public_url=public_url,
+        internal_url=internal_url,
+        admin_url=admin_url,
+    )
+    env = {"OS_BOOTSTRAP_PASSWORD": str(password)}
+    result = __salt__["cmd.run_all"](
+        argv,
+        env=env,
+        runas=runas,
+        python_shell=False,
+        ignore_retcode=True,
+        output_loglevel="debug",
+    )
+    if result["retcode"]:
+        raise CommandExecutionError(
+            "keystone-manage bootstrap failed (exit {}): {}".format(
+                result["retcode"], _manage_error(result)
+            )
+        )
+    return True
+
+
+def _bootstrap_argv(program, config_file=None, **options):
+    """``keystone-manage bootstrap`` argv: never the password."""
+    argv = [program]
+    if config_file:
+        argv += ["--config-file", str(config_file)]
+    argv.append("bootstrap")
+    flags = {
+        "username": "--bootstrap-username",
+        "project_name": "--bootstrap-project-name",
+        "role_name": "--bootstrap-role-name",
+        "region": "--bootstrap-region-id",
+        "public_url": "--bootstrap-public-url",
+        "internal_url": "--bootstrap-internal-url",
+        "admin_url": "--bootstrap-admin-url",
+    }
+    for key, flag in flags.items():
+        if options.get(key):
+            argv += [flag, str(options[key])]
+    return argv
+
+
+def _manage_error(result):
+    """The useful lines of keystone-manage's output (not eventlet's exit noise)."""
+    lines = []
+    skip = False
+    for line in (result.get("stderr") or result.get("stdout") or "").splitlines():
+        if line.startswith("Exception ignored in"):
+            skip = True
+            continue
+        if skip and (line.startswith(" ") or line.startswith("Traceback")):
+            continue
+        skip = False
+        lines.append(line)
+    text = "\n".join(lines).strip()
+    return text[-2000:] or "no output"
+
+
 # --------------------------------------------------------------------------
 # Settings
 # --------------------------------------------------------------------------
@@ -330,6 +476,10 @@ def _identity_url(auth_url):
     return url
 
 
+class KeystoneUnreachable(CommandExecutionError):
+    """Keystone did not answer at all (refused, timed out, DNS...)."""
+
+
 class KeystoneError(CommandExecutionError):
     """An error answer of the Keystone API (``status`` is its HTTP status)."""
 
@@ -386,7 +536,7 @@ class KeystoneClient:
                 method, self.url + path, json=body, timeout=self.timeout
             )
         except requests.RequestException as exc:
-            raise CommandExecutionError(
+            raise KeystoneUnreachable(
                 f"Keystone: cannot reach {self.url} ({type(exc).__name__}: {exc})"
             ) from None
         log.debug(

@@ -22,6 +22,11 @@ from salt.exceptions import CommandExecutionError
 __virtualname__ = "keystone_init"
 
 
+# How long bootstrapped() waits for a Keystone that does not answer yet (a
+# service that was just (re)started).
+REACH_TIMEOUT = 60
+
+
 def __virtual__():
     if "keystone_init.apply" in __salt__:
         return __virtualname__
@@ -91,4 +96,126 @@ def present(name, config=None, **kwargs):
         ret["comment"] = "Would change Keystone: " + _summary(changes)
     else:
         ret["comment"] = "Changed Keystone: " + _summary(changes)
+    return ret
+
+
+def bootstrapped(
+    name,
+    password,
+    auth_url,
+    project_name="admin",
+    role_name="admin",
+    region=None,
+    public_url=None,
+    internal_url=None,
+    admin_url=None,
+    config_file=None,
+    runas=None,
+    wait=REACH_TIMEOUT,
+):
+    """
+    Make sure the admin user ``name`` logs in to Keystone with ``password``,
+    scoped to ``project_name``; when it does not (a new Keystone, or the
+    password was changed in pillar), run ``keystone-manage bootstrap``,
+    which creates the admin project, user and role, the identity service
+    and its endpoints when URLs are given, and resets the admin password.
+    The password reaches ``keystone-manage`` through its environment, and
+    appears in no return, comment or log.
+
+    name
+        The admin user name.
+
+    password
+        Its password (from pillar).
+
+    auth_url
+        Keystone's identity endpoint, used to check the password.
+
+    region, public_url, internal_url, admin_url
+        The identity endpoints ``keystone-manage bootstrap`` creates.
+
+    config_file
+        Keystone's configuration file for ``keystone-manage``.
+
+    runas
+        The user running ``keystone-manage`` (the ``keystone`` user).
+
+    wait
+        Seconds to wait for a Keystone that does not answer yet (it was
+        just started), default 60. In test mode there is no wait: an
+        unreachable Keystone (not installed yet) means "would bootstrap".
+
+    .. code-block:: yaml
+
+        keystone-bootstrap:
+          keystone_init.bootstrapped:
+            - name: admin
+            - password: {{ pillar['openstack']['passwords']['admin'] | json }}
+            - auth_url: http://controller:5000/v3
+            - region: RegionOne
+            - public_url: http://controller:5000/v3
+            - runas: keystone
+    """
+    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    test = bool(__opts__.get("test"))
+    if not password:
+        ret["result"] = False
+        ret["comment"] = "No password given for the Keystone admin user " + name
+        return ret
+    auth = {"password": password, "auth_url": auth_url, "username": name,
+            "project_name": project_name}
+
+    def check(seconds):
+        return __salt__["keystone_init.authenticates"](wait=seconds, **auth)
+
+    try:
+        ok = check(0 if test else wait)
+        reason = "the password of {} does not log in to {}".format(name, auth_url)
+    except CommandExecutionError as exc:
+        if not test:
+            ret["result"] = False
+            ret["comment"] = "Cannot check the Keystone admin password: {}".format(exc)
+            return ret
+        ok = False
+        reason = "Keystone does not answer yet ({})".format(exc)
+    if ok:
+        ret["comment"] = "{} logs in to {} with the configured password".format(name, auth_url)
+        return ret
+    changes = {"bootstrap": {"user": name, "project": project_name, "role": role_name}}
+    if region:
+        changes["bootstrap"]["region"] = region
+    if test:
+        ret["result"] = None
+        ret["changes"] = changes
+        ret["comment"] = "Would run keystone-manage bootstrap: " + reason
+        return ret
+    try:
+        __salt__["keystone_init.bootstrap"](
+            password=password,
+            username=name,
+            project_name=project_name,
+            role_name=role_name,
+            region=region,
+            public_url=public_url,
+            internal_url=internal_url,
+            admin_url=admin_url,
+            config_file=config_file,
+            runas=runas,
+        )
+        ok = check(wait)
+    except CommandExecutionError as exc:
+        ret["result"] = False
+        ret["comment"] = str(exc)
+        return ret
+    if not ok:
+        ret["result"] = False
+        ret["comment"] = (
+            "keystone-manage bootstrap ran, but the password of {} still does not log in "
+            "to {}: does Keystone serve the database of {}?".format(
+                name, auth_url, config_file or "its default configuration"
+            )
+        )
+        return ret
+    ret["changes"] = changes
+    ret["comment"] = "Ran keystone-manage bootstrap: " + reason
     return ret

@@ -19,6 +19,19 @@ from saltfactories.utils.functional import Loaders
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
+def pytest_sessionstart(session):
+    """
+    Importing Salt installs a "deferred" stderr handler that keeps every
+    log record in memory until Salt's logging is configured -- which tests
+    never do -- and writes them all to the stderr pytest has already closed
+    at exit ("Logging error ... I/O operation on closed file"). pytest
+    captures and reports logs itself: hand the records over and drop it.
+    """
+    import salt._logging.impl  # pylint: disable=import-outside-toplevel
+
+    salt._logging.impl.shutdown_temp_handler()
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         parts = pathlib.Path(str(item.fspath)).relative_to(REPO_ROOT).parts

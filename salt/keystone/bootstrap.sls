@@ -17,5 +17,6 @@ keystone-bootstrap:
     - internal_url: {{ keystone_url }}/v3
     - admin_url: {{ keystone_url }}/v3
     - config_file: {{ keystone.config_file }}
+    - runas: {{ keystone.user }}
     - require:
       - service: keystone-service

@@ -101,9 +101,13 @@ def _tail(path, lines=30):
 class KeystoneServer:
     """One Keystone with its own SQLite database, served by uwsgi on a free port."""
 
-    def __init__(self, workdir, admin_password, seed=None, password_hash_rounds=None):
+    def __init__(
+        self, workdir, admin_password, seed=None, password_hash_rounds=None, bootstrap=True
+    ):
         """
         ``seed``: a prepared server whose database and keys are cloned.
+        ``bootstrap``: False leaves a new database without ``keystone-manage
+        bootstrap`` (no admin user, no catalog), as a fresh install is.
         ``password_hash_rounds``: bcrypt's cost (Keystone's default, 12, when
         None); tests lower it to 4 to save CPU on every password hash.
         """
@@ -111,6 +115,7 @@ class KeystoneServer:
         self.admin_password = admin_password
         self.seed = seed
         self.password_hash_rounds = password_hash_rounds
+        self.bootstrap = bootstrap
         self.port = None
         self.process = None
 
@@ -118,6 +123,11 @@ class KeystoneServer:
     def url(self):
         """The identity v3 endpoint, e.g. http://127.0.0.1:35357/v3."""
         return f"http://127.0.0.1:{self.port}/v3"
+
+    @property
+    def config_file(self):
+        """Its keystone.conf (for ``keystone-manage --config-file``)."""
+        return self.workdir / "keystone.conf"
 
     @property
     def auth(self):
@@ -200,17 +210,18 @@ class KeystoneServer:
         self._manage("db_sync")
         self._manage("fernet_setup", *owner)
         self._manage("credential_setup", *owner)
-        self._manage(
-            "bootstrap",
-            "--bootstrap-username", "admin",
-            "--bootstrap-project-name", "admin",
-            "--bootstrap-role-name", "admin",
-            "--bootstrap-region-id", REGION,
-            "--bootstrap-admin-url", self.url,
-            "--bootstrap-internal-url", self.url,
-            "--bootstrap-public-url", self.url,
-            env={"OS_BOOTSTRAP_PASSWORD": self.admin_password},
-        )  # fmt: skip
+        if self.bootstrap:
+            self._manage(
+                "bootstrap",
+                "--bootstrap-username", "admin",
+                "--bootstrap-project-name", "admin",
+                "--bootstrap-role-name", "admin",
+                "--bootstrap-region-id", REGION,
+                "--bootstrap-admin-url", self.url,
+                "--bootstrap-internal-url", self.url,
+                "--bootstrap-public-url", self.url,
+                env={"OS_BOOTSTRAP_PASSWORD": self.admin_password},
+            )  # fmt: skip
         # Write-ahead logging: a read transaction left open by one uwsgi
         # worker must not make another worker's commit fail with "database
         # is locked". The mode is stored in the database file (and clones).

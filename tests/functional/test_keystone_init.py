@@ -9,6 +9,7 @@ import copy
 import json
 import pathlib
 import secrets
+import socket
 import subprocess
 import sys
 
@@ -404,3 +405,134 @@ def test_salt_call_reads_auth_and_config_from_pillar(keystone, cloud, tmp_path, 
     assert state["result"] is True
     assert state["changes"] == {}
     assert Api(keystone).one("users", name="placement")["enabled"] is True
+
+
+# -- keystone_init.bootstrapped: keystone-manage bootstrap ----------------------
+
+
+class ProcessWatcher:
+    """Samples every process's command line while a block runs."""
+
+    def __init__(self):
+        import threading
+
+        self.seen = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            for proc in pathlib.Path("/proc").iterdir():
+                if proc.name.isdigit():
+                    try:
+                        argv = (proc / "cmdline").read_bytes()
+                    except OSError:
+                        continue
+                    if argv:
+                        self.seen.add(argv.replace(b"\0", b" ").decode(errors="replace"))
+            self._stop.wait(0.02)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def _bootstrapped(run_state, keystone, password, **kwargs):
+    return run_state(
+        "keystone_init.bootstrapped",
+        name="admin",
+        password=password,
+        auth_url=keystone.url,
+        region="RegionOne",
+        public_url=keystone.url,
+        internal_url=keystone.url,
+        admin_url=keystone.url,
+        config_file=str(keystone.config_file),
+        **kwargs,
+    )
+
+
+def test_bootstrapped_leaves_a_working_admin_alone(untouched_keystone, run_state):
+    keystone = untouched_keystone
+    for test in (True, False):
+        ret = _bootstrapped(run_state, keystone, keystone.admin_password, test=test)
+        assert ret["result"] is True, ret
+        assert ret["changes"] == {}
+        assert "logs in" in ret["comment"]
+
+
+def test_bootstrapped_rotates_the_admin_password(keystone, run_state):
+    old = keystone.admin_password
+    new = "admin-Rotated-" + secrets.token_hex(6)
+
+    ret = _bootstrapped(run_state, keystone, new, test=True)
+    assert ret["result"] is None
+    assert ret["changes"] == {
+        "bootstrap": {"user": "admin", "project": "admin", "role": "admin", "region": "RegionOne"}
+    }
+    assert "Would run keystone-manage bootstrap" in ret["comment"]
+    assert_no_secret(ret, [old, new])
+    assert login(keystone, "admin", old, project="admin") == 201
+
+    with ProcessWatcher() as watcher:
+        ret = _bootstrapped(run_state, keystone, new)
+    assert ret["result"] is True, ret
+    assert ret["changes"]["bootstrap"]["user"] == "admin"
+    assert_no_secret(ret, [old, new])
+    assert any("keystone-manage" in argv and " bootstrap" in argv for argv in watcher.seen)
+    assert not [argv for argv in watcher.seen if new in argv]
+    assert login(keystone, "admin", new, project="admin") == 201
+    assert login(keystone, "admin", old, project="admin") == 401
+
+    ret = _bootstrapped(run_state, keystone, new)
+    assert ret["result"] is True
+    assert ret["changes"] == {}
+
+
+def test_bootstrapped_creates_admin_on_a_new_database(tmp_path, run_state):
+    server = KeystoneServer(
+        tmp_path / "fresh", None, password_hash_rounds=HASH_ROUNDS, bootstrap=False
+    ).start()
+    try:
+        password = "admin-" + secrets.token_hex(6)
+        ret = _bootstrapped(run_state, server, password)
+        assert ret["result"] is True, ret
+        assert ret["changes"]
+        server.admin_password = password
+        assert login(server, "admin", password, project="admin") == 201
+        catalog = Api(server).list("services")
+        assert [s["type"] for s in catalog] == ["identity"]
+        ret = _bootstrapped(run_state, server, password)
+        assert ret["changes"] == {}
+    finally:
+        server.stop()
+
+
+def test_bootstrapped_unreachable_keystone(run_state, tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v3"
+    args = dict(name="admin", password="pw-" + secrets.token_hex(4), auth_url=url)
+
+    ret = run_state("keystone_init.bootstrapped", test=True, **args)
+    assert ret["result"] is None
+    assert "does not answer yet" in ret["comment"]
+    assert args["password"] not in str(ret)
+
+    ret = run_state("keystone_init.bootstrapped", wait=0, **args)
+    assert ret["result"] is False
+    assert "cannot reach" in ret["comment"]
+    assert ret["changes"] == {}
+
+
+def test_bootstrapped_refuses_an_empty_password(run_state):
+    ret = run_state(
+        "keystone_init.bootstrapped", name="admin", password="", auth_url="http://127.0.0.1:1/v3"
+    )
+    assert ret["result"] is False
+    assert "No password" in ret["comment"]
