@@ -4,15 +4,12 @@
 #}
 {%- set os_pillar = pillar.get('openstack') %}
 {%- set hosts = os_pillar.get('hosts') if os_pillar is mapping else none %}
-{#- A bad pillar refuses the highstate here, naming the key, when the
-    validator is loaded (pip-installed extension, or synced by an earlier
-    run); on a first highstate it is synced after the top file, and every
-    formula refuses the bad pillar while rendering, before any state runs.
-    A host listed in the map always gets `common`, so that a host with a
-    broken entry (no roles, unknown role) is refused rather than skipped. #}
-{%- if os_pillar is not none and 'openstack_pillar.validate' in salt %}
-{%-   do salt['openstack_pillar.validate']() %}
-{%- endif %}
+{#- A host listed in the map always gets `common`, whose rendering validates
+    the whole pillar (common/topology.jinja): a bad pillar, even a broken
+    entry of this very host (no roles, unknown role), refuses the highstate
+    with the key named before any state runs.  (Not validated here: Salt
+    reports a top file that fails to render only as "No Top file ...
+    matches found", without the reason.) #}
 {%- set in_cloud = os_pillar is not none and (hosts is not mapping or grains['id'] in hosts) %}
 {%- set entry = hosts.get(grains['id']) if hosts is mapping else none %}
 {%- set roles = entry.get('roles') if entry is mapping else none %}
