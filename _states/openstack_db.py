@@ -22,6 +22,8 @@ server (``openstack_db.user_password_matches``), never shown: changes read
 ``openstack_db`` execution module (how to reach the server; by default the
 local server's unix socket, as root).
 """
+import re
+
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 __virtualname__ = "openstack_db"
@@ -44,6 +46,11 @@ def _unavailable(name, doing):
     comment = "Would {} once {} is installed" if test else "Cannot {}: {} is not installed"
     return {"name": name, "result": None if test else False, "changes": {},
             "comment": comment.format(doing, _PROGRAM)}
+
+
+# Errors meaning "no server to ask (yet)": no client program, or the client
+# cannot connect (2002: socket, 2003: TCP, 2006: server gone).
+_UNREACHABLE = re.compile(r"MariaDB client .* not found|ERROR 200[236]")
 
 
 def present(
@@ -129,6 +136,17 @@ def present(
             if changes:
                 ret["changes"][account] = changes
     except (CommandExecutionError, SaltInvocationError) as exc:
+        if test and not notes and _UNREACHABLE.search(str(exc)):
+            # Test mode before MariaDB is installed or started (its states
+            # earlier in the same run are only "to be applied"): nothing can
+            # be asked, everything would be done.
+            ret["result"] = None
+            ret["changes"] = {"database": "created", "user": user, "hosts": hosts}
+            ret["comment"] = (
+                "database {} and user {} would be created or checked once MariaDB "
+                "is running ({})".format(name, user, exc)
+            )
+            return ret
         ret["result"] = False
         ret["comment"] = "; ".join(notes + [str(exc)])
         return ret

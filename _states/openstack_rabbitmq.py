@@ -22,6 +22,8 @@ to rabbitmqctl on standard input and never appear in changes or comments
 
 Every state takes ``node`` (``rabbitmqctl -n``; default the local node).
 """
+import re
+
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 __virtualname__ = "openstack_rabbitmq"
@@ -61,6 +63,17 @@ def _wanted_permissions(permissions):
             "permissions must be three regular expressions: configure, write, read"
         )
     return dict(zip(_PERMISSIONS, (str(value) for value in permissions)))
+
+
+# Errors meaning "no node to ask (yet)" -- in test mode, before the RabbitMQ
+# states of the same run have installed or started it.
+_UNREACHABLE = re.compile(
+    r"rabbitmqctl not found|unable to perform an operation on node|nodedown"
+)
+
+
+def _first_line(exc):
+    return str(exc).strip().splitlines()[0]
 
 
 def user_present(name, password, vhost="/", permissions=(".*", ".*", ".*"), node=None):
@@ -127,6 +140,13 @@ def user_present(name, password, vhost="/", permissions=(".*", ".*", ".*"), node
                 }
                 notes.append("permissions of {} in {} {}".format(name, vhost, verb("set")))
     except (CommandExecutionError, SaltInvocationError) as exc:
+        if test and not notes and _UNREACHABLE.search(str(exc)):
+            ret["result"] = None
+            ret["changes"] = {"user": "created"}
+            ret["comment"] = "user {} would be created or checked once RabbitMQ runs ({})".format(
+                name, _first_line(exc)
+            )
+            return ret
         ret["result"] = False
         ret["comment"] = "; ".join(notes + [str(exc)])
         return ret
@@ -166,6 +186,12 @@ def user_absent(name, node=None):
             ret["comment"] = "user {} deleted".format(name)
         ret["changes"]["user"] = "deleted"
     except (CommandExecutionError, SaltInvocationError) as exc:
+        if __opts__.get("test") and _UNREACHABLE.search(str(exc)):
+            ret["result"] = None
+            ret["comment"] = "user {} would be checked once RabbitMQ runs ({})".format(
+                name, _first_line(exc)
+            )
+            return ret
         ret["result"] = False
         ret["comment"] = str(exc)
     return ret

@@ -55,4 +55,9 @@ gateway-nat-service:
     - watch:
       - file: gateway-nat-rules
       - file: gateway-nat-unit
+{%- else %}
+
+gateway-nat-disabled:
+  test.show_notification:
+    - text: NAT is off (openstack:gateway_nat:enabled is false); Neutron routers SNAT on their own.
 {%- endif %}

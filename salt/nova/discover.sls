@@ -5,6 +5,9 @@
 # nova-compute service has registered: a bounded poll of the service table
 # (up to 5 minutes) comes first, then one discover_hosts.  Nothing runs when
 # every compute is already mapped.
+include:
+  - keystone.identity
+
 nova-wait-computes-registered:
   cmd.run:
     - name: >-
