@@ -17,8 +17,8 @@ import importlib.util
 import pathlib
 
 import pytest
-import salt.config
 import yaml
+from minion_opts import minion_opts as make_minion_opts
 from saltfactories.utils.functional import Loaders
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -32,25 +32,7 @@ RESTART_SOURCES = ("openstack_config", "file", "pkg")
 
 def _render(tmp_path_factory, minion_id):
     root = tmp_path_factory.mktemp(f"render-{minion_id}")
-    opts = salt.config.minion_config(None)
-    opts.update(
-        {
-            "id": minion_id,
-            "root_dir": str(root),
-            "cachedir": str(root / "cache"),
-            "extension_modules": str(root / "extmods"),
-            "pki_dir": str(root / "pki"),
-            "sock_dir": str(root / "sock"),
-            "file_client": "local",
-            "file_roots": {"base": [str(REPO / "salt")]},
-            "pillar_roots": {"base": [str(REPO / "pillar")]},
-            "log_file": str(root / "minion.log"),
-            "state_events": False,
-            "test": True,
-        }
-    )
-    for key in ("cachedir", "pki_dir", "sock_dir"):
-        pathlib.Path(opts[key]).mkdir(parents=True, exist_ok=True)
+    opts = make_minion_opts(root, minion_id, REPO / "pillar", test=True)
     loaders = Loaders(opts)
     try:
         states = loaders.modules.state.show_highstate()
