@@ -2,13 +2,16 @@
 #   make test     install what the tests need, then run the whole suite
 #   make bench    print the benchmark figures
 #   make test-salt3008  the unit and functional tiers on Salt 3008.0
+#   make cluster  a real multi-host cloud in LXC containers (Vagrantfile), deployed
+#                 by the orchestration, re-run for zero changes, verified
+#   make cluster-destroy  remove everything the cluster made
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: test deps system-deps venv bench clean test-salt3008
+.PHONY: test deps system-deps venv bench clean test-salt3008 cluster cluster-destroy
 
 test: deps
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -49,3 +52,9 @@ bench: deps
 
 clean:
 	rm -rf $(VENV) $(VENV3008) *.egg-info .pytest_cache
+
+cluster:
+	bash cluster/run up
+
+cluster-destroy:
+	bash cluster/run destroy

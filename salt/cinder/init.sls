@@ -50,13 +50,19 @@ cinder-config:
 {%- if loop_gb %}
 
 # A loop-file backed volume group for test clouds, created only when the
-# volume group does not exist.
+# volume group does not exist.  After a reboot the loop device is gone: the
+# same file is attached again and its volume group found, never re-created.
 cinder-volume-group:
   cmd.run:
-    - name: >-
-        truncate -s {{ loop_gb }}G {{ cinder.loop_file }} &&
-        dev=$(losetup --find --show {{ cinder.loop_file }}) &&
-        pvcreate "$dev" && vgcreate {{ vg }} "$dev"
+    - name: |
+        set -e
+        test -e {{ cinder.loop_file }} || truncate -s {{ loop_gb }}G {{ cinder.loop_file }}
+        dev=$(losetup -j {{ cinder.loop_file }} | cut -d: -f1 | head -n1)
+        [ -n "$dev" ] || dev=$(losetup --find --show {{ cinder.loop_file }})
+        if ! vgs {{ vg }} >/dev/null 2>&1; then
+          pvs "$dev" >/dev/null 2>&1 || pvcreate "$dev"
+          vgcreate {{ vg }} "$dev"
+        fi
     - unless: vgs {{ vg }}
     - require:
       - pkg: cinder-packages

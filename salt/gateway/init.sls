@@ -57,7 +57,22 @@ gateway-nat-service:
       - file: gateway-nat-unit
 {%- else %}
 
-gateway-nat-disabled:
-  test.show_notification:
-    - text: NAT is off (openstack:gateway_nat:enabled is false); Neutron routers SNAT on their own.
+# Disabled (or switched off later): no NAT table, no unit.  This also keeps
+# the SLS non-empty, which the orchestration's salt.state requires.
+gateway-nat-service:
+  service.dead:
+    - name: openstack-nat
+    - enable: false
+
+gateway-nat-unit:
+  file.absent:
+    - name: /etc/systemd/system/openstack-nat.service
+    - require:
+      - service: gateway-nat-service
+
+gateway-nat-rules:
+  file.absent:
+    - name: /etc/nftables.d/openstack-nat.nft
+    - require:
+      - service: gateway-nat-service
 {%- endif %}

@@ -29,6 +29,12 @@ glusterfs-instances-mount:
     - opts: {{ glusterfs.mount_options }}{% if servers | length > 1 %},backup-volfile-servers={{ servers[1:] | join(':') }}{% endif %}
     - persist: true
     - mkmnt: true
+{%- if servers | length > 1 %}
+    # A mount option of the FUSE client only: /proc/mounts never shows it,
+    # so without this every run would see it as changed and remount.
+    - hidden_opts:
+      - backup-volfile-servers={{ servers[1:] | join(':') }}
+{%- endif %}
     - require:
       - pkg: glusterfs-client-packages
       - file: glusterfs-instances-dir

@@ -17,8 +17,9 @@ glusterfs-service:
 glusterfs-brick-dir:
   file.directory:
     - name: {{ topo.gluster.brick_dir }}
-    - user: root
-    - group: root
+    # No owner here: the brick's root is the volume's root, which
+    # glusterfs.mount gives to nova through the mount; setting root here
+    # undid that on every run (and the mount state re-did it).
     - mode: '0755'
     - makedirs: true
 {%- endif %}

@@ -11,7 +11,9 @@ include:
 libvirt-qemu-config:
   file.replace:
     - name: {{ libvirt.qemu_conf }}
-    - pattern: '^#?\s*cgroup_controllers\s*=.*$'
+    # [ \t], not \s: \s also matches the newline, so the pattern took in
+    # the comment line above and each run deleted one more of them.
+    - pattern: '^#?[ \t]*cgroup_controllers[ \t]*=.*$'
     - repl: 'cgroup_controllers = [ ]'
     - append_if_not_found: true
     # The package ships the file; a dry run before it is installed has none.

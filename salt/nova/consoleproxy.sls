@@ -24,6 +24,22 @@ nova-consoleproxy-packages:
     - require:
       - openstack_config: nova-consoleproxy-config
 
+{%- if nova.consoleproxy_defaults_file %}
+
+# Debian's nova-consoleproxy serves one console type, chosen in
+# /etc/default/nova-consoleproxy (packaged default: spicehtml5); the
+# novncproxy unit exits at once under any other type.
+nova-consoleproxy-type:
+  file.keyvalue:
+    - name: {{ nova.consoleproxy_defaults_file }}
+    - key_values:
+        NOVA_CONSOLE_PROXY_TYPE: novnc
+    - separator: '='
+    - append_if_not_found: true
+    - require:
+      - pkg: nova-consoleproxy-packages
+{%- endif %}
+
 nova-consoleproxy-service:
   service.running:
     - name: {{ nova.consoleproxy_service }}
@@ -32,3 +48,6 @@ nova-consoleproxy-service:
       - pkg: nova-consoleproxy-packages
     - watch:
       - openstack_config: nova-consoleproxy-config
+{%- if nova.consoleproxy_defaults_file %}
+      - file: nova-consoleproxy-type
+{%- endif %}

@@ -5,8 +5,11 @@
 # nova-compute service has registered: a bounded poll of the service table
 # (up to 5 minutes) comes first, then one discover_hosts.  Nothing runs when
 # every compute is already mapped.
-include:
-  - keystone.identity
+# The admin credentials written by keystone.identity (the controller step of
+# the orchestration); fail loudly here if they are missing.
+nova-discover-admin-openrc:
+  file.exists:
+    - name: /root/admin-openrc
 
 nova-wait-computes-registered:
   cmd.run:
@@ -25,7 +28,7 @@ nova-wait-computes-registered:
         hosts=$(nova-manage cell_v2 list_hosts 2>/dev/null);
         for h in {{ computes }}; do echo "$hosts" | grep -qw "$h" || exit 1; done
     - require:
-      - file: keystone-admin-openrc
+      - file: nova-discover-admin-openrc
 
 nova-hosts-discovered:
   nova_manage.hosts_discovered:

@@ -23,8 +23,8 @@ nova-user:
 nova-config-dir:
   file.directory:
     - name: {{ salt['file.dirname'](nova.config_file) }}
-    - user: root
+    - user: {{ nova.config_dir_user }}
     - group: {{ nova.group }}
-    - mode: '0750'
+    - mode: '{{ nova.config_dir_mode }}'
     - require:
       - user: nova-user

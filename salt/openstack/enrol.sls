@@ -18,13 +18,23 @@ enrol-validate-pillar:
     - tgt: {{ controller | join(',') }}
     - tgt_type: list
 
+# Every host learns the new host's name first: peer probe, mounts and
+# live migration use host names.
+enrol-hosts:
+  salt.state:
+    - sls: common.hosts
+    - tgt: {{ hosts | list | sort | join(',') }}
+    - tgt_type: list
+    - require:
+      - salt: enrol-validate-pillar
+
 enrol-gluster-volume:
   salt.state:
     - sls: glusterfs.volume
     - tgt: {{ brick_hosts[:1] | join(',') }}
     - tgt_type: list
     - require:
-      - salt: enrol-validate-pillar
+      - salt: enrol-hosts
 
 enrol-migration-keys:
   salt.function:

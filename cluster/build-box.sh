@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Build the Debian 12 (bookworm) box for vagrant-lxc, offline from Debian's
+# archive, with Salt 3007.15 pre-installed from PyPI in a venv.
+#
+#   cluster/build-box.sh [OUTPUT.box]      (root; default .cluster/bookworm-lxc.box)
+#
+# Nothing OpenStack is in the box: the formulas install their packages.
+# The wheelhouse under .cluster/wheelhouse makes rebuilds fast (no PyPI).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+state=${CLUSTER_STATE_DIR:-$repo/.cluster}
+out=${1:-$state/bookworm-lxc.box}
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+salt_version=${SALT_VERSION:-3007.15}
+# Debian's vagrant package ships the insecure public key.
+pubkey=${VAGRANT_PUBKEY:-$(ls /usr/share/rubygems-integration/all/gems/vagrant-*/keys/vagrant.pub 2>/dev/null | head -n1)}
+ca_bundle=${HOST_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
+
+[ "$(id -u)" = 0 ] || { echo "build-box: must run as root" >&2; exit 1; }
+command -v debootstrap >/dev/null || { echo "build-box: debootstrap missing" >&2; exit 1; }
+[ -r "$pubkey" ] || { echo "build-box: vagrant insecure public key not found (install the vagrant package)" >&2; exit 1; }
+
+mkdir -p "$state/wheelhouse" "$(dirname "$out")"
+work=$(mktemp -d "$state/box-build.XXXXXX")
+rootfs=$work/rootfs
+mounted=()
+cleanup() {
+  local m
+  for ((i=${#mounted[@]}-1; i>=0; i--)); do umount -l "${mounted[$i]}" 2>/dev/null || true; done
+  rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
+
+# Through the host's apt proxy when there is one (cluster/run starts it).
+proxy=${CLUSTER_APT_PROXY:-}
+# (any HTTP answer will do; only a refused connection means there is none)
+if [ -n "$proxy" ] && ! curl -sS -o /dev/null --max-time 3 "$proxy" 2>/dev/null; then proxy=; fi
+echo "build-box: debootstrap bookworm from $mirror${proxy:+ (through $proxy)}"
+http_proxy=$proxy debootstrap --variant=minbase \
+  --include=systemd,systemd-sysv,systemd-resolved,dbus,openssh-server,sudo,iproute2,iputils-ping,python3,python3-venv,python3-pip,ca-certificates,curl,less,procps,gnupg,lsb-release,kmod,netbase \
+  bookworm "$rootfs" "$mirror" > "$work/debootstrap.log" 2>&1 \
+  || { tail -n 30 "$work/debootstrap.log" >&2; exit 1; }
+
+cat > "$rootfs/etc/apt/sources.list" <<SRC
+deb $mirror bookworm main
+deb $mirror bookworm-updates main
+deb http://deb.debian.org/debian-security bookworm-security main
+SRC
+
+# systemd-networkd + resolved: DHCP on eth0 (lxcbr0 / NAT); the extra
+# interfaces (management, provider) are configured by the provider.
+mkdir -p "$rootfs/etc/systemd/network"
+cat > "$rootfs/etc/systemd/network/10-eth0.network" <<'NET'
+[Match]
+Name=eth0
+
+[Network]
+DHCP=ipv4
+
+[DHCPv4]
+UseDomains=true
+NET
+chroot "$rootfs" systemctl enable systemd-networkd.service systemd-resolved.service >/dev/null 2>&1
+
+# SSH host keys are made at first boot, never shipped in the box.
+rm -f "$rootfs"/etc/ssh/ssh_host_*
+cat > "$rootfs/etc/systemd/system/ssh-host-keys.service" <<'UNIT'
+[Unit]
+Description=Generate SSH host keys at first boot
+Before=ssh.service
+ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key
+
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/ssh-keygen -A
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+chroot "$rootfs" systemctl enable ssh-host-keys.service >/dev/null 2>&1
+
+# The vagrant user: insecure key, passwordless sudo.
+chroot "$rootfs" useradd -m -s /bin/bash -U vagrant
+install -d -m 0700 -o 1000 -g 1000 "$rootfs/home/vagrant/.ssh"
+install -m 0600 -o 1000 -g 1000 "$pubkey" "$rootfs/home/vagrant/.ssh/authorized_keys"
+# useradd in the chroot gave vagrant uid/gid 1000; make sure of it
+[ "$(chroot "$rootfs" id -u vagrant)" = 1000 ] || { echo "build-box: vagrant uid is not 1000" >&2; exit 1; }
+echo 'vagrant ALL=(ALL) NOPASSWD:ALL' > "$rootfs/etc/sudoers.d/vagrant"
+chmod 0440 "$rootfs/etc/sudoers.d/vagrant"
+echo 'UseDNS no' > "$rootfs/etc/ssh/sshd_config.d/vagrant.conf"
+
+# Salt from PyPI into a venv, through a wheelhouse cached on the host.
+echo "build-box: salt $salt_version into /opt/saltstack/venv (wheelhouse $state/wheelhouse)"
+for d in proc sys dev; do
+  mount --bind "/$d" "$rootfs/$d"; mounted+=("$rootfs/$d")
+done
+mkdir -p "$rootfs/wheelhouse"
+mount --bind "$state/wheelhouse" "$rootfs/wheelhouse"; mounted+=("$rootfs/wheelhouse")
+rm -f "$rootfs/etc/resolv.conf"
+cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
+cp "$ca_bundle" "$rootfs/tmp/host-ca.crt"
+reqs="salt==$salt_version netaddr requests"
+chroot "$rootfs" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+  PIP_CERT=/tmp/host-ca.crt PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_DEFAULT_TIMEOUT=180 \
+  /bin/sh -ec "
+    python3 -m venv /opt/saltstack/venv
+    /opt/saltstack/venv/bin/pip install -q --no-index --find-links /wheelhouse $reqs 2>/dev/null || {
+      /opt/saltstack/venv/bin/pip install -q wheel
+      /opt/saltstack/venv/bin/pip wheel -q --wheel-dir /wheelhouse wheel $reqs
+      /opt/saltstack/venv/bin/pip install -q --no-index --find-links /wheelhouse $reqs
+    }
+    for b in /opt/saltstack/venv/bin/salt*; do ln -sf \"\$b\" /usr/local/bin/; done
+    salt-call --version
+  " 2>&1 | sed 's/^/  /'
+rm -f "$rootfs/tmp/host-ca.crt"
+for ((i=${#mounted[@]}-1; i>=0; i--)); do umount "${mounted[$i]}"; done
+mounted=()
+rmdir "$rootfs/wheelhouse"
+# resolved owns name resolution in the machines
+ln -sf ../run/systemd/resolve/stub-resolv.conf "$rootfs/etc/resolv.conf"
+
+mkdir -p "$rootfs/etc/salt/minion.d" "$rootfs/etc/salt/master.d"
+for role in master minion; do
+  cat > "$rootfs/etc/systemd/system/salt-$role.service" <<UNIT
+[Unit]
+Description=The Salt ${role^}
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=notify
+NotifyAccess=all
+LimitNOFILE=100000
+KillMode=process
+ExecStart=/opt/saltstack/venv/bin/salt-$role
+Restart=on-failure
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+done
+# Type=notify needs systemd's python bindings, absent from the venv.
+sed -i 's/^Type=notify/Type=simple/; /^NotifyAccess/d' "$rootfs"/etc/systemd/system/salt-*.service
+
+# Clean identity and caches.
+: > "$rootfs/etc/machine-id"
+rm -f "$rootfs/var/lib/dbus/machine-id"
+ln -s /etc/machine-id "$rootfs/var/lib/dbus/machine-id"
+echo bookworm > "$rootfs/etc/hostname"
+chroot "$rootfs" apt-get clean
+rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/*.log "$rootfs"/root/.cache
+
+echo "build-box: packing"
+cat > "$work/metadata.json" <<META
+{"provider": "lxc", "version": "1.0.0", "built-on": "$(date -u +%Y-%m-%dT%H:%M:%SZ)"}
+META
+cat > "$work/lxc-config" <<'CFG'
+lxc.include = /usr/share/lxc/config/debian.common.conf
+lxc.arch = x86_64
+CFG
+# vagrant-lxc's template strips two path components: ./rootfs/bin -> bin
+tar --numeric-owner --xattrs --xattrs-include='*' -C "$work" -czf "$work/rootfs.tar.gz" ./rootfs
+tar -C "$work" -cf "$out.tmp" metadata.json lxc-config rootfs.tar.gz
+mv -f "$out.tmp" "$out"
+echo "build-box: $out ($(du -h "$out" | cut -f1))"

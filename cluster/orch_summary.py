@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Summarise `salt-run --out=json state.orchestrate` output.
+
+    orch_summary.py FILE [--expect-no-changes=1]
+
+Prints one line per orchestration step (result, duration, states and
+changes per host), then every failed state as `host: state id: comment`
+and, with --expect-no-changes=1, every state that changed something.
+Exit status 1 when a step failed (or something changed where nothing
+should have), 0 otherwise.
+"""
+import argparse
+import json
+import sys
+
+
+def load(path):
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    if not text.strip():
+        raise SystemExit(f"orch_summary: {path} is empty (salt-run printed nothing)")
+    try:
+        return json.loads(text)
+    except ValueError:
+        # salt-run may print warnings before the JSON document
+        start = text.find("{")
+        return json.loads(text[start:])
+
+
+def state_label(key, ret):
+    parts = key.split("_|-")
+    sid = ret.get("__id__") or (parts[1] if len(parts) > 1 else key)
+    fun = f"{parts[0]}.{parts[-1]}" if len(parts) == 4 else ""
+    return f"{sid} ({fun})" if fun else sid
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("file")
+    ap.add_argument("--expect-no-changes", default="0")
+    args = ap.parse_args()
+    expect_none = args.expect_no_changes in ("1", "true", "yes")
+
+    doc = load(args.file)
+    data = doc.get("data", doc) if isinstance(doc, dict) else {}
+    if not isinstance(data, dict) or not data:
+        print(f"orch_summary: unexpected output: {str(doc)[:2000]}")
+        return 1
+    # {"<master>_master": {step key: step ret}}
+    steps = {}
+    for value in data.values():
+        if isinstance(value, dict):
+            steps.update(value)
+        else:
+            print(f"orch_summary: orchestration did not run: {value}")
+            return 1
+
+    failed, changed = [], []
+    total_changes = 0
+    for key, step in sorted(steps.items(), key=lambda kv: kv[1].get("__run_num__", 0)):
+        name = state_label(key, step)
+        ok = step.get("result")
+        dur = step.get("duration", 0) / 1000.0
+        inner = (step.get("changes") or {}).get("ret") or {}
+        per_host = []
+        is_state = key.startswith("salt_|-") and key.endswith("_|-state")
+        if is_state and isinstance(inner, dict):
+            for host, states in sorted(inner.items()):
+                if not isinstance(states, dict):
+                    failed.append((host, name, str(states)))
+                    per_host.append(f"{host}: {states!s:.60}")
+                    continue
+                n = len(states)
+                nchg = 0
+                for skey, sret in states.items():
+                    if not isinstance(sret, dict):
+                        failed.append((host, skey, str(sret)))
+                        continue
+                    if sret.get("result") is False:
+                        failed.append((host, state_label(skey, sret), sret.get("comment", "")))
+                    if sret.get("changes"):
+                        nchg += 1
+                        changed.append((host, state_label(skey, sret), sret.get("changes")))
+                total_changes += nchg
+                per_host.append(f"{host} {n} states/{nchg} changed")
+        mark = "ok  " if ok else ("FAIL" if ok is False else "??? ")
+        print(f"  {mark} {name:<34} {dur:7.1f}s  {', '.join(per_host)}")
+        if ok is False and not is_state:
+            failed.append(("(orchestration)", name, step.get("comment", "")))
+        elif ok is False and not inner:
+            failed.append(("(orchestration)", name, step.get("comment", "")))
+
+    rc = 0
+    if failed:
+        rc = 1
+        print("FAILED states:")
+        for host, sid, comment in failed:
+            comment = str(comment).strip().replace("\n", "\n      ")
+            print(f"  {host}: {sid}:\n      {comment[:3000]}")
+    print(f"  {len(steps)} orchestration steps, {total_changes} states with changes")
+    if expect_none and changed:
+        rc = 1
+        print("CHANGED on a run that should change nothing:")
+        for host, sid, chg in changed:
+            print(f"  {host}: {sid}: {json.dumps(chg, default=str)[:400]}")
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+#!/bin/sh
+# Vagrant provisioner: Salt minion (and master on the controller).
+#
+#   provision-salt.sh --id NAME --master ADDRESS [--with-master --accept ID,GLOB,...]
+#
+# The lxc box has Salt 3007.15 in /opt/saltstack/venv already; on other
+# boxes it is installed there from PyPI.  Idempotent: re-provisioning
+# rewrites the same files and restarts only what changed.
+set -eu
+
+id= master= with_master=0 accept=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --id) id=$2; shift 2 ;;
+    --master) master=$2; shift 2 ;;
+    --with-master) with_master=1; shift ;;
+    --accept) accept=$2; shift 2 ;;
+    *) echo "provision-salt: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+[ -n "$id" ] && [ -n "$master" ] || { echo "provision-salt: --id and --master are required" >&2; exit 2; }
+
+venv=/opt/saltstack/venv
+salt_version=${SALT_VERSION:-3007.15}
+if [ ! -x $venv/bin/salt-minion ]; then
+  echo "provision-salt: installing salt $salt_version from PyPI into $venv"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq python3-venv python3-pip >/dev/null
+  python3 -m venv $venv
+  $venv/bin/pip install -q wheel
+  $venv/bin/pip install -q "salt==$salt_version" netaddr requests
+  for b in $venv/bin/salt*; do ln -sf "$b" /usr/local/bin/; done
+fi
+for role in master minion; do
+  unit=/etc/systemd/system/salt-$role.service
+  [ -e $unit ] && continue
+  cat > $unit <<UNIT
+[Unit]
+Description=The Salt $role
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+LimitNOFILE=100000
+KillMode=process
+ExecStart=$venv/bin/salt-$role
+Restart=on-failure
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  systemctl daemon-reload
+done
+
+# write FILE: replace FILE with stdin when different; print "changed" if so
+write() {
+  tmp=$(mktemp)
+  cat > "$tmp"
+  if [ -e "$1" ] && cmp -s "$tmp" "$1"; then rm -f "$tmp"; return 1; fi
+  install -D -m "${2:-0644}" "$tmp" "$1"; rm -f "$tmp"; return 0
+}
+
+mkdir -p /etc/salt/minion.d /etc/salt/master.d
+echo "$id" | write /etc/salt/minion_id || true
+
+if [ $with_master = 1 ]; then
+  master_changed=0
+  write /etc/salt/master.d/cluster.conf <<CONF && master_changed=1
+# Written by cluster/provision-salt.sh (Vagrant).
+interface: 0.0.0.0
+file_roots:
+  base:
+    - /vagrant/salt
+# The cluster's override (virt_type qemu, extra computes) before the
+# example pillar; its top.sls includes both.
+pillar_roots:
+  base:
+    - /vagrant/cluster/pillar
+    - /vagrant/pillar
+autosign_file: /etc/salt/autosign.conf
+reactor:
+  - 'openstack/compute/enrol':
+    - salt://reactor/compute-enrol.sls
+CONF
+  echo "$accept" | tr ',' '\n' | write /etc/salt/autosign.conf 0600 && master_changed=1
+  systemctl enable -q salt-master
+  if [ $master_changed = 1 ]; then systemctl restart salt-master; else systemctl start salt-master; fi
+fi
+
+minion_changed=0
+write /etc/salt/minion.d/cluster.conf <<CONF && minion_changed=1
+# Written by cluster/provision-salt.sh (Vagrant).
+id: $id
+master: $master
+# Wait for the master's key acceptance instead of giving up.
+acceptance_wait_time: 5
+acceptance_wait_time_max: 10
+CONF
+systemctl enable -q salt-minion
+if [ $minion_changed = 1 ]; then systemctl restart salt-minion; else systemctl start salt-minion; fi
+
+# Wait until this minion is authenticated (the master may come up later
+# when machines start in parallel).
+i=0
+until timeout 30 salt-call --out=quiet test.ping >/dev/null 2>&1; do
+  i=$((i + 1))
+  if [ $i -ge 60 ]; then
+    echo "provision-salt: $id could not reach the salt-master at $master after 5 minutes" >&2
+    exit 1
+  fi
+  sleep 5
+done
+echo "provision-salt: $id is a minion of $master$( [ $with_master = 1 ] && echo ' (and runs the master)')"
