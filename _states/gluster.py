@@ -27,6 +27,7 @@ Uses the project's ``gluster`` execution module only (not Salt's core
 """
 import ipaddress
 import logging
+import re
 import socket
 import time
 
@@ -36,15 +37,28 @@ from salt.exceptions import CommandExecutionError, SaltInvocationError
 log = logging.getLogger(__name__)
 
 __virtualname__ = "gluster"
+# Loaded only when its program, the gluster command (package glusterfs-server), is installed.
+_PROBE = "gluster.peer_status"
+_PROGRAM = "the gluster command (package glusterfs-server)"
 
 # How long peered waits for a freshly probed peer to become connected.
 PEER_CONNECT_TIMEOUT = 30
 
 
 def __virtual__():
-    if "gluster.peer_status" in __salt__:
-        return __virtualname__
-    return (False, "the gluster execution module is not available")
+    # Loaded even when the program is missing (a new host in test mode,
+    # before the package is installed): each state says so itself.
+    return __virtualname__
+
+
+def _unavailable(name, doing):
+    """Why the execution module (so its program) is missing, as a state return; else None."""
+    if _PROBE in __salt__:
+        return None
+    test = bool(__opts__.get("test"))
+    comment = "Would {} once {} is installed" if test else "Cannot {}: {} is not installed"
+    return {"name": name, "result": None if test else False, "changes": {},
+            "comment": comment.format(doing, _PROGRAM)}
 
 
 def _ret(name):
@@ -77,6 +91,22 @@ def _is_local(host):
     return False
 
 
+# gluster's errors when glusterd is not running (yet).
+_NOT_RUNNING = re.compile(r"Connection failed|daemon is operational|glusterd.socket")
+
+
+def _not_running_in_test(ret, exc, would):
+    """
+    In test mode, before the run that installs and starts glusterd, nothing
+    can be asked: report ``would`` with result None instead of failing.
+    """
+    if __opts__["test"] and _NOT_RUNNING.search(str(exc)):
+        ret["result"] = None
+        ret["comment"] = "{} once glusterd runs ({})".format(would, str(exc).splitlines()[0])
+        return True
+    return False
+
+
 def _find_peer(peers, host):
     """
     The peer (from gluster.peer_status) known as ``host``: by one of its
@@ -106,6 +136,9 @@ def peered(name):
     name
         Host name or address of the peer, as the other hosts will know it.
     """
+    missing = _unavailable(name, "probe peer " + str(name))
+    if missing:
+        return missing
     ret = _ret(name)
     if _is_local(name):
         ret["comment"] = "{} is this host: nothing to probe".format(name)
@@ -113,6 +146,9 @@ def peered(name):
     try:
         peer = _find_peer(__salt__["gluster.peer_status"](), name)
     except CommandExecutionError as exc:
+        if _not_running_in_test(ret, exc, "{} would be probed".format(name)):
+            ret["changes"] = {"probed": name}
+            return ret
         ret["result"] = False
         ret["comment"] = str(exc)
         return ret
@@ -289,6 +325,9 @@ def volume_present(
         Arbiter count (1, with replica 3), used when creating the volume or
         raising its replica count.
     """
+    missing = _unavailable(name, "set up volume " + str(name))
+    if missing:
+        return missing
     ret = _ret(name)
     options = options or {}
     try:
@@ -302,6 +341,11 @@ def volume_present(
         if info is None:
             peers = __salt__["gluster.peer_status"]()
     except (CommandExecutionError, SaltInvocationError) as exc:
+        if isinstance(exc, CommandExecutionError) and _not_running_in_test(
+            ret, exc, "volume {} would be created or checked".format(name)
+        ):
+            ret["changes"] = {"created": {"bricks": wanted, "replica": replica or 1}}
+            return ret
         ret["result"] = False
         ret["comment"] = str(exc)
         return ret
@@ -344,6 +388,23 @@ def _create(ret, bricks, replica, force, start, options, arbiter, peers):
         )
         return ret
     bad = _check_hosts(bricks, peers)
+    if (
+        bad
+        and __opts__["test"]
+        and not any(_find_peer(peers, host) for host in bad)
+        and all(_addresses(host) for host in bad)
+    ):
+        # Hosts not in the pool at all, but resolvable: in test mode, the
+        # gluster.peered states of the same run only say they would probe
+        # them.  (A known but disconnected peer, or a name that does not
+        # resolve, fails in test mode too.)
+        ret["result"] = None
+        ret["changes"] = {"created": {"bricks": bricks, "replica": replica or 1}}
+        ret["comment"] = (
+            "Volume {} would be created once {} are connected peers (not yet "
+            "in this host's pool)".format(name, ", ".join(bad))
+        )
+        return ret
     if bad:
         ret["result"] = False
         ret["comment"] = (

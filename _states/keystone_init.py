@@ -16,6 +16,8 @@ Passing the pillar key rather than the rendered dict keeps the passwords
 out of the rendered SLS. The state's changes and comment never hold a
 password or a token, in test mode either.
 """
+import re
+
 import salt.utils.args
 from salt.exceptions import CommandExecutionError
 
@@ -31,6 +33,11 @@ def __virtual__():
     if "keystone_init.apply" in __salt__:
         return __virtualname__
     return (False, "the keystone_init execution module is not available")
+
+
+# keystone_init's errors when Keystone does not answer yet, or the admin
+# password does not log in yet (keystone-manage bootstrap would set it).
+_NOT_READY = re.compile(r"Keystone: cannot reach|authentication as .* failed: .*HTTP 401")
 
 
 def _summary(changes):
@@ -84,6 +91,15 @@ def present(name, config=None, **kwargs):
     try:
         changes = __salt__["keystone_init.apply"](config, test=test, **auth)
     except CommandExecutionError as exc:
+        if test and _NOT_READY.search(str(exc)):
+            # A dry run of a fresh deployment: Keystone is only "to be
+            # installed" or the admin "to be bootstrapped" by earlier states.
+            ret["result"] = None
+            ret["comment"] = (
+                "Would create or check the Keystone identity objects once the "
+                "admin logs in ({})".format(exc)
+            )
+            return ret
         ret["result"] = False
         ret["comment"] = str(exc)
         return ret

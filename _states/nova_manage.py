@@ -28,18 +28,33 @@ No password ever appears in changes or comments: URLs are reported masked
 ``credentials_changed``.
 """
 
+import re
+
 from salt.exceptions import CommandExecutionError
 
 __virtualname__ = "nova_manage"
+# Loaded only when its program, nova-manage (package nova-common), is installed.
+_PROBE = "nova_manage.list_cells"
+_PROGRAM = "nova-manage (package nova-common)"
 
 DEFAULT_CONFIG_FILE = "/etc/nova/nova.conf"
 CELL0_TRANSPORT_URL = "none:///"
 
 
 def __virtual__():
-    if "nova_manage.list_cells" in __salt__:
-        return __virtualname__
-    return (False, "nova_manage: the nova_manage execution module is not available")
+    # Loaded even when the program is missing (a new host in test mode,
+    # before the package is installed): each state says so itself.
+    return __virtualname__
+
+
+def _unavailable(name, doing):
+    """Why the execution module (so its program) is missing, as a state return; else None."""
+    if _PROBE in __salt__:
+        return None
+    test = bool(__opts__.get("test"))
+    comment = "Would {} once {} is installed" if test else "Cannot {}: {} is not installed"
+    return {"name": name, "result": None if test else False, "changes": {},
+            "comment": comment.format(doing, _PROGRAM)}
 
 
 def _ret(name):
@@ -56,6 +71,27 @@ def _version_changes(before, after):
     if after.get("cell0") and cell0_before != cell0_after:
         changes["cell0"] = {"old": cell0_before, "new": cell0_after}
     return changes
+
+
+# nova-manage's errors while nova.conf has no database yet, or the database
+# or its user does not exist yet: in a dry run of a fresh deployment the
+# states that write them come first in the same run and only say "would".
+_NOT_READY = re.compile(
+    r"No sql_connection parameter|CantStartEngineError|Can't connect to|"
+    r"Access denied for user|Unknown database|nova-manage is not installed"
+)
+
+
+def _not_ready_in_test(ret, exc, would):
+    """In test mode, report ``would`` (result None) when nova is not set up yet."""
+    if __opts__["test"] and _NOT_READY.search(str(exc)):
+        last = [line for line in str(exc).strip().splitlines() if line.strip()]
+        ret.update(
+            result=None,
+            comment=f"{would} once nova.conf and its database are in place ({last[-1]})",
+        )
+        return True
+    return False
 
 
 def db_synced(name, config_file=DEFAULT_CONFIG_FILE):
@@ -77,6 +113,9 @@ def db_synced(name, config_file=DEFAULT_CONFIG_FILE):
     ``cell0: {"old", "new"}`` for ``main``); a successful sync leaves every
     database it migrates at head, so the versions are not read again.
     """
+    missing = _unavailable(name, "sync the {} database".format(name))
+    if missing:
+        return missing
     ret = _ret(name)
     if name not in ("api", "main"):
         ret.update(result=False, comment=f"name must be 'api' or 'main', not {name!r}")
@@ -85,6 +124,8 @@ def db_synced(name, config_file=DEFAULT_CONFIG_FILE):
     try:
         before = __salt__["nova_manage.db_status"](name, config_file=config_file)
     except CommandExecutionError as exc:
+        if _not_ready_in_test(ret, exc, f"The {label} would be migrated"):
+            return ret
         ret.update(result=False, comment=f"Cannot read the {label} version: {exc}")
         return ret
 
@@ -151,6 +192,9 @@ def cell_present(
     change. Passwords are never shown: a password-only change is reported as
     ``credentials_changed``.
     """
+    missing = _unavailable(name, "map cell " + str(name))
+    if missing:
+        return missing
     ret = _ret(name)
     try:
         state = __salt__["nova_manage.check_cell"](
@@ -160,6 +204,8 @@ def cell_present(
             config_file=config_file,
         )
     except CommandExecutionError as exc:
+        if _not_ready_in_test(ret, exc, f"Cell {name} would be created or checked"):
+            return ret
         ret.update(result=False, comment=f"Cannot read the cell mappings: {exc}")
         return ret
 
@@ -265,6 +311,9 @@ def hosts_discovered(name, cell_uuid=None, by_service=False, config_file=DEFAULT
     compute nodes of each cell cannot be read without it, so test mode
     cannot predict: it returns ``None`` and says discovery would run.
     """
+    missing = _unavailable(name, "discover compute hosts")
+    if missing:
+        return missing
     ret = _ret(name)
     if __opts__["test"]:
         ret.update(

@@ -33,6 +33,7 @@ where new keys go).
 ...}}}, "mode": {"old": "0644", "new": "0640"}, "file": "created"}``.
 """
 import os
+import re
 
 from salt.exceptions import CommandExecutionError
 
@@ -43,6 +44,10 @@ def __virtual__():
     if "openstack_config.update" in __salt__:
         return __virtualname__
     return (False, "the openstack_config execution module of this project is not loaded")
+
+
+# openstack_config.update's error for an owner that does not exist (yet).
+_MISSING_OWNER = re.compile(r"(user|group) '[^']*' does not exist$")
 
 
 def _count(settings):
@@ -88,13 +93,31 @@ def _run(name, total, action, **kwargs):
         ret.update(result=False, comment=f"{name} is not an absolute path")
         return ret
     test = bool(__opts__.get("test"))
+    pending = None
     try:
-        changes = __salt__["openstack_config.update"](name, test=test, **kwargs)
+        try:
+            changes = __salt__["openstack_config.update"](name, test=test, **kwargs)
+        except CommandExecutionError as exc:
+            # In test mode the service's user or group may not exist yet:
+            # the package that creates it is only "to be installed".  Predict
+            # the option changes and report the ownership as pending.
+            if not (test and _MISSING_OWNER.match(str(exc))):
+                raise
+            pending = str(exc)
+            changes = __salt__["openstack_config.update"](
+                name, test=test, **dict(kwargs, user=None, group=None)
+            )
+            changes = dict(changes)
+            for attribute in ("user", "group"):
+                if kwargs.get(attribute) is not None:
+                    changes[attribute] = {"new": kwargs[attribute]}
     except CommandExecutionError as exc:
         ret.update(result=False, comment=str(exc))
         return ret
     ret["changes"] = changes
     ret["comment"] = _describe(name, changes, total, action, test)
+    if pending:
+        ret["comment"] += f" ({pending} yet: its package is not installed)"
     if changes and test:
         ret["result"] = None
     return ret

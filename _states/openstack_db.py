@@ -22,15 +22,35 @@ server (``openstack_db.user_password_matches``), never shown: changes read
 ``openstack_db`` execution module (how to reach the server; by default the
 local server's unix socket, as root).
 """
+import re
+
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 __virtualname__ = "openstack_db"
+# Loaded only when its program, the mariadb client (package mariadb-client), is installed.
+_PROBE = "openstack_db.database_exists"
+_PROGRAM = "the mariadb client (package mariadb-client)"
 
 
 def __virtual__():
-    if "openstack_db.database_exists" in __salt__:
-        return __virtualname__
-    return (False, "the openstack_db execution module is not available")
+    # Loaded even when the program is missing (a new host in test mode,
+    # before the package is installed): each state says so itself.
+    return __virtualname__
+
+
+def _unavailable(name, doing):
+    """Why the execution module (so its program) is missing, as a state return; else None."""
+    if _PROBE in __salt__:
+        return None
+    test = bool(__opts__.get("test"))
+    comment = "Would {} once {} is installed" if test else "Cannot {}: {} is not installed"
+    return {"name": name, "result": None if test else False, "changes": {},
+            "comment": comment.format(doing, _PROGRAM)}
+
+
+# Errors meaning "no server to ask (yet)": no client program, or the client
+# cannot connect (2002: socket, 2003: TCP, 2006: server gone).
+_UNREACHABLE = re.compile(r"MariaDB client .* not found|ERROR 200[236]")
 
 
 def present(
@@ -63,6 +83,9 @@ def present(
     socket, defaults_file, client
         How to reach the server (see the execution module).
     """
+    missing = _unavailable(name, "create database " + str(name))
+    if missing:
+        return missing
     ret = {"name": name, "result": True, "changes": {}, "comment": ""}
     user = name if user is None else str(user)
     if isinstance(hosts, str):
@@ -113,6 +136,17 @@ def present(
             if changes:
                 ret["changes"][account] = changes
     except (CommandExecutionError, SaltInvocationError) as exc:
+        if test and not notes and _UNREACHABLE.search(str(exc)):
+            # Test mode before MariaDB is installed or started (its states
+            # earlier in the same run are only "to be applied"): nothing can
+            # be asked, everything would be done.
+            ret["result"] = None
+            ret["changes"] = {"database": "created", "user": user, "hosts": hosts}
+            ret["comment"] = (
+                "database {} and user {} would be created or checked once MariaDB "
+                "is running ({})".format(name, user, exc)
+            )
+            return ret
         ret["result"] = False
         ret["comment"] = "; ".join(notes + [str(exc)])
         return ret

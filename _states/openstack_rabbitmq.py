@@ -22,17 +22,32 @@ to rabbitmqctl on standard input and never appear in changes or comments
 
 Every state takes ``node`` (``rabbitmqctl -n``; default the local node).
 """
+import re
+
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 __virtualname__ = "openstack_rabbitmq"
+# Loaded only when its program, rabbitmqctl (package rabbitmq-server), is installed.
+_PROBE = "openstack_rabbitmq.list_users"
+_PROGRAM = "rabbitmqctl (package rabbitmq-server)"
 
 _PERMISSIONS = ("configure", "write", "read")
 
 
 def __virtual__():
-    if "openstack_rabbitmq.list_users" in __salt__:
-        return __virtualname__
-    return (False, "the openstack_rabbitmq execution module is not available")
+    # Loaded even when the program is missing (a new host in test mode,
+    # before the package is installed): each state says so itself.
+    return __virtualname__
+
+
+def _unavailable(name, doing):
+    """Why the execution module (so its program) is missing, as a state return; else None."""
+    if _PROBE in __salt__:
+        return None
+    test = bool(__opts__.get("test"))
+    comment = "Would {} once {} is installed" if test else "Cannot {}: {} is not installed"
+    return {"name": name, "result": None if test else False, "changes": {},
+            "comment": comment.format(doing, _PROGRAM)}
 
 
 def _wanted_permissions(permissions):
@@ -48,6 +63,17 @@ def _wanted_permissions(permissions):
             "permissions must be three regular expressions: configure, write, read"
         )
     return dict(zip(_PERMISSIONS, (str(value) for value in permissions)))
+
+
+# Errors meaning "no node to ask (yet)" -- in test mode, before the RabbitMQ
+# states of the same run have installed or started it.
+_UNREACHABLE = re.compile(
+    r"rabbitmqctl not found|unable to perform an operation on node|nodedown"
+)
+
+
+def _first_line(exc):
+    return str(exc).strip().splitlines()[0]
 
 
 def user_present(name, password, vhost="/", permissions=(".*", ".*", ".*"), node=None):
@@ -67,6 +93,9 @@ def user_present(name, password, vhost="/", permissions=(".*", ".*", ".*"), node
     node
         The RabbitMQ node (``rabbitmqctl -n``).
     """
+    missing = _unavailable(name, "manage RabbitMQ user " + str(name))
+    if missing:
+        return missing
     ret = {"name": name, "result": True, "changes": {}, "comment": ""}
     test = bool(__opts__.get("test"))
     verb = "would be {}".format if test else "{}".format
@@ -111,6 +140,13 @@ def user_present(name, password, vhost="/", permissions=(".*", ".*", ".*"), node
                 }
                 notes.append("permissions of {} in {} {}".format(name, vhost, verb("set")))
     except (CommandExecutionError, SaltInvocationError) as exc:
+        if test and not notes and _UNREACHABLE.search(str(exc)):
+            ret["result"] = None
+            ret["changes"] = {"user": "created"}
+            ret["comment"] = "user {} would be created or checked once RabbitMQ runs ({})".format(
+                name, _first_line(exc)
+            )
+            return ret
         ret["result"] = False
         ret["comment"] = "; ".join(notes + [str(exc)])
         return ret
@@ -134,6 +170,9 @@ def user_absent(name, node=None):
     node
         The RabbitMQ node (``rabbitmqctl -n``).
     """
+    missing = _unavailable(name, "remove RabbitMQ user " + str(name))
+    if missing:
+        return missing
     ret = {"name": name, "result": True, "changes": {}, "comment": ""}
     try:
         if not __salt__["openstack_rabbitmq.user_exists"](name, node=node):
@@ -147,6 +186,12 @@ def user_absent(name, node=None):
             ret["comment"] = "user {} deleted".format(name)
         ret["changes"]["user"] = "deleted"
     except (CommandExecutionError, SaltInvocationError) as exc:
+        if __opts__.get("test") and _UNREACHABLE.search(str(exc)):
+            ret["result"] = None
+            ret["comment"] = "user {} would be checked once RabbitMQ runs ({})".format(
+                name, _first_line(exc)
+            )
+            return ret
         ret["result"] = False
         ret["comment"] = str(exc)
     return ret

@@ -2,9 +2,19 @@
     Roles come from pillar (openstack:hosts:<minion id>:roles); a host may
     hold several.  Hosts outside the map get nothing from this tree.
 #}
-{%- set hosts = pillar.get('openstack', {}).get('hosts', {}) %}
-{%- set roles = hosts.get(grains['id'], {}).get('roles', []) %}
-{%- if roles %}
+{%- set os_pillar = pillar.get('openstack') %}
+{%- set hosts = os_pillar.get('hosts') if os_pillar is mapping else none %}
+{#- A host listed in the map always gets `common`, whose rendering validates
+    the whole pillar (common/topology.jinja): a bad pillar, even a broken
+    entry of this very host (no roles, unknown role), refuses the highstate
+    with the key named before any state runs.  (Not validated here: Salt
+    reports a top file that fails to render only as "No Top file ...
+    matches found", without the reason.) #}
+{%- set in_cloud = os_pillar is not none and (hosts is not mapping or grains['id'] in hosts) %}
+{%- set entry = hosts.get(grains['id']) if hosts is mapping else none %}
+{%- set roles = entry.get('roles') if entry is mapping else none %}
+{%- set roles = roles if roles is iterable and roles is not string else [] %}
+{%- if in_cloud %}
 base:
   '{{ grains['id'] }}':
     - common

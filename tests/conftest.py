@@ -13,7 +13,7 @@ Tiers, chosen by directory (and usable with ``-m``):
 import pathlib
 
 import pytest
-import salt.config
+from minion_opts import minion_opts as make_minion_opts
 from saltfactories.utils.functional import Loaders
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -52,27 +52,7 @@ def repo_root():
 def minion_opts(tmp_path_factory):
     """Options of a masterless minion that loads this project's modules."""
     root = tmp_path_factory.mktemp("salt-minion")
-    opts = salt.config.minion_config(None)
-    opts.update(
-        {
-            "id": "functional-minion",
-            "root_dir": str(root),
-            "cachedir": str(root / "cache"),
-            # Never pick up module copies a sync left in /var/cache/salt.
-            "extension_modules": str(root / "extmods"),
-            "pki_dir": str(root / "pki"),
-            "sock_dir": str(root / "sock"),
-            "file_client": "local",
-            "file_roots": {"base": [str(REPO_ROOT / "salt")]},
-            "pillar_roots": {"base": [str(root / "pillar")]},
-            "log_file": str(root / "minion.log"),
-            "state_events": False,
-            "test": False,
-        }
-    )
-    for key in ("cachedir", "pki_dir", "sock_dir"):
-        pathlib.Path(opts[key]).mkdir(parents=True, exist_ok=True)
-    return opts
+    return make_minion_opts(root, "functional-minion", root / "pillar")
 
 
 @pytest.fixture(scope="session")

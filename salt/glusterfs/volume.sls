@@ -23,6 +23,10 @@ glusterfs-volume:
     - name: {{ gluster.volume }}
     - bricks: {{ gluster.bricks | json }}
     - replica: {{ gluster.replica }}
+{%- if gluster.arbiter %}
+    # replica 3 arbiter 1: the third brick of every set holds metadata only.
+    - arbiter: 1
+{%- endif %}
     - force: {{ gluster.force }}
     - start: true
     - options: {{ gluster.options | json }}

@@ -9,15 +9,16 @@ horizon-service:
     - watch:
       - file: horizon-config
 {%- if grains['os_family'] == 'Debian' %}
-      - apache_site: horizon-default-ssl-site
+      - file: horizon-default-ssl-site
 
 # Debian's openstack-dashboard-apache, with its debconf default (no vhost of
 # its own), enables Apache's default-ssl site without mod_ssl: apache2 then
 # refuses to start (Invalid command 'SSLEngine').  The dashboard is served
-# under its URL path on the plain HTTP site.
+# under its URL path on the plain HTTP site.  (What a2dissite does; a file
+# state also answers a dry run before apache2 is installed.)
 horizon-default-ssl-site:
-  apache_site.disabled:
-    - name: default-ssl
+  file.absent:
+    - name: /etc/apache2/sites-enabled/default-ssl.conf
     - require:
       - pkg: horizon-packages
 {%- endif %}

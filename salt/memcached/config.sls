@@ -9,5 +9,7 @@ memcached-config:
     - pattern: {{ memcached.listen_pattern | json }}
     - repl: {{ memcached.listen_line | replace('ADDRESS', my_address) | json }}
     - append_if_not_found: true
+    # The package ships the file; a dry run before it is installed has none.
+    - ignore_if_missing: {{ opts.get('test', False) | json }}
     - require:
       - pkg: memcached-packages

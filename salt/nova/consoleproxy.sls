@@ -36,6 +36,8 @@ nova-consoleproxy-type:
         NOVA_CONSOLE_PROXY_TYPE: novnc
     - separator: '='
     - append_if_not_found: true
+    # The package ships it; a dry run before the install must not fail.
+    - create_if_missing: true
     - require:
       - pkg: nova-consoleproxy-packages
 {%- endif %}

@@ -6,10 +6,13 @@
 # (up to 5 minutes) comes first, then one discover_hosts.  Nothing runs when
 # every compute is already mapped.
 # The admin credentials written by keystone.identity (the controller step of
-# the orchestration); fail loudly here if they are missing.
+# the orchestration); fail loudly here if they are missing.  A dry run
+# (test=True) of a new deployment has not written them yet: skip the check.
+{%- if not opts.get('test') %}
 nova-discover-admin-openrc:
   file.exists:
     - name: /root/admin-openrc
+{%- endif %}
 
 nova-wait-computes-registered:
   cmd.run:
@@ -27,8 +30,10 @@ nova-wait-computes-registered:
     - unless: >-
         hosts=$(nova-manage cell_v2 list_hosts 2>/dev/null);
         for h in {{ computes }}; do echo "$hosts" | grep -qw "$h" || exit 1; done
+{%- if not opts.get('test') %}
     - require:
       - file: nova-discover-admin-openrc
+{%- endif %}
 
 nova-hosts-discovered:
   nova_manage.hosts_discovered:

@@ -4,8 +4,16 @@
     The classic guide's order, with requisites: a failed step stops every
     step that depends on it and names the host and state that failed.
     Targets come from the pillar host map (openstack:hosts), never from
-    hard-coded minion ids.
+    hard-coded minion ids.  The last step verifies the cloud, read-only.
 #}
+{#- Refuse a bad pillar while rendering, before any step runs (also in test
+    mode, where salt.function steps do not run).  The master has the
+    validator when the extension is pip-installed or after
+    `salt-run saltutil.sync_modules`; otherwise the validate step below,
+    and every formula on the minions, refuse it. #}
+{%- if 'openstack_pillar.validate' in salt %}
+{%-   do salt['openstack_pillar.validate']() %}
+{%- endif %}
 {%- set hosts = pillar.get('openstack', {}).get('hosts', {}) %}
 {%- set ns = namespace(controller=[], gateways=[], computes=[]) %}
 {%- for id, host in hosts | dictsort %}
@@ -150,3 +158,11 @@ openstack-cloud-resources:
     - require:
       - salt: openstack-discover-hosts
       - salt: openstack-gateway-services
+
+# The guide's verification, read-only: no change when the cloud answers.
+openstack-verify:
+  salt.state:
+    - sls: cloud.verify
+{{- target(ns.controller) }}
+    - require:
+      - salt: openstack-cloud-resources

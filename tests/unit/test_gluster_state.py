@@ -269,6 +269,32 @@ def test_create_needs_connected_peers(states, pool, opts):
     assert states.volume_present("v", bricks, replica=3)["result"] is True
 
 
+def test_create_in_test_mode_before_peering(states, pool, opts):
+    """In a dry run the peered states only say they would probe: not a failure."""
+    opts["test"] = True
+    ret = states.volume_present("v", b("1") + ["node2:/srv/1"], replica=2)
+    assert ret["result"] is None
+    assert "would be created once node2 are connected peers" in ret["comment"]
+    assert ret["changes"] == {"created": {"bricks": b("1") + ["node2:/srv/1"], "replica": 2}}
+    assert pool.changed() == []
+
+
+def test_gluster_not_running_in_test_mode(states, pool, opts):
+    pool.fail["volume_info"] = (
+        "gluster volume info failed (exit code 1): Connection failed. "
+        "Please check if gluster daemon is operational."
+    )
+    pool.fail["peer_status"] = pool.fail["volume_info"]
+    opts["test"] = True
+    ret = states.volume_present("v", b("1"))
+    assert ret["result"] is None
+    assert "once glusterd runs" in ret["comment"]
+    assert states.peered("node2")["result"] is None
+    opts["test"] = False
+    assert states.volume_present("v", b("1"))["result"] is False
+    assert states.peered("node2")["result"] is False
+
+
 def test_gluster_failure_keeps_what_was_done(states, pool):
     pool.fail["volume_start"] = "gluster volume start v failed: boom"
     ret = states.volume_present("v", b("1"), options={"a.b": "1"})

@@ -1,0 +1,57 @@
+"""
+Bad pillars, each a small edit of the shipped example, and the pillar key
+the refusal must name.  Shared by the integration tests (through the real
+master) and a unit test that checks the validator itself names the key.
+"""
+import copy
+
+
+def _set(path, value):
+    def edit(data):
+        node = data
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = value
+
+    return edit
+
+
+def _delete(path):
+    def edit(data):
+        node = data
+        for part in path[:-1]:
+            node = node[part]
+        del node[path[-1]]
+
+    return edit
+
+
+# id -> (edit of the `openstack` pillar, key that the error must name)
+CASES = {
+    "invalid-ip": (_set(("hosts", "compute1", "address"), "192.168.56.300"), "openstack:hosts:compute1:address"),
+    "invalid-cidr": (_set(("networks", "management", "cidr"), "192.168.56.0/33"), "openstack:networks:management:cidr"),
+    "overlapping-networks": (_set(("networks", "selfservice", "cidr"), "192.168.56.128/25"), "openstack:networks:selfservice:cidr"),
+    "missing-password": (_delete(("passwords", "nova")), "openstack:passwords:nova"),
+    "empty-password": (_set(("passwords", "rabbitmq"), ""), "openstack:passwords:rabbitmq"),
+    "host-without-roles": (_set(("hosts", "compute2", "roles"), []), "openstack:hosts:compute2:roles"),
+    "unknown-role": (_set(("hosts", "gateway", "roles"), ["gateway", "storage"]), "openstack:hosts:gateway:roles"),
+    "no-controller": (_set(("hosts", "controller", "roles"), ["gateway"]), "openstack:hosts"),
+    "two-controllers": (_set(("hosts", "compute2", "roles"), ["compute", "controller"]), "openstack:hosts"),
+    "replica-over-bricks": (_set(("gluster", "replica"), 3), "openstack:gluster:replica"),
+    "duplicate-address": (_set(("hosts", "compute2", "address"), "192.168.56.21"), "openstack:hosts:compute2:address"),
+    "address-outside-management": (_set(("hosts", "compute1", "address"), "10.1.1.21"), "openstack:hosts:compute1:address"),
+    "invalid-provider-gateway": (_set(("networks", "provider", "gateway"), "203.0.113.999"), "openstack:networks:provider:gateway"),
+    "allocation-outside-provider": (_set(("networks", "provider", "allocation_end"), "198.51.100.9"), "openstack:networks:provider:allocation_end"),
+    "arbiter-without-replica-3": (_set(("gluster", "arbiter"), True), "openstack:gluster:arbiter"),
+    "unknown-virt-type": (_set(("nova", "virt_type"), "xen"), "openstack:nova:virt_type"),
+    "bad-interface-name": (_set(("networks", "management", "interface"), "eth 1"), "openstack:networks:management:interface"),
+    "zero-workers": (_set(("workers", "api"), 0), "openstack:workers:api"),
+    "no-hosts": (_delete(("hosts",)), "openstack:hosts"),
+}
+
+
+def bad_pillar(example, case):
+    """A deep copy of the example ``openstack`` pillar with ``case`` applied."""
+    data = copy.deepcopy(example)
+    CASES[case][0](data)
+    return data

@@ -1,0 +1,36 @@
+"""Options of a masterless test minion (shared by conftest and the render tests)."""
+import pathlib
+
+import salt.config
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def minion_opts(root, minion_id, pillar_root, **overrides):
+    """
+    A local (``file_client: local``) minion rooted in ``root``, serving this
+    repository's ``salt/`` and ``pillar_root``. Its extension modules live
+    under ``root``: never a copy a sync left in /var/cache/salt.
+    """
+    root = pathlib.Path(root)
+    opts = salt.config.minion_config(None)
+    opts.update(
+        {
+            "id": minion_id,
+            "root_dir": str(root),
+            "cachedir": str(root / "cache"),
+            "extension_modules": str(root / "extmods"),
+            "pki_dir": str(root / "pki"),
+            "sock_dir": str(root / "sock"),
+            "file_client": "local",
+            "file_roots": {"base": [str(REPO_ROOT / "salt")]},
+            "pillar_roots": {"base": [str(pillar_root)]},
+            "log_file": str(root / "minion.log"),
+            "state_events": False,
+            "test": False,
+        }
+    )
+    opts.update(overrides)
+    for key in ("cachedir", "pki_dir", "sock_dir"):
+        pathlib.Path(opts[key]).mkdir(parents=True, exist_ok=True)
+    return opts

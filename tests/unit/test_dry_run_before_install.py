@@ -1,0 +1,122 @@
+"""
+In test mode, a state whose backend is not installed or not running yet
+(the states before it in the same dry run only say "would install/start")
+answers result None with the reason; outside test mode the same error fails
+the state.  Backends are faked: each raises the error its real module
+raises in that situation.
+"""
+import importlib.util
+import pathlib
+
+import pytest
+from salt.exceptions import CommandExecutionError
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+
+
+def _state(name, salt_functions, test):
+    spec = importlib.util.spec_from_file_location(f"dry_run_{name}", REPO / "_states" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.__salt__ = salt_functions
+    module.__opts__ = {"test": test}
+    return module
+
+
+def _raises(message):
+    def fun(*args, **kwargs):
+        raise CommandExecutionError(message)
+
+    return fun
+
+
+CASES = {
+    "mariadb-not-running": (
+        "openstack_db",
+        {"openstack_db.database_exists": _raises(
+            "MariaDB: ERROR 2002 (HY000): Can't connect to local server through socket "
+            "'/run/mysqld/mysqld.sock' (2)")},
+        lambda m: m.present("nova", password="secret"),
+    ),
+    "rabbitmq-not-running": (
+        "openstack_rabbitmq",
+        {"openstack_rabbitmq.list_user_permissions": _raises(
+            "rabbitmqctl list_user_permissions failed (exit code 69): Error: unable to "
+            "perform an operation on node 'rabbit@host'.")},
+        lambda m: m.user_present("openstack", "secret"),
+    ),
+    "rabbitmq-absent-not-running": (
+        "openstack_rabbitmq",
+        {"openstack_rabbitmq.user_exists": _raises("rabbitmqctl not found")},
+        lambda m: m.user_absent("guest"),
+    ),
+    "nova-conf-without-database": (
+        "nova_manage",
+        {"nova_manage.db_status": _raises(
+            "nova-manage api_db version failed (exit code 255): An error has occurred:\n"
+            "oslo_db.exception.CantStartEngineError: No sql_connection parameter is established")},
+        lambda m: m.db_synced("api"),
+    ),
+    "nova-cells-without-database": (
+        "nova_manage",
+        {"nova_manage.check_cell": _raises("nova-manage is not installed")},
+        lambda m: m.cell_present("cell1"),
+    ),
+    "keystone-not-running": (
+        "keystone_init",
+        {"keystone_init.apply": _raises(
+            "Keystone: cannot reach http://controller:5000/v3 (ConnectionError: refused)")},
+        lambda m: m.present("openstack", config={}, auth_url="http://controller:5000/v3"),
+    ),
+    "keystone-admin-not-bootstrapped": (
+        "keystone_init",
+        {"keystone_init.apply": _raises(
+            "Keystone: authentication as admin failed: The request you have made requires "
+            "authentication. (HTTP 401 Unauthorized)")},
+        lambda m: m.present("openstack", config={}, auth_url="http://controller:5000/v3"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_dry_run_before_install_is_none(case):
+    name, functions, call = CASES[case]
+    ret = call(_state(name, functions, test=True))
+    assert ret["result"] is None, ret
+    assert ret["comment"], ret
+    ret = call(_state(name, functions, test=False))
+    assert ret["result"] is False, ret
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "MariaDB: ERROR 1045 (28000): Access denied for user 'root'@'localhost'",
+        "MariaDB: ERROR 1064 (42000): You have an error in your SQL syntax",
+    ],
+)
+def test_other_database_errors_fail_in_test_mode_too(message):
+    ret = _state("openstack_db", {"openstack_db.database_exists": _raises(message)}, test=True).present(
+        "nova", password="secret"
+    )
+    assert ret["result"] is False
+
+
+def test_config_owner_missing_in_test_mode(tmp_path):
+    calls = []
+
+    def update(name, test=False, user=None, group=None, **kwargs):
+        calls.append((user, group))
+        if group == "glance":
+            raise CommandExecutionError("group 'glance' does not exist")
+        return {"file": "created", "options": {"DEFAULT": {"debug": {"old": None, "new": "false"}}}}
+
+    path = str(tmp_path / "glance-api.conf")
+    state = _state("openstack_config", {"openstack_config.update": update}, test=True)
+    ret = state.present(path, settings={"DEFAULT": {"debug": False}}, user="root", group="glance", mode="0640")
+    assert ret["result"] is None
+    assert ret["changes"]["group"] == {"new": "glance"}
+    assert "group 'glance' does not exist yet" in ret["comment"]
+    assert calls == [("root", "glance"), (None, None)]
+    state = _state("openstack_config", {"openstack_config.update": update}, test=False)
+    assert state.present(path, settings={"DEFAULT": {"debug": False}}, group="glance")["result"] is False
