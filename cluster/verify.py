@@ -54,6 +54,7 @@ import json
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -208,7 +209,9 @@ def parse_console(text):
     What the verification guest (cluster/image/init) printed, from a console
     log.  Serial output has CR LF and kernel messages may precede a marker on
     the same line; markers repeat every few seconds, so values are the last
-    complete ones and lists keep first-seen order without repeats.
+    complete ones and lists keep first-seen order without repeats.  The
+    guest retries a failed DHCP or metadata step from its loop: the last
+    word (failure or success) wins.
     """
     info = {
         "boot": [],
@@ -225,6 +228,7 @@ def parse_console(text):
         "sshkey_none": False,
         "disks": None,
         "alive": [],
+        "waiting": None,
     }
     for raw in text.replace("\r", "").split("\n"):
         pos = raw.find("VERIFY-")
@@ -245,21 +249,30 @@ def parse_console(text):
             if dhcp:
                 info["address"], info["prefix"] = dhcp.group(1), int(dhcp.group(2))
                 info["router"] = dhcp.group(3)
+                info["dhcp_failed"] = None
         elif kind == "DHCP-FAILED":
             info["dhcp_failed"] = rest
+            info["address"] = info["prefix"] = info["router"] = None
         elif kind == "UUID":
             info["uuid"] = rest.strip() or None
+            info["metadata_failed"] = None
+        elif kind == "WAIT":
+            info["waiting"] = rest
         elif kind == "METADATA-FAILED":
             info["metadata_failed"] = rest
+            info["uuid"] = None
         elif kind == "USERDATA":
             if rest not in info["userdata"]:
                 info["userdata"].append(rest)
+            info["userdata_none"] = False
         elif kind == "USERDATA-NONE":
             info["userdata_none"] = True
         elif kind == "SSHKEY":
             info["sshkey"] = rest.strip() or None
+            info["sshkey_none"] = False
         elif kind == "SSHKEY-NONE":
             info["sshkey_none"] = True
+            info["sshkey"] = None
         elif kind == "DISKS":
             disks = {}
             for item in rest.split():
@@ -316,7 +329,8 @@ def console_problems(info, *, address=None, userdata_token=None, public_key=None
         elif key_body(info["sshkey"]) != key_body(public_key):
             problems.append("the SSH key the guest printed is not the key pair's public key")
     if not info["alive"]:
-        problems.append("the guest's init did not reach its loop (no VERIFY-ALIVE)")
+        problems.append("the guest's init did not reach its loop (no VERIFY-ALIVE)"
+                        + (f"; last wait: {info['waiting']}" if info["waiting"] else ""))
     return problems
 
 
@@ -791,6 +805,8 @@ class Cloud:
                 try:
                     self.public_key = self.conn.compute.get_keypair(existing.key_name).public_key
                     self.keypair = existing.key_name
+                    # A key pair of an earlier run of verify: cleaned up with the instance.
+                    self.created_keypair = existing.key_name.startswith("verify-")
                 except Exception:  # noqa: BLE001 - the key is optional for reuse
                     self.public_key = None
             log(f"reusing instance {existing.name} ({existing.id}) on {existing.compute_host}")
@@ -916,8 +932,10 @@ def run(cmd, timeout, input_text=None):
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                               input=input_text, check=False)
     except subprocess.TimeoutExpired as exc:
-        return subprocess.CompletedProcess(cmd, 124, exc.stdout or "",
-                                           f"timed out after {timeout} s")
+        out = exc.stdout or ""
+        if isinstance(out, bytes):
+            out = out.decode(errors="replace")
+        return subprocess.CompletedProcess(cmd, 124, out, f"timed out after {timeout} s")
     except FileNotFoundError as exc:
         return subprocess.CompletedProcess(cmd, 127, "", str(exc))
 
@@ -1460,6 +1478,8 @@ def main(argv=None):
                            "error": str(exc), "results": [], "exit_code": EXIT_ERROR}, fh, indent=2)
         return EXIT_ERROR
     results = []
+    # A driver's SIGTERM still cleans up (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(EXIT_FAIL))
     try:
         for name in selected:
             title = next(t for _, nm, t in CHECKS if nm == name)

@@ -139,6 +139,27 @@ def test_dhcp_failure_and_foreign_uuid():
     assert problems[2] == "the guest found no SSH key in the metadata service"
 
 
+def test_a_retried_step_that_succeeded_is_not_a_problem():
+    text = "\n".join([
+        "VERIFY-BOOT up boot_id=1",
+        "VERIFY-DHCP-FAILED eth0: no lease (udhcpc: no lease, failing)",
+        "VERIFY-METADATA-FAILED openstack/latest/meta_data.json: wget: can't connect",
+        "VERIFY-ALIVE n=1 uptime=30.0 boot_id=1",
+        "VERIFY-DHCP eth0 address=172.16.1.5/24 router=172.16.1.1",
+        "VERIFY-UUID 11111111-2222-3333-4444-555555555555",
+        "VERIFY-USERDATA echo tok",
+        "VERIFY-SSHKEY ssh-ed25519 AAAA k",
+        "VERIFY-ALIVE n=2 uptime=40.0 boot_id=1",
+    ])
+    info = verify.parse_console(text)
+    assert verify.console_problems(info, address="172.16.1.5", userdata_token="tok",
+                                   public_key="ssh-ed25519 AAAA other",
+                                   server_id="11111111-2222-3333-4444-555555555555") == []
+    # and the other way round: a lost lease after a good one is reported
+    info = verify.parse_console(text + "\nVERIFY-DHCP-FAILED eth0: no lease (x)\n")
+    assert verify.console_problems(info)[0] == "DHCP failed in the guest: eth0: no lease (x)"
+
+
 def test_key_comparison_ignores_the_comment():
     assert verify.key_body("ssh-rsa AAAAB3 Generated-by-Nova") == "ssh-rsa AAAAB3"
     info = verify.parse_console("VERIFY-BOOT b boot_id=1\nVERIFY-DHCP eth0 address=1.2.3.4/24\n"
