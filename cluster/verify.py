@@ -747,6 +747,16 @@ class Cloud:
         except Exception as exc:  # noqa: BLE001 - a hint only
             return f"fault unknown ({exc})"
 
+    def migrations(self, server_id):
+        """Nova's migration records of an instance, oldest first ([] if unknown)."""
+        try:
+            resp = self.conn.compute.get(f"/os-migrations?instance_uuid={server_id}",
+                                         microversion="2.59")
+            migs = resp.json().get("migrations", []) if resp.status_code == 200 else []
+        except Exception:  # noqa: BLE001 - used for hints and progress only
+            return []
+        return sorted(migs, key=lambda m: (m.get("created_at") or "", m.get("id") or 0))
+
     def console(self, server, length=None):
         out = self.conn.compute.get_server_console_output(server, length=length)
         return out.get("output", "") if isinstance(out, dict) else str(out)
@@ -1206,15 +1216,24 @@ def check_migration(cloud):
         raise CheckFailed(f"no other compute up to migrate to (source {source}, up: {sorted(up)})")
     target = targets[0]
     before = parse_console(cloud.console(server))
+    earlier = {m.get("id") for m in cloud.migrations(server.id)}
     t0 = time.monotonic()
     log(f"live-migrating {server.id} {source} -> {target}")
     conn.compute.live_migrate_server(server, host=target, block_migration=False)
 
     def done():
+        # Finished: the instance is idle on the target, or nova's migration
+        # record of this request ended (the task state alone races with the
+        # start of the migration).
         srv = conn.compute.get_server(server.id)
         if srv.status == "ERROR":
             raise CheckFailed(f"instance went to ERROR: {cloud.fault(srv)}")
-        if srv.task_state is None and srv.status == "ACTIVE":
+        if srv.task_state is not None or srv.status != "ACTIVE":
+            return None
+        if short(srv.compute_host) == short(target):
+            return srv
+        ours = [m for m in cloud.migrations(server.id) if m.get("id") not in earlier]
+        if ours and ours[-1].get("status") in ("completed", "error", "failed", "cancelled"):
             return srv
         return None
 
@@ -1245,15 +1264,10 @@ def check_migration(cloud):
 def _migration_error(cloud, server, source):
     """A hint from nova's migration record and the source's log."""
     hints = []
-    try:
-        resp = cloud.conn.compute.get(f"/os-migrations?instance_uuid={server.id}",
-                                      microversion="2.59")
-        migs = resp.json().get("migrations", []) if resp.status_code == 200 else []
-        if migs:
-            m = sorted(migs, key=lambda m: m.get("created_at") or "")[-1]
-            hints.append(f"migration {m.get('id')} {m.get('status')}")
-    except Exception:  # noqa: BLE001 - a hint only
-        pass
+    migs = cloud.migrations(server.id)
+    if migs:
+        m = migs[-1]
+        hints.append(f"migration {m.get('id')} {m.get('migration_type')} {m.get('status')}")
     ans = cloud.salt_one(source, "grep -E 'ERROR' /var/log/nova/nova-compute.log | tail -n 2", 30)
     if ans["stdout"].strip():
         hints.append(f"{source} nova-compute.log: {ans['stdout'].strip()[-400:]}")
