@@ -375,7 +375,8 @@ def parse_gluster_volume_info(xml_text, volume):
 
 
 def parse_gluster_volume_status(xml_text):
-    """`gluster volume status VOL --xml` -> [{host, path, online}] for the bricks."""
+    """`gluster volume status VOL --xml` -> [{host, path, online, port}] for the
+    bricks (port None when the brick is not running)."""
     root = ET.fromstring(xml_text)
     op_ret = root.findtext("opRet")
     if op_ret not in (None, "0"):
@@ -385,8 +386,10 @@ def parse_gluster_volume_status(xml_text):
         path = node.findtext("path") or ""
         if not path.startswith("/"):
             continue  # self-heal daemon and other non-brick processes
+        port = (node.findtext("port") or "").strip()
         bricks.append({"host": node.findtext("hostname"), "path": path,
-                       "online": node.findtext("status") == "1"})
+                       "online": node.findtext("status") == "1",
+                       "port": int(port) if port.isdigit() and port != "0" else None})
     return bricks
 
 
@@ -1172,6 +1175,24 @@ def check_storage(cloud):
     offline = [f"{b['host']}:{b['path']}" for b in status if not b["online"]]
     if offline:
         problems.append(f"bricks offline: {', '.join(offline)}")
+    # Replication only happens if every client reaches every brick: glusterd
+    # saying "online" is not enough (a firewall may drop the brick's port).
+    probes = " ; ".join(
+        f"timeout 5 bash -c 'exec 3<>/dev/tcp/{b['host']}/{b['port']}' 2>/dev/null"
+        f" && echo OK {b['host']}:{b['port']} || echo NO {b['host']}:{b['port']}"
+        for b in status if b["online"] and b["port"])
+    if probes:
+        for host, ans in sorted(cloud.salt(cloud.computes, probes, 90).items()):
+            if ans["retcode"] is None:
+                problems.append(f"{host}: no answer ({ans['stderr']})")
+                continue
+            closed = [line.split()[1] for line in ans["stdout"].splitlines() if line.startswith("NO ")]
+            if closed:
+                problems.append(f"{host} cannot connect to brick port(s) {', '.join(closed)}")
+    heal = parse_gluster_heal_info(cloud.gluster(f"volume heal {cloud.volume} info --xml"))
+    for b in heal:
+        if b["status"] and b["status"].lower() != "connected":
+            problems.append(f"heal info: {b['brick']}: {b['status']}")
     mounts = cloud.salt(cloud.computes, f"findmnt -n -o FSTYPE,SOURCE {INSTANCES_DIR}", 60)
     for host, ans in sorted(mounts.items()):
         fields = ans["stdout"].split()
@@ -1180,7 +1201,12 @@ def check_storage(cloud):
         elif fields[0] != "fuse.glusterfs" or not fields[1].endswith(f":/{cloud.volume}"):
             problems.append(f"{host}: {INSTANCES_DIR} is {' '.join(fields)}")
     # The instance's files from every compute.
-    server = cloud.ensure_server()
+    try:
+        server = cloud.ensure_server()
+    except Skipped as exc:
+        if problems:
+            raise CheckFailed("; ".join(problems) + f"; instance part not run: {exc}") from None
+        raise
     path = f"{INSTANCES_DIR}/{server.id}"
     seen = cloud.salt(cloud.computes,
                       f"stat -c %s {path}/disk && head -c 65536 {path}/disk | wc -c"
@@ -1200,7 +1226,8 @@ def check_storage(cloud):
     if problems:
         raise CheckFailed("; ".join(problems))
     return (f"{cloud.volume}: {info['type']} replica {info['replica']} over "
-            f"{', '.join(brick_hosts)}, all bricks online, mounted on {len(mounts)} computes; "
+            f"{', '.join(brick_hosts)}, all bricks online and reachable from every compute, "
+            f"mounted on {len(mounts)} computes; "
             f"instance disk + console.log read from every compute")
 
 

@@ -201,9 +201,12 @@ VOLUME_INFO = HEADER + """<cliOutput><opRet>0</opRet><opErrno>0</opErrno><opErrs
 
 VOLUME_STATUS = HEADER + """<cliOutput><opRet>0</opRet><opErrno>0</opErrno><opErrstr/>
   <volStatus><volumes><volume><volName>nova-instances</volName><nodeCount>3</nodeCount>
-    <node><hostname>compute1</hostname><path>/srv/gluster/nova-instances</path><status>1</status></node>
-    <node><hostname>compute2</hostname><path>/srv/gluster/nova-instances</path><status>0</status></node>
-    <node><hostname>Self-heal Daemon</hostname><path>localhost</path><status>1</status></node>
+    <node><hostname>compute1</hostname><path>/srv/gluster/nova-instances</path><status>1</status>
+      <port>55451</port><ports><tcp>55451</tcp><rdma>N/A</rdma></ports></node>
+    <node><hostname>compute2</hostname><path>/srv/gluster/nova-instances</path><status>0</status>
+      <port>N/A</port><ports><tcp>N/A</tcp><rdma>N/A</rdma></ports></node>
+    <node><hostname>Self-heal Daemon</hostname><path>localhost</path><status>1</status>
+      <port>N/A</port></node>
   </volume></volumes></volStatus></cliOutput>
 """
 
@@ -245,8 +248,8 @@ def test_gluster_error_in_xml_raises():
 
 def test_volume_status_bricks_only():
     assert verify.parse_gluster_volume_status(VOLUME_STATUS) == [
-        {"host": "compute1", "path": "/srv/gluster/nova-instances", "online": True},
-        {"host": "compute2", "path": "/srv/gluster/nova-instances", "online": False}]
+        {"host": "compute1", "path": "/srv/gluster/nova-instances", "online": True, "port": 55451},
+        {"host": "compute2", "path": "/srv/gluster/nova-instances", "online": False, "port": None}]
 
 
 def test_heal_info_xml_and_text():
