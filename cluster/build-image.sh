@@ -7,6 +7,21 @@
 #   root.img    a small raw disk: the Glance image that points at both
 #               through its kernel_id / ramdisk_id properties
 #
+# Glance gets them from pillar (salt/cloud/images.sls; /vagrant is this
+# repository on the controller), e.g. in the cluster's pillar:
+#
+#   openstack:
+#     glance:
+#       images:
+#         - {name: verify-kernel, source: /vagrant/.cluster/image/vmlinuz,
+#            disk_format: aki, container_format: aki}
+#         - {name: verify-initrd, source: /vagrant/.cluster/image/initrd.img,
+#            disk_format: ari, container_format: ari}
+#         - {name: verify-guest, source: /vagrant/.cluster/image/root.img,
+#            disk_format: raw, kernel: verify-kernel, ramdisk: verify-initrd}
+#
+# cluster/verify.py checks it (check 2) and boots it (checks 4-7).
+#
 # Usage: cluster/build-image.sh [--test] [OUTDIR]   (default OUTDIR: .cluster/image)
 #   --test   boot the result under qemu TCG with user-mode networking and
 #            check the markers (installs qemu-system-x86 if missing)
