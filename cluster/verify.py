@@ -535,6 +535,8 @@ def make_result(name, result, seconds, detail):
     title = next((t for _, nm, t in CHECKS if nm == name), name)
     if result not in RESULTS:
         raise ValueError(f"unknown result {result!r}")
+    # One line per detail: tools' multi-line messages would break the table.
+    detail = " ".join(str(detail or "").split())
     return {"number": number, "check": name, "title": title, "result": result,
             "seconds": round(float(seconds), 1), "detail": detail}
 
@@ -1394,14 +1396,19 @@ def check_heal(cloud):
         problems = heal_problems(bricks)
         last["problems"], last["bricks"] = problems, bricks
         if problems and not triggered:
+            # Ask for an index heal once; its own failure is only a hint.
             triggered.append(True)
-            cloud.gluster(f"volume heal {vol}")
+            try:
+                cloud.gluster(f"volume heal {vol}")
+            except CheckFailed as exc:
+                last["trigger"] = str(exc)
         return not problems
 
     try:
         poll(f"heal info of {vol} clean", clean, cloud.args.heal_timeout, interval=10)
     except CheckFailed as exc:
-        raise CheckFailed(f"{exc}: {'; '.join(last.get('problems', []))}") from None
+        hint = f"; heal request: {last['trigger']}" if last.get("trigger") else ""
+        raise CheckFailed(f"{exc}: {'; '.join(last.get('problems', []))}{hint}") from None
     return f"{vol}: {len(last['bricks'])} bricks connected, no entries to heal"
 
 

@@ -347,6 +347,8 @@ def test_classification_and_exit_code():
     assert verify.exit_code(runnable + [verify.make_result("boot", verify.FAIL, 3, "x")]) == verify.EXIT_FAIL
     with pytest.raises(ValueError):
         verify.make_result("boot", "OK", 1, "")
+    multi = verify.make_result("heal", verify.FAIL, 1, "heal has been unsuccessful:\nGlusterd  failed.")
+    assert multi["detail"] == "heal has been unsuccessful: Glusterd failed."
 
 
 def test_render_table():
