@@ -1,0 +1,1568 @@
+#!/usr/bin/env python3
+"""
+End-to-end verification of a cloud deployed by this repository's
+orchestration (issue 3, "Verify").  Runs ON THE CONTROLLER as root:
+
+    python3 /vagrant/cluster/verify.py [--check NAME[,NAME]] [--json PATH] [--keep]
+
+Every check is a real API call or command against the running cloud: the
+OpenStack APIs through openstacksdk with the admin credentials of
+/root/admin-openrc, other hosts through the salt CLI (the controller is the
+salt-master), the topology (hosts, roles, GlusterFS volume) from pillar.
+
+Checks (names or numbers for --check; the default runs every check that
+needs no argument):
+
+   1 identity      admin and service users, catalog services/endpoints, tokens
+   2 image         the verification guest (cluster/build-image.sh) is active in
+                   Glance with active aki/ari kernel and ramdisk images
+   3 services      every nova service / neutron agent up on its host
+   4 boot          an instance on the private network reaches ACTIVE; its console
+                   shows the guest's boot line, its DHCP address, the user-data
+                   and SSH key read from the metadata service
+   5 secgroups     ICMP + SSH allowed in the default group; the instance answers
+                   ping and tcp/22 from the router namespace on the gateway, and
+                   a port the group does not open is filtered
+   6 storage       the GlusterFS volume is replicated over the computes, mounted
+                   at the instances directory on each; the instance's files are
+                   visible from every compute
+   7 migration     live migration (no block migration) to another compute; the
+                   same guest keeps running there
+   8 idempotency   run by the cluster driver (cluster/run re-runs the
+                   orchestration); always SKIPPED here
+   9 scaleout      --compute NAME: discovered in the cell, brick in the volume,
+                   share mounted, an instance boots on it
+  10 faults        --stopped HOST: with HOST down, the instance's files are
+                   readable from another compute
+     heal          GlusterFS heal info shows no pending entries (bounded wait)
+  11 blockstorage  Cinder API/scheduler up; volume create + attach when the
+                   kernel has device-mapper and iSCSI, else NOT RUNNABLE
+
+Results: PASS, FAIL, NOT RUNNABLE (the machine cannot run it: never a pass),
+SKIPPED (not selected or needs an argument).  Exit status: 0 no FAIL, 1 at
+least one FAIL, 2 the verification itself could not start (credentials,
+pillar, openstacksdk missing, bad arguments).
+
+The instance (name --server-name) and its key pair are deleted at the end
+unless --keep; a later run reuses a kept ACTIVE instance for the checks that
+need one (e.g. the cluster driver: verify --keep, stop a compute, verify
+--check faults --stopped compute2 --keep, start it, verify --check heal).
+"""
+import argparse
+import base64
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import time
+import uuid
+import xml.etree.ElementTree as ET
+
+PASS = "PASS"
+FAIL = "FAIL"
+NOT_RUNNABLE = "NOT RUNNABLE"
+SKIPPED = "SKIPPED"
+RESULTS = (PASS, FAIL, NOT_RUNNABLE, SKIPPED)
+
+EXIT_OK = 0
+EXIT_FAIL = 1
+EXIT_ERROR = 2
+
+OPENRC = "/root/admin-openrc"
+INSTANCES_DIR = "/var/lib/nova/instances"
+
+# Users the keystone formula creates (salt/keystone/identity.sls) and the
+# catalog it registers: service type -> service name.
+SERVICE_USERS = ("glance", "placement", "nova", "neutron", "cinder")
+CATALOG = {
+    "identity": "keystone",
+    "image": "glance",
+    "placement": "placement",
+    "compute": "nova",
+    "network": "neutron",
+    "volumev3": "cinderv3",
+}
+INTERFACES = ("public", "internal", "admin")
+
+# Which nova services / neutron agents each role runs (salt/top.sls).
+NOVA_SERVICES = {
+    "controller": ("nova-conductor", "nova-scheduler"),
+    "compute": ("nova-compute",),
+}
+NEUTRON_AGENTS = {
+    "gateway": ("L3 agent", "DHCP agent", "Metadata agent", "Linux bridge agent"),
+    "compute": ("Linux bridge agent",),
+}
+
+# (number, name, title); number None: an extra check without a number.
+CHECKS = (
+    (1, "identity", "identity: users, catalog, tokens"),
+    (2, "image", "test image active in Glance"),
+    (3, "services", "nova services and neutron agents up"),
+    (4, "boot", "instance boots: DHCP, user-data, SSH key"),
+    (5, "secgroups", "security groups: ping + ssh from router"),
+    (6, "storage", "GlusterFS shared instances directory"),
+    (7, "migration", "live migration keeps the guest running"),
+    (8, "idempotency", "orchestration re-run changes nothing"),
+    (9, "scaleout", "added compute works"),
+    (10, "faults", "compute down: files still readable"),
+    (None, "heal", "GlusterFS volume healed"),
+    (11, "blockstorage", "Cinder volume create and attach"),
+)
+DEFAULT_CHECKS = ("identity", "image", "services", "boot", "secgroups", "storage",
+                  "migration", "idempotency", "scaleout", "faults", "heal", "blockstorage")
+
+
+class CheckFailed(Exception):
+    """The check ran and found the cloud wrong."""
+
+
+class NotRunnable(Exception):
+    """This machine cannot run the check (missing kernel support...)."""
+
+
+class Skipped(Exception):
+    """The check was not run (needs an argument, or a failed prerequisite)."""
+
+
+# --------------------------------------------------------------------------
+# Pure logic (unit-tested in tests/unit/test_verify_logic.py)
+# --------------------------------------------------------------------------
+
+_EXPORT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+
+
+def _shell_value(raw):
+    """The value of a shell assignment's right-hand side (quotes, escapes)."""
+    raw = raw.strip()
+    if not raw:
+        return ""
+    try:
+        parts = shlex.split(raw, comments=True, posix=True)
+    except ValueError as exc:
+        raise ValueError(f"unparsable value: {exc}") from None
+    return " ".join(parts)
+
+
+def parse_openrc(text):
+    """
+    The OS_* variables an openrc file exports, as a dict.
+
+    Understands `export OS_X=value`, `OS_X=value`, single and double quotes
+    (with the '\\'' idiom the keystone formula writes), comments and blank
+    lines.  Anything else (shell logic) is ignored.
+    """
+    env = {}
+    for lineno, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        match = _EXPORT.match(line)
+        if not match or not match.group(1).startswith("OS_"):
+            continue
+        try:
+            env[match.group(1)] = _shell_value(match.group(2))
+        except ValueError as exc:
+            raise ValueError(f"line {lineno}: {match.group(1)}: {exc}") from None
+    return env
+
+
+def sdk_auth_args(env):
+    """openstacksdk connect() arguments from OS_* variables."""
+    missing = [k for k in ("OS_AUTH_URL", "OS_USERNAME", "OS_PASSWORD") if not env.get(k)]
+    if missing:
+        raise ValueError("openrc lacks " + ", ".join(missing))
+    args = {
+        "auth_url": env["OS_AUTH_URL"],
+        "username": env["OS_USERNAME"],
+        "password": env["OS_PASSWORD"],
+        "project_name": env.get("OS_PROJECT_NAME", "admin"),
+        "user_domain_name": env.get("OS_USER_DOMAIN_NAME", "Default"),
+        "project_domain_name": env.get("OS_PROJECT_DOMAIN_NAME", "Default"),
+        "identity_api_version": env.get("OS_IDENTITY_API_VERSION", "3"),
+    }
+    if env.get("OS_REGION_NAME"):
+        args["region_name"] = env["OS_REGION_NAME"]
+    return args
+
+
+def redact(text, secrets):
+    """`text` with every non-empty secret replaced by ******."""
+    text = str(text)
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "******")
+    return text
+
+
+_MARKER = re.compile(r"VERIFY-([A-Z]+(?:-[A-Z]+)*)(?: (.*))?$")
+_ALIVE = re.compile(r"n=(\d+) uptime=([0-9.]+) boot_id=([0-9a-f-]+)")
+_DHCP = re.compile(r"eth0 address=([0-9.]+)/(\d+)(?: router=(\S+))?")
+_BOOT_ID = re.compile(r"boot_id=([0-9a-f-]+)")
+
+
+def parse_console(text):
+    """
+    What the verification guest (cluster/image/init) printed, from a console
+    log.  Serial output has CR LF and kernel messages may precede a marker on
+    the same line; markers repeat every few seconds, so values are the last
+    complete ones and lists keep first-seen order without repeats.  The
+    guest retries a failed DHCP or metadata step from its loop: the last
+    word (failure or success) wins.
+    """
+    info = {
+        "boot": [],
+        "boot_ids": [],
+        "address": None,
+        "prefix": None,
+        "router": None,
+        "dhcp_failed": None,
+        "uuid": None,
+        "metadata_failed": None,
+        "userdata": [],
+        "userdata_none": False,
+        "sshkey": None,
+        "sshkey_none": False,
+        "disks": None,
+        "alive": [],
+        "waiting": None,
+    }
+    for raw in text.replace("\r", "").split("\n"):
+        pos = raw.find("VERIFY-")
+        if pos < 0:
+            continue
+        match = _MARKER.match(raw[pos:].rstrip())
+        if not match:
+            continue
+        kind, rest = match.group(1), match.group(2) or ""
+        if kind == "BOOT":
+            if rest not in info["boot"]:
+                info["boot"].append(rest)
+            bid = _BOOT_ID.search(rest)
+            if bid and bid.group(1) not in info["boot_ids"]:
+                info["boot_ids"].append(bid.group(1))
+        elif kind == "DHCP":
+            dhcp = _DHCP.match(rest)
+            if dhcp:
+                info["address"], info["prefix"] = dhcp.group(1), int(dhcp.group(2))
+                info["router"] = dhcp.group(3)
+                info["dhcp_failed"] = None
+        elif kind == "DHCP-FAILED":
+            info["dhcp_failed"] = rest
+            info["address"] = info["prefix"] = info["router"] = None
+        elif kind == "UUID":
+            info["uuid"] = rest.strip() or None
+            info["metadata_failed"] = None
+        elif kind == "WAIT":
+            info["waiting"] = rest
+        elif kind == "METADATA-FAILED":
+            info["metadata_failed"] = rest
+            info["uuid"] = None
+        elif kind == "USERDATA":
+            if rest not in info["userdata"]:
+                info["userdata"].append(rest)
+            info["userdata_none"] = False
+        elif kind == "USERDATA-NONE":
+            info["userdata_none"] = True
+        elif kind == "SSHKEY":
+            info["sshkey"] = rest.strip() or None
+            info["sshkey_none"] = False
+        elif kind == "SSHKEY-NONE":
+            info["sshkey_none"] = True
+            info["sshkey"] = None
+        elif kind == "DISKS":
+            disks = {}
+            for item in rest.split():
+                name, _, size = item.partition(":")
+                disks[name] = int(size) if size.isdigit() else None
+            info["disks"] = disks
+        elif kind == "ALIVE":
+            alive = _ALIVE.match(rest)
+            if alive:
+                info["alive"].append(
+                    {"n": int(alive.group(1)), "uptime": float(alive.group(2)),
+                     "boot_id": alive.group(3)})
+    return info
+
+
+def key_body(key):
+    """`type base64` of an OpenSSH public key line (the comment dropped)."""
+    parts = (key or "").split()
+    return " ".join(parts[:2]) if len(parts) >= 2 else (key or "").strip()
+
+
+def console_problems(info, *, address=None, userdata_token=None, public_key=None,
+                     server_id=None):
+    """
+    What is missing or wrong in a parsed console, as a list of sentences
+    (empty: everything the boot check expects is there).
+    """
+    problems = []
+    if not info["boot"]:
+        problems.append("no boot line (VERIFY-BOOT): the guest's init did not run")
+        return problems
+    if info["dhcp_failed"]:
+        problems.append(f"DHCP failed in the guest: {info['dhcp_failed']}")
+    elif not info["address"]:
+        problems.append("no DHCP address printed (VERIFY-DHCP)")
+    elif address and info["address"] != address:
+        problems.append(f"guest got {info['address']} by DHCP, Neutron's port has {address}")
+    if info["metadata_failed"]:
+        problems.append(f"metadata service: {info['metadata_failed']}")
+    if server_id and info["uuid"] and info["uuid"] != server_id:
+        problems.append(f"metadata service answered for instance {info['uuid']}, not {server_id}")
+    if userdata_token:
+        if not any(userdata_token in line for line in info["userdata"]):
+            if info["userdata_none"]:
+                problems.append("the guest found no user-data in the metadata service")
+            else:
+                problems.append("user-data not printed (VERIFY-USERDATA)")
+    if public_key:
+        if info["sshkey"] is None:
+            if info["sshkey_none"]:
+                problems.append("the guest found no SSH key in the metadata service")
+            else:
+                problems.append("SSH key not printed (VERIFY-SSHKEY)")
+        elif key_body(info["sshkey"]) != key_body(public_key):
+            problems.append("the SSH key the guest printed is not the key pair's public key")
+    if not info["alive"]:
+        problems.append("the guest's init did not reach its loop (no VERIFY-ALIVE)"
+                        + (f"; last wait: {info['waiting']}" if info["waiting"] else ""))
+    return problems
+
+
+def still_running(before, after):
+    """
+    Whether the guest in console `after` (parsed) is the same boot as in
+    `before` and ran on: (ok, sentence).
+    """
+    if not before["alive"]:
+        return False, "no VERIFY-ALIVE before"
+    if not after["alive"]:
+        return False, "no VERIFY-ALIVE after"
+    b, a = before["alive"][-1], after["alive"][-1]
+    if a["boot_id"] != b["boot_id"]:
+        return False, f"the guest rebooted (boot_id {b['boot_id']} -> {a['boot_id']})"
+    if a["uptime"] <= b["uptime"]:
+        return False, f"uptime did not advance ({b['uptime']} -> {a['uptime']})"
+    return True, f"same boot {a['boot_id'][:8]}, uptime {b['uptime']:.0f} s -> {a['uptime']:.0f} s"
+
+
+def parse_gluster_volume_info(xml_text, volume):
+    """`gluster volume info VOL --xml` -> dict(type, status, replica, bricks[host, path])."""
+    root = ET.fromstring(xml_text)
+    op_ret = root.findtext("opRet")
+    if op_ret not in (None, "0"):
+        raise ValueError(root.findtext("opErrstr") or f"gluster error {op_ret}")
+    for vol in root.iter("volume"):
+        if vol.findtext("name") != volume:
+            continue
+        bricks = []
+        for brick in vol.iter("brick"):
+            name = brick.findtext("name") or (brick.text or "").strip()
+            host, _, path = name.partition(":")
+            bricks.append({"host": host, "path": path})
+        return {
+            "type": vol.findtext("typeStr"),
+            "status": vol.findtext("statusStr"),
+            "replica": int(vol.findtext("replicaCount") or 0),
+            "bricks": bricks,
+        }
+    raise ValueError(f"volume {volume} not in gluster's answer")
+
+
+def parse_gluster_volume_status(xml_text):
+    """`gluster volume status VOL --xml` -> [{host, path, online, port}] for the
+    bricks (port None when the brick is not running)."""
+    root = ET.fromstring(xml_text)
+    op_ret = root.findtext("opRet")
+    if op_ret not in (None, "0"):
+        raise ValueError(root.findtext("opErrstr") or f"gluster error {op_ret}")
+    bricks = []
+    for node in root.iter("node"):
+        path = node.findtext("path") or ""
+        if not path.startswith("/"):
+            continue  # self-heal daemon and other non-brick processes
+        port = (node.findtext("port") or "").strip()
+        bricks.append({"host": node.findtext("hostname"), "path": path,
+                       "online": node.findtext("status") == "1",
+                       "port": int(port) if port.isdigit() and port != "0" else None})
+    return bricks
+
+
+def parse_gluster_heal_info(text):
+    """
+    `gluster volume heal VOL info` -> [{brick, status, entries}], from its
+    XML form (--xml) or its text form; entries is None when gluster could
+    not count (brick down: "-").
+    """
+    stripped = text.lstrip()
+    if stripped.startswith("<"):
+        root = ET.fromstring(stripped)
+        op_ret = root.findtext("opRet")
+        if op_ret not in (None, "0"):
+            raise ValueError(root.findtext("opErrstr") or f"gluster error {op_ret}")
+        bricks = []
+        for brick in root.iter("brick"):
+            value = (brick.findtext("numberOfEntries") or "").strip()
+            bricks.append({"brick": (brick.findtext("name") or "").strip(),
+                           "status": (brick.findtext("status") or "").strip() or None,
+                           "entries": int(value) if value.isdigit() else None})
+        return bricks
+    bricks = []
+    current = None
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("Brick "):
+            current = {"brick": line[6:].strip(), "status": None, "entries": None}
+            bricks.append(current)
+        elif current is not None and line.startswith("Status:"):
+            current["status"] = line.split(":", 1)[1].strip()
+        elif current is not None and line.startswith("Number of entries:"):
+            value = line.split(":", 1)[1].strip()
+            current["entries"] = int(value) if value.isdigit() else None
+    return bricks
+
+
+def heal_problems(bricks):
+    """Sentences saying why heal info is not clean ([] when clean)."""
+    if not bricks:
+        return ["heal info listed no bricks"]
+    problems = []
+    for b in bricks:
+        if b["status"] and b["status"].lower() != "connected":
+            problems.append(f"{b['brick']}: {b['status']}")
+        elif b["entries"] is None:
+            problems.append(f"{b['brick']}: entries unknown")
+        elif b["entries"]:
+            problems.append(f"{b['brick']}: {b['entries']} entries to heal")
+    return problems
+
+
+def expected_replica(pillar_gluster, n_computes):
+    """The replica count the glusterfs formula gives (pillar/openstack.sls)."""
+    if pillar_gluster.get("replica"):
+        return int(pillar_gluster["replica"])
+    return 3 if n_computes >= 3 else n_computes
+
+
+def short(host):
+    """Host name without domain."""
+    return (host or "").split(".")[0]
+
+
+def roles_hosts(hosts, role):
+    """Sorted minion ids holding `role` in the pillar host map."""
+    return sorted(h for h, spec in (hosts or {}).items() if role in (spec or {}).get("roles", []))
+
+
+def service_table_problems(hosts, nova_services, neutron_agents):
+    """
+    Compare the nova service list and neutron agent list with the pillar's
+    host map.  nova_services: [{binary, host, state, status}]; neutron_agents:
+    [{agent_type, host, alive, admin_state_up}].  Returns (problems, summary).
+    """
+    problems = []
+    expected_nova = []
+    expected_neutron = []
+    for role, binaries in NOVA_SERVICES.items():
+        for host in roles_hosts(hosts, role):
+            expected_nova += [(b, host) for b in binaries]
+    for role, types in NEUTRON_AGENTS.items():
+        for host in roles_hosts(hosts, role):
+            expected_neutron += [(t, host) for t in types]
+    for binary, host in expected_nova:
+        found = [s for s in nova_services
+                 if s["binary"] == binary and short(s["host"]) == short(host)]
+        if not found:
+            problems.append(f"{binary} on {host}: not registered")
+        elif not any(s["state"] == "up" for s in found):
+            problems.append(f"{binary} on {host}: state {found[0]['state']}")
+        elif not any(s["status"] == "enabled" for s in found):
+            problems.append(f"{binary} on {host}: {found[0]['status']}")
+    for agent_type, host in expected_neutron:
+        found = [a for a in neutron_agents
+                 if a["agent_type"] == agent_type and short(a["host"]) == short(host)]
+        if not found:
+            problems.append(f"{agent_type} on {host}: not registered")
+        elif not any(a["alive"] for a in found):
+            problems.append(f"{agent_type} on {host}: not alive")
+        elif not any(a["admin_state_up"] for a in found):
+            problems.append(f"{agent_type} on {host}: administratively down")
+    # Anything else registered and down is a problem too (a stale host...).
+    expected_nova_keys = {(b, short(h)) for b, h in expected_nova}
+    for s in nova_services:
+        if (s["binary"], short(s["host"])) not in expected_nova_keys and s["state"] != "up":
+            problems.append(f"unexpected {s['binary']} on {s['host']}: state {s['state']}")
+    expected_neutron_keys = {(t, short(h)) for t, h in expected_neutron}
+    for a in neutron_agents:
+        if (a["agent_type"], short(a["host"])) not in expected_neutron_keys and not a["alive"]:
+            problems.append(f"unexpected {a['agent_type']} on {a['host']}: not alive")
+    summary = f"{len(expected_nova)} nova services, {len(expected_neutron)} neutron agents expected"
+    return problems, summary
+
+
+def select_checks(selection):
+    """
+    Check names to run from --check values (names or numbers, comma
+    separated); the default set when empty.  Raises ValueError on an
+    unknown name.
+    """
+    by_number = {str(n): name for n, name, _ in CHECKS if n is not None}
+    names = {name for _, name, _ in CHECKS}
+    if not selection:
+        return list(DEFAULT_CHECKS)
+    chosen = []
+    for item in selection:
+        for part in str(item).split(","):
+            part = part.strip().lower()
+            if not part:
+                continue
+            name = by_number.get(part, part)
+            if name not in names:
+                raise ValueError(f"unknown check {part!r} (known: {', '.join(sorted(names))})")
+            if name not in chosen:
+                chosen.append(name)
+    order = [name for _, name, _ in CHECKS]
+    return sorted(chosen, key=order.index)
+
+
+def make_result(name, result, seconds, detail):
+    number = next((n for n, nm, _ in CHECKS if nm == name), None)
+    title = next((t for _, nm, t in CHECKS if nm == name), name)
+    if result not in RESULTS:
+        raise ValueError(f"unknown result {result!r}")
+    # One line per detail: tools' multi-line messages would break the table.
+    detail = " ".join(str(detail or "").split())
+    return {"number": number, "check": name, "title": title, "result": result,
+            "seconds": round(float(seconds), 1), "detail": detail}
+
+
+def classify(exc):
+    """The result a check's exception stands for."""
+    if exc is None:
+        return PASS
+    if isinstance(exc, NotRunnable):
+        return NOT_RUNNABLE
+    if isinstance(exc, Skipped):
+        return SKIPPED
+    return FAIL
+
+
+def exit_code(results):
+    """0 when no check failed, 1 otherwise."""
+    return EXIT_FAIL if any(r["result"] == FAIL for r in results) else EXIT_OK
+
+
+def summarize(results):
+    counts = {r: 0 for r in RESULTS}
+    for res in results:
+        counts[res["result"]] += 1
+    return counts
+
+
+def render_table(results, width=None):
+    """The final table: #, check, result, seconds, detail (wrapped)."""
+    headers = ("#", "check", "result", "secs", "detail")
+    rows = []
+    for r in results:
+        rows.append((str(r["number"]) if r["number"] is not None else "-", r["check"],
+                     r["result"], f"{r['seconds']:.1f}", r["detail"] or ""))
+    widths = [max([len(headers[i])] + [len(row[i]) for row in rows]) for i in range(4)]
+    detail_width = max(30, (width or 120) - sum(widths) - 4 * 3)
+    sep = "-+-".join("-" * w for w in widths) + "-+-" + "-" * min(detail_width, max(
+        [len(headers[4])] + [len(row[4]) for row in rows]))
+
+    def line(cells):
+        return " | ".join(c.rjust(w) if i in (0, 3) else c.ljust(w)
+                          for i, (c, w) in enumerate(zip(cells, widths)))
+
+    out = [line(headers[:4]) + " | " + headers[4], sep]
+    for row in rows:
+        chunks = _wrap(row[4], detail_width)
+        out.append(line(row[:4]) + " | " + chunks[0])
+        for chunk in chunks[1:]:
+            out.append(line(("", "", "", "")) + " | " + chunk)
+    counts = summarize(results)
+    out.append(sep)
+    out.append(", ".join(f"{counts[k]} {k}" for k in RESULTS if counts[k]) or "no checks")
+    return "\n".join(out)
+
+
+def _wrap(text, width):
+    words = text.split(" ")
+    lines, cur = [], ""
+    for word in words:
+        while len(word) > width:
+            if cur:
+                lines.append(cur)
+                cur = ""
+            lines.append(word[:width])
+            word = word[width:]
+        if not cur:
+            cur = word
+        elif len(cur) + 1 + len(word) <= width:
+            cur += " " + word
+        else:
+            lines.append(cur)
+            cur = word
+    lines.append(cur)
+    return lines
+
+
+def parse_salt_json(text):
+    """
+    The `salt --out=json --static` answer: {minion: value}.  Salt prints one
+    JSON document; older CLIs may print one per minion.
+    """
+    text = text.strip()
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+        return data if isinstance(data, dict) else {}
+    except json.JSONDecodeError:
+        merged = {}
+        decoder = json.JSONDecoder()
+        pos = 0
+        while pos < len(text):
+            while pos < len(text) and text[pos].isspace():
+                pos += 1
+            if pos >= len(text):
+                break
+            obj, pos = decoder.raw_decode(text, pos)
+            if isinstance(obj, dict):
+                merged.update(obj)
+        return merged
+
+
+def parse_list_hosts(text):
+    """`nova-manage cell_v2 list_hosts` table -> [(cell, host)]."""
+    rows = []
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and cells[0] != "Cell Name":
+            rows.append((cells[0], cells[2]))
+    return rows
+
+
+# --------------------------------------------------------------------------
+# The cloud
+# --------------------------------------------------------------------------
+
+def log(msg):
+    print(f"[verify {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def poll(what, fn, timeout, interval=3.0):
+    """Call fn() until it returns a true value; CheckFailed after timeout."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            value = fn()
+        except CheckFailed:
+            raise
+        except Exception as exc:  # noqa: BLE001 - transient API errors are retried
+            value, last = None, exc
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            suffix = f" (last error: {last})" if last else ""
+            raise CheckFailed(f"{what}: not within {timeout:.0f} s{suffix}")
+        time.sleep(interval)
+
+
+class Cloud:
+    """Everything the checks touch: the SDK connection, salt, pillar."""
+
+    def __init__(self, args):
+        self.args = args
+        try:
+            with open(args.openrc, encoding="utf-8") as fh:
+                self.env = parse_openrc(fh.read())
+            auth = sdk_auth_args(self.env)
+        except (OSError, ValueError) as exc:
+            raise SystemExit(f"verify: credentials: {args.openrc}: {exc}") from None
+        self.secrets = [self.env.get("OS_PASSWORD", "")]
+        try:
+            import openstack  # noqa: PLC0415 - only needed on the controller
+        except ImportError:
+            raise SystemExit("verify: openstacksdk missing (python3-openstacksdk)") from None
+        self.conn = openstack.connect(**auth)
+        self.pillar = self._pillar()
+        self.hosts = self.pillar.get("hosts") or {}
+        if not self.hosts:
+            raise SystemExit("verify: pillar openstack:hosts is empty")
+        self.computes = roles_hosts(self.hosts, "compute")
+        self.gateways = roles_hosts(self.hosts, "gateway")
+        self.controllers = roles_hosts(self.hosts, "controller")
+        # State shared by the checks of one run.
+        self.server = None
+        self.keypair = None
+        self.public_key = None
+        self.token = None
+        self.created_server = False
+        self.created_keypair = False
+        self.boot_error = None
+        self.boot_attempted = False
+        self.console_before_migration = None
+
+    # -- helpers -----------------------------------------------------------
+    def _pillar(self):
+        proc = run(["salt-call", "--out=json", "pillar.get", "openstack"], timeout=120)
+        if proc.returncode != 0:
+            raise SystemExit("verify: salt-call pillar.get openstack failed: "
+                             + proc.stderr.strip()[-300:])
+        data = parse_salt_json(proc.stdout).get("local")
+        if not isinstance(data, dict):
+            raise SystemExit("verify: no openstack pillar on the controller")
+        return data
+
+    def salt(self, targets, command, timeout=60):
+        """cmd.run_all on minions -> {minion: {retcode, stdout, stderr}}; a
+        minion that does not answer gets retcode None."""
+        targets = list(targets)
+        cmd = ["salt", "--out=json", "--static", "-t", str(timeout), "-L", ",".join(targets),
+               "cmd.run_all", f"cmd={command}", "python_shell=True"]
+        proc = run(cmd, timeout=timeout + 60)
+        answers = parse_salt_json(proc.stdout)
+        out = {}
+        for t in targets:
+            ans = answers.get(t)
+            if isinstance(ans, dict) and "retcode" in ans:
+                out[t] = ans
+            else:
+                out[t] = {"retcode": None, "stdout": "", "stderr": str(ans or "no answer from minion")}
+        return out
+
+    def salt_one(self, target, command, timeout=60):
+        return self.salt([target], command, timeout)[target]
+
+    def fault(self, server):
+        """The fault message nova recorded for an instance."""
+        try:
+            body = self.conn.compute.get(f"/servers/{server.id}").json().get("server", {})
+            return (body.get("fault") or {}).get("message") or "no fault message"
+        except Exception as exc:  # noqa: BLE001 - a hint only
+            return f"fault unknown ({exc})"
+
+    def migrations(self, server_id):
+        """Nova's migration records of an instance, oldest first ([] if unknown)."""
+        try:
+            resp = self.conn.compute.get(f"/os-migrations?instance_uuid={server_id}",
+                                         microversion="2.59")
+            migs = resp.json().get("migrations", []) if resp.status_code == 200 else []
+        except Exception:  # noqa: BLE001 - used for hints and progress only
+            return []
+        return sorted(migs, key=lambda m: (m.get("created_at") or "", m.get("id") or 0))
+
+    def console(self, server, length=None):
+        out = self.conn.compute.get_server_console_output(server, length=length)
+        return out.get("output", "") if isinstance(out, dict) else str(out)
+
+    def find_server(self):
+        for srv in self.conn.compute.servers(name=f"^{re.escape(self.args.server_name)}$"):
+            if srv.name == self.args.server_name:
+                return self.conn.compute.get_server(srv.id)
+        return None
+
+    def server_address(self, server):
+        for net, addrs in (server.addresses or {}).items():
+            if net == self.args.network:
+                for addr in addrs:
+                    if addr.get("version") == 4:
+                        return addr["addr"]
+        return None
+
+    def nova_services(self):
+        return [{"binary": s.binary, "host": s.host, "state": s.state, "status": s.status}
+                for s in self.conn.compute.services()]
+
+    def neutron_agents(self):
+        return [{"agent_type": a.agent_type, "host": a.host, "alive": a.is_alive,
+                 "admin_state_up": a.is_admin_state_up}
+                for a in self.conn.network.agents()]
+
+    def gluster(self, subcommand, host=None, timeout=90):
+        """Run a gluster command on `host`, or on the first compute that answers."""
+        cmd = f"gluster --mode=script {subcommand}"
+        for host in ([host] if host else self.computes):
+            ans = self.salt_one(host, cmd, timeout)
+            if ans["retcode"] is not None:
+                break
+        if ans["retcode"] != 0:
+            raise CheckFailed(f"{host}: `{cmd}` failed: "
+                              f"{(ans['stderr'] or ans['stdout']).strip()[-300:]}")
+        return ans["stdout"]
+
+    @property
+    def volume(self):
+        return (self.pillar.get("gluster") or {}).get("volume", "nova-instances")
+
+    # -- the instance ------------------------------------------------------
+    def ensure_server(self):
+        """The running verification instance: this run's, a kept one, or a new one."""
+        if self.server is not None:
+            return self.server
+        if self.boot_attempted:
+            raise Skipped(f"needs the instance that check 4 could not boot ({self.boot_error})")
+        existing = self.find_server()
+        if existing is not None and existing.status == "ACTIVE":
+            self.server = existing
+            self.token = (existing.metadata or {}).get("verify_token")
+            if existing.key_name:
+                try:
+                    self.public_key = self.conn.compute.get_keypair(existing.key_name).public_key
+                    self.keypair = existing.key_name
+                    # A key pair of an earlier run of verify: cleaned up with the instance.
+                    self.created_keypair = existing.key_name.startswith("verify-")
+                except Exception:  # noqa: BLE001 - the key is optional for reuse
+                    self.public_key = None
+            log(f"reusing instance {existing.name} ({existing.id}) on {existing.compute_host}")
+            return existing
+        self.boot()
+        return self.server
+
+    def boot(self, availability_zone=None, name=None):
+        """Boot the verification instance (or, with `name`, a probe instance)
+        and wait for its console markers."""
+        if name is not None:
+            return self._boot(availability_zone, name)
+        self.boot_attempted = True
+        try:
+            return self._boot(availability_zone, None)
+        except Exception as exc:
+            self.boot_error = str(exc)
+            raise
+
+    def _boot(self, availability_zone=None, name=None):
+        conn, args = self.conn, self.args
+        name = name or args.server_name
+        old = self.find_server() if name == args.server_name else None
+        if old is not None:
+            log(f"deleting the previous instance {old.name} ({old.id})")
+            conn.compute.delete_server(old)
+            poll("previous instance deleted", lambda: self.find_server() is None,
+                 args.boot_timeout)
+        image = conn.image.find_image(args.image)
+        if image is None:
+            raise CheckFailed(f"image {args.image} not in Glance (see check 2)")
+        flavor = conn.compute.find_flavor(args.flavor)
+        if flavor is None:
+            raise CheckFailed(f"flavor {args.flavor} does not exist")
+        net = conn.network.find_network(args.network)
+        if net is None:
+            raise CheckFailed(f"network {args.network} does not exist")
+        if self.keypair is None:
+            kp_name = f"verify-{uuid.uuid4().hex[:8]}"
+            kp = conn.compute.create_keypair(name=kp_name)
+            self.keypair, self.public_key, self.created_keypair = kp_name, kp.public_key, True
+            # The private key is never used nor stored.
+        self.token = self.token or f"verify-userdata-{uuid.uuid4().hex[:12]}"
+        userdata = f"#!/bin/sh\necho {self.token}\n"
+        attrs = {
+            "name": name,
+            "image_id": image.id,
+            "flavor_id": flavor.id,
+            "networks": [{"uuid": net.id}],
+            "key_name": self.keypair,
+            "user_data": base64.b64encode(userdata.encode()).decode(),
+            "metadata": {"verify_token": self.token},
+        }
+        if availability_zone:
+            attrs["availability_zone"] = availability_zone
+        t0 = time.monotonic()
+        server = conn.compute.create_server(**attrs)
+        if name == args.server_name:
+            self.server, self.created_server = server, True
+        log(f"booting {name} ({server.id}) from {args.image} on {args.network}")
+
+        def active():
+            srv = conn.compute.get_server(server.id)
+            if srv.status == "ERROR":
+                raise CheckFailed(f"instance {server.id} went to ERROR: {self.fault(srv)}")
+            return srv if srv.status == "ACTIVE" else None
+
+        server = poll(f"instance {server.id} ACTIVE", active, args.boot_timeout)
+        if name == args.server_name:
+            self.server = server
+        t_active = time.monotonic() - t0
+        address = self.server_address(server)
+        if not address:
+            raise CheckFailed(f"instance has no IPv4 address on {args.network}: {server.addresses}")
+
+        last = {}
+
+        def markers():
+            info = parse_console(self.console(server))
+            last["info"] = info
+            return info if info["alive"] and not console_problems(
+                info, address=address, userdata_token=self.token,
+                public_key=self.public_key, server_id=server.id) else None
+
+        try:
+            info = poll("console markers", markers, args.console_timeout, interval=5)
+        except CheckFailed:
+            info = last.get("info")
+            problems = console_problems(info, address=address, userdata_token=self.token,
+                                        public_key=self.public_key, server_id=server.id) \
+                if info else ["console log unreadable"]
+            raise CheckFailed(f"instance {server.id} on {server.compute_host}: "
+                              + "; ".join(problems)) from None
+        t_console = time.monotonic() - t0
+        return server, info, address, t_active, t_console
+
+    def cleanup(self):
+        if self.args.keep:
+            if self.server is not None:
+                log(f"--keep: instance {self.server.name} ({self.server.id}) left running")
+            return
+        if self.server is not None or self.find_server() is not None:
+            srv = self.server or self.find_server()
+            try:
+                log(f"deleting instance {srv.name} ({srv.id})")
+                self.conn.compute.delete_server(srv)
+                poll("instance deleted", lambda: self.conn.compute.find_server(srv.id) is None,
+                     120)
+            except Exception as exc:  # noqa: BLE001 - report and go on
+                log(f"cleanup: instance {srv.id}: {exc}")
+            if not self.keypair and srv.key_name and srv.key_name.startswith("verify-"):
+                self.keypair, self.created_keypair = srv.key_name, True
+        if self.keypair and self.created_keypair:
+            try:
+                self.conn.compute.delete_keypair(self.keypair, ignore_missing=True)
+            except Exception as exc:  # noqa: BLE001
+                log(f"cleanup: key pair {self.keypair}: {exc}")
+
+
+def run(cmd, timeout, input_text=None):
+    """subprocess.run bounded by timeout; never raises for a non-zero status."""
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              input=input_text, check=False)
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout or ""
+        if isinstance(out, bytes):
+            out = out.decode(errors="replace")
+        return subprocess.CompletedProcess(cmd, 124, out, f"timed out after {timeout} s")
+    except FileNotFoundError as exc:
+        return subprocess.CompletedProcess(cmd, 127, "", str(exc))
+
+
+# --------------------------------------------------------------------------
+# The checks: each returns a detail string (PASS) or raises
+# --------------------------------------------------------------------------
+
+def check_identity(cloud):
+    conn = cloud.conn
+    token = conn.session.get_token()
+    if not token:
+        raise CheckFailed("no token issued")
+    # A fresh token for the admin, validated by Keystone itself.
+    base = re.sub(r"/v3/?$", "", cloud.env["OS_AUTH_URL"].rstrip("/"))
+    resp = conn.session.get(f"{base}/v3/auth/tokens",
+                            headers={"X-Subject-Token": token}, raise_exc=False)
+    if resp.status_code != 200:
+        raise CheckFailed(f"token validation: HTTP {resp.status_code}")
+    users = {u.name for u in conn.identity.users()}
+    want_users = ["admin", *SERVICE_USERS]
+    demo = (cloud.pillar.get("demo") or {}).get("user")
+    if demo:
+        want_users.append(demo)
+    missing = [u for u in want_users if u not in users]
+    services = {s.id: s for s in conn.identity.services()}
+    by_type = {s.type: s for s in services.values()}
+    problems = [f"user {u} missing" for u in missing]
+    endpoints = list(conn.identity.endpoints())
+    region = cloud.env.get("OS_REGION_NAME")
+    checked_urls = 0
+    for stype, sname in CATALOG.items():
+        svc = by_type.get(stype)
+        if svc is None:
+            problems.append(f"service {sname} ({stype}) not in the catalog")
+            continue
+        eps = [e for e in endpoints if e.service_id == svc.id
+               and (not region or e.region_id == region)]
+        have = {e.interface for e in eps}
+        for iface in INTERFACES:
+            if iface not in have:
+                problems.append(f"{stype}: no {iface} endpoint" + (f" in {region}" if region else ""))
+        for e in eps:
+            if e.interface != "public":
+                continue
+            url = e.url.split("%(")[0].rstrip("/")
+            try:
+                r = conn.session.get(url, authenticated=False, raise_exc=False, timeout=15)
+                status = r.status_code
+            except Exception as exc:  # noqa: BLE001
+                status = f"unreachable: {exc}"
+            checked_urls += 1
+            if not isinstance(status, int) or status >= 500:
+                problems.append(f"{stype} public endpoint {url}: {status}")
+    if problems:
+        raise CheckFailed("; ".join(problems))
+    return (f"token validated; {len(want_users)} users; {len(CATALOG)} services with "
+            f"public/internal/admin endpoints; {checked_urls} public endpoints answer")
+
+
+def check_image(cloud):
+    conn = cloud.conn
+    images = [i for i in conn.image.images() if i.name == cloud.args.image]
+    if not images:
+        raise CheckFailed(f"image {cloud.args.image} not in Glance (pillar openstack:glance:images, "
+                          "built by cluster/build-image.sh)")
+    if len(images) > 1:
+        raise CheckFailed(f"{len(images)} images named {cloud.args.image}")
+    img = images[0]
+    problems = []
+    if img.status != "active":
+        problems.append(f"{img.name} is {img.status}")
+    props = dict(img.properties or {})
+    kernel_id = getattr(img, "kernel_id", None) or props.get("kernel_id")
+    ramdisk_id = getattr(img, "ramdisk_id", None) or props.get("ramdisk_id")
+    parts = []
+    for what, ident, fmt in (("kernel", kernel_id, "aki"), ("ramdisk", ramdisk_id, "ari")):
+        if not ident:
+            problems.append(f"{img.name} has no {what}_id property")
+            continue
+        part = conn.image.find_image(ident)
+        if part is None:
+            problems.append(f"{what} image {ident} does not exist")
+            continue
+        if part.status != "active":
+            problems.append(f"{what} image {part.name} is {part.status}")
+        if part.disk_format != fmt:
+            problems.append(f"{what} image {part.name} has disk format {part.disk_format}, not {fmt}")
+        parts.append(f"{part.name} ({part.disk_format}, {part.size or 0} B)")
+    if problems:
+        raise CheckFailed("; ".join(problems))
+    return f"{img.name} active ({img.disk_format}), kernel/ramdisk: {', '.join(parts)}"
+
+
+def check_services(cloud):
+    problems, summary = service_table_problems(cloud.hosts, cloud.nova_services(),
+                                               cloud.neutron_agents())
+    hyper = {short(h.name) for h in cloud.conn.compute.hypervisors()}
+    for c in cloud.computes:
+        if short(c) not in hyper:
+            problems.append(f"no hypervisor for {c}")
+    if problems:
+        raise CheckFailed("; ".join(problems))
+    return f"{summary}: all up; hypervisors: {', '.join(sorted(hyper))}"
+
+
+def check_boot(cloud):
+    server, info, address, t_active, t_console = cloud.boot()
+    return (f"ACTIVE after {t_active:.0f} s on {server.compute_host}; markers after "
+            f"{t_console:.0f} s: boot line, DHCP {address}, user-data, SSH key, uuid")
+
+
+def _router_for(cloud, server):
+    conn = cloud.conn
+    net = conn.network.find_network(cloud.args.network)
+    ports = list(conn.network.ports(network_id=net.id,
+                                     device_owner="network:router_interface"))
+    if not ports:
+        raise CheckFailed(f"no router interface on network {cloud.args.network}")
+    return ports[0].device_id
+
+
+def _router_host(cloud, router_id):
+    """The gateway host that has the router's namespace."""
+    ns = f"qrouter-{router_id}"
+    answers = cloud.salt(cloud.gateways, f"ip netns list | grep -qw {ns}", 60)
+    hosts = [h for h, a in answers.items() if a["retcode"] == 0]
+    if not hosts:
+        detail = "; ".join(f"{h}: {a['stderr'] or 'not there'}" for h, a in answers.items())
+        raise CheckFailed(f"namespace {ns} on no gateway ({detail})")
+    return hosts[0], ns
+
+
+_TCP_PROBE = (
+    "import socket,sys\n"
+    "s=socket.socket();s.settimeout(float(sys.argv[3]))\n"
+    "try:\n"
+    "  s.connect((sys.argv[1],int(sys.argv[2])))\n"
+    "  print('OPEN', s.recv(200).decode(errors='replace').strip())\n"
+    "except socket.timeout:\n  print('FILTERED')\n"
+    "except ConnectionRefusedError:\n  print('REFUSED')\n"
+    "except OSError as e:\n  print('ERROR', e)\n"
+)
+
+
+def tcp_probe(cloud, host, ns, address, port, timeout=5):
+    code = base64.b64encode(_TCP_PROBE.encode()).decode()
+    cmd = (f"ip netns exec {ns} python3 -c \"import base64;exec(base64.b64decode('{code}'))\" "
+           f"{address} {port} {timeout}")
+    ans = cloud.salt_one(host, cmd, 60)
+    return (ans["stdout"] or ans["stderr"]).strip()
+
+
+def check_secgroups(cloud):
+    conn = cloud.conn
+    server = cloud.ensure_server()
+    project = conn.session.get_project_id()
+    groups = [g for g in conn.network.security_groups(project_id=project) if g.name == "default"]
+    if not groups:
+        raise CheckFailed("no default security group in the admin project")
+    rules = list(conn.network.security_group_rules(security_group_id=groups[0].id))
+    ingress = [r for r in rules if r.direction == "ingress" and r.ether_type == "IPv4"]
+    icmp = any(r.protocol in ("icmp", "1") for r in ingress)
+    ssh = any(r.protocol in ("tcp", "6") and (r.port_range_min or 0) <= 22 <= (r.port_range_max or 65535)
+              for r in ingress)
+    problems = []
+    if not icmp:
+        problems.append("default group has no ingress ICMP rule")
+    if not ssh:
+        problems.append("default group has no ingress tcp/22 rule")
+    address = cloud.server_address(server)
+    router_id = _router_for(cloud, server)
+    host, ns = _router_host(cloud, router_id)
+    last = {}
+
+    def pings():
+        ans = cloud.salt_one(host, f"ip netns exec {ns} ping -c 2 -W 2 {address}", 60)
+        last["ans"] = ans
+        return ans["retcode"] == 0
+
+    try:
+        poll(f"ping {address} from {ns} on {host}", pings, 90, interval=5)
+    except CheckFailed:
+        ans = last.get("ans", {})
+        out = (ans.get("stdout") or ans.get("stderr") or "").strip().splitlines()
+        problems.append(f"no ping reply from {address} in {ns} on {host}: {out[-2:] if out else ans}")
+    banner = tcp_probe(cloud, host, ns, address, 22)
+    if not banner.startswith("OPEN SSH-2.0-verify-guest"):
+        problems.append(f"tcp/22 from {ns}: {banner or 'no answer'}")
+    closed = tcp_probe(cloud, host, ns, address, 23)
+    if closed == "REFUSED":
+        problems.append("tcp/23 answered with a reset: the security group does not filter "
+                        "(firewall driver / br_netfilter not effective)")
+    elif closed != "FILTERED":
+        problems.append(f"tcp/23 probe: {closed}")
+    if problems:
+        raise CheckFailed("; ".join(problems))
+    return (f"default group allows ICMP + tcp/22; {address} answers ping and "
+            f"{banner.split()[1]} on 22 from {ns[:16]}... on {host}; tcp/23 filtered")
+
+
+def _volume_shape(cloud):
+    info = parse_gluster_volume_info(cloud.gluster(f"volume info {cloud.volume} --xml"),
+                                     cloud.volume)
+    return info
+
+
+def check_storage(cloud):
+    problems = []
+    gl = cloud.pillar.get("gluster") or {}
+    info = _volume_shape(cloud)
+    want_replica = expected_replica(gl, len(cloud.computes))
+    brick_hosts = sorted(short(b["host"]) for b in info["bricks"])
+    if info["status"] != "Started":
+        problems.append(f"volume {cloud.volume} is {info['status']}")
+    if "Replicate" not in (info["type"] or ""):
+        problems.append(f"volume type {info['type']}, not replicated")
+    if info["replica"] != want_replica:
+        problems.append(f"replica {info['replica']}, pillar wants {want_replica}")
+    missing = [c for c in cloud.computes if short(c) not in brick_hosts]
+    if missing:
+        problems.append(f"no brick on {', '.join(missing)}")
+    status = parse_gluster_volume_status(cloud.gluster(f"volume status {cloud.volume} --xml"))
+    offline = [f"{b['host']}:{b['path']}" for b in status if not b["online"]]
+    if offline:
+        problems.append(f"bricks offline: {', '.join(offline)}")
+    # Replication only happens if every client reaches every brick: glusterd
+    # saying "online" is not enough (a firewall may drop the brick's port).
+    probes = " ; ".join(
+        f"timeout 5 bash -c 'exec 3<>/dev/tcp/{b['host']}/{b['port']}' 2>/dev/null"
+        f" && echo OK {b['host']}:{b['port']} || echo NO {b['host']}:{b['port']}"
+        for b in status if b["online"] and b["port"])
+    if probes:
+        for host, ans in sorted(cloud.salt(cloud.computes, probes, 90).items()):
+            if ans["retcode"] is None:
+                problems.append(f"{host}: no answer ({ans['stderr']})")
+                continue
+            closed = [line.split()[1] for line in ans["stdout"].splitlines() if line.startswith("NO ")]
+            if closed:
+                problems.append(f"{host} cannot connect to brick port(s) {', '.join(closed)}")
+    heal = parse_gluster_heal_info(cloud.gluster(f"volume heal {cloud.volume} info --xml"))
+    for b in heal:
+        if b["status"] and b["status"].lower() != "connected":
+            problems.append(f"heal info: {b['brick']}: {b['status']}")
+    mounts = cloud.salt(cloud.computes, f"findmnt -n -o FSTYPE,SOURCE {INSTANCES_DIR}", 60)
+    for host, ans in sorted(mounts.items()):
+        fields = ans["stdout"].split()
+        if ans["retcode"] != 0 or not fields:
+            problems.append(f"{host}: {INSTANCES_DIR} not mounted ({ans['stderr'].strip()[-200:]})")
+        elif fields[0] != "fuse.glusterfs" or not fields[1].endswith(f":/{cloud.volume}"):
+            problems.append(f"{host}: {INSTANCES_DIR} is {' '.join(fields)}")
+    # The instance's files from every compute.
+    try:
+        server = cloud.ensure_server()
+    except Skipped as exc:
+        if problems:
+            raise CheckFailed("; ".join(problems) + f"; instance part not run: {exc}") from None
+        raise
+    path = f"{INSTANCES_DIR}/{server.id}"
+    seen = cloud.salt(cloud.computes,
+                      f"stat -c %s {path}/disk && head -c 65536 {path}/disk | wc -c"
+                      f" && grep -a -c VERIFY-ALIVE {path}/console.log", 60)
+    sizes = set()
+    for host, ans in sorted(seen.items()):
+        lines = ans["stdout"].split()
+        if ans["retcode"] != 0 or len(lines) < 3:
+            problems.append(f"{host}: {path}/disk or console.log not readable "
+                            f"({(ans['stderr'] or ans['stdout']).strip()[-200:]})")
+            continue
+        sizes.add(lines[0])
+        if lines[1] == "0":
+            problems.append(f"{host}: {path}/disk reads empty")
+    if len(sizes) > 1:
+        problems.append(f"disk sizes differ between computes: {sorted(sizes)}")
+    if problems:
+        raise CheckFailed("; ".join(problems))
+    return (f"{cloud.volume}: {info['type']} replica {info['replica']} over "
+            f"{', '.join(brick_hosts)}, all bricks online and reachable from every compute, "
+            f"mounted on {len(mounts)} computes; "
+            f"instance disk + console.log read from every compute")
+
+
+def check_migration(cloud):
+    conn, args = cloud.conn, cloud.args
+    server = cloud.ensure_server()
+    server = conn.compute.get_server(server.id)
+    source = server.compute_host
+    up = {short(s["host"]): s["host"] for s in cloud.nova_services()
+          if s["binary"] == "nova-compute" and s["state"] == "up" and s["status"] == "enabled"}
+    targets = [up[short(c)] for c in cloud.computes if short(c) != short(source) and short(c) in up]
+    if not targets:
+        raise CheckFailed(f"no other compute up to migrate to (source {source}, up: {sorted(up)})")
+    target = targets[0]
+    before = parse_console(cloud.console(server))
+    earlier = {m.get("id") for m in cloud.migrations(server.id)}
+    t0 = time.monotonic()
+    log(f"live-migrating {server.id} {source} -> {target}")
+    conn.compute.live_migrate_server(server, host=target, block_migration=False)
+
+    def done():
+        # Finished: the instance is idle on the target, or nova's migration
+        # record of this request ended (the task state alone races with the
+        # start of the migration).
+        srv = conn.compute.get_server(server.id)
+        if srv.status == "ERROR":
+            raise CheckFailed(f"instance went to ERROR: {cloud.fault(srv)}")
+        if srv.task_state is not None or srv.status != "ACTIVE":
+            return None
+        if short(srv.compute_host) == short(target):
+            return srv
+        ours = [m for m in cloud.migrations(server.id) if m.get("id") not in earlier]
+        if ours and ours[-1].get("status") in ("completed", "error", "failed", "cancelled"):
+            return srv
+        return None
+
+    srv = poll("live migration finished", done, args.migrate_timeout)
+    elapsed = time.monotonic() - t0
+    if short(srv.compute_host) != short(target):
+        hint = _migration_error(cloud, srv, source)
+        raise CheckFailed(f"instance still on {srv.compute_host} after the migration{hint}")
+    cloud.server = srv
+    # The destination's console log starts empty: wait for markers to reappear.
+    last = {}
+
+    def alive_again():
+        info = parse_console(cloud.console(srv))
+        last["info"] = info
+        ok, _ = still_running(before, info)
+        return info if ok else None
+
+    try:
+        after = poll("guest markers on the destination", alive_again, 120, interval=5)
+    except CheckFailed:
+        ok, why = still_running(before, last.get("info") or parse_console(""))
+        raise CheckFailed(f"migrated to {target} in {elapsed:.0f} s but the guest: {why}") from None
+    _, why = still_running(before, after)
+    return f"{source} -> {target} in {elapsed:.0f} s (not block); {why}"
+
+
+def _migration_error(cloud, server, source):
+    """A hint from nova's migration record and the source's log."""
+    hints = []
+    migs = cloud.migrations(server.id)
+    if migs:
+        m = migs[-1]
+        hints.append(f"migration {m.get('id')} {m.get('migration_type')} {m.get('status')}")
+    ans = cloud.salt_one(source, "grep -E 'ERROR' /var/log/nova/nova-compute.log | tail -n 2", 30)
+    if ans["stdout"].strip():
+        hints.append(f"{source} nova-compute.log: {ans['stdout'].strip()[-400:]}")
+    return (": " + "; ".join(hints)) if hints else ""
+
+
+def check_idempotency(cloud):
+    raise Skipped("run by the cluster driver (cluster/run re-runs the orchestration)")
+
+
+def check_scaleout(cloud):
+    name = cloud.args.compute
+    if not name:
+        raise Skipped("needs --compute NAME (cluster/run adds compute3 then runs it)")
+    problems = []
+    if name not in cloud.hosts or "compute" not in cloud.hosts[name].get("roles", []):
+        problems.append(f"{name} is not a compute in pillar openstack:hosts")
+    svc = [s for s in cloud.nova_services() if s["binary"] == "nova-compute"
+           and short(s["host"]) == short(name)]
+    if not svc or svc[0]["state"] != "up":
+        problems.append(f"nova-compute on {name}: {svc[0]['state'] if svc else 'not registered'}")
+    proc = run(["nova-manage", "cell_v2", "list_hosts"], timeout=120)
+    if proc.returncode != 0:
+        problems.append(f"nova-manage cell_v2 list_hosts: {proc.stderr.strip()[-200:]}")
+    elif not any(short(h) == short(name) for _, h in parse_list_hosts(proc.stdout)):
+        problems.append(f"{name} not mapped to a cell (discover_hosts did not run)")
+    info = _volume_shape(cloud)
+    if not any(short(b["host"]) == short(name) for b in info["bricks"]):
+        problems.append(f"no brick of {name} in {cloud.volume}")
+    gl = cloud.pillar.get("gluster") or {}
+    want = expected_replica(gl, len(cloud.computes))
+    if info["replica"] != want:
+        problems.append(f"replica {info['replica']}, pillar wants {want}")
+    ans = cloud.salt_one(name, f"findmnt -n -o FSTYPE {INSTANCES_DIR}", 60)
+    if ans["stdout"].strip() != "fuse.glusterfs":
+        problems.append(f"{name}: {INSTANCES_DIR} not a glusterfs mount ({ans['stdout'] or ans['stderr']})")
+    if problems:
+        raise CheckFailed("; ".join(problems))
+    # A working compute: an instance boots there.
+    probe_name = f"{cloud.args.server_name}-{short(name)}"
+    srv = None
+    try:
+        srv, _, address, _, t_console = cloud.boot(availability_zone=f"nova:{name}",
+                                                   name=probe_name)
+        if short(srv.compute_host) != short(name):
+            raise CheckFailed(f"probe instance landed on {srv.compute_host}")
+    finally:
+        for s in cloud.conn.compute.servers(name=f"^{re.escape(probe_name)}$"):
+            cloud.conn.compute.delete_server(s)
+    return (f"{name}: nova-compute up, in a cell, brick in {cloud.volume} (replica "
+            f"{info['replica']}), share mounted; an instance booted there ({address}) in {t_console:.0f} s")
+
+
+def check_faults(cloud):
+    stopped = cloud.args.stopped
+    if not stopped:
+        raise Skipped("needs --stopped HOST (cluster/run stops a compute, then runs it)")
+    server = cloud.ensure_server()
+    others = [c for c in cloud.computes if short(c) != short(stopped)]
+    if not others:
+        raise CheckFailed("no other compute to read from")
+    path = f"{INSTANCES_DIR}/{server.id}"
+    problems, ok = [], []
+    # The first access after a brick went away waits for network.ping-timeout.
+    for host in others:
+        ans = cloud.salt_one(host, f"timeout 90 dd if={path}/disk bs=1M count=4 status=none | "
+                                   f"sha256sum && timeout 30 tail -c 4000 {path}/console.log "
+                                   "| grep -a -c VERIFY >/dev/null", 150)
+        if ans["retcode"] is None:
+            problems.append(f"{host}: no answer")
+        elif ans["retcode"] != 0:
+            problems.append(f"{host}: cannot read {path}: {(ans['stderr'] or ans['stdout']).strip()[-200:]}")
+        else:
+            ok.append(host)
+    try:
+        status = parse_gluster_volume_status(
+            cloud.gluster(f"volume status {cloud.volume} --xml", host=others[0]))
+        offline = sorted({short(b["host"]) for b in status if not b["online"]})
+        seen = {short(b["host"]) for b in status}
+        down = sorted((set(short(c) for c in cloud.computes) - seen) | set(offline))
+    except CheckFailed as exc:
+        down = [f"status unknown: {exc}"]
+    if problems:
+        raise CheckFailed("; ".join(problems))
+    return (f"{stopped} down (bricks offline/absent: {', '.join(down) or 'none'}); "
+            f"instance disk and console.log readable from {', '.join(ok)}")
+
+
+def check_heal(cloud):
+    vol = cloud.volume
+    last = {}
+    triggered = []
+
+    def clean():
+        text = cloud.gluster(f"volume heal {vol} info --xml")
+        bricks = parse_gluster_heal_info(text)
+        problems = heal_problems(bricks)
+        last["problems"], last["bricks"] = problems, bricks
+        if problems and not triggered:
+            # Ask for an index heal once; its own failure is only a hint.
+            triggered.append(True)
+            try:
+                cloud.gluster(f"volume heal {vol}")
+            except CheckFailed as exc:
+                last["trigger"] = str(exc)
+        return not problems
+
+    try:
+        poll(f"heal info of {vol} clean", clean, cloud.args.heal_timeout, interval=10)
+    except CheckFailed as exc:
+        hint = f"; heal request: {last['trigger']}" if last.get("trigger") else ""
+        raise CheckFailed(f"{exc}: {'; '.join(last.get('problems', []))}{hint}") from None
+    return f"{vol}: {len(last['bricks'])} bricks connected, no entries to heal"
+
+
+def kernel_block_support(cloud):
+    """Reasons volumes cannot be created/attached here ([] = supported)."""
+    reasons = []
+    with open("/proc/misc", encoding="utf-8") as fh:
+        misc = fh.read()
+    if "device-mapper" not in misc or not os.path.exists("/dev/mapper/control"):
+        reasons.append("no device-mapper in this kernel (/proc/misc has no device-mapper, "
+                       "/dev/mapper/control absent): LVM cannot create Cinder volumes")
+    answers = cloud.salt(cloud.computes,
+                         "test -d /sys/module/iscsi_tcp || grep -qw iscsi_tcp /proc/modules", 60)
+    no_iscsi = sorted(h for h, a in answers.items() if a["retcode"] != 0)
+    if no_iscsi:
+        reasons.append(f"no iscsi_tcp kernel module on {', '.join(no_iscsi)}: iSCSI attach impossible")
+    return reasons
+
+
+def check_blockstorage(cloud):
+    conn = cloud.conn
+    # What runs everywhere: the API answers, the scheduler is up.
+    problems = []
+    try:
+        resp = conn.block_storage.get("/os-services")
+        if resp.status_code != 200:
+            raise CheckFailed(f"Cinder API /os-services: HTTP {resp.status_code}")
+        services = resp.json().get("services", [])
+    except CheckFailed:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise CheckFailed(f"Cinder API: {exc}") from None
+    sched = [s for s in services if s.get("binary") == "cinder-scheduler"]
+    if not sched or not any(s.get("state") == "up" for s in sched):
+        problems.append("cinder-scheduler not up")
+    vol_svcs = [s for s in services if s.get("binary") == "cinder-volume"]
+    vol_state = ", ".join(f"{s.get('host')} {s.get('state')}" for s in vol_svcs) or "not registered"
+    if problems:
+        raise CheckFailed("; ".join(problems) + f"; cinder-volume: {vol_state}")
+    reasons = kernel_block_support(cloud)
+    if reasons:
+        raise NotRunnable("; ".join(reasons) + f" (Cinder API and scheduler up; cinder-volume: {vol_state})")
+    # The real thing: create, attach, see it in the guest, detach, delete.
+    server = cloud.ensure_server()
+    vol = conn.create_volume(size=1, name=f"{cloud.args.server_name}-vol", wait=True,
+                             timeout=cloud.args.boot_timeout)
+    try:
+        conn.attach_volume(server, vol, wait=True, timeout=cloud.args.boot_timeout)
+
+        def seen():
+            info = parse_console(cloud.console(server))
+            return info["disks"] and len(info["disks"]) >= 2 and info["disks"]
+
+        disks = poll("the volume visible in the guest", seen, 120, interval=5)
+        conn.detach_volume(server, vol, wait=True, timeout=cloud.args.boot_timeout)
+    finally:
+        conn.delete_volume(vol.id, wait=True, timeout=cloud.args.boot_timeout)
+    return f"1 GiB volume created, attached, seen by the guest ({disks}), detached, deleted"
+
+
+CHECK_FUNCTIONS = {
+    "identity": check_identity,
+    "image": check_image,
+    "services": check_services,
+    "boot": check_boot,
+    "secgroups": check_secgroups,
+    "storage": check_storage,
+    "migration": check_migration,
+    "idempotency": check_idempotency,
+    "scaleout": check_scaleout,
+    "faults": check_faults,
+    "heal": check_heal,
+    "blockstorage": check_blockstorage,
+}
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        description="Verify the deployed cloud end to end (run on the controller as root).",
+        epilog="Exit status: 0 no FAIL, 1 a check failed, 2 verify could not start.")
+    p.add_argument("--check", action="append", default=[],
+                   help="checks to run, names or numbers, comma separated (repeatable); "
+                        "default: all that need no argument")
+    p.add_argument("--json", metavar="PATH", help="write the results as JSON to PATH")
+    p.add_argument("--keep", action="store_true", help="leave the instance and key pair in place")
+    p.add_argument("--openrc", default=OPENRC, help=f"admin credentials file (default {OPENRC})")
+    p.add_argument("--image", default="verify-guest", help="Glance image of the test guest")
+    p.add_argument("--flavor", default="m1.nano")
+    p.add_argument("--network", default="selfservice", help="private network for the instance")
+    p.add_argument("--server-name", default="verify-instance")
+    p.add_argument("--compute", help="scaleout: the compute that was added (e.g. compute3)")
+    p.add_argument("--stopped", help="faults: the compute that is down")
+    p.add_argument("--boot-timeout", type=float, default=300)
+    p.add_argument("--console-timeout", type=float, default=240)
+    p.add_argument("--migrate-timeout", type=float, default=300)
+    p.add_argument("--heal-timeout", type=float, default=300)
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv if argv is not None else sys.argv[1:])
+    try:
+        selected = select_checks(args.check)
+    except ValueError as exc:
+        print(f"verify: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    started = time.time()
+    try:
+        cloud = Cloud(args)
+    except SystemExit as exc:
+        print(exc, file=sys.stderr)
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as fh:
+                json.dump({"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+                           "error": str(exc), "results": [], "exit_code": EXIT_ERROR}, fh, indent=2)
+        return EXIT_ERROR
+    results = []
+    # A driver's SIGTERM still cleans up (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(EXIT_FAIL))
+    try:
+        for name in selected:
+            title = next(t for _, nm, t in CHECKS if nm == name)
+            log(f"check {name}: {title}")
+            t0 = time.monotonic()
+            exc = None
+            try:
+                detail = CHECK_FUNCTIONS[name](cloud)
+            except (CheckFailed, NotRunnable, Skipped) as e:
+                exc, detail = e, str(e)
+            except Exception as e:  # noqa: BLE001 - an API error is a failure too
+                exc, detail = e, f"{type(e).__name__}: {e}"
+            res = make_result(name, classify(exc), time.monotonic() - t0,
+                              redact(detail, cloud.secrets))
+            results.append(res)
+            log(f"check {name}: {res['result']} ({res['seconds']:.1f} s) {res['detail']}")
+    finally:
+        cloud.cleanup()
+    print()
+    print(render_table(results))
+    code = exit_code(results)
+    if args.json:
+        doc = {
+            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+            "seconds": round(time.time() - started, 1),
+            "auth_url": cloud.env.get("OS_AUTH_URL"),
+            "results": results,
+            "summary": summarize(results),
+            "exit_code": code,
+        }
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=2)
+            fh.write("\n")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,391 @@
+"""
+Pure logic of cluster/verify.py: openrc parsing, console-log markers,
+gluster answers, the service table, check selection, result classification
+and the final table.  Nothing here talks to a cloud: the checks themselves
+only run against a real one (cluster/run).
+
+console_local_qemu.txt is a real console of the verification guest booted by
+`cluster/build-image.sh --test` (qemu TCG, user-mode network, metadata
+stand-in).
+"""
+import importlib.util
+import json
+import pathlib
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+DATA = pathlib.Path(__file__).resolve().parent / "data" / "verify"
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("verify_under_test", REPO / "cluster" / "verify.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+verify = _load()
+
+LOCAL_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIbuildimagetest31950 verify@build-image"
+LOCAL_BOOT_ID = "2de3415a-eaab-4bf0-a9f4-69ba146616d7"
+
+
+@pytest.fixture
+def local_console():
+    return (DATA / "console_local_qemu.txt").read_text()
+
+
+# --- openrc -----------------------------------------------------------------
+
+def test_openrc_as_the_keystone_formula_writes_it():
+    # salt/keystone/files/openrc.jinja, with a password holding a quote.
+    text = """# Managed by Salt (keystone formula): admin credentials for the openstack CLI.
+# Source it: . /root/admin-openrc
+export OS_AUTH_URL=http://controller:5000/v3
+export OS_IDENTITY_API_VERSION=3
+export OS_PROJECT_NAME=admin
+export OS_PROJECT_DOMAIN_NAME=Default
+export OS_USERNAME=admin
+export OS_USER_DOMAIN_NAME=Default
+export OS_REGION_NAME=RegionOne
+export OS_PASSWORD='it'\\''s $ecret "x"'
+"""
+    env = verify.parse_openrc(text)
+    assert env["OS_PASSWORD"] == "it's $ecret \"x\""
+    assert env["OS_AUTH_URL"] == "http://controller:5000/v3"
+    assert env["OS_REGION_NAME"] == "RegionOne"
+    args = verify.sdk_auth_args(env)
+    assert args["password"] == env["OS_PASSWORD"]
+    assert args["region_name"] == "RegionOne"
+    assert args["identity_api_version"] == "3"
+
+
+def test_openrc_ignores_other_variables_comments_and_logic():
+    text = 'PATH=/x\nexport OS_USERNAME="demo"  # the demo user\nif true; then :; fi\n  OS_PASSWORD=p\n'
+    assert verify.parse_openrc(text) == {"OS_USERNAME": "demo", "OS_PASSWORD": "p"}
+
+
+def test_openrc_unbalanced_quote_names_the_line():
+    with pytest.raises(ValueError, match="line 2: OS_PASSWORD"):
+        verify.parse_openrc("export OS_USERNAME=a\nexport OS_PASSWORD='oops\n")
+
+
+def test_auth_args_need_url_user_password():
+    with pytest.raises(ValueError, match="OS_PASSWORD"):
+        verify.sdk_auth_args({"OS_AUTH_URL": "u", "OS_USERNAME": "admin"})
+
+
+def test_redact_hides_secrets_and_ignores_empty():
+    assert verify.redact("auth failed for pw123 at x", ["pw123", ""]) == "auth failed for ****** at x"
+
+
+# --- the console ----------------------------------------------------------------
+
+def test_parse_real_console(local_console):
+    info = verify.parse_console(local_console)
+    assert info["boot_ids"] == [LOCAL_BOOT_ID]
+    assert info["boot"][0].startswith("verification guest up: kernel 6.1.0-56-cloud-amd64")
+    assert (info["address"], info["prefix"], info["router"]) == ("169.254.0.15", 16, "169.254.0.2")
+    assert info["uuid"] == "00000000-0000-4000-8000-000000000001"
+    # repeated markers are not repeated in the lists
+    assert info["userdata"] == ["#!/bin/sh", "echo local-test-1795246871-31950"]
+    assert info["sshkey"] == LOCAL_KEY
+    assert info["disks"] == {"vda": 1048576}
+    assert info["alive"] == [{"n": 1, "uptime": 4.09, "boot_id": LOCAL_BOOT_ID}]
+    assert verify.console_problems(
+        info, address="169.254.0.15", userdata_token="local-test-1795246871-31950",
+        public_key=LOCAL_KEY, server_id="00000000-0000-4000-8000-000000000001") == []
+
+
+def test_crlf_and_kernel_text_before_a_marker():
+    text = ("[    1.0] Run /init\r\n[    2.5] random: crng init doneVERIFY-BOOT up boot_id=ab-12\r\n"
+            "VERIFY-DHCP eth0 address=172.16.1.5/24 router=172.16.1.1\r\n"
+            "VERIFY-ALIVE n=3 uptime=31.50 boot_id=ab-12\r\n")
+    info = verify.parse_console(text)
+    assert info["boot_ids"] == ["ab-12"]
+    assert info["address"] == "172.16.1.5"
+    assert info["alive"][-1] == {"n": 3, "uptime": 31.5, "boot_id": "ab-12"}
+
+
+def test_problems_name_what_is_missing():
+    assert verify.console_problems(verify.parse_console("no markers at all")) == [
+        "no boot line (VERIFY-BOOT): the guest's init did not run"]
+    text = "\n".join([
+        "VERIFY-BOOT up boot_id=1",
+        "VERIFY-DHCP eth0 address=172.16.1.9/24 router=172.16.1.1",
+        "VERIFY-METADATA-FAILED openstack/latest/meta_data.json: wget: server returned error: HTTP/1.1 500",
+        "VERIFY-USERDATA-NONE",
+        "VERIFY-SSHKEY ssh-rsa AAAAother other@host",
+    ])
+    problems = verify.console_problems(verify.parse_console(text), address="172.16.1.5",
+                                       userdata_token="tok", public_key="ssh-rsa AAAAmine me@x")
+    assert problems == [
+        "guest got 172.16.1.9 by DHCP, Neutron's port has 172.16.1.5",
+        "metadata service: openstack/latest/meta_data.json: wget: server returned error: HTTP/1.1 500",
+        "the guest found no user-data in the metadata service",
+        "the SSH key the guest printed is not the key pair's public key",
+        "the guest's init did not reach its loop (no VERIFY-ALIVE)",
+    ]
+
+
+def test_dhcp_failure_and_foreign_uuid():
+    text = "VERIFY-BOOT up boot_id=1\nVERIFY-DHCP-FAILED eth0: no lease (udhcpc: no lease, failing)\n" \
+           "VERIFY-UUID 11111111-2222-3333-4444-555555555555\nVERIFY-SSHKEY-NONE\n"
+    problems = verify.console_problems(verify.parse_console(text), public_key="ssh-ed25519 AAAA k",
+                                       server_id="99999999-2222-3333-4444-555555555555")
+    assert problems[0] == "DHCP failed in the guest: eth0: no lease (udhcpc: no lease, failing)"
+    assert "metadata service answered for instance 11111111" in problems[1]
+    assert problems[2] == "the guest found no SSH key in the metadata service"
+
+
+def test_a_retried_step_that_succeeded_is_not_a_problem():
+    text = "\n".join([
+        "VERIFY-BOOT up boot_id=1",
+        "VERIFY-DHCP-FAILED eth0: no lease (udhcpc: no lease, failing)",
+        "VERIFY-METADATA-FAILED openstack/latest/meta_data.json: wget: can't connect",
+        "VERIFY-ALIVE n=1 uptime=30.0 boot_id=1",
+        "VERIFY-DHCP eth0 address=172.16.1.5/24 router=172.16.1.1",
+        "VERIFY-UUID 11111111-2222-3333-4444-555555555555",
+        "VERIFY-USERDATA echo tok",
+        "VERIFY-SSHKEY ssh-ed25519 AAAA k",
+        "VERIFY-ALIVE n=2 uptime=40.0 boot_id=1",
+    ])
+    info = verify.parse_console(text)
+    assert verify.console_problems(info, address="172.16.1.5", userdata_token="tok",
+                                   public_key="ssh-ed25519 AAAA other",
+                                   server_id="11111111-2222-3333-4444-555555555555") == []
+    # and the other way round: a lost lease after a good one is reported
+    info = verify.parse_console(text + "\nVERIFY-DHCP-FAILED eth0: no lease (x)\n")
+    assert verify.console_problems(info)[0] == "DHCP failed in the guest: eth0: no lease (x)"
+
+
+def test_key_comparison_ignores_the_comment():
+    assert verify.key_body("ssh-rsa AAAAB3 Generated-by-Nova") == "ssh-rsa AAAAB3"
+    info = verify.parse_console("VERIFY-BOOT b boot_id=1\nVERIFY-DHCP eth0 address=1.2.3.4/24\n"
+                                "VERIFY-SSHKEY ssh-rsa AAAAB3\nVERIFY-ALIVE n=1 uptime=1.0 boot_id=1\n")
+    assert verify.console_problems(info, public_key="ssh-rsa AAAAB3 Generated-by-Nova") == []
+
+
+def test_still_running_after_migration():
+    before = verify.parse_console("VERIFY-ALIVE n=4 uptime=40.1 boot_id=aaaa-1\n")
+    after = verify.parse_console("VERIFY-BOOT x boot_id=aaaa-1\nVERIFY-ALIVE n=9 uptime=92.3 boot_id=aaaa-1\n")
+    ok, why = verify.still_running(before, after)
+    assert ok and why == "same boot aaaa-1, uptime 40 s -> 92 s"
+    rebooted = verify.parse_console("VERIFY-ALIVE n=1 uptime=3.0 boot_id=bbbb-2\n")
+    assert verify.still_running(before, rebooted) == (
+        False, "the guest rebooted (boot_id aaaa-1 -> bbbb-2)")
+    assert verify.still_running(before, verify.parse_console(""))[0] is False
+    stale = verify.parse_console("VERIFY-ALIVE n=4 uptime=40.1 boot_id=aaaa-1\n")
+    assert verify.still_running(before, stale) == (False, "uptime did not advance (40.1 -> 40.1)")
+
+
+# --- gluster -------------------------------------------------------------------
+
+HEADER = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+VOLUME_INFO = HEADER + """<cliOutput><opRet>0</opRet><opErrno>0</opErrno><opErrstr/>
+  <volInfo><volumes>
+    <volume><name>other</name><statusStr>Started</statusStr><replicaCount>1</replicaCount>
+      <typeStr>Distribute</typeStr><bricks/></volume>
+    <volume>
+      <name>nova-instances</name><status>1</status><statusStr>Started</statusStr>
+      <brickCount>2</brickCount><replicaCount>2</replicaCount><typeStr>Replicate</typeStr>
+      <bricks>
+        <brick uuid="u1">compute1:/srv/gluster/nova-instances<name>compute1:/srv/gluster/nova-instances</name><hostUuid>u1</hostUuid><isArbiter>0</isArbiter></brick>
+        <brick uuid="u2">compute2:/srv/gluster/nova-instances<name>compute2:/srv/gluster/nova-instances</name><hostUuid>u2</hostUuid><isArbiter>0</isArbiter></brick>
+      </bricks>
+    </volume><count>2</count>
+  </volumes></volInfo></cliOutput>
+"""
+
+VOLUME_STATUS = HEADER + """<cliOutput><opRet>0</opRet><opErrno>0</opErrno><opErrstr/>
+  <volStatus><volumes><volume><volName>nova-instances</volName><nodeCount>3</nodeCount>
+    <node><hostname>compute1</hostname><path>/srv/gluster/nova-instances</path><status>1</status>
+      <port>55451</port><ports><tcp>55451</tcp><rdma>N/A</rdma></ports></node>
+    <node><hostname>compute2</hostname><path>/srv/gluster/nova-instances</path><status>0</status>
+      <port>N/A</port><ports><tcp>N/A</tcp><rdma>N/A</rdma></ports></node>
+    <node><hostname>Self-heal Daemon</hostname><path>localhost</path><status>1</status>
+      <port>N/A</port></node>
+  </volume></volumes></volStatus></cliOutput>
+"""
+
+HEAL_XML = HEADER + """<cliOutput><healInfo><bricks>
+  <brick hostUuid="u1"><name>compute1:/srv/gluster/nova-instances</name><status>Connected</status>
+    <numberOfEntries>3</numberOfEntries></brick>
+  <brick hostUuid="-"><name>compute2:/srv/gluster/nova-instances</name>
+    <status>Transport endpoint is not connected</status><numberOfEntries>-</numberOfEntries></brick>
+</bricks></healInfo><opRet>0</opRet><opErrno>0</opErrno><opErrstr/></cliOutput>
+"""
+
+HEAL_TEXT_CLEAN = """Brick compute1:/srv/gluster/nova-instances
+Status: Connected
+Number of entries: 0
+
+Brick compute2:/srv/gluster/nova-instances
+Status: Connected
+Number of entries: 0
+"""
+
+
+def test_volume_info_picks_the_volume():
+    info = verify.parse_gluster_volume_info(VOLUME_INFO, "nova-instances")
+    assert info == {"type": "Replicate", "status": "Started", "replica": 2, "bricks": [
+        {"host": "compute1", "path": "/srv/gluster/nova-instances"},
+        {"host": "compute2", "path": "/srv/gluster/nova-instances"}]}
+    with pytest.raises(ValueError, match="volume nope not in"):
+        verify.parse_gluster_volume_info(VOLUME_INFO, "nope")
+
+
+def test_gluster_error_in_xml_raises():
+    failed = HEADER + "<cliOutput><opRet>-1</opRet><opErrno>2</opErrno>" \
+                      "<opErrstr>Volume nova-instances does not exist</opErrstr></cliOutput>"
+    with pytest.raises(ValueError, match="does not exist"):
+        verify.parse_gluster_volume_info(failed, "nova-instances")
+    with pytest.raises(ValueError, match="does not exist"):
+        verify.parse_gluster_volume_status(failed)
+
+
+def test_volume_status_bricks_only():
+    assert verify.parse_gluster_volume_status(VOLUME_STATUS) == [
+        {"host": "compute1", "path": "/srv/gluster/nova-instances", "online": True, "port": 55451},
+        {"host": "compute2", "path": "/srv/gluster/nova-instances", "online": False, "port": None}]
+
+
+def test_heal_info_xml_and_text():
+    bricks = verify.parse_gluster_heal_info(HEAL_XML)
+    assert bricks[0] == {"brick": "compute1:/srv/gluster/nova-instances", "status": "Connected",
+                         "entries": 3}
+    assert bricks[1]["entries"] is None
+    assert verify.heal_problems(bricks) == [
+        "compute1:/srv/gluster/nova-instances: 3 entries to heal",
+        "compute2:/srv/gluster/nova-instances: Transport endpoint is not connected"]
+    clean = verify.parse_gluster_heal_info(HEAL_TEXT_CLEAN)
+    assert [b["entries"] for b in clean] == [0, 0]
+    assert verify.heal_problems(clean) == []
+    assert verify.heal_problems([]) == ["heal info listed no bricks"]
+
+
+@pytest.mark.parametrize("pillar,computes,want", [
+    ({}, 1, 1), ({}, 2, 2), ({}, 3, 3), ({}, 5, 3), ({"replica": 2}, 4, 2)])
+def test_expected_replica_follows_the_pillar_rule(pillar, computes, want):
+    assert verify.expected_replica(pillar, computes) == want
+
+
+# --- the service table ------------------------------------------------------------
+
+HOSTS = {
+    "controller": {"roles": ["controller"], "address": "192.168.56.10"},
+    "gateway": {"roles": ["gateway"], "address": "192.168.56.11"},
+    "compute1": {"roles": ["compute"], "address": "192.168.56.21"},
+    "compute2": {"roles": ["compute"], "address": "192.168.56.22"},
+}
+
+
+def _healthy():
+    nova = [{"binary": b, "host": "controller", "state": "up", "status": "enabled"}
+            for b in ("nova-conductor", "nova-scheduler")]
+    nova += [{"binary": "nova-compute", "host": f"compute{i}.cloud.test", "state": "up",
+              "status": "enabled"} for i in (1, 2)]
+    agents = [{"agent_type": t, "host": "gateway", "alive": True, "admin_state_up": True}
+              for t in ("L3 agent", "DHCP agent", "Metadata agent", "Linux bridge agent")]
+    agents += [{"agent_type": "Linux bridge agent", "host": f"compute{i}", "alive": True,
+                "admin_state_up": True} for i in (1, 2)]
+    return nova, agents
+
+
+def test_service_table_healthy():
+    nova, agents = _healthy()
+    problems, summary = verify.service_table_problems(HOSTS, nova, agents)
+    assert problems == []
+    assert summary == "4 nova services, 6 neutron agents expected"
+
+
+def test_service_table_names_each_problem():
+    nova, agents = _healthy()
+    nova[3]["state"] = "down"                       # compute2's nova-compute
+    nova.append({"binary": "nova-compute", "host": "old-compute", "state": "down", "status": "enabled"})
+    agents = [a for a in agents if a["agent_type"] != "DHCP agent"]
+    agents[0]["alive"] = False                      # gateway's L3 agent
+    problems, _ = verify.service_table_problems(HOSTS, nova, agents)
+    assert problems == [
+        "nova-compute on compute2: state down",
+        "L3 agent on gateway: not alive",
+        "DHCP agent on gateway: not registered",
+        "unexpected nova-compute on old-compute: state down",
+    ]
+
+
+def test_roles_from_pillar_hosts():
+    assert verify.roles_hosts(HOSTS, "compute") == ["compute1", "compute2"]
+    both = {"gw": {"roles": ["gateway", "compute"]}}
+    assert verify.roles_hosts(both, "compute") == ["gw"]
+    assert verify.roles_hosts(None, "compute") == []
+
+
+# --- selection, results, table, JSON ---------------------------------------------
+
+def test_select_checks_by_name_and_number_in_table_order():
+    assert verify.select_checks([]) == list(verify.DEFAULT_CHECKS)
+    assert verify.select_checks(["7,identity", "4", "identity"]) == ["identity", "boot", "migration"]
+    assert verify.select_checks(["heal", "10"]) == ["faults", "heal"]
+    with pytest.raises(ValueError, match="unknown check 'bogus'"):
+        verify.select_checks(["bogus"])
+
+
+def test_classification_and_exit_code():
+    assert verify.classify(None) == verify.PASS
+    assert verify.classify(verify.CheckFailed("x")) == verify.FAIL
+    assert verify.classify(RuntimeError("api")) == verify.FAIL
+    assert verify.classify(verify.NotRunnable("no dm")) == verify.NOT_RUNNABLE
+    assert verify.classify(verify.Skipped("needs --compute")) == verify.SKIPPED
+    runnable = [verify.make_result("identity", verify.PASS, 1, "ok"),
+                verify.make_result("blockstorage", verify.NOT_RUNNABLE, 2, "no device-mapper"),
+                verify.make_result("scaleout", verify.SKIPPED, 0, "needs --compute")]
+    # NOT RUNNABLE is never a pass, but it is not a failure of the cloud either.
+    assert verify.exit_code(runnable) == verify.EXIT_OK
+    assert verify.exit_code(runnable + [verify.make_result("boot", verify.FAIL, 3, "x")]) == verify.EXIT_FAIL
+    with pytest.raises(ValueError):
+        verify.make_result("boot", "OK", 1, "")
+    multi = verify.make_result("heal", verify.FAIL, 1, "heal has been unsuccessful:\nGlusterd  failed.")
+    assert multi["detail"] == "heal has been unsuccessful: Glusterd failed."
+
+
+def test_render_table():
+    results = [verify.make_result("identity", verify.PASS, 1.23, "token validated"),
+               verify.make_result("heal", verify.PASS, 0.5, "clean"),
+               verify.make_result("blockstorage", verify.NOT_RUNNABLE, 2,
+                                  "no device-mapper in this kernel " * 6)]
+    table = verify.render_table(results, width=100)
+    lines = table.splitlines()
+    assert lines[0] == " # | check        | result       | secs | detail"
+    assert lines[2].startswith(" 1 | identity     | PASS         |  1.2 | token validated")
+    assert lines[3].startswith(" - | heal ")
+    assert lines[4].startswith("11 | blockstorage | NOT RUNNABLE |  2.0 | no device-mapper")
+    # the long detail is wrapped under its column
+    assert lines[5].startswith("   |              |              |      | ")
+    assert all(len(line) <= 100 for line in lines)
+    assert lines[-1] == "2 PASS, 1 NOT RUNNABLE"
+    json.dumps(results)  # what --json writes is plain data
+
+
+# --- salt and nova-manage answers -----------------------------------------------------
+
+def test_salt_json_single_and_concatenated_documents():
+    one = '{"compute1": {"retcode": 0, "stdout": "x", "stderr": "", "pid": 3}}'
+    assert verify.parse_salt_json(one)["compute1"]["stdout"] == "x"
+    two = '{"compute1": {"retcode": 0}}\n{"compute2": "Minion did not return. [No response]"}\n'
+    assert verify.parse_salt_json(two) == {"compute1": {"retcode": 0},
+                                           "compute2": "Minion did not return. [No response]"}
+    assert verify.parse_salt_json("") == {}
+
+
+def test_list_hosts_table():
+    text = """+-----------+--------------------------------------+----------+
+| Cell Name |              Cell UUID               | Hostname |
++-----------+--------------------------------------+----------+
+|   cell1   | 2f4b8a1e-7a53-4a7e-9c35-0b5d9c1f2e11 | compute1 |
+|   cell1   | 2f4b8a1e-7a53-4a7e-9c35-0b5d9c1f2e11 | compute3 |
++-----------+--------------------------------------+----------+
+"""
+    assert verify.parse_list_hosts(text) == [("cell1", "compute1"), ("cell1", "compute3")]
