@@ -388,16 +388,12 @@ def _create(ret, bricks, replica, force, start, options, arbiter, peers):
         )
         return ret
     bad = _check_hosts(bricks, peers)
-    if (
-        bad
-        and __opts__["test"]
-        and not any(_find_peer(peers, host) for host in bad)
-        and all(_addresses(host) for host in bad)
-    ):
-        # Hosts not in the pool at all, but resolvable: in test mode, the
-        # gluster.peered states of the same run only say they would probe
-        # them.  (A known but disconnected peer, or a name that does not
-        # resolve, fails in test mode too.)
+    if bad and __opts__["test"] and not any(_find_peer(peers, host) for host in bad):
+        # Hosts not in the pool at all: in test mode, the gluster.peered
+        # states of the same run only say they would probe them (and on a
+        # new deployment the names resolve only once common.hosts has
+        # written /etc/hosts).  A known but disconnected peer fails in test
+        # mode too.
         ret["result"] = None
         ret["changes"] = {"created": {"bricks": bricks, "replica": replica or 1}}
         ret["comment"] = (
