@@ -23,6 +23,24 @@ openstack:
     # volume group alone (creating a volume still needs device-mapper,
     # which the verification reports as not runnable here).
     lvm_type: default
+  glance:
+    # The verification guest (cluster/build-image.sh, run by cluster/run
+    # before the orchestration): a Debian kernel and a busybox initramfs
+    # as AKI/ARI images, and a tiny raw root disk that boots with them.
+    images:
+      - name: verify-kernel
+        source: /vagrant/.cluster/image/vmlinuz
+        disk_format: aki
+        container_format: aki
+      - name: verify-initrd
+        source: /vagrant/.cluster/image/initrd.img
+        disk_format: ari
+        container_format: ari
+      - name: verify-guest
+        source: /vagrant/.cluster/image/root.img
+        disk_format: raw
+        kernel: verify-kernel
+        ramdisk: verify-initrd
 {%- if extra %}
   hosts:
 {%-   for n in extra %}
