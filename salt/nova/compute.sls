@@ -1,4 +1,5 @@
 {%- from "nova/map.jinja" import nova with context %}
+{%- from "nova/confdir.jinja" import config_dir_after with context %}
 {%- from "nova/settings.jinja" import nova_settings with context %}
 {%- from "common/topology.jinja" import topo, my_address with context %}
 {%- set virt_type = nova.pillar.get('virt_type', 'kvm') %}
@@ -40,6 +41,7 @@ nova-compute-packages:
       - openstack_config: nova-compute-config
       - service: libvirt-service
       - mount: glusterfs-instances-mount
+{{ config_dir_after('nova-compute-packages') }}
 
 nova-compute-service:
   service.running:

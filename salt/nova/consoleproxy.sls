@@ -1,4 +1,5 @@
 {%- from "nova/map.jinja" import nova with context %}
+{%- from "nova/confdir.jinja" import config_dir_after with context %}
 {%- from "nova/settings.jinja" import nova_settings with context %}
 {%- from "common/topology.jinja" import my_address with context %}
 {%- set settings = salt['slsutil.merge'](nova_settings, {
@@ -23,6 +24,7 @@ nova-consoleproxy-packages:
     - pkgs: {{ nova.consoleproxy_packages | json }}
     - require:
       - openstack_config: nova-consoleproxy-config
+{{ config_dir_after('nova-consoleproxy-packages') }}
 
 {%- if nova.consoleproxy_defaults_file %}
 

@@ -1,4 +1,5 @@
 {%- from "nova/map.jinja" import nova with context %}
+{%- from "nova/confdir.jinja" import config_dir_after with context %}
 {%- from "nova/settings.jinja" import nova_settings, workers with context %}
 {%- from "common/topology.jinja" import passwords with context %}
 {%- set settings = salt['slsutil.merge'](nova_settings, {
@@ -32,6 +33,7 @@ nova-controller-packages:
     - pkgs: {{ nova.controller_packages | json }}
     - require:
       - openstack_config: nova-controller-config
+{{ config_dir_after('nova-controller-packages') }}
 {%- for file in nova.api_uwsgi_files %}
 
 nova-uwsgi-{{ file }}:
