@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Summarise `salt-run --out=json state.orchestrate` output.
 
-    orch_summary.py FILE [--expect-no-changes=1]
+    orch_summary.py FILE [--expect-no-changes=1] [--verify-json PATH]
 
 Prints one line per orchestration step (result, duration, states and
 changes per host), then every failed state as `host: state id: comment`
 and, with --expect-no-changes=1, every state that changed something.
 Exit status 1 when a step failed (or something changed where nothing
-should have), 0 otherwise.
+should have), 0 otherwise.  With --verify-json (and --expect-no-changes=1)
+the outcome is also written as verify.py's check 8, "idempotency", for
+`verify.py --report`.
 """
 import argparse
 import json
@@ -38,6 +40,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("file")
     ap.add_argument("--expect-no-changes", default="0")
+    ap.add_argument("--verify-json", metavar="PATH")
     args = ap.parse_args()
     expect_none = args.expect_no_changes in ("1", "true", "yes")
 
@@ -103,7 +106,28 @@ def main():
         print("CHANGED on a run that should change nothing:")
         for host, sid, chg in changed:
             print(f"  {host}: {sid}: {json.dumps(chg, default=str)[:400]}")
+    if args.verify_json and expect_none:
+        write_idempotency(args.verify_json, ok=rc == 0, steps=len(steps),
+                          changed=changed, failed=failed)
     return rc
+
+
+def write_idempotency(path, ok, steps, changed, failed):
+    """The re-run's outcome as verify.py's check 8."""
+    if ok:
+        detail = f"second orchestration: {steps} steps, 0 changes, no service restarted"
+    else:
+        what = [f"{h}: {sid}" for h, sid, _ in (failed + changed)][:5]
+        detail = (f"second orchestration: {len(failed)} failed, {len(changed)} changed: "
+                  + "; ".join(what))
+    doc = {"results": [{"number": 8, "check": "idempotency",
+                        "title": "orchestration re-run changes nothing",
+                        "result": "PASS" if ok else "FAIL", "seconds": 0.0,
+                        "detail": detail}],
+           "exit_code": 0 if ok else 1}
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, indent=2)
+        fh.write("\n")
 
 
 if __name__ == "__main__":
