@@ -25,6 +25,19 @@ neutron-linuxbridge-config:
     - require:
       - pkg: neutron-linuxbridge-packages
 
+{#- Neutron's VXLAN devices (vxlan-<VNI>) on another port than the configured one. #}
+{%- set stale_vxlan = "ip -d -o link show type vxlan | awk -v port=%d '{ dev = $2; sub(/[:@].*/, \"\", dev); for (i = 1; i < NF; i++) if ($i == \"dstport\" && $(i + 1) != port && dev ~ /^vxlan-/) print dev }'" % linuxbridge_settings.vxlan.udp_dstport %}
+
+# The agent never recreates an existing VXLAN device when the port in its
+# configuration changes (or was ignored before): remove the ones on another
+# port, the agent's restart makes them again on the configured one.
+neutron-vxlan-stale-devices:
+  cmd.run:
+    - name: for dev in $({{ stale_vxlan }}); do ip link delete "$dev"; done
+    - onlyif: test -n "$({{ stale_vxlan }})"
+    - require:
+      - openstack_config: neutron-linuxbridge-config
+
 neutron-linuxbridge-service:
   service.running:
     - name: {{ neutron.linuxbridge_service }}
@@ -32,3 +45,4 @@ neutron-linuxbridge-service:
     - watch:
       - openstack_config: neutron-agent-config
       - openstack_config: neutron-linuxbridge-config
+      - cmd: neutron-vxlan-stale-devices
