@@ -58,6 +58,7 @@ Every other key is optional; the defaults mirror the example pillar::
     nova:virt_type                          kvm
     nova:uid, nova:gid                      64060, 64060
     nova:live_migration_scheme              ssh
+    nova:live_migration_permit_post_copy    true
     nova:cpu_allocation_ratio               4.0
     nova:ram_allocation_ratio               1.0
     cinder:volume_group                     cinder-volumes
@@ -232,7 +233,7 @@ _KNOWN_KEYS = {
     ),
     ("nova",): (
         "virt_type", "uid", "gid", "live_migration_scheme",
-        "cpu_allocation_ratio", "ram_allocation_ratio",
+        "live_migration_permit_post_copy", "cpu_allocation_ratio", "ram_allocation_ratio",
     ),
     ("cinder",): ("volume_group", "loop_file_size_gb"),
     ("glance",): ("images",),
@@ -1076,6 +1077,8 @@ class _Validator:
             "gid": self.integer(section, path, "gid", 64060, 1, MAX_ID),
             "live_migration_scheme": self.choice(
                 section, path, "live_migration_scheme", "ssh", LIVE_MIGRATION_SCHEMES),
+            "live_migration_permit_post_copy": self.flag(
+                section, path, "live_migration_permit_post_copy", True),
             "cpu_allocation_ratio": self.ratio(section, path, "cpu_allocation_ratio", 4.0),
             "ram_allocation_ratio": self.ratio(section, path, "ram_allocation_ratio", 1.0),
         }

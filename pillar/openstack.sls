@@ -127,6 +127,9 @@ openstack:
     # Live migration over SSH between computes (keys distributed by Salt),
     # on the management network only.
     live_migration_scheme: ssh
+    # Post-copy finishes migrations of busy guests; QEMU needs userfaultfd
+    # for it (unavailable in containers).
+    live_migration_permit_post_copy: true
     cpu_allocation_ratio: 4.0
     ram_allocation_ratio: 1.0
 

@@ -17,6 +17,9 @@ openstack:
   nova:
     # No usable hardware virtualisation in these containers: QEMU TCG.
     virt_type: qemu
+    # QEMU cannot use userfaultfd inside these containers ("Postcopy is
+    # not supported" when a migration starts).
+    live_migration_permit_post_copy: false
   cinder:
     # No device-mapper in this kernel: cinder-volume's thin pool cannot be
     # created and the service reported down.  Thick LVM initialises on the

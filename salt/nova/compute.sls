@@ -3,15 +3,27 @@
 {%- from "nova/settings.jinja" import nova_settings with context %}
 {%- from "common/topology.jinja" import topo, my_address with context %}
 {%- set virt_type = nova.pillar.get('virt_type', 'kvm') %}
+{#- Live migration is peer to peer: the source's libvirtd (root) connects to
+    the destination's.  Over SSH it logs in as nova with nova's own key
+    (nova.migration), never as root. #}
+{%- set scheme = nova.pillar.get('live_migration_scheme', 'ssh') %}
+{%- if scheme == 'ssh' %}
+{%-   set migration = {'live_migration_uri': 'qemu+ssh://' ~ nova.user ~ '@%s/system?keyfile='
+                                            ~ nova.home ~ '/.ssh/id_ed25519&no_tty=1'} %}
+{%- else %}
+{%-   set migration = {'live_migration_scheme': scheme} %}
+{%- endif %}
+{%- set libvirt = {'virt_type': virt_type,
+                   'live_migration_inbound_addr': my_address,
+                   'live_migration_permit_post_copy':
+                       nova.pillar.get('live_migration_permit_post_copy', True)} %}
+{%- do libvirt.update(migration) %}
 {%- set settings = salt['slsutil.merge'](nova_settings, {
       'DEFAULT': {'compute_driver': 'libvirt.LibvirtDriver',
                   'instances_path': nova.instances_dir,
                   'cpu_allocation_ratio': nova.pillar.get('cpu_allocation_ratio', 4.0),
                   'ram_allocation_ratio': nova.pillar.get('ram_allocation_ratio', 1.0)},
-      'libvirt': {'virt_type': virt_type,
-                  'live_migration_scheme': nova.pillar.get('live_migration_scheme', 'ssh'),
-                  'live_migration_inbound_addr': my_address,
-                  'live_migration_permit_post_copy': True},
+      'libvirt': libvirt,
       'vnc': {'novncproxy_base_url': 'http://' ~ topo.gateways[0] ~ ':6080/vnc_auto.html'},
     }) %}
 {%- do settings.pop('database') %}

@@ -64,3 +64,22 @@ nova-ssh-known-hosts:
 {%- endfor %}
     - require:
       - file: nova-ssh-dir
+
+# The source's libvirtd (root) opens the migration connection itself
+# (peer to peer: qemu+ssh://nova@<destination>/system with nova's key, see
+# live_migration_uri in nova.compute).  Root's ssh checks the destination
+# against nova's pinned known_hosts, for logins as nova only.
+nova-ssh-client-config:
+  file.managed:
+    - name: /etc/ssh/ssh_config.d/openstack-nova-migration.conf
+    - user: root
+    - group: root
+    - mode: '0644'
+    - makedirs: true
+    - contents: |
+        # Managed by Salt (nova.migration): libvirtd's live-migration
+        # connections to another compute's nova user.
+        Match localuser root user {{ nova.user }}
+            UserKnownHostsFile {{ nova.home }}/.ssh/known_hosts
+            StrictHostKeyChecking yes
+            BatchMode yes

@@ -181,6 +181,7 @@ def test_example_pillar_model(pillar):
         "uid": 64060,
         "gid": 64060,
         "live_migration_scheme": "ssh",
+        "live_migration_permit_post_copy": True,
         "cpu_allocation_ratio": 4.0,
         "ram_allocation_ratio": 1.0,
     }
