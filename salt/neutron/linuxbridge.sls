@@ -26,7 +26,9 @@ neutron-linuxbridge-config:
       - pkg: neutron-linuxbridge-packages
 
 {#- Neutron's VXLAN devices (vxlan-<VNI>) on another port than the configured one. #}
-{%- set stale_vxlan = "ip -d -o link show type vxlan | awk -v port=%d '{ dev = $2; sub(/[:@].*/, \"\", dev); for (i = 1; i < NF; i++) if ($i == \"dstport\" && $(i + 1) != port && dev ~ /^vxlan-/) print dev }'" % linuxbridge_settings.vxlan.udp_dstport %}
+{%- set stale_vxlan = "ip -d -o link show type vxlan | awk -v port=" ~ linuxbridge_settings.vxlan.udp_dstport
+      ~ " '{ dev = $2; sub(/[:@].*/, \"\", dev); for (i = 1; i < NF; i++)"
+      ~ " if ($i == \"dstport\" && $(i + 1) != port && dev ~ /^vxlan-/) print dev }'" %}
 
 # The agent never recreates an existing VXLAN device when the port in its
 # configuration changes (or was ignored before): remove the ones on another
