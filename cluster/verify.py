@@ -4,6 +4,7 @@ End-to-end verification of a cloud deployed by this repository's
 orchestration (issue 3, "Verify").  Runs ON THE CONTROLLER as root:
 
     python3 /vagrant/cluster/verify.py [--check NAME[,NAME]] [--json PATH] [--keep]
+    python3 cluster/verify.py --report RUN.json... [--json MERGED.json]
 
 Every check is a real API call or command against the running cloud: the
 OpenStack APIs through openstacksdk with the admin credentials of
@@ -37,6 +38,10 @@ needs no argument):
      heal          GlusterFS heal info shows no pending entries (bounded wait)
   11 blockstorage  Cinder API/scheduler up; volume create + attach when the
                    kernel has device-mapper and iSCSI, else NOT RUNNABLE
+  12 secrets       no pillar password in the master's job cache, the
+                   orchestration outputs, the controller's Salt logs or any
+                   host's process list; every service config file holding a
+                   secret is mode 0640, group of its service
 
 Results: PASS, FAIL, NOT RUNNABLE (the machine cannot run it: never a pass),
 SKIPPED (not selected or needs an argument).  Exit status: 0 no FAIL, 1 at
@@ -47,6 +52,8 @@ The instance (name --server-name) and its key pair are deleted at the end
 unless --keep; a later run reuses a kept ACTIVE instance for the checks that
 need one (e.g. the cluster driver: verify --keep, stop a compute, verify
 --check faults --stopped compute2 --keep, start it, verify --check heal).
+--report merges such runs' JSON files into one table (anywhere, no cloud
+needed): a check's latest result other than SKIPPED counts.
 """
 import argparse
 import base64
@@ -111,9 +118,10 @@ CHECKS = (
     (10, "faults", "compute down: files still readable"),
     (None, "heal", "GlusterFS volume healed"),
     (11, "blockstorage", "Cinder volume create and attach"),
+    (12, "secrets", "passwords: not leaked, config 0640"),
 )
 DEFAULT_CHECKS = ("identity", "image", "services", "boot", "secgroups", "storage",
-                  "migration", "idempotency", "scaleout", "faults", "heal", "blockstorage")
+                  "migration", "idempotency", "scaleout", "faults", "heal", "blockstorage", "secrets")
 
 
 class CheckFailed(Exception):
@@ -613,6 +621,98 @@ def _wrap(text, width):
     return lines
 
 
+# Service configuration directories and the group that must own their
+# secret-holding files (salt/*/defaults.yaml).
+SECRET_DIRS = {
+    "/etc/keystone": "keystone",
+    "/etc/glance": "glance",
+    "/etc/placement": "placement",
+    "/etc/nova": "nova",
+    "/etc/neutron": "neutron",
+    "/etc/cinder": "cinder",
+}
+# An INI line that holds a secret: the key names, with a non-empty value.
+SECRET_LINE = (r"^[[:space:]]*(password|admin_password|connection|transport_url|"
+               r"metadata_proxy_shared_secret|memcache_secret_key)[[:space:]]*=[[:space:]]*[^[:space:]]")
+
+
+def secret_leaks(sources, secrets):
+    """
+    [(where, secret name)] for every secret value found in a source.
+    `sources` maps a place (file, host's process list) to its text,
+    `secrets` a secret's name to its value; values shorter than 6
+    characters are ignored (they would match by chance).
+    """
+    found = []
+    for where, text in sources.items():
+        for name, value in sorted(secrets.items()):
+            if value and len(str(value)) >= 6 and str(value) in text:
+                found.append((where, name))
+    return found
+
+
+def secret_file_problems(stat_lines, dirs=None):
+    """
+    Problems with secret-holding config files from `stat -c '%n %a %U %G'`
+    lines: each must be mode 0640 (or stricter: 0600, 0440, 0400) and group
+    the service's group.
+    """
+    dirs = SECRET_DIRS if dirs is None else dirs
+    problems = []
+    for line in stat_lines:
+        parts = line.split()
+        if len(parts) != 4:
+            continue
+        path, mode, _owner, group = parts
+        want = next((g for d, g in dirs.items() if path.startswith(d + "/")), None)
+        if mode not in ("640", "600", "440", "400"):
+            problems.append(f"{path} mode 0{mode}")
+        if want and group != want and mode not in ("600", "400"):
+            problems.append(f"{path} group {group}, not {want}")
+    return problems
+
+
+def merge_results(docs):
+    """
+    One result per check from the JSON documents of several runs (the
+    cluster driver runs verify more than once): a check's latest result
+    that is not SKIPPED wins, SKIPPED only when no run ran it.  Sorted in
+    check order.
+    """
+    merged = {}
+    for doc in docs:
+        for res in doc.get("results") or []:
+            prev = merged.get(res["check"])
+            if prev is None or res["result"] != SKIPPED or prev["result"] == SKIPPED:
+                merged[res["check"]] = res
+    order = [name for _, name, _ in CHECKS]
+    return sorted(merged.values(),
+                  key=lambda r: order.index(r["check"]) if r["check"] in order else len(order))
+
+
+def report(paths, json_path=None):
+    """--report: merge earlier runs' JSON files, print the table; exit code."""
+    docs = []
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                docs.append(json.load(fh))
+        except (OSError, ValueError) as exc:
+            print(f"verify: --report {path}: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+    results = merge_results(docs)
+    print(render_table(results))
+    code = exit_code(results)
+    if any(d.get("exit_code") == EXIT_ERROR for d in docs):
+        code = EXIT_ERROR
+    if json_path:
+        with open(json_path, "w", encoding="utf-8") as fh:
+            json.dump({"merged_from": list(paths), "results": results,
+                       "summary": summarize(results), "exit_code": code}, fh, indent=2)
+            fh.write("\n")
+    return code
+
+
 def parse_salt_json(text):
     """
     The `salt --out=json --static` answer: {minion: value}.  Salt prints one
@@ -715,7 +815,10 @@ class Cloud:
 
     # -- helpers -----------------------------------------------------------
     def _pillar(self):
-        proc = run(["salt-call", "--out=json", "pillar.get", "openstack"], timeout=120)
+        # --no-return-event: the answer holds every password; without it
+        # salt-call also sends it to the master's job cache.
+        proc = run(["salt-call", "--no-return-event", "--out=json", "pillar.get", "openstack"],
+                   timeout=120)
         if proc.returncode != 0:
             raise SystemExit("verify: salt-call pillar.get openstack failed: "
                              + proc.stderr.strip()[-300:])
@@ -1244,7 +1347,19 @@ def check_migration(cloud):
     if not targets:
         raise CheckFailed(f"no other compute up to migrate to (source {source}, up: {sorted(up)})")
     target = targets[0]
-    before = parse_console(cloud.console(server))
+    # The guest's latest VERIFY-ALIVE line before the move (a log that was
+    # just cut, e.g. by an earlier aborted migration, gets one within 10 s).
+    seen = {}
+
+    def alive_before():
+        seen["info"] = parse_console(cloud.console(server))
+        return seen["info"] if seen["info"]["alive"] else None
+
+    try:
+        before = poll("guest markers before the migration", alive_before, 60, interval=5)
+    except CheckFailed:
+        raise CheckFailed(f"the guest on {source} prints no VERIFY-ALIVE line: "
+                          "it is not running before the migration") from None
     earlier = {m.get("id") for m in cloud.migrations(server.id)}
     t0 = time.monotonic()
     log(f"live-migrating {server.id} {source} -> {target}")
@@ -1428,6 +1543,54 @@ def kernel_block_support(cloud):
     return reasons
 
 
+def check_secrets(cloud):
+    secrets = {k: v for k, v in (cloud.pillar.get("passwords") or {}).items()
+               if isinstance(v, (str, int))}
+    if not secrets:
+        raise CheckFailed("pillar openstack:passwords is empty")
+    # Places on the controller, read here: the secrets never leave this process.
+    sources, scanned = {}, 0
+    paths = ["/vagrant/.cluster", "/var/cache/salt/master/jobs", "/var/log/salt"]
+    for top in paths:
+        for root, _dirs, files in os.walk(top):
+            for fname in files:
+                path = os.path.join(root, fname)
+                if path.startswith("/vagrant/.cluster/") and not fname.startswith("orchestrate-"):
+                    continue
+                try:
+                    with open(path, "rb") as fh:
+                        sources[path] = fh.read(64 << 20).decode("utf-8", "replace")
+                    scanned += 1
+                except OSError:
+                    continue
+    # Every host's process list (arguments only: no secret belongs there).
+    hosts = sorted(cloud.hosts)
+    ps = cloud.salt(hosts, "ps -eo args=", 60)
+    for host, ans in ps.items():
+        if ans["retcode"] is None:
+            raise CheckFailed(f"{host}: no answer ({ans['stderr']})")
+        sources[f"{host}: process list"] = ans["stdout"]
+    leaks = secret_leaks(sources, secrets)
+    # Secret-holding config files: found by key name, only names and modes come back.
+    dirs = " ".join(d for d in SECRET_DIRS)
+    cmd = (f"for d in {dirs}; do [ -d $d ] && grep -rlE '{SECRET_LINE}' $d; done "
+           "| sort -u | xargs -r stat -c '%n %a %U %G'")
+    problems, files = [], 0
+    for host, ans in cloud.salt(hosts, cmd, 60).items():
+        if ans["retcode"] is None:
+            raise CheckFailed(f"{host}: no answer ({ans['stderr']})")
+        lines = ans["stdout"].splitlines()
+        files += len(lines)
+        problems += [f"{host}: {p}" for p in secret_file_problems(lines)]
+    problems += [f"{name} password in {where}" for where, name in leaks]
+    if problems:
+        raise CheckFailed("; ".join(problems[:12]) + (f" (+{len(problems) - 12} more)"
+                                                      if len(problems) > 12 else ""))
+    return (f"{len(secrets)} pillar secrets in none of {scanned} job-cache/log/orchestration "
+            f"files nor {len(hosts)} process lists; {files} secret-holding config files "
+            "0640 with their service's group")
+
+
 def check_blockstorage(cloud):
     conn = cloud.conn
     # What runs everywhere: the API answers, the scheduler is up.
@@ -1482,6 +1645,7 @@ CHECK_FUNCTIONS = {
     "faults": check_faults,
     "heal": check_heal,
     "blockstorage": check_blockstorage,
+    "secrets": check_secrets,
 }
 
 
@@ -1505,11 +1669,16 @@ def parse_args(argv):
     p.add_argument("--console-timeout", type=float, default=240)
     p.add_argument("--migrate-timeout", type=float, default=300)
     p.add_argument("--heal-timeout", type=float, default=300)
+    p.add_argument("--report", nargs="+", metavar="JSON",
+                   help="run nothing: merge these earlier runs' --json files, print the "
+                        "table (and write the merged document to --json)")
     return p.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv if argv is not None else sys.argv[1:])
+    if args.report:
+        return report(args.report, args.json)
     try:
         selected = select_checks(args.check)
     except ValueError as exc:

@@ -389,3 +389,82 @@ def test_list_hosts_table():
 +-----------+--------------------------------------+----------+
 """
     assert verify.parse_list_hosts(text) == [("cell1", "compute1"), ("cell1", "compute3")]
+
+
+# --- merging the cluster driver's runs (--report) ---------------------------
+
+def _res(check, result, detail=""):
+    return verify.make_result(check, result, 1.0, detail)
+
+
+def test_merge_latest_run_of_a_check_wins_over_skipped():
+    first = {"results": [_res("boot", verify.PASS), _res("faults", verify.SKIPPED, "needs --stopped"),
+                         _res("heal", verify.FAIL, "3 entries")]}
+    second = {"results": [_res("faults", verify.PASS, "readable from compute1"),
+                          _res("boot", verify.SKIPPED)]}
+    third = {"results": [_res("heal", verify.PASS, "no entries")]}
+    merged = verify.merge_results([first, second, third])
+    assert [(r["check"], r["result"]) for r in merged] == [
+        ("boot", verify.PASS), ("faults", verify.PASS), ("heal", verify.PASS)]
+    assert merged[1]["detail"] == "readable from compute1"
+
+
+def test_merge_keeps_a_failure_nothing_ran_again_and_check_order():
+    docs = [{"results": [_res("migration", verify.FAIL, "EIO"), _res("identity", verify.PASS)]},
+            {"results": [_res("idempotency", verify.PASS)]}]
+    merged = verify.merge_results(docs)
+    assert [r["check"] for r in merged] == ["identity", "migration", "idempotency"]
+    assert verify.exit_code(merged) == verify.EXIT_FAIL
+
+
+def test_report_prints_the_merged_table_and_writes_json(tmp_path, capsys):
+    a, b, out = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "all.json"
+    a.write_text(json.dumps({"results": [_res("storage", verify.PASS, "replica 2"),
+                                         _res("scaleout", verify.SKIPPED)], "exit_code": 0}))
+    b.write_text(json.dumps({"results": [_res("scaleout", verify.PASS, "compute3 works")],
+                             "exit_code": 0}))
+    assert verify.main(["--report", str(a), str(b), "--json", str(out)]) == verify.EXIT_OK
+    table = capsys.readouterr().out
+    assert "compute3 works" in table and "2 PASS" in table and "SKIPPED" not in table
+    doc = json.loads(out.read_text())
+    assert doc["summary"][verify.PASS] == 2 and doc["exit_code"] == 0
+
+
+def test_report_of_a_run_that_could_not_start_is_an_error(tmp_path, capsys):
+    a = tmp_path / "a.json"
+    a.write_text(json.dumps({"error": "no credentials", "results": [], "exit_code": 2}))
+    assert verify.main(["--report", str(a)]) == verify.EXIT_ERROR
+    assert verify.main(["--report", str(tmp_path / "missing.json")]) == verify.EXIT_ERROR
+    assert "missing.json" in capsys.readouterr().err
+
+
+# --- check 12: secrets -------------------------------------------------------
+
+def test_secret_leaks_names_place_and_secret_never_the_value():
+    secrets = {"nova_db": "example-nova-db", "admin": "s3cret-admin", "short": "abc"}
+    sources = {
+        "/var/cache/salt/master/jobs/1d/x/return.p": "... 'connection': 'mysql://nova:example-nova-db@c/nova'",
+        "compute1: process list": "/usr/bin/python3 /usr/bin/nova-compute --config-file=/etc/nova/nova.conf\nabc",
+        "gateway: process list": "sh -c OS_PASSWORD=s3cret-admin openstack server list",
+    }
+    leaks = verify.secret_leaks(sources, secrets)
+    assert sorted(leaks) == [("/var/cache/salt/master/jobs/1d/x/return.p", "nova_db"),
+                             ("gateway: process list", "admin")]
+    assert verify.secret_leaks({"a": "clean text"}, secrets) == []
+
+
+def test_secret_file_problems_wants_0640_and_the_service_group():
+    lines = [
+        "/etc/nova/nova.conf 640 root nova",
+        "/etc/neutron/metadata_agent.ini 644 root neutron",
+        "/etc/glance/glance-api.conf 640 root root",
+        "/etc/keystone/keystone.conf 600 keystone keystone",
+        "/etc/cinder/cinder.conf 660 cinder cinder",
+        "/etc/placement/placement.conf 600 root root",
+        "garbage line",
+    ]
+    assert verify.secret_file_problems(lines) == [
+        "/etc/neutron/metadata_agent.ini mode 0644",
+        "/etc/glance/glance-api.conf group root, not glance",
+        "/etc/cinder/cinder.conf mode 0660",
+    ]
