@@ -457,8 +457,16 @@ def _update(ret, info, bricks, replica, force, start, options, arbiter):
     try:
         if new_bricks:
             add_replica = _plan_add_bricks(info, new_bricks, replica)
-            bad = _check_hosts(new_bricks, __salt__["gluster.peer_status"]())
-            if bad:
+            peers = __salt__["gluster.peer_status"]()
+            bad = _check_hosts(new_bricks, peers)
+            if bad and __opts__["test"] and not any(_find_peer(peers, h) for h in bad):
+                # As in _create: the same run's gluster.peered states would
+                # probe them first.
+                warnings.append(
+                    "bricks would be added once {} are connected peers (not yet in this "
+                    "host's pool)".format(", ".join(bad))
+                )
+            elif bad:
                 raise SaltInvocationError(
                     "cannot add bricks to volume {}: brick host(s) {} are not "
                     "connected peers of this host's gluster pool (probe them "

@@ -303,6 +303,22 @@ def test_volume_present_invalid_requests(
     assert "not connected peers" in ret["comment"]
     assert name not in gluster.volume_info()
 
+    # The same for bricks added to an existing volume (a compute enrolled
+    # later): predicted in a dry run, refused in a real run, nothing added.
+    grow = gluster_volumes("grow-unpeered")
+    two = _bricks(glusterd.address, brick_dir, "g1", "g2")
+    assert run_state("gluster.volume_present", name=grow, bricks=two, replica=2,
+                     force=True)["result"] is True
+    more = two + ["salttest-nohost.invalid:/srv/g3"]
+    ret = run_state("gluster.volume_present", name=grow, bricks=more, replica=3, force=True,
+                    test=True)
+    assert ret["result"] is None, ret
+    assert ret["changes"]["bricks_added"] == ["salttest-nohost.invalid:/srv/g3"]
+    assert "once salttest-nohost.invalid are connected peers" in ret["comment"]
+    ret = run_state("gluster.volume_present", name=grow, bricks=more, replica=3, force=True)
+    assert ret["result"] is False and "not connected peers" in ret["comment"]
+    assert gluster.volume_info(grow)[grow]["bricks"] == two
+
     ret = run_state("gluster.volume_present", name=name, bricks=["nohostpath"])
     assert ret["result"] is False
     assert "host:/absolute/path" in ret["comment"]
