@@ -8,9 +8,21 @@
     nova-compute service has registered.
 #}
 {%- set hosts = pillar.get('openstack', {}).get('hosts', {}) %}
-{%- set computes = hosts | dictsort | selectattr('1.roles', 'defined') | selectattr('1.roles', 'contains', 'compute') | map(attribute='0') | list %}
-{%- set controller = hosts | dictsort | selectattr('1.roles', 'defined') | selectattr('1.roles', 'contains', 'controller') | map(attribute='0') | list %}
+{%- set ns = namespace(controller=[], computes=[]) %}
+{%- for id, host in hosts | dictsort %}
+{%-   set roles = host.get('roles', []) if host is mapping else [] %}
+{%-   if 'controller' in roles %}{% set ns.controller = ns.controller + [id] %}{% endif %}
+{%-   if 'compute' in roles %}{% set ns.computes = ns.computes + [id] %}{% endif %}
+{%- endfor %}
+{%- set computes, controller = ns.computes, ns.controller %}
 {%- set brick_hosts = pillar.get('openstack', {}).get('gluster', {}).get('brick_hosts') or computes %}
+{%- set new = pillar.get('compute') %}
+
+{%- if new is not none and new not in computes %}
+enrol-refused:
+  test.fail_without_changes:
+    - name: {{ ('not enrolling ' ~ new ~ ': pillar openstack:hosts does not list it with the compute role') | json }}
+{%- else %}
 
 enrol-validate-pillar:
   salt.function:
@@ -59,3 +71,4 @@ enrol-discover-hosts:
     - tgt_type: list
     - require:
       - salt: enrol-gluster-volume
+{%- endif %}

@@ -146,3 +146,71 @@ def test_verification_is_read_only(orchestration):
     _, steps = orchestration
     states = steps["openstack-verify"]["changes"].get("ret", {}).get("controller") or {}
     assert list(states) in ([], ["cmd_|-cloud-verify_|-salt://cloud/files/verify.sh.jinja_|-script"]), states
+
+
+# --- enrolling an added compute (reactor -> openstack.enrol) ----------------
+
+ENROL_ORDER = [
+    "enrol-validate-pillar",
+    "enrol-hosts",
+    "enrol-gluster-volume",
+    "enrol-migration-keys",
+    "enrol-migration-trust",
+    "enrol-discover-hosts",
+]
+
+
+def _enrol(cluster, compute):
+    if cluster["name"] != "debian12":
+        pytest.skip("the dry run executes on this Debian host: Debian grains only")
+    ret = cluster["salt_run_cli"].run(
+        "state.orchestrate", "openstack.enrol", f'pillar={{"compute": "{compute}"}}', "test=True")
+    assert isinstance(ret.data, dict), ret
+    runs = ret.data.get("data", ret.data)
+    steps = next(iter(runs.values()))
+    assert isinstance(steps, dict), f"openstack.enrol did not render: {steps}"
+    return ret, {step["__id__"]: step for step in steps.values()}
+
+
+def test_enrol_a_compute_in_test_mode(cluster):
+    """What the reactor runs when a compute's highstate asks to be enrolled."""
+    ret, steps = _enrol(cluster, "compute2")
+    assert sorted(steps, key=lambda s: steps[s]["__run_num__"]) == ENROL_ORDER
+    failed = {s: [st.get("comment")] + _failures(st) for s, st in steps.items()
+              if st.get("result") is False}
+    assert not failed, json.dumps(failed, indent=1, default=str)[:20000]
+    expected = _expected_targets()
+    assert _targeted(steps["enrol-gluster-volume"]) == expected["openstack-gluster-volume"]
+    assert _targeted(steps["enrol-migration-trust"]) == expected["openstack-migration-trust"]
+    assert _targeted(steps["enrol-discover-hosts"]) == expected["openstack-discover-hosts"]
+    assert ret.returncode == 0, ret
+
+
+def test_enrol_refuses_a_minion_that_is_not_a_compute(cluster):
+    """A minion whose key is accepted but that pillar lists as something
+    else (or not at all) cannot enrol itself: nothing runs."""
+    for minion in ("gateway", "intruder"):
+        ret, steps = _enrol(cluster, minion)
+        assert list(steps) == ["enrol-refused"], steps
+        step = steps["enrol-refused"]
+        assert step["result"] is False
+        assert f"not enrolling {minion}" in step["comment"] and "compute role" in step["comment"]
+        assert ret.returncode != 0
+
+
+def test_reactor_enrols_the_sender_not_the_claimed_id(tmp_path):
+    """The reactor SLS takes the compute from the event's authenticated
+    sender (data['id']), never from the payload."""
+    import salt.config  # noqa: PLC0415
+    import salt.utils.templates  # noqa: PLC0415
+
+    sls = (REPO / "salt" / "reactor" / "compute-enrol.sls").read_text()
+    rendered = salt.utils.templates.render_jinja_tmpl(
+        sls, {"data": {"id": "compute3", "tag": "openstack/compute/enrol",
+                       "data": {"id": "controller"}},
+              "opts": dict(salt.config.DEFAULT_MASTER_OPTS, cachedir=str(tmp_path)),
+              "saltenv": "base", "sls": "reactor.compute-enrol"})
+    doc = yaml.safe_load(rendered)
+    args = doc["compute-enrol"]["runner.state.orchestrate"][0]["args"]
+    assert args[0] == {"mods": "openstack.enrol"}
+    assert args[1] == {"pillar": {"compute": "compute3"}}
