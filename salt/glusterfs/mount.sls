@@ -21,23 +21,29 @@ glusterfs-instances-dir:
     - require:
       - user: nova-user
 
-glusterfs-instances-mount:
-  mount.mounted:
-    - name: {{ nova.instances_dir }}
-    - device: {{ servers[0] }}:/{{ gluster.volume }}
-    - fstype: glusterfs
-    - opts: {{ glusterfs.mount_options }}{% if servers | length > 1 %},backup-volfile-servers={{ servers[1:] | join(':') }}{% endif %}
-    - persist: true
-    - mkmnt: true
-{%- if servers | length > 1 %}
-    # A mount option of the FUSE client only: /proc/mounts never shows it,
-    # so without this every run would see it as changed and remount.
-    - hidden_opts:
-      - backup-volfile-servers={{ servers[1:] | join(':') }}
-{%- endif %}
+{%- set opts = glusterfs.mount_options ~ ((',backup-volfile-servers=' ~ servers[1:] | join(':'))
+                                          if servers | length > 1 else '') %}
+# /etc/fstab holds the mount's options; the list of backup volfile servers
+# grows with every compute added.  A mounted share is never remounted for
+# that (instances run from it): only the entry changes, used at the next
+# mount.  (mount.mounted would unmount and mount again whenever the options
+# differ from those it mounted with.)
+glusterfs-instances-fstab:
+  file.replace:
+    - name: /etc/fstab
+    - pattern: '^[^#\s]+\s+{{ nova.instances_dir | regex_escape }}\s.*$'
+    - repl: '{{ servers[0] }}:/{{ gluster.volume }} {{ nova.instances_dir }} glusterfs {{ opts }} 0 0'
+    - append_if_not_found: true
     - require:
       - pkg: glusterfs-client-packages
       - file: glusterfs-instances-dir
+
+glusterfs-instances-mount:
+  cmd.run:
+    - name: mount {{ nova.instances_dir }}
+    - unless: findmnt -n -t fuse.glusterfs {{ nova.instances_dir }}
+    - require:
+      - file: glusterfs-instances-fstab
 
 # Ownership of the mounted volume's root: the same uid/gid on every compute.
 glusterfs-instances-owner:
@@ -47,4 +53,4 @@ glusterfs-instances-owner:
     - group: {{ nova.group }}
     - mode: '0755'
     - require:
-      - mount: glusterfs-instances-mount
+      - cmd: glusterfs-instances-mount

@@ -52,7 +52,7 @@ nova-compute-packages:
     - require:
       - openstack_config: nova-compute-config
       - service: libvirt-service
-      - mount: glusterfs-instances-mount
+      - cmd: glusterfs-instances-mount
 {{ config_dir_after('nova-compute-packages') }}
 
 nova-compute-service:
