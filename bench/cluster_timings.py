@@ -13,8 +13,12 @@ LABELS = {
     "machines_up": "machines up (vagrant up + salt provisioning)",
     "orchestrate_cold": "cold orchestration (deploy)",
     "orchestrate_rerun": "re-run (zero changes)",
-    "verify": "verify",
+    "image": "verification guest image (build, or cached)",
+    "verify": "verify (checks 1-7, 11)",
+    "faults": "faults: compute stopped, restarted, volume healed",
     "add_compute": "add a compute (up + highstate + enrolment)",
+    "verify_scaleout": "verify the added compute (an instance boots)",
+    "total": "total",
 }
 
 
