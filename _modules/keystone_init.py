@@ -231,14 +231,41 @@ def apply(config=None, test=False, **kwargs):
     """
     auth = _auth_settings(kwargs)
     spec = _normalize_config(_load_config(config))
-    client = KeystoneClient(auth)
-    current = _fetch_current(client)
-    desired = _resolve(spec, current, auth.get("region"))
-    current.password_ok = _check_passwords(client, _password_checks(desired, current))
-    result = _diff(desired, current)
-    if not test:
-        _execute(client, result, current.ids)
-    return result.changes
+    reported = {}
+    pauses = () if test else _REPLAN_PAUSES
+    for attempt in range(len(pauses) + 1):
+        try:
+            client = KeystoneClient(auth)
+            current = _fetch_current(client)
+            desired = _resolve(spec, current, auth.get("region"))
+            current.password_ok = _check_passwords(client, _password_checks(desired, current))
+            result = _diff(desired, current)
+            _merge_changes(reported, result.changes)
+            if not test:
+                _execute(client, result, current.ids)
+            return reported
+        except KeystoneUnreachable as exc:
+            # A Keystone that was just (re)started may drop a connection.
+            # Everything is planned again from what Keystone then holds, so
+            # nothing that was created before the drop is created twice.
+            if attempt == len(pauses):
+                raise
+            log.warning("keystone_init: %s; planning again in %ss", exc, pauses[attempt])
+            time.sleep(pauses[attempt])
+    return reported  # not reached
+
+
+# Waits before planning again after a dropped connection (real runs only).
+_REPLAN_PAUSES = (3, 10, 20)
+
+
+def _merge_changes(into, new):
+    """Fold one attempt's changes into the report of the earlier ones."""
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge_changes(into[key], value)
+        else:
+            into[key] = value
 
 
 def plan(config=None, **kwargs):
@@ -1196,7 +1223,8 @@ def _execute(client, plan, ids):
         try:
             data = client.request(action.method, path, body)
         except CommandExecutionError as exc:
-            raise CommandExecutionError(
+            kind = KeystoneUnreachable if isinstance(exc, KeystoneUnreachable) else CommandExecutionError
+            raise kind(
                 f"{exc} ({done} of {len(plan.actions)} changes were applied before)"
             ) from None
         if action.register is not None:

@@ -536,3 +536,88 @@ def test_bootstrapped_refuses_an_empty_password(run_state):
     )
     assert ret["result"] is False
     assert "No password" in ret["comment"]
+
+
+class _ResettingProxy:
+    """
+    A TCP proxy in front of the real Keystone that, once, forwards the
+    ``drop_at``-th request starting with ``prefix`` to Keystone, waits for
+    Keystone's answer and then resets the client's connection instead of
+    relaying it: the change is made, the client sees "connection reset",
+    as with a Keystone that was restarted under it.
+    """
+
+    def __init__(self, upstream_port, prefix, drop_at):
+        self.upstream_port, self.prefix, self.drop_at = upstream_port, prefix, drop_at
+        self.seen = 0
+        self.dropped = 0
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self._stop = False
+        import threading  # noqa: PLC0415
+
+        self._threading = threading
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self._stop:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            self._threading.Thread(target=self._pump, args=(client,), daemon=True).start()
+
+    def _pump(self, client):
+        import select  # noqa: PLC0415
+
+        upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+        try:
+            while True:
+                ready, _, _ = select.select([client, upstream], [], [], 30)
+                if not ready:
+                    return
+                for sock in ready:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    if sock is client:
+                        if data.startswith(self.prefix):
+                            self.seen += 1
+                            if self.seen == self.drop_at and not self.dropped:
+                                upstream.sendall(data)
+                                upstream.recv(65536)  # Keystone has done it
+                                self.dropped += 1
+                                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                                  b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                                return
+                        upstream.sendall(data)
+                    else:
+                        client.sendall(data)
+        finally:
+            client.close()
+            upstream.close()
+
+    def close(self):
+        self._stop = True
+        self.server.close()
+
+
+def test_dropped_connection_is_planned_again_without_duplicates(keystone, keystone_init, cloud):
+    """Keystone resets the connection right after creating an endpoint (the
+    cluster saw this from a Keystone just restarted): apply plans again from
+    what Keystone holds, finishes, reports every change once and creates
+    nothing twice."""
+    proxy = _ResettingProxy(keystone.port, b"POST /v3/endpoints", drop_at=4)
+    try:
+        auth = dict(keystone.auth, auth_url=f"http://127.0.0.1:{proxy.port}/v3")
+        changes = keystone_init.apply(cloud, **auth)
+    finally:
+        proxy.close()
+    assert proxy.dropped == 1, "the proxy never reset a connection: the test tested nothing"
+    assert changes["users"] == {name: "created" for name in SERVICE_USERS}
+    assert changes["services"] == {name: "created" for name in SERVICE_TYPES}
+    assert len(changes["endpoints"]) == 15
+    endpoints = Api(keystone).list("endpoints")
+    assert len(endpoints) == 18  # 15 + the bootstrap's 3: none created twice
+    assert len({(e["service_id"], e["interface"], e["region_id"]) for e in endpoints}) == 18
+    assert keystone_init.apply(cloud, **keystone.auth) == {}
