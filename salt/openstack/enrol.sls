@@ -7,15 +7,7 @@
     for live migration, and the controller maps it into cell1 once its
     nova-compute service has registered.
 #}
-{%- set hosts = pillar.get('openstack', {}).get('hosts', {}) %}
-{%- set ns = namespace(controller=[], computes=[]) %}
-{%- for id, host in hosts | dictsort %}
-{%-   set roles = host.get('roles', []) if host is mapping else [] %}
-{%-   if 'controller' in roles %}{% set ns.controller = ns.controller + [id] %}{% endif %}
-{%-   if 'compute' in roles %}{% set ns.computes = ns.computes + [id] %}{% endif %}
-{%- endfor %}
-{%- set computes, controller = ns.computes, ns.controller %}
-{%- set brick_hosts = pillar.get('openstack', {}).get('gluster', {}).get('brick_hosts') or computes %}
+{%- from "openstack/hostmap.jinja" import everyone, controller, computes, brick_hosts, target with context %}
 {%- set new = pillar.get('compute') %}
 
 {%- if new is not none and new not in computes %}
@@ -27,48 +19,42 @@ enrol-refused:
 enrol-validate-pillar:
   salt.function:
     - name: openstack_pillar.validate
-    - tgt: {{ controller | join(',') }}
-    - tgt_type: list
+{{- target(controller) }}
 
 # Every host learns the new host's name first: peer probe, mounts and
 # live migration use host names.
 enrol-hosts:
   salt.state:
     - sls: common.hosts
-    - tgt: {{ hosts | list | sort | join(',') }}
-    - tgt_type: list
+{{- target(everyone) }}
     - require:
       - salt: enrol-validate-pillar
 
 enrol-gluster-volume:
   salt.state:
     - sls: glusterfs.volume
-    - tgt: {{ brick_hosts[:1] | join(',') }}
-    - tgt_type: list
+{{- target(brick_hosts[:1]) }}
     - require:
       - salt: enrol-hosts
 
 enrol-migration-keys:
   salt.function:
     - name: mine.update
-    - tgt: {{ computes | join(',') }}
-    - tgt_type: list
+{{- target(computes) }}
     - require:
       - salt: enrol-validate-pillar
 
 enrol-migration-trust:
   salt.state:
     - sls: nova.migration
-    - tgt: {{ computes | join(',') }}
-    - tgt_type: list
+{{- target(computes) }}
     - require:
       - salt: enrol-migration-keys
 
 enrol-discover-hosts:
   salt.state:
     - sls: nova.discover
-    - tgt: {{ controller | join(',') }}
-    - tgt_type: list
+{{- target(controller) }}
     - require:
       - salt: enrol-gluster-volume
 {%- endif %}

@@ -14,20 +14,7 @@
 {%- if 'openstack_pillar.validate' in salt %}
 {%-   do salt['openstack_pillar.validate']() %}
 {%- endif %}
-{%- set hosts = pillar.get('openstack', {}).get('hosts', {}) %}
-{%- set ns = namespace(controller=[], gateways=[], computes=[]) %}
-{%- for id, host in hosts | dictsort %}
-{%-   set roles = host.get('roles', []) if host is mapping else [] %}
-{%-   if 'controller' in roles %}{% set ns.controller = ns.controller + [id] %}{% endif %}
-{%-   if 'gateway' in roles %}{% set ns.gateways = ns.gateways + [id] %}{% endif %}
-{%-   if 'compute' in roles %}{% set ns.computes = ns.computes + [id] %}{% endif %}
-{%- endfor %}
-{%- set everyone = hosts | list | sort %}
-{%- set brick_hosts = pillar.get('openstack', {}).get('gluster', {}).get('brick_hosts') or ns.computes %}
-{%- macro target(ids) %}
-    - tgt: {{ ids | join(',') }}
-    - tgt_type: list
-{%- endmacro %}
+{%- from "openstack/hostmap.jinja" import everyone, controller, gateways, computes, brick_hosts, target with context %}
 
 openstack-sync-modules:
   salt.function:
@@ -54,14 +41,14 @@ openstack-common:
 openstack-gateway-nat:
   salt.state:
     - sls: gateway
-{{- target(ns.gateways) }}
+{{- target(gateways) }}
     - require:
       - salt: openstack-common
 
 openstack-gluster-servers:
   salt.state:
     - sls: glusterfs.server
-{{- target(ns.computes) }}
+{{- target(computes) }}
     - require:
       - salt: openstack-common
 
@@ -75,14 +62,14 @@ openstack-gluster-volume:
 openstack-gluster-mounts:
   salt.state:
     - sls: glusterfs.mount
-{{- target(ns.computes) }}
+{{- target(computes) }}
     - require:
       - salt: openstack-gluster-volume
 
 openstack-libvirt:
   salt.state:
     - sls: libvirt
-{{- target(ns.computes) }}
+{{- target(computes) }}
     - require:
       - salt: openstack-gluster-mounts
 
@@ -99,7 +86,7 @@ openstack-controller:
       - nova.controller
       - neutron.server
       - cinder
-{{- target(ns.controller) }}
+{{- target(controller) }}
     - require:
       - salt: openstack-common
 
@@ -109,7 +96,7 @@ openstack-computes:
       - nova.compute
       - nova.migration
       - neutron.linuxbridge
-{{- target(ns.computes) }}
+{{- target(computes) }}
     - require:
       - salt: openstack-controller
       - salt: openstack-libvirt
@@ -119,14 +106,14 @@ openstack-computes:
 openstack-migration-keys:
   salt.function:
     - name: mine.update
-{{- target(ns.computes) }}
+{{- target(computes) }}
     - require:
       - salt: openstack-computes
 
 openstack-migration-trust:
   salt.state:
     - sls: nova.migration
-{{- target(ns.computes) }}
+{{- target(computes) }}
     - require:
       - salt: openstack-migration-keys
 
@@ -136,7 +123,7 @@ openstack-gateway-services:
       - neutron.network_node
       - nova.consoleproxy
       - horizon
-{{- target(ns.gateways) }}
+{{- target(gateways) }}
     - require:
       - salt: openstack-controller
       - salt: openstack-gateway-nat
@@ -144,7 +131,7 @@ openstack-gateway-services:
 openstack-discover-hosts:
   salt.state:
     - sls: nova.discover
-{{- target(ns.controller) }}
+{{- target(controller) }}
     - require:
       - salt: openstack-computes
 
@@ -154,7 +141,7 @@ openstack-cloud-resources:
       - cloud.flavors
       - cloud.networks
       - cloud.security
-{{- target(ns.controller) }}
+{{- target(controller) }}
     - require:
       - salt: openstack-discover-hosts
       - salt: openstack-gateway-services
@@ -163,6 +150,6 @@ openstack-cloud-resources:
 openstack-verify:
   salt.state:
     - sls: cloud.verify
-{{- target(ns.controller) }}
+{{- target(controller) }}
     - require:
       - salt: openstack-cloud-resources
