@@ -224,6 +224,17 @@ def _check_hosts(bricks, peers):
     return bad
 
 
+def _probed_later_in_test(bad, peers):
+    """
+    Whether, in test mode, the bad brick hosts are only not probed yet: none
+    is in the pool at all, so the gluster.peered states of the same run only
+    said they would probe them (and on a new deployment the names resolve
+    only once common.hosts has written /etc/hosts).  A known but
+    disconnected peer fails in test mode too.
+    """
+    return bool(__opts__["test"]) and not any(_find_peer(peers, host) for host in bad)
+
+
 def _option_changes(current, wanted):
     """
     Options of ``wanted`` whose value differs from ``current`` (the options
@@ -388,12 +399,7 @@ def _create(ret, bricks, replica, force, start, options, arbiter, peers):
         )
         return ret
     bad = _check_hosts(bricks, peers)
-    if bad and __opts__["test"] and not any(_find_peer(peers, host) for host in bad):
-        # Hosts not in the pool at all: in test mode, the gluster.peered
-        # states of the same run only say they would probe them (and on a
-        # new deployment the names resolve only once common.hosts has
-        # written /etc/hosts).  A known but disconnected peer fails in test
-        # mode too.
+    if bad and _probed_later_in_test(bad, peers):
         ret["result"] = None
         ret["changes"] = {"created": {"bricks": bricks, "replica": replica or 1}}
         ret["comment"] = (
@@ -459,9 +465,7 @@ def _update(ret, info, bricks, replica, force, start, options, arbiter):
             add_replica = _plan_add_bricks(info, new_bricks, replica)
             peers = __salt__["gluster.peer_status"]()
             bad = _check_hosts(new_bricks, peers)
-            if bad and __opts__["test"] and not any(_find_peer(peers, h) for h in bad):
-                # As in _create: the same run's gluster.peered states would
-                # probe them first.
+            if bad and _probed_later_in_test(bad, peers):
                 warnings.append(
                     "bricks would be added once {} are connected peers (not yet in this "
                     "host's pool)".format(", ".join(bad))
