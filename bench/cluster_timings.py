@@ -14,7 +14,7 @@ LABELS = {
     "orchestrate_cold": "cold orchestration (deploy)",
     "orchestrate_rerun": "re-run (zero changes)",
     "image": "verification guest image (build, or cached)",
-    "verify": "verify (checks 1-7, 11)",
+    "verify": "verify (checks 1-7, 11, 12)",
     "faults": "faults: compute stopped, restarted, volume healed",
     "add_compute": "add a compute (up + highstate + enrolment)",
     "verify_scaleout": "verify the added compute (an instance boots)",

@@ -1349,11 +1349,9 @@ def check_migration(cloud):
     target = targets[0]
     # The guest's latest VERIFY-ALIVE line before the move (a log that was
     # just cut, e.g. by an earlier aborted migration, gets one within 10 s).
-    seen = {}
-
     def alive_before():
-        seen["info"] = parse_console(cloud.console(server))
-        return seen["info"] if seen["info"]["alive"] else None
+        info = parse_console(cloud.console(server))
+        return info if info["alive"] else None
 
     try:
         before = poll("guest markers before the migration", alive_before, 60, interval=5)
@@ -1548,8 +1546,18 @@ def check_secrets(cloud):
                if isinstance(v, (str, int))}
     if not secrets:
         raise CheckFailed("pillar openstack:passwords is empty")
-    # Places on the controller, read here: the secrets never leave this process.
-    sources, scanned = {}, 0
+    hosts = sorted(cloud.hosts)
+
+    def answers(command):
+        out = cloud.salt(hosts, command, 60)
+        for host, ans in out.items():
+            if ans["retcode"] is None:
+                raise CheckFailed(f"{host}: no answer ({ans['stderr']})")
+        return out
+
+    # Places on the controller, read here one at a time: the secrets never
+    # leave this process.
+    leaks, scanned = [], 0
     paths = ["/vagrant/.cluster", "/var/cache/salt/master/jobs", "/var/log/salt"]
     for top in paths:
         for root, _dirs, files in os.walk(top):
@@ -1559,26 +1567,19 @@ def check_secrets(cloud):
                     continue
                 try:
                     with open(path, "rb") as fh:
-                        sources[path] = fh.read(64 << 20).decode("utf-8", "replace")
-                    scanned += 1
+                        text = fh.read(64 << 20).decode("utf-8", "replace")
                 except OSError:
                     continue
+                scanned += 1
+                leaks += secret_leaks({path: text}, secrets)
     # Every host's process list (arguments only: no secret belongs there).
-    hosts = sorted(cloud.hosts)
-    ps = cloud.salt(hosts, "ps -eo args=", 60)
-    for host, ans in ps.items():
-        if ans["retcode"] is None:
-            raise CheckFailed(f"{host}: no answer ({ans['stderr']})")
-        sources[f"{host}: process list"] = ans["stdout"]
-    leaks = secret_leaks(sources, secrets)
+    leaks += secret_leaks({f"{host}: process list": ans["stdout"]
+                           for host, ans in answers("ps -eo args=").items()}, secrets)
     # Secret-holding config files: found by key name, only names and modes come back.
-    dirs = " ".join(d for d in SECRET_DIRS)
-    cmd = (f"for d in {dirs}; do [ -d $d ] && grep -rlE '{SECRET_LINE}' $d; done "
-           "| sort -u | xargs -r stat -c '%n %a %U %G'")
+    cmd = (f"for d in {' '.join(SECRET_DIRS)}; do [ -d $d ] && grep -rlE '{SECRET_LINE}' $d; "
+           "done | sort -u | xargs -r stat -c '%n %a %U %G'")
     problems, files = [], 0
-    for host, ans in cloud.salt(hosts, cmd, 60).items():
-        if ans["retcode"] is None:
-            raise CheckFailed(f"{host}: no answer ({ans['stderr']})")
+    for host, ans in answers(cmd).items():
         lines = ans["stdout"].splitlines()
         files += len(lines)
         problems += [f"{host}: {p}" for p in secret_file_problems(lines)]
