@@ -2,18 +2,34 @@
 """Summarise `salt-run --out=json state.orchestrate` output.
 
     orch_summary.py FILE [--expect-no-changes=1] [--verify-json PATH]
+    orch_summary.py FILE --minion ID     (FILE: salt-call --out=json state.highstate)
 
 Prints one line per orchestration step (result, duration, states and
 changes per host), then every failed state as `host: state id: comment`
 and, with --expect-no-changes=1, every state that changed something.
 Exit status 1 when a step failed (or something changed where nothing
-should have), 0 otherwise.  With --verify-json (and --expect-no-changes=1)
+should have), 0 otherwise; 3 when the only failures are packages that
+could not be fetched (apt's network errors, and the states that failed
+because of them): the package mirror, not the formulas, and worth a
+second run once the mirror answers (cluster/run does that, once).  With --verify-json (and --expect-no-changes=1)
 the outcome is also written as verify.py's check 8, "idempotency", for
 `verify.py --report`.
 """
 import argparse
 import json
+import re
 import sys
+
+# apt's own words when it could not fetch (indexes or packages)
+FETCH_ERRORS = re.compile(
+    r"does not have a Release file|Failed to fetch|Unable to fetch some archives"
+    r"|Could not connect to|Unable to connect to|Temporary failure resolving"
+    r"|Could not resolve|Hash Sum mismatch|Error reading from server"
+    r"|Connection failed|Connection timed out")
+# what follows from a failed fetch: a package missing from empty indexes,
+# a state whose requisite failed
+CONSEQUENCES = re.compile(r"Unable to locate package|One or more requisite failed")
+MIRROR_FAILURE = 3
 
 
 def load(path):
@@ -41,10 +57,14 @@ def main():
     ap.add_argument("file")
     ap.add_argument("--expect-no-changes", default="0")
     ap.add_argument("--verify-json", metavar="PATH")
+    ap.add_argument("--minion", metavar="ID",
+                    help="FILE is one minion's salt-call --out=json state run")
     args = ap.parse_args()
     expect_none = args.expect_no_changes in ("1", "true", "yes")
 
     doc = load(args.file)
+    if args.minion:
+        doc = as_orchestration(doc, args.minion)
     data = doc.get("data", doc) if isinstance(doc, dict) else {}
     if not isinstance(data, dict) or not data:
         print(f"orch_summary: unexpected output: {str(doc)[:2000]}")
@@ -95,11 +115,13 @@ def main():
 
     rc = 0
     if failed:
-        rc = 1
+        rc = MIRROR_FAILURE if mirror_failure(failed) else 1
         print("FAILED states:")
         for host, sid, comment in failed:
             comment = str(comment).strip().replace("\n", "\n      ")
             print(f"  {host}: {sid}:\n      {comment[:3000]}")
+        if rc == MIRROR_FAILURE:
+            print("  (every failure is a package that could not be fetched: the package mirror)")
     print(f"  {len(steps)} orchestration steps, {total_changes} states with changes")
     if expect_none and changed:
         rc = 1
@@ -110,6 +132,26 @@ def main():
         write_idempotency(args.verify_json, ok=rc == 0, steps=len(steps),
                           changed=changed, failed=failed)
     return rc
+
+
+def as_orchestration(doc, minion):
+    """One minion's state run ({"local": {state key: ret}}) as a one-step
+    orchestration, so that it is summarised (and judged) the same way."""
+    states = doc.get("local", doc) if isinstance(doc, dict) else doc
+    if not isinstance(states, dict):
+        return {"data": {"salt-call": [f"{minion}: {states}"]}}
+    ok = all(isinstance(r, dict) and r.get("result") is not False for r in states.values())
+    step = {"__id__": "state.highstate", "__run_num__": 0, "result": ok,
+            "duration": sum(r.get("duration", 0) for r in states.values() if isinstance(r, dict)),
+            "changes": {"ret": {minion: states}}}
+    return {"data": {"salt-call": {"salt_|-state.highstate_|-highstate_|-state": step}}}
+
+
+def mirror_failure(failed):
+    """True when apt could not fetch and nothing else went wrong."""
+    comments = [str(comment) for _host, _sid, comment in failed]
+    return (any(FETCH_ERRORS.search(c) for c in comments)
+            and all(FETCH_ERRORS.search(c) or CONSEQUENCES.search(c) for c in comments))
 
 
 def write_idempotency(path, ok, steps, changed, failed):

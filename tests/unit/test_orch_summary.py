@@ -9,6 +9,7 @@ import json
 import pathlib
 import subprocess
 import sys
+import textwrap
 
 import pytest
 
@@ -74,3 +75,124 @@ def test_orchestration_that_did_not_render(tmp_path):
         "Rendering SLS 'base:openstack' failed: openstack:hosts:compute1:address: not an IP"]}}))
     proc = _run(path)
     assert proc.returncode == 1 and "did not run" in proc.stdout and "not an IP" in proc.stdout
+
+
+APT_404 = ("An error was encountered while installing package(s): "
+           "E: The repository 'http://deb.debian.org/debian bookworm Release' "
+           "does not have a Release file.")
+
+
+def _fail_common(doc, comment_of):
+    """openstack-common fails on every host (first state: comment_of(host),
+    the others: requisite failed); every later step did not run."""
+    steps = doc["data"]["controller_master"]
+    seen = False
+    for step in sorted(steps.values(), key=lambda s: s["__run_num__"]):
+        if step["__id__"] == "openstack-common":
+            seen = True
+            step["result"] = False
+            for host, states in step["changes"]["ret"].items():
+                for i, state in enumerate(states.values()):
+                    state["result"] = False
+                    state["comment"] = comment_of(host) if i == 0 else \
+                        "One or more requisite failed: openstack.common.common-packages"
+        elif seen:
+            step.update(result=False, changes={},
+                        comment="One or more requisite failed: openstack.openstack-common")
+    return doc
+
+
+def test_packages_that_could_not_be_fetched_are_the_mirror(tmp_path):
+    doc = _fail_common(json.loads((DATA / "cold-trimmed.json").read_text()), lambda h: APT_404)
+    path = tmp_path / "mirror.json"
+    path.write_text(json.dumps(doc))
+    proc = _run(path)
+    assert proc.returncode == 3, proc.stdout
+    assert "does not have a Release file" in proc.stdout
+    assert "could not be fetched: the package mirror" in proc.stdout
+
+
+def test_a_mirror_failure_beside_another_failure_is_a_failure(tmp_path):
+    doc = _fail_common(json.loads((DATA / "cold-trimmed.json").read_text()),
+                       lambda h: APT_404 if h != "gateway" else "file.managed: template error")
+    path = tmp_path / "both.json"
+    path.write_text(json.dumps(doc))
+    proc = _run(path)
+    assert proc.returncode == 1, proc.stdout
+    assert "the package mirror" not in proc.stdout
+
+
+def test_a_missing_package_alone_is_not_the_mirror(tmp_path):
+    doc = _fail_common(json.loads((DATA / "cold-trimmed.json").read_text()),
+                       lambda h: "E: Unable to locate package neutron-l3-agnet")
+    path = tmp_path / "typo.json"
+    path.write_text(json.dumps(doc))
+    assert _run(path).returncode == 1
+
+
+def test_a_rerun_that_changed_something_is_never_excused_as_the_mirror(tmp_path):
+    doc = _fail_common(json.loads((DATA / "cold-trimmed.json").read_text()), lambda h: APT_404)
+    path = tmp_path / "mirror.json"
+    path.write_text(json.dumps(doc))
+    assert _run(path, "--expect-no-changes=1").returncode == 1
+
+
+def _salt_call_state(tmp_path, sls):
+    """A real ``salt-call --local --out=json state.apply`` of SLS."""
+    roots, conf, root = tmp_path / "roots", tmp_path / "conf", tmp_path / "root"
+    roots.mkdir(parents=True)
+    conf.mkdir()
+    (roots / "t.sls").write_text(textwrap.dedent(sls))
+    (conf / "minion").write_text(textwrap.dedent(f"""\
+        id: compute3
+        file_client: local
+        root_dir: {root}
+        pki_dir: {root}/pki
+        cachedir: {root}/cache
+        sock_dir: {root}/sock
+        log_file: {root}/minion.log
+        file_roots:
+          base: [{roots}]
+        """))
+    salt_call = pathlib.Path(sys.executable).parent / "salt-call"
+    proc = subprocess.run([str(salt_call), "--local", "--config-dir", str(conf), "--out", "json",
+                           "state.apply", "t"], capture_output=True, text=True, timeout=120,
+                          check=False)
+    out = tmp_path / "highstate.json"
+    out.write_text(proc.stdout)
+    return out
+
+
+def test_one_minions_state_run_is_judged_like_an_orchestration(tmp_path):
+    out = _salt_call_state(tmp_path, f"""\
+        common-packages:
+          test.configurable_test_state:
+            - result: False
+            - changes: False
+            - comment: "{APT_404}"
+        firewall-packages:
+          test.succeed_without_changes:
+            - require:
+              - test: common-packages
+        other:
+          test.succeed_with_changes: []
+        """)
+    proc = _run(out, "--minion", "compute3")
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "FAIL state.highstate" in proc.stdout
+    assert "compute3 3 states/1 changed" in proc.stdout
+    assert "compute3: common-packages (test.configurable_test_state)" in proc.stdout
+    assert "the package mirror" in proc.stdout
+
+
+def test_one_minions_clean_run_passes_and_a_render_error_fails(tmp_path):
+    out = _salt_call_state(tmp_path, """\
+        fine:
+          test.succeed_without_changes: []
+        """)
+    proc = _run(out, "--minion", "compute3", "--expect-no-changes=1")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "ok   state.highstate" in proc.stdout
+    broken = _salt_call_state(tmp_path / "b", "fine: [unclosed\n")
+    proc = _run(broken, "--minion", "compute3")
+    assert proc.returncode == 1 and "did not run" in proc.stdout, proc.stdout
