@@ -30,6 +30,7 @@
 {%- do settings.pop('api_database') %}
 include:
   - nova.user
+  - nova.retired
   - libvirt
   - glusterfs.mount
   - nova.migration

@@ -6,6 +6,7 @@
       'vnc': {'novncproxy_host': my_address, 'novncproxy_port': 6080} }) %}
 include:
   - nova.user
+  - nova.retired
 
 # The noVNC proxy on the gateway validates console tokens in the cell
 # database, so it gets the database settings too.

@@ -13,6 +13,7 @@
     }) %}
 include:
   - nova.user
+  - nova.retired
   - nova.db
   - keystone.identity
 
