@@ -11,17 +11,27 @@ glance-config:
         DEFAULT:
           bind_host: {{ my_address }}
           workers: {{ workers }}
+          # one file store, named fs (Glance's multi-store configuration;
+          # the single-store options are deprecated)
+          enabled_backends: fs:file
         database:
           connection: {{ db_url('glance', 'glance', 'glance_db') | json }}
         keystone_authtoken: {{ authtoken('glance', 'glance') }}
         paste_deploy:
           flavor: keystone
         glance_store:
-          stores: file,http
-          default_store: file
+          default_backend: fs
+        fs:
           filesystem_store_datadir: {{ glance.images_dir }}
     - user: root
     - group: {{ glance.group }}
     - mode: '0640'
+    - require:
+      - pkg: glance-packages
+
+glance-retired-options:
+  openstack_config.absent:
+    - name: {{ glance.config_file }}
+    - settings: {{ glance.retired_options | json }}
     - require:
       - pkg: glance-packages

@@ -21,4 +21,5 @@ glance-service-{{ service }}:
       - cmd: glance-db-sync
     - watch:
       - openstack_config: glance-config
+      - openstack_config: glance-retired-options
 {%- endfor %}
