@@ -20,6 +20,7 @@ deps: system-deps venv
 
 system-deps:
 	bash .ci/install-system-deps
+	bash .ci/fetch-sample-configs
 
 venv: $(VENV)/.installed
 

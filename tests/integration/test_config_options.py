@@ -1,0 +1,156 @@
+"""
+Every option the formulas write into an OpenStack service's configuration
+is an option that service knows.
+
+oslo.config ignores an unknown option name without a word, so a misspelt
+option (session 2's ``[vxlan] udp_port`` for ``udp_dstport``) renders,
+applies, passes every unit test and is only noticed when the cloud
+misbehaves.  Each role's highstate is rendered on the real minions of the
+integration cluster (Debian 12 and Rocky 9 grains) and every
+``openstack_config.present`` option is looked up in Debian's sample
+configuration of that file: oslo-config-generator's list of every option
+the service registers, shipped in the service's package and fetched (not
+installed) by ``.ci/fetch-sample-configs``.
+"""
+import configparser
+import pathlib
+import re
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+SAMPLES = REPO / ".cache" / "sample-configs"
+
+# the file a formula writes -> Debian's sample of it
+SAMPLE_OF = {
+    "/etc/keystone/keystone.conf": "usr/share/keystone/keystone.conf",
+    "/etc/glance/glance-api.conf": "usr/share/glance-common/glance-api.conf",
+    "/etc/placement/placement.conf": "usr/share/placement-common/placement.conf",
+    "/etc/nova/nova.conf": "usr/share/nova-common/nova.conf",
+    "/etc/cinder/cinder.conf": "usr/share/cinder-common/cinder.conf",
+    "/etc/neutron/neutron.conf": "usr/share/neutron-common/neutron.conf",
+    "/etc/neutron/plugins/ml2/ml2_conf.ini": "usr/share/neutron-common/plugins/ml2/ml2_conf.ini",
+    "/etc/neutron/plugins/ml2/linuxbridge_agent.ini": "etc/neutron/plugins/ml2/linuxbridge_agent.ini",
+    "/etc/neutron/l3_agent.ini": "usr/share/neutron-common/l3_agent.ini",
+    "/etc/neutron/dhcp_agent.ini": "usr/share/neutron-common/dhcp_agent.ini",
+    "/etc/neutron/metadata_agent.ini": "usr/share/neutron-metadata-agent/metadata_agent.ini",
+}
+# files written with openstack_config that are not oslo.config files
+NOT_OSLO = re.compile(r"-uwsgi\.ini$|^/etc/mysql/|^/etc/my\.cnf\.d/")
+
+# Deprecated options written on purpose, each with its reason.
+DEPRECATED_ON_PURPOSE = {
+    # The only way to name the user (nova) and the key file the source
+    # libvirtd (root) connects with; live_migration_scheme cannot.
+    ("libvirt", "live_migration_uri"),
+}
+
+OPTION = re.compile(r"^#?\s*([A-Za-z0-9_.-]+)\s*=")
+
+
+def sample_options(path):
+    """{section: {option: deprecated?}} of a sample: every option, set or
+    commented out; deprecated when its help text says so."""
+    sections, current, deprecated = {}, None, False
+    for line in (SAMPLES / path).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line.startswith("[") and line.endswith("]"):
+            current, deprecated = sections.setdefault(line[1:-1], {}), False
+        elif current is not None and (match := OPTION.match(line)):
+            current[match.group(1)] = current.get(match.group(1), False) or deprecated
+            deprecated = False
+        elif "DEPRECATED:" in line or "deprecated for removal" in line:
+            deprecated = True
+    return sections
+
+
+# Services that register a backend's options in a group named after the
+# backend (DEFAULT.enabled_backends, "name" or "name:type" items); their
+# samples list those options once, under another section.
+BACKEND_OPTIONS_IN = {
+    "/etc/cinder/cinder.conf": "backend_defaults",
+    "/etc/glance/glance-api.conf": "glance_store",
+}
+
+
+def known(sample, settings, section, option, backend_options_in=None):
+    """Is [section] option one the service registers?"""
+    if option in sample.get(section, {}):
+        return True
+    backends = str(settings.get("DEFAULT", {}).get("enabled_backends", "")).split(",")
+    names = {b.split(":")[0].strip() for b in backends if b.strip()}
+    return backend_options_in is not None and section in names and \
+        option in sample.get(backend_options_in, {})
+
+
+def deprecated(sample, settings, section, option, backend_options_in=None):
+    if option in sample.get(section, {}):
+        return sample[section][option]
+    return sample.get(backend_options_in, {}).get(option, False)
+
+
+def written_options(cluster):
+    """[(minion, state id, file, settings)] of every openstack_config.present."""
+    found = []
+    for minion_id in ("controller", "gateway", "compute1"):
+        ret = cluster["salt_cli"].run("state.show_lowstate", minion_tgt=minion_id)
+        assert ret.returncode == 0 and isinstance(ret.data, list), ret
+        for chunk in ret.data:
+            if chunk.get("state") == "openstack_config" and chunk.get("fun") == "present":
+                found.append((minion_id, chunk["__id__"], chunk["name"], chunk.get("settings") or {}))
+    return found
+
+
+@pytest.fixture(scope="module")
+def samples():
+    if not (SAMPLES / ".stamp").is_file():
+        pytest.fail(f"{SAMPLES} is missing: run .ci/fetch-sample-configs (make test does)")
+    return {target: sample_options(path) for target, path in SAMPLE_OF.items()}
+
+
+def test_every_option_written_is_one_the_service_knows(cluster, samples):
+    written = written_options(cluster)
+    files = {name for _m, _s, name, _settings in written}
+    # the check must see the services' files, or it checks nothing
+    assert set(SAMPLE_OF) <= files, f"not rendered: {sorted(set(SAMPLE_OF) - files)}"
+    unknown, old, unmapped, checked = [], [], [], 0
+    for minion_id, state_id, name, settings in written:
+        if NOT_OSLO.search(name):
+            continue
+        if name not in samples:
+            unmapped.append(f"{minion_id}: {state_id}: {name}")
+            continue
+        for section, options in settings.items():
+            for option in options:
+                checked += 1
+                where = f"{minion_id}: {state_id}: {name} [{section}] {option}"
+                args = (samples[name], settings, section, option, BACKEND_OPTIONS_IN.get(name))
+                if not known(*args):
+                    unknown.append(where)
+                elif deprecated(*args) and (section, option) not in DEPRECATED_ON_PURPOSE:
+                    old.append(where)
+    assert not unmapped, "files without a sample in SAMPLE_OF: " + "; ".join(unmapped)
+    assert not unknown, "options the service does not know:\n  " + "\n  ".join(sorted(set(unknown)))
+    assert not old, "deprecated options (may be ignored in a later release):\n  " + \
+        "\n  ".join(sorted(set(old)))
+    assert checked > 150, checked
+
+
+def test_the_check_finds_a_misspelt_option(samples):
+    """The lookup itself: the real sample knows udp_dstport, not udp_port."""
+    lb = samples["/etc/neutron/plugins/ml2/linuxbridge_agent.ini"]
+    assert known(lb, {}, "vxlan", "udp_dstport")
+    assert not known(lb, {}, "vxlan", "udp_port")
+    cinder = samples["/etc/cinder/cinder.conf"]
+    lvm = {"DEFAULT": {"enabled_backends": "lvm"}}
+    assert known(cinder, lvm, "lvm", "volume_group", "backend_defaults")
+    assert not known(cinder, lvm, "lvm", "volume_grop", "backend_defaults")
+    assert not known(cinder, {}, "other", "volume_group", "backend_defaults")
+    glance = samples["/etc/glance/glance-api.conf"]
+    fs = {"DEFAULT": {"enabled_backends": "fs:file"}}
+    assert known(glance, fs, "fs", "filesystem_store_datadir", "glance_store")
+    assert not known(glance, fs, "images", "filesystem_store_datadir", "glance_store")
+    # deprecated for removal, in the sample's own words
+    assert deprecated(glance, {}, "glance_store", "default_store")
+    assert not deprecated(glance, {}, "glance_store", "default_backend")
+    assert deprecated(samples["/etc/nova/nova.conf"], {}, "glance", "api_servers")
