@@ -34,3 +34,28 @@ def minion_opts(root, minion_id, pillar_root, **overrides):
     for key in ("cachedir", "pki_dir", "sock_dir"):
         pathlib.Path(opts[key]).mkdir(parents=True, exist_ok=True)
     return opts
+
+
+def write_local_minion_config(config_dir, root, minion_id, **options):
+    """
+    The config file of a masterless minion rooted in ``root``, for
+    ``salt-call --local --config-dir CONFIG_DIR`` (a real salt-call in its
+    own process); ``options`` adds file_roots, pillar_roots and the like.
+    """
+    import yaml  # pylint: disable=import-outside-toplevel
+
+    root = pathlib.Path(root)
+    config = {
+        "id": minion_id,
+        "file_client": "local",
+        "root_dir": str(root),
+        "pki_dir": str(root / "pki"),
+        "cachedir": str(root / "cache"),
+        "sock_dir": str(root / "sock"),
+        "log_file": str(root / "minion.log"),
+        **options,
+    }
+    config_dir = pathlib.Path(config_dir)
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / "minion").write_text(yaml.safe_dump(config), encoding="utf-8")
+    return config_dir

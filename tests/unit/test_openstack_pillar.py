@@ -10,12 +10,12 @@ import json
 import pathlib
 import subprocess
 import sys
-import textwrap
 
 import pytest
 import yaml
 from salt.exceptions import CommandExecutionError
 
+from minion_opts import write_local_minion_config
 from saltext_openstack._modules import openstack_pillar
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -718,22 +718,8 @@ def test_salt_call_refuses_a_bad_pillar(tmp_path):
     )
     assert bad != EXAMPLE_PILLAR.read_text()
     (pillar_root / "openstack.sls").write_text(bad)
-    config_dir = tmp_path / "conf"
-    config_dir.mkdir()
-    root = tmp_path / "root"
-    (config_dir / "minion").write_text(textwrap.dedent(
-        """\
-        id: pillar-test-minion
-        file_client: local
-        root_dir: {root}
-        pki_dir: {root}/pki
-        cachedir: {root}/cache
-        sock_dir: {root}/sock
-        log_file: {root}/minion.log
-        pillar_roots:
-          base: [{pillar}]
-        """
-    ).format(root=root, pillar=pillar_root))
+    config_dir = write_local_minion_config(tmp_path / "conf", tmp_path / "root", "pillar-test-minion",
+                                           pillar_roots={"base": [str(pillar_root)]})
     salt_call = pathlib.Path(sys.executable).parent / "salt-call"
     proc = subprocess.run(
         [str(salt_call), "--local", "--config-dir", str(config_dir),

@@ -12,6 +12,7 @@ import sys
 import textwrap
 
 import pytest
+from minion_opts import write_local_minion_config
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 DATA = pathlib.Path(__file__).resolve().parent / "data" / "orch"
@@ -139,21 +140,11 @@ def test_a_rerun_that_changed_something_is_never_excused_as_the_mirror(tmp_path)
 
 def _salt_call_state(tmp_path, sls):
     """A real ``salt-call --local --out=json state.apply`` of SLS."""
-    roots, conf, root = tmp_path / "roots", tmp_path / "conf", tmp_path / "root"
+    roots = tmp_path / "roots"
     roots.mkdir(parents=True)
-    conf.mkdir()
     (roots / "t.sls").write_text(textwrap.dedent(sls))
-    (conf / "minion").write_text(textwrap.dedent(f"""\
-        id: compute3
-        file_client: local
-        root_dir: {root}
-        pki_dir: {root}/pki
-        cachedir: {root}/cache
-        sock_dir: {root}/sock
-        log_file: {root}/minion.log
-        file_roots:
-          base: [{roots}]
-        """))
+    conf = write_local_minion_config(tmp_path / "conf", tmp_path / "root", "compute3",
+                                     file_roots={"base": [str(roots)]})
     salt_call = pathlib.Path(sys.executable).parent / "salt-call"
     proc = subprocess.run([str(salt_call), "--local", "--config-dir", str(conf), "--out", "json",
                            "state.apply", "t"], capture_output=True, text=True, timeout=120,
