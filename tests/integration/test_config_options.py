@@ -154,3 +154,29 @@ def test_the_check_finds_a_misspelt_option(samples):
     assert deprecated(glance, {}, "glance_store", "default_store")
     assert not deprecated(glance, {}, "glance_store", "default_backend")
     assert deprecated(samples["/etc/nova/nova.conf"], {}, "glance", "api_servers")
+
+
+def test_debians_region_default_never_survives(cluster, samples):
+    """Debian's packaged configs name the region regionOne; the catalog's
+    region comes from pillar (RegionOne in the example), and a lookup in the
+    wrong region finds no endpoint (nova's [cinder] os_region_name: no
+    volume attach).  Every option Debian sets to a region must be written
+    with the pillar's."""
+    region = cluster["salt_cli"].run("pillar.get", "openstack:region", minion_tgt="controller").data
+    assert region == "RegionOne"
+    written = {}
+    for _minion, _state, name, settings in written_options(cluster):
+        for section, options in settings.items():
+            for option, value in options.items():
+                written.setdefault((name, section, option), set()).add(value)
+    missing = []
+    for name, path in SAMPLE_OF.items():
+        section = None
+        for line in (SAMPLES / path).read_text(encoding="utf-8").splitlines():
+            if line.startswith("[") and line.strip().endswith("]"):
+                section = line.strip()[1:-1]
+            elif re.match(r"^[a-z_]*region_name\s*=\s*regionOne\s*$", line):
+                option = line.split("=")[0].strip()
+                if written.get((name, section, option)) != {region}:
+                    missing.append(f"{name} [{section}] {option}: {written.get((name, section, option))}")
+    assert not missing, "Debian's regionOne left in place:\n  " + "\n  ".join(missing)
