@@ -1,5 +1,6 @@
 {%- from "keystone/map.jinja" import keystone with context %}
 {%- from "common/topology.jinja" import db_url, memcached_servers with context %}
+{%- set workers = pillar.get('openstack', {}).get('workers', {}).get('api', 2) %}
 include:
   - keystone.package
 
@@ -20,6 +21,20 @@ keystone-config:
     - mode: '0640'
     - require:
       - pkg: keystone-packages
+{%- if keystone.uwsgi_file %}
+
+# Debian's uwsgi default of 8 processes x 32 threads (lazy-apps: 8 copies
+# of Keystone) is sized for big controllers; the worker count comes from
+# pillar, as for the other APIs.
+keystone-uwsgi-config:
+  openstack_config.present:
+    - name: {{ keystone.uwsgi_file }}
+    - settings:
+        uwsgi:
+          processes: {{ workers }}
+    - require:
+      - pkg: keystone-packages
+{%- endif %}
 {%- if keystone.wsgi_link %}
 
 keystone-wsgi-link:

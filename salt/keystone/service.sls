@@ -36,6 +36,9 @@ keystone-service:
       - cmd: keystone-credential-setup
     - watch:
       - openstack_config: keystone-config
+{%- if keystone.uwsgi_file %}
+      - openstack_config: keystone-uwsgi-config
+{%- endif %}
 {%- if keystone.wsgi_link %}
       - file: keystone-wsgi-link
 {%- endif %}
