@@ -13,6 +13,7 @@ repo=$(dirname "$here")
 state=${CLUSTER_STATE_DIR:-$repo/.cluster}
 out=${1:-$state/bookworm-lxc.box}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+security_mirror=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 salt_version=${SALT_VERSION:-3007.15}
 # Debian's vagrant package ships the insecure public key.
 pubkey=${VAGRANT_PUBKEY:-$(ls /usr/share/rubygems-integration/all/gems/vagrant-*/keys/vagrant.pub 2>/dev/null | head -n1)}
@@ -46,7 +47,7 @@ http_proxy=$proxy debootstrap --variant=minbase \
 cat > "$rootfs/etc/apt/sources.list" <<SRC
 deb $mirror bookworm main
 deb $mirror bookworm-updates main
-deb http://deb.debian.org/debian-security bookworm-security main
+deb $security_mirror bookworm-security main
 SRC
 
 # systemd-networkd + resolved: DHCP on eth0 (lxcbr0 / NAT); the extra
