@@ -48,15 +48,28 @@ DEPRECATED_ON_PURPOSE = {
 OPTION = re.compile(r"^#?\s*([A-Za-z0-9_.-]+)\s*=")
 
 
-def sample_options(path):
-    """{section: {option: deprecated?}} of a sample: every option, set or
-    commented out; deprecated when its help text says so."""
-    sections, current, deprecated = {}, None, False
+def sample_lines(path):
+    """(section, stripped line) for every line of a sample after its first
+    section header."""
+    section = None
     for line in (SAMPLES / path).read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if line.startswith("[") and line.endswith("]"):
-            current, deprecated = sections.setdefault(line[1:-1], {}), False
-        elif current is not None and (match := OPTION.match(line)):
+            section = line[1:-1]
+            yield section, None
+        elif section is not None:
+            yield section, line
+
+
+def sample_options(path):
+    """{section: {option: deprecated?}} of a sample: every option, set or
+    commented out; deprecated when its help text says so."""
+    sections, deprecated = {}, False
+    for section, line in sample_lines(path):
+        current = sections.setdefault(section, {})
+        if line is None:
+            deprecated = False
+        elif match := OPTION.match(line):
             current[match.group(1)] = current.get(match.group(1), False) or deprecated
             deprecated = False
         elif "DEPRECATED:" in line or "deprecated for removal" in line:
@@ -89,8 +102,10 @@ def deprecated(sample, settings, section, option, backend_options_in=None):
     return sample.get(backend_options_in, {}).get(option, False)
 
 
-def written_options(cluster):
-    """[(minion, state id, file, settings)] of every openstack_config.present."""
+@pytest.fixture(scope="module")
+def written(cluster):
+    """[(minion, state id, file, settings)] of every openstack_config.present,
+    rendered once per cluster."""
     found = []
     for minion_id in ("controller", "gateway", "compute1"):
         ret = cluster["salt_cli"].run("state.show_lowstate", minion_tgt=minion_id)
@@ -108,8 +123,7 @@ def samples():
     return {target: sample_options(path) for target, path in SAMPLE_OF.items()}
 
 
-def test_every_option_written_is_one_the_service_knows(cluster, samples):
-    written = written_options(cluster)
+def test_every_option_written_is_one_the_service_knows(written, samples):
     files = {name for _m, _s, name, _settings in written}
     # the check must see the services' files, or it checks nothing
     assert set(SAMPLE_OF) <= files, f"not rendered: {sorted(set(SAMPLE_OF) - files)}"
@@ -156,7 +170,7 @@ def test_the_check_finds_a_misspelt_option(samples):
     assert deprecated(samples["/etc/nova/nova.conf"], {}, "glance", "api_servers")
 
 
-def test_debians_region_default_never_survives(cluster, samples):
+def test_debians_region_default_never_survives(cluster, written, samples):
     """Debian's packaged configs name the region regionOne; the catalog's
     region comes from pillar (RegionOne in the example), and a lookup in the
     wrong region finds no endpoint (nova's [cinder] os_region_name: no
@@ -164,19 +178,16 @@ def test_debians_region_default_never_survives(cluster, samples):
     with the pillar's."""
     region = cluster["salt_cli"].run("pillar.get", "openstack:region", minion_tgt="controller").data
     assert region == "RegionOne"
-    written = {}
-    for _minion, _state, name, settings in written_options(cluster):
+    values = {}
+    for _minion, _state, name, settings in written:
         for section, options in settings.items():
             for option, value in options.items():
-                written.setdefault((name, section, option), set()).add(value)
+                values.setdefault((name, section, option), set()).add(value)
     missing = []
     for name, path in SAMPLE_OF.items():
-        section = None
-        for line in (SAMPLES / path).read_text(encoding="utf-8").splitlines():
-            if line.startswith("[") and line.strip().endswith("]"):
-                section = line.strip()[1:-1]
-            elif re.match(r"^[a-z_]*region_name\s*=\s*regionOne\s*$", line):
+        for section, line in sample_lines(path):
+            if line is not None and re.match(r"^[a-z_]*region_name\s*=\s*regionOne$", line):
                 option = line.split("=")[0].strip()
-                if written.get((name, section, option)) != {region}:
-                    missing.append(f"{name} [{section}] {option}: {written.get((name, section, option))}")
+                if values.get((name, section, option)) != {region}:
+                    missing.append(f"{name} [{section}] {option}: {values.get((name, section, option))}")
     assert not missing, "Debian's regionOne left in place:\n  " + "\n  ".join(missing)
