@@ -11,9 +11,9 @@ Exit status 1 when a step failed (or something changed where nothing
 should have), 0 otherwise; 3 when the only failures are packages that
 could not be fetched (apt's network errors, and the states that failed
 because of them): the package mirror, not the formulas, and worth a
-second run once the mirror answers (cluster/run does that, once).  With --verify-json (and --expect-no-changes=1)
-the outcome is also written as verify.py's check 8, "idempotency", for
-`verify.py --report`.
+second run once the mirror answers (cluster/run does that, once).  With
+--verify-json (and --expect-no-changes=1) the outcome is also written as
+verify.py's check 8, "idempotency", for `verify.py --report`.
 """
 import argparse
 import json
