@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the Debian 12 (bookworm) box for vagrant-lxc, offline from Debian's
-# archive, with Salt 3007.15 pre-installed from PyPI in a venv.
+# archive, with Salt (the version in constraints.txt) pre-installed from PyPI
+# in a venv.
 #
 #   cluster/build-box.sh [OUTPUT.box]      (root; default .cluster/bookworm-lxc.box)
 #
@@ -14,7 +15,8 @@ state=${CLUSTER_STATE_DIR:-$repo/.cluster}
 out=${1:-$state/bookworm-lxc.box}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 security_mirror=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
-salt_version=${SALT_VERSION:-3007.15}
+salt_version=${SALT_VERSION:-$(sed -n 's/^salt==//p' "$repo/constraints.txt")}
+[ -n "$salt_version" ] || { echo "build-box: no salt==VERSION line in $repo/constraints.txt" >&2; exit 1; }
 # Debian's vagrant package ships the insecure public key.
 pubkey=${VAGRANT_PUBKEY:-$(ls /usr/share/rubygems-integration/all/gems/vagrant-*/keys/vagrant.pub 2>/dev/null | head -n1)}
 ca_bundle=${HOST_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}

@@ -1,27 +1,29 @@
 #!/bin/sh
 # Vagrant provisioner: Salt minion (and master on the controller).
 #
-#   provision-salt.sh --id NAME --master ADDRESS [--with-master --accept ID,GLOB,...]
+#   provision-salt.sh --id NAME --master ADDRESS --salt-version VERSION
+#                     [--with-master --accept ID,GLOB,...]
 #
-# The lxc box has Salt 3007.15 in /opt/saltstack/venv already; on other
-# boxes it is installed there from PyPI.  Idempotent: re-provisioning
+# The lxc box has Salt (constraints.txt's version) in /opt/saltstack/venv
+# already; on other boxes that version is installed there from PyPI.  Idempotent: re-provisioning
 # rewrites the same files and restarts only what changed.
 set -eu
 
-id= master= with_master=0 accept=
+id= master= with_master=0 accept= salt_version=
 while [ $# -gt 0 ]; do
   case $1 in
     --id) id=$2; shift 2 ;;
     --master) master=$2; shift 2 ;;
     --with-master) with_master=1; shift ;;
     --accept) accept=$2; shift 2 ;;
+    --salt-version) salt_version=$2; shift 2 ;;
     *) echo "provision-salt: unknown argument $1" >&2; exit 2 ;;
   esac
 done
-[ -n "$id" ] && [ -n "$master" ] || { echo "provision-salt: --id and --master are required" >&2; exit 2; }
+[ -n "$id" ] && [ -n "$master" ] && [ -n "$salt_version" ] || {
+  echo "provision-salt: --id, --master and --salt-version are required" >&2; exit 2; }
 
 venv=/opt/saltstack/venv
-salt_version=${SALT_VERSION:-3007.15}
 if [ ! -x $venv/bin/salt-minion ]; then
   echo "provision-salt: installing salt $salt_version from PyPI into $venv"
   export DEBIAN_FRONTEND=noninteractive
