@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Build the Debian 12 (bookworm) box for vagrant-lxc, offline from Debian's
-# archive, with Salt (the version in constraints.txt) pre-installed from PyPI
-# in a venv.
+# Build the Debian 13 (trixie) box for vagrant-lxc, offline from Debian's
+# archive (the release and mirrors of cluster/debian.sh), with Salt (the
+# version in constraints.txt) pre-installed from PyPI in a venv on trixie's
+# Python 3.13.
 #
-#   cluster/build-box.sh [OUTPUT.box]      (root; default .cluster/bookworm-lxc.box)
+#   cluster/build-box.sh [OUTPUT.box]      (root; default .cluster/trixie-lxc.box)
 #
 # Nothing OpenStack is in the box: the formulas install their packages.
 # The wheelhouse under .cluster/wheelhouse makes rebuilds fast (no PyPI).
@@ -12,9 +13,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 state=${CLUSTER_STATE_DIR:-$repo/.cluster}
-out=${1:-$state/bookworm-lxc.box}
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-security_mirror=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+# shellcheck source=cluster/debian.sh
+. "$here/debian.sh"
+out=${1:-$state/$debian_suite-lxc.box}
 salt_version=${SALT_VERSION:-$(sed -n 's/^salt==//p' "$repo/constraints.txt")}
 [ -n "$salt_version" ] || { echo "build-box: no salt==VERSION line in $repo/constraints.txt" >&2; exit 1; }
 # Debian's vagrant package ships the insecure public key.
@@ -40,17 +41,14 @@ trap cleanup EXIT
 proxy=${CLUSTER_APT_PROXY:-}
 # (any HTTP answer will do; only a refused connection means there is none)
 if [ -n "$proxy" ] && ! curl -sS -o /dev/null --max-time 3 "$proxy" 2>/dev/null; then proxy=; fi
-echo "build-box: debootstrap bookworm from $mirror${proxy:+ (through $proxy)}"
+echo "build-box: debootstrap $debian_suite from $debian_mirror${proxy:+ (through $proxy)}"
 http_proxy=$proxy debootstrap --variant=minbase \
-  --include=systemd,systemd-sysv,systemd-resolved,dbus,openssh-server,sudo,iproute2,iputils-ping,python3,python3-venv,python3-pip,ca-certificates,curl,less,procps,gnupg,lsb-release,kmod,netbase \
-  bookworm "$rootfs" "$mirror" > "$work/debootstrap.log" 2>&1 \
+  --include=systemd,systemd-sysv,systemd-resolved,dbus,openssh-server,sudo,iproute2,iputils-ping,python3,python3-venv,python3-pip,ca-certificates,curl,less,procps,gnupg,lsb-release,kmod,netbase,debian-archive-keyring \
+  "$debian_suite" "$rootfs" "$debian_mirror" > "$work/debootstrap.log" 2>&1 \
   || { tail -n 30 "$work/debootstrap.log" >&2; exit 1; }
 
-cat > "$rootfs/etc/apt/sources.list" <<SRC
-deb $mirror bookworm main
-deb $mirror bookworm-updates main
-deb $security_mirror bookworm-security main
-SRC
+rm -f "$rootfs/etc/apt/sources.list"
+debian_sources > "$rootfs/etc/apt/sources.list.d/debian.sources"
 
 # systemd-networkd + resolved: DHCP on eth0 (lxcbr0 / NAT); the extra
 # interfaces (management, provider) are configured by the provider.
@@ -151,7 +149,7 @@ sed -i 's/^Type=notify/Type=simple/; /^NotifyAccess/d' "$rootfs"/etc/systemd/sys
 : > "$rootfs/etc/machine-id"
 rm -f "$rootfs/var/lib/dbus/machine-id"
 ln -s /etc/machine-id "$rootfs/var/lib/dbus/machine-id"
-echo bookworm > "$rootfs/etc/hostname"
+echo "$debian_suite" > "$rootfs/etc/hostname"
 chroot "$rootfs" apt-get clean
 rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/*.log "$rootfs"/root/.cache
 

@@ -7,12 +7,15 @@ stub proxy on loopback stand in for Debian's archive and apt-cacher-ng.
 import http.server
 import os
 import pathlib
+import re
 import subprocess
 import threading
 
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+# the machines' release (cluster/debian.sh): its suites are the ones checked
+SUITE = re.search(r"^debian_suite=(\w+)$", (REPO / "cluster" / "debian.sh").read_text(), re.M).group(1)
 
 
 class _Stub:
@@ -74,7 +77,7 @@ def test_indexes_answering_through_the_proxy_pass_at_once(stubs):
     assert "attempt" not in proc.stdout
     # every suite asked for, through the proxy (absolute URIs), none directly
     assert sorted(p.split("/dists/")[1] for p in proxy.paths) == [
-        "bookworm-security/InRelease", "bookworm-updates/InRelease", "bookworm/InRelease"]
+        f"{SUITE}-security/InRelease", f"{SUITE}-updates/InRelease", f"{SUITE}/InRelease"]
     assert all(p.startswith(mirror.url) for p in proxy.paths)
     assert mirror.paths == []
 
@@ -94,6 +97,6 @@ def test_a_proxy_that_answers_404_fails_with_a_diagnosis(stubs):
     out = proc.stdout
     assert "attempt 2 of 2:" in out and "attempt 3" not in out
     # the same index: 200 from the mirror itself, 404 through the proxy
-    assert f"200 / 404  {mirror.url}/debian/dists/bookworm/InRelease" in out
+    assert f"200 / 404  {mirror.url}/debian/dists/{SUITE}/InRelease" in out
     assert "127.0.0.1 resolves to: 127.0.0.1" in out
     assert "does not answer through the apt proxy" in out
