@@ -50,8 +50,12 @@ http_proxy=$proxy debootstrap --variant=minbase \
 rm -f "$rootfs/etc/apt/sources.list"
 debian_sources > "$rootfs/etc/apt/sources.list.d/debian.sources"
 
-# systemd-networkd + resolved: DHCP on eth0 (lxcbr0 / NAT); the extra
-# interfaces (management, provider) are configured by the provider.
+# systemd-networkd + resolved: DHCP on eth0 (lxcbr0 / NAT).  The other
+# NICs (management eth1, provider eth2) get their address from the provider
+# (LXC: lxc.net.N.ipv4.address at container start) and networkd must never
+# touch them again: the formulas may move those addresses to OVS bridges
+# (br-phy, br-ex).  20-cluster-nics.network says so explicitly, whatever
+# .network files later packages bring (networkd uses a link's first match).
 mkdir -p "$rootfs/etc/systemd/network"
 cat > "$rootfs/etc/systemd/network/10-eth0.network" <<'NET'
 [Match]
@@ -62,6 +66,14 @@ DHCP=ipv4
 
 [DHCPv4]
 UseDomains=true
+NET
+cat > "$rootfs/etc/systemd/network/20-cluster-nics.network" <<'NET'
+# eth1, eth2, ...: configured by the provider (and the formulas), not networkd
+[Match]
+Name=eth[1-9]*
+
+[Link]
+Unmanaged=yes
 NET
 chroot "$rootfs" systemctl enable systemd-networkd.service systemd-resolved.service >/dev/null 2>&1
 
