@@ -8,6 +8,7 @@
 #
 # Nothing OpenStack is in the box: the formulas install their packages.
 # The wheelhouse under .cluster/wheelhouse makes rebuilds fast (no PyPI).
+# The salt-master/salt-minion units are written by cluster/provision-salt.sh.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -135,27 +136,6 @@ rmdir "$rootfs/wheelhouse"
 ln -sf ../run/systemd/resolve/stub-resolv.conf "$rootfs/etc/resolv.conf"
 
 mkdir -p "$rootfs/etc/salt/minion.d" "$rootfs/etc/salt/master.d"
-for role in master minion; do
-  cat > "$rootfs/etc/systemd/system/salt-$role.service" <<UNIT
-[Unit]
-Description=The Salt ${role^}
-After=network-online.target
-Wants=network-online.target
-
-[Service]
-Type=notify
-NotifyAccess=all
-LimitNOFILE=100000
-KillMode=process
-ExecStart=/opt/saltstack/venv/bin/salt-$role
-Restart=on-failure
-
-[Install]
-WantedBy=multi-user.target
-UNIT
-done
-# Type=notify needs systemd's python bindings, absent from the venv.
-sed -i 's/^Type=notify/Type=simple/; /^NotifyAccess/d' "$rootfs"/etc/systemd/system/salt-*.service
 
 # Clean identity and caches.
 : > "$rootfs/etc/machine-id"

@@ -4,9 +4,11 @@
 #   provision-salt.sh --id NAME --master ADDRESS --salt-version VERSION
 #                     [--with-master --accept ID,GLOB,...]
 #
-# The lxc box has Salt (constraints.txt's version) in /opt/saltstack/venv
-# already; on other boxes that version is installed there from PyPI.  Idempotent: re-provisioning
-# rewrites the same files and restarts only what changed.
+# The lxc box (cluster/build-box.sh) has Salt (constraints.txt's version) in
+# /opt/saltstack/venv already; on other boxes (debian/trixie64) that version
+# is installed there from PyPI.  The salt-master and salt-minion units are
+# written here, for every box.  Idempotent: re-provisioning rewrites the
+# same files and restarts only what changed.
 set -eu
 
 id= master= with_master=0 accept= salt_version=
