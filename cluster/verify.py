@@ -208,7 +208,8 @@ def redact(text, secrets):
 
 _MARKER = re.compile(r"VERIFY-([A-Z]+(?:-[A-Z]+)*)(?: (.*))?$")
 _ALIVE = re.compile(r"n=(\d+) uptime=([0-9.]+) boot_id=([0-9a-f-]+)")
-_DHCP = re.compile(r"eth0 address=([0-9.]+)/(\d+)(?: router=(\S+))?")
+_DHCP = re.compile(r"eth0 address=([0-9.]+)/(\d+)(?: router=(\S+))?(?: server=(\S+))?"
+                   r"(?: mtu=(\d+))?")
 _BOOT_ID = re.compile(r"boot_id=([0-9a-f-]+)")
 
 
@@ -227,6 +228,8 @@ def parse_console(text):
         "address": None,
         "prefix": None,
         "router": None,
+        "dhcp_server": None,
+        "mtu": None,
         "dhcp_failed": None,
         "uuid": None,
         "metadata_failed": None,
@@ -256,11 +259,13 @@ def parse_console(text):
             dhcp = _DHCP.match(rest)
             if dhcp:
                 info["address"], info["prefix"] = dhcp.group(1), int(dhcp.group(2))
-                info["router"] = dhcp.group(3)
+                info["router"], info["dhcp_server"] = dhcp.group(3), dhcp.group(4)
+                info["mtu"] = int(dhcp.group(5)) if dhcp.group(5) else None
                 info["dhcp_failed"] = None
         elif kind == "DHCP-FAILED":
             info["dhcp_failed"] = rest
             info["address"] = info["prefix"] = info["router"] = None
+            info["dhcp_server"] = info["mtu"] = None
         elif kind == "UUID":
             info["uuid"] = rest.strip() or None
             info["metadata_failed"] = None
@@ -303,10 +308,13 @@ def key_body(key):
 
 
 def console_problems(info, *, address=None, userdata_token=None, public_key=None,
-                     server_id=None):
+                     server_id=None, dhcp_server=None, mtu=None):
     """
     What is missing or wrong in a parsed console, as a list of sentences
-    (empty: everything the boot check expects is there).
+    (empty: everything the boot check expects is there).  `dhcp_server`:
+    the server id the lease must come from (OVN's native DHCP answers as
+    the subnet's gateway address); `mtu`: the network's MTU, which that
+    lease must have set.
     """
     problems = []
     if not info["boot"]:
@@ -316,8 +324,14 @@ def console_problems(info, *, address=None, userdata_token=None, public_key=None
         problems.append(f"DHCP failed in the guest: {info['dhcp_failed']}")
     elif not info["address"]:
         problems.append("no DHCP address printed (VERIFY-DHCP)")
-    elif address and info["address"] != address:
-        problems.append(f"guest got {info['address']} by DHCP, Neutron's port has {address}")
+    else:
+        if address and info["address"] != address:
+            problems.append(f"guest got {info['address']} by DHCP, Neutron's port has {address}")
+        if dhcp_server and info["dhcp_server"] != dhcp_server:
+            problems.append(f"the lease came from DHCP server {info['dhcp_server'] or 'unknown'}, "
+                            f"not OVN's native DHCP ({dhcp_server}, the subnet's gateway)")
+        if mtu and info["mtu"] != mtu:
+            problems.append(f"guest MTU {info['mtu'] or 'unknown'}, the network's is {mtu}")
     if info["metadata_failed"]:
         problems.append(f"metadata service: {info['metadata_failed']}")
     if server_id and info["uuid"] and info["uuid"] != server_id:

@@ -160,6 +160,33 @@ def test_a_retried_step_that_succeeded_is_not_a_problem():
     assert verify.console_problems(info)[0] == "DHCP failed in the guest: eth0: no lease (x)"
 
 
+def test_lease_from_ovn_native_dhcp_with_the_network_mtu():
+    text = ("VERIFY-BOOT up boot_id=1\n"
+            "VERIFY-DHCP eth0 address=172.16.1.5/24 router=172.16.1.1 server=172.16.1.1 mtu=1442\n"
+            "VERIFY-ALIVE n=1 uptime=9.0 boot_id=1\n")
+    info = verify.parse_console(text)
+    assert (info["router"], info["dhcp_server"], info["mtu"]) == ("172.16.1.1", "172.16.1.1", 1442)
+    assert verify.console_problems(info, address="172.16.1.5", dhcp_server="172.16.1.1",
+                                   mtu=1442) == []
+    # a DHCP agent's dnsmasq (its own port's address) and a 1500 MTU on Geneve
+    other = verify.parse_console(text.replace("server=172.16.1.1 mtu=1442",
+                                              "server=172.16.1.2 mtu=1500"))
+    assert verify.console_problems(other, address="172.16.1.5", dhcp_server="172.16.1.1",
+                                   mtu=1442) == [
+        "the lease came from DHCP server 172.16.1.2, not OVN's native DHCP (172.16.1.1, "
+        "the subnet's gateway)",
+        "guest MTU 1500, the network's is 1442"]
+    # an image older than the server/mtu fields says so instead of passing
+    old = verify.parse_console(text.replace(" server=172.16.1.1 mtu=1442", ""))
+    assert verify.console_problems(old, dhcp_server="172.16.1.1", mtu=1442) == [
+        "the lease came from DHCP server unknown, not OVN's native DHCP (172.16.1.1, "
+        "the subnet's gateway)",
+        "guest MTU unknown, the network's is 1442"]
+    # a lost lease forgets the old one's values
+    lost = verify.parse_console(text + "VERIFY-DHCP-FAILED eth0: no lease (x)\n")
+    assert (lost["dhcp_server"], lost["mtu"]) == (None, None)
+
+
 def test_key_comparison_ignores_the_comment():
     assert verify.key_body("ssh-rsa AAAAB3 Generated-by-Nova") == "ssh-rsa AAAAB3"
     info = verify.parse_console("VERIFY-BOOT b boot_id=1\nVERIFY-DHCP eth0 address=1.2.3.4/24\n"
