@@ -17,7 +17,12 @@ needs no argument):
    1 identity      admin and service users, catalog services/endpoints, tokens
    2 image         the verification guest (cluster/build-image.sh) is active in
                    Glance with active aki/ari kernel and ramdisk images
-   3 services      every nova service / neutron agent up on its host
+   3 services      every nova service up on its host; Neutron (ML2/OVN) lists an
+                   alive OVN controller agent per compute (a gateway agent, with
+                   the provider bridge mapping, per gateway) named after its
+                   minion, an OVN metadata agent per compute and no agent of
+                   another kind (L3, DHCP, linuxbridge); every chassis tunnels
+                   with Geneve from its management address (southbound Encap)
    4 boot          an instance on the private network reaches ACTIVE; its console
                    shows the guest's boot line, its DHCP address, the user-data
                    and SSH key read from the metadata service
@@ -57,6 +62,7 @@ needed): a check's latest result other than SKIPPED counts.
 """
 import argparse
 import base64
+import csv
 import json
 import os
 import re
@@ -99,16 +105,22 @@ NOVA_SERVICES = {
     "controller": ("nova-conductor", "nova-scheduler"),
     "compute": ("nova-compute",),
 }
-NEUTRON_AGENTS = {
-    "gateway": ("L3 agent", "DHCP agent", "Metadata agent", "Linux bridge agent"),
-    "compute": ("Linux bridge agent",),
-}
+# Neutron's agent list under ML2/OVN (neutron/common/ovn/constants.py):
+# one entry per OVN chassis, host = the chassis' hostname.  A chassis with
+# ovn-cms-options enable-chassis-as-gw is listed as the gateway agent
+# instead of the controller agent.  Routing, DHCP and metadata are OVN's
+# own: no L3, DHCP or linuxbridge agent belongs in the list.
+OVN_CONTROLLER_AGENT = "OVN Controller agent"
+OVN_CONTROLLER_GW_AGENT = "OVN Controller Gateway agent"
+OVN_METADATA_AGENT = "OVN Metadata agent"
+OVN_AGENT_TYPES = (OVN_CONTROLLER_AGENT, OVN_CONTROLLER_GW_AGENT, OVN_METADATA_AGENT,
+                   "OVN Neutron agent")
 
 # (number, name, title); number None: an extra check without a number.
 CHECKS = (
     (1, "identity", "identity: users, catalog, tokens"),
     (2, "image", "test image active in Glance"),
-    (3, "services", "nova services and neutron agents up"),
+    (3, "services", "nova services and OVN agents up"),
     (4, "boot", "instance boots: DHCP, user-data, SSH key"),
     (5, "secgroups", "security groups: ping + ssh from router"),
     (6, "storage", "GlusterFS shared instances directory"),
@@ -481,11 +493,34 @@ def roles_hosts(hosts, role):
     return sorted(h for h, spec in (hosts or {}).items() if role in (spec or {}).get("roles", []))
 
 
-def service_table_problems(hosts, nova_services, neutron_agents):
+def expected_neutron_agents(roles):
+    """The agent types a host with `roles` shows in Neutron's list under ML2/OVN."""
+    types = []
+    if "gateway" in roles:
+        types.append(OVN_CONTROLLER_GW_AGENT)   # its chassis is a gateway chassis
+    elif "compute" in roles:
+        types.append(OVN_CONTROLLER_AGENT)
+    if "compute" in roles:
+        types.append(OVN_METADATA_AGENT)
+    return types
+
+
+def parse_bridge_mappings(text):
+    """ovn-bridge-mappings `physnet:bridge[,...]` -> {physnet: bridge}."""
+    pairs = (item.strip().partition(":") for item in (text or "").split(","))
+    return {net: bridge for net, sep, bridge in pairs if sep and net}
+
+
+def service_table_problems(hosts, nova_services, neutron_agents, physical_network=None):
     """
     Compare the nova service list and neutron agent list with the pillar's
     host map.  nova_services: [{binary, host, state, status}]; neutron_agents:
-    [{agent_type, host, alive, admin_state_up}].  Returns (problems, summary).
+    [{agent_type, host, alive, admin_state_up, chassis, bridge_mappings}]
+    (chassis and bridge_mappings: the agent's configurations, may be
+    missing).  Every OVN chassis must be named after its minion id, a
+    gateway chassis must map `physical_network`, and an agent of a type
+    ML2/OVN does not use (L3, DHCP, linuxbridge...) is a problem, alive or
+    not.  Returns (problems, summary).
     """
     problems = []
     expected_nova = []
@@ -493,9 +528,9 @@ def service_table_problems(hosts, nova_services, neutron_agents):
     for role, binaries in NOVA_SERVICES.items():
         for host in roles_hosts(hosts, role):
             expected_nova += [(b, host) for b in binaries]
-    for role, types in NEUTRON_AGENTS.items():
-        for host in roles_hosts(hosts, role):
-            expected_neutron += [(t, host) for t in types]
+    for host in sorted(hosts or {}):
+        roles = (hosts[host] or {}).get("roles", [])
+        expected_neutron += [(t, host) for t in expected_neutron_agents(roles)]
     for binary, host in expected_nova:
         found = [s for s in nova_services
                  if s["binary"] == binary and short(s["host"]) == short(host)]
@@ -506,14 +541,31 @@ def service_table_problems(hosts, nova_services, neutron_agents):
         elif not any(s["status"] == "enabled" for s in found):
             problems.append(f"{binary} on {host}: {found[0]['status']}")
     for agent_type, host in expected_neutron:
-        found = [a for a in neutron_agents
-                 if a["agent_type"] == agent_type and short(a["host"]) == short(host)]
+        on_host = [a for a in neutron_agents if short(a["host"]) == short(host)]
+        found = [a for a in on_host if a["agent_type"] == agent_type]
+        alive = [a for a in found if a["alive"]]
         if not found:
-            problems.append(f"{agent_type} on {host}: not registered")
-        elif not any(a["alive"] for a in found):
+            hint = ""
+            if agent_type == OVN_CONTROLLER_GW_AGENT and any(
+                    a["agent_type"] == OVN_CONTROLLER_AGENT for a in on_host):
+                hint = (f" (its chassis is an {OVN_CONTROLLER_AGENT}: ovn-cms-options "
+                        "lacks enable-chassis-as-gw)")
+            problems.append(f"{agent_type} on {host}: not registered{hint}")
+        elif not alive:
             problems.append(f"{agent_type} on {host}: not alive")
-        elif not any(a["admin_state_up"] for a in found):
+        elif not any(a["admin_state_up"] for a in alive):
             problems.append(f"{agent_type} on {host}: administratively down")
+        else:
+            chassis = alive[0].get("chassis")
+            if chassis and short(chassis) != short(host):
+                problems.append(f"{agent_type} on {host}: chassis {chassis}, not {host} "
+                                "(external_ids:system-id must be the minion id)")
+            mappings = parse_bridge_mappings(alive[0].get("bridge_mappings"))
+            if (agent_type == OVN_CONTROLLER_GW_AGENT and physical_network
+                    and physical_network not in mappings):
+                problems.append(f"{agent_type} on {host}: no bridge mapping for "
+                                f"{physical_network} (ovn-bridge-mappings: "
+                                f"{alive[0].get('bridge_mappings') or 'none'})")
     # Anything else registered and down is a problem too (a stale host...).
     expected_nova_keys = {(b, short(h)) for b, h in expected_nova}
     for s in nova_services:
@@ -521,9 +573,13 @@ def service_table_problems(hosts, nova_services, neutron_agents):
             problems.append(f"unexpected {s['binary']} on {s['host']}: state {s['state']}")
     expected_neutron_keys = {(t, short(h)) for t, h in expected_neutron}
     for a in neutron_agents:
-        if (a["agent_type"], short(a["host"])) not in expected_neutron_keys and not a["alive"]:
+        if a["agent_type"] not in OVN_AGENT_TYPES:
+            problems.append(f"{a['agent_type']} on {a['host']} "
+                            f"({'alive' if a['alive'] else 'not alive'}): not an ML2/OVN agent "
+                            "(OVN routes and serves DHCP and metadata itself)")
+        elif (a["agent_type"], short(a["host"])) not in expected_neutron_keys and not a["alive"]:
             problems.append(f"unexpected {a['agent_type']} on {a['host']}: not alive")
-    summary = f"{len(expected_nova)} nova services, {len(expected_neutron)} neutron agents expected"
+    summary = f"{len(expected_nova)} nova services, {len(expected_neutron)} OVN agents expected"
     return problems, summary
 
 
@@ -753,6 +809,35 @@ def parse_salt_json(text):
         return merged
 
 
+def parse_ovn_encaps(text):
+    """`ovn-sbctl --format=csv --data=bare --no-headings
+    --columns=chassis_name,type,ip list Encap` -> [{chassis, type, ip}]."""
+    return [{"chassis": row[0], "type": row[1], "ip": row[2]}
+            for row in csv.reader(text.splitlines()) if len(row) == 3]
+
+
+def encap_problems(hosts, encaps):
+    """
+    Every compute's and gateway's chassis (named after its minion id)
+    tunnels with Geneve from its management address: sentences for each
+    that does not ([] when all do).
+    """
+    problems = []
+    for host in sorted(set(roles_hosts(hosts, "compute")) | set(roles_hosts(hosts, "gateway"))):
+        want = (hosts[host] or {}).get("address")
+        mine = [e for e in encaps if short(e["chassis"]) == short(host)]
+        geneve = [e for e in mine if e["type"] == "geneve"]
+        if not mine:
+            problems.append(f"no OVN chassis {host} in the southbound database")
+        elif not geneve:
+            problems.append(f"chassis {host}: encapsulation "
+                            f"{', '.join(sorted(e['type'] for e in mine))}, not geneve")
+        elif want and not any(e["ip"] == want for e in geneve):
+            problems.append(f"chassis {host}: Geneve from {', '.join(e['ip'] for e in geneve)}, "
+                            f"not its management address {want}")
+    return problems
+
+
 def parse_list_hosts(text):
     """`nova-manage cell_v2 list_hosts` table -> [(cell, host)]."""
     rows = []
@@ -902,9 +987,14 @@ class Cloud:
                 for s in self.conn.compute.services()]
 
     def neutron_agents(self):
-        return [{"agent_type": a.agent_type, "host": a.host, "alive": a.is_alive,
-                 "admin_state_up": a.is_admin_state_up}
-                for a in self.conn.network.agents()]
+        agents = []
+        for a in self.conn.network.agents():
+            conf = a.configuration or {}
+            agents.append({"agent_type": a.agent_type, "host": a.host, "alive": a.is_alive,
+                           "admin_state_up": a.is_admin_state_up,
+                           "chassis": conf.get("chassis_name"),
+                           "bridge_mappings": conf.get("bridge-mappings")})
+        return agents
 
     def gluster(self, subcommand, host=None, timeout=90):
         """Run a gluster command on `host`, or on the first compute that answers."""
@@ -1163,15 +1253,26 @@ def check_image(cloud):
 
 
 def check_services(cloud):
+    # openstack_pillar's default physical network is "provider".
+    physnet = ((cloud.pillar.get("networks") or {}).get("provider") or {}).get(
+        "physical_network", "provider")
     problems, summary = service_table_problems(cloud.hosts, cloud.nova_services(),
-                                               cloud.neutron_agents())
+                                               cloud.neutron_agents(), physnet)
+    # The tunnels, from the southbound database on this host (ovn-central).
+    proc = run(["ovn-sbctl", "--format=csv", "--data=bare", "--no-headings",
+                "--columns=chassis_name,type,ip", "list", "Encap"], timeout=60)
+    if proc.returncode != 0:
+        problems.append(f"ovn-sbctl list Encap: {(proc.stderr or proc.stdout).strip()[-200:]}")
+    else:
+        problems += encap_problems(cloud.hosts, parse_ovn_encaps(proc.stdout))
     hyper = {short(h.name) for h in cloud.conn.compute.hypervisors()}
     for c in cloud.computes:
         if short(c) not in hyper:
             problems.append(f"no hypervisor for {c}")
     if problems:
         raise CheckFailed("; ".join(problems))
-    return f"{summary}: all up; hypervisors: {', '.join(sorted(hyper))}"
+    return (f"{summary}: all up; every chassis tunnels with Geneve from its management "
+            f"address; hypervisors: {', '.join(sorted(hyper))}")
 
 
 def check_boot(cloud):

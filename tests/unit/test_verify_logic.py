@@ -314,33 +314,115 @@ def _healthy():
             for b in ("nova-conductor", "nova-scheduler")]
     nova += [{"binary": "nova-compute", "host": f"compute{i}.cloud.test", "state": "up",
               "status": "enabled"} for i in (1, 2)]
-    agents = [{"agent_type": t, "host": "gateway", "alive": True, "admin_state_up": True}
-              for t in ("L3 agent", "DHCP agent", "Metadata agent", "Linux bridge agent")]
-    agents += [{"agent_type": "Linux bridge agent", "host": f"compute{i}", "alive": True,
-                "admin_state_up": True} for i in (1, 2)]
+    # As neutron-server's ML2/OVN agent list reports them (host = chassis hostname).
+    agents = [{"agent_type": "OVN Controller Gateway agent", "host": "gateway", "alive": True,
+               "admin_state_up": True, "chassis": "gateway", "bridge_mappings": "provider:br-ex"}]
+    for i in (1, 2):
+        agents += [{"agent_type": t, "host": f"compute{i}.cloud.test", "alive": True,
+                    "admin_state_up": True, "chassis": f"compute{i}", "bridge_mappings": ""}
+                   for t in ("OVN Controller agent", "OVN Metadata agent")]
     return nova, agents
 
 
 def test_service_table_healthy():
     nova, agents = _healthy()
-    problems, summary = verify.service_table_problems(HOSTS, nova, agents)
+    problems, summary = verify.service_table_problems(HOSTS, nova, agents, "provider")
     assert problems == []
-    assert summary == "4 nova services, 6 neutron agents expected"
+    assert summary == "4 nova services, 5 OVN agents expected"
 
 
 def test_service_table_names_each_problem():
     nova, agents = _healthy()
     nova[3]["state"] = "down"                       # compute2's nova-compute
     nova.append({"binary": "nova-compute", "host": "old-compute", "state": "down", "status": "enabled"})
-    agents = [a for a in agents if a["agent_type"] != "DHCP agent"]
-    agents[0]["alive"] = False                      # gateway's L3 agent
-    problems, _ = verify.service_table_problems(HOSTS, nova, agents)
+    agents[1]["alive"] = False                      # compute1's controller agent
+    agents = [a for a in agents if not (a["agent_type"] == "OVN Metadata agent"
+                                        and a["host"].startswith("compute2"))]
+    problems, _ = verify.service_table_problems(HOSTS, nova, agents, "provider")
     assert problems == [
         "nova-compute on compute2: state down",
-        "L3 agent on gateway: not alive",
-        "DHCP agent on gateway: not registered",
+        "OVN Controller agent on compute1: not alive",
+        "OVN Metadata agent on compute2: not registered",
         "unexpected nova-compute on old-compute: state down",
     ]
+
+
+def test_service_table_ovn_chassis_identity_gateway_flag_and_mapping():
+    nova, agents = _healthy()
+    agents[3]["chassis"] = "9b0c5a1e-box-system-id"   # compute2: the box's system-id
+    problems, _ = verify.service_table_problems(HOSTS, nova, agents, "physnet1")
+    assert problems == [
+        "OVN Controller agent on compute2: chassis 9b0c5a1e-box-system-id, not compute2 "
+        "(external_ids:system-id must be the minion id)",
+        "OVN Controller Gateway agent on gateway: no bridge mapping for physnet1 "
+        "(ovn-bridge-mappings: provider:br-ex)",
+    ]
+    # a gateway chassis without enable-chassis-as-gw is listed as a plain controller agent
+    nova, agents = _healthy()
+    agents[0]["agent_type"] = "OVN Controller agent"
+    problems, _ = verify.service_table_problems(HOSTS, nova, agents, "provider")
+    assert problems == [
+        "OVN Controller Gateway agent on gateway: not registered (its chassis is an OVN "
+        "Controller agent: ovn-cms-options lacks enable-chassis-as-gw)"]
+
+
+def test_service_table_agents_ml2_ovn_does_not_use_are_problems_alive_or_not():
+    nova, agents = _healthy()
+    agents += [{"agent_type": "L3 agent", "host": "gateway", "alive": True, "admin_state_up": True},
+               {"agent_type": "Linux bridge agent", "host": "compute1", "alive": False,
+                "admin_state_up": True},
+               # an OVN chassis gone for good (an old host) is reported, a live extra one not
+               {"agent_type": "OVN Controller agent", "host": "old-compute", "alive": False,
+                "admin_state_up": True},
+               {"agent_type": "OVN Neutron agent", "host": "compute1", "alive": True,
+                "admin_state_up": True}]
+    problems, _ = verify.service_table_problems(HOSTS, nova, agents)
+    assert problems == [
+        "L3 agent on gateway (alive): not an ML2/OVN agent (OVN routes and serves DHCP and "
+        "metadata itself)",
+        "Linux bridge agent on compute1 (not alive): not an ML2/OVN agent (OVN routes and serves "
+        "DHCP and metadata itself)",
+        "unexpected OVN Controller agent on old-compute: not alive",
+    ]
+
+
+def test_expected_agents_per_roles():
+    assert verify.expected_neutron_agents(["compute"]) == ["OVN Controller agent", "OVN Metadata agent"]
+    assert verify.expected_neutron_agents(["gateway"]) == ["OVN Controller Gateway agent"]
+    # one chassis per host: a gateway that is also a compute is a gateway chassis
+    assert verify.expected_neutron_agents(["gateway", "compute"]) == [
+        "OVN Controller Gateway agent", "OVN Metadata agent"]
+    assert verify.expected_neutron_agents(["controller"]) == []
+
+
+def test_bridge_mappings():
+    assert verify.parse_bridge_mappings("provider:br-ex, physnet2:br-vlan") == {
+        "provider": "br-ex", "physnet2": "br-vlan"}
+    assert verify.parse_bridge_mappings("") == {}
+    assert verify.parse_bridge_mappings(None) == {}
+    assert verify.parse_bridge_mappings("garbage,:br-x") == {}
+
+
+ENCAPS_CSV = """compute1,geneve,192.168.56.21
+compute2,geneve,10.0.3.57
+gateway,vxlan,192.168.56.11
+"""
+
+
+def test_encaps_geneve_from_the_management_address():
+    encaps = verify.parse_ovn_encaps(ENCAPS_CSV + "\n")
+    assert encaps[0] == {"chassis": "compute1", "type": "geneve", "ip": "192.168.56.21"}
+    assert verify.encap_problems(HOSTS, encaps) == [
+        "chassis compute2: Geneve from 10.0.3.57, not its management address 192.168.56.22",
+        "chassis gateway: encapsulation vxlan, not geneve",
+    ]
+    assert verify.encap_problems(HOSTS, encaps[:1]) == [
+        "no OVN chassis compute2 in the southbound database",
+        "no OVN chassis gateway in the southbound database",
+    ]
+    good = [{"chassis": h, "type": "geneve", "ip": HOSTS[h]["address"]}
+            for h in ("compute1", "compute2", "gateway")]
+    assert verify.encap_problems(HOSTS, good) == []
 
 
 def test_roles_from_pillar_hosts():
@@ -483,7 +565,7 @@ def test_secret_leaks_names_place_and_secret_never_the_value():
 def test_secret_file_problems_wants_0640_and_the_service_group():
     lines = [
         "/etc/nova/nova.conf 640 root nova",
-        "/etc/neutron/metadata_agent.ini 644 root neutron",
+        "/etc/neutron/neutron_ovn_metadata_agent.ini 644 root neutron",
         "/etc/glance/glance-api.conf 640 root root",
         "/etc/keystone/keystone.conf 600 keystone keystone",
         "/etc/cinder/cinder.conf 660 cinder cinder",
@@ -491,7 +573,7 @@ def test_secret_file_problems_wants_0640_and_the_service_group():
         "garbage line",
     ]
     assert verify.secret_file_problems(lines) == [
-        "/etc/neutron/metadata_agent.ini mode 0644",
+        "/etc/neutron/neutron_ovn_metadata_agent.ini mode 0644",
         "/etc/glance/glance-api.conf group root, not glance",
         "/etc/cinder/cinder.conf mode 0660",
     ]
