@@ -24,8 +24,10 @@ needs no argument):
                    another kind (L3, DHCP, linuxbridge); every chassis tunnels
                    with Geneve from its management address (southbound Encap)
    4 boot          an instance on the private network reaches ACTIVE; its console
-                   shows the guest's boot line, its DHCP address, the user-data
-                   and SSH key read from the metadata service
+                   shows the guest's boot line, its DHCP lease (Neutron's address,
+                   from OVN's native DHCP: server id = the subnet's gateway, the
+                   network's MTU), the user-data and SSH key read from the
+                   metadata service (the OVN metadata agent)
    5 secgroups     ICMP + SSH allowed in the default group; the instance answers
                    ping and tcp/22 from the router namespace on the gateway, and
                    a port the group does not open is filtered
@@ -974,13 +976,23 @@ class Cloud:
                 return self.conn.compute.get_server(srv.id)
         return None
 
-    def server_address(self, server):
-        for net, addrs in (server.addresses or {}).items():
-            if net == self.args.network:
-                for addr in addrs:
-                    if addr.get("version") == 4:
-                        return addr["addr"]
-        return None
+    def server_port(self, server, net=None):
+        """The instance's Neutron port on the verification network."""
+        net = net or self.conn.network.find_network(self.args.network)
+        if net is None:
+            raise CheckFailed(f"network {self.args.network} does not exist")
+        ports = list(self.conn.network.ports(device_id=server.id, network_id=net.id))
+        if not ports:
+            raise CheckFailed(f"instance {server.id} has no port on {self.args.network}")
+        return ports[0]
+
+    def server_ipv4(self, server, net=None):
+        """(address, subnet id) of the instance's port on the verification network."""
+        port = self.server_port(server, net)
+        ips = [ip for ip in port.fixed_ips or [] if ":" not in ip["ip_address"]]
+        if not ips:
+            raise CheckFailed(f"instance {server.id}: port {port.id} has no IPv4 address")
+        return ips[0]["ip_address"], ips[0]["subnet_id"]
 
     def nova_services(self):
         return [{"binary": s.binary, "host": s.host, "state": s.state, "status": s.status}
@@ -1100,26 +1112,25 @@ class Cloud:
         if name == args.server_name:
             self.server = server
         t_active = time.monotonic() - t0
-        address = self.server_address(server)
-        if not address:
-            raise CheckFailed(f"instance has no IPv4 address on {args.network}: {server.addresses}")
-
+        address, subnet_id = self.server_ipv4(server, net)
+        # What the guest must print: Neutron's address for its port, a lease
+        # from OVN's native DHCP (server id = the subnet's gateway) with the
+        # network's MTU (1442 on Geneve), the metadata agent's answers.
+        expect = {"address": address, "userdata_token": self.token,
+                  "public_key": self.public_key, "server_id": server.id,
+                  "dhcp_server": conn.network.get_subnet(subnet_id).gateway_ip, "mtu": net.mtu}
         last = {}
 
         def markers():
             info = parse_console(self.console(server))
             last["info"] = info
-            return info if info["alive"] and not console_problems(
-                info, address=address, userdata_token=self.token,
-                public_key=self.public_key, server_id=server.id) else None
+            return info if info["alive"] and not console_problems(info, **expect) else None
 
         try:
             info = poll("console markers", markers, args.console_timeout, interval=5)
         except CheckFailed:
             info = last.get("info")
-            problems = console_problems(info, address=address, userdata_token=self.token,
-                                        public_key=self.public_key, server_id=server.id) \
-                if info else ["console log unreadable"]
+            problems = console_problems(info, **expect) if info else ["console log unreadable"]
             raise CheckFailed(f"instance {server.id} on {server.compute_host}: "
                               + "; ".join(problems)) from None
         t_console = time.monotonic() - t0
@@ -1278,7 +1289,8 @@ def check_services(cloud):
 def check_boot(cloud):
     server, info, address, t_active, t_console = cloud.boot()
     return (f"ACTIVE after {t_active:.0f} s on {server.compute_host}; markers after "
-            f"{t_console:.0f} s: boot line, DHCP {address}, user-data, SSH key, uuid")
+            f"{t_console:.0f} s: boot line, DHCP {address} from OVN ({info['dhcp_server']}) "
+            f"with MTU {info['mtu']}, user-data, SSH key, uuid")
 
 
 def _router_for(cloud, server):
@@ -1339,7 +1351,7 @@ def check_secgroups(cloud):
         problems.append("default group has no ingress ICMP rule")
     if not ssh:
         problems.append("default group has no ingress tcp/22 rule")
-    address = cloud.server_address(server)
+    address, _ = cloud.server_ipv4(server)
     router_id = _router_for(cloud, server)
     host, ns = _router_host(cloud, router_id)
     last = {}
