@@ -29,8 +29,9 @@ needs no argument):
                    network's MTU), the user-data and SSH key read from the
                    metadata service (the OVN metadata agent)
    5 secgroups     ICMP + SSH allowed in the default group; the instance answers
-                   ping and tcp/22 from the router namespace on the gateway, and
-                   a port the group does not open is filtered
+                   ping and tcp/22 from the OVN metadata namespace
+                   (ovnmeta-<network id>) on its compute, and a port the group
+                   does not open is filtered
    6 storage       the GlusterFS volume is replicated over the computes, mounted
                    at the instances directory on each; the instance's files are
                    visible from every compute
@@ -117,6 +118,9 @@ OVN_CONTROLLER_GW_AGENT = "OVN Controller Gateway agent"
 OVN_METADATA_AGENT = "OVN Metadata agent"
 OVN_AGENT_TYPES = (OVN_CONTROLLER_AGENT, OVN_CONTROLLER_GW_AGENT, OVN_METADATA_AGENT,
                    "OVN Neutron agent")
+# The OVN metadata agent's namespace for a network, on every compute with a
+# port of it: ovnmeta-<network uuid> (neutron/agent/ovn/metadata/agent.py).
+OVN_METADATA_NS_PREFIX = "ovnmeta-"
 
 # (number, name, title); number None: an extra check without a number.
 CHECKS = (
@@ -124,7 +128,7 @@ CHECKS = (
     (2, "image", "test image active in Glance"),
     (3, "services", "nova services and OVN agents up"),
     (4, "boot", "instance boots: DHCP, user-data, SSH key"),
-    (5, "secgroups", "security groups: ping + ssh from router"),
+    (5, "secgroups", "security groups: ping + ssh from OVN ns"),
     (6, "storage", "GlusterFS shared instances directory"),
     (7, "migration", "live migration keeps the guest running"),
     (8, "idempotency", "orchestration re-run changes nothing"),
@@ -493,6 +497,12 @@ def short(host):
 def roles_hosts(hosts, role):
     """Sorted minion ids holding `role` in the pillar host map."""
     return sorted(h for h, spec in (hosts or {}).items() if role in (spec or {}).get("roles", []))
+
+
+def minion_of(hosts, name):
+    """The minion id in the pillar host map of a host as nova names it
+    (short or with its domain); None when the map has no such host."""
+    return next((h for h in sorted(hosts or {}) if short(h) == short(name)), None)
 
 
 def expected_neutron_agents(roles):
@@ -1293,27 +1303,6 @@ def check_boot(cloud):
             f"with MTU {info['mtu']}, user-data, SSH key, uuid")
 
 
-def _router_for(cloud, server):
-    conn = cloud.conn
-    net = conn.network.find_network(cloud.args.network)
-    ports = list(conn.network.ports(network_id=net.id,
-                                     device_owner="network:router_interface"))
-    if not ports:
-        raise CheckFailed(f"no router interface on network {cloud.args.network}")
-    return ports[0].device_id
-
-
-def _router_host(cloud, router_id):
-    """The gateway host that has the router's namespace."""
-    ns = f"qrouter-{router_id}"
-    answers = cloud.salt(cloud.gateways, f"ip netns list | grep -qw {ns}", 60)
-    hosts = [h for h, a in answers.items() if a["retcode"] == 0]
-    if not hosts:
-        detail = "; ".join(f"{h}: {a['stderr'] or 'not there'}" for h, a in answers.items())
-        raise CheckFailed(f"namespace {ns} on no gateway ({detail})")
-    return hosts[0], ns
-
-
 _TCP_PROBE = (
     "import socket,sys\n"
     "s=socket.socket();s.settimeout(float(sys.argv[3]))\n"
@@ -1326,17 +1315,54 @@ _TCP_PROBE = (
 )
 
 
-def tcp_probe(cloud, host, ns, address, port, timeout=5):
+def tcp_probe(cloud, host, prefix, address, port, timeout=5):
+    """OPEN <banner>, FILTERED, REFUSED or ERROR <why>: a TCP connection to
+    address:port from `host` (`prefix`: "ip netns exec NS " or "")."""
     code = base64.b64encode(_TCP_PROBE.encode()).decode()
-    cmd = (f"ip netns exec {ns} python3 -c \"import base64;exec(base64.b64decode('{code}'))\" "
+    cmd = (f"{prefix}python3 -c \"import base64;exec(base64.b64decode('{code}'))\" "
            f"{address} {port} {timeout}")
     ans = cloud.salt_one(host, cmd, 60)
     return (ans["stdout"] or ans["stderr"]).strip()
 
 
+def reach_problems(cloud, host, ns, address, where):
+    """
+    The guest at `address` seen from `host`, inside namespace `ns` (None:
+    the host's own stack): it answers ping (retried: the first packets can
+    be lost to ARP) and tcp/22 with the guest's banner; tcp/23, which the
+    default group does not open, is filtered.  `where` ("from X on Y")
+    goes into the sentences.  Returns (problems, tcp/22 answer).
+    """
+    prefix = f"ip netns exec {ns} " if ns else ""
+    problems = []
+    last = {}
+
+    def pings():
+        ans = cloud.salt_one(host, f"{prefix}ping -c 2 -W 2 {address}", 60)
+        last["ans"] = ans
+        return ans["retcode"] == 0
+
+    try:
+        poll(f"ping {address} {where}", pings, 90, interval=5)
+    except CheckFailed:
+        ans = last.get("ans", {})
+        out = (ans.get("stdout") or ans.get("stderr") or "").strip().splitlines()
+        problems.append(f"no ping reply from {address} {where}: {out[-2:] if out else ans}")
+    banner = tcp_probe(cloud, host, prefix, address, 22)
+    if not banner.startswith("OPEN SSH-2.0-verify-guest"):
+        problems.append(f"tcp/22 {where}: {banner or 'no answer'}")
+    closed = tcp_probe(cloud, host, prefix, address, 23)
+    if closed == "REFUSED":
+        problems.append(f"tcp/23 {where} answered with a reset: the security group does not "
+                        "filter it (no OVN ACL on the instance's port)")
+    elif closed != "FILTERED":
+        problems.append(f"tcp/23 probe {where}: {closed}")
+    return problems, banner
+
+
 def check_secgroups(cloud):
     conn = cloud.conn
-    server = cloud.ensure_server()
+    server = conn.compute.get_server(cloud.ensure_server().id)   # where it runs now
     project = conn.session.get_project_id()
     groups = [g for g in conn.network.security_groups(project_id=project) if g.name == "default"]
     if not groups:
@@ -1351,35 +1377,28 @@ def check_secgroups(cloud):
         problems.append("default group has no ingress ICMP rule")
     if not ssh:
         problems.append("default group has no ingress tcp/22 rule")
-    address, _ = cloud.server_ipv4(server)
-    router_id = _router_for(cloud, server)
-    host, ns = _router_host(cloud, router_id)
-    last = {}
-
-    def pings():
-        ans = cloud.salt_one(host, f"ip netns exec {ns} ping -c 2 -W 2 {address}", 60)
-        last["ans"] = ans
-        return ans["retcode"] == 0
-
-    try:
-        poll(f"ping {address} from {ns} on {host}", pings, 90, interval=5)
-    except CheckFailed:
-        ans = last.get("ans", {})
-        out = (ans.get("stdout") or ans.get("stderr") or "").strip().splitlines()
-        problems.append(f"no ping reply from {address} in {ns} on {host}: {out[-2:] if out else ans}")
-    banner = tcp_probe(cloud, host, ns, address, 22)
-    if not banner.startswith("OPEN SSH-2.0-verify-guest"):
-        problems.append(f"tcp/22 from {ns}: {banner or 'no answer'}")
-    closed = tcp_probe(cloud, host, ns, address, 23)
-    if closed == "REFUSED":
-        problems.append("tcp/23 answered with a reset: the security group does not filter "
-                        "(firewall driver / br_netfilter not effective)")
-    elif closed != "FILTERED":
-        problems.append(f"tcp/23 probe: {closed}")
+    # Under OVN the network's only host-side foothold is the metadata
+    # namespace the OVN metadata agent keeps on each compute with a port of
+    # the network; its port has no security group, like a router's.
+    net = conn.network.find_network(cloud.args.network)
+    address, _ = cloud.server_ipv4(server, net)
+    host = minion_of(cloud.hosts, server.compute_host)
+    if host is None:
+        raise CheckFailed("; ".join(problems + [f"the instance runs on {server.compute_host}, "
+                                                "which pillar openstack:hosts does not list"]))
+    ns = f"{OVN_METADATA_NS_PREFIX}{net.id}"
+    ans = cloud.salt_one(host, f"ip netns list | grep -qw {ns}", 60)
+    if ans["retcode"] != 0:
+        raise CheckFailed("; ".join(problems + [
+            f"namespace {ns} not on {host} ({ans['stderr'].strip() or 'not there'}): the OVN "
+            "metadata agent did not provision the instance's network there"]))
+    where = f"from {ns[:16]}... on {host}"
+    reach, banner = reach_problems(cloud, host, ns, address, where)
+    problems += reach
     if problems:
         raise CheckFailed("; ".join(problems))
     return (f"default group allows ICMP + tcp/22; {address} answers ping and "
-            f"{banner.split()[1]} on 22 from {ns[:16]}... on {host}; tcp/23 filtered")
+            f"{banner.split()[1]} on 22 {where}; tcp/23 filtered")
 
 
 def _volume_shape(cloud):

@@ -425,6 +425,12 @@ def test_encaps_geneve_from_the_management_address():
     assert verify.encap_problems(HOSTS, good) == []
 
 
+def test_minion_of_a_nova_host_name():
+    assert verify.minion_of(HOSTS, "compute2.cloud.test") == "compute2"
+    assert verify.minion_of(HOSTS, "compute2") == "compute2"
+    assert verify.minion_of(HOSTS, "compute9") is None
+
+
 def test_roles_from_pillar_hosts():
     assert verify.roles_hosts(HOSTS, "compute") == ["compute1", "compute2"]
     both = {"gw": {"roles": ["gateway", "compute"]}}
