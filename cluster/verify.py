@@ -32,6 +32,10 @@ needs no argument):
                    ping and tcp/22 from the OVN metadata namespace
                    (ovnmeta-<network id>) on its compute, and a port the group
                    does not open is filtered
+  13 floatingip    a floating IP from the router's external network on the
+                   instance's port (one already there is reused); from the
+                   gateway's provider address (on br-ex) the instance answers
+                   ping and tcp/22 through it, tcp/23 is filtered
    6 storage       the GlusterFS volume is replicated over the computes, mounted
                    at the instances directory on each; the instance's files are
                    visible from every compute
@@ -56,7 +60,8 @@ SKIPPED (not selected or needs an argument).  Exit status: 0 no FAIL, 1 at
 least one FAIL, 2 the verification itself could not start (credentials,
 pillar, openstacksdk missing, bad arguments).
 
-The instance (name --server-name) and its key pair are deleted at the end
+The instance (name --server-name), its key pair and the floating IPs verify
+created (description "verify.py <server name>") are deleted at the end
 unless --keep; a later run reuses a kept ACTIVE instance for the checks that
 need one (e.g. the cluster driver: verify --keep, stop a compute, verify
 --check faults --stopped compute2 --keep, start it, verify --check heal).
@@ -129,6 +134,7 @@ CHECKS = (
     (3, "services", "nova services and OVN agents up"),
     (4, "boot", "instance boots: DHCP, user-data, SSH key"),
     (5, "secgroups", "security groups: ping + ssh from OVN ns"),
+    (13, "floatingip", "floating IP reached from provider side"),
     (6, "storage", "GlusterFS shared instances directory"),
     (7, "migration", "live migration keeps the guest running"),
     (8, "idempotency", "orchestration re-run changes nothing"),
@@ -138,7 +144,7 @@ CHECKS = (
     (11, "blockstorage", "Cinder volume create and attach"),
     (12, "secrets", "passwords: not leaked, config 0640"),
 )
-DEFAULT_CHECKS = ("identity", "image", "services", "boot", "secgroups", "storage",
+DEFAULT_CHECKS = ("identity", "image", "services", "boot", "secgroups", "floatingip", "storage",
                   "migration", "idempotency", "scaleout", "faults", "heal", "blockstorage", "secrets")
 
 
@@ -503,6 +509,41 @@ def minion_of(hosts, name):
     """The minion id in the pillar host map of a host as nova names it
     (short or with its domain); None when the map has no such host."""
     return next((h for h in sorted(hosts or {}) if short(h) == short(name)), None)
+
+
+def provider_side(hosts):
+    """(gateway, its provider_address): the first gateway in the host map
+    with an address on the provider network; None when none has one."""
+    for host in roles_hosts(hosts, "gateway"):
+        address = (hosts[host] or {}).get("provider_address")
+        if address:
+            return host, address
+    return None
+
+
+def parse_route_get(text):
+    """`ip -o -4 route get ADDRESS` -> {dev, src, via} (None: not said)."""
+    words = text.split()
+    return {key: next((words[i + 1] for i, w in enumerate(words[:-1]) if w == key), None)
+            for key in ("dev", "src", "via")}
+
+
+def choose_floating_ip(fips, port_id, network_id, marker):
+    """
+    Which floating IP the floatingip check uses, so that re-runs do not pile
+    them up: one already on the port ("reuse"), else a free one on the
+    external network that verify made earlier and whose port went away
+    ("associate"), else none ("create").  fips: [{id, port_id,
+    floating_network_id, description}]; returns (fip or None, action).
+    """
+    on_port = [f for f in fips if f["port_id"] == port_id]
+    if on_port:
+        return on_port[0], "reuse"
+    free = [f for f in fips if not f["port_id"] and f["floating_network_id"] == network_id
+            and f["description"] == marker]
+    if free:
+        return free[0], "associate"
+    return None, "create"
 
 
 def expected_neutron_agents(roles):
@@ -911,8 +952,6 @@ class Cloud:
         if not self.hosts:
             raise SystemExit("verify: pillar openstack:hosts is empty")
         self.computes = roles_hosts(self.hosts, "compute")
-        self.gateways = roles_hosts(self.hosts, "gateway")
-        self.controllers = roles_hosts(self.hosts, "controller")
         # State shared by the checks of one run.
         self.server = None
         self.keypair = None
@@ -957,6 +996,39 @@ class Cloud:
 
     def salt_one(self, target, command, timeout=60):
         return self.salt([target], command, timeout)[target]
+
+    @property
+    def fip_marker(self):
+        """The description of the floating IPs verify creates (cleanup finds them by it)."""
+        return f"verify.py {self.args.server_name}"
+
+    def floating_ip(self, port, network_id):
+        """(floating IP on `port` from `network_id`, what was done): an
+        existing one reused, a free one of verify's associated, or a new one."""
+        net = self.conn.network
+        seen = {}
+        for fip in [*net.ips(port_id=port.id), *net.ips(description=self.fip_marker)]:
+            seen[fip.id] = {"id": fip.id, "port_id": fip.port_id,
+                            "floating_network_id": fip.floating_network_id,
+                            "description": fip.description or ""}
+        chosen, action = choose_floating_ip(list(seen.values()), port.id, network_id,
+                                            self.fip_marker)
+        if action == "reuse":
+            return net.get_ip(chosen["id"]), "reused"
+        if action == "associate":
+            return net.update_ip(chosen["id"], port_id=port.id), "a free one of verify's associated"
+        fip = net.create_ip(floating_network_id=network_id, port_id=port.id,
+                            description=self.fip_marker)
+        log(f"floating IP {fip.floating_ip_address} created for port {port.id}")
+        return fip, "created"
+
+    def delete_floating_ips(self):
+        """Delete the floating IPs verify created (Neutron keeps them when
+        the instance's port goes)."""
+        for fip in self.conn.network.ips(description=self.fip_marker):
+            if fip.description == self.fip_marker:
+                log(f"deleting floating IP {fip.floating_ip_address}")
+                self.conn.network.delete_ip(fip, ignore_missing=True)
 
     def fault(self, server):
         """The fault message nova recorded for an instance."""
@@ -1151,6 +1223,10 @@ class Cloud:
             if self.server is not None:
                 log(f"--keep: instance {self.server.name} ({self.server.id}) left running")
             return
+        try:
+            self.delete_floating_ips()
+        except Exception as exc:  # noqa: BLE001 - report and go on
+            log(f"cleanup: floating IPs: {exc}")
         if self.server is not None or self.find_server() is not None:
             srv = self.server or self.find_server()
             try:
@@ -1303,6 +1379,17 @@ def check_boot(cloud):
             f"with MTU {info['mtu']}, user-data, SSH key, uuid")
 
 
+def _router_for(cloud):
+    """The router with an interface on the verification network."""
+    conn = cloud.conn
+    net = conn.network.find_network(cloud.args.network)
+    ports = list(conn.network.ports(network_id=net.id,
+                                     device_owner="network:router_interface"))
+    if not ports:
+        raise CheckFailed(f"no router interface on network {cloud.args.network}")
+    return ports[0].device_id
+
+
 _TCP_PROBE = (
     "import socket,sys\n"
     "s=socket.socket();s.settimeout(float(sys.argv[3]))\n"
@@ -1398,6 +1485,48 @@ def check_secgroups(cloud):
     if problems:
         raise CheckFailed("; ".join(problems))
     return (f"default group allows ICMP + tcp/22; {address} answers ping and "
+            f"{banner.split()[1]} on 22 {where}; tcp/23 filtered")
+
+
+def check_floatingip(cloud):
+    conn = cloud.conn
+    side = provider_side(cloud.hosts)
+    if side is None:
+        raise NotRunnable("no gateway has a provider_address in pillar openstack:hosts: no host "
+                          "on the provider network to reach a floating IP from")
+    gateway, provider_address = side
+    server = conn.compute.get_server(cloud.ensure_server().id)
+    port = cloud.server_port(server)
+    router = conn.network.get_router(_router_for(cloud))
+    external = (router.external_gateway_info or {}).get("network_id")
+    if not external:
+        raise CheckFailed(f"router {router.name} has no external gateway to take a floating IP from")
+    fip, how = cloud.floating_ip(port, external)
+    address = fip.floating_ip_address
+    last = {}
+
+    def active():
+        last["fip"] = conn.network.get_ip(fip.id)
+        return last["fip"].status == "ACTIVE"
+
+    try:
+        poll(f"floating IP {address} ACTIVE", active, 60)
+    except CheckFailed as exc:
+        status = last["fip"].status if last.get("fip") else "unknown"
+        raise CheckFailed(f"{exc}: status {status} ({how}, port {port.id})") from None
+    # The provider side: the gateway's provider address, on br-ex.
+    ans = cloud.salt_one(gateway, f"ip -o -4 route get {address}", 60)
+    route = parse_route_get(ans["stdout"])
+    if ans["retcode"] != 0 or route["src"] != provider_address:
+        raise CheckFailed(f"{gateway} does not reach {address} from its provider address "
+                          f"{provider_address} (ip route get: "
+                          f"{(ans['stdout'] or ans['stderr']).strip() or 'no answer'})")
+    where = f"from {gateway} ({provider_address} on {route['dev']})"
+    problems, banner = reach_problems(cloud, gateway, None, address, where)
+    fixed = last["fip"].fixed_ip_address
+    if problems:
+        raise CheckFailed(f"floating IP {address} -> {fixed} ({how}): " + "; ".join(problems))
+    return (f"floating IP {address} -> {fixed} ({how}) on {server.compute_host}: ping and "
             f"{banner.split()[1]} on 22 {where}; tcp/23 filtered")
 
 
@@ -1785,6 +1914,7 @@ CHECK_FUNCTIONS = {
     "services": check_services,
     "boot": check_boot,
     "secgroups": check_secgroups,
+    "floatingip": check_floatingip,
     "storage": check_storage,
     "migration": check_migration,
     "idempotency": check_idempotency,

@@ -431,6 +431,40 @@ def test_minion_of_a_nova_host_name():
     assert verify.minion_of(HOSTS, "compute9") is None
 
 
+def test_provider_side_is_the_first_gateway_with_a_provider_address():
+    hosts = dict(HOSTS, gateway={"roles": ["gateway"], "address": "192.168.56.11",
+                                 "provider_address": "203.0.113.11"})
+    assert verify.provider_side(hosts) == ("gateway", "203.0.113.11")
+    assert verify.provider_side(HOSTS) is None
+    hosts["gw0"] = {"roles": ["gateway"], "address": "192.168.56.12"}
+    assert verify.provider_side(hosts) == ("gateway", "203.0.113.11")
+
+
+def test_route_get():
+    on_link = "203.0.113.150 dev br-ex src 203.0.113.11 uid 0 \\    cache "
+    assert verify.parse_route_get(on_link) == {"dev": "br-ex", "src": "203.0.113.11", "via": None}
+    routed = "203.0.113.150 via 10.0.3.1 dev eth0 src 10.0.3.57 uid 0 \\    cache "
+    assert verify.parse_route_get(routed) == {"dev": "eth0", "src": "10.0.3.57", "via": "10.0.3.1"}
+    assert verify.parse_route_get("") == {"dev": None, "src": None, "via": None}
+    assert verify.parse_route_get("x dev") == {"dev": None, "src": None, "via": None}
+
+
+def test_choose_floating_ip_reuses_before_creating():
+    marker = "verify.py verify-instance"
+    on_port = {"id": "f1", "port_id": "p1", "floating_network_id": "ext", "description": ""}
+    ours_free = {"id": "f2", "port_id": None, "floating_network_id": "ext", "description": marker}
+    other_free = {"id": "f3", "port_id": None, "floating_network_id": "ext", "description": ""}
+    ours_other_net = {"id": "f4", "port_id": None, "floating_network_id": "ext2",
+                      "description": marker}
+    ours_busy = {"id": "f5", "port_id": "p9", "floating_network_id": "ext", "description": marker}
+    assert verify.choose_floating_ip([ours_free, on_port], "p1", "ext", marker) == (on_port, "reuse")
+    assert verify.choose_floating_ip([other_free, ours_other_net, ours_busy, ours_free], "p1",
+                                     "ext", marker) == (ours_free, "associate")
+    assert verify.choose_floating_ip([other_free, ours_other_net, ours_busy], "p1", "ext",
+                                     marker) == (None, "create")
+    assert verify.choose_floating_ip([], "p1", "ext", marker) == (None, "create")
+
+
 def test_roles_from_pillar_hosts():
     assert verify.roles_hosts(HOSTS, "compute") == ["compute1", "compute2"]
     both = {"gw": {"roles": ["gateway", "compute"]}}
@@ -444,6 +478,10 @@ def test_select_checks_by_name_and_number_in_table_order():
     assert verify.select_checks([]) == list(verify.DEFAULT_CHECKS)
     assert verify.select_checks(["7,identity", "4", "identity"]) == ["identity", "boot", "migration"]
     assert verify.select_checks(["heal", "10"]) == ["faults", "heal"]
+    # the floating IP check (13) runs and is listed right after the security groups (5)
+    assert verify.select_checks(["storage", "13", "secgroups"]) == ["secgroups", "floatingip", "storage"]
+    assert verify.DEFAULT_CHECKS.index("floatingip") == verify.DEFAULT_CHECKS.index("secgroups") + 1
+    assert set(verify.DEFAULT_CHECKS) == set(verify.CHECK_FUNCTIONS) == {n for _, n, _ in verify.CHECKS}
     with pytest.raises(ValueError, match="unknown check 'bogus'"):
         verify.select_checks(["bogus"])
 
