@@ -27,8 +27,8 @@ def _load():
 
 verify = _load()
 
-LOCAL_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIbuildimagetest31950 verify@build-image"
-LOCAL_BOOT_ID = "2de3415a-eaab-4bf0-a9f4-69ba146616d7"
+LOCAL_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIbuildimagetest12507 verify@build-image"
+LOCAL_BOOT_ID = "a50ee51c-68b5-42ff-a41b-9553581643dc"
 
 
 @pytest.fixture
@@ -85,17 +85,20 @@ def test_redact_hides_secrets_and_ignores_empty():
 def test_parse_real_console(local_console):
     info = verify.parse_console(local_console)
     assert info["boot_ids"] == [LOCAL_BOOT_ID]
-    assert info["boot"][0].startswith("verification guest up: kernel 6.1.0-56-cloud-amd64")
+    assert info["boot"][0].startswith("verification guest up: kernel 6.1.0-57-cloud-amd64")
     assert (info["address"], info["prefix"], info["router"]) == ("169.254.0.15", 16, "169.254.0.2")
+    # qemu's user-mode DHCP server answers from its host address; eth0 stays at 1500
+    assert (info["dhcp_server"], info["mtu"]) == ("169.254.0.2", 1500)
     assert info["uuid"] == "00000000-0000-4000-8000-000000000001"
     # repeated markers are not repeated in the lists
-    assert info["userdata"] == ["#!/bin/sh", "echo local-test-1795246871-31950"]
+    assert info["userdata"] == ["#!/bin/sh", "echo local-test-1796137235-12507"]
     assert info["sshkey"] == LOCAL_KEY
     assert info["disks"] == {"vda": 1048576}
-    assert info["alive"] == [{"n": 1, "uptime": 4.09, "boot_id": LOCAL_BOOT_ID}]
+    assert info["alive"] == [{"n": 1, "uptime": 3.27, "boot_id": LOCAL_BOOT_ID}]
     assert verify.console_problems(
-        info, address="169.254.0.15", userdata_token="local-test-1795246871-31950",
-        public_key=LOCAL_KEY, server_id="00000000-0000-4000-8000-000000000001") == []
+        info, address="169.254.0.15", userdata_token="local-test-1796137235-12507",
+        public_key=LOCAL_KEY, server_id="00000000-0000-4000-8000-000000000001",
+        dhcp_server="169.254.0.2", mtu=1500) == []
 
 
 def test_crlf_and_kernel_text_before_a_marker():
