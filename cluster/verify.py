@@ -17,13 +17,25 @@ needs no argument):
    1 identity      admin and service users, catalog services/endpoints, tokens
    2 image         the verification guest (cluster/build-image.sh) is active in
                    Glance with active aki/ari kernel and ramdisk images
-   3 services      every nova service / neutron agent up on its host
+   3 services      every nova service up on its host; Neutron (ML2/OVN) lists an
+                   alive OVN controller agent per compute (a gateway agent, with
+                   the provider bridge mapping, per gateway) named after its
+                   minion, an OVN metadata agent per compute and no agent of
+                   another kind (L3, DHCP, linuxbridge); every chassis tunnels
+                   with Geneve from its management address (southbound Encap)
    4 boot          an instance on the private network reaches ACTIVE; its console
-                   shows the guest's boot line, its DHCP address, the user-data
-                   and SSH key read from the metadata service
+                   shows the guest's boot line, its DHCP lease (Neutron's address,
+                   from OVN's native DHCP: server id = the subnet's gateway, the
+                   network's MTU), the user-data and SSH key read from the
+                   metadata service (the OVN metadata agent)
    5 secgroups     ICMP + SSH allowed in the default group; the instance answers
-                   ping and tcp/22 from the router namespace on the gateway, and
-                   a port the group does not open is filtered
+                   ping and tcp/22 from the OVN metadata namespace
+                   (ovnmeta-<network id>) on its compute, and a port the group
+                   does not open is filtered
+  13 floatingip    a floating IP from the router's external network on the
+                   instance's port (one already there is reused); from the
+                   gateway's provider address (on br-ex) the instance answers
+                   ping and tcp/22 through it, tcp/23 is filtered
    6 storage       the GlusterFS volume is replicated over the computes, mounted
                    at the instances directory on each; the instance's files are
                    visible from every compute
@@ -48,7 +60,8 @@ SKIPPED (not selected or needs an argument).  Exit status: 0 no FAIL, 1 at
 least one FAIL, 2 the verification itself could not start (credentials,
 pillar, openstacksdk missing, bad arguments).
 
-The instance (name --server-name) and its key pair are deleted at the end
+The instance (name --server-name), its key pair and the floating IPs verify
+created (description "verify.py <server name>") are deleted at the end
 unless --keep; a later run reuses a kept ACTIVE instance for the checks that
 need one (e.g. the cluster driver: verify --keep, stop a compute, verify
 --check faults --stopped compute2 --keep, start it, verify --check heal).
@@ -57,6 +70,7 @@ needed): a check's latest result other than SKIPPED counts.
 """
 import argparse
 import base64
+import csv
 import json
 import os
 import re
@@ -99,18 +113,28 @@ NOVA_SERVICES = {
     "controller": ("nova-conductor", "nova-scheduler"),
     "compute": ("nova-compute",),
 }
-NEUTRON_AGENTS = {
-    "gateway": ("L3 agent", "DHCP agent", "Metadata agent", "Linux bridge agent"),
-    "compute": ("Linux bridge agent",),
-}
+# Neutron's agent list under ML2/OVN (neutron/common/ovn/constants.py):
+# one entry per OVN chassis, host = the chassis' hostname.  A chassis with
+# ovn-cms-options enable-chassis-as-gw is listed as the gateway agent
+# instead of the controller agent.  Routing, DHCP and metadata are OVN's
+# own: no L3, DHCP or linuxbridge agent belongs in the list.
+OVN_CONTROLLER_AGENT = "OVN Controller agent"
+OVN_CONTROLLER_GW_AGENT = "OVN Controller Gateway agent"
+OVN_METADATA_AGENT = "OVN Metadata agent"
+OVN_AGENT_TYPES = (OVN_CONTROLLER_AGENT, OVN_CONTROLLER_GW_AGENT, OVN_METADATA_AGENT,
+                   "OVN Neutron agent")
+# The OVN metadata agent's namespace for a network, on every compute with a
+# port of it: ovnmeta-<network uuid> (neutron/agent/ovn/metadata/agent.py).
+OVN_METADATA_NS_PREFIX = "ovnmeta-"
 
 # (number, name, title); number None: an extra check without a number.
 CHECKS = (
     (1, "identity", "identity: users, catalog, tokens"),
     (2, "image", "test image active in Glance"),
-    (3, "services", "nova services and neutron agents up"),
+    (3, "services", "nova services and OVN agents up"),
     (4, "boot", "instance boots: DHCP, user-data, SSH key"),
-    (5, "secgroups", "security groups: ping + ssh from router"),
+    (5, "secgroups", "security groups: ping + ssh from OVN ns"),
+    (13, "floatingip", "floating IP reached from provider side"),
     (6, "storage", "GlusterFS shared instances directory"),
     (7, "migration", "live migration keeps the guest running"),
     (8, "idempotency", "orchestration re-run changes nothing"),
@@ -120,7 +144,7 @@ CHECKS = (
     (11, "blockstorage", "Cinder volume create and attach"),
     (12, "secrets", "passwords: not leaked, config 0640"),
 )
-DEFAULT_CHECKS = ("identity", "image", "services", "boot", "secgroups", "storage",
+DEFAULT_CHECKS = ("identity", "image", "services", "boot", "secgroups", "floatingip", "storage",
                   "migration", "idempotency", "scaleout", "faults", "heal", "blockstorage", "secrets")
 
 
@@ -208,7 +232,8 @@ def redact(text, secrets):
 
 _MARKER = re.compile(r"VERIFY-([A-Z]+(?:-[A-Z]+)*)(?: (.*))?$")
 _ALIVE = re.compile(r"n=(\d+) uptime=([0-9.]+) boot_id=([0-9a-f-]+)")
-_DHCP = re.compile(r"eth0 address=([0-9.]+)/(\d+)(?: router=(\S+))?")
+_DHCP = re.compile(r"eth0 address=([0-9.]+)/(\d+)(?: router=(\S+))?(?: server=(\S+))?"
+                   r"(?: mtu=(\d+))?")
 _BOOT_ID = re.compile(r"boot_id=([0-9a-f-]+)")
 
 
@@ -227,6 +252,8 @@ def parse_console(text):
         "address": None,
         "prefix": None,
         "router": None,
+        "dhcp_server": None,
+        "mtu": None,
         "dhcp_failed": None,
         "uuid": None,
         "metadata_failed": None,
@@ -256,11 +283,13 @@ def parse_console(text):
             dhcp = _DHCP.match(rest)
             if dhcp:
                 info["address"], info["prefix"] = dhcp.group(1), int(dhcp.group(2))
-                info["router"] = dhcp.group(3)
+                info["router"], info["dhcp_server"] = dhcp.group(3), dhcp.group(4)
+                info["mtu"] = int(dhcp.group(5)) if dhcp.group(5) else None
                 info["dhcp_failed"] = None
         elif kind == "DHCP-FAILED":
             info["dhcp_failed"] = rest
             info["address"] = info["prefix"] = info["router"] = None
+            info["dhcp_server"] = info["mtu"] = None
         elif kind == "UUID":
             info["uuid"] = rest.strip() or None
             info["metadata_failed"] = None
@@ -303,10 +332,13 @@ def key_body(key):
 
 
 def console_problems(info, *, address=None, userdata_token=None, public_key=None,
-                     server_id=None):
+                     server_id=None, dhcp_server=None, mtu=None):
     """
     What is missing or wrong in a parsed console, as a list of sentences
-    (empty: everything the boot check expects is there).
+    (empty: everything the boot check expects is there).  `dhcp_server`:
+    the server id the lease must come from (OVN's native DHCP answers as
+    the subnet's gateway address); `mtu`: the network's MTU, which that
+    lease must have set.
     """
     problems = []
     if not info["boot"]:
@@ -316,8 +348,14 @@ def console_problems(info, *, address=None, userdata_token=None, public_key=None
         problems.append(f"DHCP failed in the guest: {info['dhcp_failed']}")
     elif not info["address"]:
         problems.append("no DHCP address printed (VERIFY-DHCP)")
-    elif address and info["address"] != address:
-        problems.append(f"guest got {info['address']} by DHCP, Neutron's port has {address}")
+    else:
+        if address and info["address"] != address:
+            problems.append(f"guest got {info['address']} by DHCP, Neutron's port has {address}")
+        if dhcp_server and info["dhcp_server"] != dhcp_server:
+            problems.append(f"the lease came from DHCP server {info['dhcp_server'] or 'unknown'}, "
+                            f"not OVN's native DHCP ({dhcp_server}, the subnet's gateway)")
+        if mtu and info["mtu"] != mtu:
+            problems.append(f"guest MTU {info['mtu'] or 'unknown'}, the network's is {mtu}")
     if info["metadata_failed"]:
         problems.append(f"metadata service: {info['metadata_failed']}")
     if server_id and info["uuid"] and info["uuid"] != server_id:
@@ -467,11 +505,75 @@ def roles_hosts(hosts, role):
     return sorted(h for h, spec in (hosts or {}).items() if role in (spec or {}).get("roles", []))
 
 
-def service_table_problems(hosts, nova_services, neutron_agents):
+def minion_of(hosts, name):
+    """The minion id in the pillar host map of a host as nova names it
+    (short or with its domain); None when the map has no such host."""
+    return next((h for h in sorted(hosts or {}) if short(h) == short(name)), None)
+
+
+def provider_side(hosts):
+    """(gateway, its provider_address): the first gateway in the host map
+    with an address on the provider network; None when none has one."""
+    for host in roles_hosts(hosts, "gateway"):
+        address = (hosts[host] or {}).get("provider_address")
+        if address:
+            return host, address
+    return None
+
+
+def parse_route_get(text):
+    """`ip -o -4 route get ADDRESS` -> {dev, src, via} (None: not said)."""
+    words = text.split()
+    return {key: next((words[i + 1] for i, w in enumerate(words[:-1]) if w == key), None)
+            for key in ("dev", "src", "via")}
+
+
+def choose_floating_ip(fips, port_id, network_id, marker):
+    """
+    Which floating IP the floatingip check uses, so that re-runs do not pile
+    them up: one already on the port ("reuse"), else a free one on the
+    external network that verify made earlier and whose port went away
+    ("associate"), else none ("create").  fips: [{id, port_id,
+    floating_network_id, description}]; returns (fip or None, action).
+    """
+    on_port = [f for f in fips if f["port_id"] == port_id]
+    if on_port:
+        return on_port[0], "reuse"
+    free = [f for f in fips if not f["port_id"] and f["floating_network_id"] == network_id
+            and f["description"] == marker]
+    if free:
+        return free[0], "associate"
+    return None, "create"
+
+
+def expected_neutron_agents(roles):
+    """The agent types a host with `roles` shows in Neutron's list under ML2/OVN."""
+    types = []
+    if "gateway" in roles:
+        types.append(OVN_CONTROLLER_GW_AGENT)   # its chassis is a gateway chassis
+    elif "compute" in roles:
+        types.append(OVN_CONTROLLER_AGENT)
+    if "compute" in roles:
+        types.append(OVN_METADATA_AGENT)
+    return types
+
+
+def parse_bridge_mappings(text):
+    """ovn-bridge-mappings `physnet:bridge[,...]` -> {physnet: bridge}."""
+    pairs = (item.strip().partition(":") for item in (text or "").split(","))
+    return {net: bridge for net, sep, bridge in pairs if sep and net}
+
+
+def service_table_problems(hosts, nova_services, neutron_agents, physical_network=None):
     """
     Compare the nova service list and neutron agent list with the pillar's
     host map.  nova_services: [{binary, host, state, status}]; neutron_agents:
-    [{agent_type, host, alive, admin_state_up}].  Returns (problems, summary).
+    [{agent_type, host, alive, admin_state_up, chassis, bridge_mappings}]
+    (chassis and bridge_mappings: the agent's configurations, may be
+    missing).  Every OVN chassis must be named after its minion id, a
+    gateway chassis must map `physical_network`, and an agent of a type
+    ML2/OVN does not use (L3, DHCP, linuxbridge...) is a problem, alive or
+    not.  Returns (problems, summary).
     """
     problems = []
     expected_nova = []
@@ -479,9 +581,9 @@ def service_table_problems(hosts, nova_services, neutron_agents):
     for role, binaries in NOVA_SERVICES.items():
         for host in roles_hosts(hosts, role):
             expected_nova += [(b, host) for b in binaries]
-    for role, types in NEUTRON_AGENTS.items():
-        for host in roles_hosts(hosts, role):
-            expected_neutron += [(t, host) for t in types]
+    for host in sorted(hosts or {}):
+        roles = (hosts[host] or {}).get("roles", [])
+        expected_neutron += [(t, host) for t in expected_neutron_agents(roles)]
     for binary, host in expected_nova:
         found = [s for s in nova_services
                  if s["binary"] == binary and short(s["host"]) == short(host)]
@@ -492,14 +594,31 @@ def service_table_problems(hosts, nova_services, neutron_agents):
         elif not any(s["status"] == "enabled" for s in found):
             problems.append(f"{binary} on {host}: {found[0]['status']}")
     for agent_type, host in expected_neutron:
-        found = [a for a in neutron_agents
-                 if a["agent_type"] == agent_type and short(a["host"]) == short(host)]
+        on_host = [a for a in neutron_agents if short(a["host"]) == short(host)]
+        found = [a for a in on_host if a["agent_type"] == agent_type]
+        alive = [a for a in found if a["alive"]]
         if not found:
-            problems.append(f"{agent_type} on {host}: not registered")
-        elif not any(a["alive"] for a in found):
+            hint = ""
+            if agent_type == OVN_CONTROLLER_GW_AGENT and any(
+                    a["agent_type"] == OVN_CONTROLLER_AGENT for a in on_host):
+                hint = (f" (its chassis is an {OVN_CONTROLLER_AGENT}: ovn-cms-options "
+                        "lacks enable-chassis-as-gw)")
+            problems.append(f"{agent_type} on {host}: not registered{hint}")
+        elif not alive:
             problems.append(f"{agent_type} on {host}: not alive")
-        elif not any(a["admin_state_up"] for a in found):
+        elif not any(a["admin_state_up"] for a in alive):
             problems.append(f"{agent_type} on {host}: administratively down")
+        else:
+            chassis = alive[0].get("chassis")
+            if chassis and short(chassis) != short(host):
+                problems.append(f"{agent_type} on {host}: chassis {chassis}, not {host} "
+                                "(external_ids:system-id must be the minion id)")
+            mappings = parse_bridge_mappings(alive[0].get("bridge_mappings"))
+            if (agent_type == OVN_CONTROLLER_GW_AGENT and physical_network
+                    and physical_network not in mappings):
+                problems.append(f"{agent_type} on {host}: no bridge mapping for "
+                                f"{physical_network} (ovn-bridge-mappings: "
+                                f"{alive[0].get('bridge_mappings') or 'none'})")
     # Anything else registered and down is a problem too (a stale host...).
     expected_nova_keys = {(b, short(h)) for b, h in expected_nova}
     for s in nova_services:
@@ -507,9 +626,13 @@ def service_table_problems(hosts, nova_services, neutron_agents):
             problems.append(f"unexpected {s['binary']} on {s['host']}: state {s['state']}")
     expected_neutron_keys = {(t, short(h)) for t, h in expected_neutron}
     for a in neutron_agents:
-        if (a["agent_type"], short(a["host"])) not in expected_neutron_keys and not a["alive"]:
+        if a["agent_type"] not in OVN_AGENT_TYPES:
+            problems.append(f"{a['agent_type']} on {a['host']} "
+                            f"({'alive' if a['alive'] else 'not alive'}): not an ML2/OVN agent "
+                            "(OVN routes and serves DHCP and metadata itself)")
+        elif (a["agent_type"], short(a["host"])) not in expected_neutron_keys and not a["alive"]:
             problems.append(f"unexpected {a['agent_type']} on {a['host']}: not alive")
-    summary = f"{len(expected_nova)} nova services, {len(expected_neutron)} neutron agents expected"
+    summary = f"{len(expected_nova)} nova services, {len(expected_neutron)} OVN agents expected"
     return problems, summary
 
 
@@ -739,6 +862,35 @@ def parse_salt_json(text):
         return merged
 
 
+def parse_ovn_encaps(text):
+    """`ovn-sbctl --format=csv --data=bare --no-headings
+    --columns=chassis_name,type,ip list Encap` -> [{chassis, type, ip}]."""
+    return [{"chassis": row[0], "type": row[1], "ip": row[2]}
+            for row in csv.reader(text.splitlines()) if len(row) == 3]
+
+
+def encap_problems(hosts, encaps):
+    """
+    Every compute's and gateway's chassis (named after its minion id)
+    tunnels with Geneve from its management address: sentences for each
+    that does not ([] when all do).
+    """
+    problems = []
+    for host in sorted(set(roles_hosts(hosts, "compute")) | set(roles_hosts(hosts, "gateway"))):
+        want = (hosts[host] or {}).get("address")
+        mine = [e for e in encaps if short(e["chassis"]) == short(host)]
+        geneve = [e for e in mine if e["type"] == "geneve"]
+        if not mine:
+            problems.append(f"no OVN chassis {host} in the southbound database")
+        elif not geneve:
+            problems.append(f"chassis {host}: encapsulation "
+                            f"{', '.join(sorted(e['type'] for e in mine))}, not geneve")
+        elif want and not any(e["ip"] == want for e in geneve):
+            problems.append(f"chassis {host}: Geneve from {', '.join(e['ip'] for e in geneve)}, "
+                            f"not its management address {want}")
+    return problems
+
+
 def parse_list_hosts(text):
     """`nova-manage cell_v2 list_hosts` table -> [(cell, host)]."""
     rows = []
@@ -800,8 +952,6 @@ class Cloud:
         if not self.hosts:
             raise SystemExit("verify: pillar openstack:hosts is empty")
         self.computes = roles_hosts(self.hosts, "compute")
-        self.gateways = roles_hosts(self.hosts, "gateway")
-        self.controllers = roles_hosts(self.hosts, "controller")
         # State shared by the checks of one run.
         self.server = None
         self.keypair = None
@@ -847,6 +997,39 @@ class Cloud:
     def salt_one(self, target, command, timeout=60):
         return self.salt([target], command, timeout)[target]
 
+    @property
+    def fip_marker(self):
+        """The description of the floating IPs verify creates (cleanup finds them by it)."""
+        return f"verify.py {self.args.server_name}"
+
+    def floating_ip(self, port, network_id):
+        """(floating IP on `port` from `network_id`, what was done): an
+        existing one reused, a free one of verify's associated, or a new one."""
+        net = self.conn.network
+        seen = {}
+        for fip in [*net.ips(port_id=port.id), *net.ips(description=self.fip_marker)]:
+            seen[fip.id] = {"id": fip.id, "port_id": fip.port_id,
+                            "floating_network_id": fip.floating_network_id,
+                            "description": fip.description or ""}
+        chosen, action = choose_floating_ip(list(seen.values()), port.id, network_id,
+                                            self.fip_marker)
+        if action == "reuse":
+            return net.get_ip(chosen["id"]), "reused"
+        if action == "associate":
+            return net.update_ip(chosen["id"], port_id=port.id), "a free one of verify's associated"
+        fip = net.create_ip(floating_network_id=network_id, port_id=port.id,
+                            description=self.fip_marker)
+        log(f"floating IP {fip.floating_ip_address} created for port {port.id}")
+        return fip, "created"
+
+    def delete_floating_ips(self):
+        """Delete the floating IPs verify created (Neutron keeps them when
+        the instance's port goes)."""
+        for fip in self.conn.network.ips(description=self.fip_marker):
+            if fip.description == self.fip_marker:
+                log(f"deleting floating IP {fip.floating_ip_address}")
+                self.conn.network.delete_ip(fip, ignore_missing=True)
+
     def fault(self, server):
         """The fault message nova recorded for an instance."""
         try:
@@ -875,22 +1058,37 @@ class Cloud:
                 return self.conn.compute.get_server(srv.id)
         return None
 
-    def server_address(self, server):
-        for net, addrs in (server.addresses or {}).items():
-            if net == self.args.network:
-                for addr in addrs:
-                    if addr.get("version") == 4:
-                        return addr["addr"]
-        return None
+    def server_port(self, server, net=None):
+        """The instance's Neutron port on the verification network."""
+        net = net or self.conn.network.find_network(self.args.network)
+        if net is None:
+            raise CheckFailed(f"network {self.args.network} does not exist")
+        ports = list(self.conn.network.ports(device_id=server.id, network_id=net.id))
+        if not ports:
+            raise CheckFailed(f"instance {server.id} has no port on {self.args.network}")
+        return ports[0]
+
+    def server_ipv4(self, server, net=None):
+        """(address, subnet id) of the instance's port on the verification network."""
+        port = self.server_port(server, net)
+        ips = [ip for ip in port.fixed_ips or [] if ":" not in ip["ip_address"]]
+        if not ips:
+            raise CheckFailed(f"instance {server.id}: port {port.id} has no IPv4 address")
+        return ips[0]["ip_address"], ips[0]["subnet_id"]
 
     def nova_services(self):
         return [{"binary": s.binary, "host": s.host, "state": s.state, "status": s.status}
                 for s in self.conn.compute.services()]
 
     def neutron_agents(self):
-        return [{"agent_type": a.agent_type, "host": a.host, "alive": a.is_alive,
-                 "admin_state_up": a.is_admin_state_up}
-                for a in self.conn.network.agents()]
+        agents = []
+        for a in self.conn.network.agents():
+            conf = a.configuration or {}
+            agents.append({"agent_type": a.agent_type, "host": a.host, "alive": a.is_alive,
+                           "admin_state_up": a.is_admin_state_up,
+                           "chassis": conf.get("chassis_name"),
+                           "bridge_mappings": conf.get("bridge-mappings")})
+        return agents
 
     def gluster(self, subcommand, host=None, timeout=90):
         """Run a gluster command on `host`, or on the first compute that answers."""
@@ -996,26 +1194,25 @@ class Cloud:
         if name == args.server_name:
             self.server = server
         t_active = time.monotonic() - t0
-        address = self.server_address(server)
-        if not address:
-            raise CheckFailed(f"instance has no IPv4 address on {args.network}: {server.addresses}")
-
+        address, subnet_id = self.server_ipv4(server, net)
+        # What the guest must print: Neutron's address for its port, a lease
+        # from OVN's native DHCP (server id = the subnet's gateway) with the
+        # network's MTU (1442 on Geneve), the metadata agent's answers.
+        expect = {"address": address, "userdata_token": self.token,
+                  "public_key": self.public_key, "server_id": server.id,
+                  "dhcp_server": conn.network.get_subnet(subnet_id).gateway_ip, "mtu": net.mtu}
         last = {}
 
         def markers():
             info = parse_console(self.console(server))
             last["info"] = info
-            return info if info["alive"] and not console_problems(
-                info, address=address, userdata_token=self.token,
-                public_key=self.public_key, server_id=server.id) else None
+            return info if info["alive"] and not console_problems(info, **expect) else None
 
         try:
             info = poll("console markers", markers, args.console_timeout, interval=5)
         except CheckFailed:
             info = last.get("info")
-            problems = console_problems(info, address=address, userdata_token=self.token,
-                                        public_key=self.public_key, server_id=server.id) \
-                if info else ["console log unreadable"]
+            problems = console_problems(info, **expect) if info else ["console log unreadable"]
             raise CheckFailed(f"instance {server.id} on {server.compute_host}: "
                               + "; ".join(problems)) from None
         t_console = time.monotonic() - t0
@@ -1026,6 +1223,10 @@ class Cloud:
             if self.server is not None:
                 log(f"--keep: instance {self.server.name} ({self.server.id}) left running")
             return
+        try:
+            self.delete_floating_ips()
+        except Exception as exc:  # noqa: BLE001 - report and go on
+            log(f"cleanup: floating IPs: {exc}")
         if self.server is not None or self.find_server() is not None:
             srv = self.server or self.find_server()
             try:
@@ -1149,24 +1350,37 @@ def check_image(cloud):
 
 
 def check_services(cloud):
+    # openstack_pillar's default physical network is "provider".
+    physnet = ((cloud.pillar.get("networks") or {}).get("provider") or {}).get(
+        "physical_network", "provider")
     problems, summary = service_table_problems(cloud.hosts, cloud.nova_services(),
-                                               cloud.neutron_agents())
+                                               cloud.neutron_agents(), physnet)
+    # The tunnels, from the southbound database on this host (ovn-central).
+    proc = run(["ovn-sbctl", "--format=csv", "--data=bare", "--no-headings",
+                "--columns=chassis_name,type,ip", "list", "Encap"], timeout=60)
+    if proc.returncode != 0:
+        problems.append(f"ovn-sbctl list Encap: {(proc.stderr or proc.stdout).strip()[-200:]}")
+    else:
+        problems += encap_problems(cloud.hosts, parse_ovn_encaps(proc.stdout))
     hyper = {short(h.name) for h in cloud.conn.compute.hypervisors()}
     for c in cloud.computes:
         if short(c) not in hyper:
             problems.append(f"no hypervisor for {c}")
     if problems:
         raise CheckFailed("; ".join(problems))
-    return f"{summary}: all up; hypervisors: {', '.join(sorted(hyper))}"
+    return (f"{summary}: all up; every chassis tunnels with Geneve from its management "
+            f"address; hypervisors: {', '.join(sorted(hyper))}")
 
 
 def check_boot(cloud):
     server, info, address, t_active, t_console = cloud.boot()
     return (f"ACTIVE after {t_active:.0f} s on {server.compute_host}; markers after "
-            f"{t_console:.0f} s: boot line, DHCP {address}, user-data, SSH key, uuid")
+            f"{t_console:.0f} s: boot line, DHCP {address} from OVN ({info['dhcp_server']}) "
+            f"with MTU {info['mtu']}, user-data, SSH key, uuid")
 
 
-def _router_for(cloud, server):
+def _router_for(cloud):
+    """The router with an interface on the verification network."""
     conn = cloud.conn
     net = conn.network.find_network(cloud.args.network)
     ports = list(conn.network.ports(network_id=net.id,
@@ -1174,17 +1388,6 @@ def _router_for(cloud, server):
     if not ports:
         raise CheckFailed(f"no router interface on network {cloud.args.network}")
     return ports[0].device_id
-
-
-def _router_host(cloud, router_id):
-    """The gateway host that has the router's namespace."""
-    ns = f"qrouter-{router_id}"
-    answers = cloud.salt(cloud.gateways, f"ip netns list | grep -qw {ns}", 60)
-    hosts = [h for h, a in answers.items() if a["retcode"] == 0]
-    if not hosts:
-        detail = "; ".join(f"{h}: {a['stderr'] or 'not there'}" for h, a in answers.items())
-        raise CheckFailed(f"namespace {ns} on no gateway ({detail})")
-    return hosts[0], ns
 
 
 _TCP_PROBE = (
@@ -1199,17 +1402,54 @@ _TCP_PROBE = (
 )
 
 
-def tcp_probe(cloud, host, ns, address, port, timeout=5):
+def tcp_probe(cloud, host, prefix, address, port, timeout=5):
+    """OPEN <banner>, FILTERED, REFUSED or ERROR <why>: a TCP connection to
+    address:port from `host` (`prefix`: "ip netns exec NS " or "")."""
     code = base64.b64encode(_TCP_PROBE.encode()).decode()
-    cmd = (f"ip netns exec {ns} python3 -c \"import base64;exec(base64.b64decode('{code}'))\" "
+    cmd = (f"{prefix}python3 -c \"import base64;exec(base64.b64decode('{code}'))\" "
            f"{address} {port} {timeout}")
     ans = cloud.salt_one(host, cmd, 60)
     return (ans["stdout"] or ans["stderr"]).strip()
 
 
+def reach_problems(cloud, host, ns, address, where):
+    """
+    The guest at `address` seen from `host`, inside namespace `ns` (None:
+    the host's own stack): it answers ping (retried: the first packets can
+    be lost to ARP) and tcp/22 with the guest's banner; tcp/23, which the
+    default group does not open, is filtered.  `where` ("from X on Y")
+    goes into the sentences.  Returns (problems, tcp/22 answer).
+    """
+    prefix = f"ip netns exec {ns} " if ns else ""
+    problems = []
+    last = {}
+
+    def pings():
+        ans = cloud.salt_one(host, f"{prefix}ping -c 2 -W 2 {address}", 60)
+        last["ans"] = ans
+        return ans["retcode"] == 0
+
+    try:
+        poll(f"ping {address} {where}", pings, 90, interval=5)
+    except CheckFailed:
+        ans = last.get("ans", {})
+        out = (ans.get("stdout") or ans.get("stderr") or "").strip().splitlines()
+        problems.append(f"no ping reply from {address} {where}: {out[-2:] if out else ans}")
+    banner = tcp_probe(cloud, host, prefix, address, 22)
+    if not banner.startswith("OPEN SSH-2.0-verify-guest"):
+        problems.append(f"tcp/22 {where}: {banner or 'no answer'}")
+    closed = tcp_probe(cloud, host, prefix, address, 23)
+    if closed == "REFUSED":
+        problems.append(f"tcp/23 {where} answered with a reset: the security group does not "
+                        "filter it (no OVN ACL on the instance's port)")
+    elif closed != "FILTERED":
+        problems.append(f"tcp/23 probe {where}: {closed}")
+    return problems, banner
+
+
 def check_secgroups(cloud):
     conn = cloud.conn
-    server = cloud.ensure_server()
+    server = conn.compute.get_server(cloud.ensure_server().id)   # where it runs now
     project = conn.session.get_project_id()
     groups = [g for g in conn.network.security_groups(project_id=project) if g.name == "default"]
     if not groups:
@@ -1224,35 +1464,70 @@ def check_secgroups(cloud):
         problems.append("default group has no ingress ICMP rule")
     if not ssh:
         problems.append("default group has no ingress tcp/22 rule")
-    address = cloud.server_address(server)
-    router_id = _router_for(cloud, server)
-    host, ns = _router_host(cloud, router_id)
-    last = {}
-
-    def pings():
-        ans = cloud.salt_one(host, f"ip netns exec {ns} ping -c 2 -W 2 {address}", 60)
-        last["ans"] = ans
-        return ans["retcode"] == 0
-
-    try:
-        poll(f"ping {address} from {ns} on {host}", pings, 90, interval=5)
-    except CheckFailed:
-        ans = last.get("ans", {})
-        out = (ans.get("stdout") or ans.get("stderr") or "").strip().splitlines()
-        problems.append(f"no ping reply from {address} in {ns} on {host}: {out[-2:] if out else ans}")
-    banner = tcp_probe(cloud, host, ns, address, 22)
-    if not banner.startswith("OPEN SSH-2.0-verify-guest"):
-        problems.append(f"tcp/22 from {ns}: {banner or 'no answer'}")
-    closed = tcp_probe(cloud, host, ns, address, 23)
-    if closed == "REFUSED":
-        problems.append("tcp/23 answered with a reset: the security group does not filter "
-                        "(firewall driver / br_netfilter not effective)")
-    elif closed != "FILTERED":
-        problems.append(f"tcp/23 probe: {closed}")
+    # Under OVN the network's only host-side foothold is the metadata
+    # namespace the OVN metadata agent keeps on each compute with a port of
+    # the network; its port has no security group, like a router's.
+    net = conn.network.find_network(cloud.args.network)
+    address, _ = cloud.server_ipv4(server, net)
+    host = minion_of(cloud.hosts, server.compute_host)
+    if host is None:
+        raise CheckFailed("; ".join(problems + [f"the instance runs on {server.compute_host}, "
+                                                "which pillar openstack:hosts does not list"]))
+    ns = f"{OVN_METADATA_NS_PREFIX}{net.id}"
+    ans = cloud.salt_one(host, f"ip netns list | grep -qw {ns}", 60)
+    if ans["retcode"] != 0:
+        raise CheckFailed("; ".join(problems + [
+            f"namespace {ns} not on {host} ({ans['stderr'].strip() or 'not there'}): the OVN "
+            "metadata agent did not provision the instance's network there"]))
+    where = f"from {ns[:16]}... on {host}"
+    reach, banner = reach_problems(cloud, host, ns, address, where)
+    problems += reach
     if problems:
         raise CheckFailed("; ".join(problems))
     return (f"default group allows ICMP + tcp/22; {address} answers ping and "
-            f"{banner.split()[1]} on 22 from {ns[:16]}... on {host}; tcp/23 filtered")
+            f"{banner.split()[1]} on 22 {where}; tcp/23 filtered")
+
+
+def check_floatingip(cloud):
+    conn = cloud.conn
+    side = provider_side(cloud.hosts)
+    if side is None:
+        raise NotRunnable("no gateway has a provider_address in pillar openstack:hosts: no host "
+                          "on the provider network to reach a floating IP from")
+    gateway, provider_address = side
+    server = conn.compute.get_server(cloud.ensure_server().id)
+    port = cloud.server_port(server)
+    router = conn.network.get_router(_router_for(cloud))
+    external = (router.external_gateway_info or {}).get("network_id")
+    if not external:
+        raise CheckFailed(f"router {router.name} has no external gateway to take a floating IP from")
+    fip, how = cloud.floating_ip(port, external)
+    address = fip.floating_ip_address
+    last = {}
+
+    def active():
+        last["fip"] = conn.network.get_ip(fip.id)
+        return last["fip"].status == "ACTIVE"
+
+    try:
+        poll(f"floating IP {address} ACTIVE", active, 60)
+    except CheckFailed as exc:
+        status = last["fip"].status if last.get("fip") else "unknown"
+        raise CheckFailed(f"{exc}: status {status} ({how}, port {port.id})") from None
+    # The provider side: the gateway's provider address, on br-ex.
+    ans = cloud.salt_one(gateway, f"ip -o -4 route get {address}", 60)
+    route = parse_route_get(ans["stdout"])
+    if ans["retcode"] != 0 or route["src"] != provider_address:
+        raise CheckFailed(f"{gateway} does not reach {address} from its provider address "
+                          f"{provider_address} (ip route get: "
+                          f"{(ans['stdout'] or ans['stderr']).strip() or 'no answer'})")
+    where = f"from {gateway} ({provider_address} on {route['dev']})"
+    problems, banner = reach_problems(cloud, gateway, None, address, where)
+    fixed = last["fip"].fixed_ip_address
+    if problems:
+        raise CheckFailed(f"floating IP {address} -> {fixed} ({how}): " + "; ".join(problems))
+    return (f"floating IP {address} -> {fixed} ({how}) on {server.compute_host}: ping and "
+            f"{banner.split()[1]} on 22 {where}; tcp/23 filtered")
 
 
 def _volume_shape(cloud):
@@ -1639,6 +1914,7 @@ CHECK_FUNCTIONS = {
     "services": check_services,
     "boot": check_boot,
     "secgroups": check_secgroups,
+    "floatingip": check_floatingip,
     "storage": check_storage,
     "migration": check_migration,
     "idempotency": check_idempotency,

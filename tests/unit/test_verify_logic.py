@@ -27,8 +27,8 @@ def _load():
 
 verify = _load()
 
-LOCAL_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIbuildimagetest31950 verify@build-image"
-LOCAL_BOOT_ID = "2de3415a-eaab-4bf0-a9f4-69ba146616d7"
+LOCAL_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIbuildimagetest12507 verify@build-image"
+LOCAL_BOOT_ID = "a50ee51c-68b5-42ff-a41b-9553581643dc"
 
 
 @pytest.fixture
@@ -85,17 +85,20 @@ def test_redact_hides_secrets_and_ignores_empty():
 def test_parse_real_console(local_console):
     info = verify.parse_console(local_console)
     assert info["boot_ids"] == [LOCAL_BOOT_ID]
-    assert info["boot"][0].startswith("verification guest up: kernel 6.1.0-56-cloud-amd64")
+    assert info["boot"][0].startswith("verification guest up: kernel 6.1.0-57-cloud-amd64")
     assert (info["address"], info["prefix"], info["router"]) == ("169.254.0.15", 16, "169.254.0.2")
+    # qemu's user-mode DHCP server answers from its host address; eth0 stays at 1500
+    assert (info["dhcp_server"], info["mtu"]) == ("169.254.0.2", 1500)
     assert info["uuid"] == "00000000-0000-4000-8000-000000000001"
     # repeated markers are not repeated in the lists
-    assert info["userdata"] == ["#!/bin/sh", "echo local-test-1795246871-31950"]
+    assert info["userdata"] == ["#!/bin/sh", "echo local-test-1796137235-12507"]
     assert info["sshkey"] == LOCAL_KEY
     assert info["disks"] == {"vda": 1048576}
-    assert info["alive"] == [{"n": 1, "uptime": 4.09, "boot_id": LOCAL_BOOT_ID}]
+    assert info["alive"] == [{"n": 1, "uptime": 3.27, "boot_id": LOCAL_BOOT_ID}]
     assert verify.console_problems(
-        info, address="169.254.0.15", userdata_token="local-test-1795246871-31950",
-        public_key=LOCAL_KEY, server_id="00000000-0000-4000-8000-000000000001") == []
+        info, address="169.254.0.15", userdata_token="local-test-1796137235-12507",
+        public_key=LOCAL_KEY, server_id="00000000-0000-4000-8000-000000000001",
+        dhcp_server="169.254.0.2", mtu=1500) == []
 
 
 def test_crlf_and_kernel_text_before_a_marker():
@@ -158,6 +161,33 @@ def test_a_retried_step_that_succeeded_is_not_a_problem():
     # and the other way round: a lost lease after a good one is reported
     info = verify.parse_console(text + "\nVERIFY-DHCP-FAILED eth0: no lease (x)\n")
     assert verify.console_problems(info)[0] == "DHCP failed in the guest: eth0: no lease (x)"
+
+
+def test_lease_from_ovn_native_dhcp_with_the_network_mtu():
+    text = ("VERIFY-BOOT up boot_id=1\n"
+            "VERIFY-DHCP eth0 address=172.16.1.5/24 router=172.16.1.1 server=172.16.1.1 mtu=1442\n"
+            "VERIFY-ALIVE n=1 uptime=9.0 boot_id=1\n")
+    info = verify.parse_console(text)
+    assert (info["router"], info["dhcp_server"], info["mtu"]) == ("172.16.1.1", "172.16.1.1", 1442)
+    assert verify.console_problems(info, address="172.16.1.5", dhcp_server="172.16.1.1",
+                                   mtu=1442) == []
+    # a DHCP agent's dnsmasq (its own port's address) and a 1500 MTU on Geneve
+    other = verify.parse_console(text.replace("server=172.16.1.1 mtu=1442",
+                                              "server=172.16.1.2 mtu=1500"))
+    assert verify.console_problems(other, address="172.16.1.5", dhcp_server="172.16.1.1",
+                                   mtu=1442) == [
+        "the lease came from DHCP server 172.16.1.2, not OVN's native DHCP (172.16.1.1, "
+        "the subnet's gateway)",
+        "guest MTU 1500, the network's is 1442"]
+    # an image older than the server/mtu fields says so instead of passing
+    old = verify.parse_console(text.replace(" server=172.16.1.1 mtu=1442", ""))
+    assert verify.console_problems(old, dhcp_server="172.16.1.1", mtu=1442) == [
+        "the lease came from DHCP server unknown, not OVN's native DHCP (172.16.1.1, "
+        "the subnet's gateway)",
+        "guest MTU unknown, the network's is 1442"]
+    # a lost lease forgets the old one's values
+    lost = verify.parse_console(text + "VERIFY-DHCP-FAILED eth0: no lease (x)\n")
+    assert (lost["dhcp_server"], lost["mtu"]) == (None, None)
 
 
 def test_key_comparison_ignores_the_comment():
@@ -287,33 +317,155 @@ def _healthy():
             for b in ("nova-conductor", "nova-scheduler")]
     nova += [{"binary": "nova-compute", "host": f"compute{i}.cloud.test", "state": "up",
               "status": "enabled"} for i in (1, 2)]
-    agents = [{"agent_type": t, "host": "gateway", "alive": True, "admin_state_up": True}
-              for t in ("L3 agent", "DHCP agent", "Metadata agent", "Linux bridge agent")]
-    agents += [{"agent_type": "Linux bridge agent", "host": f"compute{i}", "alive": True,
-                "admin_state_up": True} for i in (1, 2)]
+    # As neutron-server's ML2/OVN agent list reports them (host = chassis hostname).
+    agents = [{"agent_type": "OVN Controller Gateway agent", "host": "gateway", "alive": True,
+               "admin_state_up": True, "chassis": "gateway", "bridge_mappings": "provider:br-ex"}]
+    for i in (1, 2):
+        agents += [{"agent_type": t, "host": f"compute{i}.cloud.test", "alive": True,
+                    "admin_state_up": True, "chassis": f"compute{i}", "bridge_mappings": ""}
+                   for t in ("OVN Controller agent", "OVN Metadata agent")]
     return nova, agents
 
 
 def test_service_table_healthy():
     nova, agents = _healthy()
-    problems, summary = verify.service_table_problems(HOSTS, nova, agents)
+    problems, summary = verify.service_table_problems(HOSTS, nova, agents, "provider")
     assert problems == []
-    assert summary == "4 nova services, 6 neutron agents expected"
+    assert summary == "4 nova services, 5 OVN agents expected"
 
 
 def test_service_table_names_each_problem():
     nova, agents = _healthy()
     nova[3]["state"] = "down"                       # compute2's nova-compute
     nova.append({"binary": "nova-compute", "host": "old-compute", "state": "down", "status": "enabled"})
-    agents = [a for a in agents if a["agent_type"] != "DHCP agent"]
-    agents[0]["alive"] = False                      # gateway's L3 agent
-    problems, _ = verify.service_table_problems(HOSTS, nova, agents)
+    agents[1]["alive"] = False                      # compute1's controller agent
+    agents = [a for a in agents if not (a["agent_type"] == "OVN Metadata agent"
+                                        and a["host"].startswith("compute2"))]
+    problems, _ = verify.service_table_problems(HOSTS, nova, agents, "provider")
     assert problems == [
         "nova-compute on compute2: state down",
-        "L3 agent on gateway: not alive",
-        "DHCP agent on gateway: not registered",
+        "OVN Controller agent on compute1: not alive",
+        "OVN Metadata agent on compute2: not registered",
         "unexpected nova-compute on old-compute: state down",
     ]
+
+
+def test_service_table_ovn_chassis_identity_gateway_flag_and_mapping():
+    nova, agents = _healthy()
+    agents[3]["chassis"] = "9b0c5a1e-box-system-id"   # compute2: the box's system-id
+    problems, _ = verify.service_table_problems(HOSTS, nova, agents, "physnet1")
+    assert problems == [
+        "OVN Controller agent on compute2: chassis 9b0c5a1e-box-system-id, not compute2 "
+        "(external_ids:system-id must be the minion id)",
+        "OVN Controller Gateway agent on gateway: no bridge mapping for physnet1 "
+        "(ovn-bridge-mappings: provider:br-ex)",
+    ]
+    # a gateway chassis without enable-chassis-as-gw is listed as a plain controller agent
+    nova, agents = _healthy()
+    agents[0]["agent_type"] = "OVN Controller agent"
+    problems, _ = verify.service_table_problems(HOSTS, nova, agents, "provider")
+    assert problems == [
+        "OVN Controller Gateway agent on gateway: not registered (its chassis is an OVN "
+        "Controller agent: ovn-cms-options lacks enable-chassis-as-gw)"]
+
+
+def test_service_table_agents_ml2_ovn_does_not_use_are_problems_alive_or_not():
+    nova, agents = _healthy()
+    agents += [{"agent_type": "L3 agent", "host": "gateway", "alive": True, "admin_state_up": True},
+               {"agent_type": "Linux bridge agent", "host": "compute1", "alive": False,
+                "admin_state_up": True},
+               # an OVN chassis gone for good (an old host) is reported, a live extra one not
+               {"agent_type": "OVN Controller agent", "host": "old-compute", "alive": False,
+                "admin_state_up": True},
+               {"agent_type": "OVN Neutron agent", "host": "compute1", "alive": True,
+                "admin_state_up": True}]
+    problems, _ = verify.service_table_problems(HOSTS, nova, agents)
+    assert problems == [
+        "L3 agent on gateway (alive): not an ML2/OVN agent (OVN routes and serves DHCP and "
+        "metadata itself)",
+        "Linux bridge agent on compute1 (not alive): not an ML2/OVN agent (OVN routes and serves "
+        "DHCP and metadata itself)",
+        "unexpected OVN Controller agent on old-compute: not alive",
+    ]
+
+
+def test_expected_agents_per_roles():
+    assert verify.expected_neutron_agents(["compute"]) == ["OVN Controller agent", "OVN Metadata agent"]
+    assert verify.expected_neutron_agents(["gateway"]) == ["OVN Controller Gateway agent"]
+    # one chassis per host: a gateway that is also a compute is a gateway chassis
+    assert verify.expected_neutron_agents(["gateway", "compute"]) == [
+        "OVN Controller Gateway agent", "OVN Metadata agent"]
+    assert verify.expected_neutron_agents(["controller"]) == []
+
+
+def test_bridge_mappings():
+    assert verify.parse_bridge_mappings("provider:br-ex, physnet2:br-vlan") == {
+        "provider": "br-ex", "physnet2": "br-vlan"}
+    assert verify.parse_bridge_mappings("") == {}
+    assert verify.parse_bridge_mappings(None) == {}
+    assert verify.parse_bridge_mappings("garbage,:br-x") == {}
+
+
+ENCAPS_CSV = """compute1,geneve,192.168.56.21
+compute2,geneve,10.0.3.57
+gateway,vxlan,192.168.56.11
+"""
+
+
+def test_encaps_geneve_from_the_management_address():
+    encaps = verify.parse_ovn_encaps(ENCAPS_CSV + "\n")
+    assert encaps[0] == {"chassis": "compute1", "type": "geneve", "ip": "192.168.56.21"}
+    assert verify.encap_problems(HOSTS, encaps) == [
+        "chassis compute2: Geneve from 10.0.3.57, not its management address 192.168.56.22",
+        "chassis gateway: encapsulation vxlan, not geneve",
+    ]
+    assert verify.encap_problems(HOSTS, encaps[:1]) == [
+        "no OVN chassis compute2 in the southbound database",
+        "no OVN chassis gateway in the southbound database",
+    ]
+    good = [{"chassis": h, "type": "geneve", "ip": HOSTS[h]["address"]}
+            for h in ("compute1", "compute2", "gateway")]
+    assert verify.encap_problems(HOSTS, good) == []
+
+
+def test_minion_of_a_nova_host_name():
+    assert verify.minion_of(HOSTS, "compute2.cloud.test") == "compute2"
+    assert verify.minion_of(HOSTS, "compute2") == "compute2"
+    assert verify.minion_of(HOSTS, "compute9") is None
+
+
+def test_provider_side_is_the_first_gateway_with_a_provider_address():
+    hosts = dict(HOSTS, gateway={"roles": ["gateway"], "address": "192.168.56.11",
+                                 "provider_address": "203.0.113.11"})
+    assert verify.provider_side(hosts) == ("gateway", "203.0.113.11")
+    assert verify.provider_side(HOSTS) is None
+    hosts["gw0"] = {"roles": ["gateway"], "address": "192.168.56.12"}
+    assert verify.provider_side(hosts) == ("gateway", "203.0.113.11")
+
+
+def test_route_get():
+    on_link = "203.0.113.150 dev br-ex src 203.0.113.11 uid 0 \\    cache "
+    assert verify.parse_route_get(on_link) == {"dev": "br-ex", "src": "203.0.113.11", "via": None}
+    routed = "203.0.113.150 via 10.0.3.1 dev eth0 src 10.0.3.57 uid 0 \\    cache "
+    assert verify.parse_route_get(routed) == {"dev": "eth0", "src": "10.0.3.57", "via": "10.0.3.1"}
+    assert verify.parse_route_get("") == {"dev": None, "src": None, "via": None}
+    assert verify.parse_route_get("x dev") == {"dev": None, "src": None, "via": None}
+
+
+def test_choose_floating_ip_reuses_before_creating():
+    marker = "verify.py verify-instance"
+    on_port = {"id": "f1", "port_id": "p1", "floating_network_id": "ext", "description": ""}
+    ours_free = {"id": "f2", "port_id": None, "floating_network_id": "ext", "description": marker}
+    other_free = {"id": "f3", "port_id": None, "floating_network_id": "ext", "description": ""}
+    ours_other_net = {"id": "f4", "port_id": None, "floating_network_id": "ext2",
+                      "description": marker}
+    ours_busy = {"id": "f5", "port_id": "p9", "floating_network_id": "ext", "description": marker}
+    assert verify.choose_floating_ip([ours_free, on_port], "p1", "ext", marker) == (on_port, "reuse")
+    assert verify.choose_floating_ip([other_free, ours_other_net, ours_busy, ours_free], "p1",
+                                     "ext", marker) == (ours_free, "associate")
+    assert verify.choose_floating_ip([other_free, ours_other_net, ours_busy], "p1", "ext",
+                                     marker) == (None, "create")
+    assert verify.choose_floating_ip([], "p1", "ext", marker) == (None, "create")
 
 
 def test_roles_from_pillar_hosts():
@@ -329,6 +481,10 @@ def test_select_checks_by_name_and_number_in_table_order():
     assert verify.select_checks([]) == list(verify.DEFAULT_CHECKS)
     assert verify.select_checks(["7,identity", "4", "identity"]) == ["identity", "boot", "migration"]
     assert verify.select_checks(["heal", "10"]) == ["faults", "heal"]
+    # the floating IP check (13) runs and is listed right after the security groups (5)
+    assert verify.select_checks(["storage", "13", "secgroups"]) == ["secgroups", "floatingip", "storage"]
+    assert verify.DEFAULT_CHECKS.index("floatingip") == verify.DEFAULT_CHECKS.index("secgroups") + 1
+    assert set(verify.DEFAULT_CHECKS) == set(verify.CHECK_FUNCTIONS) == {n for _, n, _ in verify.CHECKS}
     with pytest.raises(ValueError, match="unknown check 'bogus'"):
         verify.select_checks(["bogus"])
 
@@ -456,7 +612,7 @@ def test_secret_leaks_names_place_and_secret_never_the_value():
 def test_secret_file_problems_wants_0640_and_the_service_group():
     lines = [
         "/etc/nova/nova.conf 640 root nova",
-        "/etc/neutron/metadata_agent.ini 644 root neutron",
+        "/etc/neutron/neutron_ovn_metadata_agent.ini 644 root neutron",
         "/etc/glance/glance-api.conf 640 root root",
         "/etc/keystone/keystone.conf 600 keystone keystone",
         "/etc/cinder/cinder.conf 660 cinder cinder",
@@ -464,7 +620,7 @@ def test_secret_file_problems_wants_0640_and_the_service_group():
         "garbage line",
     ]
     assert verify.secret_file_problems(lines) == [
-        "/etc/neutron/metadata_agent.ini mode 0644",
+        "/etc/neutron/neutron_ovn_metadata_agent.ini mode 0644",
         "/etc/glance/glance-api.conf group root, not glance",
         "/etc/cinder/cinder.conf mode 0660",
     ]
