@@ -12,7 +12,9 @@ Values are compared and written as OVSDB strings: ``True`` is written as
 ``true``, numbers as their decimal text, ``None`` removes a map key.
 
 Every function raises :class:`salt.exceptions.CommandExecutionError` with
-ovs-vsctl's own message when the command fails.
+ovs-vsctl's own message when the command fails, and one starting with
+:data:`NOT_INSTALLED` when there is no ovs-vsctl yet (the module loads
+anyway, so that the states can say what they would do on a new host).
 """
 import json
 import os
@@ -27,17 +29,20 @@ __virtualname__ = "openstack_ovs"
 #: fails the state instead of hanging the minion.
 TIMEOUT = 30
 
+#: How the error about a missing ovs-vsctl begins.
+NOT_INSTALLED = "ovs-vsctl (package openvswitch-switch) is not installed"
+
 # Column and map key names written bare on ovs-vsctl's command line.
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 def __virtual__():
-    if salt.utils.path.which("ovs-vsctl"):
-        return __virtualname__
-    return (False, "openstack_ovs needs ovs-vsctl (package openvswitch-switch)")
+    return __virtualname__
 
 
 def _vsctl(*args):
+    if not salt.utils.path.which("ovs-vsctl"):
+        raise CommandExecutionError(NOT_INSTALLED)
     cmd = ["ovs-vsctl", "--timeout={}".format(TIMEOUT)] + [str(arg) for arg in args]
     result = __salt__["cmd.run_all"](cmd, python_shell=False, ignore_retcode=True)
     if result["retcode"] != 0:

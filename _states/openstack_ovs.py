@@ -28,13 +28,11 @@ ports of a bridge (ovn-controller's patch ports) stay.
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 __virtualname__ = "openstack_ovs"
-_PROBE = "openstack_ovs.record"
-_PROGRAM = "ovs-vsctl (package openvswitch-switch)"
+# How the execution module's error about a missing ovs-vsctl begins.
+_NOT_INSTALLED = "ovs-vsctl (package openvswitch-switch) is not installed"
 
 
 def __virtual__():
-    # Loaded even before Open vSwitch is installed (a new host in test
-    # mode): each state says so itself.
     return __virtualname__
 
 
@@ -42,18 +40,15 @@ def _ret(name):
     return {"name": name, "result": True, "changes": {}, "comment": ""}
 
 
-def _unavailable(name, doing):
-    """A state return when ovs-vsctl is missing, else None."""
-    if _PROBE in __salt__:
-        return None
-    test = bool(__opts__.get("test"))
-    comment = "Would {} once {} is installed" if test else "Cannot {}: {} is not installed"
-    return {"name": name, "result": None if test else False, "changes": {},
-            "comment": comment.format(doing, _PROGRAM)}
-
-
-def _failed(ret, exc):
-    ret.update(result=False, changes={}, comment=str(exc))
+def _failed(ret, exc, doing):
+    """The state's answer to an error: in test mode on a host without Open
+    vSwitch yet (the dry run before its install), what it would do."""
+    message = str(exc)
+    if __opts__.get("test") and message.startswith(_NOT_INSTALLED):
+        ret.update(result=None, changes={},
+                   comment="Would {} once {}".format(doing, message.replace("is not ", "is ")))
+    else:
+        ret.update(result=False, changes={}, comment="Cannot {}: {}".format(doing, message))
     return ret
 
 
@@ -73,9 +68,7 @@ def record_present(name, table, values, record=None):
     """
     record = name if record is None else record
     ret = _ret(name)
-    missing = _unavailable(name, "set {} {}".format(table, record))
-    if missing:
-        return missing
+    doing = "set {} {}".format(table, record)
     try:
         current = __salt__["openstack_ovs.record"](table, record, list(values))
         if current is None:
@@ -92,7 +85,7 @@ def record_present(name, table, values, record=None):
             return ret
         __salt__["openstack_ovs.set_values"](table, record, diff)
     except (CommandExecutionError, SaltInvocationError) as exc:
-        return _failed(ret, exc)
+        return _failed(ret, exc, doing)
     ret["comment"] = "Set {} in {} {}".format(", ".join(sorted(diff)), table, record)
     return ret
 
@@ -124,17 +117,16 @@ def bridge_present(name, datapath_type="system", ports=(), other_config=None,
         bridge's MAC does not change when its ports change
     """
     ret = _ret(name)
-    missing = _unavailable(name, "create bridge " + name)
-    if missing:
-        return missing
+    doing = "make bridge " + name
     config = dict(other_config or {})
     try:
+        current = __salt__["openstack_ovs.record"]("Bridge", name,
+                                                   ["datapath_type", "other_config"])
         if hwaddr_from:
             config["hwaddr"] = __salt__["openstack_ovs.interface_mac"](hwaddr_from)
         values = {"datapath_type": datapath_type}
         if config:
             values["other_config"] = config
-        current = __salt__["openstack_ovs.record"]("Bridge", name, list(values))
         have_ports = [] if current is None else __salt__["openstack_ovs.ports"](name)
         diff = __salt__["openstack_ovs.differences"](current or {}, values)
         new_ports = [port for port in ports if port not in have_ports]
@@ -159,7 +151,7 @@ def bridge_present(name, datapath_type="system", ports=(), other_config=None,
         for port in new_ports:
             __salt__["openstack_ovs.port_add"](name, port)
     except (CommandExecutionError, SaltInvocationError) as exc:
-        return _failed(ret, exc)
+        return _failed(ret, exc, doing)
     ret["comment"] = "Updated bridge {}: {}".format(name, ", ".join(sorted(ret["changes"])))
     return ret
 
@@ -177,9 +169,7 @@ def bridge_absent(name, keep_datapath_type=None):
         the empty default too)
     """
     ret = _ret(name)
-    missing = _unavailable(name, "delete bridge " + name)
-    if missing:
-        return missing
+    doing = "delete bridge " + name
     try:
         current = __salt__["openstack_ovs.record"]("Bridge", name, ["datapath_type"])
         have = None if current is None else (current.get("datapath_type") or "system")
@@ -193,6 +183,6 @@ def bridge_absent(name, keep_datapath_type=None):
             return ret
         __salt__["openstack_ovs.bridge_delete"](name)
     except (CommandExecutionError, SaltInvocationError) as exc:
-        return _failed(ret, exc)
+        return _failed(ret, exc, doing)
     ret["comment"] = "Deleted bridge {} ({})".format(name, have)
     return ret

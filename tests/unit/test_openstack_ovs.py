@@ -3,22 +3,14 @@ The openstack_ovs execution and state modules against an in-memory
 ovs-vsctl: the commands they build, how they read ovs-vsctl's JSON, and
 that a second run changes nothing.
 """
-import importlib.util
 import json
-import pathlib
 import shlex
 
 import pytest
+from source_module import load
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
 
-
-def _load(relpath, name):
-    spec = importlib.util.spec_from_file_location(name, REPO / relpath)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _atom(text):
@@ -114,15 +106,16 @@ def vsctl():
 
 
 @pytest.fixture
-def mod(vsctl):
-    module = _load("_modules/openstack_ovs.py", "openstack_ovs_mod")
+def mod(vsctl, monkeypatch):
+    module = load("_modules/openstack_ovs.py", "openstack_ovs_mod")
     module.__salt__ = {"cmd.run_all": vsctl.run_all}
+    monkeypatch.setattr(module.salt.utils.path, "which", lambda program: "/usr/bin/" + program)
     return module
 
 
 @pytest.fixture
 def state(mod, tmp_path):
-    module = _load("_states/openstack_ovs.py", "openstack_ovs_state")
+    module = load("_states/openstack_ovs.py", "openstack_ovs_state")
     module.__opts__ = {"test": False}
     macs = {"eth1": "52:54:00:00:00:01"}
     module.__salt__ = {
@@ -198,14 +191,22 @@ def test_record_present_test_mode_writes_nothing(state, vsctl):
     assert not [c for c in vsctl.commands if c[0] == "set"]
 
 
-def test_states_before_open_vswitch_is_installed(state):
-    state.__salt__ = {}
+def test_states_before_open_vswitch_is_installed(state, mod, monkeypatch):
+    monkeypatch.setattr(mod.salt.utils.path, "which", lambda program: None)
     state.__opts__["test"] = True
     ret = state.bridge_present("br-ex", "netdev", ports=["eth2"])
-    assert ret["result"] is None and "once ovs-vsctl (package openvswitch-switch)" in ret["comment"]
+    assert ret["result"] is None, ret
+    assert ret["comment"] == ("Would make bridge br-ex once ovs-vsctl (package "
+                              "openvswitch-switch) is installed")
     state.__opts__["test"] = False
     ret = state.record_present(".", "Open_vSwitch", CHASSIS)
     assert ret["result"] is False and "is not installed" in ret["comment"]
+
+
+def test_other_errors_fail_in_test_mode_too(state, vsctl):
+    state.__opts__["test"] = True
+    ret = state.record_present("br-x", "Bridge", {"datapath_type": "netdev"})
+    assert ret["result"] is False and "no record br-x in table Bridge" in ret["comment"]
 
 
 def test_bridge_present_creates_pins_mac_and_keeps_other_ports(state, vsctl):
@@ -228,9 +229,8 @@ def test_bridge_present_fixes_the_datapath_type(state, vsctl):
     assert vsctl.tables["Bridge"]["br-ex"]["datapath_type"] == "netdev"
 
 
-def test_bridge_present_names_a_missing_interface(state):
-    state.__salt__["openstack_ovs.interface_mac"] = _load(
-        "_modules/openstack_ovs.py", "ovs_mac").interface_mac
+def test_bridge_present_names_a_missing_interface(state, mod):
+    state.__salt__["openstack_ovs.interface_mac"] = mod.interface_mac
     ret = state.bridge_present("br-ex", "netdev", ports=["nosuch0"], hwaddr_from="nosuch0")
     assert ret["result"] is False and "no network interface nosuch0" in ret["comment"]
 
