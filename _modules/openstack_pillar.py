@@ -34,14 +34,15 @@ Defaults
 --------
 Every other key is optional; the defaults mirror the example pillar::
 
-    release                                 zed
+    release                                 2025.1
     region                                  RegionOne
     domain                                  "" (no domain: a host's fqdn is its minion id)
     networks:provider:physical_network      provider
     networks:selfservice:cidr               172.16.1.0/24
     networks:selfservice:gateway            the first address of that cidr
     networks:selfservice:dns_nameservers    []
-    networks:vxlan_vni_ranges               "1:1000"
+    networks:datapath_type                  system (or netdev: see "Open vSwitch" below)
+    networks:geneve_vni_ranges              "1:1000"
     gateway_nat:enabled                     false
     firewall:enabled                        true
     firewall:ssh_from, firewall:public_from [0.0.0.0/0]
@@ -65,6 +66,27 @@ Every other key is optional; the defaults mirror the example pillar::
     cinder:loop_file_size_gb                10
     glance:images                           []
     workers:api, conductor, scheduler, metadata   2, 1, 1, 1
+
+Open vSwitch and OVN
+--------------------
+Neutron uses ML2/OVN: the controller holds OVN's northbound and
+southbound databases (``ovn:nb_connection``, ``ovn:sb_connection`` in the
+model, on the controller's management address), every compute and gateway
+is an OVN chassis named by its minion id (``hosts:<id>:chassis``), with
+Geneve tunnels from its management address.  The gateways hold the
+provider bridge (``ovn:bridges:provider``) with the provider interface and
+the host's ``provider_address``.
+
+``networks:datapath_type`` picks Open vSwitch's datapath: ``system`` (the
+kernel module, real hosts) or ``netdev`` (userspace, for hosts without the
+module, e.g. containers).  Userspace tunnels need the tunnel address on an
+OVS bridge: with ``netdev`` each chassis moves its management address from
+the management interface onto ``ovn:bridges:tunnel``;
+``hosts:<id>:management_device`` says where a host's management address
+lives.
+
+``networks:vxlan_vni_ranges`` (linuxbridge's VXLAN, before ML2/OVN) is
+refused with a pointer to ``networks:geneve_vni_ranges``.
 
 GlusterFS bricks
 ----------------
@@ -90,13 +112,18 @@ order of minion ids::
     release, region, domain
     controller   {id, address, fqdn}
     gateways     [minion ids]            computes  [minion ids]
-    hosts        {id: {address, roles, fqdn, shortname, provider_address}}
+    hosts        {id: {address, roles, fqdn, shortname, provider_address,
+                       chassis (minion id on computes and gateways, else None),
+                       management_device, provider_device (gateways: the
+                       provider bridge, else None)}}
     roles        {controller: [..], gateway: [..], compute: [..]}
     management   {cidr, prefixlen, netmask, interface}
     networks     {management, provider {cidr, prefixlen, interface,
                   physical_network, gateway, allocation_start, allocation_end},
                   selfservice {cidr, prefixlen, gateway, dns_nameservers},
-                  vxlan_vni_ranges}
+                  datapath_type, geneve_vni_ranges}
+    ovn          {nb_connection, sb_connection, nb_listen, sb_listen ("ptcp:PORT:ADDRESS"),
+                  encap_type, bridges {integration, tunnel, provider}}
     gateway_nat  {enabled}               firewall  {enabled, ssh_from, public_from}
     admin        {email}                 demo      {project, user}
     gluster      {volume, brick_dir, mount_point, replica, arbiter, brick_hosts,
@@ -176,7 +203,17 @@ DISK_FORMATS = (
 CONTAINER_FORMATS = ("bare", "ovf", "aki", "ari", "ami", "ova", "docker", "compressed")
 WORKER_KINDS = ("api", "conductor", "scheduler", "metadata")
 DEFAULT_WORKERS = {"api": 2, "conductor": 1, "scheduler": 1, "metadata": 1}
-VXLAN_VNI_MAX = 16777215
+GENEVE_VNI_MAX = 16777215
+DATAPATH_TYPES = ("system", "netdev")
+OVN_NB_PORT = 6641
+OVN_SB_PORT = 6642
+#: The Open vSwitch bridges the formulas make (integration: ovn-controller's).
+OVN_BRIDGES = {"integration": "br-int", "tunnel": "br-phy", "provider": "br-ex"}
+#: Keys of earlier versions that now mean nothing: key -> what replaced it.
+RETIRED_KEYS = {
+    ("networks", "vxlan_vni_ranges"): "retired with linuxbridge's VXLAN: self-service networks "
+                                      "are Geneve under ML2/OVN; use networks:geneve_vni_ranges",
+}
 MAX_ID = 2**32 - 2
 
 # RFC 1123 host name: dot-separated labels of letters, digits and inner '-'.
@@ -216,7 +253,9 @@ _KNOWN_KEYS = {
         "glance", "workers",
     ),
     ("host",): ("roles", "address", "provider_address"),
-    ("networks",): ("management", "provider", "selfservice", "vxlan_vni_ranges"),
+    ("networks",): (
+        "management", "provider", "selfservice", "datapath_type", "geneve_vni_ranges",
+    ),
     ("networks", "management"): ("cidr", "interface"),
     ("networks", "provider"): (
         "cidr", "interface", "physical_network", "gateway", "allocation_start",
@@ -411,6 +450,20 @@ def _network_fields(network):
     return {"cidr": str(network), "prefixlen": network.prefixlen}
 
 
+def _host_devices(host_id, roles, networks):
+    """A host's OVN chassis name and where its management and provider
+    addresses live (see "Open vSwitch and OVN")."""
+    chassis = host_id if "compute" in roles or "gateway" in roles else None
+    management = (networks.get("management") or {}).get("interface")
+    if chassis and networks.get("datapath_type") == "netdev":
+        management = OVN_BRIDGES["tunnel"]
+    return {
+        "chassis": chassis,
+        "management_device": management,
+        "provider_device": OVN_BRIDGES["provider"] if "gateway" in roles else None,
+    }
+
+
 def _str_or_none(value):
     return None if value is None else str(value)
 
@@ -461,12 +514,12 @@ class _Validator:
 
     def build(self):
         self.typos(self.data, (), ())
-        release = self.text(self.data, (), "release", "zed", nospace=True)
+        release = self.text(self.data, (), "release", "2025.1", nospace=True)
         region = self.text(self.data, (), "region", "RegionOne", REGION_RE,
                            "a valid region id (at most 255 characters)")
         domain = self.text(self.data, (), "domain", "", HOSTNAME_RE, "a valid DNS domain name")
         networks = self.networks()
-        hosts = self.hosts(domain)
+        hosts = self.hosts(domain, networks)
         roles = {role: [h for h, host in hosts.items() if role in host["roles"]] for role in ROLES}
         self.passwords()
         return {
@@ -480,6 +533,7 @@ class _Validator:
             "roles": roles,
             "management": networks["management"],
             "networks": networks,
+            "ovn": self.ovn(hosts, roles["controller"]),
             "gateway_nat": self.gateway_nat(),
             "firewall": self.firewall(),
             "admin": self.admin(domain),
@@ -664,8 +718,11 @@ class _Validator:
             "management": self.management(section),
             "provider": self.provider(section),
             "selfservice": self.selfservice(section),
-            "vxlan_vni_ranges": self.vni_ranges(section),
+            "datapath_type": self.choice(section, ("networks",), "datapath_type", "system",
+                                         DATAPATH_TYPES),
+            "geneve_vni_ranges": self.vni_ranges(section),
         }
+        self.retired(section, ("networks",))
         self.overlapping_networks()
         return result
 
@@ -755,10 +812,16 @@ class _Validator:
         parsed = [self.parse_ip(value, path + (index,)) for index, value in enumerate(servers)]
         return [str(address) for address in parsed if address is not None]
 
+    def retired(self, section, path):
+        for name in section or ():
+            reason = RETIRED_KEYS.get(path + (name,))
+            if reason:
+                self.problem(path + (name,), reason)
+
     def vni_ranges(self, networks):
         path = ("networks",)
-        value = self.value(networks, path, "vxlan_vni_ranges", "1:1000")
-        key = path + ("vxlan_vni_ranges",)
+        value = self.value(networks, path, "geneve_vni_ranges", "1:1000")
+        key = path + ("geneve_vni_ranges",)
         if value is None:
             return None
         if not isinstance(value, str):
@@ -768,9 +831,9 @@ class _Validator:
         for part in value.split(","):
             match = VNI_RANGE_RE.match(part.strip())
             low, high = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
-            if not 1 <= low <= high <= VXLAN_VNI_MAX:
+            if not 1 <= low <= high <= GENEVE_VNI_MAX:
                 self.problem(key, "{} is not a range 'first:last' with 1 <= first <= last <= {}"
-                                  .format(_show(part.strip()), VXLAN_VNI_MAX))
+                                  .format(_show(part.strip()), GENEVE_VNI_MAX))
                 return None
         return value
 
@@ -784,7 +847,7 @@ class _Validator:
 
     # -- hosts -------------------------------------------------------------------
 
-    def hosts(self, domain):
+    def hosts(self, domain, networks):
         section = self.section(("hosts",), required=True)
         if not section:
             if section is not None:
@@ -795,6 +858,7 @@ class _Validator:
         for host_id in ids:
             host = self.host(host_id, section[host_id], domain)
             if host is not None:
+                host.update(_host_devices(host_id, host["roles"], networks))
                 result[host_id] = host
         self.same_name_hosts(ids)
         self.shared_addresses(result, "address")
@@ -891,6 +955,22 @@ class _Validator:
             return None
         host = hosts[controllers[0]]
         return {"id": controllers[0], "address": host["address"], "fqdn": host["fqdn"]}
+
+    # -- OVN -----------------------------------------------------------------------
+
+    @staticmethod
+    def ovn(hosts, controllers):
+        address = hosts[controllers[0]]["address"] if controllers else None
+        if address and ":" in address:  # IPv6, as OVSDB's connection methods write it
+            address = "[{}]".format(address)
+        return {
+            "nb_connection": "tcp:{}:{}".format(address, OVN_NB_PORT),
+            "sb_connection": "tcp:{}:{}".format(address, OVN_SB_PORT),
+            "nb_listen": "ptcp:{}:{}".format(OVN_NB_PORT, address),
+            "sb_listen": "ptcp:{}:{}".format(OVN_SB_PORT, address),
+            "encap_type": "geneve",
+            "bridges": dict(OVN_BRIDGES),
+        }
 
     # -- firewall, passwords, identities -------------------------------------------
 

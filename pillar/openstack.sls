@@ -9,7 +9,8 @@
 # before deploying anything real (e.g. `openssl rand -hex 16`), and keep the
 # real file out of version control or encrypt it with Salt's GPG renderer.
 openstack:
-  release: zed
+  # OpenStack 2025.1 (Epoxy): Debian 13's own packages (RDO 2025.1 on RHEL).
+  release: '2025.1'
   region: RegionOne
   # DNS-style domain appended to host names in /etc/hosts (optional).
   domain: cloud.test
@@ -24,7 +25,8 @@ openstack:
     gateway:
       roles: [gateway]
       address: 192.168.56.11
-      # Address on the provider (public) network; optional.
+      # Address on the provider (public) network; optional.  It lives on
+      # the provider bridge br-ex, which holds the provider interface.
       provider_address: 203.0.113.11
     compute1:
       roles: [compute]
@@ -34,14 +36,16 @@ openstack:
       address: 192.168.56.22
 
   networks:
-    # Management network: every API, RabbitMQ, MariaDB, GlusterFS, VXLAN
-    # tunnel and live-migration traffic runs here.  `interface` is the
-    # interface holding each host's `address`.
+    # Management network: every API, RabbitMQ, MariaDB, GlusterFS, OVN
+    # database, Geneve tunnel and live-migration traffic runs here.
+    # `interface` is the interface holding each host's `address` (with
+    # datapath_type netdev, OVN chassis move it onto the bridge br-phy).
     management:
       cidr: 192.168.56.0/24
       interface: eth1
     # Provider (external) network on the gateway: the flat network that
-    # routers SNAT to and floating IPs come from.
+    # routers SNAT to and floating IPs come from.  `interface` becomes a
+    # port of the OVS bridge br-ex, mapped to `physical_network`.
     provider:
       cidr: 203.0.113.0/24
       interface: eth2
@@ -54,8 +58,11 @@ openstack:
       cidr: 172.16.1.0/24
       gateway: 172.16.1.1
       dns_nameservers: []
-    # VXLAN network identifiers for self-service networks.
-    vxlan_vni_ranges: "1:1000"
+    # Geneve network identifiers for self-service networks (ML2/OVN).
+    geneve_vni_ranges: "1:1000"
+    # Open vSwitch datapath: system (the kernel module; real hosts) or
+    # netdev (userspace, where the kernel has no openvswitch module).
+    datapath_type: system
 
   # The guide's NAT gateway: the gateway host forwards and masquerades the
   # management network towards the provider interface so that hosts without

@@ -27,6 +27,7 @@ base:
     - glance
     - placement
     - nova.controller
+    - ovn.central
     - neutron.server
     - cinder
 {%-   endif %}
@@ -36,12 +37,13 @@ base:
     - libvirt
     - nova.compute
     - nova.migration
-    - neutron.linuxbridge
+    - ovn.chassis
+    - neutron.ovn_metadata
     - nova.enrol
 {%-   endif %}
 {%-   if 'gateway' in roles %}
+    - ovn.gateway
     - gateway
-    - neutron.network_node
     - nova.consoleproxy
     - horizon
 {%-   endif %}

@@ -14,6 +14,10 @@
 {%-   if ('compute%d' % n) in accepted %}{% do extra.append(n) %}{% endif %}
 {%- endfor %}
 openstack:
+  networks:
+    # This kernel has no openvswitch (nor geneve) module: Open vSwitch's
+    # userspace datapath, with the tunnel address on br-phy.
+    datapath_type: netdev
   nova:
     # No usable hardware virtualisation in these containers: QEMU TCG.
     virt_type: qemu

@@ -2,6 +2,13 @@
 {%- from "common/topology.jinja" import topo, os_pillar with context %}
 {%- set fw = os_pillar.get('firewall', {}) %}
 {%- set me = topo.hosts.get(grains['id'], {'roles': []}) %}
+{#- Where management traffic arrives: the management interface and, on an
+    OVN chassis with the userspace datapath, the bridge br-phy that takes
+    over its address (both while the address moves). #}
+{%- set management_interfaces = [topo.management.interface] %}
+{%- if me.get('management_device') and me.management_device not in management_interfaces %}
+{%-   do management_interfaces.append(me.management_device) %}
+{%- endif %}
 {%- set management = {'tcp': [], 'udp': []} %}
 {%- set public = {'tcp': [], 'udp': []} %}
 {%- for role in me.roles %}
@@ -27,7 +34,7 @@ firewall-rules:
     - mode: '0644'
     - context:
         management_cidr: {{ topo.management.cidr }}
-        management_interface: {{ topo.management.interface }}
+        management_interfaces: {{ management_interfaces | json }}
         ssh_from: {{ fw.get('ssh_from', ['0.0.0.0/0']) | json }}
         public_from: {{ fw.get('public_from', ['0.0.0.0/0']) | json }}
         management_ports: {{ management | json }}

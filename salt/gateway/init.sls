@@ -1,10 +1,14 @@
-{%- from "common/topology.jinja" import topo, os_pillar with context %}
+{%- from "common/topology.jinja" import topo, me, os_pillar with context %}
 {%- set nat = os_pillar.get('gateway_nat', {}) %}
 # The guide's NAT gateway, done with a table of its own: IP forwarding and
-# masquerading of the management network out of the provider interface,
-# only on gateway hosts and only when enabled in pillar.  Neutron's routers
-# do their own SNAT for self-service networks inside their namespaces.
+# masquerading of the management network out of the provider network, only
+# on gateway hosts and only when enabled in pillar.  The host's provider
+# address lives on the provider bridge (br-ex, which holds the provider
+# interface), so that is where the traffic leaves.  OVN's routers do their
+# own SNAT for self-service networks.
 {%- if nat.get('enabled', False) %}
+include:
+  - ovn.gateway
 
 gateway-ip-forward:
   sysctl.present:
@@ -24,7 +28,7 @@ gateway-nat-rules:
         table ip openstack_nat {
             chain postrouting {
                 type nat hook postrouting priority srcnat; policy accept;
-                ip saddr {{ topo.management.cidr }} oifname "{{ topo.networks.provider.interface }}" masquerade
+                ip saddr {{ topo.management.cidr }} oifname "{{ me.provider_device }}" masquerade
             }
         }
 
@@ -52,6 +56,7 @@ gateway-nat-service:
     - reload: true
     - require:
       - sysctl: gateway-ip-forward
+      - service: ovn-bridge-address-{{ me.provider_device }}
     - watch:
       - file: gateway-nat-rules
       - file: gateway-nat-unit

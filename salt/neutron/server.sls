@@ -1,21 +1,29 @@
 {%- from "neutron/map.jinja" import neutron with context %}
-{%- from "neutron/settings.jinja" import neutron_settings, networks with context %}
-{%- from "common/topology.jinja" import passwords, service_auth, db_url, my_address with context %}
+{%- from "common/topology.jinja" import topo, transport_url, authtoken, service_auth, db_url, my_address with context %}
+{%- set networks = topo.networks %}
 {%- set workers = pillar.get('openstack', {}).get('workers', {}) %}
-{%- set settings = salt['slsutil.merge'](neutron_settings, {
-      'DEFAULT': {'core_plugin': 'ml2',
-                  'service_plugins': 'router',
+{#- ML2/OVN: no Neutron agents but the OVN metadata agent on the computes;
+    routers (ovn-router: OVN's L3 plugin), DHCP and security groups are
+    OVN's own, in the databases of ovn.central. #}
+{%- set settings = {
+      'DEFAULT': {'transport_url': transport_url,
+                  'auth_strategy': 'keystone',
+                  'core_plugin': 'ml2',
+                  'service_plugins': 'ovn-router',
                   'bind_host': my_address,
                   'api_workers': workers.get('api', 2),
                   'rpc_workers': 1,
                   'notify_nova_on_port_status_changes': True,
                   'notify_nova_on_port_data_changes': True},
+      'keystone_authtoken': authtoken('neutron', 'neutron') | load_json,
+      'oslo_concurrency': {'lock_path': '/var/lib/neutron/tmp'},
       'database': {'connection': db_url('neutron', 'neutron', 'neutron_db')},
       'nova': service_auth('nova', 'nova') | load_json,
-    }) %}
+    } %}
 include:
   - neutron.db
   - keystone.identity
+  - ovn.central
 
 neutron-server-packages:
   pkg.installed:
@@ -36,16 +44,21 @@ neutron-ml2-config:
     - name: {{ neutron.ml2_file }}
     - settings:
         ml2:
-          type_drivers: flat,vlan,vxlan
-          tenant_network_types: vxlan
-          mechanism_drivers: linuxbridge,l2population
+          type_drivers: flat,geneve
+          tenant_network_types: geneve
+          mechanism_drivers: ovn
           extension_drivers: port_security
         ml2_type_flat:
           flat_networks: {{ networks.provider.physical_network }}
-        ml2_type_vxlan:
-          vni_ranges: {{ networks.vxlan_vni_ranges | json }}
-        securitygroup:
-          enable_ipset: true
+        ml2_type_geneve:
+          vni_ranges: {{ networks.geneve_vni_ranges | json }}
+          # OVN's Geneve header with its options: 38 bytes, so self-service
+          # networks get MTU 1442 on a 1500 underlay.
+          max_header_size: 38
+        ovn:
+          ovn_nb_connection: {{ topo.ovn.nb_connection | json }}
+          ovn_sb_connection: {{ topo.ovn.sb_connection | json }}
+          ovn_metadata_enabled: true
     - user: root
     - group: {{ neutron.group }}
     - mode: '0640'
@@ -83,6 +96,9 @@ neutron-server-service-{{ service }}:
     - require:
       - cmd: neutron-db-sync
       - keystone_init: keystone-identity
+      # The OVN mechanism driver connects to both databases at start.
+      - cmd: ovn-nb-connection
+      - cmd: ovn-sb-connection
     - watch:
       - openstack_config: neutron-server-config
       - openstack_config: neutron-ml2-config

@@ -2,6 +2,7 @@
 {%- from "nova/confdir.jinja" import config_dir_after with context %}
 {%- from "nova/settings.jinja" import nova_settings with context %}
 {%- from "common/topology.jinja" import topo, my_address with context %}
+{%- from "ovn/map.jinja" import ovn with context %}
 {%- set virt_type = nova.pillar.get('virt_type', 'kvm') %}
 {#- Live migration is peer to peer: the source's libvirtd (root) connects to
     the destination's.  Over SSH it logs in as nova with nova's own key
@@ -18,6 +19,8 @@
                    'live_migration_permit_post_copy':
                        nova.pillar.get('live_migration_permit_post_copy', True)} %}
 {%- do libvirt.update(migration) %}
+{#- [os_vif_ovs]: os-vif plugs instances into br-int through the local OVS
+    database (its default, tcp:127.0.0.1:6640, is not listened on). #}
 {%- set settings = salt['slsutil.merge'](nova_settings, {
       'DEFAULT': {'compute_driver': 'libvirt.LibvirtDriver',
                   'instances_path': nova.instances_dir,
@@ -25,6 +28,7 @@
                   'ram_allocation_ratio': nova.pillar.get('ram_allocation_ratio', 1.0)},
       'libvirt': libvirt,
       'vnc': {'novncproxy_base_url': 'http://' ~ topo.gateways[0] ~ ':6080/vnc_auto.html'},
+      'os_vif_ovs': {'ovsdb_connection': ovn.ovsdb_connection},
     }) %}
 {%- do settings.pop('database') %}
 {%- do settings.pop('api_database') %}

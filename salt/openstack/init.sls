@@ -38,9 +38,13 @@ openstack-common:
     - require:
       - salt: openstack-validate-pillar
 
+# The gateway's provider bridge (br-ex holds the provider interface and
+# address) comes first: the guide's NAT leaves through it.
 openstack-gateway-nat:
   salt.state:
-    - sls: gateway
+    - sls:
+      - ovn.gateway
+      - gateway
 {{- target(gateways) }}
     - require:
       - salt: openstack-common
@@ -84,6 +88,7 @@ openstack-controller:
       - cloud.images
       - placement
       - nova.controller
+      - ovn.central
       - neutron.server
       - cinder
 {{- target(controller) }}
@@ -95,7 +100,8 @@ openstack-computes:
     - sls:
       - nova.compute
       - nova.migration
-      - neutron.linuxbridge
+      - ovn.chassis
+      - neutron.ovn_metadata
 {{- target(computes) }}
     - require:
       - salt: openstack-controller
@@ -120,7 +126,6 @@ openstack-migration-trust:
 openstack-gateway-services:
   salt.state:
     - sls:
-      - neutron.network_node
       - nova.consoleproxy
       - horizon
 {{- target(gateways) }}

@@ -47,6 +47,9 @@ CASES = {
     "bad-interface-name": (_set(("networks", "management", "interface"), "eth 1"), "openstack:networks:management:interface"),
     "zero-workers": (_set(("workers", "api"), 0), "openstack:workers:api"),
     "no-hosts": (_delete(("hosts",)), "openstack:hosts"),
+    "unknown-datapath-type": (_set(("networks", "datapath_type"), "dpdk"), "openstack:networks:datapath_type"),
+    "retired-vxlan-vni-ranges": (_set(("networks", "vxlan_vni_ranges"), "1:1000"), "openstack:networks:vxlan_vni_ranges"),
+    "bad-geneve-vni-ranges": (_set(("networks", "geneve_vni_ranges"), "0:10"), "openstack:networks:geneve_vni_ranges"),
 }
 
 

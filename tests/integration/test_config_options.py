@@ -3,7 +3,7 @@ Every option the formulas write into an OpenStack service's configuration
 is an option that service knows.
 
 oslo.config ignores an unknown option name without a word, so a misspelt
-option (session 2's ``[vxlan] udp_port`` for ``udp_dstport``) renders,
+option (session 2's ``[vxlan] udp_port`` for linuxbridge's ``udp_dstport``) renders,
 applies, passes every unit test and is only noticed when the cloud
 misbehaves.  Each role's highstate is rendered on the real minions of the
 integration cluster (Debian 12 and Rocky 9 grains) and every
@@ -30,10 +30,13 @@ SAMPLE_OF = {
     "/etc/cinder/cinder.conf": "usr/share/cinder-common/cinder.conf",
     "/etc/neutron/neutron.conf": "usr/share/neutron-common/neutron.conf",
     "/etc/neutron/plugins/ml2/ml2_conf.ini": "usr/share/neutron-common/plugins/ml2/ml2_conf.ini",
-    "/etc/neutron/plugins/ml2/linuxbridge_agent.ini": "etc/neutron/plugins/ml2/linuxbridge_agent.ini",
-    "/etc/neutron/l3_agent.ini": "usr/share/neutron-common/l3_agent.ini",
-    "/etc/neutron/dhcp_agent.ini": "usr/share/neutron-common/dhcp_agent.ini",
-    "/etc/neutron/metadata_agent.ini": "usr/share/neutron-metadata-agent/metadata_agent.ini",
+    "/etc/neutron/neutron_ovn_metadata_agent.ini": "etc/neutron/neutron_ovn_metadata_agent.ini",
+}
+# Sections a service registers that its sample leaves out, and the sample
+# that lists them: the OVN metadata agent reads [ovn] (ovn_sb_connection)
+# but its generator config names only the agent's own namespace.
+SECTION_SAMPLES = {
+    ("/etc/neutron/neutron_ovn_metadata_agent.ini", "ovn"): "usr/share/neutron-common/ovn.ini",
 }
 # files written with openstack_config that are not oslo.config files
 NOT_OSLO = re.compile(r"-uwsgi\.ini$|^/etc/mysql/|^/etc/my\.cnf\.d/")
@@ -120,7 +123,10 @@ def written(cluster):
 def samples():
     if not (SAMPLES / ".stamp").is_file():
         pytest.fail(f"{SAMPLES} is missing: run .ci/fetch-sample-configs (make test does)")
-    return {target: sample_options(path) for target, path in SAMPLE_OF.items()}
+    found = {target: sample_options(path) for target, path in SAMPLE_OF.items()}
+    for (target, section), path in SECTION_SAMPLES.items():
+        found[target][section] = sample_options(path)[section]
+    return found
 
 
 def test_every_option_written_is_one_the_service_knows(written, samples):
@@ -151,10 +157,13 @@ def test_every_option_written_is_one_the_service_knows(written, samples):
 
 
 def test_the_check_finds_a_misspelt_option(samples):
-    """The lookup itself: the real sample knows udp_dstport, not udp_port."""
-    lb = samples["/etc/neutron/plugins/ml2/linuxbridge_agent.ini"]
-    assert known(lb, {}, "vxlan", "udp_dstport")
-    assert not known(lb, {}, "vxlan", "udp_port")
+    """The lookup itself: the real sample knows max_header_size, not max_header."""
+    ml2 = samples["/etc/neutron/plugins/ml2/ml2_conf.ini"]
+    assert known(ml2, {}, "ml2_type_geneve", "max_header_size")
+    assert not known(ml2, {}, "ml2_type_geneve", "max_header")
+    agent = samples["/etc/neutron/neutron_ovn_metadata_agent.ini"]
+    assert known(agent, {}, "ovn", "ovn_sb_connection")
+    assert not known(agent, {}, "ovn", "ovn_nb_connections")
     cinder = samples["/etc/cinder/cinder.conf"]
     lvm = {"DEFAULT": {"enabled_backends": "lvm"}}
     assert known(cinder, lvm, "lvm", "volume_group", "backend_defaults")

@@ -17,11 +17,15 @@ EXPECTED_STATES = {
         "nova-cell1",
         "nova-db-synced",
         "neutron-db-sync",
+        "ovn-nb-connection",
+        "ovn-sb-connection",
         "cinder-config",
     ],
     "gateway": [
-        "neutron-l3-config",
-        "neutron-linuxbridge-config",
+        "ovn-chassis-settings",
+        "ovn-host-service",
+        "ovn-bridge-br-ex",
+        "ovn-bridge-address-br-ex",
         "nova-consoleproxy-service",
         "nova-retired-options",
         "horizon-config",
@@ -33,14 +37,20 @@ EXPECTED_STATES = {
         "nova-compute-config",
         "nova-retired-options",
         "nova-ssh-authorized-keys",
-        "neutron-linuxbridge-service",
+        "ovn-chassis-settings",
+        "ovn-host-service",
+        "neutron-ovn-metadata-service",
         "nova-enrol-request",
     ],
 }
 NOT_EXPECTED = {
-    "controller": ["nova-compute-service", "horizon-config", "glusterfs-instances-mount"],
-    "gateway": ["mariadb-service", "nova-compute-service", "keystone-identity"],
-    "compute1": ["mariadb-service", "horizon-config", "neutron-l3-config"],
+    "controller": ["nova-compute-service", "horizon-config", "glusterfs-instances-mount",
+                   "ovn-host-service"],
+    "gateway": ["mariadb-service", "nova-compute-service", "keystone-identity",
+                "ovn-central-service", "neutron-ovn-metadata-service"],
+    # The example pillar's datapath is the kernel's: no br-phy.
+    "compute1": ["mariadb-service", "horizon-config", "ovn-bridge-br-ex", "ovn-bridge-br-phy",
+                 "ovn-central-service"],
 }
 
 

@@ -3,20 +3,12 @@ Decision logic of the gluster states, with the gluster execution module
 replaced by an in-memory pool (what the real glusterd does is covered by
 tests/functional/test_gluster.py).
 """
-import importlib.util
-import pathlib
 
 import pytest
+from source_module import load
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
 
-
-def _load(relpath, name):
-    spec = importlib.util.spec_from_file_location(name, REPO / relpath)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 LOCAL = "192.0.2.250"  # what the fake considers "this host"
@@ -114,7 +106,7 @@ class FakePool:
 
 @pytest.fixture
 def pool():
-    return FakePool(_load("_modules/gluster.py", "gluster_module_for_state_tests"))
+    return FakePool(load("_modules/gluster.py", "gluster_module_for_state_tests"))
 
 
 @pytest.fixture
@@ -124,7 +116,7 @@ def opts():
 
 @pytest.fixture
 def states(pool, opts, monkeypatch):
-    module = _load("_states/gluster.py", "gluster_state_under_test")
+    module = load("_states/gluster.py", "gluster_state_under_test")
     module.__salt__ = pool.loader_dict()
     module.__opts__ = opts
     monkeypatch.setattr(module, "_is_local", lambda host: host in (LOCAL, "localhost"))

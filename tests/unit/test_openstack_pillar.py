@@ -108,7 +108,7 @@ def computes_pillar(pillar, count):
 
 def test_example_pillar_model(pillar):
     model = openstack_pillar.validate(pillar)
-    assert model["release"] == "zed"
+    assert model["release"] == "2025.1"
     assert model["region"] == "RegionOne"
     assert model["domain"] == "cloud.test"
     assert model["controller"] == {
@@ -130,8 +130,22 @@ def test_example_pillar_model(pillar):
         "fqdn": "gateway.cloud.test",
         "shortname": "gateway",
         "provider_address": "203.0.113.11",
+        "chassis": "gateway",
+        "management_device": "eth1",
+        "provider_device": "br-ex",
     }
     assert model["hosts"]["compute1"]["provider_address"] is None
+    assert model["hosts"]["compute1"]["chassis"] == "compute1"
+    assert model["hosts"]["compute1"]["provider_device"] is None
+    assert model["hosts"]["controller"]["chassis"] is None
+    assert model["ovn"] == {
+        "nb_connection": "tcp:192.168.56.10:6641",
+        "sb_connection": "tcp:192.168.56.10:6642",
+        "nb_listen": "ptcp:6641:192.168.56.10",
+        "sb_listen": "ptcp:6642:192.168.56.10",
+        "encap_type": "geneve",
+        "bridges": {"integration": "br-int", "tunnel": "br-phy", "provider": "br-ex"},
+    }
     assert model["management"] == {
         "cidr": "192.168.56.0/24",
         "prefixlen": 24,
@@ -154,7 +168,8 @@ def test_example_pillar_model(pillar):
         "gateway": "172.16.1.1",
         "dns_nameservers": [],
     }
-    assert model["networks"]["vxlan_vni_ranges"] == "1:1000"
+    assert model["networks"]["geneve_vni_ranges"] == "1:1000"
+    assert model["networks"]["datapath_type"] == "system"
     assert model["gluster"] == {
         "volume": "nova-instances",
         "brick_dir": "/srv/gluster/nova-instances",
@@ -269,7 +284,7 @@ def minimal(pillar):
 
 def test_defaults(pillar):
     model = openstack_pillar.validate(minimal(pillar))
-    assert model["release"] == "zed"
+    assert model["release"] == "2025.1"
     assert model["region"] == "RegionOne"
     assert model["domain"] == ""
     assert model["hosts"]["controller"]["fqdn"] == "controller"
@@ -280,7 +295,8 @@ def test_defaults(pillar):
         "gateway": "172.16.1.1",
         "dns_nameservers": [],
     }
-    assert model["networks"]["vxlan_vni_ranges"] == "1:1000"
+    assert model["networks"]["geneve_vni_ranges"] == "1:1000"
+    assert model["networks"]["datapath_type"] == "system"
     assert model["gateway_nat"] == {"enabled": False}
     assert model["firewall"] == {
         "enabled": True,
@@ -292,6 +308,22 @@ def test_defaults(pillar):
     example = openstack_pillar.validate(pillar)
     for section in ("gluster", "nova", "cinder", "glance", "workers"):
         assert model[section] == example[section], section
+
+
+def test_netdev_datapath_moves_chassis_management_onto_the_tunnel_bridge(pillar):
+    pillar["networks"]["datapath_type"] = "netdev"
+    model = openstack_pillar.validate(pillar)
+    assert model["networks"]["datapath_type"] == "netdev"
+    devices = {host_id: host["management_device"] for host_id, host in model["hosts"].items()}
+    assert devices == {"compute1": "br-phy", "compute2": "br-phy", "controller": "eth1",
+                       "gateway": "br-phy"}
+
+
+def test_ovn_connections_of_an_ipv6_controller():
+    model = {"controller": {"address": "fd00::10"}}
+    ovn = openstack_pillar._Validator.ovn(model, ["controller"])
+    assert ovn["sb_connection"] == "tcp:[fd00::10]:6642"
+    assert ovn["nb_listen"] == "ptcp:6641:[fd00::10]"
 
 
 def test_selfservice_gateway_defaults_to_first_address(pillar):
@@ -596,11 +628,15 @@ BAD_CASES = [
     bad("region-empty", "region", "", "empty"),
     bad("region-too-long", "region", "r" * 256, "not a valid region id"),
     bad("region-number", "region", 1, "must be a string"),
-    bad("vni-zero", "networks:vxlan_vni_ranges", "0:100", "'0:100' " + VNI),
-    bad("vni-reversed", "networks:vxlan_vni_ranges", "100:1", "'100:1' " + VNI),
-    bad("vni-too-large", "networks:vxlan_vni_ranges", "1:16777216", VNI),
-    bad("vni-second-range", "networks:vxlan_vni_ranges", "1:10,20", "'20' " + VNI),
-    bad("vni-sexagesimal", "networks:vxlan_vni_ranges", 90, "quote it in YAML"),
+    bad("vni-zero", "networks:geneve_vni_ranges", "0:100", "'0:100' " + VNI),
+    bad("vni-reversed", "networks:geneve_vni_ranges", "100:1", "'100:1' " + VNI),
+    bad("vni-too-large", "networks:geneve_vni_ranges", "1:16777216", VNI),
+    bad("vni-second-range", "networks:geneve_vni_ranges", "1:10,20", "'20' " + VNI),
+    bad("vni-sexagesimal", "networks:geneve_vni_ranges", 90, "quote it in YAML"),
+    bad("vxlan-vni-ranges-retired", "networks:vxlan_vni_ranges", "1:1000",
+        "use networks:geneve_vni_ranges"),
+    bad("datapath-type-unknown", "networks:datapath_type", "dpdk", "'dpdk' is not one of system, netdev"),
+    bad("datapath-type-not-string", "networks:datapath_type", True, "is not one of system, netdev"),
     bad("volume-group-dash", "cinder:volume_group", "-cinder", "not a valid LVM volume group"),
     bad("volume-group-space", "cinder:volume_group", "cinder volumes",
         "not a valid LVM volume group"),

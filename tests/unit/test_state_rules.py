@@ -27,7 +27,8 @@ MINIONS = ("controller", "gateway", "compute1", "compute2")
 ORCHESTRATION_ONLY = {"controller": ["cloud", "cloud.verify", "nova.discover"], "compute1": ["glusterfs.volume"]}
 GUARDS = ("unless", "onlyif", "creates", "onchanges")
 REQUISITES = ("require", "watch", "onchanges", "listen", "prereq", "onfail")
-RESTART_SOURCES = ("openstack_config", "file", "pkg")
+# openstack_ovs: Open vSwitch's own settings (the ovn formula's config).
+RESTART_SOURCES = ("openstack_config", "file", "pkg", "openstack_ovs")
 
 
 def _render(tmp_path_factory, minion_id):

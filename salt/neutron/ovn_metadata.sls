@@ -1,0 +1,41 @@
+{%- from "neutron/map.jinja" import neutron with context %}
+{%- from "ovn/map.jinja" import ovn with context %}
+{%- from "common/topology.jinja" import topo, controller, passwords with context %}
+{%- set workers = pillar.get('openstack', {}).get('workers', {}) %}
+# The OVN metadata agent, on every compute: a haproxy per network in a
+# namespace, patched into br-int, proxies instances' metadata requests to
+# nova's metadata API on the controller.
+include:
+  - ovn.chassis
+
+neutron-ovn-metadata-config:
+  openstack_config.present:
+    - name: {{ neutron.ovn_metadata_file }}
+    - settings:
+        DEFAULT:
+          nova_metadata_host: {{ controller }}
+          metadata_proxy_shared_secret: {{ passwords.metadata_secret | json }}
+          metadata_workers: {{ workers.get('metadata', 1) }}
+        ovn:
+          ovn_sb_connection: {{ topo.ovn.sb_connection | json }}
+        ovs:
+          ovsdb_connection: {{ ovn.ovsdb_connection | json }}
+    - user: root
+    - group: {{ neutron.group }}
+    - mode: '0640'
+    - require:
+      - pkg: neutron-ovn-metadata-packages
+
+neutron-ovn-metadata-packages:
+  pkg.installed:
+    - pkgs: {{ neutron.ovn_metadata_packages | json }}
+
+neutron-ovn-metadata-service:
+  service.running:
+    - name: {{ neutron.ovn_metadata_service }}
+    - enable: true
+    - require:
+      - service: ovn-host-service
+    - watch:
+      - pkg: neutron-ovn-metadata-packages
+      - openstack_config: neutron-ovn-metadata-config
