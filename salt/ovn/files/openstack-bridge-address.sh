@@ -31,6 +31,13 @@ until ip link show dev "$bridge" >/dev/null 2>&1; do
 done
 ip link set dev "$port" up
 ip link set dev "$bridge" up
+# The kernel still sees every frame PORT receives (the userspace datapath
+# reads the same link): without these it would answer ARP for, and accept
+# packets to, the bridge's addresses on PORT too, doubling every reply.
+# rp_filter drops what arrives on PORT for a source routed via BRIDGE;
+# arp_ignore leaves ARP for the bridge's addresses to the bridge.
+echo 1 >"/proc/sys/net/ipv4/conf/$port/rp_filter"
+echo 1 >"/proc/sys/net/ipv4/conf/$port/arp_ignore"
 
 # The port's routes other than those the kernel makes for its addresses,
 # as "4 <route>" / "6 <route>" lines.
