@@ -5,10 +5,19 @@ RabbitMQ users and permissions for the OpenStack services, through
 Passwords never go on a command line: ``rabbitmqctl add_user NAME``,
 ``change_password NAME`` and ``authenticate_user NAME`` read the password
 from standard input when it is not given as an argument (RabbitMQ 3.10 on
-Debian 12, checked), so the module passes it there, and runs rabbitmqctl
-with Salt's ``output_loglevel="quiet"`` for those calls.  rabbitmqctl reads
-one line and trims it: a password with a line break or with spaces at
-either end cannot be passed faithfully and is refused.
+Debian 12 and 4.0 on Debian 13, checked), so the module passes it there, and
+runs rabbitmqctl with Salt's ``output_loglevel="quiet"`` for those calls.
+rabbitmqctl reads one line and trims it: a password with a line break or
+with spaces at either end cannot be passed faithfully and is refused.
+RabbitMQ 4's ``rabbitmqctl`` script gives the CLI its standard input only
+when those commands have exactly their two words (it counts arguments: with
+``-n NODE``, ``-q`` or ``--`` it starts Erlang with ``-noinput`` and the
+read waits forever), so these three run as ``rabbitmqctl COMMAND NAME``,
+the node named by ``RABBITMQ_NODENAME`` in their environment, and a user
+name starting with ``-`` is refused for them.  Their environment also has
+``LC_ALL=C.UTF-8``: Erlang 27 reads standard input in the encoding of the
+locale, and Salt runs commands in the C locale, in which a non-ASCII
+password would be read as Latin-1 and stored as something else.
 
 Debian's ``rabbitmqctl``, run as root, is a wrapper that re-runs the real
 one as the ``rabbitmq`` user through ``su -c`` and a shell command line it
@@ -89,23 +98,45 @@ def _check_password(password):
     return password
 
 
-def _rabbitmqctl(args, node=None, password=None, ok_retcodes=()):
+def _rabbitmqctl_argv(args, node=None, password=None):
     """
-    Run ``rabbitmqctl [-n node] -q <args>`` (``password`` on standard input)
-    and return its result dict.  Raise CommandExecutionError on failure,
-    unless the exit code is one of ``ok_retcodes``.
+    The command line and environment of one rabbitmqctl call: ``rabbitmqctl
+    [-n node] -q <args>``, or, with a password (read from standard input),
+    ``rabbitmqctl COMMAND NAME`` with the node in ``RABBITMQ_NODENAME`` and
+    a UTF-8 locale (see the module doc).
     """
     program = salt.utils.path.which(_RABBITMQCTL)
     if not program:
         raise CommandExecutionError("rabbitmqctl not found")
-    cmd = [program]
+    if password is None:
+        cmd = [program]
+        if node:
+            cmd += ["-n", _check_arg(node, "node")]
+        return cmd + ["-q"] + list(args), None
+    command, name = args
+    if name.startswith("-"):
+        raise SaltInvocationError(
+            "user name {!r}: rabbitmqctl {} would read it as an option".format(name, command)
+        )
+    env = {"LC_ALL": "C.UTF-8"}
     if node:
-        cmd += ["-n", _check_arg(node, "node")]
-    cmd.append("-q")
-    cmd += args
+        env["RABBITMQ_NODENAME"] = _check_arg(node, "node")
+    return [program, command, name], env
+
+
+def _rabbitmqctl(args, node=None, password=None, ok_retcodes=()):
+    """
+    Run rabbitmqctl with ``args`` (``password`` on standard input; then
+    ``args`` is ``[command, user name]``) and return its result dict.  Raise
+    CommandExecutionError on failure, unless the exit code is one of
+    ``ok_retcodes``.
+    """
+    cmd, env = _rabbitmqctl_argv(args, node=node, password=password)
     # stdin_raw_newlines: else Salt turns a backslash-n of the password into
     # a line break.
     kwargs = {"python_shell": False, "ignore_retcode": True, "stdin_raw_newlines": True}
+    if env:
+        kwargs["env"] = env
     if password is not None:
         kwargs.update(stdin=password, output_loglevel="quiet")
     else:
@@ -179,7 +210,7 @@ def user_add(name, password, node=None):
         salt '*' openstack_rabbitmq.user_add nova 's3cret'
     """
     _rabbitmqctl(
-        ["add_user", "--", _check_arg(name, "user name")],
+        ["add_user", _check_arg(name, "user name")],
         node=node,
         password=_check_password(password),
     )
@@ -195,7 +226,7 @@ def change_password(name, password, node=None):
         salt '*' openstack_rabbitmq.change_password nova 'n3w-s3cret'
     """
     _rabbitmqctl(
-        ["change_password", "--", _check_arg(name, "user name")],
+        ["change_password", _check_arg(name, "user name")],
         node=node,
         password=_check_password(password),
     )
@@ -212,7 +243,7 @@ def authenticate(name, password, node=None):
         salt '*' openstack_rabbitmq.authenticate nova 's3cret'
     """
     res = _rabbitmqctl(
-        ["authenticate_user", "--", _check_arg(name, "user name")],
+        ["authenticate_user", _check_arg(name, "user name")],
         node=node,
         password=_check_password(password),
         ok_retcodes=(_EX_DATAERR,),

@@ -34,12 +34,14 @@ def mq(loaders):
 
 @pytest.fixture
 def argv_spy(monkeypatch):
-    """Record the argv and stdin of every program Salt's cmd module runs."""
+    """Record the argv, stdin and RABBITMQ_NODENAME of every program Salt's
+    cmd module runs."""
     calls = []
     original = salt.utils.timed_subprocess.TimedProc.__init__
 
     def init(self, args, **kwargs):
-        calls.append((list(args), kwargs.get("stdin")))
+        env = kwargs.get("env") or {}
+        calls.append((list(args), kwargs.get("stdin"), env.get("RABBITMQ_NODENAME")))
         original(self, args, **kwargs)
 
     monkeypatch.setattr(salt.utils.timed_subprocess.TimedProc, "__init__", init)
@@ -77,10 +79,13 @@ def test_users_and_passwords(mq, node, rabbitmq, argv_spy):
     assert not rabbitmq.amqp_login("exec", NASTY_PASSWORD)
 
     # Passwords went on stdin, never on a command line.
-    with_password = [(argv, stdin) for argv, stdin in argv_spy if stdin]
+    with_password = [(argv, stdin) for argv, stdin, _node in argv_spy if stdin]
     assert len(with_password) == 7
-    for argv, stdin in argv_spy:
-        assert argv[1:3] == ["-n", node]
+    for argv, stdin, env_node in argv_spy:
+        if stdin:  # rabbitmqctl COMMAND NAME, or RabbitMQ 4 reads no stdin
+            assert len(argv) == 3 and env_node == node
+        else:
+            assert argv[1:3] == ["-n", node]
         assert not any("pw-" in arg or "p'a" in arg for arg in argv)
     assert {stdin for _, stdin in with_password} >= {NASTY_PASSWORD, "pw-two"}
 

@@ -111,3 +111,34 @@ def test_wanted_permissions():
     for bad in ([".*"], ".*.*.*", {"conf": ".*"}, 3):
         with pytest.raises(SaltInvocationError):
             state._wanted_permissions(bad)
+
+
+@pytest.fixture
+def rabbitmqctl_at(monkeypatch):
+    monkeypatch.setattr(orm.salt.utils.path, "which", lambda name: "/usr/sbin/" + name)
+
+
+def test_password_commands_have_exactly_two_words(rabbitmqctl_at):
+    """RabbitMQ 4's rabbitmqctl script starts the CLI with -noinput (the
+    password read then waits forever) unless add_user, change_password and
+    authenticate_user have exactly two arguments: no -n, -q or --."""
+    for command in ("add_user", "change_password", "authenticate_user"):
+        argv, env = orm._rabbitmqctl_argv([command, "nova"], node="rabbit-test@localhost", password="pw")
+        assert argv == ["/usr/sbin/rabbitmqctl", command, "nova"]
+        # the password read in UTF-8 whatever Salt's locale
+        assert env == {"RABBITMQ_NODENAME": "rabbit-test@localhost", "LC_ALL": "C.UTF-8"}
+    assert orm._rabbitmqctl_argv(["authenticate_user", "nova"], password="pw") == (
+        ["/usr/sbin/rabbitmqctl", "authenticate_user", "nova"],
+        {"LC_ALL": "C.UTF-8"},
+    )
+
+
+def test_other_commands_keep_node_and_quiet(rabbitmqctl_at):
+    argv, env = orm._rabbitmqctl_argv(["delete_user", "--", "nova"], node="rabbit@h")
+    assert argv == ["/usr/sbin/rabbitmqctl", "-n", "rabbit@h", "-q", "delete_user", "--", "nova"]
+    assert env is None
+
+
+def test_password_command_refuses_an_option_like_name(rabbitmqctl_at):
+    with pytest.raises(SaltInvocationError, match="as an option"):
+        orm._rabbitmqctl_argv(["add_user", "-n"], password="pw")
