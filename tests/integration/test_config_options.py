@@ -168,10 +168,16 @@ def test_every_option_written_is_one_the_service_knows(written, samples):
                     unknown.append(where)
                 elif deprecated(*args) and (section, option) not in DEPRECATED_ON_PURPOSE:
                     old.append(where)
-    assert not unmapped, "files without a sample in SAMPLE_OF: " + "; ".join(unmapped)
-    assert not unknown, "options the service does not know:\n  " + "\n  ".join(sorted(set(unknown)))
-    assert not old, "deprecated options (may be ignored in a later release):\n  " + \
-        "\n  ".join(sorted(set(old)))
+    # every kind of problem in one report
+    problems = []
+    if unmapped:
+        problems.append("files without a sample in SAMPLE_OF: " + "; ".join(unmapped))
+    if unknown:
+        problems.append("options the service does not know:\n  " + "\n  ".join(sorted(set(unknown))))
+    if old:
+        problems.append("deprecated options (may be ignored in a later release):\n  " +
+                        "\n  ".join(sorted(set(old))))
+    assert not problems, "\n".join(problems)
     assert checked > 150, checked
 
 
