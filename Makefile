@@ -13,8 +13,11 @@ PYTEST_ARGS ?=
 
 .PHONY: test deps system-deps venv bench clean test-salt3008 cluster cluster-destroy
 
+# Every tier; the functional one against Debian 13 (trixie)'s programs: on
+# a Debian 13 host its own packages, on any other in the trixie root
+# (.ci/trixie-root, cached in .cache/trixie-root).  .ci/run-tests says how.
 test: deps
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	bash .ci/run-tests $(PYTEST_ARGS)
 
 deps: system-deps venv
 
@@ -22,32 +25,21 @@ system-deps:
 	bash .ci/install-system-deps
 	bash .ci/fetch-sample-configs
 
-venv: $(VENV)/.installed
-
 # constraints.txt pins the Salt the tests run on (setup.cfg allows 3007 and
 # 3008): without it a fresh venv takes whatever Salt the index has newest.
-$(VENV)/.installed: setup.cfg setup.py pyproject.toml constraints.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip wheel
-	$(PY) -m pip install -q -c constraints.txt -e '.[tests]'
-	have=$$($(PY) -c 'import salt.version; print(salt.version.__version__)'); \
-	  grep -qx "salt==$$have" constraints.txt || { echo "salt $$have installed, not the one constraints.txt pins" >&2; exit 1; }
-	touch $@
+venv:
+	bash .ci/make-venv $(VENV) $(PYTHON)
 
-# Salt 3008 in its own venv: the same test extras, Salt 3008 instead of the
-# pin.  (3008.0 declared no dependencies, saltstack/salt#69244; 3008.4 does.)
+# Salt 3008 in its own venvs (the host's, and the trixie root's where the
+# functional tier runs there): the same test extras, Salt 3008 instead of
+# the pin.  (3008.0 declared no dependencies, saltstack/salt#69244; 3008.4
+# does.)
 VENV3008 ?= .venv-salt3008
 SALT3008 ?= 3008.4
 
-$(VENV3008)/.installed: setup.cfg setup.py pyproject.toml Makefile
-	test -x $(VENV3008)/bin/python || $(PYTHON) -m venv $(VENV3008)
-	$(VENV3008)/bin/pip install -q --upgrade pip wheel
-	$(VENV3008)/bin/pip install -q 'salt==$(SALT3008)' -e '.[tests]'
-	touch $@
-
-test-salt3008: system-deps $(VENV3008)/.installed
-	$(VENV3008)/bin/python -c 'import salt.version as v; assert v.__version__ == "$(SALT3008)", v.__version__'
-	$(VENV3008)/bin/pytest tests/unit tests/functional $(PYTEST_ARGS)
+test-salt3008: system-deps
+	TIERS="unit functional" HOST_VENV=$(VENV3008) ROOT_VENV=/opt/venv-salt3008 \
+	  SALT=salt==$(SALT3008) bash .ci/run-tests $(PYTEST_ARGS)
 
 bench: deps
 	$(PY) bench/bench_openstack_config.py

@@ -253,13 +253,20 @@ def authenticate(name, password, node=None):
 
 def delete_user(name, node=None):
     """
-    Delete the user ``name``.  Fail if it does not exist.
+    Delete the user ``name``.  Fail if it does not exist (RabbitMQ 4's
+    ``delete_user`` succeeds for an unknown user, 3's fails: checked here
+    first, the same on both).
 
     CLI Example::
 
         salt '*' openstack_rabbitmq.delete_user guest
     """
-    _rabbitmqctl(["delete_user", "--", _check_arg(name, "user name")], node=node)
+    name = _check_arg(name, "user name")
+    if not user_exists(name, node=node):
+        raise CommandExecutionError(
+            "rabbitmqctl delete_user failed: user {} does not exist".format(name)
+        )
+    _rabbitmqctl(["delete_user", "--", name], node=node)
     return True
 
 

@@ -10,8 +10,11 @@ using SQLite. That costs several seconds, so later servers can be cloned
 from it (``KeystoneServer(..., seed=first)``): a copy of the database and
 of the key repositories, the identity endpoints pointed at the new port.
 Each server is uwsgi (the server Debian uses, with its python3 plugin)
-running keystone-wsgi-public in one process of four threads (bcrypt
-releases the GIL, so password checks still run in parallel).
+running keystone-wsgi-public in one process of one thread: requests are
+served one at a time.  Keystone 27 writes ``last_active_at`` on every
+password login, and SQLite admits one writer: with several threads,
+``keystone_init``'s parallel password checks met "database is locked"
+(HTTP 500).  A real cloud's Keystone is on MariaDB.
 
     seed = KeystoneServer(tmp_path / "seed", "admin-pw").prepare()   # not served
     server = KeystoneServer(tmp_path / "ks", None, seed=seed).start()
@@ -61,7 +64,7 @@ wsgi-file = {wsgi_script}
 env = OS_KEYSTONE_CONFIG_FILES={workdir}/keystone.conf
 master = true
 processes = 1
-threads = 4
+threads = 1
 lazy-apps = true
 need-app = true
 die-on-term = true

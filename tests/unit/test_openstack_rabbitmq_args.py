@@ -142,3 +142,20 @@ def test_other_commands_keep_node_and_quiet(rabbitmqctl_at):
 def test_password_command_refuses_an_option_like_name(rabbitmqctl_at):
     with pytest.raises(SaltInvocationError, match="as an option"):
         orm._rabbitmqctl_argv(["add_user", "-n"], password="pw")
+
+
+def test_delete_user_fails_for_an_unknown_user(rabbitmqctl_at, monkeypatch):
+    """RabbitMQ 4's delete_user exits 0 for a user that does not exist;
+    the module fails as with RabbitMQ 3, and deletes nothing."""
+    calls = []
+
+    def run_all(cmd, **_kwargs):
+        calls.append(cmd)
+        return {"retcode": 0, "stdout": '[{"user": "guest", "tags": []}]', "stderr": ""}
+
+    monkeypatch.setattr(orm, "__salt__", {"cmd.run_all": run_all}, raising=False)
+    with pytest.raises(orm.CommandExecutionError, match="user nova does not exist"):
+        orm.delete_user("nova")
+    assert [cmd[-3] for cmd in calls] == ["list_users"]
+    assert orm.delete_user("guest") is True
+    assert calls[-1][-3:] == ["delete_user", "--", "guest"]
