@@ -1,7 +1,7 @@
 # One entry point for people and CI.
 #   make test     install what the tests need, then run the whole suite
 #   make bench    print the benchmark figures
-#   make test-salt3008  the unit and functional tiers on Salt 3008 ($(SALT3008))
+#   make test-salt3007  the unit and functional tiers on Salt 3007 ($(SALT3007))
 #   make cluster  a real multi-host cloud in LXC containers (Vagrantfile), deployed
 #                 by the orchestration, re-run for zero changes, verified
 #   make cluster-destroy  remove everything the cluster made
@@ -11,7 +11,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: test deps system-deps venv bench clean test-salt3008 cluster cluster-destroy
+.PHONY: test deps system-deps venv bench clean test-salt3007 cluster cluster-destroy
 
 # Every tier; the functional one against Debian 13 (trixie)'s programs: on
 # a Debian 13 host its own packages, on any other in the trixie root
@@ -30,16 +30,15 @@ system-deps:
 venv:
 	bash .ci/make-venv $(VENV) $(PYTHON)
 
-# Salt 3008 in its own venvs (the host's, and the trixie root's where the
-# functional tier runs there): the same test extras, Salt 3008 instead of
-# the pin.  (3008.0 declared no dependencies, saltstack/salt#69244; 3008.4
-# does.)
-VENV3008 ?= .venv-salt3008
-SALT3008 ?= 3008.4
+# Salt 3007 in its own venvs (the host's, and the trixie root's where the
+# functional tier runs there): the same test extras, Salt 3007 instead of
+# the pin (constraints.txt says why the pin is 3008).
+VENV3007 ?= .venv-salt3007
+SALT3007 ?= 3007.16
 
-test-salt3008: system-deps
-	TIERS="unit functional" HOST_VENV=$(VENV3008) ROOT_VENV=/opt/venv-salt3008 \
-	  SALT=salt==$(SALT3008) bash .ci/run-tests $(PYTEST_ARGS)
+test-salt3007: system-deps
+	TIERS="unit functional" HOST_VENV=$(VENV3007) ROOT_VENV=/opt/venv-salt3007 \
+	  SALT=salt==$(SALT3007) bash .ci/run-tests $(PYTEST_ARGS)
 
 bench: deps
 	$(PY) bench/bench_openstack_config.py
@@ -47,7 +46,7 @@ bench: deps
 	$(PY) bench/cluster_timings.py
 
 clean:
-	rm -rf $(VENV) $(VENV3008) *.egg-info .pytest_cache
+	rm -rf $(VENV) $(VENV3007) *.egg-info .pytest_cache
 
 cluster:
 	bash cluster/run up
