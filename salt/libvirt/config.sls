@@ -4,20 +4,22 @@ include:
 {#-
     No TCP listener is configured: live migration goes through SSH as the
     nova user (see nova.migration), so libvirtd keeps only its local unix
-    sockets.  In a container, libvirt may not manage cgroups.
+    sockets.  In a container: container_qemu_settings (defaults.yaml).
 #}
 {%- if grains.get('virtual') in libvirt.container_virtual %}
+{%-   for option, value in libvirt.container_qemu_settings | dictsort %}
 
-libvirt-qemu-config:
+libvirt-qemu-config-{{ option }}:
   file.replace:
     - name: {{ libvirt.qemu_conf }}
     # [ \t], not \s: \s also matches the newline, so the pattern took in
     # the comment line above and each run deleted one more of them.
-    - pattern: '^#?[ \t]*cgroup_controllers[ \t]*=.*$'
-    - repl: 'cgroup_controllers = [ ]'
+    - pattern: '^#?[ \t]*{{ option }}[ \t]*=.*$'
+    - repl: '{{ option }} = {{ value }}'
     - append_if_not_found: true
     # The package ships the file; a dry run before it is installed has none.
     - ignore_if_missing: {{ opts.get('test', False) | json }}
     - require:
       - pkg: libvirt-packages
+{%-   endfor %}
 {%- endif %}

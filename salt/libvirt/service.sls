@@ -10,5 +10,7 @@ libvirt-service:
       - pkg: libvirt-packages
 {%- if grains.get('virtual') in libvirt.container_virtual %}
     - watch:
-      - file: libvirt-qemu-config
+{%-   for option in libvirt.container_qemu_settings | sort %}
+      - file: libvirt-qemu-config-{{ option }}
+{%-   endfor %}
 {%- endif %}

@@ -26,6 +26,20 @@ neutron-ovn-metadata-config:
     - require:
       - pkg: neutron-ovn-metadata-packages
 
+# The agent also reads neutron.conf, which Debian 13 ships 0660: no
+# secret of ours is in it, but it has the password options, and the
+# group needs no write access.
+neutron-ovn-metadata-neutron-conf:
+  file.managed:
+    - name: {{ neutron.config_file }}
+    - replace: false
+    - follow_symlinks: false
+    - user: root
+    - group: {{ neutron.group }}
+    - mode: '0640'
+    - require:
+      - pkg: neutron-ovn-metadata-packages
+
 neutron-ovn-metadata-packages:
   pkg.installed:
     - pkgs: {{ neutron.ovn_metadata_packages | json }}
@@ -38,4 +52,5 @@ neutron-ovn-metadata-service:
       - service: ovn-host-service
     - watch:
       - pkg: neutron-ovn-metadata-packages
+      - file: neutron-ovn-metadata-neutron-conf
       - openstack_config: neutron-ovn-metadata-config

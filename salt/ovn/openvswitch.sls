@@ -25,6 +25,14 @@ ovn-system-id:
     - require:
       - pkg: ovn-openvswitch-packages
 
+# The local database for the services' clients (defaults.yaml: why TCP).
+ovn-ovsdb-manager:
+  cmd.run:
+    - name: ovs-vsctl set-manager {{ ovn.ovsdb_listen }}
+    - unless: test "$(ovs-vsctl get-manager)" = {{ ovn.ovsdb_listen | json }}
+    - require:
+      - service: ovn-openvswitch-service
+
 ovn-datapath-settings:
   openstack_ovs.record_present:
     - name: .
