@@ -120,11 +120,19 @@ cp "$ca_bundle" "$rootfs/tmp/host-ca.crt"
 reqs="salt==$salt_version netaddr requests"
 chroot "$rootfs" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
   PIP_CERT=/tmp/host-ca.crt PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_DEFAULT_TIMEOUT=180 \
+  DEBIAN_FRONTEND=noninteractive http_proxy=$proxy \
   /bin/sh -ec "
     python3 -m venv /opt/saltstack/venv
     /opt/saltstack/venv/bin/pip install -q --no-index --find-links /wheelhouse $reqs 2>/dev/null || {
+      # Some of Salt's dependencies publish no wheel (timelib): a compiler
+      # for the build, gone again before the box is packed.
+      build_deps='gcc libc6-dev python3-dev'
+      apt-get update -qq
+      apt-get install -y -qq --no-install-recommends \$build_deps >/dev/null
       /opt/saltstack/venv/bin/pip install -q wheel
       /opt/saltstack/venv/bin/pip wheel -q --wheel-dir /wheelhouse wheel $reqs
+      apt-get purge -y -qq --autoremove \$build_deps >/dev/null
+      apt-get clean
       /opt/saltstack/venv/bin/pip install -q --no-index --find-links /wheelhouse $reqs
     }
     for b in /opt/saltstack/venv/bin/salt*; do ln -sf \"\$b\" /usr/local/bin/; done
