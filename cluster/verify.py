@@ -966,9 +966,10 @@ class Cloud:
     # -- helpers -----------------------------------------------------------
     def _pillar(self):
         # --no-return-event: the answer holds every password; without it
-        # salt-call also sends it to the master's job cache.
-        proc = run(["salt-call", "--no-return-event", "--out=json", "pillar.get", "openstack"],
-                   timeout=120)
+        # salt-call also sends it to the master's job cache.  unmask=True:
+        # Salt 3008 (constraints.txt) masks every value pillar.get returns.
+        proc = run(["salt-call", "--no-return-event", "--out=json", "pillar.get", "openstack",
+                    "unmask=True"], timeout=120)
         if proc.returncode != 0:
             raise SystemExit("verify: salt-call pillar.get openstack failed: "
                              + proc.stderr.strip()[-300:])
