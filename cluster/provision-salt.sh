@@ -5,8 +5,9 @@
 #                     [--with-master --accept ID,GLOB,...]
 #
 # The lxc box has Salt (constraints.txt's version) in /opt/saltstack/venv
-# already; on other boxes that version is installed there from PyPI.  Idempotent: re-provisioning
-# rewrites the same files and restarts only what changed.
+# already; on other boxes that version is installed there from PyPI.
+# Idempotent: re-provisioning rewrites the same files and restarts only
+# what changed.
 set -eu
 
 id= master= with_master=0 accept= salt_version=
