@@ -84,6 +84,11 @@ pillar_roots:
     - /vagrant/cluster/pillar
     - /vagrant/pillar
 autosign_file: /etc/salt/autosign.conf
+# How long a minion may take to answer "are you still running this job?"
+# (saltutil.find_job) before the orchestration counts it as gone: the 10 s
+# default is too short while four containers on two cores install
+# packages; a busy minion then "did not return a state result".
+gather_job_timeout: 60
 reactor:
   - 'openstack/compute/enrol':
     - salt://reactor/compute-enrol.sls
