@@ -1,8 +1,9 @@
 """
 A real salt-master serving this repository's state tree and pillar, with the
 example pillar's four minions (controller, gateway, compute1, compute2) on
-loopback.  One cluster per OS family: Debian 12 (this machine's own grains)
-and Rocky 9 (grains overridden in the minion config).
+loopback.  One cluster per OS family: Debian 13, the deployed target, and
+Rocky 9 (each with its release grains overridden in the minion config, so
+the rendering is the same on a Debian 12 or a Debian 13 test host).
 """
 import pathlib
 import shutil
@@ -12,6 +13,15 @@ from saltfactories.utils import random_string
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 MINION_IDS = ("controller", "gateway", "compute1", "compute2")
+
+DEBIAN13_GRAINS = {
+    "os": "Debian",
+    "os_family": "Debian",
+    "osfullname": "Debian GNU/Linux",
+    "osmajorrelease": 13,
+    "osrelease": "13",
+    "oscodename": "trixie",
+}
 
 ROCKY9_GRAINS = {
     "os": "Rocky",
@@ -51,9 +61,9 @@ def example_pillar_dir(tmp_path_factory):
     return target
 
 
-@pytest.fixture(scope="package", params=["debian12", "rocky9"])
+@pytest.fixture(scope="package", params=["debian13", "rocky9"])
 def cluster(request, salt_factories, tmp_path_factory, example_pillar_dir):
-    grains = ROCKY9_GRAINS if request.param == "rocky9" else None
+    grains = ROCKY9_GRAINS if request.param == "rocky9" else DEBIAN13_GRAINS
     master, minions = _cluster(salt_factories, tmp_path_factory, example_pillar_dir, grains)
     with master.started():
         started = []

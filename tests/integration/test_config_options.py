@@ -6,7 +6,7 @@ oslo.config ignores an unknown option name without a word, so a misspelt
 option (session 2's ``[vxlan] udp_port`` for linuxbridge's ``udp_dstport``) renders,
 applies, passes every unit test and is only noticed when the cloud
 misbehaves.  Each role's highstate is rendered on the real minions of the
-integration cluster (Debian 12 and Rocky 9 grains) and every
+integration cluster (Debian 13 and Rocky 9 grains) and every
 ``openstack_config.present`` option is looked up in Debian 13 (trixie)'s
 sample configuration of that file (OpenStack 2025.1 Epoxy, the release the
 project deploys): oslo-config-generator's list of every option the service

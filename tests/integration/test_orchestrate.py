@@ -102,7 +102,7 @@ def _failures(step):
 
 @pytest.fixture(scope="module")
 def orchestration(cluster):
-    if cluster["name"] != "debian12":
+    if cluster["name"] != "debian13":
         pytest.skip("the dry run executes on this Debian host: Debian grains only")
     started = time.monotonic()
     ret = cluster["salt_run_cli"].run("state.orchestrate", "openstack", "test=True")
@@ -161,7 +161,7 @@ ENROL_ORDER = [
 
 
 def _enrol(cluster, compute):
-    if cluster["name"] != "debian12":
+    if cluster["name"] != "debian13":
         pytest.skip("the dry run executes on this Debian host: Debian grains only")
     ret = cluster["salt_run_cli"].run(
         "state.orchestrate", "openstack.enrol", f'pillar={{"compute": "{compute}"}}', "test=True")

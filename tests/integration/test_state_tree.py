@@ -1,5 +1,5 @@
 """
-Every role's highstate renders on real minions, for Debian 12 and Rocky 9
+Every role's highstate renders on real minions, for Debian 13 and Rocky 9
 grains, and every role gets the formulas (and only the formulas) it should.
 """
 import pytest
