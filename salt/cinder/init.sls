@@ -41,7 +41,7 @@ cinder-config:
           volume_group: {{ vg }}
           lvm_type: {{ os_pillar.get('cinder', {}).get('lvm_type', 'auto') }}
           target_protocol: iscsi
-          target_helper: tgtadm
+          target_helper: {{ cinder.target_helper }}
           target_ip_address: {{ my_address }}
     - user: root
     - group: {{ cinder.group }}

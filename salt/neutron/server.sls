@@ -64,6 +64,15 @@ neutron-ml2-config:
     - mode: '0640'
     - require:
       - pkg: neutron-server-packages
+{%- if neutron.plugin_link %}
+
+neutron-plugin-link:
+  file.symlink:
+    - name: {{ neutron.plugin_link }}
+    - target: {{ neutron.ml2_file }}
+    - require:
+      - openstack_config: neutron-ml2-config
+{%- endif %}
 {%- if neutron.api_uwsgi_file %}
 
 neutron-api-uwsgi-config:
@@ -102,6 +111,9 @@ neutron-server-service-{{ service }}:
     - watch:
       - openstack_config: neutron-server-config
       - openstack_config: neutron-ml2-config
+{%- if neutron.plugin_link %}
+      - file: neutron-plugin-link
+{%- endif %}
 {%- if neutron.api_uwsgi_file %}
       - openstack_config: neutron-api-uwsgi-config
 {%- endif %}

@@ -93,3 +93,27 @@ def test_secret_files_are_group_readable_only(cluster):
         assert args["mode"] == "0640", state_id
         assert args["user"] == "root"
         assert args["group"] in ("keystone", "glance", "nova", "cinder")
+
+
+def _args(states, state_id, module):
+    args = {}
+    for arg in states[state_id][module]:
+        if isinstance(arg, dict):
+            args.update(arg)
+    return args
+
+
+def test_os_family_server_wiring(cluster):
+    """RDO's neutron-server unit reads /etc/neutron/plugin.ini and RHEL's
+    iSCSI target is LIO; Debian's unit reads ml2_conf.ini and its target
+    is tgt."""
+    states = _highstate(cluster, "controller")
+    helper = _args(states, "cinder-config", "openstack_config")["settings"]["lvm"]["target_helper"]
+    if cluster["name"] == "rocky9":
+        link = _args(states, "neutron-plugin-link", "file")
+        assert link["name"] == "/etc/neutron/plugin.ini"
+        assert link["target"] == "/etc/neutron/plugins/ml2/ml2_conf.ini"
+        assert helper == "lioadm"
+    else:
+        assert "neutron-plugin-link" not in states
+        assert helper == "tgtadm"
