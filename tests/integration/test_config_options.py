@@ -41,8 +41,9 @@ SAMPLE_OF = {
         "usr/share/neutron-common/ovn.ini",
     ),
 }
-# The files every rendering must write (or the check checks nothing); the
-# other SAMPLE_OF files are checked when a formula writes them.
+# The files every rendering must write (or the check checks nothing): every
+# SAMPLE_OF file, as each role's highstate is rendered (the OVN metadata
+# agent's on the computes).
 ALWAYS_WRITTEN = {
     "/etc/keystone/keystone.conf",
     "/etc/glance/glance-api.conf",
@@ -51,6 +52,7 @@ ALWAYS_WRITTEN = {
     "/etc/cinder/cinder.conf",
     "/etc/neutron/neutron.conf",
     "/etc/neutron/plugins/ml2/ml2_conf.ini",
+    "/etc/neutron/neutron_ovn_metadata_agent.ini",
 }
 # files written with openstack_config that are not oslo.config files
 NOT_OSLO = re.compile(r"-uwsgi\.ini$|^/etc/mysql/|^/etc/my\.cnf\.d/")
