@@ -51,7 +51,7 @@ def test_a_failed_state_names_host_and_state(tmp_path):
     steps = doc["data"]["controller_master"]
     step = next(s for s in steps.values() if s["__id__"] == "openstack-gateway-services")
     state_key, state = next(iter(step["changes"]["ret"]["gateway"].items()))
-    state.update(result=False, comment="E: Unable to locate package neutron-l3-agent")
+    state.update(result=False, comment="E: Unable to locate package ovn-central")
     step["result"] = False
     path = tmp_path / "failed.json"
     path.write_text(json.dumps(doc))
@@ -59,7 +59,7 @@ def test_a_failed_state_names_host_and_state(tmp_path):
     assert proc.returncode == 1
     assert "FAIL openstack-gateway-services" in proc.stdout
     assert f"gateway: {state['__id__']}" in proc.stdout
-    assert "Unable to locate package neutron-l3-agent" in proc.stdout
+    assert "Unable to locate package ovn-central" in proc.stdout
 
 
 @pytest.mark.parametrize("text", ["", "   \n"])
@@ -79,7 +79,7 @@ def test_orchestration_that_did_not_render(tmp_path):
 
 
 APT_404 = ("An error was encountered while installing package(s): "
-           "E: The repository 'http://deb.debian.org/debian bookworm Release' "
+           "E: The repository 'http://deb.debian.org/debian trixie Release' "
            "does not have a Release file.")
 
 
@@ -125,7 +125,7 @@ def test_a_mirror_failure_beside_another_failure_is_a_failure(tmp_path):
 
 def test_a_missing_package_alone_is_not_the_mirror(tmp_path):
     doc = _fail_common(json.loads((DATA / "cold-trimmed.json").read_text()),
-                       lambda h: "E: Unable to locate package neutron-l3-agnet")
+                       lambda h: "E: Unable to locate package ovn-centrl")
     path = tmp_path / "typo.json"
     path.write_text(json.dumps(doc))
     assert _run(path).returncode == 1
