@@ -209,6 +209,9 @@ OVN_NB_PORT = 6641
 OVN_SB_PORT = 6642
 #: The Open vSwitch bridges the formulas make (integration: ovn-controller's).
 OVN_BRIDGES = {"integration": "br-int", "tunnel": "br-phy", "provider": "br-ex"}
+#: The OpenStack releases the formulas deploy (their options, packages and
+#: services are 2025.1's).
+RELEASES = ("2025.1",)
 #: Keys of earlier versions that now mean nothing: key -> what replaced it.
 RETIRED_KEYS = {
     ("networks", "vxlan_vni_ranges"): "retired with linuxbridge's VXLAN: self-service networks "
@@ -514,7 +517,7 @@ class _Validator:
 
     def build(self):
         self.typos(self.data, (), ())
-        release = self.text(self.data, (), "release", "2025.1", nospace=True)
+        release = self.release()
         region = self.text(self.data, (), "region", "RegionOne", REGION_RE,
                            "a valid region id (at most 255 characters)")
         domain = self.text(self.data, (), "domain", "", HOSTNAME_RE, "a valid DNS domain name")
@@ -731,10 +734,25 @@ class _Validator:
             return None
         return self.section(("networks", name), parent=networks, required=required)
 
+    def release(self):
+        release = self.text(self.data, (), "release", RELEASES[0], nospace=True)
+        if release is not None and release not in RELEASES:
+            self.problem(("release",), "{} is not a release these formulas deploy ({}): "
+                         "their options, packages and services are those of {}".format(
+                             _show(release), ", ".join(RELEASES), RELEASES[0]))
+            return None
+        return release
+
     def interface(self, section, path):
-        return self.text(section, path, "interface", pattern=INTERFACE_RE,
+        name = self.text(section, path, "interface", pattern=INTERFACE_RE,
                          what="a valid Linux interface name (1-15 characters, no '/', ':' "
                               "or whitespace)")
+        if name in OVN_BRIDGES.values():
+            self.problem(path + ("interface",), "{} is an Open vSwitch bridge the formulas "
+                         "make ({}): name the host's own interface".format(
+                             _show(name), ", ".join(sorted(OVN_BRIDGES.values()))))
+            return None
+        return name
 
     def management(self, networks):
         path = ("networks", "management")
