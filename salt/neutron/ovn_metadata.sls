@@ -1,7 +1,6 @@
 {%- from "neutron/map.jinja" import neutron with context %}
 {%- from "ovn/map.jinja" import ovn with context %}
 {%- from "common/topology.jinja" import topo, controller, passwords with context %}
-{%- set workers = pillar.get('openstack', {}).get('workers', {}) %}
 # The OVN metadata agent, on every compute: a haproxy per network in a
 # namespace, patched into br-int, proxies instances' metadata requests to
 # nova's metadata API on the controller.
@@ -15,7 +14,7 @@ neutron-ovn-metadata-config:
         DEFAULT:
           nova_metadata_host: {{ controller }}
           metadata_proxy_shared_secret: {{ passwords.metadata_secret | json }}
-          metadata_workers: {{ workers.get('metadata', 1) }}
+          metadata_workers: {{ topo.workers.metadata }}
         ovn:
           ovn_sb_connection: {{ topo.ovn.sb_connection | json }}
         ovs:
@@ -50,6 +49,7 @@ neutron-ovn-metadata-service:
     - enable: true
     - require:
       - service: ovn-host-service
+      - cmd: ovn-ovsdb-manager
     - watch:
       - pkg: neutron-ovn-metadata-packages
       - file: neutron-ovn-metadata-neutron-conf

@@ -38,6 +38,8 @@ include:
   - libvirt
   - glusterfs.mount
   - nova.migration
+  # os-vif plugs instances' ports through the local OVS database.
+  - ovn.openvswitch
 
 # Configuration before the packages: Debian's nova-compute starts from its
 # postinst and retries the message queue forever without a valid config.
@@ -66,5 +68,6 @@ nova-compute-service:
     - enable: true
     - require:
       - pkg: nova-compute-packages
+      - cmd: ovn-ovsdb-manager
     - watch:
       - openstack_config: nova-compute-config

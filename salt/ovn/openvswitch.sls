@@ -1,5 +1,5 @@
 {%- from "ovn/map.jinja" import ovn with context %}
-{%- from "common/topology.jinja" import topo with context %}
+{%- from "common/topology.jinja" import topo, me with context %}
 {%- set netdev = topo.networks.datapath_type == 'netdev' %}
 # Open vSwitch on an OVN chassis.  With the userspace datapath (netdev),
 # TCP through it needs userspace TSO, which ovs-vswitchd reads at start:
@@ -25,13 +25,25 @@ ovn-system-id:
     - require:
       - pkg: ovn-openvswitch-packages
 
-# The local database for the services' clients (defaults.yaml: why TCP).
+# The local database for the services' clients (defaults.yaml: why TCP),
+# only where they run: nova-compute and the OVN metadata agent, on
+# computes.  A gateway's ovn-controller uses the unix socket, so nothing
+# listens there.
+{%- if 'compute' in me.get('roles', []) %}
 ovn-ovsdb-manager:
   cmd.run:
-    - name: ovs-vsctl set-manager {{ ovn.ovsdb_listen }}
-    - unless: test "$(ovs-vsctl get-manager)" = {{ ovn.ovsdb_listen | json }}
+    - name: ovs-vsctl --timeout=30 set-manager {{ ovn.ovsdb_listen }}
+    - unless: test "$(ovs-vsctl --timeout=30 get-manager)" = {{ ovn.ovsdb_listen | json }}
     - require:
       - service: ovn-openvswitch-service
+{%- else %}
+ovn-ovsdb-manager:
+  cmd.run:
+    - name: ovs-vsctl --timeout=30 del-manager
+    - onlyif: test -n "$(ovs-vsctl --timeout=30 get-manager)"
+    - require:
+      - service: ovn-openvswitch-service
+{%- endif %}
 
 ovn-datapath-settings:
   openstack_ovs.record_present:
