@@ -64,6 +64,7 @@ Every other key is optional; the defaults mirror the example pillar::
     nova:ram_allocation_ratio               1.0
     cinder:volume_group                     cinder-volumes
     cinder:loop_file_size_gb                10
+    cinder:lvm_type                         auto
     glance:images                           []
     workers:api, conductor, scheduler, metadata   2, 1, 1, 1
 
@@ -205,6 +206,9 @@ WORKER_KINDS = ("api", "conductor", "scheduler", "metadata")
 DEFAULT_WORKERS = {"api": 2, "conductor": 1, "scheduler": 1, "metadata": 1}
 GENEVE_VNI_MAX = 16777215
 DATAPATH_TYPES = ("system", "netdev")
+#: cinder's [lvm] lvm_type: auto (thin when LVM supports it), thin, or
+#: default (thick).
+LVM_TYPES = ("auto", "thin", "default")
 OVN_NB_PORT = 6641
 OVN_SB_PORT = 6642
 #: The Open vSwitch bridges the formulas make (integration: ovn-controller's).
@@ -277,7 +281,7 @@ _KNOWN_KEYS = {
         "virt_type", "uid", "gid", "live_migration_scheme",
         "live_migration_permit_post_copy", "cpu_allocation_ratio", "ram_allocation_ratio",
     ),
-    ("cinder",): ("volume_group", "loop_file_size_gb"),
+    ("cinder",): ("volume_group", "loop_file_size_gb", "lvm_type"),
     ("glance",): ("images",),
     ("workers",): WORKER_KINDS,
 }
@@ -1194,6 +1198,7 @@ class _Validator:
         return {
             "volume_group": group,
             "loop_file_size_gb": self.integer(section, path, "loop_file_size_gb", 10, 0),
+            "lvm_type": self.choice(section, path, "lvm_type", "auto", LVM_TYPES),
         }
 
     def glance(self):

@@ -1,7 +1,7 @@
 {%- from "cinder/map.jinja" import cinder with context %}
-{%- from "common/topology.jinja" import topo, os_pillar, passwords, controller, my_address, transport_url, authtoken, db_url with context %}
-{%- set vg = os_pillar.get('cinder', {}).get('volume_group', 'cinder-volumes') %}
-{%- set loop_gb = os_pillar.get('cinder', {}).get('loop_file_size_gb', 0) %}
+{%- from "common/topology.jinja" import topo, passwords, controller, my_address, transport_url, authtoken, db_url with context %}
+{%- set vg = topo.cinder.volume_group %}
+{%- set loop_gb = topo.cinder.loop_file_size_gb %}
 # Block storage on the controller: API, scheduler and an LVM backend
 # exported over iSCSI.
 include:
@@ -30,7 +30,7 @@ cinder-config:
           my_ip: {{ my_address }}
           enabled_backends: lvm
           glance_api_servers: http://{{ controller }}:9292
-          osapi_volume_workers: {{ os_pillar.get('workers', {}).get('api', 2) }}
+          osapi_volume_workers: {{ topo.workers.api }}
         database:
           connection: {{ db_url('cinder', 'cinder', 'cinder_db') | json }}
         keystone_authtoken: {{ authtoken('cinder', 'cinder') }}
@@ -39,7 +39,7 @@ cinder-config:
         lvm:
           volume_driver: cinder.volume.drivers.lvm.LVMVolumeDriver
           volume_group: {{ vg }}
-          lvm_type: {{ os_pillar.get('cinder', {}).get('lvm_type', 'auto') }}
+          lvm_type: {{ topo.cinder.lvm_type }}
           target_protocol: iscsi
           target_helper: {{ cinder.target_helper }}
           target_ip_address: {{ my_address }}

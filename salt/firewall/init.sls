@@ -1,6 +1,6 @@
 {%- from "firewall/map.jinja" import firewall with context %}
-{%- from "common/topology.jinja" import topo, os_pillar with context %}
-{%- set fw = os_pillar.get('firewall', {}) %}
+{%- from "common/topology.jinja" import topo with context %}
+{%- set fw = topo.firewall %}
 {%- set me = topo.hosts.get(grains['id'], {'roles': []}) %}
 {#- Where management traffic arrives: the management interface and, on an
     OVN chassis with the userspace datapath, the bridge br-phy that takes
@@ -17,7 +17,7 @@
 {%-     do public[proto].extend(firewall.ports.get(role, {}).get('public', {}).get(proto, [])) %}
 {%-   endfor %}
 {%- endfor %}
-{%- if fw.get('enabled', True) %}
+{%- if fw.enabled %}
 # The host firewall lives in its own nftables table (inet openstack_filter):
 # loading it replaces that table only, never anybody else's rules (no
 # flush).  Only the ports this host's roles need are open.
@@ -35,8 +35,8 @@ firewall-rules:
     - context:
         management_cidr: {{ topo.management.cidr }}
         management_interfaces: {{ management_interfaces | json }}
-        ssh_from: {{ fw.get('ssh_from', ['0.0.0.0/0']) | json }}
-        public_from: {{ fw.get('public_from', ['0.0.0.0/0']) | json }}
+        ssh_from: {{ fw.ssh_from | json }}
+        public_from: {{ fw.public_from | json }}
         management_ports: {{ management | json }}
         public_ports: {{ public | json }}
     - require:

@@ -1,12 +1,11 @@
-{%- from "common/topology.jinja" import topo, me, os_pillar with context %}
-{%- set nat = os_pillar.get('gateway_nat', {}) %}
+{%- from "common/topology.jinja" import topo, me with context %}
 # The guide's NAT gateway, done with a table of its own: IP forwarding and
 # masquerading of the management network out of the provider network, only
 # on gateway hosts and only when enabled in pillar.  The host's provider
 # address lives on the provider bridge (br-ex, which holds the provider
 # interface), so that is where the traffic leaves.  OVN's routers do their
 # own SNAT for self-service networks.
-{%- if nat.get('enabled', False) %}
+{%- if topo.gateway_nat.enabled %}
 include:
   - ovn.gateway
 

@@ -1,6 +1,6 @@
 {%- from "glance/map.jinja" import glance with context %}
-{%- from "common/topology.jinja" import db_url, authtoken, my_address with context %}
-{%- set workers = pillar.get('openstack', {}).get('workers', {}).get('api', 2) %}
+{%- from "common/topology.jinja" import topo, db_url, authtoken, my_address with context %}
+{%- set workers = topo.workers.api %}
 include:
   - glance.package
 

@@ -1,6 +1,6 @@
 {%- from "keystone/map.jinja" import keystone with context %}
-{%- from "common/topology.jinja" import db_url, memcached_servers with context %}
-{%- set workers = pillar.get('openstack', {}).get('workers', {}).get('api', 2) %}
+{%- from "common/topology.jinja" import topo, db_url, memcached_servers with context %}
+{%- set workers = topo.workers.api %}
 include:
   - keystone.package
 

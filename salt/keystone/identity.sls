@@ -1,5 +1,5 @@
-{%- from "common/topology.jinja" import topo, os_pillar, passwords, controller, keystone_url, region with context %}
-{%- set demo = os_pillar.get('demo', {}) %}
+{%- from "common/topology.jinja" import topo, passwords, controller, keystone_url, region with context %}
+{%- set demo = topo.demo %}
 {%- set services = {
       'glance': {'type': 'image', 'description': 'OpenStack Image', 'url': 'http://' ~ controller ~ ':9292'},
       'placement': {'type': 'placement', 'description': 'Placement API', 'url': 'http://' ~ controller ~ ':8778'},
@@ -9,7 +9,7 @@
     } %}
 {%- set config = {'region': region,
                   'projects': {'service': {'description': 'Service Project'},
-                               demo.get('project', 'demo'): {'description': 'Demo Project'} },
+                               demo.project: {'description': 'Demo Project'} },
                   'roles': ['member', 'reader', 'service'],
                   'users': {},
                   'services': {} } %}
@@ -22,9 +22,9 @@
                                         'description': svc.description,
                                         'endpoints': {'public': svc.url, 'internal': svc.url, 'admin': svc.url} } }) %}
 {%- endfor %}
-{%- do config.users.update({demo.get('user', 'demo'): {'password': passwords.demo,
-                                                        'project': demo.get('project', 'demo'),
-                                                        'roles': {demo.get('project', 'demo'): ['member']} } }) %}
+{%- do config.users.update({demo.user: {'password': passwords.demo,
+                                                        'project': demo.project,
+                                                        'roles': {demo.project: ['member']} } }) %}
 include:
   - keystone.bootstrap
 

@@ -1,7 +1,7 @@
 {%- from "neutron/map.jinja" import neutron with context %}
 {%- from "common/topology.jinja" import topo, transport_url, authtoken, service_auth, db_url, my_address with context %}
 {%- set networks = topo.networks %}
-{%- set workers = pillar.get('openstack', {}).get('workers', {}) %}
+{%- set workers = topo.workers %}
 {#- ML2/OVN: no Neutron agents but the OVN metadata agent on the computes;
     routers (ovn-router: OVN's L3 plugin), DHCP and security groups are
     OVN's own, in the databases of ovn.central. #}
@@ -11,7 +11,7 @@
                   'core_plugin': 'ml2',
                   'service_plugins': 'ovn-router',
                   'bind_host': my_address,
-                  'api_workers': workers.get('api', 2),
+                  'api_workers': workers.api,
                   'rpc_workers': 1,
                   'notify_nova_on_port_status_changes': True,
                   'notify_nova_on_port_data_changes': True},
@@ -80,7 +80,7 @@ neutron-api-uwsgi-config:
     - name: {{ neutron.api_uwsgi_file }}
     - settings:
         uwsgi:
-          processes: {{ workers.get('api', 2) }}
+          processes: {{ workers.api }}
     - require:
       - pkg: neutron-server-packages
 {%- endif %}

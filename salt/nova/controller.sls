@@ -3,10 +3,10 @@
 {%- from "nova/settings.jinja" import nova_settings, workers with context %}
 {%- from "common/topology.jinja" import passwords with context %}
 {%- set settings = salt['slsutil.merge'](nova_settings, {
-      'DEFAULT': {'osapi_compute_workers': workers.get('api', 2),
-                  'metadata_workers': workers.get('metadata', 1)},
-      'conductor': {'workers': workers.get('conductor', 1)},
-      'scheduler': {'workers': workers.get('scheduler', 1),
+      'DEFAULT': {'osapi_compute_workers': workers.api,
+                  'metadata_workers': workers.metadata},
+      'conductor': {'workers': workers.conductor},
+      'scheduler': {'workers': workers.scheduler,
                     'discover_hosts_in_cells_interval': -1},
       'neutron': {'service_metadata_proxy': True,
                   'metadata_proxy_shared_secret': passwords.metadata_secret},
@@ -42,7 +42,7 @@ nova-uwsgi-{{ file }}:
     - name: {{ file }}
     - settings:
         uwsgi:
-          processes: {{ workers.get('api', 2) if 'metadata' not in file else workers.get('metadata', 1) }}
+          processes: {{ workers.api if 'metadata' not in file else workers.metadata }}
     - require:
       - pkg: nova-controller-packages
     - watch_in:

@@ -200,7 +200,8 @@ def test_example_pillar_model(pillar):
         "cpu_allocation_ratio": 4.0,
         "ram_allocation_ratio": 1.0,
     }
-    assert model["cinder"] == {"volume_group": "cinder-volumes", "loop_file_size_gb": 10}
+    assert model["cinder"] == {"volume_group": "cinder-volumes", "loop_file_size_gb": 10,
+                               "lvm_type": "auto"}
     assert model["glance"] == {"images": []}
     assert model["workers"] == {"api": 2, "conductor": 1, "scheduler": 1, "metadata": 1}
     assert model["firewall"] == {
@@ -641,6 +642,8 @@ BAD_CASES = [
     bad("volume-group-space", "cinder:volume_group", "cinder volumes",
         "not a valid LVM volume group"),
     bad("loop-file-negative", "cinder:loop_file_size_gb", -1, "-1 must be >= 0"),
+    bad("lvm-type-unknown", "cinder:lvm_type", "thick", "'thick' is not one of auto, thin, default"),
+    bad("lvm-type-newline", "cinder:lvm_type", "thin\nvolume_group = x", "is not one of"),
     bad("domain-invalid", "domain", "cloud_test", "not a valid DNS domain name"),
     bad("domain-numeric-tld", "domain", "cloud.123", "not a valid DNS domain name"),
     bad("gateway-nat-not-bool", "gateway_nat:enabled", "yes", "must be true or false"),
