@@ -8,8 +8,10 @@ keep there), cannot give a bridge a datapath type and does not load before
 Open vSwitch is installed; this module sets single keys of map columns and
 is read by the ``openstack_ovs`` states, which load without it.
 
-Values are compared and written as OVSDB strings: ``True`` is written as
-``true``, numbers as their decimal text, ``None`` removes a map key.
+Values are compared as OVSDB strings: ``True`` as ``true``, numbers as
+their decimal text; ``None`` removes a map key.  They are written bare when
+they are one plain word, which an integer or boolean column takes (and a
+string column as that string), else quoted.
 
 Every function raises :class:`salt.exceptions.CommandExecutionError` with
 ovs-vsctl's own message when the command fails, and one starting with
@@ -152,20 +154,28 @@ def differences(current, values):
     return diff
 
 
+def _atom(value):
+    """A value as ovs-vsctl's ``set`` takes it: a plain word bare (a quoted
+    ``"true"`` or ``"9000"`` is a string, which a boolean or integer column
+    refuses), anything else quoted (``:``, ``,``, ``=`` ... and ``""``)."""
+    value = text(value)
+    return value if NAME_RE.match(value) else json.dumps(value)
+
+
 def _set_args(table, name, values):
     """ovs-vsctl commands (joined by ``--``) writing ``values`` into one record."""
     settings, removals = [], []
     for column, wanted in sorted(values.items()):
         _check_name(column, "column")
         if not isinstance(wanted, dict):
-            settings.append("{}={}".format(column, json.dumps(text(wanted))))
+            settings.append("{}={}".format(column, _atom(wanted)))
             continue
         for key, value in sorted(wanted.items()):
             _check_name(key, "key")
             if value is None:
                 removals.append(["remove", table, name, column, key])
             else:
-                settings.append("{}:{}={}".format(column, key, json.dumps(text(value))))
+                settings.append("{}:{}={}".format(column, key, _atom(value)))
     commands = ([["set", table, name] + settings] if settings else []) + removals
     args = []
     for command in commands:
