@@ -8,8 +8,10 @@ keep there), cannot give a bridge a datapath type and does not load before
 Open vSwitch is installed; this module sets single keys of map columns and
 is read by the ``openstack_ovs`` states, which load without it.
 
-Values are compared and written as OVSDB strings: ``True`` is written as
-``true``, numbers as their decimal text, ``None`` removes a map key.
+Values are compared as OVSDB strings: ``True`` as ``true``, numbers as
+their decimal text; ``None`` removes a map key.  They are written bare when
+they are one plain word, which an integer or boolean column takes (and a
+string column as that string), else quoted.
 
 Every function raises :class:`salt.exceptions.CommandExecutionError` with
 ovs-vsctl's own message when the command fails, and one starting with
@@ -29,6 +31,14 @@ __virtualname__ = "openstack_ovs"
 #: fails the state instead of hanging the minion.
 TIMEOUT = 30
 
+#: When this variable of the minion's environment is set (non-empty),
+#: ovs-vsctl does not wait for ovs-vswitchd to apply a change (``--no-wait``):
+#: for an ovsdb-server without ovs-vswitchd, as in the functional tests,
+#: where every write would otherwise fail after :data:`TIMEOUT` (committed
+#: all the same).  Unset in production.  ovs-vsctl itself finds a database
+#: other than the default by ``OVS_RUNDIR`` (``$OVS_RUNDIR/db.sock``).
+NO_WAIT_ENV = "OPENSTACK_OVS_NO_WAIT"
+
 #: How the error about a missing ovs-vsctl begins.
 NOT_INSTALLED = "ovs-vsctl (package openvswitch-switch) is not installed"
 
@@ -43,11 +53,14 @@ def __virtual__():
 def _vsctl(*args):
     if not salt.utils.path.which("ovs-vsctl"):
         raise CommandExecutionError(NOT_INSTALLED)
-    cmd = ["ovs-vsctl", "--timeout={}".format(TIMEOUT)] + [str(arg) for arg in args]
+    options = ["--timeout={}".format(TIMEOUT)] + (["--no-wait"] if os.environ.get(NO_WAIT_ENV)
+                                                   else [])
+    cmd = ["ovs-vsctl"] + options + [str(arg) for arg in args]
     result = __salt__["cmd.run_all"](cmd, python_shell=False, ignore_retcode=True)
     if result["retcode"] != 0:
         message = (result.get("stderr") or result.get("stdout") or "").strip()
-        raise CommandExecutionError("{} failed: {}".format(" ".join(cmd[2:]), message or
+        raise CommandExecutionError("{} failed: {}".format(" ".join(cmd[1 + len(options):]),
+                                                           message or
                                                            "exit status {}".format(
                                                                result["retcode"])))
     return result.get("stdout", "")
@@ -141,20 +154,28 @@ def differences(current, values):
     return diff
 
 
+def _atom(value):
+    """A value as ovs-vsctl's ``set`` takes it: a plain word bare (a quoted
+    ``"true"`` or ``"9000"`` is a string, which a boolean or integer column
+    refuses), anything else quoted (``:``, ``,``, ``=`` ... and ``""``)."""
+    value = text(value)
+    return value if NAME_RE.match(value) else json.dumps(value)
+
+
 def _set_args(table, name, values):
     """ovs-vsctl commands (joined by ``--``) writing ``values`` into one record."""
     settings, removals = [], []
     for column, wanted in sorted(values.items()):
         _check_name(column, "column")
         if not isinstance(wanted, dict):
-            settings.append("{}={}".format(column, json.dumps(text(wanted))))
+            settings.append("{}={}".format(column, _atom(wanted)))
             continue
         for key, value in sorted(wanted.items()):
             _check_name(key, "key")
             if value is None:
                 removals.append(["remove", table, name, column, key])
             else:
-                settings.append("{}:{}={}".format(column, key, json.dumps(text(value))))
+                settings.append("{}:{}={}".format(column, key, _atom(value)))
     commands = ([["set", table, name] + settings] if settings else []) + removals
     args = []
     for command in commands:

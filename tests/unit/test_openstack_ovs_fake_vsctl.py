@@ -158,6 +158,25 @@ def test_set_values_is_one_transaction_with_quoted_values(mod, vsctl):
                                "--", "remove", "Open_vSwitch", ".", "external_ids", "hostname"]]
 
 
+def test_plain_words_are_written_bare_for_non_string_columns(mod, vsctl):
+    vsctl.tables["Bridge"]["br-t"] = {"stp_enable": False, "other_config": {}}
+    mod.set_values("Bridge", "br-t", {"stp_enable": True, "other_config": {"a": 7, "b": ""}})
+    assert vsctl.commands[-1] == ["set", "Bridge", "br-t", 'other_config:a=7',
+                                  'other_config:b=""', "stp_enable=true"]
+
+
+def test_no_wait_only_when_the_environment_asks(mod, monkeypatch):
+    argv = []
+    mod.__salt__ = {"cmd.run_all": lambda cmd, **kw: argv.append(cmd) or
+                    {"retcode": 0, "stdout": "", "stderr": ""}}
+    monkeypatch.delenv("OPENSTACK_OVS_NO_WAIT", raising=False)
+    mod.bridge_delete("br-x")
+    monkeypatch.setenv("OPENSTACK_OVS_NO_WAIT", "1")
+    mod.bridge_delete("br-x")
+    assert argv[0] == ["ovs-vsctl", "--timeout=30", "--if-exists", "del-br", "br-x"]
+    assert argv[1] == ["ovs-vsctl", "--timeout=30", "--no-wait", "--if-exists", "del-br", "br-x"]
+
+
 def test_names_are_checked_before_any_command(mod, vsctl):
     with pytest.raises(SaltInvocationError, match="not a plain OVSDB name"):
         mod.set_values("Open_vSwitch", ".", {"external_ids": {"a b": "c"}})
