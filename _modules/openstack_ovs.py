@@ -50,8 +50,20 @@ def __virtual__():
     return __virtualname__
 
 
+def installed():
+    """
+    Whether Open vSwitch's ovs-vsctl is installed (the states' dry run
+    before the package is answers "would ... once installed").
+
+    CLI Example::
+
+        salt-call openstack_ovs.installed
+    """
+    return bool(salt.utils.path.which("ovs-vsctl"))
+
+
 def _vsctl(*args):
-    if not salt.utils.path.which("ovs-vsctl"):
+    if not installed():
         raise CommandExecutionError(NOT_INSTALLED)
     options = ["--timeout={}".format(TIMEOUT)] + (["--no-wait"] if os.environ.get(NO_WAIT_ENV)
                                                    else [])

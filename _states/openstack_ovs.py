@@ -28,8 +28,6 @@ ports of a bridge (ovn-controller's patch ports) stay.
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 __virtualname__ = "openstack_ovs"
-# How the execution module's error about a missing ovs-vsctl begins.
-_NOT_INSTALLED = "ovs-vsctl (package openvswitch-switch) is not installed"
 
 
 def __virtual__():
@@ -44,9 +42,9 @@ def _failed(ret, exc, doing):
     """The state's answer to an error: in test mode on a host without Open
     vSwitch yet (the dry run before its install), what it would do."""
     message = str(exc)
-    if __opts__.get("test") and message.startswith(_NOT_INSTALLED):
+    if __opts__.get("test") and not __salt__["openstack_ovs.installed"]():
         ret.update(result=None, changes={},
-                   comment="Would {} once {}".format(doing, message.replace("is not ", "is ")))
+                   comment="Would {} once Open vSwitch is installed ({})".format(doing, message))
     else:
         ret.update(result=False, changes={}, comment="Cannot {}: {}".format(doing, message))
     return ret
@@ -170,6 +168,9 @@ def bridge_absent(name, keep_datapath_type=None):
     """
     ret = _ret(name)
     doing = "delete bridge " + name
+    if not __salt__["openstack_ovs.installed"]():
+        ret["comment"] = "No bridge {} to delete: Open vSwitch is not installed".format(name)
+        return ret
     try:
         current = __salt__["openstack_ovs.record"]("Bridge", name, ["datapath_type"])
         have = None if current is None else (current.get("datapath_type") or "system")

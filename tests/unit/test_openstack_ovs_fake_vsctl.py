@@ -121,7 +121,7 @@ def state(mod, tmp_path):
     module.__salt__ = {
         "openstack_ovs." + name: getattr(mod, name)
         for name in ("record", "differences", "set_values", "bridge_add", "bridge_delete",
-                     "ports", "port_add")
+                     "ports", "port_add", "installed")
     }
     module.__salt__["openstack_ovs.interface_mac"] = macs.__getitem__
     return module
@@ -215,9 +215,14 @@ def test_states_before_open_vswitch_is_installed(state, mod, monkeypatch):
     state.__opts__["test"] = True
     ret = state.bridge_present("br-ex", "netdev", ports=["eth2"])
     assert ret["result"] is None, ret
-    assert ret["comment"] == ("Would make bridge br-ex once ovs-vsctl (package "
-                              "openvswitch-switch) is installed")
-    state.__opts__["test"] = False
+    assert ret["comment"] == ("Would make bridge br-ex once Open vSwitch is installed "
+                              "(ovs-vsctl (package openvswitch-switch) is not installed)")
+    # No Open vSwitch, no bridge: absent holds, in both modes.
+    for test in (True, False):
+        state.__opts__["test"] = test
+        ret = state.bridge_absent("br-int", keep_datapath_type="netdev")
+        assert ret["result"] is True and not ret["changes"], ret
+        assert "Open vSwitch is not installed" in ret["comment"]
     ret = state.record_present(".", "Open_vSwitch", CHASSIS)
     assert ret["result"] is False and "is not installed" in ret["comment"]
 
