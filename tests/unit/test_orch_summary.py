@@ -43,7 +43,7 @@ def test_cold_run_changes_are_fine_unless_none_expected(tmp_path):
     assert proc.returncode == 1
     assert "CHANGED on a run that should change nothing:" in proc.stdout
     res = json.loads(out.read_text())["results"][0]
-    assert res["result"] == "FAIL" and "0 failed, 25 changed" in res["detail"]
+    assert res["result"] == "FAIL" and "0 failed, 27 changed" in res["detail"]
 
 
 def test_a_failed_state_names_host_and_state(tmp_path):
