@@ -33,8 +33,27 @@ ROCKY9_GRAINS = {
 }
 
 
+def _minion_environ(state_root):
+    """The minions' environment: apt without its binary caches.
+
+    The four minions run on this one host, and in test mode each one's pkg
+    states ask apt (``pkg.latest_version``: ``apt-get update``, then
+    ``apt-cache policy``) at the same moment.  Salt waits out the lists
+    lock, but two apt processes rebuilding /var/cache/apt/pkgcache.bin at
+    once race: "E: Problem renaming the file /var/cache/apt/pkgcache.bin.XXX
+    to /var/cache/apt/pkgcache.bin - rename (2: No such file or directory)"
+    fails a state.  Seen on a Debian 13 host; hosts whose apt has the caches
+    off already (Debian's container images: docker-clean) never race.  On
+    real machines each minion has its own apt.
+    """
+    conf = state_root / "apt-no-binary-caches.conf"
+    conf.write_text('Dir::Cache::pkgcache "";\nDir::Cache::srcpkgcache "";\n')
+    return {"APT_CONFIG": str(conf)}
+
+
 def _cluster(salt_factories, tmp_path_factory, pillar_dir, grains=None):
     state_root = tmp_path_factory.mktemp("state-root")
+    apt_environ = _minion_environ(state_root)
     master = salt_factories.salt_master_daemon(
         random_string("master-"),
         overrides={
@@ -49,7 +68,10 @@ def _cluster(salt_factories, tmp_path_factory, pillar_dir, grains=None):
         overrides = {"id": minion_id}
         if grains:
             overrides["grains"] = dict(grains)
-        minions[minion_id] = master.salt_minion_daemon(minion_id, overrides=overrides)
+        minion = master.salt_minion_daemon(minion_id, overrides=overrides)
+        # a copy: the factories share one environ dict among all daemons
+        minion.environ = {**minion.environ, **apt_environ}
+        minions[minion_id] = minion
     return master, minions
 
 
