@@ -245,7 +245,9 @@ INTERFACE_RE = re.compile(r"^[^/:\s]{1,15}$")
 PHYSNET_RE = re.compile(r"^[^:,\s]{1,64}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
 # Keystone's limits: region ids 255, project names 64, user names 255.
-REGION_RE = re.compile(r"^.{1,255}$")
+# Region ids go into shell (admin-openrc) and YAML: letters, digits, '_',
+# '.' and '-' only.
+REGION_RE = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
 PROJECT_RE = re.compile(r"^.{1,64}$")
 USER_RE = re.compile(r"^.{1,255}$")
 VNI_RANGE_RE = re.compile(r"^(\d+):(\d+)$")
@@ -523,7 +525,8 @@ class _Validator:
         self.typos(self.data, (), ())
         release = self.release()
         region = self.text(self.data, (), "region", "RegionOne", REGION_RE,
-                           "a valid region id (at most 255 characters)")
+                           "a valid region id (letters, digits, '_', '.' and '-', at most "
+                           "255 characters)")
         domain = self.text(self.data, (), "domain", "", HOSTNAME_RE, "a valid DNS domain name")
         networks = self.networks()
         hosts = self.hosts(domain, networks)
