@@ -130,10 +130,20 @@ order of minion ids::
     gluster      {volume, brick_dir, mount_point, replica, arbiter, brick_hosts,
                   bricks ["host:/dir"], force, mount_hosts, options}
     nova, cinder, workers                as in the pillar, with defaults
-    glance       {images: [{name, source, disk_format, container_format, ...}]}
+    glance       {images: [{name, source, source_hash, disk_format, container_format,
+                                kernel, ramdisk, properties}]}
 
 Addresses and networks are normalized strings (``10.0.0.0/8`` for
 ``10.0.0.0/255.0.0.0``, ``/32`` added to a bare firewall address).
+
+Glance images
+-------------
+``glance:images`` entries name a file of the image cache and go into shell
+commands: ``name``, ``kernel`` and ``ramdisk`` are letters, digits and
+``. _ + -`` (no ``/``, not starting with ``.`` or ``-``); ``kernel`` and
+``ramdisk`` name other images of the list; ``source`` is an http, https,
+ftp or salt URL or a normalized absolute path, without whitespace;
+``properties`` is a mapping of names to strings or numbers.
 
 Unknown keys
 ------------
@@ -251,6 +261,13 @@ REGION_RE = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
 PROJECT_RE = re.compile(r"^.{1,64}$")
 USER_RE = re.compile(r"^.{1,255}$")
 VNI_RANGE_RE = re.compile(r"^(\d+):(\d+)$")
+# Glance image names name a file of the image cache and go into shell
+# commands: no '/', no whitespace, not '.' or '..'.
+IMAGE_NAME_RE = re.compile(r"^[A-Za-z0-9_+][A-Za-z0-9_.+-]{0,254}$")
+IMAGE_URL_RE = re.compile(r"^(?:https?|ftp|salt)://[^/\s]\S*$")
+IMAGE_PROPERTY_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,254}$")
+# One printable token: no whitespace or control characters.
+SAFE_TOKEN_RE = re.compile(r"^[\x21-\x7e]+$")
 
 _REQUIRED = object()
 
@@ -285,6 +302,10 @@ _KNOWN_KEYS = {
     ),
     ("cinder",): ("volume_group", "loop_file_size_gb", "lvm_type"),
     ("glance",): ("images",),
+    ("image",): (
+        "name", "source", "source_hash", "disk_format", "container_format", "kernel",
+        "ramdisk", "properties",
+    ),
     ("workers",): WORKER_KINDS,
 }
 
@@ -1216,20 +1237,83 @@ class _Validator:
             elif entry is not None:
                 names.add(entry["name"])
                 result.append(entry)
+        self.image_references(result, path + ("images",))
         return {"images": None if images is None else result}
 
     def image(self, image, path):
-        """One image: name and source required, other keys passed through."""
+        """One image: name and source required (see "Glance images")."""
         if not _is_mapping(image):
             self.problem(path, "must be a mapping with name and source, got " + _type_name(image))
             return None
-        entry = dict(image)
-        entry["name"] = self.text(image, path, "name")
-        entry["source"] = self.text(image, path, "source")
-        entry["disk_format"] = self.choice(image, path, "disk_format", "qcow2", DISK_FORMATS)
-        entry["container_format"] = self.choice(
-            image, path, "container_format", "bare", CONTAINER_FORMATS)
+        self.typos(image, path, ("image",))
+        entry = {
+            "name": self.image_name(image, path, "name", _REQUIRED),
+            "source": self.image_source(image, path),
+            "source_hash": self.text(image, path, "source_hash", None, SAFE_TOKEN_RE,
+                                     "a hash (like sha256=...) or a URL, without whitespace"),
+            "disk_format": self.choice(image, path, "disk_format", "qcow2", DISK_FORMATS),
+            "container_format": self.choice(
+                image, path, "container_format", "bare", CONTAINER_FORMATS),
+            "kernel": self.image_name(image, path, "kernel", None),
+            "ramdisk": self.image_name(image, path, "ramdisk", None),
+            "properties": self.image_properties(image, path),
+        }
         return None if entry["name"] is None else entry
+
+    def image_name(self, image, path, name, default):
+        """An image name: it names a file of the image cache and goes into shell."""
+        return self.text(image, path, name, default, IMAGE_NAME_RE,
+                         "a valid image name (letters, digits and . _ + -, not starting "
+                         "with '.' or '-', no '/', at most 255 characters)")
+
+    def image_source(self, image, path):
+        source = self.text(image, path, "source", _REQUIRED, SAFE_TOKEN_RE,
+                           "a URL or an absolute path, without whitespace")
+        if source is None:
+            return None
+        if source.startswith("/"):
+            if posixpath.normpath(source) != source or source == "/":
+                self.problem(path + ("source",), "{} must be a normalized absolute path "
+                                                 "(no '..', '.', '//' or trailing '/')"
+                                                 .format(_show(source)))
+                return None
+        elif not IMAGE_URL_RE.match(source):
+            self.problem(path + ("source",), "{} is not an absolute path or a URL (http, https, "
+                                             "ftp or salt)".format(_show(source)))
+            return None
+        return source
+
+    def image_properties(self, image, path):
+        properties = self.value(image, path, "properties", {})
+        path = path + ("properties",)
+        if not _is_mapping(properties):
+            self.problem(path, "must be a mapping, got " + _type_name(properties))
+            return None
+        result = {}
+        for name in sorted(properties, key=str):
+            value = properties[name]
+            if not isinstance(name, str) or not IMAGE_PROPERTY_RE.match(name):
+                self.problem(path + (name,), "not an image property name (letters, digits "
+                                             "and _ . : -)")
+            elif isinstance(value, bool):
+                result[name] = "true" if value else "false"
+            elif _is_number(value) or (isinstance(value, str) and value
+                                        and not re.search(r"[\x00-\x1f\x7f]", value)):
+                result[name] = str(value)
+            else:
+                self.problem(path + (name,), "must be a non-empty string or a number, "
+                                             "without control characters")
+        return result
+
+    def image_references(self, images, path):
+        """kernel and ramdisk name other images of the list."""
+        names = {entry["name"] for entry in images}
+        for index, entry in enumerate(images):
+            for key in ("kernel", "ramdisk"):
+                ref = entry.get(key)
+                if ref is not None and (ref not in names or ref == entry["name"]):
+                    self.problem(path + (index, key), "{} is not another image of {}".format(
+                        _show(ref), _key(path)))
 
     def workers(self):
         path = ("workers",)
