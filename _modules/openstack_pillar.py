@@ -248,6 +248,24 @@ GLUSTER_RESERVED_VOLUMES = (
 )
 GLUSTER_OPTION_RE = re.compile(r"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+$")
 BRICK_DIR_RE = re.compile(r"^/[A-Za-z0-9._+@/-]*$")
+#: System directories a brick or mount point must never be: with ``force``
+#: gluster would take them over, chown them to nova and replicate them.
+SYSTEM_DIRS = (
+    "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/media", "/mnt", "/opt",
+    "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var",
+    "/usr/local", "/var/backups", "/var/cache", "/var/lib", "/var/local", "/var/lock",
+    "/var/log", "/var/mail", "/var/opt", "/var/run", "/var/spool", "/var/tmp",
+    "/var/lib/nova", "/var/lib/glusterd", "/var/lib/mysql", "/var/lib/libvirt",
+    "/var/lib/glance", "/var/lib/cinder", "/var/lib/rabbitmq",
+)
+#: Trees nothing of gluster may live in (pseudo file systems, the OS, root's
+#: home, gluster's and the services' own state).
+SYSTEM_TREES = (
+    "/bin", "/boot", "/dev", "/etc", "/proc", "/root", "/run", "/sbin", "/sys", "/usr",
+    "/tmp", "/var/tmp", "/var/run", "/var/lock", "/var/log", "/var/lib/glusterd",
+    "/var/lib/mysql", "/var/lib/libvirt", "/var/lib/rabbitmq",
+)
+LIB_DIR_RE = re.compile(r"^/lib[^/]*(?:/|$)")
 # lvm(8): letters, digits and + _ . -, not starting with '-', at most 127.
 LVM_VG_RE = re.compile(r"^[A-Za-z0-9+_.][A-Za-z0-9+_.-]{0,126}$")
 # Linux dev_valid_name(): 1-15 bytes, no '/', ':' or whitespace.
@@ -457,6 +475,18 @@ def _reserved_role(address, network):
             return "the broadcast address"
     if network.version == 6 and network.prefixlen <= 126 and address == network.network:
         return "the subnet-router anycast (network) address"
+    return None
+
+
+def _system_dir(path):
+    """Why ``path`` (normalized, absolute) is a system directory, or None."""
+    if path in SYSTEM_DIRS:
+        return "a system directory"
+    if LIB_DIR_RE.match(path):
+        return "inside the system's libraries"
+    for tree in SYSTEM_TREES:
+        if path.startswith(tree + "/"):
+            return "inside the system directory " + tree
     return None
 
 
@@ -1125,6 +1155,10 @@ class _Validator:
             self.problem(path + ("brick_dir",), "{} must be a normalized absolute path other "
                                                 "than '/' (no trailing '/', '//', '.' or '..')"
                                                 .format(_show(value)))
+        elif _system_dir(value):
+            self.problem(path + ("brick_dir",), "{} is {}: the brick would take it over "
+                                                "(chown to nova, replicate it between hosts)"
+                                                .format(_show(value), _system_dir(value)))
         elif value == mount or value.startswith(mount + "/") or mount.startswith(value + "/"):
             self.problem(path + ("brick_dir",), "{} must not contain or be inside the volume's "
                                                 "mount point {}".format(_show(value), mount))

@@ -8,6 +8,7 @@ message naming the exact pillar key, and never showing a password.
 import copy
 import json
 import pathlib
+import posixpath
 import subprocess
 import sys
 
@@ -592,6 +593,17 @@ BAD_CASES = [
     bad("volume-reserved", "gluster:volume", "all", "reserved by gluster"),
     bad("brick-dir-relative", "gluster:brick_dir", "srv/bricks", "is not an absolute path"),
     bad("brick-dir-unnormalized", "gluster:brick_dir", "/srv/../bricks/", "normalized absolute"),
+    bad("brick-dir-etc", "gluster:brick_dir", "/etc", "'/etc' is a system directory"),
+    bad("brick-dir-var-lib", "gluster:brick_dir", "/var/lib", "'/var/lib' is a system directory"),
+    bad("brick-dir-srv", "gluster:brick_dir", "/srv", "is a system directory"),
+    bad("brick-dir-home", "gluster:brick_dir", "/home", "is a system directory"),
+    bad("brick-dir-lib64", "gluster:brick_dir", "/lib64/bricks", "inside the system's libraries"),
+    bad("brick-dir-in-etc", "gluster:brick_dir", "/etc/gluster/brick",
+        "inside the system directory /etc"),
+    bad("brick-dir-in-proc", "gluster:brick_dir", "/proc/brick", "inside the system directory"),
+    bad("brick-dir-in-glusterd", "gluster:brick_dir", "/var/lib/glusterd/bricks",
+        "inside the system directory /var/lib/glusterd"),
+    bad("brick-dir-dotdot", "gluster:brick_dir", "/srv/gluster/../../etc", "normalized absolute"),
     bad("brick-dir-in-mount", "gluster:brick_dir", "/var/lib/nova/instances/brick",
         "mount point /var/lib/nova/instances"),
     bad("brick-host-unknown", "gluster:brick_hosts", ["compute1", "compute9"],
@@ -717,6 +729,19 @@ def test_bad_pillar_is_refused_naming_the_key(pillar, where, value, key, fragmen
     else:
         set_key(pillar, where, value)
     assert_problem(pillar, key, fragment)
+
+
+@pytest.mark.parametrize("path", ["/srv/gluster/nova-instances", "/data/bricks/nova",
+                                  "/var/lib/gluster-bricks/nova", "/home/bricks/nova"])
+def test_brick_dir_outside_system_directories_is_accepted(pillar, path):
+    pillar["gluster"]["brick_dir"] = path
+    assert openstack_pillar.validate(pillar)["gluster"]["bricks"][0] == "compute1:" + path
+
+
+def test_mount_point_is_absolute_and_no_system_directory(pillar):
+    mount = openstack_pillar.validate(pillar)["gluster"]["mount_point"]
+    assert mount.startswith("/") and posixpath.normpath(mount) == mount
+    assert openstack_pillar._system_dir(mount) is None  # pylint: disable=protected-access
 
 
 def test_firewall_lists_may_be_empty_when_disabled(pillar):
