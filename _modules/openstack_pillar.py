@@ -195,6 +195,9 @@ REQUIRED_PASSWORDS = (
     ("demo", "Keystone demo user"),
 )
 
+#: The passwords of MariaDB accounts (the services log in through PyMySQL).
+DATABASE_PASSWORDS = tuple(name for name, _ in REQUIRED_PASSWORDS if name.endswith("_db"))
+
 #: Where every compute mounts the shared instance volume.
 GLUSTER_MOUNT_POINT = "/var/lib/nova/instances"
 
@@ -1099,6 +1102,9 @@ class _Validator:
             self.problem(path, "must be a string, got " + _type_name(value))
         elif value != value.strip() or re.search(r"[\x00-\x1f\x7f]", value):
             self.problem(path, "has surrounding whitespace or control characters")
+        elif path[-1] in DATABASE_PASSWORDS and not value.isascii():
+            self.problem(path, "has non-ASCII characters: PyMySQL sends a database password "
+                               "as latin-1, so the service could not log in to MariaDB")
 
     def admin(self, domain):
         path = ("admin",)

@@ -579,6 +579,8 @@ BAD_CASES = [
     bad("password-boolean", "passwords:admin", True, "got a boolean"),
     bad("password-list", "passwords:cinder", ["secret-in-list"], "must be a string, got a list"),
     bad("password-whitespace", "passwords:neutron", " secret-padded ", "surrounding whitespace"),
+    bad("password-db-non-ascii", "passwords:nova_db", "pässwörd-€", "has non-ASCII characters"),
+    bad("password-db-latin1", "passwords:keystone_db", "caf\u00e9", "PyMySQL sends a database"),
     bad("passwords-missing", "passwords", DELETE, "missing; required: mariadb_root, rabbitmq"),
     bad("passwords-not-mapping", "passwords", "secret-top", "must be a mapping, got a string"),
     # 10. gluster
@@ -776,6 +778,16 @@ def test_all_problems_are_reported_together(pillar):
         "openstack:gluster:replica: 3 is larger than the number of bricks (2)",
         "openstack:nova:virt_type: 'xen' is not one of kvm, qemu, lxc",
     ]
+
+
+def test_database_passwords_are_the_db_ones():
+    assert openstack_pillar.DATABASE_PASSWORDS == (
+        "keystone_db", "glance_db", "placement_db", "nova_db", "neutron_db", "cinder_db")
+
+
+def test_non_ascii_is_fine_outside_database_passwords(pillar):
+    pillar["passwords"]["admin"] = "pässwörd-€"
+    assert openstack_pillar.validate(pillar)["region"] == "RegionOne"
 
 
 def test_message_never_contains_a_password(pillar):

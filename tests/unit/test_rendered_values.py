@@ -73,6 +73,21 @@ def _settings(states, state_id):
     return _args(states[state_id], "openstack_config")["settings"]
 
 
+def test_transport_url_quotes_every_reserved_character(controller):
+    url = _settings(controller, "nova-controller-config")["DEFAULT"]["transport_url"]
+    parsed = urllib.parse.urlsplit(url)
+    assert "/" not in url.split("@")[0].split("://")[1]
+    assert urllib.parse.unquote(parsed.password) == RABBIT_PASSWORD
+    assert parsed.hostname == "controller" and parsed.port == 5672
+
+
+def test_database_url_quotes_every_reserved_character(controller):
+    url = _settings(controller, "nova-controller-config")["database"]["connection"]
+    parsed = urllib.parse.urlsplit(url)
+    assert urllib.parse.unquote(parsed.password) == DB_PASSWORD
+    assert (parsed.hostname, parsed.path) == ("controller", "/nova")
+
+
 def test_image_commands_quote_every_value(controller):
     create = _args(controller["cloud-image-guest_1"], "cmd")["name"]
     words = shlex.split(create.split("&& ", 1)[1])
