@@ -28,7 +28,9 @@ Required keys
 (``cidr``, ``interface``), ``networks:provider`` (``cidr``, ``interface``,
 ``gateway``, ``allocation_start``, ``allocation_end``) and every password
 of :data:`REQUIRED_PASSWORDS`.  Nothing about the site's real networks is
-guessed.
+guessed.  The management, provider and self-service networks and the
+firewall's source networks are IPv4: IPv6 is refused with the key named
+(:data:`IPV6_REFUSED`).
 
 Defaults
 --------
@@ -197,6 +199,10 @@ REQUIRED_PASSWORDS = (
 
 #: The passwords of MariaDB accounts (the services log in through PyMySQL).
 DATABASE_PASSWORDS = tuple(name for name, _ in REQUIRED_PASSWORDS if name.endswith("_db"))
+
+#: Why IPv6 networks are refused (the README's "Pillar validation" says so).
+IPV6_REFUSED = ("IPv6 is not supported (the firewall's nftables rules match 'ip saddr' and "
+                "the subnets the formulas create are IPv4): give an IPv4 network")
 
 #: Where every compute mounts the shared instance volume.
 GLUSTER_MOUNT_POINT = "/var/lib/nova/instances"
@@ -770,6 +776,9 @@ class _Validator:
         """Parse ``cidr`` of a network section and register it under ``net_name``."""
         value = self.value(section, path, "cidr", default)
         network = None if value is None else self.parse_cidr(value, path + ("cidr",))
+        if network is not None and network.version != 4:
+            self.problem(path + ("cidr",), "{} is IPv6: {}".format(_show(value), IPV6_REFUSED))
+            return None
         if network is not None:
             self.nets[net_name] = network
         return network
@@ -1074,9 +1083,15 @@ class _Validator:
         if enabled and not entries:
             self.problem(path + (name,), "empty: the firewall would accept these ports from "
                                          "nowhere; give at least one network (e.g. 0.0.0.0/0)")
-        parsed = [self.parse_cidr(value, path + (name, index), bare_address=True)
-                  for index, value in enumerate(entries)]
-        return [str(network) for network in parsed if network is not None]
+        result = []
+        for index, value in enumerate(entries):
+            network = self.parse_cidr(value, path + (name, index), bare_address=True)
+            if network is not None and network.version != 4:
+                self.problem(path + (name, index), "{} is IPv6: {}".format(
+                    _show(value), IPV6_REFUSED))
+            elif network is not None:
+                result.append(str(network))
+        return result
 
     def passwords(self):
         path = ("passwords",)

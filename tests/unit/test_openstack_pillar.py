@@ -364,13 +364,12 @@ def test_one_host_may_hold_every_role(pillar):
     assert model["gluster"]["bricks"] == ["aio:/srv/gluster/nova-instances"]
 
 
-def test_ipv6_networks(pillar):
-    pillar["networks"]["management"]["cidr"] = "fd00:56::/64"
-    for number, host in enumerate(pillar["hosts"].values(), start=10):
-        host["address"] = "fd00:56::{}".format(number)
-    model = openstack_pillar.validate(pillar)
-    assert model["management"]["prefixlen"] == 64
-    assert model["controller"]["address"] == "fd00:56::10"
+@pytest.mark.parametrize("net", ["management", "provider", "selfservice"])
+def test_ipv6_networks_are_refused(pillar, net):
+    pillar["networks"][net]["cidr"] = "fd00:56::/64"
+    lines = problems_of(pillar)
+    assert "openstack:networks:{}:cidr: 'fd00:56::/64' is IPv6: IPv6 is not supported".format(
+        net) in " ".join(lines), lines
 
 
 # -- gluster topology -------------------------------------------------------
@@ -566,6 +565,11 @@ BAD_CASES = [
         "not a valid CIDR", key="firewall:ssh_from:1"),
     bad("public-from-host-bits", "firewall:public_from", ["198.51.100.7/24"],
         "did you mean '198.51.100.0/24'?", key="firewall:public_from:0"),
+    bad("ssh-from-ipv6", "firewall:ssh_from", ["10.0.0.0/8", "2001:db8::/32"],
+        "'2001:db8::/32' is IPv6: IPv6 is not supported", key="firewall:ssh_from:1"),
+    bad("public-from-ipv6-any", "firewall:public_from", ["::/0"], "is IPv6",
+        key="firewall:public_from:0"),
+    bad("management-ipv6", "networks:management:cidr", "fd00:56::/64", "is IPv6"),
     bad("ssh-from-not-list", "firewall:ssh_from", "0.0.0.0/0", "must be a list"),
     bad("ssh-from-empty", "firewall:ssh_from", [],
         "empty: the firewall would accept these ports from nowhere"),
