@@ -69,6 +69,10 @@ Every other key is optional; the defaults mirror the example pillar::
     cinder:lvm_type                         auto
     glance:images                           []
     workers:api, conductor, scheduler, metadata   2, 1, 1, 1
+    flavors                                 m1.nano (1 vcpu, 128 MiB, 1 GB) and
+                                            m1.small (1, 2048, 20); a given mapping
+                                            of name: {vcpus, ram (MiB), disk (GB)}
+                                            replaces them
 
 Open vSwitch and OVN
 --------------------
@@ -132,6 +136,7 @@ order of minion ids::
     gluster      {volume, brick_dir, mount_point, replica, arbiter, brick_hosts,
                   bricks ["host:/dir"], force, mount_hosts, options}
     nova, cinder, workers                as in the pillar, with defaults
+    flavors      {name: {vcpus, ram, disk}}
     glance       {images: [{name, source, source_hash, disk_format, container_format,
                                 kernel, ramdisk, properties}]}
 
@@ -293,6 +298,12 @@ VNI_RANGE_RE = re.compile(r"^(\d+):(\d+)$")
 IMAGE_NAME_RE = re.compile(r"^[A-Za-z0-9_+][A-Za-z0-9_.+-]{0,254}$")
 IMAGE_URL_RE = re.compile(r"^(?:https?|ftp|salt)://[^/\s]\S*$")
 IMAGE_PROPERTY_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,254}$")
+# Flavor names go into shell commands: letters, digits and . _ -.
+FLAVOR_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$")
+DEFAULT_FLAVORS = {
+    "m1.nano": {"vcpus": 1, "ram": 128, "disk": 1},
+    "m1.small": {"vcpus": 1, "ram": 2048, "disk": 20},
+}
 # One printable token: no whitespace or control characters.
 SAFE_TOKEN_RE = re.compile(r"^[\x21-\x7e]+$")
 
@@ -303,7 +314,7 @@ _KNOWN_KEYS = {
     (): (
         "release", "region", "domain", "hosts", "networks", "gateway_nat",
         "firewall", "passwords", "admin", "demo", "gluster", "nova", "cinder",
-        "glance", "workers",
+        "glance", "workers", "flavors",
     ),
     ("host",): ("roles", "address", "provider_address"),
     ("networks",): (
@@ -334,6 +345,7 @@ _KNOWN_KEYS = {
         "ramdisk", "properties",
     ),
     ("workers",): WORKER_KINDS,
+    ("flavor",): ("vcpus", "ram", "disk"),
 }
 
 
@@ -613,6 +625,7 @@ class _Validator:
             "cinder": self.cinder(),
             "glance": self.glance(),
             "workers": self.workers(),
+            "flavors": self.flavors(),
         }
 
     # -- generic fields --------------------------------------------------------
@@ -1377,3 +1390,31 @@ class _Validator:
             kind: self.integer(section, path, kind, DEFAULT_WORKERS[kind], 1)
             for kind in WORKER_KINDS
         }
+
+    def flavors(self):
+        path = ("flavors",)
+        flavors = self.value(self.data, (), "flavors", DEFAULT_FLAVORS)
+        if not _is_mapping(flavors):
+            self.problem(path, "must be a mapping of flavor names to vcpus, ram and disk, "
+                               "got " + _type_name(flavors))
+            return None
+        result = {}
+        for name in sorted(flavors, key=str):
+            key = path + (name,)
+            flavor = flavors[name]
+            if not isinstance(name, str) or not FLAVOR_NAME_RE.match(name):
+                self.problem(key, "not a valid flavor name (letters, digits and . _ -, not "
+                                  "starting with '.' or '-', at most 255 characters)")
+            elif not _is_mapping(flavor):
+                self.problem(key, "must be a mapping with vcpus, ram and disk, got "
+                             + _type_name(flavor))
+            else:
+                self.typos(flavor, key, ("flavor",))
+                sizes = {
+                    "vcpus": self.integer(flavor, key, "vcpus", _REQUIRED, 1, 4096),
+                    "ram": self.integer(flavor, key, "ram", _REQUIRED, 1),
+                    "disk": self.integer(flavor, key, "disk", _REQUIRED, 0),
+                }
+                if None not in sizes.values():
+                    result[name] = sizes
+        return result

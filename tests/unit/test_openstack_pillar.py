@@ -720,6 +720,23 @@ BAD_CASES = [
     bad("image-key-typo", "glance:images",
         [{"name": "c", "source": "http://x.test/c", "disk_fromat": "raw"}],
         "did you mean 'disk_format'?", key="glance:images:0:disk_fromat"),
+    bad("flavors-not-mapping", "flavors", ["m1.tiny"], "must be a mapping of flavor names"),
+    bad("flavor-name-shell", "flavors", {"m1;id": {"vcpus": 1, "ram": 64, "disk": 1}},
+        "not a valid flavor name", key="flavors:m1;id"),
+    bad("flavor-name-space", "flavors", {"m1 tiny": {"vcpus": 1, "ram": 64, "disk": 1}},
+        "not a valid flavor name", key="flavors:m1 tiny"),
+    bad("flavor-not-mapping", "flavors", {"m1.tiny": 1}, "must be a mapping with vcpus",
+        key="flavors:m1.tiny"),
+    bad("flavor-vcpus-zero", "flavors", {"m1.tiny": {"vcpus": 0, "ram": 64, "disk": 1}},
+        "0 must be between 1 and 4096", key="flavors:m1.tiny:vcpus"),
+    bad("flavor-ram-string", "flavors", {"m1.tiny": {"vcpus": 1, "ram": "64; id", "disk": 1}},
+        "must be an integer", key="flavors:m1.tiny:ram"),
+    bad("flavor-disk-missing", "flavors", {"m1.tiny": {"vcpus": 1, "ram": 64}},
+        "missing", key="flavors:m1.tiny:disk"),
+    bad("flavor-disk-negative", "flavors", {"m1.tiny": {"vcpus": 1, "ram": 64, "disk": -1}},
+        "-1 must be >= 0", key="flavors:m1.tiny:disk"),
+    bad("flavor-key-typo", "flavors", {"m1.tiny": {"vcpus": 1, "ram": 64, "dsik": 1}},
+        "did you mean 'disk'?", key="flavors:m1.tiny:dsik"),
     bad("image-twice", "glance:images",
         [{"name": "cirros", "source": "http://x.test/c.img"}] * 2,
         "'cirros' is listed twice", key="glance:images:1:name"),
@@ -748,6 +765,15 @@ def test_mount_point_is_absolute_and_no_system_directory(pillar):
     mount = openstack_pillar.validate(pillar)["gluster"]["mount_point"]
     assert mount.startswith("/") and posixpath.normpath(mount) == mount
     assert openstack_pillar._system_dir(mount) is None  # pylint: disable=protected-access
+
+
+def test_flavors_default_and_given(pillar):
+    assert openstack_pillar.validate(pillar)["flavors"] == openstack_pillar.DEFAULT_FLAVORS
+    pillar["flavors"] = {"m1.tiny": {"vcpus": 1, "ram": 64, "disk": 0}}
+    assert openstack_pillar.validate(pillar)["flavors"] == {
+        "m1.tiny": {"vcpus": 1, "ram": 64, "disk": 0}}
+    pillar["flavors"] = {}
+    assert openstack_pillar.validate(pillar)["flavors"] == {}
 
 
 def test_firewall_lists_may_be_empty_when_disabled(pillar):
