@@ -181,9 +181,9 @@ ROOT = "openstack"
 ROLES = ("controller", "gateway", "compute")
 
 #: Every password the formulas need: pillar key under
-#: ``openstack:passwords`` and what it protects.
+#: ``openstack:passwords`` and what it protects.  MariaDB's root account
+#: keeps unix-socket authentication (mariadb/config.sls): no password.
 REQUIRED_PASSWORDS = (
-    ("mariadb_root", "MariaDB root account"),
     ("rabbitmq", "RabbitMQ openstack user"),
     ("admin", "Keystone admin user"),
     ("keystone_db", "keystone database user"),
