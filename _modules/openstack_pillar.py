@@ -28,7 +28,9 @@ Required keys
 (``cidr``, ``interface``), ``networks:provider`` (``cidr``, ``interface``,
 ``gateway``, ``allocation_start``, ``allocation_end``) and every password
 of :data:`REQUIRED_PASSWORDS`.  Nothing about the site's real networks is
-guessed.
+guessed.  The management, provider and self-service networks and the
+firewall's source networks are IPv4: IPv6 is refused with the key named
+(:data:`IPV6_REFUSED`).
 
 Defaults
 --------
@@ -67,6 +69,10 @@ Every other key is optional; the defaults mirror the example pillar::
     cinder:lvm_type                         auto
     glance:images                           []
     workers:api, conductor, scheduler, metadata   2, 1, 1, 1
+    flavors                                 m1.nano (1 vcpu, 128 MiB, 1 GB) and
+                                            m1.small (1, 2048, 20); a given mapping
+                                            of name: {vcpus, ram (MiB), disk (GB)}
+                                            replaces them
 
 Open vSwitch and OVN
 --------------------
@@ -130,10 +136,21 @@ order of minion ids::
     gluster      {volume, brick_dir, mount_point, replica, arbiter, brick_hosts,
                   bricks ["host:/dir"], force, mount_hosts, options}
     nova, cinder, workers                as in the pillar, with defaults
-    glance       {images: [{name, source, disk_format, container_format, ...}]}
+    flavors      {name: {vcpus, ram, disk}}
+    glance       {images: [{name, source, source_hash, disk_format, container_format,
+                                kernel, ramdisk, properties}]}
 
 Addresses and networks are normalized strings (``10.0.0.0/8`` for
 ``10.0.0.0/255.0.0.0``, ``/32`` added to a bare firewall address).
+
+Glance images
+-------------
+``glance:images`` entries name a file of the image cache and go into shell
+commands: ``name``, ``kernel`` and ``ramdisk`` are letters, digits and
+``. _ + -`` (no ``/``, not starting with ``.`` or ``-``); ``kernel`` and
+``ramdisk`` name other images of the list; ``source`` is an http, https,
+ftp or salt URL or a normalized absolute path, without whitespace;
+``properties`` is a mapping of names to strings or numbers.
 
 Unknown keys
 ------------
@@ -164,9 +181,9 @@ ROOT = "openstack"
 ROLES = ("controller", "gateway", "compute")
 
 #: Every password the formulas need: pillar key under
-#: ``openstack:passwords`` and what it protects.
+#: ``openstack:passwords`` and what it protects.  MariaDB's root account
+#: keeps unix-socket authentication (mariadb/config.sls): no password.
 REQUIRED_PASSWORDS = (
-    ("mariadb_root", "MariaDB root account"),
     ("rabbitmq", "RabbitMQ openstack user"),
     ("admin", "Keystone admin user"),
     ("keystone_db", "keystone database user"),
@@ -184,6 +201,13 @@ REQUIRED_PASSWORDS = (
     ("horizon_secret_key", "dashboard (Django) SECRET_KEY"),
     ("demo", "Keystone demo user"),
 )
+
+#: The passwords of MariaDB accounts (the services log in through PyMySQL).
+DATABASE_PASSWORDS = tuple(name for name, _ in REQUIRED_PASSWORDS if name.endswith("_db"))
+
+#: Why IPv6 networks are refused (the README's "Pillar validation" says so).
+IPV6_REFUSED = ("IPv6 is not supported (the firewall's nftables rules match 'ip saddr' and "
+                "the subnets the formulas create are IPv4): give an IPv4 network")
 
 #: Where every compute mounts the shared instance volume.
 GLUSTER_MOUNT_POINT = "/var/lib/nova/instances"
@@ -238,6 +262,24 @@ GLUSTER_RESERVED_VOLUMES = (
 )
 GLUSTER_OPTION_RE = re.compile(r"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+$")
 BRICK_DIR_RE = re.compile(r"^/[A-Za-z0-9._+@/-]*$")
+#: System directories a brick or mount point must never be: with ``force``
+#: gluster would take them over, chown them to nova and replicate them.
+SYSTEM_DIRS = (
+    "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/media", "/mnt", "/opt",
+    "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var",
+    "/usr/local", "/var/backups", "/var/cache", "/var/lib", "/var/local", "/var/lock",
+    "/var/log", "/var/mail", "/var/opt", "/var/run", "/var/spool", "/var/tmp",
+    "/var/lib/nova", "/var/lib/glusterd", "/var/lib/mysql", "/var/lib/libvirt",
+    "/var/lib/glance", "/var/lib/cinder", "/var/lib/rabbitmq",
+)
+#: Trees nothing of gluster may live in (pseudo file systems, the OS, root's
+#: home, gluster's and the services' own state).
+SYSTEM_TREES = (
+    "/bin", "/boot", "/dev", "/etc", "/proc", "/root", "/run", "/sbin", "/sys", "/usr",
+    "/tmp", "/var/tmp", "/var/run", "/var/lock", "/var/log", "/var/lib/glusterd",
+    "/var/lib/mysql", "/var/lib/libvirt", "/var/lib/rabbitmq",
+)
+LIB_DIR_RE = re.compile(r"^/lib[^/]*(?:/|$)")
 # lvm(8): letters, digits and + _ . -, not starting with '-', at most 127.
 LVM_VG_RE = re.compile(r"^[A-Za-z0-9+_.][A-Za-z0-9+_.-]{0,126}$")
 # Linux dev_valid_name(): 1-15 bytes, no '/', ':' or whitespace.
@@ -245,10 +287,25 @@ INTERFACE_RE = re.compile(r"^[^/:\s]{1,15}$")
 PHYSNET_RE = re.compile(r"^[^:,\s]{1,64}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
 # Keystone's limits: region ids 255, project names 64, user names 255.
-REGION_RE = re.compile(r"^.{1,255}$")
+# Region ids go into shell (admin-openrc) and YAML: letters, digits, '_',
+# '.' and '-' only.
+REGION_RE = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
 PROJECT_RE = re.compile(r"^.{1,64}$")
 USER_RE = re.compile(r"^.{1,255}$")
 VNI_RANGE_RE = re.compile(r"^(\d+):(\d+)$")
+# Glance image names name a file of the image cache and go into shell
+# commands: no '/', no whitespace, not '.' or '..'.
+IMAGE_NAME_RE = re.compile(r"^[A-Za-z0-9_+][A-Za-z0-9_.+-]{0,254}$")
+IMAGE_URL_RE = re.compile(r"^(?:https?|ftp|salt)://[^/\s]\S*$")
+IMAGE_PROPERTY_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,254}$")
+# Flavor names go into shell commands: letters, digits and . _ -.
+FLAVOR_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$")
+DEFAULT_FLAVORS = {
+    "m1.nano": {"vcpus": 1, "ram": 128, "disk": 1},
+    "m1.small": {"vcpus": 1, "ram": 2048, "disk": 20},
+}
+# One printable token: no whitespace or control characters.
+SAFE_TOKEN_RE = re.compile(r"^[\x21-\x7e]+$")
 
 _REQUIRED = object()
 
@@ -257,7 +314,7 @@ _KNOWN_KEYS = {
     (): (
         "release", "region", "domain", "hosts", "networks", "gateway_nat",
         "firewall", "passwords", "admin", "demo", "gluster", "nova", "cinder",
-        "glance", "workers",
+        "glance", "workers", "flavors",
     ),
     ("host",): ("roles", "address", "provider_address"),
     ("networks",): (
@@ -283,7 +340,12 @@ _KNOWN_KEYS = {
     ),
     ("cinder",): ("volume_group", "loop_file_size_gb", "lvm_type"),
     ("glance",): ("images",),
+    ("image",): (
+        "name", "source", "source_hash", "disk_format", "container_format", "kernel",
+        "ramdisk", "properties",
+    ),
     ("workers",): WORKER_KINDS,
+    ("flavor",): ("vcpus", "ram", "disk"),
 }
 
 
@@ -437,6 +499,18 @@ def _reserved_role(address, network):
     return None
 
 
+def _system_dir(path):
+    """Why ``path`` (normalized, absolute) is a system directory, or None."""
+    if path in SYSTEM_DIRS:
+        return "a system directory"
+    if LIB_DIR_RE.match(path):
+        return "inside the system's libraries"
+    for tree in SYSTEM_TREES:
+        if path.startswith(tree + "/"):
+            return "inside the system directory " + tree
+    return None
+
+
 def _fqdn(host_id, domain):
     """A minion id with a dot is taken as already qualified."""
     if "." in host_id or not domain:
@@ -523,7 +597,8 @@ class _Validator:
         self.typos(self.data, (), ())
         release = self.release()
         region = self.text(self.data, (), "region", "RegionOne", REGION_RE,
-                           "a valid region id (at most 255 characters)")
+                           "a valid region id (letters, digits, '_', '.' and '-', at most "
+                           "255 characters)")
         domain = self.text(self.data, (), "domain", "", HOSTNAME_RE, "a valid DNS domain name")
         networks = self.networks()
         hosts = self.hosts(domain, networks)
@@ -550,6 +625,7 @@ class _Validator:
             "cinder": self.cinder(),
             "glance": self.glance(),
             "workers": self.workers(),
+            "flavors": self.flavors(),
         }
 
     # -- generic fields --------------------------------------------------------
@@ -713,6 +789,9 @@ class _Validator:
         """Parse ``cidr`` of a network section and register it under ``net_name``."""
         value = self.value(section, path, "cidr", default)
         network = None if value is None else self.parse_cidr(value, path + ("cidr",))
+        if network is not None and network.version != 4:
+            self.problem(path + ("cidr",), "{} is IPv6: {}".format(_show(value), IPV6_REFUSED))
+            return None
         if network is not None:
             self.nets[net_name] = network
         return network
@@ -1017,9 +1096,15 @@ class _Validator:
         if enabled and not entries:
             self.problem(path + (name,), "empty: the firewall would accept these ports from "
                                          "nowhere; give at least one network (e.g. 0.0.0.0/0)")
-        parsed = [self.parse_cidr(value, path + (name, index), bare_address=True)
-                  for index, value in enumerate(entries)]
-        return [str(network) for network in parsed if network is not None]
+        result = []
+        for index, value in enumerate(entries):
+            network = self.parse_cidr(value, path + (name, index), bare_address=True)
+            if network is not None and network.version != 4:
+                self.problem(path + (name, index), "{} is IPv6: {}".format(
+                    _show(value), IPV6_REFUSED))
+            elif network is not None:
+                result.append(str(network))
+        return result
 
     def passwords(self):
         path = ("passwords",)
@@ -1045,6 +1130,9 @@ class _Validator:
             self.problem(path, "must be a string, got " + _type_name(value))
         elif value != value.strip() or re.search(r"[\x00-\x1f\x7f]", value):
             self.problem(path, "has surrounding whitespace or control characters")
+        elif path[-1] in DATABASE_PASSWORDS and not value.isascii():
+            self.problem(path, "has non-ASCII characters: PyMySQL sends a database password "
+                               "as latin-1, so the service could not log in to MariaDB")
 
     def admin(self, domain):
         path = ("admin",)
@@ -1101,6 +1189,10 @@ class _Validator:
             self.problem(path + ("brick_dir",), "{} must be a normalized absolute path other "
                                                 "than '/' (no trailing '/', '//', '.' or '..')"
                                                 .format(_show(value)))
+        elif _system_dir(value):
+            self.problem(path + ("brick_dir",), "{} is {}: the brick would take it over "
+                                                "(chown to nova, replicate it between hosts)"
+                                                .format(_show(value), _system_dir(value)))
         elif value == mount or value.startswith(mount + "/") or mount.startswith(value + "/"):
             self.problem(path + ("brick_dir",), "{} must not contain or be inside the volume's "
                                                 "mount point {}".format(_show(value), mount))
@@ -1213,20 +1305,83 @@ class _Validator:
             elif entry is not None:
                 names.add(entry["name"])
                 result.append(entry)
+        self.image_references(result, path + ("images",))
         return {"images": None if images is None else result}
 
     def image(self, image, path):
-        """One image: name and source required, other keys passed through."""
+        """One image: name and source required (see "Glance images")."""
         if not _is_mapping(image):
             self.problem(path, "must be a mapping with name and source, got " + _type_name(image))
             return None
-        entry = dict(image)
-        entry["name"] = self.text(image, path, "name")
-        entry["source"] = self.text(image, path, "source")
-        entry["disk_format"] = self.choice(image, path, "disk_format", "qcow2", DISK_FORMATS)
-        entry["container_format"] = self.choice(
-            image, path, "container_format", "bare", CONTAINER_FORMATS)
+        self.typos(image, path, ("image",))
+        entry = {
+            "name": self.image_name(image, path, "name", _REQUIRED),
+            "source": self.image_source(image, path),
+            "source_hash": self.text(image, path, "source_hash", None, SAFE_TOKEN_RE,
+                                     "a hash (like sha256=...) or a URL, without whitespace"),
+            "disk_format": self.choice(image, path, "disk_format", "qcow2", DISK_FORMATS),
+            "container_format": self.choice(
+                image, path, "container_format", "bare", CONTAINER_FORMATS),
+            "kernel": self.image_name(image, path, "kernel", None),
+            "ramdisk": self.image_name(image, path, "ramdisk", None),
+            "properties": self.image_properties(image, path),
+        }
         return None if entry["name"] is None else entry
+
+    def image_name(self, image, path, name, default):
+        """An image name: it names a file of the image cache and goes into shell."""
+        return self.text(image, path, name, default, IMAGE_NAME_RE,
+                         "a valid image name (letters, digits and . _ + -, not starting "
+                         "with '.' or '-', no '/', at most 255 characters)")
+
+    def image_source(self, image, path):
+        source = self.text(image, path, "source", _REQUIRED, SAFE_TOKEN_RE,
+                           "a URL or an absolute path, without whitespace")
+        if source is None:
+            return None
+        if source.startswith("/"):
+            if posixpath.normpath(source) != source or source == "/":
+                self.problem(path + ("source",), "{} must be a normalized absolute path "
+                                                 "(no '..', '.', '//' or trailing '/')"
+                                                 .format(_show(source)))
+                return None
+        elif not IMAGE_URL_RE.match(source):
+            self.problem(path + ("source",), "{} is not an absolute path or a URL (http, https, "
+                                             "ftp or salt)".format(_show(source)))
+            return None
+        return source
+
+    def image_properties(self, image, path):
+        properties = self.value(image, path, "properties", {})
+        path = path + ("properties",)
+        if not _is_mapping(properties):
+            self.problem(path, "must be a mapping, got " + _type_name(properties))
+            return None
+        result = {}
+        for name in sorted(properties, key=str):
+            value = properties[name]
+            if not isinstance(name, str) or not IMAGE_PROPERTY_RE.match(name):
+                self.problem(path + (name,), "not an image property name (letters, digits "
+                                             "and _ . : -)")
+            elif isinstance(value, bool):
+                result[name] = "true" if value else "false"
+            elif _is_number(value) or (isinstance(value, str) and value
+                                        and not re.search(r"[\x00-\x1f\x7f]", value)):
+                result[name] = str(value)
+            else:
+                self.problem(path + (name,), "must be a non-empty string or a number, "
+                                             "without control characters")
+        return result
+
+    def image_references(self, images, path):
+        """kernel and ramdisk name other images of the list."""
+        names = {entry["name"] for entry in images}
+        for index, entry in enumerate(images):
+            for key in ("kernel", "ramdisk"):
+                ref = entry.get(key)
+                if ref is not None and (ref not in names or ref == entry["name"]):
+                    self.problem(path + (index, key), "{} is not another image of {}".format(
+                        _show(ref), _key(path)))
 
     def workers(self):
         path = ("workers",)
@@ -1235,3 +1390,31 @@ class _Validator:
             kind: self.integer(section, path, kind, DEFAULT_WORKERS[kind], 1)
             for kind in WORKER_KINDS
         }
+
+    def flavors(self):
+        path = ("flavors",)
+        flavors = self.value(self.data, (), "flavors", DEFAULT_FLAVORS)
+        if not _is_mapping(flavors):
+            self.problem(path, "must be a mapping of flavor names to vcpus, ram and disk, "
+                               "got " + _type_name(flavors))
+            return None
+        result = {}
+        for name in sorted(flavors, key=str):
+            key = path + (name,)
+            flavor = flavors[name]
+            if not isinstance(name, str) or not FLAVOR_NAME_RE.match(name):
+                self.problem(key, "not a valid flavor name (letters, digits and . _ -, not "
+                                  "starting with '.' or '-', at most 255 characters)")
+            elif not _is_mapping(flavor):
+                self.problem(key, "must be a mapping with vcpus, ram and disk, got "
+                             + _type_name(flavor))
+            else:
+                self.typos(flavor, key, ("flavor",))
+                sizes = {
+                    "vcpus": self.integer(flavor, key, "vcpus", _REQUIRED, 1, 4096),
+                    "ram": self.integer(flavor, key, "ram", _REQUIRED, 1),
+                    "disk": self.integer(flavor, key, "disk", _REQUIRED, 0),
+                }
+                if None not in sizes.values():
+                    result[name] = sizes
+        return result

@@ -78,7 +78,6 @@ openstack:
     public_from: [0.0.0.0/0]
 
   passwords:
-    mariadb_root: example-mariadb-root
     rabbitmq: example-rabbit
     admin: example-admin
     keystone_db: example-keystone-db

@@ -16,7 +16,7 @@ glusterfs-client-packages:
 
 glusterfs-instances-dir:
   file.directory:
-    - name: {{ nova.instances_dir }}
+    - name: {{ gluster.mount_point }}
     - makedirs: true
     - require:
       - user: nova-user
@@ -31,8 +31,8 @@ glusterfs-instances-dir:
 glusterfs-instances-fstab:
   file.replace:
     - name: /etc/fstab
-    - pattern: '^[^#\s]+\s+{{ nova.instances_dir | regex_escape }}\s.*$'
-    - repl: '{{ servers[0] }}:/{{ gluster.volume }} {{ nova.instances_dir }} glusterfs {{ opts }} 0 0'
+    - pattern: '^[^#\s]+\s+{{ gluster.mount_point | regex_escape }}\s.*$'
+    - repl: '{{ servers[0] }}:/{{ gluster.volume }} {{ gluster.mount_point }} glusterfs {{ opts }} 0 0'
     - append_if_not_found: true
     - require:
       - pkg: glusterfs-client-packages
@@ -40,15 +40,15 @@ glusterfs-instances-fstab:
 
 glusterfs-instances-mount:
   cmd.run:
-    - name: mount {{ nova.instances_dir }}
-    - unless: findmnt -n -t fuse.glusterfs {{ nova.instances_dir }}
+    - name: mount {{ gluster.mount_point }}
+    - unless: findmnt -n -t fuse.glusterfs {{ gluster.mount_point }}
     - require:
       - file: glusterfs-instances-fstab
 
 # Ownership of the mounted volume's root: the same uid/gid on every compute.
 glusterfs-instances-owner:
   file.directory:
-    - name: {{ nova.instances_dir }}
+    - name: {{ gluster.mount_point }}
     - user: {{ nova.user }}
     - group: {{ nova.group }}
     - mode: '0755'

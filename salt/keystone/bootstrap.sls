@@ -12,7 +12,7 @@ keystone-bootstrap:
     - name: admin
     - password: {{ passwords.admin | json }}
     - auth_url: {{ keystone_url }}/v3
-    - region: {{ region }}
+    - region: {{ region | json }}
     - public_url: {{ keystone_url }}/v3
     - internal_url: {{ keystone_url }}/v3
     - admin_url: {{ keystone_url }}/v3

@@ -54,6 +54,6 @@ keystone-admin-openrc:
     - show_changes: false
     - context:
         auth_url: {{ keystone_url }}/v3
-        region: {{ region }}
+        region: {{ region | json }}
     - require:
       - keystone_init: keystone-bootstrap

@@ -23,7 +23,7 @@
     database (its default, tcp:127.0.0.1:6640, is not listened on). #}
 {%- set settings = salt['slsutil.merge'](nova_settings, {
       'DEFAULT': {'compute_driver': 'libvirt.LibvirtDriver',
-                  'instances_path': nova.instances_dir,
+                  'instances_path': topo.gluster.mount_point,
                   'cpu_allocation_ratio': nova.pillar.get('cpu_allocation_ratio', 4.0),
                   'ram_allocation_ratio': nova.pillar.get('ram_allocation_ratio', 1.0)},
       'libvirt': libvirt,

@@ -29,6 +29,11 @@ nova-ssh-key:
     - require:
       - file: nova-ssh-dir
 
+# authorized_keys: `restrict` (no port, agent or X11 forwarding, no pty, no
+# ~/.ssh/rc) and `from=` the management network.  Nothing more is needed:
+# libvirt's qemu+ssh runs a command (virt-ssh-helper or nc) over the
+# session, nova's resize runs commands and scp/rsync, and the migration
+# stream goes straight to the destination's QEMU (not tunnelled in SSH).
 # The public keys reach the other computes through Salt's mine
 # (`openstack_nova_ssh`, see pillar mine_functions): the orchestration
 # updates the mine after this state and then re-applies it everywhere.
@@ -43,7 +48,7 @@ nova-ssh-authorized-keys:
         # Managed by Salt: nova on every compute, from the management network only.
 {%- for id, keys in mine | dictsort %}
 {%-   if keys and keys.get('user_key') %}
-        from="{{ mgmt }}",no-agent-forwarding,no-X11-forwarding {{ keys.user_key }}
+        restrict,from="{{ mgmt }}" {{ keys.user_key }}
 {%-   endif %}
 {%- endfor %}
     - require:

@@ -50,6 +50,8 @@ CASES = {
     "unknown-datapath-type": (_set(("networks", "datapath_type"), "dpdk"), "openstack:networks:datapath_type"),
     "retired-vxlan-vni-ranges": (_set(("networks", "vxlan_vni_ranges"), "1:1000"), "openstack:networks:vxlan_vni_ranges"),
     "bad-geneve-vni-ranges": (_set(("networks", "geneve_vni_ranges"), "0:10"), "openstack:networks:geneve_vni_ranges"),
+    "shell-in-region": (_set(("region",), "R1;touch /tmp/pwned"), "openstack:region"),
+    "system-brick-dir": (_set(("gluster", "brick_dir"), "/etc"), "openstack:gluster:brick_dir"),
 }
 
 

@@ -8,6 +8,7 @@ message naming the exact pillar key, and never showing a password.
 import copy
 import json
 import pathlib
+import posixpath
 import subprocess
 import sys
 
@@ -363,13 +364,12 @@ def test_one_host_may_hold_every_role(pillar):
     assert model["gluster"]["bricks"] == ["aio:/srv/gluster/nova-instances"]
 
 
-def test_ipv6_networks(pillar):
-    pillar["networks"]["management"]["cidr"] = "fd00:56::/64"
-    for number, host in enumerate(pillar["hosts"].values(), start=10):
-        host["address"] = "fd00:56::{}".format(number)
-    model = openstack_pillar.validate(pillar)
-    assert model["management"]["prefixlen"] == 64
-    assert model["controller"]["address"] == "fd00:56::10"
+@pytest.mark.parametrize("net", ["management", "provider", "selfservice"])
+def test_ipv6_networks_are_refused(pillar, net):
+    pillar["networks"][net]["cidr"] = "fd00:56::/64"
+    lines = problems_of(pillar)
+    assert "openstack:networks:{}:cidr: 'fd00:56::/64' is IPv6: IPv6 is not supported".format(
+        net) in " ".join(lines), lines
 
 
 # -- gluster topology -------------------------------------------------------
@@ -565,6 +565,11 @@ BAD_CASES = [
         "not a valid CIDR", key="firewall:ssh_from:1"),
     bad("public-from-host-bits", "firewall:public_from", ["198.51.100.7/24"],
         "did you mean '198.51.100.0/24'?", key="firewall:public_from:0"),
+    bad("ssh-from-ipv6", "firewall:ssh_from", ["10.0.0.0/8", "2001:db8::/32"],
+        "'2001:db8::/32' is IPv6: IPv6 is not supported", key="firewall:ssh_from:1"),
+    bad("public-from-ipv6-any", "firewall:public_from", ["::/0"], "is IPv6",
+        key="firewall:public_from:0"),
+    bad("management-ipv6", "networks:management:cidr", "fd00:56::/64", "is IPv6"),
     bad("ssh-from-not-list", "firewall:ssh_from", "0.0.0.0/0", "must be a list"),
     bad("ssh-from-empty", "firewall:ssh_from", [],
         "empty: the firewall would accept these ports from nowhere"),
@@ -578,7 +583,9 @@ BAD_CASES = [
     bad("password-boolean", "passwords:admin", True, "got a boolean"),
     bad("password-list", "passwords:cinder", ["secret-in-list"], "must be a string, got a list"),
     bad("password-whitespace", "passwords:neutron", " secret-padded ", "surrounding whitespace"),
-    bad("passwords-missing", "passwords", DELETE, "missing; required: mariadb_root, rabbitmq"),
+    bad("password-db-non-ascii", "passwords:nova_db", "pässwörd-€", "has non-ASCII characters"),
+    bad("password-db-latin1", "passwords:keystone_db", "caf\u00e9", "PyMySQL sends a database"),
+    bad("passwords-missing", "passwords", DELETE, "missing; required: rabbitmq, admin"),
     bad("passwords-not-mapping", "passwords", "secret-top", "must be a mapping, got a string"),
     # 10. gluster
     bad("replica-too-large", "gluster:replica", 3, "3 is larger than the number of bricks (2)"),
@@ -592,6 +599,17 @@ BAD_CASES = [
     bad("volume-reserved", "gluster:volume", "all", "reserved by gluster"),
     bad("brick-dir-relative", "gluster:brick_dir", "srv/bricks", "is not an absolute path"),
     bad("brick-dir-unnormalized", "gluster:brick_dir", "/srv/../bricks/", "normalized absolute"),
+    bad("brick-dir-etc", "gluster:brick_dir", "/etc", "'/etc' is a system directory"),
+    bad("brick-dir-var-lib", "gluster:brick_dir", "/var/lib", "'/var/lib' is a system directory"),
+    bad("brick-dir-srv", "gluster:brick_dir", "/srv", "is a system directory"),
+    bad("brick-dir-home", "gluster:brick_dir", "/home", "is a system directory"),
+    bad("brick-dir-lib64", "gluster:brick_dir", "/lib64/bricks", "inside the system's libraries"),
+    bad("brick-dir-in-etc", "gluster:brick_dir", "/etc/gluster/brick",
+        "inside the system directory /etc"),
+    bad("brick-dir-in-proc", "gluster:brick_dir", "/proc/brick", "inside the system directory"),
+    bad("brick-dir-in-glusterd", "gluster:brick_dir", "/var/lib/glusterd/bricks",
+        "inside the system directory /var/lib/glusterd"),
+    bad("brick-dir-dotdot", "gluster:brick_dir", "/srv/gluster/../../etc", "normalized absolute"),
     bad("brick-dir-in-mount", "gluster:brick_dir", "/var/lib/nova/instances/brick",
         "mount point /var/lib/nova/instances"),
     bad("brick-host-unknown", "gluster:brick_hosts", ["compute1", "compute9"],
@@ -629,6 +647,9 @@ BAD_CASES = [
     bad("region-empty", "region", "", "empty"),
     bad("region-too-long", "region", "r" * 256, "not a valid region id"),
     bad("region-number", "region", 1, "must be a string"),
+    bad("region-shell", "region", "R1;touch /tmp/pwned", "not a valid region id (letters"),
+    bad("region-space", "region", "Region One", "not a valid region id"),
+    bad("region-comment", "region", "R1#x", "not a valid region id"),
     bad("vni-zero", "networks:geneve_vni_ranges", "0:100", "'0:100' " + VNI),
     bad("vni-reversed", "networks:geneve_vni_ranges", "100:1", "'100:1' " + VNI),
     bad("vni-too-large", "networks:geneve_vni_ranges", "1:16777216", VNI),
@@ -666,6 +687,56 @@ BAD_CASES = [
     bad("image-disk-format", "glance:images",
         [{"name": "cirros", "source": "http://x.test/c.img", "disk_format": "qcow"}],
         "is not one of", key="glance:images:0:disk_format"),
+    bad("image-name-shell", "glance:images", [{"name": "cirros; id", "source": "http://x.test/c"}],
+        "not a valid image name", key="glance:images:0:name"),
+    bad("image-name-path", "glance:images",
+        [{"name": "../../../etc/cron.d/x", "source": "http://x.test/c"}],
+        "no '/'", key="glance:images:0:name"),
+    bad("image-name-dotdot", "glance:images", [{"name": "..", "source": "http://x.test/c"}],
+        "not a valid image name", key="glance:images:0:name"),
+    bad("image-source-space", "glance:images", [{"name": "c", "source": "http://x.test/a b"}],
+        "a URL or an absolute path, without whitespace", key="glance:images:0:source"),
+    bad("image-source-traversal", "glance:images",
+        [{"name": "c", "source": "/srv/images/../../etc/shadow"}],
+        "normalized absolute path", key="glance:images:0:source"),
+    bad("image-source-relative", "glance:images", [{"name": "c", "source": "images/c.img"}],
+        "not an absolute path or a URL", key="glance:images:0:source"),
+    bad("image-source-hash-space", "glance:images",
+        [{"name": "c", "source": "http://x.test/c", "source_hash": "sha256=00 ; id"}],
+        "without whitespace", key="glance:images:0:source_hash"),
+    bad("image-kernel-path", "glance:images",
+        [{"name": "c", "source": "http://x.test/c", "kernel": "$(id)"}],
+        "not a valid image name", key="glance:images:0:kernel"),
+    bad("image-ramdisk-unknown", "glance:images",
+        [{"name": "c", "source": "http://x.test/c", "ramdisk": "initrd"}],
+        "'initrd' is not another image of openstack:glance:images",
+        key="glance:images:0:ramdisk"),
+    bad("image-property-name", "glance:images",
+        [{"name": "c", "source": "http://x.test/c", "properties": {"a b": "x"}}],
+        "not an image property name", key="glance:images:0:properties:a b"),
+    bad("image-property-newline", "glance:images",
+        [{"name": "c", "source": "http://x.test/c", "properties": {"os": "a\nb"}}],
+        "without control characters", key="glance:images:0:properties:os"),
+    bad("image-key-typo", "glance:images",
+        [{"name": "c", "source": "http://x.test/c", "disk_fromat": "raw"}],
+        "did you mean 'disk_format'?", key="glance:images:0:disk_fromat"),
+    bad("flavors-not-mapping", "flavors", ["m1.tiny"], "must be a mapping of flavor names"),
+    bad("flavor-name-shell", "flavors", {"m1;id": {"vcpus": 1, "ram": 64, "disk": 1}},
+        "not a valid flavor name", key="flavors:m1;id"),
+    bad("flavor-name-space", "flavors", {"m1 tiny": {"vcpus": 1, "ram": 64, "disk": 1}},
+        "not a valid flavor name", key="flavors:m1 tiny"),
+    bad("flavor-not-mapping", "flavors", {"m1.tiny": 1}, "must be a mapping with vcpus",
+        key="flavors:m1.tiny"),
+    bad("flavor-vcpus-zero", "flavors", {"m1.tiny": {"vcpus": 0, "ram": 64, "disk": 1}},
+        "0 must be between 1 and 4096", key="flavors:m1.tiny:vcpus"),
+    bad("flavor-ram-string", "flavors", {"m1.tiny": {"vcpus": 1, "ram": "64; id", "disk": 1}},
+        "must be an integer", key="flavors:m1.tiny:ram"),
+    bad("flavor-disk-missing", "flavors", {"m1.tiny": {"vcpus": 1, "ram": 64}},
+        "missing", key="flavors:m1.tiny:disk"),
+    bad("flavor-disk-negative", "flavors", {"m1.tiny": {"vcpus": 1, "ram": 64, "disk": -1}},
+        "-1 must be >= 0", key="flavors:m1.tiny:disk"),
+    bad("flavor-key-typo", "flavors", {"m1.tiny": {"vcpus": 1, "ram": 64, "dsik": 1}},
+        "did you mean 'disk'?", key="flavors:m1.tiny:dsik"),
     bad("image-twice", "glance:images",
         [{"name": "cirros", "source": "http://x.test/c.img"}] * 2,
         "'cirros' is listed twice", key="glance:images:1:name"),
@@ -681,6 +752,28 @@ def test_bad_pillar_is_refused_naming_the_key(pillar, where, value, key, fragmen
     else:
         set_key(pillar, where, value)
     assert_problem(pillar, key, fragment)
+
+
+@pytest.mark.parametrize("path", ["/srv/gluster/nova-instances", "/data/bricks/nova",
+                                  "/var/lib/gluster-bricks/nova", "/home/bricks/nova"])
+def test_brick_dir_outside_system_directories_is_accepted(pillar, path):
+    pillar["gluster"]["brick_dir"] = path
+    assert openstack_pillar.validate(pillar)["gluster"]["bricks"][0] == "compute1:" + path
+
+
+def test_mount_point_is_absolute_and_no_system_directory(pillar):
+    mount = openstack_pillar.validate(pillar)["gluster"]["mount_point"]
+    assert mount.startswith("/") and posixpath.normpath(mount) == mount
+    assert openstack_pillar._system_dir(mount) is None  # pylint: disable=protected-access
+
+
+def test_flavors_default_and_given(pillar):
+    assert openstack_pillar.validate(pillar)["flavors"] == openstack_pillar.DEFAULT_FLAVORS
+    pillar["flavors"] = {"m1.tiny": {"vcpus": 1, "ram": 64, "disk": 0}}
+    assert openstack_pillar.validate(pillar)["flavors"] == {
+        "m1.tiny": {"vcpus": 1, "ram": 64, "disk": 0}}
+    pillar["flavors"] = {}
+    assert openstack_pillar.validate(pillar)["flavors"] == {}
 
 
 def test_firewall_lists_may_be_empty_when_disabled(pillar):
@@ -717,6 +810,16 @@ def test_all_problems_are_reported_together(pillar):
     ]
 
 
+def test_database_passwords_are_the_db_ones():
+    assert openstack_pillar.DATABASE_PASSWORDS == (
+        "keystone_db", "glance_db", "placement_db", "nova_db", "neutron_db", "cinder_db")
+
+
+def test_non_ascii_is_fine_outside_database_passwords(pillar):
+    pillar["passwords"]["admin"] = "pässwörd-€"
+    assert openstack_pillar.validate(pillar)["region"] == "RegionOne"
+
+
 def test_message_never_contains_a_password(pillar):
     secret = "s3cr3t-value-that-must-not-leak"
     pillar["passwords"] = {name: secret for name in pillar["passwords"]}
@@ -732,10 +835,23 @@ def test_message_never_contains_a_password(pillar):
 
 def test_required_passwords_table():
     assert [name for name, _ in openstack_pillar.REQUIRED_PASSWORDS] == [
-        "mariadb_root", "rabbitmq", "admin", "keystone_db", "glance_db", "glance",
+        "rabbitmq", "admin", "keystone_db", "glance_db", "glance",
         "placement_db", "placement", "nova_db", "nova", "neutron_db", "neutron",
         "cinder_db", "cinder", "metadata_secret", "horizon_secret_key", "demo",
     ]
+
+
+@pytest.mark.parametrize("name, _", openstack_pillar.REQUIRED_PASSWORDS)
+def test_every_required_password_is_used_by_a_formula(name, _):
+    """A required password that no formula reads is a secret handed out for nothing."""
+    used = any(name in path.read_text(errors="replace")
+               for path in (REPO_ROOT / "salt").rglob("*") if path.is_file())
+    assert used, "openstack:passwords:{} is required but no formula reads it".format(name)
+
+
+def test_mariadb_root_is_not_required(pillar):
+    pillar["passwords"].pop("mariadb_root", None)
+    assert openstack_pillar.validate(pillar)["region"] == "RegionOne"
 
 
 @pytest.mark.parametrize("name, _", openstack_pillar.REQUIRED_PASSWORDS)

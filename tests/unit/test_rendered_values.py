@@ -1,0 +1,103 @@
+"""
+Pillar values as the formulas render them (issue 11, items 6, 7 and 9):
+quoted for the shell and for YAML, and URL-quoted in connection URLs.
+
+The controller's states are rendered by Salt's own loader with the example
+pillar plus edits that the validator accepts but that a careless template
+would break: a password with '/', '@' and ':', an image property with
+shell and YAML characters.  Unit tier: no daemon, the states are only
+rendered.
+"""
+import copy
+import pathlib
+import shlex
+import urllib.parse
+
+import pytest
+import yaml
+from minion_opts import minion_opts as make_minion_opts
+from saltfactories.utils.functional import Loaders
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+EXAMPLE = yaml.safe_load((REPO / "pillar" / "openstack.sls").read_text())
+RABBIT_PASSWORD = "ra/bb:it@pa%ss#word?"
+DB_PASSWORD = "no/va@db:pa ss"
+PROPERTY = "x; id # a: b 'q'"
+
+
+def _pillar():
+    data = copy.deepcopy(EXAMPLE)
+    passwords = data["openstack"]["passwords"]
+    passwords["rabbitmq"] = RABBIT_PASSWORD
+    passwords["nova_db"] = DB_PASSWORD
+    data["openstack"]["glance"]["images"] = [
+        {"name": "k-1.0", "source": "http://x.test/k", "disk_format": "aki",
+         "container_format": "aki"},
+        {"name": "i+1", "source": "/srv/images/i", "disk_format": "ari",
+         "container_format": "ari"},
+        {"name": "guest_1", "source": "salt://images/g.img?saltenv=base",
+         "source_hash": "sha256=00ff", "kernel": "k-1.0", "ramdisk": "i+1",
+         "properties": {"os_distro": PROPERTY, "hw:rng": True}},
+    ]
+    return data
+
+
+@pytest.fixture(scope="module")
+def controller(tmp_path_factory):
+    """{state id: {module: [args]}} of the controller, with cloud.images."""
+    pillar_root = tmp_path_factory.mktemp("pillar")
+    (pillar_root / "top.sls").write_text("base:\n  '*':\n    - openstack\n")
+    (pillar_root / "openstack.sls").write_text(yaml.safe_dump(_pillar()))
+    opts = make_minion_opts(tmp_path_factory.mktemp("root"), "controller", pillar_root,
+                            test=True)
+    loaders = Loaders(opts)
+    try:
+        states = copy.deepcopy(dict(loaders.modules.state.show_highstate()))
+        images = loaders.modules.state.show_sls("cloud.images")
+        assert isinstance(images, dict), images
+        states.update(copy.deepcopy(dict(images)))
+        return states
+    finally:
+        loaders.reset_state()
+
+
+def _args(body, function):
+    args = {}
+    for arg in body[function]:
+        if isinstance(arg, dict):
+            args.update(arg)
+    return args
+
+
+def _settings(states, state_id):
+    return _args(states[state_id], "openstack_config")["settings"]
+
+
+def test_transport_url_quotes_every_reserved_character(controller):
+    url = _settings(controller, "nova-controller-config")["DEFAULT"]["transport_url"]
+    parsed = urllib.parse.urlsplit(url)
+    assert "/" not in url.split("@")[0].split("://")[1]
+    assert urllib.parse.unquote(parsed.password) == RABBIT_PASSWORD
+    assert parsed.hostname == "controller" and parsed.port == 5672
+
+
+def test_database_url_quotes_every_reserved_character(controller):
+    url = _settings(controller, "nova-controller-config")["database"]["connection"]
+    parsed = urllib.parse.urlsplit(url)
+    assert urllib.parse.unquote(parsed.password) == DB_PASSWORD
+    assert (parsed.hostname, parsed.path) == ("controller", "/nova")
+
+
+def test_image_commands_quote_every_value(controller):
+    create = _args(controller["cloud-image-guest_1"], "cmd")["name"]
+    words = shlex.split(create.split("&& ", 1)[1])
+    assert words[-1] == "guest_1"
+    assert "os_distro=" + PROPERTY in words
+    assert "hw:rng=true" in words
+    assert words[words.index("--file") + 1] == "/var/cache/salt-openstack-images/guest_1"
+    assert "openstack image show -f value -c id k-1.0" in create
+    requires = _args(controller["cloud-image-guest_1"], "cmd")["require"]
+    assert {"cmd": "cloud-image-k-1.0"} in requires and {"cmd": "cloud-image-i+1"} in requires
+    managed = _args(controller["cloud-image-file-guest_1"], "file")
+    assert managed["source"] == "salt://images/g.img?saltenv=base"
+    assert managed["source_hash"] == "sha256=00ff"
