@@ -16,6 +16,11 @@ File format (as ``oslo_config.iniparser`` reads it):
   unquoted, like oslo.config does.
 * Lines starting with ``#`` or ``;`` are comments; indented lines continue the
   previous value (joined with a newline); a blank line ends a value.
+* ``$`` is oslo.config's substitution character (``$my_ip``); ``$$`` is a
+  literal ``$``.  Every ``$`` of a value set here is written ``$$``, so the
+  service reads back exactly the value given (a password ``pa$$word`` stays
+  ``pa$$word``); :func:`get` reads ``$$`` back as ``$``.  A value cannot
+  ask for a substitution.
 * A key repeated in a section is a multi-valued option: reading it returns
   the list of values, in file order.  Setting a key replaces every
   occurrence: the first one is rewritten in place (once per list item), the
@@ -165,7 +170,12 @@ def _values(section, key, value):
             "(or delete) to remove an option, or '' for an empty value"
         )
     items = value if isinstance(value, (list, tuple)) else [value]
-    return [_scalar(section, key, item) for item in items]
+    return [escape(_scalar(section, key, item)) for item in items]
+
+
+def _unescape(text):
+    """``$$`` -> ``$``: the value as oslo.config reads it when it substitutes nothing."""
+    return text.replace("$$", "$")
 
 
 def _check_key(section, key):
@@ -640,13 +650,29 @@ def _save(filename, path, document, current, changes, attributes):
 # ---------------------------------------------------------------------------
 
 
+def escape(value):
+    """
+    Return ``value`` as it must be written into an oslo.config file for the
+    service to read it back unchanged: every ``$`` doubled (oslo.config
+    substitutes ``$name`` and reads ``$$`` as ``$``).  Used by this module
+    for every value it writes and by ``nova_manage`` for its temporary
+    configuration files.
+
+    CLI Example::
+
+        salt '*' openstack_config.escape 'pa$word'
+    """
+    return str(value).replace("$", "$$")
+
+
 def get(filename, section, parameter):
     """
     Return the value of ``parameter`` in ``[section]`` of ``filename``.
 
     A multi-valued option (the key repeated in the section) is returned as a
     list of its values, in file order.  Keys placed before any section header
-    are read with ``section=""``.  Raises an error if the file, the section
+    are read with ``section=""``.  ``$$`` is read as ``$`` (the value given
+    to :func:`set`); a ``$name`` substitution is returned as written.  Raises an error if the file, the section
     or the option does not exist.
 
     CLI Example::
@@ -658,7 +684,7 @@ def get(filename, section, parameter):
     document = IniDocument(_read(filename))
     values = document.values(section, parameter)
     if values:
-        return _display(values)
+        return _display([_unescape(value) for value in values])
     reason = "option not set" if document.has_section(section) else "no such section"
     raise CommandExecutionError(
         f"parameter {parameter!r} not found in section [{section}] of {filename} ({reason})"

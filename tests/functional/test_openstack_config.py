@@ -59,7 +59,7 @@ SETTINGS = {
     "service_user": {"send_service_user_token": True, "password": "SERVICE_S3cr3t"},
     "vnc": {
         "enabled": True,
-        "server_listen": "$my_ip",
+        "server_listen": "10.0.0.11",
         "novncproxy_base_url": "http://ctl:6080/vnc_auto.html",
     },
     "glance": {"api_servers": "http://ctl:9292"},
@@ -329,6 +329,47 @@ def test_writing_through_a_symlink_keeps_the_link(run_state, tmp_path):
     run_state("openstack_config.present", name=str(link), settings={"DEFAULT": {"debug": True}})
     assert link.is_symlink()
     assert real.read_text() == "[DEFAULT]\ndebug = true\n"
+
+
+# -- "$" in values: oslo.config reads back what was given ------------------------
+
+DOLLAR_SETTINGS = {
+    "DEFAULT": {"host": "myhost", "my_ip": "10.0.0.11"},
+    "database": {"connection": "mysql+pymysql://nova:db$my_ip$$x@ctl/nova"},
+    "keystone_authtoken": {"password": "pa$$word"},
+    "neutron": {"metadata_proxy_shared_secret": "x$host"},
+    "placement": {"password": "$nosuchopt", "username": "tail$"},
+}
+
+
+def oslo_values(path):
+    """The values oslo.config gives the service (with its $-substitution)."""
+    script = (
+        "import json, sys\n"
+        "from oslo_config import cfg\n"
+        "conf = cfg.ConfigOpts()\n"
+        "conf.register_opts([cfg.StrOpt('host'), cfg.StrOpt('my_ip')])\n"
+        "conf.register_opts([cfg.StrOpt('connection', secret=True)], 'database')\n"
+        "conf.register_opts([cfg.StrOpt('password', secret=True)], 'keystone_authtoken')\n"
+        "conf.register_opts([cfg.StrOpt('metadata_proxy_shared_secret', secret=True)], 'neutron')\n"
+        "conf.register_opts([cfg.StrOpt('password', secret=True), cfg.StrOpt('username')], 'placement')\n"
+        "conf(args=[], default_config_files=[sys.argv[1]])\n"
+        "print(json.dumps({group: {opt: conf[group][opt] if group != 'DEFAULT' else conf[opt]\n"
+        "    for opt in opts} for group, opts in json.loads(sys.argv[2]).items()}))\n"
+    )
+    wanted = {section: list(options) for section, options in DOLLAR_SETTINGS.items()}
+    return json.loads(run_system_python(script, path, json.dumps(wanted)))
+
+
+def test_dollar_in_values_reaches_the_service_unchanged(run_state, nova_conf):
+    first = run_state("openstack_config.present", name=str(nova_conf), settings=DOLLAR_SETTINGS)
+    assert first["result"] is True, first
+    assert oslo_values(nova_conf) == DOLLAR_SETTINGS
+    before = snapshot(nova_conf)
+    second = run_state("openstack_config.present", name=str(nova_conf), settings=DOLLAR_SETTINGS)
+    assert second["result"] is True
+    assert second["changes"] == {}
+    assert snapshot(nova_conf) == before
 
 
 # -- user / group / mode ------------------------------------------------------
