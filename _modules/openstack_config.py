@@ -40,17 +40,26 @@ write (temporary file in the same directory, then rename), keeping the
 owner, group and mode of the file unless others are requested.  When nothing
 changes, nothing is written (the mtime stays the same).
 
+Links: a symbolic link as the file itself is refused, and so is a symbolic
+link owned by a user other than root on the way to it: a service user who
+can write its configuration directory could otherwise point the file at
+any root-owned file and have it rewritten and re-owned.  A file with more
+than one hard link, or that is not a regular file, is refused too.  Every
+operation goes through file descriptors opened without following links.
+
 Secrets never appear in the change reports returned by :func:`set`,
 :func:`delete` and :func:`update`: values of options whose name contains
 ``password``, ``secret``, ``token`` or ``key`` are replaced by ``******``, and
 so is the password part of URLs (``mysql+pymysql://nova:******@db/nova``).
 """
 import collections
+import errno
 import grp
 import os
 import pwd
 import re
-import tempfile
+import secrets
+import stat
 
 from salt.exceptions import CommandExecutionError
 
@@ -438,17 +447,114 @@ def _join(pieces):
 # ---------------------------------------------------------------------------
 
 
-def _read(filename, missing_ok=False):
-    try:
-        with open(filename, "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        if missing_ok:
+class _File:
+    """
+    ``filename`` opened for an edit without following a link a non-root
+    user could have placed: ``dir_fd`` is its directory, ``fd`` the file
+    itself (None if missing), ``stat`` its ``os.fstat`` and ``text`` its
+    content (None if missing).  A context manager: closes both.
+    """
+
+    def __init__(self, filename):
+        self.filename = filename
+        self.dir_fd = self.fd = self.stat = self.text = None
+        directory, self.base = os.path.split(os.path.abspath(filename))
+        try:
+            directory = _safe_directory(filename, directory)
+            if directory is None:
+                return  # neither the directory nor the file exist (yet)
+            self.dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            self._open()
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self):
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        try:
+            self.fd = os.open(self.base, flags, dir_fd=self.dir_fd)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise CommandExecutionError(
+                    f"{self.filename} is a symbolic link: refusing to follow it"
+                ) from None
+            raise CommandExecutionError(f"cannot read {self.filename}: {exc.strerror}") from None
+        self.stat = os.fstat(self.fd)
+        if stat.S_ISDIR(self.stat.st_mode):
+            raise CommandExecutionError(f"cannot read {self.filename}: Is a directory")
+        if not stat.S_ISREG(self.stat.st_mode):
+            raise CommandExecutionError(f"{self.filename} is not a regular file")
+        if self.stat.st_nlink > 1:
+            raise CommandExecutionError(
+                f"{self.filename} has {self.stat.st_nlink} hard links: refusing to edit it"
+            )
+        chunks = []
+        while True:
+            chunk = os.read(self.fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        self.text = b"".join(chunks).decode("utf-8", "surrogateescape")
+
+    def close(self):
+        for fd in (self.fd, self.dir_fd):
+            if fd is not None:
+                os.close(fd)
+        self.fd = self.dir_fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+_MAX_LINKS = 40
+
+
+def _safe_directory(filename, directory):
+    """
+    ``directory`` with its symbolic links resolved, refusing any link not
+    owned by root (a user can only create links it owns): a service user
+    must not redirect root's edit through a link in a directory it can
+    write.
+    """
+    resolved, pending, links = "/", [part for part in directory.split("/") if part], 0
+    while pending:
+        part = pending.pop(0)
+        if part == ".":
+            continue
+        if part == "..":
+            resolved = os.path.dirname(resolved)
+            continue
+        candidate = os.path.join(resolved, part)
+        try:
+            info = os.lstat(candidate)
+        except FileNotFoundError:
             return None
-        raise CommandExecutionError(f"{filename}: no such file") from None
-    except OSError as exc:
-        raise CommandExecutionError(f"cannot read {filename}: {exc.strerror}") from None
-    return data.decode("utf-8", "surrogateescape")
+        if not stat.S_ISLNK(info.st_mode):
+            resolved = candidate
+            continue
+        links += 1
+        if info.st_uid != 0 or links > _MAX_LINKS:
+            raise CommandExecutionError(
+                f"{filename}: {candidate} is a symbolic link owned by uid {info.st_uid}: "
+                "refusing to follow it"
+            )
+        target = os.readlink(candidate)
+        if target.startswith("/"):
+            resolved = "/"
+        pending[:0] = [item for item in target.split("/") if item]
+    return resolved
+
+
+def _read(filename):
+    with _File(filename) as handle:
+        if handle.text is None:
+            raise CommandExecutionError(f"{filename}: no such file")
+        return handle.text
 
 
 def _uid(user):
@@ -524,29 +630,40 @@ def _opt(function, value):
     return None if value is None else function(value)
 
 
-def _write_atomic(path, text, uid, gid, mode):
-    """Write ``text`` to a temporary file next to ``path``, then rename it over ``path``."""
-    directory, base = os.path.split(path)
-    handle, temp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=directory or ".")
+def _write_atomic(handle, text, uid, gid, mode):
+    """
+    Write ``text`` to a new file next to ``handle``'s, then rename it over
+    it; all through descriptors.
+    """
+    dir_fd = handle.dir_fd
+    if dir_fd is None:
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT))
+    temp = f".{handle.base}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(
+        temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=dir_fd
+    )
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(text.encode("utf-8", "surrogateescape"))
-            stream.flush()
-            os.fsync(stream.fileno())
-        _apply_attributes(temp, uid, gid, mode)
-        os.replace(temp, path)
+        try:
+            os.write(fd, text.encode("utf-8", "surrogateescape"))
+            _apply_attributes(fd, uid, gid, mode)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, handle.base, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
+        try:
+            os.unlink(temp, dir_fd=dir_fd)
+        except OSError:
+            pass
         raise
 
 
-def _apply_attributes(path, uid, gid, mode):
-    current = os.stat(path)
+def _apply_attributes(fd, uid, gid, mode):
+    current = os.fstat(fd)
     if (uid, gid) != (None, None) and (uid, gid) != (current.st_uid, current.st_gid):
-        os.chown(path, -1 if uid is None else uid, -1 if gid is None else gid)
+        os.fchown(fd, -1 if uid is None else uid, -1 if gid is None else gid)
     if mode is not None and mode != current.st_mode & 0o7777:
-        os.chmod(path, mode)
+        os.fchmod(fd, mode)
 
 
 # ---------------------------------------------------------------------------
@@ -604,45 +721,47 @@ def _edit(filename, wanted, unwanted, attributes=(None, None, None), test=False,
     return the masked report.  ``missing`` says what a missing file means:
     ``"create"`` it, ``"skip"`` (nothing to do) or ``"error"``.
     """
-    path = os.path.realpath(filename)
-    text = _read(path, missing_ok=missing != "error")
-    if text is None and missing == "skip":
-        return {}
-    document = IniDocument(text or "")
-    for (section, key), values in wanted.items():
-        document.set(section, key, values)
-    for section, key in unwanted:
-        document.delete(section, key)
-    changes = document.changes()
-    current = None if text is None else os.stat(path)
-    report = _attribute_changes(current, *attributes)
-    if changes:
-        report["options"] = _option_report(changes)
-    if text is None:
-        report["file"] = "created"
-    if report and not test:
-        _save(filename, path, document, current, changes, attributes)
-    return report
+    with _File(filename) as handle:
+        text = handle.text
+        if text is None and missing == "error":
+            raise CommandExecutionError(f"{filename}: no such file")
+        if text is None and missing == "skip":
+            return {}
+        document = IniDocument(text or "")
+        for (section, key), values in wanted.items():
+            document.set(section, key, values)
+        for section, key in unwanted:
+            document.delete(section, key)
+        changes = document.changes()
+        report = _attribute_changes(handle.stat, *attributes)
+        if changes:
+            report["options"] = _option_report(changes)
+        if text is None:
+            report["file"] = "created"
+        if report and not test:
+            _save(handle, document, changes, attributes)
+        return report
 
 
-def _save(filename, path, document, current, changes, attributes):
+def _save(handle, document, changes, attributes):
     """Write the document (new file or changed options) or just fix its attributes."""
     uid, gid, mode = attributes
+    current = handle.stat
     try:
         if current is None:
-            _write_atomic(path, document.render(), uid, gid, _default_mode() if mode is None else mode)
+            _write_atomic(handle, document.render(), uid, gid, _default_mode() if mode is None else mode)
         elif changes:
             _write_atomic(
-                path,
+                handle,
                 document.render(),
                 current.st_uid if uid is None else uid,
                 current.st_gid if gid is None else gid,
                 current.st_mode & 0o7777 if mode is None else mode,
             )
         else:
-            _apply_attributes(path, uid, gid, mode)
+            _apply_attributes(handle.fd, uid, gid, mode)
     except OSError as exc:
-        raise CommandExecutionError(f"cannot write {filename}: {exc.strerror}") from None
+        raise CommandExecutionError(f"cannot write {handle.filename}: {exc.strerror}") from None
 
 
 # ---------------------------------------------------------------------------

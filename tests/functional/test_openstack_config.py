@@ -321,14 +321,33 @@ def test_secrets_never_leak_into_the_state_return(run_state, tmp_path):
     assert_no_secret(removed)
 
 
-def test_writing_through_a_symlink_keeps_the_link(run_state, tmp_path):
-    real = tmp_path / "real.conf"
-    real.write_text("[DEFAULT]\n")
-    link = tmp_path / "link.conf"
-    link.symlink_to(real)
-    run_state("openstack_config.present", name=str(link), settings={"DEFAULT": {"debug": True}})
+def test_a_symlink_placed_by_the_service_user_is_refused(run_state, tmp_path):
+    """
+    nova can write /etc/nova: a nova.conf linked to a root-only file must not
+    make Salt rewrite that file and hand it to the nova group.
+    """
+    secret = tmp_path / "shadow"
+    secret.write_text("root:$y$hash:19000:0:99999:7:::\n")
+    secret.chmod(0o600)
+    confdir = tmp_path / "nova"
+    confdir.mkdir()
+    link = confdir / "nova.conf"
+    link.symlink_to(secret)
+    os.lchown(link, 65534, 65534)
+    ret = run_state(
+        "openstack_config.present",
+        name=str(link),
+        settings={"DEFAULT": {"debug": True}},
+        group="nogroup",
+        mode="0640",
+    )
+    assert ret["result"] is False
+    assert "symbolic link" in ret["comment"]
+    assert ret["changes"] == {}
     assert link.is_symlink()
-    assert real.read_text() == "[DEFAULT]\ndebug = true\n"
+    assert secret.read_text() == "root:$y$hash:19000:0:99999:7:::\n"
+    st = secret.stat()
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (0, 0, 0o600)
 
 
 # -- "$" in values: oslo.config reads back what was given ------------------------
