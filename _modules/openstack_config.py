@@ -16,6 +16,10 @@ File format (as ``oslo_config.iniparser`` reads it):
   unquoted, like oslo.config does.
 * Lines starting with ``#`` or ``;`` are comments; indented lines continue the
   previous value (joined with a newline); a blank line ends a value.
+* Section names are case-insensitive, except ``[DEFAULT]``: ``[Database]``
+  and ``[database]`` are one section, as oslo.config reads them (it lowercases
+  every group name but ``DEFAULT``).  A new key goes into the first block of
+  the section, whatever its spelling.
 * ``$`` is oslo.config's substitution character (``$my_ip``); ``$$`` is a
   literal ``$``.  Every ``$`` of a value set here is written ``$$``, so the
   service reads back exactly the value given (a password ``pa$$word`` stays
@@ -33,12 +37,16 @@ examples such as ``#     key = ...`` in the help text are not defaults),
 otherwise after the last non-blank line of the section.  Missing sections
 are created: ``[DEFAULT]`` before the first section, the others at the end
 of the file.  Every line that is not set or deleted is written back
-byte-for-byte (comments, blank lines, order, line endings).
+byte-for-byte (comments, blank lines, order, line endings); new lines take
+the line ending of the file's first line (``\r\n`` in a CRLF file).
 
 Edits are computed in memory from one read and written with one atomic
-write (temporary file in the same directory, then rename), keeping the
-owner, group and mode of the file unless others are requested.  When nothing
-changes, nothing is written (the mtime stays the same).
+write (temporary file in the same directory, then rename, then an fsync of
+the directory), keeping the owner, group, mode and extended attributes
+(SELinux label, ACLs) of the file unless others are requested.  When nothing
+changes, nothing is written (the mtime stays the same).  The directory is
+locked (``flock``) from the read to the rename, so concurrent writers of one
+file do not lose each other's options.
 
 Links: a symbolic link as the file itself is refused, and so is a symbolic
 link owned by a user other than root on the way to it: a service user who
@@ -54,12 +62,14 @@ so is the password part of URLs (``mysql+pymysql://nova:******@db/nova``).
 """
 import collections
 import errno
+import fcntl
 import grp
 import os
 import pwd
 import re
 import secrets
 import stat
+import time
 
 from salt.exceptions import CommandExecutionError
 
@@ -212,10 +222,10 @@ def _quote(text):
     return text
 
 
-def _option_lines(key, value):
+def _option_lines(key, value, newline="\n"):
     first, *continuations = value.split("\n")
-    lines = [f"{key} = {_quote(first)}".rstrip(" ") + "\n"]
-    lines.extend(f"    {part}\n" for part in continuations)
+    lines = [f"{key} = {_quote(first)}".rstrip(" ") + newline]
+    lines.extend(f"    {part}{newline}" for part in continuations)
     return lines
 
 
@@ -240,6 +250,11 @@ def _split_lines(text):
     if parts[-1]:
         lines.append(parts[-1])
     return lines
+
+
+def _group(section):
+    """The section as oslo.config looks it up: lowercase, except ``DEFAULT``."""
+    return section if section == "DEFAULT" else section.lower()
 
 
 def _section_name(line):
@@ -301,6 +316,9 @@ class IniDocument:
 
     def __init__(self, text=""):
         self.lines = _split_lines(text)
+        # new lines take the line ending of the file's first line
+        self.newline = "\r\n" if self.lines and self.lines[0].endswith("\r\n") else "\n"
+        self._names = {}  # group -> spelling of its first header
         self._blocks = collections.OrderedDict()  # section -> [_Block]
         self._options = {}  # (section, key) -> [_Option]
         self._commented = {}  # (section, key) -> index of first "#key = ..."
@@ -311,6 +329,8 @@ class IniDocument:
     # -- parsing ---------------------------------------------------------
 
     def _open_block(self, name, header):
+        self._names.setdefault(_group(name), name)
+        name = _group(name)
         block = _Block(name, header)
         self._blocks.setdefault(name, []).append(block)
         if header is not None and self._first_header is None:
@@ -358,25 +378,27 @@ class IniDocument:
 
     def sections(self):
         """Section names in file order; ``""`` first if keys precede any header."""
-        names = [name for name in self._blocks if name]
+        names = [self._names[name] for name in self._blocks if name]
         if any(section == "" for section, _ in self._options):
             names.insert(0, "")
         return names
 
     def has_section(self, section):
+        section = _group(section)
         return section in self._blocks and (section != "" or "" in self.sections())
 
     def values(self, section, key):
         """All values of ``key`` in ``section``, in file order ([] if absent)."""
-        return [option.value for option in self._options.get((section, key), ())]
+        return [option.value for option in self._options.get((_group(section), key), ())]
 
     # -- editing ---------------------------------------------------------
 
     def set(self, section, key, values):
-        self._wanted[(section, key)] = list(values)
+        self._names.setdefault(_group(section), section)
+        self._wanted[(_group(section), key)] = list(values)
 
     def delete(self, section, key):
-        self._wanted[(section, key)] = []
+        self._wanted[(_group(section), key)] = []
 
     def changes(self):
         """[(section, key, old values, new values)] for options that differ."""
@@ -384,13 +406,14 @@ class IniDocument:
         for (section, key), new in self._wanted.items():
             old = self.values(section, key)
             if old != new:
-                result.append((section, key, old, new))
+                result.append((self._names.get(section, section), key, old, new))
         return result
 
     def render(self):
         replace, inserts, head, tail = {}, collections.defaultdict(list), [], {}
         for section, key, _, new in self.changes():
-            lines = [line for value in new for line in _option_lines(key, value)]
+            lines = [line for value in new for line in _option_lines(key, value, self.newline)]
+            section = _group(section)
             occurrences = self._options.get((section, key))
             if occurrences:
                 first, *others = occurrences
@@ -402,15 +425,16 @@ class IniDocument:
                 head.extend(lines)
             else:
                 tail.setdefault(section, []).extend(lines)
+        newline = self.newline
         if head:
-            head = ["[DEFAULT]\n", *head, "\n"]
+            head = ["[DEFAULT]" + newline, *head, newline]
         pieces = self._splice(replace, inserts, head)
         for section, lines in tail.items():
             if pieces and pieces[-1].strip():
-                pieces.append("\n")
-            pieces.append(f"[{section}]\n")
+                pieces.append(newline)
+            pieces.append(f"[{self._names.get(section, section)}]{newline}")
             pieces.extend(lines)
-        return _join(pieces)
+        return _join(pieces, newline)
 
     def _insert_position(self, section, key):
         commented = self._commented.get((section, key))
@@ -434,11 +458,11 @@ class IniDocument:
                 index += 1
 
 
-def _join(pieces):
+def _join(pieces, newline="\n"):
     """Join lines, ending with a newline any line that is no longer the last."""
     for index in range(len(pieces) - 1):
         if not pieces[index].endswith("\n"):
-            pieces[index] += "\n"
+            pieces[index] += newline
     return "".join(pieces)
 
 
@@ -455,7 +479,7 @@ class _File:
     content (None if missing).  A context manager: closes both.
     """
 
-    def __init__(self, filename):
+    def __init__(self, filename, lock=False):
         self.filename = filename
         self.dir_fd = self.fd = self.stat = self.text = None
         directory, self.base = os.path.split(os.path.abspath(filename))
@@ -464,6 +488,8 @@ class _File:
             if directory is None:
                 return  # neither the directory nor the file exist (yet)
             self.dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            if lock:
+                _lock(filename, self.dir_fd)
             self._open()
         except BaseException:
             self.close()
@@ -550,6 +576,24 @@ def _safe_directory(filename, directory):
     return resolved
 
 
+_LOCK_TIMEOUT = 120
+
+
+def _lock(filename, dir_fd):
+    """Lock the file's directory (the file itself is replaced by each write)."""
+    deadline = time.monotonic() + _LOCK_TIMEOUT
+    while True:
+        try:
+            fcntl.flock(dir_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise CommandExecutionError(
+                    f"cannot lock the directory of {filename}: still locked after {_LOCK_TIMEOUT} s"
+                ) from None
+            time.sleep(0.05)
+
+
 def _read(filename):
     with _File(filename) as handle:
         if handle.text is None:
@@ -630,10 +674,22 @@ def _opt(function, value):
     return None if value is None else function(value)
 
 
+def _copy_xattrs(source_fd, target_fd):
+    """Copy the extended attributes (SELinux label, ACLs, user.*) to the new file."""
+    try:
+        names = os.listxattr(source_fd)
+    except OSError as exc:
+        if exc.errno in (errno.ENOTSUP, errno.EOPNOTSUPP):
+            return
+        raise
+    for name in names:
+        os.setxattr(target_fd, name, os.getxattr(source_fd, name))
+
+
 def _write_atomic(handle, text, uid, gid, mode):
     """
     Write ``text`` to a new file next to ``handle``'s, then rename it over
-    it; all through descriptors.
+    it and fsync the directory; all through descriptors.
     """
     dir_fd = handle.dir_fd
     if dir_fd is None:
@@ -645,6 +701,8 @@ def _write_atomic(handle, text, uid, gid, mode):
     try:
         try:
             os.write(fd, text.encode("utf-8", "surrogateescape"))
+            if handle.fd is not None:
+                _copy_xattrs(handle.fd, fd)
             _apply_attributes(fd, uid, gid, mode)
             os.fsync(fd)
         finally:
@@ -656,6 +714,7 @@ def _write_atomic(handle, text, uid, gid, mode):
         except OSError:
             pass
         raise
+    os.fsync(dir_fd)
 
 
 def _apply_attributes(fd, uid, gid, mode):
@@ -721,7 +780,7 @@ def _edit(filename, wanted, unwanted, attributes=(None, None, None), test=False,
     return the masked report.  ``missing`` says what a missing file means:
     ``"create"`` it, ``"skip"`` (nothing to do) or ``"error"``.
     """
-    with _File(filename) as handle:
+    with _File(filename, lock=not test) as handle:
         text = handle.text
         if text is None and missing == "error":
             raise CommandExecutionError(f"{filename}: no such file")

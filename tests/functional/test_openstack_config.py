@@ -391,6 +391,25 @@ def test_dollar_in_values_reaches_the_service_unchanged(run_state, nova_conf):
     assert snapshot(nova_conf) == before
 
 
+def test_section_spelling_is_the_one_oslo_reads(run_state, tmp_path):
+    path = tmp_path / "nova.conf"
+    path.write_text("[DEFAULT]\nhost = myhost\n\n[Database]\nconnection = sqlite://old\n")
+    settings = {"database": {"connection": "mysql+pymysql://nova:pw@ctl/nova"}}
+    run_state("openstack_config.present", name=str(path), settings=settings)
+    assert path.read_text().count("atabase]") == 1
+    script = (
+        "import sys\n"
+        "from oslo_config import cfg\n"
+        "conf = cfg.ConfigOpts()\n"
+        "conf.register_opts([cfg.MultiStrOpt('connection')], 'database')\n"
+        "conf(args=[], default_config_files=[sys.argv[1]])\n"
+        "print(conf.database.connection)\n"
+    )
+    assert run_system_python(script, path).strip() == "['mysql+pymysql://nova:pw@ctl/nova']"
+    again = run_state("openstack_config.present", name=str(path), settings=settings)
+    assert again["changes"] == {}
+
+
 # -- user / group / mode ------------------------------------------------------
 
 

@@ -1,10 +1,14 @@
 """
-openstack_config on real files: ``$`` escaping and links (issue 11,
-items 1 and 2).
+openstack_config on real files: ``$`` escaping, links, extended
+attributes, concurrent writers, section-name case, CRLF files and the
+directory fsync (issue 11, items 1, 2 and 15).
 """
+import multiprocessing
 import os
+import shutil
 import signal
 import stat
+import subprocess
 
 import pytest
 from salt.exceptions import CommandExecutionError
@@ -145,3 +149,103 @@ def test_a_fifo_is_refused_without_blocking(tmp_path):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+# -- item 15: xattrs, lock, sections, CRLF, fsync ------------------------------------
+
+
+def test_extended_attributes_are_kept(tmp_path):
+    path = tmp_path / "nova.conf"
+    path.write_text("[DEFAULT]\ndebug = false\n")
+    os.setxattr(path, "user.label", b"etc_t")
+    acl = shutil.which("setfacl") and os.geteuid() == 0
+    if acl:
+        subprocess.run(["setfacl", "-m", f"u:{NOBODY}:r", str(path)], check=True)
+        before = os.getxattr(path, "system.posix_acl_access")
+    inode = path.stat().st_ino
+    oc.set_(str(path), "DEFAULT", "debug", True)
+    assert path.stat().st_ino != inode  # rewritten by rename
+    assert os.getxattr(path, "user.label") == b"etc_t"
+    if acl:
+        assert os.getxattr(path, "system.posix_acl_access") == before
+
+
+def _writer(path, worker, count):
+    for index in range(count):
+        oc.set_(path, "DEFAULT", f"key_{worker}_{index}", index)
+
+
+def test_concurrent_writers_lose_no_option(tmp_path):
+    path = str(tmp_path / "nova.conf")
+    oc.set_(path, "DEFAULT", "start", 0)
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_writer, args=(path, worker, 50)) for worker in range(4)]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(120)
+        assert process.exitcode == 0
+    document = oc.IniDocument(open(path, encoding="utf-8").read())
+    missing = [
+        (worker, index)
+        for worker in range(4)
+        for index in range(50)
+        if document.values("DEFAULT", f"key_{worker}_{index}") != [str(index)]
+    ]
+    assert missing == []
+
+
+def test_section_names_are_case_insensitive_like_oslo(tmp_path):
+    path = tmp_path / "nova.conf"
+    path.write_text("[DEFAULT]\n\n[Database]\nconnection = sqlite://\n")
+    assert oc.get(str(path), "database", "connection") == "sqlite://"
+    oc.update(str(path), settings={"database": {"connection": "mysql://db", "max_pool_size": 5}})
+    assert path.read_text() == (
+        "[DEFAULT]\n\n[Database]\nconnection = mysql://db\nmax_pool_size = 5\n"
+    )
+    assert oc.sections(str(path)) == ["DEFAULT", "Database"]
+    assert oc.update(str(path), settings={"DATABASE": {"connection": "mysql://db"}}) == {}
+
+
+def test_default_is_not_case_folded(tmp_path):
+    """oslo.config lowercases group names but DEFAULT: [default] is another group."""
+    path = tmp_path / "nova.conf"
+    path.write_text("[default]\ndebug = true\n")
+    oc.set_(str(path), "DEFAULT", "debug", False)
+    assert path.read_text() == "[DEFAULT]\ndebug = false\n\n[default]\ndebug = true\n"
+
+
+def test_crlf_files_stay_crlf(tmp_path):
+    path = tmp_path / "nova.conf"
+    path.write_bytes(b"[DEFAULT]\r\ndebug = false\r\n\r\n[database]\r\n#connection = x\r\n")
+    oc.update(
+        str(path),
+        settings={
+            "DEFAULT": {"debug": True, "my_ip": "10.0.0.1"},
+            "database": {"connection": "mysql://db"},
+            "new": {"multi": ["a", "b"], "text": "one\ntwo"},
+        },
+    )
+    data = path.read_bytes()
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    assert data == (
+        b"[DEFAULT]\r\ndebug = true\r\nmy_ip = 10.0.0.1\r\n\r\n[database]\r\n#connection = x\r\n"
+        b"connection = mysql://db\r\n\r\n[new]\r\nmulti = a\r\nmulti = b\r\ntext = one\r\n    two\r\n"
+    )
+    assert oc.get(str(path), "new", "text") == "one\ntwo"
+
+
+def test_the_directory_is_fsynced_after_the_rename(tmp_path, monkeypatch):
+    path = tmp_path / "nova.conf"
+    synced = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        synced.append(os.fstat(fd))
+        real_fsync(fd)
+
+    monkeypatch.setattr(oc.os, "fsync", fsync)
+    oc.set_(str(path), "DEFAULT", "debug", True)
+    assert stat.S_ISREG(synced[0].st_mode)  # the new file, before the rename
+    assert stat.S_ISDIR(synced[-1].st_mode)  # then its directory
+    assert synced[-1].st_ino == tmp_path.stat().st_ino
