@@ -223,16 +223,17 @@ def _render_overrides(overrides):
     """
     Render ``{section: {option: value}}`` as an oslo.config INI text.
 
-    ``$`` is doubled (oslo.config substitutes ``$name``).
+    Values are escaped by ``openstack_config.escape`` (``$`` doubled:
+    oslo.config substitutes ``$name``), the one place that knows how.
     """
+    escape = __salt__["openstack_config.escape"]
     lines = []
     for section, values in overrides.items():
         lines.append(f"[{section}]")
         for option, value in values.items():
             if "\n" in value or "\r" in value:
                 raise CommandExecutionError(f"{section}/{option}: newline in value")
-            escaped = value.replace("$", "$$")
-            lines.append(f"{option} = {escaped}")
+            lines.append(f"{option} = {escape(value)}")
         lines.append("")
     return "\n".join(lines)
 

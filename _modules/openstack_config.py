@@ -16,6 +16,15 @@ File format (as ``oslo_config.iniparser`` reads it):
   unquoted, like oslo.config does.
 * Lines starting with ``#`` or ``;`` are comments; indented lines continue the
   previous value (joined with a newline); a blank line ends a value.
+* Section names are case-insensitive, except ``[DEFAULT]``: ``[Database]``
+  and ``[database]`` are one section, as oslo.config reads them (it lowercases
+  every group name but ``DEFAULT``).  A new key goes into the first block of
+  the section, whatever its spelling.
+* ``$`` is oslo.config's substitution character (``$my_ip``); ``$$`` is a
+  literal ``$``.  Every ``$`` of a value set here is written ``$$``, so the
+  service reads back exactly the value given (a password ``pa$$word`` stays
+  ``pa$$word``); :func:`get` reads ``$$`` back as ``$``.  A value cannot
+  ask for a substitution.
 * A key repeated in a section is a multi-valued option: reading it returns
   the list of values, in file order.  Setting a key replaces every
   occurrence: the first one is rewritten in place (once per list item), the
@@ -28,12 +37,23 @@ examples such as ``#     key = ...`` in the help text are not defaults),
 otherwise after the last non-blank line of the section.  Missing sections
 are created: ``[DEFAULT]`` before the first section, the others at the end
 of the file.  Every line that is not set or deleted is written back
-byte-for-byte (comments, blank lines, order, line endings).
+byte-for-byte (comments, blank lines, order, line endings); new lines take
+the line ending of the file's first line (``\r\n`` in a CRLF file).
 
 Edits are computed in memory from one read and written with one atomic
-write (temporary file in the same directory, then rename), keeping the
-owner, group and mode of the file unless others are requested.  When nothing
-changes, nothing is written (the mtime stays the same).
+write (temporary file in the same directory, then rename, then an fsync of
+the directory), keeping the owner, group, mode and extended attributes
+(SELinux label, ACLs) of the file unless others are requested.  When nothing
+changes, nothing is written (the mtime stays the same).  The directory is
+locked (``flock``) from the read to the rename, so concurrent writers of one
+file do not lose each other's options.
+
+Links: a symbolic link as the file itself is refused, and so is a symbolic
+link owned by a user other than root on the way to it: a service user who
+can write its configuration directory could otherwise point the file at
+any root-owned file and have it rewritten and re-owned.  A file with more
+than one hard link, or that is not a regular file, is refused too.  Every
+operation goes through file descriptors opened without following links.
 
 Secrets never appear in the change reports returned by :func:`set`,
 :func:`delete` and :func:`update`: values of options whose name contains
@@ -41,11 +61,15 @@ Secrets never appear in the change reports returned by :func:`set`,
 so is the password part of URLs (``mysql+pymysql://nova:******@db/nova``).
 """
 import collections
+import errno
+import fcntl
 import grp
 import os
 import pwd
 import re
-import tempfile
+import secrets
+import stat
+import time
 
 from salt.exceptions import CommandExecutionError
 
@@ -165,7 +189,12 @@ def _values(section, key, value):
             "(or delete) to remove an option, or '' for an empty value"
         )
     items = value if isinstance(value, (list, tuple)) else [value]
-    return [_scalar(section, key, item) for item in items]
+    return [escape(_scalar(section, key, item)) for item in items]
+
+
+def _unescape(text):
+    """``$$`` -> ``$``: the value as oslo.config reads it when it substitutes nothing."""
+    return text.replace("$$", "$")
 
 
 def _check_key(section, key):
@@ -193,10 +222,10 @@ def _quote(text):
     return text
 
 
-def _option_lines(key, value):
+def _option_lines(key, value, newline="\n"):
     first, *continuations = value.split("\n")
-    lines = [f"{key} = {_quote(first)}".rstrip(" ") + "\n"]
-    lines.extend(f"    {part}\n" for part in continuations)
+    lines = [f"{key} = {_quote(first)}".rstrip(" ") + newline]
+    lines.extend(f"    {part}{newline}" for part in continuations)
     return lines
 
 
@@ -221,6 +250,11 @@ def _split_lines(text):
     if parts[-1]:
         lines.append(parts[-1])
     return lines
+
+
+def _group(section):
+    """The section as oslo.config looks it up: lowercase, except ``DEFAULT``."""
+    return section if section == "DEFAULT" else section.lower()
 
 
 def _section_name(line):
@@ -282,6 +316,9 @@ class IniDocument:
 
     def __init__(self, text=""):
         self.lines = _split_lines(text)
+        # new lines take the line ending of the file's first line
+        self.newline = "\r\n" if self.lines and self.lines[0].endswith("\r\n") else "\n"
+        self._names = {}  # group -> spelling of its first header
         self._blocks = collections.OrderedDict()  # section -> [_Block]
         self._options = {}  # (section, key) -> [_Option]
         self._commented = {}  # (section, key) -> index of first "#key = ..."
@@ -292,6 +329,8 @@ class IniDocument:
     # -- parsing ---------------------------------------------------------
 
     def _open_block(self, name, header):
+        self._names.setdefault(_group(name), name)
+        name = _group(name)
         block = _Block(name, header)
         self._blocks.setdefault(name, []).append(block)
         if header is not None and self._first_header is None:
@@ -339,25 +378,27 @@ class IniDocument:
 
     def sections(self):
         """Section names in file order; ``""`` first if keys precede any header."""
-        names = [name for name in self._blocks if name]
+        names = [self._names[name] for name in self._blocks if name]
         if any(section == "" for section, _ in self._options):
             names.insert(0, "")
         return names
 
     def has_section(self, section):
+        section = _group(section)
         return section in self._blocks and (section != "" or "" in self.sections())
 
     def values(self, section, key):
         """All values of ``key`` in ``section``, in file order ([] if absent)."""
-        return [option.value for option in self._options.get((section, key), ())]
+        return [option.value for option in self._options.get((_group(section), key), ())]
 
     # -- editing ---------------------------------------------------------
 
     def set(self, section, key, values):
-        self._wanted[(section, key)] = list(values)
+        self._names.setdefault(_group(section), section)
+        self._wanted[(_group(section), key)] = list(values)
 
     def delete(self, section, key):
-        self._wanted[(section, key)] = []
+        self._wanted[(_group(section), key)] = []
 
     def changes(self):
         """[(section, key, old values, new values)] for options that differ."""
@@ -365,13 +406,14 @@ class IniDocument:
         for (section, key), new in self._wanted.items():
             old = self.values(section, key)
             if old != new:
-                result.append((section, key, old, new))
+                result.append((self._names.get(section, section), key, old, new))
         return result
 
     def render(self):
         replace, inserts, head, tail = {}, collections.defaultdict(list), [], {}
         for section, key, _, new in self.changes():
-            lines = [line for value in new for line in _option_lines(key, value)]
+            lines = [line for value in new for line in _option_lines(key, value, self.newline)]
+            section = _group(section)
             occurrences = self._options.get((section, key))
             if occurrences:
                 first, *others = occurrences
@@ -383,15 +425,16 @@ class IniDocument:
                 head.extend(lines)
             else:
                 tail.setdefault(section, []).extend(lines)
+        newline = self.newline
         if head:
-            head = ["[DEFAULT]\n", *head, "\n"]
+            head = ["[DEFAULT]" + newline, *head, newline]
         pieces = self._splice(replace, inserts, head)
         for section, lines in tail.items():
             if pieces and pieces[-1].strip():
-                pieces.append("\n")
-            pieces.append(f"[{section}]\n")
+                pieces.append(newline)
+            pieces.append(f"[{self._names.get(section, section)}]{newline}")
             pieces.extend(lines)
-        return _join(pieces)
+        return _join(pieces, newline)
 
     def _insert_position(self, section, key):
         commented = self._commented.get((section, key))
@@ -415,11 +458,11 @@ class IniDocument:
                 index += 1
 
 
-def _join(pieces):
+def _join(pieces, newline="\n"):
     """Join lines, ending with a newline any line that is no longer the last."""
     for index in range(len(pieces) - 1):
         if not pieces[index].endswith("\n"):
-            pieces[index] += "\n"
+            pieces[index] += newline
     return "".join(pieces)
 
 
@@ -428,17 +471,134 @@ def _join(pieces):
 # ---------------------------------------------------------------------------
 
 
-def _read(filename, missing_ok=False):
-    try:
-        with open(filename, "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        if missing_ok:
+class _File:
+    """
+    ``filename`` opened for an edit without following a link a non-root
+    user could have placed: ``dir_fd`` is its directory, ``fd`` the file
+    itself (None if missing), ``stat`` its ``os.fstat`` and ``text`` its
+    content (None if missing).  A context manager: closes both.
+    """
+
+    def __init__(self, filename, lock=False):
+        self.filename = filename
+        self.dir_fd = self.fd = self.stat = self.text = None
+        directory, self.base = os.path.split(os.path.abspath(filename))
+        try:
+            directory = _safe_directory(filename, directory)
+            if directory is None:
+                return  # neither the directory nor the file exist (yet)
+            self.dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            if lock:
+                _lock(filename, self.dir_fd)
+            self._open()
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self):
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        try:
+            self.fd = os.open(self.base, flags, dir_fd=self.dir_fd)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise CommandExecutionError(
+                    f"{self.filename} is a symbolic link: refusing to follow it"
+                ) from None
+            raise CommandExecutionError(f"cannot read {self.filename}: {exc.strerror}") from None
+        self.stat = os.fstat(self.fd)
+        if stat.S_ISDIR(self.stat.st_mode):
+            raise CommandExecutionError(f"cannot read {self.filename}: Is a directory")
+        if not stat.S_ISREG(self.stat.st_mode):
+            raise CommandExecutionError(f"{self.filename} is not a regular file")
+        if self.stat.st_nlink > 1:
+            raise CommandExecutionError(
+                f"{self.filename} has {self.stat.st_nlink} hard links: refusing to edit it"
+            )
+        chunks = []
+        while True:
+            chunk = os.read(self.fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        self.text = b"".join(chunks).decode("utf-8", "surrogateescape")
+
+    def close(self):
+        for fd in (self.fd, self.dir_fd):
+            if fd is not None:
+                os.close(fd)
+        self.fd = self.dir_fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+_MAX_LINKS = 40
+
+
+def _safe_directory(filename, directory):
+    """
+    ``directory`` with its symbolic links resolved, refusing any link not
+    owned by root (a user can only create links it owns): a service user
+    must not redirect root's edit through a link in a directory it can
+    write.
+    """
+    resolved, pending, links = "/", [part for part in directory.split("/") if part], 0
+    while pending:
+        part = pending.pop(0)
+        if part == ".":
+            continue
+        if part == "..":
+            resolved = os.path.dirname(resolved)
+            continue
+        candidate = os.path.join(resolved, part)
+        try:
+            info = os.lstat(candidate)
+        except FileNotFoundError:
             return None
-        raise CommandExecutionError(f"{filename}: no such file") from None
-    except OSError as exc:
-        raise CommandExecutionError(f"cannot read {filename}: {exc.strerror}") from None
-    return data.decode("utf-8", "surrogateescape")
+        if not stat.S_ISLNK(info.st_mode):
+            resolved = candidate
+            continue
+        links += 1
+        if info.st_uid != 0 or links > _MAX_LINKS:
+            raise CommandExecutionError(
+                f"{filename}: {candidate} is a symbolic link owned by uid {info.st_uid}: "
+                "refusing to follow it"
+            )
+        target = os.readlink(candidate)
+        if target.startswith("/"):
+            resolved = "/"
+        pending[:0] = [item for item in target.split("/") if item]
+    return resolved
+
+
+_LOCK_TIMEOUT = 120
+
+
+def _lock(filename, dir_fd):
+    """Lock the file's directory (the file itself is replaced by each write)."""
+    deadline = time.monotonic() + _LOCK_TIMEOUT
+    while True:
+        try:
+            fcntl.flock(dir_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise CommandExecutionError(
+                    f"cannot lock the directory of {filename}: still locked after {_LOCK_TIMEOUT} s"
+                ) from None
+            time.sleep(0.05)
+
+
+def _read(filename):
+    with _File(filename) as handle:
+        if handle.text is None:
+            raise CommandExecutionError(f"{filename}: no such file")
+        return handle.text
 
 
 def _uid(user):
@@ -514,29 +674,55 @@ def _opt(function, value):
     return None if value is None else function(value)
 
 
-def _write_atomic(path, text, uid, gid, mode):
-    """Write ``text`` to a temporary file next to ``path``, then rename it over ``path``."""
-    directory, base = os.path.split(path)
-    handle, temp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=directory or ".")
+def _copy_xattrs(source_fd, target_fd):
+    """Copy the extended attributes (SELinux label, ACLs, user.*) to the new file."""
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(text.encode("utf-8", "surrogateescape"))
-            stream.flush()
-            os.fsync(stream.fileno())
-        _apply_attributes(temp, uid, gid, mode)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
+        names = os.listxattr(source_fd)
+    except OSError as exc:
+        if exc.errno in (errno.ENOTSUP, errno.EOPNOTSUPP):
+            return
         raise
+    for name in names:
+        os.setxattr(target_fd, name, os.getxattr(source_fd, name))
 
 
-def _apply_attributes(path, uid, gid, mode):
-    current = os.stat(path)
+def _write_atomic(handle, text, uid, gid, mode):
+    """
+    Write ``text`` to a new file next to ``handle``'s, then rename it over
+    it and fsync the directory; all through descriptors.
+    """
+    dir_fd = handle.dir_fd
+    if dir_fd is None:
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT))
+    temp = f".{handle.base}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(
+        temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=dir_fd
+    )
+    try:
+        try:
+            os.write(fd, text.encode("utf-8", "surrogateescape"))
+            if handle.fd is not None:
+                _copy_xattrs(handle.fd, fd)
+            _apply_attributes(fd, uid, gid, mode)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, handle.base, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException:
+        try:
+            os.unlink(temp, dir_fd=dir_fd)
+        except OSError:
+            pass
+        raise
+    os.fsync(dir_fd)
+
+
+def _apply_attributes(fd, uid, gid, mode):
+    current = os.fstat(fd)
     if (uid, gid) != (None, None) and (uid, gid) != (current.st_uid, current.st_gid):
-        os.chown(path, -1 if uid is None else uid, -1 if gid is None else gid)
+        os.fchown(fd, -1 if uid is None else uid, -1 if gid is None else gid)
     if mode is not None and mode != current.st_mode & 0o7777:
-        os.chmod(path, mode)
+        os.fchmod(fd, mode)
 
 
 # ---------------------------------------------------------------------------
@@ -594,50 +780,67 @@ def _edit(filename, wanted, unwanted, attributes=(None, None, None), test=False,
     return the masked report.  ``missing`` says what a missing file means:
     ``"create"`` it, ``"skip"`` (nothing to do) or ``"error"``.
     """
-    path = os.path.realpath(filename)
-    text = _read(path, missing_ok=missing != "error")
-    if text is None and missing == "skip":
-        return {}
-    document = IniDocument(text or "")
-    for (section, key), values in wanted.items():
-        document.set(section, key, values)
-    for section, key in unwanted:
-        document.delete(section, key)
-    changes = document.changes()
-    current = None if text is None else os.stat(path)
-    report = _attribute_changes(current, *attributes)
-    if changes:
-        report["options"] = _option_report(changes)
-    if text is None:
-        report["file"] = "created"
-    if report and not test:
-        _save(filename, path, document, current, changes, attributes)
-    return report
+    with _File(filename, lock=not test) as handle:
+        text = handle.text
+        if text is None and missing == "error":
+            raise CommandExecutionError(f"{filename}: no such file")
+        if text is None and missing == "skip":
+            return {}
+        document = IniDocument(text or "")
+        for (section, key), values in wanted.items():
+            document.set(section, key, values)
+        for section, key in unwanted:
+            document.delete(section, key)
+        changes = document.changes()
+        report = _attribute_changes(handle.stat, *attributes)
+        if changes:
+            report["options"] = _option_report(changes)
+        if text is None:
+            report["file"] = "created"
+        if report and not test:
+            _save(handle, document, changes, attributes)
+        return report
 
 
-def _save(filename, path, document, current, changes, attributes):
+def _save(handle, document, changes, attributes):
     """Write the document (new file or changed options) or just fix its attributes."""
     uid, gid, mode = attributes
+    current = handle.stat
     try:
         if current is None:
-            _write_atomic(path, document.render(), uid, gid, _default_mode() if mode is None else mode)
+            _write_atomic(handle, document.render(), uid, gid, _default_mode() if mode is None else mode)
         elif changes:
             _write_atomic(
-                path,
+                handle,
                 document.render(),
                 current.st_uid if uid is None else uid,
                 current.st_gid if gid is None else gid,
                 current.st_mode & 0o7777 if mode is None else mode,
             )
         else:
-            _apply_attributes(path, uid, gid, mode)
+            _apply_attributes(handle.fd, uid, gid, mode)
     except OSError as exc:
-        raise CommandExecutionError(f"cannot write {filename}: {exc.strerror}") from None
+        raise CommandExecutionError(f"cannot write {handle.filename}: {exc.strerror}") from None
 
 
 # ---------------------------------------------------------------------------
 # Public functions
 # ---------------------------------------------------------------------------
+
+
+def escape(value):
+    """
+    Return ``value`` as it must be written into an oslo.config file for the
+    service to read it back unchanged: every ``$`` doubled (oslo.config
+    substitutes ``$name`` and reads ``$$`` as ``$``).  Used by this module
+    for every value it writes and by ``nova_manage`` for its temporary
+    configuration files.
+
+    CLI Example::
+
+        salt '*' openstack_config.escape 'pa$word'
+    """
+    return str(value).replace("$", "$$")
 
 
 def get(filename, section, parameter):
@@ -646,7 +849,8 @@ def get(filename, section, parameter):
 
     A multi-valued option (the key repeated in the section) is returned as a
     list of its values, in file order.  Keys placed before any section header
-    are read with ``section=""``.  Raises an error if the file, the section
+    are read with ``section=""``.  ``$$`` is read as ``$`` (the value given
+    to :func:`set`); a ``$name`` substitution is returned as written.  Raises an error if the file, the section
     or the option does not exist.
 
     CLI Example::
@@ -658,7 +862,7 @@ def get(filename, section, parameter):
     document = IniDocument(_read(filename))
     values = document.values(section, parameter)
     if values:
-        return _display(values)
+        return _display([_unescape(value) for value in values])
     reason = "option not set" if document.has_section(section) else "no such section"
     raise CommandExecutionError(
         f"parameter {parameter!r} not found in section [{section}] of {filename} ({reason})"

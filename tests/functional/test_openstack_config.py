@@ -59,7 +59,7 @@ SETTINGS = {
     "service_user": {"send_service_user_token": True, "password": "SERVICE_S3cr3t"},
     "vnc": {
         "enabled": True,
-        "server_listen": "$my_ip",
+        "server_listen": "10.0.0.11",
         "novncproxy_base_url": "http://ctl:6080/vnc_auto.html",
     },
     "glance": {"api_servers": "http://ctl:9292"},
@@ -321,14 +321,93 @@ def test_secrets_never_leak_into_the_state_return(run_state, tmp_path):
     assert_no_secret(removed)
 
 
-def test_writing_through_a_symlink_keeps_the_link(run_state, tmp_path):
-    real = tmp_path / "real.conf"
-    real.write_text("[DEFAULT]\n")
-    link = tmp_path / "link.conf"
-    link.symlink_to(real)
-    run_state("openstack_config.present", name=str(link), settings={"DEFAULT": {"debug": True}})
+def test_a_symlink_placed_by_the_service_user_is_refused(run_state, tmp_path):
+    """
+    nova can write /etc/nova: a nova.conf linked to a root-only file must not
+    make Salt rewrite that file and hand it to the nova group.
+    """
+    secret = tmp_path / "shadow"
+    secret.write_text("root:$y$hash:19000:0:99999:7:::\n")
+    secret.chmod(0o600)
+    confdir = tmp_path / "nova"
+    confdir.mkdir()
+    link = confdir / "nova.conf"
+    link.symlink_to(secret)
+    os.lchown(link, 65534, 65534)
+    ret = run_state(
+        "openstack_config.present",
+        name=str(link),
+        settings={"DEFAULT": {"debug": True}},
+        group="nogroup",
+        mode="0640",
+    )
+    assert ret["result"] is False
+    assert "symbolic link" in ret["comment"]
+    assert ret["changes"] == {}
     assert link.is_symlink()
-    assert real.read_text() == "[DEFAULT]\ndebug = true\n"
+    assert secret.read_text() == "root:$y$hash:19000:0:99999:7:::\n"
+    st = secret.stat()
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (0, 0, 0o600)
+
+
+# -- "$" in values: oslo.config reads back what was given ------------------------
+
+DOLLAR_SETTINGS = {
+    "DEFAULT": {"host": "myhost", "my_ip": "10.0.0.11"},
+    "database": {"connection": "mysql+pymysql://nova:db$my_ip$$x@ctl/nova"},
+    "keystone_authtoken": {"password": "pa$$word"},
+    "neutron": {"metadata_proxy_shared_secret": "x$host"},
+    "placement": {"password": "$nosuchopt", "username": "tail$"},
+}
+
+
+def oslo_values(path):
+    """The values oslo.config gives the service (with its $-substitution)."""
+    script = (
+        "import json, sys\n"
+        "from oslo_config import cfg\n"
+        "conf = cfg.ConfigOpts()\n"
+        "conf.register_opts([cfg.StrOpt('host'), cfg.StrOpt('my_ip')])\n"
+        "conf.register_opts([cfg.StrOpt('connection', secret=True)], 'database')\n"
+        "conf.register_opts([cfg.StrOpt('password', secret=True)], 'keystone_authtoken')\n"
+        "conf.register_opts([cfg.StrOpt('metadata_proxy_shared_secret', secret=True)], 'neutron')\n"
+        "conf.register_opts([cfg.StrOpt('password', secret=True), cfg.StrOpt('username')], 'placement')\n"
+        "conf(args=[], default_config_files=[sys.argv[1]])\n"
+        "print(json.dumps({group: {opt: conf[group][opt] if group != 'DEFAULT' else conf[opt]\n"
+        "    for opt in opts} for group, opts in json.loads(sys.argv[2]).items()}))\n"
+    )
+    wanted = {section: list(options) for section, options in DOLLAR_SETTINGS.items()}
+    return json.loads(run_system_python(script, path, json.dumps(wanted)))
+
+
+def test_dollar_in_values_reaches_the_service_unchanged(run_state, nova_conf):
+    first = run_state("openstack_config.present", name=str(nova_conf), settings=DOLLAR_SETTINGS)
+    assert first["result"] is True, first
+    assert oslo_values(nova_conf) == DOLLAR_SETTINGS
+    before = snapshot(nova_conf)
+    second = run_state("openstack_config.present", name=str(nova_conf), settings=DOLLAR_SETTINGS)
+    assert second["result"] is True
+    assert second["changes"] == {}
+    assert snapshot(nova_conf) == before
+
+
+def test_section_spelling_is_the_one_oslo_reads(run_state, tmp_path):
+    path = tmp_path / "nova.conf"
+    path.write_text("[DEFAULT]\nhost = myhost\n\n[Database]\nconnection = sqlite://old\n")
+    settings = {"database": {"connection": "mysql+pymysql://nova:pw@ctl/nova"}}
+    run_state("openstack_config.present", name=str(path), settings=settings)
+    assert path.read_text().count("atabase]") == 1
+    script = (
+        "import sys\n"
+        "from oslo_config import cfg\n"
+        "conf = cfg.ConfigOpts()\n"
+        "conf.register_opts([cfg.MultiStrOpt('connection')], 'database')\n"
+        "conf(args=[], default_config_files=[sys.argv[1]])\n"
+        "print(conf.database.connection)\n"
+    )
+    assert run_system_python(script, path).strip() == "['mysql+pymysql://nova:pw@ctl/nova']"
+    again = run_state("openstack_config.present", name=str(path), settings=settings)
+    assert again["changes"] == {}
 
 
 # -- user / group / mode ------------------------------------------------------

@@ -11,7 +11,16 @@ import stat
 import pytest
 from salt.exceptions import CommandExecutionError
 
-from saltext_openstack._modules import nova_manage
+from saltext_openstack._modules import nova_manage, openstack_config
+
+# nova_manage escapes values with openstack_config's own function, as the
+# loader gives it: the real one, not a stand-in.
+SHARED = {"openstack_config.escape": openstack_config.escape}
+
+
+@pytest.fixture(autouse=True)
+def shared_functions(monkeypatch):
+    monkeypatch.setattr(nova_manage, "__salt__", dict(SHARED), raising=False)
 
 DB = "mysql+pymysql://nova:db-Pa55word@ctl:3306/nova"
 API_DB = "mysql+pymysql://nova:db-Pa55word@ctl:3306/nova_api"
@@ -60,7 +69,7 @@ class Recorder:
 @pytest.fixture
 def run_all(monkeypatch):
     recorder = Recorder()
-    monkeypatch.setattr(nova_manage, "__salt__", {"cmd.run_all": recorder}, raising=False)
+    monkeypatch.setattr(nova_manage, "__salt__", {**SHARED, "cmd.run_all": recorder}, raising=False)
     monkeypatch.setattr(nova_manage.salt.utils.path, "which", lambda name: f"/usr/bin/{name}")
     return recorder
 

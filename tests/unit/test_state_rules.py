@@ -174,3 +174,20 @@ def test_bad_pillar_cases_name_their_key(case):
     with pytest.raises(Exception) as refused:
         module.validate(bad.bad_pillar(example, case))
     assert bad.CASES[case][1] + ":" in str(refused.value)
+
+
+def test_config_directories_are_root_owned_and_not_writable_by_the_service(rendered):
+    """
+    A directory under /etc a service user can write lets it place links or
+    files where root writes its configuration (issue 11, item 2): every
+    managed one is root-owned, group and others without write.
+    """
+    problems = []
+    for minion, state_id, module, function, kwargs, sls in _states(rendered):
+        name = str(kwargs.get("name", state_id))
+        if (module, function) != ("file", "directory") or not name.startswith("/etc/"):
+            continue
+        mode = int(str(kwargs.get("mode", "0755")), 8)
+        if kwargs.get("user", "root") != "root" or mode & 0o022:
+            problems.append(f"{minion}: {sls}: {state_id}: {kwargs.get('user')} {mode:04o}")
+    assert not problems, "\n".join(sorted(set(problems)))

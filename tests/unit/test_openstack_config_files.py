@@ -1,0 +1,251 @@
+"""
+openstack_config on real files: ``$`` escaping, links, extended
+attributes, concurrent writers, section-name case, CRLF files and the
+directory fsync (issue 11, items 1, 2 and 15).
+"""
+import multiprocessing
+import os
+import shutil
+import signal
+import stat
+import subprocess
+
+import pytest
+from salt.exceptions import CommandExecutionError
+
+from saltext_openstack._modules import openstack_config as oc
+
+NOBODY = 65534
+as_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (chown, lchown)")
+
+
+# -- item 1: "$" in values -----------------------------------------------------
+
+DOLLAR_PASSWORDS = ["pa$$word", "x$host", "$my_ip", "tail$", "a$$$b"]
+
+
+@pytest.mark.parametrize("password", DOLLAR_PASSWORDS)
+def test_dollar_is_written_doubled_and_read_back(tmp_path, password):
+    path = tmp_path / "nova.conf"
+    oc.update(str(path), settings={"keystone_authtoken": {"password": password}})
+    assert path.read_text() == (
+        f"[keystone_authtoken]\npassword = {password.replace('$', '$$')}\n"
+    )
+    assert oc.get(str(path), "keystone_authtoken", "password") == password
+    # an escaped value compares equal to the wanted one: nothing to do
+    before = path.stat().st_mtime_ns
+    assert oc.update(str(path), settings={"keystone_authtoken": {"password": password}}) == {}
+    assert path.stat().st_mtime_ns == before
+
+
+def test_unescaped_dollar_of_an_older_run_is_rewritten(tmp_path):
+    path = tmp_path / "nova.conf"
+    path.write_text("[database]\nconnection = mysql+pymysql://nova:pa$word@db/nova\n")
+    changes = oc.update(
+        str(path), settings={"database": {"connection": "mysql+pymysql://nova:pa$word@db/nova"}}
+    )
+    assert "connection" in changes["options"]["database"]
+    assert "pa$word" not in str(changes)
+    assert path.read_text() == "[database]\nconnection = mysql+pymysql://nova:pa$$word@db/nova\n"
+
+
+def test_dollar_in_multi_valued_options(tmp_path):
+    path = tmp_path / "x.conf"
+    oc.update(str(path), settings={"pci": {"alias": ["a$b", "c"]}})
+    assert path.read_text() == "[pci]\nalias = a$$b\nalias = c\n"
+    assert oc.get(str(path), "pci", "alias") == ["a$b", "c"]
+
+
+def test_escape_is_the_shared_function():
+    assert oc.escape("pa$word") == "pa$$word"
+    assert oc.escape(5) == "5"
+
+
+# -- item 2: links ---------------------------------------------------------------
+
+
+@pytest.fixture
+def root_only(tmp_path):
+    """A root-owned 0600 file outside the config directory (like /etc/shadow)."""
+    secret = tmp_path / "shadow"
+    secret.write_text("root:$y$hash:19000:0:99999:7:::\n")
+    secret.chmod(0o600)
+    return secret
+
+
+def _unchanged(path, text, mode=0o600):
+    st = os.lstat(path)
+    return path.read_text() == text and stat.S_IMODE(st.st_mode) == mode
+
+
+@as_root
+def test_a_symlink_as_the_file_is_refused(tmp_path, root_only):
+    confdir = tmp_path / "nova"
+    confdir.mkdir()
+    link = confdir / "nova.conf"
+    link.symlink_to(root_only)
+    os.lchown(link, NOBODY, NOBODY)  # placed by the service user
+    text = root_only.read_text()
+    with pytest.raises(CommandExecutionError, match="symbolic link"):
+        oc.update(str(link), settings={"DEFAULT": {"debug": True}}, group=NOBODY, mode="0640")
+    assert _unchanged(root_only, text)
+    assert link.is_symlink()
+    with pytest.raises(CommandExecutionError, match="symbolic link"):
+        oc.get(str(link), "", "root")
+
+
+def test_a_root_owned_symlink_as_the_file_is_refused_too(tmp_path, root_only):
+    link = tmp_path / "nova.conf"
+    link.symlink_to(root_only)
+    with pytest.raises(CommandExecutionError, match="symbolic link"):
+        oc.set_(str(link), "DEFAULT", "debug", True)
+    assert _unchanged(root_only, root_only.read_text())
+
+
+@as_root
+def test_a_directory_symlink_of_another_user_is_refused(tmp_path, root_only):
+    (tmp_path / "etc").mkdir()
+    somewhere = tmp_path / "etc" / "nova"
+    somewhere.symlink_to(tmp_path)
+    os.lchown(somewhere, NOBODY, NOBODY)
+    with pytest.raises(CommandExecutionError, match="owned by uid 65534"):
+        oc.set_(str(somewhere / "shadow"), "DEFAULT", "debug", True)
+    assert _unchanged(root_only, root_only.read_text())
+
+
+def test_a_root_owned_directory_symlink_is_followed(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "alias").symlink_to(real)
+    if os.geteuid() == 0:
+        os.lchown(tmp_path / "alias", 0, 0)
+    else:
+        pytest.skip("links are owned by their creator: needs root")
+    oc.set_(str(tmp_path / "alias" / "x.conf"), "DEFAULT", "debug", True)
+    assert (real / "x.conf").read_text() == "[DEFAULT]\ndebug = true\n"
+
+
+def test_a_hard_link_is_refused(tmp_path, root_only):
+    confdir = tmp_path / "nova"
+    confdir.mkdir()
+    os.link(root_only, confdir / "nova.conf")
+    with pytest.raises(CommandExecutionError, match="2 hard links"):
+        oc.update(str(confdir / "nova.conf"), mode="0644")
+    assert _unchanged(root_only, root_only.read_text())
+
+
+def _timeout(signum, frame):
+    raise TimeoutError("blocked opening a FIFO")
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "nova.conf"
+    os.mkfifo(fifo)
+    previous = signal.signal(signal.SIGALRM, _timeout)
+    signal.alarm(5)
+    try:
+        with pytest.raises(CommandExecutionError, match="not a regular file"):
+            oc.set_(str(fifo), "DEFAULT", "debug", True)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# -- item 15: xattrs, lock, sections, CRLF, fsync ------------------------------------
+
+
+def test_extended_attributes_are_kept(tmp_path):
+    path = tmp_path / "nova.conf"
+    path.write_text("[DEFAULT]\ndebug = false\n")
+    os.setxattr(path, "user.label", b"etc_t")
+    acl = shutil.which("setfacl") and os.geteuid() == 0
+    if acl:
+        subprocess.run(["setfacl", "-m", f"u:{NOBODY}:r", str(path)], check=True)
+        before = os.getxattr(path, "system.posix_acl_access")
+    inode = path.stat().st_ino
+    oc.set_(str(path), "DEFAULT", "debug", True)
+    assert path.stat().st_ino != inode  # rewritten by rename
+    assert os.getxattr(path, "user.label") == b"etc_t"
+    if acl:
+        assert os.getxattr(path, "system.posix_acl_access") == before
+
+
+def _writer(path, worker, count):
+    for index in range(count):
+        oc.set_(path, "DEFAULT", f"key_{worker}_{index}", index)
+
+
+def test_concurrent_writers_lose_no_option(tmp_path):
+    path = str(tmp_path / "nova.conf")
+    oc.set_(path, "DEFAULT", "start", 0)
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_writer, args=(path, worker, 50)) for worker in range(4)]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(120)
+        assert process.exitcode == 0
+    document = oc.IniDocument(open(path, encoding="utf-8").read())
+    missing = [
+        (worker, index)
+        for worker in range(4)
+        for index in range(50)
+        if document.values("DEFAULT", f"key_{worker}_{index}") != [str(index)]
+    ]
+    assert missing == []
+
+
+def test_section_names_are_case_insensitive_like_oslo(tmp_path):
+    path = tmp_path / "nova.conf"
+    path.write_text("[DEFAULT]\n\n[Database]\nconnection = sqlite://\n")
+    assert oc.get(str(path), "database", "connection") == "sqlite://"
+    oc.update(str(path), settings={"database": {"connection": "mysql://db", "max_pool_size": 5}})
+    assert path.read_text() == (
+        "[DEFAULT]\n\n[Database]\nconnection = mysql://db\nmax_pool_size = 5\n"
+    )
+    assert oc.sections(str(path)) == ["DEFAULT", "Database"]
+    assert oc.update(str(path), settings={"DATABASE": {"connection": "mysql://db"}}) == {}
+
+
+def test_default_is_not_case_folded(tmp_path):
+    """oslo.config lowercases group names but DEFAULT: [default] is another group."""
+    path = tmp_path / "nova.conf"
+    path.write_text("[default]\ndebug = true\n")
+    oc.set_(str(path), "DEFAULT", "debug", False)
+    assert path.read_text() == "[DEFAULT]\ndebug = false\n\n[default]\ndebug = true\n"
+
+
+def test_crlf_files_stay_crlf(tmp_path):
+    path = tmp_path / "nova.conf"
+    path.write_bytes(b"[DEFAULT]\r\ndebug = false\r\n\r\n[database]\r\n#connection = x\r\n")
+    oc.update(
+        str(path),
+        settings={
+            "DEFAULT": {"debug": True, "my_ip": "10.0.0.1"},
+            "database": {"connection": "mysql://db"},
+            "new": {"multi": ["a", "b"], "text": "one\ntwo"},
+        },
+    )
+    data = path.read_bytes()
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    assert data == (
+        b"[DEFAULT]\r\ndebug = true\r\nmy_ip = 10.0.0.1\r\n\r\n[database]\r\n#connection = x\r\n"
+        b"connection = mysql://db\r\n\r\n[new]\r\nmulti = a\r\nmulti = b\r\ntext = one\r\n    two\r\n"
+    )
+    assert oc.get(str(path), "new", "text") == "one\ntwo"
+
+
+def test_the_directory_is_fsynced_after_the_rename(tmp_path, monkeypatch):
+    path = tmp_path / "nova.conf"
+    synced = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        synced.append(os.fstat(fd))
+        real_fsync(fd)
+
+    monkeypatch.setattr(oc.os, "fsync", fsync)
+    oc.set_(str(path), "DEFAULT", "debug", True)
+    assert stat.S_ISREG(synced[0].st_mode)  # the new file, before the rename
+    assert stat.S_ISDIR(synced[-1].st_mode)  # then its directory
+    assert synced[-1].st_ino == tmp_path.stat().st_ino
