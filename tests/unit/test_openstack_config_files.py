@@ -64,53 +64,44 @@ def test_escape_is_the_shared_function():
 # -- item 2: links ---------------------------------------------------------------
 
 
-@pytest.fixture
-def root_only(tmp_path):
-    """A root-owned 0600 file outside the config directory (like /etc/shadow)."""
-    secret = tmp_path / "shadow"
-    secret.write_text("root:$y$hash:19000:0:99999:7:::\n")
-    secret.chmod(0o600)
-    return secret
-
-
 def _unchanged(path, text, mode=0o600):
     st = os.lstat(path)
     return path.read_text() == text and stat.S_IMODE(st.st_mode) == mode
 
 
 @as_root
-def test_a_symlink_as_the_file_is_refused(tmp_path, root_only):
+def test_a_symlink_as_the_file_is_refused(tmp_path, shadow):
     confdir = tmp_path / "nova"
     confdir.mkdir()
     link = confdir / "nova.conf"
-    link.symlink_to(root_only)
+    link.symlink_to(shadow)
     os.lchown(link, NOBODY, NOBODY)  # placed by the service user
-    text = root_only.read_text()
+    text = shadow.read_text()
     with pytest.raises(CommandExecutionError, match="symbolic link"):
         oc.update(str(link), settings={"DEFAULT": {"debug": True}}, group=NOBODY, mode="0640")
-    assert _unchanged(root_only, text)
+    assert _unchanged(shadow, text)
     assert link.is_symlink()
     with pytest.raises(CommandExecutionError, match="symbolic link"):
         oc.get(str(link), "", "root")
 
 
-def test_a_root_owned_symlink_as_the_file_is_refused_too(tmp_path, root_only):
+def test_a_root_owned_symlink_as_the_file_is_refused_too(tmp_path, shadow):
     link = tmp_path / "nova.conf"
-    link.symlink_to(root_only)
+    link.symlink_to(shadow)
     with pytest.raises(CommandExecutionError, match="symbolic link"):
         oc.set_(str(link), "DEFAULT", "debug", True)
-    assert _unchanged(root_only, root_only.read_text())
+    assert _unchanged(shadow, shadow.read_text())
 
 
 @as_root
-def test_a_directory_symlink_of_another_user_is_refused(tmp_path, root_only):
+def test_a_directory_symlink_of_another_user_is_refused(tmp_path, shadow):
     (tmp_path / "etc").mkdir()
     somewhere = tmp_path / "etc" / "nova"
     somewhere.symlink_to(tmp_path)
     os.lchown(somewhere, NOBODY, NOBODY)
     with pytest.raises(CommandExecutionError, match="owned by uid 65534"):
         oc.set_(str(somewhere / "shadow"), "DEFAULT", "debug", True)
-    assert _unchanged(root_only, root_only.read_text())
+    assert _unchanged(shadow, shadow.read_text())
 
 
 def test_a_root_owned_directory_symlink_is_followed(tmp_path):
@@ -125,13 +116,13 @@ def test_a_root_owned_directory_symlink_is_followed(tmp_path):
     assert (real / "x.conf").read_text() == "[DEFAULT]\ndebug = true\n"
 
 
-def test_a_hard_link_is_refused(tmp_path, root_only):
+def test_a_hard_link_is_refused(tmp_path, shadow):
     confdir = tmp_path / "nova"
     confdir.mkdir()
-    os.link(root_only, confdir / "nova.conf")
+    os.link(shadow, confdir / "nova.conf")
     with pytest.raises(CommandExecutionError, match="2 hard links"):
         oc.update(str(confdir / "nova.conf"), mode="0644")
-    assert _unchanged(root_only, root_only.read_text())
+    assert _unchanged(shadow, shadow.read_text())
 
 
 def _timeout(signum, frame):

@@ -51,14 +51,6 @@ def nova_home(tmp_path, monkeypatch):
     return home
 
 
-@pytest.fixture
-def shadow(tmp_path):
-    secret = tmp_path / "shadow"
-    secret.write_text("root:$y$j9T$hash:19000:0:99999:7:::\nnova:!:19000::::::\n")
-    secret.chmod(0o600)
-    return secret
-
-
 def keys(tmp_path):
     return openstack_host.nova_ssh_keys(user="nova", host_key_glob=str(tmp_path / "none*"))
 
