@@ -32,10 +32,10 @@ import json
 import os
 import pathlib
 import shutil
-import signal
 import subprocess
-import tempfile
 import time
+
+from temp_daemon import TempDaemon
 
 SCHEMA = pathlib.Path("/usr/share/openvswitch/vswitch.ovsschema")
 
@@ -53,13 +53,14 @@ def _value(text):
     return json.loads(text) if text.startswith('"') else text
 
 
-class OvsdbServer:
+class OvsdbServer(TempDaemon):
     """An ovsdb-server with an Open_vSwitch database in a temporary directory."""
 
-    def __init__(self, parent_dir=None):
-        self.parent_dir = parent_dir
-        self.rundir = None
-        self.process = None
+    dir_attr = "rundir"
+    dir_prefix = "ovsdb-"  # short: a unix socket path has at most 107 bytes
+    start_timeout = 30
+    stop_timeout = 10
+    kill_group = True
 
     @property
     def socket(self):
@@ -67,18 +68,8 @@ class OvsdbServer:
 
     # -- life cycle -----------------------------------------------------------
 
-    def start(self, timeout=30):
-        """Create the database, start the server and wait until it answers."""
-        # short: a unix socket path has at most 107 bytes
-        self.rundir = pathlib.Path(tempfile.mkdtemp(prefix="ovsdb-", dir=self.parent_dir))
-        try:
-            self._start(timeout)
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
     def _start(self, timeout):
+        """Create the database, start the server and wait until it answers."""
         if not SCHEMA.is_file():
             raise RuntimeError(f"no {SCHEMA} (Debian package openvswitch-switch)")
         database = self.rundir / "conf.db"
@@ -121,27 +112,6 @@ class OvsdbServer:
             except OSError:
                 pass
         return "\n".join(text.splitlines()[-lines:]) or "(no output)"
-
-    def stop(self, timeout=10):
-        """Stop the server (SIGTERM, then SIGKILL) and delete its directory."""
-        if self.process is not None:
-            if self.process.poll() is None:
-                self.process.terminate()
-                try:
-                    self.process.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                    self.process.wait(timeout)
-            self.process = None
-        if self.rundir:
-            shutil.rmtree(self.rundir, ignore_errors=True)
-            self.rundir = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
 
     # -- clients ----------------------------------------------------------------
 

@@ -38,12 +38,12 @@ import pathlib
 import pwd
 import secrets
 import shutil
-import signal
 import socket
 import struct
 import subprocess
-import tempfile
 import time
+
+from temp_daemon import TempDaemon
 
 NODENAME = "rabbit-test@localhost"
 # The real server script behind Debian's wrapper (which would su to rabbitmq).
@@ -101,31 +101,26 @@ def _epmd_names():
     return [line.split()[1] for line in proc.stdout.splitlines() if line.startswith("name ")]
 
 
-class RabbitMQServer:
+class RabbitMQServer(TempDaemon):
     """A RabbitMQ node in a temporary directory, on 127.0.0.1."""
 
+    dir_attr = "base_dir"
+    dir_prefix = "rabbitmq-"
+    start_timeout = 90
+    stop_timeout = 60
+    kill_group = True
+
     def __init__(self, nodename=NODENAME, parent_dir=None):
+        super().__init__(parent_dir)
         self.node = nodename
-        self.parent_dir = parent_dir
-        self.base_dir = None
         self.port = None
         self.dist_port = None
-        self.process = None
         self._started_epmd = False
 
     # -- life cycle -----------------------------------------------------------
 
-    def start(self, timeout=90):
-        """Start the node and wait until it has booted."""
-        self.base_dir = pathlib.Path(tempfile.mkdtemp(prefix="rabbitmq-", dir=self.parent_dir))
-        try:
-            self._start(timeout)
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
     def _start(self, timeout):
+        """Start the node and wait until it has booted."""
         base = self.base_dir
         for sub in ("mnesia", "log"):
             (base / sub).mkdir()
@@ -207,29 +202,16 @@ class RabbitMQServer:
             return "(no output)"
         return "\n".join(text.splitlines()[-lines:])
 
-    def stop(self, timeout=60):
+    def _terminate(self, timeout):
+        self.ctl("stop", check=False, timeout=timeout)
+
+    def stop(self, timeout=None):
         """Stop the node (and epmd if it was started for it); delete its files."""
-        if self.process is not None and self.process.poll() is None:
-            try:
-                self.ctl("stop", check=False, timeout=timeout)
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout)
-        self.process = None
+        super().stop(timeout)
         if self._started_epmd and _epmd_names() == []:
             # Refuses (and leaves epmd alone) if some node registered since.
             subprocess.run([_program("epmd"), "-kill"], capture_output=True, check=False)
         self._started_epmd = False
-        if self.base_dir:
-            shutil.rmtree(self.base_dir, ignore_errors=True)
-            self.base_dir = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
 
     # -- clients ----------------------------------------------------------------
 
