@@ -35,6 +35,8 @@ import subprocess
 import tempfile
 import time
 
+from temp_daemon import TempDaemon
+
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9_]+$")
 
 # Safe for a throwaway server, and much faster schema migrations.
@@ -75,16 +77,19 @@ def _identifier(name):
     return name
 
 
-class MariaDBServer:
+class MariaDBServer(TempDaemon):
     """A MariaDB server in a temporary directory, on 127.0.0.1."""
 
+    dir_attr = "base_dir"
+    dir_prefix = "mariadb-"
+    start_timeout = 60
+    stop_timeout = 30
+
     def __init__(self, port=None, host="127.0.0.1", extra_args=FAST_OPTIONS, parent_dir=None):
+        super().__init__(parent_dir)
         self.host = host
         self.port = port
         self.extra_args = list(extra_args)
-        self.parent_dir = parent_dir
-        self.base_dir = None
-        self.process = None
 
     # -- paths ------------------------------------------------------------
 
@@ -110,17 +115,8 @@ class MariaDBServer:
 
     # -- life cycle ---------------------------------------------------------
 
-    def start(self, timeout=60):
-        """Initialise the data directory, start mariadbd and wait for it."""
-        self.base_dir = tempfile.mkdtemp(prefix="mariadb-", dir=self.parent_dir)
-        try:
-            self._start(timeout)
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
     def _start(self, timeout):
+        """Initialise the data directory, start mariadbd and wait for it."""
         user_args = []
         os.mkdir(self.data_dir, 0o700)
         os.mkdir(self.run_dir, 0o700)
@@ -195,26 +191,6 @@ class MariaDBServer:
                 return "".join(handle.readlines()[-lines:])
         except OSError:
             return "(no error log)"
-
-    def stop(self, timeout=30):
-        """Stop the server and delete all its files."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout)
-        self.process = None
-        if self.base_dir:
-            shutil.rmtree(self.base_dir, ignore_errors=True)
-            self.base_dir = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
 
     # -- SQL ------------------------------------------------------------------
 
