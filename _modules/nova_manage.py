@@ -223,8 +223,8 @@ def _render_overrides(overrides):
     """
     Render ``{section: {option: value}}`` as an oslo.config INI text.
 
-    Values are escaped by ``openstack_config.escape`` (``$`` doubled:
-    oslo.config substitutes ``$name``), the one place that knows how.
+    Values are escaped by ``openstack_config.escape`` (every ``$`` written
+    ``\\$``: oslo.config substitutes ``$name``), the one place that knows how.
     """
     escape = __salt__["openstack_config.escape"]
     lines = []

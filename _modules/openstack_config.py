@@ -20,11 +20,16 @@ File format (as ``oslo_config.iniparser`` reads it):
   and ``[database]`` are one section, as oslo.config reads them (it lowercases
   every group name but ``DEFAULT``).  A new key goes into the first block of
   the section, whatever its spelling.
-* ``$`` is oslo.config's substitution character (``$my_ip``); ``$$`` is a
-  literal ``$``.  Every ``$`` of a value set here is written ``$$``, so the
-  service reads back exactly the value given (a password ``pa$$word`` stays
-  ``pa$$word``); :func:`get` reads ``$$`` back as ``$``.  A value cannot
-  ask for a substitution.
+* ``$`` is oslo.config's substitution character (``$my_ip``).  oslo.config
+  first turns every ``\\$`` into ``$$``, then substitutes ``$name`` and
+  reads ``$$`` as ``$``.  Every ``$`` of a value set here is written
+  ``\\$`` (see :func:`escape`), so the service reads back exactly the value
+  given, even with a backslash right before a ``$`` (``a\\$b`` is written
+  ``a\\\\$b``); :func:`get` reads a value back the same way.  A value cannot
+  ask for a substitution.  A value an older version wrote as ``$$`` reads
+  back the same and is not rewritten.  Only for oslo.config files: with
+  ``oslo=False`` (MariaDB's option files, uwsgi's ``.ini``, where ``$`` means
+  something else) values are written and read verbatim.
 * A key repeated in a section is a multi-valued option: reading it returns
   the list of values, in file order.  Setting a key replaces every
   occurrence: the first one is rewritten in place (once per list item), the
@@ -181,7 +186,7 @@ def _check_representable(section, key, value):
             )
 
 
-def _values(section, key, value):
+def _values(section, key, value, oslo=True):
     """Normalise a value to the list of strings written, one line per item."""
     if value is None:
         raise CommandExecutionError(
@@ -189,12 +194,63 @@ def _values(section, key, value):
             "(or delete) to remove an option, or '' for an empty value"
         )
     items = value if isinstance(value, (list, tuple)) else [value]
-    return [escape(_scalar(section, key, item)) for item in items]
+    texts = [_scalar(section, key, item) for item in items]
+    return [escape(text) for text in texts] if oslo else texts
+
+
+# oslo.config's string.Template (``ConfigOpts.Template``): ``$$``, ``$name``,
+# ``${name}`` or a lone ``$``; string.Template matches case-insensitively.
+_TEMPLATE = re.compile(
+    r"\$(?:(?P<escaped>\$)|(?P<named>[_a-z][._a-z0-9]*)|\{(?P<braced>[_a-z][._a-z0-9]*)\}|(?P<invalid>))",
+    re.IGNORECASE,
+)
+
+
+def _oslo_parts(text):
+    """
+    ``text`` as oslo.config reads it, as a tuple of literal strings and
+    ``("$", name)`` substitutions: ``\\$`` is first made ``$$``, then ``$$``
+    is a literal ``$``, ``$name``/``${name}`` a substitution and a lone
+    ``$`` (not followed by a name) stays a ``$``.
+    """
+    text = text.replace("\\$", "$$")
+    parts, literal, position = [], [], 0
+    for match in _TEMPLATE.finditer(text):
+        literal.append(text[position : match.start()])
+        position = match.end()
+        name = match.group("named") or match.group("braced")
+        if name is None:
+            literal.append("$")
+            continue
+        parts.append("".join(literal))
+        parts.append(("$", match.group(0)))
+        literal = []
+    literal.append(text[position:])
+    parts.append("".join(literal))
+    return tuple(part for part in parts if part != "")
 
 
 def _unescape(text):
-    """``$$`` -> ``$``: the value as oslo.config reads it when it substitutes nothing."""
-    return text.replace("$$", "$")
+    """
+    The value as oslo.config reads it, a substitution (``$name``) kept as
+    written: ``\\$`` -> ``$$``, then ``$$`` -> ``$``.
+    """
+    return "".join(part if isinstance(part, str) else part[1] for part in _oslo_parts(text))
+
+
+def _same_values(old, new, oslo):
+    """Whether the file's values ``old`` give the service the values ``new`` (both as written)."""
+    if not oslo:
+        return old == new
+    return len(old) == len(new) and all(
+        _oslo_parts(a) == _oslo_parts(b) for a, b in zip(old, new)
+    )
+
+
+def _check_oslo(oslo):
+    if not isinstance(oslo, bool):
+        raise CommandExecutionError(f"oslo must be True or False, not {oslo!r}")
+    return oslo
 
 
 def _check_key(section, key):
@@ -314,7 +370,8 @@ class IniDocument:
     override each other.
     """
 
-    def __init__(self, text=""):
+    def __init__(self, text="", oslo=True):
+        self.oslo = oslo
         self.lines = _split_lines(text)
         # new lines take the line ending of the file's first line
         self.newline = "\r\n" if self.lines and self.lines[0].endswith("\r\n") else "\n"
@@ -405,7 +462,7 @@ class IniDocument:
         result = []
         for (section, key), new in self._wanted.items():
             old = self.values(section, key)
-            if old != new:
+            if not _same_values(old, new, self.oslo):
                 result.append((self._names.get(section, section), key, old, new))
         return result
 
@@ -730,8 +787,8 @@ def _apply_attributes(fd, uid, gid, mode):
 # ---------------------------------------------------------------------------
 
 
-def _wanted_settings(settings):
-    """{section: {key: value}} -> {(section, key): [str, ...]}."""
+def _wanted_settings(settings, oslo=True):
+    """{section: {key: value}} -> {(section, key): [str, ...]} (as written)."""
     if not settings:
         return {}
     if not isinstance(settings, dict):
@@ -743,7 +800,7 @@ def _wanted_settings(settings):
             raise CommandExecutionError(f"settings of section [{section}] must map options to values")
         for key, value in options.items():
             key = _check_key(section, str(key))
-            wanted[(section, key)] = _values(section, key, value)
+            wanted[(section, key)] = _values(section, key, value, oslo)
     return wanted
 
 
@@ -774,7 +831,15 @@ def _option_report(changes):
     return report
 
 
-def _edit(filename, wanted, unwanted, attributes=(None, None, None), test=False, missing="create"):
+def _edit(
+    filename,
+    wanted,
+    unwanted,
+    attributes=(None, None, None),
+    test=False,
+    missing="create",
+    oslo=True,
+):
     """
     Apply the edits to ``filename`` with one read and at most one write;
     return the masked report.  ``missing`` says what a missing file means:
@@ -786,7 +851,7 @@ def _edit(filename, wanted, unwanted, attributes=(None, None, None), test=False,
             raise CommandExecutionError(f"{filename}: no such file")
         if text is None and missing == "skip":
             return {}
-        document = IniDocument(text or "")
+        document = IniDocument(text or "", oslo=oslo)
         for (section, key), values in wanted.items():
             document.set(section, key, values)
         for section, key in unwanted:
@@ -831,63 +896,77 @@ def _save(handle, document, changes, attributes):
 def escape(value):
     """
     Return ``value`` as it must be written into an oslo.config file for the
-    service to read it back unchanged: every ``$`` doubled (oslo.config
-    substitutes ``$name`` and reads ``$$`` as ``$``).  Used by this module
-    for every value it writes and by ``nova_manage`` for its temporary
+    service to read it back unchanged: every ``$`` written ``\\$``.
+
+    oslo.config first turns every ``\\$`` into ``$$``, then substitutes
+    ``$name`` and reads ``$$`` as ``$``.  So ``$$`` would not do: a
+    backslash right before a ``$`` (``a\\$b``, written ``a\\$$b``) would
+    become ``a$$$b`` and then a substitution of ``$b``.  With ``\\$`` the
+    value's own backslash stays: ``a\\$b`` is written ``a\\\\$b``, read
+    ``a\\$$b``, then ``a\\$b``.  Used by this module for every value it
+    writes into an oslo.config file and by ``nova_manage`` for its temporary
     configuration files.
 
     CLI Example::
 
         salt '*' openstack_config.escape 'pa$word'
     """
-    return str(value).replace("$", "$$")
+    return str(value).replace("$", "\\$")
 
 
-def get(filename, section, parameter):
+def get(filename, section, parameter, oslo=True):
     """
     Return the value of ``parameter`` in ``[section]`` of ``filename``.
 
     A multi-valued option (the key repeated in the section) is returned as a
     list of its values, in file order.  Keys placed before any section header
-    are read with ``section=""``.  ``$$`` is read as ``$`` (the value given
-    to :func:`set`); a ``$name`` substitution is returned as written.  Raises an error if the file, the section
-    or the option does not exist.
+    are read with ``section=""``.  ``$`` escapes are read the way oslo.config
+    reads them (``\\$`` and ``$$`` give ``$``: the value given to
+    :func:`set`); a ``$name`` substitution is returned as written.  With
+    ``oslo=False`` (not an oslo.config file) the value is returned verbatim.
+    Raises an error if the file, the section or the option does not exist.
 
     CLI Example::
 
         salt '*' openstack_config.get /etc/nova/nova.conf DEFAULT my_ip
         salt '*' openstack_config.get /etc/nova/nova.conf filter_scheduler enabled_filters
+        salt '*' openstack_config.get /etc/keystone/keystone-uwsgi.ini uwsgi processes oslo=False
     """
     section, parameter = _check_section(section), str(parameter)
-    document = IniDocument(_read(filename))
+    oslo = _check_oslo(oslo)
+    document = IniDocument(_read(filename), oslo=oslo)
     values = document.values(section, parameter)
     if values:
-        return _display([_unescape(value) for value in values])
+        return _display([_unescape(value) if oslo else value for value in values])
     reason = "option not set" if document.has_section(section) else "no such section"
     raise CommandExecutionError(
         f"parameter {parameter!r} not found in section [{section}] of {filename} ({reason})"
     )
 
 
-def set_(filename, section, parameter, value):
+def set_(filename, section, parameter, value, oslo=True):
     """
     Set ``parameter`` in ``[section]`` of ``filename`` to ``value``.
 
     The file and the section are created if missing.  Every existing
     occurrence of the parameter is replaced; a list value writes the
     parameter once per item (oslo multi-valued option).  Booleans are written
-    ``true``/``false``.  Returns the (masked) changes, ``{}`` if the value was
-    already set (the file is then not written).
+    ``true``/``false``.  ``$`` is escaped for oslo.config (:func:`escape`)
+    unless ``oslo=False``.  Returns the (masked) changes, ``{}`` if the
+    value was already set (the file is then not written).
 
     CLI Example::
 
         salt '*' openstack_config.set /etc/nova/nova.conf DEFAULT my_ip 10.0.0.11
         salt '*' openstack_config.set /etc/nova/nova.conf DEFAULT debug True
         salt '*' openstack_config.set /etc/nova/nova.conf filter_scheduler enabled_filters '[ComputeFilter, ImagePropertiesFilter]'
+        salt '*' openstack_config.set /etc/mysql/mariadb.conf.d/99-openstack.cnf mysqld bind-address 10.0.0.11 oslo=False
     """
     section = _check_section(section)
     parameter = _check_key(section, str(parameter))
-    return _edit(filename, {(section, parameter): _values(section, parameter, value)}, [])
+    oslo = _check_oslo(oslo)
+    wanted = {(section, parameter): _values(section, parameter, value, oslo)}
+    return _edit(filename, wanted, [], oslo=oslo)
 
 
 def delete(filename, section, parameter):
@@ -918,7 +997,9 @@ def sections(filename):
     return IniDocument(_read(filename)).sections()
 
 
-def update(filename, settings=None, remove=None, user=None, group=None, mode=None, test=False):
+def update(
+    filename, settings=None, remove=None, user=None, group=None, mode=None, test=False, oslo=True
+):
     """
     Set and remove many options of ``filename`` with one read and at most one
     (atomic) write; the engine of the ``openstack_config`` states.
@@ -934,6 +1015,11 @@ def update(filename, settings=None, remove=None, user=None, group=None, mode=Non
         a new file and fixed on an existing one.
     test
         Only report what would change; write nothing.
+    oslo
+        ``True`` (default): an oslo.config file, every ``$`` of a value is
+        escaped (:func:`escape`).  ``False``: another INI file read by a
+        program for which ``$`` means something else or nothing (MariaDB's
+        option files, uwsgi's ``.ini``): values are written verbatim.
 
     Returns the changes, with secrets masked:
     ``{"options": {section: {option: {"old": ..., "new": ...}}},
@@ -943,9 +1029,11 @@ def update(filename, settings=None, remove=None, user=None, group=None, mode=Non
     CLI Example::
 
         salt '*' openstack_config.update /etc/nova/nova.conf settings='{DEFAULT: {debug: true}}' test=True
+        salt '*' openstack_config.update /etc/keystone/keystone-uwsgi.ini settings='{uwsgi: {processes: 2}}' oslo=False
     """
-    wanted = _wanted_settings(settings)
+    oslo = _check_oslo(oslo)
+    wanted = _wanted_settings(settings, oslo)
     unwanted = _unwanted_options(remove)
     attributes = (_uid(user), _gid(group), _mode(mode))
     missing = "skip" if unwanted and not wanted else "create"
-    return _edit(filename, wanted, unwanted, attributes, test, missing)
+    return _edit(filename, wanted, unwanted, attributes, test, missing, oslo)

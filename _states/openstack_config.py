@@ -23,6 +23,13 @@ where new keys go).
             filter_scheduler:
               enabled_filters: [ComputeFilter, ImagePropertiesFilter]
 
+    /etc/keystone/keystone-uwsgi.ini:
+      openstack_config.present:
+        - oslo: False        # not read by oslo.config: no "$" escaping
+        - settings:
+            uwsgi:
+              processes: 2
+
     remove-legacy-options:
       openstack_config.absent:
         - name: /etc/nova/nova.conf
@@ -123,7 +130,7 @@ def _run(name, total, action, **kwargs):
     return ret
 
 
-def present(name, settings=None, user=None, group=None, mode=None):
+def present(name, settings=None, user=None, group=None, mode=None, oslo=True):
     """
     Ensure options are set in an oslo.config INI file.
 
@@ -138,6 +145,12 @@ def present(name, settings=None, user=None, group=None, mode=None):
         Owner, group and mode (e.g. ``"0640"``) of the file; applied to a new
         file, fixed (and reported) on an existing one.  By default an existing
         file keeps its own.
+    oslo
+        ``True`` (default) for a file oslo.config reads: every ``$`` of a
+        value is escaped so that the service reads the value given.
+        ``False`` for another INI file (MariaDB's option files, uwsgi's
+        ``.ini``), where ``$`` means something else: values are written
+        verbatim.
     """
     return _run(
         name,
@@ -147,6 +160,7 @@ def present(name, settings=None, user=None, group=None, mode=None):
         user=user,
         group=group,
         mode=mode,
+        oslo=oslo,
     )
 
 

@@ -29,6 +29,8 @@ keystone-config:
 keystone-uwsgi-config:
   openstack_config.present:
     - name: {{ keystone.uwsgi_file }}
+    # uwsgi's .ini, not oslo.config: "$" is uwsgi's, no escaping
+    - oslo: False
     - settings:
         uwsgi:
           processes: {{ workers }}

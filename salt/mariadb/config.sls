@@ -8,6 +8,8 @@ include:
 mariadb-config:
   openstack_config.present:
     - name: {{ mariadb.config_file }}
+    # a MariaDB option file, not oslo.config: no "$" escaping
+    - oslo: False
     - settings:
         mysqld: {{ salt['slsutil.merge'](mariadb.settings, {'bind-address': my_address}) | json }}
     - user: root

@@ -78,6 +78,8 @@ neutron-plugin-link:
 neutron-api-uwsgi-config:
   openstack_config.present:
     - name: {{ neutron.api_uwsgi_file }}
+    # uwsgi's .ini, not oslo.config: "$" is uwsgi's, no escaping
+    - oslo: False
     - settings:
         uwsgi:
           processes: {{ workers.api }}

@@ -40,6 +40,8 @@ nova-controller-packages:
 nova-uwsgi-{{ file }}:
   openstack_config.present:
     - name: {{ file }}
+    # uwsgi's .ini, not oslo.config: "$" is uwsgi's, no escaping
+    - oslo: False
     - settings:
         uwsgi:
           processes: {{ workers.api if 'metadata' not in file else workers.metadata }}

@@ -9,15 +9,26 @@
 #}
 {%- set mine = salt['mine.get'](topo.computes | join(','), 'openstack_nova_ssh', tgt_type='list') %}
 {%- set mgmt = topo.management.cidr %}
+{#- One SSH public key, as openstack_host.nova_ssh_keys publishes it:
+    "type base64" (an optional comment without spaces).  The mine is filled
+    by each compute: a compromised one could send a newline and a second
+    line (another key, options such as command=) or anything else; every
+    value that is not exactly one such key is dropped. #}
+{%- set ssh_key = '(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/]+={0,3}( [A-Za-z0-9@._:+-]+)?\\Z' %}
 include:
   - nova.user
 
+# nova owns its home: it could make .ssh a symbolic link (to /root/.ssh,
+# say) and have root write the files below there.  A link is replaced by a
+# real directory (allow_symlink: False with force: True).
 nova-ssh-dir:
   file.directory:
     - name: {{ nova.home }}/.ssh
     - user: {{ nova.user }}
     - group: {{ nova.group }}
     - mode: '0700'
+    - allow_symlink: False
+    - force: True
     - require:
       - user: nova-user
 
@@ -37,6 +48,12 @@ nova-ssh-key:
 # The public keys reach the other computes through Salt's mine
 # (`openstack_nova_ssh`, see pillar mine_functions): the orchestration
 # updates the mine after this state and then re-applies it everywhere.
+#
+# nova owns ~/.ssh: it could make authorized_keys or known_hosts a symbolic
+# link to any file (/etc/passwd).  With follow_symlinks: False, Salt
+# replaces such a link by a regular file (its copy renames a new file over
+# the name) and never writes through it; show_changes: False keeps the
+# link target's content (read for the diff) out of the state's return.
 
 nova-ssh-authorized-keys:
   file.managed:
@@ -44,11 +61,14 @@ nova-ssh-authorized-keys:
     - user: {{ nova.user }}
     - group: {{ nova.group }}
     - mode: '0600'
+    - follow_symlinks: False
+    - show_changes: False
     - contents: |
         # Managed by Salt: nova on every compute, from the management network only.
 {%- for id, keys in mine | dictsort %}
-{%-   if keys and keys.get('user_key') %}
-        restrict,from="{{ mgmt }}" {{ keys.user_key }}
+{%-   set user_key = keys.get('user_key') if keys is mapping else none %}
+{%-   if user_key is string and user_key | regex_match(ssh_key) is not none %}
+        restrict,from="{{ mgmt }}" {{ user_key }}
 {%-   endif %}
 {%- endfor %}
     - require:
@@ -60,11 +80,16 @@ nova-ssh-known-hosts:
     - user: {{ nova.user }}
     - group: {{ nova.group }}
     - mode: '0644'
+    - follow_symlinks: False
+    - show_changes: False
     - contents: |
         # Managed by Salt: host keys of every compute.
 {%- for id, keys in mine | dictsort %}
-{%-   for host_key in (keys or {}).get('host_keys', []) %}
+{%-   set host_keys = keys.get('host_keys') if keys is mapping else none %}
+{%-   for host_key in (host_keys if host_keys is sequence and host_keys is not string else []) %}
+{%-     if host_key is string and host_key | regex_match(ssh_key) is not none %}
         {{ id }},{{ topo.hosts[id].address if id in topo.hosts else id }} {{ host_key }}
+{%-     endif %}
 {%-   endfor %}
 {%- endfor %}
     - require:

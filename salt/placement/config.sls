@@ -25,6 +25,8 @@ placement-config:
 placement-uwsgi-config:
   openstack_config.present:
     - name: {{ placement.uwsgi_file }}
+    # uwsgi's .ini, not oslo.config: "$" is uwsgi's, no escaping
+    - oslo: False
     - settings:
         uwsgi:
           processes: {{ workers }}

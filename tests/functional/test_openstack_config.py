@@ -358,25 +358,34 @@ DOLLAR_SETTINGS = {
     "keystone_authtoken": {"password": "pa$$word"},
     "neutron": {"metadata_proxy_shared_secret": "x$host"},
     "placement": {"password": "$nosuchopt", "username": "tail$"},
+    # a backslash right before a "$": oslo.config turns "\$" into "$$"
+    # before it substitutes, so "$$" escaping broke these
+    "backslash": {
+        "a": "a\\$b",
+        "b": "x\\$my_ip",
+        "c": "x\\$",
+        "d": "ab\\$cd",
+        "e": "\\\\${host}",
+    },
+    "plain": {"a": "pa$$word", "b": "$my_ip", "c": "${host}"},
 }
 
 
-def oslo_values(path):
+def oslo_values(path, settings=DOLLAR_SETTINGS):
     """The values oslo.config gives the service (with its $-substitution)."""
     script = (
         "import json, sys\n"
         "from oslo_config import cfg\n"
+        "wanted = json.loads(sys.argv[2])\n"
         "conf = cfg.ConfigOpts()\n"
-        "conf.register_opts([cfg.StrOpt('host'), cfg.StrOpt('my_ip')])\n"
-        "conf.register_opts([cfg.StrOpt('connection', secret=True)], 'database')\n"
-        "conf.register_opts([cfg.StrOpt('password', secret=True)], 'keystone_authtoken')\n"
-        "conf.register_opts([cfg.StrOpt('metadata_proxy_shared_secret', secret=True)], 'neutron')\n"
-        "conf.register_opts([cfg.StrOpt('password', secret=True), cfg.StrOpt('username')], 'placement')\n"
+        "for group, opts in wanted.items():\n"
+        "    conf.register_opts([cfg.StrOpt(opt, secret=True) for opt in opts],\n"
+        "                       None if group == 'DEFAULT' else group)\n"
         "conf(args=[], default_config_files=[sys.argv[1]])\n"
         "print(json.dumps({group: {opt: conf[group][opt] if group != 'DEFAULT' else conf[opt]\n"
-        "    for opt in opts} for group, opts in json.loads(sys.argv[2]).items()}))\n"
+        "    for opt in opts} for group, opts in wanted.items()}))\n"
     )
-    wanted = {section: list(options) for section, options in DOLLAR_SETTINGS.items()}
+    wanted = {section: list(options) for section, options in settings.items()}
     return json.loads(run_system_python(script, path, json.dumps(wanted)))
 
 
@@ -389,6 +398,61 @@ def test_dollar_in_values_reaches_the_service_unchanged(run_state, nova_conf):
     assert second["result"] is True
     assert second["changes"] == {}
     assert snapshot(nova_conf) == before
+
+
+def test_get_reads_dollar_values_as_oslo_does(config, nova_conf):
+    config.update(str(nova_conf), settings=DOLLAR_SETTINGS)
+    for section, options in DOLLAR_SETTINGS.items():
+        for key, value in options.items():
+            assert config.get(str(nova_conf), section, key) == value, (section, key)
+
+
+def test_a_file_an_older_run_escaped_with_doubled_dollars(run_state, tmp_path):
+    """
+    "$$" escaping (older runs) is right for values with no backslash before
+    a "$": such a file is read back right and left alone; where it was
+    wrong, the value is rewritten and the service then reads the value.
+    """
+    right = {"DEFAULT": {"host": "myhost", "my_ip": "10.0.0.11"},
+             "plain": {"a": "pa$$word", "b": "$my_ip", "c": "${host}"}}
+    wrong = {"backslash": {"b": "x\\$my_ip", "c": "x\\$"}}
+    path = tmp_path / "nova.conf"
+    path.write_text("".join(
+        f"[{section}]\n" + "".join(f"{key} = {value.replace('$', '$$')}\n"
+                                   for key, value in options.items())
+        for section, options in {**right, **wrong}.items()
+    ))
+    settings = {**right, **wrong}
+    before = oslo_values(path, settings)
+    assert {section: before[section] for section in right} == right
+    assert before["backslash"] == {"b": "x$10.0.0.11", "c": "x$$"}
+    ret = run_state("openstack_config.present", name=str(path), settings=settings)
+    assert ret["result"] is True, ret
+    assert set(ret["changes"]["options"]) == {"backslash"}
+    assert set(ret["changes"]["options"]["backslash"]) == {"b", "c"}
+    assert oslo_values(path, settings) == settings
+    again = run_state("openstack_config.present", name=str(path), settings=settings)
+    assert again["changes"] == {}
+
+
+def test_nova_manage_overrides_use_the_shared_escape(loaders, tmp_path, monkeypatch):
+    """nova_manage's temporary config files give nova-manage the values given."""
+    from saltext_openstack._modules import nova_manage  # pylint: disable=import-outside-toplevel
+
+    monkeypatch.setattr(
+        nova_manage,
+        "__salt__",
+        {"openstack_config.escape": loaders.modules.openstack_config.escape},
+        raising=False,
+    )
+    overrides = {
+        "DEFAULT": {"my_ip": "10.0.0.11"},
+        "database": {"connection": "mysql+pymysql://nova:a\\$b$my_ip$$@db/nova"},
+        "api_database": {"connection": "mysql+pymysql://nova:x\\$@db/nova_api"},
+    }
+    path = tmp_path / "override.conf"
+    path.write_text(nova_manage._render_overrides(overrides))
+    assert oslo_values(path, overrides) == overrides
 
 
 def test_section_spelling_is_the_one_oslo_reads(run_state, tmp_path):

@@ -137,7 +137,9 @@ def test_plan_passes_urls_without_credentials_as_flags():
 
 def test_render_overrides_escapes_dollar_and_refuses_newlines():
     text = nova_manage._render_overrides({"database": {"connection": "mysql://u:a$b@h/d"}})
-    assert text == "[database]\nconnection = mysql://u:a$$b@h/d\n"
+    assert text == "[database]\nconnection = mysql://u:a\\$b@h/d\n"
+    text = nova_manage._render_overrides({"database": {"connection": "mysql://u:a\\$b@h/d"}})
+    assert text == "[database]\nconnection = mysql://u:a\\\\$b@h/d\n"
     with pytest.raises(CommandExecutionError):
         nova_manage._render_overrides({"DEFAULT": {"transport_url": "a\nb"}})
 

@@ -20,22 +20,53 @@ as_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (chown, lchow
 
 
 # -- item 1: "$" in values -----------------------------------------------------
+#
+# oslo.config reads a value by first turning every "\$" into "$$", then
+# substituting "$name" and reading "$$" as "$".  Every "$" is written "\$".
 
-DOLLAR_PASSWORDS = ["pa$$word", "x$host", "$my_ip", "tail$", "a$$$b"]
+DOLLAR_PASSWORDS = [
+    "pa$$word", "x$host", "$my_ip", "tail$", "a$$$b",
+    # a backslash right before a "$": "$$" escaping broke these
+    "a\\$b", "x\\$my_ip", "x\\$", "\\\\$", "\\${host}",
+]
 
 
 @pytest.mark.parametrize("password", DOLLAR_PASSWORDS)
-def test_dollar_is_written_doubled_and_read_back(tmp_path, password):
+def test_dollar_is_written_with_a_backslash_and_read_back(tmp_path, password):
     path = tmp_path / "nova.conf"
     oc.update(str(path), settings={"keystone_authtoken": {"password": password}})
     assert path.read_text() == (
-        f"[keystone_authtoken]\npassword = {password.replace('$', '$$')}\n"
+        f"[keystone_authtoken]\npassword = {password.replace('$', chr(92) + '$')}\n"
     )
     assert oc.get(str(path), "keystone_authtoken", "password") == password
-    # an escaped value compares equal to the wanted one: nothing to do
+    # a second run: nothing to do, nothing written
     before = path.stat().st_mtime_ns
     assert oc.update(str(path), settings={"keystone_authtoken": {"password": password}}) == {}
     assert path.stat().st_mtime_ns == before
+
+
+@pytest.mark.parametrize("password", ["pa$$word", "x$host", "$my_ip", "tail$", "a$$$b"])
+def test_a_value_an_older_run_wrote_with_doubled_dollars_is_kept(tmp_path, password):
+    """Files written by the "$$" escaping read back right and are not rewritten."""
+    path = tmp_path / "nova.conf"
+    text = f"[keystone_authtoken]\npassword = {password.replace('$', '$$')}\n"
+    path.write_text(text)
+    assert oc.get(str(path), "keystone_authtoken", "password") == password
+    assert oc.update(str(path), settings={"keystone_authtoken": {"password": password}}) == {}
+    assert path.read_text() == text
+
+
+@pytest.mark.parametrize("password", ["ab\\$cd", "x\\$my_ip", "x\\$"])
+def test_a_doubled_dollar_after_a_backslash_is_rewritten(tmp_path, password):
+    """What "$$" escaping wrote for these, oslo.config reads differently: fix it."""
+    path = tmp_path / "nova.conf"
+    path.write_text(f"[keystone_authtoken]\npassword = {password.replace('$', '$$')}\n")
+    changes = oc.update(str(path), settings={"keystone_authtoken": {"password": password}})
+    assert changes["options"]["keystone_authtoken"]["password"] == {
+        "old": oc.MASK,
+        "new": oc.MASK,
+    }
+    assert oc.get(str(path), "keystone_authtoken", "password") == password
 
 
 def test_unescaped_dollar_of_an_older_run_is_rewritten(tmp_path):
@@ -46,19 +77,64 @@ def test_unescaped_dollar_of_an_older_run_is_rewritten(tmp_path):
     )
     assert "connection" in changes["options"]["database"]
     assert "pa$word" not in str(changes)
-    assert path.read_text() == "[database]\nconnection = mysql+pymysql://nova:pa$$word@db/nova\n"
+    assert path.read_text() == "[database]\nconnection = mysql+pymysql://nova:pa\\$word@db/nova\n"
+
+
+def test_a_substitution_is_not_the_literal_value(tmp_path):
+    """"$my_ip" written by hand is a substitution, not the value "$my_ip"."""
+    path = tmp_path / "nova.conf"
+    path.write_text("[DEFAULT]\nhost = $my_ip\n")
+    assert oc.get(str(path), "DEFAULT", "host") == "$my_ip"
+    assert oc.update(str(path), settings={"DEFAULT": {"host": "$my_ip"}}) != {}
+    assert path.read_text() == "[DEFAULT]\nhost = \\$my_ip\n"
 
 
 def test_dollar_in_multi_valued_options(tmp_path):
     path = tmp_path / "x.conf"
     oc.update(str(path), settings={"pci": {"alias": ["a$b", "c"]}})
-    assert path.read_text() == "[pci]\nalias = a$$b\nalias = c\n"
+    assert path.read_text() == "[pci]\nalias = a\\$b\nalias = c\n"
     assert oc.get(str(path), "pci", "alias") == ["a$b", "c"]
 
 
 def test_escape_is_the_shared_function():
-    assert oc.escape("pa$word") == "pa$$word"
+    assert oc.escape("pa$word") == "pa\\$word"
+    assert oc.escape("a\\$b") == "a\\\\$b"
     assert oc.escape(5) == "5"
+
+
+# -- item 1: only oslo.config files are escaped ----------------------------------
+
+
+@pytest.mark.parametrize("value", ["$(HOME)/x", "pa$$word", "a\\$b"])
+def test_oslo_false_writes_and_reads_values_verbatim(tmp_path, value):
+    """MariaDB option files and uwsgi .ini: "$" is not oslo.config's there."""
+    path = tmp_path / "keystone-uwsgi.ini"
+    oc.update(str(path), settings={"uwsgi": {"chdir": value}}, oslo=False)
+    assert path.read_text() == f"[uwsgi]\nchdir = {value}\n"
+    assert oc.get(str(path), "uwsgi", "chdir", oslo=False) == value
+    before = path.stat().st_mtime_ns
+    assert oc.update(str(path), settings={"uwsgi": {"chdir": value}}, oslo=False) == {}
+    assert path.stat().st_mtime_ns == before
+
+
+def test_oslo_false_compares_values_verbatim(tmp_path):
+    path = tmp_path / "99-openstack.cnf"
+    path.write_text("[mysqld]\ninit_connect = SET @x='a$$b'\n")
+    changes = oc.update(str(path), settings={"mysqld": {"init_connect": "SET @x='a$$b'"}},
+                        oslo=False)
+    assert changes == {}
+    oc.set_(str(path), "mysqld", "init_connect", "a$b", oslo=False)
+    assert path.read_text() == "[mysqld]\ninit_connect = a$b\n"
+
+
+@pytest.mark.parametrize("oslo", ["no", 0, None])
+def test_oslo_must_be_a_boolean(tmp_path, oslo):
+    path = tmp_path / "x.ini"
+    with pytest.raises(CommandExecutionError, match="oslo must be True or False"):
+        oc.update(str(path), settings={"a": {"b": "c"}}, oslo=oslo)
+    with pytest.raises(CommandExecutionError, match="oslo must be True or False"):
+        oc.set_(str(path), "a", "b", "c", oslo=oslo)
+    assert not path.exists()
 
 
 # -- item 2: links ---------------------------------------------------------------

@@ -53,3 +53,27 @@ def options(count):
 )
 def test_describe(changes, total, action, test, comment):
     assert state._describe(NAME, changes, total, action, test) == comment
+
+
+@pytest.mark.parametrize("test", [False, True])
+def test_present_passes_oslo_to_the_module(monkeypatch, tmp_path, test):
+    """oslo: False (MariaDB, uwsgi) reaches openstack_config.update; default True."""
+    from saltext_openstack._modules import openstack_config as module
+
+    monkeypatch.setattr(state, "__salt__", {"openstack_config.update": module.update},
+                        raising=False)
+    monkeypatch.setattr(state, "__opts__", {"test": test}, raising=False)
+    path = tmp_path / "placement-api-uwsgi.ini"
+    path.write_text("[uwsgi]\nprocesses = 8\n")
+    settings = {"uwsgi": {"processes": 2, "env": "D=$(HOME)/$$x"}}
+    ret = state.present(str(path), settings=settings, oslo=False)
+    assert ret["result"] is (None if test else True), ret
+    assert ret["changes"]["options"]["uwsgi"]["env"]["new"] == "D=$(HOME)/$$x"
+    if not test:
+        assert path.read_text() == "[uwsgi]\nprocesses = 2\nenv = D=$(HOME)/$$x\n"
+        assert state.present(str(path), settings=settings, oslo=False)["changes"] == {}
+    ret = state.present(str(path), settings=settings)
+    assert ret["changes"]["options"]["uwsgi"]["env"]["new"] == "D=\\$(HOME)/\\$\\$x"
+    bad = state.present(str(path), settings=settings, oslo="no")
+    assert bad["result"] is False
+    assert bad["comment"] == "oslo must be True or False, not 'no'"

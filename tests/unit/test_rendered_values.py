@@ -101,3 +101,18 @@ def test_image_commands_quote_every_value(controller):
     managed = _args(controller["cloud-image-file-guest_1"], "file")
     assert managed["source"] == "salt://images/g.img?saltenv=base"
     assert managed["source_hash"] == "sha256=00ff"
+
+
+def test_only_oslo_config_files_are_escaped(controller):
+    """MariaDB's option file and uwsgi's .ini are not oslo.config's: oslo: False."""
+    seen = {}
+    for body in controller.values():
+        if "present" not in body.get("openstack_config", ()):
+            continue
+        args = _args(body, "openstack_config")
+        seen[args["name"]] = args.get("oslo", True)
+    not_oslo = {name for name in seen if name.endswith((".cnf", "-uwsgi.ini"))}
+    assert "/etc/mysql/mariadb.conf.d/99-openstack.cnf" in not_oslo
+    assert "/etc/keystone/keystone-uwsgi.ini" in not_oslo
+    assert "/etc/nova/nova.conf" in seen
+    assert {name for name, oslo in seen.items() if oslo is False} == not_oslo
