@@ -24,6 +24,7 @@
 {%- set settings = salt['slsutil.merge'](nova_settings, {
       'DEFAULT': {'compute_driver': 'libvirt.LibvirtDriver',
                   'instances_path': topo.gluster.mount_point,
+                  'mkisofs_cmd': nova.mkisofs_cmd,
                   'cpu_allocation_ratio': nova.pillar.get('cpu_allocation_ratio', 4.0),
                   'ram_allocation_ratio': nova.pillar.get('ram_allocation_ratio', 1.0)},
       'libvirt': libvirt,
@@ -55,7 +56,7 @@ nova-compute-config:
 
 nova-compute-packages:
   pkg.installed:
-    - pkgs: {{ nova.compute_packages[virt_type] | json }}
+    - pkgs: {{ (nova.compute_packages[virt_type] + nova.config_drive_packages) | json }}
     - require:
       - openstack_config: nova-compute-config
       - service: libvirt-service

@@ -78,9 +78,19 @@ def test_os_family_package_names(cluster):
         if isinstance(arg, dict) and "pkgs" in arg
     )
     if cluster["name"] == "rocky9":
-        assert pkgs == ["openstack-nova-compute"]
+        assert pkgs == ["openstack-nova-compute", "xorriso"]
     else:
-        assert pkgs == ["nova-compute", "nova-compute-kvm"]
+        assert pkgs == ["nova-compute", "nova-compute-kvm", "genisoimage"]
+
+
+def test_computes_can_build_config_drives(cluster):
+    """Nova builds a config drive with [DEFAULT] mkisofs_cmd: the program is
+    installed with nova-compute and named in nova.conf (genisoimage on
+    Debian, xorriso's mkisofs on EL 9)."""
+    states = _highstate(cluster, "compute1")
+    settings = _args(states, "nova-compute-config", "openstack_config")["settings"]
+    expected = "mkisofs" if cluster["name"] == "rocky9" else "genisoimage"
+    assert settings["DEFAULT"]["mkisofs_cmd"] == expected
 
 
 def test_secret_files_are_group_readable_only(cluster):
