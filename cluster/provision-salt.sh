@@ -110,6 +110,22 @@ CONF
 systemctl enable -q salt-minion
 if [ $minion_changed = 1 ]; then systemctl restart salt-minion; else systemctl start salt-minion; fi
 
+# The daemon makes the minion's key pair on its first start: salt-call must
+# not run before it is there, or each makes one and the master accepts
+# whichever signs in first.  Seen on a loaded host: the daemon's sign-in
+# then failed ("ValueError: Decryption failed"), it gave up ("Minion unable
+# to successfully connect to a Salt Master") and did not answer the
+# orchestration's first step.
+i=0
+until [ -s /etc/salt/pki/minion/minion.pub ]; do
+  i=$((i + 1))
+  if [ $i -ge 120 ]; then
+    echo "provision-salt: the salt-minion daemon made no key pair in 2 minutes" >&2
+    exit 1
+  fi
+  sleep 1
+done
+
 # Wait until this minion is authenticated (the master may come up later
 # when machines start in parallel).
 i=0
