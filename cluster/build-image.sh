@@ -3,7 +3,10 @@
 #   vmlinuz     a Debian cloud kernel (linux-image-cloud-amd64)
 #   initrd.img  a busybox-static initramfs whose /init (cluster/image/init)
 #               takes DHCP, reads user-data and the SSH key from the metadata
-#               service and prints markers on the serial console
+#               service, prints markers on the serial console and runs
+#               Debian's dropbear as an SSH server root logs in to with that
+#               key (Tempest's validation: run_validation, keypair auth,
+#               image_ssh_user root)
 #   root.img    a small raw disk: the Glance image that points at both
 #               through its kernel_id / ramdisk_id properties
 #
@@ -22,6 +25,35 @@
 #
 # cluster/verify.py checks it (check 2) and boots it (checks 4-7).
 #
+# What Tempest 43.0.0's smoke tests run in the guest over SSH as root (the
+# key pair's key; Tempest's prologue "set -eu -o pipefail;
+# PATH=$PATH:/sbin:/usr/sbin;" before each command, root's shell being
+# busybox ash), and what serves each:
+#   login only: SSHABLE waits, validate_authentication      dropbear
+#   cut -f1 -d. /proc/uptime; sync (reboot_server_hard)      busybox
+#   ping -c1 -w1 -s56 IP (network_basic_ops)                 busybox
+#   ip a, ip address, ip -o addr|link | awk ...              busybox
+#   curl http://169.254.169.254/latest/meta-data/{public,local}-ipv4
+#   curl -X POST -d DATA http://169.254.169.254/openstack/2013-10-17/password
+#       (server_basic_ops)  image/curl, a shim over busybox wget: GET, POST
+#                           with -d, -o, one -H; an HTTP error status fails
+#                           (exit 22, as curl -f); no other options
+#   blkid -L config-2 -o device (server_basic_ops)
+#                           image/blkid, a shim over busybox findfs (Debian's
+#                           busybox has no blkid applet): -L, -U, -t TAG=V
+#                           with -o device; no listing
+#   sudo mount DEV /mnt; sudo cat /mnt/openstack/latest/{meta,network}_data.json;
+#   sudo umount /mnt        image/sudo: root is the only login, so the shim
+#                           execs its arguments (-n, -E, -H, -u root)
+# and, in the smoke tests' class (test_create_server), hostname (set by
+# /init from meta_data.json's hostname) and grep -c ^processor /proc/cpuinfo.
+# The config drive: nova's libvirt driver (2025.1) attaches it as a cdrom
+# on the IDE bus for x86's default machine type 'pc' (SATA for q35),
+# iso9660 labelled config-2: modules ata_piix, sr_mod (cdrom) and isofs;
+# ahci too when the kernel has it (bookworm's cloud kernel does not).
+# Not provided (outside the smoke set, or only to explain a failure):
+# lsblk, a running udhcpc to renew a lease, /etc/resolv.conf, scp/sftp.
+#
 # Usage: cluster/build-image.sh [--test] [OUTDIR]   (default OUTDIR: .cluster/image)
 #   --test   boot the result under qemu TCG with user-mode networking and
 #            check the markers (installs qemu-system-x86 if missing)
@@ -38,7 +70,9 @@ if [ "${1:-}" = "--test" ]; then TEST=1; shift; fi
 OUT=$(mkdir -p "${1:-$REPO/.cluster/image}" && cd "${1:-$REPO/.cluster/image}" && pwd)
 KERNEL_META=${KERNEL_META:-linux-image-cloud-amd64}
 # Modules the guest needs that the cloud kernel does not build in.
-MODULES=${MODULES:-"virtio_pci virtio_net virtio_blk"}
+MODULES=${MODULES:-"virtio_pci virtio_net virtio_blk ata_piix sr_mod isofs"}
+# ... and those it takes when the kernel has them.
+OPTIONAL_MODULES=${OPTIONAL_MODULES:-"ahci"}
 ROOT_SIZE_MB=${ROOT_SIZE_MB:-1}
 
 log() { printf '[build-image] %s\n' "$*" >&2; }
@@ -68,9 +102,32 @@ kpkg=$(apt-cache depends "$KERNEL_META" | awk '/Depends: linux-image-/ {print $2
 [ -n "$kpkg" ] || { log "cannot resolve $KERNEL_META"; exit 1; }
 kdeb=$(download "$kpkg")
 bbdeb=$(download busybox-static)
+# dropbear and the packages it depends on, transitively (the first of
+# alternatives): its libraries and the dynamic loader come from these
+# .debs, not from the host.
+dbdeb=$(download dropbear-bin)
+libdebs=()
+deps_of() {  # deps_of DEB -> package names, one a line
+    dpkg-deb -f "$1" Pre-Depends Depends | sed 's/^[A-Za-z-]*: //' | tr ',' '\n' \
+        | sed 's/|.*//; s/(.*)//; s/:any//; s/ //g' | grep -v '^$' || true
+}
+seen=" dropbear-bin "
+queue=$(deps_of "$dbdeb")
+while [ -n "$queue" ]; do
+    next=""
+    for dep in $queue; do
+        case "$seen" in *" $dep "*) continue ;; esac
+        seen="$seen$dep "
+        d=$(download "$dep"); libdebs+=("$d")
+        next="$next $(deps_of "$d" | tr '\n' ' ')"
+    done
+    queue=$next
+done
 
 # --- up to date? --------------------------------------------------------------
-stamp=$( (basename "$kdeb"; basename "$bbdeb"; echo "$MODULES $ROOT_SIZE_MB";
+stamp=$( (basename "$kdeb"; basename "$bbdeb"; basename "$dbdeb";
+          for d in "${libdebs[@]}"; do basename "$d"; done
+          echo "$MODULES / $OPTIONAL_MODULES $ROOT_SIZE_MB";
           cat "$HERE/build-image.sh" "$HERE"/image/*) | sha256sum | cut -d' ' -f1)
 if [ -f "$OUT/.stamp" ] && [ "$(cat "$OUT/.stamp")" = "$stamp" ] \
         && [ -f "$OUT/vmlinuz" ] && [ -f "$OUT/initrd.img" ] && [ -f "$OUT/root.img" ]; then
@@ -89,11 +146,12 @@ else
     root=$work/root
     mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,run,tmp,lib/modules}
     order=()
-    add_module() {
+    add_module() {  # add_module NAME [optional]
         local name=$1 line path dep
         line=$(grep -E "(^|/)${name//_/[_-]}\.ko(\.xz|\.zst)?:" "$kmods/modules.dep" | head -n 1 || true)
         if [ -z "$line" ]; then
             if grep -qE "/${name}\.ko" "$kmods/modules.builtin"; then return 0; fi
+            if [ "${2:-}" = optional ]; then log "module $name not in $kver: left out"; return 0; fi
             log "module $name not found in $kver"; exit 1
         fi
         path=${line%%:*}
@@ -105,6 +163,7 @@ else
         order+=("$path")
     }
     for m in $MODULES; do add_module "$m"; done
+    for m in $OPTIONAL_MODULES; do add_module "$m" optional; done
     : >"$root/lib/modules/load-order"
     for path in "${order[@]}"; do
         base=$(basename "${path%%.ko*}").ko
@@ -121,7 +180,35 @@ else
     ln -s busybox "$root/bin/sh"
     install -m 0755 "$HERE/image/init" "$root/init"
     install -m 0755 "$HERE/image/udhcpc.script" "$root/etc/udhcpc.script"
-    install -m 0755 "$HERE/image/ssh-banner" "$root/bin/ssh-banner"
+    for shim in curl sudo blkid; do install -m 0755 "$HERE/image/$shim" "$root/usr/bin/$shim"; done
+
+    # dropbear, with the libraries its loader resolves among the .debs'
+    # files (the .debs' own loader lists them; one found elsewhere fails).
+    sys=$work/sysroot
+    for d in "$dbdeb" "${libdebs[@]}"; do dpkg-deb -x "$d" "$sys"; done
+    ldso=$(find "$sys" -name 'ld-linux-x86-64.so.2' -type f | head -n 1)
+    [ -n "$ldso" ] || { log "no dynamic loader in ${libdebs[*]}"; exit 1; }
+    libpath=$sys/lib/x86_64-linux-gnu:$sys/usr/lib/x86_64-linux-gnu
+    mkdir -p "$root/lib64" "$root/lib/x86_64-linux-gnu" "$root/usr/sbin" "$root/usr/lib"
+    # (both multiarch directories, whichever the loader searches first)
+    ln -s ../../lib/x86_64-linux-gnu "$root/usr/lib/x86_64-linux-gnu"
+    cp "$sys/usr/sbin/dropbear" "$root/usr/sbin/dropbear"
+    cp "$ldso" "$root/lib64/ld-linux-x86-64.so.2"
+    "$ldso" --library-path "$libpath" --list "$sys/usr/sbin/dropbear" >"$work/needed"
+    while read -r soname arrow path _; do
+        case "$soname" in linux-vdso*|/*) continue ;; esac
+        [ "$arrow" = "=>" ] && [ "${path#"$sys"/}" != "$path" ] \
+            || { log "dropbear needs $soname, not in its packages: $arrow $path"; exit 1; }
+        cp -L "$path" "$root/lib/x86_64-linux-gnu/$soname"
+    done <"$work/needed"
+    log "dropbear $(dpkg-deb -f "$dbdeb" Version), libraries: $(ls "$root/lib/x86_64-linux-gnu" | tr '\n' ' ')"
+    # Root logs in with a key only ('*': no password matches), into ash.
+    mkdir -p "$root/root" "$root/etc/dropbear" "$root/mnt"
+    chmod 0700 "$root/root"
+    echo 'root:*:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
+    echo 'root:x:0:' >"$root/etc/group"
+    echo '/bin/sh' >"$root/etc/shells"
+    printf 'passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n' >"$root/etc/nsswitch.conf"
 
     # newc archive (busybox's own cpio: no host cpio needed), root-owned.
     (cd "$root" && find . | LC_ALL=C sort | "$work/busybox/bin/busybox" cpio -o -H newc -R 0:0 2>/dev/null) \
@@ -133,7 +220,9 @@ else
         | dd of="$work/root.img" conv=notrunc status=none
     for f in vmlinuz initrd.img root.img; do mv -f "$work/$f" "$OUT/$f"; done
     (cd "$OUT" && sha256sum vmlinuz initrd.img root.img >SHA256SUMS)
-    printf 'kernel=%s\nbusybox=%s\n' "$(basename "$kdeb")" "$(basename "$bbdeb")" >"$OUT/manifest"
+    { printf 'kernel=%s\nbusybox=%s\ndropbear=%s\n' "$(basename "$kdeb")" "$(basename "$bbdeb")" \
+          "$(basename "$dbdeb")"
+      for d in "${libdebs[@]}"; do printf 'lib=%s\n' "$(basename "$d")"; done; } >"$OUT/manifest"
     echo "$stamp" >"$OUT/.stamp"
     log "built in $(( $(date +%s) - t0 )) s: $(cd "$OUT" && du -h vmlinuz initrd.img root.img | tr '\n\t' '  ')"
 fi
@@ -151,7 +240,7 @@ rm -f "$serial"
 # 169.254.169.254:80 to busybox httpd in inetd mode over a directory laid
 # out like nova's metadata API.
 tdir=$(mktemp -d)
-trap 'rm -rf "$tdir"' EXIT
+trap 'rm -rf "$tdir" "${work:-}"' EXIT
 dpkg-deb -x "$bbdeb" "$tdir/bb"
 md=$tdir/md
 token="local-test-$(date +%s)-$$"
@@ -194,7 +283,7 @@ fails=()
 grep -aq '^VERIFY-DHCP eth0 address=169\.254\.' "$serial" || fails+=("no DHCP address")
 grep -aqx "VERIFY-USERDATA echo $token" "$serial" || fails+=("user-data not printed")
 grep -aqx "VERIFY-SSHKEY $key" "$serial" || fails+=("SSH key not printed")
-case "$banner" in SSH-2.0-verify-guest*) ;; *) fails+=("port 22 banner: '${banner}'") ;; esac
+case "$banner" in SSH-2.0-dropbear*) ;; *) fails+=("port 22 banner: '${banner}'") ;; esac
 grep -aqE '^VERIFY-DISKS vda:[0-9]+' "$serial" || fails+=("root disk vda not seen")
 awk '/^VERIFY-ALIVE/ {exit} {print}' "$serial" | grep -a '^VERIFY-' >&2 || true
 if [ ${#fails[@]} = 0 ]; then
