@@ -101,6 +101,19 @@ def test_parse_real_console(local_console):
         dhcp_server="169.254.0.2", mtu=1500) == []
 
 
+def test_guest_ssh_answer_is_dropbears_banner():
+    # tcp_probe's answer for the guest's port 22: dropbear's identification
+    # line as `cluster/build-image.sh --test` read it from the booted guest.
+    assert verify.guest_ssh_answer_ok("OPEN SSH-2.0-dropbear_2022.83")
+    assert verify.guest_ssh_answer_ok("OPEN SSH-2.0-dropbear_2025.88")
+    # the banner the guest printed before it had an SSH server, and others
+    assert not verify.guest_ssh_answer_ok("OPEN SSH-2.0-verify-guest 1b2c")
+    assert not verify.guest_ssh_answer_ok("OPEN SSH-2.0-OpenSSH_9.2p1 Debian-2")
+    assert not verify.guest_ssh_answer_ok("OPEN")
+    for answer in ("FILTERED", "REFUSED", "ERROR [Errno 113] No route to host", ""):
+        assert not verify.guest_ssh_answer_ok(answer)
+
+
 def test_crlf_and_kernel_text_before_a_marker():
     text = ("[    1.0] Run /init\r\n[    2.5] random: crng init doneVERIFY-BOOT up boot_id=ab-12\r\n"
             "VERIFY-DHCP eth0 address=172.16.1.5/24 router=172.16.1.1\r\n"
