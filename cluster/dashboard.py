@@ -53,9 +53,13 @@ TITLE = "Horizon in Chromium: login, instance, console"
 ADMIN_USER = "admin"
 ADMIN_PROJECT = "admin"
 CONSOLE_TAB = "instance_details__console"
-# What noVNC's status line says (vnc_lite.html's #status, the full client's
-# #noVNC_status): "Connected (unencrypted) to: QEMU (instance-...)".
-CONNECTED = ("connected (",)
+# What noVNC's status line says.  nova's novncproxy_base_url names
+# vnc_auto.html, which trixie's novnc (1.6) links to the full client,
+# vnc.html: its #noVNC_status reads "Connected (unencrypted) to QEMU
+# (instance-...)"; it does not connect by itself (autoconnect is off) but
+# shows a Connect button, which the check clicks as a user would.
+# vnc_lite.html connects at once and its #status reads "Connected to ...".
+CONNECTED = ("connected (", "connected to ")
 CONSOLE_FAILED = ("failed to connect", "disconnected", "something went wrong",
                   "server disconnected", "connection closed")
 
@@ -76,7 +80,9 @@ def dashboard_urls(base):
     root = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
     return {
         "login": base,
-        "login_form": root + "/auth/login/",
+        # after login straight to the instances, not the slow overview
+        "login_form": root + "/auth/login/?next=" + urllib.parse.quote(
+            parts.path.rstrip("/") + "/project/instances/"),
         "logout": root + "/auth/logout/",
         "instances": root + "/project/instances/",
         "instance": root + "/project/instances/{id}/",
@@ -220,6 +226,13 @@ def console_target(src):
     return parts.hostname, port, parts.path.rsplit("/", 1)[-1]
 
 
+def error_line(exc):
+    """An exception in one line: WebDriver's messages carry a stack trace."""
+    text = getattr(exc, "msg", None) or str(exc)
+    first = next((line.strip() for line in str(text).splitlines() if line.strip()), "")
+    return f"{type(exc).__name__}: {first}"
+
+
 def screenshot_name(number, step):
     """NN-step.png: the step's name only (never a user input)."""
     safe = "".join(c if c.isalnum() or c == "-" else "-" for c in step.lower())
@@ -268,6 +281,7 @@ class Browser:
         self.shots_dir = pathlib.Path(args.screenshots)
         self.shots = []
         self.step_no = 0
+        self.step = None
         options = webdriver.ChromeOptions()
         options.binary_location = args.chromium
         # Root in a container: no sandbox, /dev/shm is small.
@@ -410,7 +424,7 @@ class Browser:
 
     def step_instance(self):
         self.open(self.urls["logout"])
-        self.wait("the login form after signing out", self.login_form)
+        self.open(self.urls["login_form"])
         admin = self.creds["admin"]
         self.submit_login(admin["user"], admin["password"])
         self.wait(f"{admin['user']} logged in", lambda: self.logged_in() or self.login_error())
@@ -446,8 +460,14 @@ class Browser:
         host, port, page = console_target(src)
         self.driver.switch_to.frame(frame)
         status = {"text": ""}
+        clicked = []
 
         def settled():
+            if not clicked:
+                buttons = [b for b in self.find("#noVNC_connect_button") if b.is_displayed()]
+                if buttons:
+                    buttons[0].click()
+                    clicked.append(True)
             for sel in ("#noVNC_status", "#status"):
                 for el in self.find(sel):
                     text = el.get_attribute("textContent") or ""
@@ -461,9 +481,10 @@ class Browser:
             self.driver.switch_to.default_content()
             time.sleep(1)  # the canvas' first frame into the screenshot
             self.shot("console")
+        how = " after its Connect button" if clicked else ""
         if console_state(status["text"]) != "connected":
-            raise StepFailed(f"noVNC at {host}:{port}/{page}: {status['text']!r}")
-        return f"noVNC {host}:{port}/{page}: {status['text']}"
+            raise StepFailed(f"noVNC at {host}:{port}/{page}{how}: {status['text']!r}")
+        return f"noVNC {host}:{port}/{page}{how}: {status['text']}"
 
     STEPS = ("login_page", "wrong_password", "demo_login", "instance", "console")
 
@@ -472,6 +493,7 @@ class Browser:
         for step in self.STEPS:
             t0 = time.monotonic()
             log(f"step {step}")
+            self.step = step
             detail = getattr(self, "step_" + step)()
             log(f"step {step}: ok ({time.monotonic() - t0:.1f} s) {detail}")
             details.append(detail)
@@ -494,7 +516,7 @@ def parse_args(argv):
     p.add_argument("--screenshots", metavar="DIR", default="/vagrant/.cluster/dashboard")
     p.add_argument("--server-name", default="verify-instance",
                    help="verify.py's instance (its --server-name)")
-    p.add_argument("--timeout", type=float, default=90, help="page and element waits (s)")
+    p.add_argument("--timeout", type=float, default=180, help="page and element waits (s)")
     p.add_argument("--console-timeout", type=float, default=90)
     p.add_argument("--chromium", default="/usr/bin/chromium")
     p.add_argument("--chromedriver", default="/usr/bin/chromedriver")
@@ -547,9 +569,9 @@ def main(argv=None):
             details = browser.run()
             result, detail = verify.PASS, "; ".join(details)
         except StepFailed as exc:
-            result, detail = verify.FAIL, str(exc)
+            result, detail = verify.FAIL, f"step {browser.step}: {exc}"
         except Exception as exc:  # noqa: BLE001 - a browser error is a failure too
-            result, detail = verify.FAIL, f"{type(exc).__name__}: {exc}"
+            result, detail = verify.FAIL, f"step {browser.step}: {error_line(exc)}"
             browser.shot("error")
     finally:
         browser.close()

@@ -24,7 +24,8 @@ URL = "http://192.168.56.11/horizon"
 def test_urls_from_the_printed_url():
     urls = dashboard.dashboard_urls(URL)
     assert urls["login"] == URL  # loaded exactly as printed
-    assert urls["login_form"] == "http://192.168.56.11/horizon/auth/login/"
+    assert urls["login_form"] == (
+        "http://192.168.56.11/horizon/auth/login/?next=/horizon/project/instances/")
     assert urls["logout"] == "http://192.168.56.11/horizon/auth/logout/"
     assert urls["instances"] == "http://192.168.56.11/horizon/project/instances/"
     assert urls["console"].format(id="abc") == (
@@ -149,8 +150,9 @@ def test_find_instance():
 
 
 @pytest.mark.parametrize("status, state", [
-    ("Connected (unencrypted) to: QEMU (instance-00000001)", "connected"),
-    ("  Connected (encrypted) to:\n QEMU ", "connected"),
+    ("Connected (unencrypted) to QEMU (instance-00000001)", "connected"),
+    ("Connected to QEMU (instance-00000001)", "connected"),  # vnc_lite.html
+    ("  Connected (encrypted) to\n QEMU ", "connected"),
     ("Connecting...", "pending"),
     ("Loading", "pending"),
     ("", "pending"),
@@ -171,6 +173,17 @@ def test_console_target():
         "cloud.test", 443, "vnc_lite.html")
     with pytest.raises(dashboard.StepFailed, match="not an http"):
         dashboard.console_target("about:blank")
+
+
+def test_error_line_drops_the_stack_trace():
+    class WebDriverException(Exception):
+        def __init__(self, msg):
+            super().__init__(msg)
+            self.msg = msg
+    exc = WebDriverException("timeout: Timed out receiving message\n  (Session info)\n#0 0x55")
+    assert dashboard.error_line(exc) == (
+        "WebDriverException: timeout: Timed out receiving message")
+    assert dashboard.error_line(ValueError("")) == "ValueError: "
 
 
 def test_screenshot_names_hold_the_step_only():
