@@ -128,13 +128,13 @@ def gateway(tmp_path_factory):
                             test=True)
     loaders = Loaders(opts)
     try:
-        states = copy.deepcopy(dict(loaders.modules.state.show_sls("horizon.config")))
+        states = copy.deepcopy(dict(loaders.modules.state.show_sls("horizon")))
         managed = _args(states["horizon-config"], "file")
         template = (REPO / "salt" / "horizon" / "files" / "local_settings.py.jinja").read_text()
         rendered = loaders.modules.file.apply_template_on_contents(
             template, template="jinja", context=managed["context"], defaults={},
             saltenv="base")
-        return managed, rendered
+        return managed, rendered, states
     finally:
         loaders.reset_state()
 
@@ -142,9 +142,23 @@ def gateway(tmp_path_factory):
 def test_horizon_allows_every_name_and_address_of_the_gateway(gateway):
     """http://192.168.56.11/horizon (what the test cluster prints) and the
     provider address must not answer 400 Bad Request (issue 10)."""
-    managed, rendered = gateway
+    managed, rendered, _ = gateway
     want = ["gateway", "gateway.cloud.test", "192.168.56.11", "203.0.113.11"]
     assert managed["context"]["allowed_hosts"] == want
     settings = {}
     exec(compile(rendered, "local_settings.py", "exec"), settings)  # noqa: S102 - our template
     assert settings["ALLOWED_HOSTS"] == want
+
+
+def test_horizon_runs_in_its_wsgi_daemon_main_interpreter(gateway):
+    """In a sub-interpreter trixie's python3-cryptography (PyO3) fails to
+    import and every page answers 500."""
+    _, _, states = gateway
+    contents = _args(states["horizon-wsgi-group"], "file")["contents"]
+    assert "<Directory /usr/share/openstack-dashboard>" in contents
+    assert "WSGIProcessGroup horizon" in contents
+    assert "WSGIApplicationGroup %{GLOBAL}" in contents
+    link = _args(states["horizon-wsgi-group-enabled"], "file")
+    assert link["name"] == "/etc/apache2/conf-enabled/openstack-dashboard-wsgi.conf"
+    assert {"service": "horizon-service"} in link["watch_in"]
+    assert {"file": "horizon-wsgi-group"} in _args(states["horizon-service"], "service")["watch"]
