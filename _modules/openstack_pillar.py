@@ -50,6 +50,9 @@ Every other key is optional; the defaults mirror the example pillar::
     firewall:ssh_from, firewall:public_from [0.0.0.0/0]
     admin:email                             admin@<domain> (admin@localhost without one)
     demo:project, demo:user                 demo, demo
+    dashboard:hosts                         [] (extra names or IPv4 addresses users
+                                            reach the dashboard by, e.g. a public
+                                            DNS name; the gateways' own are always in)
     gluster:volume                          nova-instances
     gluster:brick_dir                       /srv/gluster/nova-instances
     gluster:replica                         see "GlusterFS bricks" below
@@ -133,6 +136,8 @@ order of minion ids::
                   encap_type, bridges {integration, tunnel, provider}}
     gateway_nat  {enabled}               firewall  {enabled, ssh_from, public_from}
     admin        {email}                 demo      {project, user}
+    dashboard    {allowed_hosts: every gateway's id, short name, fqdn, address and
+                  provider_address, then dashboard:hosts}
     gluster      {volume, brick_dir, mount_point, replica, arbiter, brick_hosts,
                   bricks ["host:/dir"], force, mount_hosts, options}
     nova, cinder, workers                as in the pillar, with defaults
@@ -251,6 +256,9 @@ MAX_ID = 2**32 - 2
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 # The last label must not be all digits (RFC 3696; "10" reads as an address).
 HOSTNAME_RE = re.compile(r"^(?:{0}\.)*(?![0-9]+$){0}$".format(_LABEL))
+# A dotted-quad IPv4 address (each part 0-255, no leading zeros).
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+IPV4_RE = re.compile(r"^{0}(?:\.{0}){{3}}$".format(_OCTET))
 # gluster's cli_validate_volname(): alphanumeric, '-' and '_', no leading
 # '-'.  Gluster allows 256 characters; 64 keeps the volfile names it builds
 # from volume, host and brick path well under NAME_MAX.
@@ -314,7 +322,7 @@ _KNOWN_KEYS = {
     (): (
         "release", "region", "domain", "hosts", "networks", "gateway_nat",
         "firewall", "passwords", "admin", "demo", "gluster", "nova", "cinder",
-        "glance", "workers", "flavors",
+        "glance", "workers", "flavors", "dashboard",
     ),
     ("host",): ("roles", "address", "provider_address"),
     ("networks",): (
@@ -330,6 +338,7 @@ _KNOWN_KEYS = {
     ("firewall",): ("enabled", "ssh_from", "public_from"),
     ("passwords",): tuple(name for name, _ in REQUIRED_PASSWORDS),
     ("admin",): ("email",),
+    ("dashboard",): ("hosts",),
     ("demo",): ("project", "user"),
     ("gluster",): (
         "volume", "brick_dir", "replica", "arbiter", "force", "options", "brick_hosts",
@@ -620,6 +629,7 @@ class _Validator:
             "firewall": self.firewall(),
             "admin": self.admin(domain),
             "demo": self.demo(),
+            "dashboard": self.dashboard(hosts, roles["gateway"]),
             "gluster": self.gluster(hosts, roles["compute"]),
             "nova": self.nova(),
             "cinder": self.cinder(),
@@ -1150,6 +1160,36 @@ class _Validator:
             "user": self.text(section, path, "user", "demo", USER_RE,
                               "a valid user name (at most 255 characters)"),
         }
+
+    def dashboard(self, hosts, gateways):
+        """
+        Every name and address users reach the dashboard (Horizon, on every
+        gateway) by: Django's ALLOWED_HOSTS.  Each gateway's minion id,
+        short name, fqdn, management and provider address, then the
+        pillar's ``dashboard:hosts`` (e.g. a public DNS name in front).
+        """
+        path = ("dashboard",)
+        extra = self.items(self.section(path), path, "hosts", [])
+        names = []
+        for host_id in gateways:
+            host = hosts[host_id]
+            names += [host_id, host["shortname"], host["fqdn"], host["address"],
+                      host["provider_address"]]
+        for index, value in enumerate(extra or []):
+            key = path + ("hosts", index)
+            if not isinstance(value, str):
+                self.problem(key, "must be a host name or an IPv4 address, got " +
+                             _type_name(value))
+            elif len(value) > 253 or not (HOSTNAME_RE.match(value) or IPV4_RE.match(value)):
+                self.problem(key, "{} is not a host name (RFC 1123) or an IPv4 "
+                                  "address".format(_show(value)))
+            else:
+                names.append(value)
+        allowed = []
+        for name in names:
+            if name is not None and name.lower() not in [a.lower() for a in allowed]:
+                allowed.append(name)
+        return {"allowed_hosts": allowed}
 
     # -- gluster -------------------------------------------------------------------
 

@@ -17,6 +17,8 @@ horizon-config:
     - context:
         keystone_url: {{ keystone_url }}/v3
         memcached_servers: {{ memcached_servers }}
-        allowed_hosts: {{ ([grains['id'], topo.hosts.get(grains['id'], {}).get('fqdn') or grains['id']] + topo.gateways) | unique | list | json }}
+        # Every name and address users reach the dashboard by (the model's
+        # dashboard:allowed_hosts: the gateways' names and addresses).
+        allowed_hosts: {{ topo.dashboard.allowed_hosts | json }}
     - require:
       - pkg: horizon-packages

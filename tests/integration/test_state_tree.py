@@ -127,3 +127,12 @@ def test_os_family_server_wiring(cluster):
     else:
         assert "neutron-plugin-link" not in states
         assert helper == "tgtadm"
+
+
+def test_horizon_allows_the_gateways_names_and_addresses(cluster):
+    """Horizon answers by every name and address users reach the gateway by
+    (the test cluster prints http://192.168.56.11/horizon), not only its
+    host name: Django answers 400 Bad Request to any other Host header."""
+    context = _args(_highstate(cluster, "gateway"), "horizon-config", "file")["context"]
+    assert context["allowed_hosts"] == ["gateway", "gateway.cloud.test", "192.168.56.11",
+                                        "203.0.113.11"]

@@ -213,6 +213,8 @@ def test_example_pillar_model(pillar):
     assert model["gateway_nat"] == {"enabled": False}
     assert model["admin"] == {"email": "admin@cloud.test"}
     assert model["demo"] == {"project": "demo", "user": "demo"}
+    assert model["dashboard"] == {"allowed_hosts": [
+        "gateway", "gateway.cloud.test", "192.168.56.11", "203.0.113.11"]}
 
 
 def test_model_is_plain_deterministic_and_free_of_passwords(pillar):
@@ -226,6 +228,46 @@ def test_model_is_plain_deterministic_and_free_of_passwords(pillar):
     assert json.dumps(openstack_pillar.validate(reordered)) == dumped
     # The input is not modified.
     assert pillar == yaml.safe_load(EXAMPLE_PILLAR.read_text())["openstack"]
+
+
+# -- the dashboard's names (Horizon's ALLOWED_HOSTS) -------------------------
+
+
+def test_dashboard_hosts_every_gateway_name_and_address(pillar):
+    """The URL the test cluster prints, http://<gateway's management
+    address>/horizon, and every other way to the gateways is allowed."""
+    pillar["domain"] = ""
+    pillar["hosts"]["gw2.example.org"] = {"roles": ["gateway", "compute"],
+                                          "address": "192.168.56.12"}
+    pillar["dashboard"] = {"hosts": ["cloud.example.org", "198.51.100.7", "GATEWAY"]}
+    assert openstack_pillar.validate(pillar)["dashboard"]["allowed_hosts"] == [
+        "gateway", "192.168.56.11", "203.0.113.11",
+        "gw2.example.org", "gw2", "192.168.56.12",
+        "cloud.example.org", "198.51.100.7"]
+
+
+def test_dashboard_hosts_are_not_on_other_hosts(pillar):
+    allowed = openstack_pillar.validate(pillar)["dashboard"]["allowed_hosts"]
+    assert not [name for name in allowed if "compute" in name or "controller" in name]
+    assert "192.168.56.10" not in allowed
+
+
+@pytest.mark.parametrize("value, message", [
+    ("*", "'*' is not a host name (RFC 1123) or an IPv4 address"),
+    ("http://cloud.test", "'http://cloud.test' is not a host name"),
+    ("10.0.0.300", "'10.0.0.300' is not a host name"),
+    (8080, "must be a host name or an IPv4 address, got a number"),
+])
+def test_dashboard_hosts_refused(pillar, value, message):
+    pillar["dashboard"] = {"hosts": ["ok.example.org", value]}
+    problems = problems_of(pillar)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("openstack:dashboard:hosts:1: " + message), problems
+
+
+def test_dashboard_hosts_must_be_a_list(pillar):
+    pillar["dashboard"] = {"hosts": "cloud.example.org"}
+    assert problems_of(pillar) == ["openstack:dashboard:hosts: must be a list, got a string"]
 
 
 def test_topology_is_validate(pillar):

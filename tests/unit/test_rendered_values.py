@@ -116,3 +116,49 @@ def test_only_oslo_config_files_are_escaped(controller):
     assert "/etc/keystone/keystone-uwsgi.ini" in not_oslo
     assert "/etc/nova/nova.conf" in seen
     assert {name for name, oslo in seen.items() if oslo is False} == not_oslo
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory):
+    """The gateway's horizon-config state and its rendered local_settings."""
+    pillar_root = tmp_path_factory.mktemp("pillar-gw")
+    (pillar_root / "top.sls").write_text("base:\n  '*':\n    - openstack\n")
+    (pillar_root / "openstack.sls").write_text(yaml.safe_dump(_pillar()))
+    opts = make_minion_opts(tmp_path_factory.mktemp("root-gw"), "gateway", pillar_root,
+                            test=True)
+    loaders = Loaders(opts)
+    try:
+        states = copy.deepcopy(dict(loaders.modules.state.show_sls("horizon")))
+        managed = _args(states["horizon-config"], "file")
+        template = (REPO / "salt" / "horizon" / "files" / "local_settings.py.jinja").read_text()
+        rendered = loaders.modules.file.apply_template_on_contents(
+            template, template="jinja", context=managed["context"], defaults={},
+            saltenv="base")
+        return managed, rendered, states
+    finally:
+        loaders.reset_state()
+
+
+def test_horizon_allows_every_name_and_address_of_the_gateway(gateway):
+    """http://192.168.56.11/horizon (what the test cluster prints) and the
+    provider address must not answer 400 Bad Request (issue 10)."""
+    managed, rendered, _ = gateway
+    want = ["gateway", "gateway.cloud.test", "192.168.56.11", "203.0.113.11"]
+    assert managed["context"]["allowed_hosts"] == want
+    settings = {}
+    exec(compile(rendered, "local_settings.py", "exec"), settings)  # noqa: S102 - our template
+    assert settings["ALLOWED_HOSTS"] == want
+
+
+def test_horizon_runs_in_its_wsgi_daemon_main_interpreter(gateway):
+    """In a sub-interpreter trixie's python3-cryptography (PyO3) fails to
+    import and every page answers 500."""
+    _, _, states = gateway
+    contents = _args(states["horizon-wsgi-group"], "file")["contents"]
+    assert "<Directory /usr/share/openstack-dashboard>" in contents
+    assert "WSGIProcessGroup horizon" in contents
+    assert "WSGIApplicationGroup %{GLOBAL}" in contents
+    link = _args(states["horizon-wsgi-group-enabled"], "file")
+    assert link["name"] == "/etc/apache2/conf-enabled/openstack-dashboard-wsgi.conf"
+    assert {"service": "horizon-service"} in link["watch_in"]
+    assert {"file": "horizon-wsgi-group"} in _args(states["horizon-service"], "service")["watch"]
