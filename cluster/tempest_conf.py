@@ -138,8 +138,10 @@ def microversion_range(version_doc):
             versions = version_doc["versions"].get("values", [])
     current = [v for v in versions if v.get("status", "").upper() == "CURRENT"] or versions
     for v in current:
-        if v.get("version"):
-            return v.get("min_version") or None, v["version"]
+        # Nova and Cinder say "version", Placement "max_version".
+        top = v.get("version") or v.get("max_version")
+        if top:
+            return v.get("min_version") or None, top
     return None, None
 
 

@@ -187,6 +187,9 @@ def test_microversions_from_version_documents():
                              "min_version": "2.1"}]}
     assert tc.microversion_range(listing) == ("2.1", "2.96")
     assert tc.microversion_range({}) == (None, None)
+    placement = {"versions": [{"id": "v1.0", "max_version": "1.39", "min_version": "1.0",
+                               "status": "CURRENT"}]}
+    assert tc.microversion_range(placement) == ("1.0", "1.39")
     # An unknown range is left to Tempest's default (no key written).
     conf, text = _conf(_cloud(compute_mv=(None, None)))
     assert "max_microversion" not in conf["compute"]
