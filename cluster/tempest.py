@@ -47,8 +47,9 @@ SKIPPED = ("skip",)
 
 def read_subunit(data):
     """
-    [{"id", "status", "seconds", "details": {name: text}}] from a subunit v2
-    byte stream, in the order the tests finished.  Needs python3-subunit.
+    [{"id", "status", "seconds", "details": {name: text}}] from a subunit
+    byte stream (v2, or v1 as stestr's repository keeps it), in the order
+    the tests finished.  Needs python3-subunit.
     """
     import subunit
     import testtools
@@ -70,7 +71,12 @@ def read_subunit(data):
                       "details": details})
 
     result = testtools.StreamToDict(on_test)
-    stream = subunit.ByteStreamToStreamResult(io.BytesIO(data), non_subunit_name="stdout")
+    if data[:1] == b"\xb3":  # subunit v2's signature byte
+        stream = subunit.ByteStreamToStreamResult(io.BytesIO(data), non_subunit_name="stdout")
+    else:
+        # stestr's repository keeps v1 ("time: ...", "test: ..." lines).
+        stream = subunit.ProtocolTestCase(io.BytesIO(data))
+        result = testtools.ExtendedToStreamDecorator(result)
     result.startTestRun()
     try:
         stream.run(result)
@@ -104,8 +110,12 @@ def first_error_line(test):
     else the first non-empty line of any detail.
     """
     text = test["details"].get("traceback") or ""
-    for line in text.splitlines():
+    lines = [line.strip() for line in text.splitlines()]
+    for i, line in enumerate(text.splitlines()):
         if line and not line[0].isspace() and not line.startswith("Traceback"):
+            # Tempest's REST errors say what went wrong on the next line.
+            if i + 1 < len(lines) and lines[i + 1].startswith("Details:"):
+                return f"{line.strip()} {lines[i + 1]}"
             return line.strip()
     for name in ("traceback", "reason", "pythonlogging:''"):
         for line in (test["details"].get(name) or "").splitlines():

@@ -56,9 +56,15 @@ def test_counts():
 
 
 def test_first_error_line_is_the_exception_line():
-    assert tr.first_error_line(TESTS[1]) == \
-        "tempest.lib.exceptions.TimeoutException: Request timed out"
+    assert tr.first_error_line(TESTS[1]) == (
+        "tempest.lib.exceptions.TimeoutException: Request timed out Details: "
+        "(TestServerMultinode:test_schedule_to_all_nodes) Server 1234 failed to reach ACTIVE status")
     assert tr.first_error_line({"details": {"reason": "\nno traceback\n"}}) == "no traceback"
+    bad = {"details": {"traceback": "Traceback (most recent call last):\n  File \"x\"\n"
+                                    "tempest.lib.exceptions.BadRequest: Bad request\n"
+                                    "Details: {'code': 400, 'message': 'Can not find requested image'}\n"}}
+    assert tr.first_error_line(bad) == ("tempest.lib.exceptions.BadRequest: Bad request "
+                                        "Details: {'code': 400, 'message': 'Can not find requested image'}")
     assert "no error text" in tr.first_error_line({"details": {}})
 
 
@@ -129,11 +135,14 @@ def test_exclusions_are_only_the_kernel_bound_and_upstream_ones():
                 or ("upstream" in reason and "LP#" in reason)), line
 
 
-def test_read_subunit_stream():
+@pytest.mark.parametrize("name", ["sample.subunit", "sample-v1.subunit"])
+def test_read_subunit_stream(name):
     """sample.subunit: `python3 -m subunit.run` (trixie's python3-subunit
-    1.4.2) of three unittest tests: one passes, one fails, one is skipped."""
+    1.4.2) of three unittest tests: one passes, one fails, one is skipped;
+    sample-v1.subunit: the same through subunit-2to1 (stestr's repository
+    keeps v1 streams)."""
     pytest.importorskip("subunit")
-    tests = {t["id"].rsplit(".", 1)[-1]: t for t in tr.read_subunit((DATA / "sample.subunit").read_bytes())}
+    tests = {t["id"].rsplit(".", 1)[-1]: t for t in tr.read_subunit((DATA / name).read_bytes())}
     assert {k: t["status"] for k, t in tests.items()} == \
         {"test_passes": "success", "test_fails": "fail", "test_skipped": "skip"}
     assert tr.first_error_line(tests["test_fails"]) == \
