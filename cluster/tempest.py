@@ -1,0 +1,329 @@
+#!/usr/bin/env python3
+"""
+Tempest's smoke set against the cloud, from a machine outside it (issue
+10).  Runs ON THE TESTER as root (cluster/run tempest), or on any host with
+Debian's tempest, python3-openstacksdk and python3-subunit:
+
+    python3 cluster/tempest.py [--workspace DIR] [--out DIR] [--json PATH]
+        [--exclude-list FILE] [--concurrency N] [--regex REGEX]
+        [-- tempest_conf.py options, e.g. --facts F --no-validation]
+
+1. tempest_conf.py generates tempest.conf from the cloud (admin openrc,
+   facts, options); it is written into the workspace (`tempest init`),
+   mode 0600, and a copy without the password goes to OUT/tempest.conf;
+2. `tempest run --smoke --exclude-list FILE --concurrency N` (or --regex);
+3. the run's subunit stream is kept as OUT/tempest.subunit, and a JUnit XML
+   written from it (python3-subunit) as OUT/tempest-junit.xml;
+4. it prints passed/failed/skipped counts and each failing test id with its
+   first error line, and writes verify.py's JSON (check `tempest`, the
+   counts in its detail) to --json for cluster/run's merged table.
+
+Exit status: 0 every test that ran passed, 1 a test failed (or none ran),
+2 Tempest could not be set up (configuration, credentials).
+"""
+import argparse
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import verify  # noqa: E402  cluster/verify.py: make_result, summarize, PASS/FAIL
+import tempest_conf  # noqa: E402
+
+PASSED = ("success", "xfail")
+FAILED = ("fail", "uxsuccess")
+SKIPPED = ("skip",)
+
+
+# --------------------------------------------------------------------------
+# Pure logic (unit-tested in tests/unit/test_tempest_run.py)
+# --------------------------------------------------------------------------
+
+def read_subunit(data):
+    """
+    [{"id", "status", "seconds", "details": {name: text}}] from a subunit
+    byte stream (v2, or v1 as stestr's repository keeps it), in the order
+    the tests finished.  Needs python3-subunit.
+    """
+    import subunit
+    import testtools
+
+    tests = []
+
+    def on_test(test):
+        if test["status"] in ("exists", "inprogress", None):
+            return
+        start, end = (test.get("timestamps") or [None, None])[:2]
+        secs = (end - start).total_seconds() if start and end else 0.0
+        details = {}
+        for name, content in (test.get("details") or {}).items():
+            try:
+                details[name] = content.as_text()
+            except Exception:  # noqa: BLE001 - binary attachments
+                continue
+        tests.append({"id": test["id"], "status": test["status"], "seconds": round(secs, 2),
+                      "details": details})
+
+    result = testtools.StreamToDict(on_test)
+    if data[:1] == b"\xb3":  # subunit v2's signature byte
+        stream = subunit.ByteStreamToStreamResult(io.BytesIO(data), non_subunit_name="stdout")
+    else:
+        # stestr's repository keeps v1 ("time: ...", "test: ..." lines).
+        stream = subunit.ProtocolTestCase(io.BytesIO(data))
+        result = testtools.ExtendedToStreamDecorator(result)
+    result.startTestRun()
+    try:
+        stream.run(result)
+    finally:
+        result.stopTestRun()
+    return tests
+
+
+def test_name(test_id):
+    """A test id without its tags ("...test_x[id-...,smoke]" -> "...test_x")."""
+    return test_id.split("[", 1)[0]
+
+
+def counts(tests):
+    c = {"passed": 0, "failed": 0, "skipped": 0}
+    for t in tests:
+        if t["status"] in PASSED:
+            c["passed"] += 1
+        elif t["status"] in FAILED:
+            c["failed"] += 1
+        elif t["status"] in SKIPPED:
+            c["skipped"] += 1
+    c["ran"] = c["passed"] + c["failed"]
+    return c
+
+
+def first_error_line(test):
+    """
+    The line that names the error: the exception line of the traceback
+    ("tempest.exceptions.BuildErrorException: Server ... failed to build"),
+    else the first non-empty line of any detail.
+    """
+    text = test["details"].get("traceback") or ""
+    lines = [line.strip() for line in text.splitlines()]
+    for i, line in enumerate(text.splitlines()):
+        if line and not line[0].isspace() and not line.startswith("Traceback"):
+            # Tempest's REST errors say what went wrong on the next line.
+            if i + 1 < len(lines) and lines[i + 1].startswith("Details:"):
+                return f"{line.strip()} {lines[i + 1]}"
+            return line.strip()
+    for name in ("traceback", "reason", "pythonlogging:''"):
+        for line in (test["details"].get(name) or "").splitlines():
+            if line.strip():
+                return line.strip()
+    return "(no error text in the subunit stream)"
+
+
+def skip_reason(test):
+    return (test["details"].get("reason") or "").strip()
+
+
+def junit_xml(tests, name="tempest"):
+    """A JUnit XML document (str) of the tests: failures with their traceback, skips with their reason."""
+    c = counts(tests)
+    suite = ET.Element("testsuite", name=name, tests=str(len(tests)), failures=str(c["failed"]),
+                       errors="0", skipped=str(c["skipped"]),
+                       time=f"{sum(t['seconds'] for t in tests):.2f}")
+    for t in tests:
+        tid = test_name(t["id"])
+        classname, _, method = tid.rpartition(".")
+        if not classname:  # "setUpClass (tempest.api....Class)"
+            classname, method = tid, tid
+        case = ET.SubElement(suite, "testcase", classname=classname, name=method,
+                             time=f"{t['seconds']:.2f}")
+        if t["status"] in FAILED:
+            fail = ET.SubElement(case, "failure", message=first_error_line(t)[:500],
+                                 type="uxsuccess" if t["status"] == "uxsuccess" else "failure")
+            fail.text = t["details"].get("traceback") or ""
+        elif t["status"] in SKIPPED:
+            ET.SubElement(case, "skipped", message=skip_reason(t)[:500])
+    ET.indent(suite)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+
+
+def summary_lines(tests):
+    """Human lines: the counts, then each failing test with its first error line."""
+    c = counts(tests)
+    lines = [f"tempest: {c['ran']} ran, {c['passed']} passed, {c['failed']} failed, "
+             f"{c['skipped']} skipped"]
+    for t in tests:
+        if t["status"] in FAILED:
+            lines.append(f"FAILED {test_name(t['id'])}: {first_error_line(t)}")
+    return lines
+
+
+def result_detail(tests, extra=""):
+    """The `tempest` check's one-line detail: counts, then the failed tests' short names."""
+    c = counts(tests)
+    detail = (f"smoke: {c['ran']} ran, {c['passed']} passed, {c['failed']} failed, "
+              f"{c['skipped']} skipped")
+    failed = [test_name(t["id"]).rsplit(".", 1)[-1] for t in tests if t["status"] in FAILED]
+    if failed:
+        detail += "; failed: " + ", ".join(failed)
+    return detail + (f"; {extra}" if extra else "")
+
+
+def verdict(tests):
+    """verify.py's result: FAIL when a test failed or none ran."""
+    c = counts(tests)
+    return verify.FAIL if c["failed"] or not c["ran"] else verify.PASS
+
+
+def tempest_result(tests, seconds, extra="", error=None):
+    """verify.py's result dict for the `tempest` check."""
+    if error:
+        res = verify.make_result("tempest", verify.FAIL, seconds, error)
+    else:
+        res = verify.make_result("tempest", verdict(tests), seconds, result_detail(tests, extra))
+    res["title"] = "Tempest smoke set (Debian's tempest)"
+    return res
+
+
+def latest_stream(stestr_dir):
+    """Path of the newest run's subunit file in a stestr repository, or None."""
+    try:
+        with open(os.path.join(stestr_dir, "next-stream"), encoding="utf-8") as fh:
+            last = int(fh.read().strip()) - 1
+    except (OSError, ValueError):
+        return None
+    path = os.path.join(stestr_dir, str(last))
+    return path if last >= 0 and os.path.exists(path) else None
+
+
+# --------------------------------------------------------------------------
+# The run
+# --------------------------------------------------------------------------
+
+def log(msg):
+    print(f"[tempest] {msg}", flush=True)
+
+
+def write_json(path, results, started, seconds, extra=None):
+    doc = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+           "seconds": round(seconds, 1), "results": results,
+           "summary": verify.summarize(results), "exit_code": verify.exit_code(results)}
+    doc.update(extra or {})
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, indent=2)
+        fh.write("\n")
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="Tempest's smoke set against the cloud.",
+                                epilog="Arguments after -- go to tempest_conf.py.")
+    p.add_argument("--workspace", default="/root/tempest-workspace")
+    p.add_argument("--out", default="/vagrant/.cluster/tempest",
+                   help="subunit stream, JUnit XML, redacted tempest.conf, log")
+    p.add_argument("--json", help="verify.py-style result file (check tempest)")
+    p.add_argument("--exclude-list", default=os.path.join(HERE, "tempest-exclude.txt"))
+    p.add_argument("--concurrency", type=int, default=2)
+    p.add_argument("--regex", help="run these tests instead of --smoke")
+    p.add_argument("--list", action="store_true", help="only list the tests the run would run")
+    own, rest = [], []
+    argv = list(argv)
+    if "--" in argv:
+        i = argv.index("--")
+        own, rest = argv[:i], argv[i + 1:]
+    else:
+        own = argv
+    args = p.parse_args(own)
+    args.conf_args = tempest_conf.parse_args(rest)
+    return args
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    started = time.time()
+    t0 = time.monotonic()
+    os.makedirs(args.out, exist_ok=True)
+
+    def fail_setup(msg):
+        log(msg)
+        if args.json:
+            write_json(args.json, [tempest_result([], time.monotonic() - t0, error=msg)],
+                       started, time.monotonic() - t0)
+        return 2
+
+    # 1. The configuration.
+    try:
+        conf_text, cloud = tempest_conf.generate(args.conf_args)
+    except (OSError, ValueError, SystemExit) as exc:
+        return fail_setup(f"tempest.conf could not be generated: {exc}")
+    except Exception as exc:  # noqa: BLE001 - the cloud's answers
+        return fail_setup(f"tempest.conf could not be generated: {type(exc).__name__}: {exc}")
+    etc = os.path.join(args.workspace, "etc")
+    if not os.path.isdir(etc):
+        subprocess.run(["tempest", "init", args.workspace], check=True,
+                       stdout=subprocess.DEVNULL)
+    conf_path = os.path.join(etc, "tempest.conf")
+    fd = os.open(conf_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(conf_text)
+    with open(os.path.join(args.out, "tempest.conf"), "w", encoding="utf-8") as fh:
+        fh.write(tempest_conf.redact_conf(conf_text))
+    log(f"tempest.conf generated in {time.monotonic() - t0:.1f} s (copy without the password: "
+        f"{args.out}/tempest.conf)")
+    vol = ", ".join(f"{s.get('binary')}@{s.get('host')} {s.get('state')}"
+                    for s in cloud.get("volume_services") or [])
+    if vol:
+        log(f"cinder services: {vol}")
+
+    # 2. The run.
+    cmd = ["tempest", "run", "--concurrency", str(args.concurrency)]
+    cmd += ["--regex", args.regex] if args.regex else ["--smoke"]
+    if args.exclude_list:
+        cmd += ["--exclude-list", args.exclude_list]
+    if args.list:
+        cmd += ["--list-tests"]
+        return subprocess.run(cmd, cwd=args.workspace).returncode
+    log("$ " + " ".join(cmd))
+    t_run = time.monotonic()
+    log_path = os.path.join(args.out, "tempest-run.log")
+    with open(log_path, "w", encoding="utf-8") as logf:
+        proc = subprocess.Popen(cmd, cwd=args.workspace, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, errors="replace")
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            logf.write(line)
+        rc = proc.wait()
+    run_secs = time.monotonic() - t_run
+    log(f"tempest run exited {rc} after {run_secs:.1f} s")
+
+    # 3. The stream, the JUnit XML.
+    stream = latest_stream(os.path.join(args.workspace, ".stestr"))
+    if not stream:
+        return fail_setup(f"tempest run left no subunit stream (exit {rc}; {log_path})")
+    shutil.copyfile(stream, os.path.join(args.out, "tempest.subunit"))
+    with open(stream, "rb") as fh:
+        tests = read_subunit(fh.read())
+    with open(os.path.join(args.out, "tempest-junit.xml"), "w", encoding="utf-8") as fh:
+        fh.write(junit_xml(tests))
+
+    # 4. The verdict.
+    print()
+    for line in summary_lines(tests):
+        print(line)
+    secs = time.monotonic() - t0
+    extra = f"concurrency {args.concurrency}, run {run_secs:.0f} s"
+    res = tempest_result(tests, secs, extra)
+    if args.json:
+        write_json(args.json, [res], started, secs,
+                   {"auth_url": cloud.get("auth_url"), "counts": counts(tests),
+                    "failed": [{"id": test_name(t["id"]), "error": first_error_line(t)}
+                               for t in tests if t["status"] in FAILED]})
+    log(f"{res['result']}: {res['detail']}")
+    return 0 if res["result"] == verify.PASS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
