@@ -314,8 +314,9 @@ class Browser:
             return self.WebDriverWait(self.driver, timeout or self.args.timeout,
                                       poll_frequency=1).until(lambda d: fn())
         except Exception as exc:  # noqa: BLE001 - TimeoutException and friends
-            raise StepFailed(f"{what}: not within {timeout or self.args.timeout:.0f} s "
-                             f"(at {self.driver.current_url}, title "
+            why = (f"not within {timeout or self.args.timeout:.0f} s"
+                   if type(exc).__name__ == "TimeoutException" else error_line(exc))
+            raise StepFailed(f"{what}: {why} (at {self.driver.current_url}, title "
                              f"{self.driver.title!r})") from exc
 
     def find(self, selector):
@@ -466,7 +467,10 @@ class Browser:
             if not clicked:
                 buttons = [b for b in self.find("#noVNC_connect_button") if b.is_displayed()]
                 if buttons:
-                    buttons[0].click()
+                    # A script click: a plain one fails when the button is
+                    # scrolled out of the iframe's view or covered (noVNC's
+                    # "without HTTPS" banner), as seen on the cluster.
+                    self.driver.execute_script("arguments[0].click();", buttons[0])
                     clicked.append(True)
             for sel in ("#noVNC_status", "#status"):
                 for el in self.find(sel):
