@@ -265,10 +265,7 @@ def main(argv=None):
     if not os.path.isdir(etc):
         subprocess.run(["tempest", "init", args.workspace], check=True,
                        stdout=subprocess.DEVNULL)
-    conf_path = os.path.join(etc, "tempest.conf")
-    fd = os.open(conf_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(conf_text)
+    tempest_conf.write_private(os.path.join(etc, "tempest.conf"), conf_text)
     with open(os.path.join(args.out, "tempest.conf"), "w", encoding="utf-8") as fh:
         fh.write(tempest_conf.redact_conf(conf_text))
     log(f"tempest.conf generated in {time.monotonic() - t0:.1f} s (copy without the password: "
@@ -287,6 +284,8 @@ def main(argv=None):
         cmd += ["--list-tests"]
         return subprocess.run(cmd, cwd=args.workspace).returncode
     log("$ " + " ".join(cmd))
+    # The workspace outlives runs: only a stream this run wrote counts.
+    before = latest_stream(os.path.join(args.workspace, ".stestr"))
     t_run = time.monotonic()
     log_path = os.path.join(args.out, "tempest-run.log")
     with open(log_path, "w", encoding="utf-8") as logf:
@@ -301,8 +300,8 @@ def main(argv=None):
 
     # 3. The stream, the JUnit XML.
     stream = latest_stream(os.path.join(args.workspace, ".stestr"))
-    if not stream:
-        return fail_setup(f"tempest run left no subunit stream (exit {rc}; {log_path})")
+    if not stream or stream == before:
+        return fail_setup(f"tempest run left no new subunit stream (exit {rc}; {log_path})")
     shutil.copyfile(stream, os.path.join(args.out, "tempest.subunit"))
     with open(stream, "rb") as fh:
         tests = read_subunit(fh.read())
@@ -316,6 +315,9 @@ def main(argv=None):
     secs = time.monotonic() - t0
     extra = f"concurrency {args.concurrency}, run {run_secs:.0f} s"
     res = tempest_result(tests, secs, extra)
+    if rc != 0 and res["result"] == verify.PASS:
+        res = tempest_result(tests, secs, error=f"tempest run exited {rc} with no test failed "
+                                                 f"({log_path})")
     if args.json:
         write_json(args.json, [res], started, secs,
                    {"auth_url": cloud.get("auth_url"), "counts": counts(tests),

@@ -292,7 +292,7 @@ def build_sections(cloud, opts):
     ]))
     s.append(("validation", [
         ("run_validation", bool(opts.get("validation")),
-         None if opts.get("validation") else "off: the guest has no SSH server yet"),
+         None if opts.get("validation") else "off unless --validation (the guest must accept the key over SSH)"),
         ("connect_method", "floating", None),
         ("auth_method", "keypair", None),
         ("image_ssh_user", opts.get("image_ssh_user") or "root", None),
@@ -330,7 +330,18 @@ def _ini_value(value):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    # oslo.config substitutes "$name" in values; "$$" is a literal "$" (a
+    # password like "pa$word" would otherwise be read as "pa" + option word)
+    return str(value).replace("$", "$$")
+
+
+def write_private(path, text):
+    """Write text to path, mode 0600 even when the file was there already
+    (`tempest init` makes etc/tempest.conf 0644)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
 
 
 def render(sections, header=None):
@@ -560,9 +571,7 @@ def main(argv=None):
         print(f"tempest_conf: {exc}", file=sys.stderr)
         return 2
     if args.output:
-        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        write_private(args.output, text)
         if args.show:
             sys.stdout.write(redact_conf(text))
     else:

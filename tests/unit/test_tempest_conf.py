@@ -229,3 +229,18 @@ def test_redacted_conf_has_no_password():
     parser = configparser.ConfigParser(interpolation=None)
     parser.read_string(red)
     assert parser["auth"]["admin_password"] == "<redacted>"
+
+
+def test_dollar_in_a_password_is_escaped_for_oslo_config():
+    """oslo.config reads "$word" as the option word and "$$" as "$"."""
+    conf, _ = _conf(_cloud(admin={**_cloud()["admin"], "password": "pa$word$$x"}))
+    assert conf["auth"]["admin_password"] == "pa$$word$$$$x"
+
+
+def test_private_file_is_0600_even_when_tempest_init_made_it(tmp_path):
+    path = tmp_path / "tempest.conf"
+    path.write_text("[DEFAULT]\n")
+    path.chmod(0o644)               # what `tempest init` leaves
+    tc.write_private(str(path), "[auth]\nadmin_password = x\n")
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.read_text() == "[auth]\nadmin_password = x\n"
