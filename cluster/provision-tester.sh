@@ -13,7 +13,9 @@ set -eu
 
 PKGS="tempest python3-openstacksdk python3-subunit chromium chromium-driver python3-selenium fonts-dejavu-core curl"
 stamp=/var/lib/tester-packages.done
-if [ -e $stamp ] && dpkg-query -W -f '${Status}\n' $PKGS 2>/dev/null | grep -qv 'install ok installed'; then
+# Every package installed (dpkg-query prints nothing for one it never knew)
+installed=$(dpkg-query -W -f '${Status}\n' $PKGS 2>/dev/null | grep -c 'install ok installed' || true)
+if [ "$installed" != "$(echo $PKGS | wc -w)" ]; then
   rm -f $stamp
 fi
 if [ -e $stamp ]; then
@@ -27,5 +29,9 @@ fi
 systemctl reset-failed tester-packages 2>/dev/null || true
 systemd-run --unit=tester-packages --description="the tester's packages" \
   --setenv=DEBIAN_FRONTEND=noninteractive \
-  sh -c "apt-get install -y -q --no-install-recommends $PKGS && touch $stamp"
+  sh -c "for try in 1 2 3; do
+           apt-get install -y -q --no-install-recommends $PKGS && touch $stamp && exit 0
+           echo \"attempt \$try of 3 failed; apt-get update, then again\"
+           sleep 20; apt-get update -q
+         done; exit 1"
 echo "provision-tester: installing in the background (systemctl status tester-packages): $PKGS"
