@@ -58,6 +58,22 @@ UNIT
   systemctl daemon-reload
 done
 
+# wait_until TRIES PAUSE MESSAGE COMMAND...: run COMMAND until it succeeds,
+# at most TRIES times PAUSE seconds apart; then fail with MESSAGE
+wait_until() {
+  tries=$1 pause=$2 message=$3
+  shift 3
+  n=0
+  until "$@"; do
+    n=$((n + 1))
+    if [ $n -ge "$tries" ]; then
+      echo "provision-salt: $message" >&2
+      exit 1
+    fi
+    sleep "$pause"
+  done
+}
+
 # write FILE: replace FILE with stdin when different; print "changed" if so
 write() {
   tmp=$(mktemp)
@@ -116,25 +132,11 @@ if [ $minion_changed = 1 ]; then systemctl restart salt-minion; else systemctl s
 # then failed ("ValueError: Decryption failed"), it gave up ("Minion unable
 # to successfully connect to a Salt Master") and did not answer the
 # orchestration's first step.
-i=0
-until [ -s /etc/salt/pki/minion/minion.pub ]; do
-  i=$((i + 1))
-  if [ $i -ge 120 ]; then
-    echo "provision-salt: the salt-minion daemon made no key pair in 2 minutes" >&2
-    exit 1
-  fi
-  sleep 1
-done
+wait_until 120 1 "the salt-minion daemon made no key pair in 2 minutes" \
+  test -s /etc/salt/pki/minion/minion.pub
 
 # Wait until this minion is authenticated (the master may come up later
 # when machines start in parallel).
-i=0
-until timeout 30 salt-call --out=quiet test.ping >/dev/null 2>&1; do
-  i=$((i + 1))
-  if [ $i -ge 60 ]; then
-    echo "provision-salt: $id could not reach the salt-master at $master after 5 minutes" >&2
-    exit 1
-  fi
-  sleep 5
-done
+master_answers() { timeout 30 salt-call --out=quiet test.ping >/dev/null 2>&1; }
+wait_until 60 5 "$id could not reach the salt-master at $master after 5 minutes" master_answers
 echo "provision-salt: $id is a minion of $master$( [ $with_master = 1 ] && echo ' (and runs the master)')"

@@ -4,18 +4,16 @@ URLs, the pillar's credentials, Horizon's instances table, noVNC's status
 and the result in verify.py's format.  The browser part runs on the test
 cluster's tester (cluster/run dashboard).
 """
-import importlib.util
 import json
 import pathlib
 import sys
 
 import pytest
+from source_module import load
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "cluster"))
-_spec = importlib.util.spec_from_file_location("dashboard", REPO / "cluster" / "dashboard.py")
-dashboard = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(dashboard)
+dashboard = load("cluster/dashboard.py", "dashboard")
 import verify  # noqa: E402 - cluster/verify.py, on the path above
 
 URL = "http://192.168.56.11/horizon"

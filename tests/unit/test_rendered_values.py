@@ -42,15 +42,20 @@ def _pillar():
     return data
 
 
+def _loaders(tmp_path_factory, minion_id):
+    """Salt's loaders of a minion in test mode with the edited example pillar."""
+    pillar_root = tmp_path_factory.mktemp(f"pillar-{minion_id}")
+    (pillar_root / "top.sls").write_text("base:\n  '*':\n    - openstack\n")
+    (pillar_root / "openstack.sls").write_text(yaml.safe_dump(_pillar()))
+    opts = make_minion_opts(tmp_path_factory.mktemp(f"root-{minion_id}"), minion_id, pillar_root,
+                            test=True)
+    return Loaders(opts)
+
+
 @pytest.fixture(scope="module")
 def controller(tmp_path_factory):
     """{state id: {module: [args]}} of the controller, with cloud.images."""
-    pillar_root = tmp_path_factory.mktemp("pillar")
-    (pillar_root / "top.sls").write_text("base:\n  '*':\n    - openstack\n")
-    (pillar_root / "openstack.sls").write_text(yaml.safe_dump(_pillar()))
-    opts = make_minion_opts(tmp_path_factory.mktemp("root"), "controller", pillar_root,
-                            test=True)
-    loaders = Loaders(opts)
+    loaders = _loaders(tmp_path_factory, "controller")
     try:
         states = copy.deepcopy(dict(loaders.modules.state.show_highstate()))
         images = loaders.modules.state.show_sls("cloud.images")
@@ -121,12 +126,7 @@ def test_only_oslo_config_files_are_escaped(controller):
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory):
     """The gateway's horizon-config state and its rendered local_settings."""
-    pillar_root = tmp_path_factory.mktemp("pillar-gw")
-    (pillar_root / "top.sls").write_text("base:\n  '*':\n    - openstack\n")
-    (pillar_root / "openstack.sls").write_text(yaml.safe_dump(_pillar()))
-    opts = make_minion_opts(tmp_path_factory.mktemp("root-gw"), "gateway", pillar_root,
-                            test=True)
-    loaders = Loaders(opts)
+    loaders = _loaders(tmp_path_factory, "gateway")
     try:
         states = copy.deepcopy(dict(loaders.modules.state.show_sls("horizon")))
         managed = _args(states["horizon-config"], "file")

@@ -4,24 +4,14 @@ services, the extension lists and flavors turned into tempest.conf, parsed
 back with configparser.  Nothing here talks to a cloud.
 """
 import configparser
-import importlib.util
 import json
-import pathlib
 
 import pytest
-
-REPO = pathlib.Path(__file__).resolve().parents[2]
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("tempest_conf_under_test",
-                                                  REPO / "cluster" / "tempest_conf.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from source_module import load
 
 
-tc = _load()
+
+tc = load("cluster/tempest_conf.py", "tempest_conf_under_test")
 
 CATALOG = [
     {"type": "identity", "name": "keystone", "endpoints": [{"interface": "public"}]},

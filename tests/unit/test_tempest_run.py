@@ -3,27 +3,19 @@ Pure logic of cluster/tempest.py: counts, first error lines, the JUnit XML
 and the verify-style result from the tests of a subunit stream.  The
 stream parsing itself needs python3-subunit (the tester has it).
 """
-import importlib.util
 import pathlib
 import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+from source_module import load
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 DATA = pathlib.Path(__file__).resolve().parent / "data" / "tempest"
 
 
-def _load():
-    sys.path.insert(0, str(REPO / "cluster"))
-    spec = importlib.util.spec_from_file_location("tempest_run_under_test",
-                                                  REPO / "cluster" / "tempest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tr = _load()
+sys.path.insert(0, str(REPO / "cluster"))   # tempest.py imports verify, tempest_conf
+tr = load("cluster/tempest.py", "tempest_run_under_test")
 
 TRACEBACK = """Traceback (most recent call last):
   File "/usr/lib/python3/dist-packages/tempest/scenario/test_server_multinode.py", line 85, in test_schedule_to_all_nodes
