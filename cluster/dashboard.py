@@ -244,16 +244,8 @@ def result_document(started, seconds, url, result, detail, screenshots):
     res = verify.make_result(CHECK, result, seconds, detail)
     if res["title"] == CHECK:  # verify.py's CHECKS does not name it
         res["title"] = TITLE
-    results = [res]
-    return {
-        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-        "seconds": round(seconds, 1),
-        "url": url,
-        "screenshots": list(screenshots),
-        "results": results,
-        "summary": verify.summarize(results),
-        "exit_code": verify.exit_code(results),
-    }
+    return verify.result_document(started, seconds, [res], url=url,
+                                  screenshots=list(screenshots))
 
 
 # --------------------------------------------------------------------------
@@ -533,13 +525,6 @@ def parse_args(argv):
     return args
 
 
-def write_json(path, doc):
-    if path:
-        with open(path, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=2)
-            fh.write("\n")
-
-
 def main(argv=None):
     args = parse_args(argv if argv is not None else sys.argv[1:])
     if args.credentials_from_pillar:
@@ -566,7 +551,7 @@ def main(argv=None):
         print(f"dashboard: {reason}", file=sys.stderr)
         doc = result_document(started, time.time() - started, args.url, verify.FAIL, reason, [])
         doc["exit_code"] = verify.EXIT_ERROR
-        write_json(args.json, doc)
+        verify.write_document(args.json, doc)
         return verify.EXIT_ERROR
     try:
         try:
@@ -581,7 +566,7 @@ def main(argv=None):
         browser.close()
     detail = verify.redact(detail, secrets.values())
     doc = result_document(started, time.time() - started, args.url, result, detail, browser.shots)
-    write_json(args.json, doc)
+    verify.write_document(args.json, doc)
     print()
     print(verify.render_table(doc["results"]))
     if result != verify.PASS:

@@ -23,7 +23,6 @@ Exit status: 0 every test that ran passed, 1 a test failed (or none ran),
 """
 import argparse
 import io
-import json
 import os
 import shutil
 import subprocess
@@ -209,13 +208,8 @@ def log(msg):
 
 
 def write_json(path, results, started, seconds, extra=None):
-    doc = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-           "seconds": round(seconds, 1), "results": results,
-           "summary": verify.summarize(results), "exit_code": verify.exit_code(results)}
-    doc.update(extra or {})
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=2)
-        fh.write("\n")
+    verify.write_document(path, verify.result_document(started, seconds, results,
+                                                       **(extra or {})))
 
 
 def parse_args(argv):

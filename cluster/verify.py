@@ -795,6 +795,27 @@ def secret_file_problems(stat_lines, dirs=None):
     return problems
 
 
+def result_document(started, seconds, results, **extra):
+    """A run's --json document: when it started, how long it took, what
+    else the caller adds (auth_url, url, counts...), its results with
+    their summary and exit code.  verify.py, dashboard.py and tempest.py
+    write this shape; --report merges them."""
+    doc = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+           "seconds": round(seconds, 1)}
+    doc.update(extra)
+    doc.update({"results": results, "summary": summarize(results),
+                "exit_code": exit_code(results)})
+    return doc
+
+
+def write_document(path, doc):
+    """The --json document to path (nothing without one)."""
+    if path:
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=2)
+            fh.write("\n")
+
+
 def merge_results(docs):
     """
     One result per check from the JSON documents of several runs (the
@@ -2018,20 +2039,9 @@ def main(argv=None):
         cloud.cleanup()
     print()
     print(render_table(results))
-    code = exit_code(results)
-    if args.json:
-        doc = {
-            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-            "seconds": round(time.time() - started, 1),
-            "auth_url": cloud.env.get("OS_AUTH_URL"),
-            "results": results,
-            "summary": summarize(results),
-            "exit_code": code,
-        }
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=2)
-            fh.write("\n")
-    return code
+    write_document(args.json, result_document(started, time.time() - started, results,
+                                              auth_url=cloud.env.get("OS_AUTH_URL")))
+    return exit_code(results)
 
 
 if __name__ == "__main__":
