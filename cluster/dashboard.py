@@ -104,8 +104,7 @@ def credentials_from_pillar(text):
     project, password}}.  Raises ValueError naming the missing key (never
     a value).
     """
-    # salt-call may print warnings before its JSON document
-    data = verify.parse_salt_json(text[text.find("{"):] if "{" in text else "").get("local")
+    data = verify.parse_salt_json(text).get("local")
     if not isinstance(data, dict):
         raise ValueError("no openstack pillar in salt-call's answer")
     passwords = data.get("passwords") or {}

@@ -560,7 +560,8 @@ def main(argv=None):
         src = sys.stdin if args.facts_from_topology == "-" else open(args.facts_from_topology,
                                                                      encoding="utf-8")
         try:
-            print(json.dumps(facts_from_topology(json.load(src)), indent=2, sort_keys=True))
+            answer = _verify_module().parse_salt_json(src.read())
+            print(json.dumps(facts_from_topology(answer), indent=2, sort_keys=True))
         except ValueError as exc:
             print(f"tempest_conf: {exc}", file=sys.stderr)
             return 2

@@ -860,9 +860,11 @@ def report(paths, json_path=None):
 def parse_salt_json(text):
     """
     The `salt --out=json --static` answer: {minion: value}.  Salt prints one
-    JSON document; older CLIs may print one per minion.
+    JSON document; older CLIs may print one per minion.  Log lines Salt
+    writes before it on the same stream ("[WARNING ] ...") are skipped.
     """
-    text = text.strip()
+    start = text.find("{")
+    text = text[start:].strip() if start >= 0 else ""
     if not text:
         return {}
     try:

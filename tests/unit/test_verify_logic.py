@@ -549,6 +549,13 @@ def test_salt_json_single_and_concatenated_documents():
     assert verify.parse_salt_json("") == {}
 
 
+def test_salt_json_after_salts_log_lines():
+    """salt-call can print log lines on stdout before its document."""
+    text = '[WARNING ] unclosed MasterEvent\n{"local": {"region": "R1"}}\n'
+    assert verify.parse_salt_json(text) == {"local": {"region": "R1"}}
+    assert verify.parse_salt_json("No minions matched the target.") == {}
+
+
 def test_list_hosts_table():
     text = """+-----------+--------------------------------------+----------+
 | Cell Name |              Cell UUID               | Hostname |
