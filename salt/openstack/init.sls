@@ -38,45 +38,14 @@ openstack-common:
     - require:
       - salt: openstack-validate-pillar
 
-# The gateway's provider bridge (br-ex holds the provider interface and
-# address) comes first: the guide's NAT leaves through it.
-openstack-gateway-nat:
-  salt.state:
-    - sls:
-      - ovn.gateway
-      - gateway
-{{- target(gateways) }}
-    - require:
-      - salt: openstack-common
-
-openstack-gluster-servers:
-  salt.state:
-    - sls: glusterfs.server
-{{- target(computes) }}
-    - require:
-      - salt: openstack-common
-
-openstack-gluster-volume:
-  salt.state:
-    - sls: glusterfs.volume
-{{- target(brick_hosts[:1]) }}
-    - require:
-      - salt: openstack-gluster-servers
-
-openstack-gluster-mounts:
-  salt.state:
-    - sls: glusterfs.mount
-{{- target(computes) }}
-    - require:
-      - salt: openstack-gluster-volume
-
-openstack-libvirt:
-  salt.state:
-    - sls: libvirt
-{{- target(computes) }}
-    - require:
-      - salt: openstack-gluster-mounts
-
+{#- After the common step three lanes run at once (parallel: the step runs
+    in a process of its own while the next ones start): the controller's
+    services; the computes' GlusterFS volume, libvirt and the install lane;
+    the gateway's provider bridge and NAT.  The install lane (openstack.install)
+    puts the computes' and gateways' configuration and packages in place
+    on a new host; their services start only once the controller answers.
+    Requisites keep the guide's order wherever one service needs another:
+    a step starts only when every step it requires has succeeded. #}
 openstack-controller:
   salt.state:
     - sls:
@@ -92,8 +61,62 @@ openstack-controller:
       - neutron.server
       - cinder
 {{- target(controller) }}
+    - parallel: true
     - require:
       - salt: openstack-common
+
+# The gateway's provider bridge (br-ex holds the provider interface and
+# address) comes first: the guide's NAT leaves through it.
+openstack-gateway-nat:
+  salt.state:
+    - sls:
+      - ovn.gateway
+      - gateway
+{{- target(gateways) }}
+    - parallel: true
+    - require:
+      - salt: openstack-common
+
+openstack-gluster-servers:
+  salt.state:
+    - sls: glusterfs.server
+{{- target(computes) }}
+    - parallel: true
+    - require:
+      - salt: openstack-common
+
+openstack-gluster-volume:
+  salt.state:
+    - sls: glusterfs.volume
+{{- target(brick_hosts[:1]) }}
+    - parallel: true
+    - require:
+      - salt: openstack-gluster-servers
+
+openstack-gluster-mounts:
+  salt.state:
+    - sls: glusterfs.mount
+{{- target(computes) }}
+    - parallel: true
+    - require:
+      - salt: openstack-gluster-volume
+
+openstack-libvirt:
+  salt.state:
+    - sls: libvirt
+{{- target(computes) }}
+    - parallel: true
+    - require:
+      - salt: openstack-gluster-mounts
+
+openstack-install:
+  salt.state:
+    - sls: openstack.install
+{{- target(computes + gateways | reject('in', computes) | list) }}
+    - parallel: true
+    - require:
+      - salt: openstack-libvirt
+      - salt: openstack-gateway-nat
 
 openstack-computes:
   salt.state:
@@ -103,9 +126,10 @@ openstack-computes:
       - ovn.chassis
       - neutron.ovn_metadata
 {{- target(computes) }}
+    - parallel: true
     - require:
       - salt: openstack-controller
-      - salt: openstack-libvirt
+      - salt: openstack-install
 
 # Live-migration trust: publish every compute's keys, then write them
 # everywhere.
@@ -113,6 +137,7 @@ openstack-migration-keys:
   salt.function:
     - name: mine.update
 {{- target(computes) }}
+    - parallel: true
     - require:
       - salt: openstack-computes
 
@@ -120,6 +145,7 @@ openstack-migration-trust:
   salt.state:
     - sls: nova.migration
 {{- target(computes) }}
+    - parallel: true
     - require:
       - salt: openstack-migration-keys
 
@@ -129,14 +155,16 @@ openstack-gateway-services:
       - nova.consoleproxy
       - horizon
 {{- target(gateways) }}
+    - parallel: true
     - require:
       - salt: openstack-controller
-      - salt: openstack-gateway-nat
+      - salt: openstack-install
 
 openstack-discover-hosts:
   salt.state:
     - sls: nova.discover
 {{- target(controller) }}
+    - parallel: true
     - require:
       - salt: openstack-computes
 
@@ -147,6 +175,7 @@ openstack-cloud-resources:
       - cloud.networks
       - cloud.security
 {{- target(controller) }}
+    - parallel: true
     - require:
       - salt: openstack-discover-hosts
       - salt: openstack-gateway-services
@@ -156,5 +185,6 @@ openstack-verify:
   salt.state:
     - sls: cloud.verify
 {{- target(controller) }}
+    - parallel: true
     - require:
       - salt: openstack-cloud-resources

@@ -18,27 +18,32 @@ import yaml
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
-# The issue's order: common -> gateway NAT -> GlusterFS servers, volume,
-# mounts -> libvirt -> controller -> computes -> gateway services -> host
-# discovery -> cloud resources (security-group rules) -> verification.
-ORDER = [
-    "openstack-sync-modules",
-    "openstack-validate-pillar",
-    "openstack-common",
-    "openstack-gateway-nat",
-    "openstack-gluster-servers",
-    "openstack-gluster-volume",
-    "openstack-gluster-mounts",
-    "openstack-libvirt",
-    "openstack-controller",
-    "openstack-computes",
-    "openstack-migration-keys",
-    "openstack-migration-trust",
-    "openstack-gateway-services",
-    "openstack-discover-hosts",
-    "openstack-cloud-resources",
-    "openstack-verify",
-]
+# The guide's order, as requisites: each step and the steps it waits for.
+# After the common step three lanes run at once (the controller; the
+# computes' GlusterFS, libvirt and install lane; the gateway's NAT), and a
+# step starts only when every step it requires has succeeded.
+REQUIRES = {
+    "openstack-sync-modules": [],
+    "openstack-validate-pillar": ["openstack-sync-modules"],
+    "openstack-common": ["openstack-validate-pillar"],
+    "openstack-controller": ["openstack-common"],
+    "openstack-gateway-nat": ["openstack-common"],
+    "openstack-gluster-servers": ["openstack-common"],
+    "openstack-gluster-volume": ["openstack-gluster-servers"],
+    "openstack-gluster-mounts": ["openstack-gluster-volume"],
+    "openstack-libvirt": ["openstack-gluster-mounts"],
+    "openstack-install": ["openstack-libvirt", "openstack-gateway-nat"],
+    "openstack-computes": ["openstack-controller", "openstack-install"],
+    "openstack-migration-keys": ["openstack-computes"],
+    "openstack-migration-trust": ["openstack-migration-keys"],
+    "openstack-gateway-services": ["openstack-controller", "openstack-install"],
+    "openstack-discover-hosts": ["openstack-computes"],
+    "openstack-cloud-resources": ["openstack-discover-hosts", "openstack-gateway-services"],
+    "openstack-verify": ["openstack-cloud-resources"],
+}
+# The steps that wait for nothing but the common step's predecessors run one
+# after another; every later step runs in a process of its own.
+SERIAL = ["openstack-sync-modules", "openstack-validate-pillar", "openstack-common"]
 
 
 def _natural(name):
@@ -63,6 +68,7 @@ def _expected_targets():
         "openstack-gluster-volume": computes[:1],
         "openstack-gluster-mounts": computes,
         "openstack-libvirt": computes,
+        "openstack-install": sorted(set(computes) | set(gateways), key=_natural),
         "openstack-controller": controller,
         "openstack-computes": computes,
         "openstack-migration-keys": computes,
@@ -129,16 +135,55 @@ def test_orchestration_succeeds_in_test_mode(orchestration):
     assert ret.returncode == 0, ret
 
 
-def test_steps_run_in_the_issue_order(orchestration):
+def _clock(step):
+    """A step's start and end, in seconds of the day."""
+    hours, minutes, seconds = step["start_time"].split(":")
+    start = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    return start, start + step.get("duration", 0) / 1000
+
+
+def test_every_step_waits_for_what_it_requires(orchestration):
+    """No step starts before every step it requires has finished."""
     _, steps = orchestration
-    by_run = sorted(steps, key=lambda step_id: steps[step_id]["__run_num__"])
-    assert by_run == ORDER
+    assert sorted(steps) == sorted(REQUIRES)
+    early = {}
+    for step_id, needs in REQUIRES.items():
+        start, _ = _clock(steps[step_id])
+        for need in needs:
+            _, end = _clock(steps[need])
+            if start < end:
+                early[step_id] = f"started {end - start:.3f} s before {need} ended"
+    assert not early, early
+
+
+def test_the_requisites_are_the_guides_order(cluster):
+    """The rendered orchestration: each step's requisites, and which steps
+    run in a process of their own (the three lanes after the common step)."""
+    if cluster["name"] != "debian13":
+        pytest.skip("Debian grains only, as the dry run")
+    ret = cluster["salt_run_cli"].run("state.orchestrate_show_sls", "openstack")
+    assert isinstance(ret.data, dict), ret
+    high = next(iter(ret.data.values())) if len(ret.data) == 1 and not any(
+        k.startswith("openstack-") for k in ret.data) else ret.data
+    found, parallel = {}, []
+    for step_id, body in high.items():
+        if not step_id.startswith("openstack-"):
+            continue
+        args = {}
+        for value in next(v for k, v in body.items() if not k.startswith("__")):
+            if isinstance(value, dict):
+                args.update(value)
+        found[step_id] = sorted(next(iter(req.values())) for req in args.get("require", []))
+        if args.get("parallel"):
+            parallel.append(step_id)
+    assert found == {step_id: sorted(needs) for step_id, needs in REQUIRES.items()}
+    assert sorted(parallel) == sorted(set(REQUIRES) - set(SERIAL))
 
 
 def test_steps_target_the_pillar_host_map(orchestration):
     _, steps = orchestration
     expected = _expected_targets()
-    assert {step_id: _targeted(steps[step_id]) for step_id in ORDER} == expected
+    assert {step_id: _targeted(steps[step_id]) for step_id in REQUIRES} == expected
 
 
 def test_verification_is_read_only(orchestration):

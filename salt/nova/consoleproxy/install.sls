@@ -4,6 +4,9 @@
 {%- from "common/topology.jinja" import my_address with context %}
 {%- set settings = salt['slsutil.merge'](nova_settings, {
       'vnc': {'novncproxy_host': my_address, 'novncproxy_port': 6080} }) %}
+{#- nova.consoleproxy's install part: configuration and packages, nothing
+    that starts a service.  The orchestration runs it on the gateways while
+    the controller is set up; nova.consoleproxy includes it. #}
 include:
   - nova.user
   - nova.retired
@@ -43,16 +46,4 @@ nova-consoleproxy-type:
     - create_if_missing: true
     - require:
       - pkg: nova-consoleproxy-packages
-{%- endif %}
-
-nova-consoleproxy-service:
-  service.running:
-    - name: {{ nova.consoleproxy_service }}
-    - enable: true
-    - require:
-      - pkg: nova-consoleproxy-packages
-    - watch:
-      - openstack_config: nova-consoleproxy-config
-{%- if nova.consoleproxy_defaults_file %}
-      - file: nova-consoleproxy-type
 {%- endif %}

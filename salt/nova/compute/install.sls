@@ -33,14 +33,14 @@
     }) %}
 {%- do settings.pop('database') %}
 {%- do settings.pop('api_database') %}
+{#- nova.compute's install part: configuration and packages, nothing that
+    starts a service or needs the controller.  The orchestration runs it on
+    the computes while the controller is set up; nova.compute includes it. #}
 include:
   - nova.user
   - nova.retired
   - libvirt
   - glusterfs.mount
-  - nova.migration
-  # os-vif plugs instances' ports through the local OVS database.
-  - ovn.openvswitch
 
 # Configuration before the packages: Debian's nova-compute starts from its
 # postinst and retries the message queue forever without a valid config.
@@ -62,13 +62,3 @@ nova-compute-packages:
       - service: libvirt-service
       - cmd: glusterfs-instances-mount
 {{ config_dir_after('nova-compute-packages') }}
-
-nova-compute-service:
-  service.running:
-    - name: {{ nova.compute_service }}
-    - enable: true
-    - require:
-      - pkg: nova-compute-packages
-      - cmd: ovn-ovsdb-manager
-    - watch:
-      - openstack_config: nova-compute-config

@@ -4,8 +4,9 @@
 # The OVN metadata agent, on every compute: a haproxy per network in a
 # namespace, patched into br-int, proxies instances' metadata requests to
 # nova's metadata API on the controller.
-include:
-  - ovn.chassis
+{#- The agent's install part: packages and configuration, nothing that
+    starts a service.  The orchestration runs it on the computes while the
+    controller is set up; neutron.ovn_metadata includes it. #}
 
 neutron-ovn-metadata-config:
   openstack_config.present:
@@ -42,15 +43,3 @@ neutron-ovn-metadata-neutron-conf:
 neutron-ovn-metadata-packages:
   pkg.installed:
     - pkgs: {{ neutron.ovn_metadata_packages | json }}
-
-neutron-ovn-metadata-service:
-  service.running:
-    - name: {{ neutron.ovn_metadata_service }}
-    - enable: true
-    - require:
-      - service: ovn-host-service
-      - cmd: ovn-ovsdb-manager
-    - watch:
-      - pkg: neutron-ovn-metadata-packages
-      - file: neutron-ovn-metadata-neutron-conf
-      - openstack_config: neutron-ovn-metadata-config

@@ -1,0 +1,17 @@
+{%- from "nova/map.jinja" import nova with context %}
+{#- The noVNC console proxy (configuration and packages in
+    nova.consoleproxy.install). #}
+include:
+  - nova.consoleproxy.install
+
+nova-consoleproxy-service:
+  service.running:
+    - name: {{ nova.consoleproxy_service }}
+    - enable: true
+    - require:
+      - pkg: nova-consoleproxy-packages
+    - watch:
+      - openstack_config: nova-consoleproxy-config
+{%- if nova.consoleproxy_defaults_file %}
+      - file: nova-consoleproxy-type
+{%- endif %}
