@@ -2,10 +2,14 @@
 """Print the test cluster's phase timings (bench/results/cluster.json,
 written by `make cluster`): box build, machines up, cold orchestration,
 re-run, add-compute.  The cold deploy and the re-run are the project's
-headline performance figures."""
+headline performance figures.  Then each orchestration's profile, its
+slowest states (cluster/orch_profile.py): where that time went."""
 import json
 import pathlib
 import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "cluster"))
+import orch_profile  # noqa: E402  pylint: disable=wrong-import-position
 
 LABELS = {
     "deps": "host packages, lxc-net, apt proxy",
@@ -31,6 +35,12 @@ def main(argv):
     print(f"test cluster on {doc.get('host')} ({doc.get('computes')} computes, {doc.get('date')})")
     for key, secs in doc.get("phases_s", {}).items():
         print(f"  {LABELS.get(key, key):<48} {float(secs):8.1f} s")
+    partial = doc.get("profile_partial") or {}
+    for key, rows in (doc.get("profile") or {}).items():
+        note = f"; {partial[key]}" if key in partial else ""
+        print(f"profile of the {LABELS.get(key, key)}: its {len(rows)} slowest states{note}")
+        for line in orch_profile.format_rows(rows):
+            print(line)
     return 0
 
 

@@ -11,6 +11,8 @@ minions' pkg states would ask this Debian host's dnf.
 import json
 import pathlib
 import re
+import subprocess
+import sys
 import time
 
 import pytest
@@ -191,6 +193,41 @@ def test_verification_is_read_only(orchestration):
     _, steps = orchestration
     states = steps["openstack-verify"]["changes"].get("ret", {}).get("controller") or {}
     assert list(states) in ([], ["cmd_|-cloud-verify_|-salt://cloud/files/verify.sh.jinja_|-script"]), states
+
+
+def test_the_job_cache_has_every_states_duration(cluster, orchestration, tmp_path):
+    """cluster/orch_profile.py fetch, which cluster/run runs on the master
+    for the profile: from the real master's job cache, every salt.state
+    step's minions with each state's id and duration, also those a step's
+    output leaves out; then the profile is whole."""
+    ret, steps = orchestration
+    jids = {step["__jid__"]: step_id for step_id, step in steps.items()
+            if step_id not in ("openstack-sync-modules", "openstack-validate-pillar",
+                               "openstack-migration-keys")}
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "cluster" / "orch_profile.py"), "fetch",
+         "--config-dir", str(cluster["master"].config_dir), *jids],
+        capture_output=True, text=True, timeout=120, check=False)
+    print(f"orch_profile.py fetch, {len(jids)} jobs: {time.monotonic() - started:.1f} s")
+    assert proc.returncode == 0, proc.stderr
+    jobs = json.loads(proc.stdout)
+    for jid, step_id in jids.items():
+        assert sorted(jobs[jid]) == _targeted(steps[step_id]), step_id
+        for minion, states in jobs[jid].items():
+            assert isinstance(states, dict) and states, (step_id, minion, states)
+            for state in states.values():
+                assert state["__id__"] and isinstance(state["duration"], (int, float)), state
+    orch = tmp_path / "orchestrate.json"
+    orch.write_text(json.dumps(ret.data))
+    (tmp_path / "jobs.json").write_text(proc.stdout)
+    report = subprocess.run(
+        [sys.executable, str(REPO / "cluster" / "orch_profile.py"), "report", str(orch),
+         "--jobs", str(tmp_path / "jobs.json")],
+        capture_output=True, text=True, timeout=60, check=True)
+    print(report.stdout)
+    assert "from the master's job cache" in report.stdout.splitlines()[0]
+    assert len(report.stdout.splitlines()) == 16
 
 
 # --- enrolling an added compute (reactor -> openstack.enrol) ----------------
