@@ -11,7 +11,9 @@ Exit status 1 when a step failed (or something changed where nothing
 should have), 0 otherwise; 3 when the only failures are packages that
 could not be fetched (apt's network errors, and the states that failed
 because of them): the package mirror, not the formulas, and worth a
-second run once the mirror answers (cluster/run does that, once).  With
+second run once the mirror answers (cluster/run does that, once); 4 when
+the only failures are Salt's transport failing to authenticate the
+master's reply (TRANSPORT_ERRORS), also worth a second run, once.  With
 --verify-json (and --expect-no-changes=1) the outcome is also written as
 verify.py's check 8, "idempotency", for `verify.py --report`.
 """
@@ -30,6 +32,13 @@ FETCH_ERRORS = re.compile(
 # a state whose requisite failed
 CONSEQUENCES = re.compile(r"Unable to locate package|One or more requisite failed")
 MIRROR_FAILURE = 3
+# Salt's own request channel: a minion could not authenticate the master's
+# encrypted reply even after authenticating again (salt.crypt's
+# AuthenticationError; saltstack/salt#69193, seen once in many cluster
+# runs, in the middle of a step).  Salt, not the formulas: a second run
+# converges.  Nothing else may have failed.
+TRANSPORT_ERRORS = re.compile(r"message authentication failed")
+TRANSPORT_FAILURE = 4
 
 
 def load(path):
@@ -115,13 +124,17 @@ def main():
 
     rc = 0
     if failed:
-        rc = MIRROR_FAILURE if mirror_failure(failed) else 1
+        rc = (MIRROR_FAILURE if mirror_failure(failed)
+              else TRANSPORT_FAILURE if transport_failure(failed) else 1)
         print("FAILED states:")
         for host, sid, comment in failed:
             comment = str(comment).strip().replace("\n", "\n      ")
             print(f"  {host}: {sid}:\n      {comment[:3000]}")
         if rc == MIRROR_FAILURE:
             print("  (every failure is a package that could not be fetched: the package mirror)")
+        if rc == TRANSPORT_FAILURE:
+            print("  (every failure is Salt's transport: a minion could not authenticate"
+                  " the master's reply, saltstack/salt#69193)")
     print(f"  {len(steps)} orchestration steps, {total_changes} states with changes")
     if expect_none and changed:
         rc = 1
@@ -152,6 +165,13 @@ def mirror_failure(failed):
     comments = [str(comment) for _host, _sid, comment in failed]
     return (any(FETCH_ERRORS.search(c) for c in comments)
             and all(FETCH_ERRORS.search(c) or CONSEQUENCES.search(c) for c in comments))
+
+
+def transport_failure(failed):
+    """True when Salt's request channel failed and nothing else did."""
+    comments = [str(comment) for _host, _sid, comment in failed]
+    return (any(TRANSPORT_ERRORS.search(c) for c in comments)
+            and all(TRANSPORT_ERRORS.search(c) or CONSEQUENCES.search(c) for c in comments))
 
 
 def write_idempotency(path, ok, steps, changed, failed):

@@ -138,6 +138,37 @@ def test_a_rerun_that_changed_something_is_never_excused_as_the_mirror(tmp_path)
     assert _run(path, "--expect-no-changes=1").returncode == 1
 
 
+def test_salts_transport_failing_alone_is_worth_a_second_run(tmp_path):
+    """rerun-transport.json: a real re-run on the test cluster where one
+    minion could not authenticate the master's reply while rendering
+    (saltstack/salt#69193); every other failure is a requisite of it."""
+    proc = _run(DATA / "rerun-transport.json", "--expect-no-changes=1",
+                "--verify-json", str(tmp_path / "idem.json"))
+    assert proc.returncode == 4, proc.stdout
+    assert "FAIL openstack-install" in proc.stdout
+    assert "message authentication failed" in proc.stdout
+    assert "Salt's transport" in proc.stdout
+    # still a failed check 8 unless the second run passes
+    res = json.loads((tmp_path / "idem.json").read_text())["results"]
+    assert res[0]["result"] == "FAIL"
+
+
+def test_a_transport_failure_beside_another_failure_is_a_failure(tmp_path):
+    doc = json.loads((DATA / "rerun-transport.json").read_text())
+    steps = next(iter(doc["data"].values()))
+    common = next(s for s in steps.values() if s["__id__"] == "openstack-common")
+    common["result"] = False
+    common["comment"] = "Run failed on minions: gateway"
+    common["changes"] = {"ret": {"gateway": {
+        "file_|-x_|-/etc/x_|-managed": {"__id__": "x", "result": False,
+                                        "comment": "template error", "changes": {}}}}}
+    path = tmp_path / "both.json"
+    path.write_text(json.dumps(doc))
+    proc = _run(path)
+    assert proc.returncode == 1, proc.stdout
+    assert "Salt's transport" not in proc.stdout
+
+
 def _salt_call_state(tmp_path, sls):
     """A real ``salt-call --local --out=json state.apply`` of SLS."""
     roots = tmp_path / "roots"
