@@ -382,9 +382,9 @@ def _run(kwargs, test, work):
     for attempt in range(len(pauses) + 1):
         cloud = sessions.get(digest)
         kept = cloud is not None
-        if not kept:
-            cloud = sessions[digest] = _connect(auth)
         try:
+            if not kept:
+                cloud = sessions[digest] = _connect(auth)
             return work(cloud)
         except api.OpenStackError as exc:
             if not (kept and exc.status == 401):

@@ -249,3 +249,22 @@ def test_missing_endpoint_is_typed(fake):
     cloud = oc.Cloud(session)
     with pytest.raises(api.NotInCatalog, match="type network"):
         cloud.neutron  # pylint: disable=pointless-statement
+
+
+def test_a_service_that_drops_is_planned_again_in_real_runs_only(fake, monkeypatch):
+    monkeypatch.setattr(oc, "RETRY_PAUSES", (0, 0))
+    handle = fake.handle
+    failures = {"left": 2}
+
+    def flaky(method, url, headers, body):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise requests.ConnectionError("connection refused")
+        return handle(method, url, headers, body)
+
+    fake.handle = flaky
+    with pytest.raises(api.OpenStackUnreachable, match="Keystone: cannot reach"):
+        oc.network_present("n1", test=True, **AUTH)
+    failures["left"] = 2
+    assert oc.network_present("n1", **AUTH)["network"]["old"] is None
+    assert failures["left"] == 0
