@@ -143,34 +143,28 @@ import dataclasses
 import logging
 import time
 
-import requests
 import salt.utils.args
-import salt.utils.data
 import salt.utils.path
 from salt.exceptions import CommandExecutionError
+
+# The OpenStack client shared with openstack_cloud (_utils/): synced to
+# extmods/utils, which the loader puts on sys.path while it loads this
+# module, or part of the pip-installed package.
+try:
+    import saltext_openstack_api as api
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_api as api
 
 log = logging.getLogger(__name__)
 
 __virtualname__ = "keystone_init"
 
-DEFAULT_DOMAIN = "Default"
+DEFAULT_DOMAIN = api.DEFAULT_DOMAIN
 DEFAULT_REGION = "RegionOne"
 CONFIG_KEY = "keystone_init:config"
 AUTH_KEY = "keystone_init:auth"
 INTERFACES = ("public", "internal", "admin")
-AUTH_ARGS = (
-    "auth_url",
-    "username",
-    "password",
-    "project_name",
-    "user_domain_name",
-    "project_domain_name",
-    "user_domain_id",
-    "project_domain_id",
-    "region",
-    "verify",
-    "timeout",
-)
+AUTH_ARGS = api.AUTH_ARGS
 # Concurrent logins when checking passwords (bcrypt is slow on purpose).
 PASSWORD_CHECK_WORKERS = 4
 
@@ -440,39 +434,16 @@ def _manage_error(result):
 
 def _lookup(key):
     """A ``a:b`` key from the minion configuration, else from pillar."""
-    for source in (__opts__, __pillar__):
-        value = salt.utils.data.traverse_dict_and_list(source, key, None, delimiter=":")
-        if value is not None:
-            return value
-    return None
+    return api.lookup(key, __opts__, __pillar__)
 
 
 def _auth_settings(kwargs):
-    kwargs = salt.utils.args.clean_kwargs(**kwargs)
-    unknown = sorted(set(kwargs) - set(AUTH_ARGS))
-    if unknown:
-        raise CommandExecutionError(
-            "Unknown argument(s) {}; the authentication arguments are: {}".format(
-                ", ".join(unknown), ", ".join(AUTH_ARGS)
-            )
-        )
-    base = _lookup(AUTH_KEY) or {}
-    if not isinstance(base, dict):
-        raise CommandExecutionError(f"{AUTH_KEY} must be a dict")
-    return _merge_auth(base, kwargs)
+    return api.auth_settings(kwargs, AUTH_KEY, (__opts__, __pillar__))
 
 
 def _merge_auth(base, overrides):
     """Per key: ``overrides`` when given (not None), else ``base``, else a default."""
-    auth = {"username": "admin", "project_name": "admin"}
-    for source in (base, overrides):
-        auth.update({k: v for k, v in source.items() if k in AUTH_ARGS and v is not None})
-    for required in ("auth_url", "password"):
-        if not auth.get(required):
-            raise CommandExecutionError(
-                f"No Keystone {required}: pass {required}=... or set it in {AUTH_KEY}"
-            )
-    return auth
+    return api.merge_auth(base, overrides, AUTH_KEY)
 
 
 def _load_config(config):
@@ -489,137 +460,13 @@ def _load_config(config):
 
 
 # --------------------------------------------------------------------------
-# Keystone v3 client: one token, one session
+# Keystone v3 client: one token, one session (shared with openstack_cloud)
 # --------------------------------------------------------------------------
 
-
-def _identity_url(auth_url):
-    """The v3 root from an auth URL with or without its ``/v3`` suffix."""
-    url = auth_url.rstrip("/")
-    if url.endswith("/v2.0"):
-        raise CommandExecutionError(f"{auth_url} is a v2.0 endpoint; keystone_init needs v3")
-    if not url.endswith("/v3"):
-        url += "/v3"
-    return url
-
-
-class KeystoneUnreachable(CommandExecutionError):
-    """Keystone did not answer at all (refused, timed out, DNS...)."""
-
-
-class KeystoneError(CommandExecutionError):
-    """An error answer of the Keystone API (``status`` is its HTTP status)."""
-
-    def __init__(self, message, status):
-        super().__init__(message)
-        self.status = status
-
-
-def _api_error(action, response):
-    """A KeystoneError with Keystone's own message and HTTP status."""
-    try:
-        error = response.json()["error"]
-        message = "{} (HTTP {} {})".format(error["message"], error["code"], error["title"])
-    except (ValueError, KeyError, TypeError):
-        text = response.text.strip()[:200] or response.reason
-        message = f"{text} (HTTP {response.status_code})"
-    return KeystoneError(f"Keystone: {action} failed: {message}", response.status_code)
-
-
-class KeystoneClient:
-    """A ``requests`` session holding one admin token."""
-
-    def __init__(self, auth):
-        self.url = _identity_url(auth["auth_url"])
-        self.timeout = float(auth.get("timeout", 30))
-        self.session = requests.Session()
-        self.session.verify = auth.get("verify", True)
-        self.session.headers.update(
-            {"Accept": "application/json", "User-Agent": "salt-keystone_init"}
-        )
-        self.user_id = self._login(auth)
-
-    def _login(self, auth):
-        user = {"name": auth["username"], "password": auth["password"]}
-        user["domain"] = _domain_spec(auth, "user")
-        project = {"name": auth["project_name"], "domain": _domain_spec(auth, "project")}
-        body = {
-            "auth": {
-                "identity": {"methods": ["password"], "password": {"user": user}},
-                "scope": {"project": project},
-            }
-        }
-        response = self._send(
-            "POST", "/auth/tokens?nocatalog", body, f"authentication as {auth['username']}"
-        )
-        self.session.headers["X-Auth-Token"] = response.headers["X-Subject-Token"]
-        return response.json()["token"]["user"]["id"]
-
-    def _send(self, method, path, body, action, session=None):
-        # Logged: the method, the path (ids only) and the status; never the
-        # body (passwords) nor the headers (tokens).
-        try:
-            response = (session or self.session).request(
-                method, self.url + path, json=body, timeout=self.timeout
-            )
-        except requests.RequestException as exc:
-            raise KeystoneUnreachable(
-                f"Keystone: cannot reach {self.url} ({type(exc).__name__}: {exc})"
-            ) from None
-        log.debug(
-            "keystone_init: %s %s -> HTTP %s in %.3fs",
-            method,
-            path,
-            response.status_code,
-            response.elapsed.total_seconds(),
-        )
-        if response.status_code >= 400:
-            raise _api_error(action, response)
-        return response
-
-    def request(self, method, path, body=None):
-        """Send one API call and return its decoded JSON body (``{}`` if none)."""
-        response = self._send(method, path, body, f"{method} {path}")
-        return response.json() if response.content else {}
-
-    def list(self, collection):
-        """Every object of a collection, in one call."""
-        data = self.request("GET", f"/{collection}")
-        if data.get("truncated"):
-            raise CommandExecutionError(
-                f"Keystone truncated the list of {collection} (list_limit is set): "
-                "keystone_init needs complete lists"
-            )
-        return data[collection]
-
-    def password_valid(self, user_id, password):
-        """Whether ``password`` authenticates user ``user_id`` (401 means no)."""
-        body = {
-            "auth": {
-                "identity": {
-                    "methods": ["password"],
-                    "password": {"user": {"id": user_id, "password": password}},
-                },
-                "scope": "unscoped",
-            }
-        }
-        # A session of its own: no admin token on a login, and thread safety.
-        with requests.Session() as session:
-            session.verify = self.session.verify
-            try:
-                action = f"password check of user {user_id}"
-                self._send("POST", "/auth/tokens?nocatalog", body, action, session)
-            except KeystoneError as exc:
-                if exc.status == 401:
-                    return False
-                raise
-        return True
-
-
-def _domain_spec(auth, who):
-    if auth.get(f"{who}_domain_id"):
-        return {"id": auth[f"{who}_domain_id"]}
-    return {"name": auth.get(f"{who}_domain_name") or DEFAULT_DOMAIN}
+_identity_url = api.identity_url
+KeystoneUnreachable = api.OpenStackUnreachable
+KeystoneError = api.OpenStackError
+KeystoneClient = api.KeystoneClient
 
 
 # --------------------------------------------------------------------------

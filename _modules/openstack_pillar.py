@@ -43,6 +43,9 @@ Every other key is optional; the defaults mirror the example pillar::
     networks:selfservice:cidr               172.16.1.0/24
     networks:selfservice:gateway            the first address of that cidr
     networks:selfservice:dns_nameservers    []
+    networks:provider:dns_nameservers       []
+    networks:provider:mtu, selfservice:mtu  none (Neutron's: the datapath's MTU less the
+                                            encapsulation); else 68 to 9216
     networks:datapath_type                  system (or netdev: see "Open vSwitch" below)
     networks:geneve_vni_ranges              "1:1000"
     gateway_nat:enabled                     false
@@ -75,7 +78,19 @@ Every other key is optional; the defaults mirror the example pillar::
     flavors                                 m1.nano (1 vcpu, 128 MiB, 1 GB) and
                                             m1.small (1, 2048, 20); a given mapping
                                             of name: {vcpus, ram (MiB), disk (GB)}
-                                            replaces them
+                                            replaces them.  Optional per flavor:
+                                            ephemeral (GB) 0, swap (MiB) 0, public
+                                            true, description (none: not managed),
+                                            extra_specs {} (exactly these)
+    security_groups                         the admin project's default group with
+                                            the guide's ICMP and SSH rules; a given
+                                            mapping of name: {description, rules,
+                                            remove_unlisted (false)} replaces it.
+                                            Rules as openstack_cloud takes them:
+                                            direction, ethertype, protocol, port or
+                                            port_range_min/max, remote_ip_prefix or
+                                            remote_group (a group of this mapping,
+                                            or default)
 
 Open vSwitch and OVN
 --------------------
@@ -129,9 +144,9 @@ order of minion ids::
     roles        {controller: [..], gateway: [..], compute: [..]}
     management   {cidr, prefixlen, netmask, interface}
     networks     {management, provider {cidr, prefixlen, interface,
-                  physical_network, gateway, allocation_start, allocation_end},
-                  selfservice {cidr, prefixlen, gateway, dns_nameservers},
-                  datapath_type, geneve_vni_ranges}
+                  physical_network, gateway, allocation_start, allocation_end,
+                  dns_nameservers, mtu}, selfservice {cidr, prefixlen, gateway,
+                  dns_nameservers, mtu}, datapath_type, geneve_vni_ranges}
     ovn          {nb_connection, sb_connection, nb_listen, sb_listen ("ptcp:PORT:ADDRESS"),
                   encap_type, bridges {integration, tunnel, provider}}
     gateway_nat  {enabled}               firewall  {enabled, ssh_from, public_from}
@@ -141,7 +156,11 @@ order of minion ids::
     gluster      {volume, brick_dir, mount_point, replica, arbiter, brick_hosts,
                   bricks ["host:/dir"], force, mount_hosts, options}
     nova, cinder, workers                as in the pillar, with defaults
-    flavors      {name: {vcpus, ram, disk}}
+    flavors      {name: {vcpus, ram, disk, ephemeral, swap, public, description,
+                         extra_specs}}
+    security_groups {name: {description, remove_unlisted, rules: [{direction,
+                    ethertype, protocol, port_range_min, port_range_max,
+                    remote_ip_prefix, remote_group}]}}
     glance       {images: [{name, source, source_hash, disk_format, container_format,
                                 kernel, ramdisk, properties}]}
 
@@ -177,6 +196,17 @@ try:
     HAS_NETADDR = True
 except ImportError:  # pragma: no cover - netaddr is a dependency
     HAS_NETADDR = False
+
+# Security-group rules are checked by the code that applies them
+# (_utils/saltext_openstack_cloud.py): synced with saltutil.sync_all, or
+# part of the pip-installed package.
+try:
+    import saltext_openstack_cloud as cloud_plan
+except ImportError:
+    try:
+        from saltext_openstack._utils import saltext_openstack_cloud as cloud_plan
+    except ImportError:  # pragma: no cover - synced or installed with this module
+        cloud_plan = None
 
 __virtualname__ = "openstack_pillar"
 
@@ -306,11 +336,28 @@ VNI_RANGE_RE = re.compile(r"^(\d+):(\d+)$")
 IMAGE_NAME_RE = re.compile(r"^[A-Za-z0-9_+][A-Za-z0-9_.+-]{0,254}$")
 IMAGE_URL_RE = re.compile(r"^(?:https?|ftp|salt)://[^/\s]\S*$")
 IMAGE_PROPERTY_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,254}$")
-# Flavor names go into shell commands: letters, digits and . _ -.
+# Flavor names: letters, digits and . _ -.
 FLAVOR_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$")
+#: A flavor's optional keys and their defaults (sizes in GB, swap in MiB).
+FLAVOR_DEFAULTS = {"ephemeral": 0, "swap": 0, "public": True, "description": None,
+                   "extra_specs": {}}  # fmt: skip
 DEFAULT_FLAVORS = {
-    "m1.nano": {"vcpus": 1, "ram": 128, "disk": 1},
-    "m1.small": {"vcpus": 1, "ram": 2048, "disk": 20},
+    "m1.nano": {"vcpus": 1, "ram": 128, "disk": 1, **FLAVOR_DEFAULTS},
+    "m1.small": {"vcpus": 1, "ram": 2048, "disk": 20, **FLAVOR_DEFAULTS},
+}
+# Nova's extra spec keys; values are strings of at most 255 characters.
+EXTRA_SPEC_KEY_RE = re.compile(r"^[A-Za-z0-9_:. -]{1,255}$")
+# A network's MTU: IPv4's minimum to a jumbo frame.
+MTU_MIN, MTU_MAX = 68, 9216
+SECURITY_GROUP_NAME_RE = re.compile(r"^\S(?:.{0,253}\S)?$")
+#: The guide's rules: ICMP and SSH into the admin project's default group;
+#: Neutron's own rules of that group stay (remove_unlisted: false).
+DEFAULT_SECURITY_GROUPS = {
+    "default": {
+        "description": None,
+        "remove_unlisted": False,
+        "rules": [{"protocol": "icmp"}, {"protocol": "tcp", "port": 22}],
+    },
 }
 # One printable token: no whitespace or control characters.
 SAFE_TOKEN_RE = re.compile(r"^[\x21-\x7e]+$")
@@ -322,7 +369,7 @@ _KNOWN_KEYS = {
     (): (
         "release", "region", "domain", "hosts", "networks", "gateway_nat",
         "firewall", "passwords", "admin", "demo", "gluster", "nova", "cinder",
-        "glance", "workers", "flavors", "dashboard",
+        "glance", "workers", "flavors", "dashboard", "security_groups",
     ),
     ("host",): ("roles", "address", "provider_address"),
     ("networks",): (
@@ -331,9 +378,9 @@ _KNOWN_KEYS = {
     ("networks", "management"): ("cidr", "interface"),
     ("networks", "provider"): (
         "cidr", "interface", "physical_network", "gateway", "allocation_start",
-        "allocation_end",
+        "allocation_end", "dns_nameservers", "mtu",
     ),
-    ("networks", "selfservice"): ("cidr", "gateway", "dns_nameservers"),
+    ("networks", "selfservice"): ("cidr", "gateway", "dns_nameservers", "mtu"),
     ("gateway_nat",): ("enabled",),
     ("firewall",): ("enabled", "ssh_from", "public_from"),
     ("passwords",): tuple(name for name, _ in REQUIRED_PASSWORDS),
@@ -354,13 +401,19 @@ _KNOWN_KEYS = {
         "ramdisk", "properties",
     ),
     ("workers",): WORKER_KINDS,
-    ("flavor",): ("vcpus", "ram", "disk"),
+    ("flavor",): (
+        "vcpus", "ram", "disk", "ephemeral", "swap", "public", "description", "extra_specs",
+    ),
+    ("security_group",): ("description", "rules", "remove_unlisted"),
 }
 
 
 def __virtual__():
     if not HAS_NETADDR:
         return (False, "openstack_pillar needs the netaddr Python library")
+    if cloud_plan is None:
+        return (False, "openstack_pillar needs saltext_openstack_cloud from _utils: run "
+                       "saltutil.sync_all (sync_modules alone does not sync it)")
     return __virtualname__
 
 
@@ -636,6 +689,7 @@ class _Validator:
             "glance": self.glance(),
             "workers": self.workers(),
             "flavors": self.flavors(),
+            "security_groups": self.security_groups(),
         }
 
     # -- generic fields --------------------------------------------------------
@@ -878,6 +932,8 @@ class _Validator:
             section, path, "physical_network", "provider", PHYSNET_RE,
             "a valid physical network name (no ':', ',' or whitespace)")
         result.update(self.provider_range(section, path))
+        result["dns_nameservers"] = self.nameservers(section, path)
+        result["mtu"] = self.mtu(section, path)
         return result
 
     def provider_range(self, section, path):
@@ -913,7 +969,12 @@ class _Validator:
         result["gateway"] = _str_or_none(
             self.address(section, path, "gateway", default_gateway, within="selfservice"))
         result["dns_nameservers"] = self.nameservers(section, path)
+        result["mtu"] = self.mtu(section, path)
         return result
+
+    def mtu(self, section, path):
+        """A network's MTU in Neutron (None: Neutron's own, from the datapath)."""
+        return self.integer(section, path, "mtu", None, MTU_MIN, MTU_MAX)
 
     def nameservers(self, section, path):
         servers = self.items(section, path, "dns_nameservers", [])
@@ -1450,11 +1511,107 @@ class _Validator:
                              + _type_name(flavor))
             else:
                 self.typos(flavor, key, ("flavor",))
-                sizes = {
+                fields = {
                     "vcpus": self.integer(flavor, key, "vcpus", _REQUIRED, 1, 4096),
                     "ram": self.integer(flavor, key, "ram", _REQUIRED, 1),
                     "disk": self.integer(flavor, key, "disk", _REQUIRED, 0),
+                    "ephemeral": self.integer(flavor, key, "ephemeral", 0, 0),
+                    "swap": self.integer(flavor, key, "swap", 0, 0),
+                    "public": self.flag(flavor, key, "public", True),
                 }
-                if None not in sizes.values():
-                    result[name] = sizes
+                required = list(fields.values())
+                fields["description"] = self.text(flavor, key, "description", None)
+                fields["extra_specs"] = self.extra_specs(flavor, key)
+                if None not in required and fields["extra_specs"] is not None:
+                    result[name] = fields
         return result
+
+    def extra_specs(self, flavor, path):
+        """A flavor's extra specs: names to strings (Nova stores strings)."""
+        specs = self.value(flavor, path, "extra_specs", {})
+        path = path + ("extra_specs",)
+        if not _is_mapping(specs):
+            self.problem(path, "must be a mapping of extra spec names to values, got "
+                         + _type_name(specs))
+            return None
+        result = {}
+        for name in sorted(specs, key=str):
+            value = specs[name]
+            if not isinstance(name, str) or not EXTRA_SPEC_KEY_RE.match(name):
+                self.problem(path + (name,), "not an extra spec name (letters, digits and "
+                                             "_ : . - and space, at most 255 characters)")
+            elif isinstance(value, bool):
+                result[name] = "true" if value else "false"
+            elif (_is_number(value) or isinstance(value, str)) and len(str(value)) <= 255 \
+                    and not re.search(r"[\x00-\x1f\x7f]", str(value)):
+                result[name] = str(value)
+            else:
+                self.problem(path + (name,), "must be a string (at most 255 characters, no "
+                                             "control characters), a number or a boolean")
+        return None if len(result) != len(specs) else result
+
+    def security_groups(self):
+        """The admin project's security groups and their rules (by group name)."""
+        path = ("security_groups",)
+        groups = self.value(self.data, (), "security_groups", DEFAULT_SECURITY_GROUPS)
+        if not _is_mapping(groups):
+            self.problem(path, "must be a mapping of security group names to their "
+                               "description, rules and remove_unlisted, got " + _type_name(groups))
+            return None
+        names = {"default"} | {name for name in groups if isinstance(name, str)}
+        result = {}
+        for name in sorted(groups, key=str):
+            key = path + (name,)
+            group = groups[name]
+            if not isinstance(name, str) or not SECURITY_GROUP_NAME_RE.match(name):
+                self.problem(key, "not a valid security group name (at most 255 characters, "
+                                  "not starting or ending with whitespace)")
+                continue
+            if group is None:
+                group = {}
+            if not _is_mapping(group):
+                self.problem(key, "must be a mapping with description, rules and "
+                                  "remove_unlisted, got " + _type_name(group))
+                continue
+            self.typos(group, key, ("security_group",))
+            entry = {
+                "description": self.text(group, key, "description", None),
+                "remove_unlisted": self.flag(group, key, "remove_unlisted", False),
+                "rules": self.security_rules(group, key, names),
+            }
+            if entry["rules"] is not None and entry["remove_unlisted"] is not None:
+                result[name] = entry
+        return result
+
+    def security_rules(self, group, path, names):
+        """
+        A group's rules, checked as ``openstack_cloud`` applies them; a
+        ``remote_group`` names a group of ``security_groups`` or default.
+        """
+        rules = self.items(group, path, "rules", [])
+        if rules is None:
+            return None
+        path = path + ("rules",)
+        result, seen, bad = [], {}, False
+        for index, rule in enumerate(rules):
+            key = path + (index,)
+            try:
+                checked = cloud_plan.rule_spec(rule, _key(key))
+            except CommandExecutionError as exc:
+                self.problems.append(str(exc))
+                bad = True
+                continue
+            remote = checked["remote_group"]
+            if remote is not None and remote not in names:
+                self.problem(key + ("remote_group",), "{} is not a group of {}".format(
+                    _show(remote), _key(("security_groups",))) + " (nor default)")
+                bad = True
+                continue
+            same = cloud_plan.rule_key(dict(checked, remote_group_id=remote))
+            if same in seen:
+                self.problem(key, "the same rule as {}".format(_key(path + (seen[same],))))
+                bad = True
+                continue
+            seen[same] = index
+            result.append(checked)
+        return None if bad else result

@@ -53,11 +53,16 @@ openstack:
       gateway: 203.0.113.1
       allocation_start: 203.0.113.100
       allocation_end: 203.0.113.199
+      # Optional: DNS servers of the provider subnet (default none) and
+      # the network's MTU (default: Neutron's, from the datapath).
+      # dns_nameservers: [203.0.113.53]
+      # mtu: 1500
     # Self-service (tenant) network created for the verification instance.
     selfservice:
       cidr: 172.16.1.0/24
       gateway: 172.16.1.1
       dns_nameservers: []
+      # mtu: 1442
     # Geneve network identifiers for self-service networks (ML2/OVN).
     geneve_vni_ranges: "1:1000"
     # Open vSwitch datapath: system (the kernel module; real hosts) or
@@ -154,6 +159,36 @@ openstack:
     #   source: http://mirror.example.test/cirros-0.6.2-x86_64-disk.img
     #   source_hash: sha256=...
     #   disk_format: qcow2
+
+  # Flavors (default: m1.nano and m1.small).  Nova cannot change a
+  # flavor's sizes in place: an unused flavor is replaced, keeping its id;
+  # one that servers use fails its state, unchanged (give new sizes a new
+  # name).  extra_specs are exactly the listed ones.
+  # flavors:
+  #   m1.nano: {vcpus: 1, ram: 128, disk: 1}
+  #   m1.small:
+  #     vcpus: 1
+  #     ram: 2048
+  #     disk: 20
+  #     extra_specs: {"hw:cpu_policy": shared}
+
+  # The admin project's security groups (default: the guide's ICMP and SSH
+  # into the default group).  Listed rules are ensured; with
+  # remove_unlisted the group's other rules are deleted, Neutron's own
+  # egress and same-group rules too unless listed.
+  # security_groups:
+  #   default:
+  #     rules:
+  #       - {protocol: icmp}
+  #       - {protocol: tcp, port: 22}
+  #   web:
+  #     description: HTTP from anywhere, PostgreSQL from the web servers
+  #     remove_unlisted: true
+  #     rules:
+  #       - {direction: egress}
+  #       - {direction: egress, ethertype: IPv6}
+  #       - {protocol: tcp, port: 80}
+  #       - {protocol: tcp, port: 5432, remote_group: web}
 
   # API and conductor worker counts: small defaults keep the controller
   # around 1.3 GB of RAM; raise them on a real controller.

@@ -1,14 +1,31 @@
-{%- from "cloud/macros.jinja" import os_resource with context %}
+{%- from "cloud/macros.jinja" import cloud_auth with context %}
 {%- from "nova/map.jinja" import nova with context %}
 {%- from "common/topology.jinja" import topo with context %}
-{#- openstack:flavors, validated (names of letters, digits and . _ -;
-    integer sizes); default m1.nano and m1.small. #}
+{#- openstack:flavors, validated: sizes, ephemeral, swap, public,
+    description (none: not managed) and exactly the listed extra specs;
+    default m1.nano and m1.small.  Nova cannot change a flavor's sizes in
+    place: an unused flavor is replaced (same id), a used one fails the
+    state and is left as it is (openstack_cloud's documentation). #}
 include:
   - keystone.identity
   - nova.controller
 {%- for name, f in topo.flavors | dictsort %}
-{{ os_resource('cloud-flavor-' ~ name,
-               'openstack flavor create --vcpus ' ~ f.vcpus ~ ' --ram ' ~ f.ram ~ ' --disk ' ~ f.disk ~ ' ' ~ name | quote,
-               'openstack flavor show ' ~ name | quote ~ ' >/dev/null',
-               ['service: nova-controller-service-' ~ nova.controller_services[0]]) }}
+
+{{ ('cloud-flavor-' ~ name) | json }}:
+  openstack_cloud.flavor_present:
+    - name: {{ name | json }}
+    - vcpus: {{ f.vcpus }}
+    - ram: {{ f.ram }}
+    - disk: {{ f.disk }}
+    - ephemeral: {{ f.ephemeral }}
+    - swap: {{ f.swap }}
+    - public: {{ f.public | json }}
+{%-   if f.description is not none %}
+    - description: {{ f.description | json }}
+{%-   endif %}
+    - extra_specs: {{ f.extra_specs | json }}
+{{- cloud_auth() }}
+    - require:
+      - keystone_init: keystone-identity
+      - service: nova-controller-service-{{ nova.controller_services[0] }}
 {%- endfor %}

@@ -1,27 +1,74 @@
-{%- from "cloud/macros.jinja" import os_resource with context %}
+{%- from "cloud/macros.jinja" import cloud_auth with context %}
+{%- from "neutron/map.jinja" import neutron with context %}
 {%- from "common/topology.jinja" import topo with context %}
 {%- set p = topo.networks.provider %}
 {%- set s = topo.networks.selfservice %}
-# The provider (external) flat network with its subnet, the self-service
-# network and a router between them (SNAT on the gateway).
+{#- The provider (external) flat network with its subnet, the self-service
+    network and a router between them (SNAT on the gateway), declared from
+    openstack:networks.  Drift is corrected in place (pools, gateway, DNS,
+    MTU, sharing); a changed CIDR or physical network fails its state and
+    changes nothing (openstack_cloud's documentation). #}
 include:
+  - keystone.identity
   - neutron.server
-{{ os_resource('cloud-network-provider',
-    'openstack network create --share --external --provider-physical-network ' ~ p.physical_network ~ ' --provider-network-type flat provider',
-    'openstack network show provider >/dev/null') }}
-{{ os_resource('cloud-subnet-provider',
-    'openstack subnet create --network provider --allocation-pool start=' ~ p.allocation_start
-    ~ ',end=' ~ p.allocation_end ~ ' --gateway ' ~ p.gateway ~ ' --subnet-range ' ~ p.cidr ~ ' provider',
-    'openstack subnet show provider >/dev/null',
-    ['cmd: cloud-network-provider']) }}
-{{ os_resource('cloud-network-selfservice',
-    'openstack network create selfservice',
-    'openstack network show selfservice >/dev/null') }}
-{{ os_resource('cloud-subnet-selfservice',
-    'openstack subnet create --network selfservice --gateway ' ~ s.gateway ~ ' --subnet-range ' ~ s.cidr ~ ' selfservice',
-    'openstack subnet show selfservice >/dev/null',
-    ['cmd: cloud-network-selfservice']) }}
-{{ os_resource('cloud-router',
-    'openstack router create router && openstack router add subnet router selfservice && openstack router set --external-gateway provider router',
-    'openstack router show router -f value -c external_gateway_info | grep -q network_id',
-    ['cmd: cloud-subnet-selfservice', 'cmd: cloud-subnet-provider']) }}
+
+cloud-network-provider:
+  openstack_cloud.network_present:
+    - name: provider
+    - shared: true
+    - external: true
+    - provider_network_type: flat
+    - provider_physical_network: {{ p.physical_network | json }}
+{%- if p.mtu %}
+    - mtu: {{ p.mtu }}
+{%- endif %}
+{{- cloud_auth() }}
+    - require:
+      - keystone_init: keystone-identity
+      - service: neutron-server-service-{{ neutron.server_services[0] }}
+
+cloud-subnet-provider:
+  openstack_cloud.subnet_present:
+    - name: provider
+    - network: provider
+    - cidr: {{ p.cidr | json }}
+    - gateway_ip: {{ p.gateway | json }}
+    - allocation_pools: {{ [{'start': p.allocation_start, 'end': p.allocation_end}] | json }}
+    - dns_nameservers: {{ p.dns_nameservers | json }}
+{{- cloud_auth() }}
+    - require:
+      - openstack_cloud: cloud-network-provider
+
+cloud-network-selfservice:
+  openstack_cloud.network_present:
+    - name: selfservice
+    - shared: false
+    - external: false
+{%- if s.mtu %}
+    - mtu: {{ s.mtu }}
+{%- endif %}
+{{- cloud_auth() }}
+    - require:
+      - keystone_init: keystone-identity
+      - service: neutron-server-service-{{ neutron.server_services[0] }}
+
+cloud-subnet-selfservice:
+  openstack_cloud.subnet_present:
+    - name: selfservice
+    - network: selfservice
+    - cidr: {{ s.cidr | json }}
+    - gateway_ip: {{ s.gateway | json }}
+    - dns_nameservers: {{ s.dns_nameservers | json }}
+{{- cloud_auth() }}
+    - require:
+      - openstack_cloud: cloud-network-selfservice
+
+cloud-router:
+  openstack_cloud.router_present:
+    - name: router
+    - external_network: provider
+    - interfaces: [selfservice]
+{{- cloud_auth() }}
+    - require:
+      - openstack_cloud: cloud-subnet-provider
+      - openstack_cloud: cloud-subnet-selfservice

@@ -9,8 +9,9 @@
 {#- Refuse a bad pillar while rendering, before any step runs (also in test
     mode, where salt.function steps do not run).  The master has the
     validator when the extension is pip-installed or after
-    `salt-run saltutil.sync_modules`; otherwise the validate step below,
-    and every formula on the minions, refuse it. #}
+    `salt-run saltutil.sync_all` (sync_modules alone misses the _utils it
+    needs); otherwise the validate step below, and every formula on the
+    minions, refuse it. #}
 {%- if 'openstack_pillar.validate' in salt %}
 {%-   do salt['openstack_pillar.validate']() %}
 {%- endif %}

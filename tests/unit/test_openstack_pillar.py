@@ -162,12 +162,15 @@ def test_example_pillar_model(pillar):
         "gateway": "203.0.113.1",
         "allocation_start": "203.0.113.100",
         "allocation_end": "203.0.113.199",
+        "dns_nameservers": [],
+        "mtu": None,
     }
     assert model["networks"]["selfservice"] == {
         "cidr": "172.16.1.0/24",
         "prefixlen": 24,
         "gateway": "172.16.1.1",
         "dns_nameservers": [],
+        "mtu": None,
     }
     assert model["networks"]["geneve_vni_ranges"] == "1:1000"
     assert model["networks"]["datapath_type"] == "system"
@@ -338,6 +341,22 @@ def test_defaults(pillar):
         "prefixlen": 24,
         "gateway": "172.16.1.1",
         "dns_nameservers": [],
+        "mtu": None,
+    }
+    assert model["networks"]["provider"]["dns_nameservers"] == []
+    assert model["networks"]["provider"]["mtu"] is None
+    # the guide's two rules, completed as openstack_cloud applies them
+    any_ipv4 = {"direction": "ingress", "ethertype": "IPv4", "remote_ip_prefix": None,
+                "remote_group": None}  # fmt: skip
+    assert model["security_groups"] == {
+        "default": {
+            "description": None,
+            "remove_unlisted": False,
+            "rules": [
+                dict(any_ipv4, protocol="icmp", port_range_min=None, port_range_max=None),
+                dict(any_ipv4, protocol="tcp", port_range_min=22, port_range_max=22),
+            ],
+        }
     }
     assert model["networks"]["geneve_vni_ranges"] == "1:1000"
     assert model["networks"]["datapath_type"] == "system"
@@ -810,12 +829,151 @@ def test_mount_point_is_absolute_and_no_system_directory(pillar):
 
 
 def test_flavors_default_and_given(pillar):
-    assert openstack_pillar.validate(pillar)["flavors"] == openstack_pillar.DEFAULT_FLAVORS
+    defaults = {"ephemeral": 0, "swap": 0, "public": True, "description": None,
+                "extra_specs": {}}  # fmt: skip
+    assert openstack_pillar.validate(pillar)["flavors"] == {
+        "m1.nano": {"vcpus": 1, "ram": 128, "disk": 1, **defaults},
+        "m1.small": {"vcpus": 1, "ram": 2048, "disk": 20, **defaults},
+    }
     pillar["flavors"] = {"m1.tiny": {"vcpus": 1, "ram": 64, "disk": 0}}
     assert openstack_pillar.validate(pillar)["flavors"] == {
-        "m1.tiny": {"vcpus": 1, "ram": 64, "disk": 0}}
+        "m1.tiny": {"vcpus": 1, "ram": 64, "disk": 0, **defaults}}
     pillar["flavors"] = {}
     assert openstack_pillar.validate(pillar)["flavors"] == {}
+
+
+def test_flavor_optional_keys(pillar):
+    pillar["flavors"] = {"m1.pinned": {
+        "vcpus": 2, "ram": 4096, "disk": 20, "ephemeral": 5, "swap": 512, "public": False,
+        "description": "pinned CPUs",
+        "extra_specs": {"hw:cpu_policy": "dedicated", "hw:mem_page_size": 2048,
+                        "hw_rng:allowed": True},
+    }}  # fmt: skip
+    assert openstack_pillar.validate(pillar)["flavors"]["m1.pinned"] == {
+        "vcpus": 2, "ram": 4096, "disk": 20, "ephemeral": 5, "swap": 512, "public": False,
+        "description": "pinned CPUs",
+        # Nova stores strings: numbers as written, booleans as true/false
+        "extra_specs": {"hw:cpu_policy": "dedicated", "hw:mem_page_size": "2048",
+                        "hw_rng:allowed": "true"},
+    }  # fmt: skip
+
+
+def test_network_mtu_and_provider_dns(pillar):
+    pillar["networks"]["provider"].update(mtu=1500, dns_nameservers=["203.0.113.53"])
+    pillar["networks"]["selfservice"]["mtu"] = 1442
+    networks = openstack_pillar.validate(pillar)["networks"]
+    assert networks["provider"]["mtu"] == 1500
+    assert networks["provider"]["dns_nameservers"] == ["203.0.113.53"]
+    assert networks["selfservice"]["mtu"] == 1442
+
+
+def test_security_groups_given(pillar):
+    pillar["security_groups"] = {
+        "default": {"remove_unlisted": True, "rules": [
+            {"direction": "egress", "ethertype": "IPv4"},
+            {"remote_group": "default"},
+            {"protocol": "tcp", "port_range_min": 8000, "port_range_max": 8080,
+             "remote_ip_prefix": "10.0.0.0/8"},
+            {"protocol": "ipv6-icmp", "remote_ip_prefix": "2001:db8::/32"},
+        ]},
+        "web": {"description": "HTTP in", "rules": [{"protocol": "tcp", "port": 80}]},
+        "empty": None,
+    }  # fmt: skip
+    groups = openstack_pillar.validate(pillar)["security_groups"]
+    assert sorted(groups) == ["default", "empty", "web"]
+    assert groups["empty"] == {"description": None, "remove_unlisted": False, "rules": []}
+    assert groups["web"]["description"] == "HTTP in"
+    default = groups["default"]
+    assert default["remove_unlisted"] is True
+    assert [(r["direction"], r["ethertype"], r["protocol"], r["port_range_min"],
+             r["port_range_max"], r["remote_ip_prefix"], r["remote_group"])
+            for r in default["rules"]] == [
+        ("egress", "IPv4", None, None, None, None, None),
+        ("ingress", "IPv4", None, None, None, None, "default"),
+        ("ingress", "IPv4", "tcp", 8000, 8080, "10.0.0.0/8", None),
+        ("ingress", "IPv6", "ipv6-icmp", None, None, "2001:db8::/32", None),  # ethertype follows
+    ]  # fmt: skip
+
+
+NEW_KEY_CASES = [
+    bad("flavor-ephemeral-negative", "flavors",
+        {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "ephemeral": -1}},
+        "-1 must be >= 0", key="flavors:m1.x:ephemeral"),
+    bad("flavor-swap-string", "flavors", {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "swap": "1G"}},
+        "must be an integer", key="flavors:m1.x:swap"),
+    bad("flavor-public-string", "flavors",
+        {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "public": "yes"}},
+        "must be true or false", key="flavors:m1.x:public"),
+    bad("flavor-description-number", "flavors",
+        {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "description": 7}},
+        "must be a string", key="flavors:m1.x:description"),
+    bad("flavor-extra-specs-list", "flavors",
+        {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "extra_specs": ["hw:cpu_policy"]}},
+        "must be a mapping of extra spec names", key="flavors:m1.x:extra_specs"),
+    bad("flavor-extra-spec-name", "flavors",
+        {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "extra_specs": {"hw/cpu": "x"}}},
+        "not an extra spec name", key="flavors:m1.x:extra_specs:hw/cpu"),
+    bad("flavor-extra-spec-value", "flavors",
+        {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "extra_specs": {"hw:cpu_policy": ["a"]}}},
+        "must be a string", key="flavors:m1.x:extra_specs:hw:cpu_policy"),
+    bad("flavor-extra-spec-typo", "flavors",
+        {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "extra_spec": {}}},
+        "did you mean 'extra_specs'?", key="flavors:m1.x:extra_spec"),
+    bad("provider-mtu-small", "networks:provider:mtu", 60, "60 must be between 68 and 9216"),
+    bad("selfservice-mtu-string", "networks:selfservice:mtu", "1450", "must be an integer"),
+    bad("provider-dns-bad", "networks:provider:dns_nameservers", ["8.8.8.300"],
+        "'8.8.8.300' is not a valid IP address", key="networks:provider:dns_nameservers:0"),
+    bad("security-groups-list", "security_groups", ["default"], "must be a mapping of security"),
+    bad("security-group-name-space", "security_groups", {" web": {}},
+        "not a valid security group name", key="security_groups: web"),
+    bad("security-group-not-mapping", "security_groups", {"web": ["tcp"]},
+        "must be a mapping with description", key="security_groups:web"),
+    bad("security-group-key-typo", "security_groups", {"web": {"rule": []}},
+        "did you mean 'rules'?", key="security_groups:web:rule"),
+    bad("security-group-remove-string", "security_groups", {"web": {"remove_unlisted": "yes"}},
+        "must be true or false", key="security_groups:web:remove_unlisted"),
+    bad("security-rules-mapping", "security_groups", {"web": {"rules": {"protocol": "tcp"}}},
+        "must be a list", key="security_groups:web:rules"),
+    bad("security-rule-not-mapping", "security_groups", {"web": {"rules": ["tcp/22"]}},
+        "a rule is a mapping", key="security_groups:web:rules:0"),
+    bad("security-rule-unknown-key", "security_groups",
+        {"web": {"rules": [{"protocol": "tcp", "ports": 22}]}},
+        "unknown key(s) ports", key="security_groups:web:rules:0"),
+    bad("security-rule-direction", "security_groups", {"web": {"rules": [{"direction": "in"}]}},
+        "direction must be ingress or egress", key="security_groups:web:rules:0"),
+    bad("security-rule-protocol", "security_groups", {"web": {"rules": [{"protocol": "tcpp"}]}},
+        "unknown protocol 'tcpp'", key="security_groups:web:rules:0"),
+    bad("security-rule-port-without-protocol", "security_groups",
+        {"web": {"rules": [{"port": 22}]}},
+        "protocol any has no ports", key="security_groups:web:rules:0"),
+    bad("security-rule-port-range", "security_groups",
+        {"web": {"rules": [{"protocol": "tcp", "port_range_min": 90, "port_range_max": 80}]}},
+        "ports must be 1 <= min <= max <= 65535", key="security_groups:web:rules:0"),
+    bad("security-rule-icmp-code-without-type", "security_groups",
+        {"web": {"rules": [{"protocol": "icmp", "port_range_max": 0}]}},
+        "needs a type", key="security_groups:web:rules:0"),
+    bad("security-rule-prefix", "security_groups",
+        {"web": {"rules": [{"remote_ip_prefix": "10.0.0.1/8"}]}},
+        "has host bits set", key="security_groups:web:rules:0"),
+    bad("security-rule-prefix-ethertype", "security_groups",
+        {"web": {"rules": [{"ethertype": "IPv6", "remote_ip_prefix": "10.0.0.0/8"}]}},
+        "is not IPv6", key="security_groups:web:rules:0"),
+    bad("security-rule-prefix-and-group", "security_groups",
+        {"web": {"rules": [{"remote_ip_prefix": "10.0.0.0/8", "remote_group": "web"}]}},
+        "not both", key="security_groups:web:rules:0"),
+    bad("security-rule-unknown-group", "security_groups",
+        {"web": {"rules": [{"remote_group": "db"}]}},
+        "'db' is not a group of openstack:security_groups", key="security_groups:web:rules:0:remote_group"),
+    bad("security-rule-duplicate", "security_groups",
+        {"web": {"rules": [{"protocol": "icmp"}, {"protocol": "1", "remote_ip_prefix": "0.0.0.0/0"}]}},
+        "the same rule as openstack:security_groups:web:rules:0", key="security_groups:web:rules:1"),
+]
+
+
+@pytest.mark.parametrize("where, value, key, fragment", NEW_KEY_CASES)
+def test_new_cloud_keys_are_refused_naming_the_key(pillar, where, value, key, fragment):
+    set_key(pillar, where, value)
+    assert_problem(pillar, key, fragment)
 
 
 def test_firewall_lists_may_be_empty_when_disabled(pillar):

@@ -1,0 +1,583 @@
+"""
+Cloud resources declared, not scripted: Nova flavors and Neutron networks,
+subnets, routers and security groups, over the services' APIs, in-process.
+
+Each function compares what the cloud holds with what is wanted, plans the
+API calls that close the gap and, unless ``test=True``, makes them, then
+returns the changes (``{}``: nothing to do). The plan is made from one
+listing per kind of object, and every refusal is raised before the first
+write, so a refused call changes nothing.
+
+What happens on drift
+=====================
+
+================  ==========================================  =========================================
+resource          corrected in place                          refused (the call fails, nothing written)
+================  ==========================================  =========================================
+flavor            description, extra specs (the listed set;   vcpus, ram, disk, ephemeral, swap,
+                  unlisted specs are removed)                 public or id differ *and* a server uses
+                                                              the flavor. Unused, it is replaced:
+                                                              deleted and created again, same id.
+network           shared, external, MTU, admin state, port    provider attributes (network type,
+                  security, description                       physical network, segmentation id)
+subnet            gateway, allocation pools, DNS servers,     CIDR, IP version, network
+                  DHCP, host routes, description
+router            external gateway (network, SNAT), each      -
+                  listed interface (added on its own),
+                  admin state, description
+security group    description; the listed rules are           -
+                  ensured, unlisted ones removed only with
+                  ``remove_unlisted=True``
+================  ==========================================  =========================================
+
+Arguments left to ``None`` are not managed: the cloud's value stays (and
+Neutron's or Nova's default applies at creation).
+
+Nova cannot change a flavor's sizes in place (a flavor is immutable but for
+its description and extra specs). Replacing a flavor that servers use
+would leave them on a flavor id that no longer exists, so that is refused
+with the servers named; give the new sizes a new flavor name instead.
+
+Names are the keys: a flavor by its name (Nova's names are unique), a
+network, subnet, router or security group by its name in its project (the
+authenticated project unless ``project`` names another, Default domain).
+Two objects of the same name in a project are an error, not a guess.
+
+Authentication
+==============
+
+The admin credentials are keyword arguments, as for ``keystone_init``:
+``auth_url``, ``username`` (default ``admin``), ``password``,
+``project_name`` (default ``admin``), ``user_domain_name``,
+``project_domain_name`` (or the ``_id`` forms), ``region`` (the catalog
+region of the endpoints), ``interface`` (the catalog interface, default
+``public``), ``verify`` and ``timeout``. Each one not given comes from the
+dict ``openstack_cloud:auth`` of the minion configuration, else of pillar.
+
+One login serves a whole state run: the authenticated session (with its
+service catalog) is kept in ``__context__`` under a digest of the
+credentials, and logged in again once when a kept token is refused (HTTP
+401). No password or token appears in a return, an error or the log.
+"""
+import functools
+import hashlib
+import json
+import logging
+import time
+
+from salt.exceptions import CommandExecutionError
+
+# The shared OpenStack client and this module's pure plans (_utils/):
+# synced to extmods/utils, which the loader puts on sys.path while it
+# loads this module, or part of the pip-installed package.
+try:
+    import saltext_openstack_api as api
+    import saltext_openstack_cloud as cp
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_api as api
+    from saltext_openstack._utils import saltext_openstack_cloud as cp
+
+log = logging.getLogger(__name__)
+
+__virtualname__ = "openstack_cloud"
+
+AUTH_KEY = "openstack_cloud:auth"
+AUTH_ARGS = api.AUTH_ARGS + ("interface",)
+
+#: Nova microversion: 2.61 lists extra specs with the flavors, 2.75 answers
+#: swap 0 instead of "", 2.86 validates the extra specs Nova knows.
+NOVA_MICROVERSION = "2.86"
+
+# Pauses before planning again when a service does not answer (real runs).
+RETRY_PAUSES = (2, 5, 10)
+
+_CONTEXT_KEY = "openstack_cloud.session"
+
+
+def __virtual__():
+    return __virtualname__
+
+
+# --------------------------------------------------------------------------
+# Public functions
+# --------------------------------------------------------------------------
+
+
+def flavor_present(
+    name,
+    vcpus,
+    ram,
+    disk,
+    ephemeral=0,
+    swap=0,
+    public=True,
+    description=None,
+    extra_specs=None,
+    flavor_id=None,
+    test=False,
+    **kwargs,
+):
+    """
+    Make sure the Nova flavor ``name`` exists with these sizes and extra
+    specs; return the changes (``{}``: nothing to do).
+
+    vcpus, ram, disk
+        Virtual CPUs, RAM in MiB, root disk in GB.
+
+    ephemeral, swap
+        Ephemeral disk in GB, swap in MiB (default 0).
+
+    public
+        Visible to every project (default true).
+
+    description
+        Updated in place; ``None``: not managed.
+
+    extra_specs
+        A mapping: exactly these extra specs (others are removed);
+        ``None``: not managed.
+
+    flavor_id
+        The id at creation (default: Nova makes one). A flavor replaced
+        because its sizes changed keeps its id unless this names another.
+
+    CLI Example::
+
+        salt-call openstack_cloud.flavor_present m1.nano 1 128 1
+        salt-call openstack_cloud.flavor_present m1.small 1 2048 20 extra_specs='{"hw:cpu_policy": "shared"}' test=True
+    """
+    spec = cp.flavor_spec(name, vcpus, ram, disk, ephemeral, swap, public, description,
+                       extra_specs, flavor_id)  # fmt: skip
+    return _run(kwargs, test, lambda cloud: _flavor(cloud, spec, test))
+
+
+def network_present(
+    name,
+    project=None,
+    shared=None,
+    external=None,
+    mtu=None,
+    provider_network_type=None,
+    provider_physical_network=None,
+    provider_segmentation_id=None,
+    admin_state_up=None,
+    port_security_enabled=None,
+    description=None,
+    test=False,
+    **kwargs,
+):
+    """
+    Make sure the Neutron network ``name`` exists with these attributes;
+    return the changes. A provider attribute that differs from Neutron's is
+    refused: Neutron cannot change it in place.
+
+    project
+        The owning project's name (default: the authenticated project).
+
+    shared, external, mtu, admin_state_up, port_security_enabled, description
+        Corrected in place when they differ; ``None``: not managed.
+
+    provider_network_type, provider_physical_network, provider_segmentation_id
+        ``flat``/``vlan``/``geneve``..., the physical network, the VLAN or
+        tunnel id; ``None``: Neutron chooses (a self-service network).
+
+    CLI Example::
+
+        salt-call openstack_cloud.network_present provider shared=True external=True provider_network_type=flat provider_physical_network=provider
+        salt-call openstack_cloud.network_present selfservice mtu=1442 test=True
+    """
+    spec = cp.network_spec(name, project, shared=shared, external=external, mtu=mtu,
+                        provider_network_type=provider_network_type,
+                        provider_physical_network=provider_physical_network,
+                        provider_segmentation_id=provider_segmentation_id,
+                        admin_state_up=admin_state_up,
+                        port_security_enabled=port_security_enabled,
+                        description=description)  # fmt: skip
+    return _run(kwargs, test, lambda cloud: _network(cloud, spec, test))
+
+
+def subnet_present(
+    name,
+    network,
+    cidr,
+    project=None,
+    gateway_ip=None,
+    allocation_pools=None,
+    dns_nameservers=None,
+    enable_dhcp=None,
+    host_routes=None,
+    description=None,
+    test=False,
+    **kwargs,
+):
+    """
+    Make sure the Neutron subnet ``name`` of network ``network`` exists with
+    this CIDR and these settings; return the changes. A different CIDR, IP
+    version or network is refused: Neutron cannot change them.
+
+    cidr
+        The subnet's range (``172.16.1.0/24``); its IP version follows.
+
+    gateway_ip
+        An address, or ``none`` for no gateway; ``None``: not managed
+        (Neutron's default at creation: the first address).
+
+    allocation_pools
+        A list of ``{start, end}``; ``None``: not managed.
+
+    dns_nameservers
+        A list of addresses, in order; ``None``: not managed.
+
+    enable_dhcp, host_routes, description
+        ``host_routes`` is a list of ``{destination, nexthop}``; ``None``:
+        not managed.
+
+    CLI Example::
+
+        salt-call openstack_cloud.subnet_present selfservice selfservice 172.16.1.0/24 gateway_ip=172.16.1.1
+        salt-call openstack_cloud.subnet_present provider provider 203.0.113.0/24 allocation_pools='[{"start": "203.0.113.100", "end": "203.0.113.199"}]' test=True
+    """
+    spec = cp.subnet_spec(name, network, cidr, project, gateway_ip=gateway_ip,
+                       allocation_pools=allocation_pools, dns_nameservers=dns_nameservers,
+                       enable_dhcp=enable_dhcp, host_routes=host_routes,
+                       description=description)  # fmt: skip
+    return _run(kwargs, test, lambda cloud: _subnet(cloud, spec, test))
+
+
+def router_present(
+    name,
+    project=None,
+    external_network=None,
+    enable_snat=None,
+    interfaces=None,
+    admin_state_up=None,
+    description=None,
+    test=False,
+    **kwargs,
+):
+    """
+    Make sure the Neutron router ``name`` exists, with its external gateway
+    on ``external_network`` and an interface on each subnet of
+    ``interfaces``; return the changes. Each interface is added on its own:
+    one already there is left alone, and interfaces not listed are kept.
+
+    external_network
+        The name of an external network; ``None``: not managed.
+
+    enable_snat
+        SNAT on the gateway; ``None``: not managed (Neutron's default,
+        true, at creation).
+
+    interfaces
+        Names of subnets of the router's project; ``None``: not managed.
+
+    CLI Example::
+
+        salt-call openstack_cloud.router_present router external_network=provider interfaces='[selfservice]'
+    """
+    spec = cp.router_spec(name, project, external_network=external_network,
+                       enable_snat=enable_snat, interfaces=interfaces,
+                       admin_state_up=admin_state_up, description=description)  # fmt: skip
+    return _run(kwargs, test, lambda cloud: _router(cloud, spec, test))
+
+
+def security_group_present(
+    name,
+    project=None,
+    description=None,
+    rules=None,
+    remove_unlisted=False,
+    test=False,
+    **kwargs,
+):
+    """
+    Make sure the Neutron security group ``name`` exists with (at least)
+    ``rules``; return the changes. Neutron makes the ``default`` group of a
+    project itself; other groups are created. Rules cannot be changed in
+    Neutron, only added and deleted: a rule edited in pillar is a new rule,
+    and the old one goes away only with ``remove_unlisted``.
+
+    rules
+        A list of mappings: ``direction`` (ingress, the default, or egress),
+        ``ethertype`` (IPv4, the default, or IPv6; follows
+        ``remote_ip_prefix`` when that is given), ``protocol`` (a name:
+        tcp, udp, icmp, ipv6-icmp, sctp...; a number; ``any`` or none),
+        ``port`` or ``port_range_min``/``port_range_max`` (for ICMP: type
+        and code), ``remote_ip_prefix`` or ``remote_group`` (a group name
+        of the project, the group itself included). ``0.0.0.0/0`` and no
+        prefix are the same rule, as Neutron counts them.
+
+    remove_unlisted
+        Delete the group's rules that ``rules`` does not list (including
+        the egress rules Neutron gives every group: list them to keep
+        them).
+
+    CLI Example::
+
+        salt-call openstack_cloud.security_group_present default rules='[{"protocol": "icmp"}, {"protocol": "tcp", "port": 22}]'
+    """
+    spec = cp.security_group_spec(name, project, description, rules, remove_unlisted)
+    return _run(kwargs, test, lambda cloud: _security_group(cloud, spec, test))
+
+
+# --------------------------------------------------------------------------
+# Session: one login per run, kept in __context__
+# --------------------------------------------------------------------------
+
+
+class Cloud:
+    """The authenticated session and the APIs of its catalog."""
+
+    def __init__(self, session, interface="public"):
+        self.session = session
+        self.interface = interface
+        self._projects = {}
+
+    @functools.cached_property
+    def nova(self):
+        headers = {"OpenStack-API-Version": f"compute {NOVA_MICROVERSION}"}
+        return self.session.service("compute", "Nova", self.interface, headers)
+
+    @functools.cached_property
+    def neutron(self):
+        neutron = self.session.service("network", "Neutron", self.interface)
+        if neutron.url.endswith("/v2.0"):
+            neutron.url = neutron.url[: -len("/v2.0")]
+        return neutron
+
+    def project_id(self, name):
+        """The id of project ``name`` (None: the authenticated project)."""
+        if name is None:
+            return self.session.project_id
+        if name not in self._projects:
+            found = self.session.identity().request("GET", "/projects", params={"name": name})
+            projects = found.get("projects", [])
+            if len(projects) != 1:
+                raise CommandExecutionError(
+                    f"Keystone has {len(projects)} projects named {name}: name exactly one"
+                )
+            self._projects[name] = projects[0]["id"]
+        return self._projects[name]
+
+
+def _auth(kwargs):
+    return api.auth_settings(kwargs, AUTH_KEY, (__opts__, __pillar__), AUTH_ARGS)
+
+
+def _connect(auth):
+    session = api.Session(auth, agent=__virtualname__)
+    return Cloud(session, auth.get("interface", "public"))
+
+
+def _run(kwargs, test, work):
+    """
+    ``work(cloud)`` with the run's session: a kept one, logged in again
+    once if its token is refused; planned again after a service dropped
+    the connection (real runs, :data:`RETRY_PAUSES`).
+    """
+    auth = _auth(kwargs)
+    digest = hashlib.sha256(json.dumps(auth, sort_keys=True, default=str).encode()).hexdigest()
+    sessions = __context__.setdefault(_CONTEXT_KEY, {})
+    pauses = () if test else RETRY_PAUSES
+    for attempt in range(len(pauses) + 1):
+        cloud = sessions.get(digest)
+        kept = cloud is not None
+        try:
+            if not kept:
+                cloud = sessions[digest] = _connect(auth)
+            return work(cloud)
+        except api.OpenStackError as exc:
+            if not (kept and exc.status == 401):
+                raise
+            # The kept token expired or was revoked: log in again, once.
+            log.debug("openstack_cloud: the kept token was refused; logging in again")
+            cloud = sessions[digest] = _connect(auth)
+            return work(cloud)
+        except api.OpenStackUnreachable as exc:
+            sessions.pop(digest, None)
+            if attempt == len(pauses):
+                raise
+            log.warning("openstack_cloud: %s; planning again in %ss", exc, pauses[attempt])
+            time.sleep(pauses[attempt])
+    return {}  # not reached
+
+
+# --------------------------------------------------------------------------
+# Reading the cloud, executing plans (the plans: saltext_openstack_cloud)
+# --------------------------------------------------------------------------
+
+
+def _resolve(value, ids):
+    if isinstance(value, cp.Ref):
+        return ids[value.key]
+    if isinstance(value, dict):
+        return {k: _resolve(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, ids) for v in value]
+    return value
+
+
+def execute(cloud, plan):
+    """Make the calls of ``plan``; return the ids of the objects created."""
+    ids = {}
+    for done, step in enumerate(plan.steps):
+        client = getattr(cloud, step.service)
+        path = "".join(str(_resolve(part, ids)) for part in step.path)
+        body = _resolve(step.body, ids) if step.body is not None else None
+        try:
+            data = client.request(step.method, path, body)
+        except CommandExecutionError as exc:
+            if not done:
+                raise
+            error = type(exc)(f"{exc} ({done} of {len(plan.steps)} changes were applied before)")
+            if hasattr(exc, "status"):
+                error.status = exc.status
+            raise error from None
+        if step.register:
+            ids[step.register] = data[step.resource]["id"]
+    return ids
+
+
+def _flavor(cloud, spec, test):
+    flavors = cloud.nova.list("/flavors/detail", "flavors", params={"is_public": "None"})
+    found = [f for f in flavors if f.get("name") == spec["name"]]
+    current = cp.flavor_view(found[0]) if found else None
+    users = ()
+    if current is not None and cp.flavor_fixed_changes(spec, current):
+        servers = cloud.nova.list(
+            "/servers", "servers", params={"all_tenants": "True", "flavor": current["id"]}
+        )
+        users = [s.get("name") or s["id"] for s in servers]
+    plan = cp.plan_flavor(spec, current, users)
+    if not test:
+        execute(cloud, plan)
+    return plan.changes
+
+
+def _one(objects, kind, name, project):
+    """The single object named ``name``; None when there is none."""
+    if len(objects) > 1:
+        ids = ", ".join(sorted(o["id"] for o in objects))
+        raise CommandExecutionError(
+            f"{len(objects)} {kind}s are named {name} in project {project}: ({ids}); "
+            "rename or delete all but one"
+        )
+    return objects[0] if objects else None
+
+
+def _find(cloud, collection, kind, name, project_id, **filters):
+    params = {"name": name, **filters}
+    if project_id is not None:
+        params["project_id"] = project_id
+    found = cloud.neutron.request("GET", f"/v2.0/{collection}", params=params)[collection]
+    # Neutron matches names exactly; keep the check in case of a proxy
+    return _one([o for o in found if o.get("name") == name], kind, name, project_id)
+
+
+def _network(cloud, spec, test):
+    project_id = cloud.project_id(spec["project"])
+    current = _find(cloud, "networks", "network", spec["name"], project_id)
+    plan = cp.plan_network(spec, current, project_id)
+    if not test:
+        execute(cloud, plan)
+    return plan.changes
+
+
+def _subnet(cloud, spec, test):
+    project_id = cloud.project_id(spec["project"])
+    network = _find(cloud, "networks", "network", spec["network"], project_id)
+    if network is None and not test:
+        raise CommandExecutionError(
+            f"subnet {spec['name']}: network {spec['network']} does not exist (in project "
+            f"{spec['project'] or 'of the credentials'})"
+        )
+    network_id = network["id"] if network else f"(network {spec['network']}, to be created)"
+    current = _find(cloud, "subnets", "subnet", spec["name"], project_id)
+    plan = cp.plan_subnet(spec, current, network_id, project_id)
+    if not test:
+        execute(cloud, plan)
+    return plan.changes
+
+
+#: The device owners of a router's interface ports (not its gateway's).
+ROUTER_INTERFACE_OWNERS = (
+    "network:router_interface",
+    "network:router_interface_distributed",
+    "network:ha_router_replicated_interface",
+)
+
+
+def _router(cloud, spec, test):
+    project_id = cloud.project_id(spec["project"])
+    missing = []
+    gateway_network = None
+    if spec["external_network"] is not None:
+        external = cloud.neutron.request(
+            "GET", "/v2.0/networks",
+            params={"name": spec["external_network"], "router:external": "True"},
+        )["networks"]  # fmt: skip
+        external = _one(external, "external network", spec["external_network"], "any")
+        if external is None:
+            missing.append(f"external network {spec['external_network']}")
+            gateway_network = f"(network {spec['external_network']}, to be created)"
+        else:
+            gateway_network = external["id"]
+    subnets = {}
+    for name in spec["interfaces"] or ():
+        subnet = _find(cloud, "subnets", "subnet", name, project_id)
+        if subnet is None:
+            missing.append(f"subnet {name}")
+            subnets[name] = f"(subnet {name}, to be created)"
+        else:
+            subnets[name] = subnet["id"]
+    if missing and not test:
+        raise CommandExecutionError(f"router {spec['name']}: {', '.join(missing)} does not exist")
+    current = _find(cloud, "routers", "router", spec["name"], project_id)
+    attached = set()
+    old_gateway_name = None
+    if current is not None:
+        ports = cloud.neutron.request("GET", "/v2.0/ports", params={"device_id": current["id"]})
+        for port in ports["ports"]:
+            if port.get("device_owner", "") in ROUTER_INTERFACE_OWNERS:
+                attached.update(ip.get("subnet_id") for ip in port.get("fixed_ips", []))
+        old = (current.get("external_gateway_info") or {}).get("network_id")
+        if old and old != gateway_network and spec["external_network"] is not None:
+            try:
+                found = cloud.neutron.request("GET", f"/v2.0/networks/{old}")
+                old_gateway_name = found["network"].get("name") or old
+            except api.OpenStackError:
+                old_gateway_name = old
+    plan = cp.plan_router(spec, current, project_id, gateway_network, subnets, attached,
+                       old_gateway_name)  # fmt: skip
+    if not test:
+        execute(cloud, plan)
+    return plan.changes
+
+
+def _security_group(cloud, spec, test):
+    project_id = cloud.project_id(spec["project"])
+    # Listing a project's groups makes Neutron create its "default" group.
+    listed = cloud.neutron.request("GET", "/v2.0/security-groups",
+                                   params={"project_id": project_id})["security_groups"]  # fmt: skip
+    current = _one([g for g in listed if g.get("name") == spec["name"]], "security group",
+                   spec["name"], project_id)  # fmt: skip
+    groups = {}
+    for group in listed:
+        groups.setdefault(group["name"], group["id"])
+    plan = cp.plan_security_group(spec, current, groups, project_id)
+    if test or not plan.steps:
+        return plan.changes
+    if current is not None:
+        execute(cloud, plan)
+        return plan.changes
+    # A new group: create it, then plan its rules against the ones
+    # Neutron really gave it (their ids are needed to remove them).
+    created = execute(cloud, cp.Plan(steps=plan.steps[:1]))["group"]
+    group = cloud.neutron.request("GET", f"/v2.0/security-groups/{created}")["security_group"]
+    groups[spec["name"]] = created
+    rules = cp.plan_rules(spec, created, group.get("security_group_rules", []), groups,
+                       {created: spec["name"]})  # fmt: skip
+    execute(cloud, rules)
+    changes = {"security_group": plan.changes["security_group"]}
+    changes.update(rules.changes)
+    return changes

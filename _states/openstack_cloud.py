@@ -1,0 +1,226 @@
+"""
+Keep Nova flavors and Neutron networks, subnets, routers and security
+groups as declared. The work is done by the ``openstack_cloud`` execution
+module, whose documentation says what each state corrects in place and
+what it refuses (and why), and how the credentials are given.
+
+.. code-block:: yaml
+
+    m1.small:
+      openstack_cloud.flavor_present:
+        - vcpus: 1
+        - ram: 2048
+        - disk: 20
+        - extra_specs: {"hw:cpu_policy": shared}
+        - auth_url: http://controller:5000/v3   # else from openstack_cloud:auth
+        - password: {{ pillar['openstack']['passwords']['admin'] | json }}
+
+    selfservice:
+      openstack_cloud.network_present: []
+
+    selfservice-subnet:
+      openstack_cloud.subnet_present:
+        - name: selfservice
+        - network: selfservice
+        - cidr: 172.16.1.0/24
+        - require:
+          - openstack_cloud: selfservice
+
+Every state returns the changes the module made (or, with ``test=True``,
+would make: result ``None``, nothing written); a second run reports none.
+A change the service cannot make in place fails the state and changes
+nothing. In a dry run of a deployment whose Keystone, Nova or Neutron is
+not installed or not serving yet, the states answer ``None`` with the
+reason. No password or token appears in a return.
+"""
+import salt.utils.args
+from salt.exceptions import CommandExecutionError
+
+try:
+    import saltext_openstack_api as api
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_api as api
+
+__virtualname__ = "openstack_cloud"
+
+_KINDS = {
+    "flavor_present": "flavor",
+    "network_present": "network",
+    "subnet_present": "subnet",
+    "router_present": "router",
+    "security_group_present": "security_group",
+}
+
+
+def __virtual__():
+    if "openstack_cloud.flavor_present" in __salt__:
+        return __virtualname__
+    return (False, "the openstack_cloud execution module is not available")
+
+
+def _summary(kind, name, changes, test):
+    """``Created flavor m1.nano`` / ``Would update network provider: mtu, shared``."""
+    label = "{} {}".format(kind.replace("_", " "), name)
+    marker = changes.get(kind)
+    if isinstance(marker, dict) and marker.get("old") is None:
+        verb = "create"
+    elif isinstance(marker, str) and marker.startswith("replaced"):
+        verb = "replace"
+    else:
+        verb = "update"
+    details = sorted(key for key in changes if key != kind)
+    text = ("Would {} " if test else "{}d ").format(verb).capitalize() + label
+    if details and verb != "create":
+        text += ": " + ", ".join(details)
+    return text
+
+
+def _apply(function, name, args, kwargs):
+    kind = _KINDS[function]
+    label = "{} {}".format(kind.replace("_", " "), name)
+    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    test = bool(__opts__.get("test"))
+    auth = salt.utils.args.clean_kwargs(**kwargs)
+    auth.pop("test", None)  # a state's own test argument is in __opts__
+    try:
+        changes = __salt__["openstack_cloud." + function](name, test=test, **args, **auth)
+    except (api.OpenStackUnreachable, api.NotInCatalog) as exc:
+        # A dry run of a new cloud: its services are only "to be
+        # installed/started" by the states before this one.
+        ret["result"] = None if test else False
+        ret["comment"] = (
+            f"Would create or check {label} once the cloud answers ({exc})" if test else str(exc)
+        )
+        return ret
+    except api.OpenStackError as exc:
+        not_yet = test and exc.status == 401
+        ret["result"] = None if not_yet else False
+        ret["comment"] = (
+            f"Would create or check {label} once the admin logs in ({exc})" if not_yet else str(exc)
+        )
+        return ret
+    except CommandExecutionError as exc:
+        ret["result"] = False
+        ret["comment"] = str(exc)
+        return ret
+    if not changes:
+        ret["comment"] = f"{label[0].upper()}{label[1:]} is as declared"
+        return ret
+    ret["changes"] = changes
+    ret["result"] = None if test else True
+    ret["comment"] = _summary(kind, name, changes, test)
+    return ret
+
+
+def flavor_present(name, vcpus, ram, disk, ephemeral=0, swap=0, public=True, description=None,
+                   extra_specs=None, flavor_id=None, **kwargs):  # fmt: skip
+    """
+    Make sure the Nova flavor ``name`` has these sizes, description and
+    extra specs (see ``openstack_cloud.flavor_present``). Sizes cannot
+    change in place: a flavor no server uses is replaced (same id), a used
+    one fails the state, unchanged.
+
+    .. code-block:: yaml
+
+        m1.nano:
+          openstack_cloud.flavor_present:
+            - vcpus: 1
+            - ram: 128
+            - disk: 1
+    """
+    args = {"vcpus": vcpus, "ram": ram, "disk": disk, "ephemeral": ephemeral, "swap": swap,
+            "public": public, "description": description, "extra_specs": extra_specs,
+            "flavor_id": flavor_id}  # fmt: skip
+    return _apply("flavor_present", name, args, kwargs)
+
+
+def network_present(name, project=None, shared=None, external=None, mtu=None,
+                    provider_network_type=None, provider_physical_network=None,
+                    provider_segmentation_id=None, admin_state_up=None,
+                    port_security_enabled=None, description=None, **kwargs):  # fmt: skip
+    """
+    Make sure the Neutron network ``name`` has these attributes (see
+    ``openstack_cloud.network_present``); a provider attribute that differs
+    fails the state, unchanged.
+
+    .. code-block:: yaml
+
+        provider:
+          openstack_cloud.network_present:
+            - shared: true
+            - external: true
+            - provider_network_type: flat
+            - provider_physical_network: provider
+    """
+    args = {"project": project, "shared": shared, "external": external, "mtu": mtu,
+            "provider_network_type": provider_network_type,
+            "provider_physical_network": provider_physical_network,
+            "provider_segmentation_id": provider_segmentation_id,
+            "admin_state_up": admin_state_up, "port_security_enabled": port_security_enabled,
+            "description": description}  # fmt: skip
+    return _apply("network_present", name, args, kwargs)
+
+
+def subnet_present(name, network, cidr, project=None, gateway_ip=None, allocation_pools=None,
+                   dns_nameservers=None, enable_dhcp=None, host_routes=None, description=None,
+                   **kwargs):  # fmt: skip
+    """
+    Make sure the Neutron subnet ``name`` of ``network`` has this CIDR and
+    these settings (see ``openstack_cloud.subnet_present``); a different
+    CIDR fails the state, unchanged.
+
+    .. code-block:: yaml
+
+        provider-subnet:
+          openstack_cloud.subnet_present:
+            - name: provider
+            - network: provider
+            - cidr: 203.0.113.0/24
+            - gateway_ip: 203.0.113.1
+            - allocation_pools: [{start: 203.0.113.100, end: 203.0.113.199}]
+    """
+    args = {"network": network, "cidr": cidr, "project": project, "gateway_ip": gateway_ip,
+            "allocation_pools": allocation_pools, "dns_nameservers": dns_nameservers,
+            "enable_dhcp": enable_dhcp, "host_routes": host_routes,
+            "description": description}  # fmt: skip
+    return _apply("subnet_present", name, args, kwargs)
+
+
+def router_present(name, project=None, external_network=None, enable_snat=None, interfaces=None,
+                   admin_state_up=None, description=None, **kwargs):  # fmt: skip
+    """
+    Make sure the Neutron router ``name`` has its gateway on
+    ``external_network`` and an interface on each subnet of ``interfaces``
+    (see ``openstack_cloud.router_present``).
+
+    .. code-block:: yaml
+
+        router:
+          openstack_cloud.router_present:
+            - external_network: provider
+            - interfaces: [selfservice]
+    """
+    args = {"project": project, "external_network": external_network,
+            "enable_snat": enable_snat, "interfaces": interfaces,
+            "admin_state_up": admin_state_up, "description": description}  # fmt: skip
+    return _apply("router_present", name, args, kwargs)
+
+
+def security_group_present(name, project=None, description=None, rules=None,
+                           remove_unlisted=False, **kwargs):  # fmt: skip
+    """
+    Make sure the Neutron security group ``name`` has the listed rules,
+    and only those with ``remove_unlisted`` (see
+    ``openstack_cloud.security_group_present``).
+
+    .. code-block:: yaml
+
+        default:
+          openstack_cloud.security_group_present:
+            - rules:
+              - {protocol: icmp}
+              - {protocol: tcp, port: 22}
+    """
+    args = {"project": project, "description": description, "rules": rules,
+            "remove_unlisted": remove_unlisted}  # fmt: skip
+    return _apply("security_group_present", name, args, kwargs)

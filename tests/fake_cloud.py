@@ -1,0 +1,595 @@
+"""
+A stand-in for Keystone's token API, Nova's flavors and Neutron's networks,
+subnets, routers, ports and security groups: in memory, answering with the
+objects' full field sets and the error bodies of the 2025.1 API reference
+(Nova at microversion 2.86, Neutron v2.0), and with the behaviours the
+``openstack_cloud`` states rely on or must respect:
+
+* Nova: flavor names and ids are unique (409); only a flavor's description
+  and extra specs can change; servers can be listed by flavor;
+* Neutron: a read-only attribute (a subnet's CIDR, a network's provider
+  attributes) cannot be updated (400); listing a project's security groups
+  creates its ``default`` group with four rules; a new group gets two
+  egress rules; a rule equal to an existing one (``0.0.0.0/0`` and no
+  prefix are equal, as are ``icmp`` and ``1``) is refused (409); a router
+  has one interface per subnet (400).
+
+Neutron and Nova cannot run on a test host outside the cluster; the states'
+logic is proven against this model here and against the real services on
+the cluster.
+
+Mounted on ``requests`` (:func:`mount`) or served over HTTP
+(:class:`Served`, for the functional tier, behind a real Keystone).
+"""
+import copy
+import http.server
+import ipaddress
+import itertools
+import json
+import threading
+import urllib.parse
+
+import requests
+import requests.adapters
+
+ADMIN_PROJECT = "p-admin"
+IDENTITY = "http://keystone.test/v3"
+COMPUTE = "http://nova.test/v2.1"
+NETWORK = "http://neutron.test"
+
+PROTOCOL_NUMBERS = {"icmp": "1", "tcp": "6", "udp": "17", "ipv6-icmp": "58", "icmpv6": "58"}
+
+
+class ApiError(Exception):
+    def __init__(self, status, body):
+        super().__init__(status, body)
+        self.status = status
+        self.body = body
+
+
+def neutron_error(status, kind, message):
+    return ApiError(status, {"NeutronError": {"type": kind, "message": message, "detail": ""}})
+
+
+def nova_error(status, kind, message):
+    return ApiError(status, {kind: {"code": status, "message": message}})
+
+
+class FakeCloud:
+    """The services' state, and the log of every call made to them."""
+
+    def __init__(self, password="admin-secret"):
+        self.password = password
+        self.tokens = set()
+        self.calls = []  # (method, path, query, body)
+        self.logins = 0
+        self.ids = (f"id-{n:04d}" for n in itertools.count(1))
+        self.flavors = {}  # id -> flavor
+        self.servers = []  # {"id", "name", "flavor_id"}
+        self.networks = {}
+        self.subnets = {}
+        self.routers = {}
+        self.ports = {}
+        self.groups = {}
+        self.rules = {}
+        self.projects = {ADMIN_PROJECT: "admin", "p-demo": "demo"}
+        self.catalog_urls = {"compute": COMPUTE, "network": NETWORK}
+
+    # -- the log ----------------------------------------------------------
+
+    def writes(self):
+        return [(m, p) for m, p, _, _ in self.calls if m != "GET" and not p.startswith("/v3/auth")]
+
+    # -- dispatch ---------------------------------------------------------
+
+    def handle(self, method, url, headers, body):
+        """(status, headers, body) of one request."""
+        parts = urllib.parse.urlsplit(url)
+        path = parts.path
+        query = urllib.parse.parse_qs(parts.query, keep_blank_values=True)
+        query = {k: v[-1] for k, v in query.items()}
+        data = json.loads(body) if body else None
+        self.calls.append((method, path, query, data))
+        try:
+            if path.startswith("/v3/"):
+                return self.keystone(method, path, query, data)
+            if headers.get("X-Auth-Token") not in self.tokens:
+                raise ApiError(401, {"error": {"code": 401, "title": "Unauthorized",
+                                               "message": "The request you have made requires "
+                                                          "authentication."}})  # fmt: skip
+            if path.startswith("/v2.1/"):
+                return 200, {}, self.nova(method, path[len("/v2.1"):], query, data, headers)
+            if path.startswith("/v2.0/"):
+                status, answer = self.neutron(method, path[len("/v2.0"):], query, data)
+                return status, {}, answer
+            raise ApiError(404, {"itemNotFound": {"code": 404, "message": f"no {path}"}})
+        except ApiError as exc:
+            return exc.status, {}, exc.body
+
+    # -- Keystone ---------------------------------------------------------
+
+    def keystone(self, method, path, query, data):
+        if method == "POST" and path == "/v3/auth/tokens":
+            user = data["auth"]["identity"]["password"]["user"]
+            if user.get("name") != "admin" or user.get("password") != self.password:
+                raise ApiError(401, {"error": {"code": 401, "title": "Unauthorized",
+                                               "message": "The request you have made requires "
+                                                          "authentication."}})  # fmt: skip
+            self.logins += 1
+            token = f"token-{self.logins}"
+            self.tokens.add(token)
+            catalog = [
+                {"type": kind, "name": name, "id": f"svc-{kind}",
+                 "endpoints": [{"id": f"ep-{kind}-{i}", "interface": i, "region": "RegionOne",
+                                "region_id": "RegionOne", "url": self.catalog_urls[kind]}
+                               for i in ("public", "internal", "admin")]}
+                for kind, name in (("compute", "nova"), ("network", "neutron"))
+            ]  # fmt: skip
+            answer = {"token": {"user": {"id": "u-admin", "name": "admin"},
+                                "project": {"id": ADMIN_PROJECT, "name": "admin"},
+                                "catalog": catalog, "methods": ["password"]}}  # fmt: skip
+            return 201, {"X-Subject-Token": token}, answer
+        if method == "GET" and path == "/v3/projects":
+            found = [{"id": pid, "name": name, "domain_id": "default"}
+                     for pid, name in self.projects.items() if name == query.get("name")]  # fmt: skip
+            return 200, {}, {"projects": found}
+        raise ApiError(404, {"error": {"code": 404, "title": "Not Found", "message": path}})
+
+    # -- Nova (2.86) --------------------------------------------------------
+
+    def nova(self, method, path, query, data, headers):
+        assert headers.get("OpenStack-API-Version") == "compute 2.86", headers
+        segments = [urllib.parse.unquote(s) for s in path.strip("/").split("/")]
+        if segments == ["flavors", "detail"] and method == "GET":
+            return {"flavors": [copy.deepcopy(f) for f in self.flavors.values()]}
+        if segments == ["flavors"] and method == "POST":
+            return {"flavor": self.create_flavor(data["flavor"])}
+        if segments == ["servers"] and method == "GET":
+            assert query.get("all_tenants") == "True"
+            servers = [s for s in self.servers if s["flavor_id"] == query.get("flavor")]
+            return {"servers": [{"id": s["id"], "name": s["name"], "links": []} for s in servers]}
+        if segments[0] == "flavors" and len(segments) >= 2:
+            flavor = self.flavors.get(segments[1])
+            if flavor is None:
+                raise nova_error(404, "itemNotFound", f"Flavor {segments[1]} could not be found.")
+            if len(segments) == 2 and method == "DELETE":
+                del self.flavors[segments[1]]
+                return {}
+            if len(segments) == 2 and method == "PUT":
+                if set(data["flavor"]) != {"description"}:
+                    raise nova_error(400, "badRequest", "Additional properties are not allowed")
+                flavor["description"] = data["flavor"]["description"]
+                return {"flavor": copy.deepcopy(flavor)}
+            if segments[2:] == ["os-extra_specs"] and method == "POST":
+                flavor["extra_specs"].update(data["extra_specs"])
+                return {"extra_specs": dict(data["extra_specs"])}
+            if len(segments) == 4 and segments[2] == "os-extra_specs" and method == "DELETE":
+                if segments[3] not in flavor["extra_specs"]:
+                    raise nova_error(404, "itemNotFound", f"Flavor {segments[1]} has no extra "
+                                                          f"specs with key {segments[3]}.")  # fmt: skip
+                del flavor["extra_specs"][segments[3]]
+                return {}
+        raise nova_error(404, "itemNotFound", f"no {method} {path}")
+
+    def create_flavor(self, body):
+        if any(f["name"] == body["name"] for f in self.flavors.values()):
+            raise nova_error(409, "conflictingRequest",
+                             f"Flavor with name {body['name']} already exists.")
+        flavor_id = str(body.get("id") or next(self.ids))
+        if flavor_id in self.flavors:
+            raise nova_error(409, "conflictingRequest", f"Flavor with ID {flavor_id} already exists.")
+        flavor = {
+            "OS-FLV-DISABLED:disabled": False,
+            "disk": body["disk"],
+            "OS-FLV-EXT-DATA:ephemeral": body.get("OS-FLV-EXT-DATA:ephemeral", 0),
+            "os-flavor-access:is_public": body.get("os-flavor-access:is_public", True),
+            "id": flavor_id,
+            "links": [{"href": f"{COMPUTE}/flavors/{flavor_id}", "rel": "self"}],
+            "name": body["name"],
+            "ram": body["ram"],
+            "swap": body.get("swap", 0),
+            "rxtx_factor": 1.0,
+            "vcpus": body["vcpus"],
+            "description": body.get("description"),
+            "extra_specs": {},
+        }
+        self.flavors[flavor_id] = flavor
+        return copy.deepcopy(flavor)
+
+    # -- Neutron (v2.0) ---------------------------------------------------
+
+    def neutron(self, method, path, query, data):
+        segments = path.strip("/").split("/")
+        collection = segments[0]
+        handler = {
+            "networks": self.networks_api,
+            "subnets": self.subnets_api,
+            "routers": self.routers_api,
+            "ports": self.ports_api,
+            "security-groups": self.groups_api,
+            "security-group-rules": self.rules_api,
+        }.get(collection)
+        if handler is None:
+            raise neutron_error(404, "HTTPNotFound", f"The resource could not be found: {path}")
+        return handler(method, segments[1:], query, data)
+
+    @staticmethod
+    def _filtered(objects, query):
+        def matches(obj):
+            for key, value in query.items():
+                if key == "fields":
+                    continue
+                have = obj.get(key)
+                if isinstance(have, bool):
+                    have = str(have)
+                if have != value:
+                    return False
+            return True
+
+        return [copy.deepcopy(o) for o in objects.values() if matches(o)]
+
+    def _get(self, objects, kind, object_id):
+        if object_id not in objects:
+            name = kind.replace("_", " ").title().replace(" ", "")
+            raise neutron_error(404, f"{name}NotFound", f"{kind} {object_id} could not be found.")
+        return objects[object_id]
+
+    def networks_api(self, method, rest, query, data):
+        if not rest and method == "GET":
+            return 200, {"networks": self._filtered(self.networks, query)}
+        if not rest and method == "POST":
+            body = data["network"]
+            kind = body.get("provider:network_type", "geneve")
+            network = {
+                "admin_state_up": body.get("admin_state_up", True),
+                "availability_zone_hints": [],
+                "availability_zones": [],
+                "created_at": "2025-04-01T10:00:00Z",
+                "dns_domain": "",
+                "id": next(self.ids),
+                "ipv4_address_scope": None,
+                "ipv6_address_scope": None,
+                "l2_adjacency": True,
+                "mtu": body.get("mtu", 1500 if kind == "flat" else 1442),
+                "name": body["name"],
+                "port_security_enabled": body.get("port_security_enabled", True),
+                "project_id": body.get("project_id", ADMIN_PROJECT),
+                "provider:network_type": kind,
+                "provider:physical_network": body.get("provider:physical_network"),
+                "provider:segmentation_id": body.get("provider:segmentation_id",
+                                                     None if kind == "flat" else 7),
+                "qos_policy_id": None,
+                "revision_number": 1,
+                "router:external": body.get("router:external", False),
+                "shared": body.get("shared", False),
+                "status": "ACTIVE",
+                "subnets": [],
+                "tags": [],
+                "tenant_id": body.get("project_id", ADMIN_PROJECT),
+                "updated_at": "2025-04-01T10:00:00Z",
+                "description": body.get("description", ""),
+                "is_default": False,
+            }  # fmt: skip
+            self.networks[network["id"]] = network
+            return 201, {"network": copy.deepcopy(network)}
+        network = self._get(self.networks, "network", rest[0])
+        if method == "GET":
+            return 200, {"network": copy.deepcopy(network)}
+        if method == "PUT":
+            body = data["network"]
+            provider = sorted(k for k in body if k.startswith("provider:"))
+            if provider:
+                raise neutron_error(400, "InvalidInput", "Invalid input for operation: Plugin "
+                                                         "does not support updating provider "
+                                                         "attributes.")  # fmt: skip
+            network.update(body)
+            network["revision_number"] += 1
+            return 200, {"network": copy.deepcopy(network)}
+        raise neutron_error(405, "HTTPMethodNotAllowed", method)
+
+    def subnets_api(self, method, rest, query, data):
+        if not rest and method == "GET":
+            return 200, {"subnets": self._filtered(self.subnets, query)}
+        if not rest and method == "POST":
+            body = data["subnet"]
+            network = self._get(self.networks, "network", body["network_id"])
+            cidr = ipaddress.ip_network(body["cidr"])
+            hosts = list(itertools.islice(cidr.hosts(), 2))
+            gateway = body.get("gateway_ip", str(hosts[0]))
+            first = ipaddress.ip_address(gateway) + 1 if gateway else hosts[0]
+            pools = body.get("allocation_pools") or [
+                {"start": str(first), "end": str(cidr.broadcast_address - 1)}]
+            subnet = {
+                "name": body["name"],
+                "enable_dhcp": body.get("enable_dhcp", True),
+                "network_id": network["id"],
+                "segment_id": None,
+                "project_id": body.get("project_id", ADMIN_PROJECT),
+                "tenant_id": body.get("project_id", ADMIN_PROJECT),
+                "created_at": "2025-04-01T10:00:00Z",
+                "dns_nameservers": list(body.get("dns_nameservers", [])),
+                "allocation_pools": pools,
+                "host_routes": list(body.get("host_routes", [])),
+                "ip_version": body["ip_version"],
+                "gateway_ip": gateway,
+                "cidr": str(cidr),
+                "updated_at": "2025-04-01T10:00:00Z",
+                "id": next(self.ids),
+                "description": body.get("description", ""),
+                "revision_number": 0,
+            }  # fmt: skip
+            self.subnets[subnet["id"]] = subnet
+            network["subnets"].append(subnet["id"])
+            return 201, {"subnet": copy.deepcopy(subnet)}
+        subnet = self._get(self.subnets, "subnet", rest[0])
+        if method == "PUT":
+            body = data["subnet"]
+            for key in ("cidr", "ip_version", "network_id"):
+                if key in body:
+                    raise neutron_error(400, "HTTPBadRequest",
+                                        f"Cannot update read-only attribute {key}")
+            subnet.update(copy.deepcopy(body))
+            return 200, {"subnet": copy.deepcopy(subnet)}
+        if method == "GET":
+            return 200, {"subnet": copy.deepcopy(subnet)}
+        raise neutron_error(405, "HTTPMethodNotAllowed", method)
+
+    def ports_api(self, method, rest, query, data):
+        if not rest and method == "GET":
+            return 200, {"ports": self._filtered(self.ports, query)}
+        raise neutron_error(405, "HTTPMethodNotAllowed", method)
+
+    def _gateway_info(self, info):
+        if not info:
+            return None
+        network = self._get(self.networks, "network", info["network_id"])
+        if not network["router:external"]:
+            raise neutron_error(400, "BadRequest", f"Bad router request: Network "
+                                                   f"{network['id']} is not an external "
+                                                   "network.")  # fmt: skip
+        fixed = [{"subnet_id": s, "ip_address": str(
+            ipaddress.ip_address(self.subnets[s]["allocation_pools"][0]["start"]))}
+            for s in network["subnets"][:1]]  # fmt: skip
+        return {"network_id": network["id"], "enable_snat": info.get("enable_snat", True),
+                "external_fixed_ips": fixed}  # fmt: skip
+
+    def routers_api(self, method, rest, query, data):
+        if not rest and method == "GET":
+            return 200, {"routers": self._filtered(self.routers, query)}
+        if not rest and method == "POST":
+            body = data["router"]
+            router = {
+                "admin_state_up": body.get("admin_state_up", True),
+                "availability_zone_hints": [],
+                "availability_zones": [],
+                "description": body.get("description", ""),
+                "distributed": False,
+                "external_gateway_info": self._gateway_info(body.get("external_gateway_info")),
+                "ha": False,
+                "id": next(self.ids),
+                "name": body["name"],
+                "revision_number": 1,
+                "routes": [],
+                "status": "ACTIVE",
+                "project_id": body.get("project_id", ADMIN_PROJECT),
+                "tenant_id": body.get("project_id", ADMIN_PROJECT),
+            }  # fmt: skip
+            self.routers[router["id"]] = router
+            return 201, {"router": copy.deepcopy(router)}
+        router = self._get(self.routers, "router", rest[0])
+        if rest[1:] == ["add_router_interface"] and method == "PUT":
+            subnet = self._get(self.subnets, "subnet", data["subnet_id"])
+            for port in self.ports.values():
+                if port["device_id"] == router["id"] and any(
+                        ip["subnet_id"] == subnet["id"] for ip in port["fixed_ips"]):
+                    raise neutron_error(400, "BadRequest", "Bad router request: Router already "
+                                                           "has a port on subnet "
+                                                           f"{subnet['id']}.")  # fmt: skip
+            port = {"id": next(self.ids), "device_id": router["id"],
+                    "device_owner": "network:router_interface", "network_id": subnet["network_id"],
+                    "fixed_ips": [{"subnet_id": subnet["id"], "ip_address": subnet["gateway_ip"]}],
+                    "project_id": router["project_id"]}  # fmt: skip
+            self.ports[port["id"]] = port
+            return 200, {"id": router["id"], "network_id": subnet["network_id"],
+                         "port_id": port["id"], "subnet_id": subnet["id"],
+                         "subnet_ids": [subnet["id"]], "project_id": router["project_id"],
+                         "tenant_id": router["project_id"]}  # fmt: skip
+        if not rest[1:] and method == "PUT":
+            body = dict(data["router"])
+            if "external_gateway_info" in body:
+                body["external_gateway_info"] = self._gateway_info(body["external_gateway_info"])
+            router.update(body)
+            return 200, {"router": copy.deepcopy(router)}
+        if not rest[1:] and method == "GET":
+            return 200, {"router": copy.deepcopy(router)}
+        raise neutron_error(405, "HTTPMethodNotAllowed", method)
+
+    # security groups
+
+    def _rule(self, group_id, project, **fields):
+        rule = {"direction": "ingress", "ethertype": "IPv4", "id": next(self.ids),
+                "port_range_max": None, "port_range_min": None, "protocol": None,
+                "remote_group_id": None, "remote_ip_prefix": None,
+                "remote_address_group_id": None, "normalized_cidr": None,
+                "security_group_id": group_id, "project_id": project, "tenant_id": project,
+                "revision_number": 0, "tags": [], "description": "",
+                "created_at": "2025-04-01T10:00:00Z", "updated_at": "2025-04-01T10:00:00Z",
+                "belongs_to_default_sg": False}  # fmt: skip
+        rule.update(fields)
+        if rule["remote_ip_prefix"]:
+            rule["normalized_cidr"] = str(ipaddress.ip_network(rule["remote_ip_prefix"], strict=False))
+        self.rules[rule["id"]] = rule
+        return rule
+
+    def _new_group(self, name, project, description="", default=False):
+        group = {"id": next(self.ids), "name": name, "description": description,
+                 "project_id": project, "tenant_id": project, "stateful": True, "shared": False,
+                 "revision_number": 1, "tags": [], "created_at": "2025-04-01T10:00:00Z",
+                 "updated_at": "2025-04-01T10:00:00Z"}  # fmt: skip
+        self.groups[group["id"]] = group
+        for ethertype in ("IPv4", "IPv6"):
+            self._rule(group["id"], project, direction="egress", ethertype=ethertype)
+            if default:
+                self._rule(group["id"], project, ethertype=ethertype, remote_group_id=group["id"])
+        return group
+
+    def _with_rules(self, group):
+        group = copy.deepcopy(group)
+        group["security_group_rules"] = [copy.deepcopy(r) for r in self.rules.values()
+                                         if r["security_group_id"] == group["id"]]  # fmt: skip
+        return group
+
+    def groups_api(self, method, rest, query, data):
+        if not rest and method == "GET":
+            project = query.get("project_id", ADMIN_PROJECT)
+            if not any(g["project_id"] == project and g["name"] == "default"
+                       for g in self.groups.values()):  # fmt: skip
+                self._new_group("default", project, "Default security group", default=True)
+            return 200, {"security_groups": [self._with_rules(g)
+                                             for g in self._filtered(self.groups, query)]}  # fmt: skip
+        if not rest and method == "POST":
+            body = data["security_group"]
+            group = self._new_group(body["name"], body.get("project_id", ADMIN_PROJECT),
+                                    body.get("description", ""))  # fmt: skip
+            return 201, {"security_group": self._with_rules(group)}
+        group = self._get(self.groups, "security_group", rest[0])
+        if method == "GET":
+            return 200, {"security_group": self._with_rules(group)}
+        if method == "PUT":
+            group.update(data["security_group"])
+            return 200, {"security_group": self._with_rules(group)}
+        raise neutron_error(405, "HTTPMethodNotAllowed", method)
+
+    @staticmethod
+    def rule_identity(rule):
+        """Neutron's duplicate check: any prefix is none, names are numbers."""
+        prefix = rule.get("remote_ip_prefix")
+        if prefix in ("0.0.0.0/0", "::/0"):
+            prefix = None
+        protocol = rule.get("protocol")
+        if protocol is not None:
+            protocol = PROTOCOL_NUMBERS.get(str(protocol), str(protocol))
+            if rule.get("ethertype") == "IPv6" and protocol == "1":
+                protocol = "58"
+        return (rule.get("direction"), rule.get("ethertype"), rule.get("port_range_max"),
+                rule.get("port_range_min"), protocol, rule.get("remote_group_id"), prefix,
+                rule["security_group_id"])  # fmt: skip
+
+    def rules_api(self, method, rest, query, data):
+        if not rest and method == "POST":
+            body = data["security_group_rule"]
+            group = self._get(self.groups, "security_group", body["security_group_id"])
+            if body.get("protocol") in ("tcp", "udp") and (body.get("port_range_min") is None) != (
+                    body.get("port_range_max") is None):
+                raise neutron_error(400, "SecurityGroupInvalidPortRange",
+                                    "For TCP/UDP protocols, port_range_min must be <= "
+                                    "port_range_max")  # fmt: skip
+            wanted = self.rule_identity(body)
+            for rule in self.rules.values():
+                if self.rule_identity(rule) == wanted:
+                    raise neutron_error(409, "SecurityGroupRuleExists", "Security group rule "
+                                                                        "already exists. Rule id "
+                                                                        f"is {rule['id']}.")  # fmt: skip
+            fields = {k: v for k, v in body.items() if k != "security_group_id"}
+            rule = self._rule(group["id"], group["project_id"], **fields)
+            return 201, {"security_group_rule": copy.deepcopy(rule)}
+        if len(rest) == 1 and method == "DELETE":
+            self._get(self.rules, "security_group_rule", rest[0])
+            del self.rules[rest[0]]
+            return 204, None
+        raise neutron_error(405, "HTTPMethodNotAllowed", method)
+
+
+# --------------------------------------------------------------------------
+# Transports
+# --------------------------------------------------------------------------
+
+
+class Adapter(requests.adapters.BaseAdapter):
+    """``requests`` transport answering from a :class:`FakeCloud`."""
+
+    def __init__(self, cloud):
+        super().__init__()
+        self.cloud = cloud
+
+    def send(self, request, **kwargs):  # pylint: disable=arguments-differ
+        body = request.body.decode() if isinstance(request.body, bytes) else request.body
+        status, headers, answer = self.cloud.handle(request.method, request.url,
+                                                    request.headers, body)  # fmt: skip
+        response = requests.Response()
+        response.status_code = status
+        response.reason = http.HTTPStatus(status).phrase
+        response.headers.update(headers)
+        response.headers["Content-Type"] = "application/json"
+        response._content = b"" if answer is None else json.dumps(answer).encode()
+        response.url = request.url
+        response.request = request
+        return response
+
+    def close(self):
+        pass
+
+
+def mount(monkeypatch, cloud, module_requests):
+    """Make every ``requests.Session`` of ``module_requests`` talk to ``cloud``."""
+    real = module_requests.Session
+
+    class Session(real):
+        def __init__(self):
+            super().__init__()
+            self.mount("http://", Adapter(cloud))
+
+    monkeypatch.setattr(module_requests, "Session", Session)
+
+
+class Served:
+    """
+    The Nova and Neutron of a :class:`FakeCloud` over real HTTP on
+    127.0.0.1, for a real Keystone's catalog. ``check_token(token)`` (if
+    given) decides which tokens are valid.
+    """
+
+    def __init__(self, cloud, check_token=None):
+        self.cloud = cloud
+        served = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode() if length else None
+                token = self.headers.get("X-Auth-Token")
+                if token and check_token and token not in served.cloud.tokens:
+                    if check_token(token):
+                        served.cloud.tokens.add(token)
+                url = f"http://{self.headers['Host']}{self.path}"
+                status, headers, answer = served.cloud.handle(self.command, url,
+                                                              dict(self.headers), body)  # fmt: skip
+                payload = b"" if answer is None else json.dumps(answer).encode()
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+            def log_message(self, *args):  # quiet
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()

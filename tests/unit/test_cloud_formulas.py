@@ -1,0 +1,133 @@
+"""
+cloud.flavors, cloud.networks and cloud.security as Salt renders them from
+the validated model: openstack_cloud states with the pillar's values, no
+`openstack` CLI, the credentials of keystone.identity, and the requisites
+that order them. Unit tier: the states are only rendered.
+"""
+import copy
+import pathlib
+
+import pytest
+import yaml
+from minion_opts import minion_opts as make_minion_opts
+from saltfactories.utils.functional import Loaders
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+EXAMPLE = yaml.safe_load((REPO / "pillar" / "openstack.sls").read_text())
+SLS = ("cloud.flavors", "cloud.networks", "cloud.security")
+
+
+def _pillar():
+    data = copy.deepcopy(EXAMPLE)
+    cloud = data["openstack"]
+    cloud["flavors"] = {
+        "m1.nano": {"vcpus": 1, "ram": 128, "disk": 1},
+        "m1.pinned": {"vcpus": 2, "ram": 4096, "disk": 20, "swap": 512, "public": False,
+                      "description": "pinned: 'CPUs' # 2",
+                      "extra_specs": {"hw:cpu_policy": "dedicated", "hw:numa_nodes": 1}},
+    }  # fmt: skip
+    cloud["networks"]["provider"].update(mtu=1500, dns_nameservers=["203.0.113.53"])
+    cloud["networks"]["selfservice"]["mtu"] = 1442
+    cloud["security_groups"] = {
+        "default": {"rules": [{"protocol": "icmp"}, {"protocol": "tcp", "port": 22},
+                              {"protocol": "tcp", "port": 5432, "remote_group": "web"}]},
+        "web": {"description": "HTTP in", "remove_unlisted": True,
+                "rules": [{"protocol": "tcp", "port": 80}, {"direction": "egress"}]},
+    }  # fmt: skip
+    return data
+
+
+@pytest.fixture(scope="module")
+def states(tmp_path_factory):
+    """{state id: {module: [args]}} of the three formulas, rendered on the controller."""
+    pillar_root = tmp_path_factory.mktemp("pillar-cloud")
+    (pillar_root / "top.sls").write_text("base:\n  '*':\n    - openstack\n")
+    (pillar_root / "openstack.sls").write_text(yaml.safe_dump(_pillar()))
+    opts = make_minion_opts(tmp_path_factory.mktemp("root-cloud"), "controller", pillar_root,
+                            test=True)  # fmt: skip
+    loaders = Loaders(opts)
+    try:
+        rendered = {}
+        for sls in SLS:
+            ret = loaders.modules.state.show_sls(sls)
+            assert isinstance(ret, dict), ret
+            rendered.update(copy.deepcopy(dict(ret)))
+        return rendered
+    finally:
+        loaders.reset_state()
+
+
+def _args(states, state_id):
+    (module,) = [m for m in states[state_id] if not m.startswith("__")]
+    body = states[state_id][module]
+    args = {}
+    for arg in body:
+        if isinstance(arg, dict):
+            args.update(arg)
+    function = next(arg for arg in body if isinstance(arg, str))
+    return f"{module}.{function}", args
+
+
+def test_no_openstack_cli_left(states):
+    cloud = {i: s for i, s in states.items() if s.get("__sls__", "").startswith("cloud.")}
+    assert sorted(cloud) == [
+        "cloud-flavor-m1.nano", "cloud-flavor-m1.pinned", "cloud-network-provider",
+        "cloud-network-selfservice", "cloud-router", "cloud-security-group-default",
+        "cloud-security-group-web", "cloud-subnet-provider", "cloud-subnet-selfservice",
+    ]  # fmt: skip
+    assert {_args(states, i)[0].split(".")[0] for i in cloud} == {"openstack_cloud"}
+
+
+def test_every_state_logs_in_as_keystone_identitys_admin(states):
+    for state_id in (i for i in states if i.startswith("cloud-")):
+        _, args = _args(states, state_id)
+        assert args["auth_url"] == "http://controller:5000/v3"
+        assert (args["username"], args["project_name"]) == ("admin", "admin")
+        assert args["password"] == EXAMPLE["openstack"]["passwords"]["admin"]
+        assert args["region"] == "RegionOne"
+
+
+def test_flavors_from_the_model(states):
+    function, args = _args(states, "cloud-flavor-m1.pinned")
+    assert function == "openstack_cloud.flavor_present"
+    assert {k: args[k] for k in ("vcpus", "ram", "disk", "ephemeral", "swap", "public",
+                                 "description", "extra_specs")} == {
+        "vcpus": 2, "ram": 4096, "disk": 20, "ephemeral": 0, "swap": 512, "public": False,
+        "description": "pinned: 'CPUs' # 2",
+        "extra_specs": {"hw:cpu_policy": "dedicated", "hw:numa_nodes": "1"},
+    }  # fmt: skip
+    _, nano = _args(states, "cloud-flavor-m1.nano")
+    assert "description" not in nano  # not managed
+    assert nano["extra_specs"] == {}  # exactly none
+
+
+def test_networks_subnets_and_router_from_the_model(states):
+    _, provider = _args(states, "cloud-network-provider")
+    assert {k: provider[k] for k in ("shared", "external", "provider_network_type",
+                                     "provider_physical_network", "mtu")} == {
+        "shared": True, "external": True, "provider_network_type": "flat",
+        "provider_physical_network": "provider", "mtu": 1500}  # fmt: skip
+    _, subnet = _args(states, "cloud-subnet-provider")
+    assert subnet["cidr"] == "203.0.113.0/24"
+    assert subnet["gateway_ip"] == "203.0.113.1"
+    assert subnet["allocation_pools"] == [{"start": "203.0.113.100", "end": "203.0.113.199"}]
+    assert subnet["dns_nameservers"] == ["203.0.113.53"]
+    assert subnet["require"] == [{"openstack_cloud": "cloud-network-provider"}]
+    _, selfservice = _args(states, "cloud-network-selfservice")
+    assert (selfservice["shared"], selfservice["external"], selfservice["mtu"]) == (False, False, 1442)
+    _, router = _args(states, "cloud-router")
+    assert (router["external_network"], router["interfaces"]) == ("provider", ["selfservice"])
+    assert router["require"] == [{"openstack_cloud": "cloud-subnet-provider"},
+                                 {"openstack_cloud": "cloud-subnet-selfservice"}]  # fmt: skip
+
+
+def test_security_groups_from_the_model(states):
+    _, default = _args(states, "cloud-security-group-default")
+    assert default["remove_unlisted"] is False
+    assert [(r["protocol"], r["port_range_min"], r["remote_group"]) for r in default["rules"]] == [
+        ("icmp", None, None), ("tcp", 22, None), ("tcp", 5432, "web")]
+    # a group another group's rule names is made first
+    assert {"openstack_cloud": "cloud-security-group-web"} in default["require"]
+    _, web = _args(states, "cloud-security-group-web")
+    assert (web["description"], web["remove_unlisted"]) == ("HTTP in", True)
+    assert not [r for r in web["require"] if "openstack_cloud" in r]

@@ -1,0 +1,196 @@
+"""
+The shared OpenStack client (_utils/saltext_openstack_api.py): where the
+modules find it (synced or pip-installed), its errors, its catalog
+lookups and its paging. Keystone itself: tests/functional.
+"""
+import pathlib
+import shutil
+import sys
+
+import pytest
+import requests
+import salt.loader
+from minion_opts import minion_opts as make_minion_opts
+from salt.exceptions import CommandExecutionError
+
+from fake_cloud import IDENTITY, FakeCloud, mount
+from saltext_openstack._utils import saltext_openstack_api as api
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+
+
+def _loaded_api(opts, module):
+    """The ``api`` a module loaded by Salt's own loader imported."""
+    mods = salt.loader.minion_mods(opts, utils=salt.loader.utils(opts))
+    function = mods[f"{module}.__virtual__"] if f"{module}.__virtual__" in mods else None
+    function = function or next(mods[name] for name in mods if name.startswith(module + "."))
+    return getattr(function, "func", function).__globals__["api"], mods
+
+
+SYNCED = ("saltext_openstack_api", "saltext_openstack_cloud")
+
+
+@pytest.fixture
+def fresh_job():
+    """
+    A minion job's process as Salt forks it: the synced client not
+    imported yet (once imported, a process keeps it until it ends).
+    Afterwards the synced copies are forgotten again.
+    """
+    saved = {name: sys.modules.pop(name) for name in SYNCED if name in sys.modules}
+    yield
+    for name in SYNCED:
+        sys.modules.pop(name, None)
+    sys.modules.update(saved)
+
+
+@pytest.mark.parametrize("module", ["keystone_init", "openstack_cloud"])
+def test_synced_modules_import_the_synced_client(tmp_path, module, fresh_job):
+    """
+    saltutil.sync_all puts _modules/ in extmods/modules and _utils/ in
+    extmods/utils: the loader loads the synced module, which imports the
+    synced client (not the pip-installed package's).
+    """
+    opts = make_minion_opts(tmp_path / "root", "synced", tmp_path / "pillar")
+    extmods = pathlib.Path(opts["extension_modules"])
+    for kind in ("modules", "utils"):
+        (extmods / kind).mkdir(parents=True)
+    shutil.copy(REPO / "_modules" / f"{module}.py", extmods / "modules")
+    for name in ("saltext_openstack_api.py", "saltext_openstack_cloud.py"):
+        shutil.copy(REPO / "_utils" / name, extmods / "utils")
+    loaded, mods = _loaded_api(opts, module)
+    assert mods.file_mapping[module][0] == str(extmods / "modules" / f"{module}.py")
+    assert loaded.__file__ == str(extmods / "utils" / "saltext_openstack_api.py")
+
+
+def test_installed_modules_import_the_packages_client(tmp_path, fresh_job):
+    """Without synced files, the entry point's modules use the package's client."""
+    opts = make_minion_opts(tmp_path / "root", "installed", tmp_path / "pillar")
+    loaded, _ = _loaded_api(opts, "openstack_cloud")
+    assert loaded is api
+    assert pathlib.Path(loaded.__file__).resolve() == REPO / "_utils" / "saltext_openstack_api.py"
+
+
+def test_the_client_is_no_utils_loader_module(tmp_path):
+    opts = make_minion_opts(tmp_path / "root", "utils", tmp_path / "pillar")
+    (pathlib.Path(opts["extension_modules"]) / "utils").mkdir(parents=True)
+    shutil.copy(REPO / "_utils" / "saltext_openstack_api.py",
+                pathlib.Path(opts["extension_modules"]) / "utils")  # fmt: skip
+    utils = salt.loader.utils(opts)
+    assert not [name for name in utils if name.startswith("saltext_openstack_api.")]
+    assert "imported by the extension's modules" in str(utils.missing_modules["saltext_openstack_api"])
+
+
+def test_file_roots_and_package_both_ship_utils():
+    assert (REPO / "salt" / "_utils").resolve() == REPO / "_utils"
+    setup = (REPO / "setup.cfg").read_text()
+    assert "saltext_openstack._utils = _utils" in setup
+
+
+# -- errors ---------------------------------------------------------------------
+
+
+def _response(status, body=None, text=None):
+    response = requests.Response()
+    response.status_code = status
+    response.reason = "Reason"
+    if body is not None:
+        import json  # pylint: disable=import-outside-toplevel
+
+        response._content = json.dumps(body).encode()
+    else:
+        response._content = (text or "").encode()
+    return response
+
+
+@pytest.mark.parametrize(
+    "body, text, expected",
+    [
+        ({"error": {"code": 401, "title": "Unauthorized", "message": "Needs auth."}}, None,
+         "Keystone: POST /x failed: Needs auth. (HTTP 401 Unauthorized)"),
+        ({"NeutronError": {"type": "SecurityGroupRuleExists", "message": "Rule exists.",
+                           "detail": ""}}, None,
+         "Keystone: POST /x failed: SecurityGroupRuleExists: Rule exists. (HTTP 409)"),
+        ({"conflictingRequest": {"code": 409, "message": "Flavor exists."}}, None,
+         "Keystone: POST /x failed: Flavor exists. (HTTP 409)"),
+        (None, "<html>Bad Gateway</html>", "Keystone: POST /x failed: <html>Bad Gateway</html> (HTTP 409)"),
+        (None, "", "Keystone: POST /x failed: Reason (HTTP 409)"),
+    ],
+)  # fmt: skip
+def test_error_bodies_of_every_service(body, text, expected):
+    status = 401 if body and "error" in body else 409
+    error = api.api_error("Keystone", "POST /x", _response(status, body, text))
+    assert isinstance(error, CommandExecutionError)
+    assert error.status == status
+    assert str(error) == expected
+
+
+# -- session ------------------------------------------------------------------
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    cloud = FakeCloud()
+    mount(monkeypatch, cloud, requests)
+    return cloud
+
+
+AUTH = {"auth_url": IDENTITY, "username": "admin", "password": "admin-secret",
+        "project_name": "admin"}  # fmt: skip
+
+
+def test_session_logs_in_once_and_finds_the_catalogs_endpoints(fake):
+    session = api.Session(AUTH)
+    assert (session.user_id, session.project_id) == ("u-admin", "p-admin")
+    assert session.endpoint("compute") == "http://nova.test/v2.1"
+    assert session.service("network", "Neutron").url == "http://neutron.test"
+    assert fake.logins == 1
+    with pytest.raises(api.NotInCatalog, match="no public endpoint of type volumev3"):
+        session.endpoint("volumev3")
+
+
+def test_session_region_must_match(fake):
+    session = api.Session(dict(AUTH, region="RegionTwo"))
+    with pytest.raises(api.NotInCatalog, match="type compute in region RegionTwo"):
+        session.endpoint("compute")
+
+
+def test_wrong_password_is_a_401_without_the_password(fake):
+    with pytest.raises(api.OpenStackError) as exc:
+        api.Session(dict(AUTH, password="wrong-secret"))
+    assert exc.value.status == 401
+    assert str(exc.value).startswith("Keystone: authentication as admin failed: ")
+    assert "wrong-secret" not in str(exc.value)
+
+
+def test_unreachable_service_is_typed(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise requests.ConnectionError("refused")
+
+    monkeypatch.setattr(requests.Session, "request", refuse)
+    with pytest.raises(api.OpenStackUnreachable, match="Keystone: cannot reach http://keystone.test/v3/auth/tokens"):
+        api.Session(AUTH)
+
+
+def test_list_follows_next_links(fake):
+    session = api.Session(AUTH)
+    pages = {
+        None: {"servers": [{"id": "a"}], "servers_links": [{"rel": "next", "href": "http://nova.test/v2.1/servers?marker=a"}]},
+        "a": {"servers": [{"id": "b"}], "servers_links": [{"rel": "next", "href": "http://nova.test/v2.1/servers?marker=b"}]},
+        "b": {"servers": [{"id": "c"}]},
+    }  # fmt: skip
+
+    def nova(method, path, query, data, headers):
+        return pages[query.get("marker")]
+
+    fake.nova = nova
+    service = session.service("compute", "Nova")
+    assert [s["id"] for s in service.list("/servers", "servers")] == ["a", "b", "c"]
+
+
+def test_auth_settings_accept_a_modules_extra_arguments():
+    allowed = api.AUTH_ARGS + ("interface",)
+    auth = api.auth_settings({"interface": "internal", **AUTH}, "x:auth", ({}, {}), allowed)
+    assert auth["interface"] == "internal"
+    with pytest.raises(CommandExecutionError, match="Unknown argument"):
+        api.auth_settings({"interface": "internal", **AUTH}, "x:auth", ({}, {}))

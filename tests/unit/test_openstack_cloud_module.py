@@ -1,0 +1,270 @@
+"""
+The openstack_cloud execution module against tests/fake_cloud.py (Nova and
+Neutron as their 2025.1 API reference shows them, see there): the example
+cloud applied, re-applied without a call that writes, predicted exactly in
+test mode; drift corrected or refused without a write; one login per run.
+"""
+import copy
+import json
+
+import pytest
+import requests
+from salt.exceptions import CommandExecutionError
+
+from fake_cloud import IDENTITY, FakeCloud, mount
+from saltext_openstack._modules import openstack_cloud as oc
+from saltext_openstack._utils import saltext_openstack_api as api
+
+PASSWORD = "admin-secret"
+AUTH = {"auth_url": IDENTITY, "password": PASSWORD}
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    cloud = FakeCloud(PASSWORD)
+    mount(monkeypatch, cloud, requests)
+    monkeypatch.setattr(oc, "__opts__", {}, raising=False)
+    monkeypatch.setattr(oc, "__pillar__", {}, raising=False)
+    monkeypatch.setattr(oc, "__context__", {}, raising=False)
+    monkeypatch.setattr(oc, "RETRY_PAUSES", ())
+    return cloud
+
+
+# What the cloud formulas declare from the example pillar (cloud/*.sls).
+EXAMPLE = [
+    ("flavor_present", "m1.nano", {"vcpus": 1, "ram": 128, "disk": 1, "extra_specs": {}}),
+    ("flavor_present", "m1.small", {"vcpus": 1, "ram": 2048, "disk": 20, "extra_specs": {}}),
+    ("network_present", "provider", {"shared": True, "external": True,
+                                     "provider_network_type": "flat",
+                                     "provider_physical_network": "provider"}),
+    ("subnet_present", "provider", {"network": "provider", "cidr": "203.0.113.0/24",
+                                    "gateway_ip": "203.0.113.1", "dns_nameservers": [],
+                                    "allocation_pools": [{"start": "203.0.113.100",
+                                                          "end": "203.0.113.199"}]}),
+    ("network_present", "selfservice", {"shared": False, "external": False}),
+    ("subnet_present", "selfservice", {"network": "selfservice", "cidr": "172.16.1.0/24",
+                                       "gateway_ip": "172.16.1.1", "dns_nameservers": []}),
+    ("router_present", "router", {"external_network": "provider", "interfaces": ["selfservice"]}),
+    ("security_group_present", "default", {"rules": [{"protocol": "icmp"},
+                                                     {"protocol": "tcp", "port": 22}]}),
+]  # fmt: skip
+
+
+def apply(example=EXAMPLE, test=False):
+    return [getattr(oc, function)(name, test=test, **copy.deepcopy(args), **AUTH)
+            for function, name, args in example]  # fmt: skip
+
+
+def test_example_cloud_created_then_left_alone(fake):
+    first = apply()
+    assert first[0] == {"flavor": {"old": None, "new": {
+        "vcpus": 1, "ram": 128, "disk": 1, "ephemeral": 0, "swap": 0, "public": True,
+        "extra_specs": {}}}}  # fmt: skip
+    assert first[6] == {"router": {"old": None, "new": {"external_network": "provider",
+                                                        "interfaces": ["selfservice"]}}}  # fmt: skip
+    assert first[7] == {"rules": {"added": ["ingress IPv4 icmp from any",
+                                            "ingress IPv4 tcp 22 from any"]}}  # fmt: skip
+    assert all(first)
+    router = next(iter(fake.routers.values()))
+    provider = next(n for n in fake.networks.values() if n["name"] == "provider")
+    assert router["external_gateway_info"]["network_id"] == provider["id"]
+    assert [p["device_owner"] for p in fake.ports.values()] == ["network:router_interface"]
+    writes = len(fake.writes())
+    assert apply() == [{}] * len(EXAMPLE)
+    assert len(fake.writes()) == writes  # the second run wrote nothing
+    assert fake.logins == 1  # one login served both runs
+
+
+def test_test_mode_predicts_the_changes_and_writes_nothing(fake):
+    predicted = apply(test=True)
+    assert fake.writes() == []
+    assert predicted == apply()
+
+
+def test_test_mode_on_a_half_made_cloud(fake):
+    """Dependencies to be created by earlier states are predicted, not errors."""
+    predicted = apply(EXAMPLE[6:7], test=True)
+    assert predicted == [{"router": {"old": None, "new": {"external_network": "provider",
+                                                          "interfaces": ["selfservice"]}}}]  # fmt: skip
+    with pytest.raises(CommandExecutionError, match="external network provider, subnet "
+                                                    "selfservice does not exist"):  # fmt: skip
+        apply(EXAMPLE[6:7])
+    assert fake.writes() == []
+
+
+def _edit(name, function="subnet_present", **changes):
+    example = copy.deepcopy(EXAMPLE)
+    for entry in example:
+        if entry[0] == function and entry[1] == name:
+            entry[2].update(changes)
+    return example
+
+
+def test_drift_is_corrected_and_reported(fake):
+    apply()
+    fake.calls.clear()
+    example = _edit("provider", allocation_pools=[{"start": "203.0.113.120", "end": "203.0.113.140"}])
+    example = [e if e[1] != "m1.small" else (e[0], e[1], dict(e[2], extra_specs={"hw:cpu_policy": "shared"}))
+               for e in example]  # fmt: skip
+    changes = apply(example)
+    assert changes[1] == {"extra_specs": {"hw:cpu_policy": {"old": None, "new": "shared"}}}
+    assert changes[3] == {"allocation_pools": {
+        "old": [{"start": "203.0.113.100", "end": "203.0.113.199"}],
+        "new": [{"start": "203.0.113.120", "end": "203.0.113.140"}]}}  # fmt: skip
+    assert sum(1 for c in changes if c) == 2
+    subnet = next(s for s in fake.subnets.values() if s["name"] == "provider")
+    assert subnet["allocation_pools"] == [{"start": "203.0.113.120", "end": "203.0.113.140"}]
+    assert apply(example) == [{}] * len(EXAMPLE)
+
+
+def test_subnet_cidr_change_fails_and_changes_nothing(fake):
+    apply()
+    fake.calls.clear()
+    example = _edit("selfservice", cidr="172.16.2.0/24", gateway_ip="172.16.2.1")
+    with pytest.raises(CommandExecutionError) as exc:
+        oc.subnet_present("selfservice", test=False, **example[5][2], **AUTH)
+    assert "cidr is 172.16.1.0/24 in Neutron, 172.16.2.0/24 wanted" in str(exc.value)
+    assert fake.writes() == []
+
+
+def test_provider_change_fails_and_changes_nothing(fake):
+    apply()
+    fake.calls.clear()
+    with pytest.raises(CommandExecutionError, match="provider_physical_network is 'provider'"):
+        oc.network_present("provider", shared=True, mtu=1400, provider_network_type="flat",
+                           provider_physical_network="physnet2", **AUTH)  # fmt: skip
+    assert fake.writes() == []
+
+
+def test_flavor_resized_when_unused_refused_when_used(fake):
+    apply()
+    old_id = next(f["id"] for f in fake.flavors.values() if f["name"] == "m1.small")
+    changes = oc.flavor_present("m1.small", 2, 4096, 20, extra_specs={"hw:cpu_policy": "shared"},
+                                **AUTH)  # fmt: skip
+    assert changes["ram"] == {"old": 2048, "new": 4096}
+    assert changes["flavor"].startswith("replaced")
+    (flavor,) = [f for f in fake.flavors.values() if f["name"] == "m1.small"]
+    assert (flavor["id"], flavor["vcpus"], flavor["ram"]) == (old_id, 2, 4096)
+    assert flavor["extra_specs"] == {"hw:cpu_policy": "shared"}
+
+    fake.servers.append({"id": "vm-1", "name": "web1", "flavor_id": old_id})
+    fake.calls.clear()
+    with pytest.raises(CommandExecutionError) as exc:
+        oc.flavor_present("m1.small", 2, 8192, 20, test=True, **AUTH)
+    assert "1 server(s) use it (web1)" in str(exc.value)
+    with pytest.raises(CommandExecutionError):
+        oc.flavor_present("m1.small", 2, 8192, 20, **AUTH)
+    assert fake.writes() == []
+    assert fake.flavors[old_id]["ram"] == 4096
+
+
+def test_rule_deleted_by_hand_is_restored_and_edited_rule_replaced(fake):
+    apply()
+    ssh = next(r for r in fake.rules.values() if r["port_range_min"] == 22)
+    del fake.rules[ssh["id"]]
+    assert apply(EXAMPLE[7:]) == [{"rules": {"added": ["ingress IPv4 tcp 22 from any"]}}]
+
+    # the pillar's SSH port edited, with remove_unlisted (and Neutron's own
+    # default rules listed so that they stay)
+    rules = [{"protocol": "icmp"}, {"protocol": "tcp", "port": 2222},
+             {"direction": "egress"}, {"direction": "egress", "ethertype": "IPv6"},
+             {"remote_group": "default"}, {"remote_group": "default", "ethertype": "IPv6"}]  # fmt: skip
+    changes = oc.security_group_present("default", rules=rules, remove_unlisted=True, **AUTH)
+    assert changes == {"rules": {"added": ["ingress IPv4 tcp 2222 from any"],
+                                 "removed": ["ingress IPv4 tcp 22 from any"]}}  # fmt: skip
+    ports = sorted(r["port_range_min"] or 0 for r in fake.rules.values())
+    assert ports == [0, 0, 0, 0, 0, 2222]
+    assert oc.security_group_present("default", rules=rules, remove_unlisted=True, **AUTH) == {}
+
+
+def test_new_group_with_remove_unlisted_converges_in_one_run(fake):
+    rules = [{"protocol": "tcp", "port": 80}, {"remote_group": "web"}]
+    changes = oc.security_group_present("web", description="HTTP", rules=rules,
+                                        remove_unlisted=True, **AUTH)  # fmt: skip
+    assert changes["rules"]["removed"] == ["egress IPv4 any to any", "egress IPv6 any to any"]
+    group = next(g for g in fake.groups.values() if g["name"] == "web")
+    mine = [r for r in fake.rules.values() if r["security_group_id"] == group["id"]]
+    assert sorted(((r["protocol"], r["remote_group_id"]) for r in mine), key=str) == sorted(
+        [("tcp", None), (None, group["id"])], key=str)
+    assert oc.security_group_present("web", description="HTTP", rules=rules,
+                                     remove_unlisted=True, **AUTH) == {}  # fmt: skip
+
+
+def test_router_interface_added_on_its_own(fake):
+    apply()
+    oc.network_present("backend", **AUTH)
+    oc.subnet_present("backend", "backend", "172.16.9.0/24", **AUTH)
+    changes = oc.router_present("router", external_network="provider",
+                                interfaces=["selfservice", "backend"], **AUTH)  # fmt: skip
+    assert changes == {"interfaces": {"added": ["backend"]}}
+    adds = [c for c in fake.calls if c[1].endswith("/add_router_interface")]
+    assert [c[3] for c in adds][-1] == {"subnet_id": next(
+        s["id"] for s in fake.subnets.values() if s["name"] == "backend")}
+    assert len(adds) == 2  # selfservice's, once, at creation
+
+
+def test_two_objects_of_one_name_are_an_error(fake):
+    oc.network_present("twin", **AUTH)
+    fake.networks_api("POST", [], {}, {"network": {"name": "twin", "project_id": "p-admin"}})
+    with pytest.raises(CommandExecutionError, match="2 networks are named twin in project p-admin"):
+        oc.network_present("twin", mtu=1400, **AUTH)
+
+
+def test_other_projects_by_name(fake):
+    oc.network_present("demo-net", project="demo", **AUTH)
+    (network,) = [n for n in fake.networks.values() if n["name"] == "demo-net"]
+    assert network["project_id"] == "p-demo"
+    with pytest.raises(CommandExecutionError, match="Keystone has 0 projects named nosuch"):
+        oc.network_present("x", project="nosuch", **AUTH)
+
+
+def test_an_expired_token_is_renewed_once(fake):
+    apply(EXAMPLE[:1])
+    fake.tokens.clear()  # Keystone revoked it (or it expired)
+    assert apply(EXAMPLE[:1]) == [{}]
+    assert fake.logins == 2
+
+
+def test_no_secret_in_returns_or_errors(fake):
+    text = json.dumps(apply(test=True)) + json.dumps(apply())
+    with pytest.raises(api.OpenStackError) as exc:
+        oc.flavor_present("m1.nano", 1, 128, 1, auth_url=IDENTITY, password="wrong-pass")
+    text += str(exc.value)
+    assert exc.value.status == 401
+    for secret in (PASSWORD, "wrong-pass", "token-1"):
+        assert secret not in text
+
+
+def test_credentials_from_the_minion_configuration(fake, monkeypatch):
+    monkeypatch.setattr(oc, "__opts__", {"openstack_cloud": {"auth": AUTH}}, raising=False)
+    assert oc.network_present("n1")["network"]["old"] is None
+    with pytest.raises(CommandExecutionError, match="Unknown argument.*pasword"):
+        oc.network_present("n1", pasword="x")
+
+
+def test_missing_endpoint_is_typed(fake):
+    fake.catalog_urls = {"compute": "http://nova.test/v2.1", "network": "http://neutron.test"}
+    session = api.Session(dict(AUTH, username="admin", project_name="admin"))
+    session.catalog = [s for s in session.catalog if s["type"] != "network"]
+    cloud = oc.Cloud(session)
+    with pytest.raises(api.NotInCatalog, match="type network"):
+        cloud.neutron  # pylint: disable=pointless-statement
+
+
+def test_a_service_that_drops_is_planned_again_in_real_runs_only(fake, monkeypatch):
+    monkeypatch.setattr(oc, "RETRY_PAUSES", (0, 0))
+    handle = fake.handle
+    failures = {"left": 2}
+
+    def flaky(method, url, headers, body):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise requests.ConnectionError("connection refused")
+        return handle(method, url, headers, body)
+
+    fake.handle = flaky
+    with pytest.raises(api.OpenStackUnreachable, match="Keystone: cannot reach"):
+        oc.network_present("n1", test=True, **AUTH)
+    failures["left"] = 2
+    assert oc.network_present("n1", **AUTH)["network"]["old"] is None
+    assert failures["left"] == 0

@@ -1,0 +1,458 @@
+"""
+openstack_cloud's plans (_utils/saltext_openstack_cloud.py): what each
+resource's drift turns into, against objects shaped as the Nova (2.86) and
+Neutron (v2.0) API reference shows them. Pure: no service, no Salt loader.
+"""
+import copy
+
+import pytest
+from salt.exceptions import CommandExecutionError
+
+from saltext_openstack._utils import saltext_openstack_cloud as cp
+
+# -- objects as the services return them --------------------------------------
+
+NOVA_FLAVOR = {
+    "OS-FLV-DISABLED:disabled": False,
+    "disk": 20,
+    "OS-FLV-EXT-DATA:ephemeral": 0,
+    "os-flavor-access:is_public": True,
+    "id": "7",
+    "links": [{"href": "http://nova.test/v2.1/flavors/7", "rel": "self"}],
+    "name": "m1.small",
+    "ram": 2048,
+    "swap": 0,
+    "rxtx_factor": 1.0,
+    "vcpus": 1,
+    "description": None,
+    "extra_specs": {"hw:cpu_policy": "shared"},
+}
+
+NEUTRON_NETWORK = {
+    "admin_state_up": True,
+    "id": "net-1",
+    "mtu": 1500,
+    "name": "provider",
+    "port_security_enabled": True,
+    "project_id": "p-admin",
+    "provider:network_type": "flat",
+    "provider:physical_network": "provider",
+    "provider:segmentation_id": None,
+    "router:external": True,
+    "shared": True,
+    "status": "ACTIVE",
+    "subnets": ["sub-1"],
+    "description": "",
+}
+
+NEUTRON_SUBNET = {
+    "name": "provider",
+    "enable_dhcp": True,
+    "network_id": "net-1",
+    "project_id": "p-admin",
+    "dns_nameservers": [],
+    "allocation_pools": [{"start": "203.0.113.100", "end": "203.0.113.199"}],
+    "host_routes": [],
+    "ip_version": 4,
+    "gateway_ip": "203.0.113.1",
+    "cidr": "203.0.113.0/24",
+    "id": "sub-1",
+    "description": "",
+}
+
+
+def neutron_rule(rule_id, **fields):
+    rule = {"direction": "ingress", "ethertype": "IPv4", "id": rule_id, "port_range_max": None,
+            "port_range_min": None, "protocol": None, "remote_group_id": None,
+            "remote_ip_prefix": None, "security_group_id": "sg-default",
+            "project_id": "p-admin", "description": ""}  # fmt: skip
+    rule.update(fields)
+    return rule
+
+
+# the admin project's default group after the old CLI formula ran: Neutron's
+# four rules, then ICMP and SSH with the CLI's default 0.0.0.0/0 prefix
+DEFAULT_GROUP = {
+    "id": "sg-default",
+    "name": "default",
+    "description": "Default security group",
+    "project_id": "p-admin",
+    "security_group_rules": [
+        neutron_rule("r-e4", direction="egress"),
+        neutron_rule("r-e6", direction="egress", ethertype="IPv6"),
+        neutron_rule("r-i4", remote_group_id="sg-default"),
+        neutron_rule("r-i6", ethertype="IPv6", remote_group_id="sg-default"),
+        neutron_rule("r-icmp", protocol="icmp", remote_ip_prefix="0.0.0.0/0"),
+        neutron_rule("r-ssh", protocol="tcp", port_range_min=22, port_range_max=22,
+                     remote_ip_prefix="0.0.0.0/0"),
+    ],
+}
+GUIDE_RULES = [{"protocol": "icmp"}, {"protocol": "tcp", "port": 22}]
+
+
+def calls(plan):
+    return [(s.service, s.method, "".join(str(p) for p in s.path)) for s in plan.steps]
+
+
+# -- flavors -------------------------------------------------------------------
+
+
+def small(**changes):
+    args = dict(name="m1.small", vcpus=1, ram=2048, disk=20,
+                extra_specs={"hw:cpu_policy": "shared"})  # fmt: skip
+    args.update(changes)
+    return cp.flavor_spec(**args)
+
+
+def test_new_flavor_is_created_with_its_extra_specs():
+    plan = cp.plan_flavor(small(description="general"), None)
+    assert calls(plan) == [("nova", "POST", "/flavors"),
+                           ("nova", "POST", "/flavors/Ref(key='flavor')/os-extra_specs")]  # fmt: skip
+    assert plan.steps[0].body == {"flavor": {
+        "name": "m1.small", "vcpus": 1, "ram": 2048, "disk": 20,
+        "OS-FLV-EXT-DATA:ephemeral": 0, "swap": 0, "os-flavor-access:is_public": True,
+        "description": "general"}}  # fmt: skip
+    assert plan.steps[1].body == {"extra_specs": {"hw:cpu_policy": "shared"}}
+    assert plan.changes == {"flavor": {"old": None, "new": {
+        "vcpus": 1, "ram": 2048, "disk": 20, "ephemeral": 0, "swap": 0, "public": True,
+        "extra_specs": {"hw:cpu_policy": "shared"}, "description": "general"}}}  # fmt: skip
+
+
+@pytest.mark.parametrize("swap", [0, ""])  # "" before microversion 2.75
+def test_unchanged_flavor_plans_nothing(swap):
+    plan = cp.plan_flavor(small(), cp.flavor_view(dict(NOVA_FLAVOR, swap=swap)))
+    assert (plan.steps, plan.changes) == ([], {})
+
+
+def test_description_and_extra_specs_change_in_place():
+    current = cp.flavor_view(dict(NOVA_FLAVOR, extra_specs={"hw:cpu_policy": "shared",
+                                                            "hw:watchdog_action": "reset"}))  # fmt: skip
+    plan = cp.plan_flavor(small(description="new", extra_specs={"hw:cpu_policy": "dedicated",
+                                                                "hw_rng:allowed": True}),
+                          current)  # fmt: skip
+    assert calls(plan) == [
+        ("nova", "PUT", "/flavors/7"),
+        ("nova", "POST", "/flavors/7/os-extra_specs"),
+        ("nova", "DELETE", "/flavors/7/os-extra_specs/hw:watchdog_action"),
+    ]
+    assert plan.steps[1].body == {"extra_specs": {"hw:cpu_policy": "dedicated",
+                                                  "hw_rng:allowed": "true"}}  # fmt: skip
+    assert plan.changes == {
+        "description": {"old": None, "new": "new"},
+        "extra_specs": {
+            "hw:cpu_policy": {"old": "shared", "new": "dedicated"},
+            "hw:watchdog_action": {"old": "reset", "new": None},
+            "hw_rng:allowed": {"old": None, "new": "true"},
+        },
+    }
+
+
+def test_extra_specs_not_given_are_not_managed():
+    current = cp.flavor_view(dict(NOVA_FLAVOR, extra_specs={"hw:watchdog_action": "reset"}))
+    assert cp.plan_flavor(small(extra_specs=None), current).steps == []
+
+
+def test_unused_flavor_with_new_sizes_is_replaced_keeping_its_id():
+    plan = cp.plan_flavor(small(ram=4096, vcpus=2), cp.flavor_view(NOVA_FLAVOR), users=[])
+    assert calls(plan) == [
+        ("nova", "DELETE", "/flavors/7"),
+        ("nova", "POST", "/flavors"),
+        ("nova", "POST", "/flavors/Ref(key='flavor')/os-extra_specs"),
+    ]
+    assert plan.steps[1].body["flavor"]["id"] == "7"
+    assert plan.steps[1].body["flavor"]["ram"] == 4096
+    assert plan.changes["ram"] == {"old": 2048, "new": 4096}
+    assert plan.changes["vcpus"] == {"old": 1, "new": 2}
+    assert plan.changes["flavor"].startswith("replaced")
+
+
+def test_used_flavor_with_new_sizes_is_refused_naming_the_servers():
+    with pytest.raises(CommandExecutionError) as exc:
+        cp.plan_flavor(small(ram=4096), cp.flavor_view(NOVA_FLAVOR), users=["web1", "db1"])
+    message = str(exc.value)
+    assert message.startswith("flavor m1.small: ram 2048 -> 4096;")
+    assert "2 server(s) use it (db1, web1)" in message
+    assert "Nothing was changed" in message
+
+
+@pytest.mark.parametrize("field, value", [("disk", 40), ("ephemeral", 1), ("swap", 512),
+                                          ("public", False), ("flavor_id", "70")])  # fmt: skip
+def test_every_fixed_field_needs_a_replacement(field, value):
+    spec = small(**{field: value})
+    fixed = cp.flavor_fixed_changes(spec, cp.flavor_view(NOVA_FLAVOR))
+    assert list(fixed) == ["id" if field == "flavor_id" else field]
+    with pytest.raises(CommandExecutionError, match="Nothing was changed"):
+        cp.plan_flavor(spec, cp.flavor_view(NOVA_FLAVOR), users=["vm"])
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"vcpus": 0}, "vcpus must be >= 1"),
+        ({"ram": "2G"}, "ram must be an integer"),
+        ({"public": "yes"}, "public must be true or false"),
+        ({"extra_specs": ["x"]}, "extra_specs must be a mapping"),
+        ({"name": ""}, "A flavor name must be a non-empty string"),
+    ],
+)
+def test_bad_flavor_arguments(args, message):
+    with pytest.raises(CommandExecutionError, match=message):
+        small(**args)
+
+
+# -- networks -----------------------------------------------------------------
+
+PROVIDER = dict(shared=True, external=True, provider_network_type="flat",
+                provider_physical_network="provider")  # fmt: skip
+
+
+def test_new_network_body_uses_neutrons_attribute_names():
+    plan = cp.plan_network(cp.network_spec("provider", **PROVIDER, mtu=1500), None, "p-admin")
+    assert plan.steps[0].body == {"network": {
+        "name": "provider", "project_id": "p-admin", "shared": True, "router:external": True,
+        "provider:network_type": "flat", "provider:physical_network": "provider",
+        "mtu": 1500}}  # fmt: skip
+    assert plan.changes["network"]["old"] is None
+
+
+def test_network_drift_is_corrected_in_place():
+    current = dict(NEUTRON_NETWORK, shared=False, mtu=1450)
+    plan = cp.plan_network(cp.network_spec("provider", **PROVIDER, mtu=1500), current, "p-admin")
+    assert calls(plan) == [("neutron", "PUT", "/v2.0/networks/net-1")]
+    assert plan.steps[0].body == {"network": {"shared": True, "mtu": 1500}}
+    assert plan.changes == {"shared": {"old": False, "new": True},
+                            "mtu": {"old": 1450, "new": 1500}}  # fmt: skip
+
+
+def test_unmanaged_network_attributes_are_left_alone():
+    plan = cp.plan_network(cp.network_spec("provider"), dict(NEUTRON_NETWORK, mtu=9000), "p")
+    assert (plan.steps, plan.changes) == ([], {})
+
+
+def test_provider_attribute_change_is_refused():
+    spec = cp.network_spec("provider", **dict(PROVIDER, provider_physical_network="physnet2"),
+                           mtu=1400)  # fmt: skip
+    with pytest.raises(CommandExecutionError) as exc:
+        cp.plan_network(spec, NEUTRON_NETWORK, "p-admin")
+    assert str(exc.value) == (
+        "network provider: provider_physical_network is 'provider' in Neutron, 'physnet2' "
+        "wanted; it cannot change in place. Nothing was changed: delete the network (its "
+        "ports and subnets first) or give the wanted one a new name."
+    )
+
+
+# -- subnets ------------------------------------------------------------------
+
+POOL = [{"start": "203.0.113.100", "end": "203.0.113.199"}]
+
+
+def provider_subnet(**changes):
+    args = dict(gateway_ip="203.0.113.1", allocation_pools=POOL, dns_nameservers=[])
+    args.update(changes)
+    return cp.subnet_spec("provider", "provider", args.pop("cidr", "203.0.113.0/24"), **args)
+
+
+def test_new_subnet_body():
+    plan = cp.plan_subnet(provider_subnet(), None, "net-1", "p-admin")
+    assert plan.steps[0].body == {"subnet": {
+        "name": "provider", "network_id": "net-1", "project_id": "p-admin",
+        "cidr": "203.0.113.0/24", "ip_version": 4, "gateway_ip": "203.0.113.1",
+        "allocation_pools": POOL, "dns_nameservers": []}}  # fmt: skip
+
+
+def test_unchanged_subnet_plans_nothing():
+    plan = cp.plan_subnet(provider_subnet(), NEUTRON_SUBNET, "net-1", "p-admin")
+    assert (plan.steps, plan.changes) == ([], {})
+
+
+def test_subnet_pool_dns_and_dhcp_drift_is_updated():
+    pools = [{"start": "203.0.113.150", "end": "203.0.113.159"},
+             {"start": "203.0.113.50", "end": "203.0.113.59"}]  # fmt: skip
+    spec = provider_subnet(allocation_pools=pools, dns_nameservers=["9.9.9.9"],
+                           enable_dhcp=False)  # fmt: skip
+    plan = cp.plan_subnet(spec, NEUTRON_SUBNET, "net-1", "p-admin")
+    assert calls(plan) == [("neutron", "PUT", "/v2.0/subnets/sub-1")]
+    # pools are compared and sent in address order
+    assert plan.steps[0].body == {"subnet": {
+        "allocation_pools": [pools[1], pools[0]], "dns_nameservers": ["9.9.9.9"],
+        "enable_dhcp": False}}  # fmt: skip
+
+
+def test_subnet_without_gateway():
+    spec = provider_subnet(gateway_ip="none")
+    plan = cp.plan_subnet(spec, NEUTRON_SUBNET, "net-1", "p-admin")
+    assert plan.steps[0].body == {"subnet": {"gateway_ip": None}}
+
+
+@pytest.mark.parametrize(
+    "spec, network, message",
+    [
+        (provider_subnet(cidr="198.51.100.0/24", gateway_ip="198.51.100.1", allocation_pools=None),
+         "net-1", "cidr is 203.0.113.0/24 in Neutron, 198.51.100.0/24 wanted"),
+        (provider_subnet(), "net-2", "it belongs to network net-1, not to provider"),
+    ],
+)
+def test_subnet_cidr_or_network_change_is_refused(spec, network, message):
+    with pytest.raises(CommandExecutionError) as exc:
+        cp.plan_subnet(spec, NEUTRON_SUBNET, network, "p-admin")
+    assert message in str(exc.value)
+    assert "Nothing was changed" in str(exc.value)
+
+
+def test_subnet_cidr_with_host_bits_is_refused():
+    with pytest.raises(CommandExecutionError, match="has host bits set"):
+        cp.subnet_spec("s", "n", "10.0.0.1/24")
+
+
+# -- routers ------------------------------------------------------------------
+
+
+def test_new_router_with_gateway_and_interfaces():
+    spec = cp.router_spec("router", external_network="provider", interfaces=["selfservice"])
+    plan = cp.plan_router(spec, None, "p-admin", "net-1", {"selfservice": "sub-2"})
+    assert calls(plan) == [("neutron", "POST", "/v2.0/routers"),
+                           ("neutron", "PUT", "/v2.0/routers/Ref(key='router')/add_router_interface")]  # fmt: skip
+    assert plan.steps[0].body == {"router": {"name": "router", "project_id": "p-admin",
+                                             "external_gateway_info": {"network_id": "net-1"}}}  # fmt: skip
+    assert plan.steps[1].body == {"subnet_id": "sub-2"}
+    assert plan.changes == {"router": {"old": None, "new": {"external_network": "provider",
+                                                            "interfaces": ["selfservice"]}}}  # fmt: skip
+
+
+def test_router_gateway_snat_and_each_missing_interface():
+    router = {"id": "rt-1", "name": "router", "admin_state_up": True,
+              "external_gateway_info": {"network_id": "net-old", "enable_snat": True}}  # fmt: skip
+    spec = cp.router_spec("router", external_network="provider", enable_snat=False,
+                          interfaces=["a", "b"])  # fmt: skip
+    plan = cp.plan_router(spec, router, "p-admin", "net-1", {"a": "sub-a", "b": "sub-b"},
+                          attached={"sub-a"}, old_gateway_name="old-ext")  # fmt: skip
+    assert calls(plan) == [("neutron", "PUT", "/v2.0/routers/rt-1"),
+                           ("neutron", "PUT", "/v2.0/routers/rt-1/add_router_interface")]  # fmt: skip
+    assert plan.steps[0].body == {"router": {"external_gateway_info": {
+        "network_id": "net-1", "enable_snat": False}}}  # fmt: skip
+    assert plan.steps[1].body == {"subnet_id": "sub-b"}
+    assert plan.changes == {"external_network": {"old": "old-ext", "new": "provider"},
+                            "enable_snat": {"old": True, "new": False},
+                            "interfaces": {"added": ["b"]}}  # fmt: skip
+
+
+def test_router_in_place_plans_nothing():
+    router = {"id": "rt-1", "name": "router",
+              "external_gateway_info": {"network_id": "net-1", "enable_snat": True}}  # fmt: skip
+    spec = cp.router_spec("router", external_network="provider", interfaces=["a"])
+    plan = cp.plan_router(spec, router, "p", "net-1", {"a": "sub-a"}, attached={"sub-a"})
+    assert (plan.steps, plan.changes) == ([], {})
+
+
+# -- security groups ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "neutron, ours",
+    [
+        ({"protocol": "icmp", "remote_ip_prefix": "0.0.0.0/0"}, {"protocol": "icmp"}),
+        ({"protocol": "1"}, {"protocol": "icmp"}),
+        ({"protocol": "ipv6-icmp", "ethertype": "IPv6"}, {"protocol": "icmp", "ethertype": "IPv6"}),
+        ({"protocol": "58", "ethertype": "IPv6", "remote_ip_prefix": "::/0"},
+         {"protocol": "icmpv6", "ethertype": "IPv6"}),
+        ({"protocol": "tcp"}, {"protocol": "6", "port_range_min": 1, "port_range_max": 65535}),
+        ({"protocol": "tcp", "port_range_min": 22, "port_range_max": 22}, {"protocol": "tcp", "port": 22}),
+        ({"remote_ip_prefix": "10.0.0.0/8"}, {"remote_ip_prefix": "10.0.0.0/8"}),
+    ],
+)
+def test_rules_neutron_counts_as_the_same(neutron, ours):
+    have = cp.rule_key(neutron_rule("r", **neutron))
+    want = cp.rule_key(dict(cp.rule_spec(ours, "rule"), remote_group_id=None))
+    assert have == want
+
+
+@pytest.mark.parametrize(
+    "neutron, ours",
+    [
+        ({"protocol": "tcp", "port_range_min": 22, "port_range_max": 22}, {"protocol": "tcp", "port": 2222}),
+        ({"protocol": "icmp"}, {"protocol": "icmp", "ethertype": "IPv6"}),
+        ({"protocol": "tcp"}, {"protocol": "udp"}),
+        ({"remote_ip_prefix": "10.0.0.0/8"}, {"remote_ip_prefix": "10.0.0.0/16"}),
+        ({"direction": "egress"}, {}),
+    ],
+)
+def test_rules_neutron_counts_as_different(neutron, ours):
+    have = cp.rule_key(neutron_rule("r", **neutron))
+    want = cp.rule_key(dict(cp.rule_spec(ours, "rule"), remote_group_id=None))
+    assert have != want
+
+
+def test_the_cli_formulas_rules_are_already_there():
+    spec = cp.security_group_spec("default", rules=GUIDE_RULES)
+    plan = cp.plan_security_group(spec, DEFAULT_GROUP, {"default": "sg-default"}, "p-admin")
+    assert (plan.steps, plan.changes) == ([], {})
+
+
+def test_a_rule_deleted_by_hand_is_restored():
+    group = copy.deepcopy(DEFAULT_GROUP)
+    group["security_group_rules"] = [r for r in group["security_group_rules"] if r["id"] != "r-ssh"]
+    spec = cp.security_group_spec("default", rules=GUIDE_RULES)
+    plan = cp.plan_security_group(spec, group, {"default": "sg-default"}, "p-admin")
+    assert calls(plan) == [("neutron", "POST", "/v2.0/security-group-rules")]
+    assert plan.steps[0].body == {"security_group_rule": {
+        "direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port_range_min": 22,
+        "port_range_max": 22, "security_group_id": "sg-default"}}  # fmt: skip
+    assert plan.changes == {"rules": {"added": ["ingress IPv4 tcp 22 from any"]}}
+
+
+def test_unlisted_rules_stay_unless_remove_unlisted():
+    rules = [{"protocol": "icmp"}, {"protocol": "tcp", "port": 2222}]
+    kept = cp.plan_security_group(cp.security_group_spec("default", rules=rules),
+                                  DEFAULT_GROUP, {"default": "sg-default"}, "p")  # fmt: skip
+    assert kept.changes == {"rules": {"added": ["ingress IPv4 tcp 2222 from any"]}}
+    pruned = cp.plan_security_group(
+        cp.security_group_spec("default", rules=rules + [{"remote_group": "default"}],
+                               remove_unlisted=True),
+        DEFAULT_GROUP, {"default": "sg-default"}, "p")  # fmt: skip
+    assert calls(pruned) == [("neutron", "POST", "/v2.0/security-group-rules")] + [
+        ("neutron", "DELETE", f"/v2.0/security-group-rules/{rule}")
+        for rule in ("r-e4", "r-e6", "r-i6", "r-ssh")
+    ]
+    assert pruned.changes["rules"]["removed"] == [
+        "egress IPv4 any to any", "egress IPv6 any to any",
+        "ingress IPv6 any from group default", "ingress IPv4 tcp 22 from 0.0.0.0/0",
+    ]  # fmt: skip
+
+
+def test_new_group_rules_against_neutrons_egress_rules():
+    spec = cp.security_group_spec("web", description="HTTP in", remove_unlisted=True,
+                                  rules=[{"protocol": "tcp", "port": 80},
+                                         {"remote_group": "web"}])  # fmt: skip
+    plan = cp.plan_security_group(spec, None, {"default": "sg-default"}, "p-admin")
+    assert calls(plan) == [("neutron", "POST", "/v2.0/security-groups")] + [
+        ("neutron", "POST", "/v2.0/security-group-rules")] * 2
+    assert plan.steps[2].body["security_group_rule"]["remote_group_id"] == cp.Ref("group")
+    assert plan.changes == {
+        "security_group": {"old": None, "new": {"description": "HTTP in"}},
+        "rules": {"added": ["ingress IPv4 tcp 80 from any", "ingress IPv4 any from group web"],
+                  "removed": ["egress IPv4 any to any", "egress IPv6 any to any"]},
+    }  # fmt: skip
+
+
+def test_unknown_remote_group_is_refused():
+    spec = cp.security_group_spec("default", rules=[{"remote_group": "db"}])
+    with pytest.raises(CommandExecutionError, match="remote_group db is not a security group"):
+        cp.plan_security_group(spec, DEFAULT_GROUP, {"default": "sg-default"}, "p")
+
+
+@pytest.mark.parametrize(
+    "rule, message",
+    [
+        ({"protocol": "tcp", "ports": 22}, "unknown key(s) ports"),
+        ({"port": 22}, "protocol any has no ports"),
+        ({"protocol": "icmp", "port_range_min": 300}, "ICMP type and code are 0 to 255"),
+        ({"protocol": "gre", "port": 1}, "protocol gre has no ports"),
+        ({"ethertype": "IPv4", "remote_ip_prefix": "2001:db8::/32"}, "is not IPv4"),
+        ({"protocol": 256}, "protocol number 256 is not between 0 and 255"),
+    ],
+)
+def test_bad_rules(rule, message):
+    with pytest.raises(CommandExecutionError) as exc:
+        cp.rule_spec(rule, "rule 0")
+    assert str(exc.value).startswith("rule 0: ")
+    assert message in str(exc.value)
