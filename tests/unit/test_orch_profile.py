@@ -183,13 +183,20 @@ def test_rows_print_as_host_state_step_seconds():
 
 # --- the master's job cache ---------------------------------------------------
 
-def test_fetch_reads_every_minions_return_from_the_job_cache(job_cache):
+def _stored_rerun(job_cache):
+    """The real re-run's steps' returns (rerun.json, states from
+    cold-trimmed.json) stored in the master's job cache."""
     conf, store = job_cache
     rerun, cold = _doc("rerun.json"), _doc("cold-trimmed.json")
     returns = _minion_returns(rerun, cold)
     for jid, minions in returns.items():
         for minion, states in minions.items():
             store(jid, minion, states)
+    return conf, rerun, returns
+
+
+def test_fetch_reads_every_minions_return_from_the_job_cache(job_cache):
+    conf, rerun, returns = _stored_rerun(job_cache)
     missing = "20261201200000000000"
     jobs = json.loads(_fetch(conf, [*returns, missing]))
     assert jobs[missing] == {}
@@ -203,12 +210,7 @@ def test_fetch_reads_every_minions_return_from_the_job_cache(job_cache):
 
 
 def test_the_job_cache_makes_the_reruns_profile_whole(job_cache, tmp_path):
-    conf, store = job_cache
-    rerun, cold = _doc("rerun.json"), _doc("cold-trimmed.json")
-    returns = _minion_returns(rerun, cold)
-    for jid, minions in returns.items():
-        for minion, states in minions.items():
-            store(jid, minion, states)
+    conf, rerun, returns = _stored_rerun(job_cache)
     jobs_file = tmp_path / "orchestrate-rerun.jobs.json"
     jobs_file.write_text(_fetch(conf, orch_profile.jids(rerun)))
     out = tmp_path / "cluster.json"
