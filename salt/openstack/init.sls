@@ -46,7 +46,9 @@ openstack-common:
     puts the computes' and gateways' configuration and packages in place
     on a new host; their services start only once the controller answers.
     Requisites keep the guide's order wherever one service needs another:
-    a step starts only when every step it requires has succeeded. #}
+    a step starts only when every step it requires has succeeded.  A host
+    with several roles can be the target of two steps at once: queue makes
+    its second state run wait for the first (Salt refuses it otherwise). #}
 openstack-controller:
   salt.state:
     - sls:
@@ -63,6 +65,7 @@ openstack-controller:
       - cinder
 {{- target(controller) }}
     - parallel: true
+    - queue: true
     - require:
       - salt: openstack-common
 
@@ -75,6 +78,7 @@ openstack-gateway-nat:
       - gateway
 {{- target(gateways) }}
     - parallel: true
+    - queue: true
     - require:
       - salt: openstack-common
 
@@ -83,6 +87,7 @@ openstack-gluster-servers:
     - sls: glusterfs.server
 {{- target(computes) }}
     - parallel: true
+    - queue: true
     - require:
       - salt: openstack-common
 
@@ -91,6 +96,7 @@ openstack-gluster-volume:
     - sls: glusterfs.volume
 {{- target(brick_hosts[:1]) }}
     - parallel: true
+    - queue: true
     - require:
       - salt: openstack-gluster-servers
 
@@ -99,6 +105,7 @@ openstack-gluster-mounts:
     - sls: glusterfs.mount
 {{- target(computes) }}
     - parallel: true
+    - queue: true
     - require:
       - salt: openstack-gluster-volume
 
@@ -107,6 +114,7 @@ openstack-libvirt:
     - sls: libvirt
 {{- target(computes) }}
     - parallel: true
+    - queue: true
     - require:
       - salt: openstack-gluster-mounts
 
@@ -115,6 +123,7 @@ openstack-install:
     - sls: openstack.install
 {{- target(computes + gateways | reject('in', computes) | list) }}
     - parallel: true
+    - queue: true
     - require:
       - salt: openstack-libvirt
       - salt: openstack-gateway-nat
@@ -128,6 +137,7 @@ openstack-computes:
       - neutron.ovn_metadata
 {{- target(computes) }}
     - parallel: true
+    - queue: true
     - require:
       - salt: openstack-controller
       - salt: openstack-install
@@ -147,6 +157,7 @@ openstack-migration-trust:
     - sls: nova.migration
 {{- target(computes) }}
     - parallel: true
+    - queue: true
     - require:
       - salt: openstack-migration-keys
 
@@ -157,6 +168,7 @@ openstack-gateway-services:
       - horizon
 {{- target(gateways) }}
     - parallel: true
+    - queue: true
     - require:
       - salt: openstack-controller
       - salt: openstack-install
@@ -166,6 +178,7 @@ openstack-discover-hosts:
     - sls: nova.discover
 {{- target(controller) }}
     - parallel: true
+    - queue: true
     - require:
       - salt: openstack-computes
 
@@ -177,6 +190,7 @@ openstack-cloud-resources:
       - cloud.security
 {{- target(controller) }}
     - parallel: true
+    - queue: true
     - require:
       - salt: openstack-discover-hosts
       - salt: openstack-gateway-services
@@ -187,5 +201,6 @@ openstack-verify:
     - sls: cloud.verify
 {{- target(controller) }}
     - parallel: true
+    - queue: true
     - require:
       - salt: openstack-cloud-resources
