@@ -1581,7 +1581,39 @@ class _Validator:
             }
             if entry["rules"] is not None and entry["remove_unlisted"] is not None:
                 result[name] = entry
+        self.security_group_cycles(path, result)
         return result
+
+    def security_group_cycles(self, path, groups):
+        """
+        cloud.security makes a group's state require the groups its rules
+        name as remote_group (other than itself), so that they exist first:
+        groups that name each other, directly or round a ring, would be a
+        requisite loop that Salt refuses.  Reported once per ring.
+        """
+        needs = {name: sorted({rule["remote_group"] for rule in group["rules"]
+                               if rule["remote_group"] not in (None, name)
+                               and rule["remote_group"] in groups})
+                 for name, group in groups.items()}
+        reported = set()
+        for start in sorted(needs):
+            trail, name = [start], start
+            while True:
+                ahead = [n for n in needs[name] if n not in reported]
+                ring = next((n for n in ahead if n in trail), None)
+                if ring is not None:
+                    loop = trail[trail.index(ring):]
+                    if not reported & set(loop):
+                        reported.update(loop)
+                        self.problem(path + (loop[0], "rules"), "the groups {} name each other "
+                                     "as remote_group: a loop, as each must exist before the "
+                                     "other (keep such rules in one of them)".format(
+                                         " -> ".join(loop + [loop[0]])))
+                    break
+                if not ahead:
+                    break
+                name = ahead[0]
+                trail.append(name)
 
     def security_rules(self, group, path, names):
         """
