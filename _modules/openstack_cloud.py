@@ -564,6 +564,14 @@ def _security_group(cloud, spec, test):
     groups = {}
     for group in listed:
         groups.setdefault(group["name"], group["id"])
+    if test:
+        # A dry run: a remote_group that does not exist yet is one an
+        # earlier state of the same run creates (the pillar validator
+        # admits only declared groups and default), so predict with it.
+        for rule in spec["rules"] or ():
+            remote = rule["remote_group"]
+            if remote is not None and remote != spec["name"] and remote not in groups:
+                groups[remote] = cp.Ref(f"security group {remote}")
     plan = cp.plan_security_group(spec, current, groups, project_id)
     if test or not plan.steps:
         return plan.changes

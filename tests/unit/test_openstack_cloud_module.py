@@ -268,3 +268,19 @@ def test_a_service_that_drops_is_planned_again_in_real_runs_only(fake, monkeypat
     failures["left"] = 2
     assert oc.network_present("n1", **AUTH)["network"]["old"] is None
     assert failures["left"] == 0
+
+
+def test_dry_run_predicts_a_rule_naming_a_group_created_earlier_in_the_run(fake):
+    """default names web, which cloud.security's web state (required first)
+    creates in a real run: test mode predicts the rule instead of failing,
+    writes nothing; a real run without web still fails, naming it."""
+    apply()
+    writes = len([c for c in fake.calls if c[0] != "GET"])
+    rules = [{"protocol": "icmp"}, {"protocol": "tcp", "port": 22}, {"remote_group": "web"}]
+    changes = oc.security_group_present("default", rules=rules, test=True, **AUTH)
+    assert changes == {"rules": {"added": ["ingress IPv4 any from group web"]}}
+    assert len([c for c in fake.calls if c[0] != "GET"]) == writes
+    with pytest.raises(CommandExecutionError, match="remote_group web"):
+        oc.security_group_present("default", rules=rules, **AUTH)
+    oc.security_group_present("web", rules=[], **AUTH)
+    assert oc.security_group_present("default", rules=rules, **AUTH) == changes
