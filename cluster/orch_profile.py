@@ -85,8 +85,10 @@ def _kind(key):
 
 def jids(doc):
     """The jobs of the orchestration's salt.state steps, in the order they ran."""
+    # Salt's job ids are digits only: anything else is not passed on (they
+    # travel in a remote shell's command line).
     return [str(step["__jid__"]) for key, step in steps(doc)
-            if _kind(key) == "state" and step.get("__jid__")]
+            if _kind(key) == "state" and str(step.get("__jid__") or "").isdigit()]
 
 
 def step_id(key, step):

@@ -115,6 +115,16 @@ def test_the_jobs_to_fetch_are_the_state_steps_in_the_order_they_ran():
     assert proc.stdout.split() == jids
 
 
+def test_a_job_id_that_is_not_digits_is_never_passed_on():
+    """The ids travel in the controller's shell command line."""
+    rerun = _doc("rerun.json")
+    step = _steps(rerun)["openstack-common"]
+    step["__jid__"] = "1; touch /tmp/owned"
+    assert step["__jid__"] not in orch_profile.jids(rerun)
+    assert all(jid.isdigit() for jid in orch_profile.jids(rerun))
+    assert len(orch_profile.jids(rerun)) == 12
+
+
 def test_a_zero_change_rerun_alone_has_only_its_function_steps():
     rerun = _doc("rerun.json")
     rows, without_cache = orch_profile.profile(rerun, None)
