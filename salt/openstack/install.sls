@@ -1,13 +1,18 @@
 {#-
     The orchestration's install lane (openstack-install): on a compute or
     gateway that has not got its services yet, their configuration and
-    packages, while the controller is set up.  Nothing here starts an
-    OpenStack service or needs the controller (policy-rc.d holds the
-    packages' own starts; common/package.sls).  The role's own step starts
-    the services once the controller answers.
+    packages, while the controller is set up.  Nothing here needs the
+    controller, and no OpenStack service starts (policy-rc.d holds the
+    packages' own starts; common/package.sls); the role's own step starts
+    them once the controller answers.  Two local services do start: Open
+    vSwitch and ovn-controller (ovn.chassis, whole: a chassis waits for the
+    southbound database by itself, as the gateway's always did in its NAT
+    step), and Apache from Horizon's package, with Debian's configuration
+    until the gateway's step configures it.
 
     A part whose service is installed already (every later run, a host that
-    failed half-way) is left out: a configuration change must go through
+    failed half-way) is left out (Horizon's packages, which carry no
+    configuration, are always asked for: nothing to do once installed): a configuration change must go through
     the role's own step, where the service that watches it restarts.  Salt's
     watch sees only changes made in the same run.
 #}
