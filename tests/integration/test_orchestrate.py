@@ -167,7 +167,7 @@ def test_the_requisites_are_the_guides_order(cluster):
     assert isinstance(ret.data, dict), ret
     high = next(iter(ret.data.values())) if len(ret.data) == 1 and not any(
         k.startswith("openstack-") for k in ret.data) else ret.data
-    found, parallel = {}, []
+    found, parallel, states, queued = {}, [], [], []
     for step_id, body in high.items():
         if not step_id.startswith("openstack-"):
             continue
@@ -178,8 +178,15 @@ def test_the_requisites_are_the_guides_order(cluster):
         found[step_id] = sorted(next(iter(req.values())) for req in args.get("require", []))
         if args.get("parallel"):
             parallel.append(step_id)
+        if "state" in body.get("salt", ()):  # salt.state (salt.function: "function")
+            states.append(step_id)
+        if args.get("queue"):
+            queued.append(step_id)
     assert found == {step_id: sorted(needs) for step_id, needs in REQUIRES.items()}
     assert sorted(parallel) == sorted(set(REQUIRES) - set(SERIAL))
+    # a host with several roles is the target of two parallel steps at once:
+    # its second state run waits (queue) instead of being refused
+    assert sorted(queued) == sorted(set(states) - set(SERIAL)) and "openstack-controller" in queued
 
 
 def test_steps_target_the_pillar_host_map(orchestration):
