@@ -10,7 +10,9 @@ Tiers, chosen by directory (and usable with ``-m``):
 * ``tests/integration`` -- a real salt-master with real minions
   (pytest-salt-factories) serving the state tree and pillar of this repo.
 """
+import hashlib
 import pathlib
+import sys
 
 import pytest
 from minion_opts import minion_opts as make_minion_opts
@@ -41,6 +43,22 @@ def pytest_collection_modifyitems(items):
             "integration",
         ):
             item.add_marker(getattr(pytest.mark, parts[1]))
+
+
+@pytest.fixture(scope="session")
+def salt_factories_default_root_dir():
+    """
+    salt-factories' root, one per virtualenv.  It writes its daemons' start
+    scripts once, under ``<root>/scripts``, never rewrites them, and they put
+    the generating virtualenv's site-packages first on ``sys.path``.  The
+    default root, /tmp, is shared by every checkout on a machine: the
+    integration tier here ran the Salt of an older checkout's virtualenv
+    (3007.16 under the 3008.4 pin) until this.  Short, for unix sockets.
+    """
+    digest = hashlib.sha1(sys.prefix.encode()).hexdigest()[:10]
+    root = pathlib.Path("/tmp") / f"saltfactories-{digest}"
+    root.mkdir(exist_ok=True)
+    return root
 
 
 @pytest.fixture(scope="session")

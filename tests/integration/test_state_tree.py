@@ -136,3 +136,14 @@ def test_horizon_allows_the_gateways_names_and_addresses(cluster):
     context = _args(_highstate(cluster, "gateway"), "horizon-config", "file")["context"]
     assert context["allowed_hosts"] == ["gateway", "gateway.cloud.test", "192.168.56.11",
                                         "203.0.113.11"]
+
+
+def test_the_daemons_run_this_virtualenvs_salt(cluster):
+    """The master and the minions import the Salt this test run pinned, not
+    another checkout's (salt-factories' start scripts; tests/conftest.py)."""
+    import salt.version  # noqa: PLC0415
+
+    ret = cluster["salt_cli"].run("test.version", minion_tgt="controller")
+    assert ret.data == salt.version.__version__, ret
+    ret = cluster["salt_run_cli"].run("salt.cmd", "test.version")
+    assert ret.data == salt.version.__version__, ret
