@@ -59,3 +59,43 @@ def write_local_minion_config(config_dir, root, minion_id, **options):
     config_dir.mkdir(parents=True, exist_ok=True)
     (config_dir / "minion").write_text(yaml.safe_dump(config), encoding="utf-8")
     return config_dir
+
+
+def pillar_loaders(tmp_path_factory, minion_id, pillar, tag=None):
+    """
+    Salt's loaders of minion ``minion_id`` in test mode whose pillar is the
+    document ``pillar`` (served as ``openstack.sls`` to every minion), for
+    rendering states in unit tests; ``tag`` names the temporary directories.
+    """
+    import yaml  # noqa: PLC0415
+    from saltfactories.utils.functional import Loaders  # noqa: PLC0415
+
+    tag = tag or minion_id
+    pillar_root = tmp_path_factory.mktemp(f"pillar-{tag}")
+    (pillar_root / "top.sls").write_text("base:\n  '*':\n    - openstack\n")
+    (pillar_root / "openstack.sls").write_text(yaml.safe_dump(pillar))
+    opts = minion_opts(tmp_path_factory.mktemp(f"root-{tag}"), minion_id, pillar_root, test=True)
+    return Loaders(opts)
+
+
+def render_states(loaders, sls=(), highstate=False):
+    """
+    {state id: {module: [args]}}: the minion's highstate (``highstate``)
+    and then each SLS of ``sls``, rendered in one dict; the loaders'
+    state is reset afterwards.
+    """
+    import copy  # noqa: PLC0415
+
+    try:
+        rendered = {}
+        if highstate:
+            ret = loaders.modules.state.show_highstate()
+            assert isinstance(ret, dict), f"highstate: {ret}"
+            rendered = copy.deepcopy(dict(ret))
+        for name in sls:
+            ret = loaders.modules.state.show_sls(name)
+            assert isinstance(ret, dict), f"{name}: {ret}"
+            rendered.update(copy.deepcopy(dict(ret)))
+        return rendered
+    finally:
+        loaders.reset_state()

@@ -9,8 +9,7 @@ import pathlib
 
 import pytest
 import yaml
-from minion_opts import minion_opts as make_minion_opts
-from saltfactories.utils.functional import Loaders
+from minion_opts import pillar_loaders, render_states
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLE = yaml.safe_load((REPO / "pillar" / "openstack.sls").read_text())
@@ -40,21 +39,7 @@ def _pillar():
 @pytest.fixture(scope="module")
 def states(tmp_path_factory):
     """{state id: {module: [args]}} of the three formulas, rendered on the controller."""
-    pillar_root = tmp_path_factory.mktemp("pillar-cloud")
-    (pillar_root / "top.sls").write_text("base:\n  '*':\n    - openstack\n")
-    (pillar_root / "openstack.sls").write_text(yaml.safe_dump(_pillar()))
-    opts = make_minion_opts(tmp_path_factory.mktemp("root-cloud"), "controller", pillar_root,
-                            test=True)  # fmt: skip
-    loaders = Loaders(opts)
-    try:
-        rendered = {}
-        for sls in SLS:
-            ret = loaders.modules.state.show_sls(sls)
-            assert isinstance(ret, dict), ret
-            rendered.update(copy.deepcopy(dict(ret)))
-        return rendered
-    finally:
-        loaders.reset_state()
+    return render_states(pillar_loaders(tmp_path_factory, "controller", _pillar(), tag="cloud"), SLS)
 
 
 def _args(states, state_id):

@@ -15,8 +15,7 @@ import urllib.parse
 
 import pytest
 import yaml
-from minion_opts import minion_opts as make_minion_opts
-from saltfactories.utils.functional import Loaders
+from minion_opts import pillar_loaders, render_states
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLE = yaml.safe_load((REPO / "pillar" / "openstack.sls").read_text())
@@ -44,26 +43,13 @@ def _pillar():
 
 def _loaders(tmp_path_factory, minion_id):
     """Salt's loaders of a minion in test mode with the edited example pillar."""
-    pillar_root = tmp_path_factory.mktemp(f"pillar-{minion_id}")
-    (pillar_root / "top.sls").write_text("base:\n  '*':\n    - openstack\n")
-    (pillar_root / "openstack.sls").write_text(yaml.safe_dump(_pillar()))
-    opts = make_minion_opts(tmp_path_factory.mktemp(f"root-{minion_id}"), minion_id, pillar_root,
-                            test=True)
-    return Loaders(opts)
+    return pillar_loaders(tmp_path_factory, minion_id, _pillar())
 
 
 @pytest.fixture(scope="module")
 def controller(tmp_path_factory):
     """{state id: {module: [args]}} of the controller, with cloud.images."""
-    loaders = _loaders(tmp_path_factory, "controller")
-    try:
-        states = copy.deepcopy(dict(loaders.modules.state.show_highstate()))
-        images = loaders.modules.state.show_sls("cloud.images")
-        assert isinstance(images, dict), images
-        states.update(copy.deepcopy(dict(images)))
-        return states
-    finally:
-        loaders.reset_state()
+    return render_states(_loaders(tmp_path_factory, "controller"), ["cloud.images"], highstate=True)
 
 
 def _args(body, function):

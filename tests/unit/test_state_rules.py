@@ -12,13 +12,13 @@ with the example pillar, then the state data is checked):
 
 Unit tier: no daemon, the states are only rendered.
 """
-import copy
 import importlib.util
 import pathlib
 
 import pytest
 import yaml
 from minion_opts import minion_opts as make_minion_opts
+from minion_opts import render_states
 from saltfactories.utils.functional import Loaders
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -34,18 +34,7 @@ RESTART_SOURCES = ("openstack_config", "file", "pkg", "openstack_ovs")
 def _render(tmp_path_factory, minion_id):
     root = tmp_path_factory.mktemp(f"render-{minion_id}")
     opts = make_minion_opts(root, minion_id, REPO / "pillar", test=True)
-    loaders = Loaders(opts)
-    try:
-        states = loaders.modules.state.show_highstate()
-        assert isinstance(states, dict), f"{minion_id}: {states}"
-        states = copy.deepcopy(dict(states))
-        for sls in ORCHESTRATION_ONLY.get(minion_id, []):
-            extra = loaders.modules.state.show_sls(sls)
-            assert isinstance(extra, dict), f"{minion_id} {sls}: {extra}"
-            states.update(copy.deepcopy(dict(extra)))
-        return states
-    finally:
-        loaders.reset_state()
+    return render_states(Loaders(opts), ORCHESTRATION_ONLY.get(minion_id, []), highstate=True)
 
 
 @pytest.fixture(scope="module")
