@@ -31,6 +31,7 @@ No password or token is ever logged, put in an error message or returned.
 import logging
 
 import requests
+import requests.adapters
 import salt.utils.args
 import salt.utils.data
 from salt.exceptions import CommandExecutionError
@@ -53,6 +54,46 @@ AUTH_ARGS = (
     "verify",
     "timeout",
 )
+
+#: Retries of one request, on a fresh connection, when it could not be sent
+#: (refused, reset while connecting) or, for the idempotent methods only
+#: (GET, PUT, DELETE, HEAD), when the connection dropped before an answer:
+#: a service's worker restarting or recycled by its WSGI server resets the
+#: connections it holds.  Never a POST that may have been received (it
+#: could create twice), never on an HTTP status (those are answers).
+RETRIES = 3
+#: Seconds between those retries grow as 0, 2x, 4x this factor.
+RETRY_BACKOFF = 0.5
+
+
+def retrying_adapter():
+    """A ``requests`` transport adapter with the :data:`RETRIES` policy."""
+    policy = requests.adapters.Retry(
+        total=RETRIES,
+        connect=RETRIES,
+        read=RETRIES,
+        status=0,
+        redirect=0,
+        other=0,
+        backoff_factor=RETRY_BACKOFF,
+        allowed_methods=frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}),
+        raise_on_status=False,
+        raise_on_redirect=False,
+    )
+    return requests.adapters.HTTPAdapter(max_retries=policy)
+
+
+def http_session(verify, agent):
+    """
+    A ``requests`` session with the extension's headers and retry policy
+    (:func:`retrying_adapter`) for ``http://`` and ``https://`` URLs.
+    """
+    http = requests.Session()
+    http.verify = verify
+    http.headers.update({"Accept": "application/json", "User-Agent": f"salt-{agent}"})
+    for scheme in ("http://", "https://"):
+        http.mount(scheme, retrying_adapter())
+    return http
 
 
 def __virtual__():
@@ -210,9 +251,7 @@ class Session:
         self.url = identity_url(auth["auth_url"])
         self.timeout = float(auth.get("timeout", 30))
         self.region = auth.get("region")
-        self.http = requests.Session()
-        self.http.verify = auth.get("verify", True)
-        self.http.headers.update({"Accept": "application/json", "User-Agent": f"salt-{agent}"})
+        self.http = http_session(auth.get("verify", True), agent)
         path = "/auth/tokens" if catalog else "/auth/tokens?nocatalog"
         response = self.send(
             "POST", self.url + path, password_auth_body(auth), "Keystone",
@@ -362,9 +401,7 @@ class KeystoneClient(Session):
             }
         }
         # A session of its own: no admin token on a login, and thread safety.
-        with requests.Session() as http:
-            http.verify = self.http.verify
-            http.headers.update({"Accept": "application/json", "User-Agent": f"salt-{self.agent}"})
+        with http_session(self.http.verify, self.agent) as http:
             try:
                 action = f"password check of user {user_id}"
                 self.send("POST", self.url + "/auth/tokens?nocatalog", body, "Keystone", action,

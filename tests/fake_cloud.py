@@ -537,7 +537,11 @@ def mount(monkeypatch, cloud, module_requests):
     class Session(real):
         def __init__(self):
             super().__init__()
-            self.mount("http://", Adapter(cloud))
+            real.mount(self, "http://", Adapter(cloud))
+
+        def mount(self, prefix, adapter):
+            """The cloud answers every URL: the client's own adapters (its
+            retry policy) are not mounted over it."""
 
     monkeypatch.setattr(module_requests, "Session", Session)
 

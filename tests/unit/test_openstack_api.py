@@ -5,7 +5,10 @@ lookups and its paging. Keystone itself: tests/functional.
 """
 import pathlib
 import shutil
+import socket
+import struct
 import sys
+import threading
 
 import pytest
 import requests
@@ -194,3 +197,84 @@ def test_auth_settings_accept_a_modules_extra_arguments():
     assert auth["interface"] == "internal"
     with pytest.raises(CommandExecutionError, match="Unknown argument"):
         api.auth_settings({"interface": "internal", **AUTH}, "x:auth", ({}, {}))
+
+
+# -- retries, over real TCP ----------------------------------------------------
+
+
+class ResettingServer:
+    """
+    A TCP server on 127.0.0.1 that answers its connections in turn from
+    ``script``: ``"reset"`` reads the request and drops the connection with a
+    TCP reset (as a WSGI worker that dies does), ``"ok"`` answers 200 ``{}``.
+    ``methods`` lists the request lines' methods it received.
+    """
+
+    def __init__(self, script):
+        self.script = list(script)
+        self.methods = []
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        for action in self.script:
+            conn, _ = self.sock.accept()
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += conn.recv(65536)
+            self.methods.append(request.split(b" ", 1)[0].decode())
+            if action == "reset":
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            else:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                             b"Content-Length: 2\r\nConnection: close\r\n\r\n{}")  # fmt: skip
+            conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_backoff(monkeypatch):
+    """The retries' pauses are the policy's business, not these tests'."""
+    monkeypatch.setattr(api, "RETRY_BACKOFF", 0)
+
+
+def _service(url):
+    """A :class:`api.Service` on ``url`` with the client's real session."""
+    session = api.Session.__new__(api.Session)
+    session.agent, session.timeout = "test", 5
+    session.http = api.http_session(True, "test")
+    return api.Service(session, "Keystone", url)
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_an_idempotent_request_is_sent_again_after_a_reset(method):
+    server = ResettingServer(["reset", "reset", "ok"])
+    try:
+        assert _service(server.url).request(method, "/v3/projects/p/users/u/roles/r") == {}
+    finally:
+        server.close()
+    assert server.methods == [method] * 3
+
+
+def test_a_post_that_may_have_arrived_is_not_sent_twice():
+    server = ResettingServer(["reset", "ok"])
+    try:
+        with pytest.raises(api.OpenStackUnreachable, match=r"Keystone: cannot reach .*/v3/users \(ConnectionError"):
+            _service(server.url).request("POST", "/v3/users", {"user": {"name": "x"}})
+    finally:
+        server.close()
+    assert server.methods == ["POST"]
+
+
+def test_resets_beyond_the_retries_are_an_unreachable_service():
+    server = ResettingServer(["reset"] * (api.RETRIES + 1))
+    try:
+        with pytest.raises(api.OpenStackUnreachable):
+            _service(server.url).request("GET", "/v3/users")
+    finally:
+        server.close()
+    assert server.methods == ["GET"] * (api.RETRIES + 1)
