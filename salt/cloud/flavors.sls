@@ -1,14 +1,11 @@
 {%- from "cloud/macros.jinja" import cloud_auth with context %}
-{%- from "nova/map.jinja" import nova with context %}
 {%- from "common/topology.jinja" import topo with context %}
 {#- openstack:flavors, validated: sizes, ephemeral, swap, public,
     description (none: not managed) and exactly the listed extra specs;
     default m1.nano and m1.small.  Nova cannot change a flavor's sizes in
     place: an unused flavor is replaced (same id), a used one fails the
-    state and is left as it is (openstack_cloud's documentation). #}
-include:
-  - keystone.identity
-  - nova.controller
+    state and is left as it is (openstack_cloud's documentation).  Nothing
+    is included: the orchestration runs this once Nova answers. #}
 {%- for name, f in topo.flavors | dictsort %}
 
 {{ ('cloud-flavor-' ~ name) | json }}:
@@ -25,7 +22,4 @@ include:
 {%-   endif %}
     - extra_specs: {{ f.extra_specs | json }}
 {{- cloud_auth() }}
-    - require:
-      - keystone_init: keystone-identity
-      - service: nova-controller-service-{{ nova.controller_services[0] }}
 {%- endfor %}

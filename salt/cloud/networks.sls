@@ -1,5 +1,4 @@
 {%- from "cloud/macros.jinja" import cloud_auth with context %}
-{%- from "neutron/map.jinja" import neutron with context %}
 {%- from "common/topology.jinja" import topo with context %}
 {%- set p = topo.networks.provider %}
 {%- set s = topo.networks.selfservice %}
@@ -7,10 +6,8 @@
     network and a router between them (SNAT on the gateway), declared from
     openstack:networks.  Drift is corrected in place (pools, gateway, DNS,
     MTU, sharing); a changed CIDR or physical network fails its state and
-    changes nothing (openstack_cloud's documentation). #}
-include:
-  - keystone.identity
-  - neutron.server
+    changes nothing (openstack_cloud's documentation).  Nothing is
+    included: the orchestration runs this once Neutron answers. #}
 
 cloud-network-provider:
   openstack_cloud.network_present:
@@ -23,9 +20,6 @@ cloud-network-provider:
     - mtu: {{ p.mtu }}
 {%- endif %}
 {{- cloud_auth() }}
-    - require:
-      - keystone_init: keystone-identity
-      - service: neutron-server-service-{{ neutron.server_services[0] }}
 
 cloud-subnet-provider:
   openstack_cloud.subnet_present:
@@ -48,9 +42,6 @@ cloud-network-selfservice:
     - mtu: {{ s.mtu }}
 {%- endif %}
 {{- cloud_auth() }}
-    - require:
-      - keystone_init: keystone-identity
-      - service: neutron-server-service-{{ neutron.server_services[0] }}
 
 cloud-subnet-selfservice:
   openstack_cloud.subnet_present:
