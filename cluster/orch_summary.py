@@ -160,18 +160,23 @@ def as_orchestration(doc, minion):
     return {"data": {"salt-call": {"salt_|-state.highstate_|-highstate_|-state": step}}}
 
 
+def only_failures_of(cause, failed):
+    """True when CAUSE (a pattern of comments) failed at least once and
+    every other failure is CAUSE too or follows from one (CONSEQUENCES).
+    failed: [(host, state, comment)]."""
+    comments = [str(comment) for _host, _sid, comment in failed]
+    return (any(cause.search(c) for c in comments)
+            and all(cause.search(c) or CONSEQUENCES.search(c) for c in comments))
+
+
 def mirror_failure(failed):
     """True when apt could not fetch and nothing else went wrong."""
-    comments = [str(comment) for _host, _sid, comment in failed]
-    return (any(FETCH_ERRORS.search(c) for c in comments)
-            and all(FETCH_ERRORS.search(c) or CONSEQUENCES.search(c) for c in comments))
+    return only_failures_of(FETCH_ERRORS, failed)
 
 
 def transport_failure(failed):
     """True when Salt's request channel failed and nothing else did."""
-    comments = [str(comment) for _host, _sid, comment in failed]
-    return (any(TRANSPORT_ERRORS.search(c) for c in comments)
-            and all(TRANSPORT_ERRORS.search(c) or CONSEQUENCES.search(c) for c in comments))
+    return only_failures_of(TRANSPORT_ERRORS, failed)
 
 
 def write_idempotency(path, ok, steps, changed, failed):
