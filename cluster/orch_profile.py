@@ -28,44 +28,36 @@ import json
 import pathlib
 import sys
 
+from salt_output import parse_salt_json  # cluster/salt_output.py, beside this file
+
 TOP = 15
 # what `fetch` keeps of each state's return
 KEEP = ("__id__", "__sls__", "__run_num__", "start_time", "duration", "result")
 
 
-def load_orchestration(path):
-    """ORCH.json ({} when unreadable); salt-run may print log lines before
-    the document."""
+def read_salt_json(path):
+    """The JSON document Salt wrote to PATH, or None: PATH unreadable, or
+    no document in it.  salt-run may print log lines before the document."""
     try:
         text = pathlib.Path(path).read_text(encoding="utf-8")
     except OSError:
-        return {}
-    start = text.find("{")
-    if start < 0:
-        return {}
+        return None
+    if "{" not in text:
+        return None
     try:
-        doc = json.loads(text[start:])
+        return parse_salt_json(text)
     except ValueError:
-        return {}
-    return doc if isinstance(doc, dict) else {}
+        return None
+
+
+def load_orchestration(path):
+    """ORCH.json ({} when unreadable)."""
+    return read_salt_json(path) or {}
 
 
 def load_jobs(path):
     """`fetch`'s document, or None when the job cache did not answer."""
-    if not path:
-        return None
-    try:
-        text = pathlib.Path(path).read_text(encoding="utf-8")
-    except OSError:
-        return None
-    start = text.find("{")
-    if start < 0:
-        return None
-    try:
-        doc = json.loads(text[start:])
-    except ValueError:
-        return None
-    return doc if isinstance(doc, dict) else None
+    return read_salt_json(path) if path else None
 
 
 def steps(doc):

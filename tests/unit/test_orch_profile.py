@@ -284,6 +284,30 @@ def test_no_answer_from_the_cache_is_a_partial_profile_not_a_failure(tmp_path, j
     assert doc["profile_partial"]["orchestrate_cold"].startswith("partial:")
 
 
+@pytest.mark.parametrize("text, orchestration, jobs", [
+    ('{"a": 1}', {"a": 1}, {"a": 1}),
+    ('[WARNING ] unclosed MasterEvent\n{"a": 1}\n', {"a": 1}, {"a": 1}),
+    ("{}", {}, {}),                      # the cache answered: no job
+    ("", {}, None),
+    ("Connection to 10.0.3.5 closed.\n", {}, None),
+    ('{"a": 1}\nConnection to 10.0.3.5 closed.\n', {}, None),
+    ("{broken", {}, None),
+    ('[{"a": 1}]', {}, None),
+])
+def test_salts_json_files_and_what_is_not_one(tmp_path, text, orchestration, jobs):
+    path = tmp_path / "out.json"
+    path.write_text(text)
+    assert orch_profile.load_orchestration(path) == orchestration
+    assert orch_profile.load_jobs(str(path)) == jobs
+
+
+def test_no_file_is_no_document(tmp_path):
+    assert orch_profile.load_orchestration(tmp_path / "missing.json") == {}
+    assert orch_profile.load_jobs(str(tmp_path / "missing.json")) is None
+    assert orch_profile.load_jobs(None) is None
+    assert orch_profile.load_jobs("") is None
+
+
 @pytest.mark.parametrize("text", ["", "[ERROR   ] The master is not running\n"])
 def test_an_orchestration_that_printed_nothing_has_an_empty_profile(tmp_path, text):
     orch = tmp_path / "orchestrate-cold.json"
