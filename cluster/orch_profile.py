@@ -28,7 +28,7 @@ import json
 import pathlib
 import sys
 
-from salt_output import parse_salt_json  # cluster/salt_output.py, beside this file
+from salt_output import parse_salt_json, state_key  # cluster/salt_output.py, beside this file
 
 TOP = 15
 # what `fetch` keeps of each state's return
@@ -83,17 +83,6 @@ def jids(doc):
             if _kind(key) == "state" and str(step.get("__jid__") or "").isdigit()]
 
 
-def step_id(key, step):
-    parts = key.split("_|-")
-    return step.get("__id__") or (parts[1] if len(parts) > 1 else key)
-
-
-def state_function(key):
-    """pkg_|-id_|-name_|-installed -> pkg.installed"""
-    parts = key.split("_|-")
-    return f"{parts[0]}.{parts[-1]}" if len(parts) == 4 else ""
-
-
 def _seconds(ms):
     try:
         return round(float(ms) / 1000.0, 2)
@@ -110,8 +99,8 @@ def state_rows(step, returns):
         for key, ret in states.items():
             if not isinstance(ret, dict):
                 continue
-            rows.append({"host": host, "state": ret.get("__id__") or step_id(key, {}),
-                         "function": state_function(key), "step": step,
+            sid, fun = state_key(key, ret)
+            rows.append({"host": host, "state": sid, "function": fun, "step": step,
                          "seconds": _seconds(ret.get("duration", 0))})
     return rows
 
@@ -121,7 +110,7 @@ def profile(doc, jobs=None):
     orchestration's output).  jobs: `fetch`'s document, or None."""
     rows, without_cache = [], []
     for key, step in steps(doc):
-        sid = step_id(key, step)
+        sid = state_key(key, step)[0]
         kind = _kind(key)
         inner = (step.get("changes") or {}).get("ret")
         inner = inner if isinstance(inner, dict) else {}

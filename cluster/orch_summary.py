@@ -22,6 +22,8 @@ import json
 import re
 import sys
 
+from salt_output import state_key  # cluster/salt_output.py, beside this file
+
 # apt's own words when it could not fetch (indexes or packages)
 FETCH_ERRORS = re.compile(
     r"does not have a Release file|Failed to fetch|Unable to fetch some archives"
@@ -55,9 +57,8 @@ def load(path):
 
 
 def state_label(key, ret):
-    parts = key.split("_|-")
-    sid = ret.get("__id__") or (parts[1] if len(parts) > 1 else key)
-    fun = f"{parts[0]}.{parts[-1]}" if len(parts) == 4 else ""
+    """pkg_|-id_|-name_|-installed -> "id (pkg.installed)"."""
+    sid, fun = state_key(key, ret)
     return f"{sid} ({fun})" if fun else sid
 
 

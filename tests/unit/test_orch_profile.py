@@ -26,6 +26,7 @@ PROFILE = REPO / "cluster" / "orch_profile.py"
 sys.path.insert(0, str(REPO / "cluster"))
 orch_profile = load("cluster/orch_profile.py", "orch_profile_under_test")
 results = load("cluster/results.py", "results_under_test")
+salt_output = load("cluster/salt_output.py", "salt_output_under_test")
 
 # the verification step's one state (it changes nothing, so the cold run's
 # output has none): its key as the integration tier sees it
@@ -229,7 +230,7 @@ def test_the_job_cache_makes_the_reruns_profile_whole(job_cache, tmp_path):
     assert proc.returncode == 0, proc.stderr
     step_of = {s["__jid__"]: s["__id__"] for s in _steps(rerun).values() if s.get("__jid__")}
     expected = [
-        {"host": minion, "state": state["__id__"], "function": orch_profile.state_function(key),
+        {"host": minion, "state": state["__id__"], "function": salt_output.state_key(key)[1],
          "step": step_of[jid], "seconds": round(state["duration"] / 1000, 2)}
         for jid, minions in returns.items() for minion, states in minions.items()
         for key, state in states.items()]
