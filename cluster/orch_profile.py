@@ -28,44 +28,36 @@ import json
 import pathlib
 import sys
 
+from salt_output import parse_salt_json, state_key  # cluster/salt_output.py, beside this file
+
 TOP = 15
 # what `fetch` keeps of each state's return
 KEEP = ("__id__", "__sls__", "__run_num__", "start_time", "duration", "result")
 
 
-def load_orchestration(path):
-    """ORCH.json ({} when unreadable); salt-run may print log lines before
-    the document."""
+def read_salt_json(path):
+    """The JSON document Salt wrote to PATH, or None: PATH unreadable, or
+    no document in it.  salt-run may print log lines before the document."""
     try:
         text = pathlib.Path(path).read_text(encoding="utf-8")
     except OSError:
-        return {}
-    start = text.find("{")
-    if start < 0:
-        return {}
+        return None
+    if "{" not in text:
+        return None
     try:
-        doc = json.loads(text[start:])
+        return parse_salt_json(text)
     except ValueError:
-        return {}
-    return doc if isinstance(doc, dict) else {}
+        return None
+
+
+def load_orchestration(path):
+    """ORCH.json ({} when unreadable)."""
+    return read_salt_json(path) or {}
 
 
 def load_jobs(path):
     """`fetch`'s document, or None when the job cache did not answer."""
-    if not path:
-        return None
-    try:
-        text = pathlib.Path(path).read_text(encoding="utf-8")
-    except OSError:
-        return None
-    start = text.find("{")
-    if start < 0:
-        return None
-    try:
-        doc = json.loads(text[start:])
-    except ValueError:
-        return None
-    return doc if isinstance(doc, dict) else None
+    return read_salt_json(path) if path else None
 
 
 def steps(doc):
@@ -91,17 +83,6 @@ def jids(doc):
             if _kind(key) == "state" and str(step.get("__jid__") or "").isdigit()]
 
 
-def step_id(key, step):
-    parts = key.split("_|-")
-    return step.get("__id__") or (parts[1] if len(parts) > 1 else key)
-
-
-def state_function(key):
-    """pkg_|-id_|-name_|-installed -> pkg.installed"""
-    parts = key.split("_|-")
-    return f"{parts[0]}.{parts[-1]}" if len(parts) == 4 else ""
-
-
 def _seconds(ms):
     try:
         return round(float(ms) / 1000.0, 2)
@@ -118,8 +99,8 @@ def state_rows(step, returns):
         for key, ret in states.items():
             if not isinstance(ret, dict):
                 continue
-            rows.append({"host": host, "state": ret.get("__id__") or step_id(key, {}),
-                         "function": state_function(key), "step": step,
+            sid, fun = state_key(key, ret)
+            rows.append({"host": host, "state": sid, "function": fun, "step": step,
                          "seconds": _seconds(ret.get("duration", 0))})
     return rows
 
@@ -129,7 +110,7 @@ def profile(doc, jobs=None):
     orchestration's output).  jobs: `fetch`'s document, or None."""
     rows, without_cache = [], []
     for key, step in steps(doc):
-        sid = step_id(key, step)
+        sid = state_key(key, step)[0]
         kind = _kind(key)
         inner = (step.get("changes") or {}).get("ret")
         inner = inner if isinstance(inner, dict) else {}

@@ -22,6 +22,8 @@ import json
 import re
 import sys
 
+from salt_output import state_key  # cluster/salt_output.py, beside this file
+
 # apt's own words when it could not fetch (indexes or packages)
 FETCH_ERRORS = re.compile(
     r"does not have a Release file|Failed to fetch|Unable to fetch some archives"
@@ -55,9 +57,8 @@ def load(path):
 
 
 def state_label(key, ret):
-    parts = key.split("_|-")
-    sid = ret.get("__id__") or (parts[1] if len(parts) > 1 else key)
-    fun = f"{parts[0]}.{parts[-1]}" if len(parts) == 4 else ""
+    """pkg_|-id_|-name_|-installed -> "id (pkg.installed)"."""
+    sid, fun = state_key(key, ret)
     return f"{sid} ({fun})" if fun else sid
 
 
@@ -160,18 +161,23 @@ def as_orchestration(doc, minion):
     return {"data": {"salt-call": {"salt_|-state.highstate_|-highstate_|-state": step}}}
 
 
+def only_failures_of(cause, failed):
+    """True when CAUSE (a pattern of comments) failed at least once and
+    every other failure is CAUSE too or follows from one (CONSEQUENCES).
+    failed: [(host, state, comment)]."""
+    comments = [str(comment) for _host, _sid, comment in failed]
+    return (any(cause.search(c) for c in comments)
+            and all(cause.search(c) or CONSEQUENCES.search(c) for c in comments))
+
+
 def mirror_failure(failed):
     """True when apt could not fetch and nothing else went wrong."""
-    comments = [str(comment) for _host, _sid, comment in failed]
-    return (any(FETCH_ERRORS.search(c) for c in comments)
-            and all(FETCH_ERRORS.search(c) or CONSEQUENCES.search(c) for c in comments))
+    return only_failures_of(FETCH_ERRORS, failed)
 
 
 def transport_failure(failed):
     """True when Salt's request channel failed and nothing else did."""
-    comments = [str(comment) for _host, _sid, comment in failed]
-    return (any(TRANSPORT_ERRORS.search(c) for c in comments)
-            and all(TRANSPORT_ERRORS.search(c) or CONSEQUENCES.search(c) for c in comments))
+    return only_failures_of(TRANSPORT_ERRORS, failed)
 
 
 def write_idempotency(path, ok, steps, changed, failed):

@@ -82,6 +82,8 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 
+from salt_output import parse_salt_json  # cluster/salt_output.py, beside this file
+
 PASS = "PASS"
 FAIL = "FAIL"
 NOT_RUNNABLE = "NOT RUNNABLE"
@@ -855,34 +857,6 @@ def report(paths, json_path=None):
                        "summary": summarize(results), "exit_code": code}, fh, indent=2)
             fh.write("\n")
     return code
-
-
-def parse_salt_json(text):
-    """
-    The `salt --out=json --static` answer: {minion: value}.  Salt prints one
-    JSON document; older CLIs may print one per minion.  Log lines Salt
-    writes before it on the same stream ("[WARNING ] ...") are skipped.
-    """
-    start = text.find("{")
-    text = text[start:].strip() if start >= 0 else ""
-    if not text:
-        return {}
-    try:
-        data = json.loads(text)
-        return data if isinstance(data, dict) else {}
-    except json.JSONDecodeError:
-        merged = {}
-        decoder = json.JSONDecoder()
-        pos = 0
-        while pos < len(text):
-            while pos < len(text) and text[pos].isspace():
-                pos += 1
-            if pos >= len(text):
-                break
-            obj, pos = decoder.raw_decode(text, pos)
-            if isinstance(obj, dict):
-                merged.update(obj)
-        return merged
 
 
 def parse_ovn_encaps(text):

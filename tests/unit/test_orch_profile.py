@@ -26,6 +26,7 @@ PROFILE = REPO / "cluster" / "orch_profile.py"
 sys.path.insert(0, str(REPO / "cluster"))
 orch_profile = load("cluster/orch_profile.py", "orch_profile_under_test")
 results = load("cluster/results.py", "results_under_test")
+salt_output = load("cluster/salt_output.py", "salt_output_under_test")
 
 # the verification step's one state (it changes nothing, so the cold run's
 # output has none): its key as the integration tier sees it
@@ -229,7 +230,7 @@ def test_the_job_cache_makes_the_reruns_profile_whole(job_cache, tmp_path):
     assert proc.returncode == 0, proc.stderr
     step_of = {s["__jid__"]: s["__id__"] for s in _steps(rerun).values() if s.get("__jid__")}
     expected = [
-        {"host": minion, "state": state["__id__"], "function": orch_profile.state_function(key),
+        {"host": minion, "state": state["__id__"], "function": salt_output.state_key(key)[1],
          "step": step_of[jid], "seconds": round(state["duration"] / 1000, 2)}
         for jid, minions in returns.items() for minion, states in minions.items()
         for key, state in states.items()]
@@ -282,6 +283,30 @@ def test_no_answer_from_the_cache_is_a_partial_profile_not_a_failure(tmp_path, j
     doc = json.loads((tmp_path / "cluster.json").read_text())
     assert len(doc["profile"]["orchestrate_cold"]) == 15
     assert doc["profile_partial"]["orchestrate_cold"].startswith("partial:")
+
+
+@pytest.mark.parametrize("text, orchestration, jobs", [
+    ('{"a": 1}', {"a": 1}, {"a": 1}),
+    ('[WARNING ] unclosed MasterEvent\n{"a": 1}\n', {"a": 1}, {"a": 1}),
+    ("{}", {}, {}),                      # the cache answered: no job
+    ("", {}, None),
+    ("Connection to 10.0.3.5 closed.\n", {}, None),
+    ('{"a": 1}\nConnection to 10.0.3.5 closed.\n', {}, None),
+    ("{broken", {}, None),
+    ('[{"a": 1}]', {}, None),
+])
+def test_salts_json_files_and_what_is_not_one(tmp_path, text, orchestration, jobs):
+    path = tmp_path / "out.json"
+    path.write_text(text)
+    assert orch_profile.load_orchestration(path) == orchestration
+    assert orch_profile.load_jobs(str(path)) == jobs
+
+
+def test_no_file_is_no_document(tmp_path):
+    assert orch_profile.load_orchestration(tmp_path / "missing.json") == {}
+    assert orch_profile.load_jobs(str(tmp_path / "missing.json")) is None
+    assert orch_profile.load_jobs(None) is None
+    assert orch_profile.load_jobs("") is None
 
 
 @pytest.mark.parametrize("text", ["", "[ERROR   ] The master is not running\n"])

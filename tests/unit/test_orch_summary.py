@@ -13,10 +13,13 @@ import textwrap
 
 import pytest
 from minion_opts import write_local_minion_config
+from source_module import load
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 DATA = pathlib.Path(__file__).resolve().parent / "data" / "orch"
 SCRIPT = REPO / "cluster" / "orch_summary.py"
+sys.path.insert(0, str(REPO / "cluster"))
+orch_summary = load("cluster/orch_summary.py", "orch_summary_under_test")
 
 
 def _run(path, *args):
@@ -136,6 +139,27 @@ def test_a_rerun_that_changed_something_is_never_excused_as_the_mirror(tmp_path)
     path = tmp_path / "mirror.json"
     path.write_text(json.dumps(doc))
     assert _run(path, "--expect-no-changes=1").returncode == 1
+
+
+TRANSPORT = "Authentication error occurred: message authentication failed"
+REQUISITE = "One or more requisite failed: openstack.common.common-packages"
+
+
+@pytest.mark.parametrize("comments, mirror, transport", [
+    ([APT_404], True, False),
+    ([APT_404, REQUISITE, "E: Unable to locate package ovn-central"], True, False),
+    ([TRANSPORT, REQUISITE], False, True),
+    ([APT_404, TRANSPORT], False, False),      # two causes: neither alone
+    ([APT_404, "template error"], False, False),
+    ([REQUISITE], False, False),               # consequences with no cause
+    ([], False, False),
+])
+def test_only_failures_of_one_cause(comments, mirror, transport):
+    failed = [(f"compute{i}", "common-packages", c) for i, c in enumerate(comments)]
+    assert orch_summary.only_failures_of(orch_summary.FETCH_ERRORS, failed) is mirror
+    assert orch_summary.only_failures_of(orch_summary.TRANSPORT_ERRORS, failed) is transport
+    assert orch_summary.mirror_failure(failed) is mirror
+    assert orch_summary.transport_failure(failed) is transport
 
 
 def test_salts_transport_failing_alone_is_worth_a_second_run(tmp_path):

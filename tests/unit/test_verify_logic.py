@@ -11,11 +11,13 @@ stand-in).
 import importlib.util
 import json
 import pathlib
+import sys
 
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 DATA = pathlib.Path(__file__).resolve().parent / "data" / "verify"
+sys.path.insert(0, str(REPO / "cluster"))  # verify.py's sibling salt_output.py
 
 
 def _load():
