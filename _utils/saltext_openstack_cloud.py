@@ -13,6 +13,7 @@ network's provider attributes, a subnet's CIDR) raises
 """
 import dataclasses
 import ipaddress
+import re
 import urllib.parse
 
 from salt.exceptions import CommandExecutionError
@@ -111,6 +112,46 @@ def _text(value, what):
     raise CommandExecutionError(f"{what} must be a string, got {value!r}")
 
 
+#: Control characters (Unicode's Cc: C0, DEL and C1), refused in names and
+#: descriptions: Nova's API refuses them, and a newline or an escape garbles
+#: the state output and logs the text is shown in.
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: The longest description each API takes: Nova's flavor description
+#: (microversion 2.55), Neutron's ``description`` of every resource
+#: (``DESCRIPTION_FIELD_SIZE``).
+NOVA_DESCRIPTION_MAX = 65535
+NEUTRON_DESCRIPTION_MAX = 255
+#: The longest Neutron name (``NAME_FIELD_SIZE``).
+NEUTRON_NAME_MAX = 255
+
+
+def control_character(text):
+    """``'U+000A at position 3'``: the first control character of ``text``, or None."""
+    match = CONTROL_RE.search(text)
+    if match is None:
+        return None
+    return f"U+{ord(match.group()):04X} at position {match.start()}"
+
+
+def description_text(value, what, maximum):
+    """
+    A description (None: not managed) as the API takes it: a string of at
+    most ``maximum`` characters (:data:`NOVA_DESCRIPTION_MAX`,
+    :data:`NEUTRON_DESCRIPTION_MAX`) without control characters.
+    """
+    value = _text(value, what)
+    if value is None:
+        return None
+    if len(value) > maximum:
+        raise CommandExecutionError(
+            f"{what}: {len(value)} characters, more than the {maximum} the API takes")
+    control = control_character(value)
+    if control:
+        raise CommandExecutionError(
+            f"{what}: has a control character ({control}); give one line of printable text")
+    return value
+
+
 def _spec_value(value):
     """An extra spec value as Nova stores it: a string (true/false for booleans)."""
     if isinstance(value, bool):
@@ -141,7 +182,8 @@ def flavor_spec(name, vcpus, ram, disk, ephemeral=0, swap=0, public=True, descri
     return {
         "name": name,
         "fixed": fixed,
-        "description": _text(description, f"{where}: description"),
+        "description": description_text(description, f"{where}: description",
+                                        NOVA_DESCRIPTION_MAX),
         "extra_specs": extra_specs,
         "id": None if flavor_id is None else str(flavor_id),
     }
@@ -266,19 +308,31 @@ NETWORK_FIELDS = {
 NETWORK_FIXED = ("provider_network_type", "provider_physical_network", "provider_segmentation_id")
 
 
-def _name(value, what):
+def neutron_name(value, what):
+    """A Neutron name: non-empty, at most :data:`NEUTRON_NAME_MAX`, no control characters."""
     if not isinstance(value, str) or not value.strip():
         raise CommandExecutionError(f"A {what} name must be a non-empty string, got {value!r}")
+    if len(value) > NEUTRON_NAME_MAX:
+        raise CommandExecutionError(f"A {what} name has at most {NEUTRON_NAME_MAX} characters, "
+                                    f"got {len(value)}")  # fmt: skip
+    control = control_character(value)
+    if control:
+        raise CommandExecutionError(f"A {what} name must not contain control characters, "
+                                    f"got {value!r} ({control})")  # fmt: skip
     return value
+
+
+def _neutron_description(value, what):
+    return description_text(value, what, NEUTRON_DESCRIPTION_MAX)
 
 
 def network_spec(name, project=None, **fields):
     """The wanted network: ``{name, project, fields}`` (given fields only)."""
-    _name(name, "network")
+    neutron_name(name, "network")
     where = f"network {name}"
     checks = {
         "shared": _flag, "external": _flag, "admin_state_up": _flag,
-        "port_security_enabled": _flag, "description": _text,
+        "port_security_enabled": _flag, "description": _neutron_description,
         "provider_network_type": _text, "provider_physical_network": _text,
     }  # fmt: skip
     wanted = {}
@@ -377,8 +431,8 @@ def _routes(routes, what):
 
 def subnet_spec(name, network, cidr, project=None, **fields):
     """The wanted subnet: ``{name, network, project, cidr, ip_version, fields}``."""
-    _name(name, "subnet")
-    _name(network, "network")
+    neutron_name(name, "subnet")
+    neutron_name(network, "network")
     where = f"subnet {name}"
     cidr = _cidr(cidr, f"{where}: cidr")
     wanted = {}
@@ -400,7 +454,7 @@ def subnet_spec(name, network, cidr, project=None, **fields):
         elif key == "enable_dhcp":
             value = _flag(value, f"{where}: enable_dhcp")
         else:
-            value = _text(value, f"{where}: {key}")
+            value = _neutron_description(value, f"{where}: {key}")
         wanted[key] = value
     return {
         "name": name,
@@ -466,19 +520,19 @@ def plan_subnet(spec, current, network_id, project_id):
 def router_spec(name, project=None, external_network=None, enable_snat=None, interfaces=None,
                 admin_state_up=None, description=None):  # fmt: skip
     """The wanted router."""
-    _name(name, "router")
+    neutron_name(name, "router")
     where = f"router {name}"
     if external_network is not None:
-        _name(external_network, "network")
+        neutron_name(external_network, "network")
     if interfaces is not None:
         if isinstance(interfaces, str) or not isinstance(interfaces, list):
             raise CommandExecutionError(f"{where}: interfaces must be a list of subnet names")
-        interfaces = list(dict.fromkeys(_name(i, "subnet") for i in interfaces))
+        interfaces = list(dict.fromkeys(neutron_name(i, "subnet") for i in interfaces))
     fields = {}
     if admin_state_up is not None:
         fields["admin_state_up"] = _flag(admin_state_up, f"{where}: admin_state_up")
     if description is not None:
-        fields["description"] = _text(description, f"{where}: description")
+        fields["description"] = _neutron_description(description, f"{where}: description")
     return {
         "name": name,
         "project": project,
@@ -656,7 +710,10 @@ def rule_spec(rule, where):
         raise CommandExecutionError(f"{where}: protocol {protocol or 'any'} has no ports")
     remote_group = rule.get("remote_group")
     if remote_group is not None:
-        _name(remote_group, "remote group")
+        try:
+            neutron_name(remote_group, "remote group")
+        except CommandExecutionError as exc:
+            raise CommandExecutionError(f"{where}: {exc}") from None
     return {
         "direction": direction,
         "ethertype": ethertype,
@@ -670,7 +727,7 @@ def rule_spec(rule, where):
 
 def security_group_spec(name, project=None, description=None, rules=None, remove_unlisted=False):
     """The wanted group with its rules (None: rules not managed)."""
-    _name(name, "security group")
+    neutron_name(name, "security group")
     where = f"security group {name}"
     if rules is not None:
         if not isinstance(rules, list):
@@ -679,7 +736,7 @@ def security_group_spec(name, project=None, description=None, rules=None, remove
     return {
         "name": name,
         "project": project,
-        "description": _text(description, f"{where}: description"),
+        "description": _neutron_description(description, f"{where}: description"),
         "rules": rules,
         "remove_unlisted": bool(_flag(remove_unlisted, f"{where}: remove_unlisted")),
     }

@@ -456,3 +456,62 @@ def test_bad_rules(rule, message):
         cp.rule_spec(rule, "rule 0")
     assert str(exc.value).startswith("rule 0: ")
     assert message in str(exc.value)
+
+
+# -- descriptions and names ----------------------------------------------------
+
+#: Each resource's description as its spec takes it, with the API's limit.
+DESCRIBED = [
+    (lambda d: cp.flavor_spec("m1.x", 1, 64, 1, description=d), cp.NOVA_DESCRIPTION_MAX),
+    (lambda d: cp.network_spec("net", description=d), cp.NEUTRON_DESCRIPTION_MAX),
+    (lambda d: cp.subnet_spec("sub", "net", "10.0.0.0/24", description=d),
+     cp.NEUTRON_DESCRIPTION_MAX),
+    (lambda d: cp.router_spec("router", description=d), cp.NEUTRON_DESCRIPTION_MAX),
+    (lambda d: cp.security_group_spec("web", description=d), cp.NEUTRON_DESCRIPTION_MAX),
+]  # fmt: skip
+
+
+def test_api_description_limits():
+    # Nova's flavor description (2.55) and Neutron's DESCRIPTION_FIELD_SIZE
+    assert (cp.NOVA_DESCRIPTION_MAX, cp.NEUTRON_DESCRIPTION_MAX) == (65535, 255)
+
+
+@pytest.mark.parametrize("spec, maximum", DESCRIBED)
+def test_a_description_up_to_the_apis_limit_is_taken(spec, maximum):
+    text = "Web servers: HTTP(S) in, é ok " + "x" * (maximum - 30)
+    assert len(text) == maximum
+    assert text in str(spec(text))
+    assert "''" in str(spec(""))  # an empty description clears it
+
+
+@pytest.mark.parametrize("spec, maximum", DESCRIBED)
+def test_a_description_over_the_apis_limit_is_refused(spec, maximum):
+    with pytest.raises(CommandExecutionError,
+                       match=f": description: {maximum + 1} characters, more than the {maximum}"):
+        spec("x" * (maximum + 1))
+
+
+@pytest.mark.parametrize("spec, _", DESCRIBED)
+@pytest.mark.parametrize("char", ["\n", "\t", "\r", "\x00", "\x1b", "\x7f", "\x85"])
+def test_a_description_with_a_control_character_is_refused(spec, _, char):
+    with pytest.raises(CommandExecutionError,
+                       match=rf"description: has a control character \(U\+{ord(char):04X} at "
+                             r"position 3\)"):
+        spec("two" + char + "lines")
+
+
+@pytest.mark.parametrize("make, kind", [
+    (lambda n: cp.network_spec(n), "network"),
+    (lambda n: cp.subnet_spec(n, "net", "10.0.0.0/24"), "subnet"),
+    (lambda n: cp.router_spec(n), "router"),
+    (lambda n: cp.security_group_spec(n), "security group"),
+    (lambda n: cp.rule_spec({"remote_group": n}, "rule 0"), "remote group"),
+])  # fmt: skip
+def test_neutron_names_refuse_control_characters_and_over_255(make, kind):
+    assert make("web servers é" + "x" * 242)  # 255 characters
+    with pytest.raises(CommandExecutionError, match=f"A {kind} name has at most 255 characters"):
+        make("x" * 256)
+    with pytest.raises(CommandExecutionError,
+                       match=rf"A {kind} name must not contain control characters, got "
+                             r"'web\\nservers' \(U\+000A at position 3\)"):
+        make("web\nservers")
