@@ -80,12 +80,17 @@ Every other key is optional; the defaults mirror the example pillar::
                                             of name: {vcpus, ram (MiB), disk (GB)}
                                             replaces them.  Optional per flavor:
                                             ephemeral (GB) 0, swap (MiB) 0, public
-                                            true, description (none: not managed),
-                                            extra_specs {} (exactly these)
+                                            true, description (none: not managed;
+                                            one line of at most 65535 characters,
+                                            Nova's limit), extra_specs {} (exactly
+                                            these)
     security_groups                         the admin project's default group with
                                             the guide's ICMP and SSH rules; a given
                                             mapping of name: {description, rules,
                                             remove_unlisted (false)} replaces it.
+                                            Names and descriptions: at most 255
+                                            characters (Neutron's), no control
+                                            characters.
                                             Rules as openstack_cloud takes them:
                                             direction, ethertype, protocol, port or
                                             port_range_min/max, remote_ip_prefix or
@@ -349,7 +354,6 @@ DEFAULT_FLAVORS = {
 EXTRA_SPEC_KEY_RE = re.compile(r"^[A-Za-z0-9_:. -]{1,255}$")
 # A network's MTU: IPv4's minimum to a jumbo frame.
 MTU_MIN, MTU_MAX = 68, 9216
-SECURITY_GROUP_NAME_RE = re.compile(r"^\S(?:.{0,253}\S)?$")
 #: The guide's rules: ICMP and SSH into the admin project's default group;
 #: Neutron's own rules of that group stay (remove_unlisted: false).
 DEFAULT_SECURITY_GROUPS = {
@@ -494,8 +498,17 @@ def _minion_pillar():
 
 
 def _key(path):
-    """The colon-separated pillar key of ``path`` (a tuple under ``openstack``)."""
-    return ":".join((ROOT,) + tuple(str(part) for part in path))
+    """
+    The colon-separated pillar key of ``path`` (a tuple under ``openstack``);
+    a part with a control character is quoted (``'web\\nservers'``), so that
+    the key stays on its line of the message.
+    """
+    return ":".join((ROOT,) + tuple(_key_part(part) for part in path))
+
+
+def _key_part(part):
+    text = str(part)
+    return repr(text) if cloud_plan.CONTROL_RE.search(text) else text
 
 
 def _natural_key(text):
@@ -747,6 +760,21 @@ class _Validator:
         else:
             return value
         return None
+
+    def description(self, section, path, maximum):
+        """
+        A resource's ``description`` (None: not managed), as its API takes
+        it: one line of at most ``maximum`` characters (see
+        ``saltext_openstack_cloud.description_text``).
+        """
+        value = self.text(section, path, "description", None)
+        if value is None:
+            return None
+        try:
+            return cloud_plan.description_text(value, _key(path + ("description",)), maximum)
+        except CommandExecutionError as exc:
+            self.problems.append(str(exc))
+            return None
 
     def choice(self, section, path, name, default, choices):
         value = self.value(section, path, name, default)
@@ -1199,7 +1227,7 @@ class _Validator:
                                "a number): quote it")
         elif not isinstance(value, str):
             self.problem(path, "must be a string, got " + _type_name(value))
-        elif value != value.strip() or re.search(r"[\x00-\x1f\x7f]", value):
+        elif value != value.strip() or cloud_plan.CONTROL_RE.search(value):
             self.problem(path, "has surrounding whitespace or control characters")
         elif path[-1] in DATABASE_PASSWORDS and not value.isascii():
             self.problem(path, "has non-ASCII characters: PyMySQL sends a database password "
@@ -1467,7 +1495,7 @@ class _Validator:
             elif isinstance(value, bool):
                 result[name] = "true" if value else "false"
             elif _is_number(value) or (isinstance(value, str) and value
-                                        and not re.search(r"[\x00-\x1f\x7f]", value)):
+                                        and not cloud_plan.CONTROL_RE.search(value)):
                 result[name] = str(value)
             else:
                 self.problem(path + (name,), "must be a non-empty string or a number, "
@@ -1520,7 +1548,8 @@ class _Validator:
                     "public": self.flag(flavor, key, "public", True),
                 }
                 required = list(fields.values())
-                fields["description"] = self.text(flavor, key, "description", None)
+                fields["description"] = self.description(flavor, key,
+                                                         cloud_plan.NOVA_DESCRIPTION_MAX)
                 fields["extra_specs"] = self.extra_specs(flavor, key)
                 if None not in required and fields["extra_specs"] is not None:
                     result[name] = fields
@@ -1543,7 +1572,7 @@ class _Validator:
             elif isinstance(value, bool):
                 result[name] = "true" if value else "false"
             elif (_is_number(value) or isinstance(value, str)) and len(str(value)) <= 255 \
-                    and not re.search(r"[\x00-\x1f\x7f]", str(value)):
+                    and not cloud_plan.CONTROL_RE.search(str(value)):
                 result[name] = str(value)
             else:
                 self.problem(path + (name,), "must be a string (at most 255 characters, no "
@@ -1563,9 +1592,7 @@ class _Validator:
         for name in sorted(groups, key=str):
             key = path + (name,)
             group = groups[name]
-            if not isinstance(name, str) or not SECURITY_GROUP_NAME_RE.match(name):
-                self.problem(key, "not a valid security group name (at most 255 characters, "
-                                  "not starting or ending with whitespace)")
+            if not self.security_group_name(name, key):
                 continue
             if group is None:
                 group = {}
@@ -1575,7 +1602,7 @@ class _Validator:
                 continue
             self.typos(group, key, ("security_group",))
             entry = {
-                "description": self.text(group, key, "description", None),
+                "description": self.description(group, key, cloud_plan.NEUTRON_DESCRIPTION_MAX),
                 "remove_unlisted": self.flag(group, key, "remove_unlisted", False),
                 "rules": self.security_rules(group, key, names),
             }
@@ -1583,6 +1610,21 @@ class _Validator:
                 result[name] = entry
         self.security_group_cycles(path, result)
         return result
+
+    def security_group_name(self, name, key):
+        """A Neutron name (at most 255 characters, no control characters), not
+        starting or ending with whitespace."""
+        if not isinstance(name, str) or not name.strip() or name != name.strip():
+            self.problem(key, "not a valid security group name (at most {} characters, no "
+                              "control characters, not starting or ending with whitespace)"
+                              .format(cloud_plan.NEUTRON_NAME_MAX))
+            return False
+        try:
+            cloud_plan.neutron_name(name, "security group")
+        except CommandExecutionError as exc:
+            self.problem(key, str(exc))
+            return False
+        return True
 
     def security_group_cycles(self, path, groups):
         """

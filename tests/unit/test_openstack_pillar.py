@@ -895,6 +895,17 @@ def test_security_groups_given(pillar):
     ]  # fmt: skip
 
 
+def test_descriptions_and_names_up_to_the_apis_limits(pillar):
+    pillar["flavors"] = {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1,
+                                  "description": "Tiny: 1 vCPU, 64 MiB, é " + "x" * 65511}}
+    pillar["security_groups"] = {"w" * 255: {"description": "HTTP in, é " + "x" * 244},
+                                 "web servers (é)": {"description": "one"}}
+    model = openstack_pillar.validate(pillar)
+    assert len(model["flavors"]["m1.x"]["description"]) == 65535
+    assert len(model["security_groups"]["w" * 255]["description"]) == 255
+    assert model["security_groups"]["web servers (é)"]["description"] == "one"
+
+
 NEW_KEY_CASES = [
     bad("flavor-ephemeral-negative", "flavors",
         {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "ephemeral": -1}},
@@ -971,6 +982,38 @@ NEW_KEY_CASES = [
         {"a": {"rules": [{"remote_group": "b"}]}, "b": {"rules": [{"remote_group": "c"}]},
          "c": {"rules": [{"remote_group": "a"}, {"remote_group": "c"}]}},
         "the groups a -> b -> c -> a name each other", key="security_groups:a:rules"),
+    bad("flavor-description-newline", "flavors",
+        {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "description": "two\nlines"}},
+        "has a control character (U+000A at position 3)", key="flavors:m1.x:description"),
+    bad("flavor-description-tab", "flavors",
+        {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "description": "a\tb"}},
+        "has a control character (U+0009 at position 1)", key="flavors:m1.x:description"),
+    bad("flavor-description-escape", "flavors",
+        {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "description": "red \x1b[31m"}},
+        "has a control character (U+001B", key="flavors:m1.x:description"),
+    bad("flavor-description-delete", "flavors",
+        {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "description": "a\x7fb"}},
+        "has a control character (U+007F", key="flavors:m1.x:description"),
+    bad("flavor-description-too-long", "flavors",
+        {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "description": "x" * 65536}},
+        "65536 characters, more than the 65535", key="flavors:m1.x:description"),
+    bad("security-group-description-newline", "security_groups",
+        {"web": {"description": "HTTP\rin"}},
+        "has a control character (U+000D at position 4)", key="security_groups:web:description"),
+    bad("security-group-description-too-long", "security_groups",
+        {"web": {"description": "x" * 256}},
+        "256 characters, more than the 255", key="security_groups:web:description"),
+    bad("security-group-name-control", "security_groups", {"web\x01": {}},
+        "must not contain control characters", key="security_groups:'web\\x01'"),
+    bad("security-group-name-tab", "security_groups", {"we\tb": {}},
+        "must not contain control characters", key="security_groups:'we\\tb'"),
+    bad("security-group-name-newline", "security_groups", {"we\nb": {}},
+        "(U+000A at position 2)", key="security_groups:'we\\nb'"),
+    bad("security-group-name-too-long", "security_groups", {"x" * 256: {}},
+        "at most 255 characters", key="security_groups:" + "x" * 256),
+    bad("security-rule-remote-group-control", "security_groups",
+        {"web": {"rules": [{"remote_group": "db\x00"}]}},
+        "must not contain control characters", key="security_groups:web:rules:0"),
     bad("security-rule-duplicate", "security_groups",
         {"web": {"rules": [{"protocol": "icmp"}, {"protocol": "1", "remote_ip_prefix": "0.0.0.0/0"}]}},
         "the same rule as openstack:security_groups:web:rules:0", key="security_groups:web:rules:1"),
