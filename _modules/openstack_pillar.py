@@ -93,9 +93,11 @@ Every other key is optional; the defaults mirror the example pillar::
                                             characters.
                                             Rules as openstack_cloud takes them:
                                             direction, ethertype, protocol, port or
-                                            port_range_min/max, remote_ip_prefix or
-                                            remote_group (a group of this mapping,
-                                            or default)
+                                            port_range_min/max (ICMP: icmp_type and
+                                            icmp_code, 0-255, a code needs a type;
+                                            port is refused there), remote_ip_prefix
+                                            or remote_group (a group of this
+                                            mapping, or default)
 
 Open vSwitch and OVN
 --------------------
@@ -164,8 +166,8 @@ order of minion ids::
     flavors      {name: {vcpus, ram, disk, ephemeral, swap, public, description,
                          extra_specs}}
     security_groups {name: {description, remove_unlisted, rules: [{direction,
-                    ethertype, protocol, port_range_min, port_range_max,
-                    remote_ip_prefix, remote_group}]}}
+                    ethertype, protocol, port_range_min, port_range_max (ICMP:
+                    type and code), remote_ip_prefix, remote_group}]}}
     glance       {images: [{name, source, source_hash, disk_format, container_format,
                                 kernel, ramdisk, properties}]}
 

@@ -627,7 +627,7 @@ PROTOCOLS = {
 PORT_PROTOCOLS = {6, 17, 33, 132, 136}
 ICMP = {1, 58}
 RULE_KEYS = ("direction", "ethertype", "protocol", "port", "port_range_min", "port_range_max",
-             "remote_ip_prefix", "remote_group")  # fmt: skip
+             "icmp_type", "icmp_code", "remote_ip_prefix", "remote_group")  # fmt: skip
 #: The rules Neutron gives every new group but ``default`` (egress anywhere).
 NEW_GROUP_RULES = (
     {"direction": "egress", "ethertype": "IPv4", "protocol": None, "port_range_min": None,
@@ -659,8 +659,39 @@ def _port(value, what):
     return None if value is None else _integer(value, what)
 
 
+def _icmp_type_code(rule, low, high, protocol, where):
+    """
+    An ICMP rule's type and code, Neutron's port_range_min and max:
+    ``icmp_type`` and ``icmp_code``, or Neutron's own names. ``port`` is
+    refused: Neutron would read ``port: 8`` as type 8 *and code 8*.
+    """
+    if rule.get("port") is not None:
+        raise CommandExecutionError(
+            f"{where}: protocol {protocol} has no ports: give icmp_type (and icmp_code), e.g. "
+            "icmp_type: 8 for echo requests (port would set type and code to the same number)")
+    icmp_type, icmp_code = rule.get("icmp_type"), rule.get("icmp_code")
+    if icmp_type is not None or icmp_code is not None:
+        if low is not None or high is not None:
+            raise CommandExecutionError(
+                f"{where}: give icmp_type/icmp_code or port_range_min/max, not both")
+        if icmp_type is None:
+            raise CommandExecutionError(f"{where}: icmp_code needs an icmp_type")
+        low = _port(icmp_type, f"{where}: icmp_type")
+        high = _port(icmp_code, f"{where}: icmp_code")
+    if low is None and high is not None:
+        raise CommandExecutionError(f"{where}: an ICMP code (port_range_max) needs a type")
+    if any(v is not None and not 0 <= v <= 255 for v in (low, high)):
+        raise CommandExecutionError(f"{where}: ICMP type and code are 0 to 255")
+    return low, high
+
+
 def rule_spec(rule, where):
-    """One wanted rule, checked and completed (the body Neutron gets, by group name)."""
+    """
+    One wanted rule, checked and completed: the body Neutron gets, by group
+    name, itself a rule this takes back unchanged (the state gets the
+    pillar's rules in this form). ICMP's ``icmp_type`` and ``icmp_code``
+    become Neutron's ``port_range_min`` and ``port_range_max``.
+    """
     if not isinstance(rule, dict):
         raise CommandExecutionError(f"{where}: a rule is a mapping, got {rule!r}")
     unknown = sorted(set(rule) - set(RULE_KEYS))
@@ -692,7 +723,12 @@ def rule_spec(rule, where):
         raise CommandExecutionError(f"{where}: {exc}") from None
     low = _port(rule.get("port_range_min"), f"{where}: port_range_min")
     high = _port(rule.get("port_range_max"), f"{where}: port_range_max")
-    if rule.get("port") is not None:
+    if number in ICMP:
+        low, high = _icmp_type_code(rule, low, high, protocol, where)
+    elif rule.get("icmp_type") is not None or rule.get("icmp_code") is not None:
+        raise CommandExecutionError(f"{where}: icmp_type and icmp_code are for protocol icmp "
+                                    f"or ipv6-icmp, not {protocol or 'any'}")  # fmt: skip
+    elif rule.get("port") is not None:
         if low is not None or high is not None:
             raise CommandExecutionError(f"{where}: give port or port_range_min/max, not both")
         low = high = _port(rule["port"], f"{where}: port")
@@ -701,12 +737,7 @@ def rule_spec(rule, where):
             high = low
         if low is not None and not 1 <= low <= high <= 65535:
             raise CommandExecutionError(f"{where}: ports must be 1 <= min <= max <= 65535")
-    elif number in ICMP:
-        if low is None and high is not None:
-            raise CommandExecutionError(f"{where}: an ICMP code (port_range_max) needs a type")
-        if any(v is not None and not 0 <= v <= 255 for v in (low, high)):
-            raise CommandExecutionError(f"{where}: ICMP type and code are 0 to 255")
-    elif low is not None or high is not None:
+    elif number not in ICMP and (low is not None or high is not None):
         raise CommandExecutionError(f"{where}: protocol {protocol or 'any'} has no ports")
     remote_group = rule.get("remote_group")
     if remote_group is not None:

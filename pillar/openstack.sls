@@ -175,7 +175,9 @@ openstack:
   # The admin project's security groups (default: the guide's ICMP and SSH
   # into the default group).  Listed rules are ensured; with
   # remove_unlisted the group's other rules are deleted, Neutron's own
-  # egress and same-group rules too unless listed.
+  # egress and same-group rules too unless listed.  ICMP rules take
+  # icmp_type and icmp_code (0-255; none: every type), not port.  Names
+  # and descriptions: at most 255 characters, one line.
   # security_groups:
   #   default:
   #     rules:
@@ -189,6 +191,7 @@ openstack:
   #       - {direction: egress, ethertype: IPv6}
   #       - {protocol: tcp, port: 80}
   #       - {protocol: tcp, port: 5432, remote_group: web}
+  #       - {protocol: icmp, icmp_type: 8}   # echo request (ping) only
 
   # API and conductor worker counts: small defaults keep the controller
   # around 1.3 GB of RAM; raise them on a real controller.

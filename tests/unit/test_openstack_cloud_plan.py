@@ -515,3 +515,61 @@ def test_neutron_names_refuse_control_characters_and_over_255(make, kind):
                        match=rf"A {kind} name must not contain control characters, got "
                              r"'web\\nservers' \(U\+000A at position 3\)"):
         make("web\nservers")
+
+
+# -- ICMP type and code ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("rule, low, high", [
+    ({"protocol": "icmp"}, None, None),
+    ({"protocol": "icmp", "icmp_type": 8}, 8, None),
+    ({"protocol": "icmp", "icmp_type": 3, "icmp_code": 4}, 3, 4),
+    ({"protocol": "icmp", "icmp_type": 0, "icmp_code": 0}, 0, 0),
+    ({"protocol": "ipv6-icmp", "ethertype": "IPv6", "icmp_type": 128}, 128, None),
+    ({"protocol": "1", "icmp_type": "8"}, 8, None),
+    # Neutron's own names stay: they are what rule_spec gives back
+    ({"protocol": "icmp", "port_range_min": 8, "port_range_max": 0}, 8, 0),
+])  # fmt: skip
+def test_icmp_type_and_code_are_neutrons_port_range(rule, low, high):
+    spec = cp.rule_spec(rule, "rule 0")
+    assert (spec["port_range_min"], spec["port_range_max"]) == (low, high)
+    assert cp.rule_spec(spec, "rule 0") == spec  # the state gets the rule in this form
+
+
+def test_icmp_type_rule_matches_neutrons_and_its_body():
+    neutron = neutron_rule("r-ping", protocol="icmp", port_range_min=8)
+    ours = cp.rule_spec({"protocol": "icmp", "icmp_type": 8}, "rule 0")
+    assert cp.rule_key(dict(ours, remote_group_id=None)) == cp.rule_key(neutron)
+    spec = cp.security_group_spec("web", rules=[{"protocol": "icmp", "icmp_type": 8},
+                                                {"protocol": "icmp"}])  # fmt: skip
+    plan = cp.plan_security_group(spec, None, {}, "p")
+    assert [s.body["security_group_rule"] for s in plan.steps[1:]] == [
+        {"direction": "ingress", "ethertype": "IPv4", "protocol": "icmp", "port_range_min": 8,
+         "security_group_id": cp.Ref("group")},
+        {"direction": "ingress", "ethertype": "IPv4", "protocol": "icmp",
+         "security_group_id": cp.Ref("group")},
+    ]  # fmt: skip
+    assert plan.changes["rules"]["added"] == ["ingress IPv4 icmp type 8 from any",
+                                              "ingress IPv4 icmp from any"]  # fmt: skip
+
+
+@pytest.mark.parametrize("rule, message", [
+    ({"protocol": "icmp", "port": 8}, "protocol icmp has no ports: give icmp_type (and icmp_code)"),
+    ({"protocol": "ipv6-icmp", "ethertype": "IPv6", "port": 128},
+     "protocol ipv6-icmp has no ports: give icmp_type"),
+    ({"protocol": "icmp", "port": 8, "icmp_type": 8}, "has no ports: give icmp_type"),
+    ({"protocol": "icmp", "icmp_code": 0}, "icmp_code needs an icmp_type"),
+    ({"protocol": "icmp", "icmp_type": 8, "port_range_min": 8},
+     "give icmp_type/icmp_code or port_range_min/max, not both"),
+    ({"protocol": "icmp", "icmp_type": 256}, "ICMP type and code are 0 to 255"),
+    ({"protocol": "icmp", "icmp_type": 3, "icmp_code": -1}, "icmp_code must be >= 0"),
+    ({"protocol": "icmp", "icmp_type": "echo"}, "icmp_type must be an integer"),
+    ({"protocol": "tcp", "icmp_type": 8}, "icmp_type and icmp_code are for protocol icmp or "
+                                          "ipv6-icmp, not tcp"),
+    ({"icmp_code": 0}, "are for protocol icmp or ipv6-icmp, not any"),
+])  # fmt: skip
+def test_bad_icmp_rules(rule, message):
+    with pytest.raises(CommandExecutionError) as exc:
+        cp.rule_spec(rule, "rule 0")
+    assert str(exc.value).startswith("rule 0: ")
+    assert message in str(exc.value)

@@ -906,6 +906,19 @@ def test_descriptions_and_names_up_to_the_apis_limits(pillar):
     assert model["security_groups"]["web servers (é)"]["description"] == "one"
 
 
+def test_icmp_rules_by_type_and_code(pillar):
+    pillar["security_groups"] = {"ping": {"rules": [
+        {"protocol": "icmp"},
+        {"protocol": "icmp", "icmp_type": 8, "remote_ip_prefix": "10.0.0.0/8"},
+        {"protocol": "icmp", "icmp_type": 3, "icmp_code": 4},
+        {"protocol": "ipv6-icmp", "ethertype": "IPv6", "icmp_type": 128},
+    ]}}  # fmt: skip
+    rules = openstack_pillar.validate(pillar)["security_groups"]["ping"]["rules"]
+    assert [(r["protocol"], r["port_range_min"], r["port_range_max"]) for r in rules] == [
+        ("icmp", None, None), ("icmp", 8, None), ("icmp", 3, 4), ("ipv6-icmp", 128, None)]
+    assert all("icmp_type" not in r for r in rules)  # the model holds Neutron's names
+
+
 NEW_KEY_CASES = [
     bad("flavor-ephemeral-negative", "flavors",
         {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "ephemeral": -1}},
@@ -1014,6 +1027,22 @@ NEW_KEY_CASES = [
     bad("security-rule-remote-group-control", "security_groups",
         {"web": {"rules": [{"remote_group": "db\x00"}]}},
         "must not contain control characters", key="security_groups:web:rules:0"),
+    bad("security-rule-icmp-port", "security_groups",
+        {"web": {"rules": [{"protocol": "icmp", "port": 8}]}},
+        "protocol icmp has no ports: give icmp_type", key="security_groups:web:rules:0"),
+    bad("security-rule-icmp-code-alone", "security_groups",
+        {"web": {"rules": [{"protocol": "icmp", "icmp_code": 0}]}},
+        "icmp_code needs an icmp_type", key="security_groups:web:rules:0"),
+    bad("security-rule-icmp-type-on-tcp", "security_groups",
+        {"web": {"rules": [{"protocol": "tcp", "icmp_type": 8}]}},
+        "are for protocol icmp or ipv6-icmp, not tcp", key="security_groups:web:rules:0"),
+    bad("security-rule-icmp-type-range", "security_groups",
+        {"web": {"rules": [{"protocol": "icmp", "icmp_type": 256}]}},
+        "ICMP type and code are 0 to 255", key="security_groups:web:rules:0"),
+    bad("security-rule-icmp-type-duplicate", "security_groups",
+        {"web": {"rules": [{"protocol": "icmp", "icmp_type": 8},
+                           {"protocol": "icmp", "port_range_min": 8}]}},
+        "the same rule as openstack:security_groups:web:rules:0", key="security_groups:web:rules:1"),
     bad("security-rule-duplicate", "security_groups",
         {"web": {"rules": [{"protocol": "icmp"}, {"protocol": "1", "remote_ip_prefix": "0.0.0.0/0"}]}},
         "the same rule as openstack:security_groups:web:rules:0", key="security_groups:web:rules:1"),
