@@ -44,8 +44,8 @@ Every other key is optional; the defaults mirror the example pillar::
     networks:selfservice:gateway            the first address of that cidr
     networks:selfservice:dns_nameservers    []
     networks:provider:dns_nameservers       []
-    networks:provider:mtu, selfservice:mtu  none (Neutron's: the datapath's MTU less the
-                                            encapsulation); else 68 to 9216
+    networks:provider:mtu, selfservice:mtu  none (Neutron's: 1500 and 1442); else 68 to
+                                            those (see "MTU" below)
     networks:datapath_type                  system (or netdev: see "Open vSwitch" below)
     networks:geneve_vni_ranges              "1:1000"
     gateway_nat:enabled                     false
@@ -120,6 +120,15 @@ lives.
 ``networks:vxlan_vni_ranges`` (linuxbridge's VXLAN, before ML2/OVN) is
 refused with a pointer to ``networks:geneve_vni_ranges``.
 
+MTU
+---
+The formulas leave Neutron's ``global_physnet_mtu`` at its default,
+:data:`PHYSNET_MTU` (1500): the flat provider network's MTU is at most
+that, a self-service (Geneve) network's at most that less the Geneve
+overhead, 58 (ML2's ``max_header_size``, :data:`GENEVE_MAX_HEADER_SIZE`,
+and the outer IPv4 header): 1442.  Neutron refuses a larger MTU, so the
+pillar does, naming the key (:data:`MTU_CEILINGS`).
+
 GlusterFS bricks
 ----------------
 The shared instance volume is mounted at ``/var/lib/nova/instances`` on
@@ -155,7 +164,8 @@ order of minion ids::
                   dns_nameservers, mtu}, selfservice {cidr, prefixlen, gateway,
                   dns_nameservers, mtu}, datapath_type, geneve_vni_ranges}
     ovn          {nb_connection, sb_connection, nb_listen, sb_listen ("ptcp:PORT:ADDRESS"),
-                  encap_type, bridges {integration, tunnel, provider}}
+                  encap_type, geneve_max_header_size, bridges {integration, tunnel,
+                  provider}}
     gateway_nat  {enabled}               firewall  {enabled, ssh_from, public_from}
     admin        {email}                 demo      {project, user}
     dashboard    {allowed_hosts: every gateway's id, short name, fqdn, address and
@@ -354,8 +364,24 @@ DEFAULT_FLAVORS = {
 }
 # Nova's extra spec keys; values are strings of at most 255 characters.
 EXTRA_SPEC_KEY_RE = re.compile(r"^[A-Za-z0-9_:. -]{1,255}$")
-# A network's MTU: IPv4's minimum to a jumbo frame.
-MTU_MIN, MTU_MAX = 68, 9216
+#: Neutron's global_physnet_mtu, the underlay's MTU: the formulas leave it
+#: (and ML2's path_mtu and physical_network_mtus) at Neutron's default,
+#: standard Ethernet's.  The largest MTU of the flat provider network.
+PHYSNET_MTU = 1500
+#: OVN's Geneve header with its options: ML2's [ml2_type_geneve]
+#: max_header_size, rendered by neutron.server from the model
+#: (ovn:geneve_max_header_size); Neutron's default, 30, is too small for OVN.
+GENEVE_MAX_HEADER_SIZE = 38
+#: The outer IP header Neutron also takes off a tunnel network's MTU
+#: (IP_HEADER_LENGTH[4]): the Geneve tunnels cross the management
+#: network, which is IPv4.
+IPV4_HEADER_SIZE = 20
+#: The largest MTU Neutron gives each network (none given: it takes this):
+#: the provider network is flat, self-service networks are Geneve.
+MTU_CEILINGS = {
+    "provider": PHYSNET_MTU,
+    "selfservice": PHYSNET_MTU - GENEVE_MAX_HEADER_SIZE - IPV4_HEADER_SIZE,
+}
 #: The guide's rules: ICMP and SSH into the admin project's default group;
 #: Neutron's own rules of that group stay (remove_unlisted: false).
 DEFAULT_SECURITY_GROUPS = {
@@ -1003,8 +1029,24 @@ class _Validator:
         return result
 
     def mtu(self, section, path):
-        """A network's MTU in Neutron (None: Neutron's own, from the datapath)."""
-        return self.integer(section, path, "mtu", None, MTU_MIN, MTU_MAX)
+        """
+        A network's MTU in Neutron (None: Neutron's own), at most what
+        Neutron allows on it (:data:`MTU_CEILINGS`): it refuses more.
+        """
+        value = self.integer(section, path, "mtu", None, cloud_plan.MTU_MIN)
+        ceiling = MTU_CEILINGS[path[-1]]
+        if value is None or value <= ceiling:
+            return value
+        if path[-1] == "provider":
+            why = ("the flat provider network's largest: Neutron's global_physnet_mtu, "
+                   "which the formulas leave at its default")
+        else:
+            why = ("a Geneve network's largest: Neutron's global_physnet_mtu {} less {} "
+                   "(max_header_size {} and the outer IPv4 header {})".format(
+                       PHYSNET_MTU, PHYSNET_MTU - ceiling, GENEVE_MAX_HEADER_SIZE,
+                       IPV4_HEADER_SIZE))
+        self.problem(path + ("mtu",), "{} is more than {}, {}".format(value, ceiling, why))
+        return None
 
     def nameservers(self, section, path):
         servers = self.items(section, path, "dns_nameservers", [])
@@ -1171,6 +1213,7 @@ class _Validator:
             "nb_listen": "ptcp:{}:{}".format(OVN_NB_PORT, address),
             "sb_listen": "ptcp:{}:{}".format(OVN_SB_PORT, address),
             "encap_type": "geneve",
+            "geneve_max_header_size": GENEVE_MAX_HEADER_SIZE,
             "bridges": dict(OVN_BRIDGES),
         }
 

@@ -306,6 +306,8 @@ NETWORK_FIELDS = {
     "provider_segmentation_id": "provider:segmentation_id",
 }
 NETWORK_FIXED = ("provider_network_type", "provider_physical_network", "provider_segmentation_id")
+#: The smallest MTU of a network: IPv4's minimum (RFC 791).
+MTU_MIN = 68
 
 
 def neutron_name(value, what):
@@ -342,7 +344,7 @@ def network_spec(name, project=None, **fields):
         if value is None:
             continue
         if key == "mtu":
-            value = _integer(value, f"{where}: mtu", 68)
+            value = _integer(value, f"{where}: mtu", MTU_MIN)
         elif key == "provider_segmentation_id":
             value = _integer(value, f"{where}: provider_segmentation_id", 1)
         else:

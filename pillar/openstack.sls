@@ -54,7 +54,7 @@ openstack:
       allocation_start: 203.0.113.100
       allocation_end: 203.0.113.199
       # Optional: DNS servers of the provider subnet (default none) and
-      # the network's MTU (default: Neutron's, from the datapath).
+      # the network's MTU (default: Neutron's, 1500, also the largest).
       # dns_nameservers: [203.0.113.53]
       # mtu: 1500
     # Self-service (tenant) network created for the verification instance.
@@ -62,6 +62,7 @@ openstack:
       cidr: 172.16.1.0/24
       gateway: 172.16.1.1
       dns_nameservers: []
+      # MTU (default: Neutron's, 1442, also the largest: 1500 less Geneve's 58)
       # mtu: 1442
     # Geneve network identifiers for self-service networks (ML2/OVN).
     geneve_vni_ranges: "1:1000"

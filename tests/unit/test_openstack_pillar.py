@@ -145,6 +145,7 @@ def test_example_pillar_model(pillar):
         "nb_listen": "ptcp:6641:192.168.56.10",
         "sb_listen": "ptcp:6642:192.168.56.10",
         "encap_type": "geneve",
+        "geneve_max_header_size": 38,
         "bridges": {"integration": "br-int", "tunnel": "br-phy", "provider": "br-ex"},
     }
     assert model["management"] == {
@@ -867,6 +868,20 @@ def test_network_mtu_and_provider_dns(pillar):
     assert networks["selfservice"]["mtu"] == 1442
 
 
+def test_mtu_ceilings_are_neutrons():
+    """1500 on the flat network (global_physnet_mtu's default), 1442 on Geneve:
+    Neutron's own figures, from the value neutron.server renders."""
+    assert openstack_pillar.MTU_CEILINGS == {"provider": 1500, "selfservice": 1442}
+
+
+@pytest.mark.parametrize("provider, selfservice", [(68, 68), (1500, 1442), (1400, 1400)])
+def test_network_mtus_up_to_the_ceilings(pillar, provider, selfservice):
+    pillar["networks"]["provider"]["mtu"] = provider
+    pillar["networks"]["selfservice"]["mtu"] = selfservice
+    networks = openstack_pillar.validate(pillar)["networks"]
+    assert (networks["provider"]["mtu"], networks["selfservice"]["mtu"]) == (provider, selfservice)
+
+
 def test_security_groups_given(pillar):
     pillar["security_groups"] = {
         "default": {"remove_unlisted": True, "rules": [
@@ -943,7 +958,16 @@ NEW_KEY_CASES = [
     bad("flavor-extra-spec-typo", "flavors",
         {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "extra_spec": {}}},
         "did you mean 'extra_specs'?", key="flavors:m1.x:extra_spec"),
-    bad("provider-mtu-small", "networks:provider:mtu", 60, "60 must be between 68 and 9216"),
+    bad("provider-mtu-small", "networks:provider:mtu", 60, "60 must be >= 68"),
+    bad("provider-mtu-jumbo", "networks:provider:mtu", 9000,
+        "9000 is more than 1500, the flat provider network's largest: Neutron's "
+        "global_physnet_mtu"),
+    bad("provider-mtu-one-over", "networks:provider:mtu", 1501, "1501 is more than 1500"),
+    bad("selfservice-mtu-underlay", "networks:selfservice:mtu", 1500,
+        "1500 is more than 1442, a Geneve network's largest: Neutron's global_physnet_mtu "
+        "1500 less 58 (max_header_size 38 and the outer IPv4 header 20)"),
+    bad("selfservice-mtu-one-over", "networks:selfservice:mtu", 1443, "1443 is more than 1442"),
+    bad("selfservice-mtu-small", "networks:selfservice:mtu", 67, "67 must be >= 68"),
     bad("selfservice-mtu-string", "networks:selfservice:mtu", "1450", "must be an integer"),
     bad("provider-dns-bad", "networks:provider:dns_nameservers", ["8.8.8.300"],
         "'8.8.8.300' is not a valid IP address", key="networks:provider:dns_nameservers:0"),
