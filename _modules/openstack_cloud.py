@@ -302,10 +302,18 @@ def security_group_present(
         ``ethertype`` (IPv4, the default, or IPv6; follows
         ``remote_ip_prefix`` when that is given), ``protocol`` (a name:
         tcp, udp, icmp, ipv6-icmp, sctp...; a number; ``any`` or none),
-        ``port`` or ``port_range_min``/``port_range_max`` (for ICMP: type
-        and code), ``remote_ip_prefix`` or ``remote_group`` (a group name
-        of the project, the group itself included). ``0.0.0.0/0`` and no
-        prefix are the same rule, as Neutron counts them.
+        ``port`` or ``port_range_min``/``port_range_max``; for ICMP
+        ``icmp_type`` and ``icmp_code`` (0-255, a code needs a type), which
+        are Neutron's ``port_range_min``/``port_range_max`` there: ``port``
+        is refused for ICMP (it would set type and code to one number).
+        ``remote_ip_prefix`` or ``remote_group`` (a group name of the
+        project, the group itself included). ``0.0.0.0/0`` and no prefix
+        are the same rule, as Neutron counts them.
+
+    description
+        At most 255 characters (Neutron's limit), no control characters;
+        the same for the descriptions of networks, subnets and routers
+        (flavors: 65535, Nova's).
 
     remove_unlisted
         Delete the group's rules that ``rules`` does not list (including

@@ -44,8 +44,8 @@ Every other key is optional; the defaults mirror the example pillar::
     networks:selfservice:gateway            the first address of that cidr
     networks:selfservice:dns_nameservers    []
     networks:provider:dns_nameservers       []
-    networks:provider:mtu, selfservice:mtu  none (Neutron's: the datapath's MTU less the
-                                            encapsulation); else 68 to 9216
+    networks:provider:mtu, selfservice:mtu  none (Neutron's: 1500 and 1442); else 68 to
+                                            those (see "MTU" below)
     networks:datapath_type                  system (or netdev: see "Open vSwitch" below)
     networks:geneve_vni_ranges              "1:1000"
     gateway_nat:enabled                     false
@@ -80,17 +80,24 @@ Every other key is optional; the defaults mirror the example pillar::
                                             of name: {vcpus, ram (MiB), disk (GB)}
                                             replaces them.  Optional per flavor:
                                             ephemeral (GB) 0, swap (MiB) 0, public
-                                            true, description (none: not managed),
-                                            extra_specs {} (exactly these)
+                                            true, description (none: not managed;
+                                            one line of at most 65535 characters,
+                                            Nova's limit), extra_specs {} (exactly
+                                            these)
     security_groups                         the admin project's default group with
                                             the guide's ICMP and SSH rules; a given
                                             mapping of name: {description, rules,
                                             remove_unlisted (false)} replaces it.
+                                            Names and descriptions: at most 255
+                                            characters (Neutron's), no control
+                                            characters.
                                             Rules as openstack_cloud takes them:
                                             direction, ethertype, protocol, port or
-                                            port_range_min/max, remote_ip_prefix or
-                                            remote_group (a group of this mapping,
-                                            or default)
+                                            port_range_min/max (ICMP: icmp_type and
+                                            icmp_code, 0-255, a code needs a type;
+                                            port is refused there), remote_ip_prefix
+                                            or remote_group (a group of this
+                                            mapping, or default)
 
 Open vSwitch and OVN
 --------------------
@@ -112,6 +119,15 @@ lives.
 
 ``networks:vxlan_vni_ranges`` (linuxbridge's VXLAN, before ML2/OVN) is
 refused with a pointer to ``networks:geneve_vni_ranges``.
+
+MTU
+---
+The formulas leave Neutron's ``global_physnet_mtu`` at its default,
+:data:`PHYSNET_MTU` (1500): the flat provider network's MTU is at most
+that, a self-service (Geneve) network's at most that less the Geneve
+overhead, 58 (ML2's ``max_header_size``, :data:`GENEVE_MAX_HEADER_SIZE`,
+and the outer IPv4 header): 1442.  Neutron refuses a larger MTU, so the
+pillar does, naming the key (:data:`MTU_CEILINGS`).
 
 GlusterFS bricks
 ----------------
@@ -148,7 +164,8 @@ order of minion ids::
                   dns_nameservers, mtu}, selfservice {cidr, prefixlen, gateway,
                   dns_nameservers, mtu}, datapath_type, geneve_vni_ranges}
     ovn          {nb_connection, sb_connection, nb_listen, sb_listen ("ptcp:PORT:ADDRESS"),
-                  encap_type, bridges {integration, tunnel, provider}}
+                  encap_type, geneve_max_header_size, bridges {integration, tunnel,
+                  provider}}
     gateway_nat  {enabled}               firewall  {enabled, ssh_from, public_from}
     admin        {email}                 demo      {project, user}
     dashboard    {allowed_hosts: every gateway's id, short name, fqdn, address and
@@ -159,8 +176,8 @@ order of minion ids::
     flavors      {name: {vcpus, ram, disk, ephemeral, swap, public, description,
                          extra_specs}}
     security_groups {name: {description, remove_unlisted, rules: [{direction,
-                    ethertype, protocol, port_range_min, port_range_max,
-                    remote_ip_prefix, remote_group}]}}
+                    ethertype, protocol, port_range_min, port_range_max (ICMP:
+                    type and code), remote_ip_prefix, remote_group}]}}
     glance       {images: [{name, source, source_hash, disk_format, container_format,
                                 kernel, ramdisk, properties}]}
 
@@ -347,9 +364,24 @@ DEFAULT_FLAVORS = {
 }
 # Nova's extra spec keys; values are strings of at most 255 characters.
 EXTRA_SPEC_KEY_RE = re.compile(r"^[A-Za-z0-9_:. -]{1,255}$")
-# A network's MTU: IPv4's minimum to a jumbo frame.
-MTU_MIN, MTU_MAX = 68, 9216
-SECURITY_GROUP_NAME_RE = re.compile(r"^\S(?:.{0,253}\S)?$")
+#: Neutron's global_physnet_mtu, the underlay's MTU: the formulas leave it
+#: (and ML2's path_mtu and physical_network_mtus) at Neutron's default,
+#: standard Ethernet's.  The largest MTU of the flat provider network.
+PHYSNET_MTU = 1500
+#: OVN's Geneve header with its options: ML2's [ml2_type_geneve]
+#: max_header_size, rendered by neutron.server from the model
+#: (ovn:geneve_max_header_size); Neutron's default, 30, is too small for OVN.
+GENEVE_MAX_HEADER_SIZE = 38
+#: The outer IP header Neutron also takes off a tunnel network's MTU
+#: (IP_HEADER_LENGTH[4]): the Geneve tunnels cross the management
+#: network, which is IPv4.
+IPV4_HEADER_SIZE = 20
+#: The largest MTU Neutron gives each network (none given: it takes this):
+#: the provider network is flat, self-service networks are Geneve.
+MTU_CEILINGS = {
+    "provider": PHYSNET_MTU,
+    "selfservice": PHYSNET_MTU - GENEVE_MAX_HEADER_SIZE - IPV4_HEADER_SIZE,
+}
 #: The guide's rules: ICMP and SSH into the admin project's default group;
 #: Neutron's own rules of that group stay (remove_unlisted: false).
 DEFAULT_SECURITY_GROUPS = {
@@ -494,8 +526,17 @@ def _minion_pillar():
 
 
 def _key(path):
-    """The colon-separated pillar key of ``path`` (a tuple under ``openstack``)."""
-    return ":".join((ROOT,) + tuple(str(part) for part in path))
+    """
+    The colon-separated pillar key of ``path`` (a tuple under ``openstack``);
+    a part with a control character is quoted (``'web\\nservers'``), so that
+    the key stays on its line of the message.
+    """
+    return ":".join((ROOT,) + tuple(_key_part(part) for part in path))
+
+
+def _key_part(part):
+    text = str(part)
+    return repr(text) if cloud_plan.CONTROL_RE.search(text) else text
 
 
 def _natural_key(text):
@@ -748,6 +789,21 @@ class _Validator:
             return value
         return None
 
+    def description(self, section, path, maximum):
+        """
+        A resource's ``description`` (None: not managed), as its API takes
+        it: one line of at most ``maximum`` characters (see
+        ``saltext_openstack_cloud.description_text``).
+        """
+        value = self.text(section, path, "description", None)
+        if value is None:
+            return None
+        try:
+            return cloud_plan.description_text(value, _key(path + ("description",)), maximum)
+        except CommandExecutionError as exc:
+            self.problems.append(str(exc))
+            return None
+
     def choice(self, section, path, name, default, choices):
         value = self.value(section, path, name, default)
         if value is not None and value not in choices:
@@ -973,8 +1029,24 @@ class _Validator:
         return result
 
     def mtu(self, section, path):
-        """A network's MTU in Neutron (None: Neutron's own, from the datapath)."""
-        return self.integer(section, path, "mtu", None, MTU_MIN, MTU_MAX)
+        """
+        A network's MTU in Neutron (None: Neutron's own), at most what
+        Neutron allows on it (:data:`MTU_CEILINGS`): it refuses more.
+        """
+        value = self.integer(section, path, "mtu", None, cloud_plan.MTU_MIN)
+        ceiling = MTU_CEILINGS[path[-1]]
+        if value is None or value <= ceiling:
+            return value
+        if path[-1] == "provider":
+            why = ("the flat provider network's largest: Neutron's global_physnet_mtu, "
+                   "which the formulas leave at its default")
+        else:
+            why = ("a Geneve network's largest: Neutron's global_physnet_mtu {} less {} "
+                   "(max_header_size {} and the outer IPv4 header {})".format(
+                       PHYSNET_MTU, PHYSNET_MTU - ceiling, GENEVE_MAX_HEADER_SIZE,
+                       IPV4_HEADER_SIZE))
+        self.problem(path + ("mtu",), "{} is more than {}, {}".format(value, ceiling, why))
+        return None
 
     def nameservers(self, section, path):
         servers = self.items(section, path, "dns_nameservers", [])
@@ -1141,6 +1213,7 @@ class _Validator:
             "nb_listen": "ptcp:{}:{}".format(OVN_NB_PORT, address),
             "sb_listen": "ptcp:{}:{}".format(OVN_SB_PORT, address),
             "encap_type": "geneve",
+            "geneve_max_header_size": GENEVE_MAX_HEADER_SIZE,
             "bridges": dict(OVN_BRIDGES),
         }
 
@@ -1199,7 +1272,7 @@ class _Validator:
                                "a number): quote it")
         elif not isinstance(value, str):
             self.problem(path, "must be a string, got " + _type_name(value))
-        elif value != value.strip() or re.search(r"[\x00-\x1f\x7f]", value):
+        elif value != value.strip() or cloud_plan.CONTROL_RE.search(value):
             self.problem(path, "has surrounding whitespace or control characters")
         elif path[-1] in DATABASE_PASSWORDS and not value.isascii():
             self.problem(path, "has non-ASCII characters: PyMySQL sends a database password "
@@ -1467,7 +1540,7 @@ class _Validator:
             elif isinstance(value, bool):
                 result[name] = "true" if value else "false"
             elif _is_number(value) or (isinstance(value, str) and value
-                                        and not re.search(r"[\x00-\x1f\x7f]", value)):
+                                        and not cloud_plan.CONTROL_RE.search(value)):
                 result[name] = str(value)
             else:
                 self.problem(path + (name,), "must be a non-empty string or a number, "
@@ -1520,7 +1593,8 @@ class _Validator:
                     "public": self.flag(flavor, key, "public", True),
                 }
                 required = list(fields.values())
-                fields["description"] = self.text(flavor, key, "description", None)
+                fields["description"] = self.description(flavor, key,
+                                                         cloud_plan.NOVA_DESCRIPTION_MAX)
                 fields["extra_specs"] = self.extra_specs(flavor, key)
                 if None not in required and fields["extra_specs"] is not None:
                     result[name] = fields
@@ -1543,7 +1617,7 @@ class _Validator:
             elif isinstance(value, bool):
                 result[name] = "true" if value else "false"
             elif (_is_number(value) or isinstance(value, str)) and len(str(value)) <= 255 \
-                    and not re.search(r"[\x00-\x1f\x7f]", str(value)):
+                    and not cloud_plan.CONTROL_RE.search(str(value)):
                 result[name] = str(value)
             else:
                 self.problem(path + (name,), "must be a string (at most 255 characters, no "
@@ -1563,9 +1637,7 @@ class _Validator:
         for name in sorted(groups, key=str):
             key = path + (name,)
             group = groups[name]
-            if not isinstance(name, str) or not SECURITY_GROUP_NAME_RE.match(name):
-                self.problem(key, "not a valid security group name (at most 255 characters, "
-                                  "not starting or ending with whitespace)")
+            if not self.security_group_name(name, key):
                 continue
             if group is None:
                 group = {}
@@ -1575,7 +1647,7 @@ class _Validator:
                 continue
             self.typos(group, key, ("security_group",))
             entry = {
-                "description": self.text(group, key, "description", None),
+                "description": self.description(group, key, cloud_plan.NEUTRON_DESCRIPTION_MAX),
                 "remove_unlisted": self.flag(group, key, "remove_unlisted", False),
                 "rules": self.security_rules(group, key, names),
             }
@@ -1583,6 +1655,21 @@ class _Validator:
                 result[name] = entry
         self.security_group_cycles(path, result)
         return result
+
+    def security_group_name(self, name, key):
+        """A Neutron name (at most 255 characters, no control characters), not
+        starting or ending with whitespace."""
+        if not isinstance(name, str) or not name.strip() or name != name.strip():
+            self.problem(key, "not a valid security group name (at most {} characters, no "
+                              "control characters, not starting or ending with whitespace)"
+                              .format(cloud_plan.NEUTRON_NAME_MAX))
+            return False
+        try:
+            cloud_plan.neutron_name(name, "security group")
+        except CommandExecutionError as exc:
+            self.problem(key, str(exc))
+            return False
+        return True
 
     def security_group_cycles(self, path, groups):
         """

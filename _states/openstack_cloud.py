@@ -219,6 +219,7 @@ def security_group_present(name, project=None, description=None, rules=None,
           openstack_cloud.security_group_present:
             - rules:
               - {protocol: icmp}
+              - {protocol: icmp, icmp_type: 8, remote_ip_prefix: 10.0.0.0/8}
               - {protocol: tcp, port: 22}
     """
     args = {"project": project, "description": description, "rules": rules,

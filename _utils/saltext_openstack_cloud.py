@@ -13,6 +13,7 @@ network's provider attributes, a subnet's CIDR) raises
 """
 import dataclasses
 import ipaddress
+import re
 import urllib.parse
 
 from salt.exceptions import CommandExecutionError
@@ -111,6 +112,46 @@ def _text(value, what):
     raise CommandExecutionError(f"{what} must be a string, got {value!r}")
 
 
+#: Control characters (Unicode's Cc: C0, DEL and C1), refused in names and
+#: descriptions: Nova's API refuses them, and a newline or an escape garbles
+#: the state output and logs the text is shown in.
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: The longest description each API takes: Nova's flavor description
+#: (microversion 2.55), Neutron's ``description`` of every resource
+#: (``DESCRIPTION_FIELD_SIZE``).
+NOVA_DESCRIPTION_MAX = 65535
+NEUTRON_DESCRIPTION_MAX = 255
+#: The longest Neutron name (``NAME_FIELD_SIZE``).
+NEUTRON_NAME_MAX = 255
+
+
+def control_character(text):
+    """``'U+000A at position 3'``: the first control character of ``text``, or None."""
+    match = CONTROL_RE.search(text)
+    if match is None:
+        return None
+    return f"U+{ord(match.group()):04X} at position {match.start()}"
+
+
+def description_text(value, what, maximum):
+    """
+    A description (None: not managed) as the API takes it: a string of at
+    most ``maximum`` characters (:data:`NOVA_DESCRIPTION_MAX`,
+    :data:`NEUTRON_DESCRIPTION_MAX`) without control characters.
+    """
+    value = _text(value, what)
+    if value is None:
+        return None
+    if len(value) > maximum:
+        raise CommandExecutionError(
+            f"{what}: {len(value)} characters, more than the {maximum} the API takes")
+    control = control_character(value)
+    if control:
+        raise CommandExecutionError(
+            f"{what}: has a control character ({control}); give one line of printable text")
+    return value
+
+
 def _spec_value(value):
     """An extra spec value as Nova stores it: a string (true/false for booleans)."""
     if isinstance(value, bool):
@@ -141,7 +182,8 @@ def flavor_spec(name, vcpus, ram, disk, ephemeral=0, swap=0, public=True, descri
     return {
         "name": name,
         "fixed": fixed,
-        "description": _text(description, f"{where}: description"),
+        "description": description_text(description, f"{where}: description",
+                                        NOVA_DESCRIPTION_MAX),
         "extra_specs": extra_specs,
         "id": None if flavor_id is None else str(flavor_id),
     }
@@ -264,21 +306,35 @@ NETWORK_FIELDS = {
     "provider_segmentation_id": "provider:segmentation_id",
 }
 NETWORK_FIXED = ("provider_network_type", "provider_physical_network", "provider_segmentation_id")
+#: The smallest MTU of a network: IPv4's minimum (RFC 791).
+MTU_MIN = 68
 
 
-def _name(value, what):
+def neutron_name(value, what):
+    """A Neutron name: non-empty, at most :data:`NEUTRON_NAME_MAX`, no control characters."""
     if not isinstance(value, str) or not value.strip():
         raise CommandExecutionError(f"A {what} name must be a non-empty string, got {value!r}")
+    if len(value) > NEUTRON_NAME_MAX:
+        raise CommandExecutionError(f"A {what} name has at most {NEUTRON_NAME_MAX} characters, "
+                                    f"got {len(value)}")  # fmt: skip
+    control = control_character(value)
+    if control:
+        raise CommandExecutionError(f"A {what} name must not contain control characters, "
+                                    f"got {value!r} ({control})")  # fmt: skip
     return value
+
+
+def _neutron_description(value, what):
+    return description_text(value, what, NEUTRON_DESCRIPTION_MAX)
 
 
 def network_spec(name, project=None, **fields):
     """The wanted network: ``{name, project, fields}`` (given fields only)."""
-    _name(name, "network")
+    neutron_name(name, "network")
     where = f"network {name}"
     checks = {
         "shared": _flag, "external": _flag, "admin_state_up": _flag,
-        "port_security_enabled": _flag, "description": _text,
+        "port_security_enabled": _flag, "description": _neutron_description,
         "provider_network_type": _text, "provider_physical_network": _text,
     }  # fmt: skip
     wanted = {}
@@ -288,7 +344,7 @@ def network_spec(name, project=None, **fields):
         if value is None:
             continue
         if key == "mtu":
-            value = _integer(value, f"{where}: mtu", 68)
+            value = _integer(value, f"{where}: mtu", MTU_MIN)
         elif key == "provider_segmentation_id":
             value = _integer(value, f"{where}: provider_segmentation_id", 1)
         else:
@@ -377,8 +433,8 @@ def _routes(routes, what):
 
 def subnet_spec(name, network, cidr, project=None, **fields):
     """The wanted subnet: ``{name, network, project, cidr, ip_version, fields}``."""
-    _name(name, "subnet")
-    _name(network, "network")
+    neutron_name(name, "subnet")
+    neutron_name(network, "network")
     where = f"subnet {name}"
     cidr = _cidr(cidr, f"{where}: cidr")
     wanted = {}
@@ -400,7 +456,7 @@ def subnet_spec(name, network, cidr, project=None, **fields):
         elif key == "enable_dhcp":
             value = _flag(value, f"{where}: enable_dhcp")
         else:
-            value = _text(value, f"{where}: {key}")
+            value = _neutron_description(value, f"{where}: {key}")
         wanted[key] = value
     return {
         "name": name,
@@ -466,19 +522,19 @@ def plan_subnet(spec, current, network_id, project_id):
 def router_spec(name, project=None, external_network=None, enable_snat=None, interfaces=None,
                 admin_state_up=None, description=None):  # fmt: skip
     """The wanted router."""
-    _name(name, "router")
+    neutron_name(name, "router")
     where = f"router {name}"
     if external_network is not None:
-        _name(external_network, "network")
+        neutron_name(external_network, "network")
     if interfaces is not None:
         if isinstance(interfaces, str) or not isinstance(interfaces, list):
             raise CommandExecutionError(f"{where}: interfaces must be a list of subnet names")
-        interfaces = list(dict.fromkeys(_name(i, "subnet") for i in interfaces))
+        interfaces = list(dict.fromkeys(neutron_name(i, "subnet") for i in interfaces))
     fields = {}
     if admin_state_up is not None:
         fields["admin_state_up"] = _flag(admin_state_up, f"{where}: admin_state_up")
     if description is not None:
-        fields["description"] = _text(description, f"{where}: description")
+        fields["description"] = _neutron_description(description, f"{where}: description")
     return {
         "name": name,
         "project": project,
@@ -573,7 +629,7 @@ PROTOCOLS = {
 PORT_PROTOCOLS = {6, 17, 33, 132, 136}
 ICMP = {1, 58}
 RULE_KEYS = ("direction", "ethertype", "protocol", "port", "port_range_min", "port_range_max",
-             "remote_ip_prefix", "remote_group")  # fmt: skip
+             "icmp_type", "icmp_code", "remote_ip_prefix", "remote_group")  # fmt: skip
 #: The rules Neutron gives every new group but ``default`` (egress anywhere).
 NEW_GROUP_RULES = (
     {"direction": "egress", "ethertype": "IPv4", "protocol": None, "port_range_min": None,
@@ -605,8 +661,39 @@ def _port(value, what):
     return None if value is None else _integer(value, what)
 
 
+def _icmp_type_code(rule, low, high, protocol, where):
+    """
+    An ICMP rule's type and code, Neutron's port_range_min and max:
+    ``icmp_type`` and ``icmp_code``, or Neutron's own names. ``port`` is
+    refused: Neutron would read ``port: 8`` as type 8 *and code 8*.
+    """
+    if rule.get("port") is not None:
+        raise CommandExecutionError(
+            f"{where}: protocol {protocol} has no ports: give icmp_type (and icmp_code), e.g. "
+            "icmp_type: 8 for echo requests (port would set type and code to the same number)")
+    icmp_type, icmp_code = rule.get("icmp_type"), rule.get("icmp_code")
+    if icmp_type is not None or icmp_code is not None:
+        if low is not None or high is not None:
+            raise CommandExecutionError(
+                f"{where}: give icmp_type/icmp_code or port_range_min/max, not both")
+        if icmp_type is None:
+            raise CommandExecutionError(f"{where}: icmp_code needs an icmp_type")
+        low = _port(icmp_type, f"{where}: icmp_type")
+        high = _port(icmp_code, f"{where}: icmp_code")
+    if low is None and high is not None:
+        raise CommandExecutionError(f"{where}: an ICMP code (port_range_max) needs a type")
+    if any(v is not None and not 0 <= v <= 255 for v in (low, high)):
+        raise CommandExecutionError(f"{where}: ICMP type and code are 0 to 255")
+    return low, high
+
+
 def rule_spec(rule, where):
-    """One wanted rule, checked and completed (the body Neutron gets, by group name)."""
+    """
+    One wanted rule, checked and completed: the body Neutron gets, by group
+    name, itself a rule this takes back unchanged (the state gets the
+    pillar's rules in this form). ICMP's ``icmp_type`` and ``icmp_code``
+    become Neutron's ``port_range_min`` and ``port_range_max``.
+    """
     if not isinstance(rule, dict):
         raise CommandExecutionError(f"{where}: a rule is a mapping, got {rule!r}")
     unknown = sorted(set(rule) - set(RULE_KEYS))
@@ -638,7 +725,12 @@ def rule_spec(rule, where):
         raise CommandExecutionError(f"{where}: {exc}") from None
     low = _port(rule.get("port_range_min"), f"{where}: port_range_min")
     high = _port(rule.get("port_range_max"), f"{where}: port_range_max")
-    if rule.get("port") is not None:
+    if number in ICMP:
+        low, high = _icmp_type_code(rule, low, high, protocol, where)
+    elif rule.get("icmp_type") is not None or rule.get("icmp_code") is not None:
+        raise CommandExecutionError(f"{where}: icmp_type and icmp_code are for protocol icmp "
+                                    f"or ipv6-icmp, not {protocol or 'any'}")  # fmt: skip
+    elif rule.get("port") is not None:
         if low is not None or high is not None:
             raise CommandExecutionError(f"{where}: give port or port_range_min/max, not both")
         low = high = _port(rule["port"], f"{where}: port")
@@ -647,16 +739,14 @@ def rule_spec(rule, where):
             high = low
         if low is not None and not 1 <= low <= high <= 65535:
             raise CommandExecutionError(f"{where}: ports must be 1 <= min <= max <= 65535")
-    elif number in ICMP:
-        if low is None and high is not None:
-            raise CommandExecutionError(f"{where}: an ICMP code (port_range_max) needs a type")
-        if any(v is not None and not 0 <= v <= 255 for v in (low, high)):
-            raise CommandExecutionError(f"{where}: ICMP type and code are 0 to 255")
-    elif low is not None or high is not None:
+    elif number not in ICMP and (low is not None or high is not None):
         raise CommandExecutionError(f"{where}: protocol {protocol or 'any'} has no ports")
     remote_group = rule.get("remote_group")
     if remote_group is not None:
-        _name(remote_group, "remote group")
+        try:
+            neutron_name(remote_group, "remote group")
+        except CommandExecutionError as exc:
+            raise CommandExecutionError(f"{where}: {exc}") from None
     return {
         "direction": direction,
         "ethertype": ethertype,
@@ -670,7 +760,7 @@ def rule_spec(rule, where):
 
 def security_group_spec(name, project=None, description=None, rules=None, remove_unlisted=False):
     """The wanted group with its rules (None: rules not managed)."""
-    _name(name, "security group")
+    neutron_name(name, "security group")
     where = f"security group {name}"
     if rules is not None:
         if not isinstance(rules, list):
@@ -679,7 +769,7 @@ def security_group_spec(name, project=None, description=None, rules=None, remove
     return {
         "name": name,
         "project": project,
-        "description": _text(description, f"{where}: description"),
+        "description": _neutron_description(description, f"{where}: description"),
         "rules": rules,
         "remove_unlisted": bool(_flag(remove_unlisted, f"{where}: remove_unlisted")),
     }

@@ -54,7 +54,7 @@ openstack:
       allocation_start: 203.0.113.100
       allocation_end: 203.0.113.199
       # Optional: DNS servers of the provider subnet (default none) and
-      # the network's MTU (default: Neutron's, from the datapath).
+      # the network's MTU (default: Neutron's, 1500, also the largest).
       # dns_nameservers: [203.0.113.53]
       # mtu: 1500
     # Self-service (tenant) network created for the verification instance.
@@ -62,6 +62,7 @@ openstack:
       cidr: 172.16.1.0/24
       gateway: 172.16.1.1
       dns_nameservers: []
+      # MTU (default: Neutron's, 1442, also the largest: 1500 less Geneve's 58)
       # mtu: 1442
     # Geneve network identifiers for self-service networks (ML2/OVN).
     geneve_vni_ranges: "1:1000"
@@ -175,7 +176,9 @@ openstack:
   # The admin project's security groups (default: the guide's ICMP and SSH
   # into the default group).  Listed rules are ensured; with
   # remove_unlisted the group's other rules are deleted, Neutron's own
-  # egress and same-group rules too unless listed.
+  # egress and same-group rules too unless listed.  ICMP rules take
+  # icmp_type and icmp_code (0-255; none: every type), not port.  Names
+  # and descriptions: at most 255 characters, one line.
   # security_groups:
   #   default:
   #     rules:
@@ -189,6 +192,7 @@ openstack:
   #       - {direction: egress, ethertype: IPv6}
   #       - {protocol: tcp, port: 80}
   #       - {protocol: tcp, port: 5432, remote_group: web}
+  #       - {protocol: icmp, icmp_type: 8}   # echo request (ping) only
 
   # API and conductor worker counts: small defaults keep the controller
   # around 1.3 GB of RAM; raise them on a real controller.

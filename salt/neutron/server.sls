@@ -52,9 +52,10 @@ neutron-ml2-config:
           flat_networks: {{ networks.provider.physical_network }}
         ml2_type_geneve:
           vni_ranges: {{ networks.geneve_vni_ranges | json }}
-          # OVN's Geneve header with its options: 38 bytes, so self-service
-          # networks get MTU 1442 on a 1500 underlay.
-          max_header_size: 38
+          # OVN's Geneve header with its options (38 bytes), so self-service
+          # networks get MTU 1442 on a 1500 underlay; the pillar's MTU
+          # ceilings count with the same value (openstack_pillar).
+          max_header_size: {{ topo.ovn.geneve_max_header_size }}
         ovn:
           ovn_nb_connection: {{ topo.ovn.nb_connection | json }}
           ovn_sb_connection: {{ topo.ovn.sb_connection | json }}

@@ -181,6 +181,17 @@ def test_every_option_written_is_one_the_service_knows(written, samples):
     assert checked > 150, checked
 
 
+def test_pillar_physnet_mtu_is_neutrons_default(samples):
+    """The pillar's MTU ceilings count with global_physnet_mtu at Neutron's
+    default (the formulas do not write it): the sample's, in its words."""
+    from saltext_openstack._modules import openstack_pillar  # pylint: disable=import-outside-toplevel
+
+    assert "global_physnet_mtu" in samples["/etc/neutron/neutron.conf"]["DEFAULT"]
+    defaults = [line for section, line in sample_lines(SAMPLE_OF["/etc/neutron/neutron.conf"])
+                if section == "DEFAULT" and line and line.startswith("#global_physnet_mtu")]
+    assert defaults == [f"#global_physnet_mtu = {openstack_pillar.PHYSNET_MTU}"]
+
+
 def test_the_check_finds_a_misspelt_option(samples):
     """The lookup itself: the real sample knows max_header_size, not
     max_header_length."""

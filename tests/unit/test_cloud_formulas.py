@@ -11,6 +11,8 @@ import pytest
 import yaml
 from minion_opts import pillar_loaders, render_states
 
+from saltext_openstack._utils import saltext_openstack_cloud as cp
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLE = yaml.safe_load((REPO / "pillar" / "openstack.sls").read_text())
 SLS = ("cloud.flavors", "cloud.networks", "cloud.security")
@@ -31,7 +33,8 @@ def _pillar():
         "default": {"rules": [{"protocol": "icmp"}, {"protocol": "tcp", "port": 22},
                               {"protocol": "tcp", "port": 5432, "remote_group": "web"}]},
         "web": {"description": "HTTP in", "remove_unlisted": True,
-                "rules": [{"protocol": "tcp", "port": 80}, {"direction": "egress"}]},
+                "rules": [{"protocol": "tcp", "port": 80}, {"direction": "egress"},
+                          {"protocol": "icmp", "icmp_type": 8}]},
     }  # fmt: skip
     return data
 
@@ -122,3 +125,7 @@ def test_security_groups_from_the_model(states):
     _, web = _args(states, "cloud-security-group-web")
     assert (web["description"], web["remove_unlisted"]) == ("HTTP in", True)
     assert "require" not in web
+    # icmp_type is Neutron's port_range_min, in the form the state takes back as it is
+    ping = web["rules"][2]
+    assert (ping["protocol"], ping["port_range_min"], ping["port_range_max"]) == ("icmp", 8, None)
+    assert [cp.rule_spec(r, "rule") for r in web["rules"]] == web["rules"]

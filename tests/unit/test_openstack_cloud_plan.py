@@ -456,3 +456,120 @@ def test_bad_rules(rule, message):
         cp.rule_spec(rule, "rule 0")
     assert str(exc.value).startswith("rule 0: ")
     assert message in str(exc.value)
+
+
+# -- descriptions and names ----------------------------------------------------
+
+#: Each resource's description as its spec takes it, with the API's limit.
+DESCRIBED = [
+    (lambda d: cp.flavor_spec("m1.x", 1, 64, 1, description=d), cp.NOVA_DESCRIPTION_MAX),
+    (lambda d: cp.network_spec("net", description=d), cp.NEUTRON_DESCRIPTION_MAX),
+    (lambda d: cp.subnet_spec("sub", "net", "10.0.0.0/24", description=d),
+     cp.NEUTRON_DESCRIPTION_MAX),
+    (lambda d: cp.router_spec("router", description=d), cp.NEUTRON_DESCRIPTION_MAX),
+    (lambda d: cp.security_group_spec("web", description=d), cp.NEUTRON_DESCRIPTION_MAX),
+]  # fmt: skip
+
+
+def test_api_description_limits():
+    # Nova's flavor description (2.55) and Neutron's DESCRIPTION_FIELD_SIZE
+    assert (cp.NOVA_DESCRIPTION_MAX, cp.NEUTRON_DESCRIPTION_MAX) == (65535, 255)
+
+
+@pytest.mark.parametrize("spec, maximum", DESCRIBED)
+def test_a_description_up_to_the_apis_limit_is_taken(spec, maximum):
+    text = "Web servers: HTTP(S) in, é ok " + "x" * (maximum - 30)
+    assert len(text) == maximum
+    assert text in str(spec(text))
+    assert "''" in str(spec(""))  # an empty description clears it
+
+
+@pytest.mark.parametrize("spec, maximum", DESCRIBED)
+def test_a_description_over_the_apis_limit_is_refused(spec, maximum):
+    with pytest.raises(CommandExecutionError,
+                       match=f": description: {maximum + 1} characters, more than the {maximum}"):
+        spec("x" * (maximum + 1))
+
+
+@pytest.mark.parametrize("spec, _", DESCRIBED)
+@pytest.mark.parametrize("char", ["\n", "\t", "\r", "\x00", "\x1b", "\x7f", "\x85"])
+def test_a_description_with_a_control_character_is_refused(spec, _, char):
+    with pytest.raises(CommandExecutionError,
+                       match=rf"description: has a control character \(U\+{ord(char):04X} at "
+                             r"position 3\)"):
+        spec("two" + char + "lines")
+
+
+@pytest.mark.parametrize("make, kind", [
+    (lambda n: cp.network_spec(n), "network"),
+    (lambda n: cp.subnet_spec(n, "net", "10.0.0.0/24"), "subnet"),
+    (lambda n: cp.router_spec(n), "router"),
+    (lambda n: cp.security_group_spec(n), "security group"),
+    (lambda n: cp.rule_spec({"remote_group": n}, "rule 0"), "remote group"),
+])  # fmt: skip
+def test_neutron_names_refuse_control_characters_and_over_255(make, kind):
+    assert make("web servers é" + "x" * 242)  # 255 characters
+    with pytest.raises(CommandExecutionError, match=f"A {kind} name has at most 255 characters"):
+        make("x" * 256)
+    with pytest.raises(CommandExecutionError,
+                       match=rf"A {kind} name must not contain control characters, got "
+                             r"'web\\nservers' \(U\+000A at position 3\)"):
+        make("web\nservers")
+
+
+# -- ICMP type and code ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("rule, low, high", [
+    ({"protocol": "icmp"}, None, None),
+    ({"protocol": "icmp", "icmp_type": 8}, 8, None),
+    ({"protocol": "icmp", "icmp_type": 3, "icmp_code": 4}, 3, 4),
+    ({"protocol": "icmp", "icmp_type": 0, "icmp_code": 0}, 0, 0),
+    ({"protocol": "ipv6-icmp", "ethertype": "IPv6", "icmp_type": 128}, 128, None),
+    ({"protocol": "1", "icmp_type": "8"}, 8, None),
+    # Neutron's own names stay: they are what rule_spec gives back
+    ({"protocol": "icmp", "port_range_min": 8, "port_range_max": 0}, 8, 0),
+])  # fmt: skip
+def test_icmp_type_and_code_are_neutrons_port_range(rule, low, high):
+    spec = cp.rule_spec(rule, "rule 0")
+    assert (spec["port_range_min"], spec["port_range_max"]) == (low, high)
+    assert cp.rule_spec(spec, "rule 0") == spec  # the state gets the rule in this form
+
+
+def test_icmp_type_rule_matches_neutrons_and_its_body():
+    neutron = neutron_rule("r-ping", protocol="icmp", port_range_min=8)
+    ours = cp.rule_spec({"protocol": "icmp", "icmp_type": 8}, "rule 0")
+    assert cp.rule_key(dict(ours, remote_group_id=None)) == cp.rule_key(neutron)
+    spec = cp.security_group_spec("web", rules=[{"protocol": "icmp", "icmp_type": 8},
+                                                {"protocol": "icmp"}])  # fmt: skip
+    plan = cp.plan_security_group(spec, None, {}, "p")
+    assert [s.body["security_group_rule"] for s in plan.steps[1:]] == [
+        {"direction": "ingress", "ethertype": "IPv4", "protocol": "icmp", "port_range_min": 8,
+         "security_group_id": cp.Ref("group")},
+        {"direction": "ingress", "ethertype": "IPv4", "protocol": "icmp",
+         "security_group_id": cp.Ref("group")},
+    ]  # fmt: skip
+    assert plan.changes["rules"]["added"] == ["ingress IPv4 icmp type 8 from any",
+                                              "ingress IPv4 icmp from any"]  # fmt: skip
+
+
+@pytest.mark.parametrize("rule, message", [
+    ({"protocol": "icmp", "port": 8}, "protocol icmp has no ports: give icmp_type (and icmp_code)"),
+    ({"protocol": "ipv6-icmp", "ethertype": "IPv6", "port": 128},
+     "protocol ipv6-icmp has no ports: give icmp_type"),
+    ({"protocol": "icmp", "port": 8, "icmp_type": 8}, "has no ports: give icmp_type"),
+    ({"protocol": "icmp", "icmp_code": 0}, "icmp_code needs an icmp_type"),
+    ({"protocol": "icmp", "icmp_type": 8, "port_range_min": 8},
+     "give icmp_type/icmp_code or port_range_min/max, not both"),
+    ({"protocol": "icmp", "icmp_type": 256}, "ICMP type and code are 0 to 255"),
+    ({"protocol": "icmp", "icmp_type": 3, "icmp_code": -1}, "icmp_code must be >= 0"),
+    ({"protocol": "icmp", "icmp_type": "echo"}, "icmp_type must be an integer"),
+    ({"protocol": "tcp", "icmp_type": 8}, "icmp_type and icmp_code are for protocol icmp or "
+                                          "ipv6-icmp, not tcp"),
+    ({"icmp_code": 0}, "are for protocol icmp or ipv6-icmp, not any"),
+])  # fmt: skip
+def test_bad_icmp_rules(rule, message):
+    with pytest.raises(CommandExecutionError) as exc:
+        cp.rule_spec(rule, "rule 0")
+    assert str(exc.value).startswith("rule 0: ")
+    assert message in str(exc.value)

@@ -145,6 +145,7 @@ def test_example_pillar_model(pillar):
         "nb_listen": "ptcp:6641:192.168.56.10",
         "sb_listen": "ptcp:6642:192.168.56.10",
         "encap_type": "geneve",
+        "geneve_max_header_size": 38,
         "bridges": {"integration": "br-int", "tunnel": "br-phy", "provider": "br-ex"},
     }
     assert model["management"] == {
@@ -867,6 +868,20 @@ def test_network_mtu_and_provider_dns(pillar):
     assert networks["selfservice"]["mtu"] == 1442
 
 
+def test_mtu_ceilings_are_neutrons():
+    """1500 on the flat network (global_physnet_mtu's default), 1442 on Geneve:
+    Neutron's own figures, from the value neutron.server renders."""
+    assert openstack_pillar.MTU_CEILINGS == {"provider": 1500, "selfservice": 1442}
+
+
+@pytest.mark.parametrize("provider, selfservice", [(68, 68), (1500, 1442), (1400, 1400)])
+def test_network_mtus_up_to_the_ceilings(pillar, provider, selfservice):
+    pillar["networks"]["provider"]["mtu"] = provider
+    pillar["networks"]["selfservice"]["mtu"] = selfservice
+    networks = openstack_pillar.validate(pillar)["networks"]
+    assert (networks["provider"]["mtu"], networks["selfservice"]["mtu"]) == (provider, selfservice)
+
+
 def test_security_groups_given(pillar):
     pillar["security_groups"] = {
         "default": {"remove_unlisted": True, "rules": [
@@ -895,6 +910,30 @@ def test_security_groups_given(pillar):
     ]  # fmt: skip
 
 
+def test_descriptions_and_names_up_to_the_apis_limits(pillar):
+    pillar["flavors"] = {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1,
+                                  "description": "Tiny: 1 vCPU, 64 MiB, é " + "x" * 65511}}
+    pillar["security_groups"] = {"w" * 255: {"description": "HTTP in, é " + "x" * 244},
+                                 "web servers (é)": {"description": "one"}}
+    model = openstack_pillar.validate(pillar)
+    assert len(model["flavors"]["m1.x"]["description"]) == 65535
+    assert len(model["security_groups"]["w" * 255]["description"]) == 255
+    assert model["security_groups"]["web servers (é)"]["description"] == "one"
+
+
+def test_icmp_rules_by_type_and_code(pillar):
+    pillar["security_groups"] = {"ping": {"rules": [
+        {"protocol": "icmp"},
+        {"protocol": "icmp", "icmp_type": 8, "remote_ip_prefix": "10.0.0.0/8"},
+        {"protocol": "icmp", "icmp_type": 3, "icmp_code": 4},
+        {"protocol": "ipv6-icmp", "ethertype": "IPv6", "icmp_type": 128},
+    ]}}  # fmt: skip
+    rules = openstack_pillar.validate(pillar)["security_groups"]["ping"]["rules"]
+    assert [(r["protocol"], r["port_range_min"], r["port_range_max"]) for r in rules] == [
+        ("icmp", None, None), ("icmp", 8, None), ("icmp", 3, 4), ("ipv6-icmp", 128, None)]
+    assert all("icmp_type" not in r for r in rules)  # the model holds Neutron's names
+
+
 NEW_KEY_CASES = [
     bad("flavor-ephemeral-negative", "flavors",
         {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "ephemeral": -1}},
@@ -919,7 +958,16 @@ NEW_KEY_CASES = [
     bad("flavor-extra-spec-typo", "flavors",
         {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "extra_spec": {}}},
         "did you mean 'extra_specs'?", key="flavors:m1.x:extra_spec"),
-    bad("provider-mtu-small", "networks:provider:mtu", 60, "60 must be between 68 and 9216"),
+    bad("provider-mtu-small", "networks:provider:mtu", 60, "60 must be >= 68"),
+    bad("provider-mtu-jumbo", "networks:provider:mtu", 9000,
+        "9000 is more than 1500, the flat provider network's largest: Neutron's "
+        "global_physnet_mtu"),
+    bad("provider-mtu-one-over", "networks:provider:mtu", 1501, "1501 is more than 1500"),
+    bad("selfservice-mtu-underlay", "networks:selfservice:mtu", 1500,
+        "1500 is more than 1442, a Geneve network's largest: Neutron's global_physnet_mtu "
+        "1500 less 58 (max_header_size 38 and the outer IPv4 header 20)"),
+    bad("selfservice-mtu-one-over", "networks:selfservice:mtu", 1443, "1443 is more than 1442"),
+    bad("selfservice-mtu-small", "networks:selfservice:mtu", 67, "67 must be >= 68"),
     bad("selfservice-mtu-string", "networks:selfservice:mtu", "1450", "must be an integer"),
     bad("provider-dns-bad", "networks:provider:dns_nameservers", ["8.8.8.300"],
         "'8.8.8.300' is not a valid IP address", key="networks:provider:dns_nameservers:0"),
@@ -971,6 +1019,54 @@ NEW_KEY_CASES = [
         {"a": {"rules": [{"remote_group": "b"}]}, "b": {"rules": [{"remote_group": "c"}]},
          "c": {"rules": [{"remote_group": "a"}, {"remote_group": "c"}]}},
         "the groups a -> b -> c -> a name each other", key="security_groups:a:rules"),
+    bad("flavor-description-newline", "flavors",
+        {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "description": "two\nlines"}},
+        "has a control character (U+000A at position 3)", key="flavors:m1.x:description"),
+    bad("flavor-description-tab", "flavors",
+        {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "description": "a\tb"}},
+        "has a control character (U+0009 at position 1)", key="flavors:m1.x:description"),
+    bad("flavor-description-escape", "flavors",
+        {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "description": "red \x1b[31m"}},
+        "has a control character (U+001B", key="flavors:m1.x:description"),
+    bad("flavor-description-delete", "flavors",
+        {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "description": "a\x7fb"}},
+        "has a control character (U+007F", key="flavors:m1.x:description"),
+    bad("flavor-description-too-long", "flavors",
+        {"m1.x": {"vcpus": 1, "ram": 64, "disk": 1, "description": "x" * 65536}},
+        "65536 characters, more than the 65535", key="flavors:m1.x:description"),
+    bad("security-group-description-newline", "security_groups",
+        {"web": {"description": "HTTP\rin"}},
+        "has a control character (U+000D at position 4)", key="security_groups:web:description"),
+    bad("security-group-description-too-long", "security_groups",
+        {"web": {"description": "x" * 256}},
+        "256 characters, more than the 255", key="security_groups:web:description"),
+    bad("security-group-name-control", "security_groups", {"web\x01": {}},
+        "must not contain control characters", key="security_groups:'web\\x01'"),
+    bad("security-group-name-tab", "security_groups", {"we\tb": {}},
+        "must not contain control characters", key="security_groups:'we\\tb'"),
+    bad("security-group-name-newline", "security_groups", {"we\nb": {}},
+        "(U+000A at position 2)", key="security_groups:'we\\nb'"),
+    bad("security-group-name-too-long", "security_groups", {"x" * 256: {}},
+        "at most 255 characters", key="security_groups:" + "x" * 256),
+    bad("security-rule-remote-group-control", "security_groups",
+        {"web": {"rules": [{"remote_group": "db\x00"}]}},
+        "must not contain control characters", key="security_groups:web:rules:0"),
+    bad("security-rule-icmp-port", "security_groups",
+        {"web": {"rules": [{"protocol": "icmp", "port": 8}]}},
+        "protocol icmp has no ports: give icmp_type", key="security_groups:web:rules:0"),
+    bad("security-rule-icmp-code-alone", "security_groups",
+        {"web": {"rules": [{"protocol": "icmp", "icmp_code": 0}]}},
+        "icmp_code needs an icmp_type", key="security_groups:web:rules:0"),
+    bad("security-rule-icmp-type-on-tcp", "security_groups",
+        {"web": {"rules": [{"protocol": "tcp", "icmp_type": 8}]}},
+        "are for protocol icmp or ipv6-icmp, not tcp", key="security_groups:web:rules:0"),
+    bad("security-rule-icmp-type-range", "security_groups",
+        {"web": {"rules": [{"protocol": "icmp", "icmp_type": 256}]}},
+        "ICMP type and code are 0 to 255", key="security_groups:web:rules:0"),
+    bad("security-rule-icmp-type-duplicate", "security_groups",
+        {"web": {"rules": [{"protocol": "icmp", "icmp_type": 8},
+                           {"protocol": "icmp", "port_range_min": 8}]}},
+        "the same rule as openstack:security_groups:web:rules:0", key="security_groups:web:rules:1"),
     bad("security-rule-duplicate", "security_groups",
         {"web": {"rules": [{"protocol": "icmp"}, {"protocol": "1", "remote_ip_prefix": "0.0.0.0/0"}]}},
         "the same rule as openstack:security_groups:web:rules:0", key="security_groups:web:rules:1"),

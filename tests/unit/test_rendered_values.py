@@ -17,6 +17,8 @@ import pytest
 import yaml
 from minion_opts import pillar_loaders, render_states
 
+from saltext_openstack._modules import openstack_pillar
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLE = yaml.safe_load((REPO / "pillar" / "openstack.sls").read_text())
 RABBIT_PASSWORD = "ra/bb:it@pa%ss#word?"
@@ -92,6 +94,16 @@ def test_image_commands_quote_every_value(controller):
     managed = _args(controller["cloud-image-file-guest_1"], "file")
     assert managed["source"] == "salt://images/g.img?saltenv=base"
     assert managed["source_hash"] == "sha256=00ff"
+
+
+def test_geneve_header_size_is_the_one_the_mtu_ceilings_count_with(controller):
+    """The pillar's MTU ceilings (openstack_pillar.MTU_CEILINGS) assume this
+    max_header_size and Neutron's default global_physnet_mtu."""
+    ml2 = _settings(controller, "neutron-ml2-config")
+    assert ml2["ml2_type_geneve"]["max_header_size"] == openstack_pillar.GENEVE_MAX_HEADER_SIZE
+    neutron = _settings(controller, "neutron-server-config")
+    assert "global_physnet_mtu" not in neutron["DEFAULT"]
+    assert not {"path_mtu", "physical_network_mtus"} & set(ml2["ml2"])
 
 
 def test_only_oslo_config_files_are_escaped(controller):
