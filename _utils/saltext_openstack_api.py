@@ -56,11 +56,13 @@ AUTH_ARGS = (
 )
 
 #: Retries of one request, on a fresh connection, when it could not be sent
-#: (refused, reset while connecting) or, for the idempotent methods only
-#: (GET, PUT, DELETE, HEAD), when the connection dropped before an answer:
-#: a service's worker restarting or recycled by its WSGI server resets the
-#: connections it holds.  Never a POST that may have been received (it
-#: could create twice), never on an HTTP status (those are answers).
+#: (refused, reset while connecting: a service restarting) or, for GET and
+#: HEAD only, when the connection dropped or timed out before an answer.
+#: A write whose connection dropped is not sent again, as it may have been
+#: carried out (a second POST creates twice, a second DELETE answers 404, a
+#: second add_router_interface 400): the callers plan again from what the
+#: service then holds (keystone_init, openstack_cloud).  An HTTP status is
+#: an answer and is never retried.
 RETRIES = 3
 #: Seconds between those retries grow as 0, 2x, 4x this factor.
 RETRY_BACKOFF = 0.5
@@ -76,7 +78,7 @@ def retrying_adapter():
         redirect=0,
         other=0,
         backoff_factor=RETRY_BACKOFF,
-        allowed_methods=frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}),
+        allowed_methods=frozenset({"GET", "HEAD"}),
         raise_on_status=False,
         raise_on_redirect=False,
     )

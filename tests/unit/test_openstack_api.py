@@ -220,7 +220,10 @@ class ResettingServer:
 
     def _serve(self):
         for action in self.script:
-            conn, _ = self.sock.accept()
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:  # closed: the client stopped before the script's end
+                return
             request = b""
             while b"\r\n\r\n" not in request:
                 request += conn.recv(65536)
@@ -250,24 +253,26 @@ def _service(url):
     return api.Service(session, "Keystone", url)
 
 
-@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
-def test_an_idempotent_request_is_sent_again_after_a_reset(method):
+def test_a_read_is_sent_again_after_a_reset():
     server = ResettingServer(["reset", "reset", "ok"])
     try:
-        assert _service(server.url).request(method, "/v3/projects/p/users/u/roles/r") == {}
+        assert _service(server.url).request("GET", "/v3/projects") == {}
     finally:
         server.close()
-    assert server.methods == [method] * 3
+    assert server.methods == ["GET"] * 3
 
 
-def test_a_post_that_may_have_arrived_is_not_sent_twice():
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+def test_a_write_that_may_have_arrived_is_not_sent_twice(method):
+    # a second DELETE would answer 404, a second POST create twice: the
+    # callers plan again instead
     server = ResettingServer(["reset", "ok"])
     try:
-        with pytest.raises(api.OpenStackUnreachable, match=r"Keystone: cannot reach .*/v3/users \(ConnectionError"):
-            _service(server.url).request("POST", "/v3/users", {"user": {"name": "x"}})
+        with pytest.raises(api.OpenStackUnreachable, match=r"Keystone: cannot reach .*/v3/x \(ConnectionError"):
+            _service(server.url).request(method, "/v3/x", {"x": {}} if method != "DELETE" else None)
     finally:
         server.close()
-    assert server.methods == ["POST"]
+    assert server.methods == [method]
 
 
 def test_resets_beyond_the_retries_are_an_unreachable_service():
