@@ -22,7 +22,7 @@ import json
 import re
 import sys
 
-from salt_output import state_key  # cluster/salt_output.py, beside this file
+from salt_output import parse_salt_json, state_key  # cluster/salt_output.py, beside this file
 
 # apt's own words when it could not fetch (indexes or packages)
 FETCH_ERRORS = re.compile(
@@ -48,12 +48,10 @@ def load(path):
         text = fh.read()
     if not text.strip():
         raise SystemExit(f"orch_summary: {path} is empty (salt-run printed nothing)")
-    try:
-        return json.loads(text)
-    except ValueError:
-        # salt-run may print warnings before the JSON document
-        start = text.find("{")
-        return json.loads(text[start:])
+    data = parse_salt_json(text)  # salt-run may print warnings before the JSON
+    if not data:
+        raise SystemExit(f"orch_summary: {path} holds no JSON answer: {text.strip()[:300]}")
+    return data
 
 
 def state_label(key, ret):

@@ -5,15 +5,19 @@ Standard library only, and no newer Python than Salt's own: orch_profile.py
 imports it on the master under Salt's Python (`orch_profile.py fetch`).
 """
 import json
+import re
 
 
 def parse_salt_json(text):
     """
     The `salt --out=json --static` answer: {minion: value}.  Salt prints one
     JSON document; older CLIs may print one per minion.  Log lines Salt
-    writes before it on the same stream ("[WARNING ] ...") are skipped.
+    writes before it on the same stream ("[WARNING ] ...", braces and all)
+    are skipped.
     """
-    start = text.find("{")
+    # the document starts a line; a log line may hold braces itself
+    first = re.search(r"^\{", text, re.M)
+    start = first.start() if first else text.find("{")
     text = text[start:].strip() if start >= 0 else ""
     if not text:
         return {}

@@ -73,6 +73,20 @@ def test_empty_output_is_an_error(tmp_path, text):
     assert proc.returncode != 0 and "is empty" in (proc.stdout + proc.stderr)
 
 
+def test_output_without_json_is_an_error(tmp_path):
+    path = tmp_path / "noise.json"
+    path.write_text("[ERROR   ] Salt request timed out. The master is not responding.\n")
+    proc = _run(path)
+    assert proc.returncode != 0 and "holds no JSON answer: [ERROR" in (proc.stdout + proc.stderr)
+
+
+def test_warnings_before_the_json_are_skipped(tmp_path):
+    doc = json.loads((DATA / "cold-trimmed.json").read_text())
+    path = tmp_path / "warned.json"
+    path.write_text("[WARNING ] Some deprecation {braces} here\n" + json.dumps(doc))
+    assert _run(path).returncode == 0
+
+
 def test_orchestration_that_did_not_render(tmp_path):
     path = tmp_path / "norender.json"
     path.write_text(json.dumps({"data": {"controller_master": [

@@ -30,3 +30,8 @@ salt_output = load("cluster/salt_output.py", "salt_output_under_test")
 ])
 def test_state_key(key, ret, expected):
     assert salt_output.state_key(key, ret) == expected
+
+
+def test_log_lines_with_braces_before_the_json_are_skipped():
+    text = '[WARNING ] a deprecation of {"some": "thing"}\n{"controller": {"x": 1}}\n'
+    assert salt_output.parse_salt_json(text) == {"controller": {"x": 1}}
