@@ -627,7 +627,8 @@ PROTOCOLS = {
 }  # fmt: skip
 #: Protocols with ports (Neutron refuses ports on the others but ICMP).
 PORT_PROTOCOLS = {6, 17, 33, 132, 136}
-ICMP = {1, 58}
+IPV6_ICMP = 58
+ICMP = {1, IPV6_ICMP}
 RULE_KEYS = ("direction", "ethertype", "protocol", "port", "port_range_min", "port_range_max",
              "icmp_type", "icmp_code", "remote_ip_prefix", "remote_group")  # fmt: skip
 #: The rules Neutron gives every new group but ``default`` (egress anywhere).
@@ -723,6 +724,11 @@ def rule_spec(rule, where):
         number = protocol_number(protocol, ethertype)
     except CommandExecutionError as exc:
         raise CommandExecutionError(f"{where}: {exc}") from None
+    if number == IPV6_ICMP and ethertype != "IPv6":
+        # Neutron refuses ICMPv6 with ethertype IPv4: IPv6 unless said otherwise
+        if rule.get("ethertype") or prefix:
+            raise CommandExecutionError(f"{where}: protocol {protocol} is IPv6, not {ethertype}")
+        ethertype = "IPv6"
     low = _port(rule.get("port_range_min"), f"{where}: port_range_min")
     high = _port(rule.get("port_range_max"), f"{where}: port_range_max")
     if number in ICMP:

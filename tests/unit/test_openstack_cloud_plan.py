@@ -536,6 +536,13 @@ def test_icmp_type_and_code_are_neutrons_port_range(rule, low, high):
     assert cp.rule_spec(spec, "rule 0") == spec  # the state gets the rule in this form
 
 
+@pytest.mark.parametrize("protocol", ["ipv6-icmp", "icmpv6", "58"])
+def test_icmpv6_is_ipv6_unless_said_otherwise(protocol):
+    spec = cp.rule_spec({"protocol": protocol, "icmp_type": 128}, "rule 0")
+    assert spec["ethertype"] == "IPv6"
+    assert cp.rule_spec(spec, "rule 0") == spec
+
+
 def test_icmp_type_rule_matches_neutrons_and_its_body():
     neutron = neutron_rule("r-ping", protocol="icmp", port_range_min=8)
     ours = cp.rule_spec({"protocol": "icmp", "icmp_type": 8}, "rule 0")
@@ -567,6 +574,9 @@ def test_icmp_type_rule_matches_neutrons_and_its_body():
     ({"protocol": "tcp", "icmp_type": 8}, "icmp_type and icmp_code are for protocol icmp or "
                                           "ipv6-icmp, not tcp"),
     ({"icmp_code": 0}, "are for protocol icmp or ipv6-icmp, not any"),
+    # Neutron refuses ICMPv6 over IPv4
+    ({"protocol": "ipv6-icmp", "ethertype": "IPv4"}, "protocol ipv6-icmp is IPv6, not IPv4"),
+    ({"protocol": "icmpv6", "remote_ip_prefix": "10.0.0.0/8"}, "protocol icmpv6 is IPv6, not IPv4"),
 ])  # fmt: skip
 def test_bad_icmp_rules(rule, message):
     with pytest.raises(CommandExecutionError) as exc:
