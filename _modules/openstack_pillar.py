@@ -39,7 +39,9 @@ Every other key is optional; the defaults mirror the example pillar::
     release                                 2025.1
     region                                  RegionOne
     domain                                  "" (no domain: a host's fqdn is its minion id)
+    networks:provider:name                  provider (the Neutron network and subnet)
     networks:provider:physical_network      provider
+    networks:selfservice:name               selfservice (the Neutron network and subnet)
     networks:selfservice:cidr               172.16.1.0/24
     networks:selfservice:gateway            the first address of that cidr
     networks:selfservice:dns_nameservers    []
@@ -159,9 +161,9 @@ order of minion ids::
                        provider bridge, else None)}}
     roles        {controller: [..], gateway: [..], compute: [..]}
     management   {cidr, prefixlen, netmask, interface}
-    networks     {management, provider {cidr, prefixlen, interface,
+    networks     {management, provider {cidr, prefixlen, name, interface,
                   physical_network, gateway, allocation_start, allocation_end,
-                  dns_nameservers, mtu}, selfservice {cidr, prefixlen, gateway,
+                  dns_nameservers, mtu}, selfservice {cidr, prefixlen, name, gateway,
                   dns_nameservers, mtu}, datapath_type, geneve_vni_ranges}
     ovn          {nb_connection, sb_connection, nb_listen, sb_listen ("ptcp:PORT:ADDRESS"),
                   encap_type, geneve_max_header_size, bridges {integration, tunnel,
@@ -378,6 +380,9 @@ GENEVE_MAX_HEADER_SIZE = 38
 IPV4_HEADER_SIZE = 20
 #: The largest MTU Neutron gives each network (none given: it takes this):
 #: the provider network is flat, self-service networks are Geneve.
+#: The Neutron names of the networks (and their subnets) salt/cloud/networks.sls
+#: makes, unless networks:provider:name or networks:selfservice:name say otherwise.
+NETWORK_NAMES = {"provider": "provider", "selfservice": "selfservice"}
 MTU_CEILINGS = {
     "provider": PHYSNET_MTU,
     "selfservice": PHYSNET_MTU - GENEVE_MAX_HEADER_SIZE - IPV4_HEADER_SIZE,
@@ -409,10 +414,10 @@ _KNOWN_KEYS = {
     ),
     ("networks", "management"): ("cidr", "interface"),
     ("networks", "provider"): (
-        "cidr", "interface", "physical_network", "gateway", "allocation_start",
+        "cidr", "name", "interface", "physical_network", "gateway", "allocation_start",
         "allocation_end", "dns_nameservers", "mtu",
     ),
-    ("networks", "selfservice"): ("cidr", "gateway", "dns_nameservers", "mtu"),
+    ("networks", "selfservice"): ("cidr", "name", "gateway", "dns_nameservers", "mtu"),
     ("gateway_nat",): ("enabled",),
     ("firewall",): ("enabled", "ssh_from", "public_from"),
     ("passwords",): tuple(name for name, _ in REQUIRED_PASSWORDS),
@@ -928,6 +933,7 @@ class _Validator:
                                          DATAPATH_TYPES),
             "geneve_vni_ranges": self.vni_ranges(section),
         }
+        self.distinct_network_names(result)
         self.retired(section, ("networks",))
         self.overlapping_networks()
         return result
@@ -974,6 +980,7 @@ class _Validator:
         if section is None:
             return None
         result = _network_fields(self.network(section, path, "provider"))
+        result["name"] = self.neutron_network_name(section, path)
         result["interface"] = self.interface(section, path)
         management = networks.get("management")
         if result["interface"] and _is_mapping(management) and \
@@ -1022,11 +1029,34 @@ class _Validator:
         if network is not None:
             default_gateway = str(netaddr.IPAddress(network.first + 1, network.version))
         result = _network_fields(network)
+        result["name"] = self.neutron_network_name(section, path)
         result["gateway"] = _str_or_none(
             self.address(section, path, "gateway", default_gateway, within="selfservice"))
         result["dns_nameservers"] = self.nameservers(section, path)
         result["mtu"] = self.mtu(section, path)
         return result
+
+    def distinct_network_names(self, networks):
+        """The provider and self-service networks (and their subnets, named
+        alike) need names of their own: Neutron finds them by name."""
+        provider, selfservice = networks.get("provider"), networks.get("selfservice")
+        if not (provider and selfservice) or provider.get("name") is None:
+            return
+        if selfservice.get("name") == provider["name"]:
+            self.problem(("networks", "selfservice", "name"),
+                         "{} is also {}: the two networks (and their subnets) need names "
+                         "of their own".format(_show(provider["name"]),
+                                               _key(("networks", "provider", "name"))))
+            selfservice["name"] = None
+
+    def neutron_network_name(self, section, path):
+        """The Neutron name of a network and its subnet (:data:`NETWORK_NAMES`)."""
+        name = self.value(section, path, "name", NETWORK_NAMES[path[-1]])
+        if name is None:
+            return None
+        if self.neutron_name(name, path + ("name",), "network"):
+            return name
+        return None
 
     def mtu(self, section, path):
         """
@@ -1657,15 +1687,18 @@ class _Validator:
         return result
 
     def security_group_name(self, name, key):
+        return self.neutron_name(name, key, "security group")
+
+    def neutron_name(self, name, key, what):
         """A Neutron name (at most 255 characters, no control characters), not
         starting or ending with whitespace."""
         if not isinstance(name, str) or not name.strip() or name != name.strip():
-            self.problem(key, "not a valid security group name (at most {} characters, no "
+            self.problem(key, "not a valid {} name (at most {} characters, no "
                               "control characters, not starting or ending with whitespace)"
-                              .format(cloud_plan.NEUTRON_NAME_MAX))
+                              .format(what, cloud_plan.NEUTRON_NAME_MAX))
             return False
         try:
-            cloud_plan.neutron_name(name, "security group")
+            cloud_plan.neutron_name(name, what)
         except CommandExecutionError as exc:
             self.problem(key, str(exc))
             return False

@@ -93,8 +93,8 @@ def facts_from_topology(doc):
         "image": bootable[-1] if bootable else None,
         "flavor": by_size[0] if by_size else None,
         "flavor_alt": by_size[1] if len(by_size) > 1 else (by_size[0] if by_size else None),
-        # salt/cloud/networks.sls names the provider network "provider".
-        "public_network": "provider" if provider else None,
+        # salt/cloud/networks.sls names the provider network after the model.
+        "public_network": provider.get("name"),
         "physical_network": provider.get("physical_network"),
         "virt_type": nova.get("virt_type"),
         # One GlusterFS volume holds every compute's instances directory.

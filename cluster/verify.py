@@ -663,6 +663,28 @@ def select_checks(selection):
     return sorted(chosen, key=order.index)
 
 
+def model_networks(topology):
+    """
+    {"provider", "selfservice", "physical_network"}: the networks' Neutron
+    names and the provider's physical network from the validated model
+    (`salt-call --out=json openstack_pillar.topology`'s "local" answer),
+    as salt/cloud/networks.sls and the gateways read them.  ValueError
+    when the answer is no model (an error string, a model without them).
+    """
+    networks = topology.get("networks") if isinstance(topology, dict) else None
+    if not isinstance(networks, dict):
+        raise ValueError(f"not a model (no networks): {str(topology)[:200]}")
+    provider = networks.get("provider") or {}
+    selfservice = networks.get("selfservice") or {}
+    found = {"provider": provider.get("name"), "selfservice": selfservice.get("name"),
+             "physical_network": provider.get("physical_network")}
+    missing = [key for key, value in found.items() if not value]
+    if missing:
+        raise ValueError("the model names no " + ", ".join(missing)
+                         + " (an openstack_pillar module older than this verify.py?)")
+    return found
+
+
 def make_result(name, result, seconds, detail):
     number = next((n for n, nm, _ in CHECKS if nm == name), None)
     title = next((t for _, nm, t in CHECKS if nm == name), name)
@@ -948,6 +970,14 @@ class Cloud:
         self.hosts = self.pillar.get("hosts") or {}
         if not self.hosts:
             raise SystemExit("verify: pillar openstack:hosts is empty")
+        # The networks' names and the physical network: the validator's
+        # model, as the formulas read it (never the raw pillar's keys).
+        try:
+            self.networks = model_networks(self._salt_call("openstack_pillar.topology"))
+        except ValueError as exc:
+            raise SystemExit(f"verify: openstack_pillar.topology: {exc}") from None
+        if not args.network:
+            args.network = self.networks["selfservice"]
         self.computes = roles_hosts(self.hosts, "compute")
         # State shared by the checks of one run.
         self.server = None
@@ -965,15 +995,20 @@ class Cloud:
         # --no-return-event: the answer holds every password; without it
         # salt-call also sends it to the master's job cache.  unmask=True:
         # Salt 3008 (constraints.txt) masks every value pillar.get returns.
-        proc = run(["salt-call", "--no-return-event", "--out=json", "pillar.get", "openstack",
-                    "unmask=True"], timeout=120)
-        if proc.returncode != 0:
-            raise SystemExit("verify: salt-call pillar.get openstack failed: "
-                             + proc.stderr.strip()[-300:])
-        data = parse_salt_json(proc.stdout).get("local")
+        data = self._salt_call("pillar.get", "openstack", "unmask=True")
         if not isinstance(data, dict):
             raise SystemExit("verify: no openstack pillar on the controller")
         return data
+
+    @staticmethod
+    def _salt_call(*command):
+        """salt-call's answer on this host (--no-return-event: nothing to the
+        master's job cache); SystemExit when salt-call fails."""
+        proc = run(["salt-call", "--no-return-event", "--out=json", *command], timeout=120)
+        if proc.returncode != 0:
+            raise SystemExit(f"verify: salt-call {command[0]} failed: "
+                             + proc.stderr.strip()[-300:])
+        return parse_salt_json(proc.stdout).get("local")
 
     def salt(self, targets, command, timeout=60):
         """cmd.run_all on minions -> {minion: {retcode, stdout, stderr}}; a
@@ -1354,11 +1389,9 @@ def check_image(cloud):
 
 
 def check_services(cloud):
-    # openstack_pillar's default physical network is "provider".
-    physnet = ((cloud.pillar.get("networks") or {}).get("provider") or {}).get(
-        "physical_network", "provider")
     problems, summary = service_table_problems(cloud.hosts, cloud.nova_services(),
-                                               cloud.neutron_agents(), physnet)
+                                               cloud.neutron_agents(),
+                                               cloud.networks["physical_network"])
     # The tunnels, from the southbound database on this host (ovn-central).
     proc = run(["ovn-sbctl", "--format=csv", "--data=bare", "--no-headings",
                 "--columns=chassis_name,type,ip", "list", "Encap"], timeout=60)
@@ -1959,7 +1992,8 @@ def parse_args(argv):
     p.add_argument("--openrc", default=OPENRC, help=f"admin credentials file (default {OPENRC})")
     p.add_argument("--image", default="verify-guest", help="Glance image of the test guest")
     p.add_argument("--flavor", default="m1.nano")
-    p.add_argument("--network", default="selfservice", help="private network for the instance")
+    p.add_argument("--network", help="private network for the instance (default: the model's "
+                                      "networks:selfservice:name)")
     p.add_argument("--server-name", default="verify-instance")
     p.add_argument("--compute", help="scaleout: the compute that was added (e.g. compute3)")
     p.add_argument("--stopped", help="faults: the compute that is down")

@@ -46,6 +46,9 @@ openstack:
     # Provider (external) network on the gateway: the flat network that
     # routers SNAT to and floating IPs come from.  `interface` becomes a
     # port of the OVS bridge br-ex, mapped to `physical_network`.
+    # `name` (optional, default provider) is the Neutron network's and its
+    # subnet's name, the one floating IPs come from (verify and Tempest
+    # read it from the model).
     provider:
       cidr: 203.0.113.0/24
       interface: eth2
@@ -58,6 +61,8 @@ openstack:
       # dns_nameservers: [203.0.113.53]
       # mtu: 1500
     # Self-service (tenant) network created for the verification instance.
+    # `name` (optional, default selfservice): its and its subnet's Neutron
+    # name, another than the provider network's.
     selfservice:
       cidr: 172.16.1.0/24
       gateway: 172.16.1.1

@@ -4,14 +4,16 @@
 {%- set s = topo.networks.selfservice %}
 {#- The provider (external) flat network with its subnet, the self-service
     network and a router between them (SNAT on the gateway), declared from
-    openstack:networks.  Drift is corrected in place (pools, gateway, DNS,
-    MTU, sharing); a changed CIDR or physical network fails its state and
-    changes nothing (openstack_cloud's documentation).  Nothing is
+    openstack:networks; each subnet is named after its network (the model's
+    networks:provider:name and networks:selfservice:name).  Drift is
+    corrected in place (pools, gateway, DNS, MTU, sharing); a changed CIDR or
+    physical network fails its state and changes nothing (openstack_cloud's
+    documentation).  Nothing is
     included: the orchestration runs this once Neutron answers. #}
 
 cloud-network-provider:
   openstack_cloud.network_present:
-    - name: provider
+    - name: {{ p.name | json }}
     - shared: true
     - external: true
     - provider_network_type: flat
@@ -23,8 +25,8 @@ cloud-network-provider:
 
 cloud-subnet-provider:
   openstack_cloud.subnet_present:
-    - name: provider
-    - network: provider
+    - name: {{ p.name | json }}
+    - network: {{ p.name | json }}
     - cidr: {{ p.cidr | json }}
     - gateway_ip: {{ p.gateway | json }}
     - allocation_pools: {{ [{'start': p.allocation_start, 'end': p.allocation_end}] | json }}
@@ -35,7 +37,7 @@ cloud-subnet-provider:
 
 cloud-network-selfservice:
   openstack_cloud.network_present:
-    - name: selfservice
+    - name: {{ s.name | json }}
     - shared: false
     - external: false
 {%- if s.mtu %}
@@ -45,8 +47,8 @@ cloud-network-selfservice:
 
 cloud-subnet-selfservice:
   openstack_cloud.subnet_present:
-    - name: selfservice
-    - network: selfservice
+    - name: {{ s.name | json }}
+    - network: {{ s.name | json }}
     - cidr: {{ s.cidr | json }}
     - gateway_ip: {{ s.gateway | json }}
     - dns_nameservers: {{ s.dns_nameservers | json }}
@@ -57,8 +59,8 @@ cloud-subnet-selfservice:
 cloud-router:
   openstack_cloud.router_present:
     - name: router
-    - external_network: provider
-    - interfaces: [selfservice]
+    - external_network: {{ p.name | json }}
+    - interfaces: {{ [s.name] | json }}
 {{- cloud_auth() }}
     - require:
       - openstack_cloud: cloud-subnet-provider

@@ -51,6 +51,7 @@ CASES = {
     "retired-vxlan-vni-ranges": (_set(("networks", "vxlan_vni_ranges"), "1:1000"), "openstack:networks:vxlan_vni_ranges"),
     "bad-geneve-vni-ranges": (_set(("networks", "geneve_vni_ranges"), "0:10"), "openstack:networks:geneve_vni_ranges"),
     "shell-in-region": (_set(("region",), "R1;touch /tmp/pwned"), "openstack:region"),
+    "network-names-alike": (_set(("networks", "selfservice", "name"), "provider"), "openstack:networks:selfservice:name"),
     "system-brick-dir": (_set(("gluster", "brick_dir"), "/etc"), "openstack:gluster:brick_dir"),
 }
 

@@ -115,6 +115,32 @@ def test_networks_subnets_and_router_from_the_model(states):
                                  {"openstack_cloud": "cloud-subnet-selfservice"}]  # fmt: skip
 
 
+@pytest.fixture(scope="module")
+def named_states(tmp_path_factory):
+    """cloud.networks with the networks' names given in the pillar."""
+    data = _pillar()
+    data["openstack"]["networks"]["provider"]["name"] = "ext-net"
+    data["openstack"]["networks"]["selfservice"]["name"] = "tenant net"
+    return render_states(pillar_loaders(tmp_path_factory, "controller", data, tag="cloud-names"),
+                         ("cloud.networks",))
+
+
+def test_network_names_from_the_model(states, named_states):
+    """networks:provider:name and networks:selfservice:name name the networks,
+    their subnets and the router's ends; their defaults are today's names."""
+    def names(rendered):
+        return (_args(rendered, "cloud-network-provider")[1]["name"],
+                _args(rendered, "cloud-subnet-provider")[1]["name"],
+                _args(rendered, "cloud-subnet-provider")[1]["network"],
+                _args(rendered, "cloud-network-selfservice")[1]["name"],
+                _args(rendered, "cloud-subnet-selfservice")[1]["name"],
+                _args(rendered, "cloud-subnet-selfservice")[1]["network"],
+                _args(rendered, "cloud-router")[1]["external_network"],
+                _args(rendered, "cloud-router")[1]["interfaces"])
+    assert names(states) == ("provider",) * 3 + ("selfservice",) * 3 + ("provider", ["selfservice"])
+    assert names(named_states) == ("ext-net",) * 3 + ("tenant net",) * 3 + ("ext-net", ["tenant net"])
+
+
 def test_security_groups_from_the_model(states):
     _, default = _args(states, "cloud-security-group-default")
     assert default["remove_unlisted"] is False

@@ -158,6 +158,7 @@ def test_example_pillar_model(pillar):
     assert model["networks"]["provider"] == {
         "cidr": "203.0.113.0/24",
         "prefixlen": 24,
+        "name": "provider",
         "interface": "eth2",
         "physical_network": "provider",
         "gateway": "203.0.113.1",
@@ -169,6 +170,7 @@ def test_example_pillar_model(pillar):
     assert model["networks"]["selfservice"] == {
         "cidr": "172.16.1.0/24",
         "prefixlen": 24,
+        "name": "selfservice",
         "gateway": "172.16.1.1",
         "dns_nameservers": [],
         "mtu": None,
@@ -330,6 +332,18 @@ def minimal(pillar):
     }
 
 
+def test_network_names(pillar):
+    """The networks' Neutron names: today's by default, else the pillar's."""
+    model = openstack_pillar.validate(minimal(pillar))
+    assert (model["networks"]["provider"]["name"], model["networks"]["selfservice"]["name"]) == (
+        "provider", "selfservice")
+    pillar["networks"]["provider"]["name"] = "ext-net"
+    pillar["networks"]["selfservice"]["name"] = "tenant net"
+    networks = openstack_pillar.validate(pillar)["networks"]
+    assert (networks["provider"]["name"], networks["selfservice"]["name"]) == (
+        "ext-net", "tenant net")
+
+
 def test_defaults(pillar):
     model = openstack_pillar.validate(minimal(pillar))
     assert model["release"] == "2025.1"
@@ -340,6 +354,7 @@ def test_defaults(pillar):
     assert model["networks"]["selfservice"] == {
         "cidr": "172.16.1.0/24",
         "prefixlen": 24,
+        "name": "selfservice",
         "gateway": "172.16.1.1",
         "dns_nameservers": [],
         "mtu": None,
@@ -1048,6 +1063,19 @@ NEW_KEY_CASES = [
         "(U+000A at position 2)", key="security_groups:'we\\nb'"),
     bad("security-group-name-too-long", "security_groups", {"x" * 256: {}},
         "at most 255 characters", key="security_groups:" + "x" * 256),
+    bad("provider-name-empty", "networks:provider:name", "",
+        "not a valid network name"),
+    bad("provider-name-not-string", "networks:provider:name", 7,
+        "not a valid network name"),
+    bad("provider-name-space", "networks:provider:name", " ext",
+        "not starting or ending with whitespace"),
+    bad("selfservice-name-newline", "networks:selfservice:name", "tenant\nnet",
+        "must not contain control characters"),
+    bad("selfservice-name-too-long", "networks:selfservice:name", "x" * 256,
+        "at most 255 characters"),
+    bad("network-names-alike", "networks:selfservice:name", "provider",
+        "'provider' is also openstack:networks:provider:name"),
+    bad("network-name-typo", "networks:provider:nmae", "ext", "did you mean 'name'?"),
     bad("security-rule-remote-group-control", "security_groups",
         {"web": {"rules": [{"remote_group": "db\x00"}]}},
         "must not contain control characters", key="security_groups:web:rules:0"),

@@ -7,7 +7,7 @@ import configparser
 import json
 
 import pytest
-from source_module import load
+from source_module import REPO, load
 
 
 
@@ -194,7 +194,8 @@ def test_facts_from_topology_hold_no_secret():
             {"name": "verify-guest", "disk_format": "raw", "kernel": "verify-kernel"}]},
         "flavors": {"m1.small": {"vcpus": 1, "ram": 2048, "disk": 20},
                     "m1.nano": {"vcpus": 1, "ram": 128, "disk": 1}},
-        "networks": {"provider": {"physical_network": "provider", "cidr": "203.0.113.0/24"}},
+        "networks": {"provider": {"name": "ext-net", "physical_network": "physnet1",
+                                  "cidr": "203.0.113.0/24"}},
         "nova": {"virt_type": "qemu"},
         "gluster": {"volume": "nova-instances"},
         "passwords": {"admin": "s3cret-admin"},
@@ -203,12 +204,25 @@ def test_facts_from_topology_hold_no_secret():
     }}
     facts = tc.facts_from_topology(topo)
     assert facts == {"region": "RegionOne", "computes": 2, "image": "verify-guest",
-                     "flavor": "m1.nano", "flavor_alt": "m1.small", "public_network": "provider",
-                     "physical_network": "provider", "virt_type": "qemu",
+                     "flavor": "m1.nano", "flavor_alt": "m1.small", "public_network": "ext-net",
+                     "physical_network": "physnet1", "virt_type": "qemu",
                      "shared_instance_store": True}
     assert "s3cret" not in json.dumps(facts)
     with pytest.raises(ValueError):
         tc.facts_from_topology({"local": "ERROR: no such function"})
+
+
+def test_facts_from_the_validators_model():
+    """The public network is the model's provider network name, as the
+    real validator builds it from the example pillar with the key set."""
+    import yaml  # noqa: PLC0415
+    from saltext_openstack._modules import openstack_pillar  # noqa: PLC0415
+
+    pillar = yaml.safe_load((REPO / "pillar" / "openstack.sls").read_text())["openstack"]
+    assert tc.facts_from_topology(openstack_pillar.validate(pillar))["public_network"] == "provider"
+    pillar["networks"]["provider"].update(name="ext-net", physical_network="physnet1")
+    facts = tc.facts_from_topology(openstack_pillar.validate(pillar))
+    assert (facts["public_network"], facts["physical_network"]) == ("ext-net", "physnet1")
 
 
 def test_redacted_conf_has_no_password():

@@ -616,6 +616,39 @@ def test_report_of_a_run_that_could_not_start_is_an_error(tmp_path, capsys):
     assert "missing.json" in capsys.readouterr().err
 
 
+# --- the model's networks ----------------------------------------------------
+
+def test_model_networks_come_from_the_validators_model():
+    """verify reads the networks' names and the physical network from the
+    model the real validator builds (salt-call openstack_pillar.topology),
+    its defaults when the pillar names none."""
+    import yaml  # noqa: PLC0415
+    from saltext_openstack._modules import openstack_pillar  # noqa: PLC0415
+
+    pillar = yaml.safe_load((REPO / "pillar" / "openstack.sls").read_text())["openstack"]
+    assert verify.model_networks(openstack_pillar.validate(pillar)) == {
+        "provider": "provider", "selfservice": "selfservice", "physical_network": "provider"}
+    pillar["networks"]["provider"].update(name="ext-net", physical_network="physnet1")
+    pillar["networks"]["selfservice"]["name"] = "tenant-net"
+    assert verify.model_networks(openstack_pillar.validate(pillar)) == {
+        "provider": "ext-net", "selfservice": "tenant-net", "physical_network": "physnet1"}
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    ("'openstack_pillar.topology' is not available.", "not a model"),
+    ({"networks": {"provider": {"physical_network": "provider"}, "selfservice": {}}},
+     "names no provider, selfservice"),
+])
+def test_model_networks_refuse_what_is_no_model(answer, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        verify.model_networks(answer)
+
+
+def test_network_option_defaults_to_the_model():
+    assert verify.parse_args([]).network is None
+    assert verify.parse_args(["--network", "other"]).network == "other"
+
+
 # --- check 12: secrets -------------------------------------------------------
 
 def test_secret_leaks_names_place_and_secret_never_the_value():
