@@ -46,7 +46,8 @@ import urllib.parse
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import verify  # noqa: E402 - verify.py of this directory: result format, report
+import results  # noqa: E402 - results.py of this directory: the result document
+import verify  # noqa: E402 - verify.py of this directory: results, table, redaction
 
 CHECK = "dashboard"
 TITLE = "Horizon in Chromium: login, instance, console"
@@ -238,13 +239,14 @@ def screenshot_name(number, step):
     return f"{number:02d}-{safe}.png"
 
 
-def result_document(started, seconds, url, result, detail, screenshots):
-    """verify.py's --json document with the one `dashboard` check."""
+def result_document(started, seconds, url, result, detail, screenshots, code=None):
+    """verify.py's --json document with the one `dashboard` check (code:
+    the exit status, when not the result's)."""
     res = verify.make_result(CHECK, result, seconds, detail)
     if res["title"] == CHECK:  # verify.py's CHECKS does not name it
         res["title"] = TITLE
-    return verify.result_document(started, seconds, [res], url=url,
-                                  screenshots=list(screenshots))
+    return results.verify_document([res], started, seconds, code=code, url=url,
+                                   screenshots=list(screenshots))
 
 
 # --------------------------------------------------------------------------
@@ -548,9 +550,9 @@ def main(argv=None):
     except Exception as exc:  # noqa: BLE001 - whatever stops the check from starting
         reason = f"could not start: {type(exc).__name__}: {exc}"
         print(f"dashboard: {reason}", file=sys.stderr)
-        doc = result_document(started, time.time() - started, args.url, verify.FAIL, reason, [])
-        doc["exit_code"] = verify.EXIT_ERROR
-        verify.write_document(args.json, doc)
+        doc = result_document(started, time.time() - started, args.url, verify.FAIL, reason, [],
+                              code=verify.EXIT_ERROR)
+        results.write_document(args.json, doc)
         return verify.EXIT_ERROR
     try:
         try:
@@ -565,7 +567,7 @@ def main(argv=None):
         browser.close()
     detail = verify.redact(detail, secrets.values())
     doc = result_document(started, time.time() - started, args.url, result, detail, browser.shots)
-    verify.write_document(args.json, doc)
+    results.write_document(args.json, doc)
     print()
     print(verify.render_table(doc["results"]))
     if result != verify.PASS:

@@ -22,7 +22,9 @@ import json
 import re
 import sys
 
+import results  # cluster/results.py, beside this file: the result document
 from salt_output import parse_salt_json, state_key  # cluster/salt_output.py, beside this file
+from verify import make_result  # cluster/verify.py, beside this file: check 8's result
 
 # apt's own words when it could not fetch (indexes or packages)
 FETCH_ERRORS = re.compile(
@@ -186,14 +188,8 @@ def write_idempotency(path, ok, steps, changed, failed):
         what = [f"{h}: {sid}" for h, sid, _ in (failed + changed)][:5]
         detail = (f"second orchestration: {len(failed)} failed, {len(changed)} changed: "
                   + "; ".join(what))
-    doc = {"results": [{"number": 8, "check": "idempotency",
-                        "title": "orchestration re-run changes nothing",
-                        "result": "PASS" if ok else "FAIL", "seconds": 0.0,
-                        "detail": detail}],
-           "exit_code": 0 if ok else 1}
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=2)
-        fh.write("\n")
+    res = make_result("idempotency", results.PASS if ok else results.FAIL, 0, detail)
+    results.write_document(path, results.verify_document([res]))
 
 
 if __name__ == "__main__":

@@ -1,13 +1,20 @@
 #!/usr/bin/env python3
-"""bench/results/cluster.json, the test cluster's figures: the one writer.
+"""The test cluster's result files: the one writer of each.
+
+bench/results/cluster.json, the test cluster's figures:
 
     results.py phases FILE HOST COMPUTES [NAME=SECONDS...]
 
 writes the host, the number of computes, the date and the phase timings
 (`phases_s`, in the order given) and keeps every other key of the file: the
 orchestrations' profiles (orch_profile.py, `set_profile`) survive
-cluster/run rewriting the timings after each phase.  Each write replaces
-the file at once (a temporary file renamed over it).
+cluster/run rewriting the timings after each phase.
+
+The checks' result documents (.cluster/verify-*.json): verify.py,
+dashboard.py and tempest.py build theirs with `verify_document` and write
+them with `write_document`; `verify.py --report` merges them the same way.
+
+Each write replaces the file at once (a temporary file renamed over it).
 """
 import json
 import os
@@ -56,6 +63,56 @@ def set_profile(path, name, rows, partial=None):
     else:
         doc.pop("profile_partial", None)
     write(path, doc)
+
+
+# A check's result, and a run's exit status, in the checks' documents.
+PASS = "PASS"
+FAIL = "FAIL"
+NOT_RUNNABLE = "NOT RUNNABLE"
+SKIPPED = "SKIPPED"
+RESULTS = (PASS, FAIL, NOT_RUNNABLE, SKIPPED)
+EXIT_OK = 0
+EXIT_FAIL = 1
+EXIT_ERROR = 2
+
+
+def summarize(results):
+    """{result: how many checks had it}, every result named."""
+    counts = {r: 0 for r in RESULTS}
+    for res in results:
+        counts[res["result"]] += 1
+    return counts
+
+
+def exit_code(results):
+    """0 when no check failed, 1 otherwise."""
+    return EXIT_FAIL if any(r["result"] == FAIL for r in results) else EXIT_OK
+
+
+def verify_document(results, started=None, seconds=None, code=None, **extra):
+    """
+    A run's result document (the --json of verify.py, dashboard.py and
+    tempest.py, and --report's merge): when it started (epoch seconds) and
+    how long it took, when given, what else the caller adds (auth_url, url,
+    error, merged_from...), then its results with their summary and exit
+    code (computed from the results unless given, e.g. 2: the run could
+    not start).
+    """
+    doc = {}
+    if started is not None:
+        doc["started"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started))
+    if seconds is not None:
+        doc["seconds"] = round(seconds, 1)
+    doc.update(extra)
+    doc.update({"results": results, "summary": summarize(results),
+                "exit_code": exit_code(results) if code is None else code})
+    return doc
+
+
+def write_document(path, doc):
+    """A result document to path (nothing without one)."""
+    if path:
+        write(path, doc)
 
 
 def _number(text):

@@ -32,7 +32,8 @@ import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import verify  # noqa: E402  cluster/verify.py: make_result, summarize, PASS/FAIL
+import results  # noqa: E402  cluster/results.py: the result document
+import verify  # noqa: E402  cluster/verify.py: make_result, PASS/FAIL
 import tempest_conf  # noqa: E402
 
 PASSED = ("success", "xfail")
@@ -207,9 +208,9 @@ def log(msg):
     print(f"[tempest] {msg}", flush=True)
 
 
-def write_json(path, results, started, seconds, extra=None):
-    verify.write_document(path, verify.result_document(started, seconds, results,
-                                                       **(extra or {})))
+def write_json(path, checks, started, seconds, extra=None):
+    results.write_document(path, results.verify_document(checks, started, seconds,
+                                                         **(extra or {})))
 
 
 def parse_args(argv):

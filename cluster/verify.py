@@ -83,16 +83,11 @@ import uuid
 import xml.etree.ElementTree as ET
 
 from salt_output import parse_salt_json  # cluster/salt_output.py, beside this file
-
-PASS = "PASS"
-FAIL = "FAIL"
-NOT_RUNNABLE = "NOT RUNNABLE"
-SKIPPED = "SKIPPED"
-RESULTS = (PASS, FAIL, NOT_RUNNABLE, SKIPPED)
-
-EXIT_OK = 0
-EXIT_FAIL = 1
-EXIT_ERROR = 2
+# cluster/results.py, beside this file: the results, the exit statuses and
+# the --json document verify, dashboard.py and tempest.py write.
+from results import (EXIT_ERROR, EXIT_FAIL, EXIT_OK, FAIL, NOT_RUNNABLE,  # noqa: F401
+                     PASS, RESULTS, SKIPPED, exit_code, summarize, verify_document,
+                     write_document)
 
 OPENRC = "/root/admin-openrc"
 INSTANCES_DIR = "/var/lib/nova/instances"
@@ -707,18 +702,6 @@ def classify(exc):
     return FAIL
 
 
-def exit_code(results):
-    """0 when no check failed, 1 otherwise."""
-    return EXIT_FAIL if any(r["result"] == FAIL for r in results) else EXIT_OK
-
-
-def summarize(results):
-    counts = {r: 0 for r in RESULTS}
-    for res in results:
-        counts[res["result"]] += 1
-    return counts
-
-
 def render_table(results, width=None):
     """The final table: #, check, result, seconds, detail (wrapped)."""
     headers = ("#", "check", "result", "secs", "detail")
@@ -819,27 +802,6 @@ def secret_file_problems(stat_lines, dirs=None):
     return problems
 
 
-def result_document(started, seconds, results, **extra):
-    """A run's --json document: when it started, how long it took, what
-    else the caller adds (auth_url, url, counts...), its results with
-    their summary and exit code.  verify.py, dashboard.py and tempest.py
-    write this shape; --report merges them."""
-    doc = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-           "seconds": round(seconds, 1)}
-    doc.update(extra)
-    doc.update({"results": results, "summary": summarize(results),
-                "exit_code": exit_code(results)})
-    return doc
-
-
-def write_document(path, doc):
-    """The --json document to path (nothing without one)."""
-    if path:
-        with open(path, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=2)
-            fh.write("\n")
-
-
 def merge_results(docs):
     """
     One result per check from the JSON documents of several runs (the
@@ -873,11 +835,7 @@ def report(paths, json_path=None):
     code = exit_code(results)
     if any(d.get("exit_code") == EXIT_ERROR for d in docs):
         code = EXIT_ERROR
-    if json_path:
-        with open(json_path, "w", encoding="utf-8") as fh:
-            json.dump({"merged_from": list(paths), "results": results,
-                       "summary": summarize(results), "exit_code": code}, fh, indent=2)
-            fh.write("\n")
+    write_document(json_path, verify_document(results, merged_from=list(paths), code=code))
     return code
 
 
@@ -2021,10 +1979,8 @@ def main(argv=None):
         cloud = Cloud(args)
     except SystemExit as exc:
         print(exc, file=sys.stderr)
-        if args.json:
-            with open(args.json, "w", encoding="utf-8") as fh:
-                json.dump({"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-                           "error": str(exc), "results": [], "exit_code": EXIT_ERROR}, fh, indent=2)
+        write_document(args.json, verify_document([], started, time.time() - started,
+                                                  code=EXIT_ERROR, error=str(exc)))
         return EXIT_ERROR
     results = []
     # A driver's SIGTERM still cleans up (the finally below).
@@ -2049,7 +2005,7 @@ def main(argv=None):
         cloud.cleanup()
     print()
     print(render_table(results))
-    write_document(args.json, result_document(started, time.time() - started, results,
+    write_document(args.json, verify_document(results, started, time.time() - started,
                                               auth_url=cloud.env.get("OS_AUTH_URL")))
     return exit_code(results)
 

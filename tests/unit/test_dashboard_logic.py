@@ -203,3 +203,9 @@ def test_result_document_is_verify_format_and_merges():
     merged = verify.merge_results([checks, failed])
     assert [r["check"] for r in merged] == ["identity", "dashboard"]
     assert "dashboard" in verify.render_table(merged)
+
+
+def test_result_document_of_a_check_that_could_not_start():
+    doc = dashboard.result_document(0, 1, URL, verify.FAIL, "could not start: no chromedriver", [],
+                                    code=verify.EXIT_ERROR)
+    assert doc["exit_code"] == verify.EXIT_ERROR and doc["summary"][verify.FAIL] == 1

@@ -616,6 +616,32 @@ def test_report_of_a_run_that_could_not_start_is_an_error(tmp_path, capsys):
     assert "missing.json" in capsys.readouterr().err
 
 
+# --- the result document (cluster/results.py) ------------------------------
+
+def test_verify_document_shape():
+    doc = verify.verify_document([_res("storage", verify.PASS), _res("boot", verify.FAIL)],
+                                 0, 12.34, auth_url="http://controller:5000/v3")
+    assert list(doc) == ["started", "seconds", "auth_url", "results", "summary", "exit_code"]
+    assert (doc["started"], doc["seconds"]) == ("1970-01-01T00:00:00Z", 12.3)
+    assert doc["summary"] == {verify.PASS: 1, verify.FAIL: 1, verify.NOT_RUNNABLE: 0,
+                              verify.SKIPPED: 0}
+    assert doc["exit_code"] == verify.EXIT_FAIL
+    assert verify.verify_document([], code=verify.EXIT_ERROR, error="x") == {
+        "error": "x", "results": [], "summary": dict.fromkeys(verify.RESULTS, 0),
+        "exit_code": verify.EXIT_ERROR}
+
+
+def test_a_run_that_cannot_start_writes_an_error_document(tmp_path, capsys):
+    out = tmp_path / "verify-checks.json"
+    assert verify.main(["--openrc", str(tmp_path / "no-openrc"), "--json", str(out)]) == \
+        verify.EXIT_ERROR
+    doc = json.loads(out.read_text())
+    assert doc["exit_code"] == verify.EXIT_ERROR and doc["results"] == []
+    assert "no-openrc" in doc["error"] and "no-openrc" in capsys.readouterr().err
+    # --report takes it as a run that could not start
+    assert verify.main(["--report", str(out)]) == verify.EXIT_ERROR
+
+
 # --- the model's networks ----------------------------------------------------
 
 def test_model_networks_come_from_the_validators_model():
