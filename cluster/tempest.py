@@ -19,11 +19,22 @@ Debian's tempest, python3-openstacksdk and python3-subunit:
    counts in its detail) to --json for cluster/run's merged table.
 
 Exit status: 0 every test that ran passed, 1 a test failed (or none ran),
-2 Tempest could not be set up (configuration, credentials).
+2 Tempest could not be set up (`tempest init` or another setup command
+failed, configuration, credentials): the check `tempest` FAILs with the
+command's last output lines, never a traceback.
+
+    python3 cluster/tempest.py remote-command --script PATH --json PATH
+        --facts PATH --openrc PATH --dashboard-url URL
+
+prints the command line cluster/run runs on the tester (one string for its
+remote shell): the CLUSTER_TEMPEST_* environment variables
+(`TEMPEST_ENV`) validated, every word quoted.  A bad value is refused
+(exit 2) naming the variable.
 """
 import argparse
 import io
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -189,6 +200,82 @@ def tempest_result(tests, seconds, extra="", error=None):
     return res
 
 
+class SetupFailed(Exception):
+    """Tempest could not be set up: the check fails with this reason."""
+
+
+def output_tail(text, lines=6, limit=600):
+    """A command's last non-empty output lines, on one line, at most `limit`
+    characters (the end kept)."""
+    kept = [line.strip() for line in (text or "").splitlines() if line.strip()][-lines:]
+    tail = " | ".join(kept) or "(no output)"
+    return tail if len(tail) <= limit else "..." + tail[-(limit - 3):]
+
+
+def run_setup(cmd, **kwargs):
+    """
+    A setup command (`tempest init`): its output, or SetupFailed naming the
+    command, its exit status (or why it could not start) and its output's
+    tail.
+    """
+    try:
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              errors="replace", check=False, **kwargs)
+    except OSError as exc:
+        raise SetupFailed(f"{shlex.join(cmd)} could not start: {exc}") from None
+    if proc.returncode != 0:
+        raise SetupFailed(f"{shlex.join(cmd)} exited {proc.returncode}: {output_tail(proc.stdout)}")
+    return proc.stdout
+
+
+#: cluster/run's environment for the phase: variable -> (kind, default,
+#: what it sets).  A flag is 0 or 1; a count is a whole number >= 1.
+TEMPEST_ENV = {
+    "CLUSTER_TEMPEST_VALIDATION": ("flag", "1", "SSH into Tempest's servers"),
+    "CLUSTER_TEMPEST_CONCURRENCY": ("count", "2", "Tempest's workers"),
+    "CLUSTER_TEMPEST_BUILD_TIMEOUT": ("count", "300", "build_timeout in seconds"),
+}
+
+
+def tempest_env(env):
+    """
+    {variable: int} of TEMPEST_ENV from `env` (defaults for unset or empty
+    ones).  ValueError naming the variable for a value that is no flag or
+    count, and for an unknown CLUSTER_TEMPEST_* variable (a typo would
+    otherwise be ignored).
+    """
+    for name in sorted(env):
+        if name.startswith("CLUSTER_TEMPEST_") and name not in TEMPEST_ENV:
+            raise ValueError(f"{name}: unknown (known: {', '.join(sorted(TEMPEST_ENV))})")
+    values = {}
+    for name, (kind, default, what) in TEMPEST_ENV.items():
+        text = env.get(name) or default
+        if kind == "flag" and text not in ("0", "1"):
+            raise ValueError(f"{name}={text!r}: must be 0 or 1 ({what})")
+        if kind == "count" and not (text.isascii() and text.isdigit() and int(text) >= 1):
+            raise ValueError(f"{name}={text!r}: must be a whole number >= 1 ({what})")
+        values[name] = int(text)
+    return values
+
+
+def remote_command(env, script, json_path, facts, openrc, dashboard_url):
+    """The command line (this script at `script` on the tester) cluster/run
+    runs there, for its remote shell: the environment's values validated
+    (tempest_env), every word quoted."""
+    values = tempest_env(env)
+    cmd = ["python3", script, "--json", json_path, "--concurrency", str(values["CLUSTER_TEMPEST_CONCURRENCY"]),
+           "--", "--openrc", openrc, "--facts", facts]
+    if values["CLUSTER_TEMPEST_VALIDATION"]:
+        # Tempest logs in to its servers over SSH (floating IP, its key
+        # pair; the guest's dropbear, cluster/build-image.sh) as root.
+        cmd += ["--validation", "--image-ssh-user", "root"]
+    else:
+        cmd += ["--no-validation"]
+    cmd += ["--dashboard-url", dashboard_url,
+            "--build-timeout", str(values["CLUSTER_TEMPEST_BUILD_TIMEOUT"])]
+    return shlex.join(cmd)
+
+
 def latest_stream(stestr_dir):
     """Path of the newest run's subunit file in a stestr repository, or None."""
     try:
@@ -208,9 +295,29 @@ def log(msg):
     print(f"[tempest] {msg}", flush=True)
 
 
-def write_json(path, checks, started, seconds, extra=None):
-    results.write_document(path, results.verify_document(checks, started, seconds,
+def write_json(path, checks, started, seconds, extra=None, code=None):
+    results.write_document(path, results.verify_document(checks, started, seconds, code=code,
                                                          **(extra or {})))
+
+
+def parse_remote_args(argv):
+    p = argparse.ArgumentParser(prog="tempest.py remote-command",
+                                description="Print the tester's command line (CLUSTER_TEMPEST_* "
+                                            "validated, every word quoted).")
+    for opt in ("--script", "--json", "--facts", "--openrc", "--dashboard-url"):
+        p.add_argument(opt, required=True)
+    return p.parse_args(argv)
+
+
+def print_remote_command(argv, env):
+    args = parse_remote_args(argv)
+    try:
+        print(remote_command(env, args.script, args.json, args.facts, args.openrc,
+                             args.dashboard_url))
+    except ValueError as exc:
+        print(f"tempest: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def parse_args(argv):
@@ -236,33 +343,59 @@ def parse_args(argv):
     return args
 
 
+def setup(args):
+    """
+    The workspace (`tempest init`, once), the output directory and
+    tempest.conf (0600 in the workspace, a copy without the password in
+    OUT): (conf text, the cloud's answers).  SetupFailed says what failed.
+    """
+    # 1. The workspace: `tempest init` needs no cloud, so a broken Tempest
+    # is told before the cloud is asked anything.
+    try:
+        os.makedirs(args.out, exist_ok=True)
+    except OSError as exc:
+        raise SetupFailed(f"--out {args.out}: {exc}") from None
+    etc = os.path.join(args.workspace, "etc")
+    if not os.path.isdir(etc):
+        run_setup(["tempest", "init", args.workspace])
+        if not os.path.isdir(etc):
+            raise SetupFailed(f"tempest init {args.workspace} made no {etc}")
+    # 2. The configuration.
+    try:
+        conf_text, cloud = tempest_conf.generate(args.conf_args)
+    except (OSError, ValueError, SystemExit) as exc:
+        raise SetupFailed(f"tempest.conf could not be generated: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - the cloud's answers
+        raise SetupFailed(f"tempest.conf could not be generated: {type(exc).__name__}: "
+                          f"{exc}") from None
+    try:
+        tempest_conf.write_private(os.path.join(etc, "tempest.conf"), conf_text)
+        with open(os.path.join(args.out, "tempest.conf"), "w", encoding="utf-8") as fh:
+            fh.write(tempest_conf.redact_conf(conf_text))
+    except OSError as exc:
+        raise SetupFailed(f"tempest.conf could not be written: {exc}") from None
+    return conf_text, cloud
+
+
 def main(argv=None):
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["remote-command"]:
+        return print_remote_command(argv[1:], os.environ)
+    args = parse_args(argv)
     started = time.time()
     t0 = time.monotonic()
-    os.makedirs(args.out, exist_ok=True)
 
     def fail_setup(msg):
         log(msg)
         if args.json:
             write_json(args.json, [tempest_result([], time.monotonic() - t0, error=msg)],
-                       started, time.monotonic() - t0)
+                       started, time.monotonic() - t0, code=2)
         return 2
 
-    # 1. The configuration.
     try:
-        conf_text, cloud = tempest_conf.generate(args.conf_args)
-    except (OSError, ValueError, SystemExit) as exc:
-        return fail_setup(f"tempest.conf could not be generated: {exc}")
-    except Exception as exc:  # noqa: BLE001 - the cloud's answers
-        return fail_setup(f"tempest.conf could not be generated: {type(exc).__name__}: {exc}")
-    etc = os.path.join(args.workspace, "etc")
-    if not os.path.isdir(etc):
-        subprocess.run(["tempest", "init", args.workspace], check=True,
-                       stdout=subprocess.DEVNULL)
-    tempest_conf.write_private(os.path.join(etc, "tempest.conf"), conf_text)
-    with open(os.path.join(args.out, "tempest.conf"), "w", encoding="utf-8") as fh:
-        fh.write(tempest_conf.redact_conf(conf_text))
+        conf_text, cloud = setup(args)
+    except SetupFailed as exc:
+        return fail_setup(str(exc))
     log(f"tempest.conf generated in {time.monotonic() - t0:.1f} s (copy without the password: "
         f"{args.out}/tempest.conf)")
     vol = ", ".join(f"{s.get('binary')}@{s.get('host')} {s.get('state')}"
@@ -270,40 +403,52 @@ def main(argv=None):
     if vol:
         log(f"cinder services: {vol}")
 
-    # 2. The run.
+    # 3. The run.
     cmd = ["tempest", "run", "--concurrency", str(args.concurrency)]
     cmd += ["--regex", args.regex] if args.regex else ["--smoke"]
     if args.exclude_list:
         cmd += ["--exclude-list", args.exclude_list]
     if args.list:
         cmd += ["--list-tests"]
-        return subprocess.run(cmd, cwd=args.workspace).returncode
+        try:
+            return subprocess.run(cmd, cwd=args.workspace, check=False).returncode
+        except OSError as exc:
+            return fail_setup(f"{shlex.join(cmd)} could not start: {exc}")
     log("$ " + " ".join(cmd))
     # The workspace outlives runs: only a stream this run wrote counts.
     before = latest_stream(os.path.join(args.workspace, ".stestr"))
     t_run = time.monotonic()
     log_path = os.path.join(args.out, "tempest-run.log")
-    with open(log_path, "w", encoding="utf-8") as logf:
-        proc = subprocess.Popen(cmd, cwd=args.workspace, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, errors="replace")
-        for line in proc.stdout:
-            sys.stdout.write(line)
-            logf.write(line)
-        rc = proc.wait()
+    try:
+        with open(log_path, "w", encoding="utf-8") as logf:
+            proc = subprocess.Popen(cmd, cwd=args.workspace, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True, errors="replace")
+            for line in proc.stdout:
+                sys.stdout.write(line)
+                logf.write(line)
+            rc = proc.wait()
+    except OSError as exc:
+        return fail_setup(f"{shlex.join(cmd)} could not start: {exc}")
     run_secs = time.monotonic() - t_run
     log(f"tempest run exited {rc} after {run_secs:.1f} s")
 
-    # 3. The stream, the JUnit XML.
+    # 4. The stream, the JUnit XML.
     stream = latest_stream(os.path.join(args.workspace, ".stestr"))
     if not stream or stream == before:
-        return fail_setup(f"tempest run left no new subunit stream (exit {rc}; {log_path})")
-    shutil.copyfile(stream, os.path.join(args.out, "tempest.subunit"))
-    with open(stream, "rb") as fh:
-        tests = read_subunit(fh.read())
-    with open(os.path.join(args.out, "tempest-junit.xml"), "w", encoding="utf-8") as fh:
-        fh.write(junit_xml(tests))
+        with open(log_path, encoding="utf-8", errors="replace") as fh:
+            tail = output_tail(fh.read())
+        return fail_setup(f"tempest run left no new subunit stream (exit {rc}; {log_path}): {tail}")
+    try:
+        shutil.copyfile(stream, os.path.join(args.out, "tempest.subunit"))
+        with open(stream, "rb") as fh:
+            tests = read_subunit(fh.read())
+        with open(os.path.join(args.out, "tempest-junit.xml"), "w", encoding="utf-8") as fh:
+            fh.write(junit_xml(tests))
+    except Exception as exc:  # noqa: BLE001 - a stream python3-subunit cannot read, a full disk
+        return fail_setup(f"the subunit stream {stream} could not be kept or read: "
+                          f"{type(exc).__name__}: {exc}")
 
-    # 4. The verdict.
+    # 5. The verdict.
     print()
     for line in summary_lines(tests):
         print(line)

@@ -1,9 +1,14 @@
 """
 Pure logic of cluster/tempest.py: counts, first error lines, the JUnit XML
 and the verify-style result from the tests of a subunit stream.  The
-stream parsing itself needs python3-subunit (the tester has it).
+stream parsing itself needs python3-subunit (the tester has it).  Setup
+failures run the real script with a real failing `tempest` (a script on
+PATH); the CLUSTER_TEMPEST_* validation is pure logic.
 """
+import json
 import pathlib
+import shlex
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
@@ -140,3 +145,128 @@ def test_read_subunit_stream(name):
     assert tr.first_error_line(tests["test_fails"]) == \
         "RuntimeError: Server 1234 failed to reach ACTIVE status within 300 s"
     assert tr.skip_reason(tests["test_skipped"]) == "Swift support is required"
+
+
+# --- setup failures: real commands, no mock ---------------------------------
+
+def _fake_tempest(bindir, body):
+    """A `tempest` executable (a shell script) in bindir."""
+    bindir.mkdir(exist_ok=True)
+    exe = bindir / "tempest"
+    exe.write_text("#!/bin/sh\n" + body)
+    exe.chmod(0o755)
+    return exe
+
+
+def _run_tempest_py(tmp_path, bindir, *extra):
+    """cluster/tempest.py in its own process, PATH = bindir then /usr/bin:/bin."""
+    env = {"PATH": f"{bindir}:/usr/bin:/bin", "LC_ALL": "C.UTF-8"}
+    out = tmp_path / "out"
+    doc = tmp_path / "verify-tempest.json"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "cluster" / "tempest.py"), "--workspace",
+         str(tmp_path / "ws"), "--out", str(out), "--json", str(doc), *extra],
+        capture_output=True, text=True, env=env, timeout=60, check=False)
+    return proc, (json.loads(doc.read_text()) if doc.exists() else None)
+
+
+def test_failing_tempest_init_is_a_setup_failure(tmp_path):
+    """`tempest init` exiting 1: exit 2, no traceback, the check FAILs with
+    the command and its output's last lines."""
+    _fake_tempest(tmp_path / "bin", "echo 'Creating workspace'\n"
+                                    "echo \"tempest: cannot create $2: Permission denied\" >&2\n"
+                                    "exit 1\n")
+    proc, doc = _run_tempest_py(tmp_path, tmp_path / "bin")
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    (res,) = doc["results"]
+    assert (res["check"], res["result"], doc["exit_code"]) == ("tempest", "FAIL", 2)
+    assert res["detail"].startswith(f"tempest init {tmp_path / 'ws'} exited 1: ")
+    assert res["detail"].endswith("Creating workspace | tempest: cannot create "
+                                  f"{tmp_path / 'ws'}: Permission denied")
+    assert "exited 1" in proc.stdout
+
+
+def test_missing_tempest_is_a_setup_failure(tmp_path):
+    (tmp_path / "empty").mkdir()
+    proc, doc = _run_tempest_py(tmp_path, tmp_path / "empty")
+    assert proc.returncode == 2 and "Traceback" not in proc.stdout + proc.stderr
+    assert "tempest init" in doc["results"][0]["detail"]
+    assert "could not start" in doc["results"][0]["detail"]
+
+
+def test_conf_that_cannot_be_generated_is_a_setup_failure(tmp_path):
+    """`tempest init` works (the fake makes etc/), the openrc is missing."""
+    _fake_tempest(tmp_path / "bin", 'mkdir -p "$2/etc"\n')
+    proc, doc = _run_tempest_py(tmp_path, tmp_path / "bin", "--",
+                                "--openrc", str(tmp_path / "no-openrc"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stdout + proc.stderr
+    assert doc["results"][0]["detail"].startswith("tempest.conf could not be generated: ")
+    assert "no-openrc" in doc["results"][0]["detail"]
+
+
+def test_output_tail_is_bounded_and_keeps_the_end():
+    assert tr.output_tail("") == "(no output)"
+    assert tr.output_tail("a\n\n b \nc\n", lines=2) == "b | c"
+    long = tr.output_tail("x" * 2000 + "END", limit=100)
+    assert len(long) == 100 and long.endswith("END") and long.startswith("...")
+
+
+# --- CLUSTER_TEMPEST_* into the tester's shell string -----------------------
+
+def _command(env, url="http://192.168.56.11/horizon"):
+    return tr.remote_command(env, "/vagrant/cluster/tempest.py", "/vagrant/.cluster/v.json",
+                             "/vagrant/.cluster/tempest/facts.json", "/root/admin-openrc", url)
+
+
+def test_remote_command_defaults_and_values():
+    words = shlex.split(_command({}))
+    assert words[:2] == ["python3", "/vagrant/cluster/tempest.py"]
+    assert words[words.index("--concurrency") + 1] == "2"
+    assert words[words.index("--build-timeout") + 1] == "300"
+    assert "--validation" in words and words[words.index("--image-ssh-user") + 1] == "root"
+    words = shlex.split(_command({"CLUSTER_TEMPEST_VALIDATION": "0",
+                                  "CLUSTER_TEMPEST_CONCURRENCY": "4",
+                                  "CLUSTER_TEMPEST_BUILD_TIMEOUT": "600"}))
+    assert "--no-validation" in words and "--image-ssh-user" not in words
+    assert words[words.index("--concurrency") + 1] == "4"
+    assert words[words.index("--build-timeout") + 1] == "600"
+    # parse_args takes what it prints
+    args = tr.parse_args(words[2:])
+    assert args.concurrency == 4 and args.conf_args.build_timeout == 600
+
+
+def test_remote_command_quotes_every_word():
+    url = "http://x/horizon;touch /tmp/pwned $(id)"
+    words = shlex.split(_command({}, url))
+    assert words[words.index("--dashboard-url") + 1] == url
+
+
+@pytest.mark.parametrize("name, value, fragment", [
+    ("CLUSTER_TEMPEST_CONCURRENCY", "2; touch /tmp/pwned", "must be a whole number >= 1"),
+    ("CLUSTER_TEMPEST_CONCURRENCY", "0", "must be a whole number >= 1"),
+    ("CLUSTER_TEMPEST_CONCURRENCY", "-1", "must be a whole number >= 1"),
+    ("CLUSTER_TEMPEST_BUILD_TIMEOUT", "300s", "must be a whole number >= 1"),
+    ("CLUSTER_TEMPEST_BUILD_TIMEOUT", "３００", "must be a whole number >= 1"),
+    ("CLUSTER_TEMPEST_VALIDATION", "yes", "must be 0 or 1"),
+    ("CLUSTER_TEMPEST_VALIDATION", "1 --regex x", "must be 0 or 1"),
+    ("CLUSTER_TEMPEST_CONCURENCY", "2", "unknown (known: CLUSTER_TEMPEST_BUILD_TIMEOUT"),
+])
+def test_bad_tempest_environment_is_refused_naming_the_variable(name, value, fragment):
+    with pytest.raises(ValueError) as refused:
+        _command({name: value})
+    assert str(refused.value).startswith(name)
+    assert fragment in str(refused.value)
+
+
+def test_remote_command_cli_refuses_with_exit_2(tmp_path):
+    cmd = [sys.executable, str(REPO / "cluster" / "tempest.py"), "remote-command",
+           "--script", "/vagrant/cluster/tempest.py", "--json", "/j", "--facts", "/f",
+           "--openrc", "/o", "--dashboard-url", "http://x/horizon"]
+    bad = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=60,
+                         env={"PATH": "/usr/bin:/bin", "CLUSTER_TEMPEST_CONCURRENCY": "2 && id"})
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert "CLUSTER_TEMPEST_CONCURRENCY='2 && id': must be a whole number >= 1" in bad.stderr
+    good = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "CLUSTER_TEMPEST_CONCURRENCY": "3"})
+    assert good.returncode == 0 and "--concurrency 3 " in good.stdout
