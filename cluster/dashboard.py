@@ -233,6 +233,58 @@ def error_line(exc):
     return f"{type(exc).__name__}: {first}"
 
 
+#: Selenium errors that end a wait at once: the browser or its session is
+#: gone, or the check asked something malformed.  Every other WebDriver
+#: error (a stale element while the page reloads, an element not there or
+#: not clickable yet, a script run mid-navigation) is retried until the
+#: deadline.
+FATAL_WEBDRIVER_ERRORS = ("InvalidSessionIdException", "SessionNotCreatedException",
+                          "NoSuchDriverException", "InvalidSelectorException",
+                          "InvalidArgumentException", "NoSuchWindowException")
+
+
+def transient(exc):
+    """True for a Selenium error a wait retries (by class name along the
+    class hierarchy: the logic needs no Selenium)."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return "WebDriverException" in names and not names & set(FATAL_WEBDRIVER_ERRORS)
+
+
+class WaitTimedOut(Exception):
+    """A wait's deadline passed; `last_error`: the last transient error, if any."""
+
+    def __init__(self, timeout, last_error=None):
+        self.timeout = timeout
+        self.last_error = last_error
+        suffix = f" (last error: {error_line(last_error)})" if last_error else ""
+        super().__init__(f"not within {timeout:.0f} s{suffix}")
+
+
+def wait_until(condition, timeout, poll=1.0, clock=time.monotonic, sleep=time.sleep):
+    """
+    condition()'s first true value, asked every `poll` seconds until
+    `timeout` seconds have passed (at least once, and once more at the
+    deadline).  Transient Selenium errors (`transient`) count as "not yet"
+    and the last one is kept for WaitTimedOut; any other exception ends
+    the wait at once.
+    """
+    deadline = clock() + timeout
+    last_error = None
+    while True:
+        try:
+            value = condition()
+            if value:
+                return value
+        except Exception as exc:  # noqa: BLE001 - sorted below
+            if not transient(exc):
+                raise
+            last_error = exc
+        remaining = deadline - clock()
+        if remaining <= 0:
+            raise WaitTimedOut(timeout, last_error)
+        sleep(min(poll, remaining))
+
+
 def screenshot_name(number, step):
     """NN-step.png: the step's name only (never a user input)."""
     safe = "".join(c if c.isalnum() or c == "-" else "-" for c in step.lower())
@@ -264,10 +316,8 @@ class Browser:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
         from selenium.webdriver.common.by import By
-        from selenium.webdriver.support.ui import WebDriverWait
 
         self.By = By
-        self.WebDriverWait = WebDriverWait
         self.args = args
         self.creds = creds
         self.urls = dashboard_urls(args.url)
@@ -303,14 +353,20 @@ class Browser:
             log(f"screenshot {path} failed: {exc}")
 
     def wait(self, what, fn, timeout=None):
+        """fn()'s first true value (wait_until: transient WebDriver errors
+        retried until the deadline); StepFailed saying what, why and where."""
         try:
-            return self.WebDriverWait(self.driver, timeout or self.args.timeout,
-                                      poll_frequency=1).until(lambda d: fn())
-        except Exception as exc:  # noqa: BLE001 - TimeoutException and friends
-            why = (f"not within {timeout or self.args.timeout:.0f} s"
-                   if type(exc).__name__ == "TimeoutException" else error_line(exc))
-            raise StepFailed(f"{what}: {why} (at {self.driver.current_url}, title "
-                             f"{self.driver.title!r})") from exc
+            return wait_until(fn, timeout or self.args.timeout)
+        except Exception as exc:  # noqa: BLE001 - WaitTimedOut, a fatal WebDriver error
+            why = str(exc) if isinstance(exc, WaitTimedOut) else error_line(exc)
+            raise StepFailed(f"{what}: {why} ({self.where()})") from exc
+
+    def where(self):
+        """The browser's URL and title, for a failure message."""
+        try:
+            return f"at {self.driver.current_url}, title {self.driver.title!r}"
+        except Exception as exc:  # noqa: BLE001 - the browser may be gone
+            return f"browser not answering: {error_line(exc)}"
 
     def find(self, selector):
         return self.driver.find_elements(self.By.CSS_SELECTOR, selector)

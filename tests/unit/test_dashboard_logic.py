@@ -205,6 +205,97 @@ def test_result_document_is_verify_format_and_merges():
     assert "dashboard" in verify.render_table(merged)
 
 
+# --- the waits: transient WebDriver errors retried until the deadline -------
+# Selenium's hierarchy by name (the logic reads class names, needs no Selenium).
+
+class WebDriverException(Exception):
+    def __init__(self, msg=""):
+        super().__init__(msg)
+        self.msg = msg
+
+
+class StaleElementReferenceException(WebDriverException):
+    pass
+
+
+class NoSuchElementException(WebDriverException):
+    pass
+
+
+class InvalidSessionIdException(WebDriverException):
+    pass
+
+
+class FakeClock:
+    """time.monotonic and time.sleep of a wait, without waiting."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def _wait(condition, timeout=10, poll=1.0):
+    clock = FakeClock()
+    try:
+        return dashboard.wait_until(condition, timeout, poll, clock.clock, clock.sleep), clock
+    finally:
+        _wait.clock = clock
+
+
+def _answers(*answers):
+    """A condition giving (or raising) each answer in turn, the last one forever."""
+    left = list(answers)
+
+    def condition():
+        answer = left.pop(0) if len(left) > 1 else left[0]
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+    return condition
+
+
+def test_transient_is_every_webdriver_error_but_a_dead_session():
+    assert dashboard.transient(StaleElementReferenceException("stale"))
+    assert dashboard.transient(NoSuchElementException("no #id_username"))
+    assert dashboard.transient(WebDriverException("javascript error: x is undefined"))
+    assert not dashboard.transient(InvalidSessionIdException("invalid session id"))
+    assert not dashboard.transient(ValueError("x"))
+    assert not dashboard.transient(dashboard.StepFailed("instance verify-instance not listed"))
+
+
+def test_wait_retries_transient_errors_until_the_condition_holds():
+    value, clock = _wait(_answers(StaleElementReferenceException("stale element"),
+                                  NoSuchElementException("no such element"), [], ["row"]))
+    assert value == ["row"]
+    assert clock.sleeps == [1.0, 1.0, 1.0]
+
+
+def test_wait_gives_up_at_the_deadline_with_the_last_error():
+    with pytest.raises(dashboard.WaitTimedOut) as timed_out:
+        _wait(_answers(None, StaleElementReferenceException("stale element reference\n#0 0x55"),
+                       False), timeout=5, poll=2)
+    assert str(timed_out.value) == (
+        "not within 5 s (last error: StaleElementReferenceException: stale element reference)")
+    assert sum(_wait.clock.sleeps) == 5  # 2 + 2 + the last second, then once more
+    with pytest.raises(dashboard.WaitTimedOut, match=r"^not within 3 s$"):
+        _wait(_answers(None), timeout=3)
+
+
+def test_wait_stops_at_once_on_an_error_that_is_not_transient():
+    for error in (InvalidSessionIdException("invalid session id"),
+                  dashboard.StepFailed("2 instances called verify-instance")):
+        with pytest.raises(type(error)):
+            _wait(_answers(StaleElementReferenceException("stale"), error, ["never"]))
+        assert _wait.clock.sleeps == [1.0]
+
+
 def test_result_document_of_a_check_that_could_not_start():
     doc = dashboard.result_document(0, 1, URL, verify.FAIL, "could not start: no chromedriver", [],
                                     code=verify.EXIT_ERROR)
