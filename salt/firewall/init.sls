@@ -52,4 +52,25 @@ firewall-service:
     - watch:
       - file: firewall-rules
       - file: firewall-unit
+{%- else %}
+
+# firewall:enabled false (or switched off later): the unit stops first (its
+# ExecStop deletes the table: no rule of ours stays loaded) and is disabled,
+# then its file and the rules file go.  A second run finds nothing to do.
+firewall-service:
+  service.dead:
+    - name: {{ firewall.service }}
+    - enable: false
+
+firewall-unit:
+  file.absent:
+    - name: {{ firewall.unit_file }}
+    - require:
+      - service: firewall-service
+
+firewall-rules:
+  file.absent:
+    - name: {{ firewall.rules_file }}
+    - require:
+      - service: firewall-service
 {%- endif %}
