@@ -52,7 +52,8 @@ Every other key is optional; the defaults mirror the example pillar::
     networks:geneve_vni_ranges              "1:1000"
     gateway_nat:enabled                     false
     firewall:enabled                        true
-    firewall:ssh_from, firewall:public_from [0.0.0.0/0]
+    firewall:ssh_from                       [networks:management:cidr]
+    firewall:public_from                    [0.0.0.0/0]
     admin:email                             admin@<domain> (admin@localhost without one)
     demo:project, demo:user                 demo, demo
     dashboard:hosts                         [] (extra names or IPv4 addresses users
@@ -1257,14 +1258,18 @@ class _Validator:
         path = ("firewall",)
         section = self.section(path)
         enabled = self.flag(section, path, "enabled", True)
+        # SSH by default from the management network only (None when that
+        # network was refused already: nothing more to report).
+        management = self.nets.get("management")
         return {
             "enabled": enabled,
-            "ssh_from": self.sources(section, path, "ssh_from", enabled),
-            "public_from": self.sources(section, path, "public_from", enabled),
+            "ssh_from": self.sources(section, path, "ssh_from", enabled,
+                                     [str(management)] if management is not None else None),
+            "public_from": self.sources(section, path, "public_from", enabled, ["0.0.0.0/0"]),
         }
 
-    def sources(self, section, path, name, enabled):
-        entries = self.items(section, path, name, ["0.0.0.0/0"])
+    def sources(self, section, path, name, enabled, default):
+        entries = self.items(section, path, name, default)
         if entries is None:
             return None
         if enabled and not entries:

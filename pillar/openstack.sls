@@ -82,9 +82,13 @@ openstack:
     enabled: false
 
   firewall:
+    # false: no firewall of ours (a host that had one stops its unit, which
+    # deletes the table, and loses the unit and rules files).
     enabled: true
-    # Networks from which SSH (22) is accepted on every host.
-    ssh_from: [0.0.0.0/0]
+    # Networks from which SSH (22) is accepted on every host.  Default: the
+    # management network only (networks:management:cidr); list it too when
+    # adding the networks administrators log in from, e.g.
+    # ssh_from: [192.168.56.0/24, 198.51.100.0/24]
     # Networks from which the dashboard and public APIs are reachable.
     public_from: [0.0.0.0/0]
 

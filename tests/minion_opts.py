@@ -99,3 +99,12 @@ def render_states(loaders, sls=(), highstate=False):
         return rendered
     finally:
         loaders.reset_state()
+
+
+def state_args(states, state_id, module):
+    """{argument: value} of state ``state_id``'s ``module`` call, as rendered."""
+    args = {}
+    for arg in states[state_id][module]:
+        if isinstance(arg, dict):
+            args.update(arg)
+    return args

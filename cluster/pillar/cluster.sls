@@ -18,6 +18,12 @@ openstack:
     # This kernel has no openvswitch (nor geneve) module: Open vSwitch's
     # userspace datapath, with the tunnel address on br-phy.
     datapath_type: netdev
+  firewall:
+    # SSH from the management network (the default) and from where `vagrant
+    # ssh` connects: the lxc provider's lxcbr0 (lxc-net's default
+    # 10.0.3.0/24, the machines' eth0), VirtualBox's NAT (10.0.2.0/24) and
+    # vagrant-libvirt's management network (192.168.121.0/24).
+    ssh_from: [192.168.56.0/24, 10.0.3.0/24, 10.0.2.0/24, 192.168.121.0/24]
   nova:
     # No usable hardware virtualisation in these containers: QEMU TCG.
     virt_type: qemu

@@ -1,14 +1,7 @@
 {%- from "firewall/map.jinja" import firewall with context %}
-{%- from "common/topology.jinja" import topo with context %}
+{%- from "common/topology.jinja" import topo, management_interfaces with context %}
 {%- set fw = topo.firewall %}
 {%- set me = topo.hosts.get(grains['id'], {'roles': []}) %}
-{#- Where management traffic arrives: the management interface and, on an
-    OVN chassis with the userspace datapath, the bridge br-phy that takes
-    over its address (both while the address moves). #}
-{%- set management_interfaces = [topo.management.interface] %}
-{%- if me.get('management_device') and me.management_device not in management_interfaces %}
-{%-   do management_interfaces.append(me.management_device) %}
-{%- endif %}
 {%- set management = {'tcp': [], 'udp': []} %}
 {%- set public = {'tcp': [], 'udp': []} %}
 {%- for role in me.roles %}
@@ -59,4 +52,25 @@ firewall-service:
     - watch:
       - file: firewall-rules
       - file: firewall-unit
+{%- else %}
+
+# firewall:enabled false (or switched off later): the unit stops first (its
+# ExecStop deletes the table: no rule of ours stays loaded) and is disabled,
+# then its file and the rules file go.  A second run finds nothing to do.
+firewall-service:
+  service.dead:
+    - name: {{ firewall.service }}
+    - enable: false
+
+firewall-unit:
+  file.absent:
+    - name: {{ firewall.unit_file }}
+    - require:
+      - service: firewall-service
+
+firewall-rules:
+  file.absent:
+    - name: {{ firewall.rules_file }}
+    - require:
+      - service: firewall-service
 {%- endif %}

@@ -213,7 +213,7 @@ def test_example_pillar_model(pillar):
     assert model["workers"] == {"api": 2, "conductor": 1, "scheduler": 1, "metadata": 1}
     assert model["firewall"] == {
         "enabled": True,
-        "ssh_from": ["0.0.0.0/0"],
+        "ssh_from": ["192.168.56.0/24"],
         "public_from": ["0.0.0.0/0"],
     }
     assert model["gateway_nat"] == {"enabled": False}
@@ -379,7 +379,7 @@ def test_defaults(pillar):
     assert model["gateway_nat"] == {"enabled": False}
     assert model["firewall"] == {
         "enabled": True,
-        "ssh_from": ["0.0.0.0/0"],
+        "ssh_from": ["192.168.56.0/24"],
         "public_from": ["0.0.0.0/0"],
     }
     assert model["admin"] == {"email": "admin@localhost"}
@@ -387,6 +387,28 @@ def test_defaults(pillar):
     example = openstack_pillar.validate(pillar)
     for section in ("gluster", "nova", "cinder", "glance", "workers"):
         assert model[section] == example[section], section
+
+
+def test_ssh_is_open_to_the_management_network_by_default(pillar):
+    """Issue 11, item 16: not to the world (0.0.0.0/0) unless pillar says so."""
+    pillar["networks"]["management"]["cidr"] = "10.20.0.0/255.255.0.0"
+    for host in pillar["hosts"].values():
+        host["address"] = host["address"].replace("192.168.56.", "10.20.0.")
+    assert "ssh_from" not in pillar["firewall"]  # the example pillar's default
+    model = openstack_pillar.validate(pillar)
+    assert model["firewall"]["ssh_from"] == ["10.20.0.0/16"]
+    assert model["firewall"]["public_from"] == ["0.0.0.0/0"]
+    pillar["firewall"]["ssh_from"] = ["10.20.0.0/16", "198.51.100.0/24"]
+    assert openstack_pillar.validate(pillar)["firewall"]["ssh_from"] == [
+        "10.20.0.0/16", "198.51.100.0/24"]
+
+
+def test_a_refused_management_network_gives_no_second_ssh_from_problem(pillar):
+    pillar["firewall"].pop("ssh_from", None)
+    pillar["networks"]["management"]["cidr"] = "192.168.56.0/40"
+    lines = problems_of(pillar)
+    assert any(line.startswith("openstack:networks:management:cidr:") for line in lines)
+    assert not any("ssh_from" in line for line in lines), lines
 
 
 def test_netdev_datapath_moves_chassis_management_onto_the_tunnel_bridge(pillar):
