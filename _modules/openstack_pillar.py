@@ -254,6 +254,7 @@ REQUIRED_PASSWORDS = (
     ("cinder", "Keystone cinder service user"),
     ("metadata_secret", "nova/neutron metadata proxy shared secret"),
     ("horizon_secret_key", "dashboard (Django) SECRET_KEY"),
+    ("memcache_secret_key", "key of the token cache ([keystone_authtoken] ENCRYPT)"),
     ("demo", "Keystone demo user"),
 )
 

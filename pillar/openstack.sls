@@ -108,6 +108,7 @@ openstack:
     cinder: example-cinder
     metadata_secret: example-metadata-secret
     horizon_secret_key: example-horizon-secret-key
+    memcache_secret_key: example-memcache-secret-key
     demo: example-demo
 
   # The admin's e-mail and the demo project created for verification.

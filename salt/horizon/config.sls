@@ -1,5 +1,5 @@
 {%- from "horizon/map.jinja" import horizon with context %}
-{%- from "common/topology.jinja" import topo, controller, keystone_url, memcached_servers with context %}
+{%- from "common/topology.jinja" import topo, keystone_url with context %}
 include:
   - horizon.package
 
@@ -16,7 +16,6 @@ horizon-config:
     - show_changes: false
     - context:
         keystone_url: {{ keystone_url }}/v3
-        memcached_servers: {{ memcached_servers }}
         # Every name and address users reach the dashboard by (the model's
         # dashboard:allowed_hosts: the gateways' names and addresses).
         allowed_hosts: {{ topo.dashboard.allowed_hosts | json }}

@@ -12,6 +12,8 @@ keystone-config:
           connection: {{ db_url('keystone', 'keystone', 'keystone_db') | json }}
         token:
           provider: fernet
+        # dogpile's memcached entries are pickles, neither signed nor
+        # encrypted: memcached listens on the controller's loopback only.
         cache:
           enabled: true
           backend: dogpile.cache.memcached

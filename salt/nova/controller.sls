@@ -1,8 +1,9 @@
 {%- from "nova/map.jinja" import nova with context %}
 {%- from "nova/confdir.jinja" import config_dir_after with context %}
 {%- from "nova/settings.jinja" import nova_settings, workers with context %}
-{%- from "common/topology.jinja" import passwords with context %}
+{%- from "common/topology.jinja" import passwords, authtoken with context %}
 {%- set settings = salt['slsutil.merge'](nova_settings, {
+      'keystone_authtoken': authtoken('nova', 'nova') | load_json,
       'DEFAULT': {'osapi_compute_workers': workers.api,
                   'metadata_workers': workers.metadata},
       'conductor': {'workers': workers.conductor},

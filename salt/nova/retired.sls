@@ -1,4 +1,12 @@
 {%- from "nova/map.jinja" import nova with context %}
+{%- from "common/topology.jinja" import me, authtoken with context %}
+{%- set retired = dict(nova.retired_options) %}
+{#- [keystone_authtoken] is the controller's alone (nova/settings.jinja):
+    earlier versions wrote it on the computes' and gateways' nova.conf too,
+    where nothing reads it. #}
+{%- if 'controller' not in me.get('roles', []) %}
+{%-   do retired.update({'keystone_authtoken': authtoken('nova', 'nova') | load_json | list | sort}) %}
+{%- endif %}
 include:
   - nova.user
 
@@ -9,6 +17,6 @@ include:
 nova-retired-options:
   openstack_config.absent:
     - name: {{ nova.config_file }}
-    - settings: {{ nova.retired_options | json }}
+    - settings: {{ retired | json }}
     - require:
       - file: nova-config-dir

@@ -33,6 +33,8 @@ CASES = {
     "overlapping-networks": (_set(("networks", "selfservice", "cidr"), "192.168.56.128/25"), "openstack:networks:selfservice:cidr"),
     "missing-password": (_delete(("passwords", "nova")), "openstack:passwords:nova"),
     "empty-password": (_set(("passwords", "rabbitmq"), ""), "openstack:passwords:rabbitmq"),
+    "missing-memcache-secret-key": (_delete(("passwords", "memcache_secret_key")), "openstack:passwords:memcache_secret_key"),
+    "empty-memcache-secret-key": (_set(("passwords", "memcache_secret_key"), ""), "openstack:passwords:memcache_secret_key"),
     "host-without-roles": (_set(("hosts", "compute2", "roles"), []), "openstack:hosts:compute2:roles"),
     "unknown-role": (_set(("hosts", "gateway", "roles"), ["gateway", "storage"]), "openstack:hosts:gateway:roles"),
     "no-controller": (_set(("hosts", "controller", "roles"), ["gateway"]), "openstack:hosts"),

@@ -14,10 +14,12 @@ registers, shipped in the service's package and fetched (not installed) by
 ``.ci/fetch-sample-configs``.
 """
 import configparser
+import json
 import pathlib
 import re
 
 import pytest
+import yaml
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SAMPLES = REPO / ".cache" / "sample-configs"
@@ -246,3 +248,66 @@ def test_debians_region_default_never_survives(cluster, written, samples):
                 if values.get((name, section, option)) != {region}:
                     missing.append(f"{name} [{section}] {option}: {values.get((name, section, option))}")
     assert not missing, "Debian's regionOne left in place:\n  " + "\n  ".join(missing)
+
+
+# The services that validate tokens (keystonemiddleware's auth_token in
+# their API), all on the controller: the file of each.
+TOKEN_VALIDATING = {
+    "/etc/glance/glance-api.conf",
+    "/etc/placement/placement.conf",
+    "/etc/nova/nova.conf",
+    "/etc/neutron/neutron.conf",
+    "/etc/cinder/cinder.conf",
+}
+
+
+@pytest.fixture(scope="module")
+def passwords():
+    """The example pillar's secrets (what the cluster's master serves)."""
+    return yaml.safe_load((REPO / "pillar" / "openstack.sls").read_text())["openstack"]["passwords"]
+
+
+def test_every_token_validating_service_encrypts_its_token_cache(written, passwords):
+    """Issue 11 item 4: a validated token is cached in memcached encrypted
+    and authenticated with the pillar's key, so nothing that reaches
+    memcached can plant a token validation; and memcached is the
+    controller's loopback one."""
+    sections = {}
+    for minion_id, state_id, name, settings in written:
+        if "keystone_authtoken" in settings:
+            sections[(minion_id, state_id, name)] = settings["keystone_authtoken"]
+    assert TOKEN_VALIDATING <= {name for m, _s, name in sections if m == "controller"}
+    problems = []
+    for (minion_id, state_id, name), section in sorted(sections.items()):
+        where = f"{minion_id}: {state_id}: {name}"
+        if minion_id != "controller":
+            problems.append(f"{where}: [keystone_authtoken] off the controller")
+        if section.get("memcache_security_strategy") != "ENCRYPT":
+            problems.append(f"{where}: memcache_security_strategy "
+                            f"{section.get('memcache_security_strategy')!r}")
+        if section.get("memcache_secret_key") != passwords["memcache_secret_key"]:
+            problems.append(f"{where}: memcache_secret_key is not the pillar's")
+        if section.get("memcached_servers") != "127.0.0.1:11211":
+            problems.append(f"{where}: memcached_servers {section.get('memcached_servers')!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_nothing_off_the_controller_talks_to_memcached(written, passwords):
+    """The computes' and gateways' configs (nova-compute, the noVNC proxy,
+    the OVN metadata agent) validate no token: no memcache option, and
+    never the token cache's key."""
+    seen = set()
+    for minion_id, state_id, name, settings in written:
+        if minion_id == "controller":
+            continue
+        seen.add(minion_id)
+        text = json.dumps(settings)
+        assert passwords["memcache_secret_key"] not in text, f"{minion_id}: {state_id}"
+        assert "memcache" not in text, f"{minion_id}: {state_id}: {name}"
+    assert seen == {"gateway", "compute1"}
+
+
+def test_keystones_cache_is_the_loopback_memcached(written):
+    keystone = [settings for minion_id, _s, name, settings in written
+                if name == "/etc/keystone/keystone.conf"]
+    assert keystone and all(s["cache"]["memcache_servers"] == "127.0.0.1:11211" for s in keystone)

@@ -1190,7 +1190,8 @@ def test_required_passwords_table():
     assert [name for name, _ in openstack_pillar.REQUIRED_PASSWORDS] == [
         "rabbitmq", "admin", "keystone_db", "glance_db", "glance",
         "placement_db", "placement", "nova_db", "nova", "neutron_db", "neutron",
-        "cinder_db", "cinder", "metadata_secret", "horizon_secret_key", "demo",
+        "cinder_db", "cinder", "metadata_secret", "horizon_secret_key",
+        "memcache_secret_key", "demo",
     ]
 
 
@@ -1211,6 +1212,13 @@ def test_mariadb_root_is_not_required(pillar):
 def test_every_required_password_is_checked(pillar, name, _):
     del pillar["passwords"][name]
     assert problems_of(pillar) == ["openstack:passwords:{}: missing or empty".format(name)]
+
+
+@pytest.mark.parametrize("value", ["", None])
+def test_an_empty_memcache_secret_key_is_refused(pillar, value):
+    """keystonemiddleware refuses ENCRYPT without a key: every API would fail."""
+    pillar["passwords"]["memcache_secret_key"] = value
+    assert problems_of(pillar) == ["openstack:passwords:memcache_secret_key: missing or empty"]
 
 
 # -- through Salt -------------------------------------------------------------

@@ -160,3 +160,108 @@ def test_horizon_runs_in_its_wsgi_daemon_main_interpreter(gateway):
     assert link["name"] == "/etc/apache2/conf-enabled/openstack-dashboard-wsgi.conf"
     assert {"service": "horizon-service"} in link["watch_in"]
     assert {"file": "horizon-wsgi-group"} in _args(states["horizon-service"], "service")["watch"]
+
+
+# -- memcached: the token cache (issue 11, item 4) ------------------------------
+
+
+@pytest.fixture(scope="module")
+def compute(tmp_path_factory):
+    return render_states(_loaders(tmp_path_factory, "compute1"), highstate=True)
+
+
+@pytest.fixture(scope="module")
+def gateway_states(tmp_path_factory):
+    return render_states(pillar_loaders(tmp_path_factory, "gateway", _pillar(), tag="gateway-hs"),
+                         highstate=True)
+
+
+def _present(states):
+    """{file: (state id, args)} of every openstack_config.present."""
+    found = {}
+    for state_id, body in states.items():
+        if "present" in body.get("openstack_config", ()):
+            args = _args(body, "openstack_config")
+            found[args["name"]] = (state_id, args)
+    return found
+
+
+def test_memcached_listens_on_loopback_and_every_client_uses_it(controller):
+    """Keystone's cache entries are unsigned pickles: memcached answers on
+    the controller's loopback only, and every client on the controller
+    points at that address."""
+    listen = _args(controller["memcached-config"], "file")["repl"]
+    assert listen == "-l 127.0.0.1"
+    clients = {}
+    for name, (_state_id, args) in _present(controller).items():
+        settings = args["settings"]
+        if "memcache_servers" in settings.get("cache", {}):
+            clients[name] = settings["cache"]["memcache_servers"]
+        if "keystone_authtoken" in settings:
+            clients[name] = settings["keystone_authtoken"]["memcached_servers"]
+    assert set(clients) == {
+        "/etc/keystone/keystone.conf", "/etc/glance/glance-api.conf",
+        "/etc/placement/placement.conf", "/etc/nova/nova.conf",
+        "/etc/neutron/neutron.conf", "/etc/cinder/cinder.conf",
+    }
+    assert set(clients.values()) == {listen.split()[1] + ":11211"}
+
+
+def test_files_with_the_token_cache_key_are_group_readable_only(controller):
+    key = _pillar()["openstack"]["passwords"]["memcache_secret_key"]
+    holders = {}
+    for name, (state_id, args) in _present(controller).items():
+        section = args["settings"].get("keystone_authtoken", {})
+        if "memcache_secret_key" in section:
+            assert section["memcache_secret_key"] == key, name
+            assert section["memcache_security_strategy"] == "ENCRYPT", name
+            holders[name] = (args["user"], args["group"], args["mode"])
+    assert len(holders) == 5, holders
+    for name, (user, group, mode) in holders.items():
+        assert (user, mode) == ("root", "0640") and group not in ("root", None, ""), name
+
+
+def _ports(spec):
+    """The port numbers of a firewall port list (numbers and 'a-b' ranges)."""
+    for item in spec:
+        low, _, high = str(item).partition("-")
+        yield from range(int(low), int(high or low) + 1)
+
+
+def test_the_firewall_opens_no_memcached_port(controller, gateway_states, compute):
+    for states in (controller, gateway_states, compute):
+        context = _args(states["firewall-rules"], "file")["context"]
+        for kind in ("management_ports", "public_ports"):
+            for proto, spec in context[kind].items():
+                assert 11211 not in set(_ports(spec)), (kind, proto, spec)
+
+
+def test_horizon_keeps_sessions_in_signed_cookies_not_memcached(gateway):
+    managed, rendered, _ = gateway
+    assert "memcached_servers" not in managed["context"]
+    code = "\n".join(line for line in rendered.splitlines() if not line.lstrip().startswith("#"))
+    assert "memcached" not in code.lower() and "11211" not in code
+    settings = {}
+    exec(compile(rendered, "local_settings.py", "exec"), settings)  # noqa: S102 - our template
+    assert settings["SESSION_ENGINE"] == "django.contrib.sessions.backends.signed_cookies"
+    assert settings["CACHES"] == {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert settings["SECRET_KEY"] == _pillar()["openstack"]["passwords"]["horizon_secret_key"]
+
+
+def test_only_the_controllers_nova_conf_has_keystone_authtoken(controller, gateway_states, compute):
+    """nova-compute and the noVNC proxy validate no token: their nova.conf
+    gets no [keystone_authtoken] (none of the token cache's key), and what
+    earlier versions wrote there is removed; the controller's is kept."""
+    key = _pillar()["openstack"]["passwords"]["memcache_secret_key"]
+    for states, state_id in ((compute, "nova-compute-config"),
+                             (gateway_states, "nova-consoleproxy-config")):
+        settings = _settings(states, state_id)
+        assert "keystone_authtoken" not in settings, state_id
+        assert key not in repr(settings), state_id
+        retired = _args(states["nova-retired-options"], "openstack_config")["settings"]
+        assert {"memcached_servers", "memcache_secret_key", "password"} <= \
+            set(retired["keystone_authtoken"]), state_id
+    assert _settings(controller, "nova-controller-config")["keystone_authtoken"]["memcache_secret_key"] == key
+    retired = _args(controller["nova-retired-options"], "openstack_config")["settings"]
+    assert "keystone_authtoken" not in retired
