@@ -1,7 +1,7 @@
 {%- from "nova/map.jinja" import nova with context %}
 {%- from "nova/confdir.jinja" import config_dir_after with context %}
 {%- from "nova/settings.jinja" import nova_settings, workers with context %}
-{%- from "common/topology.jinja" import passwords with context %}
+{%- from "common/topology.jinja" import passwords, uwsgi_section with context %}
 {%- set settings = salt['slsutil.merge'](nova_settings, {
       'DEFAULT': {'osapi_compute_workers': workers.api,
                   'metadata_workers': workers.metadata},
@@ -43,8 +43,7 @@ nova-uwsgi-{{ file }}:
     # uwsgi's .ini, not oslo.config: "$" is uwsgi's, no escaping
     - oslo: False
     - settings:
-        uwsgi:
-          processes: {{ workers.api if 'metadata' not in file else workers.metadata }}
+        uwsgi: {{ uwsgi_section(workers.api if 'metadata' not in file else workers.metadata) }}
     - require:
       - pkg: nova-controller-packages
     - watch_in:
