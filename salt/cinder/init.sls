@@ -1,5 +1,5 @@
 {%- from "cinder/map.jinja" import cinder with context %}
-{%- from "common/topology.jinja" import topo, passwords, controller, my_address, transport_url, authtoken, db_url with context %}
+{%- from "common/topology.jinja" import topo, passwords, controller, my_address, transport_url, authtoken, db_url, uwsgi_section with context %}
 {%- set vg = topo.cinder.volume_group %}
 {%- set loop_gb = topo.cinder.loop_file_size_gb %}
 # Block storage on the controller: API, scheduler and an LVM backend
@@ -48,6 +48,22 @@ cinder-config:
     - mode: '0640'
     - require:
       - pkg: cinder-packages
+{%- if cinder.api_uwsgi_file %}
+
+# Debian serves cinder-api with uwsgi: the API worker count, and the
+# answers' "Connection: close" (common/topology.jinja, uwsgi_section).
+cinder-api-uwsgi-config:
+  openstack_config.present:
+    - name: {{ cinder.api_uwsgi_file }}
+    # uwsgi's .ini, not oslo.config: "$" is uwsgi's, no escaping
+    - oslo: False
+    - settings:
+        uwsgi: {{ uwsgi_section(topo.workers.api) }}
+    - require:
+      - pkg: cinder-packages
+    - watch_in:
+      - service: cinder-service-{{ cinder.services[0] }}
+{%- endif %}
 {%- if loop_gb %}
 
 # A loop-file backed volume group for test clouds, created only when the

@@ -1,5 +1,5 @@
 {%- from "keystone/map.jinja" import keystone with context %}
-{%- from "common/topology.jinja" import topo, db_url, memcached_servers with context %}
+{%- from "common/topology.jinja" import topo, db_url, memcached_servers, uwsgi_section with context %}
 {%- set workers = topo.workers.api %}
 include:
   - keystone.package
@@ -34,8 +34,7 @@ keystone-uwsgi-config:
     # uwsgi's .ini, not oslo.config: "$" is uwsgi's, no escaping
     - oslo: False
     - settings:
-        uwsgi:
-          processes: {{ workers }}
+        uwsgi: {{ uwsgi_section(workers) }}
     - require:
       - pkg: keystone-packages
 {%- endif %}

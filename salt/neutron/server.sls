@@ -1,5 +1,5 @@
 {%- from "neutron/map.jinja" import neutron with context %}
-{%- from "common/topology.jinja" import topo, transport_url, authtoken, service_auth, db_url, my_address with context %}
+{%- from "common/topology.jinja" import topo, transport_url, authtoken, service_auth, db_url, my_address, uwsgi_section with context %}
 {%- set networks = topo.networks %}
 {%- set workers = topo.workers %}
 {#- ML2/OVN: no Neutron agents but the OVN metadata agent on the computes;
@@ -82,8 +82,7 @@ neutron-api-uwsgi-config:
     # uwsgi's .ini, not oslo.config: "$" is uwsgi's, no escaping
     - oslo: False
     - settings:
-        uwsgi:
-          processes: {{ workers.api }}
+        uwsgi: {{ uwsgi_section(workers.api) }}
     - require:
       - pkg: neutron-server-packages
 {%- endif %}

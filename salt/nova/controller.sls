@@ -1,7 +1,7 @@
 {%- from "nova/map.jinja" import nova with context %}
 {%- from "nova/confdir.jinja" import config_dir_after with context %}
 {%- from "nova/settings.jinja" import nova_settings, workers with context %}
-{%- from "common/topology.jinja" import passwords, authtoken with context %}
+{%- from "common/topology.jinja" import passwords, authtoken, uwsgi_section with context %}
 {%- set settings = salt['slsutil.merge'](nova_settings, {
       'keystone_authtoken': authtoken('nova', 'nova') | load_json,
       'DEFAULT': {'osapi_compute_workers': workers.api,
@@ -44,8 +44,7 @@ nova-uwsgi-{{ file }}:
     # uwsgi's .ini, not oslo.config: "$" is uwsgi's, no escaping
     - oslo: False
     - settings:
-        uwsgi:
-          processes: {{ workers.api if 'metadata' not in file else workers.metadata }}
+        uwsgi: {{ uwsgi_section(workers.api if 'metadata' not in file else workers.metadata) }}
     - require:
       - pkg: nova-controller-packages
     - watch_in:

@@ -1,5 +1,5 @@
 {%- from "placement/map.jinja" import placement with context %}
-{%- from "common/topology.jinja" import topo, db_url, authtoken with context %}
+{%- from "common/topology.jinja" import topo, db_url, authtoken, uwsgi_section with context %}
 {%- set workers = topo.workers.api %}
 include:
   - placement.package
@@ -28,8 +28,7 @@ placement-uwsgi-config:
     # uwsgi's .ini, not oslo.config: "$" is uwsgi's, no escaping
     - oslo: False
     - settings:
-        uwsgi:
-          processes: {{ workers }}
+        uwsgi: {{ uwsgi_section(workers) }}
     - require:
       - pkg: placement-packages
 {%- endif %}

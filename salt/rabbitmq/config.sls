@@ -11,5 +11,8 @@ rabbitmq-config:
         NODE_IP_ADDRESS: {{ my_address }}
     - separator: '='
     - append_if_not_found: true
+    # Not shipped by every package (RHEL's), and absent before the package
+    # is installed (a dry run on a fresh host predicts it instead of failing).
+    - create_if_missing: true
     - require:
       - pkg: rabbitmq-packages

@@ -265,3 +265,34 @@ def test_only_the_controllers_nova_conf_has_keystone_authtoken(controller, gatew
     assert _settings(controller, "nova-controller-config")["keystone_authtoken"]["memcache_secret_key"] == key
     retired = _args(controller["nova-retired-options"], "openstack_config")["settings"]
     assert "keystone_authtoken" not in retired
+
+
+def test_every_uwsgi_api_answers_connection_close(controller):
+    """
+    Debian's APIs run under uwsgi's --http-socket, which closes the
+    connection after each answer: every such API says so ("Connection:
+    close"), or a client keeps the connection after a bodiless answer (204,
+    HEAD) and its next request is reset by the closing socket (Keystone's
+    role grants failed so during the cold deploy).  Each managed [uwsgi]
+    section also sets the pillar's worker count.
+    """
+    uwsgi = {}
+    for body in controller.values():
+        if "present" not in body.get("openstack_config", ()):
+            continue
+        args = _args(body, "openstack_config")
+        if args["name"].endswith("-uwsgi.ini"):
+            uwsgi[args["name"]] = args["settings"]["uwsgi"]
+    assert set(uwsgi) == {
+        "/etc/keystone/keystone-uwsgi.ini",
+        "/etc/nova/nova-api-uwsgi.ini",
+        "/etc/nova/nova-api-metadata-uwsgi.ini",
+        "/etc/neutron/neutron-api-uwsgi.ini",
+        "/etc/placement/placement-api-uwsgi.ini",
+        "/etc/cinder/cinder-api-uwsgi.ini",
+    }
+    workers = EXAMPLE["openstack"]["workers"]
+    for name, section in uwsgi.items():
+        assert section["add-header"] == "Connection: close", name
+        expected = workers["metadata"] if "metadata" in name else workers["api"]
+        assert section["processes"] == expected, name
