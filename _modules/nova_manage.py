@@ -29,11 +29,14 @@ returned by this module have their password replaced by ``****`` and error
 messages are scrubbed the same way.
 
 Most calls start a fresh nova-manage (two to four seconds each); the state
-module keeps their number low.
+module keeps their number low, and the cell mappings (``list_cells``) are
+read once per run: kept in ``__context__`` per config file until
+``map_cell0``, ``create_cell`` or ``update_cell`` changes them.
 """
 
 import configparser
 import contextlib
+import copy
 import logging
 import os
 import re
@@ -545,8 +548,39 @@ def api_db_sync(config_file=DEFAULT_CONFIG_FILE):
 # --------------------------------------------------------------------------
 
 
+# The parsed ``list_cells --verbose`` of each config file, kept in
+# ``__context__`` for the rest of the run (one state run asks for the cells
+# three times: cell0, cell1, the main database's status); every function
+# that changes cells drops it.
+_CELLS_CONTEXT_KEY = "nova_manage.cells"
+
+
+def _forget_cells():
+    """Drop the cached cell mappings: the next read asks nova-manage again."""
+    __context__.pop(_CELLS_CONTEXT_KEY, None)
+
+
 def _list_cells_raw(config_file):
-    """Cell mappings with their real URLs: internal use only, never return."""
+    """Cell mappings with their real URLs: internal use only, never return.
+
+    Read once per run and config file (``__context__``); callers get a copy.
+    """
+    cache = __context__.setdefault(_CELLS_CONTEXT_KEY, {})
+    if config_file not in cache:
+        cache[config_file] = _read_cells(config_file)
+    return copy.deepcopy(cache[config_file])
+
+
+def _run_changing_cells(action, config_file, overrides=None, secrets=()):
+    """``_run`` for a command that changes cell mappings: the cached ones
+    are dropped, whether it succeeds or not."""
+    try:
+        return _run(action, config_file, overrides, secrets)
+    finally:
+        _forget_cells()
+
+
+def _read_cells(config_file):
     cells = []
     for row in _parse_table(_run(["cell_v2", "list_cells", "--verbose"], config_file)):
         cells.append(
@@ -693,7 +727,7 @@ def map_cell0(database_connection=None, config_file=DEFAULT_CONFIG_FILE):
     elif secret:
         base = _strip_cell0_suffix(database_connection)
         overrides = {DATABASE_OPT[0]: {DATABASE_OPT[1]: base}}
-    lines = _run(action, config_file, overrides, secrets=[database_connection])
+    lines = _run_changing_cells(action, config_file, overrides, secrets=[database_connection])
     created = not any("already setup" in line for line in lines)
     if created and secret:
         cell0 = _find_cell(_list_cells_raw(config_file), "cell0")
@@ -748,7 +782,7 @@ def create_cell(
         _read_config(config_file),
     )
     action = ["cell_v2", "create_cell", "--name", name, "--verbose"] + flags
-    lines = _run(
+    lines = _run_changing_cells(
         action, config_file, overrides, secrets=[transport_url, database_connection]
     )
     uuids = [m.group(0) for line in lines for m in _UUID.finditer(line)]
@@ -793,7 +827,9 @@ def update_cell(
     action = ["cell_v2", "update_cell", "--cell_uuid", cell_uuid] + flags
     if name:
         action += ["--name", name]
-    _run(action, config_file, overrides, secrets=[transport_url, database_connection])
+    _run_changing_cells(
+        action, config_file, overrides, secrets=[transport_url, database_connection]
+    )
     return True
 
 

@@ -21,6 +21,7 @@ SHARED = {"openstack_config.escape": openstack_config.escape}
 @pytest.fixture(autouse=True)
 def shared_functions(monkeypatch):
     monkeypatch.setattr(nova_manage, "__salt__", dict(SHARED), raising=False)
+    monkeypatch.setattr(nova_manage, "__context__", {}, raising=False)
 
 DB = "mysql+pymysql://nova:db-Pa55word@ctl:3306/nova"
 API_DB = "mysql+pymysql://nova:db-Pa55word@ctl:3306/nova_api"
