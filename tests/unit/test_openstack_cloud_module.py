@@ -11,7 +11,7 @@ import pytest
 import requests
 from salt.exceptions import CommandExecutionError
 
-from fake_cloud import IDENTITY, FakeCloud, mount
+from fake_cloud import IDENTITY, FakeCloud, mount, neutron_error
 from saltext_openstack._modules import openstack_cloud as oc
 from saltext_openstack._utils import saltext_openstack_api as api
 
@@ -201,6 +201,60 @@ def test_router_interface_added_on_its_own(fake):
     assert [c[3] for c in adds][-1] == {"subnet_id": next(
         s["id"] for s in fake.subnets.values() if s["name"] == "backend")}
     assert len(adds) == 2  # selfservice's, once, at creation
+
+
+def _router_writes(fake):
+    return [(m, p) for m, p in fake.writes() if p.startswith("/v2.0/routers")]
+
+
+def test_a_router_left_half_made_is_completed_never_made_twice(fake, monkeypatch):
+    """Issue 11 item 12: the router was created (with its gateway) and
+    adding the subnet's interface failed; the next run adds the interface
+    alone, and a third changes nothing.  One router throughout."""
+    apply(EXAMPLE[:6])
+    answer = fake.routers_api
+
+    def interface_fails_once(method, rest, query, data):
+        if rest[1:] == ["add_router_interface"] and not getattr(fake, "failed", False):
+            fake.failed = True
+            raise neutron_error(500, "HTTPInternalServerError", "Request Failed: internal "
+                                                                "server error.")  # fmt: skip
+        return answer(method, rest, query, data)
+
+    monkeypatch.setattr(fake, "routers_api", interface_fails_once)
+    with pytest.raises(CommandExecutionError, match="internal server error"):
+        apply(EXAMPLE[6:7])
+    (router,) = fake.routers.values()
+    assert router["external_gateway_info"] is not None
+    assert not fake.ports
+    fake.calls.clear()
+    assert apply(EXAMPLE[6:7]) == [{"interfaces": {"added": ["selfservice"]}}]
+    assert _router_writes(fake) == [
+        ("PUT", f"/v2.0/routers/{router['id']}/add_router_interface")]
+    assert apply(EXAMPLE[6:7]) == [{}]
+    assert list(fake.routers) == [router["id"]]
+    assert [p["device_owner"] for p in fake.ports.values()] == ["network:router_interface"]
+
+
+def test_a_bare_router_gets_its_gateway_and_interface(fake):
+    """A router that exists without gateway and interface (a hand-made one,
+    or the old shell chain stopped after its create): completed in place,
+    in test mode predicted first, with no second router."""
+    apply(EXAMPLE[:6])
+    fake.routers_api("POST", [], {}, {"router": {"name": "router", "project_id": "p-admin"}})
+    (router,) = fake.routers.values()
+    fake.calls.clear()
+    predicted = apply(EXAMPLE[6:7], test=True)
+    assert fake.writes() == []
+    changes = apply(EXAMPLE[6:7])
+    assert changes == predicted
+    assert set(changes[0]) == {"external_network", "interfaces"}
+    assert changes[0]["interfaces"] == {"added": ["selfservice"]}
+    assert ("POST", "/v2.0/routers") not in _router_writes(fake)
+    provider = next(n for n in fake.networks.values() if n["name"] == "provider")
+    assert fake.routers[router["id"]]["external_gateway_info"]["network_id"] == provider["id"]
+    assert apply(EXAMPLE[6:7]) == [{}]
+    assert list(fake.routers) == [router["id"]]
 
 
 def test_two_objects_of_one_name_are_an_error(fake):
