@@ -76,16 +76,6 @@ _OSLO_LOG_LINE = re.compile(
 _NOISE = ("Modules with known eventlet monkey patching issues",)
 _BORDER = re.compile(r"^\+(-+\+)+$")
 
-# Python run under nova's interpreter to find the newest schema revision.
-_HEAD_SCRIPT = """\
-import importlib.util, os, sys
-from alembic.config import Config
-from alembic.script import ScriptDirectory
-nova_dir = importlib.util.find_spec("nova").submodule_search_locations[0]
-ini = os.path.join(nova_dir, "db", sys.argv[1], "alembic.ini")
-print(" ".join(sorted(ScriptDirectory.from_config(Config(ini)).get_heads())))
-"""
-
 # Option name in nova.conf of each URL nova-manage can take from there.
 TRANSPORT_URL_OPT = ("DEFAULT", "transport_url")
 DATABASE_OPT = ("database", "connection")
@@ -443,7 +433,8 @@ def db_head(database="main", config_file=DEFAULT_CONFIG_FILE):
     """
     Return the newest schema revision shipped with the installed nova for
     ``database`` (``main`` or ``api``), read from nova's alembic scripts with
-    nova's own Python interpreter (read-only, no database access).
+    nova's own Python interpreter (read-only, no database access; the
+    ``openstack_db.alembic_head`` placement and cinder use too).
     ``config_file`` is accepted for uniformity and not used.
 
     CLI Example::
@@ -452,29 +443,14 @@ def db_head(database="main", config_file=DEFAULT_CONFIG_FILE):
     """
     if database not in ("main", "api"):
         raise CommandExecutionError(f"unknown nova database {database!r}")
-    ret = __salt__["cmd.run_all"](
-        [_nova_python(), "-c", _HEAD_SCRIPT, database],
-        python_shell=False,
-        output_loglevel="quiet",
-        ignore_retcode=True,
-    )
-    heads = ret["stdout"].split() if ret["retcode"] == 0 else []
-    if len(heads) != 1:
+    if "openstack_db.alembic_head" not in __salt__:
         raise CommandExecutionError(
-            f"cannot find the head revision of nova's {database} database: "
-            + _error_message(ret["stdout"], ret["stderr"])
+            "cannot find the head revision of nova's database: the openstack_db "
+            "module is not loaded (it needs the mariadb client)"
         )
-    return heads[0]
-
-
-def _nova_python():
-    """The interpreter of nova-manage's ``#!`` line."""
-    with open(_nova_manage(), "rb") as handle:
-        first = handle.readline().decode("utf-8", "replace")
-    words = first[2:].split() if first.startswith("#!") else []
-    if words and os.path.basename(words[0]) == "env" and len(words) > 1:
-        return salt.utils.path.which(words[1]) or words[1]
-    return words[0] if words else "/usr/bin/python3"
+    return __salt__["openstack_db.alembic_head"](
+        _nova_manage(), "nova", f"db/{database}/alembic.ini"
+    )
 
 
 def db_status(database="main", config_file=DEFAULT_CONFIG_FILE):

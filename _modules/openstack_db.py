@@ -32,9 +32,18 @@ In ``GRANT ... ON db.*`` MariaDB reads ``_`` and ``%`` of the database name
 as wildcards: :func:`grant_all` escapes them, so the grant is for exactly
 that database.
 
+Service schemas: :func:`schema_status` compares a service's database
+schema (``<service>-manage db version``) with the newest alembic revision
+the installed service ships (:func:`alembic_head`), for the services whose
+manage program has no check of its own (placement, cinder; see
+``SCHEMAS``), and :func:`schema_sync` runs ``<service>-manage db sync``.
+The manage programs read the database URL from the service's config file:
+no password reaches a command line.
+
 :depends: the ``mariadb`` client (Debian: mariadb-client).
 """
 import logging
+import os
 import re
 
 import salt.utils.path
@@ -585,4 +594,174 @@ def grant_all(database, user, host="%", **conn):
         ),
         **_conn(conn)
     )
+    return True
+
+
+# ---------------------------------------------------------------------------
+# Service schemas (alembic)
+# ---------------------------------------------------------------------------
+
+#: The services whose schema ``schema_status`` and ``schema_sync`` manage:
+#: their manage program, their Python package and the ``alembic.ini`` of
+#: their migrations inside it.
+SCHEMAS = {
+    "placement": ("placement-manage", "placement", "db/sqlalchemy/alembic.ini"),
+    "cinder": ("cinder-manage", "cinder", "db/alembic.ini"),
+}
+
+# Run by the service's own interpreter: the newest revision(s) of the
+# migrations of package argv[1], from its alembic.ini argv[2].  Read-only.
+_HEAD_SCRIPT = """\
+import importlib.util, os, sys
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+package_dir = importlib.util.find_spec(sys.argv[1]).submodule_search_locations[0]
+ini = os.path.join(package_dir, sys.argv[2])
+print(" ".join(sorted(ScriptDirectory.from_config(Config(ini)).get_heads())))
+"""
+
+# ``user:password@`` of a URL inside free text.
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+
+
+def _program(program):
+    """The path of the program ``program``; CommandExecutionError if missing."""
+    path = salt.utils.path.which(program)
+    if not path:
+        raise CommandExecutionError("{} is not installed".format(program))
+    return path
+
+
+def _interpreter(path):
+    """The interpreter of the ``#!`` line of the script ``path``."""
+    with open(path, "rb") as handle:
+        first = handle.readline().decode("utf-8", "replace")
+    words = first[2:].split() if first.startswith("#!") else []
+    if words and os.path.basename(words[0]) == "env" and len(words) > 1:
+        return salt.utils.path.which(words[1]) or words[1]
+    return words[0] if words else "/usr/bin/python3"
+
+
+def _failure(res):
+    """The last lines a failed program printed (a traceback's final
+    exception, an error message), any URL password masked."""
+    lines = [
+        line.strip()
+        for line in "{}\n{}".format(res.get("stdout") or "", res.get("stderr") or "").splitlines()
+        if line.strip()
+    ]
+    text = "\n".join(lines[-3:]) or "exit code {}".format(res.get("retcode"))
+    return _URL_PASSWORD.sub(r"\1****@", text)
+
+
+def alembic_head(program, package, alembic_ini):
+    """
+    The newest schema revision shipped with an installed OpenStack service:
+    the head of the alembic migrations of the Python package ``package``
+    (``alembic_ini``: the path of their ``alembic.ini`` inside the package),
+    computed by the interpreter of ``program``'s ``#!`` line (the service's
+    own Python and alembic).  Read-only, no database access.  A migration
+    tree with several heads is an error.
+
+    CLI Example::
+
+        salt '*' openstack_db.alembic_head placement-manage placement db/sqlalchemy/alembic.ini
+        salt '*' openstack_db.alembic_head nova-manage nova db/api/alembic.ini
+    """
+    res = __salt__["cmd.run_all"](
+        [_interpreter(_program(program)), "-c", _HEAD_SCRIPT, package, alembic_ini],
+        python_shell=False,
+        output_loglevel="quiet",
+        ignore_retcode=True,
+    )
+    heads = (res.get("stdout") or "").split() if res["retcode"] == 0 else []
+    if len(heads) != 1:
+        raise CommandExecutionError(
+            "cannot find the head revision of {}'s migrations ({}): {}".format(
+                package, alembic_ini,
+                "several heads: " + " ".join(heads) if heads else _failure(res),
+            )
+        )
+    return heads[0]
+
+
+def _schema(service):
+    if service not in SCHEMAS:
+        raise SaltInvocationError(
+            "unknown service {!r}: one of {}".format(service, ", ".join(sorted(SCHEMAS)))
+        )
+    return SCHEMAS[service]
+
+
+def _manage(service, action, config_file, user):
+    """Run ``<service>-manage [--config-file F] <action>`` as ``user`` and
+    return its standard output; CommandExecutionError when it fails."""
+    program = _schema(service)[0]
+    argv = [_program(program)]
+    if config_file:
+        argv += ["--config-file", str(config_file)]
+    argv += list(action)
+    kwargs = {"runas": user} if user else {}
+    res = __salt__["cmd.run_all"](
+        argv, python_shell=False, output_loglevel="quiet", ignore_retcode=True, **kwargs
+    )
+    if res["retcode"] != 0:
+        raise CommandExecutionError(
+            "{} {} failed: {}".format(program, " ".join(action), _failure(res))
+        )
+    return res.get("stdout") or ""
+
+
+def _revision(stdout):
+    """The revision ``db version`` printed: its last one-word line (log
+    lines have spaces); None for ``None`` (no schema yet)."""
+    words = [line.strip() for line in stdout.splitlines() if len(line.split()) == 1]
+    if not words:
+        raise CommandExecutionError("no revision in the output of db version")
+    return None if words[-1] == "None" else words[-1]
+
+
+def schema_version(service, config_file=None, user=None):
+    """
+    The schema revision of ``service``'s database (``placement`` or
+    ``cinder``), None when it has no schema yet: ``<service>-manage db
+    version``, run as ``user`` (the service's user, so that a log file the
+    program creates is the service's) with ``config_file`` (default: the
+    program's own), where it reads the database URL.
+
+    CLI Example::
+
+        salt '*' openstack_db.schema_version placement user=placement
+        salt '*' openstack_db.schema_version cinder config_file=/etc/cinder/cinder.conf user=cinder
+    """
+    return _revision(_manage(service, ("db", "version"), config_file, user))
+
+
+def schema_status(service, config_file=None, user=None):
+    """
+    Compare ``service``'s database schema with the newest revision its
+    installed code ships.  Read-only.  Returns ``{"service", "version",
+    "head", "synced"}``.
+
+    CLI Example::
+
+        salt '*' openstack_db.schema_status placement user=placement
+    """
+    program, package, alembic_ini = _schema(service)
+    head = alembic_head(program, package, alembic_ini)
+    version = schema_version(service, config_file=config_file, user=user)
+    return {"service": service, "version": version, "head": head, "synced": version == head}
+
+
+def schema_sync(service, config_file=None, user=None):
+    """
+    Migrate ``service``'s database to the newest schema: ``<service>-manage
+    db sync``, run as ``user`` with ``config_file`` (see
+    :func:`schema_version`).  Returns True.
+
+    CLI Example::
+
+        salt '*' openstack_db.schema_sync cinder user=cinder
+    """
+    _manage(service, ("db", "sync"), config_file, user)
     return True

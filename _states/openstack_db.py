@@ -21,6 +21,18 @@ server (``openstack_db.user_password_matches``), never shown: changes read
 ``socket``, ``defaults_file`` and ``client`` are passed to the
 ``openstack_db`` execution module (how to reach the server; by default the
 local server's unix socket, as root).
+
+``openstack_db.schema_synced`` keeps a service's schema at the newest
+revision of its installed code (placement, cinder: their manage programs
+have no check of their own):
+
+.. code-block:: yaml
+
+    placement-db-sync:
+      openstack_db.schema_synced:
+        - name: placement
+        - config_file: /etc/placement/placement.conf
+        - user: placement
 """
 import re
 
@@ -170,3 +182,72 @@ def _caller(conn):
         return __salt__["openstack_db." + fun](*args, **kwargs)
 
     return call
+
+
+# The manage program's errors before the states that write its config file,
+# create its database and user or start MariaDB have run (a dry run of a new
+# deployment): the version cannot be read yet.
+_SCHEMA_NOT_READY = re.compile(
+    r"is not installed|is not available|No sql_connection parameter|CantStartEngineError|"
+    r"Can't connect to|Access denied for user|Unknown database|Failed to find some config files"
+)
+
+
+def schema_synced(name, config_file=None, user=None):
+    """
+    Ensure the database schema of the service ``name`` (``placement`` or
+    ``cinder``) is at the newest revision its installed code ships.
+
+    name
+        The service.
+    config_file
+        The service's config file, where its manage program reads the
+        database URL (default: the program's own default).
+    user
+        Run the manage program as this user (the service's: a log file it
+        creates stays the service's).
+
+    The schema's revision (``<name>-manage db version``) is compared with
+    the head of the installed migrations on every run, so a run that failed
+    between creating the database and migrating it is completed by the next
+    one; at head nothing runs.  Test mode predicts: ``{"old": revision,
+    "new": head}`` (``old`` None: no schema yet).
+    """
+    missing = _unavailable(name, "migrate the {} database".format(name))
+    if missing:
+        return missing
+    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    test = bool(__opts__.get("test"))
+    try:
+        status = __salt__["openstack_db.schema_status"](name, config_file=config_file, user=user)
+    except (CommandExecutionError, SaltInvocationError) as exc:
+        if test and _SCHEMA_NOT_READY.search(str(exc)):
+            last = [line for line in str(exc).splitlines() if line.strip()][-1]
+            ret["result"] = None
+            ret["comment"] = (
+                "The {} database would be migrated once its program, configuration "
+                "and database are in place ({})".format(name, last.strip())
+            )
+            return ret
+        ret["result"] = False
+        ret["comment"] = "Cannot read the {} schema version: {}".format(name, exc)
+        return ret
+    head = status["head"]
+    if status["synced"]:
+        ret["comment"] = "The {} database is at revision {}".format(name, head)
+        return ret
+    ret["changes"] = {"old": status["version"], "new": head}
+    if test:
+        ret["result"] = None
+        ret["comment"] = "The {} database would be migrated to revision {}".format(name, head)
+        return ret
+    try:
+        # alembic upgrades to head or fails: the version is not read again.
+        __salt__["openstack_db.schema_sync"](name, config_file=config_file, user=user)
+    except CommandExecutionError as exc:
+        ret["changes"] = {}
+        ret["result"] = False
+        ret["comment"] = "Failed to migrate the {} database: {}".format(name, exc)
+        return ret
+    ret["comment"] = "The {} database was migrated to revision {}".format(name, head)
+    return ret

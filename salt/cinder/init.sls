@@ -87,15 +87,16 @@ cinder-volume-group:
       - service: cinder-service-{{ cinder.services[2] }}
 {%- endif %}
 
+# Migrates whenever the schema is behind the installed cinder (as
+# placement's); cinder-manage reads the database URL from cinder.conf.
 cinder-db-sync:
-  cmd.run:
-    - name: cinder-manage db sync
-    - runas: {{ cinder.user }}
-    - onchanges:
-      - openstack_db: cinder-db
-      - pkg: cinder-packages
+  openstack_db.schema_synced:
+    - name: cinder
+    - config_file: {{ cinder.config_file }}
+    - user: {{ cinder.user }}
     - require:
       - openstack_config: cinder-config
+      - openstack_db: cinder-db
 {%- for service in cinder.services %}
 
 cinder-service-{{ service }}:
@@ -103,7 +104,7 @@ cinder-service-{{ service }}:
     - name: {{ service }}
     - enable: true
     - require:
-      - cmd: cinder-db-sync
+      - openstack_db: cinder-db-sync
       - keystone_init: keystone-identity
     - watch:
       - openstack_config: cinder-config

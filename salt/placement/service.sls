@@ -3,24 +3,25 @@ include:
   - placement.config
   - placement.db
 
-# placement-manage has no dry run: the sync runs when the database or the
-# package changed (first install, upgrade).
+# Migrates whenever the schema is behind the installed placement (a first
+# install, an upgrade, or a run that failed after creating the database);
+# at head nothing runs.  placement-manage reads the database URL from its
+# config file.
 placement-db-sync:
-  cmd.run:
-    - name: placement-manage db sync
-    - runas: {{ placement.user }}
-    - onchanges:
-      - openstack_db: placement-db
-      - pkg: placement-packages
+  openstack_db.schema_synced:
+    - name: placement
+    - config_file: {{ placement.config_file }}
+    - user: {{ placement.user }}
     - require:
       - openstack_config: placement-config
+      - openstack_db: placement-db
 
 placement-service:
   service.running:
     - name: {{ placement.service }}
     - enable: true
     - require:
-      - cmd: placement-db-sync
+      - openstack_db: placement-db-sync
     - watch:
       - openstack_config: placement-config
 {%- if placement.uwsgi_file %}

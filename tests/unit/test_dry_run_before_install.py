@@ -62,6 +62,20 @@ CASES = {
         {"nova_manage.check_cell": _raises("nova-manage is not installed")},
         lambda m: m.cell_present("cell1"),
     ),
+    "placement-manage-not-installed": (
+        "openstack_db",
+        {"openstack_db.database_exists": None,
+         "openstack_db.schema_status": _raises("placement-manage is not installed")},
+        lambda m: m.schema_synced("placement", user="placement"),
+    ),
+    "cinder-conf-without-database": (
+        "openstack_db",
+        {"openstack_db.database_exists": None,
+         "openstack_db.schema_status": _raises(
+             "cinder-manage db version failed: oslo_db.exception.CantStartEngineError: "
+             "No sql_connection parameter is established")},
+        lambda m: m.schema_synced("cinder", user="cinder"),
+    ),
     "keystone-not-running": (
         "keystone_init",
         {"keystone_init.apply": _raises(
