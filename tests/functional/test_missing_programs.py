@@ -30,6 +30,8 @@ STATES = {
     "cell": ("nova_manage.cell_present", {"name": "cell1"}, "map cell cell1"),
     "discover": ("nova_manage.hosts_discovered", {"name": "d"}, "discover compute hosts"),
     "db": ("openstack_db.present", {"name": "nova", "password": "pw"}, "create database nova"),
+    "schema": ("openstack_db.schema_synced", {"name": "placement"},
+               "migrate the placement database"),
     "rabbit-user": (
         "openstack_rabbitmq.user_present",
         {"name": "openstack", "password": "pw"},

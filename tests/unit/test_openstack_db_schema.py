@@ -5,6 +5,8 @@ sync; and the ``schema_synced`` state's decisions.  Pure logic: the
 programs are faked (the real ones run in tests/functional/
 test_openstack_db_schema.py).
 """
+import inspect
+
 import pytest
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
@@ -182,3 +184,11 @@ def test_state_unreadable_version_fails_outside_the_not_ready_cases(monkeypatch)
     for test in (True, False):
         ret = _run(monkeypatch, calls, test=test)
         assert ret["result"] is False and "Cannot read the placement schema version" in ret["comment"]
+
+
+def test_public_functions_have_cli_examples():
+    public = [name for name, func in vars(db).items() if inspect.isfunction(func)
+              and not name.startswith("_") and func.__module__ == db.__name__]  # fmt: skip
+    assert {"alembic_head", "schema_version", "schema_status", "schema_sync"} <= set(public)
+    for name in public:
+        assert "CLI Example::" in (vars(db)[name].__doc__ or ""), name
