@@ -443,14 +443,15 @@ def db_head(database="main", config_file=DEFAULT_CONFIG_FILE):
     """
     if database not in ("main", "api"):
         raise CommandExecutionError(f"unknown nova database {database!r}")
+    # nova first: before nova is installed, that is the error a dry run
+    # expects ("nova-manage is not installed", _states/nova_manage.py).
+    script = _nova_manage()
     if "openstack_db.alembic_head" not in __salt__:
         raise CommandExecutionError(
             "cannot find the head revision of nova's database: the openstack_db "
             "module is not loaded (it needs the mariadb client)"
         )
-    return __salt__["openstack_db.alembic_head"](
-        _nova_manage(), "nova", f"db/{database}/alembic.ini"
-    )
+    return __salt__["openstack_db.alembic_head"](script, "nova", f"db/{database}/alembic.ini")
 
 
 def db_status(database="main", config_file=DEFAULT_CONFIG_FILE):

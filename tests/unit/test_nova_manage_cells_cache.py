@@ -133,3 +133,19 @@ def test_commands_that_leave_cells_alone_keep_the_listing(fake):
     nova_manage.discover_hosts(config_file=fake.config_file)
     nova_manage.list_cells(config_file=fake.config_file)
     assert fake.listings() == 1
+
+
+def test_db_head_before_install_says_nova_is_missing(monkeypatch, tmp_path):
+    """
+    A dry run on a host with neither nova nor the mariadb client (so no
+    openstack_db module): db_head reports nova missing, the error the
+    states treat as "not installed yet" (result None), not the module's.
+    """
+    from saltext_openstack._states import nova_manage as nova_manage_state
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(nova_manage, "__salt__", {}, raising=False)
+    with pytest.raises(CommandExecutionError) as error:
+        nova_manage.db_head("api")
+    assert str(error.value) == "nova-manage is not installed"
+    assert nova_manage_state._NOT_READY.search(str(error.value))
