@@ -3,6 +3,7 @@ Every role's highstate renders on real minions, for Debian 13 and Rocky 9
 grains, and every role gets the formulas (and only the formulas) it should.
 """
 import pytest
+from minion_opts import state_args
 
 EXPECTED_STATES = {
     "controller": [
@@ -88,7 +89,7 @@ def test_computes_can_build_config_drives(cluster):
     installed with nova-compute and named in nova.conf (genisoimage on
     Debian, xorriso's mkisofs on EL 9)."""
     states = _highstate(cluster, "compute1")
-    settings = _args(states, "nova-compute-config", "openstack_config")["settings"]
+    settings = state_args(states, "nova-compute-config", "openstack_config")["settings"]
     expected = "mkisofs" if cluster["name"] == "rocky9" else "genisoimage"
     assert settings["DEFAULT"]["mkisofs_cmd"] == expected
 
@@ -96,21 +97,10 @@ def test_computes_can_build_config_drives(cluster):
 def test_secret_files_are_group_readable_only(cluster):
     states = _highstate(cluster, "controller")
     for state_id in ("keystone-config", "glance-config", "nova-controller-config", "cinder-config"):
-        args = {}
-        for arg in states[state_id]["openstack_config"]:
-            if isinstance(arg, dict):
-                args.update(arg)
+        args = state_args(states, state_id, "openstack_config")
         assert args["mode"] == "0640", state_id
         assert args["user"] == "root"
         assert args["group"] in ("keystone", "glance", "nova", "cinder")
-
-
-def _args(states, state_id, module):
-    args = {}
-    for arg in states[state_id][module]:
-        if isinstance(arg, dict):
-            args.update(arg)
-    return args
 
 
 def test_os_family_server_wiring(cluster):
@@ -118,9 +108,9 @@ def test_os_family_server_wiring(cluster):
     iSCSI target is LIO; Debian's unit reads ml2_conf.ini and its target
     is tgt."""
     states = _highstate(cluster, "controller")
-    helper = _args(states, "cinder-config", "openstack_config")["settings"]["lvm"]["target_helper"]
+    helper = state_args(states, "cinder-config", "openstack_config")["settings"]["lvm"]["target_helper"]
     if cluster["name"] == "rocky9":
-        link = _args(states, "neutron-plugin-link", "file")
+        link = state_args(states, "neutron-plugin-link", "file")
         assert link["name"] == "/etc/neutron/plugin.ini"
         assert link["target"] == "/etc/neutron/plugins/ml2/ml2_conf.ini"
         assert helper == "lioadm"
@@ -133,7 +123,7 @@ def test_horizon_allows_the_gateways_names_and_addresses(cluster):
     """Horizon answers by every name and address users reach the gateway by
     (the test cluster prints http://192.168.56.11/horizon), not only its
     host name: Django answers 400 Bad Request to any other Host header."""
-    context = _args(_highstate(cluster, "gateway"), "horizon-config", "file")["context"]
+    context = state_args(_highstate(cluster, "gateway"), "horizon-config", "file")["context"]
     assert context["allowed_hosts"] == ["gateway", "gateway.cloud.test", "192.168.56.11",
                                         "203.0.113.11"]
 
