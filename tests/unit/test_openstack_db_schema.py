@@ -3,7 +3,7 @@ openstack_db's service schemas (placement, cinder): the revision read from
 ``<service>-manage db version``, the head from the installed migrations, the
 sync; and the ``schema_synced`` state's decisions.  Pure logic: the
 programs are faked (the real ones run in tests/functional/
-test_openstack_db_schema.py).
+test_schema_synced.py).
 """
 import inspect
 
