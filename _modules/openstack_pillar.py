@@ -22,6 +22,14 @@ The message never contains a password value, only key names.  The model
 holds no password either: the formulas read ``openstack:passwords``
 themselves.
 
+Secrets per role
+----------------
+A minion's pillar holds only the passwords its roles use
+(:data:`ROLE_SECRETS`; the master's ``openstack_secrets`` ext_pillar
+narrows it with :func:`narrow_secrets`), so on a minion the validator
+requires those only; on the master (the orchestration) and for ``data``
+given explicitly it requires every one.
+
 Required keys
 -------------
 ``hosts`` (each with ``roles`` and ``address``), ``networks:management``
@@ -261,6 +269,29 @@ REQUIRED_PASSWORDS = (
 #: The passwords of MariaDB accounts (the services log in through PyMySQL).
 DATABASE_PASSWORDS = tuple(name for name, _ in REQUIRED_PASSWORDS if name.endswith("_db"))
 
+#: The secrets of ``openstack:passwords`` each role's formulas read: the
+#: per-role allow-list, stated here only.  The master's pillar filter
+#: (``_pillar/openstack_secrets.py``) gives a minion the secrets of its roles
+#: and no other, the validator on a minion requires only those (the master,
+#: where the orchestration renders, keeps and checks them all), and the
+#: cluster's verification (``cluster/verify.py``, check ``secrets``) finds a
+#: host holding another.  A compute's nova.conf has no database section
+#: (nova.compute.install drops it); the gateway's noVNC proxy checks console
+#: tokens in the cell database, so it has the nova database password.
+ROLE_SECRETS = {
+    "controller": (
+        "rabbitmq", "admin", "demo", "keystone_db", "glance_db", "glance", "placement_db",
+        "placement", "nova_db", "nova", "neutron_db", "neutron", "cinder_db", "cinder",
+        "metadata_secret", "memcache_secret_key",
+    ),
+    "compute": ("rabbitmq", "nova", "placement", "neutron", "metadata_secret"),
+    "gateway": ("rabbitmq", "nova", "nova_db", "placement", "neutron", "horizon_secret_key"),
+}
+
+#: The ext_pillar (``_pillar/openstack_secrets.py``) that narrows
+#: ``openstack:passwords`` per minion on the master.
+SECRETS_FILTER = "openstack_secrets"
+
 #: Why IPv6 networks are refused (the README's "Pillar validation" says so).
 IPV6_REFUSED = ("IPv6 is not supported (the firewall's nftables rules match 'ip saddr' and "
                 "the subnets the formulas create are IPv4): give an IPv4 network")
@@ -467,7 +498,11 @@ def validate(data=None):
 
     data
         The value of the ``openstack`` pillar key to validate.  Default: the
-        minion's own pillar (``__pillar__``).
+        minion's own pillar (``__pillar__``).  Given, every password of
+        :data:`REQUIRED_PASSWORDS` is required; the minion's own pillar must
+        hold those its roles use (:data:`ROLE_SECRETS`, which is all the
+        master's pillar filter gives it), or every one where the caller is
+        the master (the orchestration renders there, with all of them).
 
     All problems are collected first; if there is any, raises
     ``CommandExecutionError`` whose message starts with ``Invalid pillar:``
@@ -479,9 +514,11 @@ def validate(data=None):
         salt-call openstack_pillar.validate
         salt '*' openstack_pillar.validate
     """
+    secrets = None
     if data is None:
         data = _minion_pillar()
-    return _Validator(data).run()
+        secrets = _own_secrets(data)
+    return _Validator(data, secrets).run()
 
 
 def topology(data=None):
@@ -522,6 +559,110 @@ def hosts_entries(data=None):
     return [[host["address"], _host_names(host)] for host in model["hosts"].values()]
 
 
+def role_secrets():
+    """
+    Return the per-role allow-list of secrets: role -> the names under
+    ``openstack:passwords`` its formulas read (:data:`ROLE_SECRETS`).  Names
+    only, never a value.
+
+    CLI Example::
+
+        salt-call openstack_pillar.role_secrets
+    """
+    return {role: sorted(names) for role, names in ROLE_SECRETS.items()}
+
+
+def host_roles(data, minion_id):
+    """
+    Return the known roles of ``minion_id`` in the host map of ``data`` (the
+    value of the ``openstack`` pillar key), in :data:`ROLES` order; none when
+    the host is not listed or its entry is malformed (the validator reports
+    that).
+
+    CLI Example::
+
+        salt-call openstack_pillar.host_roles "{hosts: {c1: {roles: [compute]}}}" c1
+    """
+    hosts = data.get("hosts") if _is_mapping(data) else None
+    entry = hosts.get(minion_id) if _is_mapping(hosts) else None
+    roles = entry.get("roles") if _is_mapping(entry) else None
+    if not isinstance(roles, (list, tuple)):
+        return []
+    return [role for role in ROLES if role in [r for r in roles if isinstance(r, str)]]
+
+
+def allowed_secrets(roles):
+    """
+    Return the names of the secrets a host with ``roles`` may hold, sorted:
+    the union of their :data:`ROLE_SECRETS`.
+
+    CLI Example::
+
+        salt-call openstack_pillar.allowed_secrets '[gateway, compute]'
+    """
+    return sorted({name for role in roles if isinstance(role, str)
+                   for name in ROLE_SECRETS.get(role, ())})
+
+
+def narrow_secrets(data, minion_id):
+    """
+    Return a copy of ``data`` (the value of the ``openstack`` pillar key)
+    whose ``passwords`` hold only the secrets the roles of ``minion_id`` use:
+    none for a host outside the host map.  The master's pillar filter
+    (``_pillar/openstack_secrets.py``) calls it for every minion's pillar.
+    Other keys are shared, not copied.
+
+    CLI Example::
+
+        salt-run salt.cmd openstack_pillar.narrow_secrets "{...}" compute1
+    """
+    if not _is_mapping(data):
+        return data
+    narrowed = {key: value for key, value in data.items() if key != "passwords"}
+    passwords = data.get("passwords")
+    if _is_mapping(passwords):
+        allowed = set(allowed_secrets(host_roles(data, minion_id)))
+        narrowed["passwords"] = {name: value for name, value in passwords.items()
+                                 if name in allowed}
+    return narrowed
+
+
+def secrets_filter_ready():
+    """
+    Return True when this master narrows ``openstack:passwords`` per minion
+    (the ``openstack_secrets`` ext_pillar is configured, loadable and runs
+    after the pillar files); else raise ``CommandExecutionError`` saying
+    what to configure.  The pillar top files call it, so that without the
+    filter no minion gets the ``openstack`` pillar at all (and the master
+    says why) instead of every secret.
+
+    CLI Example::
+
+        salt-run salt.cmd openstack_pillar.secrets_filter_ready
+    """
+    opts = __opts__  # pylint: disable=undefined-variable
+    how = ("add `ext_pillar: [{openstack_secrets: {}}]` to the master's configuration and "
+           "run `salt-run saltutil.sync_all` (README, \"Deploying on real hosts\")")
+    configured = any(_is_mapping(run) and SECRETS_FILTER in run
+                     for run in opts.get("ext_pillar") or [])
+    if not configured or SECRETS_FILTER in (opts.get("exclude_ext_pillar") or []):
+        raise CommandExecutionError(
+            "openstack pillar withheld: the master does not filter openstack:passwords per "
+            "role (no openstack_secrets ext_pillar): " + how)
+    if opts.get("ext_pillar_first"):
+        raise CommandExecutionError(
+            "openstack pillar withheld: ext_pillar_first is set, so the openstack_secrets "
+            "ext_pillar would run before the pillar files it filters: unset it")
+    import salt.loader  # pylint: disable=import-outside-toplevel
+
+    loader = salt.loader.pillars(opts, __salt__)  # pylint: disable=undefined-variable
+    if SECRETS_FILTER not in loader:  # (its ext_pillar function)
+        raise CommandExecutionError(
+            "openstack pillar withheld: the openstack_secrets ext_pillar is configured but "
+            "not installed on the master: " + how)
+    return True
+
+
 # --------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------
@@ -530,6 +671,18 @@ def hosts_entries(data=None):
 def _minion_pillar():
     # Read __pillar__ itself: __salt__["pillar.get"] masks secrets on Salt 3008.
     return __pillar__.get(ROOT)  # pylint: disable=undefined-variable
+
+
+def _own_secrets(data):
+    """
+    The secrets the caller's own pillar must hold: None (every one) on the
+    master, where the orchestration renders with the whole pillar; else
+    those of this minion's roles (:data:`ROLE_SECRETS`).
+    """
+    opts = __opts__  # pylint: disable=undefined-variable
+    if opts.get("__role") == "master":
+        return None
+    return set(allowed_secrets(host_roles(data, opts.get("id"))))
 
 
 def _key(path):
@@ -679,8 +832,10 @@ class _Validator:
     Paths are tuples of keys under ``openstack``.
     """
 
-    def __init__(self, data):
+    def __init__(self, data, secrets=None):
         self.data = data
+        # The passwords required: None means every one of REQUIRED_PASSWORDS.
+        self.secrets = secrets
         self.problems = []
         self.nets = {}  # valid networks by name ("management", ...): IPNetwork
         self.provider_gateway = None
@@ -1288,12 +1443,13 @@ class _Validator:
 
     def passwords(self):
         path = ("passwords",)
+        required = [name for name, _ in REQUIRED_PASSWORDS
+                    if self.secrets is None or name in self.secrets]
         section = self.section(path)
-        if section == {}:
-            self.problem(path, "missing; required: " + ", ".join(
-                name for name, _ in REQUIRED_PASSWORDS))
+        if section == {} and required:
+            self.problem(path, "missing; required: " + ", ".join(required))
         elif section is not None:
-            for name, _ in REQUIRED_PASSWORDS:
+            for name in required:
                 self.password(section.get(name), path + (name,))
 
     def password(self, value, path):

@@ -108,10 +108,17 @@ gather_job_timeout: 60
 reactor:
   - 'openstack/compute/enrol':
     - salt://reactor/compute-enrol.sls
+# Each minion gets only the secrets its roles use (README, "Secrets per
+# role"); without it the pillar top withholds the openstack pillar.
+ext_pillar:
+  - openstack_secrets: {}
 CONF
   echo "$accept" | tr ',' '\n' | write /etc/salt/autosign.conf 0600 && master_changed=1
   systemctl enable -q salt-master
   if [ $master_changed = 1 ]; then systemctl restart salt-master; else systemctl start salt-master; fi
+  # The secrets filter and the validator on the master (cluster/run syncs
+  # again before each orchestration, for a changed checkout).
+  salt-run saltutil.sync_all >/dev/null
 fi
 
 minion_changed=0

@@ -52,8 +52,10 @@ needs no argument):
                    kernel has device-mapper and iSCSI, else NOT RUNNABLE
   12 secrets       no pillar password in the master's job cache, the
                    orchestration outputs, the controller's Salt logs or any
-                   host's process list; every service config file holding a
-                   secret is mode 0640, group of its service
+                   host's process list; no host's pillar holds a secret its
+                   roles do not use (openstack_pillar.role_secrets); every
+                   service config file holding a secret is mode 0640, group
+                   of its service
 
 Results: PASS, FAIL, NOT RUNNABLE (the machine cannot run it: never a pass),
 SKIPPED (not selected or needs an argument).  Exit status: 0 no FAIL, 1 at
@@ -139,7 +141,7 @@ CHECKS = (
     (10, "faults", "compute down: files still readable"),
     (None, "heal", "GlusterFS volume healed"),
     (11, "blockstorage", "Cinder volume create and attach"),
-    (12, "secrets", "passwords: not leaked, config 0640"),
+    (12, "secrets", "passwords: not leaked, per role, config 0640"),
 )
 DEFAULT_CHECKS = ("identity", "image", "services", "boot", "secgroups", "floatingip", "storage",
                   "migration", "idempotency", "scaleout", "faults", "heal", "blockstorage", "secrets")
@@ -781,6 +783,30 @@ def secret_leaks(sources, secrets):
     return found
 
 
+def secret_scope_problems(hosts, held, role_secrets):
+    """
+    Hosts holding a secret none of their roles uses.  `hosts` is the pillar
+    host map, `held` a minion's id -> the names under openstack:passwords
+    in its pillar (`pillar.keys`: names, never values), `role_secrets` the
+    per-role allow-list (`openstack_pillar.role_secrets`: role -> names).
+    A host whose pillar could not be read is a problem too.
+    """
+    problems = []
+    for host in sorted(hosts):
+        entry = hosts[host] if isinstance(hosts[host], dict) else {}
+        roles = [r for r in entry.get("roles") or [] if isinstance(r, str)]
+        names = held.get(host)
+        if not isinstance(names, list):
+            problems.append(f"{host}: openstack:passwords not readable ({names!r})")
+            continue
+        allowed = {name for role in roles for name in role_secrets.get(role, [])}
+        extra = sorted(set(names) - allowed)
+        if extra:
+            problems.append(f"{host} ({', '.join(roles) or 'no role'}) holds "
+                            f"{', '.join(extra)}, which its roles do not use")
+    return problems
+
+
 def secret_file_problems(stat_lines, dirs=None):
     """
     Problems with secret-holding config files from `stat -c '%n %a %U %G'`
@@ -984,6 +1010,21 @@ class Cloud:
             else:
                 out[t] = {"retcode": None, "stdout": "", "stderr": str(ans or "no answer from minion")}
         return out
+
+    def salt_function(self, targets, function, *args, timeout=60):
+        """A salt function on minions -> {minion: its return} (absent: no answer)."""
+        cmd = ["salt", "--out=json", "--static", "-t", str(timeout), "-L", ",".join(targets),
+               function, *args]
+        return parse_salt_json(run(cmd, timeout=timeout + 60).stdout)
+
+    def role_secrets(self):
+        """The per-role allow-list of secrets (names) from openstack_pillar."""
+        proc = run(["salt-call", "--out=json", "openstack_pillar.role_secrets"], timeout=120)
+        data = parse_salt_json(proc.stdout).get("local")
+        if not isinstance(data, dict):
+            raise CheckFailed("salt-call openstack_pillar.role_secrets failed: "
+                              + proc.stderr.strip()[-300:])
+        return data
 
     def salt_one(self, target, command, timeout=60):
         return self.salt([target], command, timeout)[target]
@@ -1871,12 +1912,16 @@ def check_secrets(cloud):
         files += len(lines)
         problems += [f"{host}: {p}" for p in secret_file_problems(lines)]
     problems += [f"{name} password in {where}" for where, name in leaks]
+    # Each host holds only its roles' secrets (the master's per-role filter).
+    problems += secret_scope_problems(cloud.hosts, cloud.salt_function(hosts, "pillar.keys",
+                                                                       "openstack:passwords"),
+                                      cloud.role_secrets())
     if problems:
         raise CheckFailed("; ".join(problems[:12]) + (f" (+{len(problems) - 12} more)"
                                                       if len(problems) > 12 else ""))
     return (f"{len(secrets)} pillar secrets in none of {scanned} job-cache/log/orchestration "
-            f"files nor {len(hosts)} process lists; {files} secret-holding config files "
-            "0640 with their service's group")
+            f"files nor {len(hosts)} process lists; {len(hosts)} hosts hold only their roles' "
+            f"secrets; {files} secret-holding config files 0640 with their service's group")
 
 
 def check_blockstorage(cloud):

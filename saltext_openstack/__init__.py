@@ -1,11 +1,12 @@
 """
 Salt loader entry point for the openstack-kvm-gluster extension.
 
-The execution modules live in ``_modules/`` and the state modules in
-``_states/`` at the top of the repository, so that the very same files are
+The execution modules live in ``_modules/``, the state modules in
+``_states/`` and the master's ext_pillar (``openstack_secrets``) in
+``_pillar/`` at the top of the repository, so that the very same files are
 served to minions from a master's file roots (``saltutil.sync_all``) and
 loaded directly on a host where the project is pip-installed.
-``setup.cfg`` maps both directories into this package; :func:`loader_dirs`
+``setup.cfg`` maps these directories into this package; :func:`loader_dirs`
 tells Salt's loader where they are, for editable and regular installs alike.
 """
 import importlib.util
@@ -27,4 +28,5 @@ def loader_dirs():
     return {
         "modules": _package_dirs("saltext_openstack._modules"),
         "states": _package_dirs("saltext_openstack._states"),
+        "pillar": _package_dirs("saltext_openstack._pillar"),
     }

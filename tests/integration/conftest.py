@@ -9,6 +9,7 @@ import pathlib
 import shutil
 
 import pytest
+from masters import master_overrides
 from saltfactories.utils import random_string
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -56,12 +57,7 @@ def _cluster(salt_factories, tmp_path_factory, pillar_dir, grains=None):
     apt_environ = _minion_environ(state_root)
     master = salt_factories.salt_master_daemon(
         random_string("master-"),
-        overrides={
-            "file_roots": {"base": [str(REPO / "salt")]},
-            "pillar_roots": {"base": [str(pillar_dir)]},
-            "log_level_logfile": "info",
-            "cachedir": str(state_root / "cache"),
-        },
+        overrides=master_overrides(pillar_dir, state_root / "cache", log_level_logfile="info"),
     )
     minions = {}
     for minion_id in MINION_IDS:

@@ -17,6 +17,7 @@ import time
 import pytest
 import yaml
 from bad_pillars import CASES, bad_pillar
+from masters import master_overrides
 from saltfactories.utils import random_string
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -35,11 +36,7 @@ def bad_cluster(salt_factories, tmp_path_factory):
     root = tmp_path_factory.mktemp("bad-pillar-master")
     master = salt_factories.salt_master_daemon(
         random_string("master-"),
-        overrides={
-            "file_roots": {"base": [str(REPO / "salt")]},
-            "pillar_roots": {"base": [str(pillar_dir)]},
-            "cachedir": str(root / "cache"),
-        },
+        overrides=master_overrides(pillar_dir, root / "cache"),
     )
     minion = master.salt_minion_daemon(MINION, overrides={"id": MINION})
     with master.started(), minion.started():

@@ -309,6 +309,7 @@ def test_validate_reads_the_minion_pillar(pillar, monkeypatch):
     monkeypatch.setattr(
         openstack_pillar, "__pillar__", {"openstack": pillar}, raising=False
     )
+    monkeypatch.setattr(openstack_pillar, "__opts__", {"id": "controller"}, raising=False)
     assert openstack_pillar.validate()["computes"] == ["compute1", "compute2"]
 
 
@@ -526,6 +527,7 @@ def test_arbiter_with_replica_3(pillar):
 
 def test_openstack_key_missing(monkeypatch):
     monkeypatch.setattr(openstack_pillar, "__pillar__", {}, raising=False)
+    monkeypatch.setattr(openstack_pillar, "__opts__", {"id": "controller"}, raising=False)
     with pytest.raises(CommandExecutionError) as excinfo:
         openstack_pillar.validate()
     assert str(excinfo.value) == "Invalid pillar:\n  openstack: missing"

@@ -705,3 +705,31 @@ def test_secret_file_problems_wants_0640_and_the_service_group():
         "/etc/glance/glance-api.conf group root, not glance",
         "/etc/cinder/cinder.conf mode 0660",
     ]
+
+
+def test_secret_scope_names_the_host_and_the_extra_secrets():
+    hosts = {"controller": {"roles": ["controller"]}, "gateway": {"roles": ["gateway"]},
+             "compute1": {"roles": ["compute"]}, "both": {"roles": ["gateway", "compute"]}}
+    role_secrets = {"controller": ["admin", "nova", "nova_db"], "gateway": ["horizon", "nova"],
+                    "compute": ["metadata", "nova"]}
+    held = {"controller": ["admin", "nova", "nova_db"], "gateway": ["horizon", "nova"],
+            "compute1": ["nova", "admin", "nova_db", "metadata"], "both": ["horizon", "metadata"]}
+    assert verify.secret_scope_problems(hosts, held, role_secrets) == [
+        "compute1 (compute) holds admin, nova_db, which its roles do not use"]
+
+
+def test_secret_scope_a_host_outside_every_role_may_hold_nothing():
+    hosts = {"stray": {"roles": []}, "odd": "not a mapping"}
+    held = {"stray": ["rabbitmq"], "odd": []}
+    assert verify.secret_scope_problems(hosts, held, {"compute": ["rabbitmq"]}) == [
+        "stray (no role) holds rabbitmq, which its roles do not use"]
+
+
+def test_secret_scope_an_unread_pillar_is_a_problem():
+    hosts = {"compute1": {"roles": ["compute"]}, "compute2": {"roles": ["compute"]}}
+    held = {"compute1": ["nova"], "compute2": "Minion did not return. [No response]"}
+    problems = verify.secret_scope_problems(hosts, held, {"compute": ["nova"]})
+    assert problems == ["compute2: openstack:passwords not readable "
+                        "('Minion did not return. [No response]')"]
+    assert verify.secret_scope_problems({"c": {"roles": ["compute"]}}, {}, {}) == [
+        "c: openstack:passwords not readable (None)"]

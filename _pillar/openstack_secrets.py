@@ -1,0 +1,60 @@
+"""
+Give each minion only the secrets its roles use.
+
+The example pillar (``pillar/openstack.sls``) holds every password of the
+cloud under ``openstack:passwords``, and the pillar top gives it to every
+minion.  This ext_pillar runs on the master after the pillar files, on the
+pillar compiled for one minion, and keeps in ``openstack:passwords`` only
+the secrets the roles of that minion (``openstack:hosts:<minion id>:roles``;
+the master authenticates the id) use: the per-role allow-list is
+``ROLE_SECRETS`` in ``_modules/openstack_pillar.py``.  A minion that is not
+in the host map gets no secret.  The master's own pillar, which the
+orchestration renders with, keeps them all.
+
+Master configuration (``/etc/salt/master.d/openstack.conf``)::
+
+    ext_pillar:
+      - openstack_secrets: {}
+
+and ``salt-run saltutil.sync_all`` (or the project pip-installed on the
+master).  The pillar top files refuse to give out the ``openstack`` pillar
+while this filter is not in place (``openstack_pillar.secrets_filter_ready``).
+
+Salt merges what an ext_pillar returns into the pillar and cannot remove a
+key that way: this one replaces ``openstack`` in the pillar it is given (the
+compiled pillar, which Salt keeps and sends) and returns nothing to merge.
+The integration tests check the result on the pinned Salt
+(``tests/integration/test_secrets.py``).  If the allow-list cannot be
+applied (``openstack_pillar`` not loaded on the master), every secret is
+withheld and the error reaches the minion as a pillar error.
+"""
+import logging
+
+log = logging.getLogger(__name__)
+
+__virtualname__ = "openstack_secrets"
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def ext_pillar(minion_id, pillar, *args, **kwargs):  # pylint: disable=unused-argument
+    """
+    Narrow ``openstack:passwords`` of ``pillar`` (the pillar compiled for
+    ``minion_id``) to what the minion's roles use; the master's own pillar
+    (``minion_id`` is the master's id: the orchestration) keeps everything.
+    """
+    data = pillar.get("openstack")
+    if not isinstance(data, dict) or "passwords" not in data:
+        return {}
+    if minion_id == __opts__["id"]:  # pylint: disable=undefined-variable
+        return {}
+    # Withhold everything first: whatever fails below, no secret goes out.
+    pillar["openstack"] = {key: value for key, value in data.items() if key != "passwords"}
+    narrowed = __salt__["openstack_pillar.narrow_secrets"](  # pylint: disable=undefined-variable
+        data, minion_id)
+    pillar["openstack"] = narrowed
+    log.debug("openstack_secrets: %s gets %s", minion_id,
+              sorted((narrowed.get("passwords") or {}) if isinstance(narrowed, dict) else ()))
+    return {}

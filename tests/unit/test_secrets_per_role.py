@@ -1,0 +1,207 @@
+"""
+Secrets per role (issue 11, item 5): the allow-list in openstack_pillar, the
+master's ext_pillar that applies it, the validator's scope on a minion and
+the pillar top's refusal to hand out the pillar without the filter.  The
+real master applying them is tests/integration/test_secrets.py.
+"""
+import copy
+import pathlib
+
+import pytest
+import yaml
+from salt.exceptions import CommandExecutionError
+from source_module import load
+
+from saltext_openstack._modules import openstack_pillar
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+ALL = {name for name, _ in openstack_pillar.REQUIRED_PASSWORDS}
+
+
+@pytest.fixture
+def pillar():
+    with (REPO / "pillar" / "openstack.sls").open() as handle:
+        return yaml.safe_load(handle)["openstack"]
+
+
+@pytest.fixture
+def ext_pillar_module():
+    return load("_pillar/openstack_secrets.py", "openstack_secrets_under_test")
+
+
+def _passwords(data):
+    return set(data.get("passwords", {}))
+
+
+# -- the allow-list -------------------------------------------------------
+
+
+def test_every_required_password_is_some_roles():
+    allowed = set(openstack_pillar.allowed_secrets(openstack_pillar.ROLES))
+    assert ALL <= allowed, ALL - allowed
+
+
+def test_computes_and_gateways_get_no_administrative_secret():
+    for role in ("compute", "gateway"):
+        names = set(openstack_pillar.ROLE_SECRETS[role])
+        assert not names & {"admin", "demo", "keystone_db", "neutron_db", "glance_db",
+                            "placement_db", "cinder_db", "cinder", "glance"}, role
+    assert "nova_db" not in openstack_pillar.ROLE_SECRETS["compute"]
+    assert "horizon_secret_key" not in openstack_pillar.ROLE_SECRETS["controller"]
+    assert "memcache_secret_key" in openstack_pillar.ROLE_SECRETS["controller"]
+
+
+def test_role_secrets_lists_names_per_role():
+    table = openstack_pillar.role_secrets()
+    assert set(table) == set(openstack_pillar.ROLES)
+    assert table["compute"] == ["metadata_secret", "neutron", "nova", "placement", "rabbitmq"]
+
+
+# -- narrowing ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("minion_id, role", [("compute1", "compute"), ("gateway", "gateway"),
+                                              ("controller", "controller")])
+def test_a_host_keeps_only_its_roles_secrets(pillar, minion_id, role):
+    before = copy.deepcopy(pillar)
+    narrowed = openstack_pillar.narrow_secrets(pillar, minion_id)
+    assert _passwords(narrowed) == ALL & set(openstack_pillar.ROLE_SECRETS[role])
+    for name in _passwords(narrowed):
+        assert narrowed["passwords"][name] == pillar["passwords"][name]
+    assert {k: v for k, v in narrowed.items() if k != "passwords"} == {
+        k: v for k, v in pillar.items() if k != "passwords"}
+    assert pillar == before  # the caller's data is not changed
+
+
+def test_a_host_with_several_roles_keeps_their_union(pillar):
+    pillar["hosts"]["compute1"]["roles"] = ["gateway", "compute"]
+    assert _passwords(openstack_pillar.narrow_secrets(pillar, "compute1")) == ALL & (
+        set(openstack_pillar.ROLE_SECRETS["gateway"]) | set(openstack_pillar.ROLE_SECRETS["compute"]))
+
+
+@pytest.mark.parametrize("hosts", [
+    None, "not a map", {"stranger": {"roles": ["compute"]}}, {"compute1": None},
+    {"compute1": {"roles": "compute"}}, {"compute1": {"roles": [{"compute": 1}, "storage"]}},
+])
+def test_an_unknown_or_malformed_host_gets_no_secret(pillar, hosts):
+    pillar["hosts"] = hosts
+    assert openstack_pillar.narrow_secrets(pillar, "compute1")["passwords"] == {}
+
+
+def test_unlisted_password_names_are_dropped_too(pillar):
+    pillar["passwords"]["my_own_secret"] = "x" * 12
+    assert "my_own_secret" not in openstack_pillar.narrow_secrets(pillar, "controller")["passwords"]
+
+
+# -- the ext_pillar ---------------------------------------------------------
+
+
+def _run_ext_pillar(module, minion_id, compiled, functions, master_id="saltmaster_master"):
+    module.__opts__ = {"id": master_id}
+    module.__salt__ = functions
+    ret = module.ext_pillar(minion_id, compiled)
+    assert ret == {}  # nothing to merge: the compiled pillar itself is narrowed
+    return compiled
+
+
+def test_ext_pillar_narrows_the_compiled_pillar(ext_pillar_module, pillar):
+    functions = {"openstack_pillar.narrow_secrets": openstack_pillar.narrow_secrets}
+    compiled = _run_ext_pillar(ext_pillar_module, "compute1", {"openstack": pillar, "other": 1},
+                               functions)
+    assert _passwords(compiled["openstack"]) == set(openstack_pillar.ROLE_SECRETS["compute"])
+    assert compiled["other"] == 1 and compiled["openstack"]["hosts"] == pillar["hosts"]
+
+
+def test_ext_pillar_leaves_the_masters_own_pillar_whole(ext_pillar_module, pillar):
+    compiled = _run_ext_pillar(ext_pillar_module, "saltmaster_master", {"openstack": pillar}, {})
+    assert _passwords(compiled["openstack"]) == ALL
+
+
+def test_ext_pillar_withholds_every_secret_when_it_cannot_narrow(ext_pillar_module, pillar):
+    compiled = {"openstack": pillar}
+    with pytest.raises(KeyError):  # Salt reports it as a pillar error
+        _run_ext_pillar(ext_pillar_module, "controller", compiled, {})
+    assert "passwords" not in compiled["openstack"]
+    assert compiled["openstack"]["hosts"] == pillar["hosts"]
+
+
+def test_ext_pillar_ignores_a_pillar_without_passwords(ext_pillar_module):
+    compiled = {"openstack": {"hosts": {}}, "x": 1}
+    assert _run_ext_pillar(ext_pillar_module, "compute1", dict(compiled), {}) == compiled
+
+
+# -- the validator's scope ----------------------------------------------------
+
+
+def _validate_as(monkeypatch, pillar, opts):
+    monkeypatch.setattr(openstack_pillar, "__pillar__", {"openstack": pillar}, raising=False)
+    monkeypatch.setattr(openstack_pillar, "__opts__", opts, raising=False)
+    return openstack_pillar.validate()
+
+
+def test_a_compute_validates_without_the_admin_password(monkeypatch, pillar):
+    narrowed = openstack_pillar.narrow_secrets(pillar, "compute1")
+    assert "admin" not in narrowed["passwords"]
+    model = _validate_as(monkeypatch, narrowed, {"id": "compute1", "__role": "minion"})
+    assert model["computes"] == ["compute1", "compute2"]
+
+
+def test_a_compute_still_needs_its_own_secrets(monkeypatch, pillar):
+    narrowed = openstack_pillar.narrow_secrets(pillar, "compute1")
+    narrowed["passwords"]["nova"] = ""
+    with pytest.raises(CommandExecutionError) as excinfo:
+        _validate_as(monkeypatch, narrowed, {"id": "compute1", "__role": "minion"})
+    assert "openstack:passwords:nova: missing or empty" in str(excinfo.value)
+    assert "openstack:passwords:admin" not in str(excinfo.value)
+
+
+def test_a_host_outside_the_map_needs_no_secret(monkeypatch, pillar):
+    del pillar["passwords"]
+    assert _validate_as(monkeypatch, pillar, {"id": "stranger", "__role": "minion"})
+
+
+def test_the_master_validates_every_secret(monkeypatch, pillar):
+    del pillar["passwords"]["horizon_secret_key"]
+    with pytest.raises(CommandExecutionError) as excinfo:
+        _validate_as(monkeypatch, pillar, {"id": "saltmaster_master", "__role": "master"})
+    assert "openstack:passwords:horizon_secret_key: missing or empty" in str(excinfo.value)
+
+
+def test_given_data_is_validated_whole(monkeypatch, pillar):
+    monkeypatch.setattr(openstack_pillar, "__opts__", {"id": "compute1"}, raising=False)
+    del pillar["passwords"]["admin"]
+    with pytest.raises(CommandExecutionError, match="openstack:passwords:admin"):
+        openstack_pillar.validate(pillar)
+
+
+# -- the pillar top's gate -----------------------------------------------------
+
+
+@pytest.fixture
+def master_opts(minion_opts):
+    return dict(minion_opts, ext_pillar=[{"openstack_secrets": {}}])
+
+
+def _ready(monkeypatch, opts):
+    monkeypatch.setattr(openstack_pillar, "__opts__", opts, raising=False)
+    monkeypatch.setattr(openstack_pillar, "__salt__", {}, raising=False)
+    return openstack_pillar.secrets_filter_ready()
+
+
+def test_the_gate_opens_with_the_filter_configured_and_installed(monkeypatch, master_opts):
+    # The ext_pillar comes from the saltext_openstack entry point (_pillar/).
+    assert _ready(monkeypatch, master_opts) is True
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"ext_pillar": []}, "no openstack_secrets ext_pillar"),
+    ({"ext_pillar": [{"git": "x"}]}, "no openstack_secrets ext_pillar"),
+    ({"exclude_ext_pillar": ["openstack_secrets"]}, "no openstack_secrets ext_pillar"),
+    ({"ext_pillar_first": True}, "ext_pillar_first"),
+    ({"ext_pillar": [{"openstack_secrets": {}}], "module_dirs": [], "disable_pillars": ["openstack_secrets"]},
+     "not installed on the master"),
+])
+def test_the_gate_stays_shut_without_the_filter(monkeypatch, master_opts, change, message):
+    with pytest.raises(CommandExecutionError, match=message) as excinfo:
+        _ready(monkeypatch, dict(master_opts, **change))
+    assert "openstack pillar withheld" in str(excinfo.value)
