@@ -57,4 +57,18 @@ enrol-discover-hosts:
 {{- target(controller) }}
     - require:
       - salt: enrol-gluster-volume
+
+# Mapped and trusted: the compute stops asking (nova.enrol fires while
+# this grain is absent).  Every step above is idempotent, so an enrolment
+# asked for again, or run by hand, redoes nothing that is in place.
+enrol-mark-enrolled:
+  salt.function:
+    - name: grains.setval
+{{- target([new] if new else computes) }}
+    - arg:
+      - openstack_enrolled
+      - true
+    - require:
+      - salt: enrol-discover-hosts
+      - salt: enrol-migration-trust
 {%- endif %}

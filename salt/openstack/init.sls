@@ -182,6 +182,20 @@ openstack-discover-hosts:
     - require:
       - salt: openstack-computes
 
+# Every compute is mapped and trusted: it stops asking to be enrolled
+# (nova.enrol, in its highstate, fires while this grain is absent).
+openstack-computes-enrolled:
+  salt.function:
+    - name: grains.setval
+{{- target(computes) }}
+    - arg:
+      - openstack_enrolled
+      - true
+    - parallel: true
+    - require:
+      - salt: openstack-discover-hosts
+      - salt: openstack-migration-trust
+
 openstack-cloud-resources:
   salt.state:
     - sls:

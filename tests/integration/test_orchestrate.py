@@ -40,6 +40,7 @@ REQUIRES = {
     "openstack-migration-trust": ["openstack-migration-keys"],
     "openstack-gateway-services": ["openstack-controller", "openstack-install"],
     "openstack-discover-hosts": ["openstack-computes"],
+    "openstack-computes-enrolled": ["openstack-discover-hosts", "openstack-migration-trust"],
     "openstack-cloud-resources": ["openstack-discover-hosts", "openstack-gateway-services"],
     "openstack-verify": ["openstack-cloud-resources"],
 }
@@ -77,6 +78,7 @@ def _expected_targets():
         "openstack-migration-trust": computes,
         "openstack-gateway-services": gateways,
         "openstack-discover-hosts": controller,
+        "openstack-computes-enrolled": computes,
         "openstack-cloud-resources": controller,
         "openstack-verify": controller,
     }
@@ -210,7 +212,7 @@ def test_the_job_cache_has_every_states_duration(cluster, orchestration, tmp_pat
     ret, steps = orchestration
     jids = {step["__jid__"]: step_id for step_id, step in steps.items()
             if step_id not in ("openstack-sync-modules", "openstack-validate-pillar",
-                               "openstack-migration-keys")}
+                               "openstack-migration-keys", "openstack-computes-enrolled")}
     started = time.monotonic()
     proc = subprocess.run(
         [sys.executable, str(REPO / "cluster" / "orch_profile.py"), "fetch",
@@ -246,6 +248,7 @@ ENROL_ORDER = [
     "enrol-migration-keys",
     "enrol-migration-trust",
     "enrol-discover-hosts",
+    "enrol-mark-enrolled",
 ]
 
 
@@ -272,6 +275,8 @@ def test_enrol_a_compute_in_test_mode(cluster):
     assert _targeted(steps["enrol-gluster-volume"]) == expected["openstack-gluster-volume"]
     assert _targeted(steps["enrol-migration-trust"]) == expected["openstack-migration-trust"]
     assert _targeted(steps["enrol-discover-hosts"]) == expected["openstack-discover-hosts"]
+    # only the compute enrolled stops asking
+    assert _targeted(steps["enrol-mark-enrolled"]) == ["compute2"]
     assert ret.returncode == 0, ret
 
 

@@ -138,3 +138,25 @@ def test_the_daemons_run_this_virtualenvs_salt(cluster):
     ret = cluster["salt_run_cli"].run("salt.cmd", "test.version")
     # a bare string: salt-run's JSON outputter prints it unquoted
     assert ret.returncode == 0 and ret.stdout.strip() == salt.version.__version__, ret
+
+
+def test_a_compute_asks_to_be_enrolled_until_it_is(cluster):
+    """nova.enrol fires openstack/compute/enrol on every highstate while the
+    grain openstack_enrolled is absent (a failed enrolment is asked for
+    again), not only when nova-compute was just installed; once the
+    orchestrations set the grain it no longer asks."""
+    request = _args(_highstate(cluster, "compute1"), "nova-enrol-request", "event")
+    assert request["name"] == "openstack/compute/enrol"
+    assert "onchanges" not in request
+    assert request["require"] == [{"service": "nova-compute-service"}]
+    ret = cluster["salt_cli"].run("grains.setval", "openstack_enrolled", "true",
+                                  minion_tgt="compute1")  # fmt: skip
+    assert ret.returncode == 0, ret
+    try:
+        states = _highstate(cluster, "compute1")
+        assert "nova-enrol-request" not in states
+        assert "nova-compute-service" in states
+    finally:
+        ret = cluster["salt_cli"].run("grains.delkey", "openstack_enrolled", minion_tgt="compute1")
+        assert ret.returncode == 0, ret
+    assert "nova-enrol-request" in _highstate(cluster, "compute1")
