@@ -266,6 +266,13 @@ REQUIRED_PASSWORDS = (
     ("demo", "Keystone demo user"),
 )
 
+#: Secrets that are keys rather than passwords, and their shortest length.
+#: Whoever knows Horizon's SECRET_KEY can sign a session cookie (sessions are
+#: signed cookies, and Horizon unpickles them) and whoever knows the token
+#: cache's key can forge cached token validations: a short or guessable key
+#: is refused (Django's own deployment check wants 50 characters).
+SECRET_KEY_MIN_LENGTH = {"horizon_secret_key": 50, "memcache_secret_key": 32}
+
 #: The passwords of MariaDB accounts (the services log in through PyMySQL).
 DATABASE_PASSWORDS = tuple(name for name, _ in REQUIRED_PASSWORDS if name.endswith("_db"))
 
@@ -1466,6 +1473,10 @@ class _Validator:
             self.problem(path, "must be a string, got " + _type_name(value))
         elif value != value.strip() or cloud_plan.CONTROL_RE.search(value):
             self.problem(path, "has surrounding whitespace or control characters")
+        elif len(value) < SECRET_KEY_MIN_LENGTH.get(path[-1], 0):
+            self.problem(path, "is {} characters long: a key needs at least {} (random, e.g. "
+                               "'openssl rand -base64 48')".format(
+                                   len(value), SECRET_KEY_MIN_LENGTH[path[-1]]))
         elif path[-1] in DATABASE_PASSWORDS and not value.isascii():
             self.problem(path, "has non-ASCII characters: PyMySQL sends a database password "
                                "as latin-1, so the service could not log in to MariaDB")

@@ -107,8 +107,8 @@ openstack:
     cinder_db: example-cinder-db
     cinder: example-cinder
     metadata_secret: example-metadata-secret
-    horizon_secret_key: example-horizon-secret-key
-    memcache_secret_key: example-memcache-secret-key
+    horizon_secret_key: example-horizon-secret-key-replace-with-50-random-chars
+    memcache_secret_key: example-memcache-secret-key-replace-me
     demo: example-demo
 
   # The admin's e-mail and the demo project created for verification.

@@ -34,6 +34,7 @@ CASES = {
     "missing-password": (_delete(("passwords", "nova")), "openstack:passwords:nova"),
     "empty-password": (_set(("passwords", "rabbitmq"), ""), "openstack:passwords:rabbitmq"),
     "missing-memcache-secret-key": (_delete(("passwords", "memcache_secret_key")), "openstack:passwords:memcache_secret_key"),
+    "short-horizon-secret-key": (_set(("passwords", "horizon_secret_key"), "example-horizon-secret-key"), "openstack:passwords:horizon_secret_key"),
     "empty-memcache-secret-key": (_set(("passwords", "memcache_secret_key"), ""), "openstack:passwords:memcache_secret_key"),
     "host-without-roles": (_set(("hosts", "compute2", "roles"), []), "openstack:hosts:compute2:roles"),
     "unknown-role": (_set(("hosts", "gateway", "roles"), ["gateway", "storage"]), "openstack:hosts:gateway:roles"),

@@ -686,6 +686,10 @@ BAD_CASES = [
     bad("password-whitespace", "passwords:neutron", " secret-padded ", "surrounding whitespace"),
     bad("password-db-non-ascii", "passwords:nova_db", "pässwörd-€", "has non-ASCII characters"),
     bad("password-db-latin1", "passwords:keystone_db", "caf\u00e9", "PyMySQL sends a database"),
+    bad("horizon-key-short", "passwords:horizon_secret_key", "x" * 49,
+        "is 49 characters long: a key needs at least 50"),
+    bad("memcache-key-short", "passwords:memcache_secret_key", "example-memcache-key",
+        "is 20 characters long: a key needs at least 32"),
     bad("passwords-missing", "passwords", DELETE, "missing; required: rabbitmq, admin"),
     bad("passwords-not-mapping", "passwords", "secret-top", "must be a mapping, got a string"),
     # 10. gluster
