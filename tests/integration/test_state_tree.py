@@ -145,7 +145,7 @@ def test_a_compute_asks_to_be_enrolled_until_it_is(cluster):
     grain openstack_enrolled is absent (a failed enrolment is asked for
     again), not only when nova-compute was just installed; once the
     orchestrations set the grain it no longer asks."""
-    request = _args(_highstate(cluster, "compute1"), "nova-enrol-request", "event")
+    request = state_args(_highstate(cluster, "compute1"), "nova-enrol-request", "event")
     assert request["name"] == "openstack/compute/enrol"
     assert "onchanges" not in request
     assert request["require"] == [{"service": "nova-compute-service"}]
