@@ -650,12 +650,26 @@ def secrets_filter_ready():
     opts = __opts__  # pylint: disable=undefined-variable
     how = ("add `ext_pillar: [{openstack_secrets: {}}]` to the master's configuration and "
            "run `salt-run saltutil.sync_all` (README, \"Deploying on real hosts\")")
-    configured = any(_is_mapping(run) and SECRETS_FILTER in run
-                     for run in opts.get("ext_pillar") or [])
-    if not configured or SECRETS_FILTER in (opts.get("exclude_ext_pillar") or []):
+    excluded = opts.get("exclude_ext_pillar") or []
+    runs = [run for run in opts.get("ext_pillar") or []
+            if not (_is_mapping(run) and set(run) <= set(excluded))]
+    if SECRETS_FILTER in excluded or not any(_is_mapping(run) and SECRETS_FILTER in run
+                                             for run in runs):
         raise CommandExecutionError(
             "openstack pillar withheld: the master does not filter openstack:passwords per "
             "role (no openstack_secrets ext_pillar): " + how)
+    # Salt merges each ext_pillar's data in the order listed: one after the
+    # filter (git_pillar, vault, gpg: where sites keep passwords) could
+    # merge every secret back.
+    at = max(index for index, run in enumerate(runs)
+             if _is_mapping(run) and SECRETS_FILTER in run)
+    after = sorted({str(key) for run in runs[at:]
+                    for key in (run if _is_mapping(run) else [run])} - {SECRETS_FILTER})
+    if after:
+        raise CommandExecutionError(
+            "openstack pillar withheld: the openstack_secrets ext_pillar must be the last "
+            "ext_pillar (one after it, {}, could merge every secret back): move it to the "
+            "end of the master's ext_pillar list, in an entry of its own".format(", ".join(after)))
     if opts.get("ext_pillar_first"):
         raise CommandExecutionError(
             "openstack pillar withheld: ext_pillar_first is set, so the openstack_secrets "

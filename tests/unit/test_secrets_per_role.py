@@ -193,11 +193,24 @@ def test_the_gate_opens_with_the_filter_configured_and_installed(monkeypatch, ma
     assert _ready(monkeypatch, master_opts) is True
 
 
+def test_the_gate_opens_with_the_filter_after_other_ext_pillars(monkeypatch, master_opts):
+    opts = dict(master_opts, ext_pillar=[{"git": "main x"}, {"openstack_secrets": {}}])
+    assert _ready(monkeypatch, opts) is True
+    # one excluded after it does not run at all
+    opts = dict(master_opts, ext_pillar=[{"openstack_secrets": {}}, {"git": "main x"}],
+                exclude_ext_pillar=["git"])
+    assert _ready(monkeypatch, opts) is True
+
+
 @pytest.mark.parametrize("change, message", [
     ({"ext_pillar": []}, "no openstack_secrets ext_pillar"),
     ({"ext_pillar": [{"git": "x"}]}, "no openstack_secrets ext_pillar"),
     ({"exclude_ext_pillar": ["openstack_secrets"]}, "no openstack_secrets ext_pillar"),
     ({"ext_pillar_first": True}, "ext_pillar_first"),
+    ({"ext_pillar": [{"openstack_secrets": {}}, {"git": "main https://example.invalid/p.git"}]},
+     r"must be the last ext_pillar \(one after it, git, could merge"),
+    ({"ext_pillar": [{"openstack_secrets": {}, "vault": "path=secret/os"}]},
+     "must be the last ext_pillar"),
     ({"ext_pillar": [{"openstack_secrets": {}}], "module_dirs": [], "disable_pillars": ["openstack_secrets"]},
      "not installed on the master"),
 ])
