@@ -6,6 +6,11 @@
     its brick joins the GlusterFS volume, every compute trusts its SSH key
     for live migration, and the controller maps it into cell1 once its
     nova-compute service has registered.
+
+    Every state step queues (queue: true): two enrolments asked for at
+    once (several new computes, or a compute asking again while its first
+    request runs) or a highstate still running on a host wait for each
+    other instead of failing with "already running".
 #}
 {%- from "openstack/hostmap.jinja" import everyone, controller, computes, brick_hosts, target with context %}
 {%- set new = pillar.get('compute') %}
@@ -27,6 +32,7 @@ enrol-hosts:
   salt.state:
     - sls: common.hosts
 {{- target(everyone) }}
+    - queue: true
     - require:
       - salt: enrol-validate-pillar
 
@@ -34,6 +40,7 @@ enrol-gluster-volume:
   salt.state:
     - sls: glusterfs.volume
 {{- target(brick_hosts[:1]) }}
+    - queue: true
     - require:
       - salt: enrol-hosts
 
@@ -48,6 +55,7 @@ enrol-migration-trust:
   salt.state:
     - sls: nova.migration
 {{- target(computes) }}
+    - queue: true
     - require:
       - salt: enrol-migration-keys
 
@@ -55,6 +63,7 @@ enrol-discover-hosts:
   salt.state:
     - sls: nova.discover
 {{- target(controller) }}
+    - queue: true
     - require:
       - salt: enrol-gluster-volume
 
@@ -62,12 +71,10 @@ enrol-discover-hosts:
 # this grain is absent).  Every step above is idempotent, so an enrolment
 # asked for again, or run by hand, redoes nothing that is in place.
 enrol-mark-enrolled:
-  salt.function:
-    - name: grains.setval
+  salt.state:
+    - sls: nova.enrolled
 {{- target([new] if new else computes) }}
-    - arg:
-      - openstack_enrolled
-      - true
+    - queue: true
     - require:
       - salt: enrol-discover-hosts
       - salt: enrol-migration-trust

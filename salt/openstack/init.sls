@@ -185,13 +185,11 @@ openstack-discover-hosts:
 # Every compute is mapped and trusted: it stops asking to be enrolled
 # (nova.enrol, in its highstate, fires while this grain is absent).
 openstack-computes-enrolled:
-  salt.function:
-    - name: grains.setval
+  salt.state:
+    - sls: nova.enrolled
 {{- target(computes) }}
-    - arg:
-      - openstack_enrolled
-      - true
     - parallel: true
+    - queue: true
     - require:
       - salt: openstack-discover-hosts
       - salt: openstack-migration-trust

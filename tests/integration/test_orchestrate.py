@@ -212,7 +212,7 @@ def test_the_job_cache_has_every_states_duration(cluster, orchestration, tmp_pat
     ret, steps = orchestration
     jids = {step["__jid__"]: step_id for step_id, step in steps.items()
             if step_id not in ("openstack-sync-modules", "openstack-validate-pillar",
-                               "openstack-migration-keys", "openstack-computes-enrolled")}
+                               "openstack-migration-keys")}
     started = time.monotonic()
     proc = subprocess.run(
         [sys.executable, str(REPO / "cluster" / "orch_profile.py"), "fetch",
