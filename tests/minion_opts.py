@@ -5,6 +5,10 @@ import salt.config
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 
+#: The per-role secrets filter (_pillar/openstack_secrets.py) every test
+#: master and masterless minion configures.
+SECRETS_FILTER = [{"openstack_secrets": {}}]
+
 
 def minion_opts(root, minion_id, pillar_root, **overrides):
     """
@@ -28,6 +32,10 @@ def minion_opts(root, minion_id, pillar_root, **overrides):
             "log_file": str(root / "minion.log"),
             "state_events": False,
             "test": False,
+            # As the README says for masterless use: the per-role secrets
+            # filter in the minion's own configuration (pillar/top.sls
+            # withholds the openstack pillar without it).
+            "ext_pillar": SECRETS_FILTER,
         }
     )
     opts.update(overrides)
@@ -53,6 +61,7 @@ def write_local_minion_config(config_dir, root, minion_id, **options):
         "cachedir": str(root / "cache"),
         "sock_dir": str(root / "sock"),
         "log_file": str(root / "minion.log"),
+        "ext_pillar": SECRETS_FILTER,
         **options,
     }
     config_dir = pathlib.Path(config_dir)

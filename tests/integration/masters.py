@@ -6,10 +6,9 @@ the openstack pillar.
 """
 import pathlib
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
+from minion_opts import SECRETS_FILTER
 
-#: The master's ext_pillar narrowing openstack:passwords per minion.
-SECRETS_FILTER = [{"openstack_secrets": {}}]
+REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
 def master_overrides(pillar_dir, cachedir, **extra):
