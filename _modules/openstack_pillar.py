@@ -653,16 +653,16 @@ def secrets_filter_ready():
     excluded = opts.get("exclude_ext_pillar") or []
     runs = [run for run in opts.get("ext_pillar") or []
             if not (_is_mapping(run) and set(run) <= set(excluded))]
-    if SECRETS_FILTER in excluded or not any(_is_mapping(run) and SECRETS_FILTER in run
-                                             for run in runs):
+    places = [index for index, run in enumerate(runs)
+              if _is_mapping(run) and SECRETS_FILTER in run]
+    if SECRETS_FILTER in excluded or not places:
         raise CommandExecutionError(
             "openstack pillar withheld: the master does not filter openstack:passwords per "
             "role (no openstack_secrets ext_pillar): " + how)
     # Salt merges each ext_pillar's data in the order listed: one after the
     # filter (git_pillar, vault, gpg: where sites keep passwords) could
     # merge every secret back.
-    at = max(index for index, run in enumerate(runs)
-             if _is_mapping(run) and SECRETS_FILTER in run)
+    at = places[-1]
     after = sorted({str(key) for run in runs[at:]
                     for key in (run if _is_mapping(run) else [run])} - {SECRETS_FILTER})
     if after:
