@@ -73,7 +73,9 @@ Every other key is optional; the defaults mirror the example pillar::
     gluster:arbiter                         false
     gluster:force                           true
     gluster:options                         the example's five options (a given
-                                            mapping replaces them, it is not merged)
+                                            mapping replaces them, it is not merged);
+                                            quorum and auth.allow: see "GlusterFS
+                                            access and quorum" below
     gluster:brick_hosts                     see "GlusterFS bricks" below
     nova:virt_type                          kvm
     nova:uid, nova:gid                      64060, 64060
@@ -155,6 +157,28 @@ given: its length must be a multiple of the replica count, and the default
 replica count is then computed from its length.  Bricks name hosts by minion
 id; the hosts resolve each other through ``/etc/hosts`` (see
 :func:`hosts_entries`).
+
+GlusterFS access and quorum
+---------------------------
+Three volume options come from the topology, on top of ``gluster:options``:
+
+- ``auth.allow``: loopback and the management addresses of the computes
+  (every brick host and every host that mounts), in the computes' order.
+  No other host can mount the volume, whatever the firewall lets through.
+  It is refused in ``gluster:options`` (as is ``auth.reject``): the host
+  list is the one source.  A compute added later is allowed when the
+  volume is next applied (its admission, see ``glusterfs.admit``).
+- ``cluster.quorum-type: auto`` (client quorum) on replicated volumes:
+  writes need more than half of a replica set, or exactly half including
+  its first brick.  With replica 2 the first brick's host going down makes
+  the volume read-only until it returns: split-brain of instance disks is
+  refused rather than risked.  Replica 3, or ``arbiter: true`` (replica 3
+  arbiter 1: a third, metadata-only brick), keeps writing with any one
+  brick down.
+- ``cluster.server-quorum-type``: ``server`` with three or more brick
+  hosts (glusterd stops a host's bricks when it sees fewer than half of the
+  pool), else ``none``: with two, losing either would stop both.
+  ``gluster:options`` may set either quorum option to override it.
 
 The model
 ---------
@@ -357,6 +381,9 @@ GLUSTER_RESERVED_VOLUMES = (
     "volume_not_in_ring", "description", "force", "snap-max-hard-limit",
     "snap-max-soft-limit", "auto-delete", "activate-on-create",
 )
+#: Volume options the formulas set from the host list; refused in
+#: gluster:options (one source for who may mount the volume).
+GLUSTER_TOPOLOGY_OPTIONS = ("auth.allow", "auth.reject")
 GLUSTER_OPTION_RE = re.compile(r"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+$")
 BRICK_DIR_RE = re.compile(r"^/[A-Za-z0-9._+@/-]*$")
 #: System directories a brick or mount point must never be: with ``force``
@@ -1558,8 +1585,32 @@ class _Validator:
         ]
         result["force"] = self.flag(section, path, "force", True)
         result["mount_hosts"] = list(computes)
-        result["options"] = self.gluster_options(section, path)
+        options = self.gluster_options(section, path)
+        if options is not None:
+            options = dict(self.gluster_quorum_options(result), **options)
+            options["auth.allow"] = self.gluster_auth_allow(hosts, computes)
+        result["options"] = options
         return result
+
+    @staticmethod
+    def gluster_quorum_options(gluster):
+        """The quorum options the topology implies (see the module docstring)."""
+        options = {}
+        if (gluster["replica"] or 1) > 1:
+            options["cluster.quorum-type"] = "auto"
+        peers = len(set(gluster["brick_hosts"]))
+        options["cluster.server-quorum-type"] = "server" if peers >= 3 else "none"
+        return options
+
+    @staticmethod
+    def gluster_auth_allow(hosts, computes):
+        """auth.allow: loopback, then every compute's management address."""
+        allowed = ["127.0.0.1"]
+        for host_id in computes:
+            address = (hosts.get(host_id) or {}).get("address")
+            if address and address not in allowed:
+                allowed.append(address)
+        return ",".join(allowed)
 
     def gluster_volume(self, section, path):
         volume = self.text(section, path, "volume", "nova-instances", GLUSTER_VOLUME_RE,
@@ -1642,6 +1693,10 @@ class _Validator:
             if not isinstance(name, str) or not GLUSTER_OPTION_RE.match(name):
                 self.problem(path + ("options", name),
                              "not a gluster option name (like network.ping-timeout)")
+            elif name.lower() in GLUSTER_TOPOLOGY_OPTIONS:
+                self.problem(path + ("options", name),
+                             "is set by the formulas from openstack:hosts (the "
+                             "computes' management addresses); remove it")
             elif isinstance(value, bool):  # YAML reads unquoted on/off as booleans
                 result[name] = "on" if value else "off"
             elif _is_number(value) or (isinstance(value, str) and value):

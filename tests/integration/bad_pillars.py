@@ -56,6 +56,7 @@ CASES = {
     "shell-in-region": (_set(("region",), "R1;touch /tmp/pwned"), "openstack:region"),
     "network-names-alike": (_set(("networks", "selfservice", "name"), "provider"), "openstack:networks:selfservice:name"),
     "system-brick-dir": (_set(("gluster", "brick_dir"), "/etc"), "openstack:gluster:brick_dir"),
+    "gluster-auth-allow-everyone": (_set(("gluster", "options", "auth.allow"), "*"), "openstack:gluster:options:auth.allow"),
 }
 
 

@@ -191,6 +191,9 @@ def test_example_pillar_model(pillar):
         ],
         "mount_hosts": ["compute1", "compute2"],
         "options": {
+            "auth.allow": "127.0.0.1,192.168.56.21,192.168.56.22",
+            "cluster.quorum-type": "auto",
+            "cluster.server-quorum-type": "none",
             "cluster.eager-lock": "enable",
             "network.ping-timeout": "10",
             "performance.io-cache": "off",
@@ -444,7 +447,11 @@ def test_normalization(pillar):
     model = openstack_pillar.validate(pillar)
     assert model["networks"]["selfservice"]["dns_nameservers"] == ["9.9.9.9", "2620:fe::fe"]
     assert model["firewall"]["ssh_from"] == ["198.51.100.7/32", "10.0.0.0/8"]
-    assert model["gluster"]["options"] == {
+    options = dict(model["gluster"]["options"])
+    assert options.pop("auth.allow")
+    assert options == {
+        "cluster.quorum-type": "auto",
+        "cluster.server-quorum-type": "none",
         "network.ping-timeout": "10",
         "performance.io-cache": "off",
     }
@@ -513,6 +520,36 @@ def test_explicit_replica_and_brick_hosts(pillar):
     assert gluster["mount_hosts"] == ["compute1", "compute2", "compute3", "compute4", "compute5"]
     pillar["gluster"]["replica"] = 1
     assert openstack_pillar.validate(pillar)["gluster"]["replica"] == 1
+
+
+@pytest.mark.parametrize(
+    "count, quorum, server_quorum",
+    [(1, None, "none"), (2, "auto", "none"), (3, "auto", "server"), (4, "auto", "server")],
+)
+def test_quorum_follows_the_bricks(pillar, count, quorum, server_quorum):
+    # Client quorum on every replicated volume; server quorum from three
+    # brick hosts (with two, losing either would stop both).
+    options = openstack_pillar.validate(computes_pillar(pillar, count))["gluster"]["options"]
+    assert options.get("cluster.quorum-type") == quorum
+    assert options["cluster.server-quorum-type"] == server_quorum
+
+
+def test_quorum_options_can_be_overridden(pillar):
+    pillar["gluster"]["options"] = {"cluster.quorum-type": "fixed", "cluster.quorum-count": 1}
+    options = openstack_pillar.validate(pillar)["gluster"]["options"]
+    assert options["cluster.quorum-type"] == "fixed"
+    assert options["cluster.quorum-count"] == "1"
+
+
+def test_auth_allow_is_every_compute(pillar):
+    # Mount hosts, not only brick hosts: with replica 3 a fourth compute
+    # mounts without a brick.  Loopback first: a brick host's own mount may
+    # reach its brick by a name that resolves to 127.0.1.1.
+    computes_pillar(pillar, 4)
+    gluster = openstack_pillar.validate(pillar)["gluster"]
+    assert gluster["brick_hosts"] == ["compute1", "compute2", "compute3"]
+    assert gluster["options"]["auth.allow"] == (
+        "127.0.0.1,192.168.56.101,192.168.56.102,192.168.56.103,192.168.56.104")
 
 
 def test_arbiter_with_replica_3(pillar):
@@ -730,6 +767,10 @@ BAD_CASES = [
         "not a gluster option name", key="gluster:options:ping-timeout"),
     bad("gluster-option-value", "gluster:options", {"network.ping-timeout": None},
         "must be a string or number", key="gluster:options:network.ping-timeout"),
+    bad("gluster-auth-allow", "gluster:options", {"auth.allow": "*"},
+        "is set by the formulas from openstack:hosts", key="gluster:options:auth.allow"),
+    bad("gluster-auth-reject", "gluster:options", {"Auth.Reject": "192.168.56.22"},
+        "is set by the formulas from openstack:hosts", key="gluster:options:Auth.Reject"),
     bad("gluster-typo", "gluster:replcia", 2, "unknown key: did you mean 'replica'?"),
     # 11. nova
     bad("virt-type", "nova:virt_type", "xen", "'xen' is not one of kvm, qemu, lxc"),
