@@ -38,9 +38,19 @@ glusterfs-instances-fstab:
       - pkg: glusterfs-client-packages
       - file: glusterfs-instances-dir
 
+# mount.glusterfs returns 0 before the bricks have accepted the client: a
+# client they refuse (auth.allow) unmounts again a moment later, or answers
+# ENOTCONN.  So the mount counts once its root lists and it is still there.
 glusterfs-instances-mount:
   cmd.run:
-    - name: mount {{ gluster.mount_point }}
+    - name: >-
+        mount {{ gluster.mount_point }}
+        && ls {{ gluster.mount_point }} >/dev/null
+        && findmnt -n -t fuse.glusterfs {{ gluster.mount_point }} >/dev/null
+        || { findmnt -n -t fuse.glusterfs {{ gluster.mount_point }} >/dev/null
+        && umount -l {{ gluster.mount_point }};
+        echo "{{ gluster.mount_point }}: the volume did not stay mounted
+        (auth.allow refused this host, or no brick answered)" >&2; exit 1; }
     - unless: findmnt -n -t fuse.glusterfs {{ gluster.mount_point }}
     - require:
       - file: glusterfs-instances-fstab

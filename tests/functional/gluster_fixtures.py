@@ -47,6 +47,8 @@ HOST_IF = "salttgl0"
 PEER_IF = "salttgl1"
 HOST_ADDRESS = "198.51.100.241"
 PEER_ADDRESS = "198.51.100.242"
+# A client address in the namespace that no glusterd holds (outside the /30).
+OUTSIDER_ADDRESS = "198.51.100.250"
 PREFIX_LEN = 30
 GLUSTERD_PORT = 24007
 CLI_SOCKET = "/run/glusterd.socket"
@@ -56,6 +58,10 @@ LOCK_FILE = "/run/lock/salttest-gluster.lock"
 LOCK_TIMEOUT = 900
 
 _PR_SET_PDEATHSIG = 1
+
+
+class NotMounted(Exception):
+    """glusterfs_mount: the volume did not stay mounted (e.g. auth.allow)."""
 
 
 def _die_with_parent():
@@ -343,14 +349,53 @@ def brick_dir(tmp_path):
 
 
 @pytest.fixture
+def gluster_outsider(gluster_net):
+    """
+    A client that is not in any glusterd's pool: OUTSIDER_ADDRESS in the
+    namespace, the source of its connections to the host's address.
+    (glusterd hands its own host and its pool's peers a volume file with
+    the trusted credentials, which auth.allow does not restrict.)  Yields
+    {address, netns}; the address and routes go after the test.
+    """
+    netns = gluster_net["netns"]
+    steps = [
+        (["ip", "-n", netns, "addr", "add", f"{OUTSIDER_ADDRESS}/32", "dev", PEER_IF],
+         ["ip", "-n", netns, "addr", "del", f"{OUTSIDER_ADDRESS}/32", "dev", PEER_IF]),
+        (["ip", "route", "add", f"{OUTSIDER_ADDRESS}/32", "dev", HOST_IF],
+         ["ip", "route", "del", f"{OUTSIDER_ADDRESS}/32", "dev", HOST_IF]),
+        (["ip", "-n", netns, "route", "add", f"{HOST_ADDRESS}/32", "dev", PEER_IF,
+          "src", OUTSIDER_ADDRESS],
+         ["ip", "-n", netns, "route", "del", f"{HOST_ADDRESS}/32", "dev", PEER_IF]),
+    ]
+    done = []
+    try:
+        for add, delete in steps:
+            _run(*add)
+            done.append(delete)
+        yield {"address": OUTSIDER_ADDRESS, "netns": netns}
+    finally:
+        for delete in reversed(done):
+            _run(*delete, check=False)
+
+
+@pytest.fixture
 def glusterfs_mount(tmp_path):
     """Mount a volume with the FUSE client; unmounted after the test."""
     mounted = []
 
-    def mount(server, volume):
+    def mount(server, volume, netns=None):
+        """The client runs in network namespace ``netns`` when given."""
         target = tmp_path / f"mnt-{volume}"
-        target.mkdir()
-        _run("mount", "-t", "glusterfs", f"{server}:/{volume}", target)
+        target.mkdir(exist_ok=True)  # a refused mount may be tried again
+        prefix = ["nsenter", f"--net=/run/netns/{netns}"] if netns else []
+        _run(*prefix, "mount", "-t", "glusterfs", f"{server}:/{volume}", target)
+        # mount.glusterfs returns 0 before the bricks have accepted the
+        # client; a refused client then unmounts again (or answers ENOTCONN).
+        listed = _run("ls", target, check=False).returncode == 0
+        if not listed or _run("findmnt", "-n", "-t", "fuse.glusterfs", target,
+                              check=False).returncode:
+            _run("umount", "-l", target, check=False)
+            raise NotMounted(f"{server}:/{volume} is not mounted at {target}")
         mounted.append(target)
         return target
 

@@ -8,9 +8,13 @@ import socket
 import pytest
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
+from saltext_openstack._modules import openstack_pillar
+
 from gluster_fixtures import (  # noqa: F401  (fixtures)
+    NotMounted,
     brick_dir,
     gluster_net,
+    gluster_outsider,
     gluster_peer,
     gluster_volumes,
     glusterd,
@@ -401,3 +405,48 @@ def test_two_hosts_peer_and_replicate(
     heal = gluster.volume_heal_info(name)
     assert [b["brick"] for b in heal] == bricks
     assert all(b["connected"] and b["entries"] == 0 for b in heal)
+
+
+# ---------------------------------------------------------------------------
+# Access and quorum, as the topology model sets them
+# ---------------------------------------------------------------------------
+
+
+def test_auth_allow_and_quorum_from_the_model(
+    gluster, run_state, glusterd, gluster_outsider, gluster_volumes, brick_dir,
+    glusterfs_mount,
+):
+    """The options openstack_pillar derives for the volume are ones gluster
+    takes (idempotently), and auth.allow is enforced: a client outside the
+    pool whose address is not listed cannot mount, one that is listed can."""
+    validator = openstack_pillar._Validator
+    outsider, netns = gluster_outsider["address"], gluster_outsider["netns"]
+    name = gluster_volumes("access")
+    bricks = _bricks(glusterd.address, brick_dir, "a1", "a2")
+    quorum = validator.gluster_quorum_options(
+        {"replica": 2, "brick_hosts": ["c1", "c2", "c3"]})
+    assert quorum == {"cluster.quorum-type": "auto", "cluster.server-quorum-type": "server"}
+    others = validator.gluster_auth_allow({"c1": {"address": "198.51.100.9"}}, ["c1"])
+    assert others == "127.0.0.1,198.51.100.9"
+    kwargs = dict(name=name, bricks=bricks, replica=2, force=True,
+                  options=dict(quorum, **{"auth.allow": others}))
+    ret = run_state("gluster.volume_present", **kwargs)
+    assert ret["result"] is True, ret
+    assert set(ret["changes"]["options"]) == {"auth.allow", *quorum}
+    ret = run_state("gluster.volume_present", **kwargs)
+    assert (ret["result"], ret["changes"]) == (True, {}), ret
+
+    with pytest.raises(NotMounted):
+        glusterfs_mount(glusterd.address, name, netns=netns)
+
+    allowed = validator.gluster_auth_allow(
+        {"c1": {"address": "198.51.100.9"}, "c2": {"address": outsider}}, ["c1", "c2"])
+    kwargs["options"]["auth.allow"] = allowed
+    ret = run_state("gluster.volume_present", **kwargs)
+    assert ret["result"] is True, ret
+    assert ret["changes"] == {"options": {"auth.allow": {"old": others, "new": allowed}}}
+    mountpoint = glusterfs_mount(glusterd.address, name, netns=netns)
+    (mountpoint / "disk").write_bytes(b"allowed")
+    for brick in bricks:
+        with open(brick.split(":", 1)[1] + "/disk", "rb") as copy:
+            assert copy.read() == b"allowed"
