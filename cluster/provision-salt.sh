@@ -106,6 +106,8 @@ autosign_file: /etc/salt/autosign.conf
 # packages; a busy minion then "did not return a state result".
 gather_job_timeout: 60
 reactor:
+  - 'openstack/compute/admit':
+    - salt://reactor/compute-enrol.sls
   - 'openstack/compute/enrol':
     - salt://reactor/compute-enrol.sls
 # Each minion gets only the secrets its roles use (README, "Secrets per

@@ -33,6 +33,7 @@ base:
 {%-   endif %}
 {%-   if 'compute' in roles %}
     - glusterfs.server
+    - glusterfs.admit
     - glusterfs.mount
     - libvirt
     - nova.compute

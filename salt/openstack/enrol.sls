@@ -2,47 +2,26 @@
     salt-run state.orchestrate openstack.enrol pillar='{"compute": "compute3"}'
 
     The controller-side part of adding a compute, run by the reactor when a
-    new compute's highstate fires openstack/compute/enrol (or by hand):
-    its brick joins the GlusterFS volume, every compute trusts its SSH key
-    for live migration, and the controller maps it into cell1 once its
-    nova-compute service has registered.
+    new compute's highstate fires openstack/compute/enrol (or by hand): it
+    is admitted to the GlusterFS volume (openstack.admit), every compute
+    trusts its SSH key for live migration, and the controller maps it into
+    cell1 once its nova-compute service has registered.
+
+    openstack.admit, its first part, is also run alone, earlier, by the
+    reactor when the new compute's mount waits for the volume to admit it.
 
     Every state step queues (queue: true): two enrolments asked for at
     once (several new computes, or a compute asking again while its first
     request runs) or a highstate still running on a host wait for each
     other instead of failing with "already running".
 #}
-{%- from "openstack/hostmap.jinja" import everyone, controller, computes, brick_hosts, target with context %}
+{%- from "openstack/hostmap.jinja" import computes, controller, target with context %}
 {%- set new = pillar.get('compute') %}
-
-{%- if new is not none and new not in computes %}
-enrol-refused:
-  test.fail_without_changes:
-    - name: {{ ('not enrolling ' ~ new ~ ': pillar openstack:hosts does not list it with the compute role') | json }}
-{%- else %}
-
-enrol-validate-pillar:
-  salt.function:
-    - name: openstack_pillar.validate
-{{- target(controller) }}
-
-# Every host learns the new host's name first: peer probe, mounts and
-# live migration use host names.
-enrol-hosts:
-  salt.state:
-    - sls: common.hosts
-{{- target(everyone) }}
-    - queue: true
-    - require:
-      - salt: enrol-validate-pillar
-
-enrol-gluster-volume:
-  salt.state:
-    - sls: glusterfs.volume
-{{- target(brick_hosts[:1]) }}
-    - queue: true
-    - require:
-      - salt: enrol-hosts
+# Admission first: host names everywhere, the brick and auth.allow
+# (openstack.admit; also what refuses a minion that is not a compute).
+include:
+  - openstack.admit
+{%- if new is none or new in computes %}
 
 enrol-migration-keys:
   salt.function:

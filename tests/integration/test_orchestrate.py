@@ -252,15 +252,15 @@ ENROL_ORDER = [
 ]
 
 
-def _enrol(cluster, compute):
+def _enrol(cluster, compute, mods="openstack.enrol"):
     if cluster["name"] != "debian13":
         pytest.skip("the dry run executes on this Debian host: Debian grains only")
     ret = cluster["salt_run_cli"].run(
-        "state.orchestrate", "openstack.enrol", f'pillar={{"compute": "{compute}"}}', "test=True")
+        "state.orchestrate", mods, f'pillar={{"compute": "{compute}"}}', "test=True")
     assert isinstance(ret.data, dict), ret
     runs = ret.data.get("data", ret.data)
     steps = next(iter(runs.values()))
-    assert isinstance(steps, dict), f"openstack.enrol did not render: {steps}"
+    assert isinstance(steps, dict), f"{mods} did not render: {steps}"
     return ret, {step["__id__"]: step for step in steps.values()}
 
 
@@ -273,6 +273,9 @@ def test_enrol_a_compute_in_test_mode(cluster):
     assert not failed, json.dumps(failed, indent=1, default=str)[:20000]
     expected = _expected_targets()
     assert _targeted(steps["enrol-gluster-volume"]) == expected["openstack-gluster-volume"]
+    # Not the new compute: its highstate waits for the admission.
+    assert _targeted(steps["enrol-hosts"]) == sorted(
+        set(expected["openstack-common"]) - {"compute2"})
     assert _targeted(steps["enrol-migration-trust"]) == expected["openstack-migration-trust"]
     assert _targeted(steps["enrol-discover-hosts"]) == expected["openstack-discover-hosts"]
     # only the compute enrolled stops asking
@@ -280,11 +283,24 @@ def test_enrol_a_compute_in_test_mode(cluster):
     assert ret.returncode == 0, ret
 
 
-def test_enrol_refuses_a_minion_that_is_not_a_compute(cluster):
+def test_admit_a_compute_in_test_mode(cluster):
+    """What the reactor runs when a new compute's mount waits for the
+    volume: the first part of the enrolment, nothing on the new compute."""
+    ret, steps = _enrol(cluster, "compute2", "openstack.admit")
+    assert sorted(steps, key=lambda s: steps[s]["__run_num__"]) == ENROL_ORDER[:3]
+    assert all(st.get("result") is not False for st in steps.values()), steps
+    expected = _expected_targets()
+    assert _targeted(steps["enrol-gluster-volume"]) == expected["openstack-gluster-volume"]
+    assert "compute2" not in _targeted(steps["enrol-hosts"])
+    assert ret.returncode == 0, ret
+
+
+@pytest.mark.parametrize("mods", ["openstack.enrol", "openstack.admit"])
+def test_enrol_refuses_a_minion_that_is_not_a_compute(cluster, mods):
     """A minion whose key is accepted but that pillar lists as something
-    else (or not at all) cannot enrol itself: nothing runs."""
+    else (or not at all) cannot enrol or admit itself: nothing runs."""
     for minion in ("gateway", "intruder"):
-        ret, steps = _enrol(cluster, minion)
+        ret, steps = _enrol(cluster, minion, mods)
         assert list(steps) == ["enrol-refused"], steps
         step = steps["enrol-refused"]
         assert step["result"] is False
@@ -300,12 +316,14 @@ def test_reactor_enrols_the_sender_not_the_claimed_id(tmp_path):
     import salt.utils.templates  # noqa: PLC0415
 
     sls = (REPO / "salt" / "reactor" / "compute-enrol.sls").read_text()
-    rendered = salt.utils.templates.render_jinja_tmpl(
-        sls, {"data": {"id": "compute3", "tag": "openstack/compute/enrol",
-                       "data": {"id": "controller"}},
-              "opts": dict(salt.config.DEFAULT_MASTER_OPTS, cachedir=str(tmp_path)),
-              "saltenv": "base", "sls": "reactor.compute-enrol"})
-    doc = yaml.safe_load(rendered)
-    args = doc["compute-enrol"]["runner.state.orchestrate"][0]["args"]
-    assert args[0] == {"mods": "openstack.enrol"}
-    assert args[1] == {"pillar": {"compute": "compute3"}}
+    for tag, mods in (("openstack/compute/enrol", "openstack.enrol"),
+                      ("openstack/compute/admit", "openstack.admit")):
+        rendered = salt.utils.templates.render_jinja_tmpl(
+            sls, {"tag": tag,
+                  "data": {"id": "compute3", "tag": tag, "data": {"id": "controller"}},
+                  "opts": dict(salt.config.DEFAULT_MASTER_OPTS, cachedir=str(tmp_path)),
+                  "saltenv": "base", "sls": "reactor.compute-enrol"})
+        doc = yaml.safe_load(rendered)
+        args = doc["compute-enrol"]["runner.state.orchestrate"][0]["args"]
+        assert args[0] == {"mods": mods}
+        assert args[1] == {"pillar": {"compute": "compute3"}}

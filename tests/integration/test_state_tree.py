@@ -2,6 +2,8 @@
 Every role's highstate renders on real minions, for Debian 13 and Rocky 9
 grains, and every role gets the formulas (and only the formulas) it should.
 """
+import contextlib
+
 import pytest
 from minion_opts import state_args
 
@@ -140,6 +142,46 @@ def test_the_daemons_run_this_virtualenvs_salt(cluster):
     assert ret.returncode == 0 and ret.stdout.strip() == salt.version.__version__, ret
 
 
+@contextlib.contextmanager
+def _enrolled(cluster, minion_id):
+    """The minion carries the grain openstack_enrolled inside the block."""
+    ret = cluster["salt_cli"].run("grains.setval", "openstack_enrolled", "true",
+                                  minion_tgt=minion_id)  # fmt: skip
+    assert ret.returncode == 0, ret
+    try:
+        yield
+    finally:
+        ret = cluster["salt_cli"].run("grains.delkey", "openstack_enrolled", minion_tgt=minion_id)
+        assert ret.returncode == 0, ret
+
+
+def _low_chunk(cluster, minion_id, state_id):
+    """A state as it runs: extends and requisites applied (show_lowstate)."""
+    ret = cluster["salt_cli"].run("state.show_lowstate", minion_tgt=minion_id)
+    assert ret.returncode == 0 and isinstance(ret.data, list), ret
+    (chunk,) = [c for c in ret.data if c["__id__"] == state_id]
+    return chunk
+
+
+def test_a_new_compute_asks_to_be_admitted_before_it_mounts(cluster):
+    """The volume lets only the computes it knows mount it (auth.allow): a
+    compute not yet enrolled asks for admission (openstack/compute/admit)
+    before its mount, unless already mounted, and the mount retries while
+    the master admits it.  An enrolled compute neither asks nor retries."""
+    states = _highstate(cluster, "compute1")
+    request = state_args(states, "glusterfs-admit-request", "event")
+    assert request["name"] == "openstack/compute/admit"
+    assert request["unless"].startswith("findmnt -n -t fuse.glusterfs /var/lib/nova/instances")
+    assert {"sls": "glusterfs.server"} in request["require"]
+    mount = _low_chunk(cluster, "compute1", "glusterfs-instances-mount")
+    assert {"event": "glusterfs-admit-request"} in mount["require"]
+    assert mount["retry"] == {"attempts": 40, "interval": 15}
+    with _enrolled(cluster, "compute1"):
+        states = _highstate(cluster, "compute1")
+        assert "glusterfs-admit-request" not in states
+        assert "retry" not in _low_chunk(cluster, "compute1", "glusterfs-instances-mount")
+
+
 def test_a_compute_asks_to_be_enrolled_until_it_is(cluster):
     """nova.enrol fires openstack/compute/enrol on every highstate while the
     grain openstack_enrolled is absent (a failed enrolment is asked for
@@ -149,14 +191,8 @@ def test_a_compute_asks_to_be_enrolled_until_it_is(cluster):
     assert request["name"] == "openstack/compute/enrol"
     assert "onchanges" not in request
     assert request["require"] == [{"service": "nova-compute-service"}]
-    ret = cluster["salt_cli"].run("grains.setval", "openstack_enrolled", "true",
-                                  minion_tgt="compute1")  # fmt: skip
-    assert ret.returncode == 0, ret
-    try:
+    with _enrolled(cluster, "compute1"):
         states = _highstate(cluster, "compute1")
         assert "nova-enrol-request" not in states
         assert "nova-compute-service" in states
-    finally:
-        ret = cluster["salt_cli"].run("grains.delkey", "openstack_enrolled", minion_tgt="compute1")
-        assert ret.returncode == 0, ret
     assert "nova-enrol-request" in _highstate(cluster, "compute1")
