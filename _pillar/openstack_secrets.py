@@ -27,8 +27,17 @@ The integration tests check the result on the pinned Salt
 (``tests/integration/test_secrets.py``).  If the allow-list cannot be
 applied (``openstack_pillar`` not loaded on the master), every secret is
 withheld and the error reaches the minion as a pillar error.
+
+The master's own pillar is the one compiled under the master's id
+(``<host>_master`` unless ``id`` is set in the master's configuration).  A
+minion could be given that id too, and Salt would compile its pillar under
+it: so while a minion key is accepted under the master's id
+(``<pki_dir>/minions/<id>``), the filter withholds every secret under that
+id, from that minion and from the orchestration alike, and says which key
+to delete.
 """
 import logging
+import os
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +57,32 @@ def ext_pillar(minion_id, pillar, *args, **kwargs):  # pylint: disable=unused-ar
     data = pillar.get("openstack")
     if not isinstance(data, dict) or "passwords" not in data:
         return {}
-    if minion_id == __opts__["id"]:  # pylint: disable=undefined-variable
-        return {}
     # Withhold everything first: whatever fails below, no secret goes out.
-    pillar["openstack"] = {key: value for key, value in data.items() if key != "passwords"}
+    withheld = {key: value for key, value in data.items() if key != "passwords"}
+    if minion_id == __opts__["id"]:  # pylint: disable=undefined-variable
+        impostor = _accepted_key(minion_id)
+        if impostor is None:
+            return {}
+        pillar["openstack"] = withheld
+        raise RuntimeError(
+            f"openstack_secrets: a minion key is accepted under the master's own id "
+            f"{minion_id!r} ({impostor}): every secret is withheld under that id, from that "
+            f"minion and from the orchestration; delete the key (salt-key -d {minion_id}) "
+            f"or give the master another id")
+    pillar["openstack"] = withheld
     narrowed = __salt__["openstack_pillar.narrow_secrets"](  # pylint: disable=undefined-variable
         data, minion_id)
     pillar["openstack"] = narrowed
     log.debug("openstack_secrets: %s gets %s", minion_id,
               sorted((narrowed.get("passwords") or {}) if isinstance(narrowed, dict) else ()))
     return {}
+
+
+def _accepted_key(minion_id):
+    """The path of the accepted minion key named ``minion_id`` on this
+    master, or None (no such key; or not a master: no minions directory)."""
+    pki_dir = __opts__.get("pki_dir")  # pylint: disable=undefined-variable
+    if not pki_dir:
+        return None
+    path = os.path.join(pki_dir, "minions", minion_id)
+    return path if os.path.lexists(path) else None

@@ -96,8 +96,9 @@ def test_unlisted_password_names_are_dropped_too(pillar):
 # -- the ext_pillar ---------------------------------------------------------
 
 
-def _run_ext_pillar(module, minion_id, compiled, functions, master_id="saltmaster_master"):
-    module.__opts__ = {"id": master_id}
+def _run_ext_pillar(module, minion_id, compiled, functions, master_id="saltmaster_master",
+                    pki_dir=None):
+    module.__opts__ = {"id": master_id, "pki_dir": str(pki_dir) if pki_dir else None}
     module.__salt__ = functions
     ret = module.ext_pillar(minion_id, compiled)
     assert ret == {}  # nothing to merge: the compiled pillar itself is narrowed
@@ -115,6 +116,37 @@ def test_ext_pillar_narrows_the_compiled_pillar(ext_pillar_module, pillar):
 def test_ext_pillar_leaves_the_masters_own_pillar_whole(ext_pillar_module, pillar):
     compiled = _run_ext_pillar(ext_pillar_module, "saltmaster_master", {"openstack": pillar}, {})
     assert _passwords(compiled["openstack"]) == ALL
+
+
+def _master_pki(tmp_path, accepted=(), pending=()):
+    for sub, names in (("minions", accepted), ("minions_pre", pending)):
+        (tmp_path / sub).mkdir()
+        for name in names:
+            (tmp_path / sub / name).write_text("-----BEGIN PUBLIC KEY-----\n")
+    return tmp_path
+
+
+def test_ext_pillar_keeps_the_masters_pillar_beside_other_minions_keys(ext_pillar_module, pillar,
+                                                                      tmp_path):
+    # Only a pending (unaccepted) key carries the master's id: no minion has it.
+    pki = _master_pki(tmp_path, accepted=["controller", "compute1"], pending=["saltmaster_master"])
+    compiled = _run_ext_pillar(ext_pillar_module, "saltmaster_master", {"openstack": pillar}, {},
+                               pki_dir=pki)
+    assert _passwords(compiled["openstack"]) == ALL
+
+
+def test_ext_pillar_refuses_a_minion_with_the_masters_id(ext_pillar_module, pillar, tmp_path):
+    """An accepted minion key named as the master: its pillar would be
+    compiled under the master's id, so nothing under that id gets a secret
+    (the orchestration stops too), and the error names the key to delete."""
+    pki = _master_pki(tmp_path, accepted=["controller", "saltmaster_master"])
+    compiled = {"openstack": pillar}
+    with pytest.raises(RuntimeError) as err:
+        _run_ext_pillar(ext_pillar_module, "saltmaster_master", compiled, {}, pki_dir=pki)
+    assert "passwords" not in compiled["openstack"]
+    assert compiled["openstack"]["hosts"] == pillar["hosts"]
+    assert str(pki / "minions" / "saltmaster_master") in str(err.value)
+    assert "salt-key -d saltmaster_master" in str(err.value)
 
 
 def test_ext_pillar_withholds_every_secret_when_it_cannot_narrow(ext_pillar_module, pillar):
