@@ -50,7 +50,8 @@ needs no argument):
      heal          GlusterFS heal info shows no pending entries (bounded wait)
   11 blockstorage  Cinder API/scheduler up; volume create + attach when the
                    kernel has device-mapper and iSCSI, else NOT RUNNABLE
-  12 secrets       no pillar password in the master's job cache, the
+  12 secrets       no password of the master's pillar (all of them: each
+                   minion's is narrowed) in the master's job cache, the
                    orchestration outputs, the controller's Salt logs or any
                    host's process list; no host's pillar holds a secret its
                    roles do not use (openstack_pillar.role_secrets); every
@@ -77,6 +78,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -781,6 +783,49 @@ def secret_leaks(sources, secrets):
             if value and len(str(value)) >= 6 and str(value) in text:
                 found.append((where, name))
     return found
+
+
+# Run by the master's own Python (argv: the master's configuration file):
+# the master's pillar, compiled as `salt-run pillar.show_pillar <master id>`
+# compiles it but without a runner job (whose return the job cache would
+# keep), and only its openstack:passwords printed, to verify's pipe.
+MASTER_SECRETS_SCRIPT = """
+import json, sys
+import salt.config, salt.pillar
+opts = salt.config.master_config(sys.argv[1])
+pillar = salt.pillar.Pillar(opts, {}, opts["id"], "base").compile_pillar()
+if pillar.get("_errors"):
+    print(json.dumps({"errors": pillar["_errors"]}))
+    sys.exit(1)
+print(json.dumps({"passwords": (pillar.get("openstack") or {}).get("passwords") or {}}))
+"""
+
+
+def master_secrets(python, master_config, timeout=120):
+    """
+    Every secret of the cloud, name -> value, from the master's own pillar
+    (the orchestration's: the per-role filter narrows every minion's,
+    the controller's included, so no minion's pillar holds them all).
+    `python` is the interpreter that runs the master's Salt.  Raises
+    CheckFailed naming the pillar errors (never a value).
+    """
+    proc = run([python, "-c", MASTER_SECRETS_SCRIPT, master_config], timeout)
+    try:
+        data = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        data = {}
+    if proc.returncode != 0 or not isinstance(data.get("passwords"), dict):
+        detail = "; ".join(str(e) for e in data.get("errors") or []) or proc.stderr.strip()[-300:]
+        raise CheckFailed(f"the master's pillar ({master_config}) did not compile: {detail}")
+    return {k: v for k, v in data["passwords"].items() if isinstance(v, (str, int))}
+
+
+def salt_master_python():
+    """The interpreter beside the salt-master command (its venv's python)."""
+    master = shutil.which("salt-master")
+    if not master:
+        raise CheckFailed("no salt-master command on this host: verify runs on the master")
+    return os.path.join(os.path.dirname(os.path.realpath(master)), "python")
 
 
 def secret_scope_problems(hosts, held, role_secrets):
@@ -1870,10 +1915,9 @@ def kernel_block_support(cloud):
 
 
 def check_secrets(cloud):
-    secrets = {k: v for k, v in (cloud.pillar.get("passwords") or {}).items()
-               if isinstance(v, (str, int))}
+    secrets = master_secrets(salt_master_python(), "/etc/salt/master")
     if not secrets:
-        raise CheckFailed("pillar openstack:passwords is empty")
+        raise CheckFailed("the master's pillar openstack:passwords is empty")
     hosts = sorted(cloud.hosts)
 
     def answers(command):

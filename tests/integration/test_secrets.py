@@ -6,19 +6,24 @@ orchestration's) holds them all and is validated whole, every role's
 highstate renders exactly as it would with every secret, and without the
 filter the pillar top withholds the openstack pillar altogether.
 """
+import contextlib
 import json
 import pathlib
+import sys
 
 import pytest
 import yaml
 from masters import master_overrides
 from saltfactories.utils import random_string
+from source_module import load
 
 from saltext_openstack._modules import openstack_pillar
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLE = yaml.safe_load((REPO / "pillar" / "openstack.sls").read_text())["openstack"]
 ALL = set(EXAMPLE["passwords"])
+sys.path.insert(0, str(REPO / "cluster"))  # verify.py's siblings
+verify = load("cluster/verify.py", "verify_for_secrets")
 
 
 @pytest.fixture
@@ -52,6 +57,43 @@ def test_the_masters_own_pillar_keeps_every_secret(debian):
     ret = debian["salt_run_cli"].run("pillar.show_pillar", master_id)
     assert ret.returncode == 0, ret
     assert set(ret.data["openstack"]["passwords"]) == ALL
+
+
+def test_verify_scans_for_every_secret_of_the_masters_pillar(debian):
+    """verify's leak scan looks for the master's secrets, all of them (the
+    controller's own pillar lacks the gateway's Horizon key), compiled by
+    the master's Salt outside any job."""
+    master = debian["master"]
+    found = verify.master_secrets(sys.executable, master.config_file)
+    assert set(found) == ALL
+    assert found["horizon_secret_key"] == EXAMPLE["passwords"]["horizon_secret_key"]
+
+
+@contextlib.contextmanager
+def _minion_key_named_as_the_master(master):
+    """A minion key accepted under the master's own id (what salt-key -a
+    does for a minion configured with that id)."""
+    key = pathlib.Path(master.config["pki_dir"]) / "minions" / master.config["id"]
+    key.write_text((pathlib.Path(master.config["pki_dir"]) / "master.pub").read_text())
+    try:
+        yield key
+    finally:
+        key.unlink()
+
+
+def test_a_minion_with_the_masters_id_gets_no_secret(debian):
+    """Salt compiles such a minion's pillar under the master's id, the one
+    that keeps every secret: while the key is accepted nothing under that
+    id gets a secret, the orchestration included, and the error names the
+    key; deleting the key gives the master its pillar back."""
+    master = debian["master"]
+    with _minion_key_named_as_the_master(master) as key:
+        ret = debian["salt_run_cli"].run("pillar.show_pillar", master.config["id"])
+        assert "passwords" not in ret.data.get("openstack", {}), ret
+        assert str(key) in json.dumps(ret.data.get("_errors")), ret
+        with pytest.raises(verify.CheckFailed, match="salt-key -d"):
+            verify.master_secrets(sys.executable, master.config_file)
+    assert set(verify.master_secrets(sys.executable, master.config_file)) == ALL
 
 
 def test_a_minion_outside_the_host_map_gets_no_secret(debian):
