@@ -1,18 +1,19 @@
 {%- from "nova/map.jinja" import nova with context %}
-# The nova user and group get the same ids on every host (pinned in pillar)
+{%- from "common/topology.jinja" import topo with context %}
+# The nova user and group get the same ids on every host (openstack:nova:uid and gid, from the model)
 # before any package creates them, so that files on the shared instances
 # directory keep their owner wherever they are read.
 nova-group:
   group.present:
     - name: {{ nova.group }}
-    - gid: {{ nova.pillar.get('gid', 64060) }}
+    - gid: {{ topo.nova.gid }}
     - system: true
 
 nova-user:
   user.present:
     - name: {{ nova.user }}
-    - uid: {{ nova.pillar.get('uid', 64060) }}
-    - gid: {{ nova.pillar.get('gid', 64060) }}
+    - uid: {{ topo.nova.uid }}
+    - gid: {{ topo.nova.gid }}
     - home: {{ nova.home }}
     - createhome: true
     - shell: {{ nova.shell }}

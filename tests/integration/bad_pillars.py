@@ -57,6 +57,7 @@ CASES = {
     "network-names-alike": (_set(("networks", "selfservice", "name"), "provider"), "openstack:networks:selfservice:name"),
     "system-brick-dir": (_set(("gluster", "brick_dir"), "/etc"), "openstack:gluster:brick_dir"),
     "gluster-auth-allow-everyone": (_set(("gluster", "options", "auth.allow"), "*"), "openstack:gluster:options:auth.allow"),
+    "migration-tls-not-deployed": (_set(("nova", "live_migration_scheme"), "tls"), "openstack:nova:live_migration_scheme"),
 }
 
 

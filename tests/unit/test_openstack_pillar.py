@@ -777,7 +777,9 @@ BAD_CASES = [
     bad("nova-uid-zero", "nova:uid", 0, "must be between 1 and"),
     bad("nova-gid-string", "nova:gid", "nova", "must be an integer"),
     bad("nova-uid-bool", "nova:uid", True, "must be an integer"),
-    bad("live-migration-scheme", "nova:live_migration_scheme", "tcp", "is not one of ssh, tls"),
+    bad("live-migration-scheme", "nova:live_migration_scheme", "tcp", "'tcp' is not one of ssh"),
+    bad("live-migration-tls", "nova:live_migration_scheme", "tls",
+        "'tls' needs libvirt's TLS certificates on every compute"),
     bad("cpu-ratio-zero", "nova:cpu_allocation_ratio", 0, "must be a positive number"),
     bad("ram-ratio-string", "nova:ram_allocation_ratio", "1.5", "must be a positive number"),
     # 12. workers, interfaces, region, VNIs, cinder and the rest

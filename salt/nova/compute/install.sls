@@ -3,11 +3,11 @@
 {%- from "nova/settings.jinja" import nova_settings with context %}
 {%- from "common/topology.jinja" import topo, my_address with context %}
 {%- from "ovn/map.jinja" import ovn with context %}
-{%- set virt_type = nova.pillar.get('virt_type', 'kvm') %}
+{%- set virt_type = topo.nova.virt_type %}
 {#- Live migration is peer to peer: the source's libvirtd (root) connects to
     the destination's.  Over SSH it logs in as nova with nova's own key
     (nova.migration), never as root. #}
-{%- set scheme = nova.pillar.get('live_migration_scheme', 'ssh') %}
+{%- set scheme = topo.nova.live_migration_scheme %}
 {%- if scheme == 'ssh' %}
 {%-   set migration = {'live_migration_uri': 'qemu+ssh://' ~ nova.user ~ '@%s/system?keyfile='
                                             ~ nova.home ~ '/.ssh/id_ed25519&no_tty=1'} %}
@@ -17,7 +17,7 @@
 {%- set libvirt = {'virt_type': virt_type,
                    'live_migration_inbound_addr': my_address,
                    'live_migration_permit_post_copy':
-                       nova.pillar.get('live_migration_permit_post_copy', True)} %}
+                       topo.nova.live_migration_permit_post_copy} %}
 {%- do libvirt.update(migration) %}
 {#- [os_vif_ovs]: os-vif plugs instances into br-int through the local OVS
     database (its default, tcp:127.0.0.1:6640, is not listened on). #}
@@ -25,8 +25,8 @@
       'DEFAULT': {'compute_driver': 'libvirt.LibvirtDriver',
                   'instances_path': topo.gluster.mount_point,
                   'mkisofs_cmd': nova.mkisofs_cmd,
-                  'cpu_allocation_ratio': nova.pillar.get('cpu_allocation_ratio', 4.0),
-                  'ram_allocation_ratio': nova.pillar.get('ram_allocation_ratio', 1.0)},
+                  'cpu_allocation_ratio': topo.nova.cpu_allocation_ratio,
+                  'ram_allocation_ratio': topo.nova.ram_allocation_ratio},
       'libvirt': libvirt,
       'vnc': {'novncproxy_base_url': 'http://' ~ topo.gateways[0] ~ ':6080/vnc_auto.html'},
       'os_vif_ovs': {'ovsdb_connection': ovn.ovsdb_connection},
