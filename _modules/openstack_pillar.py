@@ -88,6 +88,9 @@ Every other key is optional; the defaults mirror the example pillar::
     cinder:lvm_type                         auto
     glance:images                           []
     workers:api, conductor, scheduler, metadata   2, 1, 1, 1
+    tls:days                                365 (validity of each host's certificate
+                                            from the master's CA; see "TLS
+                                            certificates" below)
     flavors                                 m1.nano (1 vcpu, 128 MiB, 1 GB) and
                                             m1.small (1, 2048, 20); a given mapping
                                             of name: {vcpus, ram (MiB), disk (GB)}
@@ -180,6 +183,18 @@ Three volume options come from the topology, on top of ``gluster:options``:
   pool), else ``none``: with two, losing either would stop both.
   ``gluster:options`` may set either quorum option to override it.
 
+TLS certificates
+----------------
+Each host of the host map receives its own key and certificate in its
+pillar (``openstack_tls``: ``cert``, ``key``, ``ca_cert``) from a CA that
+the master keeps (``_modules/openstack_tls.py``; the ``openstack_secrets``
+ext_pillar hands them out).  :func:`tls_request` says what a host's
+certificate carries: its minion id, short name and fqdn, its management
+and provider addresses, and on a gateway the ``dashboard:hosts`` names and
+addresses.  ``tls:days`` (31 to 3650, default 365) is how long a new
+certificate is good for; one is made anew 30 days before its end, or when
+its names change.  The model holds no key.
+
 The model
 ---------
 A plain, JSON-serialisable dict in a fixed order; host lists are in natural
@@ -215,6 +230,7 @@ order of minion ids::
                     type and code), remote_ip_prefix, remote_group}]}}
     glance       {images: [{name, source, source_hash, disk_format, container_format,
                                 kernel, ramdisk, properties}]}
+    tls          {days}
 
 Addresses and networks are normalized strings (``10.0.0.0/8`` for
 ``10.0.0.0/255.0.0.0``, ``/32`` added to a bare firewall address).
@@ -339,6 +355,11 @@ DEFAULT_GLUSTER_OPTIONS = {
 }
 
 VIRT_TYPES = ("kvm", "qemu", "lxc")
+#: Validity of a host's certificate from the master's CA (openstack_tls),
+#: which makes a new one when fewer than TLS_RENEW_DAYS remain.
+TLS_DAYS = 365
+TLS_RENEW_DAYS = 30
+TLS_MAX_DAYS = 3650
 LIVE_MIGRATION_SCHEMES = ("ssh",)
 #: Schemes Nova knows that the formulas do not deploy: refused with why.
 UNDEPLOYED_MIGRATION_SCHEMES = {
@@ -478,7 +499,7 @@ _KNOWN_KEYS = {
     (): (
         "release", "region", "domain", "hosts", "networks", "gateway_nat",
         "firewall", "passwords", "admin", "demo", "gluster", "nova", "cinder",
-        "glance", "workers", "flavors", "dashboard", "security_groups",
+        "glance", "workers", "flavors", "dashboard", "security_groups", "tls",
     ),
     ("host",): ("roles", "address", "provider_address"),
     ("networks",): (
@@ -491,6 +512,7 @@ _KNOWN_KEYS = {
     ),
     ("networks", "selfservice"): ("cidr", "name", "gateway", "dns_nameservers", "mtu"),
     ("gateway_nat",): ("enabled",),
+    ("tls",): ("days",),
     ("firewall",): ("enabled", "ssh_from", "public_from"),
     ("passwords",): tuple(name for name, _ in REQUIRED_PASSWORDS),
     ("admin",): ("email",),
@@ -664,6 +686,53 @@ def narrow_secrets(data, minion_id):
         narrowed["passwords"] = {name: value for name, value in passwords.items()
                                  if name in allowed}
     return narrowed
+
+
+def tls_request(data, minion_id):
+    """
+    Return what the certificate of ``minion_id`` must carry, from the
+    validated model of ``data`` (the value of the ``openstack`` pillar key):
+    ``{"names": [...], "addresses": [...], "days": N}``; None for a host
+    outside the host map or when ``data`` does not validate (the formulas
+    then refuse to render, naming the key).  Names: the minion id, short
+    name and fqdn, and on a gateway the pillar's ``dashboard:hosts`` names;
+    addresses: the management and provider addresses, and a gateway's
+    ``dashboard:hosts`` addresses.  The master's ``openstack_secrets``
+    ext_pillar asks :mod:`openstack_tls` for that certificate.
+
+    CLI Example::
+
+        salt-run salt.cmd openstack_pillar.tls_request "{...}" gateway
+    """
+    try:
+        model = validate(data)
+    except CommandExecutionError:
+        return None
+    host = model["hosts"].get(minion_id)
+    if host is None:
+        return None
+    names, addresses = [], []
+
+    def add(value):
+        if value is None:
+            return
+        target = addresses if IPV4_RE.match(value) else names
+        if value.lower() not in [v.lower() for v in target]:
+            target.append(value)
+
+    for value in (minion_id, host["shortname"], host["fqdn"], host["address"],
+                  host["provider_address"]):
+        add(value)
+    if minion_id in model["gateways"]:
+        # ALLOWED_HOSTS: every gateway's own names, then dashboard:hosts.
+        others = {value for other in model["gateways"] if other != minion_id
+                  for value in (other, model["hosts"][other]["shortname"],
+                                model["hosts"][other]["fqdn"], model["hosts"][other]["address"],
+                                model["hosts"][other]["provider_address"])}
+        for value in model["dashboard"]["allowed_hosts"]:
+            if value not in others:
+                add(value)
+    return {"names": names, "addresses": addresses, "days": model["tls"]["days"]}
 
 
 def secrets_filter_ready():
@@ -946,6 +1015,7 @@ class _Validator:
             "workers": self.workers(),
             "flavors": self.flavors(),
             "security_groups": self.security_groups(),
+            "tls": self.tls(),
         }
 
     # -- generic fields --------------------------------------------------------
@@ -1726,6 +1796,12 @@ class _Validator:
             "cpu_allocation_ratio": self.ratio(section, path, "cpu_allocation_ratio", 4.0),
             "ram_allocation_ratio": self.ratio(section, path, "ram_allocation_ratio", 1.0),
         }
+
+    def tls(self):
+        path = ("tls",)
+        section = self.section(path)
+        return {"days": self.integer(section, path, "days", TLS_DAYS, TLS_RENEW_DAYS + 1,
+                                     TLS_MAX_DAYS)}
 
     def live_migration_scheme(self, section, path):
         value = self.value(section, path, "live_migration_scheme", "ssh")

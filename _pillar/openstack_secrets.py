@@ -22,7 +22,7 @@ while this filter is not in place (``openstack_pillar.secrets_filter_ready``).
 
 Salt merges what an ext_pillar returns into the pillar and cannot remove a
 key that way: this one replaces ``openstack`` in the pillar it is given (the
-compiled pillar, which Salt keeps and sends) and returns nothing to merge.
+compiled pillar, which Salt keeps and sends).
 The integration tests check the result on the pinned Salt
 (``tests/integration/test_secrets.py``).  If the allow-list cannot be
 applied (``openstack_pillar`` not loaded on the master), every secret is
@@ -35,6 +35,14 @@ it: so while a minion key is accepted under the master's id
 (``<pki_dir>/minions/<id>``), the filter withholds every secret under that
 id, from that minion and from the orchestration alike, and says which key
 to delete.
+
+It also hands each host of the host map its own TLS key and certificate
+from the master's CA (``_modules/openstack_tls.py``), as the pillar key
+``openstack_tls`` (``cert``, ``key``, ``ca_cert``), which it returns to be
+merged: the names and addresses the certificate carries come from the
+validated model (``openstack_pillar.tls_request``).  The master's own
+pillar gets the CA's certificate only; a minion outside the host map, or
+whose pillar does not validate, none.
 """
 import logging
 import os
@@ -62,7 +70,8 @@ def ext_pillar(minion_id, pillar, *args, **kwargs):  # pylint: disable=unused-ar
     if minion_id == __opts__["id"]:  # pylint: disable=undefined-variable
         impostor = _accepted_key(minion_id)
         if impostor is None:
-            return {}
+            return {"openstack_tls": {"ca_cert": __salt__[  # pylint: disable=undefined-variable
+                "openstack_tls.ca_certificate"]()}}
         pillar["openstack"] = withheld
         raise RuntimeError(
             f"openstack_secrets: a minion key is accepted under the master's own id "
@@ -75,7 +84,19 @@ def ext_pillar(minion_id, pillar, *args, **kwargs):  # pylint: disable=unused-ar
     pillar["openstack"] = narrowed
     log.debug("openstack_secrets: %s gets %s", minion_id,
               sorted((narrowed.get("passwords") or {}) if isinstance(narrowed, dict) else ()))
-    return {}
+    return _certificate(data, minion_id)
+
+
+def _certificate(data, minion_id):
+    """``{"openstack_tls": {"cert", "key", "ca_cert"}}``: the minion's own
+    certificate from the master's CA, for a host of the host map whose
+    pillar validates; else nothing."""
+    request = __salt__["openstack_pillar.tls_request"](  # pylint: disable=undefined-variable
+        data, minion_id)
+    if request is None:
+        return {}
+    return {"openstack_tls": __salt__["openstack_tls.issue"](  # pylint: disable=undefined-variable
+        minion_id, request["names"], request["addresses"], request["days"])}
 
 
 def _accepted_key(minion_id):

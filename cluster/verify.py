@@ -51,7 +51,8 @@ needs no argument):
   11 blockstorage  Cinder API/scheduler up; volume create + attach when the
                    kernel has device-mapper and iSCSI, else NOT RUNNABLE
   12 secrets       no password of the master's pillar (all of them: each
-                   minion's is narrowed) in the master's job cache, the
+                   minion's is narrowed) nor any host's TLS key from the
+                   master's CA in the master's job cache, the
                    orchestration outputs, the controller's Salt logs or any
                    host's process list; no host's pillar holds a secret its
                    roles do not use (openstack_pillar.role_secrets); every
@@ -801,6 +802,10 @@ print(json.dumps({"passwords": (pillar.get("openstack") or {}).get("passwords") 
 """
 
 
+# Where the master's CA keeps the keys it issued (_modules/openstack_tls.py).
+TLS_ISSUED_DIR = "/etc/salt/pki/master/openstack_ca/issued"
+
+
 def master_secrets(python, master_config, timeout=120):
     """
     Every secret of the cloud, name -> value, from the master's own pillar
@@ -818,6 +823,27 @@ def master_secrets(python, master_config, timeout=120):
         detail = "; ".join(str(e) for e in data.get("errors") or []) or proc.stderr.strip()[-300:]
         raise CheckFailed(f"the master's pillar ({master_config}) did not compile: {detail}")
     return {k: v for k, v in data["passwords"].items() if isinstance(v, (str, int))}
+
+
+def tls_key_secrets(directory):
+    """
+    Each host's TLS private key that the master's CA issued (`directory`:
+    its issued/ folder), as secrets for the leak scan: name -> the key's
+    first base64 line (a PEM quoted in JSON or a log keeps that line whole).
+    """
+    found = {}
+    try:
+        names = sorted(os.listdir(directory))
+    except FileNotFoundError:
+        return found
+    for name in names:
+        if not name.endswith(".key"):
+            continue
+        with open(os.path.join(directory, name), encoding="ascii") as fh:
+            lines = [line.strip() for line in fh if line.strip() and "-----" not in line]
+        if lines:
+            found[f"TLS key of {name[:-4]}"] = lines[0]
+    return found
 
 
 def salt_master_python():
@@ -1918,6 +1944,7 @@ def check_secrets(cloud):
     secrets = master_secrets(salt_master_python(), "/etc/salt/master")
     if not secrets:
         raise CheckFailed("the master's pillar openstack:passwords is empty")
+    secrets.update(tls_key_secrets(TLS_ISSUED_DIR))
     hosts = sorted(cloud.hosts)
 
     def answers(command):

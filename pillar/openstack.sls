@@ -92,6 +92,13 @@ openstack:
     # Networks from which the dashboard and public APIs are reachable.
     public_from: [0.0.0.0/0]
 
+  # TLS certificates: the Salt master makes a CA of the cloud's own
+  # (/etc/salt/pki/master/openstack_ca, root only) and hands each host its
+  # own key and a certificate naming it, through its pillar (openstack_tls);
+  # a certificate is renewed 30 days before its end.
+  tls:
+    days: 365
+
   passwords:
     rabbitmq: example-rabbit
     admin: example-admin

@@ -13,6 +13,7 @@ import sys
 
 import pytest
 import yaml
+from cryptography import x509
 from masters import master_overrides
 from saltfactories.utils import random_string
 from source_module import load
@@ -96,10 +97,45 @@ def test_a_minion_with_the_masters_id_gets_no_secret(debian):
     assert set(verify.master_secrets(sys.executable, master.config_file)) == ALL
 
 
+@pytest.mark.parametrize("minion_id", ["controller", "gateway", "compute1"])
+def test_each_host_gets_its_own_certificate_from_the_masters_ca(debian, minion_id):
+    """The filter hands each host its own key and a certificate naming it,
+    signed by the CA the master keeps in its pki_dir: the same on every
+    pillar refresh (states placing it change nothing)."""
+    master = debian["master"]
+    ca_dir = pathlib.Path(master.config["pki_dir"]) / "openstack_ca"
+    got = []
+    for _ in range(2):
+        ret = debian["salt_cli"].run("pillar.get", "openstack_tls", "unmask=True",
+                                     minion_tgt=minion_id)
+        assert ret.returncode == 0, ret
+        got.append(ret.data)
+    assert got[0] == got[1]
+    tls = got[0]
+    assert tls["ca_cert"] == (ca_dir / "ca.crt").read_text()
+    assert tls["key"] == (ca_dir / "issued" / f"{minion_id}.key").read_text()
+    cert = x509.load_pem_x509_certificate(tls["cert"].encode())
+    cert.verify_directly_issued_by(x509.load_pem_x509_certificate(tls["ca_cert"].encode()))
+    alt = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert minion_id in alt.get_values_for_type(x509.DNSName)
+    address = EXAMPLE["hosts"][minion_id]["address"]
+    assert address in [str(a) for a in alt.get_values_for_type(x509.IPAddress)]
+
+
+def test_the_master_keeps_the_cas_key_and_its_pillar_no_hosts_key(debian):
+    master = debian["master"]
+    ret = debian["salt_run_cli"].run("pillar.show_pillar", master.config["id"])
+    assert ret.returncode == 0, ret
+    assert set(ret.data["openstack_tls"]) == {"ca_cert"}
+    ca_key = pathlib.Path(master.config["pki_dir"]) / "openstack_ca" / "ca.key"
+    assert ca_key.stat().st_mode & 0o777 == 0o600
+
+
 def test_a_minion_outside_the_host_map_gets_no_secret(debian):
     ret = debian["salt_run_cli"].run("pillar.show_pillar", "stranger")
     assert ret.returncode == 0, ret
     assert ret.data["openstack"]["passwords"] == {}
+    assert "openstack_tls" not in ret.data
 
 
 def test_a_compute_validates_without_the_admin_password(debian):

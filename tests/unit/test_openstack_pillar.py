@@ -213,6 +213,7 @@ def test_example_pillar_model(pillar):
     assert model["cinder"] == {"volume_group": "cinder-volumes", "loop_file_size_gb": 10,
                                "lvm_type": "auto"}
     assert model["glance"] == {"images": []}
+    assert model["tls"] == {"days": 365}
     assert model["workers"] == {"api": 2, "conductor": 1, "scheduler": 1, "metadata": 1}
     assert model["firewall"] == {
         "enabled": True,
@@ -253,6 +254,27 @@ def test_dashboard_hosts_every_gateway_name_and_address(pillar):
         "gateway", "192.168.56.11", "203.0.113.11",
         "gw2.example.org", "gw2", "192.168.56.12",
         "cloud.example.org", "198.51.100.7"]
+
+
+def test_tls_names_are_the_hosts_own_and_the_dashboards(pillar):
+    """A host's certificate carries its own names and addresses; a
+    gateway's also the dashboard's extra names, never another gateway's."""
+    pillar["domain"] = ""
+    pillar["hosts"]["gw2.example.org"] = {"roles": ["gateway", "compute"],
+                                          "address": "192.168.56.12"}
+    pillar["dashboard"] = {"hosts": ["cloud.example.org", "198.51.100.7"]}
+    pillar["tls"] = {"days": 90}
+    assert openstack_pillar.tls_request(pillar, "gateway") == {
+        "names": ["gateway", "cloud.example.org"],
+        "addresses": ["192.168.56.11", "203.0.113.11", "198.51.100.7"], "days": 90}
+    assert openstack_pillar.tls_request(pillar, "gw2.example.org") == {
+        "names": ["gw2.example.org", "gw2", "cloud.example.org"],
+        "addresses": ["192.168.56.12", "198.51.100.7"], "days": 90}
+    assert openstack_pillar.tls_request(pillar, "compute1") == {
+        "names": ["compute1"], "addresses": ["192.168.56.21"], "days": 90}
+    assert openstack_pillar.tls_request(pillar, "stranger") is None
+    pillar["hosts"]["compute1"]["address"] = "10.0.0.300"
+    assert openstack_pillar.tls_request(pillar, "controller") is None
 
 
 def test_dashboard_hosts_are_not_on_other_hosts(pillar):
@@ -784,6 +806,9 @@ BAD_CASES = [
     bad("ram-ratio-string", "nova:ram_allocation_ratio", "1.5", "must be a positive number"),
     # 12. workers, interfaces, region, VNIs, cinder and the rest
     bad("workers-zero", "workers:api", 0, "0 must be >= 1"),
+    bad("tls-days-short", "tls:days", 30, "30 must be between 31 and 3650"),
+    bad("tls-days-string", "tls:days", "365", "must be an integer"),
+    bad("tls-typo", "tls", {"dyas": 90}, "unknown key: did you mean 'days'?", key="tls:dyas"),
     bad("workers-float", "workers:conductor", 1.5, "must be an integer"),
     bad("interface-too-long", "networks:management:interface", "enp0s31f6-very-long",
         "not a valid Linux interface name"),

@@ -9,6 +9,7 @@ import pathlib
 
 import pytest
 import yaml
+from cryptography import x509
 from salt.exceptions import CommandExecutionError
 from source_module import load
 
@@ -98,24 +99,62 @@ def test_unlisted_password_names_are_dropped_too(pillar):
 
 def _run_ext_pillar(module, minion_id, compiled, functions, master_id="saltmaster_master",
                     pki_dir=None):
+    """The filter run as Salt runs it; returns (the compiled pillar, edited
+    in place, what it returned to be merged)."""
     module.__opts__ = {"id": master_id, "pki_dir": str(pki_dir) if pki_dir else None}
     module.__salt__ = functions
-    ret = module.ext_pillar(minion_id, compiled)
-    assert ret == {}  # nothing to merge: the compiled pillar itself is narrowed
-    return compiled
+    return compiled, module.ext_pillar(minion_id, compiled)
 
 
-def test_ext_pillar_narrows_the_compiled_pillar(ext_pillar_module, pillar):
-    functions = {"openstack_pillar.narrow_secrets": openstack_pillar.narrow_secrets}
-    compiled = _run_ext_pillar(ext_pillar_module, "compute1", {"openstack": pillar, "other": 1},
-                               functions)
+@pytest.fixture
+def on_master(tmp_path):
+    """The execution functions the filter calls, the CA in a temporary pki_dir."""
+    tls = load("_modules/openstack_tls.py", "openstack_tls_for_the_filter")
+    tls.__opts__ = {"pki_dir": str(tmp_path / "pki"), "id": "saltmaster_master"}
+    return {"openstack_pillar.narrow_secrets": openstack_pillar.narrow_secrets,
+            "openstack_pillar.tls_request": openstack_pillar.tls_request,
+            "openstack_tls.issue": tls.issue,
+            "openstack_tls.ca_certificate": tls.ca_certificate}
+
+
+def test_ext_pillar_narrows_the_compiled_pillar(ext_pillar_module, pillar, on_master):
+    compiled, _ = _run_ext_pillar(ext_pillar_module, "compute1",
+                                  {"openstack": pillar, "other": 1}, on_master)
     assert _passwords(compiled["openstack"]) == set(openstack_pillar.ROLE_SECRETS["compute"])
     assert compiled["other"] == 1 and compiled["openstack"]["hosts"] == pillar["hosts"]
 
 
-def test_ext_pillar_leaves_the_masters_own_pillar_whole(ext_pillar_module, pillar):
-    compiled = _run_ext_pillar(ext_pillar_module, "saltmaster_master", {"openstack": pillar}, {})
+def test_ext_pillar_gives_a_host_its_own_certificate(ext_pillar_module, pillar, on_master):
+    _, merged = _run_ext_pillar(ext_pillar_module, "gateway", {"openstack": pillar}, on_master)
+    tls = merged["openstack_tls"]
+    cert = x509.load_pem_x509_certificate(tls["cert"].encode())
+    cert.verify_directly_issued_by(x509.load_pem_x509_certificate(tls["ca_cert"].encode()))
+    alt = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert alt.get_values_for_type(x509.DNSName) == ["gateway", "gateway.cloud.test"]
+    assert [str(a) for a in alt.get_values_for_type(x509.IPAddress)] == [
+        pillar["hosts"]["gateway"]["address"], pillar["hosts"]["gateway"]["provider_address"]]
+    assert "PRIVATE KEY" in tls["key"]
+    _, again = _run_ext_pillar(ext_pillar_module, "gateway", {"openstack": pillar}, on_master)
+    assert again == merged
+
+
+def test_ext_pillar_gives_no_certificate_outside_the_map_or_to_a_bad_pillar(
+        ext_pillar_module, pillar, on_master):
+    _, merged = _run_ext_pillar(ext_pillar_module, "stranger", {"openstack": pillar}, on_master)
+    assert merged == {}
+    bad = copy.deepcopy(pillar)
+    bad["hosts"]["compute1"]["address"] = "10.0.0.300"
+    compiled, merged = _run_ext_pillar(ext_pillar_module, "compute1", {"openstack": bad},
+                                       on_master)
+    assert merged == {}  # the formulas refuse to render, naming the key
+    assert _passwords(compiled["openstack"]) == set(openstack_pillar.ROLE_SECRETS["compute"])
+
+
+def test_ext_pillar_leaves_the_masters_own_pillar_whole(ext_pillar_module, pillar, on_master):
+    compiled, merged = _run_ext_pillar(ext_pillar_module, "saltmaster_master",
+                                       {"openstack": pillar}, on_master)
     assert _passwords(compiled["openstack"]) == ALL
+    assert set(merged["openstack_tls"]) == {"ca_cert"}  # no host's key
 
 
 def _master_pki(tmp_path, accepted=(), pending=()):
@@ -126,23 +165,24 @@ def _master_pki(tmp_path, accepted=(), pending=()):
     return tmp_path
 
 
-def test_ext_pillar_keeps_the_masters_pillar_beside_other_minions_keys(ext_pillar_module, pillar,
-                                                                      tmp_path):
+def test_ext_pillar_keeps_the_masters_pillar_beside_other_minions_keys(
+        ext_pillar_module, pillar, tmp_path, on_master):
     # Only a pending (unaccepted) key carries the master's id: no minion has it.
     pki = _master_pki(tmp_path, accepted=["controller", "compute1"], pending=["saltmaster_master"])
-    compiled = _run_ext_pillar(ext_pillar_module, "saltmaster_master", {"openstack": pillar}, {},
-                               pki_dir=pki)
+    compiled, _ = _run_ext_pillar(ext_pillar_module, "saltmaster_master", {"openstack": pillar},
+                                  on_master, pki_dir=pki)
     assert _passwords(compiled["openstack"]) == ALL
 
 
-def test_ext_pillar_refuses_a_minion_with_the_masters_id(ext_pillar_module, pillar, tmp_path):
+def test_ext_pillar_refuses_a_minion_with_the_masters_id(ext_pillar_module, pillar, tmp_path,
+                                                         on_master):
     """An accepted minion key named as the master: its pillar would be
     compiled under the master's id, so nothing under that id gets a secret
     (the orchestration stops too), and the error names the key to delete."""
     pki = _master_pki(tmp_path, accepted=["controller", "saltmaster_master"])
     compiled = {"openstack": pillar}
     with pytest.raises(RuntimeError) as err:
-        _run_ext_pillar(ext_pillar_module, "saltmaster_master", compiled, {}, pki_dir=pki)
+        _run_ext_pillar(ext_pillar_module, "saltmaster_master", compiled, on_master, pki_dir=pki)
     assert "passwords" not in compiled["openstack"]
     assert compiled["openstack"]["hosts"] == pillar["hosts"]
     assert str(pki / "minions" / "saltmaster_master") in str(err.value)
@@ -159,7 +199,7 @@ def test_ext_pillar_withholds_every_secret_when_it_cannot_narrow(ext_pillar_modu
 
 def test_ext_pillar_ignores_a_pillar_without_passwords(ext_pillar_module):
     compiled = {"openstack": {"hosts": {}}, "x": 1}
-    assert _run_ext_pillar(ext_pillar_module, "compute1", dict(compiled), {}) == compiled
+    assert _run_ext_pillar(ext_pillar_module, "compute1", dict(compiled), {}) == (compiled, {})
 
 
 # -- the validator's scope ----------------------------------------------------

@@ -14,6 +14,7 @@ import pathlib
 import sys
 
 import pytest
+from source_module import load
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 DATA = pathlib.Path(__file__).resolve().parent / "data" / "verify"
@@ -688,6 +689,18 @@ def test_secret_leaks_names_place_and_secret_never_the_value():
     assert sorted(leaks) == [("/var/cache/salt/master/jobs/1d/x/return.p", "nova_db"),
                              ("gateway: process list", "admin")]
     assert verify.secret_leaks({"a": "clean text"}, secrets) == []
+
+
+def test_tls_keys_are_scanned_for_by_a_line_a_json_quote_keeps(tmp_path):
+    tls = load("_modules/openstack_tls.py", "openstack_tls_for_verify")
+    tls.__opts__ = {"pki_dir": str(tmp_path), "id": "m"}
+    key = tls.issue("compute1", ["compute1"], ["192.168.56.21"])["key"]
+    tls.issue("gateway", ["gateway"], [])
+    found = verify.tls_key_secrets(str(tmp_path / "openstack_ca" / "issued"))
+    assert sorted(found) == ["TLS key of compute1", "TLS key of gateway"]
+    job_return = json.dumps({"changes": {"diff": key}})  # newlines become \\n
+    assert verify.secret_leaks({"job": job_return}, found) == [("job", "TLS key of compute1")]
+    assert verify.tls_key_secrets(str(tmp_path / "none")) == {}
 
 
 def test_secret_file_problems_wants_0640_and_the_service_group():
