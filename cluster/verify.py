@@ -22,7 +22,9 @@ needs no argument):
                    the provider bridge mapping, per gateway) named after its
                    minion, an OVN metadata agent per compute and no agent of
                    another kind (L3, DHCP, linuxbridge); every chassis tunnels
-                   with Geneve from its management address (southbound Encap)
+                   with Geneve from its management address (southbound Encap);
+                   each gateway's dashboard runs openstack:workers:api WSGI
+                   processes
    4 boot          an instance on the private network reaches ACTIVE; its console
                    shows the guest's boot line, its DHCP lease (Neutron's address,
                    from OVN's native DHCP: server id = the subnet's gateway, the
@@ -56,6 +58,7 @@ needs no argument):
                    orchestration outputs, the controller's Salt logs or any
                    host's process list; no host's pillar holds a secret its
                    roles do not use (openstack_pillar.role_secrets); every
+                   host trusts the master's CA (common.ca); every
                    service config file holding a secret is mode 0640, group
                    of its service
 
@@ -75,6 +78,7 @@ needed): a check's latest result other than SKIPPED counts.
 import argparse
 import base64
 import csv
+import hashlib
 import json
 import os
 import re
@@ -802,8 +806,33 @@ print(json.dumps({"passwords": (pillar.get("openstack") or {}).get("passwords") 
 """
 
 
-# Where the master's CA keeps the keys it issued (_modules/openstack_tls.py).
+# Where the master's CA keeps its certificate and the keys it issued
+# (_modules/openstack_tls.py), and where common.ca puts that certificate in
+# each (Debian) host's trust store.
+TLS_CA_CERT = "/etc/salt/pki/master/openstack_ca/ca.crt"
 TLS_ISSUED_DIR = "/etc/salt/pki/master/openstack_ca/issued"
+TRUSTED_CA_FILE = "/usr/local/share/ca-certificates/openstack-cloud-ca.crt"
+
+
+def ca_trust_problems(answers, ca_sha256):
+    """
+    Hosts that do not trust the master's CA.  `answers` maps a host to the
+    cmd.run_all answer of CA_TRUST_COMMAND (its CA file's sha256, then
+    openssl's verdict against the system store), `ca_sha256` the master's.
+    """
+    problems = []
+    for host, ans in sorted(answers.items()):
+        lines = (ans.get("stdout") or "").split()
+        if ans.get("retcode") != 0 or not lines:
+            problems.append(f"{host}: the cloud's CA is not in its trust store "
+                            f"({(ans.get('stderr') or ans.get('stdout') or '').strip()[-120:]})")
+        elif lines[0] != ca_sha256:
+            problems.append(f"{host}: {TRUSTED_CA_FILE} is not the master's CA")
+    return problems
+
+
+CA_TRUST_COMMAND = (f"sha256sum < {TRUSTED_CA_FILE} | cut -d' ' -f1 && "
+                    f"openssl verify {TRUSTED_CA_FILE} >/dev/null")
 
 
 def master_secrets(python, master_config, timeout=120):
@@ -1027,9 +1056,11 @@ class Cloud:
             raise SystemExit("verify: pillar openstack:hosts is empty")
         # The networks' names and the physical network: the validator's
         # model, as the formulas read it (never the raw pillar's keys).
+        model = self._salt_call("openstack_pillar.topology")
         try:
-            self.networks = model_networks(self._salt_call("openstack_pillar.topology"))
-        except ValueError as exc:
+            self.networks = model_networks(model)
+            self.api_workers = model["workers"]["api"]
+        except (ValueError, KeyError, TypeError) as exc:
             raise SystemExit(f"verify: openstack_pillar.topology: {exc}") from None
         if not args.network:
             args.network = self.networks["selfservice"]
@@ -1458,10 +1489,30 @@ def check_image(cloud):
     return f"{img.name} active ({img.disk_format}), kernel/ramdisk: {', '.join(parts)}"
 
 
+# The dashboard's mod_wsgi daemon processes (horizon.config names them).
+HORIZON_PROCESSES_COMMAND = "ps -eo args= | grep -c '^(wsgi:horizon)' || true"
+
+
+def horizon_process_problems(answers, want):
+    """Gateways whose dashboard does not run `want` (openstack:workers:api)
+    WSGI processes; `answers`: gateway -> cmd.run_all of
+    HORIZON_PROCESSES_COMMAND."""
+    problems = []
+    for host, ans in sorted(answers.items()):
+        count = (ans.get("stdout") or "").strip()
+        if ans.get("retcode") != 0 or count != str(want):
+            problems.append(f"{host}: {count or '?'} dashboard WSGI processes, not {want} "
+                            f"(openstack:workers:api)")
+    return problems
+
+
 def check_services(cloud):
     problems, summary = service_table_problems(cloud.hosts, cloud.nova_services(),
                                                cloud.neutron_agents(),
                                                cloud.networks["physical_network"])
+    gateways = roles_hosts(cloud.hosts, "gateway")
+    problems += horizon_process_problems(cloud.salt(gateways, HORIZON_PROCESSES_COMMAND),
+                                         cloud.api_workers)
     # The tunnels, from the southbound database on this host (ovn-central).
     proc = run(["ovn-sbctl", "--format=csv", "--data=bare", "--no-headings",
                 "--columns=chassis_name,type,ip", "list", "Encap"], timeout=60)
@@ -1476,7 +1527,8 @@ def check_services(cloud):
     if problems:
         raise CheckFailed("; ".join(problems))
     return (f"{summary}: all up; every chassis tunnels with Geneve from its management "
-            f"address; hypervisors: {', '.join(sorted(hyper))}")
+            f"address; hypervisors: {', '.join(sorted(hyper))}; the dashboard runs "
+            f"{cloud.api_workers} WSGI processes on {', '.join(gateways)}")
 
 
 def check_boot(cloud):
@@ -1983,6 +2035,10 @@ def check_secrets(cloud):
         files += len(lines)
         problems += [f"{host}: {p}" for p in secret_file_problems(lines)]
     problems += [f"{name} password in {where}" for where, name in leaks]
+    # Every host trusts the master's CA (common.ca), through the system store.
+    with open(TLS_CA_CERT, "rb") as fh:
+        ca_sha256 = hashlib.sha256(fh.read()).hexdigest()
+    problems += ca_trust_problems(answers(CA_TRUST_COMMAND), ca_sha256)
     # Each host holds only its roles' secrets (the master's per-role filter).
     problems += secret_scope_problems(cloud.hosts, cloud.salt_function(hosts, "pillar.keys",
                                                                        "openstack:passwords"),
@@ -1992,7 +2048,8 @@ def check_secrets(cloud):
                                                       if len(problems) > 12 else ""))
     return (f"{len(secrets)} pillar secrets in none of {scanned} job-cache/log/orchestration "
             f"files nor {len(hosts)} process lists; {len(hosts)} hosts hold only their roles' "
-            f"secrets; {files} secret-holding config files 0640 with their service's group")
+            f"secrets and trust the cloud's CA; {files} secret-holding config files 0640 with "
+            f"their service's group")
 
 
 def check_blockstorage(cloud):

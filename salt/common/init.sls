@@ -1,6 +1,7 @@
 # Base setup of every host: name resolution, time, OpenStack repositories
-# and clients.
+# and clients, the cloud's CA.
 include:
   - common.hosts
   - common.package
   - common.service
+  - common.ca

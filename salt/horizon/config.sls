@@ -21,3 +21,19 @@ horizon-config:
         allowed_hosts: {{ topo.dashboard.allowed_hosts | json }}
     - require:
       - pkg: horizon-packages
+
+# The dashboard's WSGI daemon runs openstack:workers:api processes (the
+# packaged directive sets none: mod_wsgi's default, one).  The packaged
+# line, or this state's own, is replaced with the packaged directive plus
+# the count, and the processes named (wsgi:<group>) in ps; a second run
+# finds it as written.
+horizon-wsgi-processes:
+  file.replace:
+    - name: {{ horizon.wsgi_site }}
+    - pattern: '^([ \t]*){{ horizon.wsgi_daemon | regex_escape }}([ \t].*)?$'
+    - repl: '\g<1>{{ horizon.wsgi_daemon }} processes={{ topo.workers.api }} display-name=%{GROUP}'
+    - count: 1
+    # A dry run before the package is installed has no file to look at.
+    - ignore_if_missing: {{ opts.get('test', False) | json }}
+    - require:
+      - pkg: horizon-packages

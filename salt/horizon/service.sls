@@ -8,6 +8,7 @@ horizon-service:
     - enable: true
     - watch:
       - file: horizon-config
+      - file: horizon-wsgi-processes
 {%- if grains['os_family'] == 'Debian' %}
       - file: horizon-default-ssl-site
       - file: horizon-wsgi-group

@@ -3,6 +3,7 @@ Every role's highstate renders on real minions, for Debian 13 and Rocky 9
 grains, and every role gets the formulas (and only the formulas) it should.
 """
 import contextlib
+import pathlib
 
 import pytest
 from minion_opts import state_args
@@ -119,6 +120,54 @@ def test_os_family_server_wiring(cluster):
     else:
         assert "neutron-plugin-link" not in states
         assert helper == "tgtadm"
+
+
+@pytest.mark.parametrize("minion_id", ["controller", "gateway", "compute1"])
+def test_every_host_trusts_the_masters_ca(cluster, minion_id):
+    """common.ca puts the CA the master keeps, as the master's filter hands
+    it out, in the OS family's trust store, and rebuilds the bundle until
+    the bundle holds it."""
+    ca_cert = (pathlib.Path(cluster["master"].config["pki_dir"]) / "openstack_ca" / "ca.crt")
+    states = _highstate(cluster, minion_id)
+    placed = state_args(states, "common-ca-certificate", "file")
+    trust = state_args(states, "common-ca-trust", "cmd")
+    debian = cluster["name"] == "debian13"
+    assert placed["contents"] == ca_cert.read_text()
+    assert placed["name"] == ("/usr/local/share/ca-certificates/openstack-cloud-ca.crt" if debian
+                              else "/etc/pki/ca-trust/source/anchors/openstack-cloud-ca.crt")
+    assert trust["name"] == ("update-ca-certificates" if debian else "update-ca-trust extract")
+    bundle = ("/etc/ssl/certs/ca-certificates.crt" if debian
+              else "/etc/pki/tls/certs/ca-bundle.crt")
+    assert trust["unless"] == f"openssl verify -CAfile {bundle} {placed['name']}"
+    assert "onchanges" not in trust
+
+
+def test_horizon_wsgi_processes_come_from_the_workers(cluster, tmp_path):
+    """The packaged WSGIDaemonProcess line gets openstack:workers:api
+    processes: the rendered file.replace, run for real on a site file laid
+    out as the package's, changes only that line, then nothing."""
+    args = state_args(_highstate(cluster, "gateway"), "horizon-wsgi-processes", "file")
+    debian = cluster["name"] == "debian13"
+    directive = ("WSGIDaemonProcess horizon user=www-data group=www-data" if debian
+                 else "WSGIDaemonProcess dashboard")
+    assert args["name"] == ("/etc/apache2/sites-available/openstack-dashboard-alias-only.conf"
+                            if debian else "/etc/httpd/conf.d/openstack-dashboard.conf")
+    site = tmp_path / "dashboard.conf"
+    site.write_text(f"WSGIScriptAlias /horizon /usr/share/openstack-dashboard/wsgi.py\n"
+                    f"{directive}\nAlias /static /var/lib/openstack-dashboard/static\n")
+    expected = site.read_text().replace(
+        directive, f"{directive} processes=2 display-name=%{{GROUP}}")
+    changes = []
+    for _ in range(2):
+        ret = cluster["salt_cli"].run(
+            "state.single", "file.replace", f"name={site}", f"pattern={args['pattern']}",
+            f"repl={args['repl']}", "count=1", minion_tgt="gateway")
+        assert ret.returncode == 0, ret
+        (result,) = ret.data.values()
+        assert result["result"] is True, result
+        changes.append(bool(result["changes"]))
+        assert site.read_text() == expected
+    assert changes == [True, False]
 
 
 def test_horizon_allows_the_gateways_names_and_addresses(cluster):

@@ -703,6 +703,33 @@ def test_tls_keys_are_scanned_for_by_a_line_a_json_quote_keeps(tmp_path):
     assert verify.tls_key_secrets(str(tmp_path / "none")) == {}
 
 
+def test_horizon_process_problems_want_the_api_worker_count():
+    answers = {"gateway": {"retcode": 0, "stdout": "2\n"},
+               "gw2": {"retcode": 0, "stdout": "1\n"},
+               "gw3": {"retcode": None, "stdout": "", "stderr": "no answer"}}
+    assert verify.horizon_process_problems(answers, 2) == [
+        "gw2: 1 dashboard WSGI processes, not 2 (openstack:workers:api)",
+        "gw3: ? dashboard WSGI processes, not 2 (openstack:workers:api)"]
+    assert verify.horizon_process_problems({"gateway": answers["gateway"]}, 2) == []
+
+
+def test_ca_trust_problems_name_hosts_without_the_masters_ca():
+    answers = {
+        "compute1": {"retcode": 0, "stdout": "aa11\n", "stderr": ""},
+        "compute2": {"retcode": 0, "stdout": "bb22\n", "stderr": ""},
+        "gateway": {"retcode": 2, "stdout": "aa11\n",
+                    "stderr": "error 18 at 0 depth lookup: self-signed certificate"},
+        "controller": {"retcode": 1, "stdout": "", "stderr": "sha256sum: No such file"},
+    }
+    assert verify.ca_trust_problems(answers, "aa11") == [
+        "compute2: /usr/local/share/ca-certificates/openstack-cloud-ca.crt is not the master's CA",
+        "controller: the cloud's CA is not in its trust store (sha256sum: No such file)",
+        "gateway: the cloud's CA is not in its trust store (error 18 at 0 depth lookup: "
+        "self-signed certificate)",
+    ]
+    assert verify.ca_trust_problems({"c": answers["compute1"]}, "aa11") == []
+
+
 def test_secret_file_problems_wants_0640_and_the_service_group():
     lines = [
         "/etc/nova/nova.conf 640 root nova",
