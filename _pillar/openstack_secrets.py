@@ -36,6 +36,12 @@ it: so while a minion key is accepted under the master's id
 id, from that minion and from the orchestration alike, and says which key
 to delete.
 
+What a minion sends along with its pillar request (``pillar=`` on the
+command line, merged in before the ext_pillars run) never decides what it
+receives: the roles, the names and the secrets are read from the pillar
+files, rendered again for that minion without it, so they must come from
+the pillar files, not another ext_pillar.
+
 It also hands each host of the host map its own TLS key and certificate
 from the master's CA (``_modules/openstack_tls.py``), as the pillar key
 ``openstack_tls`` (``cert``, ``key``, ``ca_cert``), which it returns to be
@@ -46,6 +52,8 @@ whose pillar does not validate, none.
 """
 import logging
 import os
+
+import salt.pillar
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +87,43 @@ def ext_pillar(minion_id, pillar, *args, **kwargs):  # pylint: disable=unused-ar
             f"minion and from the orchestration; delete the key (salt-key -d {minion_id}) "
             f"or give the master another id")
     pillar["openstack"] = withheld
+    trusted = _from_pillar_files(minion_id)
+    if trusted is None:
+        raise RuntimeError(
+            "openstack_secrets: openstack:passwords is not in what the pillar files render "
+            "for this minion: the filter reads the host map and the secrets from the pillar "
+            "files only (pillar_roots), never from another ext_pillar or from pillar data "
+            "a minion sends (salt-call ... pillar=...); every secret is withheld")
     narrowed = __salt__["openstack_pillar.narrow_secrets"](  # pylint: disable=undefined-variable
-        data, minion_id)
-    pillar["openstack"] = narrowed
-    log.debug("openstack_secrets: %s gets %s", minion_id,
-              sorted((narrowed.get("passwords") or {}) if isinstance(narrowed, dict) else ()))
-    return _certificate(data, minion_id)
+        trusted, minion_id)
+    pillar["openstack"] = dict(withheld, passwords=narrowed.get("passwords") or {})
+    log.debug("openstack_secrets: %s gets %s", minion_id, sorted(pillar["openstack"]["passwords"]))
+    return _certificate(trusted, minion_id)
+
+
+def _from_pillar_files(minion_id):
+    """
+    The ``openstack`` pillar as the pillar files alone render it for
+    ``minion_id``, or None without passwords.
+
+    The ``pillar`` an ext_pillar is handed already holds whatever pillar
+    data the minion sent with its request (``salt-call state.apply
+    pillar='{...}'``, merged in before the ext_pillars run): a minion could
+    give itself the controller's role, or a gateway's dashboard names, that
+    way.  So the pillar files are rendered again here, for the same minion
+    and environment, without that data and without ext_pillars.
+    """
+    opts = __opts__  # pylint: disable=undefined-variable
+    renderer = salt.pillar.Pillar(dict(opts), opts.get("grains") or {}, minion_id,
+                                  opts.get("saltenv"), pillarenv=opts.get("pillarenv"))
+    try:
+        rendered = renderer.compile_pillar(ext=False)
+    finally:
+        renderer.destroy()
+    data = rendered.get("openstack") if not rendered.get("_errors") else None
+    if not isinstance(data, dict) or not isinstance(data.get("passwords"), dict):
+        return None
+    return data
 
 
 def _certificate(data, minion_id):

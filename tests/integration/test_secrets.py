@@ -92,7 +92,7 @@ def test_a_minion_with_the_masters_id_gets_no_secret(debian):
         ret = debian["salt_run_cli"].run("pillar.show_pillar", master.config["id"])
         assert "passwords" not in ret.data.get("openstack", {}), ret
         assert str(key) in json.dumps(ret.data.get("_errors")), ret
-        with pytest.raises(verify.CheckFailed, match="salt-key -d"):
+        with pytest.raises(verify.CheckFailed, match="did not compile \\(1 pillar errors"):
             verify.master_secrets(sys.executable, master.config_file)
     assert set(verify.master_secrets(sys.executable, master.config_file)) == ALL
 
@@ -129,6 +129,26 @@ def test_the_master_keeps_the_cas_key_and_its_pillar_no_hosts_key(debian):
     assert set(ret.data["openstack_tls"]) == {"ca_cert"}
     ca_key = pathlib.Path(master.config["pki_dir"]) / "openstack_ca" / "ca.key"
     assert ca_key.stat().st_mode & 0o777 == 0o600
+
+
+def test_pillar_a_minion_sends_does_not_widen_what_it_gets(debian):
+    """A compute's root can send pillar data with its request (salt-call
+    ... pillar=...), merged in before the ext_pillars run: naming itself
+    controller and gateway still gets it only a compute's secrets, and its
+    certificate only its own names."""
+    override = json.dumps({"openstack": {
+        "hosts": {"compute1": {"roles": ["controller", "gateway", "compute"]}},
+        "dashboard": {"hosts": ["controller.cloud.test", "192.168.56.10"]}}})
+    cli = debian["minions"]["compute1"].salt_call_cli(timeout=180)
+    ret = cli.run("pillar.items", f"pillar={override}")
+    assert ret.returncode == 0, ret
+    assert set(ret.data["openstack"]["passwords"]) == _allowed("compute1")
+    ret = cli.run("pillar.items", "unmask=True", f"pillar={override}")
+    assert ret.returncode == 0, ret
+    cert = x509.load_pem_x509_certificate(ret.data["openstack_tls"]["cert"].encode())
+    alt = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "controller.cloud.test" not in alt.get_values_for_type(x509.DNSName)
+    assert "192.168.56.10" not in [str(a) for a in alt.get_values_for_type(x509.IPAddress)]
 
 
 def test_a_minion_outside_the_host_map_gets_no_secret(debian):

@@ -8,6 +8,7 @@ import copy
 import pathlib
 
 import pytest
+import salt.utils.dictupdate
 import yaml
 from cryptography import x509
 from salt.exceptions import CommandExecutionError
@@ -98,11 +99,19 @@ def test_unlisted_password_names_are_dropped_too(pillar):
 
 
 def _run_ext_pillar(module, minion_id, compiled, functions, master_id="saltmaster_master",
-                    pki_dir=None):
-    """The filter run as Salt runs it; returns (the compiled pillar, edited
+                    pki_dir=None, override=None):
+    """The filter run as Salt runs it: handed the pillar files' render
+    merged with what the minion sent (`override`); its own render of the
+    pillar files (a real master's, in tests/integration/test_secrets.py)
+    stands in as the render alone.  Returns (the compiled pillar, edited
     in place, what it returned to be merged)."""
     module.__opts__ = {"id": master_id, "pki_dir": str(pki_dir) if pki_dir else None}
     module.__salt__ = functions
+    files = copy.deepcopy(compiled.get("openstack"))
+    module._from_pillar_files = lambda _minion_id: (
+        files if isinstance(files, dict) and isinstance(files.get("passwords"), dict) else None)
+    if override:
+        compiled = salt.utils.dictupdate.merge(compiled, override)
     return compiled, module.ext_pillar(minion_id, compiled)
 
 
@@ -136,6 +145,33 @@ def test_ext_pillar_gives_a_host_its_own_certificate(ext_pillar_module, pillar, 
     assert "PRIVATE KEY" in tls["key"]
     _, again = _run_ext_pillar(ext_pillar_module, "gateway", {"openstack": pillar}, on_master)
     assert again == merged
+
+
+def test_what_a_minion_sends_never_decides_what_it_gets(ext_pillar_module, pillar, on_master):
+    """salt-call ... pillar='{...}' is merged in before the ext_pillars run: a
+    compute that names itself controller and gateway, with the controller's
+    names for the dashboard, still gets a compute's secrets and a
+    certificate with its own names only."""
+    override = {"openstack": {
+        "hosts": {"compute1": {"roles": ["controller", "gateway", "compute"]}},
+        "dashboard": {"hosts": ["controller.cloud.test", "192.168.56.10", "deb.debian.org"]},
+        "passwords": {"admin": "guess"}}}
+    compiled, merged = _run_ext_pillar(ext_pillar_module, "compute1", {"openstack": pillar},
+                                       on_master, override=override)
+    assert _passwords(compiled["openstack"]) == set(openstack_pillar.ROLE_SECRETS["compute"])
+    cert = x509.load_pem_x509_certificate(merged["openstack_tls"]["cert"].encode())
+    alt = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert alt.get_values_for_type(x509.DNSName) == ["compute1", "compute1.cloud.test"]
+
+
+def test_secrets_only_from_another_source_are_withheld(ext_pillar_module, pillar, on_master):
+    ext_pillar_module.__opts__ = {"id": "saltmaster_master", "pki_dir": None}
+    ext_pillar_module.__salt__ = on_master
+    ext_pillar_module._from_pillar_files = lambda _minion_id: None  # not in the files
+    compiled = {"openstack": copy.deepcopy(pillar)}
+    with pytest.raises(RuntimeError, match="from the pillar files only"):
+        ext_pillar_module.ext_pillar("controller", compiled)
+    assert "passwords" not in compiled["openstack"]
 
 
 def test_ext_pillar_gives_no_certificate_outside_the_map_or_to_a_bad_pillar(
