@@ -1628,6 +1628,11 @@ class _Validator:
             host = hosts[host_id]
             names += [host_id, host["shortname"], host["fqdn"], host["address"],
                       host["provider_address"]]
+        # Other hosts' names and addresses: never the dashboard's.
+        others = {str(value).lower(): host_id for host_id, host in hosts.items()
+                  if host_id not in gateways
+                  for value in (host_id, host["shortname"], host["fqdn"], host["address"],
+                                host["provider_address"]) if value}
         for index, value in enumerate(extra or []):
             key = path + ("hosts", index)
             if not isinstance(value, str):
@@ -1636,6 +1641,10 @@ class _Validator:
             elif len(value) > 253 or not (HOSTNAME_RE.match(value) or IPV4_RE.match(value)):
                 self.problem(key, "{} is not a host name (RFC 1123) or an IPv4 "
                                   "address".format(_show(value)))
+            elif value.lower() in others:
+                self.problem(key, "{} is a name or address of {}, which is not a gateway: "
+                                  "it would go into the gateways' certificates".format(
+                                      _show(value), others[value.lower()]))
             else:
                 names.append(value)
         allowed = []
@@ -1805,7 +1814,7 @@ class _Validator:
 
     def live_migration_scheme(self, section, path):
         value = self.value(section, path, "live_migration_scheme", "ssh")
-        if value in UNDEPLOYED_MIGRATION_SCHEMES:
+        if isinstance(value, str) and value in UNDEPLOYED_MIGRATION_SCHEMES:
             self.problem(path + ("live_migration_scheme",), "{} {}".format(
                 _show(value), UNDEPLOYED_MIGRATION_SCHEMES[value]))
             return None

@@ -1,9 +1,8 @@
 """
 The cloud's own certificate authority, kept on the Salt master.
 
-When the operator gives no certificates, the cloud's TLS certificates come
-from a CA that this module makes on the master the first time one is asked
-for: an ECDSA P-256 key and a self-signed CA certificate (ten years) in
+The cloud's TLS certificates come from a CA that this module makes on the
+master the first time one is asked for: an ECDSA P-256 key and a self-signed CA certificate (ten years) in
 ``<pki_dir>/openstack_ca/`` (the master's ``/etc/salt/pki/master``),
 readable by root only.  The master's ``openstack_secrets`` ext_pillar asks
 it for each host's certificate while it compiles that host's pillar, so
@@ -59,6 +58,15 @@ def __virtual__():
     if not HAS_CRYPTOGRAPHY:
         return False, "openstack_tls needs the python cryptography package"
     return __virtualname__
+
+
+#: X.509's upper bound for a common name (the names that count are in the
+#: subjectAltName; a longer id or CA name is cut here).
+CN_MAX = 64
+
+
+def _common_name(text):
+    return x509.NameAttribute(NameOID.COMMON_NAME, text[:CN_MAX])
 
 
 def _now():
@@ -154,7 +162,7 @@ def _ensure_ca(directory, name):
             f"openstack_tls: {directory} holds only one of ca.key and ca.crt; restore the "
             f"other or move it away to have a new CA made")
     key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    subject = x509.Name([_common_name(name)])
     now = _now()
     ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
     cert = (
@@ -216,9 +224,15 @@ def _issue_new(ca_key, ca_cert, minion_id, alt_names, days):
     key = ec.generate_private_key(ec.SECP256R1())
     now = _now()
     not_after = min(now + datetime.timedelta(days=days), ca_cert.not_valid_after_utc)
+    if not_after - now <= datetime.timedelta(days=RENEW_DAYS):
+        raise CommandExecutionError(
+            f"openstack_tls: the CA ({ca_cert.subject.rfc4514_string()}) ends on "
+            f"{ca_cert.not_valid_after_utc:%Y-%m-%d}: a certificate it signs now would be "
+            f"renewed on every pillar refresh; move ca.key and ca.crt away to have a new CA "
+            f"made (every host then gets a new certificate)")
     cert = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, minion_id)]))
+        .subject_name(x509.Name([_common_name(minion_id)]))
         .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
@@ -303,9 +317,13 @@ def issue(minion_id, names, addresses=(), days=365, directory=None):
     directory
         Where the CA is kept.  Default: ``<pki_dir>/openstack_ca``.
 
+    The answer holds the host's private key: ask on the master itself,
+    where no job return keeps it (a ``salt-run`` or ``salt`` job's return
+    stays in the job cache).
+
     CLI Example::
 
-        salt-run salt.cmd openstack_tls.issue controller '[controller, controller.example.org]' '[192.168.56.10]'
+        salt-call --local --out=json openstack_tls.issue controller '[controller]' '[192.168.56.10]' directory=/etc/salt/pki/master/openstack_ca
     """
     _check_request(minion_id, names, addresses, days)
     directory = _ca_dir(directory)

@@ -849,8 +849,12 @@ def master_secrets(python, master_config, timeout=120):
     except (IndexError, ValueError):
         data = {}
     if proc.returncode != 0 or not isinstance(data.get("passwords"), dict):
-        detail = "; ".join(str(e) for e in data.get("errors") or []) or proc.stderr.strip()[-300:]
-        raise CheckFailed(f"the master's pillar ({master_config}) did not compile: {detail}")
+        # Never the errors themselves: Salt's render errors quote pillar
+        # source lines, passwords among them.
+        errors = data.get("errors") or []
+        raise CheckFailed(f"the master's pillar ({master_config}) did not compile "
+                          f"({len(errors)} pillar errors, exit {proc.returncode}): see "
+                          f"salt-run pillar.show_pillar on the master")
     return {k: v for k, v in data["passwords"].items() if isinstance(v, (str, int))}
 
 
@@ -858,7 +862,8 @@ def tls_key_secrets(directory):
     """
     Each host's TLS private key that the master's CA issued (`directory`:
     its issued/ folder), as secrets for the leak scan: name -> the key's
-    first base64 line (a PEM quoted in JSON or a log keeps that line whole).
+    second base64 line (a PEM quoted in JSON or a log keeps a line whole;
+    a P-256 PKCS#8 key's first line is mostly the same for every key).
     """
     found = {}
     try:
@@ -871,16 +876,21 @@ def tls_key_secrets(directory):
         with open(os.path.join(directory, name), encoding="ascii") as fh:
             lines = [line.strip() for line in fh if line.strip() and "-----" not in line]
         if lines:
-            found[f"TLS key of {name[:-4]}"] = lines[0]
+            found[f"TLS key of {name[:-4]}"] = lines[1] if len(lines) > 1 else lines[0]
     return found
 
 
 def salt_master_python():
-    """The interpreter beside the salt-master command (its venv's python)."""
+    """The interpreter that runs the salt-master command: its script's
+    shebang (a venv's python; onedir installs too)."""
     master = shutil.which("salt-master")
     if not master:
         raise CheckFailed("no salt-master command on this host: verify runs on the master")
-    return os.path.join(os.path.dirname(os.path.realpath(master)), "python")
+    with open(os.path.realpath(master), "rb") as fh:
+        first = fh.readline().decode("utf-8", "replace").strip()
+    if not first.startswith("#!") or not first[2:].split():
+        raise CheckFailed(f"{master}: no interpreter line")
+    return first[2:].split()[0]
 
 
 def secret_scope_problems(hosts, held, role_secrets):

@@ -9,7 +9,10 @@
     openstack_secrets ext_pillar hands it out (pillar openstack_tls). #}
 {%- set tls = pillar.get('openstack_tls') %}
 {%- if tls is not mapping or not tls.get('ca_cert') %}
-{{ raise("pillar openstack_tls:ca_cert missing: the master's openstack_secrets ext_pillar gives it to every host of openstack:hosts (README, \"Deploying on real hosts\")") }}
+{%-   set why = "pillar openstack_tls:ca_cert missing: the master's openstack_secrets "
+                ~ "ext_pillar gives it to every host of openstack:hosts "
+                ~ "(README, \"Deploying on real hosts\")" %}
+{{ raise(why) }}
 {%- endif %}
 include:
   - common.package

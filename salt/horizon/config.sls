@@ -24,9 +24,10 @@ horizon-config:
 
 # The dashboard's WSGI daemon runs openstack:workers:api processes (the
 # packaged directive sets none: mod_wsgi's default, one).  The packaged
-# line, or this state's own, is replaced with the packaged directive plus
-# the count, and the processes named (wsgi:<group>) in ps; a second run
-# finds it as written.
+# line (trixie's has no other option), or this state's own, becomes the
+# packaged directive, the count and display-name (the processes show as
+# (wsgi:<group>) in ps); any other option on that line would be dropped.
+# A second run finds it as written.
 horizon-wsgi-processes:
   file.replace:
     - name: {{ horizon.wsgi_site }}

@@ -802,6 +802,11 @@ BAD_CASES = [
     bad("live-migration-scheme", "nova:live_migration_scheme", "tcp", "'tcp' is not one of ssh"),
     bad("live-migration-tls", "nova:live_migration_scheme", "tls",
         "'tls' needs libvirt's TLS certificates on every compute"),
+    bad("live-migration-list", "nova:live_migration_scheme", ["tls"], "['tls'] is not one of ssh"),
+    bad("dashboard-names-the-controller", "dashboard", {"hosts": ["controller.cloud.test"]},
+        "is a name or address of controller, which is not a gateway", key="dashboard:hosts:0"),
+    bad("dashboard-a-computes-address", "dashboard", {"hosts": ["cloud.test", "192.168.56.21"]},
+        "'192.168.56.21' is a name or address of compute1", key="dashboard:hosts:1"),
     bad("cpu-ratio-zero", "nova:cpu_allocation_ratio", 0, "must be a positive number"),
     bad("ram-ratio-string", "nova:ram_allocation_ratio", "1.5", "must be a positive number"),
     # 12. workers, interfaces, region, VNIs, cinder and the rest

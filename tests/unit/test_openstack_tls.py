@@ -157,3 +157,21 @@ def test_describe_reads_a_certificate_never_a_key(tls):
     assert info["names"] == ["controller"] and info["addresses"] == ["192.168.56.10"]
     with pytest.raises(CommandExecutionError, match="not a PEM certificate"):
         tls.describe(got["key"])
+
+
+def test_long_ids_are_cut_in_the_common_name_only(tls):
+    tls.__opts__["id"] = "openstack-controller-01.datacenter.example.corp_master"
+    name = "compute-" + "x" * 70
+    got = tls.issue(name, [name[:63]], [])
+    cert, ca = _cert(got["cert"]), _cert(got["ca_cert"])
+    assert cert.subject.rfc4514_string() == "CN=" + name[:64]
+    assert len(ca.subject.rfc4514_string()) == len("CN=") + 64
+    assert tls.issue(name, [name[:63]], []) == got
+
+
+def test_a_ca_near_its_end_is_reported_not_used_on_every_refresh(tls, monkeypatch):
+    tls.ca_certificate()
+    later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3640)
+    monkeypatch.setattr(tls, "_now", lambda: later)
+    with pytest.raises(CommandExecutionError, match="move ca.key and ca.crt away"):
+        tls.issue("compute1", ["compute1"], [])
