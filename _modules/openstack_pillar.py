@@ -720,15 +720,12 @@ def tls_request(data, minion_id):
         if value.lower() not in [v.lower() for v in target]:
             target.append(value)
 
-    for value in (minion_id, host["shortname"], host["fqdn"], host["address"],
-                  host["provider_address"]):
+    for value in _host_identities(minion_id, host):
         add(value)
     if minion_id in model["gateways"]:
         # ALLOWED_HOSTS: every gateway's own names, then dashboard:hosts.
         others = {value for other in model["gateways"] if other != minion_id
-                  for value in (other, model["hosts"][other]["shortname"],
-                                model["hosts"][other]["fqdn"], model["hosts"][other]["address"],
-                                model["hosts"][other]["provider_address"])}
+                  for value in _host_identities(other, model["hosts"][other])}
         for value in model["dashboard"]["allowed_hosts"]:
             if value not in others:
                 add(value)
@@ -901,6 +898,13 @@ def _fqdn(host_id, domain):
     if "." in host_id or not domain:
         return host_id
     return "{}.{}".format(host_id, domain)
+
+
+def _host_identities(host_id, host):
+    """Every name and address a host is known by in the model: its minion
+    id, short name, fqdn, management and provider address (None when it
+    has none)."""
+    return (host_id, host["shortname"], host["fqdn"], host["address"], host["provider_address"])
 
 
 def _host_names(host):
@@ -1625,14 +1629,11 @@ class _Validator:
         extra = self.items(self.section(path), path, "hosts", [])
         names = []
         for host_id in gateways:
-            host = hosts[host_id]
-            names += [host_id, host["shortname"], host["fqdn"], host["address"],
-                      host["provider_address"]]
+            names += _host_identities(host_id, hosts[host_id])
         # Other hosts' names and addresses: never the dashboard's.
         others = {str(value).lower(): host_id for host_id, host in hosts.items()
                   if host_id not in gateways
-                  for value in (host_id, host["shortname"], host["fqdn"], host["address"],
-                                host["provider_address"]) if value}
+                  for value in _host_identities(host_id, host) if value}
         for index, value in enumerate(extra or []):
             key = path + ("hosts", index)
             if not isinstance(value, str):

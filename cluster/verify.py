@@ -809,8 +809,9 @@ print(json.dumps({"passwords": (pillar.get("openstack") or {}).get("passwords") 
 # Where the master's CA keeps its certificate and the keys it issued
 # (_modules/openstack_tls.py), and where common.ca puts that certificate in
 # each (Debian) host's trust store.
-TLS_CA_CERT = "/etc/salt/pki/master/openstack_ca/ca.crt"
-TLS_ISSUED_DIR = "/etc/salt/pki/master/openstack_ca/issued"
+TLS_CA_DIR = "/etc/salt/pki/master/openstack_ca"
+TLS_CA_CERT = os.path.join(TLS_CA_DIR, "ca.crt")
+TLS_ISSUED_DIR = os.path.join(TLS_CA_DIR, "issued")
 TRUSTED_CA_FILE = "/usr/local/share/ca-certificates/openstack-cloud-ca.crt"
 
 

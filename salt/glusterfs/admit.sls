@@ -1,3 +1,4 @@
+{%- from "glusterfs/map.jinja" import mounted with context %}
 {%- from "common/topology.jinja" import topo with context %}
 {%- set gluster = topo.gluster %}
 # A compute's highstate, before it is enrolled: the volume lets only the
@@ -17,7 +18,7 @@ glusterfs-admit-request:
     - name: openstack/compute/admit
     - data:
         id: {{ grains['id'] }}
-    - unless: findmnt -n -t fuse.glusterfs {{ gluster.mount_point }}
+    - unless: {{ mounted(gluster.mount_point) }}
     # The first brick host probes this host's glusterd and adds the brick
     # directory, both made by glusterfs.server.
     - require:

@@ -1,4 +1,4 @@
-{%- from "glusterfs/map.jinja" import glusterfs with context %}
+{%- from "glusterfs/map.jinja" import glusterfs, mounted with context %}
 {%- from "nova/map.jinja" import nova with context %}
 {%- from "common/topology.jinja" import topo with context %}
 {%- set gluster = topo.gluster %}
@@ -46,12 +46,12 @@ glusterfs-instances-mount:
     - name: >-
         mount {{ gluster.mount_point }}
         && ls {{ gluster.mount_point }} >/dev/null
-        && findmnt -n -t fuse.glusterfs {{ gluster.mount_point }} >/dev/null
-        || { findmnt -n -t fuse.glusterfs {{ gluster.mount_point }} >/dev/null
+        && {{ mounted(gluster.mount_point) }} >/dev/null
+        || { {{ mounted(gluster.mount_point) }} >/dev/null
         && umount -l {{ gluster.mount_point }};
         echo "{{ gluster.mount_point }}: the volume did not stay mounted
         (auth.allow refused this host, or no brick answered)" >&2; exit 1; }
-    - unless: findmnt -n -t fuse.glusterfs {{ gluster.mount_point }}
+    - unless: {{ mounted(gluster.mount_point) }}
     - require:
       - file: glusterfs-instances-fstab
 
