@@ -195,6 +195,17 @@ addresses.  ``tls:days`` (31 to 3650, default 365) is how long a new
 certificate is good for; one is made anew 30 days before its end, or when
 its names change.  The model holds no key.
 
+Public endpoints
+----------------
+Every API of the controller answers twice (``endpoints`` in the model):
+plain HTTP on its usual port, for the services and Salt on the management
+network (the catalog's ``internal`` and ``admin`` URLs, opened to the
+management network only), and HTTPS with the controller's certificate on
+its ``public_port`` (13000 + the usual port's last digits: 13000 Keystone,
+13292 Glance, 13778 Placement, 13774 Nova, 13696 Neutron, 13776 Cinder),
+the catalog's ``public`` URL and the only API ports opened to
+``firewall:public_from``.
+
 The model
 ---------
 A plain, JSON-serialisable dict in a fixed order; host lists are in natural
@@ -202,6 +213,8 @@ order of minion ids::
 
     release, region, domain
     controller   {id, address, fqdn}
+    endpoints    {keystone|glance|placement|nova|neutron|cinderv3: {type, port,
+                  public_port, internal, public, internal_root, public_root}}
     gateways     [minion ids]            computes  [minion ids]
     hosts        {id: {address, roles, fqdn, shortname, provider_address,
                        chassis (minion id on computes and gateways, else None),
@@ -355,6 +368,17 @@ DEFAULT_GLUSTER_OPTIONS = {
 }
 
 VIRT_TYPES = ("kvm", "qemu", "lxc")
+#: The controller's APIs: catalog name -> (service type, plain port on the
+#: management network, public TLS port, path of the catalog URL).  The
+#: public ports follow TripleO's 13000-range convention.
+API_ENDPOINTS = {
+    "keystone": ("identity", 5000, 13000, "/v3"),
+    "glance": ("image", 9292, 13292, ""),
+    "placement": ("placement", 8778, 13778, ""),
+    "nova": ("compute", 8774, 13774, "/v2.1"),
+    "neutron": ("network", 9696, 13696, ""),
+    "cinderv3": ("volumev3", 8776, 13776, "/v3/%(project_id)s"),
+}
 #: Validity of a host's certificate from the master's CA (openstack_tls),
 #: which makes a new one when fewer than TLS_RENEW_DAYS remain.
 TLS_DAYS = 365
@@ -688,6 +712,28 @@ def narrow_secrets(data, minion_id):
     return narrowed
 
 
+def endpoints(controller):
+    """
+    The catalog of the controller ``controller`` (a minion id, the name its
+    certificate carries): for each API of :data:`API_ENDPOINTS`, its
+    ``type``, ``port`` and ``public_port``, the ``internal`` URL (plain HTTP
+    on the management network, for the services and Salt) and the
+    ``public`` URL (HTTPS, with the host's certificate from the master's
+    CA), each with its catalog path, and the ``internal_root`` and
+    ``public_root`` without it.  None without a controller.
+    """
+    if controller is None:
+        return None
+    result = {}
+    for name, (kind, port, public_port, path) in API_ENDPOINTS.items():
+        internal = "http://{}:{}".format(controller, port)
+        public = "https://{}:{}".format(controller, public_port)
+        result[name] = {"type": kind, "port": port, "public_port": public_port,
+                        "internal_root": internal, "public_root": public,
+                        "internal": internal + path, "public": public + path}
+    return result
+
+
 def tls_request(data, minion_id):
     """
     Return what the certificate of ``minion_id`` must carry, from the
@@ -1000,6 +1046,7 @@ class _Validator:
             "region": region,
             "domain": domain,
             "controller": self.controller(hosts, roles["controller"]),
+            "endpoints": endpoints(roles["controller"][0] if roles["controller"] else None),
             "gateways": roles["gateway"],
             "computes": roles["compute"],
             "hosts": hosts,

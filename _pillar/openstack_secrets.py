@@ -47,8 +47,9 @@ from the master's CA (``_modules/openstack_tls.py``), as the pillar key
 ``openstack_tls`` (``cert``, ``key``, ``ca_cert``), which it returns to be
 merged: the names and addresses the certificate carries come from the
 validated model (``openstack_pillar.tls_request``).  The master's own
-pillar gets the CA's certificate only; a minion outside the host map, or
-whose pillar does not validate, none.
+pillar gets the CA's certificate only, and its own pair when its id is a
+host of the host map (a masterless minion, which keeps the CA itself); a
+minion outside the host map, or whose pillar does not validate, none.
 """
 import logging
 import os
@@ -78,8 +79,11 @@ def ext_pillar(minion_id, pillar, *args, **kwargs):  # pylint: disable=unused-ar
     if minion_id == __opts__["id"]:  # pylint: disable=undefined-variable
         impostor = _accepted_key(minion_id)
         if impostor is None:
-            return {"openstack_tls": {"ca_cert": __salt__[  # pylint: disable=undefined-variable
-                "openstack_tls.ca_certificate"]()}}
+            # A masterless minion (salt-call --local) is a host of the map
+            # and keeps the CA itself: its own certificate too.
+            own = _certificate(data, minion_id).get("openstack_tls") or {}
+            return {"openstack_tls": dict(own, ca_cert=__salt__[  # pylint: disable=undefined-variable
+                "openstack_tls.ca_certificate"]())}
         pillar["openstack"] = withheld
         raise RuntimeError(
             f"openstack_secrets: a minion key is accepted under the master's own id "

@@ -1,5 +1,6 @@
 {%- from "cinder/map.jinja" import cinder with context %}
 {%- from "common/topology.jinja" import topo, passwords, controller, my_address, transport_url, authtoken, db_url, uwsgi_section with context %}
+{%- from "common/tls.jinja" import public_tls with context %}
 {%- set vg = topo.cinder.volume_group %}
 {%- set loop_gb = topo.cinder.loop_file_size_gb %}
 # Block storage on the controller: API, scheduler and an LVM backend
@@ -29,7 +30,7 @@ cinder-config:
           auth_strategy: keystone
           my_ip: {{ my_address }}
           enabled_backends: lvm
-          glance_api_servers: http://{{ controller }}:9292
+          glance_api_servers: {{ topo.endpoints.glance.internal_root }}
           osapi_volume_workers: {{ topo.workers.api }}
         database:
           connection: {{ db_url('cinder', 'cinder', 'cinder_db') | json }}
@@ -58,11 +59,13 @@ cinder-api-uwsgi-config:
     # uwsgi's .ini, not oslo.config: "$" is uwsgi's, no escaping
     - oslo: False
     - settings:
-        uwsgi: {{ uwsgi_section(topo.workers.api) }}
+        uwsgi: {{ uwsgi_section(topo.workers.api, 'cinderv3', cinder.tls_dir) }}
     - require:
       - pkg: cinder-packages
     - watch_in:
       - service: cinder-service-{{ cinder.services[0] }}
+{{ public_tls('cinder-api', cinder.tls_dir, cinder.group, [{'pkg': 'cinder-packages'}],
+              [{'service': 'cinder-service-' ~ cinder.services[0]}]) }}
 {%- endif %}
 {%- if loop_gb %}
 

@@ -10,6 +10,12 @@
 {%-     do public[proto].extend(firewall.ports.get(role, {}).get('public', {}).get(proto, [])) %}
 {%-   endfor %}
 {%- endfor %}
+{#- The controller's public API ports (TLS): the model's endpoints. #}
+{%- if 'controller' in me.roles %}
+{%-   for name, ep in topo.endpoints | dictsort %}
+{%-     do public.tcp.append(ep.public_port) %}
+{%-   endfor %}
+{%- endif %}
 {%- if fw.enabled %}
 # The host firewall lives in its own nftables table (inet openstack_filter):
 # loading it replaces that table only, never anybody else's rules (no

@@ -19,6 +19,10 @@ glance-config:
         keystone_authtoken: {{ authtoken('glance', 'glance') }}
         paste_deploy:
           flavor: keystone
+        # The public endpoint is haproxy (glance.public): the scheme and
+        # host of the links glance answers with come from its headers.
+        oslo_middleware:
+          enable_proxy_headers_parsing: true
         glance_store:
           default_backend: fs
         fs:

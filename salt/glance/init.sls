@@ -3,3 +3,4 @@ include:
   - glance.package
   - glance.config
   - glance.service
+  - glance.public

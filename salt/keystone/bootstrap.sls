@@ -13,9 +13,9 @@ keystone-bootstrap:
     - password: {{ passwords.admin | json }}
     - auth_url: {{ keystone_url }}/v3
     - region: {{ region | json }}
-    - public_url: {{ keystone_url }}/v3
-    - internal_url: {{ keystone_url }}/v3
-    - admin_url: {{ keystone_url }}/v3
+    - public_url: {{ topo.endpoints.keystone.public | json }}
+    - internal_url: {{ topo.endpoints.keystone.internal | json }}
+    - admin_url: {{ topo.endpoints.keystone.internal | json }}
     - config_file: {{ keystone.config_file }}
     - runas: {{ keystone.user }}
     - require:

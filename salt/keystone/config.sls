@@ -1,5 +1,6 @@
 {%- from "keystone/map.jinja" import keystone with context %}
 {%- from "common/topology.jinja" import topo, db_url, memcached_servers, uwsgi_section with context %}
+{%- from "common/tls.jinja" import public_tls with context %}
 {%- set workers = topo.workers.api %}
 include:
   - keystone.package
@@ -27,16 +28,19 @@ keystone-config:
 
 # Debian's uwsgi default of 8 processes x 32 threads (lazy-apps: 8 copies
 # of Keystone) is sized for big controllers; the worker count comes from
-# pillar, as for the other APIs.
+# pillar, as for the other APIs.  The public endpoint: an https-socket
+# with the controller's certificate (common/topology.jinja).
 keystone-uwsgi-config:
   openstack_config.present:
     - name: {{ keystone.uwsgi_file }}
     # uwsgi's .ini, not oslo.config: "$" is uwsgi's, no escaping
     - oslo: False
     - settings:
-        uwsgi: {{ uwsgi_section(workers) }}
+        uwsgi: {{ uwsgi_section(workers, 'keystone', keystone.tls_dir) }}
     - require:
       - pkg: keystone-packages
+{{ public_tls('keystone', keystone.tls_dir, keystone.group, [{'pkg': 'keystone-packages'}],
+              [{'service': 'keystone-service'}]) }}
 {%- endif %}
 {%- if keystone.wsgi_link %}
 

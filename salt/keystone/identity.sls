@@ -1,11 +1,17 @@
-{%- from "common/topology.jinja" import topo, passwords, controller, keystone_url, region with context %}
+{%- from "common/topology.jinja" import topo, passwords, keystone_url, region with context %}
+{%- from "common/map.jinja" import common with context %}
 {%- set demo = topo.demo %}
+{#- The catalog: every API's URLs from the model (openstack_pillar.endpoints):
+    public over TLS, internal and admin plain HTTP on the management network.
+    Keystone's own service (first made by keystone-manage bootstrap) is kept
+    here too, so that a changed URL is put right on a running cloud. #}
 {%- set services = {
-      'glance': {'type': 'image', 'description': 'OpenStack Image', 'url': 'http://' ~ controller ~ ':9292'},
-      'placement': {'type': 'placement', 'description': 'Placement API', 'url': 'http://' ~ controller ~ ':8778'},
-      'nova': {'type': 'compute', 'description': 'OpenStack Compute', 'url': 'http://' ~ controller ~ ':8774/v2.1'},
-      'neutron': {'type': 'network', 'description': 'OpenStack Networking', 'url': 'http://' ~ controller ~ ':9696'},
-      'cinderv3': {'type': 'volumev3', 'description': 'OpenStack Block Storage', 'url': 'http://' ~ controller ~ ':8776/v3/%(project_id)s', 'user': 'cinder'},
+      'keystone': {'description': 'OpenStack Identity', 'user': None},
+      'glance': {'description': 'OpenStack Image'},
+      'placement': {'description': 'Placement API'},
+      'nova': {'description': 'OpenStack Compute'},
+      'neutron': {'description': 'OpenStack Networking'},
+      'cinderv3': {'description': 'OpenStack Block Storage', 'user': 'cinder'},
     } %}
 {%- set config = {'region': region,
                   'projects': {'service': {'description': 'Service Project'},
@@ -15,12 +21,16 @@
                   'services': {} } %}
 {%- for name, svc in services | dictsort %}
 {%-   set user = svc.get('user', name) %}
-{%-   do config.users.update({user: {'password': passwords[user],
-                                      'project': 'service',
-                                      'roles': {'service': ['admin', 'service']} } }) %}
-{%-   do config.services.update({name: {'type': svc.type,
+{%-   set ep = topo.endpoints[name] %}
+{%-   if user %}
+{%-     do config.users.update({user: {'password': passwords[user],
+                                        'project': 'service',
+                                        'roles': {'service': ['admin', 'service']} } }) %}
+{%-   endif %}
+{%-   do config.services.update({name: {'type': ep.type,
                                         'description': svc.description,
-                                        'endpoints': {'public': svc.url, 'internal': svc.url, 'admin': svc.url} } }) %}
+                                        'endpoints': {'public': ep.public, 'internal': ep.internal,
+                                                      'admin': ep.internal} } }) %}
 {%- endfor %}
 {%- do config.users.update({demo.user: {'password': passwords.demo,
                                                         'project': demo.project,
@@ -53,7 +63,8 @@ keystone-admin-openrc:
     - mode: '0600'
     - show_changes: false
     - context:
-        auth_url: {{ keystone_url }}/v3
+        auth_url: {{ topo.endpoints.keystone.public | json }}
+        cacert: {{ common.ca.file | json }}
         region: {{ region | json }}
     - require:
       - keystone_init: keystone-bootstrap

@@ -1,5 +1,6 @@
 {%- from "neutron/map.jinja" import neutron with context %}
 {%- from "common/topology.jinja" import topo, transport_url, authtoken, service_auth, db_url, my_address, uwsgi_section with context %}
+{%- from "common/tls.jinja" import public_tls with context %}
 {%- set networks = topo.networks %}
 {%- set workers = topo.workers %}
 {#- ML2/OVN: no Neutron agents but the OVN metadata agent on the computes;
@@ -82,9 +83,11 @@ neutron-api-uwsgi-config:
     # uwsgi's .ini, not oslo.config: "$" is uwsgi's, no escaping
     - oslo: False
     - settings:
-        uwsgi: {{ uwsgi_section(workers.api) }}
+        uwsgi: {{ uwsgi_section(workers.api, 'neutron', neutron.tls_dir) }}
     - require:
       - pkg: neutron-server-packages
+{{ public_tls('neutron-api', neutron.tls_dir, neutron.group, [{'pkg': 'neutron-server-packages'}],
+              [{'service': 'neutron-server-service-' ~ neutron.server_services[0]}]) }}
 {%- endif %}
 
 neutron-db-sync:

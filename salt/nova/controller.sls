@@ -2,6 +2,7 @@
 {%- from "nova/confdir.jinja" import config_dir_after with context %}
 {%- from "nova/settings.jinja" import nova_settings, workers with context %}
 {%- from "common/topology.jinja" import passwords, authtoken, uwsgi_section with context %}
+{%- from "common/tls.jinja" import public_tls with context %}
 {%- set settings = salt['slsutil.merge'](nova_settings, {
       'keystone_authtoken': authtoken('nova', 'nova') | load_json,
       'DEFAULT': {'osapi_compute_workers': workers.api,
@@ -44,12 +45,19 @@ nova-uwsgi-{{ file }}:
     # uwsgi's .ini, not oslo.config: "$" is uwsgi's, no escaping
     - oslo: False
     - settings:
-        uwsgi: {{ uwsgi_section(workers.api if 'metadata' not in file else workers.metadata) }}
+        # nova-api: its public endpoint too (an https-socket); the metadata
+        # API serves the OVN metadata agents on the management network only.
+        uwsgi: {{ uwsgi_section(workers.metadata) if 'metadata' in file
+                  else uwsgi_section(workers.api, 'nova', nova.tls_dir) }}
     - require:
       - pkg: nova-controller-packages
     - watch_in:
       - service: nova-controller-service-{{ 'nova-api-metadata' if 'metadata' in file else 'nova-api' }}
 {%- endfor %}
+{%- if nova.api_uwsgi_files %}
+{{ public_tls('nova-api', nova.tls_dir, nova.group, [{'pkg': 'nova-controller-packages'}],
+              [{'service': 'nova-controller-service-nova-api'}]) }}
+{%- endif %}
 
 nova-api-db-synced:
   nova_manage.db_synced:

@@ -1,5 +1,6 @@
 {%- from "placement/map.jinja" import placement with context %}
 {%- from "common/topology.jinja" import topo, db_url, authtoken, uwsgi_section with context %}
+{%- from "common/tls.jinja" import public_tls with context %}
 {%- set workers = topo.workers.api %}
 include:
   - placement.package
@@ -28,7 +29,9 @@ placement-uwsgi-config:
     # uwsgi's .ini, not oslo.config: "$" is uwsgi's, no escaping
     - oslo: False
     - settings:
-        uwsgi: {{ uwsgi_section(workers) }}
+        uwsgi: {{ uwsgi_section(workers, 'placement', placement.tls_dir) }}
     - require:
       - pkg: placement-packages
+{{ public_tls('placement-api', placement.tls_dir, placement.group, [{'pkg': 'placement-packages'}],
+              [{'service': 'placement-service'}]) }}
 {%- endif %}
