@@ -88,6 +88,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import uuid
 import xml.etree.ElementTree as ET
 
@@ -224,6 +225,8 @@ def sdk_auth_args(env):
     }
     if env.get("OS_REGION_NAME"):
         args["region_name"] = env["OS_REGION_NAME"]
+    if env.get("OS_CACERT"):
+        args["cacert"] = env["OS_CACERT"]
     return args
 
 
@@ -1452,18 +1455,46 @@ def check_identity(cloud):
             if e.interface != "public":
                 continue
             url = e.url.split("%(")[0].rstrip("/")
-            try:
-                r = conn.session.get(url, authenticated=False, raise_exc=False, timeout=15)
-                status = r.status_code
-            except Exception as exc:  # noqa: BLE001
-                status = f"unreachable: {exc}"
+            problems.extend(f"{stype} public endpoint {problem}"
+                            for problem in public_endpoint_problems(conn.session, url))
             checked_urls += 1
-            if not isinstance(status, int) or status >= 500:
-                problems.append(f"{stype} public endpoint {url}: {status}")
     if problems:
         raise CheckFailed("; ".join(problems))
     return (f"token validated; {len(want_users)} users; {len(CATALOG)} services with "
-            f"public/internal/admin endpoints; {checked_urls} public endpoints answer")
+            f"public/internal/admin endpoints; {checked_urls} public endpoints answer over "
+            f"TLS only, with certificates of the cloud's CA")
+
+
+def public_endpoint_problems(session, url, plain_get=None):
+    """
+    What is wrong with the public endpoint `url`: it must be HTTPS, answer
+    through `session` (whose CA is the cloud's: the certificate validates,
+    with its host name), and give no HTTP answer in clear on the same port.
+    """
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "https":
+        return [f"{url}: not HTTPS"]
+    problems = []
+    try:
+        status = session.get(url, authenticated=False, raise_exc=False, timeout=15).status_code
+    except Exception as exc:  # noqa: BLE001 - a refused certificate is a finding
+        status = f"unreachable: {exc}"
+    if not isinstance(status, int) or status >= 500:
+        problems.append(f"{url}: {status}")
+    plain = urllib.parse.urlunsplit(("http", parts.netloc, "/", "", ""))
+    try:
+        answer = (plain_get or _plain_get)(plain)
+    except Exception:  # noqa: BLE001 - refusing clear text is what is wanted
+        answer = None
+    if answer is not None and answer < 400:
+        problems.append(f"{plain}: answers in clear (HTTP {answer})")
+    return problems
+
+
+def _plain_get(url):
+    import requests  # noqa: PLC0415 - python3-requests, on the controller
+
+    return requests.get(url, timeout=10, allow_redirects=False).status_code
 
 
 def check_image(cloud):
