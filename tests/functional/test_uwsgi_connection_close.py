@@ -23,6 +23,13 @@ by the formula's own module (``openstack_config.update``, ``oslo=False``):
 * without it (the control), a 204 or HEAD answer leaves the session's pool
   holding a connection that the server has closed: the hazard itself,
   shown deterministically rather than by counting racy resets.
+
+The same uwsgi serves the formula's public endpoint too: its
+``https-socket`` (moved to a free loopback port, with a pair the
+project's CA module issues, ``openstack_tls.issue``) answers over TLS with
+a certificate that validates against that CA, tells the application the
+scheme is https (the links Keystone and the others write), and gives no
+HTTP answer in clear on the TLS port.
 """
 import copy
 import pathlib
@@ -56,6 +63,10 @@ BODY = {body!r}
 
 def application(environ, start_response):
     method = environ["REQUEST_METHOD"]
+    if environ.get("PATH_INFO") == "/scheme":
+        scheme = environ["wsgi.url_scheme"].encode()
+        start_response("200 OK", [("Content-Length", str(len(scheme)))])
+        return [scheme]
     if method == "PUT":
         environ["wsgi.input"].read()
         start_response("204 No Content", [])
@@ -115,12 +126,20 @@ class UwsgiServer(TempDaemon):
     stop_timeout = 15
     kill_group = True
 
-    def __init__(self, section, write_ini, parent_dir=None):
-        """``section``: [uwsgi] settings put into Debian's ini by ``write_ini(path, settings)``."""
+    def __init__(self, section, write_ini, parent_dir=None, tls=None):
+        """``section``: [uwsgi] settings put into Debian's ini by ``write_ini(path, settings)``;
+        ``tls``: the pair (``openstack_tls.issue``) its https-socket serves, on a free
+        loopback port (``https_url``), instead of the paths and port the formula names."""
         super().__init__(parent_dir)
         self.section = section
         self.write_ini = write_ini
+        self.tls = tls
         self.port = None
+        self.https_port = None
+
+    @property
+    def https_url(self):
+        return f"https://localhost:{self.https_port}/"
 
     @property
     def url(self):
@@ -137,8 +156,16 @@ class UwsgiServer(TempDaemon):
         app.write_text(APP.format(body=BODY))
         ini = self.workdir / "api-uwsgi.ini"
         ini.write_text(DEBIAN_INI.format(app=app))
-        if self.section:
-            self.write_ini(str(ini), {"uwsgi": self.section})
+        section = dict(self.section or {})
+        if self.tls and "https-socket" in section:
+            cert, key = self.workdir / "public-tls.crt", self.workdir / "public-tls.key"
+            cert.write_text(self.tls["cert"])
+            key.write_text(self.tls["key"])
+            key.chmod(0o600)
+            self.https_port = free_port()
+            section["https-socket"] = f"127.0.0.1:{self.https_port},{cert},{key}"
+        if section:
+            self.write_ini(str(ini), {"uwsgi": section})
         self.port = free_port()
         with open(self.workdir / "uwsgi.log", "ab") as log:
             self.process = subprocess.Popen(  # pylint: disable=consider-using-with
@@ -160,14 +187,23 @@ class UwsgiServer(TempDaemon):
         raise RuntimeError(f"uwsgi did not answer on {self.url}:\n{log_text}")
 
 
-def _server(tmp_path, salt_loaders, section):
-    return UwsgiServer(section, salt_loaders.modules.openstack_config.update, tmp_path)
+def _server(tmp_path, salt_loaders, section, tls=None):
+    return UwsgiServer(section, salt_loaders.modules.openstack_config.update, tmp_path, tls)
 
 
 @pytest.fixture(scope="module")
-def closing_server(tmp_path_factory, salt_loaders, formula_section):
-    """uwsgi with the formula's [uwsgi] section."""
-    with _server(tmp_path_factory.mktemp("closing"), salt_loaders, formula_section) as server:
+def tls_pair(salt_loaders, tmp_path_factory):
+    """A certificate for localhost from a CA of the project's own module."""
+    return salt_loaders.modules.openstack_tls.issue(
+        "controller", ["localhost"], ["127.0.0.1"], 60,
+        directory=str(tmp_path_factory.mktemp("ca") / "openstack_ca"))
+
+
+@pytest.fixture(scope="module")
+def closing_server(tmp_path_factory, salt_loaders, formula_section, tls_pair):
+    """uwsgi with the formula's [uwsgi] section (its https-socket on loopback)."""
+    with _server(tmp_path_factory.mktemp("closing"), salt_loaders, formula_section,
+                 tls_pair) as server:
         yield server
 
 
@@ -208,6 +244,36 @@ def test_formula_sets_connection_close(formula_section):
     """The section the test serves with is the formula's: it has the header."""
     assert formula_section["add-header"] == "Connection: close"
     assert formula_section["processes"] == EXAMPLE["openstack"]["workers"]["api"] == 2
+
+
+def test_formula_serves_the_public_endpoint_over_tls(formula_section):
+    """Keystone's public port, with the pair common/tls.jinja writes."""
+    assert formula_section["https-socket"] == (
+        "0.0.0.0:13000,/etc/keystone/public-tls.crt,/etc/keystone/public-tls.key")
+
+
+def test_https_socket_answers_with_a_certificate_of_the_ca(closing_server, tls_pair, tmp_path):
+    ca = tmp_path / "ca.crt"
+    ca.write_text(tls_pair["ca_cert"])
+    response = requests.get(closing_server.https_url, verify=str(ca), timeout=10)
+    assert (response.status_code, response.content) == (200, BODY)
+    assert response.headers["Connection"].lower() == "close"
+    # what the application sees: the links it writes say https
+    assert requests.get(closing_server.https_url + "scheme", verify=str(ca), timeout=10).content \
+        == b"https"
+    assert requests.get(closing_server.url + "scheme", timeout=10).content == b"http"
+    # and a client without the CA refuses it
+    with pytest.raises(requests.exceptions.SSLError):
+        requests.get(closing_server.https_url, timeout=10)
+
+
+def test_https_socket_gives_no_answer_in_clear(closing_server):
+    plain = closing_server.https_url.replace("https://", "http://")
+    try:
+        status = requests.get(plain, timeout=10).status_code
+    except requests.RequestException:
+        status = None
+    assert status is None
 
 
 def test_threads_meet_no_reset_and_every_answer_closes(closing_server):

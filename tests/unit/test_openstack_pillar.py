@@ -118,6 +118,18 @@ def test_example_pillar_model(pillar):
         "fqdn": "controller.cloud.test",
     }
     assert model["gateways"] == ["gateway"]
+    # every API: plain on the management network, TLS on its public port
+    assert model["endpoints"]["keystone"] == {
+        "type": "identity", "port": 5000, "public_port": 13000,
+        "internal_root": "http://controller:5000", "public_root": "https://controller:13000",
+        "internal": "http://controller:5000/v3", "public": "https://controller:13000/v3",
+    }
+    assert model["endpoints"]["cinderv3"]["public"] == "https://controller:13776/v3/%(project_id)s"
+    assert {name: (ep["type"], ep["port"], ep["public_port"])
+            for name, ep in model["endpoints"].items()} == {
+        "keystone": ("identity", 5000, 13000), "glance": ("image", 9292, 13292),
+        "placement": ("placement", 8778, 13778), "nova": ("compute", 8774, 13774),
+        "neutron": ("network", 9696, 13696), "cinderv3": ("volumev3", 8776, 13776)}
     assert model["computes"] == ["compute1", "compute2"]
     assert model["roles"] == {
         "controller": ["controller"],

@@ -296,3 +296,93 @@ def test_every_uwsgi_api_answers_connection_close(controller):
         assert section["add-header"] == "Connection: close", name
         expected = workers["metadata"] if "metadata" in name else workers["api"]
         assert section["processes"] == expected, name
+
+
+# -- the public endpoints over TLS (issue 11, item 3) ------------------------------
+
+PUBLIC = {  # catalog name: (uwsgi file or None, service group, public port, plain port)
+    "keystone": ("/etc/keystone/keystone-uwsgi.ini", "keystone", 13000, 5000),
+    "nova": ("/etc/nova/nova-api-uwsgi.ini", "nova", 13774, 8774),
+    "placement": ("/etc/placement/placement-api-uwsgi.ini", "placement", 13778, 8778),
+    "neutron": ("/etc/neutron/neutron-api-uwsgi.ini", "neutron", 13696, 9696),
+    "cinderv3": ("/etc/cinder/cinder-api-uwsgi.ini", "cinder", 13776, 8776),
+    "glance": (None, "haproxy", 13292, 9292),
+}
+
+
+def _managed(states):
+    """{path: args} of every file.managed."""
+    return {args["name"]: args for args in (_args(body, "file") for body in states.values()
+                                            if "file" in body) if "name" in args}
+
+
+def test_catalog_public_urls_are_https_and_internal_ones_plain(controller):
+    config = _args(controller["keystone-identity"], "keystone_init")["config"]
+    assert sorted(config["services"]) == sorted(PUBLIC)
+    for name, service in config["services"].items():
+        _, _, port, plain = PUBLIC[name]
+        public = urllib.parse.urlsplit(service["endpoints"]["public"])
+        assert (public.scheme, public.hostname, public.port) == ("https", "controller", port)
+        for interface in ("internal", "admin"):
+            url = urllib.parse.urlsplit(service["endpoints"][interface])
+            assert (url.scheme, url.hostname, url.port) == ("http", "controller", plain), name
+            assert url.path == public.path
+    bootstrap = _args(controller["keystone-bootstrap"], "keystone_init")
+    assert bootstrap["public_url"] == "https://controller:13000/v3"
+    assert bootstrap["internal_url"] == "http://controller:5000/v3"
+
+
+def test_every_api_serves_its_public_port_with_the_hosts_pair(controller):
+    present = _present(controller)
+    files = _managed(controller)
+    for name, (uwsgi_file, group, port, _) in PUBLIC.items():
+        if uwsgi_file is None:
+            continue
+        directory = uwsgi_file.rsplit("/", 1)[0]
+        socket = _args(controller[present[uwsgi_file][0]], "openstack_config")["settings"]
+        assert socket["uwsgi"]["https-socket"] == (
+            f"0.0.0.0:{port},{directory}/public-tls.crt,{directory}/public-tls.key"), name
+        key, cert = files[f"{directory}/public-tls.key"], files[f"{directory}/public-tls.crt"]
+        assert (key["user"], key["group"], key["mode"]) == ("root", group, "0640"), name
+        assert (cert["user"], cert["mode"]) == ("root", "0644"), name
+        assert "BEGIN PRIVATE KEY" in key["contents"] and key["show_changes"] is False
+        assert "BEGIN CERTIFICATE" in cert["contents"]
+    # the metadata API stays on the management network
+    metadata = _args(controller[present["/etc/nova/nova-api-metadata-uwsgi.ini"][0]],
+                     "openstack_config")["settings"]["uwsgi"]
+    assert "https-socket" not in metadata
+
+
+def test_glance_public_endpoint_is_haproxy_with_the_hosts_pair(controller):
+    files = _managed(controller)
+    proxy = files["/etc/haproxy/haproxy.cfg"]
+    assert proxy["context"]["port"] == 13292
+    assert proxy["context"]["cert"] == "/etc/haproxy/public-tls.crt"
+    assert proxy["context"]["backend"].endswith(":9292")
+    key = files["/etc/haproxy/public-tls.key"]
+    assert (key["group"], key["mode"]) == ("haproxy", "0640")
+    glance = _settings(controller, "glance-config")
+    assert glance["oslo_middleware"]["enable_proxy_headers_parsing"] is True
+
+
+def test_only_the_tls_ports_of_the_apis_are_public(controller):
+    context = _args(controller["firewall-rules"], "file")["context"]
+    assert sorted(_ports(context["public_ports"]["tcp"])) == sorted(
+        port for _, _, port, _ in PUBLIC.values())
+    for _, _, _, plain in PUBLIC.values():
+        assert plain in set(_ports(context["management_ports"]["tcp"]))
+
+
+def test_admin_openrc_uses_the_public_endpoint_and_names_the_ca(controller):
+    openrc = _args(controller["keystone-admin-openrc"], "file")["context"]
+    assert openrc["auth_url"] == "https://controller:13000/v3"
+    assert openrc["cacert"] == _args(controller["common-ca-certificate"], "file")["name"]
+
+
+def test_salts_cloud_states_use_the_internal_endpoints(tmp_path_factory):
+    states = render_states(pillar_loaders(tmp_path_factory, "controller", _pillar(), tag="cloud"),
+                           ["cloud"])
+    clouds = [_args(body, function) for body in states.values()
+              for function in body if function == "openstack_cloud"]
+    assert clouds
+    assert {args.get("interface") for args in clouds} == {"internal"}

@@ -74,6 +74,65 @@ def test_openrc_unbalanced_quote_names_the_line():
         verify.parse_openrc("export OS_USERNAME=a\nexport OS_PASSWORD='oops\n")
 
 
+def test_auth_args_take_the_openrcs_ca():
+    env = {"OS_AUTH_URL": "https://c:13000/v3", "OS_USERNAME": "a", "OS_PASSWORD": "p"}
+    assert "cacert" not in verify.sdk_auth_args(env)
+    assert verify.sdk_auth_args(dict(env, OS_CACERT="/ca.crt"))["cacert"] == "/ca.crt"
+
+
+class _Answer:
+    def __init__(self, status):
+        self.status_code = status
+
+
+class _Session:
+    """What public_endpoint_problems asks of an SDK session: one GET."""
+
+    def __init__(self, outcome):
+        self.outcome, self.urls = outcome, []
+
+    def get(self, url, **_kwargs):
+        self.urls.append(url)
+        if isinstance(self.outcome, Exception):
+            raise self.outcome
+        return _Answer(self.outcome)
+
+
+def _refused(_url):
+    raise ConnectionError("reset by peer")
+
+
+def test_public_endpoint_over_tls_only_passes():
+    session = _Session(300)
+    assert verify.public_endpoint_problems(session, "https://c:13292", _refused) == []
+    assert session.urls == ["https://c:13292"]
+
+
+def test_public_endpoint_in_clear_is_a_problem():
+    assert verify.public_endpoint_problems(_Session(200), "http://c:9292", _refused) == [
+        "http://c:9292: not HTTPS"]
+
+
+def test_public_endpoint_with_a_refused_certificate_is_a_problem():
+    problems = verify.public_endpoint_problems(
+        _Session(OSError("CERTIFICATE_VERIFY_FAILED")), "https://c:13000/v3", _refused)
+    assert problems == ["https://c:13000/v3: unreachable: CERTIFICATE_VERIFY_FAILED"]
+
+
+def test_public_port_answering_in_clear_is_a_problem():
+    seen = []
+
+    def plain(url):
+        seen.append(url)
+        return 200
+
+    problems = verify.public_endpoint_problems(_Session(200), "https://c:13774/v2.1", plain)
+    assert seen == ["http://c:13774/"]
+    assert problems == ["http://c:13774/: answers in clear (HTTP 200)"]
+    # an HTTP error in clear (a proxy's 400 "plain HTTP to an HTTPS port") is no answer
+    assert verify.public_endpoint_problems(_Session(200), "https://c:13774", lambda _u: 400) == []
+
+
 def test_auth_args_need_url_user_password():
     with pytest.raises(ValueError, match="OS_PASSWORD"):
         verify.sdk_auth_args({"OS_AUTH_URL": "u", "OS_USERNAME": "admin"})
