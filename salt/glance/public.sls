@@ -12,7 +12,7 @@ include:
 glance-public-proxy-package:
   pkg.installed:
     - name: {{ proxy.package }}
-{{ public_tls('glance-public', proxy.tls_dir, proxy.group, [{'pkg': 'glance-public-proxy-package'}],
+{{ public_tls('glance', proxy.tls_dir, proxy.group, [{'pkg': 'glance-public-proxy-package'}],
               [{'service': 'glance-public-proxy'}]) }}
 
 glance-public-proxy-config:
