@@ -73,6 +73,24 @@ def test_every_role_renders(rendered):
     assert all(len(states) > 10 for states in rendered.values())
 
 
+def test_every_requisite_names_a_state_of_the_render(rendered):
+    """A requisite (or its _in form) naming no state fails the whole run on
+    the host ("Referenced state does not exist"); show_highstate does not
+    check it."""
+    missing = []
+    for minion in rendered:
+        states = list(_states({minion: rendered[minion]}))
+        known = {(module, state_id) for _, state_id, module, _, _, _ in states}
+        known |= {(module, kwargs["name"]) for _, _, module, _, kwargs, _ in states
+                  if "name" in kwargs}
+        for _, state_id, _, _, kwargs, _ in states:
+            for key in REQUISITES + tuple(r + "_in" for r in REQUISITES):
+                for module, ref in _refs(kwargs.get(key)):
+                    if module != "sls" and (module, ref) not in known:
+                        missing.append(f"{minion}: {state_id}: {key}: {module}: {ref}")
+    assert missing == []
+
+
 def test_commands_are_guarded(rendered):
     unguarded = []
     for minion, state_id, module, function, kwargs, sls in _states(rendered):
