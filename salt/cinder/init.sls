@@ -37,6 +37,9 @@ cinder-config:
         keystone_authtoken: {{ authtoken('cinder', 'cinder') }}
         oslo_concurrency:
           lock_path: /var/lib/cinder/tmp
+        # nova's internal endpoint, on the management network
+        nova:
+          interface: internal
         lvm:
           volume_driver: cinder.volume.drivers.lvm.LVMVolumeDriver
           volume_group: {{ vg }}

@@ -19,7 +19,7 @@
       'keystone_authtoken': authtoken('neutron', 'neutron') | load_json,
       'oslo_concurrency': {'lock_path': '/var/lib/neutron/tmp'},
       'database': {'connection': db_url('neutron', 'neutron', 'neutron_db')},
-      'nova': service_auth('nova', 'nova') | load_json,
+      'nova': salt['slsutil.merge'](service_auth('nova', 'nova') | load_json, {'endpoint_type': 'internal'}),
     } %}
 include:
   - neutron.db
