@@ -18,7 +18,10 @@ writes: the demo user, project and password and the admin password.
 
 Steps, each with a screenshot in DIR (NN-step.png):
 
-  1 login        URL answers with Horizon's login form (not 400 Bad Request)
+  1 login        URL answers with Horizon's login form (not 400 Bad Request);
+                 an https URL: the certificate validates (the cloud's CA in
+                 the tester's NSS database, cluster/run) and the same URL
+                 over plain HTTP redirects to it
   2 wrong        the demo user with a wrong password is refused: Horizon's
                  error shown, still on the login page
   3 demo         the demo user with the pillar password logs in to its
@@ -27,8 +30,8 @@ Steps, each with a screenshot in DIR (NN-step.png):
                  lives in the admin project (verify.py runs with the admin
                  credentials): signed in as admin, Project > Compute >
                  Instances lists it Active
-  5 console      its Console tab embeds the gateway's noVNC proxy, and noVNC's
-                 status reads "Connected"
+  5 console      its Console tab embeds the gateway's noVNC proxy (https under
+                 an https dashboard), and noVNC's status reads "Connected"
 
 The result is one check, `dashboard`, in verify.py's JSON format (--json);
 `verify.py --report` merges it with the other runs.  Exit status: 0 PASS,
@@ -37,6 +40,7 @@ The result is one check, `dashboard`, in verify.py's JSON format (--json);
 """
 import argparse
 import html.parser
+import http.client
 import json
 import os
 import pathlib
@@ -224,6 +228,49 @@ def console_target(src):
         raise StepFailed(f"the console iframe's source is not an http(s) URL: {src!r}")
     port = parts.port or (443 if parts.scheme == "https" else 80)
     return parts.hostname, port, parts.path.rsplit("/", 1)[-1]
+
+
+def mixed_content(page_url, src):
+    """The problem when an HTTPS dashboard embeds a console that is not
+    HTTPS (browsers block it, and the console's traffic would be in clear),
+    else None."""
+    if urllib.parse.urlsplit(page_url).scheme != "https":
+        return None
+    if urllib.parse.urlsplit(src or "").scheme != "https":
+        return f"the HTTPS dashboard embeds a console that is not HTTPS: {src!r}"
+    return None
+
+
+def plain_url(url):
+    """`url` with http instead of https and no explicit port (port 80)."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(("http", parts.hostname, parts.path, parts.query, ""))
+
+
+def redirect_problem(url, status, location):
+    """What is wrong with the answer (status, Location) to the plain HTTP
+    request for the HTTPS dashboard `url`: it must redirect to the same
+    place over HTTPS (None when it does)."""
+    want = urllib.parse.urlsplit(url)
+    if status not in (301, 302, 307, 308):
+        return f"{plain_url(url)} answers HTTP {status}, not a redirect to HTTPS"
+    got = urllib.parse.urlsplit(location or "")
+    if (got.scheme, got.hostname, got.path.rstrip("/")) != ("https", want.hostname,
+                                                            want.path.rstrip("/")):
+        return f"{plain_url(url)} redirects to {location!r}, not to {url}"
+    return None
+
+
+def plain_answer(url, timeout=15):
+    """(status, Location) of a plain HTTP GET of `url`, redirects not followed."""
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
+    try:
+        conn.request("GET", parts.path or "/")
+        response = conn.getresponse()
+        return response.status, response.getheader("Location")
+    finally:
+        conn.close()
 
 
 def error_line(exc):
@@ -432,7 +479,16 @@ class Browser:
             raise StepFailed(f"{self.args.url} answers Bad Request (Horizon's ALLOWED_HOSTS)")
         self.wait(f"Horizon's login form at {self.args.url}", self.login_form)
         self.shot("login")
-        return f"login form at {self.driver.current_url}"
+        if urllib.parse.urlsplit(self.args.url).scheme != "https":
+            return f"login form at {self.driver.current_url}"
+        plain = plain_url(self.args.url)
+        try:
+            problem = redirect_problem(self.args.url, *plain_answer(plain))
+        except OSError as exc:
+            problem = f"{plain}: {error_line(exc)}"
+        if problem:
+            raise StepFailed(problem)
+        return f"login form at {self.driver.current_url} (over TLS; {plain} redirects there)"
 
     def step_wrong_password(self):
         demo = self.creds["demo"]
@@ -508,6 +564,9 @@ class Browser:
                                                           or self.find("iframe"))[:1])[0]
         src = frame.get_attribute("src")
         host, port, page = console_target(src)
+        problem = mixed_content(self.args.url, src)
+        if problem:
+            raise StepFailed(problem)
         self.driver.switch_to.frame(frame)
         status = {"text": ""}
         clicked = []

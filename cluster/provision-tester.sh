@@ -11,7 +11,7 @@
 # the packages are there.
 set -eu
 
-PKGS="tempest python3-openstacksdk python3-subunit chromium chromium-driver python3-selenium fonts-dejavu-core curl"
+PKGS="tempest python3-openstacksdk python3-subunit chromium chromium-driver python3-selenium fonts-dejavu-core curl libnss3-tools"
 stamp=/var/lib/tester-packages.done
 # Every package installed (dpkg-query prints nothing for one it never knew)
 installed=$(dpkg-query -W -f '${Status}\n' $PKGS 2>/dev/null | grep -c 'install ok installed' || true)

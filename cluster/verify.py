@@ -772,10 +772,15 @@ SECRET_DIRS = {
     "/etc/nova": "nova",
     "/etc/neutron": "neutron",
     "/etc/cinder": "cinder",
+    # the TLS keys of glance's public proxy and of the dashboard
+    "/etc/haproxy": "haproxy",
+    "/etc/apache2": "root",
 }
-# An INI line that holds a secret: the key names, with a non-empty value.
+# An INI line that holds a secret (the key names, with a non-empty value),
+# or a PEM private key (the hosts' TLS keys, common/tls.jinja).
 SECRET_LINE = (r"^[[:space:]]*(password|admin_password|connection|transport_url|"
-               r"metadata_proxy_shared_secret|memcache_secret_key)[[:space:]]*=[[:space:]]*[^[:space:]]")
+               r"metadata_proxy_shared_secret|memcache_secret_key)[[:space:]]*=[[:space:]]*[^[:space:]]"
+               r"|^-----BEGIN [A-Z ]*PRIVATE KEY-----")
 
 
 def secret_leaks(sources, secrets):

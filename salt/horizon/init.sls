@@ -1,4 +1,5 @@
 include:
   - horizon.package
   - horizon.config
+  - horizon.tls
   - horizon.service

@@ -163,6 +163,36 @@ def test_console_state(status, state):
     assert dashboard.console_state(status) == state
 
 
+def test_an_https_dashboard_must_embed_an_https_console():
+    page = "https://192.168.56.11/horizon"
+    assert dashboard.mixed_content(page, "https://gateway:6080/vnc_auto.html?x=1") is None
+    assert "not HTTPS" in dashboard.mixed_content(page, "http://gateway:6080/vnc_auto.html")
+    assert "not HTTPS" in dashboard.mixed_content(page, None)
+    # a plain dashboard (a cloud without TLS) asks nothing of its console
+    assert dashboard.mixed_content("http://gw/horizon", "http://gw:6080/vnc_auto.html") is None
+
+
+def test_plain_url_of_the_dashboard():
+    assert dashboard.plain_url("https://192.168.56.11/horizon") == "http://192.168.56.11/horizon"
+    assert dashboard.plain_url("https://cloud.test:8443/horizon/") == "http://cloud.test/horizon/"
+
+
+@pytest.mark.parametrize("status,location,problem", [
+    (301, "https://192.168.56.11/horizon", None),
+    (302, "https://192.168.56.11/horizon/", None),
+    (200, None, "answers HTTP 200, not a redirect"),
+    (301, "http://192.168.56.11/horizon", "redirects to"),
+    (301, "https://evil.test/horizon", "redirects to"),
+    (301, "https://192.168.56.11/", "redirects to"),
+])
+def test_plain_http_must_redirect_to_the_same_place_over_https(status, location, problem):
+    found = dashboard.redirect_problem("https://192.168.56.11/horizon", status, location)
+    if problem is None:
+        assert found is None
+    else:
+        assert problem in found
+
+
 def test_console_target():
     assert dashboard.console_target(
         "http://gateway:6080/vnc_auto.html?path=%3Ftoken%3Dabc") == ("gateway", 6080,

@@ -386,3 +386,41 @@ def test_salts_cloud_states_use_the_internal_endpoints(tmp_path_factory):
               for function in body if function == "openstack_cloud"]
     assert clouds
     assert {args.get("interface") for args in clouds} == {"internal"}
+
+
+def test_dashboard_is_https_only_with_the_gateways_pair(gateway_states):
+    files = _managed(gateway_states)
+    site = files["/etc/apache2/sites-available/openstack-dashboard-tls.conf"]
+    assert site["context"] == {"cert": "/etc/apache2/public-tls.crt",
+                               "key": "/etc/apache2/public-tls.key"}
+    key = files["/etc/apache2/public-tls.key"]
+    assert (key["user"], key["group"], key["mode"]) == ("root", "root", "0640")
+    links = {_args(body, "file")["name"]: _args(body, "file") for body in gateway_states.values()
+             if "file" in body and "symlink" in body["file"]}
+    assert "/etc/apache2/sites-enabled/openstack-dashboard-tls.conf" in links
+    for module in ("ssl.load", "ssl.conf", "socache_shmcb.load", "rewrite.load"):
+        assert links[f"/etc/apache2/mods-enabled/{module}"]["target"] == (
+            f"../mods-available/{module}")
+    absent = [_args(body, "file")["name"] for body in gateway_states.values()
+              if "file" in body and "absent" in body["file"]]
+    assert "/etc/apache2/sites-enabled/000-default.conf" in absent
+
+
+def test_dashboard_cookies_are_secure(gateway):
+    _, rendered, _ = gateway
+    settings = {}
+    exec(compile(rendered, "local_settings.py", "exec"), settings)  # noqa: S102 - our template
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["CSRF_COOKIE_SECURE"] is True
+    assert settings["OPENSTACK_ENDPOINT_TYPE"] == "internalURL"
+
+
+def test_console_proxy_is_tls_only_and_computes_link_to_https(gateway_states, compute):
+    nova = _settings(gateway_states, "nova-consoleproxy-config")
+    assert nova["DEFAULT"]["ssl_only"] is True
+    assert (nova["DEFAULT"]["cert"], nova["DEFAULT"]["key"]) == (
+        "/etc/nova/public-tls.crt", "/etc/nova/public-tls.key")
+    key = _managed(gateway_states)["/etc/nova/public-tls.key"]
+    assert (key["group"], key["mode"]) == ("nova", "0640")
+    conf = _settings(compute, "nova-compute-config")
+    assert conf["vnc"]["novncproxy_base_url"] == "https://gateway:6080/vnc_auto.html"

@@ -832,3 +832,23 @@ def test_secret_scope_an_unread_pillar_is_a_problem():
                         "('Minion did not return. [No response]')"]
     assert verify.secret_scope_problems({"c": {"roles": ["compute"]}}, {}, {}) == [
         "c: openstack:passwords not readable (None)"]
+
+
+def test_secret_line_finds_ini_secrets_and_private_keys(tmp_path):
+    """The pattern the secrets check gives grep -rlE on every host."""
+    import subprocess  # noqa: PLC0415
+
+    files = {
+        "nova.conf": "[database]\nconnection = mysql+pymysql://nova:x@c/nova\n",
+        "public-tls.key": "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n",
+        "ec.key": "-----BEGIN EC PRIVATE KEY-----\nMHcC\n",
+        "public-tls.crt": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        "api-paste.ini": "[filter:x]\npaste.filter_factory = a:b\n#password = \n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    found = subprocess.run(["grep", "-rlE", verify.SECRET_LINE, str(tmp_path)],
+                           capture_output=True, text=True, check=False).stdout.split()
+    assert sorted(pathlib.Path(f).name for f in found) == ["ec.key", "nova.conf", "public-tls.key"]
+    assert verify.secret_file_problems([f"{tmp_path}/x.key 644 root root"],
+                                       {str(tmp_path): "root"}) == [f"{tmp_path}/x.key mode 0644"]

@@ -1,8 +1,11 @@
 {%- from "nova/map.jinja" import nova with context %}
+{%- from "common/tls.jinja" import public_tls with context %}
 {#- The noVNC console proxy (configuration and packages in
     nova.consoleproxy.install). #}
 include:
   - nova.consoleproxy.install
+{{ public_tls('nova-consoleproxy', nova.tls_dir, nova.group, [{'pkg': 'nova-consoleproxy-packages'}],
+              [{'service': 'nova-consoleproxy-service'}]) }}
 
 nova-consoleproxy-service:
   service.running:
