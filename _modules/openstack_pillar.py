@@ -387,8 +387,9 @@ TLS_MAX_DAYS = 3650
 LIVE_MIGRATION_SCHEMES = ("ssh",)
 #: Schemes Nova knows that the formulas do not deploy: refused with why.
 UNDEPLOYED_MIGRATION_SCHEMES = {
-    "tls": "needs libvirt's TLS certificates on every compute, which the formulas do "
-           "not deploy yet: nova would fail every live migration; use ssh",
+    "tls": "would move libvirt's control connection to its TLS listener, which the "
+           "formulas do not deploy: nova would fail every live migration; use ssh (the "
+           "migration stream itself is encrypted with QEMU's native TLS either way)",
 }
 DISK_FORMATS = (
     "ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop",

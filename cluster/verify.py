@@ -1834,6 +1834,32 @@ def check_storage(cloud):
             f"instance disk + console.log + config drive (ISO 9660) read from every compute")
 
 
+# The migration stream over QEMU's native TLS (libvirt.tls, nova.compute):
+# nova's flag, qemu.conf's peer verification, and the certificates in the
+# directory qemu.conf names, checked against the CA there.  One line each.
+NATIVE_TLS_COMMAND = (
+    "sed -n 's/^[[:space:]]*live_migration_with_native_tls[[:space:]]*=[[:space:]]*//p' "
+    "/etc/nova/nova.conf; "
+    "sed -n 's/^migrate_tls_x509_verify[[:space:]]*=[[:space:]]*//p' /etc/libvirt/qemu.conf; "
+    "d=$(sed -n 's/^migrate_tls_x509_cert_dir[[:space:]]*=[[:space:]]*\"\\(.*\\)\"$/\\1/p' "
+    "/etc/libvirt/qemu.conf); "
+    "openssl verify -CAfile \"$d/ca-cert.pem\" \"$d/server-cert.pem\" \"$d/client-cert.pem\" "
+    ">/dev/null 2>&1 && echo certificates-verified"
+)
+NATIVE_TLS_WANT = ["True", "1", "certificates-verified"]
+
+
+def native_tls_problems(answers):
+    """Computes whose NATIVE_TLS_COMMAND answer is not NATIVE_TLS_WANT."""
+    problems = []
+    for host, ans in sorted(answers.items()):
+        lines = [line.strip() for line in (ans.get("stdout") or "").splitlines() if line.strip()]
+        if lines != NATIVE_TLS_WANT:
+            problems.append(f"{host}: the migration stream's native TLS is not set up "
+                            f"(nova flag, qemu.conf verify, certificates: {lines})")
+    return problems
+
+
 def check_migration(cloud):
     conn, args = cloud.conn, cloud.args
     server = cloud.ensure_server()
@@ -1845,6 +1871,9 @@ def check_migration(cloud):
     if not targets:
         raise CheckFailed(f"no other compute up to migrate to (source {source}, up: {sorted(up)})")
     target = targets[0]
+    problems = native_tls_problems(cloud.salt([source, target], NATIVE_TLS_COMMAND))
+    if problems:
+        raise CheckFailed("; ".join(problems))
     # The guest's latest VERIFY-ALIVE line before the move (a log that was
     # just cut, e.g. by an earlier aborted migration, gets one within 10 s).
     def alive_before():
@@ -1898,7 +1927,8 @@ def check_migration(cloud):
         ok, why = still_running(before, last.get("info") or parse_console(""))
         raise CheckFailed(f"migrated to {target} in {elapsed:.0f} s but the guest: {why}") from None
     _, why = still_running(before, after)
-    return f"{source} -> {target} in {elapsed:.0f} s (not block); {why}"
+    return (f"{source} -> {target} in {elapsed:.0f} s (not block; the stream over QEMU's "
+            f"native TLS, peers verified against the cloud's CA); {why}")
 
 
 def _migration_error(cloud, server, source):

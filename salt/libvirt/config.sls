@@ -2,12 +2,12 @@
 include:
   - libvirt.package
 {#-
-    No TCP listener is configured: live migration goes through SSH as the
-    nova user (see nova.migration), so libvirtd keeps only its local unix
-    sockets.  In a container: container_qemu_settings (defaults.yaml).
+    No TCP listener is configured: live migration's control connection
+    goes through SSH as the nova user (see nova.migration), so libvirtd
+    keeps only its local unix sockets; the migration stream itself is
+    QEMU's own TLS (libvirt.tls).  The settings: libvirt/map.jinja.
 #}
-{%- if grains.get('virtual') in libvirt.container_virtual %}
-{%-   for option, value in libvirt.container_qemu_settings | dictsort %}
+{%- for option, value in libvirt.qemu_settings | dictsort %}
 
 libvirt-qemu-config-{{ option }}:
   file.replace:
@@ -21,5 +21,4 @@ libvirt-qemu-config-{{ option }}:
     - ignore_if_missing: {{ opts.get('test', False) | json }}
     - require:
       - pkg: libvirt-packages
-{%-   endfor %}
-{%- endif %}
+{%- endfor %}

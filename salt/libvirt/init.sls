@@ -2,3 +2,4 @@ include:
   - libvirt.package
   - libvirt.config
   - libvirt.service
+  - libvirt.tls

@@ -8,9 +8,7 @@ libvirt-service:
     - enable: true
     - require:
       - pkg: libvirt-packages
-{%- if grains.get('virtual') in libvirt.container_virtual %}
     - watch:
-{%-   for option in libvirt.container_qemu_settings | sort %}
+{%- for option in libvirt.qemu_settings | sort %}
       - file: libvirt-qemu-config-{{ option }}
-{%-   endfor %}
-{%- endif %}
+{%- endfor %}

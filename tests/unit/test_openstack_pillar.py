@@ -813,7 +813,7 @@ BAD_CASES = [
     bad("nova-uid-bool", "nova:uid", True, "must be an integer"),
     bad("live-migration-scheme", "nova:live_migration_scheme", "tcp", "'tcp' is not one of ssh"),
     bad("live-migration-tls", "nova:live_migration_scheme", "tls",
-        "'tls' needs libvirt's TLS certificates on every compute"),
+        "'tls' would move libvirt's control connection to its TLS listener"),
     bad("live-migration-list", "nova:live_migration_scheme", ["tls"], "['tls'] is not one of ssh"),
     bad("dashboard-names-the-controller", "dashboard", {"hosts": ["controller.cloud.test"]},
         "is a name or address of controller, which is not a gateway", key="dashboard:hosts:0"),

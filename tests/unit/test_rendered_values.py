@@ -424,3 +424,19 @@ def test_console_proxy_is_tls_only_and_computes_link_to_https(gateway_states, co
     assert (key["group"], key["mode"]) == ("nova", "0640")
     conf = _settings(compute, "nova-compute-config")
     assert conf["vnc"]["novncproxy_base_url"] == "https://gateway:6080/vnc_auto.html"
+
+
+def test_migration_stream_over_qemus_native_tls(compute):
+    assert _settings(compute, "nova-compute-config")["libvirt"][
+        "live_migration_with_native_tls"] is True
+    files = _managed(compute)
+    for name in ("server-key.pem", "client-key.pem"):
+        key = files[f"/etc/pki/libvirt-migrate/{name}"]
+        assert (key["user"], key["group"], key["mode"]) == ("root", "libvirt-qemu", "0640")
+        assert "PRIVATE KEY" in key["contents"] and key["show_changes"] is False
+    for name in ("ca-cert.pem", "server-cert.pem", "client-cert.pem"):
+        assert files[f"/etc/pki/libvirt-migrate/{name}"]["mode"] == "0644"
+    replaced = {_args(body, "file")["repl"] for body in compute.values()
+                if "file" in body and "replace" in body["file"]}
+    assert 'migrate_tls_x509_cert_dir = "/etc/pki/libvirt-migrate"' in replaced
+    assert "migrate_tls_x509_verify = 1" in replaced

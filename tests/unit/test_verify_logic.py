@@ -852,3 +852,41 @@ def test_secret_line_finds_ini_secrets_and_private_keys(tmp_path):
     assert sorted(pathlib.Path(f).name for f in found) == ["ec.key", "nova.conf", "public-tls.key"]
     assert verify.secret_file_problems([f"{tmp_path}/x.key 644 root root"],
                                        {str(tmp_path): "root"}) == [f"{tmp_path}/x.key mode 0644"]
+
+
+def _native_tls_host(tmp_path, flag="True", verify_peer="1", other_ca=False):
+    """A compute's nova.conf, qemu.conf and migration certificates as
+    libvirt.tls and nova.compute write them, under tmp_path."""
+    tls = load("_modules/openstack_tls.py", "openstack_tls_for_native_tls")
+    tls.__opts__ = {"pki_dir": str(tmp_path / "pki"), "id": "m"}
+    pair = tls.issue("compute1", ["compute1"], ["192.168.56.21"])
+    certs = tmp_path / "libvirt-migrate"
+    certs.mkdir()
+    ca = pair["ca_cert"]
+    if other_ca:
+        other = load("_modules/openstack_tls.py", "openstack_tls_other_ca")
+        other.__opts__ = {"pki_dir": str(tmp_path / "other"), "id": "m"}
+        ca = other.issue("x", ["x"], [])["ca_cert"]
+    for name, text in {"ca-cert.pem": ca, "server-cert.pem": pair["cert"],
+                       "client-cert.pem": pair["cert"]}.items():
+        (certs / name).write_text(text)
+    (tmp_path / "nova.conf").write_text(f"[libvirt]\nlive_migration_with_native_tls = {flag}\n")
+    (tmp_path / "qemu.conf").write_text(
+        f'#migrate_tls_x509_verify = 1\nmigrate_tls_x509_cert_dir = "{certs}"\n'
+        f"migrate_tls_x509_verify = {verify_peer}\n")
+    command = (verify.NATIVE_TLS_COMMAND.replace("/etc/nova/nova.conf", str(tmp_path / "nova.conf"))
+               .replace("/etc/libvirt/qemu.conf", str(tmp_path / "qemu.conf")))
+    import subprocess  # noqa: PLC0415
+
+    out = subprocess.run(["sh", "-c", command], capture_output=True, text=True, check=False)
+    return {"compute1": {"retcode": out.returncode, "stdout": out.stdout}}
+
+
+def test_native_tls_migration_set_up_passes(tmp_path):
+    assert verify.native_tls_problems(_native_tls_host(tmp_path)) == []
+
+
+@pytest.mark.parametrize("change", [{"flag": "False"}, {"verify_peer": "0"}, {"other_ca": True}])
+def test_native_tls_migration_missing_a_part_fails(tmp_path, change):
+    problems = verify.native_tls_problems(_native_tls_host(tmp_path, **change))
+    assert len(problems) == 1 and problems[0].startswith("compute1: the migration stream")

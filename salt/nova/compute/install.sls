@@ -14,8 +14,11 @@
 {%- else %}
 {%-   set migration = {'live_migration_scheme': scheme} %}
 {%- endif %}
+{#- The migration stream (memory, device state) goes over QEMU's own TLS
+    with the hosts' certificates from the master's CA (libvirt.tls). #}
 {%- set libvirt = {'virt_type': virt_type,
                    'live_migration_inbound_addr': my_address,
+                   'live_migration_with_native_tls': True,
                    'live_migration_permit_post_copy':
                        topo.nova.live_migration_permit_post_copy} %}
 {%- do libvirt.update(migration) %}
