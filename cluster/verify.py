@@ -1846,15 +1846,16 @@ NATIVE_TLS_COMMAND = (
     "openssl verify -CAfile \"$d/ca-cert.pem\" \"$d/server-cert.pem\" \"$d/client-cert.pem\" "
     ">/dev/null 2>&1 && echo certificates-verified"
 )
-NATIVE_TLS_WANT = ["True", "1", "certificates-verified"]
+NATIVE_TLS_WANT = ["true", "1", "certificates-verified"]
 
 
 def native_tls_problems(answers):
-    """Computes whose NATIVE_TLS_COMMAND answer is not NATIVE_TLS_WANT."""
+    """Computes whose NATIVE_TLS_COMMAND answer is not NATIVE_TLS_WANT
+    (oslo.config reads true in any case)."""
     problems = []
     for host, ans in sorted(answers.items()):
         lines = [line.strip() for line in (ans.get("stdout") or "").splitlines() if line.strip()]
-        if lines != NATIVE_TLS_WANT:
+        if [line.lower() for line in lines] != NATIVE_TLS_WANT:
             problems.append(f"{host}: the migration stream's native TLS is not set up "
                             f"(nova flag, qemu.conf verify, certificates: {lines})")
     return problems

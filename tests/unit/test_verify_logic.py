@@ -882,8 +882,9 @@ def _native_tls_host(tmp_path, flag="True", verify_peer="1", other_ca=False):
     return {"compute1": {"retcode": out.returncode, "stdout": out.stdout}}
 
 
-def test_native_tls_migration_set_up_passes(tmp_path):
-    assert verify.native_tls_problems(_native_tls_host(tmp_path)) == []
+@pytest.mark.parametrize("flag", ["True", "true"])  # openstack_config writes true
+def test_native_tls_migration_set_up_passes(tmp_path, flag):
+    assert verify.native_tls_problems(_native_tls_host(tmp_path, flag=flag)) == []
 
 
 @pytest.mark.parametrize("change", [{"flag": "False"}, {"verify_peer": "0"}, {"other_ca": True}])
