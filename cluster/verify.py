@@ -775,6 +775,8 @@ SECRET_DIRS = {
     # the TLS keys of glance's public proxy and of the dashboard
     "/etc/haproxy": "haproxy",
     "/etc/apache2": "root",
+    # QEMU's migration certificates (libvirt.tls)
+    "/etc/pki/libvirt-migrate": "libvirt-qemu",
 }
 # An INI line that holds a secret (the key names, with a non-empty value),
 # or a PEM private key (the hosts' TLS keys, common/tls.jinja).
