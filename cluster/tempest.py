@@ -14,6 +14,11 @@ Debian's tempest, python3-openstacksdk and python3-subunit:
 2. `tempest run --smoke --exclude-list FILE --concurrency N` (or --regex);
 3. the run's subunit stream is kept as OUT/tempest.subunit, and a JUnit XML
    written from it (python3-subunit) as OUT/tempest-junit.xml;
+3b. when one to RETRY_LIMIT tests failed, they run once more, alone
+   (`--load-list`; stream OUT/tempest-retry.subunit).  A test that then
+   passes counts as passed and is named as flaky in the output, the
+   check's detail and the JSON ("flaky"); one that fails again fails the
+   run.  `--no-retry` (CLUSTER_TEMPEST_RETRY=0) turns this off;
 4. it prints passed/failed/skipped counts and each failing test id with its
    first error line, and writes verify.py's JSON (check `tempest`, the
    counts in its detail) to --json for cluster/run's merged table.
@@ -184,6 +189,50 @@ def result_detail(tests, extra=""):
     return detail + (f"; {extra}" if extra else "")
 
 
+#: A run with more failed tests than this is not retried: that many
+#: failures say the cloud is broken, not that a test met bad luck.
+RETRY_LIMIT = 3
+
+
+def retry_ids(tests, limit=RETRY_LIMIT):
+    """
+    The ids (with their tags, as `tempest run --load-list` wants them) of
+    the failed tests to run once more, alone: none when more than `limit`
+    failed, and never a class fixture ("setUpClass (tempest....)"), which
+    no id list can select.
+    """
+    failed = [t["id"] for t in tests if t["status"] in FAILED]
+    if len(failed) > limit or any(" " in tid for tid in failed):
+        return []
+    return failed
+
+
+def merge_retry(tests, retried):
+    """
+    (tests, flaky): `tests` with each retried test's result replaced by its
+    retry's, and [(short name, the first run's error line)] of the tests
+    that failed and then passed.  A test the retry did not run keeps its
+    failure.
+    """
+    again = {t["id"]: t for t in retried}
+    merged, flaky = [], []
+    for t in tests:
+        second = again.get(t["id"]) if t["status"] in FAILED else None
+        if second is None:
+            merged.append(t)
+            continue
+        merged.append(second)
+        if second["status"] in PASSED:
+            flaky.append((test_name(t["id"]).rsplit(".", 1)[-1], first_error_line(t)))
+    return merged, flaky
+
+
+def flaky_detail(flaky):
+    """The detail's words for tests that passed only on their retry."""
+    return "; ".join(f"passed only on its retry: {name} (first run: {error})"
+                     for name, error in flaky)
+
+
 def verdict(tests):
     """verify.py's result: FAIL when a test failed or none ran."""
     c = counts(tests)
@@ -234,6 +283,7 @@ TEMPEST_ENV = {
     "CLUSTER_TEMPEST_VALIDATION": ("flag", "1", "SSH into Tempest's servers"),
     "CLUSTER_TEMPEST_CONCURRENCY": ("count", "2", "Tempest's workers"),
     "CLUSTER_TEMPEST_BUILD_TIMEOUT": ("count", "300", "build_timeout in seconds"),
+    "CLUSTER_TEMPEST_RETRY": ("flag", "1", "run a few failed tests once more, alone"),
 }
 
 
@@ -263,8 +313,10 @@ def remote_command(env, script, json_path, facts, openrc, dashboard_url):
     runs there, for its remote shell: the environment's values validated
     (tempest_env), every word quoted."""
     values = tempest_env(env)
-    cmd = ["python3", script, "--json", json_path, "--concurrency", str(values["CLUSTER_TEMPEST_CONCURRENCY"]),
-           "--", "--openrc", openrc, "--facts", facts]
+    cmd = ["python3", script, "--json", json_path, "--concurrency", str(values["CLUSTER_TEMPEST_CONCURRENCY"])]
+    if not values["CLUSTER_TEMPEST_RETRY"]:
+        cmd += ["--no-retry"]
+    cmd += ["--", "--openrc", openrc, "--facts", facts]
     if values["CLUSTER_TEMPEST_VALIDATION"]:
         # Tempest logs in to its servers over SSH (floating IP, its key
         # pair; the guest's dropbear, cluster/build-image.sh) as root.
@@ -331,6 +383,8 @@ def parse_args(argv):
     p.add_argument("--concurrency", type=int, default=2)
     p.add_argument("--regex", help="run these tests instead of --smoke")
     p.add_argument("--list", action="store_true", help="only list the tests the run would run")
+    p.add_argument("--no-retry", dest="retry", action="store_false",
+                   help="do not run failed tests once more")
     own, rest = [], []
     argv = list(argv)
     if "--" in argv:
@@ -377,6 +431,50 @@ def setup(args):
     return conf_text, cloud
 
 
+class RunFailed(Exception):
+    """`tempest run` left no result to read."""
+
+
+def run_tempest(cmd, workspace, log_path, keep_as, mode="w"):
+    """
+    (exit status, tests) of `cmd` (a `tempest run`) in `workspace`, its
+    output shown and written to `log_path`, its subunit stream copied to
+    `keep_as`; RunFailed when it could not start or left no new stream.
+    """
+    log("$ " + " ".join(cmd))
+    # The workspace outlives runs: only a stream this run wrote counts.
+    before = latest_stream(os.path.join(workspace, ".stestr"))
+    try:
+        with open(log_path, mode, encoding="utf-8") as logf:
+            proc = subprocess.Popen(cmd, cwd=workspace, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True, errors="replace")
+            for line in proc.stdout:
+                sys.stdout.write(line)
+                logf.write(line)
+            rc = proc.wait()
+    except OSError as exc:
+        raise RunFailed(f"{shlex.join(cmd)} could not start: {exc}") from None
+    stream = latest_stream(os.path.join(workspace, ".stestr"))
+    if not stream or stream == before:
+        with open(log_path, encoding="utf-8", errors="replace") as fh:
+            tail = output_tail(fh.read())
+        raise RunFailed(f"tempest run left no new subunit stream (exit {rc}; {log_path}): {tail}")
+    try:
+        shutil.copyfile(stream, keep_as)
+        with open(stream, "rb") as fh:
+            tests = read_subunit(fh.read())
+    except Exception as exc:  # noqa: BLE001 - a stream python3-subunit cannot read, a full disk
+        raise RunFailed(f"the subunit stream {stream} could not be kept or read: "
+                        f"{type(exc).__name__}: {exc}") from None
+    return rc, tests
+
+
+def write_junit(out, tests):
+    """The tests' JUnit XML in `out`."""
+    with open(os.path.join(out, "tempest-junit.xml"), "w", encoding="utf-8") as fh:
+        fh.write(junit_xml(tests))
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["remote-command"]:
@@ -414,39 +512,39 @@ def main(argv=None):
             return subprocess.run(cmd, cwd=args.workspace, check=False).returncode
         except OSError as exc:
             return fail_setup(f"{shlex.join(cmd)} could not start: {exc}")
-    log("$ " + " ".join(cmd))
-    # The workspace outlives runs: only a stream this run wrote counts.
-    before = latest_stream(os.path.join(args.workspace, ".stestr"))
-    t_run = time.monotonic()
     log_path = os.path.join(args.out, "tempest-run.log")
+    t_run = time.monotonic()
     try:
-        with open(log_path, "w", encoding="utf-8") as logf:
-            proc = subprocess.Popen(cmd, cwd=args.workspace, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, text=True, errors="replace")
-            for line in proc.stdout:
-                sys.stdout.write(line)
-                logf.write(line)
-            rc = proc.wait()
-    except OSError as exc:
-        return fail_setup(f"{shlex.join(cmd)} could not start: {exc}")
+        rc, tests = run_tempest(cmd, args.workspace, log_path,
+                                os.path.join(args.out, "tempest.subunit"))
+    except RunFailed as exc:
+        return fail_setup(str(exc))
     run_secs = time.monotonic() - t_run
     log(f"tempest run exited {rc} after {run_secs:.1f} s")
+    write_junit(args.out, tests)
 
-    # 4. The stream, the JUnit XML.
-    stream = latest_stream(os.path.join(args.workspace, ".stestr"))
-    if not stream or stream == before:
-        with open(log_path, encoding="utf-8", errors="replace") as fh:
-            tail = output_tail(fh.read())
-        return fail_setup(f"tempest run left no new subunit stream (exit {rc}; {log_path}): {tail}")
-    try:
-        shutil.copyfile(stream, os.path.join(args.out, "tempest.subunit"))
-        with open(stream, "rb") as fh:
-            tests = read_subunit(fh.read())
-        with open(os.path.join(args.out, "tempest-junit.xml"), "w", encoding="utf-8") as fh:
-            fh.write(junit_xml(tests))
-    except Exception as exc:  # noqa: BLE001 - a stream python3-subunit cannot read, a full disk
-        return fail_setup(f"the subunit stream {stream} could not be kept or read: "
-                          f"{type(exc).__name__}: {exc}")
+    # 4b. A few failed tests run once more, alone: the cluster's guests
+    # boot under QEMU's emulation on two shared cores, and a test that
+    # passes alone is reported by name as flaky, never hidden.
+    flaky = []
+    again = retry_ids(tests) if args.retry else []
+    if again:
+        log(f"running the {len(again)} failed test(s) once more, alone")
+        list_path = os.path.join(args.workspace, "retry-list.txt")
+        with open(list_path, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(again) + "\n")
+        try:
+            rc_retry, retried = run_tempest(
+                ["tempest", "run", "--concurrency", "1", "--load-list", list_path],
+                args.workspace, log_path, os.path.join(args.out, "tempest-retry.subunit"),
+                mode="a")
+        except RunFailed as exc:
+            log(f"the retry could not run: {exc}")
+        else:
+            tests, flaky = merge_retry(tests, retried)
+            if not any(t["status"] in FAILED for t in tests) and rc_retry == 0:
+                rc = 0
+            write_junit(args.out, tests)
 
     # 5. The verdict.
     print()
@@ -454,6 +552,8 @@ def main(argv=None):
         print(line)
     secs = time.monotonic() - t0
     extra = f"concurrency {args.concurrency}, run {run_secs:.0f} s"
+    if flaky:
+        extra = f"{flaky_detail(flaky)}; {extra}"
     res = tempest_result(tests, secs, extra)
     if rc != 0 and res["result"] == verify.PASS:
         res = tempest_result(tests, secs, error=f"tempest run exited {rc} with no test failed "
@@ -461,8 +561,11 @@ def main(argv=None):
     if args.json:
         write_json(args.json, [res], started, secs,
                    {"auth_url": cloud.get("auth_url"), "counts": counts(tests),
+                    "flaky": [{"test": name, "first_error": error} for name, error in flaky],
                     "failed": [{"id": test_name(t["id"]), "error": first_error_line(t)}
                                for t in tests if t["status"] in FAILED]})
+    for name, error in flaky:
+        log(f"FLAKY {name}: failed in the run ({error}), passed alone on its retry")
     log(f"{res['result']}: {res['detail']}")
     return 0 if res["result"] == verify.PASS else 1
 

@@ -270,3 +270,92 @@ def test_remote_command_cli_refuses_with_exit_2(tmp_path):
     good = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=60,
                           env={"PATH": "/usr/bin:/bin", "CLUSTER_TEMPEST_CONCURRENCY": "3"})
     assert good.returncode == 0 and "--concurrency 3 " in good.stdout
+
+
+# --- one retry of a few failed tests ------------------------------------------
+
+def _t(name, status, error=None):
+    details = {"traceback": f"Traceback (most recent call last):\n  File \"x\"\n{error}\n"} if error else {}
+    return {"id": f"tempest.scenario.test_x.TestX.{name}[id-1,smoke]", "status": status,
+            "seconds": 1.0, "details": details}
+
+
+def test_retry_ids_are_the_failed_tests_with_their_tags():
+    tests = [_t("test_a", "success"), _t("test_b", "fail", "E: b"), _t("test_c", "skip"),
+             _t("test_d", "uxsuccess")]
+    assert tr.retry_ids(tests) == ["tempest.scenario.test_x.TestX.test_b[id-1,smoke]",
+                                   "tempest.scenario.test_x.TestX.test_d[id-1,smoke]"]
+    assert tr.retry_ids([_t("test_a", "success")]) == []
+
+
+def test_many_failures_or_a_class_fixture_are_not_retried():
+    """Past RETRY_LIMIT failures the cloud is broken; a setUpClass cannot be selected."""
+    many = [_t(f"test_{i}", "fail", "E") for i in range(tr.RETRY_LIMIT + 1)]
+    assert tr.retry_ids(many) == []
+    assert tr.retry_ids(many[:tr.RETRY_LIMIT]) == [t["id"] for t in many[:tr.RETRY_LIMIT]]
+    assert tr.retry_ids([_t("test_a", "fail", "E"), TESTS[3]]) == []
+
+
+def test_merge_retry_replaces_only_retried_failures_and_names_the_flaky():
+    first = [_t("test_a", "success"), _t("test_b", "fail", "TimeoutException: Request timed out"),
+             _t("test_c", "fail", "AssertionError: 1 != 2"), _t("test_d", "fail", "E: d")]
+    retried = [_t("test_b", "success"), _t("test_c", "fail", "AssertionError: 1 != 3"),
+               _t("test_a", "fail", "E: not retried")]          # a pass is never replaced
+    merged, flaky = tr.merge_retry(first, retried)
+    assert [t["status"] for t in merged] == ["success", "success", "fail", "fail"]
+    assert tr.first_error_line(merged[2]) == "AssertionError: 1 != 3"   # the retry's error
+    assert tr.first_error_line(merged[3]) == "E: d"                      # not rerun: kept
+    assert flaky == [("test_b", "TimeoutException: Request timed out")]
+    assert tr.counts(merged) == {"passed": 2, "failed": 2, "skipped": 0, "ran": 4}
+    assert tr.verdict(merged) == tr.verify.FAIL
+
+
+def test_a_flaky_test_passes_but_is_named_in_the_detail():
+    merged, flaky = tr.merge_retry([_t("test_b", "fail", "TimeoutException: Request timed out")],
+                                   [_t("test_b", "success")])
+    res = tr.tempest_result(merged, 10.0, tr.flaky_detail(flaky))
+    assert res["result"] == tr.verify.PASS
+    assert res["detail"] == ("smoke: 1 ran, 1 passed, 0 failed, 0 skipped; passed only on its "
+                             "retry: test_b (first run: TimeoutException: Request timed out)")
+
+
+def _stestr_tempest(bindir, stream):
+    """A `tempest` that writes `stream` as the next run of ./.stestr, prints, exits 1."""
+    return _fake_tempest(bindir, f"""d=.stestr; mkdir -p $d
+n=$(cat $d/next-stream 2>/dev/null || echo 0)
+cp {shlex.quote(str(stream))} $d/$n; echo $((n + 1)) > $d/next-stream
+echo "ran $*"; exit 1
+""")
+
+
+def test_run_tempest_reads_the_new_stream_and_appends_its_log(tmp_path):
+    """A real process writing a real subunit stream into a stestr directory."""
+    exe = _stestr_tempest(tmp_path / "bin", DATA / "sample-v1.subunit")
+    ws, log = tmp_path / "ws", tmp_path / "run.log"
+    ws.mkdir()
+    log.write_text("first run\n")
+    rc, tests = tr.run_tempest([str(exe), "run", "--load-list", "x"], str(ws), str(log),
+                               str(tmp_path / "kept.subunit"), mode="a")
+    assert rc == 1
+    assert sorted(t["id"].rsplit(".", 1)[-1] for t in tests) == \
+        ["test_fails", "test_passes", "test_skipped"]
+    assert (tmp_path / "kept.subunit").read_bytes() == (DATA / "sample-v1.subunit").read_bytes()
+    assert log.read_text() == "first run\nran run --load-list x\n"
+
+
+def test_run_tempest_without_a_new_stream_is_refused(tmp_path):
+    exe = _fake_tempest(tmp_path / "bin", "echo 'no tests'; exit 1\n")
+    (tmp_path / "ws").mkdir()
+    with pytest.raises(tr.RunFailed, match="left no new subunit stream .*no tests"):
+        tr.run_tempest([str(exe), "run"], str(tmp_path / "ws"), str(tmp_path / "run.log"),
+                       str(tmp_path / "kept.subunit"))
+
+
+def test_retry_can_be_turned_off():
+    assert "--no-retry" not in shlex.split(_command({}))
+    words = shlex.split(_command({"CLUSTER_TEMPEST_RETRY": "0"}))
+    assert "--no-retry" in words
+    assert tr.parse_args(words[2:]).retry is False
+    assert tr.parse_args([]).retry is True
+    with pytest.raises(ValueError, match="CLUSTER_TEMPEST_RETRY='no': must be 0 or 1"):
+        tr.tempest_env({"CLUSTER_TEMPEST_RETRY": "no"})
