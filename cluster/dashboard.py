@@ -40,7 +40,6 @@ The result is one check, `dashboard`, in verify.py's JSON format (--json);
 """
 import argparse
 import html.parser
-import http.client
 import json
 import os
 import pathlib
@@ -261,18 +260,6 @@ def redirect_problem(url, status, location):
     return None
 
 
-def plain_answer(url, timeout=15):
-    """(status, Location) of a plain HTTP GET of `url`, redirects not followed."""
-    parts = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
-    try:
-        conn.request("GET", parts.path or "/")
-        response = conn.getresponse()
-        return response.status, response.getheader("Location")
-    finally:
-        conn.close()
-
-
 def error_line(exc):
     """An exception in one line: WebDriver's messages carry a stack trace."""
     text = getattr(exc, "msg", None) or str(exc)
@@ -483,7 +470,7 @@ class Browser:
             return f"login form at {self.driver.current_url}"
         plain = plain_url(self.args.url)
         try:
-            problem = redirect_problem(self.args.url, *plain_answer(plain))
+            problem = redirect_problem(self.args.url, *verify.plain_answer(plain, timeout=15))
         except OSError as exc:
             problem = f"{plain}: {error_line(exc)}"
         if problem:

@@ -79,6 +79,7 @@ import argparse
 import base64
 import csv
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -1490,7 +1491,7 @@ def public_endpoint_problems(session, url, plain_get=None):
         problems.append(f"{url}: {status}")
     plain = urllib.parse.urlunsplit(("http", parts.netloc, "/", "", ""))
     try:
-        answer = (plain_get or _plain_get)(plain)
+        answer = plain_get(plain) if plain_get else plain_answer(plain)[0]
     except Exception:  # noqa: BLE001 - refusing clear text is what is wanted
         answer = None
     if answer is not None and answer < 400:
@@ -1498,10 +1499,17 @@ def public_endpoint_problems(session, url, plain_get=None):
     return problems
 
 
-def _plain_get(url):
-    import requests  # noqa: PLC0415 - python3-requests, on the controller
-
-    return requests.get(url, timeout=10, allow_redirects=False).status_code
+def plain_answer(url, timeout=10):
+    """(status, Location) of a plain HTTP GET of `url`, redirects not
+    followed (the public endpoints' check, the dashboard's redirect)."""
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
+    try:
+        conn.request("GET", parts.path or "/")
+        response = conn.getresponse()
+        return response.status, response.getheader("Location")
+    finally:
+        conn.close()
 
 
 def check_image(cloud):

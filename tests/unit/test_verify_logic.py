@@ -891,3 +891,29 @@ def test_native_tls_migration_set_up_passes(tmp_path, flag):
 def test_native_tls_migration_missing_a_part_fails(tmp_path, change):
     problems = verify.native_tls_problems(_native_tls_host(tmp_path, **change))
     assert len(problems) == 1 and problems[0].startswith("compute1: the migration stream")
+
+
+def test_plain_answer_reads_a_real_server_without_following_redirects():
+    """A real HTTP server on loopback: the status and Location of one GET."""
+    import http.server
+    import threading
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            self.send_response(301)
+            self.send_header("Location", "https://127.0.0.1/horizon" + self.path)
+            self.end_headers()
+
+        def log_message(self, *_args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        assert verify.plain_answer(f"http://127.0.0.1:{port}/horizon") == (
+            301, "https://127.0.0.1/horizon/horizon")
+        assert verify.plain_answer(f"http://127.0.0.1:{port}") == (301, "https://127.0.0.1/horizon/")
+    finally:
+        server.shutdown()
+        server.server_close()
