@@ -379,6 +379,11 @@ API_ENDPOINTS = {
     "neutron": ("network", 9696, 13696, ""),
     "cinderv3": ("volumev3", 8776, 13776, "/v3/%(project_id)s"),
 }
+#: The noVNC console proxy, which every gateway runs: its port (HTTPS, the
+#: gateway's certificate) and the page the computes hand to browsers (on
+#: the first gateway).
+CONSOLE_PORT = 6080
+CONSOLE_PATH = "/vnc_auto.html"
 #: Validity of a host's certificate from the master's CA (openstack_tls),
 #: which makes a new one when fewer than TLS_RENEW_DAYS remain.
 TLS_DAYS = 365
@@ -735,6 +740,18 @@ def endpoints(controller):
     return result
 
 
+def console(gateway):
+    """
+    The noVNC console proxy of the gateway ``gateway`` (a minion id, the
+    name its certificate carries): ``port`` and ``url`` (HTTPS, the page
+    nova-compute hands to browsers).  None without a gateway.
+    """
+    if gateway is None:
+        return None
+    return {"port": CONSOLE_PORT,
+            "url": "https://{}:{}{}".format(gateway, CONSOLE_PORT, CONSOLE_PATH)}
+
+
 def tls_request(data, minion_id):
     """
     Return what the certificate of ``minion_id`` must carry, from the
@@ -1049,6 +1066,7 @@ class _Validator:
             "controller": self.controller(hosts, roles["controller"]),
             "endpoints": endpoints(roles["controller"][0] if roles["controller"] else None),
             "gateways": roles["gateway"],
+            "console": console(roles["gateway"][0] if roles["gateway"] else None),
             "computes": roles["compute"],
             "hosts": hosts,
             "roles": roles,

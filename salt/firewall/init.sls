@@ -16,6 +16,10 @@
 {%-     do public.tcp.append(ep.public_port) %}
 {%-   endfor %}
 {%- endif %}
+{#- The console proxy's port: every gateway runs one (nova.consoleproxy). #}
+{%- if 'gateway' in me.roles and topo.console %}
+{%-   do public.tcp.append(topo.console.port) %}
+{%- endif %}
 {%- if fw.enabled %}
 # The host firewall lives in its own nftables table (inet openstack_filter):
 # loading it replaces that table only, never anybody else's rules (no

@@ -118,6 +118,8 @@ def test_example_pillar_model(pillar):
         "fqdn": "controller.cloud.test",
     }
     assert model["gateways"] == ["gateway"]
+    # the console proxy, on the first gateway, HTTPS
+    assert model["console"] == {"port": 6080, "url": "https://gateway:6080/vnc_auto.html"}
     # every API: plain on the management network, TLS on its public port
     assert model["endpoints"]["keystone"] == {
         "type": "identity", "port": 5000, "public_port": 13000,

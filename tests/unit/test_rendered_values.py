@@ -373,6 +373,13 @@ def test_only_the_tls_ports_of_the_apis_are_public(controller):
         assert plain in set(_ports(context["management_ports"]["tcp"]))
 
 
+def test_the_gateway_opens_the_dashboard_and_the_model_console_port(gateway_states):
+    context = _args(gateway_states["firewall-rules"], "file")["context"]
+    assert sorted(_ports(context["public_ports"]["tcp"])) == [80, 443, 6080]
+    proxy = _settings(gateway_states, "nova-consoleproxy-config")
+    assert proxy["vnc"]["novncproxy_port"] == 6080
+
+
 def test_admin_openrc_uses_the_public_endpoint_and_names_the_ca(controller):
     openrc = _args(controller["keystone-admin-openrc"], "file")["context"]
     assert openrc["auth_url"] == "https://controller:13000/v3"

@@ -31,7 +31,7 @@
                   'cpu_allocation_ratio': topo.nova.cpu_allocation_ratio,
                   'ram_allocation_ratio': topo.nova.ram_allocation_ratio},
       'libvirt': libvirt,
-      'vnc': {'novncproxy_base_url': 'https://' ~ topo.gateways[0] ~ ':6080/vnc_auto.html'},
+      'vnc': {'novncproxy_base_url': topo.console.url},
       'os_vif_ovs': {'ovsdb_connection': ovn.ovsdb_connection},
     }) %}
 {%- do settings.pop('database') %}

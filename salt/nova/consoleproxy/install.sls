@@ -1,14 +1,14 @@
 {%- from "nova/map.jinja" import nova with context %}
 {%- from "nova/confdir.jinja" import config_dir_after with context %}
 {%- from "nova/settings.jinja" import nova_settings with context %}
-{%- from "common/topology.jinja" import my_address, tls_paths with context %}
+{%- from "common/topology.jinja" import topo, my_address, tls_paths with context %}
 {%- set paths = tls_paths(nova.tls_dir) | load_json %}
 {#- The proxy serves HTTPS and WSS only, with the gateway's certificate
     (written by nova.consoleproxy, which starts it): the dashboard's page is
     HTTPS, and a plain console inside it would be mixed content. #}
 {%- set settings = salt['slsutil.merge'](nova_settings, {
       'DEFAULT': {'ssl_only': True, 'cert': paths.cert, 'key': paths.key},
-      'vnc': {'novncproxy_host': my_address, 'novncproxy_port': 6080} }) %}
+      'vnc': {'novncproxy_host': my_address, 'novncproxy_port': topo.console.port} }) %}
 {#- nova.consoleproxy's install part: configuration and packages, nothing
     that starts a service.  The orchestration runs it on the gateways while
     the controller is set up; nova.consoleproxy includes it. #}
