@@ -69,12 +69,19 @@ def read_subunit(data):
     """
     import subunit
     import testtools
+    import testtools.content
 
     tests = []
 
     def on_test(test):
-        if test["status"] in ("exists", "inprogress", None):
+        if test["status"] in ("exists", None):
             return
+        if test["status"] == "inprogress":
+            # Started, never finished: its worker died.  A failure, never
+            # silently dropped (a passing retry must not hide it).
+            test = dict(test, status="fail", details={
+                "reason": testtools.content.text_content(
+                    "started but never finished (its worker stopped)")})
         start, end = (test.get("timestamps") or [None, None])[:2]
         secs = (end - start).total_seconds() if start and end else 0.0
         details = {}
@@ -104,6 +111,16 @@ def read_subunit(data):
 def test_name(test_id):
     """A test id without its tags ("...test_x[id-...,smoke]" -> "...test_x")."""
     return test_id.split("[", 1)[0]
+
+
+def short_name(test_id):
+    """A test's method name ("...TestX.test_b[id-1]" -> "test_b"); a class
+    fixture's kind and class ("setUpClass (tempest....TestX)" -> "setUpClass TestX")."""
+    name = test_name(test_id)
+    if " (" in name:
+        fixture, _, cls = name.partition(" (")
+        return f"{fixture} {cls.rstrip(')').rsplit('.', 1)[-1]}"
+    return name.rsplit(".", 1)[-1]
 
 
 def counts(tests):
@@ -183,7 +200,7 @@ def result_detail(tests, extra=""):
     c = counts(tests)
     detail = (f"smoke: {c['ran']} ran, {c['passed']} passed, {c['failed']} failed, "
               f"{c['skipped']} skipped")
-    failed = [test_name(t["id"]).rsplit(".", 1)[-1] for t in tests if t["status"] in FAILED]
+    failed = [short_name(t["id"]) for t in tests if t["status"] in FAILED]
     if failed:
         detail += "; failed: " + ", ".join(failed)
     return detail + (f"; {extra}" if extra else "")
@@ -209,10 +226,10 @@ def retry_ids(tests, limit=RETRY_LIMIT):
 
 def merge_retry(tests, retried):
     """
-    (tests, flaky): `tests` with each retried test's result replaced by its
-    retry's, and [(short name, the first run's error line)] of the tests
-    that failed and then passed.  A test the retry did not run keeps its
-    failure.
+    (tests, flaky): `tests` with each failed test's result replaced by its
+    retry's pass or failure, and [(name, the first run's error line)] of
+    the tests that failed and then passed.  A test the retry did not run,
+    or skipped, keeps its first failure.
     """
     again = {t["id"]: t for t in retried}
     merged, flaky = [], []
@@ -221,15 +238,19 @@ def merge_retry(tests, retried):
         if second is None:
             merged.append(t)
             continue
-        merged.append(second)
         if second["status"] in PASSED:
-            flaky.append((test_name(t["id"]).rsplit(".", 1)[-1], first_error_line(t)))
+            merged.append(second)
+            flaky.append((test_name(t["id"]), first_error_line(t)))
+        elif second["status"] in FAILED:
+            merged.append(second)
+        else:  # skipped on the retry: the first run's failure stands
+            merged.append(t)
     return merged, flaky
 
 
 def flaky_detail(flaky):
     """The detail's words for tests that passed only on their retry."""
-    return "; ".join(f"passed only on its retry: {name} (first run: {error})"
+    return "; ".join(f"passed only on its retry: {short_name(name)} (first run: {error})"
                      for name, error in flaky)
 
 
@@ -513,51 +534,62 @@ def main(argv=None):
         except OSError as exc:
             return fail_setup(f"{shlex.join(cmd)} could not start: {exc}")
     log_path = os.path.join(args.out, "tempest-run.log")
+    retry_stream = os.path.join(args.out, "tempest-retry.subunit")
     t_run = time.monotonic()
     try:
+        if os.path.exists(retry_stream):
+            os.unlink(retry_stream)          # an earlier run's
         rc, tests = run_tempest(cmd, args.workspace, log_path,
                                 os.path.join(args.out, "tempest.subunit"))
-    except RunFailed as exc:
+        run_secs = time.monotonic() - t_run
+        log(f"tempest run exited {rc} after {run_secs:.1f} s")
+        write_junit(args.out, tests)
+    except (RunFailed, OSError) as exc:
         return fail_setup(str(exc))
-    run_secs = time.monotonic() - t_run
-    log(f"tempest run exited {rc} after {run_secs:.1f} s")
-    write_junit(args.out, tests)
 
     # 4b. A few failed tests run once more, alone: the cluster's guests
     # boot under QEMU's emulation on two shared cores, and a test that
     # passes alone is reported by name as flaky, never hidden.
-    flaky = []
+    flaky, retry_note, exit_error = [], "", None
     again = retry_ids(tests) if args.retry else []
     if again:
         log(f"running the {len(again)} failed test(s) once more, alone")
         list_path = os.path.join(args.workspace, "retry-list.txt")
-        with open(list_path, "w", encoding="utf-8") as fh:
-            fh.write("\n".join(again) + "\n")
+        t_retry = time.monotonic()
         try:
+            with open(list_path, "w", encoding="utf-8") as fh:
+                fh.write("\n".join(again) + "\n")
             rc_retry, retried = run_tempest(
                 ["tempest", "run", "--concurrency", "1", "--load-list", list_path],
-                args.workspace, log_path, os.path.join(args.out, "tempest-retry.subunit"),
-                mode="a")
-        except RunFailed as exc:
+                args.workspace, log_path, retry_stream, mode="a")
+        except (RunFailed, OSError) as exc:
             log(f"the retry could not run: {exc}")
         else:
             tests, flaky = merge_retry(tests, retried)
-            if not any(t["status"] in FAILED for t in tests) and rc_retry == 0:
-                rc = 0
-            write_junit(args.out, tests)
+            retry_note = f"; retry {time.monotonic() - t_retry:.0f} s"
+            if not any(t["status"] in FAILED for t in tests):
+                if rc_retry != 0:
+                    exit_error = (f"the retry exited {rc_retry} with no test failed "
+                                  f"({log_path})")
+                else:
+                    rc = 0
+            try:
+                write_junit(args.out, tests)
+            except OSError as exc:
+                return fail_setup(str(exc))
 
     # 5. The verdict.
     print()
     for line in summary_lines(tests):
         print(line)
     secs = time.monotonic() - t0
-    extra = f"concurrency {args.concurrency}, run {run_secs:.0f} s"
+    extra = f"concurrency {args.concurrency}, run {run_secs:.0f} s{retry_note}"
     if flaky:
         extra = f"{flaky_detail(flaky)}; {extra}"
     res = tempest_result(tests, secs, extra)
     if rc != 0 and res["result"] == verify.PASS:
-        res = tempest_result(tests, secs, error=f"tempest run exited {rc} with no test failed "
-                                                 f"({log_path})")
+        res = tempest_result(tests, secs, error=exit_error or (
+            f"tempest run exited {rc} with no test failed ({log_path})"))
     if args.json:
         write_json(args.json, [res], started, secs,
                    {"auth_url": cloud.get("auth_url"), "counts": counts(tests),

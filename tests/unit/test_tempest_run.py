@@ -301,11 +301,14 @@ def test_merge_retry_replaces_only_retried_failures_and_names_the_flaky():
              _t("test_c", "fail", "AssertionError: 1 != 2"), _t("test_d", "fail", "E: d")]
     retried = [_t("test_b", "success"), _t("test_c", "fail", "AssertionError: 1 != 3"),
                _t("test_a", "fail", "E: not retried")]          # a pass is never replaced
-    merged, flaky = tr.merge_retry(first, retried)
-    assert [t["status"] for t in merged] == ["success", "success", "fail", "fail"]
+    merged, flaky = tr.merge_retry(first + [_t("test_e", "fail", "E: e")],
+                                   retried + [_t("test_e", "skip")])   # skipped: still failed
+    assert [t["status"] for t in merged] == ["success", "success", "fail", "fail", "fail"]
+    assert tr.first_error_line(merged[4]) == "E: e"
+    merged = merged[:4]
     assert tr.first_error_line(merged[2]) == "AssertionError: 1 != 3"   # the retry's error
     assert tr.first_error_line(merged[3]) == "E: d"                      # not rerun: kept
-    assert flaky == [("test_b", "TimeoutException: Request timed out")]
+    assert flaky == [("tempest.scenario.test_x.TestX.test_b", "TimeoutException: Request timed out")]
     assert tr.counts(merged) == {"passed": 2, "failed": 2, "skipped": 0, "ran": 4}
     assert tr.verdict(merged) == tr.verify.FAIL
 
@@ -359,3 +362,84 @@ def test_retry_can_be_turned_off():
     assert tr.parse_args([]).retry is True
     with pytest.raises(ValueError, match="CLUSTER_TEMPEST_RETRY='no': must be 0 or 1"):
         tr.tempest_env({"CLUSTER_TEMPEST_RETRY": "no"})
+
+
+# --- main(): a run and its retry, end to end against a `tempest` executable ---
+
+def _v2_stream(tests):
+    """A subunit v2 byte stream: each (id, status, traceback) started, then ended
+    with `status` ("inprogress": started and never finished)."""
+    import datetime
+    import io
+
+    import subunit
+
+    buf = io.BytesIO()
+    out = subunit.StreamResultToBytes(buf)
+    when = datetime.datetime(2026, 12, 3, tzinfo=datetime.timezone.utc)
+    for tid, status, tb in tests:
+        out.status(test_id=tid, test_status="inprogress", timestamp=when)
+        if status == "inprogress":
+            continue
+        extra = {"file_name": "traceback", "file_bytes": tb.encode(),
+                 "mime_type": "text/plain;charset=utf8"} if tb else {}
+        out.status(test_id=tid, test_status=status, timestamp=when, **extra)
+    return buf.getvalue()
+
+
+ID = "tempest.scenario.test_x.TestX.test_{}[id-1,smoke]"
+TB = "Traceback (most recent call last):\n  File \"x\"\nTimeoutException: Request timed out\n"
+FIRST = [(ID.format("a"), "success", None), (ID.format("b"), "fail", TB)]
+
+
+@pytest.mark.parametrize("first, first_rc, retry, retry_rc, code, detail_part", [
+    # the flaky test: passed alone, named
+    (FIRST, 1, [(ID.format("b"), "success", None)], 0, 0,
+     "passed only on its retry: test_b (first run: TimeoutException: Request timed out)"),
+    # failed again
+    (FIRST, 1, [(ID.format("b"), "fail", TB)], 1, 1, "1 failed"),
+    # skipped on the retry: the first failure stands
+    (FIRST, 1, [(ID.format("b"), "skip", None)], 0, 1, "failed: test_b"),
+    # the retry ran nothing
+    (FIRST, 1, [], 0, 1, "failed: test_b"),
+    # the retry's tests pass but it exits 1
+    (FIRST, 1, [(ID.format("b"), "success", None)], 1, 1, "the retry exited 1 with no test failed"),
+    # a test the first run started and never finished is a failure, retried
+    (FIRST[:1] + [(ID.format("c"), "inprogress", None)], 1,
+     [(ID.format("c"), "inprogress", None)], 1, 1, "never finished"),
+    # a class fixture failed: no retry
+    (FIRST[:1] + [("setUpClass (tempest.scenario.test_x.TestX)", "fail", TB)], 1, None, 0, 1,
+     "failed: setUpClass TestX;"),
+])
+def test_main_retries_and_reports_honestly(tmp_path, monkeypatch, capsys, first, first_rc,
+                                           retry, retry_rc, code, detail_part):
+    """main() with a `tempest` that writes real subunit streams into .stestr;
+    only the cloud (tempest.conf's source) is left out."""
+    (tmp_path / "first").write_bytes(_v2_stream(first))
+    if retry is not None:
+        (tmp_path / "retry").write_bytes(_v2_stream(retry))
+    _fake_tempest(tmp_path / "bin", f"""mkdir -p .stestr; n=$(cat .stestr/next-stream 2>/dev/null || echo 0)
+case "$*" in *--load-list*) s={tmp_path}/retry; rc={retry_rc};; *) s={tmp_path}/first; rc={first_rc};; esac
+[ -f "$s" ] && cp "$s" .stestr/$n && echo $((n + 1)) > .stestr/next-stream
+echo "ran $*"; exit $rc
+""")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+    monkeypatch.setattr(tr, "setup", lambda args: ("", {"auth_url": "https://c:13000/v3"}))
+    out, ws = tmp_path / "out", tmp_path / "ws"
+    out.mkdir()
+    ws.mkdir()
+    (out / "tempest-retry.subunit").write_bytes(b"an earlier run's")
+    got = tr.main(["--workspace", str(ws), "--out", str(out), "--json", str(tmp_path / "r.json")])
+    doc = json.loads((tmp_path / "r.json").read_text())
+    (res,) = doc["results"]
+    assert (got, res["result"]) == (code, "PASS" if code == 0 else "FAIL"), res["detail"]
+    assert detail_part in res["detail"] + "".join(f["error"] for f in doc["failed"])
+    if code == 0 or "the retry exited" in detail_part:
+        assert doc["flaky"] == [{"test": tr.test_name(ID.format("b")),
+                                 "first_error": "TimeoutException: Request timed out"}]
+        assert "FLAKY tempest.scenario.test_x.TestX.test_b" in capsys.readouterr().out
+    else:
+        assert doc["failed"] and doc["flaky"] == []
+    assert (out / "tempest-retry.subunit").exists() == bool(retry is not None and tr.retry_ids(
+        tr.read_subunit(_v2_stream(first))))
+    assert ET.parse(out / "tempest-junit.xml").getroot().get("failures") == str(len(doc["failed"]))
