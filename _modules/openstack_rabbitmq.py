@@ -26,8 +26,9 @@ builds between double quotes.  Arguments that such a shell would rewrite
 backtick or a double quote, or at the end) are refused instead of being
 mangled.
 
-Every function takes ``node`` (``rabbitmqctl -n NODE``; default: the local
-node, ``rabbit@<short hostname>``).  Errors are raised as
+Every function takes ``node`` (``rabbitmqctl -n NODE``; default: the node
+``NODENAME`` in ``rabbitmq-env.conf`` names, ``rabbit@localhost`` where
+the rabbitmq formula wrote it, else ``rabbit@<short hostname>``).  Errors are raised as
 :class:`salt.exceptions.CommandExecutionError` with rabbitmqctl's own text.
 
 :depends: ``rabbitmqctl`` (Debian: rabbitmq-server) and a running node.

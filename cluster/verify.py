@@ -1016,6 +1016,37 @@ def encap_problems(hosts, encaps):
     return problems
 
 
+# Ports that must listen on the controller's loopback alone (rabbitmq.config):
+# Erlang's port mapper and RabbitMQ's distribution port (AMQP's + 20000).
+LOOPBACK_ONLY_PORTS = {4369: "epmd", 25672: "RabbitMQ's Erlang distribution"}
+LOOPBACK_ADDRESSES = ("127.0.0.1", "::1")
+
+
+def loopback_listener_problems(ss_output, ports=LOOPBACK_ONLY_PORTS):
+    """
+    `ss -Hltn` output -> sentences for each port of ``ports`` ({port:
+    what}) that nothing listens on, or that listens on another address
+    than loopback ([] when each listens on loopback alone).
+    """
+    seen = {port: [] for port in ports}
+    for line in ss_output.splitlines():
+        fields = line.split()
+        if len(fields) < 4:
+            continue
+        address, _, port = fields[3].rpartition(":")
+        if port.isdigit() and int(port) in seen:
+            seen[int(port)].append(address.strip("[]").split("%")[0])
+    problems = []
+    for port, addresses in sorted(seen.items()):
+        wide = sorted(set(a for a in addresses if a not in LOOPBACK_ADDRESSES))
+        if not addresses:
+            problems.append(f"nothing listens on {port} ({ports[port]})")
+        elif wide:
+            problems.append(f"{ports[port]} listens on {', '.join(wide)}:{port}, "
+                            "not on loopback only")
+    return problems
+
+
 def parse_list_hosts(text):
     """`nova-manage cell_v2 list_hosts` table -> [(cell, host)]."""
     rows = []
@@ -1577,6 +1608,12 @@ def check_services(cloud):
         problems.append(f"ovn-sbctl list Encap: {(proc.stderr or proc.stdout).strip()[-200:]}")
     else:
         problems += encap_problems(cloud.hosts, parse_ovn_encaps(proc.stdout))
+    # This host (the controller): RabbitMQ's Erlang channels on loopback.
+    proc = run(["ss", "-Hltn"], timeout=30)
+    if proc.returncode != 0:
+        problems.append(f"ss -Hltn: {(proc.stderr or proc.stdout).strip()[-200:]}")
+    else:
+        problems += loopback_listener_problems(proc.stdout)
     hyper = {short(h.name) for h in cloud.conn.compute.hypervisors()}
     for c in cloud.computes:
         if short(c) not in hyper:
@@ -1584,7 +1621,8 @@ def check_services(cloud):
     if problems:
         raise CheckFailed("; ".join(problems))
     return (f"{summary}: all up; every chassis tunnels with Geneve from its management "
-            f"address; hypervisors: {', '.join(sorted(hyper))}; the dashboard runs "
+            f"address; epmd and RabbitMQ's distribution port on loopback only; "
+            f"hypervisors: {', '.join(sorted(hyper))}; the dashboard runs "
             f"{cloud.api_workers} WSGI processes on {', '.join(gateways)}")
 
 

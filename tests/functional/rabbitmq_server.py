@@ -110,9 +110,15 @@ class RabbitMQServer(TempDaemon):
     stop_timeout = 60
     kill_group = True
 
-    def __init__(self, nodename=NODENAME, parent_dir=None):
+    def __init__(self, nodename=NODENAME, parent_dir=None, conf_env=None):
+        """``conf_env``: {key: value} for the node's ``rabbitmq-env.conf``
+        (``KEY=VALUE`` lines, as the rabbitmq formula writes them); the
+        node's name and its additional Erlang arguments then come from
+        there alone, not from this class's defaults (``nodename`` must name
+        the same node)."""
         super().__init__(parent_dir)
         self.node = nodename
+        self.conf_env = dict(conf_env or {})
         self.port = None
         self.dist_port = None
         self._started_epmd = False
@@ -129,7 +135,9 @@ class RabbitMQServer(TempDaemon):
         cookie.chmod(0o400)
         (base / "enabled_plugins").write_text("[].\n")
         (base / "rabbitmq.conf").write_text("")
-        (base / "rabbitmq-env.conf").write_text("")
+        (base / "rabbitmq-env.conf").write_text(
+            "".join(f"{key}={value}\n" for key, value in self.conf_env.items())
+        )
 
         self.port = free_port()
         self.dist_port = free_port(exclude=(self.port,))
@@ -153,6 +161,9 @@ class RabbitMQServer(TempDaemon):
             RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}",
             ERL_EPMD_ADDRESS="127.0.0.1",
         )
+        if self.conf_env:
+            # The file decides these (or leaves RabbitMQ's defaults).
+            del env["RABBITMQ_NODENAME"], env["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"]
         self._started_epmd = _epmd_names() is None
         script = DEBIAN_SERVER_SCRIPT
         if not os.access(script, os.X_OK):
@@ -228,6 +239,49 @@ class RabbitMQServer(TempDaemon):
         if check and proc.returncode != 0:
             raise RuntimeError(f"rabbitmqctl {args[0]} failed: {proc.stderr.strip()}")
         return proc
+
+    def ctl_as_configured(self, *args, timeout=60, background=False):
+        """Run the real ``rabbitmqctl`` script with no ``-n``: the node is
+        the one its ``rabbitmq-env.conf`` names, as a CLI on the host finds
+        it (Debian's wrapper would switch to the rabbitmq user and read
+        /etc/rabbitmq instead).  ``background``: return the running
+        process (a Popen) instead of waiting for it."""
+        script = "/usr/lib/rabbitmq/bin/rabbitmqctl"
+        if not os.access(script, os.X_OK):
+            script = _program("rabbitmqctl")
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("RABBITMQ_", "ERL_"))
+        }
+        env.update(HOME=str(self.base_dir),
+                   RABBITMQ_CONF_ENV_FILE=str(self.base_dir / "rabbitmq-env.conf"))
+        if background:  # a Popen, for watching the CLI while it runs
+            return subprocess.Popen([script, "-q", *args], env=env, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+        return subprocess.run([script, "-q", *args], env=env, capture_output=True, text=True,
+                              check=False, timeout=timeout, stdin=subprocess.DEVNULL)
+
+    def listeners(self, port):
+        """The local addresses listening on TCP ``port`` (IPv4 and IPv6),
+        from /proc/net/tcp{,6}."""
+        found = []
+        for table, size in (("/proc/net/tcp", 4), ("/proc/net/tcp6", 16)):
+            try:
+                lines = pathlib.Path(table).read_text().splitlines()[1:]
+            except OSError:
+                continue
+            for line in lines:
+                fields = line.split()
+                address, _, hexport = fields[1].partition(":")
+                if fields[3] != "0A" or int(hexport, 16) != port:  # 0A: LISTEN
+                    continue
+                raw = bytes.fromhex(address)
+                # The kernel prints each 32-bit word in host (little-endian) order.
+                words = b"".join(raw[i:i + 4][::-1] for i in range(0, size, 4))
+                found.append(socket.inet_ntop(socket.AF_INET if size == 4 else socket.AF_INET6,
+                                              words))
+        return found
 
     def amqp_login(self, user, password, timeout=10):
         """

@@ -236,6 +236,30 @@ def test_the_firewall_opens_no_memcached_port(controller, gateway_states, comput
                 assert 11211 not in set(_ports(spec)), (kind, proto, spec)
 
 
+def test_rabbitmqs_erlang_channels_are_on_loopback(controller):
+    """epmd's socket and the node's distribution listener on loopback, the
+    node named there; AMQP alone on the management address (the real
+    node's listeners: tests/functional/test_rabbitmq_loopback.py)."""
+    env = _args(controller["rabbitmq-config"], "file")["key_values"]
+    assert env["NODENAME"] == "rabbit@localhost"
+    loopback = '"-kernel inet_dist_use_interface {127,0,0,1}"'
+    assert env["SERVER_ADDITIONAL_ERL_ARGS"] == env["CTL_ERL_ARGS"] == loopback
+    assert env["NODE_IP_ADDRESS"] == EXAMPLE["openstack"]["hosts"]["controller"]["address"]
+    dropin = _args(controller["rabbitmq-epmd-loopback"], "file")
+    listen = [line for line in dropin["contents"].splitlines() if line.startswith("ListenStream")]
+    assert listen == ["ListenStream=", "ListenStream=127.0.0.1:4369"]
+    service = _args(controller["rabbitmq-service"], "service")
+    assert {"file": "rabbitmq-epmd-loopback"} in service["watch"]
+
+
+def test_the_firewall_opens_no_erlang_port(controller, gateway_states, compute):
+    for states in (controller, gateway_states, compute):
+        context = _args(states["firewall-rules"], "file")["context"]
+        for kind in ("management_ports", "public_ports"):
+            for proto, spec in context[kind].items():
+                assert not {4369, 25672} & set(_ports(spec)), (kind, proto, spec)
+
+
 def test_horizon_keeps_sessions_in_signed_cookies_not_memcached(gateway):
     managed, rendered, _ = gateway
     assert "memcached_servers" not in managed["context"]

@@ -503,6 +503,31 @@ def test_encaps_geneve_from_the_management_address():
     assert verify.encap_problems(HOSTS, good) == []
 
 
+SS_LISTENERS = """\
+LISTEN 0      128        127.0.0.1:4369       0.0.0.0:*
+LISTEN 0      128            [::1]:4369          [::]:*
+LISTEN 0      128          0.0.0.0:25672      0.0.0.0:*
+LISTEN 0      4096   192.168.56.10:5672       0.0.0.0:*
+LISTEN 0      128                *:4369             *:*
+"""
+
+
+def test_erlang_ports_listen_on_loopback_only():
+    assert verify.loopback_listener_problems(SS_LISTENERS) == [
+        "epmd listens on *:4369, not on loopback only",
+        "RabbitMQ's Erlang distribution listens on 0.0.0.0:25672, not on loopback only",
+    ]
+    good = "\n".join(line for line in SS_LISTENERS.splitlines()
+                     if "127.0.0.1" in line or "[::1]" in line or ":5672 " in line)
+    assert verify.loopback_listener_problems(good) == [
+        "nothing listens on 25672 (RabbitMQ's Erlang distribution)"]
+    good += "\nLISTEN 0 128 127.0.0.1:25672 0.0.0.0:*"
+    assert verify.loopback_listener_problems(good) == []
+    assert verify.loopback_listener_problems("") == [
+        "nothing listens on 4369 (epmd)",
+        "nothing listens on 25672 (RabbitMQ's Erlang distribution)"]
+
+
 def test_minion_of_a_nova_host_name():
     assert verify.minion_of(HOSTS, "compute2.cloud.test") == "compute2"
     assert verify.minion_of(HOSTS, "compute2") == "compute2"
