@@ -2,6 +2,7 @@
 """Summarise `salt-run --out=json state.orchestrate` output.
 
     orch_summary.py FILE [--expect-no-changes=1] [--verify-json PATH]
+    orch_summary.py FILE --expect-changes ID[,ID...]
     orch_summary.py FILE --minion ID     (FILE: salt-call --out=json state.highstate)
 
 Prints one line per orchestration step (result, duration, states and
@@ -15,7 +16,10 @@ second run once the mirror answers (cluster/run does that, once); 4 when
 the only failures are Salt's transport failing to authenticate the
 master's reply (TRANSPORT_ERRORS), also worth a second run, once.  With
 --verify-json (and --expect-no-changes=1) the outcome is also written as
-verify.py's check 8, "idempotency", for `verify.py --report`.
+verify.py's check 8, "idempotency", for `verify.py --report`.  With
+--expect-changes, the states that changed must be exactly the ones of
+those ids (on any host), each of them: exit status 1 otherwise, naming
+the ones that did not change and the ones that did but should not.
 """
 import argparse
 import json
@@ -67,6 +71,8 @@ def main():
     ap.add_argument("file")
     ap.add_argument("--expect-no-changes", default="0")
     ap.add_argument("--verify-json", metavar="PATH")
+    ap.add_argument("--expect-changes", metavar="ID,...",
+                    help="the state ids that must change, and the only ones that may")
     ap.add_argument("--minion", metavar="ID",
                     help="FILE is one minion's salt-call --out=json state run")
     args = ap.parse_args()
@@ -88,7 +94,7 @@ def main():
             print(f"orch_summary: orchestration did not run: {value}")
             return 1
 
-    failed, changed = [], []
+    failed, changed, changed_ids = [], [], []  # changed_ids: (host, id, label, changes)
     total_changes = 0
     for key, step in sorted(steps.items(), key=lambda kv: kv[1].get("__run_num__", 0)):
         name = state_label(key, step)
@@ -114,6 +120,8 @@ def main():
                     if sret.get("changes"):
                         nchg += 1
                         changed.append((host, state_label(skey, sret), sret.get("changes")))
+                        changed_ids.append((host, state_key(skey, sret)[0],
+                                            state_label(skey, sret), sret.get("changes")))
                 total_changes += nchg
                 per_host.append(f"{host} {n} states/{nchg} changed")
         mark = "ok  " if ok else ("FAIL" if ok is False else "??? ")
@@ -142,10 +150,28 @@ def main():
         print("CHANGED on a run that should change nothing:")
         for host, sid, chg in changed:
             print(f"  {host}: {sid}: {json.dumps(chg, default=str)[:400]}")
+    if args.expect_changes is not None:
+        rc = max(rc, expected_changes(args.expect_changes, changed_ids))
     if args.verify_json and expect_none:
         write_idempotency(args.verify_json, ok=rc == 0, steps=len(steps),
                           changed=changed, failed=failed)
     return rc
+
+
+def expected_changes(spec, changed):
+    """1 (and the differences printed) unless the states that changed
+    (``changed``: [(host, state id, label, changes)]) are exactly the ids
+    of ``spec`` (comma-separated), 0 otherwise."""
+    want = {sid.strip() for sid in spec.split(",") if sid.strip()}
+    unchanged = sorted(want - {sid for _host, sid, _label, _chg in changed})
+    extra = [(host, label, chg) for host, sid, label, chg in changed if sid not in want]
+    for sid in unchanged:
+        print(f"NOT CHANGED, though it should have: {sid}")
+    if extra:
+        print("CHANGED, though only the expected states should have:")
+        for host, label, chg in extra:
+            print(f"  {host}: {label}: {json.dumps(chg, default=str)[:400]}")
+    return 1 if unchanged or extra else 0
 
 
 def as_orchestration(doc, minion):

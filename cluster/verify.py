@@ -151,9 +151,11 @@ CHECKS = (
     (None, "heal", "GlusterFS volume healed"),
     (11, "blockstorage", "Cinder volume create and attach"),
     (12, "secrets", "passwords: not leaked, per role, config 0640"),
+    (None, "resources", "flavors, subnets, security groups as in pillar"),
 )
 DEFAULT_CHECKS = ("identity", "image", "services", "boot", "secgroups", "floatingip", "storage",
-                  "migration", "idempotency", "scaleout", "faults", "heal", "blockstorage", "secrets")
+                  "migration", "idempotency", "scaleout", "faults", "heal", "blockstorage", "secrets",
+                  "resources")
 
 
 class CheckFailed(Exception):
@@ -1047,6 +1049,97 @@ def loopback_listener_problems(ss_output, ports=LOOPBACK_ONLY_PORTS):
     return problems
 
 
+# -- cloud resources against the model (check "resources") -----------------
+# Read independently of openstack_cloud's planner (_utils/saltext_openstack_cloud.py):
+# the API's values are compared with the validated model's as they are.
+FLAVOR_FIELDS = ("vcpus", "ram", "disk", "ephemeral", "swap")
+RULE_FIELDS = ("direction", "ethertype", "protocol", "port_range_min", "port_range_max")
+ANY_ADDRESS = {None, "0.0.0.0/0", "::/0"}
+
+
+def flavor_problems(want, flavors):
+    """
+    The model's flavors ({name: {vcpus, ram, disk, ephemeral, swap,
+    public, extra_specs}}) against Nova's ([{name, vcpus, ram, disk,
+    ephemeral (OS-FLV-EXT-DATA:ephemeral), swap ('' for none),
+    is_public, extra_specs}]): sentences for each difference.
+    """
+    found = {}
+    for flavor in flavors:
+        found.setdefault(flavor["name"], []).append(flavor)
+    problems = []
+    for name, spec in sorted(want.items()):
+        have = found.get(name) or []
+        if len(have) != 1:
+            problems.append(f"flavor {name}: {len(have)} in Nova, not 1")
+            continue
+        have = have[0]
+        values = {"vcpus": have.get("vcpus"), "ram": have.get("ram"), "disk": have.get("disk"),
+                  "ephemeral": have.get("ephemeral") or 0, "swap": have.get("swap") or 0}
+        for field in FLAVOR_FIELDS:
+            if values[field] != spec[field]:
+                problems.append(f"flavor {name}: {field} {values[field]}, pillar {spec[field]}")
+        if bool(have.get("is_public")) != bool(spec["public"]):
+            problems.append(f"flavor {name}: public {have.get('is_public')}, pillar {spec['public']}")
+        specs = {k: str(v) for k, v in (have.get("extra_specs") or {}).items()}
+        wanted = {k: str(v) for k, v in (spec.get("extra_specs") or {}).items()}
+        if specs != wanted:
+            problems.append(f"flavor {name}: extra_specs {specs}, pillar {wanted}")
+    return problems
+
+
+def subnet_problems(name, want, subnet):
+    """
+    The model's network entry (gateway, dns_nameservers and, for the
+    provider, allocation_start/_end) against Neutron's subnet of that name
+    (a dict, None when there is none): sentences for each difference.
+    """
+    if subnet is None:
+        return [f"subnet {name}: not in Neutron"]
+    problems = []
+    if subnet.get("gateway_ip") != want["gateway"]:
+        problems.append(f"subnet {name}: gateway {subnet.get('gateway_ip')}, pillar {want['gateway']}")
+    if sorted(subnet.get("dns_nameservers") or []) != sorted(want.get("dns_nameservers") or []):
+        problems.append(f"subnet {name}: DNS {subnet.get('dns_nameservers')}, "
+                        f"pillar {want.get('dns_nameservers')}")
+    if want.get("allocation_start"):
+        pools = [(p.get("start"), p.get("end")) for p in subnet.get("allocation_pools") or []]
+        wanted = [(want["allocation_start"], want["allocation_end"])]
+        if pools != wanted:
+            problems.append(f"subnet {name}: pools {pools}, pillar {wanted}")
+    return problems
+
+
+def rule_problems(group, want, rules, group_ids):
+    """
+    The model's security group ``group`` ({rules, remove_unlisted})
+    against Neutron's ``rules`` of that group (as the API lists them):
+    sentences for each listed rule that none matches and, with
+    remove_unlisted, for each rule Neutron has that is not listed.
+    ``group_ids``: {group name: id} of the project, for remote groups.
+    """
+    def same(rule, have):
+        if any(rule[f] != have.get(f) for f in RULE_FIELDS):
+            return False
+        if rule["remote_group"] is not None:
+            return have.get("remote_group_id") == group_ids.get(rule["remote_group"])
+        if have.get("remote_group_id") is not None:
+            return False
+        if rule["remote_ip_prefix"] in ANY_ADDRESS:
+            return have.get("remote_ip_prefix") in ANY_ADDRESS
+        return have.get("remote_ip_prefix") == rule["remote_ip_prefix"]
+
+    def label(rule):
+        return " ".join(str(rule.get(f)) for f in RULE_FIELDS if rule.get(f) is not None)
+
+    problems = [f"security group {group}: no rule {label(rule)}"
+                for rule in want["rules"] if not any(same(rule, have) for have in rules)]
+    if want.get("remove_unlisted"):
+        problems += [f"security group {group}: unlisted rule {label(have)}"
+                     for have in rules if not any(same(rule, have) for rule in want["rules"])]
+    return problems
+
+
 def parse_list_hosts(text):
     """`nova-manage cell_v2 list_hosts` table -> [(cell, host)]."""
     rows = []
@@ -1110,6 +1203,7 @@ class Cloud:
         # The networks' names and the physical network: the validator's
         # model, as the formulas read it (never the raw pillar's keys).
         model = self._salt_call("openstack_pillar.topology")
+        self.model = model
         try:
             self.networks = model_networks(model)
             self.api_workers = model["workers"]["api"]
@@ -2118,6 +2212,48 @@ def kernel_block_support(cloud):
     return reasons
 
 
+def check_resources(cloud):
+    """The cloud's flavors, subnets and the credentials' project's security
+    groups hold the model's values (what salt/cloud declares); after the
+    drift phase, the drifted ones."""
+    model = cloud.model
+    conn = cloud.conn
+    flavors = []
+    for flavor in conn.compute.get("/flavors/detail", params={"is_public": "None"}).json()["flavors"]:
+        specs = conn.compute.get(f"/flavors/{flavor['id']}/os-extra_specs").json()
+        flavors.append({"name": flavor["name"], "vcpus": flavor["vcpus"], "ram": flavor["ram"],
+                        "disk": flavor["disk"],
+                        "ephemeral": flavor.get("OS-FLV-EXT-DATA:ephemeral"),
+                        "swap": flavor.get("swap"),
+                        "is_public": flavor.get("os-flavor-access:is_public"),
+                        "extra_specs": specs.get("extra_specs")})
+    problems = flavor_problems(model["flavors"], flavors)
+    for kind in ("provider", "selfservice"):
+        want = model["networks"][kind]
+        found = [{"gateway_ip": s.gateway_ip, "dns_nameservers": s.dns_nameservers,
+                  "allocation_pools": s.allocation_pools}
+                 for s in conn.network.subnets(name=want["name"])]
+        if len(found) > 1:
+            problems.append(f"subnet {want['name']}: {len(found)} in Neutron, not 1")
+        else:
+            problems += subnet_problems(want["name"], want, found[0] if found else None)
+    project = conn.current_project_id
+    groups = list(conn.network.security_groups(project_id=project))
+    group_ids = {g.name: g.id for g in groups}
+    for name, want in sorted(model["security_groups"].items()):
+        found = [g for g in groups if g.name == name]
+        if len(found) != 1:
+            problems.append(f"security group {name}: {len(found)} in the project, not 1")
+            continue
+        problems += rule_problems(name, want, found[0].security_group_rules or [], group_ids)
+    if problems:
+        raise CheckFailed("; ".join(problems))
+    rules = sum(len(g["rules"]) for g in model["security_groups"].values())
+    return (f"{len(model['flavors'])} flavors, the provider and self-service subnets and "
+            f"{rules} rules of {len(model['security_groups'])} security groups as the pillar "
+            "declares them")
+
+
 def check_secrets(cloud):
     secrets = master_secrets(salt_master_python(), "/etc/salt/master")
     if not secrets:
@@ -2234,6 +2370,7 @@ CHECK_FUNCTIONS = {
     "heal": check_heal,
     "blockstorage": check_blockstorage,
     "secrets": check_secrets,
+    "resources": check_resources,
 }
 
 

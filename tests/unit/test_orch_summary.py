@@ -256,3 +256,40 @@ def test_one_minions_clean_run_passes_and_a_render_error_fails(tmp_path):
     broken = _salt_call_state(tmp_path / "b", "fine: [unclosed\n")
     proc = _run(broken, "--minion", "compute3")
     assert proc.returncode == 1 and "did not run" in proc.stdout, proc.stdout
+
+
+def _changed_ids():
+    """The ids of the states cold-trimmed.json changes (on any host)."""
+    from salt_output import state_key  # noqa: PLC0415 - cluster/ is on sys.path above
+
+    doc = json.loads((DATA / "cold-trimmed.json").read_text())
+    ids = set()
+    for step_key, step in doc["data"]["controller_master"].items():
+        if not step_key.endswith("_|-state"):  # a salt.function step's answer
+            continue
+        for states in ((step.get("changes") or {}).get("ret") or {}).values():
+            ids.update(state_key(key, ret)[0] for key, ret in states.items()
+                       if isinstance(ret, dict) and ret.get("changes"))
+    assert len(ids) > 2
+    return sorted(ids)
+
+
+def test_expected_changes_exactly():
+    proc = _run(DATA / "cold-trimmed.json", "--expect-changes", ",".join(_changed_ids()))
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_an_expected_change_missing_fails():
+    ids = _changed_ids() + ["cloud-flavor-m1.small"]
+    proc = _run(DATA / "cold-trimmed.json", "--expect-changes", ",".join(ids))
+    assert proc.returncode == 1
+    assert "NOT CHANGED, though it should have: cloud-flavor-m1.small" in proc.stdout
+
+
+def test_an_unexpected_change_fails():
+    ids = _changed_ids()
+    proc = _run(DATA / "cold-trimmed.json", "--expect-changes", ",".join(ids[1:]))
+    assert proc.returncode == 1
+    assert "CHANGED, though only the expected states should have:" in proc.stdout
+    assert f": {ids[0]} (" in proc.stdout
+    assert "NOT CHANGED" not in proc.stdout

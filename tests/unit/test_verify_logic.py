@@ -942,3 +942,92 @@ def test_plain_answer_reads_a_real_server_without_following_redirects():
     finally:
         server.shutdown()
         server.server_close()
+
+
+MODEL_FLAVORS = {
+    "m1.nano": {"vcpus": 1, "ram": 128, "disk": 1, "ephemeral": 0, "swap": 0, "public": True,
+                "description": None, "extra_specs": {}},
+    "m1.small": {"vcpus": 1, "ram": 1024, "disk": 20, "ephemeral": 0, "swap": 0, "public": True,
+                 "description": None, "extra_specs": {"hw:cpu_policy": "shared"}},
+}
+
+
+def _nova_flavor(name, **fields):
+    flavor = {"name": name, "vcpus": 1, "ram": 128, "disk": 1, "ephemeral": 0, "swap": "",
+              "is_public": True, "extra_specs": {}}
+    flavor.update(fields)
+    return flavor
+
+
+def test_flavors_as_the_model_declares():
+    good = [_nova_flavor("m1.nano"),
+            _nova_flavor("m1.small", ram=1024, disk=20, extra_specs={"hw:cpu_policy": "shared"}),
+            _nova_flavor("other", ram=1)]
+    assert verify.flavor_problems(MODEL_FLAVORS, good) == []
+    drifted = [_nova_flavor("m1.nano", swap=512, is_public=False),
+               _nova_flavor("m1.small", ram=2048, disk=20)]
+    assert verify.flavor_problems(MODEL_FLAVORS, drifted) == [
+        "flavor m1.nano: swap 512, pillar 0",
+        "flavor m1.nano: public False, pillar True",
+        "flavor m1.small: ram 2048, pillar 1024",
+        "flavor m1.small: extra_specs {}, pillar {'hw:cpu_policy': 'shared'}",
+    ]
+    assert verify.flavor_problems(MODEL_FLAVORS, good[:1] + good[:1]) == [
+        "flavor m1.nano: 2 in Nova, not 1", "flavor m1.small: 0 in Nova, not 1"]
+
+
+PROVIDER = {"name": "provider", "gateway": "203.0.113.1", "dns_nameservers": [],
+            "allocation_start": "203.0.113.100", "allocation_end": "203.0.113.189"}
+
+
+def test_subnet_pools_gateway_and_dns_as_the_model_declares():
+    subnet = {"gateway_ip": "203.0.113.1", "dns_nameservers": [],
+              "allocation_pools": [{"start": "203.0.113.100", "end": "203.0.113.189"}]}
+    assert verify.subnet_problems("provider", PROVIDER, subnet) == []
+    drifted = dict(subnet, dns_nameservers=["192.0.2.53"],
+                   allocation_pools=[{"start": "203.0.113.100", "end": "203.0.113.199"}])
+    assert verify.subnet_problems("provider", PROVIDER, drifted) == [
+        "subnet provider: DNS ['192.0.2.53'], pillar []",
+        "subnet provider: pools [('203.0.113.100', '203.0.113.199')], "
+        "pillar [('203.0.113.100', '203.0.113.189')]",
+    ]
+    assert verify.subnet_problems("provider", PROVIDER, None) == ["subnet provider: not in Neutron"]
+
+
+def _rule(protocol=None, port=None, **fields):
+    rule = {"direction": "ingress", "ethertype": "IPv4", "protocol": protocol,
+            "port_range_min": port, "port_range_max": port, "remote_ip_prefix": None,
+            "remote_group": None}
+    rule.update(fields)
+    return rule
+
+
+def _neutron_rule(protocol=None, port=None, **fields):
+    rule = {"direction": "ingress", "ethertype": "IPv4", "protocol": protocol,
+            "port_range_min": port, "port_range_max": port, "remote_ip_prefix": "0.0.0.0/0",
+            "remote_group_id": None, "id": "r"}
+    rule.update(fields)
+    return rule
+
+
+def test_security_group_rules_as_the_model_declares():
+    want = {"rules": [_rule("icmp"), _rule("tcp", 22), _rule("tcp", 5432, remote_group="web")],
+            "remove_unlisted": False}
+    egress = _neutron_rule(direction="egress", remote_ip_prefix=None)
+    rules = [_neutron_rule("icmp", remote_ip_prefix=None), _neutron_rule("tcp", 22),
+             _neutron_rule("tcp", 5432, remote_ip_prefix=None, remote_group_id="id-web"), egress]
+    ids = {"web": "id-web", "default": "id-default"}
+    assert verify.rule_problems("default", want, rules, ids) == []
+    # the ICMP rule deleted by hand; the remote group another one
+    rules = rules[1:2] + [_neutron_rule("tcp", 5432, remote_group_id="id-default"), egress]
+    assert verify.rule_problems("default", want, rules, ids) == [
+        "security group default: no rule ingress IPv4 icmp",
+        "security group default: no rule ingress IPv4 tcp 5432 5432",
+    ]
+    # a prefix is not "anywhere"; remove_unlisted names what is left over
+    want = {"rules": [_rule("tcp", 22, remote_ip_prefix="10.0.0.0/8")], "remove_unlisted": True}
+    assert verify.rule_problems("web", want, [_neutron_rule("tcp", 22), egress], ids) == [
+        "security group web: no rule ingress IPv4 tcp 22 22",
+        "security group web: unlisted rule ingress IPv4 tcp 22 22",
+        "security group web: unlisted rule egress IPv4",
+    ]
