@@ -88,6 +88,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import uuid
@@ -152,10 +153,11 @@ CHECKS = (
     (11, "blockstorage", "Cinder volume create and attach"),
     (12, "secrets", "passwords: not leaked, per role, config 0640"),
     (None, "resources", "flavors, subnets, security groups as in pillar"),
+    (None, "rotation", "every secret rotated: new ones work, old ones refused"),
 )
 DEFAULT_CHECKS = ("identity", "image", "services", "boot", "secgroups", "floatingip", "storage",
                   "migration", "idempotency", "scaleout", "faults", "heal", "blockstorage", "secrets",
-                  "resources")
+                  "resources", "rotation")
 
 
 class CheckFailed(Exception):
@@ -2254,11 +2256,103 @@ def check_resources(cloud):
             "declares them")
 
 
+def rotation_problems(old, new):
+    """
+    Sentences for what the rotate phase did not rotate: ``old`` and
+    ``new`` map each secret's name to its value before and after (the
+    master's pillar); a name in one only, or a value that stayed.
+    """
+    problems = [f"{name}: not rotated (same value)" for name in sorted(old)
+                if name in new and old[name] == new[name]]
+    problems += [f"{name}: gone from the pillar" for name in sorted(set(old) - set(new))]
+    problems += [f"{name}: new in the pillar" for name in sorted(set(new) - set(old))]
+    return problems
+
+
+def keystone_login(auth_url, cacert, user, password):
+    """The HTTP status of an unscoped password login of ``user`` (Default
+    domain) at Keystone ``auth_url`` (…/v3): 201 taken, 401 refused."""
+    import requests  # noqa: PLC0415 - on the controller
+
+    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": user, "domain": {"id": "default"}, "password": password}}}}}
+    resp = requests.post(f"{auth_url.rstrip('/')}/auth/tokens", json=body, timeout=30,
+                         verify=cacert or True)
+    return resp.status_code
+
+
+def mariadb_login(host, user, password):
+    """Whether ``user`` logs in to MariaDB at ``host`` with ``password``
+    (the password in a 0600 option file, never on a command line)."""
+    escaped = password.replace("\\", "\\\\").replace('"', '\\"')
+    fd, path = tempfile.mkstemp(prefix="verify-db-", suffix=".cnf")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f'[client]\npassword="{escaped}"\n')
+        proc = run(["mariadb", f"--defaults-extra-file={path}", "-h", host, "-u", user,
+                    "--connect-timeout=10", "-e", "SELECT 1"], timeout=60)
+    finally:
+        os.unlink(path)
+    return proc.returncode == 0
+
+
+def check_rotation(cloud):
+    """After the rotate phase (cluster/rotation.py kept the old secrets in
+    --old-secrets): every secret has a new value; Keystone takes each
+    user's new password and refuses the old one (401); each database
+    account likewise; the kept instance runs on, the same boot."""
+    if not cloud.args.old_secrets:
+        raise Skipped("needs --old-secrets (the rotate phase's file)")
+    with open(cloud.args.old_secrets, encoding="utf-8") as fh:
+        before = json.load(fh)
+    old = before["secrets"]
+    new = master_secrets(salt_master_python(), "/etc/salt/master")
+    cloud.secrets += [str(v) for v in list(old.values()) + list(new.values())]
+    problems = rotation_problems(old, new)
+    users = {name: name for name in ("admin", *SERVICE_USERS)}
+    users["demo"] = (cloud.pillar.get("demo") or {}).get("user") or "demo"
+    auth_url, cacert = cloud.env["OS_AUTH_URL"], cloud.env.get("OS_CACERT")
+    for name, user in sorted(users.items()):
+        for which, secrets, want in (("new", new, 201), ("old", old, 401)):
+            status = keystone_login(auth_url, cacert, user, str(secrets[name]))
+            if status != want:
+                problems.append(f"Keystone user {user}: the {which} password gave HTTP {status}, "
+                                f"not {want}")
+    controller = roles_hosts(cloud.hosts, "controller")[0]
+    address = cloud.hosts[controller]["address"]
+    accounts = sorted(name for name in new if name.endswith("_db"))
+    for name in accounts:
+        user = name[:-len("_db")]
+        if not mariadb_login(address, user, str(new[name])):
+            problems.append(f"MariaDB user {user}: the new password is refused")
+        if mariadb_login(address, user, str(old[name])):
+            problems.append(f"MariaDB user {user}: the old password still logs in")
+    kept = ""
+    if before.get("server"):
+        server = cloud.conn.compute.get_server(before["server"])
+        if server.status != "ACTIVE":
+            problems.append(f"the kept instance {server.name} is {server.status}")
+        now = cloud.conn.compute.get_server_console_output(server)["output"]
+        ok, sentence = still_running(parse_console(before["console"] or ""), parse_console(now))
+        if not ok:
+            problems.append(f"the kept instance {server.name}: {sentence}")
+        kept = f"; the kept instance ran on ({sentence})"
+    if problems:
+        raise CheckFailed("; ".join(problems))
+    return (f"{len(new)} secrets rotated; {len(users)} Keystone users log in with the new "
+            f"password only, {len(accounts)} MariaDB accounts likewise{kept}")
+
+
 def check_secrets(cloud):
     secrets = master_secrets(salt_master_python(), "/etc/salt/master")
     if not secrets:
         raise CheckFailed("the master's pillar openstack:passwords is empty")
     secrets.update(tls_key_secrets(TLS_ISSUED_DIR))
+    if cloud.args.old_secrets:
+        # After the rotate phase: the replaced values must not leak either.
+        with open(cloud.args.old_secrets, encoding="utf-8") as fh:
+            secrets.update({f"old {name}": value
+                            for name, value in json.load(fh)["secrets"].items()})
     hosts = sorted(cloud.hosts)
 
     def answers(command):
@@ -2371,6 +2465,7 @@ CHECK_FUNCTIONS = {
     "blockstorage": check_blockstorage,
     "secrets": check_secrets,
     "resources": check_resources,
+    "rotation": check_rotation,
 }
 
 
@@ -2391,6 +2486,8 @@ def parse_args(argv):
     p.add_argument("--server-name", default="verify-instance")
     p.add_argument("--compute", help="scaleout: the compute that was added (e.g. compute3)")
     p.add_argument("--stopped", help="faults: the compute that is down")
+    p.add_argument("--old-secrets", help="rotation: the secrets before the rotate phase "
+                                         "(cluster/rotation.py's --old file)")
     p.add_argument("--boot-timeout", type=float, default=300)
     p.add_argument("--console-timeout", type=float, default=240)
     p.add_argument("--migrate-timeout", type=float, default=300)

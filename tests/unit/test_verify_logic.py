@@ -1031,3 +1031,11 @@ def test_security_group_rules_as_the_model_declares():
         "security group web: unlisted rule ingress IPv4 tcp 22 22",
         "security group web: unlisted rule egress IPv4",
     ]
+
+
+def test_rotation_names_what_kept_its_value():
+    old = {"admin": "a1", "nova": "n1", "rabbitmq": "r1", "gone": "g"}
+    new = {"admin": "a2", "nova": "n1", "rabbitmq": "r2", "added": "x"}
+    assert verify.rotation_problems(old, new) == [
+        "nova: not rotated (same value)", "gone: gone from the pillar", "added: new in the pillar"]
+    assert verify.rotation_problems(old, {k: v + "!" for k, v in old.items()}) == []

@@ -1,0 +1,39 @@
+"""
+cluster/rotation.py's new secrets: each one the validator accepts for its
+pillar key, and RabbitMQ's module for its password; unit tier (the phase
+itself runs on the cluster: cluster/run rotate).
+"""
+import copy
+import pathlib
+import sys
+
+import pytest
+import yaml
+
+from saltext_openstack._modules import openstack_pillar, openstack_rabbitmq
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "cluster"))
+rotation = pytest.importorskip("rotation")  # imports verify.py, beside it
+EXAMPLE = yaml.safe_load((REPO / "pillar" / "openstack.sls").read_text())
+
+
+def test_every_new_secret_validates_and_differs():
+    data = copy.deepcopy(EXAMPLE["openstack"])
+    names = [name for name, _ in openstack_pillar.REQUIRED_PASSWORDS]
+    for _ in range(20):
+        fresh = {name: rotation.new_secret(name) for name in names}
+        data["passwords"] = fresh
+        model = openstack_pillar.validate(data)
+        assert model  # the validator raised nothing
+        openstack_rabbitmq._check_password(fresh["rabbitmq"])
+        assert len(set(fresh.values())) == len(names)
+        assert all(value.endswith("$") and set(value) & set(rotation.AWKWARD)
+                   for value in fresh.values())
+
+
+def test_write_private_is_0600_from_the_start(tmp_path):
+    path = tmp_path / "old.json"
+    rotation.write_private(str(path), "{}")
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert not (tmp_path / "old.json.tmp").exists()
