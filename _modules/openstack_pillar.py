@@ -119,7 +119,8 @@ Open vSwitch and OVN
 --------------------
 Neutron uses ML2/OVN: the controller holds OVN's northbound and
 southbound databases (``ovn:nb_connection``, ``ovn:sb_connection`` in the
-model, on the controller's management address), every compute and gateway
+model, on the controller's management address, over mutual TLS with the
+hosts' certificates from the master's CA), every compute and gateway
 is an OVN chassis named by its minion id (``hosts:<id>:chassis``), with
 Geneve tunnels from its management address.  The gateways hold the
 provider bridge (``ovn:bridges:provider``) with the provider interface and
@@ -226,7 +227,8 @@ order of minion ids::
                   physical_network, gateway, allocation_start, allocation_end,
                   dns_nameservers, mtu}, selfservice {cidr, prefixlen, name, gateway,
                   dns_nameservers, mtu}, datapath_type, geneve_vni_ranges}
-    ovn          {nb_connection, sb_connection, nb_listen, sb_listen ("ptcp:PORT:ADDRESS"),
+    ovn          {nb_connection, sb_connection ("ssl:ADDRESS:PORT"), nb_listen,
+                  sb_listen ("pssl:PORT:ADDRESS"),
                   encap_type, geneve_max_header_size, bridges {integration, tunnel,
                   provider}}
     gateway_nat  {enabled}               firewall  {enabled, ssh_from, public_from}
@@ -1588,10 +1590,13 @@ class _Validator:
         if address and ":" in address:  # IPv6, as OVSDB's connection methods write it
             address = "[{}]".format(address)
         return {
-            "nb_connection": "tcp:{}:{}".format(address, OVN_NB_PORT),
-            "sb_connection": "tcp:{}:{}".format(address, OVN_SB_PORT),
-            "nb_listen": "ptcp:{}:{}".format(OVN_NB_PORT, address),
-            "sb_listen": "ptcp:{}:{}".format(OVN_SB_PORT, address),
+            # Mutual TLS both ways: the databases present the controller's
+            # certificate and take only clients with one from the cloud's CA
+            # (ovn/central.sls).
+            "nb_connection": "ssl:{}:{}".format(address, OVN_NB_PORT),
+            "sb_connection": "ssl:{}:{}".format(address, OVN_SB_PORT),
+            "nb_listen": "pssl:{}:{}".format(OVN_NB_PORT, address),
+            "sb_listen": "pssl:{}:{}".format(OVN_SB_PORT, address),
             "encap_type": "geneve",
             "geneve_max_header_size": GENEVE_MAX_HEADER_SIZE,
             "bridges": dict(OVN_BRIDGES),

@@ -1142,6 +1142,59 @@ def rule_problems(group, want, rules, group_ids):
     return problems
 
 
+def ovn_tls_probe_command(ctl, connection, chassis=False):
+    """
+    A shell command probing OVN database `connection` (the model's
+    "ssl:ADDRESS:PORT") from a host: a plain `tcp:` OVSDB client to the
+    same address and port, which must be refused, then `ovsdb-client` with
+    the files the local SSL table names (`ctl get-ssl`: the host's
+    certificate, key and the cloud's CA), which must list the databases
+    (the port answers, so the refusal is the TLS one).  With `chassis`,
+    also ovn-controller's ovn-remote and connection status.  Prints
+    "plain=refused|accepted" and "tls=<databases or error>" (and
+    "remote=", "status=") lines; ovn_tls_problems reads them.
+    """
+    plain = "tcp:" + connection.split(":", 1)[1]
+    lines = [
+        f'ssl_file() {{ {ctl} get-ssl | sed -n "s/^$1: //p"; }}',
+        f"if ovsdb-client --timeout=10 list-dbs {plain} >/dev/null 2>&1; "
+        "then echo plain=accepted; else echo plain=refused; fi",
+        'echo "tls=$(ovsdb-client --timeout=10 -p "$(ssl_file "Private key")" '
+        '-c "$(ssl_file Certificate)" -C "$(ssl_file "CA Certificate")" '
+        f'list-dbs {connection} 2>&1 | tr "\\n" " ")"',
+    ]
+    if chassis:
+        lines += ['echo "remote=$(ovs-vsctl get Open_vSwitch . external_ids:ovn-remote | tr -d \'"\')"',
+                  'echo "status=$(ovn-appctl -t ovn-controller connection-status 2>&1)"']
+    return "; ".join(lines)
+
+
+def ovn_tls_problems(answers, connection, database, chassis=False):
+    """
+    Hosts whose ovn_tls_probe_command answer (`answers`: host ->
+    cmd.run_all) shows OVN database `connection` taking a plain client,
+    not taking the host's certificate (`database` not listed), or (with
+    `chassis`) ovn-controller not connected to `connection`.
+    """
+    problems = []
+    for host, ans in sorted(answers.items()):
+        got = dict(line.split("=", 1) for line in (ans.get("stdout") or "").splitlines()
+                   if "=" in line)
+        if not got:
+            problems.append(f"{host}: no answer to the OVN TLS probe "
+                            f"({(ans.get('stderr') or '').strip()[-200:]})")
+            continue
+        if got.get("plain") != "refused":
+            problems.append(f"{host}: {connection} answers a plain tcp: OVSDB client")
+        if database not in got.get("tls", "").split():
+            problems.append(f"{host}: ovsdb-client with the host's certificate cannot list "
+                            f"{connection}: {got.get('tls', '').strip()[-200:]}")
+        if chassis and (got.get("remote") != connection or got.get("status") != "connected"):
+            problems.append(f"{host}: ovn-controller {got.get('status', '?')} to "
+                            f"{got.get('remote', '?')}, not connected to {connection}")
+    return problems
+
+
 def parse_list_hosts(text):
     """`nova-manage cell_v2 list_hosts` table -> [(cell, host)]."""
     rows = []
@@ -1209,6 +1262,7 @@ class Cloud:
         try:
             self.networks = model_networks(model)
             self.api_workers = model["workers"]["api"]
+            self.ovn = model["ovn"]
         except (ValueError, KeyError, TypeError) as exc:
             raise SystemExit(f"verify: openstack_pillar.topology: {exc}") from None
         if not args.network:
@@ -1710,6 +1764,17 @@ def check_services(cloud):
         problems.append(f"ss -Hltn: {(proc.stderr or proc.stdout).strip()[-200:]}")
     else:
         problems += loopback_listener_problems(proc.stdout)
+    # OVN's databases take TLS clients with a certificate from the cloud's
+    # CA only: the northbound from this host (its only clients' host),
+    # the southbound from every chassis, whose ovn-controller is connected.
+    nb, sb = cloud.ovn["nb_connection"], cloud.ovn["sb_connection"]
+    local = run(["sh", "-c", ovn_tls_probe_command("ovn-nbctl", nb)], timeout=60)
+    problems += ovn_tls_problems({"this host": {"stdout": local.stdout, "stderr": local.stderr}},
+                                 nb, "OVN_Northbound")
+    chassis = sorted(set(cloud.computes) | set(roles_hosts(cloud.hosts, "gateway")))
+    problems += ovn_tls_problems(
+        cloud.salt(chassis, ovn_tls_probe_command("ovs-vsctl", sb, chassis=True)),
+        sb, "OVN_Southbound", chassis=True)
     hyper = {short(h.name) for h in cloud.conn.compute.hypervisors()}
     for c in cloud.computes:
         if short(c) not in hyper:
@@ -1718,7 +1783,9 @@ def check_services(cloud):
         raise CheckFailed("; ".join(problems))
     return (f"{summary}: all up; every chassis tunnels with Geneve from its management "
             f"address; epmd and RabbitMQ's distribution port on loopback only; "
-            f"hypervisors: {', '.join(sorted(hyper))}; the dashboard runs "
+            f"OVN's databases refuse plain clients and every chassis is connected "
+            f"over TLS with its own certificate; hypervisors: {', '.join(sorted(hyper))}; "
+            f"the dashboard runs "
             f"{cloud.api_workers} WSGI processes on {', '.join(gateways)}")
 
 

@@ -1,6 +1,7 @@
 {%- from "neutron/map.jinja" import neutron with context %}
 {%- from "common/topology.jinja" import topo, transport_url, authtoken, service_auth, db_url, my_address, uwsgi_section with context %}
 {%- from "common/tls.jinja" import public_tls with context %}
+{%- from "neutron/ovn.jinja" import ovn_options with context %}
 {%- set networks = topo.networks %}
 {%- set workers = topo.workers %}
 {#- ML2/OVN: no Neutron agents but the OVN metadata agent on the computes;
@@ -21,10 +22,13 @@
       'database': {'connection': db_url('neutron', 'neutron', 'neutron_db')},
       'nova': salt['slsutil.merge'](service_auth('nova', 'nova') | load_json, {'endpoint_type': 'internal'}),
     } %}
+{%- set ovn_settings = ovn_options(('nb', 'sb')) | load_json %}
+{%- do ovn_settings.update({'ovn_metadata_enabled': true}) %}
 include:
   - neutron.db
   - keystone.identity
   - ovn.central
+  - neutron.ovn_tls
 
 neutron-server-packages:
   pkg.installed:
@@ -57,10 +61,9 @@ neutron-ml2-config:
           # networks get MTU 1442 on a 1500 underlay; the pillar's MTU
           # ceilings count with the same value (openstack_pillar).
           max_header_size: {{ topo.ovn.geneve_max_header_size }}
-        ovn:
-          ovn_nb_connection: {{ topo.ovn.nb_connection | json }}
-          ovn_sb_connection: {{ topo.ovn.sb_connection | json }}
-          ovn_metadata_enabled: true
+        # Both databases over mutual TLS with neutron's copy of the
+        # host's certificate (neutron/ovn_tls.sls).
+        ovn: {{ ovn_settings | json }}
     - user: root
     - group: {{ neutron.group }}
     - mode: '0640'
@@ -116,6 +119,10 @@ neutron-server-service-{{ service }}:
     - watch:
       - openstack_config: neutron-server-config
       - openstack_config: neutron-ml2-config
+      # The OVN clients read the certificate and key at start.
+      - file: neutron-ovn-tls-private-key
+      - file: neutron-ovn-tls-certificate
+      - file: neutron-ovn-tls-ca-cert
 {%- if neutron.plugin_link %}
       - file: neutron-plugin-link
 {%- endif %}

@@ -1,8 +1,17 @@
 {%- from "ovn/map.jinja" import ovn with context %}
+{%- from "ovn/macros.jinja" import ssl_table with context %}
 {%- from "common/topology.jinja" import topo with context %}
 # OVN's northbound and southbound databases and ovn-northd, on the
 # controller; the databases listen on its management address only
-# (neutron-server and every chassis connect there).
+# (neutron-server and every chassis connect there), over mutual TLS
+# (pssl:, the model's nb_listen and sb_listen): they present the
+# controller's certificate and take only clients presenting one from the
+# cloud's CA (ovsdb-server asks every SSL peer for a certificate and
+# verifies it against its CA).  ovn-northd and the formulas' own
+# ovn-nbctl and ovn-sbctl use the local unix sockets.
+include:
+  - ovn.tls
+
 ovn-central-packages:
   pkg.installed:
     - pkgs: {{ ovn.central_packages | json }}
@@ -15,12 +24,14 @@ ovn-central-service:
       - pkg: ovn-central-packages
 {%- for db, ctl in (('nb', 'ovn-nbctl'), ('sb', 'ovn-sbctl')) %}
 {%-   set listen = topo.ovn[db ~ '_listen'] %}
+{{ ssl_table('ovn-' ~ db ~ '-ssl', ctl, [{'service': 'ovn-central-service'}, {'sls': 'ovn.tls'}]) }}
 
 ovn-{{ db }}-connection:
   cmd.run:
     - name: {{ ctl }} --timeout=30 set-connection {{ listen }}
     # get-connection prints the target last (ovn-sbctl puts the role first).
     - unless: test "$({{ ctl }} --timeout=30 get-connection | awk '{ print $NF }')" = {{ listen | yaml_dquote }}
+    # The files first: a pssl: remote without them does not listen.
     - require:
-      - service: ovn-central-service
+      - cmd: ovn-{{ db }}-ssl
 {%- endfor %}

@@ -1,16 +1,21 @@
 {%- from "ovn/map.jinja" import ovn with context %}
+{%- from "ovn/macros.jinja" import ssl_table with context %}
 {%- from "common/topology.jinja" import topo, me, my_address with context %}
 {%- set provider = topo.networks.provider %}
 {%- set gateway = 'gateway' in me.roles %}
 # An OVN chassis (computes and gateways): ovn-controller, named by the
-# minion id, tunnelling Geneve from the management address.  Its settings
-# are in place before ovn-host is installed, as ovn-controller makes br-int
-# (with the datapath type configured) as soon as it runs.
+# minion id, tunnelling Geneve from the management address, connected to
+# the southbound database over mutual TLS (ovn-remote ssl:, the host's
+# certificate from the local database's SSL table).  Its settings are in
+# place before ovn-host is installed, as ovn-controller makes br-int (with
+# the datapath type configured) as soon as it runs.
 include:
+  - ovn.tls
   - ovn.openvswitch
 {%- if topo.networks.datapath_type == 'netdev' %}
   - ovn.tunnel
 {%- endif %}
+{{ ssl_table('ovn-chassis-ssl', 'ovs-vsctl', [{'service': 'ovn-openvswitch-service'}, {'sls': 'ovn.tls'}]) }}
 
 ovn-chassis-settings:
   openstack_ovs.record_present:
@@ -30,6 +35,8 @@ ovn-chassis-settings:
     - require:
       - file: ovn-system-id
       - service: ovn-openvswitch-service
+      # ssl: in ovn-remote only once ovn-controller has the files.
+      - cmd: ovn-chassis-ssl
 
 # A br-int of another datapath type (ovn-controller started before its
 # settings, or the datapath switched) goes; ovn-controller makes it again.

@@ -62,6 +62,11 @@ class OvsdbServer(TempDaemon):
     stop_timeout = 10
     kill_group = True
 
+    def __init__(self, parent_dir=None, extra_args=()):
+        """``extra_args``: more ovsdb-server options (remotes, SSL files)."""
+        super().__init__(parent_dir)
+        self.extra_args = list(extra_args)
+
     @property
     def socket(self):
         return self.rundir / "db.sock"
@@ -85,6 +90,7 @@ class OvsdbServer(TempDaemon):
                     "--unixctl=" + str(self.rundir / "ovsdb-server.ctl"),
                     "--no-chdir",
                     "--log-file=" + str(self.rundir / "ovsdb-server.log"),
+                    *self.extra_args,
                 ],
                 cwd=self.rundir,
                 stdin=subprocess.DEVNULL,

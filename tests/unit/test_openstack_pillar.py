@@ -154,10 +154,10 @@ def test_example_pillar_model(pillar):
     assert model["hosts"]["compute1"]["provider_device"] is None
     assert model["hosts"]["controller"]["chassis"] is None
     assert model["ovn"] == {
-        "nb_connection": "tcp:192.168.56.10:6641",
-        "sb_connection": "tcp:192.168.56.10:6642",
-        "nb_listen": "ptcp:6641:192.168.56.10",
-        "sb_listen": "ptcp:6642:192.168.56.10",
+        "nb_connection": "ssl:192.168.56.10:6641",
+        "sb_connection": "ssl:192.168.56.10:6642",
+        "nb_listen": "pssl:6641:192.168.56.10",
+        "sb_listen": "pssl:6642:192.168.56.10",
         "encap_type": "geneve",
         "geneve_max_header_size": 38,
         "bridges": {"integration": "br-int", "tunnel": "br-phy", "provider": "br-ex"},
@@ -463,8 +463,8 @@ def test_netdev_datapath_moves_chassis_management_onto_the_tunnel_bridge(pillar)
 def test_ovn_connections_of_an_ipv6_controller():
     model = {"controller": {"address": "fd00::10"}}
     ovn = openstack_pillar._Validator.ovn(model, ["controller"])
-    assert ovn["sb_connection"] == "tcp:[fd00::10]:6642"
-    assert ovn["nb_listen"] == "ptcp:6641:[fd00::10]"
+    assert ovn["sb_connection"] == "ssl:[fd00::10]:6642"
+    assert ovn["nb_listen"] == "pssl:6641:[fd00::10]"
 
 
 def test_selfservice_gateway_defaults_to_first_address(pillar):

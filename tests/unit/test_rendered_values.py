@@ -471,3 +471,89 @@ def test_migration_stream_over_qemus_native_tls(compute):
                 if "file" in body and "replace" in body["file"]}
     assert 'migrate_tls_x509_cert_dir = "/etc/pki/libvirt-migrate"' in replaced
     assert "migrate_tls_x509_verify = 1" in replaced
+
+
+def _requires(body, function, kind="require"):
+    return [next(iter(item.items())) for item in _args(body, function).get(kind, [])]
+
+
+def _ssl_table(states, state_id):
+    """(set-ssl's file arguments, get-ssl's expected lines) of an
+    ovn/macros.jinja ssl_table state, the shell words split as sh would."""
+    args = _args(states[state_id], "cmd")
+    words = shlex.split(args["name"])
+    assert words[1:3] == ["--timeout=30", "set-ssl"], args["name"]
+    unless = shlex.split(args["unless"].split("printf ", 1)[1].rstrip(')"'))
+    return words[0], words[3:], unless[1:]
+
+
+TLS_SUFFIXES = ("private-key", "certificate", "ca-cert")
+OVN_FILES = ["/etc/pki/ovn/ovn-privkey.pem", "/etc/pki/ovn/ovn-cert.pem",
+             "/etc/pki/ovn/ovn-cacert.pem"]
+
+
+def _ovn_files_are_the_hosts(states, directory, group):
+    files = _managed(states)
+    key = files[f"{directory}/ovn-privkey.pem"]
+    assert (key["user"], key["group"], key["mode"]) == ("root", group, "0640")
+    assert "BEGIN PRIVATE KEY" in key["contents"] and key["show_changes"] is False
+    cert, ca = files[f"{directory}/ovn-cert.pem"], files[f"{directory}/ovn-cacert.pem"]
+    assert (cert["mode"], ca["mode"]) == ("0644", "0644")
+    assert "BEGIN CERTIFICATE" in cert["contents"] and cert["contents"] != ca["contents"]
+    assert ca["contents"] == _args(states["common-ca-certificate"], "file")["contents"]
+
+
+def test_ovn_databases_listen_with_tls_only_and_the_controllers_pair(controller):
+    _ovn_files_are_the_hosts(controller, "/etc/pki/ovn", "root")
+    directory = _args(controller["ovn-tls-dir"], "file")
+    assert (directory["user"], directory["group"], directory["mode"]) == ("root", "root", "0755")
+    for db, ctl, port in (("nb", "ovn-nbctl", 6641), ("sb", "ovn-sbctl", 6642)):
+        program, files, expected = _ssl_table(controller, f"ovn-{db}-ssl")
+        assert (program, files) == (ctl, OVN_FILES)
+        assert expected == [f"Private key: {OVN_FILES[0]}", f"Certificate: {OVN_FILES[1]}",
+                            f"CA Certificate: {OVN_FILES[2]}", "Bootstrap: false"]
+        connection = _args(controller[f"ovn-{db}-connection"], "cmd")
+        assert connection["name"].endswith(f"set-connection pssl:{port}:192.168.56.10")
+        # the files are in the SSL table before the database listens on pssl:
+        assert ("cmd", f"ovn-{db}-ssl") in _requires(controller[f"ovn-{db}-connection"], "cmd")
+        assert ("sls", "ovn.tls") in _requires(controller[f"ovn-{db}-ssl"], "cmd")
+
+
+def test_neutron_server_reaches_both_ovn_databases_over_tls(controller):
+    _ovn_files_are_the_hosts(controller, "/etc/neutron", "neutron")
+    ovn = _settings(controller, "neutron-ml2-config")["ovn"]
+    assert ovn == {
+        "ovn_nb_connection": "ssl:192.168.56.10:6641",
+        "ovn_sb_connection": "ssl:192.168.56.10:6642",
+        "ovn_metadata_enabled": True,
+        **{f"ovn_{db}_{option}": f"/etc/neutron/{name}" for db in ("nb", "sb")
+           for option, name in (("private_key", "ovn-privkey.pem"),
+                                ("certificate", "ovn-cert.pem"), ("ca_cert", "ovn-cacert.pem"))},
+    }
+    for state_id, body in controller.items():
+        if state_id.startswith("neutron-server-service-"):
+            watched = _requires(body, "service", "watch")
+            assert {("file", f"neutron-ovn-tls-{suffix}") for suffix in TLS_SUFFIXES} <= set(
+                watched), state_id
+
+
+@pytest.mark.parametrize("role", ["compute", "gateway_states"])
+def test_every_chassis_connects_over_tls_with_its_own_pair(role, request):
+    states = request.getfixturevalue(role)
+    _ovn_files_are_the_hosts(states, "/etc/pki/ovn", "root")
+    program, files, _ = _ssl_table(states, "ovn-chassis-ssl")
+    assert (program, files) == ("ovs-vsctl", OVN_FILES)
+    settings = _args(states["ovn-chassis-settings"], "openstack_ovs")
+    assert settings["values"]["external_ids"]["ovn-remote"] == "ssl:192.168.56.10:6642"
+    assert ("cmd", "ovn-chassis-ssl") in _requires(states["ovn-chassis-settings"], "openstack_ovs")
+
+
+def test_the_metadata_agent_reaches_the_southbound_database_over_tls(compute):
+    _ovn_files_are_the_hosts(compute, "/etc/neutron", "neutron")
+    ovn = _settings(compute, "neutron-ovn-metadata-config")["ovn"]
+    assert ovn == {"ovn_sb_connection": "ssl:192.168.56.10:6642",
+                   "ovn_sb_private_key": "/etc/neutron/ovn-privkey.pem",
+                   "ovn_sb_certificate": "/etc/neutron/ovn-cert.pem",
+                   "ovn_sb_ca_cert": "/etc/neutron/ovn-cacert.pem"}
+    watched = set(_requires(compute["neutron-ovn-metadata-service"], "service", "watch"))
+    assert {("file", f"neutron-ovn-tls-{suffix}") for suffix in TLS_SUFFIXES} <= watched

@@ -1039,3 +1039,34 @@ def test_rotation_names_what_kept_its_value():
     assert verify.rotation_problems(old, new) == [
         "nova: not rotated (same value)", "gone: gone from the pillar", "added: new in the pillar"]
     assert verify.rotation_problems(old, {k: v + "!" for k, v in old.items()}) == []
+
+
+SB = "ssl:192.168.56.10:6642"
+
+
+def _probe(stdout, retcode=0):
+    return {"retcode": retcode, "stdout": stdout, "stderr": ""}
+
+
+def test_ovn_tls_probe_tries_plain_tcp_on_the_same_port_and_the_hosts_files():
+    command = verify.ovn_tls_probe_command("ovs-vsctl", SB, chassis=True)
+    assert "list-dbs tcp:192.168.56.10:6642 " in command
+    assert f"list-dbs {SB} " in command
+    assert "ovs-vsctl get-ssl" in command and "connection-status" in command
+    assert "connection-status" not in verify.ovn_tls_probe_command("ovn-nbctl", SB)
+
+
+def test_ovn_tls_problems_pass_only_a_refused_plain_client_and_a_working_tls_one():
+    good = "plain=refused\ntls=_Server OVN_Southbound \nremote=" + SB + "\nstatus=connected\n"
+    assert verify.ovn_tls_problems({"c1": _probe(good)}, SB, "OVN_Southbound", chassis=True) == []
+    answers = {
+        "plain": _probe(good.replace("plain=refused", "plain=accepted")),
+        "nocert": _probe(good.replace("tls=_Server OVN_Southbound ",
+                                      "tls=ovsdb-client: failed to connect (Protocol error) ")),
+        "tcp": _probe(good.replace("remote=ssl:", "remote=tcp:")),
+        "down": _probe(good.replace("status=connected", "status=not connected")),
+        "silent": {"retcode": None, "stdout": "", "stderr": "no answer from minion"},
+    }
+    problems = verify.ovn_tls_problems(answers, SB, "OVN_Southbound", chassis=True)
+    assert [p.split(":", 1)[0] for p in problems] == ["down", "nocert", "plain", "silent", "tcp"]
+    assert "plain tcp:" in problems[2] and "Protocol error" in problems[1]

@@ -16,3 +16,7 @@ neutron-ovn-metadata-service:
       - pkg: neutron-ovn-metadata-packages
       - file: neutron-ovn-metadata-neutron-conf
       - openstack_config: neutron-ovn-metadata-config
+      # It reads the certificate and key for the southbound database at start.
+      - file: neutron-ovn-tls-private-key
+      - file: neutron-ovn-tls-certificate
+      - file: neutron-ovn-tls-ca-cert

@@ -1,12 +1,15 @@
 {%- from "neutron/map.jinja" import neutron with context %}
 {%- from "ovn/map.jinja" import ovn with context %}
 {%- from "common/topology.jinja" import topo, controller, passwords with context %}
+{%- from "neutron/ovn.jinja" import ovn_options with context %}
 # The OVN metadata agent, on every compute: a haproxy per network in a
 # namespace, patched into br-int, proxies instances' metadata requests to
 # nova's metadata API on the controller.
 {#- The agent's install part: packages and configuration, nothing that
     starts a service.  The orchestration runs it on the computes while the
     controller is set up; neutron.ovn_metadata includes it. #}
+include:
+  - neutron.ovn_tls
 
 neutron-ovn-metadata-config:
   openstack_config.present:
@@ -16,8 +19,8 @@ neutron-ovn-metadata-config:
           nova_metadata_host: {{ controller }}
           metadata_proxy_shared_secret: {{ passwords.metadata_secret | json }}
           metadata_workers: {{ topo.workers.metadata }}
-        ovn:
-          ovn_sb_connection: {{ topo.ovn.sb_connection | json }}
+        # The southbound database over mutual TLS (neutron/ovn_tls.sls).
+        ovn: {{ ovn_options(('sb',)) }}
         ovs:
           ovsdb_connection: {{ ovn.ovsdb_connection | json }}
     - user: root
