@@ -35,11 +35,18 @@ ALPHABET = string.ascii_letters + string.digits
 AWKWARD = "/@:"
 
 
+#: Secrets the validator allows no URL-quoted character in
+#: (openstack_pillar.URL_PLAIN_PASSWORDS: keystone-manage's alembic).
+PLAIN = ("keystone_db",)
+
+
 def new_secret(name):
     """A fresh random value for pillar secret ``name`` (long enough for the
     validator's key lengths)."""
     length = 64 if name in ("horizon_secret_key", "memcache_secret_key") else 24
     body = "".join(secrets.choice(ALPHABET) for _ in range(length))
+    if name in PLAIN:
+        return body[:8] + "-" + body[8:] + "~"
     return body[:8] + secrets.choice(AWKWARD) + body[8:] + "$"
 
 

@@ -1,7 +1,7 @@
 {%- from "nova/map.jinja" import nova with context %}
 {%- from "nova/confdir.jinja" import config_dir_after with context %}
 {%- from "nova/settings.jinja" import nova_settings, workers with context %}
-{%- from "common/topology.jinja" import passwords, authtoken, uwsgi_section with context %}
+{%- from "common/topology.jinja" import passwords, authtoken, uwsgi_section, db_url with context %}
 {%- from "common/tls.jinja" import public_tls with context %}
 {%- set settings = salt['slsutil.merge'](nova_settings, {
       'keystone_authtoken': authtoken('nova', 'nova') | load_json,
@@ -67,9 +67,12 @@ nova-api-db-synced:
       - pkg: nova-controller-packages
       - openstack_db: nova-db-nova_api
 
+# cell0's database named here, not left to nova's default: only then is
+# the mapping compared, and a rotated nova_db password reaches it.
 nova-cell0:
   nova_manage.cell_present:
     - name: cell0
+    - database_connection: {{ db_url('nova_cell0', 'nova', 'nova_db') | json }}
     - config_file: {{ nova.config_file }}
     - require:
       - nova_manage: nova-api-db-synced

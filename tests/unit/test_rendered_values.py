@@ -81,6 +81,15 @@ def test_database_url_quotes_every_reserved_character(controller):
     assert (parsed.hostname, parsed.path) == ("controller", "/nova")
 
 
+def test_cell0_is_mapped_with_the_pillars_password(controller):
+    """cell0's database is named, so that a rotated nova_db password
+    reaches its mapping (nova_manage compares only a given URL)."""
+    url = _args(controller["nova-cell0"], "nova_manage")["database_connection"]
+    parsed = urllib.parse.urlsplit(url)
+    assert urllib.parse.unquote(parsed.password) == DB_PASSWORD
+    assert (parsed.username, parsed.hostname, parsed.path) == ("nova", "controller", "/nova_cell0")
+
+
 def test_image_commands_quote_every_value(controller):
     create = _args(controller["cloud-image-guest_1"], "cmd")["name"]
     words = shlex.split(create.split("&& ", 1)[1])
