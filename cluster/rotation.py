@@ -67,7 +67,12 @@ def kept_console(openrc, server_name):
     server = conn.compute.find_server(server_name, all_projects=True)
     if server is None:
         return None, None
-    return server.id, conn.compute.get_server_console_output(server)["output"]
+    try:
+        return server.id, conn.compute.get_server_console_output(server)["output"]
+    except openstack.exceptions.SDKException as exc:
+        # A cloud that cannot show a console is no cloud to rotate: say so.
+        raise SystemExit(f"rotation: the console of {server_name} ({server.id}) cannot be "
+                         f"read, so the cloud is not healthy enough to rotate: {exc}") from None
 
 
 def main(argv=None):
