@@ -331,14 +331,27 @@ SECRET_KEY_MIN_LENGTH = {"horizon_secret_key": 50, "memcache_secret_key": 32}
 #: The passwords of MariaDB accounts (the services log in through PyMySQL).
 DATABASE_PASSWORDS = tuple(name for name, _ in REQUIRED_PASSWORDS if name.endswith("_db"))
 
-#: Passwords that must need no quoting in a URL: keystone-manage (2025.1)
-#: hands ``[database] connection`` to alembic's configuration unescaped
-#: (keystone/common/sql/upgrades.py, _find_alembic_conf), whose
-#: ConfigParser reads the '%' of a URL-quoted character as interpolation,
-#: so db_sync fails ("invalid interpolation syntax").  Found by the test
-#: cluster's rotate phase.
-URL_PLAIN_PASSWORDS = ("keystone_db",)
-URL_PLAIN_RE = re.compile(r"^[A-Za-z0-9._~-]+$")
+#: Characters a 2025.1 client cannot pass on in a password, however the
+#: formulas quote it (both found by the test cluster's rotate phase):
+#: password key -> (a pattern of what is refused, why).
+#:
+#: - keystone_db: keystone-manage hands ``[database] connection`` to
+#:   alembic's configuration unescaped (keystone/common/sql/upgrades.py,
+#:   _find_alembic_conf), whose ConfigParser reads the '%' of a URL-quoted
+#:   character as interpolation, so db_sync fails.
+#: - rabbitmq: oslo.messaging rebuilds the transport URL for kombu with
+#:   urllib's quote(), which leaves '/' as it is (impl_rabbit,
+#:   _transform_transport_url), so kombu reads the password's rest as the
+#:   host and port and every service fails to start.
+PASSWORD_LIMITS = {
+    "keystone_db": (re.compile(r"[^A-Za-z0-9._~-]"),
+                    "may hold only letters, digits and - . _ ~: keystone-manage db_sync "
+                    "passes the database URL to alembic unescaped, where the '%' of a "
+                    "URL-quoted character breaks it"),
+    "rabbitmq": (re.compile(r"/"),
+                 "may not hold '/': oslo.messaging rebuilds the transport URL for kombu "
+                 "leaving '/' unquoted, so every service would misread the URL"),
+}
 
 #: The secrets of ``openstack:passwords`` each role's formulas read: the
 #: per-role allow-list, stated here only.  The master's pillar filter
@@ -1680,10 +1693,8 @@ class _Validator:
         elif path[-1] in DATABASE_PASSWORDS and not value.isascii():
             self.problem(path, "has non-ASCII characters: PyMySQL sends a database password "
                                "as latin-1, so the service could not log in to MariaDB")
-        elif path[-1] in URL_PLAIN_PASSWORDS and not URL_PLAIN_RE.match(value):
-            self.problem(path, "may hold only letters, digits and - . _ ~: keystone-manage "
-                               "db_sync passes the database URL to alembic unescaped, where "
-                               "the '%' of a URL-quoted character breaks it")
+        elif path[-1] in PASSWORD_LIMITS and PASSWORD_LIMITS[path[-1]][0].search(value):
+            self.problem(path, PASSWORD_LIMITS[path[-1]][1])
 
     def admin(self, domain):
         path = ("admin",)

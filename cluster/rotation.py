@@ -35,9 +35,9 @@ ALPHABET = string.ascii_letters + string.digits
 AWKWARD = "/@:"
 
 
-#: Secrets the validator allows no URL-quoted character in
-#: (openstack_pillar.URL_PLAIN_PASSWORDS: keystone-manage's alembic).
-PLAIN = ("keystone_db",)
+#: The characters of AWKWARD a secret may not hold
+#: (openstack_pillar.PASSWORD_LIMITS: what 2025.1's clients cannot pass on).
+EXCLUDED = {"keystone_db": AWKWARD + "$", "rabbitmq": "/"}
 
 
 def new_secret(name):
@@ -45,9 +45,10 @@ def new_secret(name):
     validator's key lengths)."""
     length = 64 if name in ("horizon_secret_key", "memcache_secret_key") else 24
     body = "".join(secrets.choice(ALPHABET) for _ in range(length))
-    if name in PLAIN:
-        return body[:8] + "-" + body[8:] + "~"
-    return body[:8] + secrets.choice(AWKWARD) + body[8:] + "$"
+    excluded = EXCLUDED.get(name, "")
+    awkward = [c for c in AWKWARD if c not in excluded] or ["-"]
+    last = "$" if "$" not in excluded else "~"
+    return body[:8] + secrets.choice(awkward) + body[8:] + last
 
 
 def write_private(path, text):

@@ -763,6 +763,8 @@ BAD_CASES = [
         "may hold only letters, digits and - . _ ~: keystone-manage db_sync"),
     bad("password-keystone-db-dollar", "passwords:keystone_db", "secret$",
         "passes the database URL to alembic unescaped"),
+    bad("password-rabbitmq-slash", "passwords:rabbitmq", "rab/bit",
+        "may not hold '/': oslo.messaging rebuilds the transport URL"),
     bad("horizon-key-short", "passwords:horizon_secret_key", "x" * 49,
         "is 49 characters long: a key needs at least 50"),
     bad("memcache-key-short", "passwords:memcache_secret_key", "example-memcache-key",

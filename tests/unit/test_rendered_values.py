@@ -4,7 +4,7 @@ quoted for the shell and for YAML, and URL-quoted in connection URLs.
 
 The controller's states are rendered by Salt's own loader with the example
 pillar plus edits that the validator accepts but that a careless template
-would break: a password with '/', '@' and ':', an image property with
+would break: passwords with '/' (the database's), '@' and ':', an image property with
 shell and YAML characters.  Unit tier: no daemon, the states are only
 rendered.
 """
@@ -21,7 +21,7 @@ from saltext_openstack._modules import openstack_pillar
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLE = yaml.safe_load((REPO / "pillar" / "openstack.sls").read_text())
-RABBIT_PASSWORD = "ra/bb:it@pa%ss#word?"
+RABBIT_PASSWORD = "ra@bb:it%pa#ss?word"
 DB_PASSWORD = "no/va@db:pa ss"
 PROPERTY = "x; id # a: b 'q'"
 

@@ -29,8 +29,8 @@ def test_every_new_secret_validates_and_differs():
         openstack_rabbitmq._check_password(fresh["rabbitmq"])
         assert len(set(fresh.values())) == len(names)
         assert all(value.endswith("$") and set(value) & set(rotation.AWKWARD)
-                   for name, value in fresh.items() if name not in rotation.PLAIN)
-    assert set(rotation.PLAIN) == set(openstack_pillar.URL_PLAIN_PASSWORDS)
+                   for name, value in fresh.items() if name not in rotation.EXCLUDED)
+    assert set(rotation.EXCLUDED) == set(openstack_pillar.PASSWORD_LIMITS)
 
 
 def test_write_private_is_0600_from_the_start(tmp_path):
