@@ -227,7 +227,9 @@ def test_example_pillar_model(pillar):
     assert model["cinder"] == {"volume_group": "cinder-volumes", "loop_file_size_gb": 10,
                                "lvm_type": "auto"}
     assert model["glance"] == {"images": []}
-    assert model["tls"] == {"days": 365}
+    null = {"issuer": "cloud", "cert": None, "ca": None, "not_after": None}
+    assert model["tls"] == {"days": 365, "public": {"controller": null, "gateway": null},
+                            "public_cas": []}
     assert model["workers"] == {"api": 2, "conductor": 1, "scheduler": 1, "metadata": 1}
     assert model["firewall"] == {
         "enabled": True,
