@@ -721,7 +721,11 @@ def narrow_secrets(data, minion_id):
     """
     Return a copy of ``data`` (the value of the ``openstack`` pillar key)
     whose ``passwords`` hold only the secrets the roles of ``minion_id`` use:
-    none for a host outside the host map.  The master's pillar filter
+    none for a host outside the host map; and whose ``tls:public`` keeps
+    the operator's private key (``key``) of ``minion_id``'s own entry only,
+    when it is a controller or a gateway (:data:`PUBLIC_TLS_ROLES`): the
+    other entries keep their certificates, and an entry that is not a
+    mapping is dropped.  The master's pillar filter
     (``_pillar/openstack_secrets.py``) calls it for every minion's pillar.
     Other keys are shared, not copied.
 
@@ -737,6 +741,14 @@ def narrow_secrets(data, minion_id):
         allowed = set(allowed_secrets(host_roles(data, minion_id)))
         narrowed["passwords"] = {name: value for name, value in passwords.items()
                                  if name in allowed}
+    tls = data.get("tls")
+    if _is_mapping(tls) and "public" in tls:
+        own = set(host_roles(data, minion_id)) & set(PUBLIC_TLS_ROLES)
+        public = tls["public"] if _is_mapping(tls["public"]) else {}
+        narrowed["tls"] = dict(tls, public={
+            host: entry if host == minion_id and own else
+            {name: value for name, value in entry.items() if name != "key"}
+            for host, entry in public.items() if _is_mapping(entry)})
     return narrowed
 
 
