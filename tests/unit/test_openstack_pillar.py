@@ -23,18 +23,6 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLE_PILLAR = REPO_ROOT / "pillar" / "openstack.sls"
 
 
-@pytest.fixture(scope="module")
-def example():
-    with EXAMPLE_PILLAR.open() as handle:
-        return yaml.safe_load(handle)["openstack"]
-
-
-@pytest.fixture
-def pillar(example):
-    """A fresh, mutable copy of the example pillar's ``openstack`` value."""
-    return copy.deepcopy(example)
-
-
 # -- helpers ----------------------------------------------------------------
 
 

@@ -4,18 +4,14 @@ openstack:tls:public:<host>, openstack:tls:public_ca): the validator's
 model and every refusal, on real certificates and keys made here
 (tests/operator_pki.py).
 """
-import copy
 import json
-import pathlib
 
 import pytest
-import yaml
 from salt.exceptions import CommandExecutionError
 
 from operator_pki import DAY, NOW, Issuer, key_pem
 from saltext_openstack._modules import openstack_pillar
 
-EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "pillar" / "openstack.sls"
 CONTROLLER = "openstack:tls:public:controller"
 GATEWAY = "openstack:tls:public:gateway"
 
@@ -28,17 +24,6 @@ def root():
 @pytest.fixture(scope="module")
 def intermediate(root):
     return Issuer("Operator Issuing CA", parent=root)
-
-
-@pytest.fixture(scope="module")
-def example():
-    with EXAMPLE.open() as handle:
-        return yaml.safe_load(handle)["openstack"]
-
-
-@pytest.fixture
-def pillar(example):
-    return copy.deepcopy(example)
 
 
 def controller_pair(intermediate, names=("controller", "controller.cloud.test"), **kwargs):
@@ -140,28 +125,19 @@ def test_a_minion_needs_its_own_key_only(pillar, root, intermediate, monkeypatch
 # -- refused --------------------------------------------------------------------
 
 
-def test_refused_not_pem(pillar, intermediate):
+@pytest.mark.parametrize("field, value, fragment", [
+    ("cert", "hello", "is not a PEM certificate"),
+    ("cert", ["x"], "must be a string (PEM), got a list"),
+    ("cert", "KEY", "holds a private key"),
+    ("key", "-----BEGIN PRIVATE KEY-----\nx", "is not a PEM private key"),
+    ("key", 5, "must be a string (PEM), got a number"),
+])
+def test_refused_field(pillar, intermediate, field, value, fragment):
     pair = controller_pair(intermediate)
-    refusal(with_public(pillar, {"controller": dict(pair, cert="hello")}),
-            CONTROLLER + ":cert", "is not a PEM certificate")
-
-
-def test_refused_cert_not_a_string(pillar, intermediate):
-    pair = controller_pair(intermediate)
-    refusal(with_public(pillar, {"controller": dict(pair, cert=["x"])}),
-            CONTROLLER + ":cert", "must be a string (PEM), got a list")
-
-
-def test_refused_key_in_the_certificate(pillar, intermediate):
-    pair = controller_pair(intermediate)
-    refusal(with_public(pillar, {"controller": dict(pair, cert=pair["cert"] + pair["key"])}),
-            CONTROLLER + ":cert", "holds a private key")
-
-
-def test_refused_key_not_pem(pillar, intermediate):
-    pair = controller_pair(intermediate)
-    refusal(with_public(pillar, {"controller": dict(pair, key="-----BEGIN PRIVATE KEY-----\nx")}),
-            CONTROLLER + ":key", "is not a PEM private key")
+    if value == "KEY":
+        value = pair["cert"] + pair["key"]
+    refusal(with_public(pillar, {"controller": dict(pair, **{field: value})}),
+            CONTROLLER + ":" + field, fragment)
 
 
 def test_refused_key_missing(pillar, intermediate):
