@@ -14,7 +14,11 @@ salt-master), the topology (hosts, roles, GlusterFS volume) from pillar.
 Checks (names or numbers for --check; the default runs every check that
 needs no argument):
 
-   1 identity      admin and service users, catalog services/endpoints, tokens
+   1 identity      admin and service users, catalog services/endpoints, tokens;
+                   every public endpoint (the catalog's, each gateway's
+                   dashboard and the console proxy) answers over TLS only,
+                   its certificate valid against the CA the model names for
+                   its host (tls:public: the cloud's or the operator's)
    2 image         the verification guest (cluster/build-image.sh) is active in
                    Glance with active aki/ari kernel and ramdisk images
    3 services      every nova service up on its host; Neutron (ML2/OVN) lists an
@@ -86,6 +90,7 @@ import re
 import shlex
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -1082,6 +1087,9 @@ class Cloud:
         try:
             self.networks = model_networks(model)
             self.api_workers = model["workers"]["api"]
+            # Who signs each controller's and gateway's public certificate.
+            self.public_tls = model["tls"]["public"]
+            self.console_url = (model.get("console") or {}).get("url")
         except (ValueError, KeyError, TypeError) as exc:
             raise SystemExit(f"verify: openstack_pillar.topology: {exc}") from None
         if not args.network:
@@ -1464,27 +1472,85 @@ def check_identity(cloud):
                 continue
             url = e.url.split("%(")[0].rstrip("/")
             problems.extend(f"{stype} public endpoint {problem}"
-                            for problem in public_endpoint_problems(conn.session, url))
+                            for problem in public_url_problems(cloud.public_tls, url))
             checked_urls += 1
+    # The gateways' public endpoints: the dashboard (443) and the console
+    # proxy (the URL computes hand to browsers).
+    for url in gateway_public_urls(cloud.public_tls, roles_hosts(cloud.hosts, "gateway"),
+                                   cloud.console_url):
+        problems.extend(public_url_problems(cloud.public_tls, url))
+        checked_urls += 1
     if problems:
         raise CheckFailed("; ".join(problems))
+    issuers = sorted({entry.get("issuer") for entry in cloud.public_tls.values()})
     return (f"token validated; {len(want_users)} users; {len(CATALOG)} services with "
             f"public/internal/admin endpoints; {checked_urls} public endpoints answer over "
-            f"TLS only, with certificates of the cloud's CA")
+            f"TLS only, each certificate validated against the CA the model names "
+            f"({', '.join(issuers)})")
 
 
-def public_endpoint_problems(session, url, plain_get=None):
+def gateway_public_urls(public_tls, gateways, console_url):
+    """The dashboard's URL on each gateway, and the console proxy's."""
+    urls = [f"https://{gateway}/" for gateway in gateways if gateway in public_tls]
+    return urls + ([console_url] if console_url else [])
+
+
+def public_trust(public_tls, host):
+    """
+    What a client validates `host`'s public certificate against, as
+    keyword arguments of ssl.create_default_context: the cloud's CA
+    (TRUSTED_CA_FILE) for a pair of the master's CA; the operator's CA
+    (its PEM) for an operator's certificate with one; the system store for
+    an operator's certificate without (a public CA's).  `public_tls`: the
+    model's tls:public.  ValueError for a host the model gives no public
+    certificate.
+    """
+    entry = public_tls.get(host)
+    if not isinstance(entry, dict):
+        raise ValueError(f"{host} serves no public endpoint in the model (tls:public)")
+    if entry.get("issuer") != "operator":
+        return {"cafile": TRUSTED_CA_FILE}
+    return {"cadata": entry["ca"]} if entry.get("ca") else {}
+
+
+def tls_status(url, trust, timeout=15):
+    """The HTTP status of an unauthenticated GET of `url` over TLS, its
+    certificate validated against `trust` (public_trust) with its host
+    name; ssl errors (a refused certificate) propagate."""
+    parts = urllib.parse.urlsplit(url)
+    context = ssl.create_default_context(**trust)
+    conn = http.client.HTTPSConnection(parts.hostname, parts.port or 443, timeout=timeout,
+                                       context=context)
+    try:
+        conn.request("GET", parts.path or "/")
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def public_url_problems(public_tls, url):
+    """public_endpoint_problems of `url`, its certificate validated against
+    the CA the model names for its host."""
+    try:
+        trust = public_trust(public_tls, urllib.parse.urlsplit(url).hostname)
+    except ValueError as exc:
+        return [f"{url}: {exc}"]
+    return public_endpoint_problems(lambda u: tls_status(u, trust), url)
+
+
+def public_endpoint_problems(tls_get, url, plain_get=None):
     """
     What is wrong with the public endpoint `url`: it must be HTTPS, answer
-    through `session` (whose CA is the cloud's: the certificate validates,
-    with its host name), and give no HTTP answer in clear on the same port.
+    `tls_get(url)` (an HTTP status, the certificate validated with its host
+    name against the CA that signs it: tls_status), and give no HTTP
+    answer in clear on the same port.
     """
     parts = urllib.parse.urlsplit(url)
     if parts.scheme != "https":
         return [f"{url}: not HTTPS"]
     problems = []
     try:
-        status = session.get(url, authenticated=False, raise_exc=False, timeout=15).status_code
+        status = tls_get(url)
     except Exception as exc:  # noqa: BLE001 - a refused certificate is a finding
         status = f"unreachable: {exc}"
     if not isinstance(status, int) or status >= 500:
