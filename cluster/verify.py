@@ -57,11 +57,13 @@ needs no argument):
   11 blockstorage  Cinder API/scheduler up; volume create + attach when the
                    kernel has device-mapper and iSCSI, else NOT RUNNABLE
   12 secrets       no password of the master's pillar (all of them: each
-                   minion's is narrowed) nor any host's TLS key from the
-                   master's CA in the master's job cache, the
+                   minion's is narrowed) nor any host's TLS key (the
+                   master CA's; the operator's of openstack:tls:public) in
+                   the master's job cache, the
                    orchestration outputs, the controller's Salt logs or any
                    host's process list; no host's pillar holds a secret its
-                   roles do not use (openstack_pillar.role_secrets); every
+                   roles do not use (openstack_pillar.role_secrets) nor
+                   another host's operator TLS key; every
                    host trusts the master's CA (common.ca); every
                    service config file holding a secret is mode 0640, group
                    of its service
@@ -818,7 +820,11 @@ pillar = salt.pillar.Pillar(opts, {}, opts["id"], "base").compile_pillar()
 if pillar.get("_errors"):
     print(json.dumps({"errors": pillar["_errors"]}))
     sys.exit(1)
-print(json.dumps({"passwords": (pillar.get("openstack") or {}).get("passwords") or {}}))
+data = pillar.get("openstack") or {}
+public = ((data.get("tls") or {}).get("public") or {})
+print(json.dumps({"passwords": data.get("passwords") or {},
+                  "operator_keys": {host: entry.get("key") for host, entry in public.items()
+                                    if isinstance(entry, dict) and entry.get("key")}}))
 """
 
 
@@ -856,7 +862,9 @@ def master_secrets(python, master_config, timeout=120):
     """
     Every secret of the cloud, name -> value, from the master's own pillar
     (the orchestration's: the per-role filter narrows every minion's,
-    the controller's included, so no minion's pillar holds them all).
+    the controller's included, so no minion's pillar holds them all):
+    the passwords, and the operator's TLS keys (openstack:tls:public,
+    "operator TLS key of <host>": pem_key_line).
     `python` is the interpreter that runs the master's Salt.  Raises
     CheckFailed naming the pillar errors (never a value).
     """
@@ -872,7 +880,20 @@ def master_secrets(python, master_config, timeout=120):
         raise CheckFailed(f"the master's pillar ({master_config}) did not compile "
                           f"({len(errors)} pillar errors, exit {proc.returncode}): see "
                           f"salt-run pillar.show_pillar on the master")
-    return {k: v for k, v in data["passwords"].items() if isinstance(v, (str, int))}
+    found = {k: v for k, v in data["passwords"].items() if isinstance(v, (str, int))}
+    for host, key in sorted((data.get("operator_keys") or {}).items()):
+        line = pem_key_line(key)
+        if line:
+            found[f"operator TLS key of {host}"] = line
+    return found
+
+
+def pem_key_line(pem):
+    """What the leak scan looks for of a PEM private key: its second base64
+    line (a PEM quoted in JSON or a log keeps a line whole; a P-256 PKCS#8
+    key's first line is mostly the same for every key), or its only one."""
+    lines = [line.strip() for line in str(pem).splitlines() if line.strip() and "-----" not in line]
+    return (lines[1] if len(lines) > 1 else lines[0]) if lines else None
 
 
 def tls_key_secrets(directory):
@@ -891,9 +912,9 @@ def tls_key_secrets(directory):
         if not name.endswith(".key"):
             continue
         with open(os.path.join(directory, name), encoding="ascii") as fh:
-            lines = [line.strip() for line in fh if line.strip() and "-----" not in line]
-        if lines:
-            found[f"TLS key of {name[:-4]}"] = lines[1] if len(lines) > 1 else lines[0]
+            line = pem_key_line(fh.read())
+        if line:
+            found[f"TLS key of {name[:-4]}"] = line
     return found
 
 
@@ -931,6 +952,22 @@ def secret_scope_problems(hosts, held, role_secrets):
         if extra:
             problems.append(f"{host} ({', '.join(roles) or 'no role'}) holds "
                             f"{', '.join(extra)}, which its roles do not use")
+    return problems
+
+
+def operator_key_problems(held):
+    """
+    Hosts holding an operator's TLS key that is not their own.  `held`:
+    for each host with an entry in openstack:tls:public, a minion's id ->
+    the names under that entry in its pillar (`pillar.keys`: names, never
+    values).  Only that host may hold its `key`.
+    """
+    problems = []
+    for owner, answers in sorted(held.items()):
+        for host, names in sorted(answers.items()):
+            if host != owner and isinstance(names, list) and "key" in names:
+                problems.append(f"{host} holds {owner}'s operator TLS key "
+                                f"(openstack:tls:public:{owner}:key)")
     return problems
 
 
@@ -2197,6 +2234,11 @@ def check_secrets(cloud):
     problems += secret_scope_problems(cloud.hosts, cloud.salt_function(hosts, "pillar.keys",
                                                                        "openstack:passwords"),
                                       cloud.role_secrets())
+    # An operator's key only on its own host (tls:public, names only).
+    owners = [h for h, entry in cloud.public_tls.items() if entry.get("issuer") == "operator"]
+    problems += operator_key_problems({
+        owner: cloud.salt_function(hosts, "pillar.keys", f"openstack:tls:public:{owner}")
+        for owner in owners})
     if problems:
         raise CheckFailed("; ".join(problems[:12]) + (f" (+{len(problems) - 12} more)"
                                                       if len(problems) > 12 else ""))

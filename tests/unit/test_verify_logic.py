@@ -815,6 +815,16 @@ def test_tls_keys_are_scanned_for_by_a_line_a_json_quote_keeps(tmp_path):
     assert verify.tls_key_secrets(str(tmp_path / "none")) == {}
 
 
+def test_operator_key_problems_name_a_host_holding_anothers_key():
+    held = {"gateway": {"gateway": ["cert", "key"], "controller": ["cert"],
+                        "compute1": ["cert", "key"], "compute2": "not readable"},
+            "controller": {"controller": ["cert", "key"], "gateway": ["cert"]}}
+    assert verify.operator_key_problems(held) == [
+        "compute1 holds gateway's operator TLS key (openstack:tls:public:gateway:key)"]
+    assert verify.pem_key_line("-----BEGIN PRIVATE KEY-----\nAAA\nBBB\n-----END-----\n") == "BBB"
+    assert verify.pem_key_line("-----BEGIN X-----\n-----END X-----") is None
+
+
 def test_horizon_process_problems_want_the_api_worker_count():
     answers = {"gateway": {"retcode": 0, "stdout": "2\n"},
                "gw2": {"retcode": 0, "stdout": "1\n"},
