@@ -91,6 +91,9 @@ Every other key is optional; the defaults mirror the example pillar::
     tls:days                                365 (validity of each host's certificate
                                             from the master's CA; see "TLS
                                             certificates" below)
+    tls:public, tls:public_ca               none (every public endpoint serves the
+                                            master CA's certificate; see "TLS
+                                            certificates")
     flavors                                 m1.nano (1 vcpu, 128 MiB, 1 GB) and
                                             m1.small (1, 2048, 20); a given mapping
                                             of name: {vcpus, ram (MiB), disk (GB)}
@@ -195,6 +198,25 @@ addresses.  ``tls:days`` (31 to 3650, default 365) is how long a new
 certificate is good for; one is made anew 30 days before its end, or when
 its names change.  The model holds no key.
 
+An operator may give a controller's or a gateway's public endpoints a
+certificate of their own: ``tls:public:<minion id>`` with ``cert`` (PEM,
+the host's certificate first, then the intermediates), ``key`` (its PEM
+private key, unencrypted) and optionally ``ca`` (the CA that signed the
+chain; default ``tls:public_ca``; none: a CA the system store trusts).
+Refused, naming the key: what is not PEM, a private key in ``cert``, an
+encrypted key or one that is not the certificate's, a certificate (or
+intermediate, or CA) that is expired or not yet valid, a chain out of
+order or not signed by the CA, a ``ca`` that is not a CA certificate, a
+subjectAltName without the minion id (the catalog's public URLs and the
+console's URL) or, on a gateway, a ``dashboard:hosts`` entry, and a host
+outside the host map or without a public role (:data:`PUBLIC_TLS_ROLES`).
+On a minion only its own ``key`` is required (the master's filter gives it
+no other, :func:`narrow_secrets`).  The model's ``tls:public`` gives every
+controller and gateway its issuer (``cloud``: the master CA's pair from
+``openstack_tls``; ``operator``), the chain and CA as PEM and the chain's
+end of validity; ``tls:public_cas`` the operator's CAs the hosts trust.
+The key never enters the model: the formulas read it from the pillar.
+
 Public endpoints
 ----------------
 Every API of the controller answers twice (``endpoints`` in the model):
@@ -243,7 +265,8 @@ order of minion ids::
                     type and code), remote_ip_prefix, remote_group}]}}
     glance       {images: [{name, source, source_hash, disk_format, container_format,
                                 kernel, ramdisk, properties}]}
-    tls          {days}
+    tls          {days, public {controller or gateway id: {issuer (cloud|operator),
+                  cert, ca, not_after}}, public_cas [PEM]}
 
 Addresses and networks are normalized strings (``10.0.0.0/8`` for
 ``10.0.0.0/255.0.0.0``, ``/32`` added to a bare firewall address).
