@@ -106,6 +106,7 @@ def test_every_host_trusts_the_operators_cas(rendered, pki, host):
            for n in (1, 2)])
     stale = state_args(states, "common-public-ca-stale", "file")
     assert stale["name"] == "/usr/local/share/ca-certificates"
+    assert stale["matches"] == [r"openstack\-public\-ca\-[0-9]+\.crt$"]
     assert stale["exclude"] == [r"openstack\-public\-ca\-1\.crt$",
                                 r"openstack\-public\-ca\-2\.crt$"]
     untrust = state_args(states, "common-ca-untrust", "cmd")
