@@ -91,6 +91,9 @@ Every other key is optional; the defaults mirror the example pillar::
     tls:days                                365 (validity of each host's certificate
                                             from the master's CA; see "TLS
                                             certificates" below)
+    tls:public, tls:public_ca               none (every public endpoint serves the
+                                            master CA's certificate; see "TLS
+                                            certificates")
     flavors                                 m1.nano (1 vcpu, 128 MiB, 1 GB) and
                                             m1.small (1, 2048, 20); a given mapping
                                             of name: {vcpus, ram (MiB), disk (GB)}
@@ -196,6 +199,25 @@ addresses.  ``tls:days`` (31 to 3650, default 365) is how long a new
 certificate is good for; one is made anew 30 days before its end, or when
 its names change.  The model holds no key.
 
+An operator may give a controller's or a gateway's public endpoints a
+certificate of their own: ``tls:public:<minion id>`` with ``cert`` (PEM,
+the host's certificate first, then the intermediates), ``key`` (its PEM
+private key, unencrypted) and optionally ``ca`` (the CA that signed the
+chain; default ``tls:public_ca``; none: a CA the system store trusts).
+Refused, naming the key: what is not PEM, a private key in ``cert``, an
+encrypted key or one that is not the certificate's, a certificate (or
+intermediate, or CA) that is expired or not yet valid, a chain out of
+order or not signed by the CA, a ``ca`` that is not a CA certificate, a
+subjectAltName without the minion id (the catalog's public URLs and the
+console's URL) or, on a gateway, a ``dashboard:hosts`` entry, and a host
+outside the host map or without a public role (:data:`PUBLIC_TLS_ROLES`).
+On a minion only its own ``key`` is required (the master's filter gives it
+no other, :func:`narrow_secrets`).  The model's ``tls:public`` gives every
+controller and gateway its issuer (``cloud``: the master CA's pair from
+``openstack_tls``; ``operator``), the chain and CA as PEM and the chain's
+end of validity; ``tls:public_cas`` the operator's CAs the hosts trust.
+The key never enters the model: the formulas read it from the pillar.
+
 Public endpoints
 ----------------
 Every API of the controller answers twice (``endpoints`` in the model):
@@ -245,7 +267,8 @@ order of minion ids::
                     type and code), remote_ip_prefix, remote_group}]}}
     glance       {images: [{name, source, source_hash, disk_format, container_format,
                                 kernel, ramdisk, properties}]}
-    tls          {days}
+    tls          {days, public {controller or gateway id: {issuer (cloud|operator),
+                  cert, ca, not_after}}, public_cas [PEM]}
 
 Addresses and networks are normalized strings (``10.0.0.0/8`` for
 ``10.0.0.0/255.0.0.0``, ``/32`` added to a bare firewall address).
@@ -272,6 +295,17 @@ import posixpath
 import re
 
 from salt.exceptions import CommandExecutionError
+
+try:
+    import datetime
+
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+
+    HAS_CRYPTOGRAPHY = True
+except ImportError:  # pragma: no cover - Salt itself requires cryptography
+    HAS_CRYPTOGRAPHY = False
 
 try:
     import netaddr
@@ -413,6 +447,13 @@ CONSOLE_PATH = "/vnc_auto.html"
 TLS_DAYS = 365
 TLS_RENEW_DAYS = 30
 TLS_MAX_DAYS = 3650
+#: An operator's certificate for a host's public endpoints
+#: (``tls:public:<host>``): the chain (the host's certificate first, then
+#: intermediates), its private key, and the CA that signed it when the
+#: hosts and clients do not already trust it (else ``tls:public_ca``).
+PUBLIC_TLS_KEYS = ("cert", "key", "ca")
+#: The roles whose hosts serve public endpoints (APIs; dashboard, console).
+PUBLIC_TLS_ROLES = ("controller", "gateway")
 LIVE_MIGRATION_SCHEMES = ("ssh",)
 #: Schemes Nova knows that the formulas do not deploy: refused with why.
 UNDEPLOYED_MIGRATION_SCHEMES = {
@@ -566,7 +607,8 @@ _KNOWN_KEYS = {
     ),
     ("networks", "selfservice"): ("cidr", "name", "gateway", "dns_nameservers", "mtu"),
     ("gateway_nat",): ("enabled",),
-    ("tls",): ("days",),
+    ("tls",): ("days", "public", "public_ca"),
+    ("public_tls",): PUBLIC_TLS_KEYS,
     ("firewall",): ("enabled", "ssh_from", "public_from"),
     ("passwords",): tuple(name for name, _ in REQUIRED_PASSWORDS),
     ("admin",): ("email",),
@@ -596,6 +638,8 @@ _KNOWN_KEYS = {
 def __virtual__():
     if not HAS_NETADDR:
         return (False, "openstack_pillar needs the netaddr Python library")
+    if not HAS_CRYPTOGRAPHY:
+        return (False, "openstack_pillar needs the python cryptography package")
     if cloud_plan is None:
         return (False, "openstack_pillar needs saltext_openstack_cloud from _utils: run "
                        "saltutil.sync_all (sync_modules alone does not sync it)")
@@ -629,11 +673,12 @@ def validate(data=None):
         salt-call openstack_pillar.validate
         salt '*' openstack_pillar.validate
     """
-    secrets = None
+    secrets = own_id = None
     if data is None:
         data = _minion_pillar()
         secrets = _own_secrets(data)
-    return _Validator(data, secrets).run()
+        own_id = __opts__.get("id")  # pylint: disable=undefined-variable
+    return _Validator(data, secrets, own_id).run()
 
 
 def topology(data=None):
@@ -723,7 +768,11 @@ def narrow_secrets(data, minion_id):
     """
     Return a copy of ``data`` (the value of the ``openstack`` pillar key)
     whose ``passwords`` hold only the secrets the roles of ``minion_id`` use:
-    none for a host outside the host map.  The master's pillar filter
+    none for a host outside the host map; and whose ``tls:public`` keeps
+    the operator's private key (``key``) of ``minion_id``'s own entry only,
+    when it is a controller or a gateway (:data:`PUBLIC_TLS_ROLES`): the
+    other entries keep their certificates, and an entry that is not a
+    mapping is dropped.  The master's pillar filter
     (``_pillar/openstack_secrets.py``) calls it for every minion's pillar.
     Other keys are shared, not copied.
 
@@ -739,6 +788,14 @@ def narrow_secrets(data, minion_id):
         allowed = set(allowed_secrets(host_roles(data, minion_id)))
         narrowed["passwords"] = {name: value for name, value in passwords.items()
                                  if name in allowed}
+    tls = data.get("tls")
+    if _is_mapping(tls) and "public" in tls:
+        own = set(host_roles(data, minion_id)) & set(PUBLIC_TLS_ROLES)
+        public = tls["public"] if _is_mapping(tls["public"]) else {}
+        narrowed["tls"] = dict(tls, public={
+            host: entry if host == minion_id and own else
+            {name: value for name, value in entry.items() if name != "key"}
+            for host, entry in public.items() if _is_mapping(entry)})
     return narrowed
 
 
@@ -810,13 +867,10 @@ def tls_request(data, minion_id):
 
     for value in _host_identities(minion_id, host):
         add(value)
-    if minion_id in model["gateways"]:
-        # ALLOWED_HOSTS: every gateway's own names, then dashboard:hosts.
-        others = {value for other in model["gateways"] if other != minion_id
-                  for value in _host_identities(other, model["hosts"][other])}
-        for value in model["dashboard"]["allowed_hosts"]:
-            if value not in others:
-                add(value)
+    # A gateway's: the dashboard's names of dashboard:hosts too.
+    for value in _public_names(minion_id, model["hosts"], model["gateways"],
+                               model["dashboard"]):
+        add(value)
     return {"names": names, "addresses": addresses, "days": model["tls"]["days"]}
 
 
@@ -981,6 +1035,61 @@ def _system_dir(path):
     return None
 
 
+def _public_names(host_id, hosts, gateways, dashboard):
+    """
+    The names clients reach ``host_id``'s public endpoints by: its minion
+    id (the catalog's public URLs, the console's URL), and on a gateway the
+    dashboard's names of the pillar's ``dashboard:hosts`` (the dashboard's
+    allowed hosts less every gateway's own names and addresses).
+    """
+    names = [host_id]
+    if host_id in gateways:
+        own = {str(value).lower() for gateway in gateways
+               for value in _host_identities(gateway, hosts[gateway]) if value}
+        names += [name for name in dashboard["allowed_hosts"] if name.lower() not in own]
+    return names
+
+
+def _pem(cert):
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _spki(public_key):
+    return public_key.public_bytes(serialization.Encoding.DER,
+                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _signed_by(cert, issuer):
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+def _san_covers(alt, name):
+    """Whether the subjectAltName ``alt`` matches ``name`` (a host name or an
+    IPv4 address) as a TLS client checks it: an address against the IP
+    entries, a name against the DNS entries, case-insensitively, a ``*.``
+    entry standing for one whole leftmost label."""
+    if IPV4_RE.match(name):
+        return any(str(address) == name for address in alt.get_values_for_type(x509.IPAddress))
+    name = name.lower().rstrip(".")
+    for entry in alt.get_values_for_type(x509.DNSName):
+        entry = entry.lower().rstrip(".")
+        if entry == name:
+            return True
+        if entry.startswith("*.") and "." in name and name.split(".", 1)[1] == entry[2:]:
+            return True
+    return False
+
+
+def _san_text(alt):
+    values = [str(value) for value in alt.get_values_for_type(x509.DNSName)]
+    values += [str(value) for value in alt.get_values_for_type(x509.IPAddress)]
+    return ", ".join(values) or "empty"
+
+
 def _fqdn(host_id, domain):
     """A minion id with a dot is taken as already qualified."""
     if "." in host_id or not domain:
@@ -1046,10 +1155,14 @@ class _Validator:
     Paths are tuples of keys under ``openstack``.
     """
 
-    def __init__(self, data, secrets=None):
+    def __init__(self, data, secrets=None, own_id=None):
         self.data = data
         # The passwords required: None means every one of REQUIRED_PASSWORDS.
         self.secrets = secrets
+        # Whose operator TLS key (tls:public:<host>:key) is required: every
+        # host's (secrets None), else this minion's own only (the master's
+        # filter gives a host no other).
+        self.own_id = own_id
         self.problems = []
         self.nets = {}  # valid networks by name ("management", ...): IPNetwork
         self.provider_gateway = None
@@ -1083,6 +1196,7 @@ class _Validator:
         hosts = self.hosts(domain, networks)
         roles = {role: [h for h, host in hosts.items() if role in host["roles"]] for role in ROLES}
         self.passwords()
+        dashboard = self.dashboard(hosts, roles["gateway"])
         return {
             "release": release,
             "region": region,
@@ -1101,7 +1215,7 @@ class _Validator:
             "firewall": self.firewall(),
             "admin": self.admin(domain),
             "demo": self.demo(),
-            "dashboard": self.dashboard(hosts, roles["gateway"]),
+            "dashboard": dashboard,
             "gluster": self.gluster(hosts, roles["compute"]),
             "nova": self.nova(),
             "cinder": self.cinder(),
@@ -1109,7 +1223,7 @@ class _Validator:
             "workers": self.workers(),
             "flavors": self.flavors(),
             "security_groups": self.security_groups(),
-            "tls": self.tls(),
+            "tls": self.tls(hosts, roles, dashboard),
         }
 
     # -- generic fields --------------------------------------------------------
@@ -1902,11 +2016,173 @@ class _Validator:
             "ram_allocation_ratio": self.ratio(section, path, "ram_allocation_ratio", 1.0),
         }
 
-    def tls(self):
+    def tls(self, hosts, roles, dashboard):
         path = ("tls",)
         section = self.section(path)
-        return {"days": self.integer(section, path, "days", TLS_DAYS, TLS_RENEW_DAYS + 1,
-                                     TLS_MAX_DAYS)}
+        days = self.integer(section, path, "days", TLS_DAYS, TLS_RENEW_DAYS + 1, TLS_MAX_DAYS)
+        public_ca = self.tls_ca(section, path + ("public_ca",))
+        public = {host_id: {"issuer": "cloud", "cert": None, "ca": None, "not_after": None}
+                  for host_id in hosts
+                  if any(role in hosts[host_id]["roles"] for role in PUBLIC_TLS_ROLES)}
+        entries = self.section(path + ("public",), section) if section is not None else None
+        for host_id, entry in (entries or {}).items():
+            key = path + ("public", host_id)
+            if host_id not in hosts:
+                self.problem(key, "{} is not a host of openstack:hosts".format(_show(host_id)))
+            elif host_id not in public:
+                self.problem(key, "{} is a {} host: only a controller's or a gateway's "
+                                  "endpoints are public".format(
+                                      host_id, " and ".join(hosts[host_id]["roles"])))
+            elif not _is_mapping(entry):
+                self.problem(key, "must be a mapping (cert, key, ca), got " + _type_name(entry))
+            else:
+                names = _public_names(host_id, hosts, roles["gateway"], dashboard)
+                public[host_id] = self.public_tls(entry, key, host_id, names, public_ca)
+        cas = []
+        for entry in public.values():
+            if entry and entry["ca"] and entry["ca"] not in cas:
+                cas.append(entry["ca"])
+        return {"days": days, "public": public, "public_cas": cas}
+
+    def public_tls(self, entry, path, host_id, names, public_ca):
+        """
+        An operator's certificate for ``host_id``'s public endpoints: the
+        model's entry (issuer, the chain and CA as normalized PEM, the
+        end of validity), or None after a problem.  The key is checked,
+        never kept in the model.
+        """
+        for name in entry:
+            if name not in PUBLIC_TLS_KEYS:
+                self.problem(path + (name,), "unknown key: an entry holds {}".format(
+                    ", ".join(PUBLIC_TLS_KEYS)))
+        chain = self.tls_chain(entry, path + ("cert",))
+        own_ca = self.tls_ca(entry, path + ("ca",))
+        ca_path, ca = (path + ("ca",), own_ca) if entry.get("ca") is not None else (
+            ("tls", "public_ca"), public_ca)
+        private = entry.get("key")
+        key = None
+        if private is None or private == "":
+            if self.secrets is None or host_id == self.own_id:
+                self.problem(path + ("key",), "missing or empty")
+        else:
+            key = self.tls_key(private, path + ("key",))
+        if chain is None or (entry.get("ca") is not None and own_ca is None):
+            return None
+        problems = len(self.problems)
+        self.tls_issued(chain, path + ("cert",), ca, ca_path)
+        self.tls_names(chain[0], path + ("cert",), names)
+        if key is not None and _spki(key.public_key()) != _spki(chain[0].public_key()):
+            self.problem(path + ("key",), "is not the key of the certificate in {}".format(
+                _key(path + ("cert",))))
+        if len(self.problems) > problems:
+            return None
+        return {"issuer": "operator", "cert": "".join(_pem(cert) for cert in chain),
+                "ca": _pem(ca) if ca is not None else None,
+                "not_after": chain[0].not_valid_after_utc.isoformat()}
+
+    def tls_chain(self, entry, path):
+        """The certificates of ``path`` (PEM, the host's first), valid now."""
+        value = entry.get(path[-1])
+        if value is None or value == "":
+            self.problem(path, "missing or empty")
+            return None
+        if not isinstance(value, str):
+            self.problem(path, "must be a string (PEM), got " + _type_name(value))
+            return None
+        if "PRIVATE KEY" in value:
+            self.problem(path, "holds a private key: {} goes to every host, the key belongs in "
+                               "{}".format(_key(path), _key(path[:-1] + ("key",))))
+            return None
+        try:
+            chain = x509.load_pem_x509_certificates(value.encode())
+        except ValueError:
+            self.problem(path, "is not a PEM certificate (-----BEGIN CERTIFICATE-----): give "
+                               "the host's certificate first, then its intermediates")
+            return None
+        return chain if self.tls_dates(chain, path) else None
+
+    def tls_ca(self, section, path):
+        """The CA certificate of ``path`` (optional): one PEM CA, valid now."""
+        value = None if section is None else section.get(path[-1])
+        if value is None:
+            return None
+        chain = self.tls_chain(section, path)
+        if chain is None:
+            return None
+        if len(chain) != 1:
+            self.problem(path, "holds {} certificates: give the one CA that signed the chain's "
+                               "last certificate".format(len(chain)))
+            return None
+        try:
+            is_ca = chain[0].extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+        except x509.ExtensionNotFound:
+            is_ca = False
+        if not is_ca:
+            self.problem(path, "{} is not a CA certificate (basicConstraints CA:TRUE)".format(
+                chain[0].subject.rfc4514_string()))
+            return None
+        return chain[0]
+
+    def tls_dates(self, chain, path):
+        now = datetime.datetime.now(datetime.timezone.utc)
+        good = True
+        for index, cert in enumerate(chain):
+            which = "the certificate" if len(chain) == 1 else "certificate {} ({})".format(
+                index + 1, cert.subject.rfc4514_string())
+            if cert.not_valid_after_utc <= now:
+                self.problem(path, "{} expired on {:%Y-%m-%d %H:%M} UTC".format(
+                    which, cert.not_valid_after_utc))
+                good = False
+            elif cert.not_valid_before_utc > now:
+                self.problem(path, "{} is not valid before {:%Y-%m-%d %H:%M} UTC".format(
+                    which, cert.not_valid_before_utc))
+                good = False
+        return good
+
+    def tls_issued(self, chain, path, ca, ca_path):
+        """Each certificate of ``chain`` signed by the next; the last by ``ca``."""
+        for index, (cert, issuer) in enumerate(zip(chain, chain[1:])):
+            if not _signed_by(cert, issuer):
+                self.problem(path, "certificate {} is not signed by certificate {}: give the "
+                                   "host's certificate first, then each one's issuer".format(
+                                       index + 1, index + 2))
+                return
+        last = chain[-1]
+        if ca is not None and _pem(last) != _pem(ca) and not _signed_by(last, ca):
+            self.problem(path, "is not signed by the CA of {} ({})".format(
+                _key(ca_path), ca.subject.rfc4514_string()))
+
+    def tls_names(self, cert, path, names):
+        """The certificate covers every name clients use for the host."""
+        try:
+            alt = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        except x509.ExtensionNotFound:
+            self.problem(path, "has no subjectAltName: it must name {}".format(", ".join(names)))
+            return
+        missing = [name for name in names if not _san_covers(alt, name)]
+        if missing:
+            self.problem(path, "does not name {} (its subjectAltName: {}): the catalog's "
+                               "public URLs, the console and the dashboard use {}".format(
+                                   ", ".join(missing), _san_text(alt), ", ".join(names)))
+
+    def tls_key(self, value, path):
+        """The private key of ``path`` (PEM, unencrypted), or None."""
+        if not isinstance(value, str):
+            self.problem(path, "must be a string (PEM), got " + _type_name(value))
+            return None
+        encrypted = ("is encrypted: give it without a passphrase (openssl pkey -in KEY -out "
+                     "PLAIN): the services read it unattended")
+        if "ENCRYPTED" in value:
+            self.problem(path, encrypted)
+            return None
+        try:
+            return serialization.load_pem_private_key(value.encode(), password=None)
+        except TypeError:
+            self.problem(path, encrypted)
+        except (ValueError, UnsupportedAlgorithm):
+            # Never the library's message: it could quote the key.
+            self.problem(path, "is not a PEM private key (-----BEGIN PRIVATE KEY-----)")
+        return None
 
     def live_migration_scheme(self, section, path):
         value = self.value(section, path, "live_migration_scheme", "ssh")

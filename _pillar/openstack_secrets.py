@@ -42,6 +42,12 @@ receives: the roles, the names and the secrets are read from the pillar
 files, rendered again for that minion without it, so they must come from
 the pillar files, not another ext_pillar.
 
+The operator's certificates for public endpoints (``openstack:tls:public:
+<host>``: ``cert``, ``key``, ``ca``) are shared, but each private key
+goes to its own host only, and only to a controller or a gateway: every
+other host's ``tls:public`` entries come without ``key``.  ``tls`` too is
+taken from the pillar files alone.
+
 It also hands each host of the host map its own TLS key and certificate
 from the master's CA (``_modules/openstack_tls.py``), as the pillar key
 ``openstack_tls`` (``cert``, ``key``, ``ca_cert``), which it returns to be
@@ -60,6 +66,11 @@ log = logging.getLogger(__name__)
 
 __virtualname__ = "openstack_secrets"
 
+#: The keys of ``openstack`` that hold secrets, withheld until narrowed
+#: (``openstack_pillar.narrow_secrets``): the passwords, and ``tls``, whose
+#: ``public:<host>:key`` are the operator's private keys.
+WITHHELD = ("passwords", "tls")
+
 
 def __virtual__():
     return __virtualname__
@@ -74,8 +85,9 @@ def ext_pillar(minion_id, pillar, *args, **kwargs):  # pylint: disable=unused-ar
     data = pillar.get("openstack")
     if not isinstance(data, dict) or "passwords" not in data:
         return {}
-    # Withhold everything first: whatever fails below, no secret goes out.
-    withheld = {key: value for key, value in data.items() if key != "passwords"}
+    # Withhold everything first: whatever fails below, no secret goes out
+    # (the passwords; tls, which holds the operator's private keys).
+    withheld = {key: value for key, value in data.items() if key not in WITHHELD}
     if minion_id == __opts__["id"]:  # pylint: disable=undefined-variable
         impostor = _accepted_key(minion_id)
         if impostor is None:
@@ -101,6 +113,8 @@ def ext_pillar(minion_id, pillar, *args, **kwargs):  # pylint: disable=unused-ar
     narrowed = __salt__["openstack_pillar.narrow_secrets"](  # pylint: disable=undefined-variable
         trusted, minion_id)
     pillar["openstack"] = dict(withheld, passwords=narrowed.get("passwords") or {})
+    if "tls" in narrowed:
+        pillar["openstack"]["tls"] = narrowed["tls"]
     log.debug("openstack_secrets: %s gets %s", minion_id, sorted(pillar["openstack"]["passwords"]))
     return _certificate(trusted, minion_id)
 

@@ -14,7 +14,11 @@ salt-master), the topology (hosts, roles, GlusterFS volume) from pillar.
 Checks (names or numbers for --check; the default runs every check that
 needs no argument):
 
-   1 identity      admin and service users, catalog services/endpoints, tokens
+   1 identity      admin and service users, catalog services/endpoints, tokens;
+                   every public endpoint (the catalog's, each gateway's
+                   dashboard and the console proxy) answers over TLS only,
+                   its certificate valid against the CA the model names for
+                   its host (tls:public: the cloud's or the operator's)
    2 image         the verification guest (cluster/build-image.sh) is active in
                    Glance with active aki/ari kernel and ramdisk images
    3 services      every nova service up on its host; Neutron (ML2/OVN) lists an
@@ -53,11 +57,13 @@ needs no argument):
   11 blockstorage  Cinder API/scheduler up; volume create + attach when the
                    kernel has device-mapper and iSCSI, else NOT RUNNABLE
   12 secrets       no password of the master's pillar (all of them: each
-                   minion's is narrowed) nor any host's TLS key from the
-                   master's CA in the master's job cache, the
+                   minion's is narrowed) nor any host's TLS key (the
+                   master CA's; the operator's of openstack:tls:public) in
+                   the master's job cache, the
                    orchestration outputs, the controller's Salt logs or any
                    host's process list; no host's pillar holds a secret its
-                   roles do not use (openstack_pillar.role_secrets); every
+                   roles do not use (openstack_pillar.role_secrets) nor
+                   another host's operator TLS key; every
                    host trusts the master's CA (common.ca); every
                    service config file holding a secret is mode 0640, group
                    of its service
@@ -86,6 +92,7 @@ import re
 import shlex
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -817,7 +824,11 @@ pillar = salt.pillar.Pillar(opts, {}, opts["id"], "base").compile_pillar()
 if pillar.get("_errors"):
     print(json.dumps({"errors": pillar["_errors"]}))
     sys.exit(1)
-print(json.dumps({"passwords": (pillar.get("openstack") or {}).get("passwords") or {}}))
+data = pillar.get("openstack") or {}
+public = ((data.get("tls") or {}).get("public") or {})
+print(json.dumps({"passwords": data.get("passwords") or {},
+                  "operator_keys": {host: entry.get("key") for host, entry in public.items()
+                                    if isinstance(entry, dict) and entry.get("key")}}))
 """
 
 
@@ -855,7 +866,9 @@ def master_secrets(python, master_config, timeout=120):
     """
     Every secret of the cloud, name -> value, from the master's own pillar
     (the orchestration's: the per-role filter narrows every minion's,
-    the controller's included, so no minion's pillar holds them all).
+    the controller's included, so no minion's pillar holds them all):
+    the passwords, and the operator's TLS keys (openstack:tls:public,
+    "operator TLS key of <host>": pem_key_line).
     `python` is the interpreter that runs the master's Salt.  Raises
     CheckFailed naming the pillar errors (never a value).
     """
@@ -871,7 +884,20 @@ def master_secrets(python, master_config, timeout=120):
         raise CheckFailed(f"the master's pillar ({master_config}) did not compile "
                           f"({len(errors)} pillar errors, exit {proc.returncode}): see "
                           f"salt-run pillar.show_pillar on the master")
-    return {k: v for k, v in data["passwords"].items() if isinstance(v, (str, int))}
+    found = {k: v for k, v in data["passwords"].items() if isinstance(v, (str, int))}
+    for host, key in sorted((data.get("operator_keys") or {}).items()):
+        line = pem_key_line(key)
+        if line:
+            found[f"operator TLS key of {host}"] = line
+    return found
+
+
+def pem_key_line(pem):
+    """What the leak scan looks for of a PEM private key: its second base64
+    line (a PEM quoted in JSON or a log keeps a line whole; a P-256 PKCS#8
+    key's first line is mostly the same for every key), or its only one."""
+    lines = [line.strip() for line in str(pem).splitlines() if line.strip() and "-----" not in line]
+    return (lines[1] if len(lines) > 1 else lines[0]) if lines else None
 
 
 def tls_key_secrets(directory):
@@ -890,9 +916,9 @@ def tls_key_secrets(directory):
         if not name.endswith(".key"):
             continue
         with open(os.path.join(directory, name), encoding="ascii") as fh:
-            lines = [line.strip() for line in fh if line.strip() and "-----" not in line]
-        if lines:
-            found[f"TLS key of {name[:-4]}"] = lines[1] if len(lines) > 1 else lines[0]
+            line = pem_key_line(fh.read())
+        if line:
+            found[f"TLS key of {name[:-4]}"] = line
     return found
 
 
@@ -930,6 +956,22 @@ def secret_scope_problems(hosts, held, role_secrets):
         if extra:
             problems.append(f"{host} ({', '.join(roles) or 'no role'}) holds "
                             f"{', '.join(extra)}, which its roles do not use")
+    return problems
+
+
+def operator_key_problems(held):
+    """
+    Hosts holding an operator's TLS key that is not their own.  `held`:
+    for each host with an entry in openstack:tls:public, a minion's id ->
+    the names under that entry in its pillar (`pillar.keys`: names, never
+    values).  Only that host may hold its `key`.
+    """
+    problems = []
+    for owner, answers in sorted(held.items()):
+        for host, names in sorted(answers.items()):
+            if host != owner and isinstance(names, list) and "key" in names:
+                problems.append(f"{host} holds {owner}'s operator TLS key "
+                                f"(openstack:tls:public:{owner}:key)")
     return problems
 
 
@@ -1263,6 +1305,9 @@ class Cloud:
             self.networks = model_networks(model)
             self.api_workers = model["workers"]["api"]
             self.ovn = model["ovn"]
+            # Who signs each controller's and gateway's public certificate.
+            self.public_tls = model["tls"]["public"]
+            self.console_url = (model.get("console") or {}).get("url")
         except (ValueError, KeyError, TypeError) as exc:
             raise SystemExit(f"verify: openstack_pillar.topology: {exc}") from None
         if not args.network:
@@ -1645,27 +1690,85 @@ def check_identity(cloud):
                 continue
             url = e.url.split("%(")[0].rstrip("/")
             problems.extend(f"{stype} public endpoint {problem}"
-                            for problem in public_endpoint_problems(conn.session, url))
+                            for problem in public_url_problems(cloud.public_tls, url))
             checked_urls += 1
+    # The gateways' public endpoints: the dashboard (443) and the console
+    # proxy (the URL computes hand to browsers).
+    for url in gateway_public_urls(cloud.public_tls, roles_hosts(cloud.hosts, "gateway"),
+                                   cloud.console_url):
+        problems.extend(public_url_problems(cloud.public_tls, url))
+        checked_urls += 1
     if problems:
         raise CheckFailed("; ".join(problems))
+    issuers = sorted({entry.get("issuer") for entry in cloud.public_tls.values()})
     return (f"token validated; {len(want_users)} users; {len(CATALOG)} services with "
             f"public/internal/admin endpoints; {checked_urls} public endpoints answer over "
-            f"TLS only, with certificates of the cloud's CA")
+            f"TLS only, each certificate validated against the CA the model names "
+            f"({', '.join(issuers)})")
 
 
-def public_endpoint_problems(session, url, plain_get=None):
+def gateway_public_urls(public_tls, gateways, console_url):
+    """The dashboard's URL on each gateway, and the console proxy's."""
+    urls = [f"https://{gateway}/" for gateway in gateways if gateway in public_tls]
+    return urls + ([console_url] if console_url else [])
+
+
+def public_trust(public_tls, host):
+    """
+    What a client validates `host`'s public certificate against, as
+    keyword arguments of ssl.create_default_context: the cloud's CA
+    (TRUSTED_CA_FILE) for a pair of the master's CA; the operator's CA
+    (its PEM) for an operator's certificate with one; the system store for
+    an operator's certificate without (a public CA's).  `public_tls`: the
+    model's tls:public.  ValueError for a host the model gives no public
+    certificate.
+    """
+    entry = public_tls.get(host)
+    if not isinstance(entry, dict):
+        raise ValueError(f"{host} serves no public endpoint in the model (tls:public)")
+    if entry.get("issuer") != "operator":
+        return {"cafile": TRUSTED_CA_FILE}
+    return {"cadata": entry["ca"]} if entry.get("ca") else {}
+
+
+def tls_status(url, trust, timeout=15):
+    """The HTTP status of an unauthenticated GET of `url` over TLS, its
+    certificate validated against `trust` (public_trust) with its host
+    name; ssl errors (a refused certificate) propagate."""
+    parts = urllib.parse.urlsplit(url)
+    context = ssl.create_default_context(**trust)
+    conn = http.client.HTTPSConnection(parts.hostname, parts.port or 443, timeout=timeout,
+                                       context=context)
+    try:
+        conn.request("GET", parts.path or "/")
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def public_url_problems(public_tls, url):
+    """public_endpoint_problems of `url`, its certificate validated against
+    the CA the model names for its host."""
+    try:
+        trust = public_trust(public_tls, urllib.parse.urlsplit(url).hostname)
+    except ValueError as exc:
+        return [f"{url}: {exc}"]
+    return public_endpoint_problems(lambda u: tls_status(u, trust), url)
+
+
+def public_endpoint_problems(tls_get, url, plain_get=None):
     """
     What is wrong with the public endpoint `url`: it must be HTTPS, answer
-    through `session` (whose CA is the cloud's: the certificate validates,
-    with its host name), and give no HTTP answer in clear on the same port.
+    `tls_get(url)` (an HTTP status, the certificate validated with its host
+    name against the CA that signs it: tls_status), and give no HTTP
+    answer in clear on the same port.
     """
     parts = urllib.parse.urlsplit(url)
     if parts.scheme != "https":
         return [f"{url}: not HTTPS"]
     problems = []
     try:
-        status = session.get(url, authenticated=False, raise_exc=False, timeout=15).status_code
+        status = tls_get(url)
     except Exception as exc:  # noqa: BLE001 - a refused certificate is a finding
         status = f"unreachable: {exc}"
     if not isinstance(status, int) or status >= 500:
@@ -2466,6 +2569,11 @@ def check_secrets(cloud):
     problems += secret_scope_problems(cloud.hosts, cloud.salt_function(hosts, "pillar.keys",
                                                                        "openstack:passwords"),
                                       cloud.role_secrets())
+    # An operator's key only on its own host (tls:public, names only).
+    owners = [h for h, entry in cloud.public_tls.items() if entry.get("issuer") == "operator"]
+    problems += operator_key_problems({
+        owner: cloud.salt_function(hosts, "pillar.keys", f"openstack:tls:public:{owner}")
+        for owner in owners})
     if problems:
         raise CheckFailed("; ".join(problems[:12]) + (f" (+{len(problems) - 12} more)"
                                                       if len(problems) > 12 else ""))

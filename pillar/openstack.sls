@@ -98,6 +98,29 @@ openstack:
   # a certificate is renewed 30 days before its end.
   tls:
     days: 365
+    # Your own certificates for the public endpoints (optional), by minion
+    # id of a controller (the APIs' public ports) or a gateway (the
+    # dashboard on 443, the console proxy on 6080); a host without an entry
+    # keeps the master CA's.  cert: PEM, the host's certificate first, then
+    # the intermediates; its subjectAltName must name the minion id (the
+    # catalog's and the console's URLs use it) and, on a gateway, every
+    # dashboard:hosts entry.  key: its PEM private key, without a
+    # passphrase; only that host receives it.  The CA that signed the
+    # chain, when the hosts and clients do not trust it already (a private
+    # CA), goes in public_ca, or in an entry's own `ca`; every host then
+    # trusts it, and /root/admin-openrc's OS_CACERT becomes the system
+    # bundle.  Keep the keys out of version control (Salt's GPG renderer).
+    # public_ca: |
+    #   -----BEGIN CERTIFICATE-----
+    #   ...
+    # public:
+    #   gateway:
+    #     cert: |
+    #       -----BEGIN CERTIFICATE-----
+    #       ... (gateway's certificate, then intermediates)
+    #     key: |
+    #       -----BEGIN PRIVATE KEY-----
+    #       ...
 
   passwords:
     rabbitmq: example-rabbit

@@ -54,6 +54,19 @@ openstack:
         disk_format: raw
         kernel: verify-kernel
         ramdisk: verify-initrd
+{#- The gateway's public certificate from the cluster's "operator CA"
+    (cluster/operator-tls.sh, run by cluster/run before the machines come
+    up): the dashboard and the console proxy present it instead of the
+    master CA's, and every host trusts that CA. #}
+{%- set operator_tls = '/vagrant/.cluster/operator-tls/' %}
+{%- if salt['file.file_exists'](operator_tls ~ 'gateway.crt') %}
+  tls:
+    public_ca: {{ salt['file.read'](operator_tls ~ 'ca.crt') | json }}
+    public:
+      gateway:
+        cert: {{ salt['file.read'](operator_tls ~ 'gateway.crt') | json }}
+        key: {{ salt['file.read'](operator_tls ~ 'gateway.key') | json }}
+{%- endif %}
 {%- if extra %}
   hosts:
 {%-   for n in extra %}

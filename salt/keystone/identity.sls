@@ -1,6 +1,12 @@
 {%- from "common/topology.jinja" import topo, passwords, keystone_url, region with context %}
 {%- from "common/map.jinja" import common with context %}
 {%- set demo = topo.demo %}
+{#- OS_CACERT: the cloud's CA while every public certificate is the master
+    CA's; with an operator's certificate on a public endpoint (the model's
+    tls:public), the system's bundle, which holds the cloud's CA, the
+    operator's CAs (common.ca) and the public roots. #}
+{%- set operator_public = topo.tls.public.values() | selectattr('issuer', 'equalto', 'operator')
+                          | list | length > 0 %}
 {#- The catalog: every API's URLs from the model (openstack_pillar.endpoints):
     public over TLS, internal and admin plain HTTP on the management network.
     Keystone's own service (first made by keystone-manage bootstrap) is kept
@@ -64,7 +70,7 @@ keystone-admin-openrc:
     - show_changes: false
     - context:
         auth_url: {{ topo.endpoints.keystone.public | json }}
-        cacert: {{ common.ca.file | json }}
+        cacert: {{ (common.ca.bundle if operator_public else common.ca.file) | json }}
         region: {{ region | json }}
     - require:
       - keystone_init: keystone-bootstrap

@@ -26,6 +26,25 @@ def _delete(path):
     return edit
 
 
+def _operator_pair(host, **dates):
+    """An edit giving ``host`` an operator's certificate for its public
+    endpoints (openstack:tls:public), signed by an operator CA made here;
+    ``dates``: not_before/not_after as offsets in days from now;
+    ``foreign_key``: the key of another certificate."""
+    def edit(data):
+        from operator_pki import DAY, NOW, Issuer  # noqa: PLC0415 - tests/, made on use
+
+        ca = Issuer("Operator CA")
+        foreign = dates.pop("foreign_key", False)
+        cert, key = ca.issue([host], **{name: NOW + days * DAY for name, days in dates.items()})
+        if foreign:
+            key = ca.issue([host])[1]
+        data["tls"] = {"days": 365, "public_ca": ca.pem,
+                       "public": {host: {"cert": cert, "key": key}}}
+
+    return edit
+
+
 # id -> (edit of the `openstack` pillar, key that the error must name)
 CASES = {
     "invalid-ip": (_set(("hosts", "compute1", "address"), "192.168.56.300"), "openstack:hosts:compute1:address"),
@@ -58,6 +77,9 @@ CASES = {
     "system-brick-dir": (_set(("gluster", "brick_dir"), "/etc"), "openstack:gluster:brick_dir"),
     "gluster-auth-allow-everyone": (_set(("gluster", "options", "auth.allow"), "*"), "openstack:gluster:options:auth.allow"),
     "migration-tls-not-deployed": (_set(("nova", "live_migration_scheme"), "tls"), "openstack:nova:live_migration_scheme"),
+    "operator-cert-expired": (_operator_pair("controller", not_before=-10, not_after=-1), "openstack:tls:public:controller:cert"),
+    "operator-key-not-the-certs": (_operator_pair("gateway", foreign_key=True), "openstack:tls:public:gateway:key"),
+    "operator-cert-for-a-compute": (_operator_pair("compute1"), "openstack:tls:public:compute1"),
 }
 
 

@@ -23,18 +23,6 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLE_PILLAR = REPO_ROOT / "pillar" / "openstack.sls"
 
 
-@pytest.fixture(scope="module")
-def example():
-    with EXAMPLE_PILLAR.open() as handle:
-        return yaml.safe_load(handle)["openstack"]
-
-
-@pytest.fixture
-def pillar(example):
-    """A fresh, mutable copy of the example pillar's ``openstack`` value."""
-    return copy.deepcopy(example)
-
-
 # -- helpers ----------------------------------------------------------------
 
 
@@ -227,7 +215,9 @@ def test_example_pillar_model(pillar):
     assert model["cinder"] == {"volume_group": "cinder-volumes", "loop_file_size_gb": 10,
                                "lvm_type": "auto"}
     assert model["glance"] == {"images": []}
-    assert model["tls"] == {"days": 365}
+    null = {"issuer": "cloud", "cert": None, "ca": None, "not_after": None}
+    assert model["tls"] == {"days": 365, "public": {"controller": null, "gateway": null},
+                            "public_cas": []}
     assert model["workers"] == {"api": 2, "conductor": 1, "scheduler": 1, "metadata": 1}
     assert model["firewall"] == {
         "enabled": True,

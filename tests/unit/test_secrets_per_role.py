@@ -12,6 +12,7 @@ import salt.utils.dictupdate
 import yaml
 from cryptography import x509
 from salt.exceptions import CommandExecutionError
+from operator_pki import Issuer
 from source_module import load
 
 from saltext_openstack._modules import openstack_pillar
@@ -93,6 +94,47 @@ def test_an_unknown_or_malformed_host_gets_no_secret(pillar, hosts):
 def test_unlisted_password_names_are_dropped_too(pillar):
     pillar["passwords"]["my_own_secret"] = "x" * 12
     assert "my_own_secret" not in openstack_pillar.narrow_secrets(pillar, "controller")["passwords"]
+
+
+def _with_operator_pairs(pillar):
+    """The pillar with operator certificates (tls:public) for the controller
+    and the gateway, and a (refused) one for compute1; their keys by host."""
+    root = Issuer("Operator Root CA")
+    keys = {}
+    public = {}
+    for host in ("controller", "gateway", "compute1"):
+        cert, key = root.issue([host])
+        public[host] = {"cert": cert, "key": key}
+        keys[host] = key
+    pillar["tls"] = {"days": 365, "public": public, "public_ca": root.pem,
+                     "junk": "kept as it is"}
+    public["stranger"] = "-----BEGIN PRIVATE KEY-----\nnot a mapping"
+    return pillar, keys
+
+
+def _operator_keys(data):
+    """The operator keys a pillar's tls:public holds, by host."""
+    public = ((data or {}).get("tls") or {}).get("public") or {}
+    return {host: entry["key"] for host, entry in public.items()
+            if isinstance(entry, dict) and "key" in entry}
+
+
+@pytest.mark.parametrize("minion_id, kept", [
+    ("controller", {"controller"}), ("gateway", {"gateway"}), ("compute1", set()),
+    ("compute2", set()), ("stranger", set())])
+def test_a_host_keeps_only_its_own_operator_key(pillar, minion_id, kept):
+    """Only a controller or gateway keeps its own key; every host keeps the
+    certificates; what is not a mapping is dropped."""
+    pillar, keys = _with_operator_pairs(pillar)
+    before = copy.deepcopy(pillar)
+    narrowed = openstack_pillar.narrow_secrets(pillar, minion_id)
+    assert _operator_keys(narrowed) == {host: keys[host] for host in kept}
+    public = narrowed["tls"]["public"]
+    assert set(public) == {"controller", "gateway", "compute1"}
+    assert all(public[host]["cert"] == pillar["tls"]["public"][host]["cert"] for host in public)
+    assert narrowed["tls"]["public_ca"] == pillar["tls"]["public_ca"]
+    assert narrowed["tls"]["junk"] == "kept as it is"
+    assert pillar == before
 
 
 # -- the ext_pillar ---------------------------------------------------------
@@ -184,6 +226,31 @@ def test_ext_pillar_gives_no_certificate_outside_the_map_or_to_a_bad_pillar(
                                        on_master)
     assert merged == {}  # the formulas refuse to render, naming the key
     assert _passwords(compiled["openstack"]) == set(openstack_pillar.ROLE_SECRETS["compute"])
+
+
+@pytest.mark.parametrize("minion_id", ["controller", "gateway", "compute1", "compute2"])
+def test_ext_pillar_gives_each_host_its_own_operator_key_only(
+        ext_pillar_module, pillar, on_master, minion_id):
+    """What the filter leaves in the compiled pillar holds no operator key
+    but the host's own (a controller's or gateway's), even when the
+    minion sends another tls:public with its request."""
+    pillar, keys = _with_operator_pairs(pillar)
+    override = {"openstack": {"tls": {"public": {minion_id: {"key": "sent"}}}}}
+    compiled, _ = _run_ext_pillar(ext_pillar_module, minion_id, {"openstack": pillar},
+                                  on_master, override=override)
+    own = {minion_id: keys[minion_id]} if minion_id in ("controller", "gateway") else {}
+    assert _operator_keys(compiled["openstack"]) == own
+    text = repr(compiled)
+    for host, key in keys.items():
+        assert (key.splitlines()[2] in text) == (host in own), host
+
+
+def test_ext_pillar_withholds_operator_keys_when_it_cannot_narrow(ext_pillar_module, pillar):
+    pillar, _ = _with_operator_pairs(pillar)
+    compiled = {"openstack": pillar}
+    with pytest.raises(KeyError):  # no openstack_pillar.narrow_secrets
+        _run_ext_pillar(ext_pillar_module, "gateway", compiled, {})
+    assert "PRIVATE KEY" not in repr(compiled)
 
 
 def test_ext_pillar_leaves_the_masters_own_pillar_whole(ext_pillar_module, pillar, on_master):

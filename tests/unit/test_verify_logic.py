@@ -80,22 +80,17 @@ def test_auth_args_take_the_openrcs_ca():
     assert verify.sdk_auth_args(dict(env, OS_CACERT="/ca.crt"))["cacert"] == "/ca.crt"
 
 
-class _Answer:
-    def __init__(self, status):
-        self.status_code = status
-
-
 class _Session:
-    """What public_endpoint_problems asks of an SDK session: one GET."""
+    """What public_endpoint_problems asks: one GET over TLS, its status."""
 
     def __init__(self, outcome):
         self.outcome, self.urls = outcome, []
 
-    def get(self, url, **_kwargs):
+    def __call__(self, url):
         self.urls.append(url)
         if isinstance(self.outcome, Exception):
             raise self.outcome
-        return _Answer(self.outcome)
+        return self.outcome
 
 
 def _refused(_url):
@@ -131,6 +126,64 @@ def test_public_port_answering_in_clear_is_a_problem():
     assert problems == ["http://c:13774/: answers in clear (HTTP 200)"]
     # an HTTP error in clear (a proxy's 400 "plain HTTP to an HTTPS port") is no answer
     assert verify.public_endpoint_problems(_Session(200), "https://c:13774", lambda _u: 400) == []
+
+
+def test_public_trust_is_the_ca_the_model_names():
+    public = {"controller": {"issuer": "cloud", "cert": None, "ca": None},
+              "gateway": {"issuer": "operator", "cert": "C", "ca": "OPERATOR CA"},
+              "gw2": {"issuer": "operator", "cert": "C", "ca": None}}
+    assert verify.public_trust(public, "controller") == {"cafile": verify.TRUSTED_CA_FILE}
+    assert verify.public_trust(public, "gateway") == {"cadata": "OPERATOR CA"}
+    assert verify.public_trust(public, "gw2") == {}  # the system store
+    with pytest.raises(ValueError, match="compute1 serves no public endpoint"):
+        verify.public_trust(public, "compute1")
+    assert verify.public_url_problems(public, "https://compute1:13000") == [
+        "https://compute1:13000: compute1 serves no public endpoint in the model (tls:public)"]
+    assert verify.gateway_public_urls(public, ["gateway", "gw2"],
+                                      "https://gateway:6080/vnc_auto.html") == [
+        "https://gateway/", "https://gw2/", "https://gateway:6080/vnc_auto.html"]
+
+
+@pytest.fixture
+def https_server(tmp_path):
+    """A real HTTPS server on localhost with a certificate from an operator
+    CA: (its URL, the CA's PEM)."""
+    import http.server  # noqa: PLC0415
+    import ssl  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    from operator_pki import Issuer  # noqa: PLC0415
+
+    ca = Issuer("Operator CA")
+    cert, key = ca.issue(["localhost"])
+    (tmp_path / "pair.pem").write_text(cert + key)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "pair.pem")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://localhost:{server.server_address[1]}/", ca.pem
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_tls_status_validates_against_the_named_ca(https_server):
+    import ssl  # noqa: PLC0415
+
+    from operator_pki import Issuer  # noqa: PLC0415
+
+    url, ca = https_server
+    assert verify.tls_status(url, {"cadata": ca}) < 500
+    with pytest.raises(ssl.SSLCertVerificationError):
+        verify.tls_status(url, {"cadata": Issuer("Another CA").pem})
+    public = {"localhost": {"issuer": "operator", "cert": "C", "ca": ca}}
+    assert verify.public_url_problems(public, url) == []
+    cloud = {"localhost": {"issuer": "cloud", "cert": None, "ca": None}}
+    problems = verify.public_url_problems(dict(cloud), url)
+    assert len(problems) == 1 and "unreachable" in problems[0], problems
 
 
 def test_auth_args_need_url_user_password():
@@ -785,6 +838,16 @@ def test_tls_keys_are_scanned_for_by_a_line_a_json_quote_keeps(tmp_path):
     job_return = json.dumps({"changes": {"diff": key}})  # newlines become \\n
     assert verify.secret_leaks({"job": job_return}, found) == [("job", "TLS key of compute1")]
     assert verify.tls_key_secrets(str(tmp_path / "none")) == {}
+
+
+def test_operator_key_problems_name_a_host_holding_anothers_key():
+    held = {"gateway": {"gateway": ["cert", "key"], "controller": ["cert"],
+                        "compute1": ["cert", "key"], "compute2": "not readable"},
+            "controller": {"controller": ["cert", "key"], "gateway": ["cert"]}}
+    assert verify.operator_key_problems(held) == [
+        "compute1 holds gateway's operator TLS key (openstack:tls:public:gateway:key)"]
+    assert verify.pem_key_line("-----BEGIN PRIVATE KEY-----\nAAA\nBBB\n-----END-----\n") == "BBB"
+    assert verify.pem_key_line("-----BEGIN X-----\n-----END X-----") is None
 
 
 def test_horizon_process_problems_want_the_api_worker_count():
