@@ -1,6 +1,7 @@
 """
-Cloud resources declared, not scripted: Nova flavors and Neutron networks,
-subnets, routers and security groups, over the services' APIs, in-process.
+Cloud resources declared, not scripted: Nova flavors, Neutron networks,
+subnets, routers and security groups, and Glance images, over the
+services' APIs, in-process.
 
 Each function compares what the cloud holds with what is wanted, plans the
 API calls that close the gap and, unless ``test=True``, makes them, then
@@ -28,6 +29,11 @@ router            external gateway (network, SNAT), each      -
 security group    description; the listed rules are           -
                   ensured, unlisted ones removed only with
                   ``remove_unlisted=True``
+image             visibility, kernel and ramdisk (by image    disk and container format of an image
+                  name), the listed properties (unlisted      whose data is the file's. Its data:
+                  ones are kept); a partial upload (queued,   replaced (deleted, uploaded again) when
+                  saving, killed) or data that differs from   it differs from the file
+                  the file: replaced
 ================  ==========================================  =========================================
 
 Arguments left to ``None`` are not managed: the cloud's value stays (and
@@ -63,6 +69,7 @@ import functools
 import hashlib
 import json
 import logging
+import os
 import time
 
 from salt.exceptions import CommandExecutionError
@@ -328,6 +335,56 @@ def security_group_present(
     return _run(kwargs, test, lambda cloud: _security_group(cloud, spec, test))
 
 
+def image_present(
+    name,
+    filename,
+    disk_format="qcow2",
+    container_format="bare",
+    visibility="public",
+    kernel=None,
+    ramdisk=None,
+    properties=None,
+    test=False,
+    **kwargs,
+):
+    """
+    Make sure the Glance image ``name`` exists with the data of the local
+    file ``filename``, these formats, visibility and properties; return
+    the changes. The data is uploaded streamed (never read whole into
+    memory) and Glance's checksum of what it received is checked against
+    the file's. An image whose upload did not finish (status queued,
+    saving, killed) or whose data is not the file's (size or checksum) is
+    deleted and uploaded again. A zero-change run reads the file once, to
+    hash it, and uploads nothing.
+
+    filename
+        The image file, already downloaded (absolute path).
+
+    disk_format, container_format
+        Glance's formats (default qcow2, bare); they cannot change on an
+        image whose data is the file's (the call fails, nothing written).
+
+    visibility
+        public (the default), private, shared or community; changed in place.
+
+    kernel, ramdisk
+        The names of other images (an AKI and an ARI), set as the image's
+        ``kernel_id``/``ramdisk_id``; ``None``: not managed.
+
+    properties
+        A mapping: these properties are set (values as strings); others the
+        image has are kept. ``None``: not managed.
+
+    CLI Example::
+
+        salt-call openstack_cloud.image_present cirros /var/cache/salt-openstack-images/cirros
+        salt-call openstack_cloud.image_present guest /srv/guest.img disk_format=raw kernel=vmlinuz ramdisk=initrd properties='{"os_distro": "debian"}' test=True
+    """
+    spec = cp.image_spec(name, filename, disk_format, container_format, visibility, kernel,
+                         ramdisk, properties)  # fmt: skip
+    return _run(kwargs, test, lambda cloud: _image(cloud, spec, test))
+
+
 # --------------------------------------------------------------------------
 # Session: one login per run, kept in __context__
 # --------------------------------------------------------------------------
@@ -352,6 +409,13 @@ class Cloud:
         if neutron.url.endswith("/v2.0"):
             neutron.url = neutron.url[: -len("/v2.0")]
         return neutron
+
+    @functools.cached_property
+    def glance(self):
+        glance = self.session.service("image", "Glance", self.interface)
+        if glance.url.endswith("/v2"):
+            glance.url = glance.url[: -len("/v2")]
+        return glance
 
     def project_id(self, name):
         """The id of project ``name`` (None: the authenticated project)."""
@@ -597,3 +661,137 @@ def _security_group(cloud, spec, test):
     changes = {"security_group": plan.changes["security_group"]}
     changes.update(rules.changes)
     return changes
+
+
+# --------------------------------------------------------------------------
+# Images
+# --------------------------------------------------------------------------
+
+#: Glance's JSON-patch media type (image updates).
+GLANCE_PATCH = "application/openstack-images-v2.1-json-patch"
+#: The digests computed while a file is uploaded: Glance's default
+#: ``hashing_algorithm`` and its ``checksum``.
+UPLOAD_HASHES = ("sha512", "md5")
+CHUNK = 1 << 20
+
+
+def _new_hash(algorithm):
+    try:
+        return hashlib.new(algorithm, usedforsecurity=False)
+    except ValueError:
+        raise CommandExecutionError(
+            f"Glance hashes with {algorithm}, which this Python does not know"
+        ) from None
+
+
+class HashingReader:
+    """
+    A file read in chunks by ``requests`` (its ``len`` is the
+    Content-Length), hashed on the way: the upload streams the file once.
+    """
+
+    def __init__(self, stream, size, algorithms):
+        self.stream = stream
+        self.size = size
+        self.hashes = {a: _new_hash(a) for a in algorithms}
+
+    def __len__(self):
+        return self.size
+
+    def read(self, amount=-1):
+        chunk = self.stream.read(CHUNK if amount is None or amount < 0 else amount)
+        for digest in self.hashes.values():
+            digest.update(chunk)
+        return chunk
+
+    def hexdigests(self):
+        return {a: h.hexdigest() for a, h in self.hashes.items()}
+
+
+def file_digest(path, algorithm):
+    """The hex digest of a file, read in chunks."""
+    digest = _new_hash(algorithm)
+    with open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _find_image(glance, name):
+    found = glance.request("GET", "/v2/images", params={"name": name, "limit": 1000})
+    return _one([i for i in found.get("images", []) if i.get("name") == name], "image", name,
+                "any")  # fmt: skip
+
+
+def _local_file(spec, current, test):
+    """:func:`saltext_openstack_cloud.plan_image`'s ``local``: the file's size and hashes."""
+    try:
+        size = os.stat(spec["file"]).st_size
+    except FileNotFoundError:
+        if test:
+            return None
+        raise CommandExecutionError(
+            f"image {spec['name']}: {spec['file']} does not exist: download it first"
+        ) from None
+    except OSError as exc:
+        raise CommandExecutionError(f"image {spec['name']}: {exc}") from None
+    hashes = {}
+    if current is not None and current["size"] == size and current["digest"] is not None:
+        algorithm = current["digest"][0]
+        hashes[algorithm] = file_digest(spec["file"], algorithm)
+    return {"size": size, "hashes": hashes}
+
+
+def _image(cloud, spec, test):
+    glance = cloud.glance
+    found = _find_image(glance, spec["name"])
+    current = cp.image_view(found) if found is not None else None
+    refs = {}
+    for key in ("kernel", "ramdisk"):
+        if spec[key] is None:
+            continue
+        image = _find_image(glance, spec[key])
+        if image is None and not test:
+            raise CommandExecutionError(
+                f"image {spec['name']}: its {key}, image {spec[key]}, does not exist"
+            )
+        refs[key + "_id"] = image["id"] if image else f"(image {spec[key]}, to be created)"
+    local = _local_file(spec, current, test)
+    plan = cp.plan_image(spec, current, refs, local)
+    if not test:
+        _execute_image(glance, spec, plan)
+    return plan.changes
+
+
+def _execute_image(glance, spec, plan):
+    name = spec["name"]
+    if plan.delete:
+        glance.request("DELETE", f"/v2/images/{plan.delete}")
+    if plan.patch:
+        glance.request("PATCH", f"/v2/images/{plan.image_id}",
+                       headers={"Content-Type": GLANCE_PATCH}, data=json.dumps(plan.patch))
+    if plan.create is None:
+        return
+    image = glance.request("POST", "/v2/images", plan.create)
+    path = f"/v2/images/{image['id']}"
+    with open(spec["file"], "rb") as stream:
+        reader = HashingReader(stream, os.fstat(stream.fileno()).st_size, UPLOAD_HASHES)
+        glance.request("PUT", path + "/file", data=reader,
+                       headers={"Content-Type": "application/octet-stream"})  # fmt: skip
+    uploaded = glance.request("GET", path)
+    digest = cp.image_digest(uploaded)
+    sent = reader.hexdigests()
+    if digest is not None and digest[0] not in sent:
+        sent[digest[0]] = file_digest(spec["file"], digest[0])
+    problem = None
+    if uploaded.get("status") != "active":
+        problem = f"its status is {uploaded.get('status')} after the upload, not active"
+    elif digest is None or sent[digest[0]] != digest[1] or uploaded.get("size") != len(reader):
+        problem = (f"Glance's checksum of what it received ({digest and ':'.join(digest)}, "
+                   f"{uploaded.get('size')} bytes) is not the file's")  # fmt: skip
+    if problem:
+        glance.request("DELETE", path)
+        raise CommandExecutionError(
+            f"image {name}: the upload of {spec['file']} failed: {problem}. The image was "
+            "deleted; the next run uploads it again"
+        )

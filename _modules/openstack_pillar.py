@@ -242,7 +242,7 @@ order of minion ids::
                     ethertype, protocol, port_range_min, port_range_max (ICMP:
                     type and code), remote_ip_prefix, remote_group}]}}
     glance       {images: [{name, source, source_hash, disk_format, container_format,
-                                kernel, ramdisk, properties}]}
+                                visibility, kernel, ramdisk, properties}]}
     tls          {days}
 
 Addresses and networks are normalized strings (``10.0.0.0/8`` for
@@ -255,7 +255,10 @@ commands: ``name``, ``kernel`` and ``ramdisk`` are letters, digits and
 ``. _ + -`` (no ``/``, not starting with ``.`` or ``-``); ``kernel`` and
 ``ramdisk`` name other images of the list; ``source`` is an http, https,
 ftp or salt URL or a normalized absolute path, without whitespace;
-``properties`` is a mapping of names to strings or numbers.
+``properties`` is a mapping of names to strings or numbers, not one of
+Glance's own fields (``kernel_id``: give ``kernel``); ``visibility`` is
+public (the default), private, shared or community. The
+``openstack_cloud.image_present`` state keeps them (cloud.images).
 
 Unknown keys
 ------------
@@ -396,10 +399,6 @@ UNDEPLOYED_MIGRATION_SCHEMES = {
            "formulas do not deploy: nova would fail every live migration; use ssh (the "
            "migration stream itself is encrypted with QEMU's native TLS either way)",
 }
-DISK_FORMATS = (
-    "ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop",
-)
-CONTAINER_FORMATS = ("bare", "ovf", "aki", "ari", "ami", "ova", "docker", "compressed")
 WORKER_KINDS = ("api", "conductor", "scheduler", "metadata")
 DEFAULT_WORKERS = {"api": 2, "conductor": 1, "scheduler": 1, "metadata": 1}
 GENEVE_VNI_MAX = 16777215
@@ -558,8 +557,8 @@ _KNOWN_KEYS = {
     ("cinder",): ("volume_group", "loop_file_size_gb", "lvm_type"),
     ("glance",): ("images",),
     ("image",): (
-        "name", "source", "source_hash", "disk_format", "container_format", "kernel",
-        "ramdisk", "properties",
+        "name", "source", "source_hash", "disk_format", "container_format", "visibility",
+        "kernel", "ramdisk", "properties",
     ),
     ("workers",): WORKER_KINDS,
     ("flavor",): (
@@ -1930,9 +1929,12 @@ class _Validator:
             "source": self.image_source(image, path),
             "source_hash": self.text(image, path, "source_hash", None, SAFE_TOKEN_RE,
                                      "a hash (like sha256=...) or a URL, without whitespace"),
-            "disk_format": self.choice(image, path, "disk_format", "qcow2", DISK_FORMATS),
-            "container_format": self.choice(
-                image, path, "container_format", "bare", CONTAINER_FORMATS),
+            "disk_format": self.choice(image, path, "disk_format", "qcow2",
+                                       cloud_plan.IMAGE_DISK_FORMATS),
+            "container_format": self.choice(image, path, "container_format", "bare",
+                                            cloud_plan.IMAGE_CONTAINER_FORMATS),
+            "visibility": self.choice(image, path, "visibility", "public",
+                                      cloud_plan.IMAGE_VISIBILITIES),
             "kernel": self.image_name(image, path, "kernel", None),
             "ramdisk": self.image_name(image, path, "ramdisk", None),
             "properties": self.image_properties(image, path),
@@ -1974,6 +1976,10 @@ class _Validator:
             if not isinstance(name, str) or not IMAGE_PROPERTY_RE.match(name):
                 self.problem(path + (name,), "not an image property name (letters, digits "
                                              "and _ . : -)")
+            elif name in cloud_plan.IMAGE_CORE:
+                self.problem(path + (name,), "is one of Glance's own fields, not a property"
+                             + (" (give kernel or ramdisk: an image name)"
+                                if name in ("kernel_id", "ramdisk_id") else ""))
             elif isinstance(value, bool):
                 result[name] = "true" if value else "false"
             elif _is_number(value) or (isinstance(value, str) and value
