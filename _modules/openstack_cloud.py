@@ -63,7 +63,7 @@ dict ``openstack_cloud:auth`` of the minion configuration, else of pillar.
 One login serves a whole state run: the authenticated session (with its
 service catalog) is kept in ``__context__`` under a digest of the
 credentials, and logged in again once when a kept token is refused (HTTP
-401). No password or token appears in a return, an error or the log.
+401) or its catalog lacks the service (registered since the login). No password or token appears in a return, an error or the log.
 """
 import functools
 import hashlib
@@ -458,11 +458,13 @@ def _run(kwargs, test, work):
             if not kept:
                 cloud = sessions[digest] = _connect(auth)
             return work(cloud)
-        except api.OpenStackError as exc:
-            if not (kept and exc.status == 401):
+        except (api.OpenStackError, api.NotInCatalog) as exc:
+            stale = isinstance(exc, api.NotInCatalog) or exc.status == 401
+            if not (kept and stale):
                 raise
-            # The kept token expired or was revoked: log in again, once.
-            log.debug("openstack_cloud: the kept token was refused; logging in again")
+            # The kept token expired or was revoked, or its catalog lacks a
+            # service registered since: log in again, once.
+            log.debug("openstack_cloud: the kept session failed (%s); logging in again", exc)
             cloud = sessions[digest] = _connect(auth)
             return work(cloud)
         except api.OpenStackUnreachable as exc:

@@ -124,6 +124,7 @@ class FakeCloud:
                                 "region_id": "RegionOne", "url": self.catalog_urls[kind]}
                                for i in ("public", "internal", "admin")]}
                 for kind, name in (("compute", "nova"), ("network", "neutron"))
+                if kind in self.catalog_urls  # a service not registered (yet)
             ]  # fmt: skip
             answer = {"token": {"user": {"id": "u-admin", "name": "admin"},
                                 "project": {"id": ADMIN_PROJECT, "name": "admin"},

@@ -279,6 +279,22 @@ def test_an_expired_token_is_renewed_once(fake):
     assert fake.logins == 2
 
 
+def test_a_service_registered_after_the_login_is_found_by_logging_in_again(fake):
+    network = fake.catalog_urls.pop("network")
+    apply(EXAMPLE[:1])  # the kept session's catalog has no network endpoint
+    fake.catalog_urls["network"] = network
+    assert oc.network_present("n1", **AUTH)["network"]["old"] is None
+    assert fake.logins == 2
+
+
+def test_a_service_missing_from_a_new_login_is_an_error_at_once(fake):
+    fake.catalog_urls.pop("network")
+    apply(EXAMPLE[:1])
+    with pytest.raises(api.NotInCatalog, match="type network"):
+        oc.network_present("n1", **AUTH)
+    assert fake.logins == 2  # the kept session's, then one new login: no loop
+
+
 def test_no_secret_in_returns_or_errors(fake):
     text = json.dumps(apply(test=True)) + json.dumps(apply())
     with pytest.raises(api.OpenStackError) as exc:
