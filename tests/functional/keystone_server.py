@@ -69,6 +69,10 @@ lazy-apps = true
 need-app = true
 die-on-term = true
 buffer-size = 65535
+# As the formulas serve it (common/topology.jinja uwsgi_section): a client
+# keeping its connection would hold the one worker until uwsgi's socket
+# timeout (keystonemiddleware in glance_server.py waited 5 s per token).
+add-header = Connection: close
 # A safety net if the test run dies without stopping it: exit when idle.
 idle = {idle}
 die-on-idle = true
