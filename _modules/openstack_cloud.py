@@ -403,19 +403,20 @@ class Cloud:
         headers = {"OpenStack-API-Version": f"compute {NOVA_MICROVERSION}"}
         return self.session.service("compute", "Nova", self.interface, headers)
 
+    def _unversioned(self, service_type, name, version):
+        """The service at its root: the paths name the version (``/v2.0/...``)."""
+        service = self.session.service(service_type, name, self.interface)
+        if service.url.endswith(version):
+            service.url = service.url[: -len(version)]
+        return service
+
     @functools.cached_property
     def neutron(self):
-        neutron = self.session.service("network", "Neutron", self.interface)
-        if neutron.url.endswith("/v2.0"):
-            neutron.url = neutron.url[: -len("/v2.0")]
-        return neutron
+        return self._unversioned("network", "Neutron", "/v2.0")
 
     @functools.cached_property
     def glance(self):
-        glance = self.session.service("image", "Glance", self.interface)
-        if glance.url.endswith("/v2"):
-            glance.url = glance.url[: -len("/v2")]
-        return glance
+        return self._unversioned("image", "Glance", "/v2")
 
     def project_id(self, name):
         """The id of project ``name`` (None: the authenticated project)."""

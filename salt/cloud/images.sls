@@ -9,8 +9,11 @@
     replaced; visibility, kernel/ramdisk (by image name) and properties are
     corrected in place; other formats for the same data fail the state
     (openstack_cloud's documentation).  A kernel + ramdisk guest is three
-    entries: the aki and ari images, then the root image naming them. #}
+    entries: the aki and ari images, then the root image naming them.
+    They need the catalog and Glance's service user (keystone.identity)
+    and Glance serving. #}
 include:
+  - keystone.identity
   - glance
 {%- for image in topo.glance.images %}
 {%-   set path = cache ~ '/' ~ image.name %}
@@ -42,6 +45,7 @@ include:
     - require:
       - file: {{ ('cloud-image-file-' ~ image.name) | json }}
       - service: {{ ('glance-service-' ~ glance.services[0]) | json }}
+      - keystone_init: keystone-identity
 {%-   for key in ('kernel', 'ramdisk') if image[key] %}
       - openstack_cloud: {{ ('cloud-image-' ~ image[key]) | json }}
 {%-   endfor %}

@@ -21,11 +21,11 @@ import time
 import requests
 
 from mariadb_server import free_port
+from keystone_server import IDLE_EXIT, UWSGI_INI, log_tail
 from temp_daemon import TempDaemon
 
 WSGI_SCRIPT = "/usr/bin/glance-wsgi-api"
 PASTE_INI = "/etc/glance/glance-api-paste.ini"
-IDLE_EXIT = 900  # seconds without a request after which uwsgi exits
 
 GLANCE_CONF = """\
 [DEFAULT]
@@ -56,27 +56,13 @@ flavor = keystone
 config_file = {paste_ini}
 """
 
-# Debian's glance-api-uwsgi.ini, on a loopback port, one worker; the app
-# reads glance-api.conf from OS_GLANCE_CONFIG_DIR (not OS_GLANCE_CONFIG_FILES).
-UWSGI_INI = """\
-[uwsgi]
-plugins = python3
-http11-socket = 127.0.0.1:{port}
-wsgi-file = {wsgi_script}
-env = OS_GLANCE_CONFIG_DIR={workdir}
-master = true
-processes = 1
-threads = 1
-lazy-apps = true
-need-app = true
-die-on-term = true
-buffer-size = 65535
+# keystone_server's uwsgi section (one worker, one thread, Connection:
+# close) with Debian's glance-api-uwsgi.ini's chunked-input settings; the
+# app reads glance-api.conf from OS_GLANCE_CONFIG_DIR.
+UWSGI_INI = UWSGI_INI + """\
 http-chunked-input = true
 http-raw-body = true
 wsgi-manage-chunked-input = true
-add-header = Connection: close
-idle = {idle}
-die-on-idle = true
 """
 
 #: uwsgi's request log line: "... [date] PUT /v2/images/ID/file => generated ..."
@@ -93,13 +79,6 @@ def _require(program):
         raise GlanceError(f"{program} not found: install Debian's glance-api package "
                           "(.ci/functional-packages)")  # fmt: skip
     return path
-
-
-def _tail(path, lines=30):
-    try:
-        return "\n".join(pathlib.Path(path).read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
 
 
 class GlanceServer(TempDaemon):
@@ -160,8 +139,8 @@ class GlanceServer(TempDaemon):
         if sync.returncode:
             raise GlanceError(f"glance-manage db_sync failed:\n{sync.stderr[-2000:]}")
         ini = self.workdir / "uwsgi.ini"
-        ini.write_text(UWSGI_INI.format(port=self.port, wsgi_script=WSGI_SCRIPT,
-                                        workdir=self.workdir, idle=IDLE_EXIT))  # fmt: skip
+        ini.write_text(UWSGI_INI.format(port=self.port, wsgi_script=WSGI_SCRIPT, idle=IDLE_EXIT,
+                                        env=f"OS_GLANCE_CONFIG_DIR={self.workdir}"))  # fmt: skip
         with open(self.workdir / "uwsgi.log", "ab") as log:
             self.process = subprocess.Popen(  # pylint: disable=consider-using-with
                 [_require("uwsgi"), "--ini", str(ini)], stdin=subprocess.DEVNULL, stdout=log,
@@ -175,5 +154,5 @@ class GlanceServer(TempDaemon):
                 pass
             time.sleep(0.2)
         raise GlanceError(f"Glance did not answer on {self.url}:\n"
-                          f"{_tail(self.workdir / 'uwsgi.log')}\n"
-                          f"{_tail(self.workdir / 'glance.log')}")  # fmt: skip
+                          f"{log_tail(self.workdir / 'uwsgi.log')}\n"
+                          f"{log_tail(self.workdir / 'glance.log')}")  # fmt: skip

@@ -93,6 +93,7 @@ def test_images_are_openstack_cloud_states_with_every_value_intact(controller):
         "properties": {"hw:rng": "true", "os_distro": PROPERTY}}  # fmt: skip
     assert state["interface"] == "internal" and state["username"] == "admin"
     assert {"file": "cloud-image-file-guest_1"} in state["require"]
+    assert {"keystone_init": "keystone-identity"} in state["require"]
     assert {"openstack_cloud": "cloud-image-k-1.0"} in state["require"]
     assert {"openstack_cloud": "cloud-image-i+1"} in state["require"]
     kernel = _args(controller["cloud-image-k-1.0"], "openstack_cloud")
