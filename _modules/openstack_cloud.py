@@ -29,6 +29,7 @@ router            external gateway (network, SNAT), each      -
 security group    description; the listed rules are           -
                   ensured, unlisted ones removed only with
                   ``remove_unlisted=True``
+quota             every listed limit                          -
 image             visibility, kernel and ramdisk (by image    disk and container format of an image
                   name), the listed properties (unlisted      whose data is the file's. Its data:
                   ones are kept); a partial upload (queued,   replaced (deleted, uploaded again) when
@@ -385,6 +386,49 @@ def image_present(
     return _run(kwargs, test, lambda cloud: _image(cloud, spec, test))
 
 
+def quota_present(
+    name,
+    cores=None,
+    instances=None,
+    ram=None,
+    key_pairs=None,
+    metadata_items=None,
+    server_groups=None,
+    server_group_members=None,
+    networks=None,
+    subnets=None,
+    ports=None,
+    routers=None,
+    floating_ips=None,
+    security_groups=None,
+    security_group_rules=None,
+    test=False,
+    **kwargs,
+):
+    """
+    Make sure project ``name`` (Default domain) has these Nova and Neutron
+    quotas; return the changes. Each limit is an integer, -1 for
+    unlimited; ``None``: not managed (the service's default stays).
+
+    cores, instances, ram, key_pairs, metadata_items, server_groups, server_group_members
+        Nova's (``ram`` in MiB).
+
+    networks, subnets, ports, routers, floating_ips, security_groups, security_group_rules
+        Neutron's.
+
+    CLI Example::
+
+        salt-call openstack_cloud.quota_present demo cores=20 instances=10 ram=51200 ports=100
+    """
+    spec = cp.quota_spec(name, cores=cores, instances=instances, ram=ram, key_pairs=key_pairs,
+                         metadata_items=metadata_items, server_groups=server_groups,
+                         server_group_members=server_group_members, networks=networks,
+                         subnets=subnets, ports=ports, routers=routers,
+                         floating_ips=floating_ips, security_groups=security_groups,
+                         security_group_rules=security_group_rules)  # fmt: skip
+    return _run(kwargs, test, lambda cloud: _quota(cloud, spec, test))
+
+
 # --------------------------------------------------------------------------
 # Session: one login per run, kept in __context__
 # --------------------------------------------------------------------------
@@ -664,6 +708,18 @@ def _security_group(cloud, spec, test):
     changes = {"security_group": plan.changes["security_group"]}
     changes.update(rules.changes)
     return changes
+
+
+def _quota(cloud, spec, test):
+    project_id = cloud.project_id(spec["project"])
+    current = {}
+    for service in cp.quota_services(spec):
+        path, key = cp.QUOTA_API[service]
+        current[service] = getattr(cloud, service).request("GET", path + project_id)[key]
+    plan = cp.plan_quota(spec, current, project_id)
+    if not test:
+        execute(cloud, plan)
+    return plan.changes
 
 
 # --------------------------------------------------------------------------

@@ -114,6 +114,15 @@ Every other key is optional; the defaults mirror the example pillar::
                                             port is refused there), remote_ip_prefix
                                             or remote_group (a group of this
                                             mapping, or default)
+    quotas                                  {} (none managed); a mapping of project
+                                            name: {limit: integer, -1 unlimited},
+                                            limits of Nova (cores, instances, ram,
+                                            key_pairs, metadata_items,
+                                            server_groups, server_group_members)
+                                            and Neutron (networks, subnets, ports,
+                                            routers, floating_ips, security_groups,
+                                            security_group_rules); limits not
+                                            listed are not managed
 
 Open vSwitch and OVN
 --------------------
@@ -528,7 +537,7 @@ _KNOWN_KEYS = {
     (): (
         "release", "region", "domain", "hosts", "networks", "gateway_nat",
         "firewall", "passwords", "admin", "demo", "gluster", "nova", "cinder",
-        "glance", "workers", "flavors", "dashboard", "security_groups", "tls",
+        "glance", "workers", "flavors", "dashboard", "security_groups", "tls", "quotas",
     ),
     ("host",): ("roles", "address", "provider_address"),
     ("networks",): (
@@ -565,6 +574,11 @@ _KNOWN_KEYS = {
         "vcpus", "ram", "disk", "ephemeral", "swap", "public", "description", "extra_specs",
     ),
     ("security_group",): ("description", "rules", "remove_unlisted"),
+    ("quota",): (
+        "cores", "instances", "ram", "key_pairs", "metadata_items", "server_groups",
+        "server_group_members", "networks", "subnets", "ports", "routers", "floating_ips",
+        "security_groups", "security_group_rules",
+    ),
 }
 
 
@@ -1084,6 +1098,7 @@ class _Validator:
             "workers": self.workers(),
             "flavors": self.flavors(),
             "security_groups": self.security_groups(),
+            "quotas": self.quotas(),
             "tls": self.tls(),
         }
 
@@ -2066,6 +2081,36 @@ class _Validator:
                 self.problem(path + (name,), "must be a string (at most 255 characters, no "
                                              "control characters), a number or a boolean")
         return None if len(result) != len(specs) else result
+
+    def quotas(self):
+        """openstack:quotas: project name -> {limit: integer >= -1} (see the table)."""
+        path = ("quotas",)
+        quotas = self.value(self.data, (), "quotas", {})
+        if not _is_mapping(quotas):
+            self.problem(path, "must be a mapping of project names to quota limits, got "
+                         + _type_name(quotas))
+            return None
+        result = {}
+        for project in sorted(quotas, key=str):
+            key = path + (project,)
+            limits = quotas[project]
+            if not isinstance(project, str) or not PROJECT_RE.match(project):
+                self.problem(key, "not a project name (1 to 64 characters)")
+            elif not _is_mapping(limits):
+                self.problem(key, "must be a mapping of quota names to integers, got "
+                             + _type_name(limits))
+            else:
+                self.typos(limits, key, ("quota",))
+                for name in limits:
+                    if name not in cloud_plan.QUOTA_FIELDS and not difflib.get_close_matches(
+                            str(name), list(cloud_plan.QUOTA_FIELDS), n=1, cutoff=0.75):
+                        self.problem(key + (name,), "not a quota openstack_cloud sets (one of "
+                                     + ", ".join(cloud_plan.QUOTA_FIELDS) + ")")
+                checked = {name: self.integer(limits, key, name, None, -1)
+                           for name in cloud_plan.QUOTA_FIELDS if name in limits}  # fmt: skip
+                if None not in checked.values():
+                    result[project] = checked
+        return result
 
     def security_groups(self):
         """The admin project's security groups and their rules (by group name)."""

@@ -1,6 +1,6 @@
 """
 Keep Nova flavors, Neutron networks, subnets, routers and security groups,
-and Glance images as declared. The work is done by the ``openstack_cloud`` execution
+Glance images, and projects' quotas as declared. The work is done by the ``openstack_cloud`` execution
 module, whose documentation says what each state corrects in place and
 what it refuses (and why), and how the credentials are given.
 
@@ -38,8 +38,10 @@ from salt.exceptions import CommandExecutionError
 
 try:
     import saltext_openstack_api as api
+    import saltext_openstack_cloud as cp
 except ImportError:
     from saltext_openstack._utils import saltext_openstack_api as api
+    from saltext_openstack._utils import saltext_openstack_cloud as cp
 
 __virtualname__ = "openstack_cloud"
 
@@ -50,6 +52,7 @@ _KINDS = {
     "router_present": "router",
     "security_group_present": "security_group",
     "image_present": "image",
+    "quota_present": "quota",
 }
 
 
@@ -259,3 +262,22 @@ def image_present(name, filename, disk_format="qcow2", container_format="bare",
             "container_format": container_format, "visibility": visibility,
             "kernel": kernel, "ramdisk": ramdisk, "properties": properties}  # fmt: skip
     return _apply("image_present", name, args, kwargs)
+
+
+def quota_present(name, **limits):
+    """
+    Make sure project ``name`` has these Nova and Neutron quotas (-1:
+    unlimited; see ``openstack_cloud.quota_present`` for the names); the
+    limits not given are not managed.
+
+    .. code-block:: yaml
+
+        demo:
+          openstack_cloud.quota_present:
+            - cores: 20
+            - instances: 10
+            - ram: 51200
+            - ports: 100
+    """
+    args = {k: limits.pop(k) for k in list(limits) if k in cp.QUOTA_FIELDS}
+    return _apply("quota_present", name, args, limits)

@@ -1111,3 +1111,67 @@ def plan_image(spec, current, refs, local):
     if props:
         plan.changes["properties"] = props
     return plan
+
+
+# --------------------------------------------------------------------------
+# Quotas (Nova's os-quota-sets, Neutron's quotas)
+# --------------------------------------------------------------------------
+
+#: Our quota name -> (the service, its name there). -1: unlimited.
+QUOTA_FIELDS = {
+    "cores": ("nova", "cores"),
+    "instances": ("nova", "instances"),
+    "ram": ("nova", "ram"),
+    "key_pairs": ("nova", "key_pairs"),
+    "metadata_items": ("nova", "metadata_items"),
+    "server_groups": ("nova", "server_groups"),
+    "server_group_members": ("nova", "server_group_members"),
+    "networks": ("neutron", "network"),
+    "subnets": ("neutron", "subnet"),
+    "ports": ("neutron", "port"),
+    "routers": ("neutron", "router"),
+    "floating_ips": ("neutron", "floatingip"),
+    "security_groups": ("neutron", "security_group"),
+    "security_group_rules": ("neutron", "security_group_rule"),
+}
+#: Where each service keeps a project's quotas: (path, body key).
+QUOTA_API = {"nova": ("/os-quota-sets/", "quota_set"), "neutron": ("/v2.0/quotas/", "quota")}
+
+
+def quota_spec(project, **limits):
+    """The wanted quotas of ``project``: ``{project, limits}`` (given ones only)."""
+    if not isinstance(project, str) or not project.strip():
+        raise CommandExecutionError(f"A project name must be a non-empty string, got {project!r}")
+    wanted = {}
+    for key, value in limits.items():
+        if key not in QUOTA_FIELDS:
+            raise CommandExecutionError(
+                f"quota {project}: unknown quota {key}; known: {', '.join(QUOTA_FIELDS)}")
+        if value is not None:
+            wanted[key] = _integer(value, f"quota {project}: {key}", -1)
+    return {"project": project, "limits": wanted}
+
+
+def quota_services(spec):
+    """The services whose quotas ``spec`` manages, in :data:`QUOTA_API` order."""
+    used = {QUOTA_FIELDS[key][0] for key in spec["limits"]}
+    return [service for service in QUOTA_API if service in used]
+
+
+def plan_quota(spec, current, project_id):
+    """
+    The plan bringing ``current`` (``{service: its quota mapping}``) to
+    ``spec``: one PUT per service with the limits that differ. Pure.
+    """
+    plan = Plan()
+    updates = {}
+    for key, value in spec["limits"].items():
+        service, field = QUOTA_FIELDS[key]
+        old = current[service].get(field)
+        if old != value:
+            updates.setdefault(service, {})[field] = value
+            plan.changes[key] = {"old": old, "new": value}
+    for service, body in updates.items():
+        path, wrapper = QUOTA_API[service]
+        plan.steps.append(Step(service, "PUT", (path + _quote(project_id),), {wrapper: body}))
+    return plan

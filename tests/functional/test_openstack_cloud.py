@@ -437,3 +437,23 @@ def test_a_missing_kernel_fails_before_any_write(keystone, glance, loaders_modul
     assert ret["result"] is False
     assert ret["comment"] == "image orphan: its kernel, image nokernel, does not exist"
     assert _writes(glance, served) == []
+
+
+def test_quotas_of_a_project_named_in_keystone(keystone, cloud, loaders_module):
+    """quota_present through the loader: the state's limits, Keystone's project id."""
+    def apply():
+        ret = loaders_module.modules.state.single(
+            "openstack_cloud.quota_present", name="demo", cores=8, ports=-1, **keystone.auth)
+        raw = ret.raw if hasattr(ret, "raw") else ret
+        (state,) = raw.values()
+        return state
+
+    first = apply()
+    assert (first["result"], first["comment"]) == (True, "Updated quota demo: cores, ports")
+    assert first["changes"] == {"cores": {"old": 20, "new": 8}, "ports": {"old": 500, "new": -1}}
+    (project_id,) = cloud.nova_quotas
+    assert project_id != "p-demo" and cloud.nova_quotas[project_id] == {"cores": 8}
+    assert cloud.neutron_quotas[project_id] == {"port": -1}
+    again = apply()
+    assert (again["result"], again["changes"], again["comment"]) == (
+        True, {}, "Quota demo is as declared")

@@ -354,3 +354,20 @@ def test_dry_run_predicts_a_rule_naming_a_group_created_earlier_in_the_run(fake)
         oc.security_group_present("default", rules=rules, **AUTH)
     oc.security_group_present("web", rules=[], **AUTH)
     assert oc.security_group_present("default", rules=rules, **AUTH) == changes
+
+
+def test_quotas_set_then_left_alone_and_predicted(fake):
+    limits = {"cores": 8, "instances": 4, "ram": 8192, "ports": 50, "security_group_rules": -1}
+    predicted = oc.quota_present("demo", test=True, **limits, **AUTH)
+    assert fake.writes() == []
+    assert predicted == {"cores": {"old": 20, "new": 8}, "instances": {"old": 10, "new": 4},
+                         "ram": {"old": 51200, "new": 8192}, "ports": {"old": 500, "new": 50},
+                         "security_group_rules": {"old": 100, "new": -1}}  # fmt: skip
+    assert oc.quota_present("demo", **limits, **AUTH) == predicted
+    assert fake.nova_quotas["p-demo"] == {"cores": 8, "instances": 4, "ram": 8192}
+    assert fake.neutron_quotas["p-demo"] == {"port": 50, "security_group_rule": -1}
+    before = len(fake.writes())
+    assert oc.quota_present("demo", **limits, **AUTH) == {}
+    assert len(fake.writes()) == before
+    assert oc.quota_present("demo", ports=60, **AUTH) == {"ports": {"old": 50, "new": 60}}
+    assert fake.nova_quotas["p-demo"] == {"cores": 8, "instances": 4, "ram": 8192}

@@ -746,3 +746,30 @@ def test_image_spec_refuses(args, fragment):
         _image_spec(**args)
     with pytest.raises(CommandExecutionError, match="filename must be an absolute path"):
         cp.image_spec("guest", "guest.img")
+
+
+# -- quotas --------------------------------------------------------------------
+
+
+def test_quota_plan_puts_only_what_differs_per_service():
+    spec = cp.quota_spec("demo", cores=20, instances=4, ports=-1, networks=None)
+    current = {"nova": {"cores": 20, "instances": 10}, "neutron": {"port": 500, "network": 100}}
+    plan = cp.plan_quota(spec, current, "p/1")
+    assert cp.quota_services(spec) == ["nova", "neutron"]
+    assert [(s.service, s.method, s.path, s.body) for s in plan.steps] == [
+        ("nova", "PUT", ("/os-quota-sets/p%2F1",), {"quota_set": {"instances": 4}}),
+        ("neutron", "PUT", ("/v2.0/quotas/p%2F1",), {"quota": {"port": -1}}),
+    ]
+    assert plan.changes == {"instances": {"old": 10, "new": 4}, "ports": {"old": 500, "new": -1}}
+    same = {"nova": {"cores": 20, "instances": 4}, "neutron": {"port": -1}}
+    assert cp.plan_quota(spec, same, "p1").steps == []
+
+
+@pytest.mark.parametrize("limits, fragment", [
+    ({"cores": -2}, "quota demo: cores must be >= -1, got -2"),
+    ({"cores": "many"}, "quota demo: cores must be an integer"),
+    ({"volumes": 1}, "unknown quota volumes; known: cores, instances"),
+])  # fmt: skip
+def test_quota_spec_refuses(limits, fragment):
+    with pytest.raises(CommandExecutionError, match=fragment):
+        cp.quota_spec("demo", **limits)
