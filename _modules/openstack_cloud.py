@@ -1,6 +1,7 @@
 """
-Cloud resources declared, not scripted: Nova flavors and Neutron networks,
-subnets, routers and security groups, over the services' APIs, in-process.
+Cloud resources declared, not scripted: Nova flavors, Neutron networks,
+subnets, routers and security groups, and Glance images, over the
+services' APIs, in-process.
 
 Each function compares what the cloud holds with what is wanted, plans the
 API calls that close the gap and, unless ``test=True``, makes them, then
@@ -28,6 +29,12 @@ router            external gateway (network, SNAT), each      -
 security group    description; the listed rules are           -
                   ensured, unlisted ones removed only with
                   ``remove_unlisted=True``
+quota             every listed limit                          -
+image             visibility, kernel and ramdisk (by image    disk and container format of an image
+                  name), the listed properties (unlisted      whose data is the file's. Its data:
+                  ones are kept); a partial upload (queued,   replaced (deleted, uploaded again) when
+                  saving, killed) or data that differs from   it differs from the file
+                  the file: replaced
 ================  ==========================================  =========================================
 
 Arguments left to ``None`` are not managed: the cloud's value stays (and
@@ -57,12 +64,13 @@ dict ``openstack_cloud:auth`` of the minion configuration, else of pillar.
 One login serves a whole state run: the authenticated session (with its
 service catalog) is kept in ``__context__`` under a digest of the
 credentials, and logged in again once when a kept token is refused (HTTP
-401). No password or token appears in a return, an error or the log.
+401) or its catalog lacks the service (registered since the login). No password or token appears in a return, an error or the log.
 """
 import functools
 import hashlib
 import json
 import logging
+import os
 import time
 
 from salt.exceptions import CommandExecutionError
@@ -328,6 +336,99 @@ def security_group_present(
     return _run(kwargs, test, lambda cloud: _security_group(cloud, spec, test))
 
 
+def image_present(
+    name,
+    filename,
+    disk_format="qcow2",
+    container_format="bare",
+    visibility="public",
+    kernel=None,
+    ramdisk=None,
+    properties=None,
+    test=False,
+    **kwargs,
+):
+    """
+    Make sure the Glance image ``name`` exists with the data of the local
+    file ``filename``, these formats, visibility and properties; return
+    the changes. The data is uploaded streamed (never read whole into
+    memory) and Glance's checksum of what it received is checked against
+    the file's. An image whose upload did not finish (status queued,
+    saving, killed) or whose data is not the file's (size or checksum) is
+    deleted and uploaded again. A zero-change run reads the file once, to
+    hash it, and uploads nothing.
+
+    filename
+        The image file, already downloaded (absolute path).
+
+    disk_format, container_format
+        Glance's formats (default qcow2, bare); they cannot change on an
+        image whose data is the file's (the call fails, nothing written).
+
+    visibility
+        public (the default), private, shared or community; changed in place.
+
+    kernel, ramdisk
+        The names of other images (an AKI and an ARI), set as the image's
+        ``kernel_id``/``ramdisk_id``; ``None``: not managed.
+
+    properties
+        A mapping: these properties are set (values as strings); others the
+        image has are kept. ``None``: not managed.
+
+    CLI Example::
+
+        salt-call openstack_cloud.image_present cirros /var/cache/salt-openstack-images/cirros
+        salt-call openstack_cloud.image_present guest /srv/guest.img disk_format=raw kernel=vmlinuz ramdisk=initrd properties='{"os_distro": "debian"}' test=True
+    """
+    spec = cp.image_spec(name, filename, disk_format, container_format, visibility, kernel,
+                         ramdisk, properties)  # fmt: skip
+    return _run(kwargs, test, lambda cloud: _image(cloud, spec, test))
+
+
+def quota_present(
+    name,
+    cores=None,
+    instances=None,
+    ram=None,
+    key_pairs=None,
+    metadata_items=None,
+    server_groups=None,
+    server_group_members=None,
+    networks=None,
+    subnets=None,
+    ports=None,
+    routers=None,
+    floating_ips=None,
+    security_groups=None,
+    security_group_rules=None,
+    test=False,
+    **kwargs,
+):
+    """
+    Make sure project ``name`` (Default domain) has these Nova and Neutron
+    quotas; return the changes. Each limit is an integer, -1 for
+    unlimited; ``None``: not managed (the service's default stays).
+
+    cores, instances, ram, key_pairs, metadata_items, server_groups, server_group_members
+        Nova's (``ram`` in MiB).
+
+    networks, subnets, ports, routers, floating_ips, security_groups, security_group_rules
+        Neutron's.
+
+    CLI Example::
+
+        salt-call openstack_cloud.quota_present demo cores=20 instances=10 ram=51200 ports=100
+    """
+    spec = cp.quota_spec(name, cores=cores, instances=instances, ram=ram, key_pairs=key_pairs,
+                         metadata_items=metadata_items, server_groups=server_groups,
+                         server_group_members=server_group_members, networks=networks,
+                         subnets=subnets, ports=ports, routers=routers,
+                         floating_ips=floating_ips, security_groups=security_groups,
+                         security_group_rules=security_group_rules)  # fmt: skip
+    return _run(kwargs, test, lambda cloud: _quota(cloud, spec, test))
+
+
 # --------------------------------------------------------------------------
 # Session: one login per run, kept in __context__
 # --------------------------------------------------------------------------
@@ -346,12 +447,20 @@ class Cloud:
         headers = {"OpenStack-API-Version": f"compute {NOVA_MICROVERSION}"}
         return self.session.service("compute", "Nova", self.interface, headers)
 
+    def _unversioned(self, service_type, name, version):
+        """The service at its root: the paths name the version (``/v2.0/...``)."""
+        service = self.session.service(service_type, name, self.interface)
+        if service.url.endswith(version):
+            service.url = service.url[: -len(version)]
+        return service
+
     @functools.cached_property
     def neutron(self):
-        neutron = self.session.service("network", "Neutron", self.interface)
-        if neutron.url.endswith("/v2.0"):
-            neutron.url = neutron.url[: -len("/v2.0")]
-        return neutron
+        return self._unversioned("network", "Neutron", "/v2.0")
+
+    @functools.cached_property
+    def glance(self):
+        return self._unversioned("image", "Glance", "/v2")
 
     def project_id(self, name):
         """The id of project ``name`` (None: the authenticated project)."""
@@ -394,11 +503,13 @@ def _run(kwargs, test, work):
             if not kept:
                 cloud = sessions[digest] = _connect(auth)
             return work(cloud)
-        except api.OpenStackError as exc:
-            if not (kept and exc.status == 401):
+        except (api.OpenStackError, api.NotInCatalog) as exc:
+            stale = isinstance(exc, api.NotInCatalog) or exc.status == 401
+            if not (kept and stale):
                 raise
-            # The kept token expired or was revoked: log in again, once.
-            log.debug("openstack_cloud: the kept token was refused; logging in again")
+            # The kept token expired or was revoked, or its catalog lacks a
+            # service registered since: log in again, once.
+            log.debug("openstack_cloud: the kept session failed (%s); logging in again", exc)
             cloud = sessions[digest] = _connect(auth)
             return work(cloud)
         except api.OpenStackUnreachable as exc:
@@ -597,3 +708,149 @@ def _security_group(cloud, spec, test):
     changes = {"security_group": plan.changes["security_group"]}
     changes.update(rules.changes)
     return changes
+
+
+def _quota(cloud, spec, test):
+    project_id = cloud.project_id(spec["project"])
+    current = {}
+    for service in cp.quota_services(spec):
+        path, key = cp.QUOTA_API[service]
+        current[service] = getattr(cloud, service).request("GET", path + project_id)[key]
+    plan = cp.plan_quota(spec, current, project_id)
+    if not test:
+        execute(cloud, plan)
+    return plan.changes
+
+
+# --------------------------------------------------------------------------
+# Images
+# --------------------------------------------------------------------------
+
+#: Glance's JSON-patch media type (image updates).
+GLANCE_PATCH = "application/openstack-images-v2.1-json-patch"
+#: The digests computed while a file is uploaded: Glance's default
+#: ``hashing_algorithm`` and its ``checksum``.
+UPLOAD_HASHES = ("sha512", "md5")
+CHUNK = 1 << 20
+
+
+def _new_hash(algorithm):
+    try:
+        return hashlib.new(algorithm, usedforsecurity=False)
+    except ValueError:
+        raise CommandExecutionError(
+            f"Glance hashes with {algorithm}, which this Python does not know"
+        ) from None
+
+
+class HashingReader:
+    """
+    A file read in chunks by ``requests`` (its ``len`` is the
+    Content-Length), hashed on the way: the upload streams the file once.
+    """
+
+    def __init__(self, stream, size, algorithms):
+        self.stream = stream
+        self.size = size
+        self.hashes = {a: _new_hash(a) for a in algorithms}
+
+    def __len__(self):
+        return self.size
+
+    def read(self, amount=-1):
+        chunk = self.stream.read(CHUNK if amount is None or amount < 0 else amount)
+        for digest in self.hashes.values():
+            digest.update(chunk)
+        return chunk
+
+    def hexdigests(self):
+        return {a: h.hexdigest() for a, h in self.hashes.items()}
+
+
+def file_digest(path, algorithm):
+    """The hex digest of a file, read in chunks."""
+    digest = _new_hash(algorithm)
+    with open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _find_image(glance, name):
+    found = glance.request("GET", "/v2/images", params={"name": name, "limit": 1000})
+    return _one([i for i in found.get("images", []) if i.get("name") == name], "image", name,
+                "any")  # fmt: skip
+
+
+def _local_file(spec, current, test):
+    """:func:`saltext_openstack_cloud.plan_image`'s ``local``: the file's size and hashes."""
+    try:
+        size = os.stat(spec["file"]).st_size
+    except FileNotFoundError:
+        if test:
+            return None
+        raise CommandExecutionError(
+            f"image {spec['name']}: {spec['file']} does not exist: download it first"
+        ) from None
+    except OSError as exc:
+        raise CommandExecutionError(f"image {spec['name']}: {exc}") from None
+    hashes = {}
+    if current is not None and current["size"] == size and current["digest"] is not None:
+        algorithm = current["digest"][0]
+        hashes[algorithm] = file_digest(spec["file"], algorithm)
+    return {"size": size, "hashes": hashes}
+
+
+def _image(cloud, spec, test):
+    glance = cloud.glance
+    found = _find_image(glance, spec["name"])
+    current = cp.image_view(found) if found is not None else None
+    refs = {}
+    for key in ("kernel", "ramdisk"):
+        if spec[key] is None:
+            continue
+        image = _find_image(glance, spec[key])
+        if image is None and not test:
+            raise CommandExecutionError(
+                f"image {spec['name']}: its {key}, image {spec[key]}, does not exist"
+            )
+        refs[key + "_id"] = image["id"] if image else f"(image {spec[key]}, to be created)"
+    local = _local_file(spec, current, test)
+    plan = cp.plan_image(spec, current, refs, local)
+    if not test:
+        _execute_image(glance, spec, plan)
+    return plan.changes
+
+
+def _execute_image(glance, spec, plan):
+    name = spec["name"]
+    if plan.delete:
+        glance.request("DELETE", f"/v2/images/{plan.delete}")
+    if plan.patch:
+        glance.request("PATCH", f"/v2/images/{plan.image_id}",
+                       headers={"Content-Type": GLANCE_PATCH}, data=json.dumps(plan.patch))
+    if plan.create is None:
+        return
+    image = glance.request("POST", "/v2/images", plan.create)
+    path = f"/v2/images/{image['id']}"
+    with open(spec["file"], "rb") as stream:
+        reader = HashingReader(stream, os.fstat(stream.fileno()).st_size, UPLOAD_HASHES)
+        glance.request("PUT", path + "/file", data=reader,
+                       headers={"Content-Type": "application/octet-stream"})  # fmt: skip
+    uploaded = glance.request("GET", path)
+    digest = cp.image_digest(uploaded)
+    sent = reader.hexdigests()
+    if digest is not None and digest[0] not in sent:
+        sent[digest[0]] = file_digest(spec["file"], digest[0])
+    problem = None
+    if uploaded.get("status") != "active":
+        problem = f"its status is {uploaded.get('status')} after the upload, not active"
+    elif digest is None or sent[digest[0]] != digest[1] or uploaded.get("size") != len(reader):
+        problem = (f"Glance's checksum of what it received ({digest and ':'.join(digest)}, "
+                   f"{uploaded.get('size')} bytes) is not the file's")  # fmt: skip
+    if problem:
+        glance.request("DELETE", path)
+        raise CommandExecutionError(
+            f"image {name}: the upload of {spec['file']} failed: {problem}. The image was "
+            "deleted; the next run uploads it again"
+        )

@@ -117,6 +117,15 @@ Every other key is optional; the defaults mirror the example pillar::
                                             port is refused there), remote_ip_prefix
                                             or remote_group (a group of this
                                             mapping, or default)
+    quotas                                  {} (none managed); a mapping of project
+                                            name: {limit: integer, -1 unlimited},
+                                            limits of Nova (cores, instances, ram,
+                                            key_pairs, metadata_items,
+                                            server_groups, server_group_members)
+                                            and Neutron (networks, subnets, ports,
+                                            routers, floating_ips, security_groups,
+                                            security_group_rules); limits not
+                                            listed are not managed
 
 Open vSwitch and OVN
 --------------------
@@ -266,7 +275,7 @@ order of minion ids::
                     ethertype, protocol, port_range_min, port_range_max (ICMP:
                     type and code), remote_ip_prefix, remote_group}]}}
     glance       {images: [{name, source, source_hash, disk_format, container_format,
-                                kernel, ramdisk, properties}]}
+                                visibility, kernel, ramdisk, properties}]}
     tls          {days, public {controller or gateway id: {issuer (cloud|operator),
                   cert, ca, not_after}}, public_cas [PEM]}
 
@@ -280,7 +289,10 @@ commands: ``name``, ``kernel`` and ``ramdisk`` are letters, digits and
 ``. _ + -`` (no ``/``, not starting with ``.`` or ``-``); ``kernel`` and
 ``ramdisk`` name other images of the list; ``source`` is an http, https,
 ftp or salt URL or a normalized absolute path, without whitespace;
-``properties`` is a mapping of names to strings or numbers.
+``properties`` is a mapping of names to strings or numbers, not one of
+Glance's own fields (``kernel_id``: give ``kernel``); ``visibility`` is
+public (the default), private, shared or community. The
+``openstack_cloud.image_present`` state keeps them (cloud.images).
 
 Unknown keys
 ------------
@@ -461,10 +473,6 @@ UNDEPLOYED_MIGRATION_SCHEMES = {
            "formulas do not deploy: nova would fail every live migration; use ssh (the "
            "migration stream itself is encrypted with QEMU's native TLS either way)",
 }
-DISK_FORMATS = (
-    "ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop",
-)
-CONTAINER_FORMATS = ("bare", "ovf", "aki", "ari", "ami", "ova", "docker", "compressed")
 WORKER_KINDS = ("api", "conductor", "scheduler", "metadata")
 DEFAULT_WORKERS = {"api": 2, "conductor": 1, "scheduler": 1, "metadata": 1}
 GENEVE_VNI_MAX = 16777215
@@ -594,7 +602,7 @@ _KNOWN_KEYS = {
     (): (
         "release", "region", "domain", "hosts", "networks", "gateway_nat",
         "firewall", "passwords", "admin", "demo", "gluster", "nova", "cinder",
-        "glance", "workers", "flavors", "dashboard", "security_groups", "tls",
+        "glance", "workers", "flavors", "dashboard", "security_groups", "tls", "quotas",
     ),
     ("host",): ("roles", "address", "provider_address"),
     ("networks",): (
@@ -624,14 +632,19 @@ _KNOWN_KEYS = {
     ("cinder",): ("volume_group", "loop_file_size_gb", "lvm_type"),
     ("glance",): ("images",),
     ("image",): (
-        "name", "source", "source_hash", "disk_format", "container_format", "kernel",
-        "ramdisk", "properties",
+        "name", "source", "source_hash", "disk_format", "container_format", "visibility",
+        "kernel", "ramdisk", "properties",
     ),
     ("workers",): WORKER_KINDS,
     ("flavor",): (
         "vcpus", "ram", "disk", "ephemeral", "swap", "public", "description", "extra_specs",
     ),
     ("security_group",): ("description", "rules", "remove_unlisted"),
+    ("quota",): (
+        "cores", "instances", "ram", "key_pairs", "metadata_items", "server_groups",
+        "server_group_members", "networks", "subnets", "ports", "routers", "floating_ips",
+        "security_groups", "security_group_rules",
+    ),
 }
 
 
@@ -1223,6 +1236,7 @@ class _Validator:
             "workers": self.workers(),
             "flavors": self.flavors(),
             "security_groups": self.security_groups(),
+            "quotas": self.quotas(),
             "tls": self.tls(hosts, roles, dashboard),
         }
 
@@ -2235,9 +2249,12 @@ class _Validator:
             "source": self.image_source(image, path),
             "source_hash": self.text(image, path, "source_hash", None, SAFE_TOKEN_RE,
                                      "a hash (like sha256=...) or a URL, without whitespace"),
-            "disk_format": self.choice(image, path, "disk_format", "qcow2", DISK_FORMATS),
-            "container_format": self.choice(
-                image, path, "container_format", "bare", CONTAINER_FORMATS),
+            "disk_format": self.choice(image, path, "disk_format", "qcow2",
+                                       cloud_plan.IMAGE_DISK_FORMATS),
+            "container_format": self.choice(image, path, "container_format", "bare",
+                                            cloud_plan.IMAGE_CONTAINER_FORMATS),
+            "visibility": self.choice(image, path, "visibility", "public",
+                                      cloud_plan.IMAGE_VISIBILITIES),
             "kernel": self.image_name(image, path, "kernel", None),
             "ramdisk": self.image_name(image, path, "ramdisk", None),
             "properties": self.image_properties(image, path),
@@ -2279,6 +2296,10 @@ class _Validator:
             if not isinstance(name, str) or not IMAGE_PROPERTY_RE.match(name):
                 self.problem(path + (name,), "not an image property name (letters, digits "
                                              "and _ . : -)")
+            elif name in cloud_plan.IMAGE_CORE:
+                self.problem(path + (name,), "is one of Glance's own fields, not a property"
+                             + (" (give kernel or ramdisk: an image name)"
+                                if name in ("kernel_id", "ramdisk_id") else ""))
             elif isinstance(value, bool):
                 result[name] = "true" if value else "false"
             elif _is_number(value) or (isinstance(value, str) and value
@@ -2365,6 +2386,36 @@ class _Validator:
                 self.problem(path + (name,), "must be a string (at most 255 characters, no "
                                              "control characters), a number or a boolean")
         return None if len(result) != len(specs) else result
+
+    def quotas(self):
+        """openstack:quotas: project name -> {limit: integer >= -1} (see the table)."""
+        path = ("quotas",)
+        quotas = self.value(self.data, (), "quotas", {})
+        if not _is_mapping(quotas):
+            self.problem(path, "must be a mapping of project names to quota limits, got "
+                         + _type_name(quotas))
+            return None
+        result = {}
+        for project in sorted(quotas, key=str):
+            key = path + (project,)
+            limits = quotas[project]
+            if not isinstance(project, str) or not PROJECT_RE.match(project):
+                self.problem(key, "not a project name (1 to 64 characters)")
+            elif not _is_mapping(limits):
+                self.problem(key, "must be a mapping of quota names to integers, got "
+                             + _type_name(limits))
+            else:
+                self.typos(limits, key, ("quota",))
+                for name in limits:
+                    if name not in cloud_plan.QUOTA_FIELDS and not difflib.get_close_matches(
+                            str(name), list(cloud_plan.QUOTA_FIELDS), n=1, cutoff=0.75):
+                        self.problem(key + (name,), "not a quota openstack_cloud sets (one of "
+                                     + ", ".join(cloud_plan.QUOTA_FIELDS) + ")")
+                checked = {name: self.integer(limits, key, name, None, -1)
+                           for name in cloud_plan.QUOTA_FIELDS if name in limits}  # fmt: skip
+                if None not in checked.values():
+                    result[project] = checked
+        return result
 
     def security_groups(self):
         """The admin project's security groups and their rules (by group name)."""

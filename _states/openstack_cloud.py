@@ -1,6 +1,6 @@
 """
-Keep Nova flavors and Neutron networks, subnets, routers and security
-groups as declared. The work is done by the ``openstack_cloud`` execution
+Keep Nova flavors, Neutron networks, subnets, routers and security groups,
+Glance images, and projects' quotas as declared. The work is done by the ``openstack_cloud`` execution
 module, whose documentation says what each state corrects in place and
 what it refuses (and why), and how the credentials are given.
 
@@ -38,8 +38,10 @@ from salt.exceptions import CommandExecutionError
 
 try:
     import saltext_openstack_api as api
+    import saltext_openstack_cloud as cp
 except ImportError:
     from saltext_openstack._utils import saltext_openstack_api as api
+    from saltext_openstack._utils import saltext_openstack_cloud as cp
 
 __virtualname__ = "openstack_cloud"
 
@@ -49,6 +51,8 @@ _KINDS = {
     "subnet_present": "subnet",
     "router_present": "router",
     "security_group_present": "security_group",
+    "image_present": "image",
+    "quota_present": "quota",
 }
 
 
@@ -225,3 +229,55 @@ def security_group_present(name, project=None, description=None, rules=None,
     args = {"project": project, "description": description, "rules": rules,
             "remove_unlisted": remove_unlisted}  # fmt: skip
     return _apply("security_group_present", name, args, kwargs)
+
+
+def image_present(name, filename, disk_format="qcow2", container_format="bare",
+                  visibility="public", kernel=None, ramdisk=None, properties=None,
+                  **kwargs):  # fmt: skip
+    """
+    Make sure the Glance image ``name`` holds the data of ``filename`` (a
+    downloaded file), with these formats, visibility, kernel and ramdisk
+    (by image name) and properties (see ``openstack_cloud.image_present``).
+    A partial upload, or data that is not the file's, is replaced; other
+    formats for the same data fail the state, unchanged.
+
+    .. code-block:: yaml
+
+        cirros-file:
+          file.managed:
+            - name: /var/cache/salt-openstack-images/cirros
+            - source: http://download.cirros-cloud.net/0.6.3/cirros-0.6.3-x86_64-disk.img
+            - source_hash: sha256=...
+            - replace: false
+
+        cirros:
+          openstack_cloud.image_present:
+            - filename: /var/cache/salt-openstack-images/cirros
+            - disk_format: qcow2
+            - properties: {os_distro: cirros}
+            - require:
+              - file: cirros-file
+    """
+    args = {"filename": filename, "disk_format": disk_format,
+            "container_format": container_format, "visibility": visibility,
+            "kernel": kernel, "ramdisk": ramdisk, "properties": properties}  # fmt: skip
+    return _apply("image_present", name, args, kwargs)
+
+
+def quota_present(name, **limits):
+    """
+    Make sure project ``name`` has these Nova and Neutron quotas (-1:
+    unlimited; see ``openstack_cloud.quota_present`` for the names); the
+    limits not given are not managed.
+
+    .. code-block:: yaml
+
+        demo:
+          openstack_cloud.quota_present:
+            - cores: 20
+            - instances: 10
+            - ram: 51200
+            - ports: 100
+    """
+    args = {k: limits.pop(k) for k in list(limits) if k in cp.QUOTA_FIELDS}
+    return _apply("quota_present", name, args, limits)

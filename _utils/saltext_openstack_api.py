@@ -265,17 +265,20 @@ class Session:
         self.project_id = (token.get("project") or {}).get("id")
         self.catalog = token.get("catalog") or []
 
-    def send(self, method, url, body, service, action, params=None, headers=None, http=None):
+    def send(self, method, url, body, service, action, params=None, headers=None, http=None,
+             data=None):  # fmt: skip
         """
         One HTTP request; raises :class:`OpenStackUnreachable` when nothing
         answers and :class:`OpenStackError` on an HTTP error. Logged: the
         method, the URL (ids only) and the status; never a body (passwords)
-        nor a header (tokens).
+        nor a header (tokens). ``body`` is sent as JSON; ``data`` (instead)
+        as it is: bytes, or a file-like object streamed by ``read()``.
         """
         try:
             response = (http or self.http).request(
-                method, url, json=body, params=params, headers=headers, timeout=self.timeout
-            )
+                method, url, json=body, data=data, params=params, headers=headers,
+                timeout=self.timeout,
+            )  # fmt: skip
         except requests.RequestException as exc:
             raise OpenStackUnreachable(
                 f"{service}: cannot reach {_root(url)} ({type(exc).__name__}: {exc})"
@@ -326,11 +329,15 @@ class Service:
         self.url = url.rstrip("/")
         self.headers = headers or {}
 
-    def request(self, method, path, body=None, params=None):
-        """Send one call and return its decoded JSON body (``{}`` if none)."""
+    def request(self, method, path, body=None, params=None, headers=None, data=None):
+        """
+        Send one call and return its decoded JSON body (``{}`` if none).
+        ``headers`` are added to the service's; ``data``: see
+        :meth:`Session.send`.
+        """
         response = self.session.send(
             method, self.url + path, body, self.name, f"{method} {path}",
-            params=params, headers=self.headers,
+            params=params, headers={**self.headers, **(headers or {})}, data=data,
         )  # fmt: skip
         return response.json() if response.content else {}
 

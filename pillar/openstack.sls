@@ -200,6 +200,7 @@ openstack:
     #   source: http://mirror.example.test/cirros-0.6.2-x86_64-disk.img
     #   source_hash: sha256=...
     #   disk_format: qcow2
+    #   visibility: public     # or private, shared, community
 
   # Flavors (default: m1.nano and m1.small).  Nova cannot change a
   # flavor's sizes in place: an unused flavor is replaced, keeping its id;
@@ -233,6 +234,14 @@ openstack:
   #       - {protocol: tcp, port: 80}
   #       - {protocol: tcp, port: 5432, remote_group: web}
   #       - {protocol: icmp, icmp_type: 8}   # echo request (ping) only
+
+  # Per-project quotas (default: none managed).  Only the listed limits
+  # are set, -1 is unlimited: Nova's cores, instances, ram (MiB),
+  # key_pairs, metadata_items, server_groups, server_group_members and
+  # Neutron's networks, subnets, ports, routers, floating_ips,
+  # security_groups, security_group_rules.
+  # quotas:
+  #   demo: {cores: 8, instances: 4, ram: 8192, ports: 50}
 
   # API and conductor worker counts: small defaults keep the controller
   # around 1.3 GB of RAM; raise them on a real controller.

@@ -40,6 +40,23 @@ NETWORK = "http://neutron.test"
 PROTOCOL_NUMBERS = {"icmp": "1", "tcp": "6", "udp": "17", "ipv6-icmp": "58", "icmpv6": "58"}
 
 
+#: The services' default quotas (Nova 2.86's quota set, Neutron's [quotas]).
+NOVA_QUOTA_DEFAULTS = {"cores": 20, "instances": 10, "ram": 51200, "key_pairs": 100,
+                       "metadata_items": 128, "server_groups": 10,
+                       "server_group_members": 10}  # fmt: skip
+NEUTRON_QUOTA_DEFAULTS = {"network": 100, "subnet": 100, "port": 500, "router": 10,
+                          "floatingip": 50, "security_group": 10, "security_group_rule": 100,
+                          "rbac_policy": 10, "subnetpool": -1}  # fmt: skip
+
+
+def _quota_update(stored, defaults, update, error):
+    unknown = sorted(set(update) - set(defaults))
+    if unknown or not all(isinstance(v, int) and v >= -1 for v in update.values()):
+        raise error
+    stored.update(update)
+    return {**defaults, **stored}
+
+
 class ApiError(Exception):
     def __init__(self, status, body):
         super().__init__(status, body)
@@ -73,6 +90,8 @@ class FakeCloud:
         self.groups = {}
         self.rules = {}
         self.projects = {ADMIN_PROJECT: "admin", "p-demo": "demo"}
+        self.nova_quotas = {}  # project id -> the limits set (else NOVA_QUOTA_DEFAULTS)
+        self.neutron_quotas = {}
         self.catalog_urls = {"compute": COMPUTE, "network": NETWORK}
 
     # -- the log ----------------------------------------------------------
@@ -124,6 +143,7 @@ class FakeCloud:
                                 "region_id": "RegionOne", "url": self.catalog_urls[kind]}
                                for i in ("public", "internal", "admin")]}
                 for kind, name in (("compute", "nova"), ("network", "neutron"))
+                if kind in self.catalog_urls  # a service not registered (yet)
             ]  # fmt: skip
             answer = {"token": {"user": {"id": "u-admin", "name": "admin"},
                                 "project": {"id": ADMIN_PROJECT, "name": "admin"},
@@ -148,6 +168,15 @@ class FakeCloud:
             assert query.get("all_tenants") == "True"
             servers = [s for s in self.servers if s["flavor_id"] == query.get("flavor")]
             return {"servers": [{"id": s["id"], "name": s["name"], "links": []} for s in servers]}
+        if segments[0] == "os-quota-sets" and len(segments) == 2:
+            stored = self.nova_quotas.setdefault(segments[1], {})
+            if method == "GET":
+                return {"quota_set": {"id": segments[1], **NOVA_QUOTA_DEFAULTS, **stored}}
+            if method == "PUT":
+                error = nova_error(400, "badRequest", "Invalid input for field/attribute "
+                                                      "quota_set.")  # fmt: skip
+                return {"quota_set": _quota_update(stored, NOVA_QUOTA_DEFAULTS,
+                                                   data["quota_set"], error)}  # fmt: skip
         if segments[0] == "flavors" and len(segments) >= 2:
             flavor = self.flavors.get(segments[1])
             if flavor is None:
@@ -208,10 +237,18 @@ class FakeCloud:
             "ports": self.ports_api,
             "security-groups": self.groups_api,
             "security-group-rules": self.rules_api,
+            "quotas": self.quotas_api,
         }.get(collection)
         if handler is None:
             raise neutron_error(404, "HTTPNotFound", f"The resource could not be found: {path}")
         return handler(method, segments[1:], query, data)
+
+    def quotas_api(self, method, rest, query, data):
+        stored = self.neutron_quotas.setdefault(rest[0], {})
+        if method == "GET":
+            return 200, {"quota": {**NEUTRON_QUOTA_DEFAULTS, **stored}}
+        error = neutron_error(400, "HTTPBadRequest", "Invalid input for quota")
+        return 200, {"quota": _quota_update(stored, NEUTRON_QUOTA_DEFAULTS, data["quota"], error)}
 
     @staticmethod
     def _filtered(objects, query):

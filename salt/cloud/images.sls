@@ -1,14 +1,19 @@
-{%- from "cloud/macros.jinja" import os_resource with context %}
+{%- from "cloud/macros.jinja" import cloud_auth with context %}
 {%- from "glance/map.jinja" import glance with context %}
 {%- from "common/topology.jinja" import topo with context %}
 {%- set cache = '/var/cache/salt-openstack-images' %}
-# Images listed in pillar (openstack:glance:images), downloaded once into a
-# cache directory and uploaded to Glance unless an image of that name exists.
-# A kernel + ramdisk guest is three entries: the aki and ari images, then the
-# root image naming them with `kernel:` and `ramdisk:`.  The validator
-# allows no '/' or whitespace in names; every value is quoted anyway
-# (`| quote` in shell, `| json` in YAML).
+{#- openstack:glance:images, validated: each downloaded once into a cache
+    directory (file.managed, replace: false), then kept in Glance by
+    openstack_cloud.image_present: uploaded streamed and checked against
+    Glance's checksum; a partial upload or data that is not the file's is
+    replaced; visibility, kernel/ramdisk (by image name) and properties are
+    corrected in place; other formats for the same data fail the state
+    (openstack_cloud's documentation).  A kernel + ramdisk guest is three
+    entries: the aki and ari images, then the root image naming them.
+    They need the catalog and Glance's service user (keystone.identity)
+    and Glance serving. #}
 include:
+  - keystone.identity
   - glance
 {%- for image in topo.glance.images %}
 {%-   set path = cache ~ '/' ~ image.name %}
@@ -24,23 +29,24 @@ include:
 {%-   endif %}
     - makedirs: true
     - replace: false
-{#- Optional: container_format (aki/ari/ami/bare), kernel/ramdisk (names of
-    images of this list, become kernel_id/ramdisk_id) and other properties. #}
-{%-   set props = [] %}
-{%-   set reqs = [{'file': 'cloud-image-file-' ~ image.name},
-                  {'service': 'glance-service-' ~ glance.services[0]}] %}
+
+{{ ('cloud-image-' ~ image.name) | json }}:
+  openstack_cloud.image_present:
+    - name: {{ image.name | json }}
+    - filename: {{ path | json }}
+    - disk_format: {{ image.disk_format | json }}
+    - container_format: {{ image.container_format | json }}
+    - visibility: {{ image.visibility | json }}
 {%-   for key in ('kernel', 'ramdisk') if image[key] %}
-{%-     do props.append(' --property ' ~ key ~ '_id="$(openstack image show -f value -c id '
-                        ~ image[key] | quote ~ ')"') %}
-{%-     do reqs.append({'cmd': 'cloud-image-' ~ image[key]}) %}
+    - {{ key }}: {{ image[key] | json }}
 {%-   endfor %}
-{%-   for key, value in image.properties | dictsort %}
-{%-     do props.append(' --property ' ~ (key ~ '=' ~ value) | quote) %}
+    - properties: {{ image.properties | json }}
+{{- cloud_auth() }}
+    - require:
+      - file: {{ ('cloud-image-file-' ~ image.name) | json }}
+      - service: {{ ('glance-service-' ~ glance.services[0]) | json }}
+      - keystone_init: keystone-identity
+{%-   for key in ('kernel', 'ramdisk') if image[key] %}
+      - openstack_cloud: {{ ('cloud-image-' ~ image[key]) | json }}
 {%-   endfor %}
-{{ os_resource('cloud-image-' ~ image.name,
-               'openstack image create --public --disk-format ' ~ image.disk_format | quote
-               ~ ' --container-format ' ~ image.container_format | quote
-               ~ props | join('') ~ ' --file ' ~ path | quote ~ ' ' ~ image.name | quote,
-               'openstack image show ' ~ image.name | quote ~ ' >/dev/null',
-               reqs) }}
 {%- endfor %}

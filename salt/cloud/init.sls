@@ -2,4 +2,5 @@ include:
   - cloud.flavors
   - cloud.images
   - cloud.networks
+  - cloud.quotas
   - cloud.security

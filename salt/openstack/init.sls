@@ -200,6 +200,7 @@ openstack-cloud-resources:
       - cloud.flavors
       - cloud.networks
       - cloud.security
+      - cloud.quotas
 {{- target(controller) }}
     - parallel: true
     - queue: true

@@ -61,7 +61,7 @@ UWSGI_INI = """\
 plugins = python3
 http11-socket = 127.0.0.1:{port}
 wsgi-file = {wsgi_script}
-env = OS_KEYSTONE_CONFIG_FILES={workdir}/keystone.conf
+env = {env}
 master = true
 processes = 1
 threads = 1
@@ -69,6 +69,10 @@ lazy-apps = true
 need-app = true
 die-on-term = true
 buffer-size = 65535
+# As the formulas serve it (common/topology.jinja uwsgi_section): a client
+# keeping its connection would hold the one worker until uwsgi's socket
+# timeout (keystonemiddleware in glance_server.py waited 5 s per token).
+add-header = Connection: close
 # A safety net if the test run dies without stopping it: exit when idle.
 idle = {idle}
 die-on-idle = true
@@ -94,7 +98,8 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def _tail(path, lines=30):
+def log_tail(path, lines=30):
+    """The last ``lines`` lines of a log file ('' if it cannot be read)."""
     try:
         return "\n".join(pathlib.Path(path).read_text(errors="replace").splitlines()[-lines:])
     except OSError:
@@ -189,7 +194,7 @@ class KeystoneServer:
         if proc.returncode:
             raise KeystoneError(
                 f"keystone-manage {args[0]} failed ({proc.returncode}):\n"
-                f"{proc.stderr[-2000:]}\n{_tail(self.workdir / 'keystone.log')}"
+                f"{proc.stderr[-2000:]}\n{log_tail(self.workdir / 'keystone.log')}"
             )
 
     def _write_config(self):
@@ -261,8 +266,9 @@ class KeystoneServer:
         ini = self.workdir / "uwsgi.ini"
         ini.write_text(
             UWSGI_INI.format(
-                port=self.port, wsgi_script=WSGI_SCRIPT, workdir=self.workdir, idle=IDLE_EXIT
-            )
+                port=self.port, wsgi_script=WSGI_SCRIPT, idle=IDLE_EXIT,
+                env=f"OS_KEYSTONE_CONFIG_FILES={self.workdir}/keystone.conf",
+            )  # fmt: skip
         )
         log = open(self.workdir / "uwsgi.log", "ab")  # pylint: disable=consider-using-with
         with log:
@@ -289,8 +295,8 @@ class KeystoneServer:
             time.sleep(0.1)
         self.stop()
         raise KeystoneError(
-            f"Keystone did not answer on {self.url}:\n{_tail(self.workdir / 'uwsgi.log')}"
-            f"\n{_tail(self.workdir / 'keystone.log')}"
+            f"Keystone did not answer on {self.url}:\n{log_tail(self.workdir / 'uwsgi.log')}"
+            f"\n{log_tail(self.workdir / 'keystone.log')}"
         )
 
     def stop(self):

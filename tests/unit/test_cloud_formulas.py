@@ -1,5 +1,5 @@
 """
-cloud.flavors, cloud.networks and cloud.security as Salt renders them from
+cloud.flavors, cloud.networks, cloud.security and cloud.quotas as Salt renders them from
 the validated model: openstack_cloud states with the pillar's values, no
 `openstack` CLI, the credentials of keystone.identity, the requisites that
 order them, and nothing of the controller's formulas. Unit tier: the states are only rendered.
@@ -15,7 +15,7 @@ from saltext_openstack._utils import saltext_openstack_cloud as cp
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLE = yaml.safe_load((REPO / "pillar" / "openstack.sls").read_text())
-SLS = ("cloud.flavors", "cloud.networks", "cloud.security")
+SLS = ("cloud.flavors", "cloud.networks", "cloud.security", "cloud.quotas")
 
 
 def _pillar():
@@ -36,6 +36,7 @@ def _pillar():
                 "rules": [{"protocol": "tcp", "port": 80}, {"direction": "egress"},
                           {"protocol": "icmp", "icmp_type": 8}]},
     }  # fmt: skip
+    cloud["quotas"] = {"demo": {"cores": 8, "ram": 8192, "ports": -1}}
     return data
 
 
@@ -60,8 +61,9 @@ def test_no_openstack_cli_left(states):
     cloud = {i: s for i, s in states.items() if s.get("__sls__", "").startswith("cloud.")}
     assert sorted(cloud) == [
         "cloud-flavor-m1.nano", "cloud-flavor-m1.pinned", "cloud-network-provider",
-        "cloud-network-selfservice", "cloud-router", "cloud-security-group-default",
-        "cloud-security-group-web", "cloud-subnet-provider", "cloud-subnet-selfservice",
+        "cloud-network-selfservice", "cloud-quota-demo", "cloud-router",
+        "cloud-security-group-default", "cloud-security-group-web", "cloud-subnet-provider",
+        "cloud-subnet-selfservice",
     ]  # fmt: skip
     assert {_args(states, i)[0].split(".")[0] for i in cloud} == {"openstack_cloud"}
 
@@ -155,3 +157,11 @@ def test_security_groups_from_the_model(states):
     ping = web["rules"][2]
     assert (ping["protocol"], ping["port_range_min"], ping["port_range_max"]) == ("icmp", 8, None)
     assert [cp.rule_spec(r, "rule") for r in web["rules"]] == web["rules"]
+
+
+def test_quotas_are_the_validated_limits(states):
+    function, args = _args(states, "cloud-quota-demo")
+    assert function == "openstack_cloud.quota_present"
+    assert {k: args[k] for k in ("name", "cores", "ram", "ports")} == {
+        "name": "demo", "cores": 8, "ram": 8192, "ports": -1}
+    assert not set(args) & (set(cp.QUOTA_FIELDS) - {"cores", "ram", "ports"})

@@ -279,6 +279,22 @@ def test_an_expired_token_is_renewed_once(fake):
     assert fake.logins == 2
 
 
+def test_a_service_registered_after_the_login_is_found_by_logging_in_again(fake):
+    network = fake.catalog_urls.pop("network")
+    apply(EXAMPLE[:1])  # the kept session's catalog has no network endpoint
+    fake.catalog_urls["network"] = network
+    assert oc.network_present("n1", **AUTH)["network"]["old"] is None
+    assert fake.logins == 2
+
+
+def test_a_service_missing_from_a_new_login_is_an_error_at_once(fake):
+    fake.catalog_urls.pop("network")
+    apply(EXAMPLE[:1])
+    with pytest.raises(api.NotInCatalog, match="type network"):
+        oc.network_present("n1", **AUTH)
+    assert fake.logins == 2  # the kept session's, then one new login: no loop
+
+
 def test_no_secret_in_returns_or_errors(fake):
     text = json.dumps(apply(test=True)) + json.dumps(apply())
     with pytest.raises(api.OpenStackError) as exc:
@@ -338,3 +354,20 @@ def test_dry_run_predicts_a_rule_naming_a_group_created_earlier_in_the_run(fake)
         oc.security_group_present("default", rules=rules, **AUTH)
     oc.security_group_present("web", rules=[], **AUTH)
     assert oc.security_group_present("default", rules=rules, **AUTH) == changes
+
+
+def test_quotas_set_then_left_alone_and_predicted(fake):
+    limits = {"cores": 8, "instances": 4, "ram": 8192, "ports": 50, "security_group_rules": -1}
+    predicted = oc.quota_present("demo", test=True, **limits, **AUTH)
+    assert fake.writes() == []
+    assert predicted == {"cores": {"old": 20, "new": 8}, "instances": {"old": 10, "new": 4},
+                         "ram": {"old": 51200, "new": 8192}, "ports": {"old": 500, "new": 50},
+                         "security_group_rules": {"old": 100, "new": -1}}  # fmt: skip
+    assert oc.quota_present("demo", **limits, **AUTH) == predicted
+    assert fake.nova_quotas["p-demo"] == {"cores": 8, "instances": 4, "ram": 8192}
+    assert fake.neutron_quotas["p-demo"] == {"port": 50, "security_group_rule": -1}
+    before = len(fake.writes())
+    assert oc.quota_present("demo", **limits, **AUTH) == {}
+    assert len(fake.writes()) == before
+    assert oc.quota_present("demo", ports=60, **AUTH) == {"ports": {"old": 50, "new": 60}}
+    assert fake.nova_quotas["p-demo"] == {"cores": 8, "instances": 4, "ram": 8192}

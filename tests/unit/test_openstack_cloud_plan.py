@@ -583,3 +583,193 @@ def test_bad_icmp_rules(rule, message):
         cp.rule_spec(rule, "rule 0")
     assert str(exc.value).startswith("rule 0: ")
     assert message in str(exc.value)
+
+
+# -- images (Glance v2) --------------------------------------------------------
+
+# An image as Glance 2025.1 returns it (GET /v2/images/{id}), with two
+# properties and a kernel and ramdisk.
+GLANCE_IMAGE = {
+    "id": "img-1",
+    "name": "guest",
+    "status": "active",
+    "visibility": "public",
+    "protected": False,
+    "os_hidden": False,
+    "checksum": "c" * 32,
+    "os_hash_algo": "sha512",
+    "os_hash_value": "a" * 128,
+    "owner": "p-admin",
+    "size": 1024,
+    "virtual_size": 1024,
+    "min_ram": 0,
+    "min_disk": 0,
+    "disk_format": "raw",
+    "container_format": "bare",
+    "created_at": "2025-01-01T00:00:00Z",
+    "updated_at": "2025-01-01T00:00:01Z",
+    "tags": [],
+    "self": "/v2/images/img-1",
+    "file": "/v2/images/img-1/file",
+    "schema": "/v2/schemas/image",
+    "stores": "file",
+    "kernel_id": "k-1",
+    "ramdisk_id": "r-1",
+    "os_distro": "debian",
+    "hw_rng_model": "virtio",
+}
+SAME_FILE = {"size": 1024, "hashes": {"sha512": "a" * 128}}
+REFS = {"kernel_id": "k-1", "ramdisk_id": "r-1"}
+
+
+def _image_spec(**changes):
+    args = {"disk_format": "raw", "kernel": "vmlinuz", "ramdisk": "initrd",
+            "properties": {"os_distro": "debian"}}  # fmt: skip
+    args.update(changes)
+    return cp.image_spec("guest", "/var/cache/images/guest", **args)
+
+
+def _glance(**changes):
+    return cp.image_view({**copy.deepcopy(GLANCE_IMAGE), **changes})
+
+
+def test_image_as_declared_plans_nothing():
+    plan = cp.plan_image(_image_spec(), _glance(), REFS, SAME_FILE)
+    assert (plan.delete, plan.create, plan.upload, plan.patch, plan.changes) == (
+        None, None, False, [], {})  # fmt: skip
+
+
+def test_new_image_is_created_and_uploaded_with_its_properties():
+    plan = cp.plan_image(_image_spec(properties={"hw:rng": True}), None, REFS,
+                         {"size": 10, "hashes": {}})  # fmt: skip
+    assert plan.create == {"name": "guest", "disk_format": "raw", "container_format": "bare",
+                           "visibility": "public", "kernel_id": "k-1", "ramdisk_id": "r-1",
+                           "hw:rng": "true"}  # fmt: skip
+    assert plan.upload and plan.delete is None and plan.patch == []
+    assert plan.changes == {"image": {"old": None, "new": {
+        "disk_format": "raw", "container_format": "bare", "visibility": "public",
+        "kernel": "k-1", "ramdisk": "r-1", "properties": {"hw:rng": "true"}, "size": 10}}}
+
+
+@pytest.mark.parametrize("status", ["queued", "saving", "killed", "uploading", "importing"])
+def test_partial_upload_is_replaced(status):
+    plan = cp.plan_image(_image_spec(), _glance(status=status, size=None, checksum=None,
+                                                os_hash_algo=None, os_hash_value=None),
+                         REFS, SAME_FILE)  # fmt: skip
+    assert (plan.delete, plan.upload) == ("img-1", True)
+    assert plan.create["name"] == "guest" and plan.patch == []
+    assert plan.changes["image"] == (f"replaced: a partial upload (status {status}); "
+                                     "deleted and uploaded again")  # fmt: skip
+    assert plan.changes["status"] == {"old": status, "new": "active"}
+
+
+@pytest.mark.parametrize("local, why", [
+    ({"size": 1024, "hashes": {"sha512": "b" * 128}}, "sha512 differs"),
+    ({"size": 999, "hashes": {}}, "size 1024 in Glance, 999 bytes in the file"),
+])  # fmt: skip
+def test_active_image_with_other_data_is_replaced(local, why):
+    plan = cp.plan_image(_image_spec(), _glance(), REFS, local)
+    assert (plan.delete, plan.upload) == ("img-1", True)
+    assert plan.changes["image"] == ("replaced: its data differs from /var/cache/images/guest "
+                                     f"({why}); deleted and uploaded again")  # fmt: skip
+    assert plan.changes["data"]["old"] == "1024 bytes, sha512 " + "a" * 128
+
+
+def test_md5_checksum_is_compared_when_glance_has_no_os_hash():
+    glance = _glance(os_hash_algo=None, os_hash_value=None)
+    same = cp.plan_image(_image_spec(), glance, REFS, {"size": 1024, "hashes": {"md5": "c" * 32}})
+    assert same.changes == {}
+    other = cp.plan_image(_image_spec(), glance, REFS, {"size": 1024, "hashes": {"md5": "d" * 32}})
+    assert other.delete == "img-1"
+
+
+def test_drift_is_patched_in_place():
+    spec = _image_spec(visibility="private", properties={"os_distro": "ubuntu", "a/b~c": 1})
+    plan = cp.plan_image(spec, _glance(kernel_id=None), REFS, SAME_FILE)
+    assert (plan.image_id, plan.delete, plan.create, plan.upload) == ("img-1", None, None, False)
+    assert plan.patch == [
+        {"op": "replace", "path": "/visibility", "value": "private"},
+        {"op": "add", "path": "/kernel_id", "value": "k-1"},
+        {"op": "add", "path": "/a~1b~0c", "value": "1"},
+        {"op": "replace", "path": "/os_distro", "value": "ubuntu"},
+    ]
+    assert plan.changes == {
+        "visibility": {"old": "public", "new": "private"},
+        "kernel": {"old": None, "new": "k-1"},
+        "properties": {"a/b~c": {"old": None, "new": "1"},
+                       "os_distro": {"old": "debian", "new": "ubuntu"}},
+    }  # fmt: skip
+
+
+def test_unlisted_properties_and_unmanaged_fields_are_kept():
+    spec = _image_spec(kernel=None, ramdisk=None, properties=None)
+    assert cp.plan_image(spec, _glance(os_distro="x"), {}, SAME_FILE).changes == {}
+
+
+@pytest.mark.parametrize("field, value", [("disk_format", "qcow2"), ("container_format", "ovf")])
+def test_format_of_the_same_data_is_refused(field, value):
+    with pytest.raises(CommandExecutionError) as error:
+        cp.plan_image(_image_spec(**{field: value}), _glance(), REFS, SAME_FILE)
+    old = GLANCE_IMAGE[field]
+    assert str(error.value).startswith(
+        f"image guest: {field} is {old!r} in Glance, {value!r} wanted; it cannot change in "
+        "place. Nothing was changed: ")
+
+
+def test_format_changes_with_new_data_replace_the_image():
+    plan = cp.plan_image(_image_spec(disk_format="qcow2"), _glance(), REFS,
+                         {"size": 5, "hashes": {}})  # fmt: skip
+    assert plan.delete == "img-1" and plan.create["disk_format"] == "qcow2"
+    assert plan.changes["disk_format"] == {"old": "raw", "new": "qcow2"}
+
+
+def test_dry_run_without_the_file_says_the_data_is_not_checked():
+    plan = cp.plan_image(_image_spec(), _glance(), REFS, None)
+    assert plan.changes == {"data": "not checked: /var/cache/images/guest is not downloaded yet"}
+    assert cp.plan_image(_image_spec(), None, REFS, None).changes["image"]["new"].get("size") is None
+
+
+def test_image_in_another_status_is_refused():
+    with pytest.raises(CommandExecutionError, match="has status pending_delete; nothing was"):
+        cp.plan_image(_image_spec(), _glance(status="pending_delete"), REFS, SAME_FILE)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    ({"disk_format": "qcow3"}, "disk_format must be one of"),
+    ({"visibility": "all"}, "visibility must be one of public, private, shared, community"),
+    ({"kernel": "guest"}, "kernel must name another image"),
+    ({"properties": {"kernel_id": "x", "size": 1}}, "kernel_id, size are Glance's own fields"),
+    ({"properties": ["a"]}, "properties must be a mapping"),
+])  # fmt: skip
+def test_image_spec_refuses(args, fragment):
+    with pytest.raises(CommandExecutionError, match=fragment):
+        _image_spec(**args)
+    with pytest.raises(CommandExecutionError, match="filename must be an absolute path"):
+        cp.image_spec("guest", "guest.img")
+
+
+# -- quotas --------------------------------------------------------------------
+
+
+def test_quota_plan_puts_only_what_differs_per_service():
+    spec = cp.quota_spec("demo", cores=20, instances=4, ports=-1, networks=None)
+    current = {"nova": {"cores": 20, "instances": 10}, "neutron": {"port": 500, "network": 100}}
+    plan = cp.plan_quota(spec, current, "p/1")
+    assert cp.quota_services(spec) == ["nova", "neutron"]
+    assert [(s.service, s.method, s.path, s.body) for s in plan.steps] == [
+        ("nova", "PUT", ("/os-quota-sets/p%2F1",), {"quota_set": {"instances": 4}}),
+        ("neutron", "PUT", ("/v2.0/quotas/p%2F1",), {"quota": {"port": -1}}),
+    ]
+    assert plan.changes == {"instances": {"old": 10, "new": 4}, "ports": {"old": 500, "new": -1}}
+    same = {"nova": {"cores": 20, "instances": 4}, "neutron": {"port": -1}}
+    assert cp.plan_quota(spec, same, "p1").steps == []
+
+
+@pytest.mark.parametrize("limits, fragment", [
+    ({"cores": -2}, "quota demo: cores must be >= -1, got -2"),
+    ({"cores": "many"}, "quota demo: cores must be an integer"),
+    ({"volumes": 1}, "unknown quota volumes; known: cores, instances"),
+])  # fmt: skip
+def test_quota_spec_refuses(limits, fragment):
+    with pytest.raises(CommandExecutionError, match=fragment):
+        cp.quota_spec("demo", **limits)

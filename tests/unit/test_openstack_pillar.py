@@ -215,6 +215,7 @@ def test_example_pillar_model(pillar):
     assert model["cinder"] == {"volume_group": "cinder-volumes", "loop_file_size_gb": 10,
                                "lvm_type": "auto"}
     assert model["glance"] == {"images": []}
+    assert model["quotas"] == {}
     null = {"issuer": "cloud", "cert": None, "ca": None, "not_after": None}
     assert model["tls"] == {"days": 365, "public": {"controller": null, "gateway": null},
                             "public_cas": []}
@@ -905,6 +906,25 @@ BAD_CASES = [
     bad("image-property-newline", "glance:images",
         [{"name": "c", "source": "http://x.test/c", "properties": {"os": "a\nb"}}],
         "without control characters", key="glance:images:0:properties:os"),
+    bad("image-property-core-field", "glance:images",
+        [{"name": "c", "source": "http://x.test/c", "properties": {"kernel_id": "k"}}],
+        "is one of Glance's own fields, not a property (give kernel or ramdisk",
+        key="glance:images:0:properties:kernel_id"),
+    bad("image-visibility", "glance:images",
+        [{"name": "c", "source": "http://x.test/c", "visibility": "everyone"}],
+        "'everyone' is not one of public, private, shared, community",
+        key="glance:images:0:visibility"),
+    bad("quotas-not-mapping", "quotas", ["demo"], "must be a mapping of project names"),
+    bad("quota-negative", "quotas", {"demo": {"cores": -2}}, "-2 must be >= -1",
+        key="quotas:demo:cores"),
+    bad("quota-not-integer", "quotas", {"demo": {"ram": "8G"}}, "'8G' must be an integer",
+        key="quotas:demo:ram"),
+    bad("quota-typo", "quotas", {"demo": {"instance": 4}}, "did you mean 'instances'?",
+        key="quotas:demo:instance"),
+    bad("quota-unknown", "quotas", {"demo": {"volumes": 4}}, "not a quota openstack_cloud sets",
+        key="quotas:demo:volumes"),
+    bad("quota-limits-not-mapping", "quotas", {"demo": 4}, "must be a mapping of quota names",
+        key="quotas:demo"),
     bad("image-key-typo", "glance:images",
         [{"name": "c", "source": "http://x.test/c", "disk_fromat": "raw"}],
         "did you mean 'disk_format'?", key="glance:images:0:disk_fromat"),
@@ -967,6 +987,12 @@ def test_flavors_default_and_given(pillar):
         "m1.tiny": {"vcpus": 1, "ram": 64, "disk": 0, **defaults}}
     pillar["flavors"] = {}
     assert openstack_pillar.validate(pillar)["flavors"] == {}
+
+
+def test_quotas_given_limits_only(pillar):
+    pillar["quotas"] = {"demo": {"cores": 8, "ram": 8192, "ports": -1}, "admin": {}}
+    assert openstack_pillar.validate(pillar)["quotas"] == {
+        "admin": {}, "demo": {"cores": 8, "ram": 8192, "ports": -1}}
 
 
 def test_flavor_optional_keys(pillar):

@@ -10,7 +10,6 @@ rendered.
 """
 import copy
 import pathlib
-import shlex
 import urllib.parse
 
 import pytest
@@ -90,19 +89,30 @@ def test_cell0_is_mapped_with_the_pillars_password(controller):
     assert (parsed.username, parsed.hostname, parsed.path) == ("nova", "controller", "/nova_cell0")
 
 
-def test_image_commands_quote_every_value(controller):
-    create = _args(controller["cloud-image-guest_1"], "cmd")["name"]
-    words = shlex.split(create.split("&& ", 1)[1])
-    assert words[-1] == "guest_1"
-    assert "os_distro=" + PROPERTY in words
-    assert "hw:rng=true" in words
-    assert words[words.index("--file") + 1] == "/var/cache/salt-openstack-images/guest_1"
-    assert "openstack image show -f value -c id k-1.0" in create
-    requires = _args(controller["cloud-image-guest_1"], "cmd")["require"]
-    assert {"cmd": "cloud-image-k-1.0"} in requires and {"cmd": "cloud-image-i+1"} in requires
+def test_images_are_openstack_cloud_states_with_every_value_intact(controller):
+    """Each image is a file.managed download and an image_present state of
+    the validated entry: no openstack CLI in a cmd state, values as given."""
+    state = _args(controller["cloud-image-guest_1"], "openstack_cloud")
+    assert "image_present" in controller["cloud-image-guest_1"]["openstack_cloud"]
+    assert {k: state[k] for k in ("name", "filename", "disk_format", "container_format",
+                                  "visibility", "kernel", "ramdisk", "properties")} == {
+        "name": "guest_1", "filename": "/var/cache/salt-openstack-images/guest_1",
+        "disk_format": "qcow2", "container_format": "bare", "visibility": "public",
+        "kernel": "k-1.0", "ramdisk": "i+1",
+        "properties": {"hw:rng": "true", "os_distro": PROPERTY}}  # fmt: skip
+    assert state["interface"] == "internal" and state["username"] == "admin"
+    assert {"file": "cloud-image-file-guest_1"} in state["require"]
+    assert {"keystone_init": "keystone-identity"} in state["require"]
+    assert {"openstack_cloud": "cloud-image-k-1.0"} in state["require"]
+    assert {"openstack_cloud": "cloud-image-i+1"} in state["require"]
+    kernel = _args(controller["cloud-image-k-1.0"], "openstack_cloud")
+    assert "kernel" not in kernel and kernel["disk_format"] == "aki"
+    assert kernel["container_format"] == "aki" and kernel["properties"] == {}
     managed = _args(controller["cloud-image-file-guest_1"], "file")
     assert managed["source"] == "salt://images/g.img?saltenv=base"
     assert managed["source_hash"] == "sha256=00ff"
+    assert managed["replace"] is False
+    assert not [i for i, body in controller.items() if "cmd" in body and "image" in i]
 
 
 def test_geneve_header_size_is_the_one_the_mtu_ceilings_count_with(controller):
