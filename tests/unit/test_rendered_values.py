@@ -10,6 +10,7 @@ rendered.
 """
 import copy
 import pathlib
+import shlex
 import urllib.parse
 
 import pytest
