@@ -2396,11 +2396,17 @@ class _Validator:
                          + _type_name(quotas))
             return None
         result = {}
+        demo = self.data.get("demo") if _is_mapping(self.data.get("demo")) else {}
+        known = ("admin", "service", demo.get("project", "demo"))
         for project in sorted(quotas, key=str):
             key = path + (project,)
             limits = quotas[project]
             if not isinstance(project, str) or not PROJECT_RE.match(project):
                 self.problem(key, "not a project name (1 to 64 characters)")
+            elif project not in known:
+                self.problem(key, "not a project the formulas make (" + ", ".join(
+                    str(name) for name in known) + "): Keystone would have no project of "
+                    "that name when the quotas are set")
             elif not _is_mapping(limits):
                 self.problem(key, "must be a mapping of quota names to integers, got "
                              + _type_name(limits))

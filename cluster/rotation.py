@@ -52,8 +52,13 @@ def new_secret(name):
 
 
 def write_private(path, text):
-    """Write ``text`` to ``path``, 0600 from the start."""
-    fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """Write ``text`` to ``path``, 0600 from the start (a temporary file of
+    its own, never one an earlier run left with another mode)."""
+    try:
+        os.unlink(path + ".tmp")
+    except FileNotFoundError:
+        pass
+    fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
     os.replace(path + ".tmp", path)
@@ -83,7 +88,8 @@ def main(argv=None):
     ap.add_argument("--openrc", default=verify.OPENRC)
     ap.add_argument("--server-name", default="verify-instance")
     args = ap.parse_args(argv)
-    old = verify.master_secrets(verify.salt_master_python(), "/etc/salt/master")
+    # The passwords alone: the operator's TLS keys are not the cloud's to rotate.
+    old = verify.master_secrets(verify.salt_master_python(), "/etc/salt/master", keys=False)
     server, console = kept_console(args.openrc, args.server_name)
     write_private(args.old, json.dumps({"secrets": old, "server": server, "console": console}))
     try:

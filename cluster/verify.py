@@ -862,7 +862,7 @@ CA_TRUST_COMMAND = (f"sha256sum < {TRUSTED_CA_FILE} | cut -d' ' -f1 && "
                     f"openssl verify {TRUSTED_CA_FILE} >/dev/null")
 
 
-def master_secrets(python, master_config, timeout=120):
+def master_secrets(python, master_config, timeout=120, keys=True):
     """
     Every secret of the cloud, name -> value, from the master's own pillar
     (the orchestration's: the per-role filter narrows every minion's,
@@ -884,8 +884,15 @@ def master_secrets(python, master_config, timeout=120):
         raise CheckFailed(f"the master's pillar ({master_config}) did not compile "
                           f"({len(errors)} pillar errors, exit {proc.returncode}): see "
                           f"salt-run pillar.show_pillar on the master")
+    return secrets_of(data, keys=keys)
+
+
+def secrets_of(data, keys=True):
+    """MASTER_SECRETS_SCRIPT's answer -> name -> value: the pillar's
+    passwords and, with ``keys``, a line of each operator TLS key (the leak
+    scan's); without, the passwords alone (what the rotate phase rotates)."""
     found = {k: v for k, v in data["passwords"].items() if isinstance(v, (str, int))}
-    for host, key in sorted((data.get("operator_keys") or {}).items()):
+    for host, key in sorted((data.get("operator_keys") or {}).items() if keys else ()):
         line = pem_key_line(key)
         if line:
             found[f"operator TLS key of {host}"] = line
@@ -2476,7 +2483,7 @@ def check_rotation(cloud):
     with open(cloud.args.old_secrets, encoding="utf-8") as fh:
         before = json.load(fh)
     old = before["secrets"]
-    new = master_secrets(salt_master_python(), "/etc/salt/master")
+    new = master_secrets(salt_master_python(), "/etc/salt/master", keys=False)
     cloud.secrets += [str(v) for v in list(old.values()) + list(new.values())]
     problems = rotation_problems(old, new)
     users = {name: name for name in ("admin", *SERVICE_USERS)}

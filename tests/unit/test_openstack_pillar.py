@@ -915,6 +915,8 @@ BAD_CASES = [
         "'everyone' is not one of public, private, shared, community",
         key="glance:images:0:visibility"),
     bad("quotas-not-mapping", "quotas", ["demo"], "must be a mapping of project names"),
+    bad("quota-unknown-project", "quotas", {"dmeo": {"cores": 4}},
+        "not a project the formulas make (admin, service, demo)", key="quotas:dmeo"),
     bad("quota-negative", "quotas", {"demo": {"cores": -2}}, "-2 must be >= -1",
         key="quotas:demo:cores"),
     bad("quota-not-integer", "quotas", {"demo": {"ram": "8G"}}, "'8G' must be an integer",

@@ -35,6 +35,10 @@ def test_every_new_secret_validates_and_differs():
 
 def test_write_private_is_0600_from_the_start(tmp_path):
     path = tmp_path / "old.json"
+    # a temporary file an earlier run left behind, readable by all
+    (tmp_path / "old.json.tmp").write_text("stale")
+    (tmp_path / "old.json.tmp").chmod(0o644)
     rotation.write_private(str(path), "{}")
     assert path.stat().st_mode & 0o777 == 0o600
+    assert path.read_text() == "{}"
     assert not (tmp_path / "old.json.tmp").exists()

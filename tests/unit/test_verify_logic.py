@@ -1133,3 +1133,12 @@ def test_ovn_tls_problems_pass_only_a_refused_plain_client_and_a_working_tls_one
     problems = verify.ovn_tls_problems(answers, SB, "OVN_Southbound", chassis=True)
     assert [p.split(":", 1)[0] for p in problems] == ["down", "nocert", "plain", "silent", "tcp"]
     assert "plain tcp:" in problems[2] and "Protocol error" in problems[1]
+
+
+def test_the_rotate_phase_rotates_passwords_not_operator_keys():
+    key = "-----BEGIN PRIVATE KEY-----\nAAAA\nBBBBCCCC\n-----END PRIVATE KEY-----\n"
+    data = {"passwords": {"admin": "a1", "nova": "n1"}, "operator_keys": {"gateway": key}}
+    assert verify.secrets_of(data, keys=False) == {"admin": "a1", "nova": "n1"}
+    scanned = verify.secrets_of(data)
+    assert set(scanned) == {"admin", "nova", "operator TLS key of gateway"}
+
