@@ -1780,7 +1780,10 @@ def public_endpoint_problems(tls_get, url, plain_get=None):
         status = f"unreachable: {exc}"
     if not isinstance(status, int) or status >= 500:
         problems.append(f"{url}: {status}")
-    plain = urllib.parse.urlunsplit(("http", parts.netloc, "/", "", ""))
+    # The same port in clear: HTTPS's own (443) when the URL names none,
+    # never plain HTTP's 80 (where the dashboard redirects, on purpose).
+    netloc = parts.netloc if parts.port else f"{parts.netloc}:443"
+    plain = urllib.parse.urlunsplit(("http", netloc, "/", "", ""))
     try:
         answer = plain_get(plain) if plain_get else plain_answer(plain)[0]
     except Exception:  # noqa: BLE001 - refusing clear text is what is wanted

@@ -128,6 +128,19 @@ def test_public_port_answering_in_clear_is_a_problem():
     assert verify.public_endpoint_problems(_Session(200), "https://c:13774", lambda _u: 400) == []
 
 
+def test_an_https_url_without_port_is_probed_in_clear_on_443_not_80():
+    """The dashboard (https://gateway/horizon): its port 443 must not answer
+    in clear; port 80 redirects to HTTPS by design (found on the cluster)."""
+    seen = []
+
+    def plain(url):
+        seen.append(url)
+        return 400 if url.endswith(":443/") else 301
+
+    assert verify.public_endpoint_problems(_Session(200), "https://gateway/horizon", plain) == []
+    assert seen == ["http://gateway:443/"]
+
+
 def test_public_trust_is_the_ca_the_model_names():
     public = {"controller": {"issuer": "cloud", "cert": None, "ca": None},
               "gateway": {"issuer": "operator", "cert": "C", "ca": "OPERATOR CA"},
