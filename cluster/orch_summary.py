@@ -94,7 +94,7 @@ def main():
             print(f"orch_summary: orchestration did not run: {value}")
             return 1
 
-    failed, changed, changed_ids = [], [], []  # changed_ids: (host, id, label, changes)
+    failed, changed = [], []  # changed: (host, state id, label, changes)
     total_changes = 0
     for key, step in sorted(steps.items(), key=lambda kv: kv[1].get("__run_num__", 0)):
         name = state_label(key, step)
@@ -119,9 +119,8 @@ def main():
                         failed.append((host, state_label(skey, sret), sret.get("comment", "")))
                     if sret.get("changes"):
                         nchg += 1
-                        changed.append((host, state_label(skey, sret), sret.get("changes")))
-                        changed_ids.append((host, state_key(skey, sret)[0],
-                                            state_label(skey, sret), sret.get("changes")))
+                        changed.append((host, state_key(skey, sret)[0],
+                                        state_label(skey, sret), sret.get("changes")))
                 total_changes += nchg
                 per_host.append(f"{host} {n} states/{nchg} changed")
         mark = "ok  " if ok else ("FAIL" if ok is False else "??? ")
@@ -148,13 +147,14 @@ def main():
     if expect_none and changed:
         rc = 1
         print("CHANGED on a run that should change nothing:")
-        for host, sid, chg in changed:
-            print(f"  {host}: {sid}: {json.dumps(chg, default=str)[:400]}")
+        for host, _sid, label, chg in changed:
+            print(f"  {host}: {label}: {json.dumps(chg, default=str)[:400]}")
     if args.expect_changes is not None:
-        rc = max(rc, expected_changes(args.expect_changes, changed_ids))
+        rc = max(rc, expected_changes(args.expect_changes, changed))
     if args.verify_json and expect_none:
         write_idempotency(args.verify_json, ok=rc == 0, steps=len(steps),
-                          changed=changed, failed=failed)
+                          changed=[(host, label, chg) for host, _sid, label, chg in changed],
+                          failed=failed)
     return rc
 
 
