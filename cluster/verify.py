@@ -1330,6 +1330,7 @@ class Cloud:
         self.boot_error = None
         self.boot_attempted = False
         self.console_before_migration = None
+        self._rotation_record = None
 
     # -- helpers -----------------------------------------------------------
     def _pillar(self):
@@ -1440,6 +1441,16 @@ class Cloud:
     def console(self, server, length=None):
         out = self.conn.compute.get_server_console_output(server, length=length)
         return out.get("output", "") if isinstance(out, dict) else str(out)
+
+    def rotation_record(self):
+        """The rotate phase's record (--old-secrets: cluster/rotation.py's
+        {secrets, server, console}), read once; None without the option."""
+        if not self.args.old_secrets:
+            return None
+        if self._rotation_record is None:
+            with open(self.args.old_secrets, encoding="utf-8") as fh:
+                self._rotation_record = json.load(fh)
+        return self._rotation_record
 
     def find_server(self):
         for srv in self.conn.compute.servers(name=f"^{re.escape(self.args.server_name)}$"):
@@ -2481,10 +2492,9 @@ def check_rotation(cloud):
     --old-secrets): every secret has a new value; Keystone takes each
     user's new password and refuses the old one (401); each database
     account likewise; the kept instance runs on, the same boot."""
-    if not cloud.args.old_secrets:
+    before = cloud.rotation_record()
+    if before is None:
         raise Skipped("needs --old-secrets (the rotate phase's file)")
-    with open(cloud.args.old_secrets, encoding="utf-8") as fh:
-        before = json.load(fh)
     old = before["secrets"]
     new = master_secrets(salt_master_python(), "/etc/salt/master", keys=False)
     cloud.secrets += [str(v) for v in list(old.values()) + list(new.values())]
@@ -2528,11 +2538,10 @@ def check_secrets(cloud):
     if not secrets:
         raise CheckFailed("the master's pillar openstack:passwords is empty")
     secrets.update(tls_key_secrets(TLS_ISSUED_DIR))
-    if cloud.args.old_secrets:
+    if cloud.rotation_record() is not None:
         # After the rotate phase: the replaced values must not leak either.
-        with open(cloud.args.old_secrets, encoding="utf-8") as fh:
-            secrets.update({f"old {name}": value
-                            for name, value in json.load(fh)["secrets"].items()})
+        secrets.update({f"old {name}": value
+                        for name, value in cloud.rotation_record()["secrets"].items()})
     hosts = sorted(cloud.hosts)
 
     def answers(command):
