@@ -388,14 +388,18 @@ def glusterfs_mount(tmp_path):
         target = tmp_path / f"mnt-{volume}"
         target.mkdir(exist_ok=True)  # a refused mount may be tried again
         prefix = ["nsenter", f"--net=/run/netns/{netns}"] if netns else []
-        _run(*prefix, "mount", "-t", "glusterfs", f"{server}:/{volume}", target)
-        # mount.glusterfs returns 0 before the bricks have accepted the
-        # client; a refused client then unmounts again (or answers ENOTCONN).
-        listed = _run("ls", target, check=False).returncode == 0
+        done = _run(*prefix, "mount", "-t", "glusterfs", f"{server}:/{volume}", target,
+                    check=False)
+        # A refused client shows either way, depending on timing:
+        # mount.glusterfs fails outright, or it returns 0 before the bricks
+        # have answered and the client then unmounts again (or answers
+        # ENOTCONN).
+        listed = done.returncode == 0 and _run("ls", target, check=False).returncode == 0
         if not listed or _run("findmnt", "-n", "-t", "fuse.glusterfs", target,
                               check=False).returncode:
             _run("umount", "-l", target, check=False)
-            raise NotMounted(f"{server}:/{volume} is not mounted at {target}")
+            raise NotMounted(f"{server}:/{volume} is not mounted at {target} "
+                             f"(mount exit {done.returncode}: {done.stderr.strip()})")
         mounted.append(target)
         return target
 
