@@ -3,7 +3,13 @@
 written by `make cluster`): box build, machines up, cold orchestration,
 re-run, add-compute.  The cold deploy and the re-run are the project's
 headline performance figures.  Then each orchestration's profile, its
-slowest states (cluster/orch_profile.py): where that time went."""
+slowest states (cluster/orch_profile.py): where that time went.  Then the
+cloud-resources benchmark (bench/cloud_resources.py, `cluster/run
+bench-resources`): the states against the CLI loop they replaced.
+
+    cluster_timings.py [--resources] [FILE]
+
+--resources prints the benchmark alone."""
 import json
 import pathlib
 import sys
@@ -20,18 +26,39 @@ LABELS = {
     "image": "verification guest image (build, or cached)",
     "verify": "verify (checks 1-7, 11, 12)",
     "faults": "faults: compute stopped, restarted, volume healed",
+    "bench_resources": "cloud-resources benchmark (states and CLI, cleanups)",
     "add_compute": "add a compute (up + highstate + enrolment)",
     "verify_scaleout": "verify the added compute (an instance boots)",
     "total": "total",
 }
 
 
+def resources_lines(bench):
+    """The cloud-resources benchmark, side by side, with the ratio."""
+    if not bench:
+        return ["cloud-resources benchmark: not run (cluster/run bench-resources)"]
+    best, ratio = bench["best"], bench["ratio_cli_to_states"]
+    lines = [f"cloud-resources benchmark ({bench.get('date')}): {bench['resources']} resources, "
+             f"best of {bench['rounds']} round(s)",
+             f"  {'':<24} {'states':>9} {'CLI loop':>9} {'CLI/states':>11}"]
+    for phase, label in (("cold", "from nothing (cold)"), ("warm", "all present (warm)")):
+        lines.append(f"  {label:<24} {best['states'][phase + '_s']:8.1f}s "
+                     f"{best['cli'][phase + '_s']:8.1f}s {ratio[phase]:10.1f}x")
+    return lines
+
+
 def main(argv):
-    path = pathlib.Path(argv[1] if len(argv) > 1 else pathlib.Path(__file__).parent / "results" / "cluster.json")
+    args = argv[1:]
+    only_resources = "--resources" in args
+    args = [a for a in args if a != "--resources"]
+    path = pathlib.Path(args[0] if args else pathlib.Path(__file__).parent / "results" / "cluster.json")
     if not path.exists():
         print(f"{path}: no cluster run recorded (make cluster)")
         return 0
     doc = json.loads(path.read_text())
+    if only_resources:
+        print("\n".join(resources_lines(doc.get("resources_bench"))))
+        return 0
     print(f"test cluster on {doc.get('host')} ({doc.get('computes')} computes, {doc.get('date')})")
     for key, secs in doc.get("phases_s", {}).items():
         print(f"  {LABELS.get(key, key):<48} {float(secs):8.1f} s")
@@ -41,6 +68,7 @@ def main(argv):
         print(f"profile of the {LABELS.get(key, key)}: its {len(rows)} slowest states{note}")
         for line in orch_profile.format_rows(rows):
             print(line)
+    print("\n".join(resources_lines(doc.get("resources_bench"))))
     return 0
 
 

@@ -10,6 +10,11 @@ writes the host, the number of computes, the date and the phase timings
 orchestrations' profiles (orch_profile.py, `set_profile`) survive
 cluster/run rewriting the timings after each phase.
 
+    results.py bench-resources FILE DOCUMENT
+
+keeps bench/cloud_resources.py's document (DOCUMENT, a JSON file) under
+"resources_bench", with the date it was measured.
+
 The checks' result documents (.cluster/verify-*.json): verify.py,
 dashboard.py and tempest.py build theirs with `verify_document` and write
 them with `write_document`; `verify.py --report` merges them the same way.
@@ -62,6 +67,16 @@ def set_profile(path, name, rows, partial=None):
         doc["profile_partial"] = notes
     else:
         doc.pop("profile_partial", None)
+    write(path, doc)
+
+
+def set_resources_bench(path, bench, date=None):
+    """bench/cloud_resources.py's figures, under "resources_bench"."""
+    if not isinstance(bench, dict) or "ratio_cli_to_states" not in bench:
+        raise ValueError("not a bench/cloud_resources.py document")
+    doc = load(path)
+    doc["resources_bench"] = dict(
+        bench, date=date or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     write(path, doc)
 
 
@@ -121,8 +136,16 @@ def _number(text):
 
 
 def main(argv):
+    if len(argv) == 3 and argv[0] == "bench-resources":
+        try:
+            set_resources_bench(argv[1], json.loads(pathlib.Path(argv[2]).read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            print(f"results.py bench-resources: {argv[2]}: {exc}", file=sys.stderr)
+            return 2
+        return 0
     if len(argv) < 4 or argv[0] != "phases":
-        print(__doc__.split("\n\n")[1].strip(), file=sys.stderr)
+        print("\n".join(line.strip() for line in __doc__.splitlines()
+                        if line.startswith("    results.py")), file=sys.stderr)
         return 2
     path, host, computes = argv[1:4]
     phases = []

@@ -358,4 +358,5 @@ def test_make_bench_prints_the_profile_after_the_phases(tmp_path):
     assert "re-run (zero changes)" in lines[2]
     assert lines[3] == "profile of the cold orchestration (deploy): its 15 slowest states; partial: why"
     assert lines[4].split()[:2] == ["compute2", "libvirt-packages"] and lines[4].endswith(" s")
-    assert len(lines) == 4 + 15
+    assert len(lines) == 4 + 15 + 1
+    assert lines[-1] == "cloud-resources benchmark: not run (cluster/run bench-resources)"
