@@ -712,6 +712,22 @@ def topology(data=None):
     return validate(data)
 
 
+def password_limits():
+    """
+    Return the secrets of ``openstack:passwords`` whose alphabet is narrower
+    than the others': for each, ``refused`` (a regular expression matching
+    one character it may not hold) and ``why``.  The validator's own rules
+    (what 2025.1's clients cannot pass on); no secret is read.  The test
+    cluster's rotate phase makes its new passwords by them.
+
+    CLI Example::
+
+        salt-call openstack_pillar.password_limits
+    """
+    return {name: {"refused": pattern.pattern, "why": why}
+            for name, (pattern, why) in PASSWORD_LIMITS.items()}
+
+
 def hosts_entries(data=None):
     """
     Return the ``/etc/hosts`` entries of every host of the cloud.

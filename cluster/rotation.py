@@ -17,8 +17,10 @@ orchestration rotates them (README, "Day-2: rotating every secret").
 import argparse
 import json
 import os
+import re
 import secrets
 import string
+import subprocess
 import sys
 
 import yaml
@@ -35,20 +37,38 @@ ALPHABET = string.ascii_letters + string.digits
 AWKWARD = "/@:"
 
 
-#: The characters of AWKWARD a secret may not hold
-#: (openstack_pillar.PASSWORD_LIMITS: what 2025.1's clients cannot pass on).
-EXCLUDED = {"keystone_db": AWKWARD + "$", "rabbitmq": "/"}
+def excluded_characters(limits):
+    """{secret: the characters of AWKWARD and '$' it may not hold}, from
+    ``openstack_pillar.password_limits`` (the validator's own rules)."""
+    return {name: "".join(c for c in AWKWARD + "$" if re.search(limit["refused"], c))
+            for name, limit in limits.items()}
 
 
-def new_secret(name):
+def password_limits():
+    """openstack_pillar.password_limits, from this host's minion."""
+    proc = subprocess.run(["salt-call", "--out=json", "openstack_pillar.password_limits"],
+                          capture_output=True, text=True, check=False)
+    try:
+        return json.loads(proc.stdout)["local"]
+    except (ValueError, KeyError, TypeError):
+        raise SystemExit("rotation: salt-call openstack_pillar.password_limits failed: "
+                         + proc.stderr.strip()[-400:]) from None
+
+
+def new_secret(name, limits):
     """A fresh random value for pillar secret ``name`` (long enough for the
-    validator's key lengths)."""
+    validator's key lengths), holding none of the characters ``limits``
+    (password_limits) refuse it."""
     length = 64 if name in ("horizon_secret_key", "memcache_secret_key") else 24
     body = "".join(secrets.choice(ALPHABET) for _ in range(length))
-    excluded = EXCLUDED.get(name, "")
+    excluded = excluded_characters(limits).get(name, "")
     awkward = [c for c in AWKWARD if c not in excluded] or ["-"]
     last = "$" if "$" not in excluded else "~"
-    return body[:8] + secrets.choice(awkward) + body[8:] + last
+    value = body[:8] + secrets.choice(awkward) + body[8:] + last
+    if name in limits and re.search(limits[name]["refused"], value):
+        raise SystemExit(f"rotation: no new value for {name} within its limits: "
+                         + limits[name]["why"])
+    return value
 
 
 def write_private(path, text):
@@ -97,7 +117,9 @@ def main(argv=None):
             overlay = yaml.safe_load(fh) or {}
     except FileNotFoundError:
         overlay = {}
-    overlay.setdefault("openstack", {})["passwords"] = {name: new_secret(name) for name in old}
+    limits = password_limits()
+    overlay.setdefault("openstack", {})["passwords"] = {name: new_secret(name, limits)
+                                                        for name in old}
     write_private(args.overlay, "# cluster/rotation.py: every secret rotated\n"
                   + yaml.safe_dump(overlay, default_flow_style=False))
     print(f"rotation: {len(old)} secrets get new values"

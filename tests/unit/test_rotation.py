@@ -21,16 +21,26 @@ EXAMPLE = yaml.safe_load((REPO / "pillar" / "openstack.sls").read_text())
 def test_every_new_secret_validates_and_differs():
     data = copy.deepcopy(EXAMPLE["openstack"])
     names = [name for name, _ in openstack_pillar.REQUIRED_PASSWORDS]
+    limits = openstack_pillar.password_limits()
     for _ in range(20):
-        fresh = {name: rotation.new_secret(name) for name in names}
+        fresh = {name: rotation.new_secret(name, limits) for name in names}
         data["passwords"] = fresh
         model = openstack_pillar.validate(data)
         assert model  # the validator raised nothing
         openstack_rabbitmq._check_password(fresh["rabbitmq"])
         assert len(set(fresh.values())) == len(names)
         assert all(value.endswith("$") and set(value) & set(rotation.AWKWARD)
-                   for name, value in fresh.items() if name not in rotation.EXCLUDED)
-    assert set(rotation.EXCLUDED) == set(openstack_pillar.PASSWORD_LIMITS)
+                   for name, value in fresh.items() if name not in limits)
+
+
+def test_the_limits_come_from_the_validator():
+    limits = openstack_pillar.password_limits()
+    assert set(limits) == set(openstack_pillar.PASSWORD_LIMITS)
+    assert all(limit["why"] for limit in limits.values())
+    assert rotation.excluded_characters(limits) == {"keystone_db": "/@:$", "rabbitmq": "/"}
+    # a rule the rotation cannot meet stops it, naming the key and why
+    with pytest.raises(SystemExit, match="no new value for nova_db within its limits: digits"):
+        rotation.new_secret("nova_db", {"nova_db": {"refused": "[0-9a-z]", "why": "digits"}})
 
 
 def test_write_private_is_0600_from_the_start(tmp_path):
