@@ -29,6 +29,7 @@ No password ever appears in changes or comments: URLs are reported masked
 """
 
 import re
+import time
 
 from salt.exceptions import CommandExecutionError
 
@@ -288,7 +289,21 @@ def _update_cell(ret, state, transport_url, database_connection, config_file):
     return ret
 
 
-def hosts_discovered(name, cell_uuid=None, by_service=False, config_file=DEFAULT_CONFIG_FILE):
+def _mapped_comment(mapped):
+    return "Mapped " + ", ".join(
+        f"{host['hostname']} to cell {host['cell_name'] or host['cell_uuid']}" for host in mapped
+    )
+
+
+def hosts_discovered(
+    name,
+    cell_uuid=None,
+    by_service=False,
+    hosts=None,
+    timeout=0,
+    interval=5,
+    config_file=DEFAULT_CONFIG_FILE,
+):
     """
     Map the compute hosts that are not mapped to a cell yet
     (``nova-manage cell_v2 discover_hosts``).
@@ -303,19 +318,51 @@ def hosts_discovered(name, cell_uuid=None, by_service=False, config_file=DEFAULT
         Discover from the nova-compute service records rather than the
         compute nodes.
 
+    hosts
+        The compute hosts that must end up mapped.  The host mappings are
+        read first (``cell_v2 list_hosts``): when every one of them is
+        mapped nothing else runs, and test mode predicts the others.  A
+        host is mapped once its nova-compute has registered its compute
+        node, so discovery is repeated every ``interval`` seconds, for at
+        most ``timeout`` seconds, until all of them are; then the state
+        fails naming the hosts still missing.
+
+    timeout
+        Seconds to keep discovering for ``hosts`` (default 0: once).
+
+    interval
+        Seconds between two discoveries (default 5).
+
     config_file
         nova.conf to use (default ``/etc/nova/nova.conf``).
 
     Changes list the hosts newly mapped (``{"mapped": [...]}``); a re-run
-    maps nothing and reports no change. nova-manage has no dry run and the
-    compute nodes of each cell cannot be read without it, so test mode
-    cannot predict: it returns ``None`` and says discovery would run.
+    maps nothing and reports no change.  nova-manage has no dry run and the
+    compute nodes of each cell cannot be read without it, so without
+    ``hosts`` test mode cannot predict: it returns ``None`` and says
+    discovery would run.
     """
     missing = _unavailable(name, "discover compute hosts")
     if missing:
         return missing
     ret = _ret(name)
-    if __opts__["test"]:
+    wanted = sorted(set(hosts or ()))
+    if wanted:
+        try:
+            known = {h["hostname"] for h in __salt__["nova_manage.list_hosts"](
+                cell_uuid=cell_uuid, config_file=config_file)}
+        except CommandExecutionError as exc:
+            ret.update(result=False, comment=f"Cannot read the host mappings: {exc}")
+            return ret
+        unmapped = [host for host in wanted if host not in known]
+        if not unmapped:
+            ret["comment"] = "Every compute host is mapped: " + ", ".join(wanted)
+            return ret
+        if __opts__["test"]:
+            ret.update(result=None, changes={"mapped": unmapped},
+                       comment="Would map " + ", ".join(unmapped) + " once registered")
+            return ret
+    elif __opts__["test"]:
         ret.update(
             result=None,
             comment=(
@@ -324,22 +371,32 @@ def hosts_discovered(name, cell_uuid=None, by_service=False, config_file=DEFAULT
             ),
         )
         return ret
-    try:
-        mapped = __salt__["nova_manage.discover_hosts"](
-            cell_uuid=cell_uuid, by_service=by_service, config_file=config_file
-        )
-    except CommandExecutionError as exc:
-        ret.update(result=False, comment=f"Host discovery failed: {exc}")
-        return ret
-    if not mapped:
+    deadline = time.monotonic() + max(0, timeout)
+    mapped = []
+    while True:
+        try:
+            mapped += __salt__["nova_manage.discover_hosts"](
+                cell_uuid=cell_uuid, by_service=by_service, config_file=config_file
+            )
+        except CommandExecutionError as exc:
+            ret.update(result=False, comment=f"Host discovery failed: {exc}")
+            if mapped:
+                ret.update(changes={"mapped": sorted(h["hostname"] for h in mapped)})
+            return ret
+        if not wanted:
+            break
+        unmapped = [host for host in unmapped if host not in {h["hostname"] for h in mapped}]
+        if not unmapped or time.monotonic() + interval > deadline:
+            break
+        time.sleep(interval)
+    if mapped:
+        ret.update(changes={"mapped": sorted(h["hostname"] for h in mapped)},
+                   comment=_mapped_comment(mapped))
+    else:
         ret["comment"] = "No unmapped compute host found"
-        return ret
-    ret.update(
-        changes={"mapped": sorted(host["hostname"] for host in mapped)},
-        comment="Mapped "
-        + ", ".join(
-            f"{host['hostname']} to cell {host['cell_name'] or host['cell_uuid']}"
-            for host in mapped
-        ),
-    )
+    if wanted and unmapped:
+        ret.update(result=False, comment=(
+            (ret["comment"] + "; ") if mapped else "")
+            + f"not mapped after {timeout} s: {', '.join(unmapped)} (their nova-compute has "
+            "not registered a compute node: is it running, and does it reach the controller?)")
     return ret

@@ -254,6 +254,22 @@ def hosts(cells, nm, state, mariadb):
     found["first"] = state("hosts_discovered", name="discover")
     found["second"] = state("hosts_discovered", name="discover")
     found["after"] = nm("list_hosts")
+    # With the hosts that must be mapped: compute-fake-2 has not registered.
+    both = ["compute-fake-1", "compute-fake-2"]
+    found["mapped"] = state("hosts_discovered", name="discover", hosts=both[:1], timeout=60)
+    found["predicted"] = state("hosts_discovered", name="discover", hosts=both, test=True)
+    found["timeout"] = state("hosts_discovered", name="discover", hosts=both, timeout=3, interval=1)
+    mariadb.execute(
+        "INSERT INTO compute_nodes (created_at, vcpus, memory_mb, local_gb,"
+        " vcpus_used, memory_mb_used, local_gb_used, hypervisor_type,"
+        " hypervisor_version, cpu_info, host, hypervisor_hostname, uuid,"
+        " deleted, mapped) VALUES (NOW(), 2, 2048, 20, 0, 0, 0, 'QEMU',"
+        " 7000000, '{}', 'compute-fake-2', 'compute-fake-2', UUID(), 0, 0);",
+        database="nova",
+    )
+    found["late"] = state("hosts_discovered", name="discover", hosts=both, timeout=60, interval=1)
+    found["again"] = state("hosts_discovered", name="discover", hosts=both, timeout=60)
+    found["finally"] = nm("list_hosts")
     return found
 
 
@@ -360,6 +376,23 @@ def test_hosts_discovery(hosts, cells):
     assert hosts["after"] == [
         {"cell_name": "cell1", "cell_uuid": cells["cell1"]["uuid"], "hostname": "compute-fake-1"}
     ]
+
+
+def test_hosts_discovery_until_the_listed_hosts_are_mapped(hosts, cells):
+    """hosts=: nothing runs when they are mapped, test mode names the
+    others, a host that never registers fails the state after the timeout
+    (naming it), one that registers is mapped, and the next run is quiet."""
+    assert (hosts["mapped"]["result"], hosts["mapped"]["changes"]) == (True, {})
+    assert hosts["mapped"]["comment"] == "Every compute host is mapped: compute-fake-1"
+    assert hosts["predicted"]["result"] is None
+    assert hosts["predicted"]["changes"] == {"mapped": ["compute-fake-2"]}
+    assert hosts["timeout"]["result"] is False and hosts["timeout"]["changes"] == {}
+    assert "not mapped after 3 s: compute-fake-2" in hosts["timeout"]["comment"]
+    assert hosts["late"]["result"] is True
+    assert hosts["late"]["changes"] == {"mapped": ["compute-fake-2"]}
+    assert (hosts["again"]["result"], hosts["again"]["changes"]) == (True, {})
+    assert sorted(h["hostname"] for h in hosts["finally"]) == ["compute-fake-1", "compute-fake-2"]
+    assert {h["cell_uuid"] for h in hosts["finally"]} == {cells["cell1"]["uuid"]}
 
 
 def test_cell_transport_update(updates):

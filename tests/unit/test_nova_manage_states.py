@@ -247,3 +247,82 @@ def test_hosts_discovered_nothing_new(install):
     install(discover_hosts=[])
     ret = nova_manage.hosts_discovered("discover")
     assert ret["result"] is True and ret["changes"] == {}
+
+
+# -- hosts_discovered with hosts: read the mappings first, discover until mapped --
+
+
+def _host(name, cell="cell1"):
+    return {"hostname": name, "cell_name": cell, "cell_uuid": "u-1"}
+
+
+@pytest.fixture
+def discovery(monkeypatch):
+    """list_hosts answers ``mapped``; each discover_hosts call returns the
+    next of ``rounds`` (then nothing); sleeps are recorded, not slept."""
+
+    def _install(mapped, rounds=(), test=False):
+        calls, sleeps, rounds = [], [], list(rounds)
+
+        def list_hosts(**kwargs):
+            calls.append("list_hosts")
+            return [_host(name) for name in mapped]
+
+        def discover_hosts(**kwargs):
+            calls.append("discover_hosts")
+            found = rounds.pop(0) if rounds else []
+            if isinstance(found, Exception):
+                raise found
+            return [_host(name) for name in found]
+
+        funcs = {"nova_manage.list_hosts": list_hosts, "nova_manage.discover_hosts": discover_hosts,
+                 "nova_manage.list_cells": lambda **kw: []}
+        monkeypatch.setattr(nova_manage, "__salt__", funcs, raising=False)
+        monkeypatch.setattr(nova_manage, "__opts__", {"test": test}, raising=False)
+        monkeypatch.setattr(nova_manage.time, "sleep", sleeps.append)
+        return calls, sleeps
+
+    return _install
+
+
+def test_every_host_mapped_runs_no_discovery(discovery):
+    calls, _ = discovery(["cmp1", "cmp2"])
+    ret = nova_manage.hosts_discovered("d", hosts=["cmp2", "cmp1"], timeout=300)
+    assert (ret["result"], ret["changes"]) == (True, {})
+    assert ret["comment"] == "Every compute host is mapped: cmp1, cmp2"
+    assert calls == ["list_hosts"]
+
+
+def test_test_mode_predicts_the_hosts_to_map(discovery):
+    calls, _ = discovery(["cmp1"], test=True)
+    ret = nova_manage.hosts_discovered("d", hosts=["cmp1", "cmp3", "cmp2"], timeout=300)
+    assert (ret["result"], ret["changes"]) == (None, {"mapped": ["cmp2", "cmp3"]})
+    assert calls == ["list_hosts"]
+
+
+def test_discovery_repeats_until_every_host_is_mapped(discovery):
+    calls, sleeps = discovery(["cmp1"], rounds=[[], ["cmp2"], [], ["cmp3"]])
+    ret = nova_manage.hosts_discovered("d", hosts=["cmp1", "cmp2", "cmp3"], timeout=300, interval=5)
+    assert (ret["result"], ret["changes"]) == (True, {"mapped": ["cmp2", "cmp3"]})
+    assert calls == ["list_hosts"] + ["discover_hosts"] * 4
+    assert sleeps == [5, 5, 5]
+    assert "cmp2 to cell cell1" in ret["comment"]
+
+
+def test_a_host_never_registered_fails_the_state_after_the_timeout(discovery, monkeypatch):
+    clock = iter(range(0, 1000, 4))
+    monkeypatch.setattr(nova_manage.time, "monotonic", lambda: next(clock))
+    calls, sleeps = discovery([], rounds=[["cmp1"]])
+    ret = nova_manage.hosts_discovered("d", hosts=["cmp1", "cmp2"], timeout=20, interval=5)
+    assert ret["result"] is False
+    assert ret["changes"] == {"mapped": ["cmp1"]}
+    assert "not mapped after 20 s: cmp2" in ret["comment"]
+    assert ret["comment"].startswith("Mapped cmp1 to cell cell1; ")
+    assert 2 <= calls.count("discover_hosts") <= 5 and len(sleeps) == calls.count("discover_hosts") - 1
+
+
+def test_a_failed_discovery_keeps_what_was_mapped_before(discovery):
+    discovery([], rounds=[["cmp1"], CommandExecutionError("cell1's database is down")])
+    ret = nova_manage.hosts_discovered("d", hosts=["cmp1", "cmp2"], timeout=300)
+    assert ret["result"] is False and ret["changes"] == {"mapped": ["cmp1"]}
+    assert ret["comment"] == "Host discovery failed: cell1's database is down"
