@@ -429,6 +429,67 @@ def quota_present(
     return _run(kwargs, test, lambda cloud: _quota(cloud, spec, test))
 
 
+def health(service_types=(), computes=(), **kwargs):
+    """
+    Check, read-only, what the guide's verification checks, over the APIs
+    with one login: the admin logs in; the catalog holds each of
+    ``service_types``; the nova-compute service of each of ``computes`` is
+    up and no compute service is down; Neutron has agents and every one is
+    alive; Glance lists images.  Each check is made even when another
+    fails.
+
+    Returns ``{"problems": [...], "summary": "..."}``: no problem, the cloud
+    answers.  Fails (CommandExecutionError) only when the admin cannot log
+    in or Keystone does not answer.
+
+    CLI Example::
+
+        salt-call openstack_cloud.health service_types='[identity, compute, network, image]' computes='[compute1, compute2]'
+    """
+    wanted_types, hosts = list(service_types or ()), list(computes or ())
+    return _run(kwargs, False, lambda cloud: _health(cloud, wanted_types, hosts))
+
+
+def _health(cloud, service_types, computes):
+    problems = []
+    catalog = {service.get("type") for service in cloud.session.catalog}
+    problems += [f"catalog: no {kind} service" for kind in service_types if kind not in catalog]
+
+    def check(what, work):
+        try:
+            work()
+        except CommandExecutionError as exc:
+            problems.append(f"{what}: {exc}")
+
+    def nova():
+        services = cloud.nova.list("/os-services", "services")
+        up = {s.get("host") for s in services
+              if s.get("binary") == "nova-compute" and s.get("state") == "up"}  # fmt: skip
+        problems.extend(f"nova-compute on {host} is not up" for host in computes if host not in up)
+        down = sorted(f"{s.get('binary')} on {s.get('host')}" for s in services
+                      if s.get("state") != "up")  # fmt: skip
+        if down:
+            problems.append("compute services down: " + ", ".join(down))
+
+    def neutron():
+        agents = cloud.neutron.list("/v2.0/agents", "agents")
+        if not agents:
+            problems.append("network agents: none")
+        dead = sorted(f"{a.get('agent_type')} on {a.get('host')}" for a in agents
+                      if a.get("alive") is not True)  # fmt: skip
+        if dead:
+            problems.append("network agents not alive: " + ", ".join(dead))
+
+    check("compute services", nova)
+    check("network agents", neutron)
+    check("image list", lambda: cloud.glance.request("GET", "/v2/images", params={"limit": 1}))
+    return {
+        "problems": problems,
+        "summary": f"the cloud answers: the admin logs in, {len(service_types)} services in the "
+                   f"catalog, {len(computes)} compute(s) up, network agents alive, images listed",
+    }
+
+
 # --------------------------------------------------------------------------
 # Session: one login per run, kept in __context__
 # --------------------------------------------------------------------------

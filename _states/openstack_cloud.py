@@ -281,3 +281,37 @@ def quota_present(name, **limits):
     """
     args = {k: limits.pop(k) for k in list(limits) if k in cp.QUOTA_FIELDS}
     return _apply("quota_present", name, args, limits)
+
+
+def healthy(name, service_types=None, computes=None, **kwargs):
+    """
+    The cloud answers as the guide's verification asks (see
+    ``openstack_cloud.health``): read-only, never a change.  Fails with
+    every problem found; ``test=True`` checks nothing and answers ``None``
+    (a dry run of a new cloud has nothing to ask yet).
+
+    .. code-block:: yaml
+
+        cloud-verify:
+          openstack_cloud.healthy:
+            - service_types: [identity, image, placement, compute, network, volumev3]
+            - computes: [compute1, compute2]
+    """
+    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    if __opts__.get("test"):
+        ret.update(result=None, comment="The cloud's services, computes, network agents and "
+                                        "images would be checked (read-only)")
+        return ret
+    auth = salt.utils.args.clean_kwargs(**kwargs)
+    auth.pop("test", None)
+    try:
+        found = __salt__["openstack_cloud.health"](service_types=service_types or [],
+                                                   computes=computes or [], **auth)
+    except CommandExecutionError as exc:
+        ret.update(result=False, comment=f"The cloud does not answer: {exc}")
+        return ret
+    if found["problems"]:
+        ret.update(result=False, comment="; ".join(found["problems"]))
+    else:
+        ret["comment"] = found["summary"][0].upper() + found["summary"][1:]
+    return ret

@@ -36,6 +36,7 @@ ADMIN_PROJECT = "p-admin"
 IDENTITY = "http://keystone.test/v3"
 COMPUTE = "http://nova.test/v2.1"
 NETWORK = "http://neutron.test"
+IMAGE = "http://glance.test/v2"
 
 PROTOCOL_NUMBERS = {"icmp": "1", "tcp": "6", "udp": "17", "ipv6-icmp": "58", "icmpv6": "58"}
 
@@ -93,6 +94,10 @@ class FakeCloud:
         self.nova_quotas = {}  # project id -> the limits set (else NOVA_QUOTA_DEFAULTS)
         self.neutron_quotas = {}
         self.catalog_urls = {"compute": COMPUTE, "network": NETWORK}
+        # Nova's os-services and Neutron's agents (2.86 / v2.0 fields used)
+        self.services = []  # {"binary", "host", "state", "status"}
+        self.agents = []  # {"agent_type", "host", "alive"}
+        self.images = []
 
     # -- the log ----------------------------------------------------------
 
@@ -121,6 +126,8 @@ class FakeCloud:
             if path.startswith("/v2.0/"):
                 status, answer = self.neutron(method, path[len("/v2.0"):], query, data)
                 return status, {}, answer
+            if path == "/v2/images" and method == "GET":
+                return 200, {}, {"images": copy.deepcopy(self.images[:int(query.get("limit", 25))])}
             raise ApiError(404, {"itemNotFound": {"code": 404, "message": f"no {path}"}})
         except ApiError as exc:
             return exc.status, {}, exc.body
@@ -142,7 +149,7 @@ class FakeCloud:
                  "endpoints": [{"id": f"ep-{kind}-{i}", "interface": i, "region": "RegionOne",
                                 "region_id": "RegionOne", "url": self.catalog_urls[kind]}
                                for i in ("public", "internal", "admin")]}
-                for kind, name in (("compute", "nova"), ("network", "neutron"))
+                for kind, name in (("compute", "nova"), ("network", "neutron"), ("image", "glance"))
                 if kind in self.catalog_urls  # a service not registered (yet)
             ]  # fmt: skip
             answer = {"token": {"user": {"id": "u-admin", "name": "admin"},
@@ -160,6 +167,10 @@ class FakeCloud:
     def nova(self, method, path, query, data, headers):
         assert headers.get("OpenStack-API-Version") == "compute 2.86", headers
         segments = [urllib.parse.unquote(s) for s in path.strip("/").split("/")]
+        if segments == ["os-services"] and method == "GET":
+            return {"services": [dict(s, id=f"svc-{n}", zone="nova", disabled_reason=None,
+                                      updated_at="2026-12-03T18:00:00.000000", forced_down=False)
+                                 for n, s in enumerate(self.services)]}
         if segments == ["flavors", "detail"] and method == "GET":
             return {"flavors": [copy.deepcopy(f) for f in self.flavors.values()]}
         if segments == ["flavors"] and method == "POST":
@@ -227,6 +238,13 @@ class FakeCloud:
 
     # -- Neutron (v2.0) ---------------------------------------------------
 
+    def agents_api(self, method, rest, query, data):
+        if method != "GET" or rest:
+            raise neutron_error(405, "HTTPMethodNotAllowed", "agents are read here")
+        return 200, {"agents": [dict(a, id=f"agent-{n}", admin_state_up=True, binary="",
+                                     topic="N/A", configurations={})
+                                for n, a in enumerate(self.agents)]}
+
     def neutron(self, method, path, query, data):
         segments = path.strip("/").split("/")
         collection = segments[0]
@@ -238,6 +256,7 @@ class FakeCloud:
             "security-groups": self.groups_api,
             "security-group-rules": self.rules_api,
             "quotas": self.quotas_api,
+            "agents": self.agents_api,
         }.get(collection)
         if handler is None:
             raise neutron_error(404, "HTTPNotFound", f"The resource could not be found: {path}")

@@ -198,10 +198,11 @@ def test_steps_target_the_pillar_host_map(orchestration):
 
 
 def test_verification_is_read_only(orchestration):
-    """The last step only reads: a stateful script that reports changed=no."""
+    """The last step only reads: openstack_cloud.healthy, never a change."""
     _, steps = orchestration
     states = steps["openstack-verify"]["changes"].get("ret", {}).get("controller") or {}
-    assert list(states) in ([], ["cmd_|-cloud-verify_|-salt://cloud/files/verify.sh.jinja_|-script"]), states
+    assert set(states) <= {"openstack_cloud_|-cloud-verify_|-cloud-verify_|-healthy"}, states
+    assert not any(state.get("changes") for state in states.values()), states
 
 
 def test_the_job_cache_has_every_states_duration(cluster, orchestration, tmp_path):

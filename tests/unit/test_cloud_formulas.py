@@ -15,7 +15,7 @@ from saltext_openstack._utils import saltext_openstack_cloud as cp
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLE = yaml.safe_load((REPO / "pillar" / "openstack.sls").read_text())
-SLS = ("cloud.flavors", "cloud.networks", "cloud.security", "cloud.quotas")
+SLS = ("cloud.flavors", "cloud.networks", "cloud.security", "cloud.quotas", "cloud.verify")
 
 
 def _pillar():
@@ -63,7 +63,7 @@ def test_no_openstack_cli_left(states):
         "cloud-flavor-m1.nano", "cloud-flavor-m1.pinned", "cloud-network-provider",
         "cloud-network-selfservice", "cloud-quota-demo", "cloud-router",
         "cloud-security-group-default", "cloud-security-group-web", "cloud-subnet-provider",
-        "cloud-subnet-selfservice",
+        "cloud-subnet-selfservice", "cloud-verify",
     ]  # fmt: skip
     assert {_args(states, i)[0].split(".")[0] for i in cloud} == {"openstack_cloud"}
 

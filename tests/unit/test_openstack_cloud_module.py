@@ -371,3 +371,57 @@ def test_quotas_set_then_left_alone_and_predicted(fake):
     assert len(fake.writes()) == before
     assert oc.quota_present("demo", ports=60, **AUTH) == {"ports": {"old": 50, "new": 60}}
     assert fake.nova_quotas["p-demo"] == {"cores": 8, "instances": 4, "ram": 8192}
+
+
+# -- health: the orchestration's last step (cloud.verify) ------------------------
+
+TYPES = ["compute", "network", "image"]
+
+
+def _healthy_cloud(fake):
+    fake.catalog_urls["image"] = "http://glance.test/v2"
+    fake.services[:] = [
+        {"binary": "nova-scheduler", "host": "controller", "state": "up", "status": "enabled"},
+        {"binary": "nova-compute", "host": "compute1", "state": "up", "status": "enabled"},
+        {"binary": "nova-compute", "host": "compute2", "state": "up", "status": "enabled"},
+    ]  # fmt: skip
+    fake.agents[:] = [
+        {"agent_type": "OVN Controller Gateway agent", "host": "gateway", "alive": True},
+        {"agent_type": "OVN Controller agent", "host": "compute1", "alive": True},
+    ]  # fmt: skip
+
+
+def test_health_of_a_cloud_that_answers(fake):
+    _healthy_cloud(fake)
+    found = oc.health(service_types=TYPES, computes=["compute1", "compute2"], **AUTH)
+    assert found["problems"] == []
+    assert "3 services in the catalog, 2 compute(s) up" in found["summary"]
+    assert fake.writes() == [] and fake.logins == 1
+    gets = [path for method, path, _, _ in fake.calls if method == "GET"]
+    assert gets == ["/v2.1/os-services", "/v2.0/agents", "/v2/images"]
+
+
+def test_health_names_every_problem(fake):
+    _healthy_cloud(fake)
+    del fake.catalog_urls["image"]
+    fake.services[2]["state"] = "down"
+    fake.agents[1]["alive"] = False
+    found = oc.health(service_types=TYPES + ["volumev3"], computes=["compute1", "compute2", "compute3"],
+                      **AUTH)  # fmt: skip
+    assert found["problems"] == [
+        "catalog: no image service",
+        "catalog: no volumev3 service",
+        "nova-compute on compute2 is not up",
+        "nova-compute on compute3 is not up",
+        "compute services down: nova-compute on compute2",
+        "network agents not alive: OVN Controller agent on compute1",
+        "image list: The service catalog has no public endpoint of type image",
+    ]
+
+
+def test_health_without_agents_or_with_a_wrong_password(fake):
+    _healthy_cloud(fake)
+    fake.agents.clear()
+    assert oc.health(service_types=TYPES, **AUTH)["problems"] == ["network agents: none"]
+    with pytest.raises(CommandExecutionError, match="authentication as admin"):
+        oc.health(service_types=TYPES, auth_url=IDENTITY, password="wrong")

@@ -118,7 +118,7 @@ def cloud(monkeypatch):
     monkeypatch.setattr(module, "__pillar__", {}, raising=False)
     monkeypatch.setattr(module, "__context__", {}, raising=False)
     monkeypatch.setattr(module, "RETRY_PAUSES", ())
-    salt = {f"openstack_cloud.{f}": getattr(module, f) for f in FUNCTIONS}
+    salt = {f"openstack_cloud.{f}": getattr(module, f) for f in FUNCTIONS + ("health",)}
     monkeypatch.setattr(state, "__salt__", salt, raising=False)
     return fake_cloud, opts
 
@@ -142,3 +142,25 @@ def test_states_over_the_module(cloud):
     assert bad["result"] is False and "HTTP 401" in bad["comment"]
     text = json.dumps([dry, done, again, refused, bad])
     assert "admin-secret" not in text and "not-this-one" not in text
+
+
+def test_healthy_reports_problems_never_changes(cloud):
+    fake_cloud, opts = cloud
+    auth = {"auth_url": IDENTITY, "password": "admin-secret"}
+    fake_cloud.catalog_urls["image"] = "http://glance.test/v2"
+    fake_cloud.services.append({"binary": "nova-compute", "host": "c1", "state": "up",
+                                "status": "enabled"})  # fmt: skip
+    fake_cloud.agents.append({"agent_type": "OVN Controller agent", "host": "c1", "alive": True})
+    opts["test"] = True
+    dry = state.healthy("verify", service_types=["compute"], computes=["c1"], **auth)
+    assert (dry["result"], dry["changes"]) == (None, {}) and fake_cloud.calls == []
+    opts["test"] = False
+    good = state.healthy("verify", service_types=["compute"], computes=["c1"], **auth)
+    assert (good["result"], good["changes"]) == (True, {})
+    assert good["comment"].startswith("The cloud answers: the admin logs in")
+    sick = state.healthy("verify", service_types=["volumev3"], computes=["c1", "c2"], **auth)
+    assert (sick["result"], sick["changes"]) == (False, {})
+    assert sick["comment"] == "catalog: no volumev3 service; nova-compute on c2 is not up"
+    bad = state.healthy("verify", auth_url=IDENTITY, password="not-this-one")
+    assert bad["result"] is False and bad["comment"].startswith("The cloud does not answer: ")
+    assert "not-this-one" not in json.dumps([good, sick, bad])

@@ -111,12 +111,6 @@ def test_commands_are_guarded(rendered):
     )
 
 
-def test_stateful_commands_report_no_change(repo_root=REPO):
-    """A stateful command's script ends by printing changed=no."""
-    script = (REPO / "salt" / "cloud" / "files" / "verify.sh.jinja").read_text()
-    assert "changed=no" in script and "changed=yes" not in script
-
-
 def test_services_restart_only_through_watch_on_their_own_config(rendered):
     problems = []
     for minion, states in rendered.items():
