@@ -28,6 +28,8 @@ EXPECTED_STATES = {
         "ovn-tls-private-key",
         "neutron-ovn-tls-private-key",
         "cinder-config",
+        "tls-proxy-config",
+        "tls-proxy-service",
     ],
     "gateway": [
         "ovn-tls-private-key",
@@ -58,7 +60,7 @@ EXPECTED_STATES = {
 NOT_EXPECTED = {
     "controller": ["nova-compute-service", "horizon-config", "glusterfs-instances-mount",
                    "ovn-host-service", "ovn-chassis-ssl"],
-    "gateway": ["mariadb-service", "nova-compute-service", "keystone-identity",
+    "gateway": ["mariadb-service", "nova-compute-service", "keystone-identity", "tls-proxy-config",
                 "ovn-central-service", "neutron-ovn-metadata-service",
                 "neutron-ovn-tls-private-key"],
     # The example pillar's datapath is the kernel's: no br-phy.
