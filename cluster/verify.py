@@ -784,7 +784,7 @@ SECRET_DIRS = {
     "/etc/nova": "nova",
     "/etc/neutron": "neutron",
     "/etc/cinder": "cinder",
-    # the TLS keys of glance's public proxy and of the dashboard
+    # the TLS keys of the APIs' TLS proxy (tls_proxy) and of the dashboard
     "/etc/haproxy": "haproxy",
     "/etc/apache2": "root",
     # QEMU's migration certificates (libvirt.tls)

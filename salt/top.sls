@@ -30,6 +30,7 @@ base:
     - ovn.central
     - neutron.server
     - cinder
+    - tls_proxy
 {%-   endif %}
 {%-   if 'compute' in roles %}
     - glusterfs.server

@@ -70,11 +70,13 @@ def write_local_minion_config(config_dir, root, minion_id, **options):
     return config_dir
 
 
-def pillar_loaders(tmp_path_factory, minion_id, pillar, tag=None):
+def pillar_loaders(tmp_path_factory, minion_id, pillar, tag=None, grains=None):
     """
     Salt's loaders of minion ``minion_id`` in test mode whose pillar is the
     document ``pillar`` (served as ``openstack.sls`` to every minion), for
     rendering states in unit tests; ``tag`` names the temporary directories.
+    ``grains`` override the host's (``{"os_family": "RedHat", ...}``: the
+    rendering of another OS family).
     """
     import yaml  # noqa: PLC0415
     from saltfactories.utils.functional import Loaders  # noqa: PLC0415
@@ -83,7 +85,15 @@ def pillar_loaders(tmp_path_factory, minion_id, pillar, tag=None):
     pillar_root = tmp_path_factory.mktemp(f"pillar-{tag}")
     (pillar_root / "top.sls").write_text("base:\n  '*':\n    - openstack\n")
     (pillar_root / "openstack.sls").write_text(yaml.safe_dump(pillar))
-    opts = minion_opts(tmp_path_factory.mktemp(f"root-{tag}"), minion_id, pillar_root, test=True)
+    root = tmp_path_factory.mktemp(f"root-{tag}")
+    overrides = {}
+    if grains:
+        # Salt's grains loader takes the static grains from the minion's
+        # config file (conf_file), not from the options it is given.
+        conf_file = root / "minion"
+        conf_file.write_text(yaml.safe_dump({"grains": dict(grains)}))
+        overrides = {"conf_file": str(conf_file), "grains": dict(grains)}
+    opts = minion_opts(root, minion_id, pillar_root, test=True, **overrides)
     return Loaders(opts)
 
 

@@ -3,4 +3,3 @@ include:
   - glance.package
   - glance.config
   - glance.service
-  - glance.public

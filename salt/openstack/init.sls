@@ -63,6 +63,7 @@ openstack-controller:
       - ovn.central
       - neutron.server
       - cinder
+      - tls_proxy
 {{- target(controller) }}
     - parallel: true
     - queue: true

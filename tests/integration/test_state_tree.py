@@ -28,6 +28,8 @@ EXPECTED_STATES = {
         "ovn-tls-private-key",
         "neutron-ovn-tls-private-key",
         "cinder-config",
+        "tls-proxy-config",
+        "tls-proxy-service",
     ],
     "gateway": [
         "ovn-tls-private-key",
@@ -58,7 +60,7 @@ EXPECTED_STATES = {
 NOT_EXPECTED = {
     "controller": ["nova-compute-service", "horizon-config", "glusterfs-instances-mount",
                    "ovn-host-service", "ovn-chassis-ssl"],
-    "gateway": ["mariadb-service", "nova-compute-service", "keystone-identity",
+    "gateway": ["mariadb-service", "nova-compute-service", "keystone-identity", "tls-proxy-config",
                 "ovn-central-service", "neutron-ovn-metadata-service",
                 "neutron-ovn-tls-private-key"],
     # The example pillar's datapath is the kernel's: no br-phy.
@@ -129,6 +131,32 @@ def test_os_family_server_wiring(cluster):
     else:
         assert "neutron-plugin-link" not in states
         assert helper == "tgtadm"
+
+
+def test_os_family_public_endpoints(cluster):
+    """The TLS proxy fronts Glance alone on Debian, whose other APIs serve
+    their public port with uwsgi's https-socket; on Rocky every API of the
+    catalog, each reading the proxy's headers, and no uwsgi socket."""
+    states = _highstate(cluster, "controller")
+    context = state_args(states, "tls-proxy-config", "file")["context"]
+    # each API: its configuration's state, public port and plain port
+    apis = {"keystone": ("keystone-config", 13000, 5000),
+            "glance": ("glance-config", 13292, 9292),
+            "placement": ("placement-config", 13778, 8778),
+            "nova": ("nova-controller-config", 13774, 8774),
+            "neutron": ("neutron-server-config", 13696, 9696),
+            "cinderv3": ("cinder-config", 13776, 8776)}
+    fronted = ["glance"] if cluster["name"] == "debian13" else list(apis)
+    assert context["apis"] == [{"name": name, "port": apis[name][1],
+                                "backend": f"192.168.56.10:{apis[name][2]}"}
+                               for name in fronted]
+    assert context["cert"] == "/etc/haproxy/public-tls.crt"
+    for name, (state_id, _, _) in apis.items():
+        settings = state_args(states, state_id, "openstack_config")["settings"]
+        parsing = settings.get("oslo_middleware", {}).get("enable_proxy_headers_parsing")
+        assert parsing is (True if name in fronted else None), name
+    sockets = [state_id for state_id, body in states.items() if "https-socket" in repr(body)]
+    assert len(sockets) == (5 if cluster["name"] == "debian13" else 0), sockets
 
 
 @pytest.mark.parametrize("minion_id", ["controller", "gateway", "compute1"])

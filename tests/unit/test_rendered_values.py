@@ -398,11 +398,15 @@ def test_every_api_serves_its_public_port_with_the_hosts_pair(controller):
 
 
 def test_glance_public_endpoint_is_haproxy_with_the_hosts_pair(controller):
+    """On Debian the TLS proxy (tls_proxy) fronts Glance alone; the other
+    APIs serve their public port with uwsgi (the test above)."""
     files = _managed(controller)
     proxy = files["/etc/haproxy/haproxy.cfg"]
-    assert proxy["context"]["port"] == 13292
+    assert proxy["source"] == "salt://tls_proxy/files/haproxy.cfg.jinja"
+    assert proxy["context"]["apis"] == [
+        {"name": "glance", "port": 13292,
+         "backend": EXAMPLE["openstack"]["hosts"]["controller"]["address"] + ":9292"}]
     assert proxy["context"]["cert"] == "/etc/haproxy/public-tls.crt"
-    assert proxy["context"]["backend"].endswith(":9292")
     key = files["/etc/haproxy/public-tls.key"]
     assert (key["group"], key["mode"]) == ("haproxy", "0640")
     glance = _settings(controller, "glance-config")
