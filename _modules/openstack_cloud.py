@@ -434,7 +434,7 @@ def health(service_types=(), computes=(), **kwargs):
     Check, read-only, what the guide's verification checks, over the APIs
     with one login: the admin logs in; the catalog holds each of
     ``service_types``; the nova-compute service of each of ``computes`` is
-    up and no compute service is down; Neutron has agents and every one is
+    up and no enabled compute service is down; Neutron has agents and every one is
     alive; Glance lists images.  Each check is made even when another
     fails.
 
@@ -458,7 +458,7 @@ def _health(cloud, service_types, computes):
     def check(what, work):
         try:
             work()
-        except CommandExecutionError as exc:
+        except (CommandExecutionError, ValueError) as exc:
             problems.append(f"{what}: {exc}")
 
     def nova():
@@ -466,8 +466,9 @@ def _health(cloud, service_types, computes):
         up = {s.get("host") for s in services
               if s.get("binary") == "nova-compute" and s.get("state") == "up"}  # fmt: skip
         problems.extend(f"nova-compute on {host} is not up" for host in computes if host not in up)
+        # A service an operator disabled (maintenance, retirement) may be down.
         down = sorted(f"{s.get('binary')} on {s.get('host')}" for s in services
-                      if s.get("state") != "up")  # fmt: skip
+                      if s.get("state") != "up" and s.get("status") != "disabled")  # fmt: skip
         if down:
             problems.append("compute services down: " + ", ".join(down))
 

@@ -49,10 +49,13 @@ def password_limits():
     proc = subprocess.run(["salt-call", "--out=json", "openstack_pillar.password_limits"],
                           capture_output=True, text=True, check=False)
     try:
-        return json.loads(proc.stdout)["local"]
+        limits = json.loads(proc.stdout)["local"]
     except (ValueError, KeyError, TypeError):
-        raise SystemExit("rotation: salt-call openstack_pillar.password_limits failed: "
-                         + proc.stderr.strip()[-400:]) from None
+        limits = None
+    if proc.returncode == 0 and isinstance(limits, dict):
+        return limits
+    raise SystemExit("rotation: salt-call openstack_pillar.password_limits failed: "
+                     + (proc.stderr.strip() or proc.stdout.strip())[-400:])
 
 
 def new_secret(name, limits):
@@ -109,6 +112,7 @@ def main(argv=None):
     ap.add_argument("--server-name", default="verify-instance")
     args = ap.parse_args(argv)
     # The passwords alone: the operator's TLS keys are not the cloud's to rotate.
+    limits = password_limits()  # before anything is written
     old = verify.master_secrets(verify.salt_master_python(), "/etc/salt/master", keys=False)
     server, console = kept_console(args.openrc, args.server_name)
     write_private(args.old, json.dumps({"secrets": old, "server": server, "console": console}))
@@ -117,7 +121,6 @@ def main(argv=None):
             overlay = yaml.safe_load(fh) or {}
     except FileNotFoundError:
         overlay = {}
-    limits = password_limits()
     overlay.setdefault("openstack", {})["passwords"] = {name: new_secret(name, limits)
                                                         for name in old}
     write_private(args.overlay, "# cluster/rotation.py: every secret rotated\n"

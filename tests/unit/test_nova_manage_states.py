@@ -326,3 +326,19 @@ def test_a_failed_discovery_keeps_what_was_mapped_before(discovery):
     ret = nova_manage.hosts_discovered("d", hosts=["cmp1", "cmp2"], timeout=300)
     assert ret["result"] is False and ret["changes"] == {"mapped": ["cmp1"]}
     assert ret["comment"] == "Host discovery failed: cell1's database is down"
+
+
+def test_test_mode_before_nova_has_a_database(monkeypatch):
+    """A dry run of a new cloud: the mappings cannot be read yet (None, not False)."""
+
+    def list_hosts(**kwargs):
+        raise CommandExecutionError("nova-manage cell_v2 list_hosts failed (exit code 1): "
+                                    "Unknown database 'nova_api'")  # fmt: skip
+
+    monkeypatch.setattr(nova_manage, "__salt__", {"nova_manage.list_hosts": list_hosts,
+                                                  "nova_manage.list_cells": list},
+                        raising=False)  # fmt: skip
+    for test, result in ((True, None), (False, False)):
+        monkeypatch.setattr(nova_manage, "__opts__", {"test": test}, raising=False)
+        ret = nova_manage.hosts_discovered("d", hosts=["cmp1"], timeout=300)
+        assert (ret["result"], ret["changes"]) == (result, {}), ret

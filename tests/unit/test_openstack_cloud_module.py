@@ -425,3 +425,14 @@ def test_health_without_agents_or_with_a_wrong_password(fake):
     assert oc.health(service_types=TYPES, **AUTH)["problems"] == ["network agents: none"]
     with pytest.raises(CommandExecutionError, match="authentication as admin"):
         oc.health(service_types=TYPES, auth_url=IDENTITY, password="wrong")
+
+
+def test_health_leaves_a_disabled_service_alone(fake):
+    """A compute an operator disabled (maintenance, retirement) may be down."""
+    _healthy_cloud(fake)
+    fake.services.append({"binary": "nova-compute", "host": "compute3", "state": "down",
+                          "status": "disabled"})  # fmt: skip
+    assert oc.health(service_types=TYPES, computes=["compute1", "compute2"], **AUTH)["problems"] == []
+    fake.services[-1]["status"] = "enabled"
+    assert oc.health(service_types=TYPES, computes=["compute1", "compute2"], **AUTH)["problems"] == [
+        "compute services down: nova-compute on compute3"]
