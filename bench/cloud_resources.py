@@ -32,10 +32,14 @@ never on a command line); nothing printed holds a secret.
 """
 import argparse
 import json
+import pathlib
 import shlex
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "cluster"))
+import verify  # noqa: E402  cluster/verify.py: salt_call  pylint: disable=wrong-import-position
 
 #: what the orchestration's openstack-cloud-resources step applies
 SLS = ("cloud.flavors", "cloud.networks", "cloud.security", "cloud.quotas")
@@ -229,12 +233,9 @@ def run_states(minion):
 
 
 def model_of(minion):
-    proc = subprocess.run(["salt-call", "--out=json", "openstack_pillar.topology"],
-                          capture_output=True, text=True, check=False)
-    try:
-        topo = json.loads(proc.stdout)["local"]
-    except (ValueError, KeyError):
-        raise BenchError(f"openstack_pillar.topology on {minion}: {proc.stderr.strip()[-400:]}") from None
+    topo = verify.salt_call("openstack_pillar.topology", who="bench-resources")
+    if not isinstance(topo, dict):
+        raise BenchError(f"openstack_pillar.topology on {minion}: {topo!r:.400}")
     return {key: topo[key] for key in ("flavors", "networks", "security_groups")}
 
 

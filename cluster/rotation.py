@@ -20,7 +20,6 @@ import os
 import re
 import secrets
 import string
-import subprocess
 import sys
 
 import yaml
@@ -46,16 +45,10 @@ def excluded_characters(limits):
 
 def password_limits():
     """openstack_pillar.password_limits, from this host's minion."""
-    proc = subprocess.run(["salt-call", "--out=json", "openstack_pillar.password_limits"],
-                          capture_output=True, text=True, check=False)
-    try:
-        limits = json.loads(proc.stdout)["local"]
-    except (ValueError, KeyError, TypeError):
-        limits = None
-    if proc.returncode == 0 and isinstance(limits, dict):
-        return limits
-    raise SystemExit("rotation: salt-call openstack_pillar.password_limits failed: "
-                     + (proc.stderr.strip() or proc.stdout.strip())[-400:])
+    limits = verify.salt_call("openstack_pillar.password_limits", who="rotation")
+    if not isinstance(limits, dict):
+        raise SystemExit(f"rotation: salt-call openstack_pillar.password_limits: {limits!r:.400}")
+    return limits
 
 
 def new_secret(name, limits):

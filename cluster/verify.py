@@ -1306,7 +1306,7 @@ class Cloud:
             raise SystemExit("verify: pillar openstack:hosts is empty")
         # The networks' names and the physical network: the validator's
         # model, as the formulas read it (never the raw pillar's keys).
-        model = self._salt_call("openstack_pillar.topology")
+        model = salt_call("openstack_pillar.topology")
         self.model = model
         try:
             self.networks = model_networks(model)
@@ -1337,20 +1337,10 @@ class Cloud:
         # --no-return-event: the answer holds every password; without it
         # salt-call also sends it to the master's job cache.  unmask=True:
         # Salt 3008 (constraints.txt) masks every value pillar.get returns.
-        data = self._salt_call("pillar.get", "openstack", "unmask=True")
+        data = salt_call("pillar.get", "openstack", "unmask=True")
         if not isinstance(data, dict):
             raise SystemExit("verify: no openstack pillar on the controller")
         return data
-
-    @staticmethod
-    def _salt_call(*command):
-        """salt-call's answer on this host (--no-return-event: nothing to the
-        master's job cache); SystemExit when salt-call fails."""
-        proc = run(["salt-call", "--no-return-event", "--out=json", *command], timeout=120)
-        if proc.returncode != 0:
-            raise SystemExit(f"verify: salt-call {command[0]} failed: "
-                             + proc.stderr.strip()[-300:])
-        return parse_salt_json(proc.stdout).get("local")
 
     def salt(self, targets, command, timeout=60):
         """cmd.run_all on minions -> {minion: {retcode, stdout, stderr}}; a
@@ -1649,6 +1639,16 @@ class Cloud:
                 self.conn.compute.delete_keypair(self.keypair, ignore_missing=True)
             except Exception as exc:  # noqa: BLE001
                 log(f"cleanup: key pair {self.keypair}: {exc}")
+
+
+def salt_call(*command, who="verify"):
+    """salt-call's answer on this host (--no-return-event: nothing to the
+    master's job cache); SystemExit, naming ``who``, when salt-call fails."""
+    proc = run(["salt-call", "--no-return-event", "--out=json", *command], timeout=120)
+    if proc.returncode != 0:
+        raise SystemExit(f"{who}: salt-call {command[0]} failed: "
+                         + proc.stderr.strip()[-300:])
+    return parse_salt_json(proc.stdout).get("local")
 
 
 def run(cmd, timeout, input_text=None):
