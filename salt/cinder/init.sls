@@ -1,7 +1,7 @@
 {%- from "cinder/map.jinja" import cinder with context %}
 {%- from "common/topology.jinja" import topo, passwords, controller, my_address, transport_url, authtoken, db_url, uwsgi_section with context %}
 {%- from "common/tls.jinja" import public_tls with context %}
-{%- from "tls_proxy/map.jinja" import tls_proxy with context %}
+{%- from "tls_proxy/map.jinja" import proxy_section with context %}
 {%- set vg = topo.cinder.volume_group %}
 {%- set loop_gb = topo.cinder.loop_file_size_gb %}
 # Block storage on the controller: API, scheduler and an LVM backend
@@ -38,12 +38,8 @@ cinder-config:
         keystone_authtoken: {{ authtoken('cinder', 'cinder') }}
         oslo_concurrency:
           lock_path: /var/lib/cinder/tmp
-{%- if 'cinderv3' in tls_proxy.apis %}
-        # The public endpoint is haproxy (tls_proxy): the scheme and host
-        # of the links cinder-api answers with come from its headers.
-        oslo_middleware:
-          enable_proxy_headers_parsing: true
-{%- endif %}
+        # [oslo_middleware] when tls_proxy fronts it (tls_proxy/map.jinja)
+        {{ proxy_section('cinderv3') }}
         # nova's internal endpoint, on the management network
         nova:
           interface: internal

@@ -1,6 +1,6 @@
 {%- from "glance/map.jinja" import glance with context %}
 {%- from "common/topology.jinja" import topo, db_url, authtoken, my_address with context %}
-{%- from "tls_proxy/map.jinja" import tls_proxy with context %}
+{%- from "tls_proxy/map.jinja" import proxy_section with context %}
 {%- set workers = topo.workers.api %}
 include:
   - glance.package
@@ -20,12 +20,8 @@ glance-config:
         keystone_authtoken: {{ authtoken('glance', 'glance') }}
         paste_deploy:
           flavor: keystone
-{%- if 'glance' in tls_proxy.apis %}
-        # The public endpoint is haproxy (tls_proxy): the scheme and host
-        # of the links glance answers with come from its headers.
-        oslo_middleware:
-          enable_proxy_headers_parsing: true
-{%- endif %}
+        # [oslo_middleware] when tls_proxy fronts it (tls_proxy/map.jinja)
+        {{ proxy_section('glance') }}
         glance_store:
           default_backend: fs
         fs:

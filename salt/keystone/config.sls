@@ -1,7 +1,7 @@
 {%- from "keystone/map.jinja" import keystone with context %}
 {%- from "common/topology.jinja" import topo, db_url, memcached_servers, uwsgi_section with context %}
 {%- from "common/tls.jinja" import public_tls with context %}
-{%- from "tls_proxy/map.jinja" import tls_proxy with context %}
+{%- from "tls_proxy/map.jinja" import proxy_section with context %}
 {%- set workers = topo.workers.api %}
 include:
   - keystone.package
@@ -20,12 +20,8 @@ keystone-config:
           enabled: true
           backend: dogpile.cache.memcached
           memcache_servers: {{ memcached_servers }}
-{%- if 'keystone' in tls_proxy.apis %}
-        # The public endpoint is haproxy (tls_proxy): the scheme and host
-        # of the links Keystone answers with come from its headers.
-        oslo_middleware:
-          enable_proxy_headers_parsing: true
-{%- endif %}
+        # [oslo_middleware] when tls_proxy fronts it (tls_proxy/map.jinja)
+        {{ proxy_section('keystone') }}
     - user: root
     - group: {{ keystone.group }}
     - mode: '0640'

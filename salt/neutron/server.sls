@@ -1,7 +1,7 @@
 {%- from "neutron/map.jinja" import neutron with context %}
 {%- from "common/topology.jinja" import topo, transport_url, authtoken, service_auth, db_url, my_address, uwsgi_section with context %}
 {%- from "common/tls.jinja" import public_tls with context %}
-{%- from "tls_proxy/map.jinja" import tls_proxy with context %}
+{%- from "tls_proxy/map.jinja" import proxy_settings with context %}
 {%- from "neutron/ovn.jinja" import ovn_options with context %}
 {%- set networks = topo.networks %}
 {%- set workers = topo.workers %}
@@ -23,11 +23,8 @@
       'database': {'connection': db_url('neutron', 'neutron', 'neutron_db')},
       'nova': salt['slsutil.merge'](service_auth('nova', 'nova') | load_json, {'endpoint_type': 'internal'}),
     } %}
-{#- The public endpoint is haproxy (tls_proxy): the scheme and host of the
-    links neutron answers with come from its headers. #}
-{%- if 'neutron' in tls_proxy.apis %}
-{%-   do settings.update(oslo_middleware={'enable_proxy_headers_parsing': true}) %}
-{%- endif %}
+{#- Behind tls_proxy: its headers (tls_proxy/map.jinja). #}
+{%- do settings.update(proxy_settings('neutron') | load_json) %}
 {%- set ovn_settings = ovn_options(('nb', 'sb')) | load_json %}
 {%- do ovn_settings.update({'ovn_metadata_enabled': true}) %}
 include:

@@ -3,7 +3,7 @@
 {%- from "nova/settings.jinja" import nova_settings, workers with context %}
 {%- from "common/topology.jinja" import passwords, authtoken, uwsgi_section, db_url with context %}
 {%- from "common/tls.jinja" import public_tls with context %}
-{%- from "tls_proxy/map.jinja" import tls_proxy with context %}
+{%- from "tls_proxy/map.jinja" import proxy_settings with context %}
 {%- set settings = salt['slsutil.merge'](nova_settings, {
       'keystone_authtoken': authtoken('nova', 'nova') | load_json,
       'DEFAULT': {'osapi_compute_workers': workers.api,
@@ -14,11 +14,8 @@
       'neutron': {'service_metadata_proxy': True,
                   'metadata_proxy_shared_secret': passwords.metadata_secret},
     }) %}
-{#- The public endpoint is haproxy (tls_proxy): the scheme and host of the
-    links nova-api answers with come from its headers. #}
-{%- if 'nova' in tls_proxy.apis %}
-{%-   do settings.update(oslo_middleware={'enable_proxy_headers_parsing': true}) %}
-{%- endif %}
+{#- Behind tls_proxy: its headers (tls_proxy/map.jinja). #}
+{%- do settings.update(proxy_settings('nova') | load_json) %}
 include:
   - nova.user
   - nova.retired

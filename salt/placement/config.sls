@@ -1,7 +1,7 @@
 {%- from "placement/map.jinja" import placement with context %}
 {%- from "common/topology.jinja" import topo, db_url, authtoken, uwsgi_section with context %}
 {%- from "common/tls.jinja" import public_tls with context %}
-{%- from "tls_proxy/map.jinja" import tls_proxy with context %}
+{%- from "tls_proxy/map.jinja" import proxy_section with context %}
 {%- set workers = topo.workers.api %}
 include:
   - placement.package
@@ -15,12 +15,8 @@ placement-config:
         api:
           auth_strategy: keystone
         keystone_authtoken: {{ authtoken('placement', 'placement') }}
-{%- if 'placement' in tls_proxy.apis %}
-        # The public endpoint is haproxy (tls_proxy): the scheme and host
-        # of the links placement answers with come from its headers.
-        oslo_middleware:
-          enable_proxy_headers_parsing: true
-{%- endif %}
+        # [oslo_middleware] when tls_proxy fronts it (tls_proxy/map.jinja)
+        {{ proxy_section('placement') }}
     - user: root
     - group: {{ placement.group }}
     - mode: '0640'
