@@ -387,7 +387,8 @@ def hosts_discovered(
             return ret
         if not wanted:
             break
-        unmapped = [host for host in unmapped if host not in {h["hostname"] for h in mapped}]
+        done = {h["hostname"] for h in mapped}
+        unmapped = [host for host in unmapped if host not in done]
         if not unmapped or time.monotonic() + interval > deadline:
             break
         time.sleep(interval)

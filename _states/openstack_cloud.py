@@ -79,13 +79,20 @@ def _summary(kind, name, changes, test):
     return text
 
 
+def _auth(kwargs):
+    """The authentication arguments of a state's keyword arguments (Salt's
+    own ``__id__``... removed, and ``test``: a state's is in __opts__)."""
+    auth = salt.utils.args.clean_kwargs(**kwargs)
+    auth.pop("test", None)
+    return auth
+
+
 def _apply(function, name, args, kwargs):
     kind = _KINDS[function]
     label = "{} {}".format(kind.replace("_", " "), name)
     ret = {"name": name, "result": True, "changes": {}, "comment": ""}
     test = bool(__opts__.get("test"))
-    auth = salt.utils.args.clean_kwargs(**kwargs)
-    auth.pop("test", None)  # a state's own test argument is in __opts__
+    auth = _auth(kwargs)
     try:
         changes = __salt__["openstack_cloud." + function](name, test=test, **args, **auth)
     except (api.OpenStackUnreachable, api.NotInCatalog) as exc:
@@ -302,11 +309,9 @@ def healthy(name, service_types=None, computes=None, **kwargs):
         ret.update(result=None, comment="The cloud's services, computes, network agents and "
                                         "images would be checked (read-only)")
         return ret
-    auth = salt.utils.args.clean_kwargs(**kwargs)
-    auth.pop("test", None)
     try:
         found = __salt__["openstack_cloud.health"](service_types=service_types or [],
-                                                   computes=computes or [], **auth)
+                                                   computes=computes or [], **_auth(kwargs))
     except CommandExecutionError as exc:
         ret.update(result=False, comment=f"The cloud does not answer: {exc}")
         return ret
