@@ -96,6 +96,9 @@ AUTH_ARGS = api.AUTH_ARGS + ("interface",)
 #: swap 0 instead of "", 2.86 validates the extra specs Nova knows.
 NOVA_MICROVERSION = "2.86"
 
+#: Placement microversion (1.0 has what compute_drain/compute_forget read).
+PLACEMENT_MICROVERSION = "1.10"
+
 # Pauses before planning again when a service does not answer (real runs).
 RETRY_PAUSES = (2, 5, 10)
 
@@ -491,6 +494,163 @@ def _health(cloud, service_types, computes):
     }
 
 
+def compute_drain(host, timeout=600, interval=5, test=False, **kwargs):
+    """
+    Take compute ``host`` out of the scheduler's hands: disable its
+    nova-compute service (reason "drained by Salt") and live-migrate every
+    server on it to the other computes, one at a time, waiting for each to
+    be ACTIVE elsewhere (``timeout`` seconds each).  The scheduler picks the
+    destinations (the instances' disks are on the shared volume: no block
+    migration).
+
+    Refused before any change (see ``plan_drain`` in
+    saltext_openstack_cloud): a server that is not running, or other
+    computes (up, enabled) without the room for the servers' vCPUs and
+    memory.  Returns the changes (``{}``: drained already); ``test=True``
+    only plans.
+
+    CLI Example::
+
+        salt-call openstack_cloud.compute_drain compute3
+    """
+    return _run(kwargs, test, lambda cloud: _drain(cloud, host, float(timeout),
+                                                   float(interval), test))
+
+
+def compute_forget(host, only_if_down=False, test=False, **kwargs):
+    """
+    Forget compute ``host`` once it is drained and its services are
+    stopped (or the machine is gone): delete its nova-compute service
+    records (Nova deletes their resource providers and host mappings), any
+    resource provider named after it left behind, and its network agents
+    (ML2/OVN deletes their chassis).  Refused before any change while
+    servers are on it or a provider named after it holds allocations.
+
+    A replacement machine of the same name then registers as a new compute;
+    a retired one can leave the pillar.  ``only_if_down=True`` (replacing
+    a dead compute): nothing is done while Nova reports its nova-compute up
+    (the old machine alive, or the replacement registered already).
+    Returns the changes (``{}``: nothing left, or up with
+    ``only_if_down``); ``test=True`` only plans.
+
+    CLI Example::
+
+        salt-call openstack_cloud.compute_forget compute3
+        salt-call openstack_cloud.compute_forget compute2 only_if_down=True
+    """
+    return _run(kwargs, test, lambda cloud: _forget(cloud, host, bool(only_if_down), test))
+
+
+def _servers_on(cloud, host):
+    return [s for s in cloud.nova.list("/servers/detail", "servers",
+                                       params={"all_tenants": "True", "host": host})
+            if cp.short_host(s.get("OS-EXT-SRV-ATTR:host")) == cp.short_host(host)]
+
+
+def _providers(cloud):
+    return cloud.placement.list("/resource_providers", "resource_providers")
+
+
+def _drain(cloud, host, timeout, interval, test):
+    services = cloud.nova.list("/os-services", "services")
+    servers = _servers_on(cloud, host)
+    room = {}
+    if servers:
+        others = {cp.short_host(s.get("host")) for s in services
+                  if s.get("binary") == "nova-compute" and s.get("state") == "up"
+                  and s.get("status") == "enabled"
+                  and cp.short_host(s.get("host")) != cp.short_host(host)}  # fmt: skip
+        for provider in _providers(cloud):
+            name = cp.short_host(provider.get("name"))
+            if name in others:
+                base = f"/resource_providers/{provider['uuid']}"
+                inventories = cloud.placement.request("GET", base + "/inventories")
+                usages = cloud.placement.request("GET", base + "/usages")
+                room[name] = cp.provider_room(inventories.get("inventories", {}),
+                                              usages.get("usages", {}))
+    plan = cp.plan_drain(host, services, servers, room)
+    changes = {}
+    if plan["disable"]:
+        changes["disabled"] = {"old": "enabled", "new": "disabled"}
+    if plan["migrate"]:
+        changes["migrated"] = sorted(s.get("name") or s["id"] for s in servers)
+    if test or not changes:
+        return changes
+    for service in cp.host_services(services, host):
+        if service.get("status") != "disabled":
+            cloud.nova.request("PUT", f"/os-services/{service['id']}",
+                               {"status": "disabled", "disabled_reason": "drained by Salt"})
+    for server_id in plan["migrate"]:
+        _live_migrate_away(cloud, host, server_id, timeout, interval)
+    return changes
+
+
+def _live_migrate_away(cloud, host, server_id, timeout, interval):
+    earlier = {m.get("id") for m in _live_migrations(cloud, server_id)}
+    cloud.nova.request("POST", f"/servers/{server_id}/action",
+                       {"os-migrateLive": {"host": None, "block_migration": "auto"}})
+    deadline = time.monotonic() + timeout
+    while True:
+        server = cloud.nova.request("GET", f"/servers/{server_id}")["server"]
+        where = cp.short_host(server.get("OS-EXT-SRV-ATTR:host"))
+        settled = server.get("OS-EXT-STS:task_state") is None
+        moved = where != cp.short_host(host)
+        if settled and moved and server.get("status") in cp.MOVABLE_STATUSES:
+            return
+        ours = [m for m in _live_migrations(cloud, server_id) if m.get("id") not in earlier]
+        ended = any(m.get("status") in ("error", "failed", "cancelled") for m in ours)
+        if server.get("status") == "ERROR" or (settled and not moved and ended):
+            fault = (server.get("fault") or {}).get("message", "")
+            raise CommandExecutionError(
+                f"the live migration of server {server.get('name')} ({server_id}) away from "
+                f"{host} failed: it is {server.get('status')} on {where}"
+                + (f" ({fault})" if fault else "") + "; openstack server migration list says why")
+        if time.monotonic() > deadline:
+            raise CommandExecutionError(
+                f"server {server.get('name')} ({server_id}) is still on {where} "
+                f"({server.get('status')}, task {server.get('OS-EXT-STS:task_state')}) "
+                f"{timeout:.0f} s after its live migration away from {host} was asked for")
+        time.sleep(interval)
+
+
+def _live_migrations(cloud, server_id):
+    return cloud.nova.list("/os-migrations", "migrations",
+                           params={"instance_uuid": server_id, "migration_type": "live-migration"})
+
+
+def _forget(cloud, host, only_if_down, test):
+    services = cloud.nova.list("/os-services", "services")
+    servers = _servers_on(cloud, host)
+    providers = [dict(p) for p in cp.host_providers(_providers(cloud), host)]
+    for provider in providers:
+        held = cloud.placement.request("GET", f"/resource_providers/{provider['uuid']}/allocations")
+        provider["allocations"] = len(held.get("allocations") or {})
+    agents = cloud.neutron.list("/v2.0/agents", "agents")
+    plan = cp.plan_forget(host, services, servers, providers, agents, only_if_down)
+    changes = {}
+    if plan["services"]:
+        changes["services"] = sorted(f"{s.get('binary')} on {s.get('host')}"
+                                     for s in cp.host_services(services, host))
+    if plan["providers"]:
+        changes["resource_providers"] = sorted(p.get("name") for p in providers)
+    if plan["agents"]:
+        changes["agents"] = sorted(f"{a.get('agent_type')} on {a.get('host')}"
+                                   for a in agents if a["id"] in plan["agents"])
+    if test or not changes:
+        return changes
+    for service_id in plan["services"]:
+        cloud.nova.request("DELETE", f"/os-services/{service_id}")
+    # Nova deletes its compute node's provider with the service: delete
+    # only what is still there.
+    left = {p["uuid"] for p in _providers(cloud)}
+    for uuid in plan["providers"]:
+        if uuid in left:
+            cloud.placement.request("DELETE", f"/resource_providers/{uuid}")
+    for agent_id in plan["agents"]:
+        cloud.neutron.request("DELETE", f"/v2.0/agents/{agent_id}")
+    return changes
+
+
 # --------------------------------------------------------------------------
 # Session: one login per run, kept in __context__
 # --------------------------------------------------------------------------
@@ -519,6 +679,11 @@ class Cloud:
     @functools.cached_property
     def neutron(self):
         return self._unversioned("network", "Neutron", "/v2.0")
+
+    @functools.cached_property
+    def placement(self):
+        headers = {"OpenStack-API-Version": f"placement {PLACEMENT_MICROVERSION}"}
+        return self.session.service("placement", "Placement", self.interface, headers)
 
     @functools.cached_property
     def glance(self):

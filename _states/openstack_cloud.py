@@ -33,6 +33,8 @@ nothing. In a dry run of a deployment whose Keystone, Nova or Neutron is
 not installed or not serving yet, the states answer ``None`` with the
 reason. No password or token appears in a return.
 """
+import functools
+
 import salt.utils.args
 from salt.exceptions import CommandExecutionError
 
@@ -53,6 +55,8 @@ _KINDS = {
     "security_group_present": "security_group",
     "image_present": "image",
     "quota_present": "quota",
+    "compute_drain": "compute",
+    "compute_forget": "compute",
 }
 
 
@@ -87,7 +91,9 @@ def _auth(kwargs):
     return auth
 
 
-def _apply(function, name, args, kwargs):
+def _apply(function, name, args, kwargs, describe=None):
+    """``openstack_cloud.<function>``'s changes as a state return;
+    ``describe(changes, test)`` words the comment (default ``_summary``)."""
     kind = _KINDS[function]
     label = "{} {}".format(kind.replace("_", " "), name)
     ret = {"name": name, "result": True, "changes": {}, "comment": ""}
@@ -119,7 +125,7 @@ def _apply(function, name, args, kwargs):
         return ret
     ret["changes"] = changes
     ret["result"] = None if test else True
-    ret["comment"] = _summary(kind, name, changes, test)
+    ret["comment"] = (describe or functools.partial(_summary, kind, name))(changes, test)
     return ret
 
 
@@ -320,3 +326,51 @@ def healthy(name, service_types=None, computes=None, **kwargs):
     else:
         ret["comment"] = found["summary"][0].upper() + found["summary"][1:]
     return ret
+
+
+def _day2_comment(name, doing, done, changes, test):
+    parts = []
+    for key, values in sorted(changes.items()):
+        if isinstance(values, list):
+            parts.append(f"{key.replace('_', ' ')}: {', '.join(values)}")
+        else:
+            parts.append(key)
+    return (f"Would {doing}" if test else done) + f" {name}: " + "; ".join(parts)
+
+
+def compute_drained(name, timeout=600, **kwargs):
+    """
+    Compute ``name`` takes no new servers and runs none: its nova-compute
+    service is disabled and its servers live-migrate to the other computes
+    (``openstack_cloud.compute_drain``).  Refused, with nothing changed,
+    when a server is not running or the other computes lack the room.
+    The first step of retiring a compute (orchestration openstack.retire).
+
+    .. code-block:: yaml
+
+        drain-compute3:
+          openstack_cloud.compute_drained:
+            - name: compute3
+    """
+    return _apply("compute_drain", name, {"timeout": timeout}, kwargs,
+                  functools.partial(_day2_comment, name, "drain", "Drained"))
+
+
+def compute_absent(name, only_if_down=False, **kwargs):
+    """
+    Nova, placement and Neutron hold nothing of compute ``name``: no
+    nova-compute service record, no resource provider, no network agent
+    (``openstack_cloud.compute_forget``).  Refused while servers are on it.
+    Run once its services are stopped (retire) or its machine is gone
+    (replace): a nova-compute still running registers itself again.
+    ``only_if_down``: leave a compute Nova reports up alone (replacing a
+    dead compute: the old machine alive, or its replacement registered).
+
+    .. code-block:: yaml
+
+        forget-compute3:
+          openstack_cloud.compute_absent:
+            - name: compute3
+    """
+    return _apply("compute_forget", name, {"only_if_down": only_if_down}, kwargs,
+                  functools.partial(_day2_comment, name, "forget", "Forgot"))

@@ -1175,3 +1175,128 @@ def plan_quota(spec, current, project_id):
         path, wrapper = QUOTA_API[service]
         plan.steps.append(Step(service, "PUT", (path + _quote(project_id),), {wrapper: body}))
     return plan
+
+
+# --------------------------------------------------------------------------
+# Compute hosts on day 2: drained (disabled, servers moved), then forgotten
+# --------------------------------------------------------------------------
+
+#: The classes a drain checks the other computes' room for (the instances'
+#: disks live on the shared GlusterFS volume: DISK_GB is not per host).
+DRAIN_CLASSES = (("VCPU", "vcpus"), ("MEMORY_MB", "ram"))
+#: Servers a live migration moves (a stopped or errored server is named,
+#: never moved behind the operator's back).
+MOVABLE_STATUSES = ("ACTIVE", "PAUSED")
+
+
+def short_host(name):
+    """``compute1`` for ``compute1`` or ``compute1.example.org``."""
+    return str(name or "").split(".", 1)[0]
+
+
+def host_services(services, host, binary="nova-compute"):
+    """The ``binary`` services (os-services entries) of ``host``."""
+    return [s for s in services
+            if s.get("binary") == binary and short_host(s.get("host")) == short_host(host)]  # fmt: skip
+
+
+def host_providers(providers, host):
+    """The resource providers (placement) named after ``host``."""
+    return [p for p in providers if short_host(p.get("name")) == short_host(host)]
+
+
+def provider_room(inventories, usages):
+    """{class: free units} of one resource provider: (total - reserved) x
+    allocation ratio - used, for :data:`DRAIN_CLASSES`."""
+    room = {}
+    for rc, _ in DRAIN_CLASSES:
+        inv = inventories.get(rc)
+        if not inv:
+            room[rc] = 0
+            continue
+        usable = int((inv.get("total", 0) - inv.get("reserved", 0)) * inv.get("allocation_ratio", 1.0))
+        room[rc] = max(usable - int(usages.get(rc, 0)), 0)
+    return room
+
+
+def _server_label(server):
+    return f"{server.get('name')} ({server.get('id')})"
+
+
+def plan_drain(host, services, servers, room):
+    """
+    What draining ``host`` does: ``{"disable": bool, "migrate": [server ids]}``.
+
+    ``services``: Nova's os-services; ``servers``: the servers on ``host``
+    (all projects, with their ``flavor``); ``room``: {host: provider_room}
+    of every *other* compute that is up and enabled.  Refused
+    (CommandExecutionError, nothing planned) when a server cannot move
+    live (not ACTIVE or PAUSED), or when the other computes together lack
+    the servers' vCPUs or memory.
+    """
+    mine = host_services(services, host)
+    if not mine:
+        if servers:
+            raise CommandExecutionError(
+                f"cannot drain {host}: Nova has no nova-compute service on it, yet "
+                f"{len(servers)} server(s) name it as their host")
+        return {"disable": False, "migrate": []}
+    disable = any(s.get("status") != "disabled" for s in mine)
+    stuck = [s for s in servers if s.get("status") not in MOVABLE_STATUSES]
+    if stuck:
+        raise CommandExecutionError(
+            f"cannot drain {host}: live migration moves running servers only; "
+            + ", ".join(f"{_server_label(s)} is {s.get('status')}" for s in stuck)
+            + ": start, move (openstack server migrate) or delete them first")
+    if servers:
+        if not room:
+            raise CommandExecutionError(
+                f"cannot drain {host}: no other nova-compute is up and enabled to take its "
+                f"{len(servers)} server(s)")
+        short = []
+        for rc, field in DRAIN_CLASSES:
+            need = sum(int((s.get("flavor") or {}).get(field) or 0) for s in servers)
+            free = sum(r.get(rc, 0) for r in room.values())
+            if need > free:
+                short.append(f"{rc} {need} needed, {free} free")
+        if short:
+            raise CommandExecutionError(
+                f"cannot drain {host}: the other computes ({', '.join(sorted(room))}) cannot "
+                f"hold its {len(servers)} server(s): " + "; ".join(short))
+    return {"disable": disable, "migrate": [s["id"] for s in servers]}
+
+
+def plan_forget(host, services, servers, providers, agents, only_if_down=False):
+    """
+    What forgetting ``host`` deletes: ``{"services": [ids], "providers":
+    [uuids], "agents": [ids]}``.  ``providers``: placement's resource
+    providers, each with ``allocations`` (how many consumers it holds).
+    Nova deletes a compute service's resource provider with the service;
+    the ones named after ``host`` are listed because a provider left behind
+    (no service) is deleted too.  Refused while servers still run on it
+    (drain it first) or while a provider named after it holds allocations
+    (nova-manage placement audit names their consumers).
+
+    ``only_if_down`` (replacing a dead compute): a nova-compute of ``host``
+    that Nova reports up is a live member, maybe the replacement itself:
+    nothing is planned (all lists empty).
+    """
+    mine = host_services(services, host)
+    if only_if_down and any(s.get("state") == "up" for s in mine):
+        return {"services": [], "providers": [], "agents": []}
+    if servers:
+        raise CommandExecutionError(
+            f"cannot forget {host}: {len(servers)} server(s) are still on it ("
+            + ", ".join(_server_label(s) for s in servers[:5]) + "): drain it first")
+    held = host_providers(providers, host)
+    busy = [p for p in held if p.get("allocations")]
+    if busy:
+        raise CommandExecutionError(
+            f"cannot forget {host}: resource provider "
+            + ", ".join(f"{p.get('name')} ({p.get('uuid')})" for p in busy)
+            + " still holds allocations (nova-manage placement audit names them)")
+    return {
+        "services": [s["id"] for s in mine],
+        "providers": [p["uuid"] for p in held],
+        "agents": [a["id"] for a in agents if short_host(a.get("host")) == short_host(host)],
+    }

@@ -37,6 +37,7 @@ IDENTITY = "http://keystone.test/v3"
 COMPUTE = "http://nova.test/v2.1"
 NETWORK = "http://neutron.test"
 IMAGE = "http://glance.test/v2"
+PLACEMENT = "http://placement.test/placement"
 
 PROTOCOL_NUMBERS = {"icmp": "1", "tcp": "6", "udp": "17", "ipv6-icmp": "58", "icmpv6": "58"}
 
@@ -98,6 +99,15 @@ class FakeCloud:
         self.services = []  # {"binary", "host", "state", "status"}
         self.agents = []  # {"agent_type", "host", "alive"}
         self.images = []
+        # Day 2 (compute_drain, compute_forget): placement's providers
+        # {"uuid", "name", "inventories"} (usages and allocations are the
+        # hosts' servers, see placement()), consumers held without a server
+        # {provider uuid: [consumer]}, live migrations asked for, and the
+        # hosts a live migration to fails on.
+        self.providers = []
+        self.stray_allocations = {}
+        self.migrations = []
+        self.migration_fails_to = set()
 
     # -- the log ----------------------------------------------------------
 
@@ -126,6 +136,9 @@ class FakeCloud:
             if path.startswith("/v2.0/"):
                 status, answer = self.neutron(method, path[len("/v2.0"):], query, data)
                 return status, {}, answer
+            if path.startswith("/placement/"):
+                status, answer = self.placement(method, path[len("/placement"):], headers)
+                return status, {}, answer
             if path == "/v2/images" and method == "GET":
                 return 200, {}, {"images": copy.deepcopy(self.images[:int(query.get("limit", 25))])}
             raise ApiError(404, {"itemNotFound": {"code": 404, "message": f"no {path}"}})
@@ -149,7 +162,8 @@ class FakeCloud:
                  "endpoints": [{"id": f"ep-{kind}-{i}", "interface": i, "region": "RegionOne",
                                 "region_id": "RegionOne", "url": self.catalog_urls[kind]}
                                for i in ("public", "internal", "admin")]}
-                for kind, name in (("compute", "nova"), ("network", "neutron"), ("image", "glance"))
+                for kind, name in (("compute", "nova"), ("network", "neutron"), ("image", "glance"),
+                                   ("placement", "placement"))
                 if kind in self.catalog_urls  # a service not registered (yet)
             ]  # fmt: skip
             answer = {"token": {"user": {"id": "u-admin", "name": "admin"},
@@ -168,16 +182,28 @@ class FakeCloud:
         assert headers.get("OpenStack-API-Version") == "compute 2.86", headers
         segments = [urllib.parse.unquote(s) for s in path.strip("/").split("/")]
         if segments == ["os-services"] and method == "GET":
-            return {"services": [dict(s, id=f"svc-{n}", zone="nova", disabled_reason=None,
-                                      updated_at="2026-12-03T18:00:00.000000", forced_down=False)
-                                 for n, s in enumerate(self.services)]}
+            return {"services": [{"disabled_reason": None, **s, "id": self._service_id(s),
+                                  "zone": "nova", "updated_at": "2026-12-03T18:00:00.000000",
+                                  "forced_down": False}
+                                 for s in self.services]}
+        if segments[0] == "os-services" and len(segments) == 2:
+            return self.service_api(method, segments[1], data)
+        if segments == ["servers", "detail"] and method == "GET":
+            assert query.get("all_tenants") == "True"
+            return {"servers": [self.server_view(s) for s in self.servers
+                                if s.get("host") and s["host"] == query.get("host", s["host"])]}
+        if segments == ["os-migrations"] and method == "GET":
+            return {"migrations": [dict(m) for m in self.migrations
+                                   if m["instance_uuid"] == query.get("instance_uuid")]}
+        if segments[0] == "servers" and len(segments) >= 2 and segments[1] != "detail":
+            return self.server_api(method, segments[1], segments[2:], data)
         if segments == ["flavors", "detail"] and method == "GET":
             return {"flavors": [copy.deepcopy(f) for f in self.flavors.values()]}
         if segments == ["flavors"] and method == "POST":
             return {"flavor": self.create_flavor(data["flavor"])}
         if segments == ["servers"] and method == "GET":
             assert query.get("all_tenants") == "True"
-            servers = [s for s in self.servers if s["flavor_id"] == query.get("flavor")]
+            servers = [s for s in self.servers if s.get("flavor_id") == query.get("flavor")]
             return {"servers": [{"id": s["id"], "name": s["name"], "links": []} for s in servers]}
         if segments[0] == "os-quota-sets" and len(segments) == 2:
             stored = self.nova_quotas.setdefault(segments[1], {})
@@ -211,6 +237,98 @@ class FakeCloud:
                 return {}
         raise nova_error(404, "itemNotFound", f"no {method} {path}")
 
+    @staticmethod
+    def _service_id(service):
+        return service.setdefault("id", f"svc-{service['binary']}-{service['host']}")
+
+    def service_api(self, method, service_id, data):
+        found = [s for s in self.services if self._service_id(s) == service_id]
+        if not found:
+            raise nova_error(404, "itemNotFound", f"Service {service_id} not found.")
+        service = found[0]
+        if method == "PUT":
+            if set(data) - {"status", "disabled_reason", "forced_down"}:
+                raise nova_error(400, "badRequest", "Additional properties are not allowed")
+            service.update(data)
+            return {"service": dict(service)}
+        if method == "DELETE":
+            if service["binary"] == "nova-compute":
+                if any(s.get("host") == service["host"] for s in self.servers):
+                    raise nova_error(409, "conflictingRequest",
+                                     "Unable to delete compute service that is hosting instances. "
+                                     "Migrate or delete the instances first.")
+                # Nova deletes the compute node's resource provider.
+                self.providers = [p for p in self.providers if p["name"] != service["host"]]
+            self.services.remove(service)
+            return {}
+        raise nova_error(405, "HTTPMethodNotAllowed", method)
+
+    @staticmethod
+    def server_view(server):
+        return {"id": server["id"], "name": server["name"], "status": server.get("status", "ACTIVE"),
+                "OS-EXT-SRV-ATTR:host": server.get("host"), "OS-EXT-STS:task_state": None,
+                "flavor": dict(server.get("flavor") or {}), "links": []}
+
+    def server_api(self, method, server_id, rest, data):
+        found = [s for s in self.servers if s["id"] == server_id]
+        if not found:
+            raise nova_error(404, "itemNotFound", f"Instance {server_id} could not be found.")
+        server = found[0]
+        if method == "GET" and not rest:
+            return {"server": self.server_view(server)}
+        if method == "POST" and rest == ["action"] and "os-migrateLive" in data:
+            # The scheduler: the first other compute up and enabled.
+            targets = sorted(s["host"] for s in self.services
+                             if s["binary"] == "nova-compute" and s["state"] == "up"
+                             and s["status"] == "enabled" and s["host"] != server["host"])
+            if not targets:
+                raise nova_error(400, "badRequest", "No valid host was found.")
+            migration = {"id": len(self.migrations) + 1, "instance_uuid": server_id,
+                         "migration_type": "live-migration", "source_compute": server["host"],
+                         "dest_compute": targets[0], "status": "completed"}
+            if targets[0] in self.migration_fails_to:
+                migration["status"] = "error"
+            else:
+                server["host"] = targets[0]
+            self.migrations.append(migration)
+            return {}
+        raise nova_error(404, "itemNotFound", f"no {method} servers/{server_id}/{'/'.join(rest)}")
+
+    # -- Placement (1.10) ---------------------------------------------------
+
+    def _provider_servers(self, provider):
+        return [s for s in self.servers if s.get("host") == provider["name"]]
+
+    def placement(self, method, path, headers):
+        assert headers.get("OpenStack-API-Version") == "placement 1.10", headers
+        segments = path.strip("/").split("/")
+        if segments == ["resource_providers"] and method == "GET":
+            return 200, {"resource_providers": [{"uuid": p["uuid"], "name": p["name"],
+                                                 "generation": 1} for p in self.providers]}
+        found = [p for p in self.providers if len(segments) >= 2 and p["uuid"] == segments[1]]
+        if segments[0] != "resource_providers" or not found:
+            return 404, {"errors": [{"status": 404, "title": "Not Found", "detail": path}]}
+        provider = found[0]
+        consumers = {s["id"]: s for s in self._provider_servers(provider)}
+        stray = self.stray_allocations.get(provider["uuid"], [])
+        if segments[2:] == ["inventories"] and method == "GET":
+            return 200, {"inventories": copy.deepcopy(provider["inventories"]),
+                         "resource_provider_generation": 1}
+        if segments[2:] == ["usages"] and method == "GET":
+            return 200, {"usages": {"VCPU": sum(s["flavor"]["vcpus"] for s in consumers.values()),
+                                    "MEMORY_MB": sum(s["flavor"]["ram"] for s in consumers.values())},
+                         "resource_provider_generation": 1}
+        if segments[2:] == ["allocations"] and method == "GET":
+            held = {c: {"resources": {}} for c in list(consumers) + list(stray)}
+            return 200, {"allocations": held, "resource_provider_generation": 1}
+        if len(segments) == 2 and method == "DELETE":
+            if consumers or stray:
+                return 409, {"errors": [{"status": 409, "title": "Conflict",
+                                         "detail": "the provider has allocations"}]}
+            self.providers.remove(provider)
+            return 204, None
+        return 405, {"errors": [{"status": 405, "title": "Method Not Allowed", "detail": path}]}
+
     def create_flavor(self, body):
         if any(f["name"] == body["name"] for f in self.flavors.values()):
             raise nova_error(409, "conflictingRequest",
@@ -239,11 +357,18 @@ class FakeCloud:
     # -- Neutron (v2.0) ---------------------------------------------------
 
     def agents_api(self, method, rest, query, data):
-        if method != "GET" or rest:
-            raise neutron_error(405, "HTTPMethodNotAllowed", "agents are read here")
-        return 200, {"agents": [dict(a, id=f"agent-{n}", admin_state_up=True, binary="",
-                                     topic="N/A", configurations={})
-                                for n, a in enumerate(self.agents)]}
+        for n, agent in enumerate(self.agents):
+            agent.setdefault("id", f"agent-{agent['host']}-{n}")
+        if method == "GET" and not rest:
+            return 200, {"agents": [dict(a, admin_state_up=True, binary="", topic="N/A",
+                                         configurations={}) for a in self.agents]}
+        if method == "DELETE" and len(rest) == 1:
+            found = [a for a in self.agents if a["id"] == rest[0]]
+            if not found:
+                raise neutron_error(404, "AgentNotFound", f"Agent {rest[0]} could not be found.")
+            self.agents.remove(found[0])
+            return 204, None
+        raise neutron_error(405, "HTTPMethodNotAllowed", f"{method} agents/{'/'.join(rest)}")
 
     def neutron(self, method, path, query, data):
         segments = path.strip("/").split("/")
