@@ -328,3 +328,78 @@ def test_reactor_enrols_the_sender_not_the_claimed_id(tmp_path):
         args = doc["compute-enrol"]["runner.state.orchestrate"][0]["args"]
         assert args[0] == {"mods": mods}
         assert args[1] == {"pillar": {"compute": "compute3"}}
+
+
+# --- day 2: retiring a compute, replacing a dead one -------------------------
+
+RETIRE_ORDER = [
+    "retire-validate-pillar",
+    "retire-check-servers",
+    "retire-check-volume",
+    "retire-drain",
+    "retire-stop-services",
+    "retire-forget",
+    "retire-volume",
+    "retire-mine",
+    "retire-migration-trust",
+]
+
+
+def _ordered(steps):
+    return sorted(steps, key=lambda s: steps[s]["__run_num__"])
+
+
+def _no_failure(steps):
+    failed = {s: [st.get("comment")] + _failures(st) for s, st in steps.items()
+              if st.get("result") is False}
+    assert not failed, json.dumps(failed, indent=1, default=str)[:20000]
+
+
+@pytest.mark.parametrize("compute", ["compute1", "compute2"])
+def test_retire_a_compute_in_test_mode(cluster, compute):
+    """The checks first (in test mode even in a real run), then the drain on
+    the controller, the compute's own services, the controller's records,
+    the volume on a brick host that stays, the trust of the others."""
+    ret, steps = _enrol(cluster, compute, "openstack.retire")
+    assert _ordered(steps) == RETIRE_ORDER
+    _no_failure(steps)
+    expected = _expected_targets()
+    others = [c for c in expected["openstack-computes"] if c != compute]
+    for step in ("retire-check-servers", "retire-drain", "retire-forget"):
+        assert _targeted(steps[step]) == expected["openstack-discover-hosts"], step
+    for step in ("retire-check-volume", "retire-volume"):
+        assert _targeted(steps[step]) == others[:1], step
+    for step in ("retire-stop-services", "retire-mine"):
+        assert _targeted(steps[step]) == [compute], step
+    assert _targeted(steps["retire-migration-trust"]) == others
+    assert ret.returncode == 0, ret
+
+
+def test_retire_checks_in_test_mode_before_any_change():
+    """The checks run with test: true and every change waits for both."""
+    text = (REPO / "salt" / "openstack" / "retire.sls").read_text()
+    for check in ("retire-check-servers", "retire-check-volume"):
+        block = text.split(f"\n{check}:\n", 1)[1].split("\n\n", 1)[0]
+        assert "    - test: true" in block, check
+        assert f"      - salt: {check}" in text.split("\nretire-drain:\n", 1)[1].split("\n\n", 1)[0]
+
+
+def test_replace_a_compute_in_test_mode(cluster):
+    ret, steps = _enrol(cluster, "compute2", "openstack.replace")
+    assert _ordered(steps) == ["replace-validate-pillar", "replace-volume", "replace-forget"]
+    _no_failure(steps)
+    expected = _expected_targets()
+    assert _targeted(steps["replace-volume"]) == ["compute1"]
+    assert _targeted(steps["replace-forget"]) == expected["openstack-discover-hosts"]
+    assert ret.returncode == 0, ret
+
+
+@pytest.mark.parametrize("mods", ["openstack.retire", "openstack.replace"])
+def test_retire_and_replace_refuse_what_is_not_a_compute(cluster, mods):
+    refused = mods.split(".")[1] + "-refused"
+    for minion in ("gateway", "intruder"):
+        ret, steps = _enrol(cluster, minion, mods)
+        assert list(steps) == [refused], steps
+        assert steps[refused]["result"] is False
+        assert "compute role" in steps[refused]["name"]
+        assert ret.returncode != 0
