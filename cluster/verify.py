@@ -68,6 +68,18 @@ needs no argument):
                    service config file holding a secret is mode 0640, group
                    of its service
 
+     replace       --compute NAME [--checksums FILE]: a compute destroyed and
+                   brought up again (cluster/run's replace phase): one
+                   nova-compute record, up; one resource provider; its agents
+                   alive, one of each; its brick back in the volume, healed,
+                   holding the files FILE checksummed before
+                   (cluster/instance-checksums.sh); every other compute
+                   trusts its new host key, nova reaches it over SSH
+     retire        --compute NAME: after openstack.retire, Nova, placement and
+                   Neutron have nothing of it, the volume no brick and the
+                   pool no peer, the instance runs elsewhere, no other
+                   compute trusts its keys
+
 Results: PASS, FAIL, NOT RUNNABLE (the machine cannot run it: never a pass),
 SKIPPED (not selected or needs an argument).  Exit status: 0 no FAIL, 1 at
 least one FAIL, 2 the verification itself could not start (credentials,
@@ -161,10 +173,12 @@ CHECKS = (
     (12, "secrets", "passwords: not leaked, per role, config 0640"),
     (None, "resources", "flavors, subnets, security groups as in pillar"),
     (None, "rotation", "every secret rotated: new ones work, old ones refused"),
+    (None, "replace", "a dead compute replaced: one record, brick rebuilt, trusted"),
+    (None, "retire", "a retired compute: forgotten, brick out, trust gone"),
 )
 DEFAULT_CHECKS = ("identity", "image", "services", "boot", "secgroups", "floatingip", "storage",
                   "migration", "idempotency", "scaleout", "faults", "heal", "blockstorage", "secrets",
-                  "resources", "rotation")
+                  "resources", "rotation", "replace", "retire")
 
 
 class CheckFailed(Exception):
@@ -2204,8 +2218,13 @@ def check_migration(cloud):
     up = {short(s["host"]): s["host"] for s in cloud.nova_services()
           if s["binary"] == "nova-compute" and s["state"] == "up" and s["status"] == "enabled"}
     targets = [up[short(c)] for c in cloud.computes if short(c) != short(source) and short(c) in up]
+    if args.to:
+        if short(args.to) == short(source):
+            return f"the instance is on {source} already: nothing to migrate"
+        targets = [t for t in targets if short(t) == short(args.to)]
     if not targets:
-        raise CheckFailed(f"no other compute up to migrate to (source {source}, up: {sorted(up)})")
+        raise CheckFailed(f"no other compute up to migrate to (source {source}, up: {sorted(up)}"
+                          + (f", asked for {args.to})" if args.to else ")"))
     target = targets[0]
     problems = native_tls_problems(cloud.salt([source, target], NATIVE_TLS_COMMAND))
     if problems:
@@ -2387,6 +2406,157 @@ def check_heal(cloud):
         hint = f"; heal request: {last['trigger']}" if last.get("trigger") else ""
         raise CheckFailed(f"{exc}: {'; '.join(last.get('problems', []))}{hint}") from None
     return f"{vol}: {len(last['bricks'])} bricks connected, no entries to heal"
+
+
+def parse_checksums(text):
+    """sha256sum's output -> {path: digest}."""
+    sums = {}
+    for line in text.splitlines():
+        digest, _, path = line.strip().partition("  ")
+        if digest and path:
+            sums[path] = digest
+    return sums
+
+
+def checksum_problems(before, after):
+    """Why the files checksummed after differ from before ([]: the same)."""
+    if not before:
+        return ["no file was checksummed before"]
+    problems = [f"{path}: missing" for path in sorted(set(before) - set(after))]
+    problems += [f"{path}: differs" for path in sorted(before)
+                 if path in after and after[path] != before[path]]
+    return problems
+
+
+#: cluster/instance-checksums.sh, as the machines see it (/vagrant).
+CHECKSUMS_SCRIPT = "/vagrant/cluster/instance-checksums.sh"
+
+
+def _host_key(cloud, host):
+    ans = cloud.salt_one(host, "cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub", 60)
+    key = ans["stdout"].strip()
+    if ans["retcode"] != 0 or not key:
+        raise CheckFailed(f"{host}: no ed25519 host key ({ans['stderr'].strip()[-200:]})")
+    return key
+
+
+def _nova_ssh(cloud, source, target):
+    """nova on source runs a command on target over SSH (live migration's channel)."""
+    ans = cloud.salt_one(source, f"runuser -u nova -- ssh -o BatchMode=yes -o ConnectTimeout=10 "
+                                 f"{target} true", 60)
+    if ans["retcode"] != 0:
+        return [f"nova@{source} cannot ssh to {target}: {(ans['stderr'] or ans['stdout']).strip()[-200:]}"]
+    return []
+
+
+def _compute_records(cloud, name):
+    services = [s for s in cloud.nova_services() if s["binary"] == "nova-compute"
+                and short(s["host"]) == short(name)]
+    providers = [p.name for p in cloud.conn.placement.resource_providers()
+                 if short(p.name) == short(name)]
+    agents = [a for a in cloud.neutron_agents() if short(a["host"]) == short(name)]
+    return services, providers, agents
+
+
+def check_replace(cloud):
+    name, args = cloud.args.compute, cloud.args
+    if not name:
+        raise Skipped("needs --compute NAME (cluster/run replaces a compute, then runs it)")
+    others = [c for c in cloud.computes if short(c) != short(name)]
+    problems = []
+    services, providers, agents = _compute_records(cloud, name)
+    if [(s["state"], s["status"]) for s in services] != [("up", "enabled")]:
+        problems.append(f"nova-compute records of {name}: "
+                        f"{[(s['state'], s['status']) for s in services]} (want one, up, enabled)")
+    if len(providers) != 1:
+        problems.append(f"{len(providers)} resource providers named {name} (want one)")
+    want = sorted(expected_neutron_agents(cloud.hosts[name].get("roles", [])))
+    have = sorted(a["agent_type"] for a in agents)
+    if have != want or not all(a["alive"] for a in agents):
+        problems.append(f"agents of {name}: {[(a['agent_type'], a['alive']) for a in agents]} "
+                        f"(want {want}, alive)")
+    info = _volume_shape(cloud)
+    if not any(short(b["host"]) == short(name) for b in info["bricks"]):
+        problems.append(f"no brick of {name} in {cloud.volume}")
+    gl = cloud.pillar.get("gluster") or {}
+    if info["replica"] != expected_replica(gl, len(cloud.computes)):
+        problems.append(f"replica {info['replica']}, pillar wants "
+                        f"{expected_replica(gl, len(cloud.computes))}")
+    if problems:
+        raise CheckFailed("; ".join(problems))
+    healed = check_heal(cloud)
+    # The files the instances had before, read from the new brick itself.
+    files = "no checksums asked for"
+    if args.checksums:
+        with open(args.checksums, encoding="utf-8") as fh:
+            before = parse_checksums(fh.read())
+        brick_dir = cloud.model["gluster"]["brick_dir"]
+        ans = cloud.salt_one(name, f"sh {CHECKSUMS_SCRIPT} {shlex.quote(brick_dir)}", 300)
+        if ans["retcode"] != 0:
+            raise CheckFailed(f"{name}: checksums of {brick_dir}: {ans['stderr'].strip()[-300:]}")
+        problems += [f"on {name}'s brick: {p}" for p in
+                     checksum_problems(before, parse_checksums(ans["stdout"]))]
+        files = f"the {len(before)} instance files checksummed before are intact on its brick"
+    key = _host_key(cloud, name)
+    for host, ans in cloud.salt(others, "cat /var/lib/nova/.ssh/known_hosts", 60).items():
+        if key.split()[1] not in ans["stdout"]:
+            problems.append(f"{host}: nova's known_hosts lacks {name}'s new host key")
+    problems += _nova_ssh(cloud, others[0], name) + _nova_ssh(cloud, name, others[0])
+    if problems:
+        raise CheckFailed("; ".join(problems))
+    return (f"{name}: one nova-compute (up), one resource provider, {len(agents)} agents alive; "
+            f"its brick back in {cloud.volume} (replica {info['replica']}); {healed}; {files}; "
+            f"every compute trusts its new host key, nova reaches it and back over SSH")
+
+
+def check_retire(cloud):
+    name = cloud.args.compute
+    if not name:
+        raise Skipped("needs --compute NAME (cluster/run retires a compute, then runs it)")
+    others = [c for c in cloud.computes if short(c) != short(name)]
+    problems = []
+    services, providers, agents = _compute_records(cloud, name)
+    if services:
+        problems.append(f"Nova still has {len(services)} nova-compute record(s) of {name}")
+    if providers:
+        problems.append(f"placement still has resource provider(s) {providers}")
+    if agents:
+        problems.append(f"Neutron still lists {[a['agent_type'] for a in agents]} on {name}")
+    info = parse_gluster_volume_info(
+        cloud.gluster(f"volume info {cloud.volume} --xml", host=others[0]), cloud.volume)
+    if any(short(b["host"]) == short(name) for b in info["bricks"]):
+        problems.append(f"{cloud.volume} still has a brick of {name}")
+    pool = cloud.gluster("pool list", host=others[0])
+    if re.search(rf"\s{re.escape(name)}\s", pool):
+        problems.append(f"the trusted pool still lists {name}")
+    gl = cloud.pillar.get("gluster") or {}
+    if info["replica"] != expected_replica(gl, len(others)):
+        problems.append(f"replica {info['replica']}, pillar wants "
+                        f"{expected_replica(gl, len(others))} for {len(others)} computes")
+    server = cloud.ensure_server()
+    server = cloud.conn.compute.get_server(server.id)
+    if short(server.compute_host) == short(name) or server.status != "ACTIVE":
+        problems.append(f"instance {server.name}: {server.status} on {server.compute_host}")
+    else:
+        try:
+            poll("the instance's console shows it alive",
+                 lambda: parse_console(cloud.console(server))["alive"] or None, 60, interval=5)
+        except CheckFailed:
+            problems.append(f"instance {server.name} on {server.compute_host}: no VERIFY-ALIVE line")
+    nova_key = cloud.salt_one(name, "cut -d' ' -f1,2 /var/lib/nova/.ssh/id_ed25519.pub", 60)["stdout"].strip()
+    host_key = _host_key(cloud, name)
+    for host, ans in cloud.salt(others, "cat /var/lib/nova/.ssh/authorized_keys "
+                                        "/var/lib/nova/.ssh/known_hosts", 60).items():
+        if ans["retcode"] != 0:
+            problems.append(f"{host}: nova's SSH files unreadable")
+        elif (nova_key and nova_key.split()[-1] in ans["stdout"]) or host_key.split()[1] in ans["stdout"]:
+            problems.append(f"{host}: nova still trusts {name}'s keys")
+    if problems:
+        raise CheckFailed("; ".join(problems))
+    return (f"{name}: no nova-compute record, resource provider or agent; {cloud.volume} "
+            f"replica {info['replica']} on {', '.join(short(b['host']) for b in info['bricks'])}, "
+            f"{name} out of the pool; {server.name} ACTIVE on {server.compute_host}; no other "
+            "compute trusts its keys")
 
 
 def kernel_block_support(cloud):
@@ -2660,6 +2830,8 @@ CHECK_FUNCTIONS = {
     "secrets": check_secrets,
     "resources": check_resources,
     "rotation": check_rotation,
+    "replace": check_replace,
+    "retire": check_retire,
 }
 
 
@@ -2680,6 +2852,10 @@ def parse_args(argv):
     p.add_argument("--server-name", default="verify-instance")
     p.add_argument("--compute", help="scaleout: the compute that was added (e.g. compute3)")
     p.add_argument("--stopped", help="faults: the compute that is down")
+    p.add_argument("--to", help="migration: the compute to live-migrate the instance to "
+                                "(default: another one up); already there: nothing to do")
+    p.add_argument("--checksums", help="replace: the instances' files checksummed before "
+                                       "(cluster/instance-checksums.sh's output)")
     p.add_argument("--old-secrets", help="rotation: the secrets before the rotate phase "
                                          "(cluster/rotation.py's --old file)")
     p.add_argument("--boot-timeout", type=float, default=300)

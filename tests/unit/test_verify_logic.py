@@ -1155,3 +1155,17 @@ def test_the_rotate_phase_rotates_passwords_not_operator_keys():
     scanned = verify.secrets_of(data)
     assert set(scanned) == {"admin", "nova", "operator TLS key of gateway"}
 
+
+
+# -- replace: the instances' files before and after ---------------------------
+
+
+def test_checksums_compared_file_by_file():
+    before = verify.parse_checksums("aa  ./_base/x\nbb  ./u1/kernel\n\ncc  ./u1/disk.info\n")
+    assert before == {"./_base/x": "aa", "./u1/kernel": "bb", "./u1/disk.info": "cc"}
+    assert verify.checksum_problems(before, dict(before)) == []
+    after = {"./_base/x": "aa", "./u1/kernel": "XX"}
+    assert verify.checksum_problems(before, after) == ["./u1/disk.info: missing",
+                                                       "./u1/kernel: differs"]
+    # Nothing checksummed before proves nothing.
+    assert verify.checksum_problems({}, after) == ["no file was checksummed before"]
