@@ -656,7 +656,8 @@ def _plan_host_retired(info, host, spares=(), keys=None):
             free.append(spare)
     for i in mine:
         if free:
-            plan["replaced"][bricks[i]] = "{}:{}".format(free.pop(0), _brick_host_path(bricks[i])[1])
+            path = _brick_host_path(bricks[i])[1]
+            plan["replaced"][bricks[i]] = "{}:{}".format(free.pop(0), path)
         else:
             plan["removed"].append(bricks[i])
     if not plan["removed"]:

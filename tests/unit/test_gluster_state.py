@@ -735,7 +735,8 @@ def test_connected_host_with_pending_heal_is_refused(states, pool, opts, report,
         opts["test"] = test
         ret = states.host_retired("v", "node2")
         assert (ret["result"], ret["changes"]) == (False, {}), ret
-        assert "cannot retire node2 from volume v yet: its replica set is not in sync" in ret["comment"]
+        assert ("cannot retire node2 from volume v yet: its replica set is not in "
+                "sync") in ret["comment"]
         assert message in ret["comment"]
         assert "retry once self-heal is done" in ret["comment"]
     assert pool.changed() == []
