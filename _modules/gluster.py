@@ -564,3 +564,79 @@ def add_bricks(name, bricks, replica=None, force=False, arbiter=None):
         args.append("force")
     _gluster(*args)
     return True
+
+
+def remove_bricks(name, bricks, replica=None, force=True):
+    """
+    Remove ``bricks`` from volume ``name`` with gluster's ``force`` form
+    (``volume remove-brick NAME [replica N] BRICK... force``): the bricks
+    leave at once and no data is migrated off them.
+
+    It is meant for lowering the replica count: with ``replica`` (lower than
+    the volume's) one brick per replica set goes and the data stays on the
+    other bricks of each set.  On a plain distribute volume (or without
+    ``replica``, whole replica sets) the files of the removed bricks are no
+    longer part of the volume.
+
+    force
+        Must be True: the migrating ``start``/``commit`` form is not offered
+        here.
+
+    CLI Example::
+
+        salt '*' gluster.remove_bricks nova-instances '["n3:/srv/b"]' replica=2
+    """
+    if force is not True:
+        raise SaltInvocationError(
+            "remove_bricks only runs gluster's remove-brick ... force (no data "
+            "migration); the start/commit form is not supported"
+        )
+    bricks = _brick_list(bricks)
+    args = ["volume", "remove-brick", name]
+    if replica is not None:
+        args += ["replica", _count(replica, "replica", 1)]
+    args += bricks + ["force"]
+    _gluster(*args)
+    return True
+
+
+def replace_brick(name, old, new):
+    """
+    Replace brick ``old`` of volume ``name`` by ``new`` (``volume
+    replace-brick NAME OLD NEW commit force``).  ``new`` starts empty; on a
+    replicated volume self-heal then copies the data from the other bricks
+    of its replica set.  ``old`` may be on a host that is down; ``new``
+    must be on this host or a connected peer.
+
+    CLI Example::
+
+        salt '*' gluster.replace_brick nova-instances n2:/srv/b n4:/srv/b
+    """
+    old = normalize_brick(old)
+    new = normalize_brick(new)
+    if old == new:
+        raise SaltInvocationError(
+            "replace_brick needs two different bricks, got {} twice".format(old)
+        )
+    _gluster("volume", "replace-brick", name, old, new, "commit", "force")
+    return True
+
+
+def peer_detach(host, force=False):
+    """
+    Remove ``host`` from this glusterd's trusted pool.  gluster refuses while
+    the host holds bricks of a volume.  ``force`` detaches a peer that is
+    down (its glusterd cannot be told).
+
+    CLI Example::
+
+        salt '*' gluster.peer_detach node3
+        salt '*' gluster.peer_detach node3 force=True
+    """
+    if not host or not isinstance(host, str):
+        raise SaltInvocationError("peer_detach needs a host name or address")
+    args = ["peer", "detach", host]
+    if force:
+        args.append("force")
+    _gluster(*args)
+    return True

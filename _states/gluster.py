@@ -16,11 +16,24 @@ GlusterFS trusted pool and volumes, idempotently.
         - options:
             network.ping-timeout: "10"
 
-This state never removes bricks, never lowers a replica count and never
-stops or deletes a volume: those lose data or redundancy and are left to a
-person.  When the volume holds bricks that are not in ``bricks`` they are
-kept, the state still succeeds (result True) and the comment says which
-bricks were left alone.
+``volume_present`` never removes bricks, never lowers a replica count and
+never stops or deletes a volume: those lose data or redundancy.  When the
+volume holds bricks that are not in ``bricks`` they are kept, the state
+still succeeds (result True) and the comment says which bricks were left
+alone.
+
+``host_retired`` is the explicit, checked way to take a host out of a
+volume and of the pool (a compute retired or replaced): its bricks move to
+a spare host or the replica count is lowered, and it refuses, changing
+nothing, whenever that would lose the only copy of some data.
+
+.. code-block:: yaml
+
+    nova-instances:
+      gluster.host_retired:
+        - host: node3
+        - spares:
+          - node4
 
 Uses the project's ``gluster`` execution module only (not Salt's core
 ``glusterfs`` module, removed in Salt 3008).
@@ -560,4 +573,350 @@ def _apply(ret, changes, steps, options):
         ret["comment"] = str(exc)
         return ret
     ret["comment"] = "Volume {}: {}".format(name, ", ".join(sorted(ret["changes"])))
+    return ret
+
+
+# ---------------------------------------------------------------------------
+# Retiring a host
+# ---------------------------------------------------------------------------
+
+
+def _brick_host_path(brick):
+    """``(host, path)`` of a brick as gluster reports it (already normalised)."""
+    host, _sep, path = brick.partition(":/")
+    return host, "/" + path
+
+
+def _bricks_of(info, host, keys=None):
+    """
+    Indexes (in volume order) of the bricks of volume ``info`` on ``host``;
+    ``keys`` as for _plan_host_retired.
+    """
+    keys = keys or {}
+    leaving = keys.get(host, host.lower())
+    return [
+        i for i, brick in enumerate(info["bricks"])
+        if keys.get(_brick_host_path(brick)[0], _brick_host_path(brick)[0].lower()) == leaving
+    ]
+
+
+def _plan_host_retired(info, host, spares=(), keys=None):
+    """
+    Decide how ``host`` leaves volume ``info`` (a gluster.volume_info entry);
+    pure logic.
+
+    ``spares`` are the usable spare hosts in order of preference (this host
+    or connected peers); ``keys`` maps host names to an identity (names of
+    one machine share a key; a name missing from it is its own identity).
+
+    Return ``{"bricks": [the host's bricks], "replaced": {old: new},
+    "removed": [...], "replica": {"old": R, "new": R - n} or None}``, every
+    part empty when the host holds no brick of the volume.  Raise
+    SaltInvocationError when the host cannot leave without losing data or
+    without a layout this state does not make.
+    """
+    keys = keys or {}
+
+    def key(name):
+        return keys.get(name, name.lower())
+
+    name = info["name"]
+    bricks = info["bricks"]
+    mine = _bricks_of(info, host, keys)
+    plan = {"bricks": [bricks[i] for i in mine], "replaced": {}, "removed": [], "replica": None}
+    if not mine:
+        return plan
+
+    replica = info["replica"]
+    sets = info["subvolumes"] or 1
+    refused = "cannot retire {} from volume {}: ".format(host, name)
+    if info.get("disperse"):
+        raise SaltInvocationError(
+            refused + "it is a dispersed volume, which this state does not handle"
+        )
+    if replica < 2:
+        raise SaltInvocationError(
+            refused + "the volume is not replicated (replica 1), so brick(s) {} "
+            "hold the only copy of their files".format(", ".join(plan["bricks"]))
+        )
+    for number in sorted({i // replica for i in mine}):
+        if all(i in mine for i in range(number * replica, (number + 1) * replica)):
+            raise SaltInvocationError(
+                refused + "it holds every brick of replica set {} ({}), so no "
+                "other copy of those files exists".format(
+                    number + 1, ", ".join(bricks[number * replica:(number + 1) * replica])
+                )
+            )
+
+    used = {key(_brick_host_path(brick)[0]) for brick in bricks}
+    free = []
+    for spare in spares:
+        if key(spare) not in used:
+            used.add(key(spare))
+            free.append(spare)
+    for i in mine:
+        if free:
+            path = _brick_host_path(bricks[i])[1]
+            plan["replaced"][bricks[i]] = "{}:{}".format(free.pop(0), path)
+        else:
+            plan["removed"].append(bricks[i])
+    if not plan["removed"]:
+        return plan
+
+    left = ", ".join(plan["removed"])
+    if info.get("arbiter"):
+        raise SaltInvocationError(
+            refused + "no spare host for brick(s) {}, and the volume has an arbiter "
+            "(replica {} arbiter {}): lowering its replica count is not done here; "
+            "list a spare".format(left, replica, info["arbiter"])
+        )
+    if sets > 1:
+        raise SaltInvocationError(
+            refused + "no spare host for brick(s) {}: the remaining hosts cannot hold "
+            "replica {} of this distributed-replicated volume ({} x {}), and the "
+            "replica count is only lowered on a single replica set; list a "
+            "spare".format(left, replica, sets, replica)
+        )
+    plan["replica"] = {"old": replica, "new": replica - len(plan["removed"])}
+    return plan
+
+
+def _unsynced_bricks(info, leaving, heal):
+    """
+    The bricks of the replica sets holding ``leaving`` that are not in sync
+    according to ``heal`` (gluster.volume_heal_info): pending entries, or
+    not readable.  Pure logic; returns readable reasons.
+    """
+    replica = info["replica"]
+    bricks = info["bricks"]
+    sets = {bricks.index(brick) // replica for brick in leaving}
+    by_brick = {entry["brick"]: entry for entry in heal}
+    reasons = []
+    for i, brick in enumerate(bricks):
+        if i // replica not in sets:
+            continue
+        entry = by_brick.get(brick)
+        if entry is None:
+            reasons.append("{} is not in the heal report".format(brick))
+        elif not entry["connected"] or entry["entries"] is None:
+            reasons.append("{} cannot be read ({})".format(brick, entry["status"]))
+        elif entry["entries"]:
+            reasons.append("{} has {} entries pending heal".format(brick, entry["entries"]))
+    return reasons
+
+
+def _host_keys(names, peers):
+    """Identity of every host name: "local", the pool peer's UUID or the name."""
+    keys = {}
+    for name in names:
+        if name in keys:
+            continue
+        if _is_local(name):
+            keys[name] = "local"
+        else:
+            peer = _find_peer(peers, name)
+            keys[name] = peer["uuid"] if peer else name.lower()
+    return keys
+
+
+def host_retired(name, host, spares=(), only_if_disconnected=False):
+    """
+    Make sure volume ``name`` no longer uses ``host`` and the trusted pool
+    no longer holds it: the explicit way to retire or replace a brick host
+    (``volume_present`` never removes bricks).  Run it on a host that stays
+    in the pool.
+
+    Each brick of ``host`` in the volume either
+
+    * moves to the first host of ``spares`` that holds no brick of the
+      volume (``replace-brick ... commit force`` to ``SPARE:<same path>``;
+      self-heal then fills it from the other bricks of its set), the spare
+      then counting as used; or
+    * with no spare left, is removed and the replica count lowered by one
+      (``remove-brick replica R-1 ... force``): only on a volume with a
+      single replica set, no arbiter, and R > 1.
+
+    Then ``host`` is detached from the pool (``force`` when it is
+    disconnected).  A host that is neither in the pool nor holds a brick:
+    nothing to do.
+
+    Refused, before any change (result False, the comment says why): the
+    volume is not replicated or dispersed; ``host`` holds every brick of a
+    replica set; no spare is left on a distributed-replicated or arbiter
+    volume; ``host`` holds bricks of other volumes (the detach would fail);
+    ``host`` holds bricks but is not a peer; ``host`` is this host.
+
+    While ``host`` is connected, every brick of its replica sets (its own
+    and the others) must be readable with no entry pending heal (``volume
+    heal NAME info``): entries pending on its brick are data the others
+    lack, entries on the others a heal still running; refused otherwise
+    (retry once self-heal is done).  When ``host`` is disconnected nothing
+    can be read from it and that check is skipped: entries pending on the
+    other bricks of its set are then the writes the dead brick missed, and
+    those bricks (the good copies) stay, so they do not block.
+
+    name
+        The volume.
+
+    host
+        The host to retire, as the volume and the pool know it (or a name
+        resolving to the same address).
+
+    spares
+        Hosts (this host or connected peers) that may take over the bricks,
+        in order of preference; listed hosts that already hold a brick of
+        the volume, or are not connected peers, are skipped.
+
+    only_if_disconnected
+        Only act when ``host`` is not a connected peer (replacing a dead
+        host): a connected member is left alone, result True.
+    """
+    missing = _unavailable(name, "retire {} from volume {}".format(host, name))
+    if missing:
+        return missing
+    ret = _ret(name)
+    try:
+        if not host or not isinstance(host, str) or any(c.isspace() for c in host):
+            raise SaltInvocationError("host must be a host name or address, not {!r}".format(host))
+        if isinstance(spares, str):
+            spares = [spares]
+        spares = list(spares or [])
+        if not all(spare and isinstance(spare, str) for spare in spares):
+            raise SaltInvocationError("spares must be a list of host names")
+        if _is_local(host):
+            raise SaltInvocationError(
+                "{} is this host: run gluster.host_retired on a host that stays in "
+                "the pool".format(host)
+            )
+        volumes = __salt__["gluster.volume_info"]()
+        peers = __salt__["gluster.peer_status"]()
+    except (CommandExecutionError, SaltInvocationError) as exc:
+        if isinstance(exc, CommandExecutionError) and _not_running_in_test(
+            ret, exc, "{} would be checked for retirement".format(host)
+        ):
+            return ret
+        ret["result"] = False
+        ret["comment"] = str(exc)
+        return ret
+
+    peer = _find_peer(peers, host)
+    if only_if_disconnected and peer is not None and peer["connected"]:
+        ret["comment"] = "{} is a connected member of the pool: nothing to replace".format(host)
+        return ret
+
+    notes = []
+    info = volumes.get(name)
+    try:
+        names = [host] + spares
+        for vol in volumes.values():
+            names += [_brick_host_path(brick)[0] for brick in vol["bricks"]]
+        keys = _host_keys(names, peers)
+        others = sorted(
+            vol["name"] for vol in volumes.values()
+            if vol["name"] != name
+            and _bricks_of(vol, host, keys)
+        )
+        if others:
+            raise SaltInvocationError(
+                "cannot retire {}: it also holds bricks of volume(s) {}; retire it "
+                "from those first".format(host, ", ".join(others))
+            )
+        usable = []
+        for spare in spares:
+            if keys[spare] == keys[host]:
+                continue
+            spare_peer = _find_peer(peers, spare)
+            if keys[spare] == "local" or (spare_peer and spare_peer["connected"]):
+                usable.append(spare)
+            else:
+                notes.append("spare {} skipped: not a connected peer".format(spare))
+        if info is None:
+            notes.append("volume {} does not exist".format(name))
+            plan = {"bricks": [], "replaced": {}, "removed": [], "replica": None}
+        else:
+            plan = _plan_host_retired(info, host, usable, keys)
+        if plan["bricks"] and peer is None:
+            raise SaltInvocationError(
+                "cannot retire {} from volume {}: it holds brick(s) {} but is not a "
+                "peer of this pool".format(host, name, ", ".join(plan["bricks"]))
+            )
+        if plan["bricks"] and peer["connected"]:
+            try:
+                heal = __salt__["gluster.volume_heal_info"](name)
+            except CommandExecutionError as exc:
+                raise SaltInvocationError(
+                    "cannot retire {} from volume {}: its pending heals cannot be "
+                    "checked: {}".format(host, name, exc)
+                ) from exc
+            reasons = _unsynced_bricks(info, plan["bricks"], heal)
+            if reasons:
+                raise SaltInvocationError(
+                    "cannot retire {} from volume {} yet: its replica set is not in "
+                    "sync ({}); retry once self-heal is done".format(
+                        host, name, "; ".join(reasons)
+                    )
+                )
+    except (CommandExecutionError, SaltInvocationError) as exc:
+        ret["result"] = False
+        ret["comment"] = str(exc)
+        return ret
+
+    if peer is None and not plan["bricks"]:
+        ret["comment"] = "\n".join(
+            ["{} is not in the pool and holds no brick of volume {}: nothing to "
+             "retire".format(host, name)] + notes
+        )
+        return ret
+
+    changes = {}
+    steps = []
+    for old, new in plan["replaced"].items():
+        steps.append(
+            ("bricks_replaced", old, new,
+             lambda old=old, new=new: __salt__["gluster.replace_brick"](name, old, new))
+        )
+    if plan["removed"]:
+        changes["bricks_removed"] = plan["removed"]
+        changes["replica"] = plan["replica"]
+        steps.append(
+            ("bricks_removed", None, None,
+             lambda: __salt__["gluster.remove_bricks"](
+                 name, plan["removed"], replica=plan["replica"]["new"], force=True))
+        )
+    if plan["replaced"]:
+        changes["bricks_replaced"] = dict(plan["replaced"])
+    if peer is not None:
+        changes["detached"] = peer["hostname"]
+        steps.append(
+            ("detached", None, None,
+             lambda: __salt__["gluster.peer_detach"](
+                 peer["hostname"], force=not peer["connected"]))
+        )
+
+    if __opts__["test"]:
+        ret["result"] = None
+        ret["changes"] = changes
+        ret["comment"] = "\n".join(
+            ["{} would be retired from volume {}: {}".format(
+                host, name, ", ".join(sorted(changes)))] + notes
+        )
+        return ret
+
+    try:
+        for key, old, new, step in steps:
+            step()
+            if key == "bricks_replaced":
+                ret["changes"].setdefault(key, {})[old] = new
+            else:
+                ret["changes"][key] = changes[key]
+                if key == "bricks_removed":
+                    ret["changes"]["replica"] = changes["replica"]
+    except (CommandExecutionError, SaltInvocationError) as exc:
+        ret["result"] = False
+        ret["comment"] = str(exc)
+        return ret
+    ret["comment"] = "\n".join(
+        ["{} retired from volume {}: {}".format(host, name, ", ".join(sorted(ret["changes"])))]
+        + notes
+    )
     return ret

@@ -256,6 +256,20 @@ class Glusterd:
                         pids.append(int(entry))
         return pids
 
+    @property
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def restart_fresh(self, remote_host=None):
+        """
+        Stop glusterd, forget its pool and volumes (it comes back with a new
+        UUID, as a reinstalled host would) and start it again.
+        """
+        self.stop()
+        shutil.rmtree(self.state_dir, ignore_errors=True)
+        self.start()
+        self.wait_ready(remote_host=remote_host)
+
     def stop(self):
         """Kill glusterd and everything it started; wait until they are gone."""
         if self.proc is None:

@@ -4,6 +4,7 @@ the pool tests, a second glusterd in a network namespace); see
 gluster_fixtures.py for how they are run.
 """
 import socket
+import time
 
 import pytest
 from salt.exceptions import CommandExecutionError, SaltInvocationError
@@ -16,6 +17,7 @@ from gluster_fixtures import (  # noqa: F401  (fixtures)
     gluster_net,
     gluster_outsider,
     gluster_peer,
+    gluster_cli,
     gluster_volumes,
     glusterd,
     glusterfs_mount,
@@ -450,3 +452,178 @@ def test_auth_allow_and_quorum_from_the_model(
     for brick in bricks:
         with open(brick.split(":", 1)[1] + "/disk", "rb") as copy:
             assert copy.read() == b"allowed"
+
+
+# ---------------------------------------------------------------------------
+# Retiring a host (two glusterd)
+# ---------------------------------------------------------------------------
+
+CONNECT_TIMEOUT = 30
+
+
+def _wait_peer(gluster, host, connected):
+    deadline = time.monotonic() + CONNECT_TIMEOUT
+    while True:
+        peers = [p for p in gluster.peer_status().values() if host in p["hostnames"]]
+        if peers and peers[0]["connected"] is connected:
+            return
+        assert time.monotonic() < deadline, f"peer {host} not connected={connected}: {peers}"
+        time.sleep(0.5)
+
+
+def _wait_in_sync(gluster, name):
+    deadline = time.monotonic() + CONNECT_TIMEOUT
+    while True:
+        heal = gluster.volume_heal_info(name)
+        if all(b["connected"] and b["entries"] == 0 for b in heal):
+            return
+        assert time.monotonic() < deadline, f"volume {name} not in sync: {heal}"
+        time.sleep(0.5)
+
+
+@pytest.fixture
+def pooled_peer(gluster, run_state, glusterd, gluster_peer):
+    """
+    Glusterd B as a connected peer of A for one test.  Afterwards B is out of
+    A's pool again, and running with a fresh state if the test killed it.
+    List it before gluster_volumes: the test's volumes go first.
+    """
+    ret = run_state("gluster.peered", name=gluster_peer.address)
+    assert ret["result"] is True, ret
+    yield gluster_peer
+    # what a failed test may have left: volumes with a brick on B, B in the pool
+    for name, info in gluster.volume_info().items():
+        if any(brick.startswith(gluster_peer.address + ":") for brick in info["bricks"]):
+            gluster_cli("volume", "stop", name, "force")
+            gluster_cli("volume", "delete", name)
+    if any(gluster_peer.address in p["hostnames"] for p in gluster.peer_status().values()):
+        gluster_cli("peer", "detach", gluster_peer.address, "force")
+    if not gluster_peer.running:
+        gluster_peer.restart_fresh(remote_host=gluster_peer.address)
+
+
+def _replicated_over_both(run_state, gluster, glusterd, peer, name, brick_dir, mount):
+    """A replica 2 volume with a brick on A and one on B, a file written into it."""
+    bricks = [f"{glusterd.address}:{brick_dir('a')}", f"{peer}:{brick_dir('b')}"]
+    ret = run_state("gluster.volume_present", name=name, bricks=bricks, replica=2, force=True)
+    assert ret["result"] is True, ret
+    mountpoint = mount(glusterd.address, name)
+    (mountpoint / "instance.img").write_bytes(b"salttest" * 1024)
+    _wait_in_sync(gluster, name)
+    return bricks, mountpoint
+
+
+def test_host_retired_lowers_the_replica_count(
+    gluster, run_state, glusterd, pooled_peer, gluster_volumes, brick_dir, glusterfs_mount,
+):
+    peer = pooled_peer.address
+    name = gluster_volumes("retire")
+    bricks, mountpoint = _replicated_over_both(
+        run_state, gluster, glusterd, peer, name, brick_dir, glusterfs_mount)
+    expected = {"bricks_removed": bricks[1:], "replica": {"old": 2, "new": 1},
+                "detached": peer}
+
+    ret = run_state("gluster.host_retired", name=name, host=peer, test=True)
+    assert (ret["result"], ret["changes"]) == (None, expected), ret
+    info = gluster.volume_info(name)[name]
+    assert (info["bricks"], info["replica"]) == (bricks, 2)
+    _wait_peer(gluster, peer, connected=True)
+
+    ret = run_state("gluster.host_retired", name=name, host=peer)
+    assert (ret["result"], ret["changes"]) == (True, expected), ret
+    info = gluster.volume_info(name)[name]
+    assert (info["bricks"], info["replica"], info["status"]) == (bricks[:1], 1, "started")
+    assert gluster.peer_status() == {}
+    # the data stayed: on A's brick and through the client
+    with open(bricks[0].split(":", 1)[1] + "/instance.img", "rb") as copy:
+        assert copy.read() == b"salttest" * 1024
+    assert (mountpoint / "instance.img").read_bytes() == b"salttest" * 1024
+
+    for test in (True, False):
+        ret = run_state("gluster.host_retired", name=name, host=peer, test=test)
+        assert (ret["result"], ret["changes"]) == (True, {}), ret
+        assert "nothing to retire" in ret["comment"]
+
+
+def test_host_retired_replaces_only_a_dead_host(
+    gluster, run_state, glusterd, pooled_peer, gluster_volumes, brick_dir, glusterfs_mount,
+):
+    peer = pooled_peer.address
+    name = gluster_volumes("dead")
+    bricks, mountpoint = _replicated_over_both(
+        run_state, gluster, glusterd, peer, name, brick_dir, glusterfs_mount)
+
+    # a connected member is left alone
+    for test in (True, False):
+        ret = run_state("gluster.host_retired", name=name, host=peer,
+                        only_if_disconnected=True, test=test)
+        assert (ret["result"], ret["changes"]) == (True, {}), ret
+        assert "connected member of the pool: nothing to replace" in ret["comment"]
+    assert gluster.volume_info(name)[name]["bricks"] == bricks
+    _wait_peer(gluster, peer, connected=True)
+
+    # B dies: its glusterd and brick are gone
+    pooled_peer.stop()
+    _wait_peer(gluster, peer, connected=False)
+    expected = {"bricks_removed": bricks[1:], "replica": {"old": 2, "new": 1},
+                "detached": peer}
+    ret = run_state("gluster.host_retired", name=name, host=peer,
+                    only_if_disconnected=True, test=True)
+    assert (ret["result"], ret["changes"]) == (None, expected), ret
+    assert gluster.volume_info(name)[name]["bricks"] == bricks
+
+    ret = run_state("gluster.host_retired", name=name, host=peer, only_if_disconnected=True)
+    assert (ret["result"], ret["changes"]) == (True, expected), ret
+    info = gluster.volume_info(name)[name]
+    assert (info["bricks"], info["replica"]) == (bricks[:1], 1)
+    assert gluster.peer_status() == {}
+    assert (mountpoint / "instance.img").read_bytes() == b"salttest" * 1024
+
+    ret = run_state("gluster.host_retired", name=name, host=peer, only_if_disconnected=True)
+    assert (ret["result"], ret["changes"]) == (True, {}), ret
+
+
+def test_host_retired_refusals_change_nothing(
+    gluster, run_state, glusterd, pooled_peer, gluster_volumes, brick_dir,
+):
+    peer = pooled_peer.address
+    name = gluster_volumes("refuse")
+    # plain distribute: B's brick holds the only copy of its files
+    bricks = [f"{glusterd.address}:{brick_dir('a')}", f"{peer}:{brick_dir('b')}"]
+    ret = run_state("gluster.volume_present", name=name, bricks=bricks, force=True)
+    assert ret["result"] is True, ret
+    for test in (True, False):
+        ret = run_state("gluster.host_retired", name=name, host=peer, test=test)
+        assert (ret["result"], ret["changes"]) == (False, {}), ret
+        assert f"cannot retire {peer} from volume {name}" in ret["comment"]
+        assert "not replicated (replica 1)" in ret["comment"]
+        # the host running the state stays in the pool
+        ret = run_state("gluster.host_retired", name=name, host=glusterd.address, test=test)
+        assert (ret["result"], ret["changes"]) == (False, {}), ret
+        assert "is this host" in ret["comment"]
+    info = gluster.volume_info(name)[name]
+    assert (info["bricks"], info["replica"]) == (bricks, 1)
+    _wait_peer(gluster, peer, connected=True)
+
+
+def test_replace_brick_and_remove_bricks(gluster, glusterd, gluster_volumes, brick_dir):
+    """The module functions on one host (a spare host for host_retired
+    needs a third glusterd: that branch is covered by the unit tests)."""
+    name = gluster_volumes("replace")
+    host = glusterd.address
+    bricks = _bricks(host, brick_dir, "b1", "b2", "b3")
+    gluster.volume_create(name, bricks, replica=3, force=True)
+    gluster.volume_start(name)
+
+    new = _bricks(host, brick_dir, "b4")[0]
+    assert gluster.replace_brick(name, bricks[2], new) is True
+    assert gluster.volume_info(name)[name]["bricks"] == bricks[:2] + [new]
+
+    assert gluster.remove_bricks(name, [new], replica=2) is True
+    info = gluster.volume_info(name)[name]
+    assert (info["bricks"], info["replica"]) == (bricks[:2], 2)
+
+    with pytest.raises(CommandExecutionError, match="remove-brick"):
+        gluster.remove_bricks(name, [new], replica=1)
+    with pytest.raises(CommandExecutionError, match="peer detach salttest-nohost.invalid"):
+        gluster.peer_detach("salttest-nohost.invalid")

@@ -478,6 +478,57 @@ def test_simple_commands(gluster, cli, call, args, tail):
     assert cli.calls[0]["cmd"][3:] == tail
 
 
+@pytest.mark.parametrize(
+    "call, args, kwargs, tail",
+    [
+        ("remove_bricks", ("v", ["b:/b1/"]), {"replica": 2},
+         ["volume", "remove-brick", "v", "replica", "2", "b:/b1", "force"]),
+        ("remove_bricks", ("v", "b:/b1"), {},
+         ["volume", "remove-brick", "v", "b:/b1", "force"]),
+        ("remove_bricks", ("v", ["b:/b1", "c:/b1"]), {"replica": "1"},
+         ["volume", "remove-brick", "v", "replica", "1", "b:/b1", "c:/b1", "force"]),
+        ("replace_brick", ("v", "b:/b1", "d:/b1/"), {},
+         ["volume", "replace-brick", "v", "b:/b1", "d:/b1", "commit", "force"]),
+        ("peer_detach", ("node3",), {}, ["peer", "detach", "node3"]),
+        ("peer_detach", ("node3",), {"force": True}, ["peer", "detach", "node3", "force"]),
+    ],
+)
+def test_retire_commands(gluster, cli, call, args, kwargs, tail):
+    assert getattr(gluster, call)(*args, **kwargs) is True
+    assert cli.calls[0]["cmd"][3:] == tail
+
+
+@pytest.mark.parametrize(
+    "call, args, kwargs, match",
+    [
+        ("remove_bricks", ("v", ["b:/b1"]), {"force": False}, "only runs .* force"),
+        ("remove_bricks", ("v", []), {}, "at least one brick"),
+        ("remove_bricks", ("v", ["b:/b1", "b:/b1/"]), {}, "listed twice"),
+        ("remove_bricks", ("v", ["b:/b1"]), {"replica": 0}, "replica must be an integer >= 1"),
+        ("remove_bricks", ("v", ["b1"]), {}, "host:/absolute/path"),
+        ("replace_brick", ("v", "b:/b1", "b:/b1/"), {}, "two different bricks"),
+        ("replace_brick", ("v", "b:/b1", "d:b1"), {}, "host:/absolute/path"),
+        ("peer_detach", ("",), {}, "needs a host"),
+        ("peer_detach", (None,), {}, "needs a host"),
+    ],
+)
+def test_retire_commands_validation(gluster, cli, call, args, kwargs, match):
+    with pytest.raises(SaltInvocationError, match=match):
+        getattr(gluster, call)(*args, **kwargs)
+    assert cli.calls == []
+
+
+def test_peer_detach_failure(gluster, cli):
+    cli.answers = [answer("<opRet>-1</opRet><opErrno>0</opErrno>",
+                          "<opErrstr>Peer node3 hosts one or more bricks. If the peer is in "
+                          "not recoverable state then use either replace-brick or "
+                          "remove-brick command with force to remove all bricks from "
+                          "the peer and attempt the peer detach again.</opErrstr>")]
+    with pytest.raises(CommandExecutionError,
+                       match="peer detach node3 failed: Peer node3 hosts one or more bricks"):
+        gluster.peer_detach("node3")
+
+
 def test_virtual_without_gluster(gluster, monkeypatch):
     monkeypatch.setattr(gluster.salt.utils.path, "which", lambda name: None)
     ok, reason = gluster.__virtual__()
@@ -498,6 +549,7 @@ def test_every_public_function_has_a_cli_example(gluster):
     ]
     assert "volume_present" not in public
     assert {"peer_probe", "peer_status", "volume_info", "volume_create", "volume_start",
-            "volume_set", "add_bricks", "volume_status", "volume_heal_info"} <= set(public)
+            "volume_set", "add_bricks", "volume_status", "volume_heal_info",
+            "remove_bricks", "replace_brick", "peer_detach"} <= set(public)
     for name in public:
         assert "CLI Example::" in (getattr(gluster, name).__doc__ or ""), name
