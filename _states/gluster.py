@@ -56,6 +56,10 @@ _PROGRAM = "the gluster command (package glusterfs-server)"
 
 # How long peered waits for a freshly probed peer to become connected.
 PEER_CONNECT_TIMEOUT = 30
+# How long host_retired waits for the leaving host's replica sets to be in
+# sync (heal info clean), asking every HEAL_SYNC_INTERVAL seconds.
+HEAL_SYNC_TIMEOUT = 120
+HEAL_SYNC_INTERVAL = 5
 
 
 def __virtual__():
@@ -719,6 +723,29 @@ def _host_keys(names, peers):
     return keys
 
 
+def _wait_in_sync(name, host, info, leaving):
+    """
+    Why the replica sets of the bricks ``leaving`` are not in sync ([]: they
+    are), asking heal info again for up to HEAL_SYNC_TIMEOUT seconds: on a
+    volume in use (a guest writing its console log) an entry can be listed
+    for the moment of a write, and self-heal catches up a few seconds after
+    a peer came back.
+    """
+    deadline = time.monotonic() + HEAL_SYNC_TIMEOUT
+    while True:
+        try:
+            heal = __salt__["gluster.volume_heal_info"](name)
+        except CommandExecutionError as exc:
+            raise SaltInvocationError(
+                "cannot retire {} from volume {}: its pending heals cannot be "
+                "checked: {}".format(host, name, exc)
+            ) from exc
+        reasons = _unsynced_bricks(info, leaving, heal)
+        if not reasons or time.monotonic() >= deadline:
+            return reasons
+        time.sleep(HEAL_SYNC_INTERVAL)
+
+
 def host_retired(name, host, spares=(), only_if_disconnected=False):
     """
     Make sure volume ``name`` no longer uses ``host`` and the trusted pool
@@ -841,14 +868,7 @@ def host_retired(name, host, spares=(), only_if_disconnected=False):
                 "peer of this pool".format(host, name, ", ".join(plan["bricks"]))
             )
         if plan["bricks"] and peer["connected"]:
-            try:
-                heal = __salt__["gluster.volume_heal_info"](name)
-            except CommandExecutionError as exc:
-                raise SaltInvocationError(
-                    "cannot retire {} from volume {}: its pending heals cannot be "
-                    "checked: {}".format(host, name, exc)
-                ) from exc
-            reasons = _unsynced_bricks(info, plan["bricks"], heal)
+            reasons = _wait_in_sync(name, host, info, plan["bricks"])
             if reasons:
                 raise SaltInvocationError(
                     "cannot retire {} from volume {} yet: its replica set is not in "

@@ -158,6 +158,7 @@ def states(pool, opts, monkeypatch):
     resolved = {"node2": {"10.0.0.2"}, "10.0.0.2": {"10.0.0.2"}}
     monkeypatch.setattr(module, "_addresses", lambda host: resolved.get(host, set()))
     monkeypatch.setattr(module, "PEER_CONNECT_TIMEOUT", 0)
+    monkeypatch.setattr(module, "HEAL_SYNC_TIMEOUT", 0)
     return module
 
 
@@ -740,6 +741,27 @@ def test_connected_host_with_pending_heal_is_refused(states, pool, opts, report,
         assert message in ret["comment"]
         assert "retry once self-heal is done" in ret["comment"]
     assert pool.changed() == []
+
+
+def test_entries_of_a_moment_are_waited_for(states, pool, monkeypatch):
+    """A write in flight (a guest's console log) lists an entry for a
+    moment: heal info is asked again until clean, within HEAL_SYNC_TIMEOUT."""
+    two_hosts(pool)
+    reports = [heal((b("1")[0], "Connected", 1), ("node2:/srv/1", "Connected", 0)),
+               heal((b("1")[0], "Connected", 0), ("node2:/srv/1", "Connected", 0))]
+    asked = []
+
+    def heal_info(name):
+        asked.append(name)
+        return reports[min(len(asked), len(reports)) - 1]
+
+    states.__salt__["gluster.volume_heal_info"] = heal_info
+    monkeypatch.setattr(states, "HEAL_SYNC_TIMEOUT", 30)
+    monkeypatch.setattr(states, "HEAL_SYNC_INTERVAL", 0)
+    ret = states.host_retired("v", "node2")
+    assert ret["result"] is True, ret
+    assert asked == ["v", "v"]
+    assert [c[0] for c in pool.changed()] == ["remove_bricks", "peer_detach"]
 
 
 def test_heal_info_failure_refuses(states, pool):
