@@ -639,16 +639,26 @@ def _forget(cloud, host, only_if_down, test):
     if test or not changes:
         return changes
     for service_id in plan["services"]:
-        cloud.nova.request("DELETE", f"/os-services/{service_id}")
+        _delete(cloud.nova, f"/os-services/{service_id}")
     # Nova deletes its compute node's provider with the service: delete
     # only what is still there.
     left = {p["uuid"] for p in _providers(cloud)}
     for uuid in plan["providers"]:
         if uuid in left:
-            cloud.placement.request("DELETE", f"/resource_providers/{uuid}")
+            _delete(cloud.placement, f"/resource_providers/{uuid}")
     for agent_id in plan["agents"]:
-        cloud.neutron.request("DELETE", f"/v2.0/agents/{agent_id}")
+        _delete(cloud.neutron, f"/v2.0/agents/{agent_id}")
     return changes
+
+
+def _delete(service, path):
+    """DELETE ``path``; gone already (404) is as good: under ML2/OVN a
+    host's agents are views of one chassis, deleted with the first."""
+    try:
+        service.request("DELETE", path)
+    except api.OpenStackError as exc:
+        if exc.status != 404:
+            raise
 
 
 # --------------------------------------------------------------------------

@@ -108,6 +108,7 @@ class FakeCloud:
         self.stray_allocations = {}
         self.migrations = []
         self.migration_fails_to = set()
+        self.agents_share_chassis = False
 
     # -- the log ----------------------------------------------------------
 
@@ -367,6 +368,9 @@ class FakeCloud:
             if not found:
                 raise neutron_error(404, "AgentNotFound", f"Agent {rest[0]} could not be found.")
             self.agents.remove(found[0])
+            if self.agents_share_chassis:
+                # ML2/OVN: a host's agents are views of its chassis.
+                self.agents[:] = [a for a in self.agents if a["host"] != found[0]["host"]]
             return 204, None
         raise neutron_error(405, "HTTPMethodNotAllowed", f"{method} agents/{'/'.join(rest)}")
 

@@ -204,3 +204,13 @@ def test_forget_only_if_down_leaves_a_live_compute_alone(fake):
     fake.services[2]["state"] = "down"
     assert oc.compute_forget("compute2", only_if_down=True, **AUTH)["services"] == [
         "nova-compute on compute2"]
+
+
+def test_forget_takes_a_chassis_gone_with_its_first_agent(fake):
+    """ML2/OVN deletes a host's chassis, and with it every agent of the
+    host, when one of them is deleted: the next answers 404, as good."""
+    fake.servers[:] = []
+    fake.agents_share_chassis = True
+    assert oc.compute_forget("compute3", **AUTH)["agents"] == [
+        "OVN Controller agent on compute3", "OVN Metadata agent on compute3"]
+    assert {a["host"] for a in fake.agents} == {"compute1", "compute2"}
