@@ -50,6 +50,15 @@ network, subnet, router or security group by its name in its project (the
 authenticated project unless ``project`` names another, Default domain).
 Two objects of the same name in a project are an error, not a guess.
 
+Compute hosts on day 2
+======================
+
+``compute_drain`` (disable a compute, live-migrate its servers away) and
+``compute_forget`` (delete its nova-compute records, resource providers
+and network agents) are the cloud's side of retiring or replacing a
+compute (orchestrations ``openstack.retire`` and ``openstack.replace``);
+their refusals, too, are raised before the first write.
+
 Authentication
 ==============
 
