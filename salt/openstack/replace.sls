@@ -28,10 +28,19 @@ replace-refused:
 {%- else %}
 {%-   set args = {'compute': host, 'replace': true} %}
 
+# This extension's modules on the hosts the steps below run on (the
+# validator, gluster.host_retired, openstack_cloud's compute states).
+replace-sync-modules:
+  salt.function:
+    - name: saltutil.sync_all
+{{- target((controller + stays[:1] + []) | unique | list) }}
+
 replace-validate-pillar:
   salt.function:
     - name: openstack_pillar.validate
 {{- target(controller) }}
+    - require:
+      - salt: replace-sync-modules
 
 replace-volume:
   salt.state:

@@ -29,10 +29,19 @@ retire-refused:
 {%- else %}
 {%-   set args = {'compute': host} %}
 
+# This extension's modules on the hosts the steps below run on (the
+# validator, gluster.host_retired, openstack_cloud's compute states).
+retire-sync-modules:
+  salt.function:
+    - name: saltutil.sync_all
+{{- target((controller + stays[:1] + [host]) | unique | list) }}
+
 retire-validate-pillar:
   salt.function:
     - name: openstack_pillar.validate
 {{- target(controller) }}
+    - require:
+      - salt: retire-sync-modules
 
 retire-check-servers:
   salt.state:

@@ -333,6 +333,7 @@ def test_reactor_enrols_the_sender_not_the_claimed_id(tmp_path):
 # --- day 2: retiring a compute, replacing a dead one -------------------------
 
 RETIRE_ORDER = [
+    "retire-sync-modules",
     "retire-validate-pillar",
     "retire-check-servers",
     "retire-check-volume",
@@ -372,6 +373,8 @@ def test_retire_a_compute_in_test_mode(cluster, compute):
     for step in ("retire-stop-services", "retire-mine"):
         assert _targeted(steps[step]) == [compute], step
     assert _targeted(steps["retire-migration-trust"]) == others
+    assert _targeted(steps["retire-sync-modules"]) == sorted(
+        expected["openstack-discover-hosts"] + others[:1] + [compute])
     assert ret.returncode == 0, ret
 
 
@@ -386,7 +389,10 @@ def test_retire_checks_in_test_mode_before_any_change():
 
 def test_replace_a_compute_in_test_mode(cluster):
     ret, steps = _enrol(cluster, "compute2", "openstack.replace")
-    assert _ordered(steps) == ["replace-validate-pillar", "replace-volume", "replace-forget"]
+    assert _ordered(steps) == ["replace-sync-modules", "replace-validate-pillar", "replace-volume",
+                               "replace-forget"]
+    # Not the dead compute: its minion is gone.
+    assert _targeted(steps["replace-sync-modules"]) == ["compute1", "controller"]
     _no_failure(steps)
     expected = _expected_targets()
     assert _targeted(steps["replace-volume"]) == ["compute1"]
