@@ -495,6 +495,8 @@ def test_migration_stream_over_qemus_native_tls(compute):
                 if "file" in body and "replace" in body["file"]}
     assert 'migrate_tls_x509_cert_dir = "/etc/pki/libvirt-migrate"' in replaced
     assert "migrate_tls_x509_verify = 1" in replaced
+    # libvirt's owner records (xattrs) on the shared volume: off (map.jinja).
+    assert "remember_owner = 0" in replaced
 
 
 def _requires(body, function, kind="require"):
