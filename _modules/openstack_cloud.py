@@ -604,9 +604,13 @@ def _live_migrate_away(cloud, host, server_id, timeout, interval):
         where = cp.short_host(server.get("OS-EXT-SRV-ATTR:host"))
         settled = server.get("OS-EXT-STS:task_state") is None
         moved = where != cp.short_host(host)
-        if settled and moved and server.get("status") in cp.MOVABLE_STATUSES:
-            return
         ours = [m for m in _live_migrations(cloud, server_id) if m.get("id") not in earlier]
+        # Done once the migration record is: the source's nova-compute
+        # finishes after the server shows its new host (it releases the
+        # source's allocations), and retiring stops that service next.
+        completed = any(m.get("status") == "completed" for m in ours)
+        if settled and moved and completed and server.get("status") in cp.MOVABLE_STATUSES:
+            return
         ended = any(m.get("status") in ("error", "failed", "cancelled") for m in ours)
         if server.get("status") == "ERROR" or (settled and not moved and ended):
             fault = (server.get("fault") or {}).get("message", "")

@@ -109,6 +109,8 @@ class FakeCloud:
         self.migrations = []
         self.migration_fails_to = set()
         self.agents_share_chassis = False
+        self.migration_completes_late = False
+        self.late_migrations = []
 
     # -- the log ----------------------------------------------------------
 
@@ -194,6 +196,9 @@ class FakeCloud:
             return {"servers": [self.server_view(s) for s in self.servers
                                 if s.get("host") and s["host"] == query.get("host", s["host"])]}
         if segments == ["os-migrations"] and method == "GET":
+            for migration in self.late_migrations:
+                migration["status"] = "completed" if migration.get("seen") else "running"
+                migration["seen"] = True
             return {"migrations": [dict(m) for m in self.migrations
                                    if m["instance_uuid"] == query.get("instance_uuid")]}
         if segments[0] == "servers" and len(segments) >= 2 and segments[1] != "detail":
@@ -291,6 +296,11 @@ class FakeCloud:
                 migration["status"] = "error"
             else:
                 server["host"] = targets[0]
+                # The record completes a poll after the server moved (the
+                # source's clean-up), when asked to.
+                if self.migration_completes_late:
+                    migration["status"] = "running"
+                    self.late_migrations.append(migration)
             self.migrations.append(migration)
             return {}
         raise nova_error(404, "itemNotFound", f"no {method} servers/{server_id}/{'/'.join(rest)}")

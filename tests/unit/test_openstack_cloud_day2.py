@@ -214,3 +214,15 @@ def test_forget_takes_a_chassis_gone_with_its_first_agent(fake):
     assert oc.compute_forget("compute3", **AUTH)["agents"] == [
         "OVN Controller agent on compute3", "OVN Metadata agent on compute3"]
     assert {a["host"] for a in fake.agents} == {"compute1", "compute2"}
+
+
+def test_drain_waits_for_the_migration_record_to_complete(fake):
+    """The server shows its new host before the source's nova-compute has
+    finished (released its allocations): the drain waits for the record,
+    since retiring stops that service next."""
+    fake.migration_completes_late = True
+    oc.compute_drain("compute3", interval=0, **AUTH)
+    assert [m["status"] for m in fake.migrations] == ["completed", "completed"]
+    listed = [q for m, p, q, _ in fake.calls if p == "/v2.1/os-migrations"]
+    # per server: the listing before, one poll seeing "running", one "completed"
+    assert len(listed) == 6
