@@ -637,7 +637,8 @@ def _forget(cloud, host, only_if_down, test):
     providers = [dict(p) for p in cp.host_providers(_providers(cloud), host)]
     for provider in providers:
         held = cloud.placement.request("GET", f"/resource_providers/{provider['uuid']}/allocations")
-        provider["allocations"] = len(held.get("allocations") or {})
+        provider["allocations"] = len([c for c in held.get("allocations") or {}
+                                       if not _evacuated_elsewhere(cloud, c, host)])
     agents = cloud.neutron.list("/v2.0/agents", "agents")
     plan = cp.plan_forget(host, services, servers, providers, agents, only_if_down)
     changes = {}
@@ -662,6 +663,22 @@ def _forget(cloud, host, only_if_down, test):
     for agent_id in plan["agents"]:
         _delete(cloud.neutron, f"/v2.0/agents/{agent_id}")
     return changes
+
+
+def _evacuated_elsewhere(cloud, consumer, host):
+    """
+    Whether allocation consumer ``consumer`` is a server now on another
+    compute: one evacuated from ``host`` (a dead compute), whose
+    allocation there Nova deletes with ``host``'s service record.
+    """
+    try:
+        server = cloud.nova.request("GET", f"/servers/{consumer}")["server"]
+    except api.OpenStackError as exc:
+        if exc.status == 404:  # a migration's consumer, or no server at all
+            return False
+        raise
+    where = cp.short_host(server.get("OS-EXT-SRV-ATTR:host"))
+    return bool(where) and where != cp.short_host(host)
 
 
 def _delete(service, path):

@@ -1298,5 +1298,8 @@ def plan_forget(host, services, servers, providers, agents, only_if_down=False):
     return {
         "services": [s["id"] for s in mine],
         "providers": [p["uuid"] for p in held],
-        "agents": [a["id"] for a in agents if short_host(a.get("host")) == short_host(host)],
+        # Replacing: only dead agents (the replacement's may be alive
+        # already, before its nova-compute has registered).
+        "agents": [a["id"] for a in agents if short_host(a.get("host")) == short_host(host)
+                   and not (only_if_down and a.get("alive"))],
     }

@@ -20,11 +20,17 @@
 {%- from "openstack/hostmap.jinja" import controller, computes, brick_hosts, target with context %}
 {%- set host = pillar.get('compute') %}
 {%- set stays = brick_hosts | reject('equalto', host) | list %}
-{%- if host is none or host not in computes or not stays %}
+{%- if host is none or host not in computes or not stays or host == brick_hosts[0] %}
 
 replace-refused:
   test.fail_without_changes:
+{%-   if host in computes and host == brick_hosts[0] %}
+{%-     set why = 'it is the first brick host, which admits the others; put another compute first in '
+                 ~ 'openstack:gluster:brick_hosts, run the openstack orchestration, then replace it' %}
+    - name: {{ ('not replacing ' ~ host ~ ': ' ~ why) | json }}
+{%-   else %}
     - name: {{ ('not replacing ' ~ host ~ ': pillar openstack:hosts must list it with the compute role, beside another compute that holds a brick') | json }}
+{%-   endif %}
 {%- else %}
 {%-   set args = {'compute': host, 'replace': true} %}
 
@@ -58,5 +64,5 @@ replace-forget:
     - pillar: {{ args | json }}
     - queue: true
     - require:
-      - salt: replace-validate-pillar
+      - salt: replace-volume
 {%- endif %}

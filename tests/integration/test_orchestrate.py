@@ -409,3 +409,12 @@ def test_retire_and_replace_refuse_what_is_not_a_compute(cluster, mods):
         assert steps[refused]["result"] is False
         assert "compute role" in steps[refused]["name"]
         assert ret.returncode != 0
+
+
+def test_replace_refuses_the_first_brick_host(cluster):
+    """compute1 admits the other bricks: replacing it this way is refused,
+    with what to do instead, and nothing runs."""
+    ret, steps = _enrol(cluster, "compute1", "openstack.replace")
+    assert list(steps) == ["replace-refused"], steps
+    assert "first brick host" in steps["replace-refused"]["name"]
+    assert ret.returncode != 0

@@ -226,3 +226,30 @@ def test_drain_waits_for_the_migration_record_to_complete(fake):
     listed = [q for m, p, q, _ in fake.calls if p == "/v2.1/os-migrations"]
     # per server: the listing before, one poll seeing "running", one "completed"
     assert len(listed) == 6
+
+
+def test_forget_a_dead_compute_after_its_servers_were_evacuated(fake):
+    """openstack server evacuate leaves the server's allocation on the dead
+    compute's provider; Nova deletes it with the service record, so it is
+    no reason to refuse.  A consumer that is no server still is."""
+    fake.servers[:] = [{"id": "s-9", "name": "moved", "host": "compute1", "status": "ACTIVE",
+                        "flavor": dict(NANO)}]
+    fake.services[3]["state"] = "down"
+    fake.stray_allocations["rp-3"] = ["s-9"]
+    with pytest.raises(CommandExecutionError, match="still holds allocations"):
+        fake.stray_allocations["rp-3"] = ["s-9", "migration-1"]
+        oc.compute_forget("compute3", only_if_down=True, **AUTH)
+    fake.stray_allocations["rp-3"] = ["s-9"]
+    predicted = oc.compute_forget("compute3", only_if_down=True, test=True, **AUTH)
+    assert predicted["services"] == ["nova-compute on compute3"]
+
+
+def test_replacing_leaves_a_live_agent_alone(fake):
+    """Before the replacement's nova-compute registers, its OVN agents may
+    already be alive: only the dead machine's are deleted."""
+    fake.servers[:] = []
+    fake.services[3]["state"] = "down"
+    fake.agents[4]["alive"] = False  # the dead machine's controller agent
+    changes = oc.compute_forget("compute3", only_if_down=True, **AUTH)
+    assert changes["agents"] == ["OVN Controller agent on compute3"]
+    assert [a["agent_type"] for a in fake.agents if a["host"] == "compute3"] == ["OVN Metadata agent"]
