@@ -585,12 +585,6 @@ def _apply(ret, changes, steps, options):
 # ---------------------------------------------------------------------------
 
 
-def _brick_host_path(brick):
-    """``(host, path)`` of a brick as gluster reports it (already normalised)."""
-    host, _sep, path = brick.partition(":/")
-    return host, "/" + path
-
-
 def _bricks_of(info, host, keys=None):
     """
     Indexes (in volume order) of the bricks of volume ``info`` on ``host``;
@@ -598,10 +592,8 @@ def _bricks_of(info, host, keys=None):
     """
     keys = keys or {}
     leaving = keys.get(host, host.lower())
-    return [
-        i for i, brick in enumerate(info["bricks"])
-        if keys.get(_brick_host_path(brick)[0], _brick_host_path(brick)[0].lower()) == leaving
-    ]
+    hosts = [__salt__["gluster.split_brick"](brick)[0] for brick in info["bricks"]]
+    return [i for i, name in enumerate(hosts) if keys.get(name, name.lower()) == leaving]
 
 
 def _plan_host_retired(info, host, spares=(), keys=None):
@@ -652,7 +644,7 @@ def _plan_host_retired(info, host, spares=(), keys=None):
                 )
             )
 
-    used = {key(_brick_host_path(brick)[0]) for brick in bricks}
+    used = {key(__salt__["gluster.split_brick"](brick)[0]) for brick in bricks}
     free = []
     for spare in spares:
         if key(spare) not in used:
@@ -660,7 +652,7 @@ def _plan_host_retired(info, host, spares=(), keys=None):
             free.append(spare)
     for i in mine:
         if free:
-            path = _brick_host_path(bricks[i])[1]
+            path = __salt__["gluster.split_brick"](bricks[i])[1]
             plan["replaced"][bricks[i]] = "{}:{}".format(free.pop(0), path)
         else:
             plan["removed"].append(bricks[i])
@@ -836,7 +828,7 @@ def host_retired(name, host, spares=(), only_if_disconnected=False):
     try:
         names = [host] + spares
         for vol in volumes.values():
-            names += [_brick_host_path(brick)[0] for brick in vol["bricks"]]
+            names += [__salt__["gluster.split_brick"](brick)[0] for brick in vol["bricks"]]
         keys = _host_keys(names, peers)
         others = sorted(
             vol["name"] for vol in volumes.values()
