@@ -2096,10 +2096,10 @@ def check_floatingip(cloud):
             f"{banner.split()[1]} on 22 {where}; tcp/23 filtered")
 
 
-def _volume_shape(cloud):
-    info = parse_gluster_volume_info(cloud.gluster(f"volume info {cloud.volume} --xml"),
+def _volume_shape(cloud, host=None):
+    """The volume's info, asked on ``host`` (default: the first compute that answers)."""
+    return parse_gluster_volume_info(cloud.gluster(f"volume info {cloud.volume} --xml", host=host),
                                      cloud.volume)
-    return info
 
 
 def check_storage(cloud):
@@ -2310,8 +2310,7 @@ def check_scaleout(cloud):
     problems = []
     if name not in cloud.hosts or "compute" not in cloud.hosts[name].get("roles", []):
         problems.append(f"{name} is not a compute in pillar openstack:hosts")
-    svc = [s for s in cloud.nova_services() if s["binary"] == "nova-compute"
-           and short(s["host"]) == short(name)]
+    svc = _compute_services(cloud, name)
     if not svc or svc[0]["state"] != "up":
         problems.append(f"nova-compute on {name}: {svc[0]['state'] if svc else 'not registered'}")
     proc = run(["nova-manage", "cell_v2", "list_hosts"], timeout=120)
@@ -2449,9 +2448,14 @@ def _nova_ssh(cloud, source, target):
     return []
 
 
+def _compute_services(cloud, name):
+    """Nova's nova-compute service records of compute ``name``."""
+    return [s for s in cloud.nova_services() if s["binary"] == "nova-compute"
+            and short(s["host"]) == short(name)]
+
+
 def _compute_records(cloud, name):
-    services = [s for s in cloud.nova_services() if s["binary"] == "nova-compute"
-                and short(s["host"]) == short(name)]
+    services = _compute_services(cloud, name)
     providers = [p.name for p in cloud.conn.placement.resource_providers()
                  if short(p.name) == short(name)]
     agents = [a for a in cloud.neutron_agents() if short(a["host"]) == short(name)]
@@ -2522,8 +2526,7 @@ def check_retire(cloud):
         problems.append(f"placement still has resource provider(s) {providers}")
     if agents:
         problems.append(f"Neutron still lists {[a['agent_type'] for a in agents]} on {name}")
-    info = parse_gluster_volume_info(
-        cloud.gluster(f"volume info {cloud.volume} --xml", host=others[0]), cloud.volume)
+    info = _volume_shape(cloud, host=others[0])
     if any(short(b["host"]) == short(name) for b in info["bricks"]):
         problems.append(f"{cloud.volume} still has a brick of {name}")
     pool = cloud.gluster("pool list", host=others[0])
