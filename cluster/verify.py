@@ -765,6 +765,9 @@ def render_table(results, width=None):
     counts = summarize(results)
     out.append(sep)
     out.append(", ".join(f"{counts[k]} {k}" for k in RESULTS if counts[k]) or "no checks")
+    # Each failure again, unwrapped, last: a log's tail (CI shows only that) names them.
+    out.extend(f"{FAIL} {r['check']}: {r['detail'] or '(no detail)'}"
+               for r in results if r["result"] == FAIL)
     return "\n".join(out)
 
 

@@ -759,6 +759,18 @@ def test_report_prints_the_merged_table_and_writes_json(tmp_path, capsys):
     assert doc["summary"][verify.PASS] == 2 and doc["exit_code"] == 0
 
 
+def test_table_ends_with_each_failure_unwrapped():
+    long = "probe instance got no DHCP lease " * 10
+    table = verify.render_table([_res("storage", verify.PASS, "replica 2"),
+                                 _res("scaleout", verify.FAIL, long),
+                                 _res("faults", verify.SKIPPED, "needs --stopped")], width=80)
+    lines = table.splitlines()
+    assert lines[-2] == "1 PASS, 1 FAIL, 1 SKIPPED"
+    assert lines[-1] == "FAIL scaleout: " + " ".join(long.split())
+    passing = verify.render_table([_res("storage", verify.PASS, "replica 2")])
+    assert passing.splitlines()[-1] == "1 PASS"
+
+
 def test_report_of_a_run_that_could_not_start_is_an_error(tmp_path, capsys):
     a = tmp_path / "a.json"
     a.write_text(json.dumps({"error": "no credentials", "results": [], "exit_code": 2}))
