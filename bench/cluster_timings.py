@@ -5,7 +5,9 @@ re-run, add-compute.  The cold deploy and the re-run are the project's
 headline performance figures.  Then each orchestration's profile, its
 slowest states (cluster/orch_profile.py): where that time went.  Then the
 cloud-resources benchmark (bench/cloud_resources.py, `cluster/run
-bench-resources`): the states against the CLI loop they replaced.
+bench-resources`): the states against the CLI loop they replaced.  Then
+each machine's resident memory at the end of the run (cluster/results.py
+memory_split) and the goals of issue 14 beside what was measured.
 
     cluster_timings.py [--resources] [FILE]
 
@@ -29,6 +31,9 @@ LABELS = {
     "bench_resources": "cloud-resources benchmark (states and CLI, cleanups)",
     "add_compute": "add a compute (up + highstate + enrolment)",
     "verify_scaleout": "verify the added compute (an instance boots)",
+    "replace": "replace a dead compute (destroyed, re-enrolled)",
+    "retire": "retire the added compute",
+    "memory": "memory of each machine (ps by unit)",
     "total": "total",
 }
 
@@ -44,6 +49,48 @@ def resources_lines(bench):
     for phase, label in (("cold", "from nothing (cold)"), ("warm", "all present (warm)")):
         lines.append(f"  {label:<24} {best['states'][phase + '_s']:8.1f}s "
                      f"{best['cli'][phase + '_s']:8.1f}s {ratio[phase]:10.1f}x")
+    return lines
+
+
+# Issue 14's goals for the 4-host cloud: (label, limit, unit).
+GOALS = {
+    "rerun": ("zero-change re-run", 30, "s"),
+    "add_compute": ("add a compute", 120, "s"),
+    "cloud_rss": ("cloud services' RSS, all hosts", 3072, "MiB"),
+    "controller_rss": ("cloud services' RSS, controller", 1536, "MiB"),
+}
+
+
+def memory_lines(memory):
+    """Each machine's RSS by kind (MiB), its largest cloud units, the total."""
+    if not memory:
+        return ["memory: not recorded (make cluster records it at its end)"]
+    lines = [f"memory at the end of the run (RSS, MiB): {'cloud':>8} {'salt':>7} "
+             f"{'guests':>7} {'system':>7}  largest cloud units"]
+    for name, split in memory.items():
+        top = ", ".join(f"{unit} {mib:.0f}" for unit, mib in split.get("top", []))
+        lines.append(f"  {name:<38} {split['cloud']:8.0f} {split['salt']:7.0f} "
+                     f"{split['guests']:7.0f} {split['system']:7.0f}  {top}")
+    total = {k: sum(s[k] for s in memory.values()) for k in ("cloud", "salt", "guests", "system")}
+    lines.append(f"  {'all machines':<38} {total['cloud']:8.0f} {total['salt']:7.0f} "
+                 f"{total['guests']:7.0f} {total['system']:7.0f}")
+    return lines
+
+
+def goal_lines(doc):
+    """Issue 14's goals and the run's figures: met, missed or not measured."""
+    phases = doc.get("phases_s") or {}
+    memory = doc.get("memory_mib") or {}
+    measured = {"rerun": phases.get("orchestrate_rerun"),
+                "add_compute": phases.get("add_compute"),
+                "cloud_rss": sum(s["cloud"] for s in memory.values()) if memory else None,
+                "controller_rss": (memory.get("controller") or {}).get("cloud")}
+    lines = ["goals (issue 14):"]
+    for key, (label, limit, unit) in GOALS.items():
+        value = measured[key]
+        verdict = ("not measured" if value is None
+                   else f"{float(value):.0f} {unit}: {'met' if value <= limit else 'missed'}")
+        lines.append(f"  {label:<38} <= {limit:>5} {unit:<4} {verdict}")
     return lines
 
 
@@ -69,6 +116,8 @@ def main(argv):
         for line in orch_profile.format_rows(rows):
             print(line)
     print("\n".join(resources_lines(doc.get("resources_bench"))))
+    print("\n".join(memory_lines(doc.get("memory_mib"))))
+    print("\n".join(goal_lines(doc)))
     return 0
 
 

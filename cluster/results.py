@@ -15,6 +15,13 @@ cluster/run rewriting the timings after each phase.
 keeps bench/cloud_resources.py's document (DOCUMENT, a JSON file) under
 "resources_bench", with the date it was measured.
 
+    results.py memory FILE DIR
+
+replaces "memory_mib" with each machine's resident memory: DIR holds one
+MACHINE.ps per machine, the output of `ps -eo rss=,unit=` in it (each
+process's RSS in KiB and the systemd unit whose cgroup holds it), summed
+by kind of unit (`memory_split`).
+
 The checks' result documents (.cluster/verify-*.json): verify.py,
 dashboard.py and tempest.py build theirs with `verify_document` and write
 them with `write_document`; `verify.py --report` merges them the same way.
@@ -80,6 +87,61 @@ def set_resources_bench(path, bench, date=None):
     write(path, doc)
 
 
+# What a systemd unit's processes are, for the memory figures: Salt's
+# daemons, the cloud's guests (libvirt's machine scopes), the base system
+# (and the commands that measured it); every other unit is a cloud service
+# (the OpenStack APIs and agents, MariaDB, RabbitMQ, OVN, libvirt,
+# GlusterFS...): an unknown unit counts against the cloud, never for it.
+SALT_UNITS = ("salt-",)
+GUEST_UNITS = ("machine-qemu",)
+SYSTEM_UNITS = ("init.scope", "systemd-", "dbus.", "ssh.", "console-getty.", "getty@",
+                "cron.", "session-", "user@", "run-", "rsyslog.", "chrony.", "polkit.")
+
+
+def unit_kind(unit):
+    """"salt", "guests", "system" or "cloud" for a systemd unit name ("-":
+    a process in no unit, the system's)."""
+    if unit == "-":
+        return "system"
+    for kind, prefixes in (("salt", SALT_UNITS), ("guests", GUEST_UNITS),
+                           ("system", SYSTEM_UNITS)):
+        if unit.startswith(prefixes):
+            return kind
+    return "cloud"
+
+
+def memory_split(ps_text, top=5):
+    """
+    `ps -eo rss=,unit=` (RSS in KiB, unit) -> {"cloud", "salt", "guests",
+    "system": MiB, "top": [[unit, MiB], ...] the `top` largest cloud
+    units}.  ValueError on a line that is not "KIB UNIT".
+    """
+    kinds = {"cloud": 0, "salt": 0, "guests": 0, "system": 0}
+    units = {}
+    for line in ps_text.splitlines():
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) != 2 or not parts[0].isdigit():
+            raise ValueError(f"not 'RSS UNIT': {line!r}")
+        kib, unit = int(parts[0]), parts[1]
+        kind = unit_kind(unit)
+        kinds[kind] += kib
+        if kind == "cloud":
+            units[unit] = units.get(unit, 0) + kib
+    split = {kind: round(kib / 1024, 1) for kind, kib in kinds.items()}
+    split["top"] = [[unit, round(kib / 1024, 1)] for unit, kib in
+                    sorted(units.items(), key=lambda item: (-item[1], item[0]))[:top]]
+    return split
+
+
+def set_memory(path, machines):
+    """machines: {machine: memory_split(...)}; replaces "memory_mib"."""
+    doc = load(path)
+    doc["memory_mib"] = {name: machines[name] for name in sorted(machines)}
+    write(path, doc)
+
+
 # A check's result, and a run's exit status, in the checks' documents.
 PASS = "PASS"
 FAIL = "FAIL"
@@ -142,6 +204,17 @@ def main(argv):
         except (OSError, ValueError) as exc:
             print(f"results.py bench-resources: {argv[2]}: {exc}", file=sys.stderr)
             return 2
+        return 0
+    if len(argv) == 3 and argv[0] == "memory":
+        try:
+            machines = {ps.stem: memory_split(ps.read_text(encoding="utf-8"))
+                        for ps in sorted(pathlib.Path(argv[2]).glob("*.ps"))}
+            if not machines:
+                raise ValueError("no MACHINE.ps file")
+        except (OSError, ValueError) as exc:
+            print(f"results.py memory: {argv[2]}: {exc}", file=sys.stderr)
+            return 2
+        set_memory(argv[1], machines)
         return 0
     if len(argv) < 4 or argv[0] != "phases":
         print("\n".join(line.strip() for line in __doc__.splitlines()

@@ -358,5 +358,76 @@ def test_make_bench_prints_the_profile_after_the_phases(tmp_path):
     assert "re-run (zero changes)" in lines[2]
     assert lines[3] == "profile of the cold orchestration (deploy): its 15 slowest states; partial: why"
     assert lines[4].split()[:2] == ["compute2", "libvirt-packages"] and lines[4].endswith(" s")
-    assert len(lines) == 4 + 15 + 1
-    assert lines[-1] == "cloud-resources benchmark: not run (cluster/run bench-resources)"
+    assert len(lines) == 4 + 15 + 1 + 1 + 5
+    assert lines[19] == "cloud-resources benchmark: not run (cluster/run bench-resources)"
+    assert lines[20] == "memory: not recorded (make cluster records it at its end)"
+    assert lines[21:] == [
+        "goals (issue 14):",
+        "  zero-change re-run                     <=    30 s    100 s: missed",
+        "  add a compute                          <=   120 s    not measured",
+        "  cloud services' RSS, all hosts         <=  3072 MiB  not measured",
+        "  cloud services' RSS, controller        <=  1536 MiB  not measured"]
+
+
+# What `ps -eo rss=,unit=` printed in the test cluster's controller (trimmed).
+CONTROLLER_PS = """\
+1038440 salt-master.service
+ 207004 salt-minion.service
+ 123092 mariadb.service
+ 111228 rabbitmq-server.service
+  65536 nova-api.service
+  65536 nova-api.service
+  16600 systemd-journald.service
+  14584 init.scope
+   4504 dbus.service
+   2876 epmd.service
+   1024 run-p9116-i826177.scope
+      0 -
+ 409600 machine-qemu\\x2d1\\x2dinstance\\x2d00000001.scope
+"""
+
+
+def test_memory_split_by_kind_of_unit():
+    split = results.memory_split(CONTROLLER_PS, top=3)
+    assert split["salt"] == round((1038440 + 207004) / 1024, 1)
+    assert split["guests"] == 400.0
+    assert split["system"] == round((16600 + 14584 + 4504 + 1024) / 1024, 1)
+    assert split["cloud"] == round((123092 + 111228 + 2 * 65536 + 2876) / 1024, 1)
+    assert split["top"] == [["nova-api.service", 128.0], ["mariadb.service", 120.2],
+                            ["rabbitmq-server.service", 108.6]]
+    # an unknown unit counts against the cloud
+    assert results.unit_kind("postfix@-.service") == "cloud"
+    assert results.unit_kind("-") == "system"
+    with pytest.raises(ValueError, match="not 'RSS UNIT'"):
+        results.memory_split("123 salt-master.service extra\n")
+
+
+def test_memory_subcommand_replaces_the_machines_and_bench_prints_the_goals(tmp_path):
+    path, ps = tmp_path / "cluster.json", tmp_path / "ps"
+    ps.mkdir()
+    results.set_phases(path, "vm", 2, [("orchestrate_rerun", 25.0), ("add_compute", 150.0)])
+    results.set_memory(path, {"compute3": results.memory_split("1024 nova-compute.service\n")})
+    (ps / "controller.ps").write_text(CONTROLLER_PS)
+    (ps / "compute1.ps").write_text("2097152 nova-compute.service\n")
+    cmd = [sys.executable, str(REPO / "cluster" / "results.py"), "memory", str(path), str(ps)]
+    subprocess.run(cmd, check=True)
+    doc = json.loads(path.read_text())
+    assert list(doc["memory_mib"]) == ["compute1", "controller"]
+    assert doc["phases_s"] == {"orchestrate_rerun": 25.0, "add_compute": 150.0}
+    out = subprocess.run([sys.executable, str(REPO / "bench" / "cluster_timings.py"), str(path)],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out[-5:] == [
+        "goals (issue 14):",
+        "  zero-change re-run                     <=    30 s    25 s: met",
+        "  add a compute                          <=   120 s    150 s: missed",
+        "  cloud services' RSS, all hosts         <=  3072 MiB  2408 MiB: met",
+        "  cloud services' RSS, controller        <=  1536 MiB  360 MiB: met"]
+    assert out[-6].split()[:2] == ["all", "machines"]
+    # no ps file, or a garbled one: refused, the file unchanged
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    proc = subprocess.run(cmd[:-1] + [str(empty)], capture_output=True, text=True)
+    assert proc.returncode == 2 and "no MACHINE.ps file" in proc.stderr
+    (ps / "gateway.ps").write_text("garbage\n")
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 2 and "gateway" not in json.loads(path.read_text())["memory_mib"]
