@@ -185,6 +185,10 @@ class CheckFailed(Exception):
     """The check ran and found the cloud wrong."""
 
 
+class NoLease(CheckFailed):
+    """The guest booted and got no DHCP lease (boot retries this once)."""
+
+
 class NotRunnable(Exception):
     """This machine cannot run the check (missing kernel support...)."""
 
@@ -364,6 +368,11 @@ def key_body(key):
     """`type base64` of an OpenSSH public key line (the comment dropped)."""
     parts = (key or "").split()
     return " ".join(parts[:2]) if len(parts) >= 2 else (key or "").strip()
+
+
+def lost_lease(info):
+    """A parsed console (or None) of a guest that booted and got no DHCP lease."""
+    return bool(info and info["boot"] and (info["dhcp_failed"] or not info["address"]))
 
 
 def console_problems(info, *, address=None, userdata_token=None, public_key=None,
@@ -1346,6 +1355,7 @@ class Cloud:
         self.created_keypair = False
         self.boot_error = None
         self.boot_attempted = False
+        self.notes = []  # said in the current check's detail (boot: a second boot)
         self.console_before_migration = None
         self._rotation_record = None
 
@@ -1539,15 +1549,46 @@ class Cloud:
 
     def boot(self, availability_zone=None, name=None):
         """Boot the verification instance (or, with `name`, a probe instance)
-        and wait for its console markers."""
-        if name is not None:
-            return self._boot(availability_zone, name)
-        self.boot_attempted = True
+        and wait for its console markers.  A guest that got no DHCP lease is
+        deleted and booted once more, and that is said in the check's detail
+        (`notes`): the userspace datapath's lost leases (README "Tempest")."""
+        if name is None:
+            self.boot_attempted = True
         try:
-            return self._boot(availability_zone, None)
+            try:
+                return self._boot(availability_zone, name)
+            except NoLease as exc:
+                self.notes.append(f"FLAKY: the first boot got no DHCP lease, booted again "
+                                  f"({exc})")
+                log(f"{exc}; booting once more")
+                probe = name or self.args.server_name
+                for srv in self.conn.compute.servers(name=f"^{re.escape(probe)}$"):
+                    self.conn.compute.delete_server(srv)
+                poll(f"{probe} deleted", lambda: not list(
+                    self.conn.compute.servers(name=f"^{re.escape(probe)}$")), self.args.boot_timeout)
+                return self._boot(availability_zone, name)
         except Exception as exc:
-            self.boot_error = str(exc)
+            if name is None:
+                self.boot_error = str(exc)
             raise
+
+    def lease_diagnostics(self, server, port_id):
+        """What the guest's compute says of its port and OVN's DHCP
+        (ovn-installed, the DHCP flows, packet-in drops): a line, best effort."""
+        tap = f"tap{port_id[:11]}"
+        cmd = (f"echo ovn-installed=$(ovs-vsctl --if-exists get Interface {tap} "
+               "external_ids:ovn-installed); echo dhcp-flows=$(ovs-ofctl dump-flows br-int "
+               "| grep -c userdata=00.00.00.02); ovs-appctl coverage/show | grep -Eo "
+               "'(packet_in_overflow|connmgr_async_unsent|rconn_overflow|"
+               "datapath_drop_upcall_error|datapath_drop_lock_error) +[^ ]+ +[^ ]+ +[^ ]+ +"
+               "total:[ ]*[0-9]+' | sed -E 's/ +.*total:[ ]*/=/'")
+        host = next((c for c in self.computes if short(c) == short(server.compute_host)),
+                    server.compute_host)
+        try:
+            ans = self.salt_one(host, cmd, 60)
+        except Exception as exc:  # noqa: BLE001 - diagnostics only
+            return f"diagnostics failed: {exc}"
+        return " ".join((ans.get("stdout") or ans.get("stderr") or "no answer").split())[:400]
 
     def _boot(self, availability_zone=None, name=None):
         conn, args = self.conn, self.args
@@ -1626,8 +1667,12 @@ class Cloud:
         except CheckFailed:
             info = last.get("info")
             problems = console_problems(info, **expect) if info else ["console log unreadable"]
-            raise CheckFailed(f"instance {server.id} on {server.compute_host}: "
-                              + "; ".join(problems)) from None
+            where = f"instance {server.id} on {server.compute_host}: "
+            if lost_lease(info):
+                port = self.server_port(server, net)
+                raise NoLease(where + "; ".join(problems) + "; "
+                              + self.lease_diagnostics(server, port.id)) from None
+            raise CheckFailed(where + "; ".join(problems)) from None
         t_console = time.monotonic() - t0
         return server, info, address, t_active, t_console
 
@@ -2906,6 +2951,9 @@ def main(argv=None):
                 exc, detail = e, str(e)
             except Exception as e:  # noqa: BLE001 - an API error is a failure too
                 exc, detail = e, f"{type(e).__name__}: {e}"
+            if cloud.notes:
+                detail = f"{detail}; " + "; ".join(cloud.notes)
+                cloud.notes.clear()
             res = make_result(name, classify(exc), time.monotonic() - t0,
                               redact(detail, cloud.secrets))
             results.append(res)

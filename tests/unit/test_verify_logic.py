@@ -283,6 +283,20 @@ def test_dhcp_failure_and_foreign_uuid():
     assert problems[2] == "the guest found no SSH key in the metadata service"
 
 
+def test_lost_lease_only_for_a_guest_that_booted_without_an_address():
+    booted = "VERIFY-BOOT up boot_id=1\n"
+    assert verify.lost_lease(verify.parse_console(
+        booted + "VERIFY-DHCP-FAILED eth0: no lease (udhcpc: no lease, failing)\n"))
+    assert verify.lost_lease(verify.parse_console(booted + "VERIFY-ALIVE n=1 uptime=30.0 boot_id=1\n"))
+    # no boot line: the guest never ran, a second boot would not help
+    assert not verify.lost_lease(verify.parse_console("no markers at all"))
+    assert not verify.lost_lease(None)
+    # a lease, whatever else went wrong (metadata): not a lost lease
+    assert not verify.lost_lease(verify.parse_console(
+        booted + "VERIFY-DHCP eth0 address=172.16.1.5/24 router=172.16.1.1\n"
+        "VERIFY-METADATA-FAILED openstack/latest/meta_data.json: wget: can't connect\n"))
+
+
 def test_a_retried_step_that_succeeded_is_not_a_problem():
     text = "\n".join([
         "VERIFY-BOOT up boot_id=1",
