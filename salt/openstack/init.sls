@@ -15,20 +15,8 @@
 {%- if 'openstack_pillar.validate' in salt %}
 {%-   do salt['openstack_pillar.validate']() %}
 {%- endif %}
-{%- from "openstack/hostmap.jinja" import everyone, controller, gateways, computes, brick_hosts, target with context %}
-
-openstack-sync-modules:
-  salt.function:
-    - name: saltutil.sync_all
-{{- target(everyone) }}
-
-# Refuse a bad pillar before any host is touched.
-openstack-validate-pillar:
-  salt.function:
-    - name: openstack_pillar.validate
-{{- target(everyone) }}
-    - require:
-      - salt: openstack-sync-modules
+{%- from "openstack/hostmap.jinja" import everyone, controller, gateways, computes, brick_hosts, target, prepare with context %}
+{{ prepare('openstack', everyone, everyone) }}
 
 openstack-common:
   salt.state:

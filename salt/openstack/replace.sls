@@ -17,7 +17,7 @@
     ran are not moved here: evacuate them first (openstack server
     evacuate; their disks are on the shared volume).
 #}
-{%- from "openstack/hostmap.jinja" import controller, computes, brick_hosts, target with context %}
+{%- from "openstack/hostmap.jinja" import controller, computes, brick_hosts, target, prepare with context %}
 {%- set host = pillar.get('compute') %}
 {%- set stays = brick_hosts | reject('equalto', host) | list %}
 {%- if host is none or host not in computes or not stays or host == brick_hosts[0] %}
@@ -34,19 +34,9 @@ replace-refused:
 {%- else %}
 {%-   set args = {'compute': host, 'replace': true} %}
 
-# This extension's modules on the hosts the steps below run on (the
-# validator, gluster.host_retired, openstack_cloud's compute states).
-replace-sync-modules:
-  salt.function:
-    - name: saltutil.sync_all
-{{- target((controller + stays[:1] + []) | unique | list) }}
-
-replace-validate-pillar:
-  salt.function:
-    - name: openstack_pillar.validate
-{{- target(controller) }}
-    - require:
-      - salt: replace-sync-modules
+{#- This extension's modules on the hosts the steps below run on (the
+    validator, gluster.host_retired, openstack_cloud's compute states). #}
+{{ prepare('replace', (controller + stays[:1]) | unique | list, controller) }}
 
 replace-volume:
   salt.state:

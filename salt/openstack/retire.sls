@@ -17,7 +17,7 @@
     Then delete it from the pillar (and its key: salt-key -d) and destroy
     the machine.  Every step is idempotent: run again, it changes nothing.
 #}
-{%- from "openstack/hostmap.jinja" import controller, computes, brick_hosts, target with context %}
+{%- from "openstack/hostmap.jinja" import controller, computes, brick_hosts, target, prepare with context %}
 {%- set host = pillar.get('compute') %}
 {%- set stays = brick_hosts | reject('equalto', host) | list %}
 {%- set others = computes | reject('equalto', host) | list %}
@@ -29,19 +29,9 @@ retire-refused:
 {%- else %}
 {%-   set args = {'compute': host} %}
 
-# This extension's modules on the hosts the steps below run on (the
-# validator, gluster.host_retired, openstack_cloud's compute states).
-retire-sync-modules:
-  salt.function:
-    - name: saltutil.sync_all
-{{- target((controller + stays[:1] + [host]) | unique | list) }}
-
-retire-validate-pillar:
-  salt.function:
-    - name: openstack_pillar.validate
-{{- target(controller) }}
-    - require:
-      - salt: retire-sync-modules
+{#- This extension's modules on the hosts the steps below run on (the
+    validator, gluster.host_retired, openstack_cloud's compute states). #}
+{{ prepare('retire', (controller + stays[:1] + [host]) | unique | list, controller) }}
 
 retire-check-servers:
   salt.state:
