@@ -18,9 +18,9 @@ keeps bench/cloud_resources.py's document (DOCUMENT, a JSON file) under
     results.py memory FILE DIR
 
 replaces "memory_mib" with each machine's resident memory: DIR holds one
-MACHINE.ps per machine, the output of `ps -eo rss=,unit=` in it (each
-process's RSS in KiB and the systemd unit whose cgroup holds it), summed
-by kind of unit (`memory_split`).
+MACHINE.ps per machine, the output of `ps -eo rss=,unit=,comm=` in it
+(each process's RSS in KiB, the systemd unit whose cgroup holds it and
+its command), summed by kind (`memory_split`).
 
 The checks' result documents (.cluster/verify-*.json): verify.py,
 dashboard.py and tempest.py build theirs with `verify_document` and write
@@ -94,13 +94,22 @@ def set_resources_bench(path, bench, date=None):
 # GlusterFS...): an unknown unit counts against the cloud, never for it.
 SALT_UNITS = ("salt-",)
 GUEST_UNITS = ("machine-qemu",)
+# Commands whose kind is theirs wherever they run: the GlusterFS client of
+# a share Salt mounted (cmd.run) sits in salt-minion.service; a guest
+# outside a machine scope in libvirt's.
+GUEST_COMMANDS = ("qemu-system", "qemu-kvm")
+CLOUD_COMMANDS = ("glusterfs",)
 SYSTEM_UNITS = ("init.scope", "systemd-", "dbus.", "ssh.", "console-getty.", "getty@",
                 "cron.", "session-", "user@", "run-", "rsyslog.", "chrony.", "polkit.")
 
 
-def unit_kind(unit):
-    """"salt", "guests", "system" or "cloud" for a systemd unit name ("-":
-    a process in no unit, the system's)."""
+def unit_kind(unit, command=""):
+    """"salt", "guests", "system" or "cloud" for a process's systemd unit
+    name ("-": in no unit, the system's) and command."""
+    if command.startswith(GUEST_COMMANDS):
+        return "guests"
+    if command.startswith(CLOUD_COMMANDS):
+        return "cloud"
     if unit == "-":
         return "system"
     for kind, prefixes in (("salt", SALT_UNITS), ("guests", GUEST_UNITS),
@@ -112,22 +121,26 @@ def unit_kind(unit):
 
 def memory_split(ps_text, top=5):
     """
-    `ps -eo rss=,unit=` (RSS in KiB, unit) -> {"cloud", "salt", "guests",
-    "system": MiB, "top": [[unit, MiB], ...] the `top` largest cloud
-    units}.  ValueError on a line that is not "KIB UNIT".
+    `ps -eo rss=,unit=,comm=` (RSS in KiB, unit, command; the command may
+    be missing) -> {"cloud", "salt", "guests", "system": MiB, "top":
+    [[unit, MiB], ...] the `top` largest cloud units}.  ValueError on a
+    line that is not "KIB UNIT [COMMAND]".
     """
     kinds = {"cloud": 0, "salt": 0, "guests": 0, "system": 0}
     units = {}
     for line in ps_text.splitlines():
         if not line.strip():
             continue
-        parts = line.split()
-        if len(parts) != 2 or not parts[0].isdigit():
-            raise ValueError(f"not 'RSS UNIT': {line!r}")
+        parts = line.split(None, 2)
+        if len(parts) < 2 or not parts[0].isdigit():
+            raise ValueError(f"not 'RSS UNIT [COMMAND]': {line!r}")
         kib, unit = int(parts[0]), parts[1]
-        kind = unit_kind(unit)
+        command = parts[2].strip() if len(parts) == 3 else ""
+        kind = unit_kind(unit, command)
         kinds[kind] += kib
         if kind == "cloud":
+            if command.startswith(CLOUD_COMMANDS) and unit_kind(unit) != "cloud":
+                unit = f"{command} (in {unit})"
             units[unit] = units.get(unit, 0) + kib
     split = {kind: round(kib / 1024, 1) for kind, kib in kinds.items()}
     split["top"] = [[unit, round(kib / 1024, 1)] for unit, kib in

@@ -398,8 +398,16 @@ def test_memory_split_by_kind_of_unit():
     # an unknown unit counts against the cloud
     assert results.unit_kind("postfix@-.service") == "cloud"
     assert results.unit_kind("-") == "system"
-    with pytest.raises(ValueError, match="not 'RSS UNIT'"):
-        results.memory_split("123 salt-master.service extra\n")
+    with pytest.raises(ValueError, match="not 'RSS UNIT"):
+        results.memory_split("salt-master.service 123\n")
+    # the command decides where the unit misleads: a share Salt mounted,
+    # a guest in libvirt's unit
+    split = results.memory_split("1024 salt-minion.service glusterfs\n"
+                                 "2048 salt-minion.service salt-minion\n"
+                                 "4096 libvirtd.service qemu-system-x86\n"
+                                 "1024 libvirtd.service libvirtd\n")
+    assert (split["cloud"], split["salt"], split["guests"]) == (2.0, 2.0, 4.0)
+    assert split["top"] == [["glusterfs (in salt-minion.service)", 1.0], ["libvirtd.service", 1.0]]
 
 
 def test_memory_subcommand_replaces_the_machines_and_bench_prints_the_goals(tmp_path):
