@@ -1558,15 +1558,18 @@ class Cloud:
             try:
                 return self._boot(availability_zone, name)
             except NoLease as exc:
-                self.notes.append(f"FLAKY: the first boot got no DHCP lease, booted again "
-                                  f"({exc})")
+                self.notes.append(f"first boot: no DHCP lease, booted again ({exc})")
                 log(f"{exc}; booting once more")
                 probe = name or self.args.server_name
                 for srv in self.conn.compute.servers(name=f"^{re.escape(probe)}$"):
                     self.conn.compute.delete_server(srv)
+                if name is None:  # later checks must not get the deleted one
+                    self.server, self.created_server = None, False
                 poll(f"{probe} deleted", lambda: not list(
                     self.conn.compute.servers(name=f"^{re.escape(probe)}$")), self.args.boot_timeout)
-                return self._boot(availability_zone, name)
+                result = self._boot(availability_zone, name)
+                self.notes[-1] = "FLAKY: " + self.notes[-1]
+                return result
         except Exception as exc:
             if name is None:
                 self.boot_error = str(exc)
@@ -1582,8 +1585,7 @@ class Cloud:
                "'(packet_in_overflow|connmgr_async_unsent|rconn_overflow|"
                "datapath_drop_upcall_error|datapath_drop_lock_error) +[^ ]+ +[^ ]+ +[^ ]+ +"
                "total:[ ]*[0-9]+' | sed -E 's/ +.*total:[ ]*/=/'")
-        host = next((c for c in self.computes if short(c) == short(server.compute_host)),
-                    server.compute_host)
+        host = minion_of(self.hosts, server.compute_host) or server.compute_host
         try:
             ans = self.salt_one(host, cmd, 60)
         except Exception as exc:  # noqa: BLE001 - diagnostics only
@@ -1669,9 +1671,11 @@ class Cloud:
             problems = console_problems(info, **expect) if info else ["console log unreadable"]
             where = f"instance {server.id} on {server.compute_host}: "
             if lost_lease(info):
-                port = self.server_port(server, net)
-                raise NoLease(where + "; ".join(problems) + "; "
-                              + self.lease_diagnostics(server, port.id)) from None
+                try:
+                    seen = self.lease_diagnostics(server, self.server_port(server, net).id)
+                except CheckFailed as exc:
+                    seen = f"diagnostics failed: {exc}"
+                raise NoLease(where + "; ".join(problems) + "; " + seen) from None
             raise CheckFailed(where + "; ".join(problems)) from None
         t_console = time.monotonic() - t0
         return server, info, address, t_active, t_console
