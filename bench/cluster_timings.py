@@ -61,35 +61,56 @@ GOALS = {
 }
 
 
+def _pss(split, kind):
+    """A machine's PSS of `kind`, None where the run recorded RSS alone."""
+    return (split.get("pss") or {}).get(kind)
+
+
 def memory_lines(memory):
-    """Each machine's RSS by kind (MiB), its largest cloud units, the total."""
+    """Each machine's RSS by kind (MiB), the cloud's PSS, its largest cloud
+    units, the totals."""
     if not memory:
         return ["memory: not recorded (make cluster records it at its end)"]
-    lines = [f"memory at the end of the run (RSS, MiB): {'cloud':>8} {'salt':>7} "
-             f"{'guests':>7} {'system':>7}  largest cloud units"]
+    lines = [f"memory at the end of the run (MiB; RSS, and PSS, which counts a shared page once):",
+             f"  {'machine':<30} {'cloud':>7} {'PSS':>7} {'salt':>7} {'guests':>7} {'system':>7}"
+             f"  largest cloud units (RSS/PSS)"]
     for name, split in memory.items():
-        top = ", ".join(f"{unit} {mib:.0f}" for unit, mib in split.get("top", []))
-        lines.append(f"  {name:<38} {split['cloud']:8.0f} {split['salt']:7.0f} "
-                     f"{split['guests']:7.0f} {split['system']:7.0f}  {top}")
+        top = ", ".join(f"{unit} {mib[0]:.0f}" + (f"/{mib[1]:.0f}" if len(mib) > 1 else "")
+                        for unit, *mib in split.get("top", []))
+        pss = _pss(split, "cloud")
+        lines.append(f"  {name:<30} {split['cloud']:7.0f} {'-' if pss is None else f'{pss:.0f}':>7} "
+                     f"{split['salt']:7.0f} {split['guests']:7.0f} {split['system']:7.0f}  {top}")
     total = {k: sum(s[k] for s in memory.values()) for k in ("cloud", "salt", "guests", "system")}
-    lines.append(f"  {'all machines':<38} {total['cloud']:8.0f} {total['salt']:7.0f} "
-                 f"{total['guests']:7.0f} {total['system']:7.0f}")
+    pss = _cloud_pss(memory)
+    lines.append(f"  {'all machines':<30} {total['cloud']:7.0f} {'-' if pss is None else f'{pss:.0f}':>7} "
+                 f"{total['salt']:7.0f} {total['guests']:7.0f} {total['system']:7.0f}")
     return lines
 
 
+def _cloud_pss(memory):
+    """The cloud services' PSS over all machines; None unless every machine has it."""
+    values = [_pss(split, "cloud") for split in memory.values()]
+    return None if not values or None in values else sum(values)
+
+
 def goal_lines(doc):
-    """Issue 14's goals and the run's figures: met, missed or not measured."""
+    """Issue 14's goals and the run's figures: met, missed or not measured;
+    beside each RSS figure its PSS."""
     phases = doc.get("phases_s") or {}
     memory = doc.get("memory_mib") or {}
-    measured = {"rerun": phases.get("orchestrate_rerun"),
-                "add_compute": phases.get("add_compute"),
-                "cloud_rss": sum(s["cloud"] for s in memory.values()) if memory else None,
-                "controller_rss": (memory.get("controller") or {}).get("cloud")}
+    controller = memory.get("controller") or {}
+    measured = {"rerun": (phases.get("orchestrate_rerun"), None),
+                "add_compute": (phases.get("add_compute"), None),
+                "cloud_rss": ((sum(s["cloud"] for s in memory.values()), _cloud_pss(memory))
+                              if memory else (None, None)),
+                "controller_rss": (controller.get("cloud"), _pss(controller, "cloud"))}
     lines = ["goals (issue 14):"]
     for key, (label, limit, unit) in GOALS.items():
-        value = measured[key]
+        value, pss = measured[key]
         verdict = ("not measured" if value is None
                    else f"{float(value):.0f} {unit}: {'met' if value <= limit else 'missed'}")
+        if value is not None and pss is not None:
+            verdict += f" (PSS {pss:.0f} {unit})"
         lines.append(f"  {label:<38} <= {limit:>5} {unit:<4} {verdict}")
     return lines
 

@@ -18,9 +18,9 @@ keeps bench/cloud_resources.py's document (DOCUMENT, a JSON file) under
     results.py memory FILE DIR
 
 replaces "memory_mib" with each machine's resident memory: DIR holds one
-MACHINE.ps per machine, the output of `ps -eo rss=,unit=,comm=` in it
-(each process's RSS in KiB, the systemd unit whose cgroup holds it and
-its command), summed by kind (`memory_split`).
+MACHINE.ps per machine, the output of `ps -eo rss=,pss=,unit=,comm=` in
+it (each process's RSS and PSS in KiB, the systemd unit whose cgroup holds
+it and its command), summed by kind (`memory_split`).
 
 The checks' result documents (.cluster/verify-*.json): verify.py,
 dashboard.py and tempest.py build theirs with `verify_document` and write
@@ -121,30 +121,40 @@ def unit_kind(unit, command=""):
 
 def memory_split(ps_text, top=5):
     """
-    `ps -eo rss=,unit=,comm=` (RSS in KiB, unit, command; the command may
-    be missing) -> {"cloud", "salt", "guests", "system": MiB, "top":
-    [[unit, MiB], ...] the `top` largest cloud units}.  ValueError on a
-    line that is not "KIB UNIT [COMMAND]".
+    `ps -eo rss=,pss=,unit=,comm=` (RSS and PSS in KiB, unit, command; the
+    command may be missing) -> {"cloud", "salt", "guests", "system": MiB of
+    RSS, "pss": {the same kinds: MiB of PSS}, "top": [[unit, RSS MiB, PSS
+    MiB], ...] the `top` largest cloud units by RSS}.  ValueError on a line
+    that is not "KIB KIB UNIT [COMMAND]".
+
+    RSS counts a page shared by several processes (a forked worker's copy
+    of its parent, a library) once in each; PSS divides it among them, so
+    PSS sums to what the machine really holds.
     """
     kinds = {"cloud": 0, "salt": 0, "guests": 0, "system": 0}
+    pss = dict(kinds)
     units = {}
     for line in ps_text.splitlines():
         if not line.strip():
             continue
-        parts = line.split(None, 2)
-        if len(parts) < 2 or not parts[0].isdigit():
-            raise ValueError(f"not 'RSS UNIT [COMMAND]': {line!r}")
-        kib, unit = int(parts[0]), parts[1]
-        command = parts[2].strip() if len(parts) == 3 else ""
+        parts = line.split(None, 3)
+        if len(parts) < 3 or not (parts[0].isdigit() and parts[1].isdigit()):
+            raise ValueError(f"not 'RSS PSS UNIT [COMMAND]': {line!r}")
+        rss_kib, pss_kib, unit = int(parts[0]), int(parts[1]), parts[2]
+        command = parts[3].strip() if len(parts) == 4 else ""
         kind = unit_kind(unit, command)
-        kinds[kind] += kib
+        kinds[kind] += rss_kib
+        pss[kind] += pss_kib
         if kind == "cloud":
             if command.startswith(CLOUD_COMMANDS) and unit_kind(unit) != "cloud":
                 unit = f"{command} (in {unit})"
-            units[unit] = units.get(unit, 0) + kib
+            sums = units.setdefault(unit, [0, 0])
+            sums[0] += rss_kib
+            sums[1] += pss_kib
     split = {kind: round(kib / 1024, 1) for kind, kib in kinds.items()}
-    split["top"] = [[unit, round(kib / 1024, 1)] for unit, kib in
-                    sorted(units.items(), key=lambda item: (-item[1], item[0]))[:top]]
+    split["pss"] = {kind: round(kib / 1024, 1) for kind, kib in pss.items()}
+    split["top"] = [[unit, round(r / 1024, 1), round(p / 1024, 1)] for unit, (r, p) in
+                    sorted(units.items(), key=lambda item: (-item[1][0], item[0]))[:top]]
     return split
 
 

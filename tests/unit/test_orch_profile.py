@@ -369,21 +369,22 @@ def test_make_bench_prints_the_profile_after_the_phases(tmp_path):
         "  cloud services' RSS, controller        <=  1536 MiB  not measured"]
 
 
-# What `ps -eo rss=,unit=` printed in the test cluster's controller (trimmed).
+# What `ps -eo rss=,pss=,unit=` printed in the test cluster's controller
+# (trimmed): nova-api's two uwsgi processes share half their pages.
 CONTROLLER_PS = """\
-1038440 salt-master.service
- 207004 salt-minion.service
- 123092 mariadb.service
- 111228 rabbitmq-server.service
-  65536 nova-api.service
-  65536 nova-api.service
-  16600 systemd-journald.service
-  14584 init.scope
-   4504 dbus.service
-   2876 epmd.service
-   1024 run-p9116-i826177.scope
-      0 -
- 409600 machine-qemu\\x2d1\\x2dinstance\\x2d00000001.scope
+1038440 1000000 salt-master.service
+ 207004  200000 salt-minion.service
+ 123092  120000 mariadb.service
+ 111228  100000 rabbitmq-server.service
+  65536   49152 nova-api.service
+  65536   49152 nova-api.service
+  16600   10000 systemd-journald.service
+  14584   10000 init.scope
+   4504    2000 dbus.service
+   2876    2048 epmd.service
+   1024    1024 run-p9116-i826177.scope
+      0       0 -
+ 409600  409600 machine-qemu\\x2d1\\x2dinstance\\x2d00000001.scope
 """
 
 
@@ -393,30 +394,37 @@ def test_memory_split_by_kind_of_unit():
     assert split["guests"] == 400.0
     assert split["system"] == round((16600 + 14584 + 4504 + 1024) / 1024, 1)
     assert split["cloud"] == round((123092 + 111228 + 2 * 65536 + 2876) / 1024, 1)
-    assert split["top"] == [["nova-api.service", 128.0], ["mariadb.service", 120.2],
-                            ["rabbitmq-server.service", 108.6]]
+    assert split["pss"] == {"cloud": round((120000 + 100000 + 2 * 49152 + 2048) / 1024, 1),
+                            "salt": round(1200000 / 1024, 1), "guests": 400.0,
+                            "system": round(23024 / 1024, 1)}
+    assert split["top"] == [["nova-api.service", 128.0, 96.0], ["mariadb.service", 120.2, 117.2],
+                            ["rabbitmq-server.service", 108.6, 97.7]]
     # an unknown unit counts against the cloud
     assert results.unit_kind("postfix@-.service") == "cloud"
     assert results.unit_kind("-") == "system"
-    with pytest.raises(ValueError, match="not 'RSS UNIT"):
+    with pytest.raises(ValueError, match="not 'RSS PSS UNIT"):
         results.memory_split("salt-master.service 123\n")
+    with pytest.raises(ValueError, match="not 'RSS PSS UNIT"):
+        results.memory_split("1024 salt-master.service\n")  # RSS alone: an older ps call
     # the command decides where the unit misleads: a share Salt mounted,
     # a guest in libvirt's unit
-    split = results.memory_split("1024 salt-minion.service glusterfs\n"
-                                 "2048 salt-minion.service salt-minion\n"
-                                 "4096 libvirtd.service qemu-system-x86\n"
-                                 "1024 libvirtd.service libvirtd\n")
+    split = results.memory_split("1024 512 salt-minion.service glusterfs\n"
+                                 "2048 1024 salt-minion.service salt-minion\n"
+                                 "4096 4096 libvirtd.service qemu-system-x86\n"
+                                 "1024 1024 libvirtd.service libvirtd\n")
     assert (split["cloud"], split["salt"], split["guests"]) == (2.0, 2.0, 4.0)
-    assert split["top"] == [["glusterfs (in salt-minion.service)", 1.0], ["libvirtd.service", 1.0]]
+    assert split["pss"]["cloud"] == 1.5
+    assert split["top"] == [["glusterfs (in salt-minion.service)", 1.0, 0.5],
+                            ["libvirtd.service", 1.0, 1.0]]
 
 
 def test_memory_subcommand_replaces_the_machines_and_bench_prints_the_goals(tmp_path):
     path, ps = tmp_path / "cluster.json", tmp_path / "ps"
     ps.mkdir()
     results.set_phases(path, "vm", 2, [("orchestrate_rerun", 25.0), ("add_compute", 150.0)])
-    results.set_memory(path, {"compute3": results.memory_split("1024 nova-compute.service\n")})
+    results.set_memory(path, {"compute3": results.memory_split("1024 1024 nova-compute.service\n")})
     (ps / "controller.ps").write_text(CONTROLLER_PS)
-    (ps / "compute1.ps").write_text("2097152 nova-compute.service\n")
+    (ps / "compute1.ps").write_text("2097152 1048576 nova-compute.service\n")
     cmd = [sys.executable, str(REPO / "cluster" / "results.py"), "memory", str(path), str(ps)]
     subprocess.run(cmd, check=True)
     doc = json.loads(path.read_text())
@@ -428,8 +436,8 @@ def test_memory_subcommand_replaces_the_machines_and_bench_prints_the_goals(tmp_
         "goals (issue 14):",
         "  zero-change re-run                     <=    30 s    25 s: met",
         "  add a compute                          <=   120 s    150 s: missed",
-        "  cloud services' RSS, all hosts         <=  3072 MiB  2408 MiB: met",
-        "  cloud services' RSS, controller        <=  1536 MiB  360 MiB: met"]
+        "  cloud services' RSS, all hosts         <=  3072 MiB  2408 MiB: met (PSS 1337 MiB)",
+        "  cloud services' RSS, controller        <=  1536 MiB  360 MiB: met (PSS 313 MiB)"]
     assert out[-6].split()[:2] == ["all", "machines"]
     # no ps file, or a garbled one: refused, the file unchanged
     empty = tmp_path / "empty"
