@@ -24,6 +24,11 @@ openstack:
     # 10.0.3.0/24, the machines' eth0), VirtualBox's NAT (10.0.2.0/24) and
     # vagrant-libvirt's management network (192.168.121.0/24).
     ssh_from: [192.168.56.0/24, 10.0.3.0/24, 10.0.2.0/24, 192.168.121.0/24]
+  # One process per API (the example pillar's default is 2): the test
+  # cluster's few clients do not need more, and each is a whole copy of
+  # its service (issue 14: memory).
+  workers:
+    api: 1
   nova:
     # No usable hardware virtualisation in these containers: QEMU TCG.
     virt_type: qemu

@@ -7,7 +7,11 @@
 {%- set workers = topo.workers %}
 {#- ML2/OVN: no Neutron agents but the OVN metadata agent on the computes;
     routers (ovn-router: OVN's L3 plugin), DHCP and security groups are
-    OVN's own, in the databases of ovn.central. #}
+    OVN's own, in the databases of ovn.central.  No agent reports its state
+    over RPC either (the metadata agent reports through OVN's southbound
+    database), so neutron-rpc-server runs one RPC worker and no state-report
+    worker (rpc_state_report_workers defaults to 1: a whole copy of
+    Neutron, idle). #}
 {%- set settings = {
       'DEFAULT': {'transport_url': transport_url,
                   'auth_strategy': 'keystone',
@@ -16,6 +20,7 @@
                   'bind_host': my_address,
                   'api_workers': workers.api,
                   'rpc_workers': 1,
+                  'rpc_state_report_workers': 0,
                   'notify_nova_on_port_status_changes': True,
                   'notify_nova_on_port_data_changes': True},
       'keystone_authtoken': authtoken('neutron', 'neutron') | load_json,
