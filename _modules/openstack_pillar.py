@@ -3,7 +3,8 @@ Validate the ``openstack`` pillar and turn it into the cloud's topology model.
 
 Every formula of this project renders from one pillar key, ``openstack``
 (see ``pillar/openstack.sls``, the documented example).  The formulas do not
-read addresses, roles or sizes from it directly: ``map.jinja`` calls
+read addresses, roles or sizes from it directly: ``common/topology.jinja``
+(which every formula's ``map.jinja`` and SLS file imports) calls
 
 .. code-block:: jinja
 
@@ -698,7 +699,7 @@ def topology(data=None):
     """
     Return the topology model of the cloud (see :func:`validate`).
 
-    The formulas call this from ``map.jinja``; a bad pillar raises the same
+    The formulas call this from ``common/topology.jinja``; a bad pillar raises the same
     ``Invalid pillar:`` error, so that no state renders.
 
     data

@@ -50,7 +50,8 @@ from salt.exceptions import CommandExecutionError, SaltInvocationError
 log = logging.getLogger(__name__)
 
 __virtualname__ = "gluster"
-# Loaded only when its program, the gluster command (package glusterfs-server), is installed.
+# The execution module loads only when its program, the gluster command (package glusterfs-server), is installed;
+# this state module loads always (see __virtual__).
 _PROBE = "gluster.peer_status"
 _PROGRAM = "the gluster command (package glusterfs-server)"
 

@@ -34,7 +34,8 @@ import time
 from salt.exceptions import CommandExecutionError
 
 __virtualname__ = "nova_manage"
-# Loaded only when its program, nova-manage (package nova-common), is installed.
+# The execution module loads only when its program, nova-manage (package nova-common), is installed;
+# this state module loads always (see __virtual__).
 _PROBE = "nova_manage.list_cells"
 _PROGRAM = "nova-manage (package nova-common)"
 

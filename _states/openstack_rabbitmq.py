@@ -27,7 +27,8 @@ import re
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 __virtualname__ = "openstack_rabbitmq"
-# Loaded only when its program, rabbitmqctl (package rabbitmq-server), is installed.
+# The execution module loads only when its program, rabbitmqctl (package rabbitmq-server), is installed;
+# this state module loads always (see __virtual__).
 _PROBE = "openstack_rabbitmq.list_users"
 _PROGRAM = "rabbitmqctl (package rabbitmq-server)"
 
