@@ -24,7 +24,6 @@ import subprocess
 import tempfile
 
 import pytest
-import salt.utils.timed_subprocess
 
 from mariadb_server import MariaDBServer  # tests/functional is on sys.path
 
@@ -43,20 +42,6 @@ SERVICES = {
 def mariadb():
     with MariaDBServer() as server:
         yield server
-
-
-@pytest.fixture
-def argv_spy(monkeypatch):
-    """Record the argv of every program Salt's cmd module runs."""
-    calls = []
-    original = salt.utils.timed_subprocess.TimedProc.__init__
-
-    def init(self, args, **kwargs):
-        calls.append(list(args) if isinstance(args, (list, tuple)) else [args])
-        original(self, args, **kwargs)
-
-    monkeypatch.setattr(salt.utils.timed_subprocess.TimedProc, "__init__", init)
-    return calls
 
 
 @pytest.fixture
