@@ -31,7 +31,11 @@ messages are scrubbed the same way.
 Most calls start a fresh nova-manage (two to four seconds each); the state
 module keeps their number low, and the cell mappings (``list_cells``) are
 read once per run: kept in ``__context__`` per config file until
-``map_cell0``, ``create_cell`` or ``update_cell`` changes them.
+``map_cell0``, ``create_cell`` or ``update_cell`` changes them.  The schema
+checks (``db_status``) start no nova-manage: one start of nova's own Python
+(``openstack_db.schema_script``) reads the heads of nova's migrations and
+the databases' ``alembic_version`` tables, the URLs read from
+``config_file`` by oslo.config and, for cell0, from its mapping.
 """
 
 import configparser
@@ -418,40 +422,46 @@ def api_db_version(config_file=DEFAULT_CONFIG_FILE):
     return _version(_run(["api_db", "version"], config_file))
 
 
-def _cell0_db_version(config_file, cells):
-    """Version of cell0's database, reached through a temporary config file."""
-    cell0 = next((c for c in cells if c["uuid"] == CELL0_UUID), None)
-    if cell0 is None:
-        return None, False
-    connection = cell0["database_connection"]
-    overrides = {DATABASE_OPT[0]: {DATABASE_OPT[1]: connection}}
-    lines = _run(["db", "version"], config_file, overrides, secrets=[connection])
-    return _version(lines), True
+def _schema_module():
+    """openstack_db's schema functions; nova first: before nova is
+    installed, that is the error a dry run expects ("nova-manage is not
+    installed", _states/nova_manage.py)."""
+    script = _nova_manage()
+    if "openstack_db.schema_script" not in __salt__:
+        raise CommandExecutionError(
+            "cannot read nova's database schemas: the openstack_db module is not "
+            "loaded (it needs the mariadb client)"
+        )
+    return script
+
+
+def _check_database(database):
+    if database not in ("main", "api"):
+        raise CommandExecutionError(f"unknown nova database {database!r}")
+    return f"db/{database}/alembic.ini"
 
 
 def db_head(database="main", config_file=DEFAULT_CONFIG_FILE):
     """
     Return the newest schema revision shipped with the installed nova for
     ``database`` (``main`` or ``api``), read from nova's alembic scripts with
-    nova's own Python interpreter (read-only, no database access; the
-    ``openstack_db.alembic_head`` placement and cinder use too).
-    ``config_file`` is accepted for uniformity and not used.
+    nova's own Python interpreter (read-only, no database access;
+    ``openstack_db.alembic_head``). ``config_file`` is accepted for
+    uniformity and not used.
 
     CLI Example::
 
         salt-call nova_manage.db_head api
     """
-    if database not in ("main", "api"):
-        raise CommandExecutionError(f"unknown nova database {database!r}")
-    # nova first: before nova is installed, that is the error a dry run
-    # expects ("nova-manage is not installed", _states/nova_manage.py).
-    script = _nova_manage()
-    if "openstack_db.alembic_head" not in __salt__:
-        raise CommandExecutionError(
-            "cannot find the head revision of nova's database: the openstack_db "
-            "module is not loaded (it needs the mariadb client)"
-        )
-    return __salt__["openstack_db.alembic_head"](script, "nova", f"db/{database}/alembic.ini")
+    alembic_ini = _check_database(database)
+    script = _schema_module()
+    return __salt__["openstack_db.alembic_head"](script, "nova", alembic_ini)
+
+
+def _revision(database):
+    """A database's revision for the status: None when it has no schema."""
+    current = database["current"] if database else None
+    return " ".join(current) if current else None
 
 
 def db_status(database="main", config_file=DEFAULT_CONFIG_FILE):
@@ -462,6 +472,14 @@ def db_status(database="main", config_file=DEFAULT_CONFIG_FILE):
     checked as well when cell0 is mapped, since ``nova-manage db sync``
     migrates it together with the main database. Read-only.
 
+    One start of nova's Python (``openstack_db.schema_script``, as root
+    like nova-manage here) computes the head of nova's migrations and reads
+    the ``alembic_version`` table of each database: the API database at
+    ``[api_database] connection``, the main one at ``[database]
+    connection`` of ``config_file`` (read by oslo.config), and cell0's at
+    the URL of its mapping (uuid ``00000000-...``) in the API database.
+    No URL leaves that process.
+
     Returns ``{"database", "version", "head", "synced"}``, plus ``"cell0":
     {"version", "head"}`` (or ``None`` when cell0 is not mapped) for
     ``main``.
@@ -471,25 +489,36 @@ def db_status(database="main", config_file=DEFAULT_CONFIG_FILE):
         salt-call nova_manage.db_status api
         salt-call nova_manage.db_status main config_file=/etc/nova/nova.conf
     """
-    head = db_head(database, config_file)
+    alembic_ini = _check_database(database)
+    script = _schema_module()
     if database == "api":
-        version = api_db_version(config_file)
-        return {
-            "database": "api",
-            "version": version,
-            "head": head,
-            "synced": version == head,
+        databases = {"api": {"group": API_DATABASE_OPT[0]}}
+    else:
+        databases = {
+            "main": {"group": DATABASE_OPT[0]},
+            "cell0": {"cell0_of": API_DATABASE_OPT[0], "uuid": CELL0_UUID},
         }
-    cells = _list_cells_raw(config_file)
-    version = db_version(config_file)
-    cell0_version, mapped = _cell0_db_version(config_file, cells)
+    answer = __salt__["openstack_db.schema_script"](
+        script, "nova", alembic_ini, databases=databases, config_file=config_file
+    )
+    heads = answer["heads"]
+    if len(heads) != 1:
+        raise CommandExecutionError(
+            f"cannot find the head revision of nova's {database} database: "
+            + ("several heads: " + " ".join(heads) if heads else "none")
+        )
+    head = heads[0]
+    found = answer["databases"][database]
     status = {
-        "database": "main",
-        "version": version,
+        "database": database,
+        "version": _revision(found),
         "head": head,
-        "synced": version == head and (not mapped or cell0_version == head),
-        "cell0": {"version": cell0_version, "head": head} if mapped else None,
+        "synced": found["synced"],
     }
+    if database == "main":
+        cell0 = answer["databases"]["cell0"]
+        status["synced"] = found["synced"] and (cell0 is None or cell0["synced"])
+        status["cell0"] = {"version": _revision(cell0), "head": head} if cell0 else None
     return status
 
 

@@ -33,15 +33,21 @@ as wildcards: :func:`grant_all` escapes them, so the grant is for exactly
 that database.
 
 Service schemas: :func:`schema_status` compares a service's database
-schema (``<service>-manage db version``) with the newest alembic revision
-the installed service ships (:func:`alembic_head`), for the services whose
-manage program has no check of its own (placement, cinder; see
-``SCHEMAS``), and :func:`schema_sync` runs ``<service>-manage db sync``.
-The manage programs read the database URL from the service's config file:
-no password reaches a command line.
+schema with the alembic migrations the installed service ships, for the
+services of ``SCHEMAS`` (placement, cinder, keystone, glance; nova's
+``nova_manage`` uses :func:`schema_script` too), and :func:`schema_sync`
+runs the service's own sync (``<service>-manage db sync``,
+``keystone-manage db_sync``, ``glance-manage db_sync``).  The check is one
+start of the service's own interpreter, as the service's user: it computes
+the heads of the installed migrations and reads the database's
+``alembic_version`` table, with the URL read from the service's config
+file by oslo.config (as the service reads it), instead of two to four
+starts of the manage program.  No password reaches a command line, a
+return or the log.
 
 :depends: the ``mariadb`` client (Debian: mariadb-client).
 """
+import json
 import logging
 import os
 import re
@@ -602,22 +608,133 @@ def grant_all(database, user, host="%", **conn):
 # ---------------------------------------------------------------------------
 
 #: The services whose schema ``schema_status`` and ``schema_sync`` manage:
-#: their manage program, their Python package and the ``alembic.ini`` of
-#: their migrations inside it.
+#: their manage program (the ``#!`` line names the service's interpreter),
+#: their Python package, the ``alembic.ini`` of their migrations inside it,
+#: the config group of their database URL (``[group] connection``), the
+#: manage program's sync command and whether the migrations lie in
+#: sub-directories of the ``versions`` directory (keystone's release/branch
+#: directories, which keystone lists in code: every one of them).
 SCHEMAS = {
-    "placement": ("placement-manage", "placement", "db/sqlalchemy/alembic.ini"),
-    "cinder": ("cinder-manage", "cinder", "db/alembic.ini"),
-}
+    "placement": {"program": "placement-manage", "package": "placement",
+                  "alembic_ini": "db/sqlalchemy/alembic.ini", "group": "placement_database",
+                  "sync": ("db", "sync")},
+    "cinder": {"program": "cinder-manage", "package": "cinder", "alembic_ini": "db/alembic.ini",
+               "group": "database", "sync": ("db", "sync")},
+    "keystone": {"program": "keystone-manage", "package": "keystone",
+                 "alembic_ini": "common/sql/alembic.ini", "group": "database",
+                 "sync": ("db_sync",), "recursive": True},
+    "glance": {"program": "glance-manage", "package": "glance",
+               "alembic_ini": "db/sqlalchemy/alembic_migrations/alembic.ini",
+               "group": "database", "sync": ("db_sync",)},
+}  # fmt: skip
 
-# Run by the service's own interpreter: the newest revision(s) of the
-# migrations of package argv[1], from its alembic.ini argv[2].  Read-only.
-_HEAD_SCRIPT = """\
-import importlib.util, os, sys
-from alembic.config import Config
-from alembic.script import ScriptDirectory
-package_dir = importlib.util.find_spec(sys.argv[1]).submodule_search_locations[0]
-ini = os.path.join(package_dir, sys.argv[2])
-print(" ".join(sorted(ScriptDirectory.from_config(Config(ini)).get_heads())))
+# Run by the service's own interpreter, as the service's user: the heads of
+# the migrations it ships and the revisions its databases are at, as JSON
+# on stdout.  argv[1] is a JSON spec (no secret): the package, its
+# alembic.ini, "recursive", the oslo.config project and program, the config
+# files, and "databases": {name: {"group": G}} (the URL is [G] connection
+# of the config files, read with oslo.config as the service reads it) or
+# {name: {"cell0_of": G}} (nova: cell0's URL, from the cell_mappings of the
+# API database at [G] connection).  Each database answers "current" (null:
+# no alembic_version table, no schema yet), "unknown" (revisions the code
+# does not ship) and "synced": every head is a current revision or one of
+# its ancestors, dependencies included (glance's contract head depends on
+# its expand head: alembic then keeps the contract row only).  A cell0 not
+# mapped answers null.  Read-only.  An error prints {"error": ...}, the
+# passwords of the URLs read masked, and exits 1.
+_STATUS_SCRIPT = r"""
+import importlib.util, json, os, sys
+from urllib.parse import unquote
+spec = json.loads(sys.argv[1])
+secrets = []
+
+def fail(exc):
+    text = "%s: %s" % (type(exc).__name__, exc)
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "****")
+    print(json.dumps({"error": text}))
+    sys.exit(1)
+
+def engine(url):
+    import sqlalchemy
+    from sqlalchemy.pool import NullPool
+    parsed = sqlalchemy.engine.make_url(url)
+    if parsed.password:
+        secrets.extend({str(parsed.password), unquote(str(parsed.password))})
+    return sqlalchemy.create_engine(parsed, poolclass=NullPool)
+
+def current(url):
+    import sqlalchemy
+    with engine(url).connect() as conn:
+        if not sqlalchemy.inspect(conn).has_table("alembic_version"):
+            return None
+        return sorted(row[0] for row in conn.execute(
+            sqlalchemy.text("SELECT version_num FROM alembic_version")))
+
+try:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    package_dir = importlib.util.find_spec(spec["package"]).submodule_search_locations[0]
+    config = Config(os.path.join(package_dir, spec["alembic_ini"]))
+    if spec.get("recursive"):
+        config.set_main_option("recursive_version_locations", "true")
+    script = ScriptDirectory.from_config(config)
+    heads = sorted(script.get_heads())
+    shipped = {revision.revision for revision in script.walk_revisions()}
+    out = {"heads": heads, "databases": {}}
+    databases = spec.get("databases") or {}
+    if databases:
+        from oslo_config import cfg
+        conf = cfg.ConfigOpts()
+        groups = {db.get("group") or db.get("cell0_of") for db in databases.values()}
+        for group in groups:
+            conf.register_opt(cfg.StrOpt("connection", secret=True), group=group)
+        args = []
+        for path in spec.get("config_files") or ():
+            args += ["--config-file", path]
+        conf(args, project=spec["project"], prog=spec["prog"])
+
+        def url_of(group):
+            url = conf[group].connection
+            if not url:
+                raise ValueError("[%s] connection is not set in %s" % (
+                    group, ", ".join(conf.config_file or ()) or "any config file"))
+            return url
+
+    for name, db in sorted(databases.items()):
+        if "cell0_of" in db:
+            import sqlalchemy
+            with engine(url_of(db["cell0_of"])).connect() as conn:
+                if not sqlalchemy.inspect(conn).has_table("cell_mappings"):
+                    out["databases"][name] = None
+                    continue
+                row = conn.execute(sqlalchemy.text(
+                    "SELECT database_connection FROM cell_mappings WHERE uuid = :uuid"),
+                    {"uuid": db["uuid"]}).first()
+            if row is None:
+                out["databases"][name] = None
+                continue
+            url = row[0]
+            if "{" in url:
+                raise ValueError("cell0's database URL is a template: not supported")
+        else:
+            url = url_of(db["group"])
+        revisions = current(url)
+        known = [rev for rev in revisions or () if rev in shipped]
+        reached = set()
+        for rev in known:
+            reached.update(r.revision for r in script.iterate_revisions(rev, "base"))
+        out["databases"][name] = {
+            "current": revisions,
+            "unknown": sorted(set(revisions or ()) - set(known)),
+            "synced": bool(revisions) and len(known) == len(revisions)
+            and set(heads) <= reached,
+        }
+    print(json.dumps(out))
+except SystemExit:
+    raise
+except BaseException as exc:
+    fail(exc)
 """
 
 # ``user:password@`` of a URL inside free text.
@@ -654,6 +771,56 @@ def _failure(res):
     return _URL_PASSWORD.sub(r"\1****@", text)
 
 
+def schema_script(program, package, alembic_ini, databases=None, config_file=None, user=None,
+                  recursive=False):  # fmt: skip
+    """
+    Run the status script once with the interpreter of ``program``'s ``#!``
+    line (the service's own Python, alembic, SQLAlchemy and oslo.config),
+    as ``user``, and return its answer: ``{"heads": [...], "databases":
+    {name: {"current", "unknown", "synced"} or None}}`` (see
+    ``_STATUS_SCRIPT``).  ``databases`` maps a name to ``{"group": G}``
+    (``[G] connection`` of ``config_file``, default: ``program``'s own
+    config files) or, for nova's cell0, ``{"cell0_of": G, "uuid": U}``.
+    The URLs are read by the script: no password reaches a command line or
+    the return.  Read-only.
+
+    CLI Example::
+
+        salt '*' openstack_db.schema_script keystone-manage keystone common/sql/alembic.ini '{"main": {"group": "database"}}' user=keystone recursive=True
+    """
+    path = _program(program)
+    spec = {
+        "package": package,
+        "alembic_ini": alembic_ini,
+        "recursive": bool(recursive),
+        "project": package,
+        "prog": os.path.basename(path),
+        "config_files": [str(config_file)] if config_file else [],
+        "databases": databases or {},
+    }
+    kwargs = {"runas": user} if user else {}
+    res = __salt__["cmd.run_all"](
+        [_interpreter(path), "-c", _STATUS_SCRIPT, json.dumps(spec, sort_keys=True)],
+        python_shell=False,
+        output_loglevel="quiet",
+        ignore_retcode=True,
+        **kwargs
+    )
+    try:
+        answer = json.loads((res.get("stdout") or "").strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        answer = None
+    if res["retcode"] != 0 or not isinstance(answer, dict) or "error" in answer:
+        error = answer.get("error") if isinstance(answer, dict) else None
+        raise CommandExecutionError(
+            "cannot read the schema of {} ({}): {}".format(
+                package, alembic_ini,
+                _URL_PASSWORD.sub(r"\1****@", error) if error else _failure(res),
+            )
+        )
+    return answer
+
+
 def alembic_head(program, package, alembic_ini):
     """
     The newest schema revision shipped with an installed OpenStack service:
@@ -668,18 +835,11 @@ def alembic_head(program, package, alembic_ini):
         salt '*' openstack_db.alembic_head placement-manage placement db/sqlalchemy/alembic.ini
         salt '*' openstack_db.alembic_head nova-manage nova db/api/alembic.ini
     """
-    res = __salt__["cmd.run_all"](
-        [_interpreter(_program(program)), "-c", _HEAD_SCRIPT, package, alembic_ini],
-        python_shell=False,
-        output_loglevel="quiet",
-        ignore_retcode=True,
-    )
-    heads = (res.get("stdout") or "").split() if res["retcode"] == 0 else []
+    heads = schema_script(program, package, alembic_ini)["heads"]
     if len(heads) != 1:
         raise CommandExecutionError(
             "cannot find the head revision of {}'s migrations ({}): {}".format(
-                package, alembic_ini,
-                "several heads: " + " ".join(heads) if heads else _failure(res),
+                package, alembic_ini, "several heads: " + " ".join(heads) if heads else "none"
             )
         )
     return heads[0]
@@ -696,7 +856,7 @@ def _schema(service):
 def _manage(service, action, config_file, user):
     """Run ``<service>-manage [--config-file F] <action>`` as ``user`` and
     return its standard output; CommandExecutionError when it fails."""
-    program = _schema(service)[0]
+    program = _schema(service)["program"]
     argv = [_program(program)]
     if config_file:
         argv += ["--config-file", str(config_file)]
@@ -712,56 +872,71 @@ def _manage(service, action, config_file, user):
     return res.get("stdout") or ""
 
 
-def _revision(stdout):
-    """The revision ``db version`` printed: its last one-word line (log
-    lines have spaces); None for ``None`` (no schema yet)."""
-    words = [line.strip() for line in stdout.splitlines() if len(line.split()) == 1]
-    if not words:
-        raise CommandExecutionError("no revision in the output of db version")
-    return None if words[-1] == "None" else words[-1]
+def _revisions(revisions):
+    """A database's revisions as one string (keystone has two, expand and
+    contract); None for no schema yet."""
+    return " ".join(revisions) if revisions else None
+
+
+def schema_status(service, config_file=None, user=None):
+    """
+    Compare ``service``'s database schema with the migrations its installed
+    code ships (a service of ``SCHEMAS``: placement, cinder, keystone,
+    glance), in one start of the service's interpreter, run as ``user``
+    (the service's user: it reads the service's config file as the service
+    does).  ``config_file`` (default: the manage program's own) holds the
+    database URL.  Read-only.
+
+    Returns ``{"service", "version", "head", "synced", "unknown"}``:
+    ``version`` the database's revision(s), space separated (None: no
+    schema yet), ``head`` the code's head(s), ``synced`` whether the sync
+    would change nothing, ``unknown`` the database's revisions the code does
+    not ship (a newer schema).
+
+    CLI Example::
+
+        salt '*' openstack_db.schema_status placement user=placement
+        salt '*' openstack_db.schema_status keystone config_file=/etc/keystone/keystone.conf user=keystone
+    """
+    schema = _schema(service)
+    answer = schema_script(
+        schema["program"], schema["package"], schema["alembic_ini"],
+        databases={"main": {"group": schema["group"]}}, config_file=config_file, user=user,
+        recursive=schema.get("recursive", False),
+    )  # fmt: skip
+    database = answer["databases"]["main"]
+    return {
+        "service": service,
+        "version": _revisions(database["current"]),
+        "head": _revisions(answer["heads"]),
+        "synced": database["synced"],
+        "unknown": database["unknown"],
+    }
 
 
 def schema_version(service, config_file=None, user=None):
     """
-    The schema revision of ``service``'s database (``placement`` or
-    ``cinder``), None when it has no schema yet: ``<service>-manage db
-    version``, run as ``user`` (the service's user, so that a log file the
-    program creates is the service's) with ``config_file`` (default: the
-    program's own), where it reads the database URL.
+    The schema revision(s) of ``service``'s database, space separated; None
+    when it has no schema yet (see :func:`schema_status`).
 
     CLI Example::
 
         salt '*' openstack_db.schema_version placement user=placement
         salt '*' openstack_db.schema_version cinder config_file=/etc/cinder/cinder.conf user=cinder
     """
-    return _revision(_manage(service, ("db", "version"), config_file, user))
-
-
-def schema_status(service, config_file=None, user=None):
-    """
-    Compare ``service``'s database schema with the newest revision its
-    installed code ships.  Read-only.  Returns ``{"service", "version",
-    "head", "synced"}``.
-
-    CLI Example::
-
-        salt '*' openstack_db.schema_status placement user=placement
-    """
-    program, package, alembic_ini = _schema(service)
-    head = alembic_head(program, package, alembic_ini)
-    version = schema_version(service, config_file=config_file, user=user)
-    return {"service": service, "version": version, "head": head, "synced": version == head}
+    return schema_status(service, config_file=config_file, user=user)["version"]
 
 
 def schema_sync(service, config_file=None, user=None):
     """
-    Migrate ``service``'s database to the newest schema: ``<service>-manage
-    db sync``, run as ``user`` with ``config_file`` (see
-    :func:`schema_version`).  Returns True.
+    Migrate ``service``'s database to the newest schema with its own manage
+    program (``placement-manage db sync``, ``cinder-manage db sync``,
+    ``keystone-manage db_sync``, ``glance-manage db_sync``), run as ``user``
+    with ``config_file`` (see :func:`schema_status`).  Returns True.
 
     CLI Example::
 
         salt '*' openstack_db.schema_sync cinder user=cinder
     """
-    _manage(service, ("db", "sync"), config_file, user)
+    _manage(service, _schema(service)["sync"], config_file, user)
     return True

@@ -80,7 +80,8 @@ def _version_changes(before, after):
 # states that write them come first in the same run and only say "would".
 _NOT_READY = re.compile(
     r"No sql_connection parameter|CantStartEngineError|Can't connect to|"
-    r"Access denied for user|Unknown database|nova-manage is not installed"
+    r"Access denied for user|Unknown database|nova-manage is not installed|"
+    r"\] connection is not set"
 )
 
 

@@ -23,8 +23,7 @@ server (``openstack_db.user_password_matches``), never shown: changes read
 local server's unix socket, as root).
 
 ``openstack_db.schema_synced`` keeps a service's schema at the newest
-revision of its installed code (placement, cinder: their manage programs
-have no check of their own):
+revision of its installed code (placement, cinder, keystone, glance):
 
 .. code-block:: yaml
 
@@ -184,34 +183,40 @@ def _caller(conn):
     return call
 
 
-# The manage program's errors before the states that write its config file,
-# create its database and user or start MariaDB have run (a dry run of a new
-# deployment): the version cannot be read yet.
+# The status script's errors before the states that install the service,
+# write its config file, create its database and user or start MariaDB have
+# run (a dry run of a new deployment): the version cannot be read yet.
 _SCHEMA_NOT_READY = re.compile(
-    r"is not installed|is not available|No sql_connection parameter|CantStartEngineError|"
-    r"Can't connect to|Access denied for user|Unknown database|Failed to find some config files"
+    r"is not installed|is not available|\] connection is not set|"
+    r"No sql_connection parameter|CantStartEngineError|Can't connect to|"
+    r"Access denied for user|Unknown database|Failed to find some config files"
 )
 
 
 def schema_synced(name, config_file=None, user=None):
     """
-    Ensure the database schema of the service ``name`` (``placement`` or
-    ``cinder``) is at the newest revision its installed code ships.
+    Ensure the database schema of the service ``name`` (``placement``,
+    ``cinder``, ``keystone`` or ``glance``) is at the newest revision its
+    installed code ships.
 
     name
         The service.
     config_file
-        The service's config file, where its manage program reads the
-        database URL (default: the program's own default).
+        The service's config file, where the check and the manage program
+        read the database URL (default: the program's own default).
     user
-        Run the manage program as this user (the service's: a log file it
+        Run the check and the manage program as this user (the service's:
+        it reads the service's config file, and a log file the program
         creates stays the service's).
 
-    The schema's revision (``<name>-manage db version``) is compared with
-    the head of the installed migrations on every run, so a run that failed
-    between creating the database and migrating it is completed by the next
-    one; at head nothing runs.  Test mode predicts: ``{"old": revision,
-    "new": head}`` (``old`` None: no schema yet).
+    The revisions of the database's ``alembic_version`` table are compared
+    with the heads of the installed migrations on every run
+    (``openstack_db.schema_status``: one start of the service's interpreter,
+    not of its manage program), so a run that failed between creating the
+    database and migrating it is completed by the next one; at head nothing
+    runs.  Test mode predicts: ``{"old": revision(s), "new": head(s)}``
+    (``old`` None: no schema yet; keystone's are two, expand and
+    contract).
     """
     missing = _unavailable(name, "migrate the {} database".format(name))
     if missing:
@@ -234,7 +239,7 @@ def schema_synced(name, config_file=None, user=None):
         return ret
     head = status["head"]
     if status["synced"]:
-        ret["comment"] = "The {} database is at revision {}".format(name, head)
+        ret["comment"] = "The {} database is at revision {}".format(name, status["version"])
         return ret
     ret["changes"] = {"old": status["version"], "new": head}
     if test:

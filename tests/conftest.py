@@ -15,6 +15,7 @@ import pathlib
 import sys
 
 import pytest
+import salt.utils.timed_subprocess
 from minion_opts import minion_opts as make_minion_opts
 from saltfactories.utils.functional import Loaders
 
@@ -104,3 +105,17 @@ def run_state(loaders):
         return next(iter(raw.values()))
 
     return _run
+
+
+@pytest.fixture
+def argv_spy(monkeypatch):
+    """Record the argv of every program Salt's cmd module runs."""
+    calls = []
+    original = salt.utils.timed_subprocess.TimedProc.__init__
+
+    def init(self, args, **kwargs):
+        calls.append(list(args) if isinstance(args, (list, tuple)) else [args])
+        original(self, args, **kwargs)
+
+    monkeypatch.setattr(salt.utils.timed_subprocess.TimedProc, "__init__", init)
+    return calls

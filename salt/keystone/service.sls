@@ -3,12 +3,15 @@ include:
   - keystone.config
   - keystone.db
 
-# Schema upgrades only when the database is behind the installed code.
+# Migrates (keystone-manage db_sync) whenever the schema is behind the
+# installed keystone: both heads, expand and contract, are compared with
+# the database's alembic_version rows by one start of keystone's Python, as
+# keystone (it reads keystone.conf as keystone does); at head nothing runs.
 keystone-db-sync:
-  cmd.run:
-    - name: keystone-manage db_sync
-    - runas: {{ keystone.user }}
-    - unless: keystone-manage db_sync --check
+  openstack_db.schema_synced:
+    - name: keystone
+    - config_file: {{ keystone.config_file }}
+    - user: {{ keystone.user }}
     - require:
       - openstack_config: keystone-config
       - openstack_db: keystone-db
@@ -18,14 +21,14 @@ keystone-fernet-setup:
     - name: keystone-manage fernet_setup --keystone-user {{ keystone.user }} --keystone-group {{ keystone.group }}
     - creates: /etc/keystone/fernet-keys/0
     - require:
-      - cmd: keystone-db-sync
+      - openstack_db: keystone-db-sync
 
 keystone-credential-setup:
   cmd.run:
     - name: keystone-manage credential_setup --keystone-user {{ keystone.user }} --keystone-group {{ keystone.group }}
     - creates: /etc/keystone/credential-keys/0
     - require:
-      - cmd: keystone-db-sync
+      - openstack_db: keystone-db-sync
 
 keystone-service:
   service.running:

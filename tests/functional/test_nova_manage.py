@@ -349,6 +349,35 @@ def test_main_db_synced_with_cell0(main_synced):
     assert main_synced["second"]["result"] is True
 
 
+def test_at_head_no_nova_manage_starts_and_cell0_behind_is_migrated(main_synced, state, nm,
+                                                                    mariadb, argv_spy):
+    """The schema checks are one start of nova's Python, reading the
+    databases' alembic_version rows (cell0's URL from its mapping): at head
+    nova-manage is not started; cell0 one migration behind (its last one
+    undone by hand) is seen and migrated by "db sync"."""
+    head = main_synced["head"]
+    for name in ("api", "main"):
+        ret = state("db_synced", name=name)
+        assert ret["result"] is True and ret["changes"] == {}, ret
+    assert argv_spy
+    assert not any(os.path.basename(str(argv[0])) == "nova-manage" for argv in argv_spy)
+
+    # nova 31's last main migration adds console_auth_tokens.tls_port
+    previous = "d60bddf7a903"
+    assert head == "2903cd72dc14"
+    mariadb.execute("ALTER TABLE console_auth_tokens DROP COLUMN tls_port;"
+                    f"UPDATE alembic_version SET version_num = '{previous}'",
+                    database="nova_cell0")  # fmt: skip
+    status = nm("db_status", "main")
+    assert status["synced"] is False and status["version"] == head
+    assert status["cell0"] == {"version": previous, "head": head}
+    ret = state("db_synced", name="main")
+    assert ret["result"] is True and ret["changes"] == {"cell0": {"old": previous, "new": head}}
+    assert nm("db_status", "main")["synced"] is True
+    assert "tls_port" in mariadb.execute("SHOW COLUMNS FROM console_auth_tokens",
+                                         database="nova_cell0")  # fmt: skip
+
+
 def test_list_cells_masked(cells, urls):
     assert set(cells) == {"cell0", "cell1"}
     assert cells["cell0"] == {

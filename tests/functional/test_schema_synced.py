@@ -1,30 +1,40 @@
 """
 openstack_db's service schemas against the real programs: trixie's
-``placement-manage`` and ``cinder-manage`` (packages placement-common and
-cinder-common) on a real MariaDB (mariadb_server.py), with the head read
-from the installed migrations by the programs' own interpreter.
+``placement-manage``, ``cinder-manage``, ``keystone-manage`` and
+``glance-manage`` (packages placement-common, cinder-common,
+keystone, glance-common) on a real MariaDB (mariadb_server.py), the
+state's check being one start of the service's own interpreter (heads of
+the installed migrations, revisions of the ``alembic_version`` table, URL
+read from the config file by oslo.config), run as the service's user.
 
 The scenario of issue 11 item 12: the database and its user exist but the
 schema was never made (a first run failed between creating the database
 and migrating it).  The state migrates it whatever ran before; at head it
-runs nothing; test mode predicts both.  The password stays in the config
-file: never on a command line, never in a return.
+runs nothing (the manage program is not started); test mode predicts both;
+a database one revision behind is migrated.  The password stays in the
+config file (0640, the service's group): never on a command line, never in
+a return.
 """
 import json
 import os
 import pathlib
+import re
+import shutil
 import subprocess
+import tempfile
 
 import pytest
-import salt.utils.timed_subprocess
 
 from mariadb_server import MariaDBServer  # tests/functional is on sys.path
 
 PASSWORD = "schema-S3cret_pw"
-# service -> (config section of the database URL, where the migrations are)
+# service -> (config section of the database URL, where the migrations are,
+# the sync command)
 SERVICES = {
-    "placement": ("placement_database", "db/sqlalchemy/alembic/versions"),
-    "cinder": ("database", "db/migrations/versions"),
+    "placement": ("placement_database", "db/sqlalchemy/alembic/versions", ["db", "sync"]),
+    "cinder": ("database", "db/migrations/versions", ["db", "sync"]),
+    "keystone": ("database", "common/sql/migrations/versions", ["db_sync"]),
+    "glance": ("database", "db/sqlalchemy/alembic_migrations/versions", ["db_sync"]),
 }
 
 
@@ -35,30 +45,36 @@ def mariadb():
 
 
 @pytest.fixture
-def argv_spy(monkeypatch):
-    """Record the argv of every program Salt's cmd module runs."""
-    calls = []
-    original = salt.utils.timed_subprocess.TimedProc.__init__
-
-    def init(self, args, **kwargs):
-        calls.append(list(args) if isinstance(args, (list, tuple)) else [args])
-        original(self, args, **kwargs)
-
-    monkeypatch.setattr(salt.utils.timed_subprocess.TimedProc, "__init__", init)
-    return calls
+def conf_dir():
+    """A directory the services' users can traverse (pytest's tmp_path
+    is 0700, root's)."""
+    path = tempfile.mkdtemp(prefix="schema-synced-")
+    os.chmod(path, 0o711)
+    yield pathlib.Path(path)
+    shutil.rmtree(path, ignore_errors=True)
 
 
-def _config(mariadb, tmp_path, service):
+def _config(mariadb, conf_dir, service, password=PASSWORD, url=None):
     """An empty database and its user, as openstack_db.present leaves them,
-    and a config file naming it (0600: it holds the password)."""
+    and a config file naming it, as the packages ship it: root:<service>
+    0640 (it holds the password)."""
     database = f"{service}_schema"
+    mariadb.execute(f"DROP DATABASE IF EXISTS `{database}`")
     mariadb.create_database(database)
-    mariadb.create_user(service, PASSWORD, databases=[database])
+    mariadb.create_user(service, password, databases=[database])
     section = SERVICES[service][0]
-    path = tmp_path / f"{service}.conf"
-    path.write_text(f"[{section}]\nconnection = {mariadb.url(service, PASSWORD, database)}\n")
-    os.chmod(path, 0o600)
+    path = conf_dir / f"{service}.conf"
+    url = url or mariadb.url(service, password, database)
+    path.write_text(f"[DEFAULT]\ndebug = true\n[{section}]\nconnection = {url}\n")
+    os.chown(path, 0, grp_id(service))
+    os.chmod(path, 0o640)
     return str(path)
+
+
+def grp_id(service):
+    import grp
+
+    return grp.getgrnam(service).gr_gid
 
 
 def _shipped_revisions(service):
@@ -68,7 +84,13 @@ def _shipped_revisions(service):
     package_dir = subprocess.run(["/usr/bin/python3", "-c", code], capture_output=True,
                                  text=True, check=True).stdout.strip()  # fmt: skip
     versions = pathlib.Path(package_dir) / SERVICES[service][1]
-    return {p.name.split("_", 1)[0] for p in versions.glob("*_*.py")}
+    revision = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+    return {m.group(1) for p in versions.rglob("*.py") for m in revision.finditer(p.read_text())}
+
+
+def _started(argv_spy, service):
+    """The argv of the manage program's starts."""
+    return [argv for argv in argv_spy if os.path.basename(str(argv[0])) == f"{service}-manage"]
 
 
 def _state(loaders, **kwargs):
@@ -79,39 +101,120 @@ def _state(loaders, **kwargs):
 
 
 @pytest.mark.parametrize("service", sorted(SERVICES))
-def test_an_empty_database_is_migrated_then_left_alone(loaders, mariadb, tmp_path, argv_spy,
+def test_an_empty_database_is_migrated_then_left_alone(loaders, mariadb, conf_dir, argv_spy,
                                                        service):  # fmt: skip
     db = loaders.modules.openstack_db
-    conf = _config(mariadb, tmp_path, service)
-    status = db.schema_status(service, config_file=conf)
+    conf = _config(mariadb, conf_dir, service)
+    status = db.schema_status(service, config_file=conf, user=service)
     assert status["version"] is None and status["synced"] is False
     head = status["head"]
-    assert head in _shipped_revisions(service)
+    assert set(head.split()) <= _shipped_revisions(service)
+    assert _started(argv_spy, service) == []
 
-    runs = {"test": _state(loaders, name=service, config_file=conf, test=True),
-            "first": _state(loaders, name=service, config_file=conf),
-            "second": _state(loaders, name=service, config_file=conf),
-            "test-at-head": _state(loaders, name=service, config_file=conf, test=True)}
+    def state(**kwargs):
+        return _state(loaders, name=service, config_file=conf, user=service, **kwargs)
+
+    runs = {"test": state(test=True), "first": state()}
+    first_starts = len(argv_spy)
+    runs.update({"second": state(), "test-at-head": state(test=True)})
     assert runs["test"]["result"] is None, runs["test"]
     assert runs["test"]["changes"] == {"old": None, "new": head}
     assert runs["first"]["result"] is True, runs["first"]
     assert runs["first"]["changes"] == {"old": None, "new": head}
-    assert db.schema_version(service, config_file=conf) == head
+    status = db.schema_status(service, config_file=conf, user=service)
+    assert status["synced"] is True and status["unknown"] == []
     for run in ("second", "test-at-head"):
         assert runs[run]["result"] is True and runs[run]["changes"] == {}, runs[run]
-        assert runs[run]["comment"] == f"The {service} database is at revision {head}"
+        assert runs[run]["comment"] == f"The {service} database is at revision {status['version']}"
     tables = mariadb.execute(f"SHOW TABLES FROM `{service}_schema`").split()
     assert "alembic_version" in tables and len(tables) > 5
 
-    syncs = [argv for argv in argv_spy if argv[-2:] == ["db", "sync"]]
-    assert len(syncs) == 1  # the first run's, only
+    # the first run's sync only; at head the manage program is not started
+    assert _started(argv_spy, service) == _started(argv_spy[:first_starts], service)
+    (sync,) = _started(argv_spy, service)
+    assert sync[-len(SERVICES[service][2]):] == SERVICES[service][2]
     assert all(PASSWORD not in " ".join(map(str, argv)) for argv in argv_spy)
     assert PASSWORD not in json.dumps(runs)
 
 
+def test_keystone_has_two_heads_and_two_rows(loaders, mariadb, conf_dir):
+    """keystone's expand and contract branches: two heads, found in its
+    release/branch directories, and two rows once synced; the heads are the
+    ones keystone's own alembic configuration (its version directories,
+    listed in code) gives."""
+    db = loaders.modules.openstack_db
+    conf = _config(mariadb, conf_dir, "keystone")
+    db.schema_sync("keystone", config_file=conf, user="keystone")
+    status = db.schema_status("keystone", config_file=conf, user="keystone")
+    rows = mariadb.execute("SELECT version_num FROM keystone_schema.alembic_version").split()
+    assert sorted(rows) == status["version"].split() == status["head"].split()
+    assert len(rows) == 2 and status["synced"] is True
+    code = ("from alembic.script import ScriptDirectory\n"
+            "import keystone.conf\n"
+            "from keystone.common import sql\n"
+            "from keystone.common.sql import upgrades\n"
+            "keystone.conf.configure()\n"
+            "sql.initialize()\n"
+            "keystone.conf.CONF([], project='keystone', default_config_files=[])\n"
+            "print(' '.join(sorted(ScriptDirectory.from_config(upgrades.get_alembic_config())"
+            ".get_heads())))")  # fmt: skip
+    own = subprocess.run(["/usr/bin/python3", "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()  # fmt: skip
+    assert own == status["head"].split()
+
+
+# service -> the rows of a database one step behind the code (its last
+# migration may run again: keystone's skips a missing index, glance's
+# contract is empty), what the state's "old" reads then
+BEHIND = {
+    "keystone": ("UPDATE alembic_version SET version_num = '99de3849d860' "
+                 "WHERE version_num = 'c88cdce8f248'", "47147121 99de3849d860"),
+    # after "glance-manage db expand": contract pending
+    "glance": ("INSERT INTO alembic_version VALUES ('2024_1_expand01');"
+               "UPDATE alembic_version SET version_num = '2023_1_contract01' "
+               "WHERE version_num = '2024_1_contract01'", "2023_1_contract01 2024_1_expand01"),
+}
+
+
+@pytest.mark.parametrize("service", sorted(BEHIND))
+def test_a_database_one_revision_behind_is_migrated(loaders, mariadb, conf_dir, argv_spy,
+                                                    service):  # fmt: skip
+    db = loaders.modules.openstack_db
+    conf = _config(mariadb, conf_dir, service)
+    db.schema_sync(service, config_file=conf, user=service)
+    head = db.schema_status(service, config_file=conf, user=service)["head"]
+    sql, old = BEHIND[service]
+    mariadb.execute(sql, database=f"{service}_schema")
+    del argv_spy[:]
+
+    def state(**kwargs):
+        return _state(loaders, name=service, config_file=conf, user=service, **kwargs)
+
+    predicted, ret, again = state(test=True), state(), state()
+    assert predicted["result"] is None and predicted["changes"] == {"old": old, "new": head}
+    assert ret["result"] is True and ret["changes"] == {"old": old, "new": head}, ret
+    assert again["result"] is True and again["changes"] == {}, again
+    assert len(_started(argv_spy, service)) == 1
+
+
+def test_dollar_escapes_are_read_as_the_service_reads_them(loaders, mariadb, conf_dir):
+    """oslo.config reads ``$$`` as one ``$``: the check reaches the
+    database with the real password, and masks it in its errors."""
+    password = "Pa$word-9"
+    url = f"mysql+pymysql://placement:{password}@{mariadb.host}:{mariadb.port}/placement_schema"
+    conf = _config(mariadb, conf_dir, "placement", password=password,
+                   url=url.replace("$", "$$"))  # fmt: skip
+    db = loaders.modules.openstack_db
+    assert db.schema_status("placement", config_file=conf, user="placement")["version"] is None
+    mariadb.create_user("placement", "other-pw", databases=["placement_schema"])
+    ret = _state(loaders, name="placement", config_file=conf, user="placement")
+    assert ret["result"] is False and "Access denied" in ret["comment"], ret
+    assert password not in ret["comment"] and "Pa$$word" not in ret["comment"]
+
+
 def test_a_database_that_cannot_be_reached_fails_without_the_password(loaders, mariadb,
-                                                                      tmp_path):  # fmt: skip
-    conf = _config(mariadb, tmp_path, "placement")
+                                                                      conf_dir):  # fmt: skip
+    conf = _config(mariadb, conf_dir, "placement")
     pathlib.Path(conf).write_text(pathlib.Path(conf).read_text().replace(PASSWORD, "wrong-pw"))
     ret = _state(loaders, name="placement", config_file=conf)
     assert ret["result"] is False

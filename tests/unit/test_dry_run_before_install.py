@@ -57,6 +57,13 @@ CASES = {
             "oslo_db.exception.CantStartEngineError: No sql_connection parameter is established")},
         lambda m: m.db_synced("api"),
     ),
+    "nova-conf-without-database-url": (
+        "nova_manage",
+        {"nova_manage.db_status": _raises(
+            "cannot read the schema of nova (db/api/alembic.ini): ValueError: [api_database] "
+            "connection is not set in /etc/nova/nova.conf")},
+        lambda m: m.db_synced("api"),
+    ),
     "nova-cells-without-database": (
         "nova_manage",
         {"nova_manage.check_cell": _raises("nova-manage is not installed")},

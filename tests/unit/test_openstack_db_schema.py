@@ -1,11 +1,12 @@
 """
-openstack_db's service schemas (placement, cinder): the revision read from
-``<service>-manage db version``, the head from the installed migrations, the
-sync; and the ``schema_synced`` state's decisions.  Pure logic: the
-programs are faked (the real ones run in tests/functional/
-test_schema_synced.py).
+openstack_db's service schemas (placement, cinder, keystone, glance): the
+status from one start of the service's interpreter (the status script),
+the sync with the manage program; and the ``schema_synced`` state's
+decisions.  Pure logic: the programs are faked (the real ones run in
+tests/functional/test_schema_synced.py).
 """
 import inspect
+import json
 
 import pytest
 from salt.exceptions import CommandExecutionError, SaltInvocationError
@@ -21,44 +22,41 @@ class Programs:
     """Stands for cmd.run_all: answers by the program's action, records
     argv and keyword arguments."""
 
-    def __init__(self, version="None", head=HEAD, fail=None):
-        self.version, self.head, self.fail = version, head, fail
+    def __init__(self, current=None, heads=(HEAD,), fail=None, answer=None):
+        self.current, self.heads, self.fail, self.answer = current, list(heads), fail, answer
         self.calls = []
 
     def __call__(self, argv, **kwargs):
         self.calls.append((argv, kwargs))
-        if "-c" in argv:  # the interpreter computing the head
-            return {"retcode": 0, "stdout": self.head + "\n", "stderr": ""}
-        action = argv[-2:]
-        if self.fail == action[-1]:
+        if "-c" in argv:  # the status script
+            if self.answer is not None:
+                return self.answer
+            spec = json.loads(argv[-1])
+            databases = {
+                name: {"current": self.current, "unknown": [],
+                       "synced": sorted(self.current or ()) == sorted(self.heads)}
+                for name in spec["databases"]
+            }  # fmt: skip
+            return {"retcode": 0, "stderr": "",
+                    "stdout": json.dumps({"heads": self.heads, "databases": databases}) + "\n"}
+        if self.fail == argv[-1]:
             return {"retcode": 1, "stdout": "", "stderr": (
                 "Traceback (most recent call last):\n  File x\n"
                 "oslo_db.exception.DBError: (1045, \"Access denied\") "
                 "mysql+pymysql://placement:S3cret@ctl/placement")}  # fmt: skip
-        if action == ["db", "version"]:
-            return {"retcode": 0, "stderr": "", "stdout": (
-                "2026-01-01 10:00:00.000 1 INFO placement [-] some log line\n"
-                + self.version + "\n")}  # fmt: skip
         return {"retcode": 0, "stdout": "", "stderr": ""}
 
 
 @pytest.fixture
 def programs(monkeypatch, tmp_path):
     fake = Programs()
-    for name in ("placement-manage", "cinder-manage"):
+    for name in ("placement-manage", "cinder-manage", "keystone-manage", "glance-manage"):
         script = tmp_path / name
         script.write_text("#! /usr/bin/python3\n")
     monkeypatch.setattr(db.salt.utils.path, "which",
                         lambda name: str(tmp_path / name) if "manage" in name else None)  # fmt: skip
     monkeypatch.setattr(db, "__salt__", {"cmd.run_all": fake}, raising=False)
     return fake
-
-
-def test_revision_is_the_last_one_word_line():
-    assert db._revision("2026-01-01 10:00:00.000 1 INFO x [-] y\nabc123\n") == "abc123"
-    assert db._revision("None\n") is None
-    with pytest.raises(CommandExecutionError, match="no revision"):
-        db._revision("2026-01-01 10:00:00.000 1 ERROR x [-] boom\n")
 
 
 def test_interpreter_of_the_manage_program(tmp_path, monkeypatch):
@@ -70,31 +68,72 @@ def test_interpreter_of_the_manage_program(tmp_path, monkeypatch):
     assert db._interpreter(str(script)) == "python3.12"
 
 
-def test_status_reads_head_and_version_as_the_service_user(programs):
-    programs.version = OLD
+def test_status_is_one_start_of_the_interpreter_as_the_service_user(programs):
+    programs.current = [OLD]
     status = db.schema_status("placement", config_file="/etc/placement/placement.conf",
                               user="placement")  # fmt: skip
-    assert status == {"service": "placement", "version": OLD, "head": HEAD, "synced": False}
-    (head_argv, head_kwargs), (argv, kwargs) = programs.calls
-    assert head_argv[0] == "/usr/bin/python3" and head_argv[-2:] == [
-        "placement", "db/sqlalchemy/alembic.ini"]
-    assert argv[1:] == ["--config-file", "/etc/placement/placement.conf", "db", "version"]
+    assert status == {"service": "placement", "version": OLD, "head": HEAD, "synced": False,
+                      "unknown": []}  # fmt: skip
+    ((argv, kwargs),) = programs.calls
+    assert argv[0] == "/usr/bin/python3" and argv[1] == "-c"
+    assert json.loads(argv[3]) == {
+        "package": "placement", "alembic_ini": "db/sqlalchemy/alembic.ini", "recursive": False,
+        "project": "placement", "prog": "placement-manage",
+        "config_files": ["/etc/placement/placement.conf"],
+        "databases": {"main": {"group": "placement_database"}}}  # fmt: skip
     assert kwargs["runas"] == "placement" and kwargs["output_loglevel"] == "quiet"
     assert kwargs["python_shell"] is False
 
 
-def test_cinder_and_no_config_file(programs):
-    programs.version = HEAD
-    assert db.schema_status("cinder")["synced"] is True
-    (head_argv, _), (argv, kwargs) = programs.calls
-    assert head_argv[-2:] == ["cinder", "db/alembic.ini"]
-    assert argv[1:] == ["db", "version"] and "runas" not in kwargs
+def test_keystone_two_heads_and_no_config_file(programs):
+    programs.heads = ["47147121", "c88cdce8f248"]
+    programs.current = ["47147121", "c88cdce8f248"]
+    status = db.schema_status("keystone")
+    assert status["synced"] is True and status["version"] == status["head"] == "47147121 c88cdce8f248"
+    ((argv, kwargs),) = programs.calls
+    spec = json.loads(argv[3])
+    assert spec["recursive"] is True and spec["config_files"] == []
+    assert spec["alembic_ini"] == "common/sql/alembic.ini" and "runas" not in kwargs
 
 
-def test_several_heads_are_an_error(programs):
-    programs.head = "aaa bbb"
+def test_no_schema_yet(programs):
+    assert db.schema_version("glance", user="glance") is None
+    assert db.schema_status("cinder")["synced"] is False
+
+
+def test_several_heads_are_an_error_for_alembic_head(programs):
+    programs.heads = ["aaa", "bbb"]
     with pytest.raises(CommandExecutionError, match="several heads: aaa bbb"):
         db.alembic_head("placement-manage", "placement", "db/sqlalchemy/alembic.ini")
+    assert json.loads(programs.calls[0][0][3])["databases"] == {}
+
+
+def test_script_errors_are_readable_and_masked(programs):
+    programs.answer = {"retcode": 1, "stderr": "", "stdout": json.dumps({"error": (
+        "OperationalError: (1045, \"Access denied for user 'placement'\") "
+        "mysql+pymysql://placement:S3cret@ctl/placement")}) + "\n"}  # fmt: skip
+    with pytest.raises(CommandExecutionError) as error:
+        db.schema_status("placement", user="placement")
+    message = str(error.value)
+    assert message.startswith("cannot read the schema of placement (db/sqlalchemy/alembic.ini): ")
+    assert "Access denied" in message and "S3cret" not in message
+    programs.answer = {"retcode": 1, "stdout": "", "stderr": (
+        "Traceback (most recent call last):\n  File x\nImportError: no alembic "
+        "sqlite://u:S3cret@x/")}  # fmt: skip
+    with pytest.raises(CommandExecutionError, match="ImportError: no alembic") as error:
+        db.schema_status("placement")
+    assert "S3cret" not in str(error.value)
+
+
+def test_sync_runs_the_service_s_own_command(programs):
+    for service, action in (("placement", ["db", "sync"]), ("cinder", ["db", "sync"]),
+                            ("keystone", ["db_sync"]), ("glance", ["db_sync"])):  # fmt: skip
+        programs.calls.clear()
+        assert db.schema_sync(service, config_file="/etc/x.conf", user=service) is True
+        ((argv, kwargs),) = programs.calls
+        assert argv[0].endswith(service + "-manage")
+        assert argv[1:] == ["--config-file", "/etc/x.conf"] + action
+        assert kwargs["runas"] == service
 
 
 def test_failure_keeps_the_last_lines_and_masks_url_passwords(programs):
@@ -108,11 +147,14 @@ def test_failure_keeps_the_last_lines_and_masks_url_passwords(programs):
 
 
 def test_unknown_service_and_missing_program(programs, monkeypatch):
-    with pytest.raises(SaltInvocationError, match="unknown service 'nova': one of cinder, placement"):
+    with pytest.raises(SaltInvocationError,
+                       match="unknown service 'nova': one of cinder, glance, keystone, placement"):
         db.schema_status("nova")
     monkeypatch.setattr(db.salt.utils.path, "which", lambda name: None)
     with pytest.raises(CommandExecutionError, match="cinder-manage is not installed"):
         db.schema_sync("cinder")
+    with pytest.raises(CommandExecutionError, match="keystone-manage is not installed"):
+        db.schema_status("keystone")
 
 
 # -- the state ----------------------------------------------------------------
@@ -189,6 +231,34 @@ def test_state_unreadable_version_fails_outside_the_not_ready_cases(monkeypatch)
 def test_public_functions_have_cli_examples():
     public = [name for name, func in vars(db).items() if inspect.isfunction(func)
               and not name.startswith("_") and func.__module__ == db.__name__]  # fmt: skip
-    assert {"alembic_head", "schema_version", "schema_status", "schema_sync"} <= set(public)
+    assert {"alembic_head", "schema_script", "schema_version", "schema_status",
+            "schema_sync"} <= set(public)
     for name in public:
         assert "CLI Example::" in (vars(db)[name].__doc__ or ""), name
+
+
+def test_state_synced_is_the_status_s_answer_not_version_equals_head(monkeypatch):
+    """glance: two heads (expand, contract) and one row once synced, the
+    contract head depending on the expand head."""
+    calls = Calls({"version": "2024_1_contract01", "head": "2024_1_contract01 2024_1_expand01",
+                   "synced": True})  # fmt: skip
+    ret = _run(monkeypatch, calls)
+    assert ret["result"] is True and ret["changes"] == {} and calls.synced == []
+    assert ret["comment"] == "The placement database is at revision 2024_1_contract01"
+
+
+@pytest.mark.parametrize("error", [
+    "cannot read the schema of keystone (common/sql/alembic.ini): ValueError: [database] "
+    "connection is not set in /etc/keystone/keystone.conf",
+    "cannot read the schema of glance (x): ConfigFilesNotFoundError: Failed to find some config "
+    "files: /etc/glance/glance-api.conf",
+    "cannot read the schema of cinder (x): OperationalError: (pymysql.err.OperationalError) "
+    "(2003, \"Can't connect to MySQL server on 'ctl'\")",
+    "glance-manage is not installed",
+])  # fmt: skip
+def test_state_not_ready_in_test_mode(monkeypatch, error):
+    calls = Calls(status_error=CommandExecutionError(error))
+    ret = _run(monkeypatch, calls, test=True)
+    assert ret["result"] is None and ret["changes"] == {}
+    assert ret["comment"].startswith("The placement database would be migrated once")
+    assert _run(monkeypatch, calls)["result"] is False
