@@ -480,7 +480,9 @@ def db_status(database="main", config_file=DEFAULT_CONFIG_FILE):
     the URL of its mapping (uuid ``00000000-...``) in the API database.
     No URL leaves that process.
 
-    Returns ``{"database", "version", "head", "synced"}``, plus ``"cell0":
+    Returns ``{"database", "version", "head", "synced", "unknown"}``
+    (``unknown``: revisions of the database, or of cell0's, that the
+    installed nova does not ship: a newer schema), plus ``"cell0":
     {"version", "head"}`` (or ``None`` when cell0 is not mapped) for
     ``main``.
 
@@ -514,11 +516,14 @@ def db_status(database="main", config_file=DEFAULT_CONFIG_FILE):
         "version": _revision(found),
         "head": head,
         "synced": found["synced"],
+        "unknown": list(found["unknown"]),
     }
     if database == "main":
         cell0 = answer["databases"]["cell0"]
         status["synced"] = found["synced"] and (cell0 is None or cell0["synced"])
         status["cell0"] = {"version": _revision(cell0), "head": head} if cell0 else None
+        status["unknown"] += [rev for rev in (cell0 or {}).get("unknown", ())
+                              if rev not in status["unknown"]]
     return status
 
 

@@ -715,6 +715,8 @@ try:
                 out["databases"][name] = None
                 continue
             url = row[0]
+            if not url:
+                raise ValueError("cell0's mapping has no database URL")
             if "{" in url:
                 raise ValueError("cell0's database URL is a template: not supported")
         else:
@@ -799,8 +801,11 @@ def schema_script(program, package, alembic_ini, databases=None, config_file=Non
         "databases": databases or {},
     }
     kwargs = {"runas": user} if user else {}
+    # -I and cwd /: nothing on the import path that the service's user
+    # could plant (its home, the working directory, PYTHON* variables).
     res = __salt__["cmd.run_all"](
-        [_interpreter(path), "-c", _STATUS_SCRIPT, json.dumps(spec, sort_keys=True)],
+        [_interpreter(path), "-I", "-c", _STATUS_SCRIPT, json.dumps(spec, sort_keys=True)],
+        cwd="/",
         python_shell=False,
         output_loglevel="quiet",
         ignore_retcode=True,

@@ -113,8 +113,10 @@ def db_synced(name, config_file=DEFAULT_CONFIG_FILE):
     The current revision(s) are compared with the head revision of nova's
     migration scripts first: nothing runs when already at head, and test
     mode predicts exactly. Changes: ``{"old": rev, "new": rev}`` (plus
-    ``cell0: {"old", "new"}`` for ``main``); a successful sync leaves every
-    database it migrates at head, so the versions are not read again.
+    ``cell0: {"old", "new"}`` for ``main``), the versions read again after
+    the sync: one short of head fails the state.  A database at a revision
+    the installed nova does not ship (a newer schema) fails it without
+    running anything.
     """
     missing = _unavailable(name, "sync the {} database".format(name))
     if missing:
@@ -132,19 +134,26 @@ def db_synced(name, config_file=DEFAULT_CONFIG_FILE):
         ret.update(result=False, comment=f"Cannot read the {label} version: {exc}")
         return ret
 
+    head = before["head"]
+    if before.get("unknown"):
+        # A schema newer than the code (nova downgraded, or another host
+        # upgraded first): the old nova-manage cannot migrate it.
+        ret.update(result=False, comment=(
+            f"The {label} is at revision(s) {' '.join(before['unknown'])}, which the "
+            f"installed nova does not ship (its head: {head}): not migrating; install "
+            "the release that made them"))
+        return ret
     if before["synced"]:
-        ret["comment"] = f"The {label} is already at revision {before['head']}"
+        ret["comment"] = f"The {label} is already at revision {head}"
         return ret
 
-    head = before["head"]
-    # After "db sync" every database it migrates is at head (alembic upgrades
-    # to "head" or fails); cell0 is part of it only when already mapped.
-    after = {"version": head, "cell0": {"version": head} if before.get("cell0") else None}
-    changes = _version_changes(before, after)
+    # The prediction: "db sync" migrates every database it covers to head;
+    # cell0 is part of it only when already mapped.
+    predicted = {"version": head, "cell0": {"version": head} if before.get("cell0") else None}
     if __opts__["test"]:
         ret.update(
             result=None,
-            changes=changes,
+            changes=_version_changes(before, predicted),
             comment=f"The {label} would be migrated to revision {head}",
         )
         return ret
@@ -152,10 +161,20 @@ def db_synced(name, config_file=DEFAULT_CONFIG_FILE):
     sync = "nova_manage.api_db_sync" if name == "api" else "nova_manage.db_sync"
     try:
         __salt__[sync](config_file=config_file)
+        # Read again: a sync that exited 0 short of head would otherwise be
+        # reported, and run again, on every run.
+        after = __salt__["nova_manage.db_status"](name, config_file=config_file)
     except CommandExecutionError as exc:
         ret.update(result=False, comment=f"Failed to migrate the {label}: {exc}")
         return ret
-    ret.update(changes=changes, comment=f"The {label} was migrated to revision {head}")
+    ret["changes"] = _version_changes(before, after)
+    if not after["synced"]:
+        ret.update(result=False, comment=(
+            f"The {label} was migrated but is not at head {head}: "
+            f"revision {after['version']}"
+            + (f", cell0 {after['cell0']['version']}" if after.get("cell0") else "")))
+        return ret
+    ret["comment"] = f"The {label} was migrated to revision {head}"
     return ret
 
 

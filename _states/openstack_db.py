@@ -238,6 +238,16 @@ def schema_synced(name, config_file=None, user=None):
         ret["comment"] = "Cannot read the {} schema version: {}".format(name, exc)
         return ret
     head = status["head"]
+    if status.get("unknown"):
+        # A schema newer than the code (the package downgraded, or another
+        # host upgraded first): the old manage program cannot migrate it.
+        ret["result"] = False
+        ret["comment"] = (
+            "The {} database is at revision(s) {}, which the installed {} does not "
+            "ship (its heads: {}): not migrating; install the release that made "
+            "them".format(name, " ".join(status["unknown"]), name, head)
+        )
+        return ret
     if status["synced"]:
         ret["comment"] = "The {} database is at revision {}".format(name, status["version"])
         return ret
@@ -247,12 +257,22 @@ def schema_synced(name, config_file=None, user=None):
         ret["comment"] = "The {} database would be migrated to revision {}".format(name, head)
         return ret
     try:
-        # alembic upgrades to head or fails: the version is not read again.
         __salt__["openstack_db.schema_sync"](name, config_file=config_file, user=user)
+        # Read again: a sync that exited 0 short of the heads would
+        # otherwise be reported, and run again, on every run.
+        after = __salt__["openstack_db.schema_status"](name, config_file=config_file, user=user)
     except CommandExecutionError as exc:
         ret["changes"] = {}
         ret["result"] = False
         ret["comment"] = "Failed to migrate the {} database: {}".format(name, exc)
         return ret
-    ret["comment"] = "The {} database was migrated to revision {}".format(name, head)
+    ret["changes"] = {"old": status["version"], "new": after["version"]}
+    if not after["synced"]:
+        ret["result"] = False
+        ret["comment"] = (
+            "The {} database was migrated to revision {} but the installed code's "
+            "heads are {}".format(name, after["version"], head)
+        )
+        return ret
+    ret["comment"] = "The {} database was migrated to revision {}".format(name, after["version"])
     return ret

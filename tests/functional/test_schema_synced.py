@@ -197,6 +197,27 @@ def test_a_database_one_revision_behind_is_migrated(loaders, mariadb, conf_dir, 
     assert len(_started(argv_spy, service)) == 1
 
 
+def test_a_schema_newer_than_the_code_is_refused(loaders, mariadb, conf_dir, argv_spy):
+    """A revision the installed cinder does not ship (as after a package
+    downgrade): the state fails with the revision named and starts no
+    manage program, in test mode too; the database is left as it was."""
+    db = loaders.modules.openstack_db
+    conf = _config(mariadb, conf_dir, "cinder")
+    db.schema_sync("cinder", config_file=conf, user="cinder")
+    mariadb.execute("UPDATE alembic_version SET version_num = 'f00dbeef0001'",
+                    database="cinder_schema")
+    status = db.schema_status("cinder", config_file=conf, user="cinder")
+    assert status["unknown"] == ["f00dbeef0001"] and status["synced"] is False
+    del argv_spy[:]
+    for test in (True, False):
+        ret = _state(loaders, name="cinder", config_file=conf, user="cinder", test=test)
+        assert ret["result"] is False and ret["changes"] == {}, ret
+        assert "f00dbeef0001, which the installed cinder does not ship" in ret["comment"]
+    assert _started(argv_spy, "cinder") == []
+    assert mariadb.execute("SELECT version_num FROM cinder_schema.alembic_version").split() == [
+        "f00dbeef0001"]
+
+
 def test_dollar_escapes_are_read_as_the_service_reads_them(loaders, mariadb, conf_dir):
     """oslo.config reads ``$$`` as one ``$``: the check reaches the
     database with the real password, and masks it in its errors."""

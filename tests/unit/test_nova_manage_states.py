@@ -12,6 +12,11 @@ HEAD = "ccb0fa1a2252"
 CELL0 = "00000000-0000-0000-0000-000000000000"
 
 
+class Seq(list):
+    """Canned values returned one per call, in order (db_status read before
+    and after a sync)."""
+
+
 class Fake:
     """Execution functions returning canned values, recording their calls."""
 
@@ -23,6 +28,8 @@ class Fake:
         def _call(*args, **kwargs):
             self.calls.append((name, args, kwargs))
             result = self.results[name]
+            if isinstance(result, Seq):
+                result = result.pop(0)
             if isinstance(result, Exception):
                 raise result
             return result
@@ -49,9 +56,10 @@ def install(monkeypatch):
     return _install
 
 
-def _status(version, cell0=False, cell0_version=None):
+def _status(version, cell0=False, cell0_version=None, unknown=()):
     synced = version == HEAD and (not cell0 or cell0_version == HEAD)
-    status = {"database": "main", "version": version, "head": HEAD, "synced": synced}
+    status = {"database": "main", "version": version, "head": HEAD, "synced": synced,
+              "unknown": list(unknown)}
     status["cell0"] = {"version": cell0_version, "head": HEAD} if cell0 else None
     return status
 
@@ -82,20 +90,46 @@ def test_db_synced_only_cell0_behind(install):
 
 
 def test_db_synced_api_runs_api_db_sync(install):
-    api = {"database": "api", "version": "d67eeaabee36", "head": HEAD, "synced": False}
-    fake = install(db_status=api, api_db_sync=True)
+    api = {"database": "api", "version": "d67eeaabee36", "head": HEAD, "synced": False,
+           "unknown": []}
+    fake = install(db_status=Seq([api, dict(api, version=HEAD, synced=True)]), api_db_sync=True)
     ret = nova_manage.db_synced("api", config_file="/x/nova.conf")
     assert ret["result"] is True
     assert ret["changes"] == {"old": "d67eeaabee36", "new": HEAD}
-    assert fake.called() == ["db_status", "api_db_sync"]
+    assert fake.called() == ["db_status", "api_db_sync", "db_status"]
     assert fake.calls[1][2] == {"config_file": "/x/nova.conf"}
+    assert fake.calls[2][1] == ("api",) and fake.calls[2][2] == {"config_file": "/x/nova.conf"}
 
 
 def test_db_synced_main_without_cell0(install):
-    fake = install(db_status=_status(None), db_sync=True)
+    fake = install(db_status=Seq([_status(None), _status(HEAD)]), db_sync=True)
     ret = nova_manage.db_synced("main")
-    assert ret["changes"] == {"old": None, "new": HEAD}
-    assert fake.called() == ["db_status", "db_sync"]
+    assert ret["result"] is True and ret["changes"] == {"old": None, "new": HEAD}
+    assert fake.called() == ["db_status", "db_sync", "db_status"]
+
+
+def test_db_synced_a_sync_short_of_head_fails(install):
+    """nova-manage exited 0 but cell0 is still behind: reported, not hidden
+    (it would run again on every run)."""
+    install(db_status=Seq([_status(None, True, None), _status(HEAD, True, "d67eeaabee36")]),
+            db_sync=True)
+    ret = nova_manage.db_synced("main")
+    assert ret["result"] is False
+    assert ret["changes"] == {"old": None, "new": HEAD,
+                              "cell0": {"old": None, "new": "d67eeaabee36"}}
+    assert f"not at head {HEAD}" in ret["comment"] and "cell0 d67eeaabee36" in ret["comment"]
+
+
+@pytest.mark.parametrize("test", [False, True])
+def test_db_synced_refuses_a_schema_newer_than_nova(install, test):
+    """A revision the installed nova does not ship (nova downgraded): nothing
+    runs, in test mode too, and the comment names it."""
+    fake = install(test=test, db_status=_status("f00dbeef0001", True, HEAD,
+                                                unknown=["f00dbeef0001"]), db_sync=True)
+    ret = nova_manage.db_synced("main")
+    assert ret["result"] is False and ret["changes"] == {}
+    assert "f00dbeef0001" in ret["comment"] and "does not ship" in ret["comment"]
+    assert fake.called() == ["db_status"]
 
 
 def test_db_synced_sync_failure(install):

@@ -75,8 +75,10 @@ def test_status_is_one_start_of_the_interpreter_as_the_service_user(programs):
     assert status == {"service": "placement", "version": OLD, "head": HEAD, "synced": False,
                       "unknown": []}  # fmt: skip
     ((argv, kwargs),) = programs.calls
-    assert argv[0] == "/usr/bin/python3" and argv[1] == "-c"
-    assert json.loads(argv[3]) == {
+    # isolated (-I) and from /: nothing the service's user could plant on
+    # the import path
+    assert argv[:3] == ["/usr/bin/python3", "-I", "-c"] and kwargs["cwd"] == "/"
+    assert json.loads(argv[4]) == {
         "package": "placement", "alembic_ini": "db/sqlalchemy/alembic.ini", "recursive": False,
         "project": "placement", "prog": "placement-manage",
         "config_files": ["/etc/placement/placement.conf"],
@@ -91,7 +93,7 @@ def test_keystone_two_heads_and_no_config_file(programs):
     status = db.schema_status("keystone")
     assert status["synced"] is True and status["version"] == status["head"] == "47147121 c88cdce8f248"
     ((argv, kwargs),) = programs.calls
-    spec = json.loads(argv[3])
+    spec = json.loads(argv[4])
     assert spec["recursive"] is True and spec["config_files"] == []
     assert spec["alembic_ini"] == "common/sql/alembic.ini" and "runas" not in kwargs
 
@@ -105,7 +107,7 @@ def test_several_heads_are_an_error_for_alembic_head(programs):
     programs.heads = ["aaa", "bbb"]
     with pytest.raises(CommandExecutionError, match="several heads: aaa bbb"):
         db.alembic_head("placement-manage", "placement", "db/sqlalchemy/alembic.ini")
-    assert json.loads(programs.calls[0][0][3])["databases"] == {}
+    assert json.loads(programs.calls[0][0][-1])["databases"] == {}
 
 
 def test_script_errors_are_readable_and_masked(programs):
@@ -161,15 +163,19 @@ def test_unknown_service_and_missing_program(programs, monkeypatch):
 
 
 class Calls:
-    def __init__(self, status=None, sync_error=None, status_error=None):
+    """schema_status answers `status`, and after a sync `after` (default:
+    at head, as a sync that worked leaves it)."""
+
+    def __init__(self, status=None, sync_error=None, status_error=None, after=None):
         self.status, self.sync_error, self.status_error = status, sync_error, status_error
+        self.after = after or _status(HEAD)
         self.synced = []
 
     def salt(self):
         def schema_status(name, config_file=None, user=None):
             if self.status_error:
                 raise self.status_error
-            return dict(self.status, service=name)
+            return dict(self.after if self.synced else self.status, service=name)
 
         def schema_sync(name, config_file=None, user=None):
             if self.sync_error:
@@ -187,8 +193,33 @@ def _run(monkeypatch, calls, test=False):
     return state.schema_synced("placement", config_file="/etc/p.conf", user="placement")
 
 
-def _status(version):
-    return {"version": version, "head": HEAD, "synced": version == HEAD}
+def _status(version, unknown=()):
+    return {"version": version, "head": HEAD, "synced": version == HEAD, "unknown": list(unknown)}
+
+
+@pytest.mark.parametrize("test", [False, True])
+def test_state_refuses_a_schema_newer_than_the_code(monkeypatch, test):
+    """A revision the installed code does not ship (the package downgraded,
+    another host upgraded first): the old manage program would fail on
+    every run, or (glance) report success and change nothing; refused with
+    the revision named, nothing run, in test mode too."""
+    calls = Calls(_status("f00dbeef0001", unknown=["f00dbeef0001"]))
+    ret = _run(monkeypatch, calls, test=test)
+    assert ret["result"] is False and ret["changes"] == {} and calls.synced == []
+    assert ret["comment"] == (
+        "The placement database is at revision(s) f00dbeef0001, which the installed "
+        f"placement does not ship (its heads: {HEAD}): not migrating; install the "
+        "release that made them")
+
+
+def test_state_a_sync_short_of_head_fails(monkeypatch):
+    """The manage program exited 0 but the schema is still behind: the
+    state fails with what it reached (it would run again on every run)."""
+    calls = Calls(_status(None), after=_status(OLD))
+    ret = _run(monkeypatch, calls)
+    assert ret["result"] is False and ret["changes"] == {"old": None, "new": OLD}
+    assert ret["comment"] == (f"The placement database was migrated to revision {OLD} "
+                              f"but the installed code's heads are {HEAD}")
 
 
 def test_state_at_head_runs_nothing(monkeypatch):
