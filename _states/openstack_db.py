@@ -216,7 +216,10 @@ def schema_synced(name, config_file=None, user=None):
     database and migrating it is completed by the next one; at head nothing
     runs.  Test mode predicts: ``{"old": revision(s), "new": head(s)}``
     (``old`` None: no schema yet; keystone's are two, expand and
-    contract).
+    contract); after a sync ``new`` is what the database holds, read again
+    (glance keeps one row, its contract head, which depends on its expand
+    head).  A sync that leaves the schema short of the heads fails the
+    state, and so does a revision the installed code does not ship.
     """
     missing = _unavailable(name, "migrate the {} database".format(name))
     if missing:
