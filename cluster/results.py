@@ -125,7 +125,8 @@ def memory_split(ps_text, top=5):
     command may be missing) -> {"cloud", "salt", "guests", "system": MiB of
     RSS, "pss": {the same kinds: MiB of PSS}, "top": [[unit, RSS MiB, PSS
     MiB], ...] the `top` largest cloud units by RSS}.  ValueError on a line
-    that is not "KIB KIB UNIT [COMMAND]".
+    that is not "KIB KIB UNIT [COMMAND]".  "pss" is None when ps could not
+    read a process's PSS (it prints 0 beside a non-zero RSS).
 
     RSS counts a page shared by several processes (a forked worker's copy
     of its parent, a library) once in each; PSS divides it among them, so
@@ -134,6 +135,7 @@ def memory_split(ps_text, top=5):
     kinds = {"cloud": 0, "salt": 0, "guests": 0, "system": 0}
     pss = dict(kinds)
     units = {}
+    unreadable = 0  # processes with an RSS whose PSS ps could not read (it prints 0)
     for line in ps_text.splitlines():
         if not line.strip():
             continue
@@ -141,6 +143,7 @@ def memory_split(ps_text, top=5):
         if len(parts) < 3 or not (parts[0].isdigit() and parts[1].isdigit()):
             raise ValueError(f"not 'RSS PSS UNIT [COMMAND]': {line!r}")
         rss_kib, pss_kib, unit = int(parts[0]), int(parts[1]), parts[2]
+        unreadable += rss_kib > 0 and pss_kib == 0
         command = parts[3].strip() if len(parts) == 4 else ""
         kind = unit_kind(unit, command)
         kinds[kind] += rss_kib
@@ -152,8 +155,11 @@ def memory_split(ps_text, top=5):
             sums[0] += rss_kib
             sums[1] += pss_kib
     split = {kind: round(kib / 1024, 1) for kind, kib in kinds.items()}
-    split["pss"] = {kind: round(kib / 1024, 1) for kind, kib in pss.items()}
-    split["top"] = [[unit, round(r / 1024, 1), round(p / 1024, 1)] for unit, (r, p) in
+    # A PSS that misses processes would undercount: none rather than a wrong one.
+    split["pss"] = (None if unreadable else
+                    {kind: round(kib / 1024, 1) for kind, kib in pss.items()})
+    split["top"] = [[unit, round(r / 1024, 1)] + ([] if unreadable else [round(p / 1024, 1)])
+                    for unit, (r, p) in
                     sorted(units.items(), key=lambda item: (-item[1][0], item[0]))[:top]]
     return split
 

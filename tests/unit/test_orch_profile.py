@@ -416,6 +416,13 @@ def test_memory_split_by_kind_of_unit():
     assert split["pss"]["cloud"] == 1.5
     assert split["top"] == [["glusterfs (in salt-minion.service)", 1.0, 0.5],
                             ["libvirtd.service", 1.0, 1.0]]
+    # ps prints a PSS of 0 where it cannot read a process's maps: no PSS
+    # for the machine rather than one that leaves processes out
+    split = results.memory_split("2048 1024 nova-compute.service nova-compute\n"
+                                 "1024 0 libvirtd.service libvirtd\n"
+                                 "0 0 - kthreadd\n")
+    assert split["cloud"] == 3.0 and split["pss"] is None
+    assert split["top"] == [["nova-compute.service", 2.0], ["libvirtd.service", 1.0]]
 
 
 def test_memory_subcommand_replaces_the_machines_and_bench_prints_the_goals(tmp_path):
