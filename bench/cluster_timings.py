@@ -7,7 +7,8 @@ slowest states (cluster/orch_profile.py): where that time went.  Then the
 cloud-resources benchmark (bench/cloud_resources.py, `cluster/run
 bench-resources`): the states against the CLI loop they replaced.  Then
 each machine's resident memory at the end of the run (cluster/results.py
-memory_split) and the goals of issue 14 beside what was measured.
+memory_split), the package floor (cluster/floor.py, `make bench-floor`)
+and the goals of issue 14 beside what was measured.
 
     cluster_timings.py [--resources] [FILE]
 
@@ -58,6 +59,7 @@ GOALS = {
     "add_compute": ("add a compute", 120, "s"),
     "cloud_rss": ("cloud services' RSS, all hosts", 3072, "MiB"),
     "controller_rss": ("cloud services' RSS, controller", 1536, "MiB"),
+    "floor_ratio": ("cold orchestration / package floor", 1.3, "x"),
 }
 
 
@@ -93,6 +95,23 @@ def _cloud_pss(memory):
     return None if not values or None in values else sum(values)
 
 
+def floor_lines(floor):
+    """The package floor (cluster/floor.py): apt-get alone on fresh
+    machines, all at once, against the cold orchestration on fresh
+    machines from the same apt cache."""
+    if not floor:
+        return ["package floor: not measured (make bench-floor)"]
+    lines = [f"package floor ({floor.get('date')}): one plain apt-get per machine, all at once, warm apt cache",
+             f"  {'machine':<30} {'packages':>8} {'apt-get':>9}"]
+    for name, host in floor["hosts"].items():
+        lines.append(f"  {name:<30} {host['packages']:8d} {host['apt_s']:8.1f}s")
+    lines.append(f"  {'floor (all at once)':<30} {'':>8} {floor['floor_s']:8.1f}s")
+    lines.append(f"  {'cold orchestration, same cache':<30} {'':>8} {floor['orchestrate_cold_s']:8.1f}s")
+    ratio = floor.get("ratio")
+    lines.append(f"  ratio {'-' if ratio is None else f'{ratio:.2f}'} (goal <= {floor.get('goal_ratio')})")
+    return lines
+
+
 def goal_lines(doc):
     """Issue 14's goals and the run's figures: met, missed or not measured;
     beside each RSS figure its PSS."""
@@ -104,11 +123,13 @@ def goal_lines(doc):
                 "cloud_rss": ((sum(s["cloud"] for s in memory.values()), _cloud_pss(memory))
                               if memory else (None, None)),
                 "controller_rss": (controller.get("cloud"), _pss(controller, "cloud"))}
+    measured["floor_ratio"] = ((doc.get("floor") or {}).get("ratio"), None)
     lines = ["goals (issue 14):"]
     for key, (label, limit, unit) in GOALS.items():
         value, pss = measured[key]
         verdict = ("not measured" if value is None
-                   else f"{float(value):.0f} {unit}: {'met' if value <= limit else 'missed'}")
+                   else f"{float(value):.{2 if unit == 'x' else 0}f} {unit}: "
+                        f"{'met' if value <= limit else 'missed'}")
         if value is not None and pss is not None:
             verdict += f" (PSS {pss:.0f} {unit})"
         lines.append(f"  {label:<38} <= {limit:>5} {unit:<4} {verdict}")
@@ -138,6 +159,7 @@ def main(argv):
             print(line)
     print("\n".join(resources_lines(doc.get("resources_bench"))))
     print("\n".join(memory_lines(doc.get("memory_mib"))))
+    print("\n".join(floor_lines(doc.get("floor"))))
     print("\n".join(goal_lines(doc)))
     return 0
 

@@ -22,6 +22,13 @@ MACHINE.ps per machine, the output of `ps -eo rss=,pss=,unit=,comm=` in
 it (each process's RSS and PSS in KiB, the systemd unit whose cgroup holds
 it and its command), summed by kind (`memory_split`).
 
+floor.py keeps the package floor under "floor" (`set_floor`).
+
+    results.py reset FILE
+
+empties the file for a new run of the cluster, keeping "floor" alone: a
+benchmark of its own, run apart (`cluster/run floor`), with its own date.
+
 The checks' result documents (.cluster/verify-*.json): verify.py,
 dashboard.py and tempest.py build theirs with `verify_document` and write
 them with `write_document`; `verify.py --report` merges them the same way.
@@ -171,6 +178,27 @@ def set_memory(path, machines):
     write(path, doc)
 
 
+def reset(path):
+    """A new run's file: nothing but the package floor, when measured."""
+    kept = {k: v for k, v in load(path).items() if k in KEPT}
+    if kept:
+        write(path, kept)
+    else:
+        pathlib.Path(path).unlink(missing_ok=True)
+
+
+# What a new run of the cluster keeps (reset): the benchmarks run apart.
+KEPT = ("floor",)
+
+
+def set_floor(path, floor):
+    """floor: floor.py's document (the package floor against the cold
+    orchestration); replaces "floor", keeps the rest."""
+    doc = load(path)
+    doc["floor"] = floor
+    write(path, doc)
+
+
 # A check's result, and a run's exit status, in the checks' documents.
 PASS = "PASS"
 FAIL = "FAIL"
@@ -233,6 +261,9 @@ def main(argv):
         except (OSError, ValueError) as exc:
             print(f"results.py bench-resources: {argv[2]}: {exc}", file=sys.stderr)
             return 2
+        return 0
+    if len(argv) == 2 and argv[0] == "reset":
+        reset(argv[1])
         return 0
     if len(argv) == 3 and argv[0] == "memory":
         try:

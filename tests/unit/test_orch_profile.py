@@ -358,15 +358,17 @@ def test_make_bench_prints_the_profile_after_the_phases(tmp_path):
     assert "re-run (zero changes)" in lines[2]
     assert lines[3] == "profile of the cold orchestration (deploy): its 15 slowest states; partial: why"
     assert lines[4].split()[:2] == ["compute2", "libvirt-packages"] and lines[4].endswith(" s")
-    assert len(lines) == 4 + 15 + 1 + 1 + 5
+    assert len(lines) == 4 + 15 + 1 + 1 + 1 + 6
     assert lines[19] == "cloud-resources benchmark: not run (cluster/run bench-resources)"
     assert lines[20] == "memory: not recorded (make cluster records it at its end)"
-    assert lines[21:] == [
+    assert lines[21] == "package floor: not measured (make bench-floor)"
+    assert lines[22:] == [
         "goals (issue 14):",
         "  zero-change re-run                     <=    30 s    100 s: missed",
         "  add a compute                          <=   120 s    not measured",
         "  cloud services' RSS, all hosts         <=  3072 MiB  not measured",
-        "  cloud services' RSS, controller        <=  1536 MiB  not measured"]
+        "  cloud services' RSS, controller        <=  1536 MiB  not measured",
+        "  cold orchestration / package floor     <=   1.3 x    not measured"]
 
 
 # What `ps -eo rss=,pss=,unit=` printed in the test cluster's controller
@@ -439,13 +441,15 @@ def test_memory_subcommand_replaces_the_machines_and_bench_prints_the_goals(tmp_
     assert doc["phases_s"] == {"orchestrate_rerun": 25.0, "add_compute": 150.0}
     out = subprocess.run([sys.executable, str(REPO / "bench" / "cluster_timings.py"), str(path)],
                          capture_output=True, text=True, check=True).stdout.splitlines()
-    assert out[-5:] == [
+    assert out[-6:] == [
         "goals (issue 14):",
         "  zero-change re-run                     <=    30 s    25 s: met",
         "  add a compute                          <=   120 s    150 s: missed",
         "  cloud services' RSS, all hosts         <=  3072 MiB  2408 MiB: met (PSS 1337 MiB)",
-        "  cloud services' RSS, controller        <=  1536 MiB  360 MiB: met (PSS 313 MiB)"]
-    assert out[-6].split()[:2] == ["all", "machines"]
+        "  cloud services' RSS, controller        <=  1536 MiB  360 MiB: met (PSS 313 MiB)",
+        "  cold orchestration / package floor     <=   1.3 x    not measured"]
+    assert out[-7] == "package floor: not measured (make bench-floor)"
+    assert out[-8].split()[:2] == ["all", "machines"]
     # no ps file, or a garbled one: refused, the file unchanged
     empty = tmp_path / "empty"
     empty.mkdir()
