@@ -6,13 +6,15 @@
 #   make cluster  a real multi-host cloud in LXC containers (Vagrantfile), deployed
 #                 by the orchestration, re-run for zero changes, verified
 #   make cluster-destroy  remove everything the cluster made
+#   make bench-floor  the package floor: fresh machines install their packages
+#                 with plain apt-get, then the cold orchestration (about 25 min)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: test deps system-deps venv bench clean test-salt3007 test-salt3008 cluster cluster-destroy
+.PHONY: test deps system-deps venv bench bench-floor clean test-salt3007 test-salt3008 cluster cluster-destroy
 
 # Every tier; the functional one against Debian 13 (trixie)'s programs: on
 # a Debian 13 host its own packages, on any other in the trixie root
@@ -59,3 +61,8 @@ cluster:
 
 cluster-destroy:
 	bash cluster/run destroy
+
+# Issue 14's floor: not part of `make cluster` or CI; leaves the cloud up.
+bench-floor:
+	bash cluster/run floor
+	python3 bench/cluster_timings.py
