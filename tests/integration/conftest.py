@@ -9,7 +9,7 @@ import pathlib
 import shutil
 
 import pytest
-from masters import master_overrides
+from masters import master_overrides, minion_overrides
 from saltfactories.utils import random_string
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -61,7 +61,7 @@ def _cluster(salt_factories, tmp_path_factory, pillar_dir, grains=None):
     )
     minions = {}
     for minion_id in MINION_IDS:
-        overrides = {"id": minion_id}
+        overrides = minion_overrides(minion_id)
         if grains:
             overrides["grains"] = dict(grains)
         minion = master.salt_minion_daemon(minion_id, overrides=overrides)

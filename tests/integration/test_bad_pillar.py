@@ -23,7 +23,7 @@ import time
 import pytest
 import yaml
 from bad_pillars import CASES, bad_pillar
-from masters import master_overrides
+from masters import master_overrides, minion_overrides
 from saltfactories.utils import random_string
 
 from saltext_openstack._modules import openstack_pillar
@@ -46,7 +46,7 @@ def bad_cluster(salt_factories, tmp_path_factory):
         random_string("master-"),
         overrides=master_overrides(pillar_dir, root / "cache"),
     )
-    minion = master.salt_minion_daemon(MINION, overrides={"id": MINION})
+    minion = master.salt_minion_daemon(MINION, overrides=minion_overrides(MINION))
     with master.started(), minion.started():
         yield {
             "pillar_file": pillar_dir / "openstack.sls",

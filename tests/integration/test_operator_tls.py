@@ -12,7 +12,7 @@ import sys
 
 import pytest
 import yaml
-from masters import master_overrides
+from masters import master_overrides, minion_overrides
 from minion_opts import state_args
 from operator_pki import Issuer
 from saltfactories.utils import random_string
@@ -44,7 +44,7 @@ def operator_cluster(salt_factories, tmp_path_factory, pki):
     root = tmp_path_factory.mktemp("operator-master")
     master = salt_factories.salt_master_daemon(
         random_string("master-"), overrides=master_overrides(pillar_dir, root / "cache"))
-    minions = [master.salt_minion_daemon(m, overrides={"id": m}) for m in MINIONS]
+    minions = [master.salt_minion_daemon(m, overrides=minion_overrides(m)) for m in MINIONS]
     with master.started():
         for minion in minions:
             minion.start()
