@@ -28,10 +28,17 @@ No password ever appears in changes or comments: URLs are reported masked
 ``credentials_changed``.
 """
 
-import re
 import time
 
 from salt.exceptions import CommandExecutionError
+
+# The typed errors shared with the execution modules (_utils/): synced to
+# extmods/utils, which the loader puts on sys.path while it loads this
+# module, or part of the pip-installed package.
+try:
+    import saltext_openstack_schema as schema
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_schema as schema
 
 __virtualname__ = "nova_manage"
 # The execution module loads only when its program, nova-manage (package nova-common), is installed;
@@ -75,23 +82,19 @@ def _version_changes(before, after):
     return changes
 
 
-# nova-manage's errors while nova.conf has no database yet, or the database
-# or its user does not exist yet: in a dry run of a fresh deployment the
-# states that write them come first in the same run and only say "would".
-_NOT_READY = re.compile(
-    r"No sql_connection parameter|CantStartEngineError|Can't connect to|"
-    r"Access denied for user|Unknown database|nova-manage is not installed|"
-    r"\] connection is not set"
-)
-
-
 def _not_ready_in_test(ret, exc, would):
-    """In test mode, report ``would`` (result None) when nova is not set up yet."""
-    if __opts__["test"] and _NOT_READY.search(str(exc)):
-        last = [line for line in str(exc).strip().splitlines() if line.strip()]
+    """
+    In test mode, report ``would`` (result None) when nova is not set up yet:
+    ``NotReadyError``, nova-manage's errors while nova.conf has no database
+    yet, or the database or its user does not exist yet (in a dry run of a
+    fresh deployment the states that write them come first in the same run
+    and only say "would").
+    """
+    if __opts__["test"] and isinstance(exc, schema.NotReadyError):
         ret.update(
             result=None,
-            comment=f"{would} once nova.conf and its database are in place ({last[-1]})",
+            comment=f"{would} once nova.conf and its database are in place "
+            f"({schema.not_ready_reason(exc)})",
         )
         return True
     return False

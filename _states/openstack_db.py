@@ -37,6 +37,14 @@ import re
 
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
+# The typed errors shared with the execution modules (_utils/): synced to
+# extmods/utils, which the loader puts on sys.path while it loads this
+# module, or part of the pip-installed package.
+try:
+    import saltext_openstack_schema as schema
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_schema as schema
+
 __virtualname__ = "openstack_db"
 # Loaded only when its program, the mariadb client (package mariadb-client), is installed.
 _PROBE = "openstack_db.database_exists"
@@ -183,16 +191,6 @@ def _caller(conn):
     return call
 
 
-# The status script's errors before the states that install the service,
-# write its config file, create its database and user or start MariaDB have
-# run (a dry run of a new deployment): the version cannot be read yet.
-_SCHEMA_NOT_READY = re.compile(
-    r"is not installed|is not available|\] connection is not set|"
-    r"No sql_connection parameter|CantStartEngineError|Can't connect to|"
-    r"Access denied for user|Unknown database|Failed to find some config files"
-)
-
-
 def schema_synced(name, config_file=None, user=None):
     """
     Ensure the database schema of the service ``name`` (``placement``,
@@ -229,12 +227,15 @@ def schema_synced(name, config_file=None, user=None):
     try:
         status = __salt__["openstack_db.schema_status"](name, config_file=config_file, user=user)
     except (CommandExecutionError, SaltInvocationError) as exc:
-        if test and _SCHEMA_NOT_READY.search(str(exc)):
-            last = [line for line in str(exc).splitlines() if line.strip()][-1]
+        # NotReadyError: the status script's errors before the states that
+        # install the service, write its config file, create its database
+        # and user or start MariaDB have run (a dry run of a new
+        # deployment): the version cannot be read yet.
+        if test and isinstance(exc, schema.NotReadyError):
             ret["result"] = None
             ret["comment"] = (
                 "The {} database would be migrated once its program, configuration "
-                "and database are in place ({})".format(name, last.strip())
+                "and database are in place ({})".format(name, schema.not_ready_reason(exc))
             )
             return ret
         ret["result"] = False
