@@ -13,7 +13,7 @@ import pytest
 import salt.loader
 import salt.utils.path
 from minion_opts import minion_opts as make_minion_opts
-from salt.exceptions import CommandExecutionError
+from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 from saltext_openstack._utils import saltext_openstack_schema as schema
 
@@ -103,3 +103,124 @@ def test_not_ready_is_a_command_execution_error():
 ])  # fmt: skip
 def test_the_reason_is_the_message_s_last_line(message, reason):
     assert schema.not_ready_reason(schema.NotReadyError(message)) == reason
+
+
+# -- schema_verdict: the sequence both schema states run -------------------------
+
+HEAD, OLD = "c0ffee000002", "c0ffee000001"
+# Each comment names the fields known when it is given.
+TEXTS = {
+    "not_ready": "not ready: {name} {label} ({reason})",
+    "unreadable": "unreadable: {label}: {error}",
+    "synced": "synced: {label} {version}",
+    "short": "short: {label} {version} -> {reached}, not {head}",
+    "migrated": "migrated: {label} {version} -> {reached}",
+}
+
+
+class Database:
+    """status() answers the statuses in turn (then the last one again);
+    sync() counts its calls; either raises the error it is given."""
+
+    def __init__(self, *statuses, sync_error=None):
+        self.statuses, self.sync_error = list(statuses), sync_error
+        self.reads, self.syncs = 0, 0
+
+    def status(self):
+        self.reads += 1
+        answer = self.statuses[min(self.reads, len(self.statuses)) - 1]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def sync(self):
+        self.syncs += 1
+        if self.sync_error:
+            raise self.sync_error
+
+
+def _at(version, unknown=(), **more):
+    return dict(version=version, head=HEAD, synced=version == HEAD, unknown=list(unknown), **more)
+
+
+def _verdict(database, test=False, **kwargs):
+    kwargs.setdefault("texts", TEXTS)
+    kwargs.setdefault("words", {"code": "xcode", "heads": "heads"})
+    return schema.schema_verdict("x", "x database", database.status, database.sync, test=test,
+                                 **kwargs)  # fmt: skip
+
+
+def test_not_ready_is_none_in_test_mode_and_false_outside():
+    database = Database(schema.NotReadyError("x failed:\nUnknown database 'x'\n"))
+    assert _verdict(database, test=True) == {
+        "name": "x", "result": None, "changes": {},
+        "comment": "not ready: x x database (Unknown database 'x')"}  # fmt: skip
+    assert _verdict(database) == {
+        "name": "x", "result": False, "changes": {},
+        "comment": "unreadable: x database: x failed:\nUnknown database 'x'\n"}  # fmt: skip
+    assert database.syncs == 0
+
+
+@pytest.mark.parametrize("error", [CommandExecutionError("boom"), SaltInvocationError("boom")])
+def test_other_errors_fail_in_test_mode_too(error):
+    for test in (True, False):
+        ret = _verdict(Database(error), test=test)
+        assert (ret["result"], ret["changes"], ret["comment"]) == (
+            False, {}, "unreadable: x database: boom")
+
+
+@pytest.mark.parametrize("test", [True, False])
+def test_revisions_the_code_does_not_ship_are_refused_before_anything(test):
+    database = Database(_at("f00d", unknown=["f00d", "beef"]))
+    ret = _verdict(database, test=test)
+    assert ret["result"] is False and ret["changes"] == {} and database.syncs == 0
+    assert ret["comment"] == (
+        "The x database is at revision(s) f00d beef, which the installed xcode does not "
+        f"ship (its heads: {HEAD}): not migrating; install the release that made them")
+
+
+@pytest.mark.parametrize("test", [True, False])
+def test_synced_runs_nothing(test):
+    database = Database(_at(HEAD))
+    assert _verdict(database, test=test) == {
+        "name": "x", "result": True, "changes": {}, "comment": f"synced: x database {HEAD}"}
+    assert (database.reads, database.syncs) == (1, 0)
+
+
+def test_test_mode_predicts_with_the_state_s_functions():
+    database = Database(_at(OLD, cell0=OLD))
+    ret = _verdict(database, test=True,
+                   predict=lambda before: {"version": before["head"], "cell0": before["head"]},
+                   changes=lambda before, after: {"cell0": (before["cell0"], after["cell0"])})
+    assert ret == {"name": "x", "result": None, "changes": {"cell0": (OLD, HEAD)},
+                   "comment": f"The x database would be migrated to revision {HEAD}"}
+    assert database.syncs == 0
+    # by default: the database at the heads, {"old", "new"}
+    ret = _verdict(Database(_at(None)), test=True)
+    assert ret["changes"] == {"old": None, "new": HEAD}
+
+
+def test_a_sync_is_judged_by_the_status_read_again():
+    database = Database(_at(None), _at(HEAD))
+    assert _verdict(database) == {"name": "x", "result": True,
+                                  "changes": {"old": None, "new": HEAD},
+                                  "comment": f"migrated: x database None -> {HEAD}"}
+    assert (database.reads, database.syncs) == (2, 1)
+
+
+def test_a_sync_short_of_the_heads_fails_with_what_it_reached():
+    database = Database(_at(None), _at(OLD, cell0=None))
+    ret = _verdict(database, describe=lambda after: f"{after['version']} (described)")
+    assert ret == {"name": "x", "result": False, "changes": {"old": None, "new": OLD},
+                   "comment": f"short: x database None -> {OLD} (described), not {HEAD}"}
+
+
+@pytest.mark.parametrize("sync_error, statuses", [
+    (CommandExecutionError("sync failed"), [_at(OLD)]),
+    (None, [_at(OLD), CommandExecutionError("sync failed")]),  # the status read again
+])  # fmt: skip
+def test_a_failed_sync_or_second_read_fails_without_changes(sync_error, statuses):
+    database = Database(*statuses, sync_error=sync_error)
+    assert _verdict(database) == {"name": "x", "result": False, "changes": {},
+                                  "comment": "Failed to migrate the x database: sync failed"}
+    assert database.syncs == 1
