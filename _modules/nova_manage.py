@@ -478,9 +478,9 @@ def db_head(database="main", config_file=DEFAULT_CONFIG_FILE):
 
 
 def _revision(database):
-    """A database's revision for the status: None when it has no schema."""
-    current = database["current"] if database else None
-    return " ".join(current) if current else None
+    """A database's revision for the status (the script's answer for it,
+    None for a cell0 not mapped): None when it has no schema."""
+    return schema.revisions(database["current"] if database else None)
 
 
 def db_status(database="main", config_file=DEFAULT_CONFIG_FILE):

@@ -912,12 +912,6 @@ def _manage(service, action, config_file, user):
     return res.get("stdout") or ""
 
 
-def _revisions(revisions):
-    """A database's revisions as one string (keystone has two, expand and
-    contract); None for no schema yet."""
-    return " ".join(revisions) if revisions else None
-
-
 def schema_status(service, config_file=None, user=None):
     """
     Compare ``service``'s database schema with the migrations its installed
@@ -938,17 +932,17 @@ def schema_status(service, config_file=None, user=None):
         salt '*' openstack_db.schema_status placement user=placement
         salt '*' openstack_db.schema_status keystone config_file=/etc/keystone/keystone.conf user=keystone
     """
-    schema = _schema(service)
+    known = _schema(service)
     answer = schema_script(
-        schema["program"], schema["package"], schema["alembic_ini"],
-        databases={"main": {"group": schema["group"]}}, config_file=config_file, user=user,
-        recursive=schema.get("recursive", False),
+        known["program"], known["package"], known["alembic_ini"],
+        databases={"main": {"group": known["group"]}}, config_file=config_file, user=user,
+        recursive=known.get("recursive", False),
     )  # fmt: skip
     database = answer["databases"]["main"]
     return {
         "service": service,
-        "version": _revisions(database["current"]),
-        "head": _revisions(answer["heads"]),
+        "version": schema.revisions(database["current"]),
+        "head": schema.revisions(answer["heads"]),
         "synced": database["synced"],
         "unknown": database["unknown"],
     }

@@ -2,8 +2,9 @@
 What the schema states of this extension share (``openstack_db.schema_synced``
 for placement, cinder, keystone and glance, ``nova_manage.db_synced`` for
 nova's databases) and the execution modules under them (``openstack_db``,
-``nova_manage``): the typed "not ready yet" error and the one sequence
-that decides a schema state (:func:`schema_verdict`).
+``nova_manage``): the typed "not ready yet" error, a database's revisions
+as one string, and the one sequence that decides a schema state
+(:func:`schema_verdict`).
 
 Not a Salt loader module: the modules import it directly, synced
 (``extmods/utils``, on ``sys.path`` while the loader loads a module) or
@@ -40,6 +41,13 @@ class NotReadyError(CommandExecutionError):
     condition is detected (the execution modules), never guessed from an
     error's text by a state.
     """
+
+
+def revisions(current):
+    """A database's revisions (its ``alembic_version`` rows, or the code's
+    heads) as one string (keystone has two, expand and contract); None for
+    no schema yet (None, or no row)."""
+    return " ".join(current) if current else None
 
 
 def not_ready_reason(exc):

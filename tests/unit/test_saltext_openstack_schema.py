@@ -224,3 +224,10 @@ def test_a_failed_sync_or_second_read_fails_without_changes(sync_error, statuses
     assert _verdict(database) == {"name": "x", "result": False, "changes": {},
                                   "comment": "Failed to migrate the x database: sync failed"}
     assert database.syncs == 1
+
+
+@pytest.mark.parametrize("current, expected", [
+    (None, None), ([], None), (["a1"], "a1"), (["contract01", "expand01"], "contract01 expand01"),
+])  # fmt: skip
+def test_revisions_as_one_string(current, expected):
+    assert schema.revisions(current) == expected
