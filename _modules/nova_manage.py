@@ -51,6 +51,14 @@ from urllib.parse import unquote
 import salt.utils.path
 from salt.exceptions import CommandExecutionError
 
+# What the schema states share with the execution modules (_utils/): synced
+# to extmods/utils, which the loader puts on sys.path while it loads this
+# module, or part of the pip-installed package.
+try:
+    import saltext_openstack_schema as schema
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_schema as schema
+
 log = logging.getLogger(__name__)
 
 __virtualname__ = "nova_manage"
@@ -78,6 +86,15 @@ _OSLO_LOG_LINE = re.compile(
     r"(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL|TRACE)\b"
 )
 _NOISE = ("Modules with known eventlet monkey patching issues",)
+# nova-manage's errors while nova.conf has no database yet, or the database
+# or its user does not exist yet, or its server does not answer: in a dry
+# run of a fresh deployment the states that write them come first in the
+# same run and only say "would".  nova-manage tells them only in its text:
+# _run raises NotReadyError for them.
+_NOT_READY = re.compile(
+    r"No sql_connection parameter|CantStartEngineError|Can't connect to|"
+    r"Access denied for user|Unknown database"
+)
 _BORDER = re.compile(r"^\+(-+\+)+$")
 
 # Option name in nova.conf of each URL nova-manage can take from there.
@@ -308,7 +325,7 @@ def _error_message(stdout, stderr):
 def _nova_manage():
     path = salt.utils.path.which("nova-manage")
     if not path:
-        raise CommandExecutionError("nova-manage is not installed")
+        raise schema.NotReadyError("nova-manage is not installed")
     return path
 
 
@@ -317,7 +334,8 @@ def _run(action, config_file, overrides=None, secrets=()):
     Run one nova-manage command and return its output lines.
 
     Raises CommandExecutionError carrying nova-manage's (scrubbed) message
-    when it exits non-zero.
+    when it exits non-zero: NotReadyError (a CommandExecutionError) when
+    that message says nova is not set up yet (``_NOT_READY``).
     """
     config_values = _read_config(config_file)
     known = _passwords(list(config_values.values()) + list(secrets))
@@ -336,7 +354,8 @@ def _run(action, config_file, overrides=None, secrets=()):
         )
     if ret["retcode"] != 0:
         message = _mask(_error_message(ret["stdout"], ret["stderr"]))
-        raise CommandExecutionError(
+        error = schema.NotReadyError if _NOT_READY.search(message) else CommandExecutionError
+        raise error(
             f"nova-manage {' '.join(action[:2])} failed "
             f"(exit code {ret['retcode']}): {message}"
         )
@@ -459,9 +478,9 @@ def db_head(database="main", config_file=DEFAULT_CONFIG_FILE):
 
 
 def _revision(database):
-    """A database's revision for the status: None when it has no schema."""
-    current = database["current"] if database else None
-    return " ".join(current) if current else None
+    """A database's revision for the status (the script's answer for it,
+    None for a cell0 not mapped): None when it has no schema."""
+    return schema.revisions(database["current"] if database else None)
 
 
 def db_status(database="main", config_file=DEFAULT_CONFIG_FILE):

@@ -55,6 +55,14 @@ import re
 import salt.utils.path
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
+# What the schema states share with this module (_utils/): synced to
+# extmods/utils, which the loader puts on sys.path while it loads this
+# module, or part of the pip-installed package.
+try:
+    import saltext_openstack_schema as schema
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_schema as schema
+
 log = logging.getLogger(__name__)
 
 __virtualname__ = "openstack_db"
@@ -641,18 +649,38 @@ SCHEMAS = {
 # its ancestors, dependencies included (glance's contract head depends on
 # its expand head: alembic then keeps the contract row only).  A cell0 not
 # mapped answers null.  Read-only.  An error prints {"error": ...}, the
-# passwords of the URLs read masked, and exits 1.
+# passwords of the URLs read masked, and exits 1; "not_ready" tells whether
+# the error means that the service is not set up yet (see _NOT_READY_CODES).
 _STATUS_SCRIPT = r"""
 import importlib.util, json, os, sys
 from urllib.parse import unquote
 spec = json.loads(sys.argv[1])
 secrets = []
+# The database errors of a service not set up yet: its database or user
+# does not exist yet (1044, 1045: access denied; 1049: unknown database) or
+# its server does not answer (2002: socket, 2003: TCP).
+NOT_READY_CODES = {1044, 1045, 1049, 2002, 2003}
+
+def not_set(text):
+    exc = ValueError(text)
+    exc.not_ready = True
+    return exc
+
+def not_ready(exc):
+    if getattr(exc, "not_ready", False):
+        return True
+    cfg = sys.modules.get("oslo_config.cfg")
+    if cfg is not None and isinstance(exc, cfg.ConfigFilesNotFoundError):
+        return True
+    # SQLAlchemy's DBAPIError: the driver's own error (code, message)
+    args = getattr(getattr(exc, "orig", None), "args", None) or (None,)
+    return args[0] in NOT_READY_CODES
 
 def fail(exc):
     text = "%s: %s" % (type(exc).__name__, exc)
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, "****")
-    print(json.dumps({"error": text}))
+    print(json.dumps({"error": text, "not_ready": not_ready(exc)}))
     sys.exit(1)
 
 def engine(url):
@@ -697,7 +725,7 @@ try:
         def url_of(group):
             url = conf[group].connection
             if not url:
-                raise ValueError("[%s] connection is not set in %s" % (
+                raise not_set("[%s] connection is not set in %s" % (
                     group, ", ".join(conf.config_file or ()) or "any config file"))
             return url
 
@@ -744,10 +772,10 @@ _URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
 
 
 def _program(program):
-    """The path of the program ``program``; CommandExecutionError if missing."""
+    """The path of the program ``program``; NotReadyError if missing."""
     path = salt.utils.path.which(program)
     if not path:
-        raise CommandExecutionError("{} is not installed".format(program))
+        raise schema.NotReadyError("{} is not installed".format(program))
     return path
 
 
@@ -786,6 +814,12 @@ def schema_script(program, package, alembic_ini, databases=None, config_file=Non
     The URLs are read by the script: no password reaches a command line or
     the return.  Read-only.
 
+    Raises ``NotReadyError`` (``_utils/saltext_openstack_schema.py``, a
+    ``CommandExecutionError``) when the service is not set up yet: its
+    program not installed, its config file missing or without the database
+    URL, its database server not answering, its database or user not
+    created yet.
+
     CLI Example::
 
         salt '*' openstack_db.schema_script keystone-manage keystone common/sql/alembic.ini '{"main": {"group": "database"}}' user=keystone recursive=True
@@ -817,7 +851,8 @@ def schema_script(program, package, alembic_ini, databases=None, config_file=Non
         answer = None
     if res["retcode"] != 0 or not isinstance(answer, dict) or "error" in answer:
         error = answer.get("error") if isinstance(answer, dict) else None
-        raise CommandExecutionError(
+        not_ready = isinstance(answer, dict) and answer.get("not_ready")
+        raise (schema.NotReadyError if not_ready else CommandExecutionError)(
             "cannot read the schema of {} ({}): {}".format(
                 package, alembic_ini,
                 _URL_PASSWORD.sub(r"\1****@", error) if error else _failure(res),
@@ -877,12 +912,6 @@ def _manage(service, action, config_file, user):
     return res.get("stdout") or ""
 
 
-def _revisions(revisions):
-    """A database's revisions as one string (keystone has two, expand and
-    contract); None for no schema yet."""
-    return " ".join(revisions) if revisions else None
-
-
 def schema_status(service, config_file=None, user=None):
     """
     Compare ``service``'s database schema with the migrations its installed
@@ -903,17 +932,17 @@ def schema_status(service, config_file=None, user=None):
         salt '*' openstack_db.schema_status placement user=placement
         salt '*' openstack_db.schema_status keystone config_file=/etc/keystone/keystone.conf user=keystone
     """
-    schema = _schema(service)
+    known = _schema(service)
     answer = schema_script(
-        schema["program"], schema["package"], schema["alembic_ini"],
-        databases={"main": {"group": schema["group"]}}, config_file=config_file, user=user,
-        recursive=schema.get("recursive", False),
+        known["program"], known["package"], known["alembic_ini"],
+        databases={"main": {"group": known["group"]}}, config_file=config_file, user=user,
+        recursive=known.get("recursive", False),
     )  # fmt: skip
     database = answer["databases"]["main"]
     return {
         "service": service,
-        "version": _revisions(database["current"]),
-        "head": _revisions(answer["heads"]),
+        "version": schema.revisions(database["current"]),
+        "head": schema.revisions(answer["heads"]),
         "synced": database["synced"],
         "unknown": database["unknown"],
     }

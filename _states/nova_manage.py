@@ -28,10 +28,18 @@ No password ever appears in changes or comments: URLs are reported masked
 ``credentials_changed``.
 """
 
-import re
 import time
 
 from salt.exceptions import CommandExecutionError
+
+# The typed errors and the schema verdict shared with the execution modules
+# and openstack_db's states (_utils/): synced to extmods/utils, which the
+# loader puts on sys.path while it loads this module, or part of the
+# pip-installed package.
+try:
+    import saltext_openstack_schema as schema
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_schema as schema
 
 __virtualname__ = "nova_manage"
 # The execution module loads only when its program, nova-manage (package nova-common), is installed;
@@ -75,23 +83,45 @@ def _version_changes(before, after):
     return changes
 
 
-# nova-manage's errors while nova.conf has no database yet, or the database
-# or its user does not exist yet: in a dry run of a fresh deployment the
-# states that write them come first in the same run and only say "would".
-_NOT_READY = re.compile(
-    r"No sql_connection parameter|CantStartEngineError|Can't connect to|"
-    r"Access denied for user|Unknown database|nova-manage is not installed|"
-    r"\] connection is not set"
-)
+def _predicted(before):
+    """The prediction: "db sync" migrates every database it covers to head;
+    cell0 is part of it only when already mapped."""
+    head = before["head"]
+    return {"version": head, "cell0": {"version": head} if before.get("cell0") else None}
+
+
+def _reached(after):
+    """What a sync left: the database's revision, and cell0's."""
+    return f"{after['version']}" + (
+        f", cell0 {after['cell0']['version']}" if after.get("cell0") else "")
+
+
+# Where a dry run says it would do what it cannot check yet.
+_ONCE_SET_UP = "once nova.conf and its database are in place"
+
+# The comments of db_synced (schema.schema_verdict: the sequence, shared
+# with openstack_db.schema_synced; TEXTS: the comments both say alike).
+_DB_TEXTS = {
+    "not_ready": "The {label} would be migrated " + _ONCE_SET_UP + " ({reason})",
+    "unreadable": "Cannot read the {label} version: {error}",
+    "synced": "The {label} is already at revision {head}",
+    "short": "The {label} was migrated but is not at head {head}: revision {reached}",
+    "migrated": "The {label} was migrated to revision {head}",
+}
 
 
 def _not_ready_in_test(ret, exc, would):
-    """In test mode, report ``would`` (result None) when nova is not set up yet."""
-    if __opts__["test"] and _NOT_READY.search(str(exc)):
-        last = [line for line in str(exc).strip().splitlines() if line.strip()]
+    """
+    In test mode, report ``would`` (result None) when nova is not set up yet:
+    ``NotReadyError``, nova-manage's errors while nova.conf has no database
+    yet, or the database or its user does not exist yet (in a dry run of a
+    fresh deployment the states that write them come first in the same run
+    and only say "would").
+    """
+    if __opts__["test"] and isinstance(exc, schema.NotReadyError):
         ret.update(
             result=None,
-            comment=f"{would} once nova.conf and its database are in place ({last[-1]})",
+            comment=f"{would} {_ONCE_SET_UP} ({schema.not_ready_reason(exc)})",
         )
         return True
     return False
@@ -126,56 +156,20 @@ def db_synced(name, config_file=DEFAULT_CONFIG_FILE):
         ret.update(result=False, comment=f"name must be 'api' or 'main', not {name!r}")
         return ret
     label = "nova API database" if name == "api" else "nova main database"
-    try:
-        before = __salt__["nova_manage.db_status"](name, config_file=config_file)
-    except CommandExecutionError as exc:
-        if _not_ready_in_test(ret, exc, f"The {label} would be migrated"):
-            return ret
-        ret.update(result=False, comment=f"Cannot read the {label} version: {exc}")
-        return ret
 
-    head = before["head"]
-    if before.get("unknown"):
-        # A schema newer than the code (nova downgraded, or another host
-        # upgraded first): the old nova-manage cannot migrate it.
-        ret.update(result=False, comment=(
-            f"The {label} is at revision(s) {' '.join(before['unknown'])}, which the "
-            f"installed nova does not ship (its head: {head}): not migrating; install "
-            "the release that made them"))
-        return ret
-    if before["synced"]:
-        ret["comment"] = f"The {label} is already at revision {head}"
-        return ret
+    def status():
+        return __salt__["nova_manage.db_status"](name, config_file=config_file)
 
-    # The prediction: "db sync" migrates every database it covers to head;
-    # cell0 is part of it only when already mapped.
-    predicted = {"version": head, "cell0": {"version": head} if before.get("cell0") else None}
-    if __opts__["test"]:
-        ret.update(
-            result=None,
-            changes=_version_changes(before, predicted),
-            comment=f"The {label} would be migrated to revision {head}",
+    def sync():
+        __salt__["nova_manage.api_db_sync" if name == "api" else "nova_manage.db_sync"](
+            config_file=config_file
         )
-        return ret
 
-    sync = "nova_manage.api_db_sync" if name == "api" else "nova_manage.db_sync"
-    try:
-        __salt__[sync](config_file=config_file)
-        # Read again: a sync that exited 0 short of head would otherwise be
-        # reported, and run again, on every run.
-        after = __salt__["nova_manage.db_status"](name, config_file=config_file)
-    except CommandExecutionError as exc:
-        ret.update(result=False, comment=f"Failed to migrate the {label}: {exc}")
-        return ret
-    ret["changes"] = _version_changes(before, after)
-    if not after["synced"]:
-        ret.update(result=False, comment=(
-            f"The {label} was migrated but is not at head {head}: "
-            f"revision {after['version']}"
-            + (f", cell0 {after['cell0']['version']}" if after.get("cell0") else "")))
-        return ret
-    ret["comment"] = f"The {label} was migrated to revision {head}"
-    return ret
+    return schema.schema_verdict(
+        name, label, status, sync, test=bool(__opts__["test"]), texts=_DB_TEXTS,
+        words={"code": "nova", "heads": "head"}, changes=_version_changes,
+        predict=_predicted, describe=_reached,
+    )  # fmt: skip
 
 
 def cell_present(

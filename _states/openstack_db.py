@@ -37,6 +37,15 @@ import re
 
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
+# The typed errors and the schema verdict shared with the execution modules
+# and nova_manage's states (_utils/): synced to extmods/utils, which the
+# loader puts on sys.path while it loads this module, or part of the
+# pip-installed package.
+try:
+    import saltext_openstack_schema as schema
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_schema as schema
+
 __virtualname__ = "openstack_db"
 # Loaded only when its program, the mariadb client (package mariadb-client), is installed.
 _PROBE = "openstack_db.database_exists"
@@ -183,14 +192,21 @@ def _caller(conn):
     return call
 
 
-# The status script's errors before the states that install the service,
-# write its config file, create its database and user or start MariaDB have
-# run (a dry run of a new deployment): the version cannot be read yet.
-_SCHEMA_NOT_READY = re.compile(
-    r"is not installed|is not available|\] connection is not set|"
-    r"No sql_connection parameter|CantStartEngineError|Can't connect to|"
-    r"Access denied for user|Unknown database|Failed to find some config files"
-)
+# The comments of schema_synced (schema.schema_verdict: the sequence,
+# shared with nova_manage.db_synced; TEXTS: the comments both say alike).
+# "not_ready": the status script's NotReadyError before the states that
+# install the service, write its config file, create its database and user
+# or start MariaDB have run (a dry run of a new deployment): the version
+# cannot be read yet.
+_SCHEMA_TEXTS = {
+    "not_ready": "The {label} would be migrated once its program, configuration and database "
+                 "are in place ({reason})",
+    "unreadable": "Cannot read the {name} schema version: {error}",
+    "synced": "The {label} is at revision {version}",
+    "short": "The {label} was migrated to revision {reached} but the installed code's heads "
+             "are {head}",
+    "migrated": "The {label} was migrated to revision {reached}",
+}  # fmt: skip
 
 
 def schema_synced(name, config_file=None, user=None):
@@ -224,58 +240,14 @@ def schema_synced(name, config_file=None, user=None):
     missing = _unavailable(name, "migrate the {} database".format(name))
     if missing:
         return missing
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
-    test = bool(__opts__.get("test"))
-    try:
-        status = __salt__["openstack_db.schema_status"](name, config_file=config_file, user=user)
-    except (CommandExecutionError, SaltInvocationError) as exc:
-        if test and _SCHEMA_NOT_READY.search(str(exc)):
-            last = [line for line in str(exc).splitlines() if line.strip()][-1]
-            ret["result"] = None
-            ret["comment"] = (
-                "The {} database would be migrated once its program, configuration "
-                "and database are in place ({})".format(name, last.strip())
-            )
-            return ret
-        ret["result"] = False
-        ret["comment"] = "Cannot read the {} schema version: {}".format(name, exc)
-        return ret
-    head = status["head"]
-    if status.get("unknown"):
-        # A schema newer than the code (the package downgraded, or another
-        # host upgraded first): the old manage program cannot migrate it.
-        ret["result"] = False
-        ret["comment"] = (
-            "The {} database is at revision(s) {}, which the installed {} does not "
-            "ship (its heads: {}): not migrating; install the release that made "
-            "them".format(name, " ".join(status["unknown"]), name, head)
-        )
-        return ret
-    if status["synced"]:
-        ret["comment"] = "The {} database is at revision {}".format(name, status["version"])
-        return ret
-    ret["changes"] = {"old": status["version"], "new": head}
-    if test:
-        ret["result"] = None
-        ret["comment"] = "The {} database would be migrated to revision {}".format(name, head)
-        return ret
-    try:
+
+    def status():
+        return __salt__["openstack_db.schema_status"](name, config_file=config_file, user=user)
+
+    def sync():
         __salt__["openstack_db.schema_sync"](name, config_file=config_file, user=user)
-        # Read again: a sync that exited 0 short of the heads would
-        # otherwise be reported, and run again, on every run.
-        after = __salt__["openstack_db.schema_status"](name, config_file=config_file, user=user)
-    except CommandExecutionError as exc:
-        ret["changes"] = {}
-        ret["result"] = False
-        ret["comment"] = "Failed to migrate the {} database: {}".format(name, exc)
-        return ret
-    ret["changes"] = {"old": status["version"], "new": after["version"]}
-    if not after["synced"]:
-        ret["result"] = False
-        ret["comment"] = (
-            "The {} database was migrated to revision {} but the installed code's "
-            "heads are {}".format(name, after["version"], head)
-        )
-        return ret
-    ret["comment"] = "The {} database was migrated to revision {}".format(name, after["version"])
-    return ret
+
+    return schema.schema_verdict(
+        name, "{} database".format(name), status, sync, test=bool(__opts__.get("test")),
+        texts=_SCHEMA_TEXTS, words={"code": name, "heads": "heads"},
+    )  # fmt: skip

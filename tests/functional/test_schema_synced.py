@@ -24,8 +24,9 @@ import subprocess
 import tempfile
 
 import pytest
+from salt.exceptions import CommandExecutionError
 
-from mariadb_server import MariaDBServer  # tests/functional is on sys.path
+from mariadb_server import MariaDBServer, free_port  # tests/functional is on sys.path
 
 PASSWORD = "schema-S3cret_pw"
 # service -> (config section of the database URL, where the migrations are,
@@ -250,3 +251,34 @@ def test_a_database_that_cannot_be_reached_fails_without_the_password(loaders, m
     # the password come first in that run).
     assert _state(loaders, name="placement", config_file=conf, test=True)["result"] is None
 
+
+
+@pytest.mark.parametrize("case", ["no config file", "no connection", "no such database",
+                                  "no server", "not a URL"])  # fmt: skip
+def test_not_set_up_yet_is_typed_where_it_is_detected(loaders, mariadb, conf_dir, case):
+    """
+    The status script, in placement's own interpreter, classifies its
+    errors by type and driver code (oslo.config's missing file, its unset
+    connection, MariaDB's 1044/1049 and 2003): NotReadyError, for which
+    the state's dry run answers None (a real run False).  Any other error
+    (an URL SQLAlchemy cannot read) fails the dry run too.
+    """
+    conf = _config(mariadb, conf_dir, "placement")
+    path = pathlib.Path(conf)
+    url = mariadb.url("placement", PASSWORD, "placement_schema")
+    if case == "no config file":
+        conf = str(conf_dir / "missing.conf")
+    elif case == "no connection":
+        path.write_text("[DEFAULT]\ndebug = true\n")
+    else:
+        url = {"no such database": url.replace("placement_schema", "placement_none"),
+               "no server": url.replace(f":{mariadb.port}/", f":{free_port()}/"),
+               "not a URL": "not a URL"}[case]  # fmt: skip
+        path.write_text(f"[placement_database]\nconnection = {url}\n")
+    with pytest.raises(CommandExecutionError) as error:
+        loaders.modules.openstack_db.schema_status("placement", config_file=conf, user="placement")
+    not_ready = case != "not a URL"
+    assert (type(error.value).__name__ == "NotReadyError") is not_ready, error.value
+    dry_run = _state(loaders, name="placement", config_file=conf, user="placement", test=True)
+    assert dry_run["result"] is (None if not_ready else False), dry_run
+    assert _state(loaders, name="placement", config_file=conf, user="placement")["result"] is False

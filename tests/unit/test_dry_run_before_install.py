@@ -11,6 +11,8 @@ import pathlib
 import pytest
 from salt.exceptions import CommandExecutionError
 
+from saltext_openstack._utils.saltext_openstack_schema import NotReadyError
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
@@ -23,11 +25,17 @@ def _state(name, salt_functions, test):
     return module
 
 
-def _raises(message):
+def _raises(message, error=CommandExecutionError):
     def fun(*args, **kwargs):
-        raise CommandExecutionError(message)
+        raise error(message)
 
     return fun
+
+
+def _not_ready(message):
+    """What openstack_db's and nova_manage's functions raise when the
+    service is not set up yet (the typed error, whatever its text)."""
+    return _raises(message, NotReadyError)
 
 
 CASES = {
@@ -52,33 +60,33 @@ CASES = {
     ),
     "nova-conf-without-database": (
         "nova_manage",
-        {"nova_manage.db_status": _raises(
+        {"nova_manage.db_status": _not_ready(
             "nova-manage api_db version failed (exit code 255): An error has occurred:\n"
             "oslo_db.exception.CantStartEngineError: No sql_connection parameter is established")},
         lambda m: m.db_synced("api"),
     ),
     "nova-conf-without-database-url": (
         "nova_manage",
-        {"nova_manage.db_status": _raises(
+        {"nova_manage.db_status": _not_ready(
             "cannot read the schema of nova (db/api/alembic.ini): ValueError: [api_database] "
             "connection is not set in /etc/nova/nova.conf")},
         lambda m: m.db_synced("api"),
     ),
     "nova-cells-without-database": (
         "nova_manage",
-        {"nova_manage.check_cell": _raises("nova-manage is not installed")},
+        {"nova_manage.check_cell": _not_ready("nova-manage is not installed")},
         lambda m: m.cell_present("cell1"),
     ),
     "placement-manage-not-installed": (
         "openstack_db",
         {"openstack_db.database_exists": None,
-         "openstack_db.schema_status": _raises("placement-manage is not installed")},
+         "openstack_db.schema_status": _not_ready("placement-manage is not installed")},
         lambda m: m.schema_synced("placement", user="placement"),
     ),
     "cinder-conf-without-database": (
         "openstack_db",
         {"openstack_db.database_exists": None,
-         "openstack_db.schema_status": _raises(
+         "openstack_db.schema_status": _not_ready(
              "cinder-manage db version failed: oslo_db.exception.CantStartEngineError: "
              "No sql_connection parameter is established")},
         lambda m: m.schema_synced("cinder", user="cinder"),

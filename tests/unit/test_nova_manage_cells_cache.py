@@ -11,6 +11,7 @@ import pytest
 from salt.exceptions import CommandExecutionError
 
 from saltext_openstack._modules import nova_manage, openstack_config
+from saltext_openstack._utils.saltext_openstack_schema import NotReadyError
 
 CELL0 = nova_manage.CELL0_UUID
 CELL1 = "69aa2315-9e8e-43b1-bd08-4353ab651837"
@@ -141,11 +142,28 @@ def test_db_head_before_install_says_nova_is_missing(monkeypatch, tmp_path):
     openstack_db module): db_head reports nova missing, the error the
     states treat as "not installed yet" (result None), not the module's.
     """
-    from saltext_openstack._states import nova_manage as nova_manage_state
-
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(nova_manage, "__salt__", {}, raising=False)
     with pytest.raises(CommandExecutionError) as error:
         nova_manage.db_head("api")
     assert str(error.value) == "nova-manage is not installed"
-    assert nova_manage_state._NOT_READY.search(str(error.value))
+    assert isinstance(error.value, NotReadyError)
+
+
+@pytest.mark.parametrize("output, not_ready", [
+    ("oslo_db.exception.CantStartEngineError: No sql_connection parameter is established", True),
+    ("(pymysql.err.OperationalError) (1049, \"Unknown database 'nova_api'\")", True),
+    ("(pymysql.err.OperationalError) (1045, \"Access denied for user 'nova'@'ctl'\")", True),
+    ("(pymysql.err.OperationalError) (2003, \"Can't connect to MySQL server on 'ctl'\")", True),
+    ("ERROR: the database went away", False),
+])  # fmt: skip
+def test_nova_manage_s_not_ready_errors_are_typed_where_it_runs(fake, monkeypatch, output,
+                                                                not_ready):  # fmt: skip
+    """nova-manage tells "not set up yet" only in its text: _run classifies
+    it (NotReadyError), the states only check the type."""
+    failed = {"retcode": 1, "stdout": output, "stderr": ""}
+    monkeypatch.setitem(nova_manage.__salt__, "cmd.run_all", lambda argv, **kwargs: failed)
+    with pytest.raises(CommandExecutionError) as error:
+        nova_manage.list_hosts(config_file=fake.config_file)
+    assert isinstance(error.value, NotReadyError) is not_ready
+    assert str(error.value) == f"nova-manage cell_v2 list_hosts failed (exit code 1): {output}"

@@ -7,6 +7,7 @@ import pytest
 from salt.exceptions import CommandExecutionError
 
 from saltext_openstack._states import nova_manage
+from saltext_openstack._utils.saltext_openstack_schema import NotReadyError
 
 HEAD = "ccb0fa1a2252"
 CELL0 = "00000000-0000-0000-0000-000000000000"
@@ -366,8 +367,8 @@ def test_test_mode_before_nova_has_a_database(monkeypatch):
     """A dry run of a new cloud: the mappings cannot be read yet (None, not False)."""
 
     def list_hosts(**kwargs):
-        raise CommandExecutionError("nova-manage cell_v2 list_hosts failed (exit code 1): "
-                                    "Unknown database 'nova_api'")  # fmt: skip
+        raise NotReadyError("nova-manage cell_v2 list_hosts failed (exit code 1): "
+                            "Unknown database 'nova_api'")  # fmt: skip
 
     monkeypatch.setattr(nova_manage, "__salt__", {"nova_manage.list_hosts": list_hosts,
                                                   "nova_manage.list_cells": list},

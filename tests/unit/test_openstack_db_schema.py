@@ -13,6 +13,7 @@ from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 from saltext_openstack._modules import openstack_db as db
 from saltext_openstack._states import openstack_db as state
+from saltext_openstack._utils.saltext_openstack_schema import NotReadyError
 
 HEAD = "a082b8bb98d0"
 OLD = "b5c396305c25"
@@ -153,10 +154,63 @@ def test_unknown_service_and_missing_program(programs, monkeypatch):
                        match="unknown service 'nova': one of cinder, glance, keystone, placement"):
         db.schema_status("nova")
     monkeypatch.setattr(db.salt.utils.path, "which", lambda name: None)
-    with pytest.raises(CommandExecutionError, match="cinder-manage is not installed"):
+    with pytest.raises(NotReadyError, match="cinder-manage is not installed"):
         db.schema_sync("cinder")
-    with pytest.raises(CommandExecutionError, match="keystone-manage is not installed"):
+    with pytest.raises(NotReadyError, match="keystone-manage is not installed"):
         db.schema_status("keystone")
+
+
+@pytest.mark.parametrize("not_ready", [True, False, None])
+def test_the_script_tells_not_ready_and_the_module_raises_the_typed_error(programs, not_ready):
+    """The status script classifies its error where it happens (by type
+    and driver error code); the module raises NotReadyError for it, a
+    plain CommandExecutionError otherwise (an older answer without the key
+    too)."""
+    answer = {"error": "OperationalError: (2003, \"Can't connect to MySQL server on 'ctl'\")"}
+    if not_ready is not None:
+        answer["not_ready"] = not_ready
+    programs.answer = {"retcode": 1, "stderr": "", "stdout": json.dumps(answer) + "\n"}
+    with pytest.raises(CommandExecutionError, match="Can't connect") as error:
+        db.schema_status("placement", user="placement")
+    assert isinstance(error.value, NotReadyError) is bool(not_ready)
+
+
+class _DriverError(Exception):
+    """A DB-API error: (code, message)."""
+
+
+class _DBAPIError(Exception):
+    """SQLAlchemy's wrapper of a driver's error (``orig``)."""
+
+    def __init__(self, code):
+        super().__init__("wrapped")
+        self.orig = _DriverError(code, "message")
+
+
+def _script_functions(monkeypatch):
+    """The status script's definitions (before its main block), run here."""
+    monkeypatch.setattr("sys.argv", ["-c", "{}"])
+    prelude = db._STATUS_SCRIPT.split("\ntry:\n")[0]
+    namespace = {}
+    exec(compile(prelude, "<status script>", "exec"), namespace)  # pylint: disable=exec-used
+    return namespace
+
+
+@pytest.mark.parametrize("error, expected", [
+    (_DBAPIError(1045), True),   # access denied: the user not created yet
+    (_DBAPIError(1044), True),   # access denied to the database
+    (_DBAPIError(1049), True),   # unknown database
+    (_DBAPIError(2002), True),   # no server on the socket
+    (_DBAPIError(2003), True),   # no server on TCP
+    (_DBAPIError(1146), False),  # a table missing: a broken schema, not "not ready"
+    (_DBAPIError(None), False),
+    (ValueError("cell0's mapping has no database URL"), False),
+    (ImportError("no alembic"), False),
+])  # fmt: skip
+def test_the_script_classifies_errors_by_type_and_code(monkeypatch, error, expected):
+    functions = _script_functions(monkeypatch)
+    assert functions["not_ready"](error) is expected
+    assert functions["not_ready"](functions["not_set"]("[database] connection is not set")) is True
 
 
 # -- the state ----------------------------------------------------------------
@@ -288,7 +342,7 @@ def test_state_synced_is_the_status_s_answer_not_version_equals_head(monkeypatch
     "glance-manage is not installed",
 ])  # fmt: skip
 def test_state_not_ready_in_test_mode(monkeypatch, error):
-    calls = Calls(status_error=CommandExecutionError(error))
+    calls = Calls(status_error=NotReadyError(error))
     ret = _run(monkeypatch, calls, test=True)
     assert ret["result"] is None and ret["changes"] == {}
     assert ret["comment"].startswith("The placement database would be migrated once")
