@@ -50,6 +50,7 @@ return or the log.
 import json
 import logging
 import os
+import pwd
 import re
 
 import salt.utils.path
@@ -674,7 +675,10 @@ def not_ready(exc):
         return True
     # SQLAlchemy's DBAPIError: the driver's own error (code, message)
     args = getattr(getattr(exc, "orig", None), "args", None) or (None,)
-    return args[0] in NOT_READY_CODES
+    try:
+        return args[0] in NOT_READY_CODES
+    except TypeError:  # an odd driver's unhashable first argument
+        return False
 
 def fail(exc):
     text = "%s: %s" % (type(exc).__name__, exc)
@@ -801,6 +805,14 @@ def _failure(res):
     return _URL_PASSWORD.sub(r"\1****@", text)
 
 
+def _user_exists(user):
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        return False
+    return True
+
+
 def schema_script(program, package, alembic_ini, databases=None, config_file=None, user=None,
                   recursive=False):  # fmt: skip
     """
@@ -837,14 +849,24 @@ def schema_script(program, package, alembic_ini, databases=None, config_file=Non
     kwargs = {"runas": user} if user else {}
     # -I and cwd /: nothing on the import path that the service's user
     # could plant (its home, the working directory, PYTHON* variables).
-    res = __salt__["cmd.run_all"](
-        [_interpreter(path), "-I", "-c", _STATUS_SCRIPT, json.dumps(spec, sort_keys=True)],
-        cwd="/",
-        python_shell=False,
-        output_loglevel="quiet",
-        ignore_retcode=True,
-        **kwargs
-    )
+    try:
+        res = __salt__["cmd.run_all"](
+            [_interpreter(path), "-I", "-c", _STATUS_SCRIPT, json.dumps(spec, sort_keys=True)],
+            cwd="/",
+            python_shell=False,
+            output_loglevel="quiet",
+            ignore_retcode=True,
+            **kwargs
+        )
+    except CommandExecutionError as exc:
+        # Salt refuses a runas user that does not exist ("User 'x' is not
+        # available"): the service's package, which creates it, is not
+        # installed yet.
+        if user and not _user_exists(user):
+            raise schema.NotReadyError(
+                "cannot read the schema of {}: the user {} does not exist yet".format(package, user)
+            ) from exc
+        raise
     try:
         answer = json.loads((res.get("stdout") or "").strip().splitlines()[-1])
     except (IndexError, ValueError):

@@ -118,7 +118,7 @@ def _not_ready_in_test(ret, exc, would):
     fresh deployment the states that write them come first in the same run
     and only say "would").
     """
-    if __opts__["test"] and isinstance(exc, schema.NotReadyError):
+    if __opts__["test"] and schema.is_not_ready(exc):
         ret.update(
             result=None,
             comment=f"{would} {_ONCE_SET_UP} ({schema.not_ready_reason(exc)})",

@@ -39,8 +39,18 @@ class NotReadyError(CommandExecutionError):
     configure and create them come first in the same run and only say
     "would": the schema states then answer None, not False.  Raised where the
     condition is detected (the execution modules), never guessed from an
-    error's text by a state.
+    error's text by a state.  States test :func:`is_not_ready`, not the
+    class: the module and the state may import this file by two names
+    (synced, pip-installed), which makes two classes.
     """
+
+    not_ready = True
+
+
+def is_not_ready(exc):
+    """Whether ``exc`` is a :class:`NotReadyError`, by whichever name its
+    module was imported."""
+    return bool(getattr(exc, "not_ready", False))
 
 
 def revisions(current):
@@ -121,7 +131,7 @@ def schema_verdict(name, label, status, sync, *, test, texts, words=None, change
     try:
         before = status()
     except (CommandExecutionError, SaltInvocationError) as exc:
-        if test and isinstance(exc, NotReadyError):
+        if test and is_not_ready(exc):
             return verdict(None, "not_ready", reason=not_ready_reason(exc))
         return verdict(False, "unreadable", error=exc)
     values.update(head=before["head"], version=before["version"])

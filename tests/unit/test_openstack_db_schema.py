@@ -213,6 +213,30 @@ def test_the_script_classifies_errors_by_type_and_code(monkeypatch, error, expec
     assert functions["not_ready"](functions["not_set"]("[database] connection is not set")) is True
 
 
+def test_an_odd_driver_error_is_not_ready_false_not_a_crash(monkeypatch):
+    """A driver error whose first argument cannot be hashed: the script
+    still answers (an error, not "not ready") instead of a traceback."""
+    functions = _script_functions(monkeypatch)
+    error = _DBAPIError(None)
+    error.orig = _DriverError(["a", "list"], "message")
+    assert functions["not_ready"](error) is False
+
+
+def test_a_service_user_that_does_not_exist_yet_is_not_ready(programs, monkeypatch):
+    """Salt refuses a runas user that does not exist; before the service's
+    package is installed its user does not exist: not ready (a dry run
+    says "would").  Salt's refusal for a user that exists goes through."""
+    def refuse(argv, **kwargs):
+        raise CommandExecutionError("User '{}' is not available".format(kwargs["runas"]))
+
+    monkeypatch.setitem(db.__salt__, "cmd.run_all", refuse)
+    with pytest.raises(NotReadyError, match="the user no-such-user-here does not exist yet"):
+        db.schema_status("placement", user="no-such-user-here")
+    with pytest.raises(CommandExecutionError, match="User 'root' is not available") as error:
+        db.schema_status("placement", user="root")
+    assert not isinstance(error.value, NotReadyError)
+
+
 # -- the state ----------------------------------------------------------------
 
 

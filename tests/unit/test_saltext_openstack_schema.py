@@ -94,6 +94,18 @@ def test_not_ready_is_a_command_execution_error():
     assert issubclass(schema.NotReadyError, CommandExecutionError)
 
 
+def test_not_ready_is_told_by_its_mark_not_its_class():
+    """The same file imported by another name (synced, pip-installed) is
+    another class: the states still see a NotReadyError by its mark."""
+    import importlib.util  # pylint: disable=import-outside-toplevel
+    spec = importlib.util.spec_from_file_location("another_copy", schema.__file__)
+    other = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(other)
+    assert other.NotReadyError is not schema.NotReadyError
+    assert schema.is_not_ready(other.NotReadyError("x"))
+    assert not schema.is_not_ready(CommandExecutionError("x"))
+
+
 @pytest.mark.parametrize("message, reason", [
     ("nova-manage is not installed", "nova-manage is not installed"),
     ("nova-manage api_db version failed (exit code 1): An error has occurred:\n"
