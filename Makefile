@@ -7,7 +7,8 @@
 #                 by the orchestration, re-run for zero changes, verified
 #   make cluster-destroy  remove everything the cluster made
 #   make bench-floor  the package floor: fresh machines install their packages
-#                 with plain apt-get, then the cold orchestration (about 25 min)
+#                 with plain apt-get, then the cold orchestration (about 25 min;
+#                 destroys the cluster there is first)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv

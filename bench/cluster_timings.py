@@ -102,13 +102,19 @@ def floor_lines(floor):
     if not floor:
         return ["package floor: not measured (make bench-floor)"]
     lines = [f"package floor ({floor.get('date')}): one plain apt-get per machine, all at once, warm apt cache",
-             f"  {'machine':<30} {'packages':>8} {'apt-get':>9}"]
+             f"  {'machine':<30} {'requested':>9} {'apt-get':>9}"]
     for name, host in floor["hosts"].items():
-        lines.append(f"  {name:<30} {host['packages']:8d} {host['apt_s']:8.1f}s")
-    lines.append(f"  {'floor (all at once)':<30} {'':>8} {floor['floor_s']:8.1f}s")
-    lines.append(f"  {'cold orchestration, same cache':<30} {'':>8} {floor['orchestrate_cold_s']:8.1f}s")
+        lines.append(f"  {name:<30} {host['packages']:9d} {host['apt_s']:8.1f}s")
+    lines.append(f"  {'floor (all at once)':<30} {'':>9} {floor['floor_s']:8.1f}s")
+    attempts = floor.get("attempts", 1)
+    lines.append(f"  {'cold orchestration, same cache':<30} {'':>9} {floor['orchestrate_cold_s']:8.1f}s"
+                 + (f" ({attempts} attempts)" if attempts > 1 else ""))
     ratio = floor.get("ratio")
     lines.append(f"  ratio {'-' if ratio is None else f'{ratio:.2f}'} (goal <= {floor.get('goal_ratio')})")
+    rows = floor.get("profile") or []
+    if rows:
+        lines.append(f"  profile of that cold orchestration: its {len(rows)} slowest states")
+        lines.extend(orch_profile.format_rows(rows))
     return lines
 
 
