@@ -18,9 +18,9 @@ pip-installed (``saltext_openstack._utils``), as they import
     except ImportError:
         from saltext_openstack._utils import saltext_openstack_schema as schema
 
-Both sides of a call (the execution module raising, the state catching)
-import it the same way in the same process, so they share one
-:class:`NotReadyError`.
+The execution module raising and the state catching may import it by
+different names (synced, pip-installed), which makes two
+:class:`NotReadyError` classes: states tell it by :func:`is_not_ready`.
 """
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
