@@ -26,6 +26,13 @@ import re
 
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
+# The state return of a missing program, shared by the extension's states
+# (_utils/, imported as saltext_openstack_schema is).
+try:
+    import saltext_openstack_state as state_utils
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_state as state_utils
+
 __virtualname__ = "openstack_rabbitmq"
 # The execution module loads only when its program, rabbitmqctl (package rabbitmq-server), is installed;
 # this state module loads always (see __virtual__).
@@ -43,12 +50,7 @@ def __virtual__():
 
 def _unavailable(name, doing):
     """Why the execution module (so its program) is missing, as a state return; else None."""
-    if _PROBE in __salt__:
-        return None
-    test = bool(__opts__.get("test"))
-    comment = "Would {} once {} is installed" if test else "Cannot {}: {} is not installed"
-    return {"name": name, "result": None if test else False, "changes": {},
-            "comment": comment.format(doing, _PROGRAM)}
+    return state_utils.unavailable(__salt__, __opts__, _PROBE, _PROGRAM, name, doing)
 
 
 def _wanted_permissions(permissions):

@@ -1,0 +1,92 @@
+"""
+The state return of a missing program (_utils/saltext_openstack_state.py),
+shared by the gluster, nova_manage, openstack_db and openstack_rabbitmq
+states: each loaded by Salt's own state loader, synced as
+saltutil.sync_all puts them (extmods) or pip-installed, with none of the
+programs on this machine's PATH that their execution modules need.
+"""
+import pathlib
+import shutil
+import sys
+
+import pytest
+import salt.loader
+import salt.utils.path
+from minion_opts import minion_opts as make_minion_opts
+
+from saltext_openstack._utils import saltext_openstack_state as state_utils
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+SYNCED = "saltext_openstack_state"
+STATES = {
+    "gluster": "the gluster command (package glusterfs-server)",
+    "nova_manage": "nova-manage (package nova-common)",
+    "openstack_db": "the mariadb client (package mariadb-client)",
+    "openstack_rabbitmq": "rabbitmqctl (package rabbitmq-server)",
+}
+
+
+@pytest.fixture
+def no_programs(monkeypatch):
+    """None of the programs the execution modules' __virtual__ look for."""
+    monkeypatch.setattr(salt.utils.path, "which", lambda name: None)
+    saved = sys.modules.pop(SYNCED, None)
+    yield
+    sys.modules.pop(SYNCED, None)
+    if saved is not None:
+        sys.modules[SYNCED] = saved
+
+
+def _states(tmp_path, test, synced):
+    opts = make_minion_opts(tmp_path / "root", "state-utils", tmp_path / "pillar")
+    opts["test"] = test
+    if synced:
+        extmods = pathlib.Path(opts["extension_modules"])
+        for kind in ("modules", "states", "utils"):
+            (extmods / kind).mkdir(parents=True, exist_ok=True)
+        for module in STATES:
+            shutil.copy(REPO / "_modules" / f"{module}.py", extmods / "modules")
+            shutil.copy(REPO / "_states" / f"{module}.py", extmods / "states")
+        shutil.copy(REPO / "_utils" / f"{SYNCED}.py", extmods / "utils")
+    utils = salt.loader.utils(opts)
+    mods = salt.loader.minion_mods(opts, utils=utils)
+    return mods, salt.loader.states(opts, mods, utils, {})
+
+
+def _globals(loader, module):
+    function = next(loader[name] for name in loader if name.startswith(module + "."))
+    return getattr(function, "func", function).__globals__
+
+
+@pytest.mark.parametrize("synced", [True, False], ids=["synced", "installed"])
+@pytest.mark.parametrize("test", [True, False], ids=["dry-run", "run"])
+def test_each_state_says_its_program_is_missing(tmp_path, no_programs, synced, test):
+    mods, states = _states(tmp_path, test, synced)
+    for module, program in STATES.items():
+        assert not [name for name in mods if name.startswith(module + ".")], module
+        glob = _globals(states, module)
+        if synced:
+            assert glob["state_utils"].__file__.startswith(str(tmp_path)), module
+        else:
+            assert glob["state_utils"] is state_utils
+        # (called in the loader's context: __salt__ and __opts__ are its own)
+        ret = states.run(glob["_unavailable"], "thing", "make the thing")
+        if test:
+            assert ret == {"name": "thing", "result": None, "changes": {},
+                           "comment": f"Would make the thing once {program} is installed"}
+        else:
+            assert ret == {"name": "thing", "result": False, "changes": {},
+                           "comment": f"Cannot make the thing: {program} is not installed"}
+
+
+def test_a_loaded_probe_means_no_answer():
+    assert state_utils.unavailable({"x.probe": print}, {}, "x.probe", "x", "n", "do") is None
+
+
+def test_it_is_no_utils_loader_module(tmp_path):
+    opts = make_minion_opts(tmp_path / "root", "utils", tmp_path / "pillar")
+    (pathlib.Path(opts["extension_modules"]) / "utils").mkdir(parents=True)
+    shutil.copy(REPO / "_utils" / f"{SYNCED}.py", pathlib.Path(opts["extension_modules"]) / "utils")
+    utils = salt.loader.utils(opts)
+    assert not [name for name in utils if name.startswith(SYNCED + ".")]
+    assert "imported by the extension's states" in str(utils.missing_modules[SYNCED])
