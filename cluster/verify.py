@@ -375,6 +375,45 @@ def lost_lease(info):
     return bool(info and info["boot"] and (info["dhcp_failed"] or not info["address"]))
 
 
+def lease_probe_command(tap, mac):
+    """
+    The shell command a compute runs when a guest on `tap` (MAC `mac`) got
+    no lease: where the DHCP exchange stopped.  In order: OVN bound the
+    port (ovn-installed); the tap's OVS counters (rx: the guest's frames
+    OVS received, tx: what OVS sent it); OVN's DHCP flows for local ports
+    and the packets each matched (the guest's requests reached the flow);
+    the packet-ins pinctrl took (requests handed to ovn-controller); the
+    offers and acks pinctrl logged for this MAC (it answered: then the
+    answer was lost between ovn-controller and the guest); vswitchd's
+    packet-in drop counters; ovn-controller's southbound connection and
+    its last warnings.
+    """
+    if not re.fullmatch(r"tap[0-9a-f-]{1,11}", tap):
+        raise ValueError(f"not a tap name: {tap!r}")
+    if not re.fullmatch(r"[0-9a-f]{2}(:[0-9a-f]{2}){5}", mac or ""):
+        raise ValueError(f"not a MAC address: {mac!r}")
+    return "; ".join([
+        f"echo ovn-installed=$(ovs-vsctl --if-exists get Interface {tap} external_ids:ovn-installed)",
+        f"echo tap=$(ovs-vsctl --if-exists get Interface {tap} ofport link_state "
+        "statistics:rx_packets statistics:tx_packets statistics:rx_dropped "
+        "statistics:tx_dropped 2>&1 | tr '\\n' /)",
+        "echo dhcp-flows=$(ovs-ofctl dump-flows br-int | grep -c userdata=00.00.00.02)",
+        "echo dhcp-hits=$(ovs-ofctl dump-flows br-int | grep userdata=00.00.00.02 "
+        "| grep -o 'n_packets=[0-9]*' | cut -d= -f2 | tr '\\n' ,)",
+        "echo pinctrl-packet-ins=$(ovn-appctl -t ovn-controller coverage/show "
+        "| grep -Eo 'pinctrl_total_pin_pkts .*total: *[0-9]+' | sed -E 's/.*total: *//')",
+        f"echo offers=$(grep -c 'DHCPOFFER {mac}' /var/log/ovn/ovn-controller.log) "
+        f"acks=$(grep -c 'DHCPACK {mac}' /var/log/ovn/ovn-controller.log)",
+        "ovs-appctl coverage/show | grep -Eo "
+        "'(packet_in_overflow|connmgr_async_unsent|rconn_overflow|"
+        "datapath_drop_upcall_error|datapath_drop_lock_error) +[^ ]+ +[^ ]+ +[^ ]+ +"
+        "total:[ ]*[0-9]+' | sed -E 's/ +.*total:[ ]*/=/'",
+        "echo sb=$(ovn-appctl -t ovn-controller connection-status)",
+        "echo ovn-controller-warnings: $(grep -E '[|](WARN|ERR|EMER)[|]' "
+        "/var/log/ovn/ovn-controller.log | tail -n 2 | cut -c 1-200)",
+    ])
+
+
 def console_problems(info, *, address=None, userdata_token=None, public_key=None,
                      server_id=None, dhcp_server=None, mtu=None):
     """
@@ -1575,22 +1614,15 @@ class Cloud:
                 self.boot_error = str(exc)
             raise
 
-    def lease_diagnostics(self, server, port_id):
+    def lease_diagnostics(self, server, port):
         """What the guest's compute says of its port and OVN's DHCP
-        (ovn-installed, the DHCP flows, packet-in drops): a line, best effort."""
-        tap = f"tap{port_id[:11]}"
-        cmd = (f"echo ovn-installed=$(ovs-vsctl --if-exists get Interface {tap} "
-               "external_ids:ovn-installed); echo dhcp-flows=$(ovs-ofctl dump-flows br-int "
-               "| grep -c userdata=00.00.00.02); ovs-appctl coverage/show | grep -Eo "
-               "'(packet_in_overflow|connmgr_async_unsent|rconn_overflow|"
-               "datapath_drop_upcall_error|datapath_drop_lock_error) +[^ ]+ +[^ ]+ +[^ ]+ +"
-               "total:[ ]*[0-9]+' | sed -E 's/ +.*total:[ ]*/=/'")
+        (lease_probe_command): a line, best effort."""
         host = minion_of(self.hosts, server.compute_host) or server.compute_host
         try:
-            ans = self.salt_one(host, cmd, 60)
+            ans = self.salt_one(host, lease_probe_command(f"tap{port.id[:11]}", port.mac_address), 60)
         except Exception as exc:  # noqa: BLE001 - diagnostics only
             return f"diagnostics failed: {exc}"
-        return " ".join((ans.get("stdout") or ans.get("stderr") or "no answer").split())[:400]
+        return " ".join((ans.get("stdout") or ans.get("stderr") or "no answer").split())[:700]
 
     def _boot(self, availability_zone=None, name=None):
         conn, args = self.conn, self.args
@@ -1672,7 +1704,7 @@ class Cloud:
             where = f"instance {server.id} on {server.compute_host}: "
             if lost_lease(info):
                 try:
-                    seen = self.lease_diagnostics(server, self.server_port(server, net).id)
+                    seen = self.lease_diagnostics(server, self.server_port(server, net))
                 except CheckFailed as exc:
                     seen = f"diagnostics failed: {exc}"
                 raise NoLease(where + "; ".join(problems) + "; " + seen) from None

@@ -11,6 +11,7 @@ stand-in).
 import importlib.util
 import json
 import pathlib
+import subprocess
 import sys
 
 import pytest
@@ -281,6 +282,28 @@ def test_dhcp_failure_and_foreign_uuid():
     assert problems[0] == "DHCP failed in the guest: eth0: no lease (udhcpc: no lease, failing)"
     assert "metadata service answered for instance 11111111" in problems[1]
     assert problems[2] == "the guest found no SSH key in the metadata service"
+
+
+@pytest.mark.parametrize("tap", ["tap0123456789a", "tap5e13e4b3-42"])
+def test_lease_probe_is_one_shell_command_for_the_tap(tap):
+    cmd = verify.lease_probe_command(tap, "fa:16:3e:80:67:62")
+    assert subprocess.run(["bash", "-n", "-c", cmd], check=False).returncode == 0
+    assert f"get Interface {tap} " in cmd
+    for what in ("ovn-installed=", "tap=", "dhcp-flows=", "dhcp-hits=", "pinctrl-packet-ins=", "offers=", "sb="):
+        assert f"echo {what}" in cmd
+    assert "'DHCPOFFER fa:16:3e:80:67:62'" in cmd
+
+
+@pytest.mark.parametrize("tap", ["eth0", "tap$(id)", "tap0; reboot", "tap0123456789abc", ""])
+def test_lease_probe_refuses_what_is_no_tap_name(tap):
+    with pytest.raises(ValueError, match="not a tap name"):
+        verify.lease_probe_command(tap, "fa:16:3e:80:67:62")
+
+
+@pytest.mark.parametrize("mac", ["", None, "fa:16:3e:80:67", "fa:16:3e:80:67:62'; reboot #", "FA-16-3E-80-67-62"])
+def test_lease_probe_refuses_what_is_no_mac(mac):
+    with pytest.raises(ValueError, match="not a MAC address"):
+        verify.lease_probe_command("tap5e13e4b3-42", mac)
 
 
 def test_lost_lease_only_for_a_guest_that_booted_without_an_address():
