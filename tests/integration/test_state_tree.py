@@ -98,6 +98,38 @@ def test_os_family_package_names(cluster):
         assert pkgs == ["nova-compute", "nova-compute-kvm", "genisoimage"]
 
 
+def _packages(states, skip=()):
+    """Every package a rendered highstate (or sls) installs, by state id."""
+    found = {}
+    for state_id, body in states.items():
+        for fun, args in body.items():
+            if fun != "pkg" or state_id in skip:
+                continue
+            for arg in args:
+                if isinstance(arg, dict) and "pkgs" in arg:
+                    found[state_id] = list(arg["pkgs"])
+                elif isinstance(arg, dict) and "name" in arg:
+                    found[state_id] = [arg["name"]]
+    return found
+
+
+def test_controller_install_lane_is_its_formulas_packages(cluster):
+    """openstack.install_controller (the orchestration's first controller
+    state, one apt transaction) installs every package of the controller's
+    own formulas, from their maps: all but the common step's and nova's
+    (nova.user makes the nova user first, with the cloud's uid)."""
+    ret = cluster["salt_cli"].run("state.show_sls", "openstack.install_controller",
+                                  minion_tgt="controller")
+    assert ret.returncode == 0 and isinstance(ret.data, dict), ret
+    lane = _packages(ret.data)["openstack-controller-packages"]
+    assert len(lane) == len(set(lane))
+    common = {"common-packages", "common-repo-packages", "firewall-packages"}
+    formulas = _packages(_highstate(cluster, "controller"), skip=common)
+    nova = formulas.pop("nova-controller-packages")
+    assert set(lane) == {p for pkgs in formulas.values() for p in pkgs}
+    assert not set(nova) & set(lane)
+
+
 def test_computes_can_build_config_drives(cluster):
     """Nova builds a config drive with [DEFAULT] mkisofs_cmd: the program is
     installed with nova-compute and named in nova.conf (genisoimage on
