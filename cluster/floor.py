@@ -106,8 +106,10 @@ def document(pkgs, seconds, wall, cold, attempts=1, profile=None, date=None):
 def _read_dir(directory):
     directory = pathlib.Path(directory)
     pkgs = {p.stem: p.read_text(encoding="utf-8").split() for p in sorted(directory.glob("*.pkgs"))}
+    # (wall.seconds and MINION.warm.seconds, the proxy's warming, are no minion's floor)
     seconds = {p.stem: float(p.read_text(encoding="utf-8"))
-               for p in sorted(directory.glob("*.seconds")) if p.stem != "wall"}
+               for p in sorted(directory.glob("*.seconds"))
+               if p.stem != "wall" and not p.name.endswith(".warm.seconds")}
     wall = float((directory / "wall.seconds").read_text(encoding="utf-8"))
     if not seconds:
         raise ValueError("no MINION.seconds file")

@@ -125,7 +125,9 @@ def test_the_command_writes_each_machines_list_then_records_into_the_results(tmp
     assert "controller: 27 packages" in proc.stdout
     assert (out / "gateway.pkgs").read_text().splitlines() == floor.packages(_lowstate())["gateway"]
     for name, secs in (("controller", "250.5"), ("gateway", "90.0"), ("compute1", "200.1"),
-                       ("compute2", "201.9"), ("wall", "252.0")):
+                       ("compute2", "201.9"), ("wall", "252.0"),
+                       # the warming's times (cluster/run floor_on_machines warm): no minion's
+                       ("controller.warm", "40.0"), ("compute1.warm", "30.0")):
         (out / f"{name}.seconds").write_text(secs + "\n")
     path = tmp_path / "cluster.json"
     path.write_text(json.dumps({"phases_s": {"orchestrate_cold": 840.8}, "profile": {}}))
@@ -139,6 +141,7 @@ def test_the_command_writes_each_machines_list_then_records_into_the_results(tmp
     assert doc["phases_s"] == {"orchestrate_cold": 840.8} and doc["profile"] == {}
     assert doc["floor"]["floor_s"] == 252.0 and doc["floor"]["ratio"] == 3.25
     assert doc["floor"]["hosts"]["controller"] == {"packages": 27, "apt_s": 250.5}
+    assert sorted(doc["floor"]["hosts"]) == ["compute1", "compute2", "controller", "gateway"]
     assert doc["floor"]["attempts"] == 2 and doc["floor"]["profile"] == rows
     # printed by make bench, with the goal's verdict
     proc = _run(REPO / "bench" / "cluster_timings.py", path)
