@@ -12,9 +12,9 @@ from minion_opts import LOADER, SECRETS_FILTER
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
-def minion_overrides(minion_id, **extra):
+def minion_overrides(minion_id):
     """salt_minion_daemon overrides for ``minion_id``."""
-    return {"id": minion_id, **LOADER, **extra}
+    return {"id": minion_id, **LOADER}
 
 
 def master_overrides(pillar_dir, cachedir, **extra):
