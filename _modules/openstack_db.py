@@ -375,15 +375,21 @@ def _redact(text, secrets):
     return text
 
 
+# The client's errors that mean no server answered.
+_UNREACHABLE = ("ERROR 2002", "ERROR 2003", "ERROR 2006")
+
+
 def _run(sql, secrets=(), socket=None, defaults_file=None, client=None, ok_errors=()):
     """
     Run the SQL script ``sql`` with the client, on its standard input, and
     return the result rows (see ``_parse_batch``).  Return None when the
     client failed with one of the ``ok_errors`` (e.g. ``"ERROR 1141"``).
+    Raise ``NotReadyError`` (a CommandExecutionError) when there is no
+    client or no server answers: a dry run's states before MariaDB's.
     """
     program = _find_client(client)
     if not program:
-        raise CommandExecutionError(
+        raise schema.NotReadyError(
             "MariaDB client {} not found".format(client or " or ".join(_CLIENTS))
         )
     cmd = [program]
@@ -408,7 +414,10 @@ def _run(sql, secrets=(), socket=None, defaults_file=None, client=None, ok_error
         if any(error.startswith(code) for code in ok_errors):
             return None
         error = _redact(error, secrets) or "exit code {}".format(res["retcode"])
-        raise CommandExecutionError("MariaDB: {}".format(error))
+        # No server to ask (yet): 2002 (socket), 2003 (TCP), 2006 (gone away).
+        unreachable = any(error.startswith(code) for code in _UNREACHABLE)
+        raise (schema.NotReadyError if unreachable else CommandExecutionError)(
+            "MariaDB: {}".format(error))
     return _parse_batch(res.get("stdout") or "")
 
 

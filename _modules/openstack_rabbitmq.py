@@ -29,7 +29,9 @@ mangled.
 Every function takes ``node`` (``rabbitmqctl -n NODE``; default: the node
 ``NODENAME`` in ``rabbitmq-env.conf`` names, ``rabbit@localhost`` where
 the rabbitmq formula wrote it, else ``rabbit@<short hostname>``).  Errors are raised as
-:class:`salt.exceptions.CommandExecutionError` with rabbitmqctl's own text.
+:class:`salt.exceptions.CommandExecutionError` with rabbitmqctl's own text;
+no rabbitmqctl or no node answering as its subclass ``NotReadyError``
+(``_utils/saltext_openstack_schema.py``).
 
 :depends: ``rabbitmqctl`` (Debian: rabbitmq-server) and a running node.
 """
@@ -39,6 +41,13 @@ import re
 
 import salt.utils.path
 from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+# The typed "not ready yet" error (_utils/, imported as openstack_db does):
+# no rabbitmqctl, or no node answers.
+try:
+    import saltext_openstack_schema as schema
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_schema as schema
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +117,7 @@ def _rabbitmqctl_argv(args, node=None, password=None):
     """
     program = salt.utils.path.which(_RABBITMQCTL)
     if not program:
-        raise CommandExecutionError("rabbitmqctl not found")
+        raise schema.NotReadyError("rabbitmqctl not found")
     if password is None:
         cmd = [program]
         if node:
@@ -148,13 +157,15 @@ def _rabbitmqctl(args, node=None, password=None, ok_retcodes=()):
     return res
 
 
+# rabbitmqctl's words for "no node answers" (RabbitMQ 3 and 4).
+_NODE_DOWN = re.compile(r"unable to perform an operation on node|nodedown")
+
+
 def _rabbitmqctl_failed(command, res):
-    raise CommandExecutionError(
-        "rabbitmqctl {} failed (exit code {}): {}".format(
-            command,
-            res["retcode"],
-            (res.get("stderr") or res.get("stdout") or "").strip() or "no output",
-        )
+    """Raise rabbitmqctl's failure: NotReadyError when no node answered."""
+    text = (res.get("stderr") or res.get("stdout") or "").strip() or "no output"
+    raise (schema.NotReadyError if _NODE_DOWN.search(text) else CommandExecutionError)(
+        "rabbitmqctl {} failed (exit code {}): {}".format(command, res["retcode"], text)
     )
 
 

@@ -33,7 +33,6 @@ revision of its installed code (placement, cinder, keystone, glance):
         - config_file: /etc/placement/placement.conf
         - user: placement
 """
-import re
 
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
@@ -68,11 +67,6 @@ def __virtual__():
 def _unavailable(name, doing):
     """Why the execution module (so its program) is missing, as a state return; else None."""
     return state_utils.unavailable(__salt__, __opts__, _PROBE, _PROGRAM, name, doing)
-
-
-# Errors meaning "no server to ask (yet)": no client program, or the client
-# cannot connect (2002: socket, 2003: TCP, 2006: server gone).
-_UNREACHABLE = re.compile(r"MariaDB client .* not found|ERROR 200[236]")
 
 
 def present(
@@ -158,7 +152,8 @@ def present(
             if changes:
                 ret["changes"][account] = changes
     except (CommandExecutionError, SaltInvocationError) as exc:
-        if test and not notes and _UNREACHABLE.search(str(exc)):
+        # (no client, or no server answers: openstack_db's NotReadyError)
+        if test and not notes and schema.is_not_ready(exc):
             # Test mode before MariaDB is installed or started (its states
             # earlier in the same run are only "to be applied"): nothing can
             # be asked, everything would be done.

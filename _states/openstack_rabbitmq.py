@@ -22,12 +22,15 @@ to rabbitmqctl on standard input and never appear in changes or comments
 
 Every state takes ``node`` (``rabbitmqctl -n``; default the local node).
 """
-import re
 
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-# The state return of a missing program, shared by the extension's states
-# (_utils/, imported as saltext_openstack_schema is).
+# The state return of a missing program, shared by the extension's states,
+# and the execution module's "no node yet" error (_utils/).
+try:
+    import saltext_openstack_schema as schema
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_schema as schema
 try:
     import saltext_openstack_state as state_utils
 except ImportError:
@@ -66,13 +69,6 @@ def _wanted_permissions(permissions):
             "permissions must be three regular expressions: configure, write, read"
         )
     return dict(zip(_PERMISSIONS, (str(value) for value in permissions)))
-
-
-# Errors meaning "no node to ask (yet)" -- in test mode, before the RabbitMQ
-# states of the same run have installed or started it.
-_UNREACHABLE = re.compile(
-    r"rabbitmqctl not found|unable to perform an operation on node|nodedown"
-)
 
 
 def _first_line(exc):
@@ -143,7 +139,9 @@ def user_present(name, password, vhost="/", permissions=(".*", ".*", ".*"), node
                 }
                 notes.append("permissions of {} in {} {}".format(name, vhost, verb("set")))
     except (CommandExecutionError, SaltInvocationError) as exc:
-        if test and not notes and _UNREACHABLE.search(str(exc)):
+        # (no node to ask yet: in test mode, before the RabbitMQ states of
+        # the same run have installed or started it)
+        if test and not notes and schema.is_not_ready(exc):
             ret["result"] = None
             ret["changes"] = {"user": "created"}
             ret["comment"] = "user {} would be created or checked once RabbitMQ runs ({})".format(
@@ -189,7 +187,7 @@ def user_absent(name, node=None):
             ret["comment"] = "user {} deleted".format(name)
         ret["changes"]["user"] = "deleted"
     except (CommandExecutionError, SaltInvocationError) as exc:
-        if __opts__.get("test") and _UNREACHABLE.search(str(exc)):
+        if __opts__.get("test") and schema.is_not_ready(exc):
             ret["result"] = None
             ret["comment"] = "user {} would be checked once RabbitMQ runs ({})".format(
                 name, _first_line(exc)

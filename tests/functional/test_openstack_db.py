@@ -13,6 +13,8 @@ from salt.exceptions import CommandExecutionError
 
 from mariadb_server import MariaDBServer  # tests/functional is on sys.path
 
+from saltext_openstack._utils import saltext_openstack_schema as schema
+
 NASTY_PASSWORD = "p'a\"s\\s;%`--x \\n #é"
 NASTY_USER = "o'k\\us\"er;%"
 NASTY_DATABASE = "we'ird`db;_%\\x"
@@ -169,8 +171,16 @@ def test_error_text_is_mariadbs_without_the_password(db, conn):
 
 
 def test_unreachable_server(db, tmp_path):
-    with pytest.raises(CommandExecutionError, match="Can't connect"):
+    with pytest.raises(CommandExecutionError, match="Can't connect") as info:
         db.database_exists("x", socket=str(tmp_path / "nothing.sock"))
+    # the typed "not ready yet" (a dry run's states before MariaDB's)
+    assert schema.is_not_ready(info.value)
+
+
+def test_other_errors_are_not_not_ready(db, conn):
+    with pytest.raises(CommandExecutionError, match="ERROR 1396") as info:
+        db.user_set_password("nobody", "%", "x", **conn)
+    assert not schema.is_not_ready(info.value)
 
 
 def test_defaults_file(db, mariadb, tmp_path):
@@ -302,4 +312,12 @@ def test_present_failure_is_reported(run_state, tmp_path):
     )
     assert ret["result"] is False
     assert "Can't connect" in ret["comment"]
+    assert "fail-pw" not in json.dumps(ret)
+    # a dry run before MariaDB runs: everything would be done
+    ret = run_state(
+        "openstack_db.present", name="x", password="fail-pw", socket=str(tmp_path / "no.sock"),
+        test=True,
+    )
+    assert ret["result"] is None and ret["changes"]["database"] == "created", ret
+    assert "once MariaDB is running" in ret["comment"]
     assert "fail-pw" not in json.dumps(ret)

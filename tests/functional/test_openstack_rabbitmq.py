@@ -13,6 +13,8 @@ from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 from rabbitmq_server import RabbitMQServer  # tests/functional is on sys.path
 
+from saltext_openstack._utils import saltext_openstack_schema as schema
+
 NASTY_PASSWORD = "p'a\"s\\s;%`$x \\n é"
 
 
@@ -134,8 +136,26 @@ def test_refused_arguments(mq, node):
 
 
 def test_unreachable_node(mq):
-    with pytest.raises(CommandExecutionError, match="nonode@localhost"):
+    with pytest.raises(CommandExecutionError, match="nonode@localhost") as info:
         mq.list_users(node="nonode@localhost")
+    # the typed "not ready yet" (a dry run's states before RabbitMQ's)
+    assert schema.is_not_ready(info.value)
+
+
+def test_unreachable_node_in_a_dry_run(run_state):
+    """Before the same run's states have started RabbitMQ: None, what would
+    be done; in a real run the same failure fails."""
+    ret = run_state("openstack_rabbitmq.user_present", name="openstack", password="dry-pw",
+                    node="nonode@localhost", test=True)
+    assert (ret["result"], ret["changes"]) == (None, {"user": "created"}), ret
+    assert "once RabbitMQ runs" in ret["comment"]
+    ret = run_state("openstack_rabbitmq.user_absent", name="guest", node="nonode@localhost",
+                    test=True)
+    assert ret["result"] is None, ret
+    ret = run_state("openstack_rabbitmq.user_present", name="openstack", password="dry-pw",
+                    node="nonode@localhost")
+    assert ret["result"] is False and "nonode@localhost" in ret["comment"], ret
+    assert_secret_free([ret], "dry-pw")
 
 
 def test_guest_is_restricted_to_loopback(rabbitmq):

@@ -11,6 +11,7 @@ import pathlib
 import pytest
 from salt.exceptions import CommandExecutionError
 
+from saltext_openstack._utils.saltext_openstack_api import OpenStackUnreachable
 from saltext_openstack._utils.saltext_openstack_schema import NotReadyError
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -33,29 +34,33 @@ def _raises(message, error=CommandExecutionError):
 
 
 def _not_ready(message):
-    """What openstack_db's and nova_manage's functions raise when the
-    service is not set up yet (the typed error, whatever its text)."""
+    """What openstack_db's, openstack_rabbitmq's and nova_manage's functions
+    raise when the service is not set up yet (the typed error, whatever its
+    text)."""
     return _raises(message, NotReadyError)
 
 
 CASES = {
     "mariadb-not-running": (
         "openstack_db",
-        {"openstack_db.database_exists": _raises(
+        {"openstack_db.database_exists": _not_ready(
             "MariaDB: ERROR 2002 (HY000): Can't connect to local server through socket "
             "'/run/mysqld/mysqld.sock' (2)")},
         lambda m: m.present("nova", password="secret"),
     ),
     "rabbitmq-not-running": (
         "openstack_rabbitmq",
-        {"openstack_rabbitmq.list_user_permissions": _raises(
+        # (list_users: the state's probe, rabbitmqctl is installed)
+        {"openstack_rabbitmq.list_users": None,
+         "openstack_rabbitmq.list_user_permissions": _not_ready(
             "rabbitmqctl list_user_permissions failed (exit code 69): Error: unable to "
             "perform an operation on node 'rabbit@host'.")},
         lambda m: m.user_present("openstack", "secret"),
     ),
     "rabbitmq-absent-not-running": (
         "openstack_rabbitmq",
-        {"openstack_rabbitmq.user_exists": _raises("rabbitmqctl not found")},
+        {"openstack_rabbitmq.list_users": None,
+         "openstack_rabbitmq.user_exists": _not_ready("rabbitmqctl not found")},
         lambda m: m.user_absent("guest"),
     ),
     "nova-conf-without-database": (
@@ -94,12 +99,13 @@ CASES = {
     "keystone-not-running": (
         "keystone_init",
         {"keystone_init.apply": _raises(
-            "Keystone: cannot reach http://controller:5000/v3 (ConnectionError: refused)")},
+            "Keystone: cannot reach http://controller:5000/v3 (ConnectionError: refused)",
+            OpenStackUnreachable)},
         lambda m: m.present("openstack", config={}, auth_url="http://controller:5000/v3"),
     ),
     "keystone-admin-not-bootstrapped": (
         "keystone_init",
-        {"keystone_init.apply": _raises(
+        {"keystone_init.apply": _not_ready(
             "Keystone: authentication as admin failed: The request you have made requires "
             "authentication. (HTTP 401 Unauthorized)")},
         lambda m: m.present("openstack", config={}, auth_url="http://controller:5000/v3"),
@@ -129,6 +135,22 @@ def test_other_database_errors_fail_in_test_mode_too(message):
         "nova", password="secret"
     )
     assert ret["result"] is False
+
+
+@pytest.mark.parametrize("name, functions, call", [
+    ("openstack_db", {"openstack_db.database_exists": _raises(
+        "MariaDB: ERROR 2002 (HY000): Can't connect")}, lambda m: m.present("nova", password="x")),
+    ("keystone_init", {"keystone_init.apply": _raises(
+        "Keystone: authentication as admin failed: (HTTP 401 Unauthorized)")},
+     lambda m: m.present("openstack", config={}, auth_url="http://controller:5000/v3")),
+    ("openstack_rabbitmq", {"openstack_rabbitmq.list_users": None,
+                            "openstack_rabbitmq.user_exists": _raises("rabbitmqctl not found")},
+     lambda m: m.user_absent("guest")),
+])
+def test_the_error_s_type_decides_not_its_text(name, functions, call):
+    """Only the modules' NotReadyError is "not ready": the same words in a
+    plain CommandExecutionError fail the dry run."""
+    assert call(_state(name, functions, test=True))["result"] is False
 
 
 def test_config_owner_missing_in_test_mode(tmp_path):
