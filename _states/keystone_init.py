@@ -16,10 +16,17 @@ Passing the pillar key rather than the rendered dict keeps the passwords
 out of the rendered SLS. The state's changes and comment never hold a
 password or a token, in test mode either.
 """
-import re
 
 import salt.utils.args
 from salt.exceptions import CommandExecutionError
+
+# keystone_init's "not ready yet" (saltext_openstack_schema.is_not_ready):
+# Keystone does not answer yet, or the admin's password does not log in yet
+# (keystone-manage bootstrap would set it).
+try:
+    import saltext_openstack_schema as schema
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_schema as schema
 
 __virtualname__ = "keystone_init"
 
@@ -34,10 +41,6 @@ def __virtual__():
         return __virtualname__
     return (False, "the keystone_init execution module is not available")
 
-
-# keystone_init's errors when Keystone does not answer yet, or the admin
-# password does not log in yet (keystone-manage bootstrap would set it).
-_NOT_READY = re.compile(r"Keystone: cannot reach|authentication as .* failed: .*HTTP 401")
 
 
 def _summary(changes):
@@ -91,7 +94,7 @@ def present(name, config=None, **kwargs):
     try:
         changes = __salt__["keystone_init.apply"](config, test=test, **auth)
     except CommandExecutionError as exc:
-        if test and _NOT_READY.search(str(exc)):
+        if test and schema.is_not_ready(exc):
             # A dry run of a fresh deployment: Keystone is only "to be
             # installed" or the admin "to be bootstrapped" by earlier states.
             ret["result"] = None

@@ -112,6 +112,11 @@ def __virtual__():
 class OpenStackUnreachable(CommandExecutionError):
     """A service did not answer at all (refused, timed out, DNS...)."""
 
+    # Not there yet, for a dry run's states that come before the service's
+    # own: what saltext_openstack_schema.is_not_ready reads (as on its
+    # NotReadyError).
+    not_ready = True
+
 
 class OpenStackError(CommandExecutionError):
     """An error answer of an OpenStack API; ``status`` is its HTTP status."""

@@ -278,6 +278,25 @@ def test_wrong_admin_password_is_keystones_error(
     assert ret["result"] is False
     assert "HTTP 401" in ret["comment"]
     assert_no_secret(ret, _secrets(cloud, keystone) + ["not-the-admin-password"])
+    # A dry run: the admin is not bootstrapped with that password yet (the
+    # bootstrap state before it only "would" run): None, with Keystone's words.
+    dry = run_state("keystone_init.present", name="identity", config=cloud, test=True, **auth)
+    assert dry["result"] is None and dry["changes"] == {}, dry
+    assert "once the admin logs in" in dry["comment"] and "HTTP 401" in dry["comment"]
+    assert_no_secret(dry, _secrets(cloud, keystone) + ["not-the-admin-password"])
+
+
+def test_unreachable_keystone_in_a_dry_run(run_state, cloud):
+    """No Keystone yet (a dry run of a new controller): None.  (A real run
+    fails: test_bootstrapped_unreachable_keystone, after its waits.)"""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    auth = dict(auth_url=f"http://127.0.0.1:{port}/v3", username="admin",
+                password="pw-" + secrets.token_hex(4), project_name="admin")
+    dry = run_state("keystone_init.present", name="identity", config=cloud, test=True, **auth)
+    assert dry["result"] is None and "cannot reach" in dry["comment"], dry
+    assert auth["password"] not in str(dry)
 
 
 @pytest.mark.parametrize(
