@@ -74,16 +74,6 @@ def test_installed_modules_import_the_packages_client(tmp_path, fresh_job):
     assert pathlib.Path(loaded.__file__).resolve() == REPO / "_utils" / "saltext_openstack_api.py"
 
 
-def test_the_client_is_no_utils_loader_module(tmp_path):
-    opts = make_minion_opts(tmp_path / "root", "utils", tmp_path / "pillar")
-    (pathlib.Path(opts["extension_modules"]) / "utils").mkdir(parents=True)
-    shutil.copy(REPO / "_utils" / "saltext_openstack_api.py",
-                pathlib.Path(opts["extension_modules"]) / "utils")  # fmt: skip
-    utils = salt.loader.utils(opts)
-    assert not [name for name in utils if name.startswith("saltext_openstack_api.")]
-    assert "imported by the extension's modules" in str(utils.missing_modules["saltext_openstack_api"])
-
-
 def test_file_roots_and_package_both_ship_utils():
     assert (REPO / "salt" / "_utils").resolve() == REPO / "_utils"
     setup = (REPO / "setup.cfg").read_text()

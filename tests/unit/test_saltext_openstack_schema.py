@@ -79,15 +79,6 @@ def test_installed_modules_and_states_use_the_package_s_copy(tmp_path, fresh_job
             assert _globals(loader, module)["schema"] is schema
 
 
-def test_it_is_no_utils_loader_module(tmp_path):
-    opts = make_minion_opts(tmp_path / "root", "utils", tmp_path / "pillar")
-    (pathlib.Path(opts["extension_modules"]) / "utils").mkdir(parents=True)
-    shutil.copy(REPO / "_utils" / f"{SYNCED}.py", pathlib.Path(opts["extension_modules"]) / "utils")
-    utils = salt.loader.utils(opts)
-    assert not [name for name in utils if name.startswith(SYNCED + ".")]
-    assert "imported by the extension's modules" in str(utils.missing_modules[SYNCED])
-
-
 def test_not_ready_is_a_command_execution_error():
     """Everything that catches CommandExecutionError (Salt's state
     machinery, the states outside test mode) fails on it as before."""

@@ -81,12 +81,3 @@ def test_each_state_says_its_program_is_missing(tmp_path, no_programs, synced, t
 
 def test_a_loaded_probe_means_no_answer():
     assert state_utils.unavailable({"x.probe": print}, {}, "x.probe", "x", "n", "do") is None
-
-
-def test_it_is_no_utils_loader_module(tmp_path):
-    opts = make_minion_opts(tmp_path / "root", "utils", tmp_path / "pillar")
-    (pathlib.Path(opts["extension_modules"]) / "utils").mkdir(parents=True)
-    shutil.copy(REPO / "_utils" / f"{SYNCED}.py", pathlib.Path(opts["extension_modules"]) / "utils")
-    utils = salt.loader.utils(opts)
-    assert not [name for name in utils if name.startswith(SYNCED + ".")]
-    assert "imported by the extension's states" in str(utils.missing_modules[SYNCED])
