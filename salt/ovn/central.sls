@@ -22,9 +22,24 @@ ovn-central-service:
     - enable: true
     - watch:
       - pkg: ovn-central-packages
+
+# Debian's ovn-central is a oneshot unit that starts the two database
+# servers and ovn-northd: it returns before a new database file is
+# created and its socket listens, and ovn-nbctl/ovn-sbctl do not wait for
+# a socket.  Wait here, up to a minute, for both to answer.
+ovn-central-databases:
+  cmd.run:
+    - name: >-
+        for i in $(seq 60); do
+        ovn-nbctl --timeout=5 get-connection >/dev/null 2>&1 &&
+        ovn-sbctl --timeout=5 get-connection >/dev/null 2>&1 && exit 0; sleep 1; done;
+        echo "the OVN northbound and southbound databases did not answer within 60 s" >&2; exit 1
+    - unless: ovn-nbctl --timeout=5 get-connection >/dev/null 2>&1 && ovn-sbctl --timeout=5 get-connection >/dev/null 2>&1
+    - require:
+      - service: ovn-central-service
 {%- for db, ctl in (('nb', 'ovn-nbctl'), ('sb', 'ovn-sbctl')) %}
 {%-   set listen = topo.ovn[db ~ '_listen'] %}
-{{ ssl_table('ovn-' ~ db ~ '-ssl', ctl, [{'service': 'ovn-central-service'}, {'sls': 'ovn.tls'}]) }}
+{{ ssl_table('ovn-' ~ db ~ '-ssl', ctl, [{'cmd': 'ovn-central-databases'}, {'sls': 'ovn.tls'}]) }}
 
 ovn-{{ db }}-connection:
   cmd.run:
