@@ -34,7 +34,8 @@ openstack-common:
     puts the computes' and gateways' configuration and packages in place
     on a new host; their services start only once the controller answers.
     The controller's step starts with its own (openstack.install_controller):
-    its formulas' packages in one apt transaction.
+    after the nova user, its formulas' packages but nova's in one apt
+    transaction.
     Requisites keep the guide's order wherever one service needs another:
     a step starts only when every step it requires has succeeded.  A host
     with several roles can be the target of two steps at once: queue makes

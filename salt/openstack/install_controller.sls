@@ -9,10 +9,12 @@
     formula installs its packages; each formula's pkg.installed then
     finds its packages in place.
 
-    Left to its formula: nova's packages.  nova.user gives the nova user
-    and group the cloud's uid and gid (topology nova:uid/gid, shared with
-    the computes' GlusterFS volume) before nova-common would make them.
-    Every later run: already installed, no changes.
+    First nova.user: the nova user and group with the cloud's uid and gid
+    (topology nova:uid/gid, shared with the computes' GlusterFS volume),
+    before these packages make their own system users, one of which could
+    otherwise take a pinned id.  Left to its formula: nova's packages,
+    which find the configuration it writes first.  Every later run:
+    already installed, no changes.
 #}
 {%- from "mariadb/map.jinja" import mariadb with context %}
 {%- from "rabbitmq/map.jinja" import rabbitmq with context %}
@@ -24,6 +26,8 @@
 {%- from "neutron/map.jinja" import neutron with context %}
 {%- from "cinder/map.jinja" import cinder with context %}
 {%- from "tls_proxy/map.jinja" import tls_proxy with context %}
+include:
+  - nova.user
 {%- set packages = [] %}
 {%- for some in (mariadb.packages, rabbitmq.packages, memcached.packages,
                  keystone.packages, glance.packages, placement.packages,
@@ -37,3 +41,5 @@
 openstack-controller-packages:
   pkg.installed:
     - pkgs: {{ packages | json }}
+    - require:
+      - user: nova-user
