@@ -8,7 +8,9 @@ no password is needed).  Passwords therefore never appear on a command line,
 and the client runs with Salt's ``output_loglevel="quiet"`` so neither the
 SQL nor its output is logged.  Errors are raised as
 :class:`salt.exceptions.CommandExecutionError` carrying the client's own
-message, with any password of the statement masked.
+message, with any password of the statement masked; no client, or no
+server answering (errors 2002, 2003, 2006), as its subclass
+``NotReadyError`` (``_utils/saltext_openstack_schema.py``).
 
 This module does not need ``MySQLdb``/``PyMySQL`` (unlike Salt's core
 ``mysql`` modules, removed from Salt 3008).
@@ -379,6 +381,13 @@ def _redact(text, secrets):
 _UNREACHABLE = ("ERROR 2002", "ERROR 2003", "ERROR 2006")
 
 
+def _client_error_is(output, codes):
+    """Whether a line of the client's error output starts with one of
+    ``codes`` ("ERROR 1141"): the client may print a warning first (a
+    deprecated program name, an option file it ignored)."""
+    return any(line.startswith(code) for line in output.splitlines() for code in codes)
+
+
 def _run(sql, secrets=(), socket=None, defaults_file=None, client=None, ok_errors=()):
     """
     Run the SQL script ``sql`` with the client, on its standard input, and
@@ -411,11 +420,11 @@ def _run(sql, secrets=(), socket=None, defaults_file=None, client=None, ok_error
     )
     if res["retcode"] != 0:
         error = (res.get("stderr") or res.get("stdout") or "").strip()
-        if any(error.startswith(code) for code in ok_errors):
+        if _client_error_is(error, ok_errors):
             return None
         error = _redact(error, secrets) or "exit code {}".format(res["retcode"])
         # No server to ask (yet): 2002 (socket), 2003 (TCP), 2006 (gone away).
-        unreachable = any(error.startswith(code) for code in _UNREACHABLE)
+        unreachable = _client_error_is(error, _UNREACHABLE)
         raise (schema.NotReadyError if unreachable else CommandExecutionError)(
             "MariaDB: {}".format(error))
     return _parse_batch(res.get("stdout") or "")
