@@ -47,14 +47,14 @@ import time
 import salt.utils.network
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-log = logging.getLogger(__name__)
-
 # The state return of a missing program, shared by the extension's states
 # (_utils/, imported as saltext_openstack_schema is).
 try:
     import saltext_openstack_state as state_utils
 except ImportError:
     from saltext_openstack._utils import saltext_openstack_state as state_utils
+
+log = logging.getLogger(__name__)
 
 __virtualname__ = "gluster"
 # The execution module loads only when its program, the gluster command (package glusterfs-server), is installed;

@@ -42,7 +42,6 @@ def __virtual__():
     return (False, "the keystone_init execution module is not available")
 
 
-
 def _summary(changes):
     """``users: 1 created, 2 updated; grants: 3 added`` -- names and counts only."""
     parts = []

@@ -17,7 +17,8 @@ that did not answer or installs nothing.
 
 DIR holds MINION.pkgs and MINION.seconds (how long that minion's one
 plain `apt-get update` and `apt-get install` took, all minions at once)
-and wall.seconds (the whole, the floor).  Writes "floor" into RESULTS
+and wall.seconds (the whole, the floor); MINION.warm.seconds (the apt
+proxy's warming) is no floor and is not read.  Writes "floor" into RESULTS
 (bench/results/cluster.json, results.set_floor): the floor, each host's
 time and the number of packages its states ask for, the cold
 orchestration's time on fresh machines from the same apt cache (ATTEMPTS:

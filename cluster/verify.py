@@ -379,14 +379,15 @@ def lease_probe_command(tap, mac):
     """
     The shell command a compute runs when a guest on `tap` (MAC `mac`) got
     no lease: where the DHCP exchange stopped.  In order: OVN bound the
-    port (ovn-installed); the tap's OVS counters (rx: the guest's frames
-    OVS received, tx: what OVS sent it); OVN's DHCP flows for local ports
+    port (ovn-installed); ovn-controller's southbound connection; the
+    tap's OVS counters (rx: the guest's frames OVS received, tx: what OVS
+    sent it); OVN's DHCP flows for local ports
     and the packets each matched (the guest's requests reached the flow);
     the packet-ins pinctrl took (requests handed to ovn-controller); the
     offers and acks pinctrl logged for this MAC (it answered: then the
-    answer was lost between ovn-controller and the guest); vswitchd's
-    packet-in drop counters; ovn-controller's southbound connection and
-    its last warnings.
+    answer was lost between ovn-controller and the guest; pinctrl logs
+    them rate-limited, in the current log file only: lower bounds);
+    vswitchd's packet-in drop counters; ovn-controller's last warnings.
     """
     if not re.fullmatch(r"tap[0-9a-f-]{1,11}", tap):
         raise ValueError(f"not a tap name: {tap!r}")
@@ -394,6 +395,7 @@ def lease_probe_command(tap, mac):
         raise ValueError(f"not a MAC address: {mac!r}")
     return "; ".join([
         f"echo ovn-installed=$(ovs-vsctl --if-exists get Interface {tap} external_ids:ovn-installed)",
+        "echo sb=$(ovn-appctl -t ovn-controller connection-status)",
         f"echo tap=$(ovs-vsctl --if-exists get Interface {tap} ofport link_state "
         "statistics:rx_packets statistics:tx_packets statistics:rx_dropped "
         "statistics:tx_dropped 2>&1 | tr '\\n' /)",
@@ -408,7 +410,6 @@ def lease_probe_command(tap, mac):
         "'(packet_in_overflow|connmgr_async_unsent|rconn_overflow|"
         "datapath_drop_upcall_error|datapath_drop_lock_error) +[^ ]+ +[^ ]+ +[^ ]+ +"
         "total:[ ]*[0-9]+' | sed -E 's/ +.*total:[ ]*/=/'",
-        "echo sb=$(ovn-appctl -t ovn-controller connection-status)",
         "echo ovn-controller-warnings: $(grep -E '[|](WARN|ERR|EMER)[|]' "
         "/var/log/ovn/ovn-controller.log | tail -n 2 | cut -c 1-200)",
     ])
@@ -1622,7 +1623,7 @@ class Cloud:
             ans = self.salt_one(host, lease_probe_command(f"tap{port.id[:11]}", port.mac_address), 60)
         except Exception as exc:  # noqa: BLE001 - diagnostics only
             return f"diagnostics failed: {exc}"
-        return " ".join((ans.get("stdout") or ans.get("stderr") or "no answer").split())[:700]
+        return " ".join((ans.get("stdout") or ans.get("stderr") or "no answer").split())[:1200]
 
     def _boot(self, availability_zone=None, name=None):
         conn, args = self.conn, self.args

@@ -205,6 +205,17 @@ def test_verification_is_read_only(orchestration):
     assert not any(state.get("changes") for state in states.values()), states
 
 
+def test_the_controller_installs_its_packages_first(orchestration):
+    """openstack.install_controller: after the nova user (its uid), the
+    controller's packages in one transaction, before any formula's state."""
+    _, steps = orchestration
+    states = steps["openstack-controller"]["changes"].get("ret", {}).get("controller") or {}
+    order = [key.split("_|-")[1] for key in sorted(states, key=lambda k: states[k]["__run_num__"])]
+    lane = order.index("openstack-controller-packages")
+    assert set(order[:lane]) <= {"nova-group", "nova-user", "nova-config-dir"}, order[:lane + 1]
+    assert "mariadb-packages" in order[lane + 1:] and "keystone-packages" in order[lane + 1:]
+
+
 def test_the_job_cache_has_every_states_duration(cluster, orchestration, tmp_path):
     """cluster/orch_profile.py fetch, which cluster/run runs on the master
     for the profile: from the real master's job cache, every salt.state
