@@ -55,6 +55,17 @@ def test_other_mariadb_errors_are_failures(monkeypatch, stderr):
     assert not schema.is_not_ready(info.value)
 
 
+def test_an_expected_error_after_a_warning_line_is_still_expected(monkeypatch):
+    """ok_errors (grants(): 1141, no grant for that host) read line by line too."""
+    _db_client(monkeypatch, "mysql: Deprecated program name. It will be removed in a future "
+               "release, use '/usr/bin/mariadb' instead\nERROR 1141 (42000): There is no such "
+               "grant defined for user 'nova' on host '%'")
+    assert odb.grants("nova", "%") == []
+    _db_client(monkeypatch, "ERROR 1045 (28000): Access denied for user 'root'@'localhost'")
+    with pytest.raises(CommandExecutionError, match="ERROR 1045"):
+        odb.grants("nova", "%")
+
+
 def test_no_mariadb_client_is_not_ready(monkeypatch):
     monkeypatch.setattr(odb, "_find_client", lambda client: None)
     with pytest.raises(schema.NotReadyError, match="MariaDB client mariadb or mysql not found"):
