@@ -29,6 +29,8 @@ LABELS = {
     "image": "verification guest image (build, or cached)",
     "verify": "verify (checks 1-7, 11, 12)",
     "faults": "faults: compute stopped, restarted, volume healed",
+    "drift": "drift corrected, then zero changes",
+    "rotate": "every secret rotated, then zero changes",
     "bench_resources": "cloud-resources benchmark (states and CLI, cleanups)",
     "add_compute": "add a compute (up + highstate + enrolment)",
     "verify_scaleout": "verify the added compute (an instance boots)",
