@@ -13,9 +13,9 @@
     (topology nova:uid/gid, shared with the computes' GlusterFS volume),
     before these packages make their own system users, one of which could
     otherwise take a pinned id in the system range (the example's 64060
-    is outside it; a pillar may pin, say, RDO's 162).  Left to its formula: nova's packages,
-    which find the configuration it writes first.  Every later run:
-    already installed, no changes.
+    is outside it; a pillar may pin, say, RDO's 162).  Left to its
+    formula: nova's packages, which find the configuration it writes
+    first.  Every later run: already installed, no changes.
 #}
 {%- from "mariadb/map.jinja" import mariadb with context %}
 {%- from "rabbitmq/map.jinja" import rabbitmq with context %}

@@ -26,7 +26,9 @@ ovn-central-service:
 # Debian's ovn-central is a oneshot unit that starts the two database
 # servers and ovn-northd: it returns before a new database file is
 # created and its socket listens, and ovn-nbctl/ovn-sbctl do not wait for
-# a socket.  Wait here, up to a minute, for both to answer.
+# a socket.  Wait here for both to answer: 60 tries a second apart (a
+# minute when nothing listens; each try may take up to 5 s per database
+# when a socket accepts and does not answer).
 ovn-central-databases:
   cmd.run:
     - name: >-
