@@ -4,22 +4,28 @@ Shared fixtures.
 Tiers, chosen by directory (and usable with ``-m``):
 
 * ``tests/unit``        -- pure logic, no external program;
+* ``tests/render``      -- the state tree and orchestration rendered through
+  Salt's own loader (no master, no minion): requisites, rules, rendered
+  values; slower than unit, no root needed either;
 * ``tests/functional``  -- the custom modules against the real programs they
   wrap (glusterd, Keystone, nova-manage with MariaDB, real INI files), run
   through Salt's own loader in-process;
 * ``tests/integration`` -- a real salt-master with real minions
   (pytest-salt-factories) serving the state tree and pillar of this repo.
 """
+import copy
 import hashlib
 import pathlib
 import sys
 
 import pytest
 import salt.utils.timed_subprocess
+import yaml
 from minion_opts import minion_opts as make_minion_opts
 from saltfactories.utils.functional import Loaders
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
+EXAMPLE_PILLAR = REPO_ROOT / "pillar" / "openstack.sls"
 
 
 def pytest_sessionstart(session):
@@ -40,6 +46,7 @@ def pytest_collection_modifyitems(items):
         parts = pathlib.Path(str(item.fspath)).relative_to(REPO_ROOT).parts
         if len(parts) > 1 and parts[0] == "tests" and parts[1] in (
             "unit",
+            "render",
             "functional",
             "integration",
         ):
@@ -119,3 +126,16 @@ def argv_spy(monkeypatch):
 
     monkeypatch.setattr(salt.utils.timed_subprocess.TimedProc, "__init__", init)
     return calls
+
+
+@pytest.fixture(scope="module")
+def example():
+    """The example pillar's ``openstack`` value (pillar/openstack.sls)."""
+    with EXAMPLE_PILLAR.open() as handle:
+        return yaml.safe_load(handle)["openstack"]
+
+
+@pytest.fixture
+def pillar(example):
+    """A fresh, mutable copy of the example pillar's ``openstack`` value."""
+    return copy.deepcopy(example)

@@ -1,24 +1,5 @@
-"""Fixtures shared by the unit tests."""
-import copy
-import pathlib
-
+"""Fixtures shared by the unit tests (the example pillar's: tests/conftest.py)."""
 import pytest
-import yaml
-
-EXAMPLE_PILLAR = pathlib.Path(__file__).resolve().parents[2] / "pillar" / "openstack.sls"
-
-
-@pytest.fixture(scope="module")
-def example():
-    """The example pillar's ``openstack`` value (pillar/openstack.sls)."""
-    with EXAMPLE_PILLAR.open() as handle:
-        return yaml.safe_load(handle)["openstack"]
-
-
-@pytest.fixture
-def pillar(example):
-    """A fresh, mutable copy of the example pillar's ``openstack`` value."""
-    return copy.deepcopy(example)
 
 
 @pytest.fixture
