@@ -75,7 +75,7 @@ def memory_lines(memory):
     units, the totals."""
     if not memory:
         return ["memory: not recorded (make cluster records it at its end)"]
-    lines = [f"memory at the end of the run (MiB; RSS, and PSS, which counts a shared page once):",
+    lines = ["memory at the end of the run (MiB; RSS, and PSS, which counts a shared page once):",
              f"  {'machine':<30} {'cloud':>7} {'PSS':>7} {'salt':>7} {'guests':>7} {'system':>7}"
              f"  largest cloud units (RSS/PSS)"]
     for name, split in memory.items():

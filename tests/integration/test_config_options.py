@@ -13,7 +13,6 @@ project deploys): oslo-config-generator's list of every option the service
 registers, shipped in the service's package and fetched (not installed) by
 ``.ci/fetch-sample-configs``.
 """
-import configparser
 import json
 import pathlib
 import re

@@ -1,5 +1,5 @@
-"""salt-lint and yamllint over the state tree and pillar, as the README's
-test command runs them."""
+"""ruff over the Python, salt-lint and yamllint over the state tree and
+pillar: make lint runs these tests, and so do make unit and make test."""
 import pathlib
 import shutil
 import subprocess
@@ -31,6 +31,17 @@ def test_yamllint_clean():
     yaml_files = sorted(str(p) for p in (REPO / "salt").rglob("*.yaml"))
     proc = subprocess.run(
         [_tool("yamllint"), "-c", str(REPO / ".yamllint"), *yaml_files, str(REPO / "pillar")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_ruff_clean():
+    # pyproject.toml's [tool.ruff] says which checks, and Salt's dunders
+    proc = subprocess.run(
+        [_tool("ruff"), "check", "--no-cache", "--output-format", "concise", "."],
         capture_output=True,
         text=True,
         cwd=REPO,

@@ -4,7 +4,6 @@ openstack`` output from the LXC test cluster: rerun.json is a complete
 second run (zero changes), cold-trimmed.json a first run with each host's
 states cut down to two per step.
 """
-import copy
 import json
 import pathlib
 import subprocess
