@@ -1,5 +1,7 @@
 """Options of a masterless test minion (shared by conftest and the render tests)."""
+import contextlib
 import pathlib
+import sys
 
 import salt.config
 
@@ -134,3 +136,23 @@ def state_args(states, state_id, module):
         if isinstance(arg, dict):
             args.update(arg)
     return args
+
+
+def loaded_globals(loader, module):
+    """The module globals a Salt loader gave `module` (its first function's:
+    __salt__, __opts__ and the module's own names)."""
+    function = next(loader[name] for name in loader if name.startswith(module + "."))
+    return getattr(function, "func", function).__globals__
+
+
+@contextlib.contextmanager
+def forgotten(module_name):
+    """A minion job's process: `module_name` (a synced _utils module) not
+    imported yet, and forgotten again afterwards."""
+    saved = sys.modules.pop(module_name, None)
+    try:
+        yield
+    finally:
+        sys.modules.pop(module_name, None)
+        if saved is not None:
+            sys.modules[module_name] = saved

@@ -7,11 +7,12 @@ test_nova_manage_states.py; the real programs: tests/functional.
 """
 import pathlib
 import shutil
-import sys
 
 import pytest
 import salt.loader
 import salt.utils.path
+from minion_opts import forgotten
+from minion_opts import loaded_globals as _globals
 from minion_opts import minion_opts as make_minion_opts
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
@@ -23,18 +24,9 @@ SYNCED = "saltext_openstack_schema"
 
 @pytest.fixture
 def fresh_job():
-    """A minion job's process: the synced copy not imported yet; forgotten
-    again afterwards."""
-    saved = sys.modules.pop(SYNCED, None)
-    yield
-    sys.modules.pop(SYNCED, None)
-    if saved is not None:
-        sys.modules[SYNCED] = saved
-
-
-def _globals(loader, module):
-    function = next(loader[name] for name in loader if name.startswith(module + "."))
-    return getattr(function, "func", function).__globals__
+    """A minion job's process: the synced copy not imported yet."""
+    with forgotten(SYNCED):
+        yield
 
 
 @pytest.fixture

@@ -7,11 +7,12 @@ programs on this machine's PATH that their execution modules need.
 """
 import pathlib
 import shutil
-import sys
 
 import pytest
 import salt.loader
 import salt.utils.path
+from minion_opts import forgotten
+from minion_opts import loaded_globals as _globals
 from minion_opts import minion_opts as make_minion_opts
 
 from saltext_openstack._utils import saltext_openstack_state as state_utils
@@ -30,11 +31,8 @@ STATES = {
 def no_programs(monkeypatch):
     """None of the programs the execution modules' __virtual__ look for."""
     monkeypatch.setattr(salt.utils.path, "which", lambda name: None)
-    saved = sys.modules.pop(SYNCED, None)
-    yield
-    sys.modules.pop(SYNCED, None)
-    if saved is not None:
-        sys.modules[SYNCED] = saved
+    with forgotten(SYNCED):
+        yield
 
 
 def _states(tmp_path, test, synced):
@@ -51,11 +49,6 @@ def _states(tmp_path, test, synced):
     utils = salt.loader.utils(opts)
     mods = salt.loader.minion_mods(opts, utils=utils)
     return mods, salt.loader.states(opts, mods, utils, {})
-
-
-def _globals(loader, module):
-    function = next(loader[name] for name in loader if name.startswith(module + "."))
-    return getattr(function, "func", function).__globals__
 
 
 @pytest.mark.parametrize("synced", [True, False], ids=["synced", "installed"])
