@@ -399,9 +399,10 @@ def lease_probe_command(tap, mac):
         f"echo tap=$(ovs-vsctl --if-exists get Interface {tap} ofport link_state "
         "statistics:rx_packets statistics:tx_packets statistics:rx_dropped "
         "statistics:tx_dropped 2>&1 | tr '\\n' /)",
-        "echo dhcp-flows=$(ovs-ofctl dump-flows br-int | grep -c userdata=00.00.00.02)",
-        "echo dhcp-hits=$(ovs-ofctl dump-flows br-int | grep userdata=00.00.00.02 "
-        "| grep -o 'n_packets=[0-9]*' | cut -d= -f2 | tr '\\n' ,)",
+        # the DHCP flows, dumped once: how many, and the packets each matched
+        "dhcp=$(ovs-ofctl dump-flows br-int | grep userdata=00.00.00.02)",
+        "echo dhcp-flows=$(printf '%s' \"$dhcp\" | grep -c .) "
+        "dhcp-hits=$(printf '%s' \"$dhcp\" | grep -o 'n_packets=[0-9]*' | cut -d= -f2 | tr '\\n' ,)",
         "echo pinctrl-packet-ins=$(ovn-appctl -t ovn-controller coverage/show "
         "| grep -Eo 'pinctrl_total_pin_pkts .*total: *[0-9]+' | sed -E 's/.*total: *//')",
         f"echo offers=$(grep -c 'DHCPOFFER {mac}' /var/log/ovn/ovn-controller.log) "
@@ -1591,7 +1592,7 @@ class Cloud:
         """Boot the verification instance (or, with `name`, a probe instance)
         and wait for its console markers.  A guest that got no DHCP lease is
         deleted and booted once more, and that is said in the check's detail
-        (`notes`): the userspace datapath's lost leases (README "Tempest")."""
+        (`notes`): the userspace datapath's lost leases (cluster/README.md, "Tempest")."""
         if name is None:
             self.boot_attempted = True
         try:

@@ -289,9 +289,29 @@ def test_lease_probe_is_one_shell_command_for_the_tap(tap):
     cmd = verify.lease_probe_command(tap, "fa:16:3e:80:67:62")
     assert subprocess.run(["bash", "-n", "-c", cmd], check=False).returncode == 0
     assert f"get Interface {tap} " in cmd
-    for what in ("ovn-installed=", "tap=", "dhcp-flows=", "dhcp-hits=", "pinctrl-packet-ins=", "offers=", "sb="):
+    for what in ("ovn-installed=", "tap=", "dhcp-flows=", "pinctrl-packet-ins=", "offers=", "sb="):
         assert f"echo {what}" in cmd
+    assert " dhcp-hits=" in cmd
     assert "'DHCPOFFER fa:16:3e:80:67:62'" in cmd
+
+
+def test_lease_probe_counts_the_dhcp_flows_and_their_hits(tmp_path):
+    # the tools it calls, as small scripts on PATH: only their output matters
+    # here (the real ones on a live compute: cluster/README.md, verify)
+    flows = ("cookie=0x1, table=27, n_packets=3, priority=100,udp actions=controller(userdata=00.00.00.02.00)\n"
+             "cookie=0x2, table=27, n_packets=0, priority=100,udp actions=controller(userdata=00.00.00.02.00)\n"
+             "cookie=0x3, table=0, n_packets=9, priority=0 actions=NORMAL\n")
+    (tmp_path / "flows").write_text(flows)
+    tools = {"ovs-ofctl": f"cat {tmp_path / 'flows'}", "ovs-vsctl": "echo 3", "ovn-appctl": "echo connected",
+             "ovs-appctl": "true"}
+    for name, body in tools.items():
+        tool = tmp_path / name
+        tool.write_text(f"#!/bin/sh\n{body}\n")
+        tool.chmod(0o755)
+    cmd = verify.lease_probe_command("tap5e13e4b3-42", "fa:16:3e:80:67:62")
+    out = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, check=False,
+                         env={"PATH": f"{tmp_path}:/usr/bin:/bin"}).stdout
+    assert "dhcp-flows=2 dhcp-hits=3,0," in out
 
 
 @pytest.mark.parametrize("tap", ["eth0", "tap$(id)", "tap0; reboot", "tap0123456789abc", ""])
