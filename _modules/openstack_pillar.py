@@ -423,7 +423,7 @@ ROLE_SECRETS = {
 #: ``openstack:passwords`` per minion on the master.
 SECRETS_FILTER = "openstack_secrets"
 
-#: Why IPv6 networks are refused (the README's "Pillar validation" says so).
+#: Why IPv6 networks are refused (docs/operations.md, "Pillar validation", says so).
 IPV6_REFUSED = ("IPv6 is not supported (the firewall's nftables rules match 'ip saddr' and "
                 "the subnets the formulas create are IPv4): give an IPv4 network")
 

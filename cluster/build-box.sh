@@ -52,7 +52,7 @@ rm -f "$rootfs/etc/apt/sources.list"
 debian_sources > "$rootfs/etc/apt/sources.list.d/debian.sources"
 
 # The test cluster's package installs, the largest part of a cold deploy
-# (README, "Test cluster"): dpkg without an fsync per file (a disposable
+# (cluster/README.md): dpkg without an fsync per file (a disposable
 # container; a crash loses the machine anyway) and without documentation,
 # manual pages and translations (nothing the cloud or the checks read), and
 # man-db's index is not rebuilt after each install.  This box only: the

@@ -12,7 +12,7 @@ secrets must be refused, the instance must still run the same boot) in
 ``--old`` (0600, root), and writes a new random value for each into the
 pillar overlay (0600), keeping whatever else the overlay holds (the
 drift phase's changes).  Nothing secret is printed; the next
-orchestration rotates them (README, "Day-2: rotating every secret").
+orchestration rotates them (docs/operations.md, "Rotating a password").
 """
 import argparse
 import json
