@@ -26,17 +26,16 @@ ovn-central-service:
 # Debian's ovn-central is a oneshot unit that starts the two database
 # servers and ovn-northd: it returns before a new database file is
 # created and its socket listens, and ovn-nbctl/ovn-sbctl do not wait for
-# a socket.  Wait here for both to answer: 60 tries a second apart (a
-# minute when nothing listens; each try may take up to 5 s per database
-# when a socket accepts and does not answer).
+# a socket.  Wait here, at most 60 s, for both to answer (each try may
+# take up to 5 s per database when a socket accepts and does not answer).
+{%- set databases_answer = 'ovn-nbctl --timeout=5 get-connection >/dev/null 2>&1 && '
+                           ~ 'ovn-sbctl --timeout=5 get-connection >/dev/null 2>&1' %}
 ovn-central-databases:
   cmd.run:
     - name: >-
-        for i in $(seq 60); do
-        ovn-nbctl --timeout=5 get-connection >/dev/null 2>&1 &&
-        ovn-sbctl --timeout=5 get-connection >/dev/null 2>&1 && exit 0; sleep 1; done;
-        echo "the OVN northbound and southbound databases did not answer within 60 s" >&2; exit 1
-    - unless: ovn-nbctl --timeout=5 get-connection >/dev/null 2>&1 && ovn-sbctl --timeout=5 get-connection >/dev/null 2>&1
+        timeout 60 sh -c 'until {{ databases_answer }}; do sleep 1; done' ||
+        { echo "the OVN northbound and southbound databases did not answer within 60 s" >&2; exit 1; }
+    - unless: {{ databases_answer }}
     - require:
       - service: ovn-central-service
 {%- for db, ctl in (('nb', 'ovn-nbctl'), ('sb', 'ovn-sbctl')) %}
