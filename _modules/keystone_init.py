@@ -154,11 +154,6 @@ try:
     import saltext_openstack_api as api
 except ImportError:
     from saltext_openstack._utils import saltext_openstack_api as api
-# Its "not ready yet" error (_utils/saltext_openstack_schema.py), the same way.
-try:
-    import saltext_openstack_schema as schema
-except ImportError:
-    from saltext_openstack._utils import saltext_openstack_schema as schema
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +229,10 @@ def apply(config=None, test=False, **kwargs):
     pauses = () if test else _REPLAN_PAUSES
     for attempt in range(len(pauses) + 1):
         try:
-            client = _admin_client(auth)
+            # Keystone refusing the admin (a dry run of a new cloud, before the
+            # bootstrap) raises LoginRefused, "not ready" (is_not_ready), as
+            # does no answer at all (KeystoneUnreachable).
+            client = KeystoneClient(auth)
             current = _fetch_current(client)
             desired = _resolve(spec, current, auth.get("region"))
             current.password_ok = _check_passwords(client, _password_checks(desired, current))
@@ -256,22 +254,6 @@ def apply(config=None, test=False, **kwargs):
 
 # Waits before planning again after a dropped connection (real runs only).
 _REPLAN_PAUSES = (3, 10, 20)
-
-
-def _admin_client(auth):
-    """
-    The admin's session.  Keystone refusing the admin's password (HTTP 401)
-    raises ``NotReadyError`` with Keystone's words: in a dry run of a new
-    deployment, keystone-manage bootstrap (a state before) only "would" set
-    it; in a real run it fails as any error does.  No answer at all raises
-    ``KeystoneUnreachable``, also "not ready" (``is_not_ready``).
-    """
-    try:
-        return KeystoneClient(auth)
-    except KeystoneError as exc:
-        if exc.status != 401:
-            raise
-        raise schema.NotReadyError(str(exc)) from None
 
 
 def _merge_changes(into, new):

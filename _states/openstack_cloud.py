@@ -41,9 +41,11 @@ from salt.exceptions import CommandExecutionError
 try:
     import saltext_openstack_api as api
     import saltext_openstack_cloud as cp
+    import saltext_openstack_schema as schema
 except ImportError:
     from saltext_openstack._utils import saltext_openstack_api as api
     from saltext_openstack._utils import saltext_openstack_cloud as cp
+    from saltext_openstack._utils import saltext_openstack_schema as schema
 
 __virtualname__ = "openstack_cloud"
 
@@ -101,22 +103,16 @@ def _apply(function, name, args, kwargs, describe=None):
     auth = _auth(kwargs)
     try:
         changes = __salt__["openstack_cloud." + function](name, test=test, **args, **auth)
-    except (api.OpenStackUnreachable, api.NotInCatalog) as exc:
-        # A dry run of a new cloud: its services are only "to be
-        # installed/started" by the states before this one.
-        ret["result"] = None if test else False
-        ret["comment"] = (
-            f"Would create or check {label} once the cloud answers ({exc})" if test else str(exc)
-        )
-        return ret
-    except api.OpenStackError as exc:
-        not_yet = test and exc.status == 401
-        ret["result"] = None if not_yet else False
-        ret["comment"] = (
-            f"Would create or check {label} once the admin logs in ({exc})" if not_yet else str(exc)
-        )
-        return ret
     except CommandExecutionError as exc:
+        # A dry run of a new cloud: its services are only "to be
+        # installed/started", and the admin's password "to be bootstrapped",
+        # by the states before this one.  The errors say so by their type:
+        # not_ready (no answer, a refused login), or no catalog entry yet.
+        if test and (schema.is_not_ready(exc) or isinstance(exc, api.NotInCatalog)):
+            ret["result"] = None
+            until = "the admin logs in" if isinstance(exc, api.LoginRefused) else "the cloud answers"
+            ret["comment"] = f"Would create or check {label} once {until} ({exc})"
+            return ret
         ret["result"] = False
         ret["comment"] = str(exc)
         return ret

@@ -126,6 +126,15 @@ class OpenStackError(CommandExecutionError):
         self.status = status
 
 
+class LoginRefused(OpenStackError):
+    """Keystone refused the login itself (HTTP 401): a password not set
+    yet (bootstrap, in a dry run of a new cloud, only "would" set it) or
+    a wrong one."""
+
+    # A dry run's states after the bootstrap: not there yet, as above.
+    not_ready = True
+
+
 class NotInCatalog(CommandExecutionError):
     """The service catalog has no endpoint of the wanted type."""
 
@@ -260,10 +269,15 @@ class Session:
         self.region = auth.get("region")
         self.http = http_session(auth.get("verify", True), agent)
         path = "/auth/tokens" if catalog else "/auth/tokens?nocatalog"
-        response = self.send(
-            "POST", self.url + path, password_auth_body(auth), "Keystone",
-            f"authentication as {auth['username']}",
-        )  # fmt: skip
+        try:
+            response = self.send(
+                "POST", self.url + path, password_auth_body(auth), "Keystone",
+                f"authentication as {auth['username']}",
+            )  # fmt: skip
+        except OpenStackError as exc:
+            if exc.status != 401:
+                raise
+            raise LoginRefused(str(exc), status=401) from None
         token = response.json()["token"]
         self.http.headers["X-Auth-Token"] = response.headers["X-Subject-Token"]
         self.user_id = token["user"]["id"]

@@ -1,6 +1,6 @@
 """
 How the execution modules classify their programs' and APIs' failures:
-"not ready yet" (NotReadyError, or OpenStackUnreachable, both read by
+"not ready yet" (NotReadyError, OpenStackUnreachable or LoginRefused, read by
 saltext_openstack_schema.is_not_ready: a dry run's states before the
 service's own answer None) or a plain CommandExecutionError (a failure in
 every mode).  The programs' outputs are the real ones; what runs them is
@@ -10,7 +10,6 @@ MariaDB socket and RabbitMQ node, a Keystone port with nothing behind it).
 import pytest
 from salt.exceptions import CommandExecutionError
 
-from saltext_openstack._modules import keystone_init
 from saltext_openstack._modules import openstack_db as odb
 from saltext_openstack._modules import openstack_rabbitmq as mq
 from saltext_openstack._utils import saltext_openstack_api as api
@@ -86,20 +85,26 @@ def test_rabbitmqctl_failures(text, not_ready):
     assert "rabbitmqctl list_users failed (exit code 69)" in str(info.value)
 
 
-def _refusing_keystone(exc):
-    def client(auth):
+AUTH = {"auth_url": "http://controller:5000/v3", "username": "admin", "password": "pw",
+        "project_name": "admin"}
+
+
+def _keystone_answers(monkeypatch, exc):
+    """Keystone's answer to the login: ``exc``, as Session.send raises it."""
+    def send(self, *args, **kwargs):
         raise exc
-    return client
+    monkeypatch.setattr(api.Session, "send", send)
 
 
 def test_admin_refused_is_not_ready(monkeypatch):
     """A dry run of a new controller: bootstrap only "would" set the password."""
-    monkeypatch.setattr(keystone_init, "KeystoneClient", _refusing_keystone(api.OpenStackError(
+    _keystone_answers(monkeypatch, api.OpenStackError(
         "Keystone: authentication as admin failed: The request you have made requires "
-        "authentication. (HTTP 401 Unauthorized)", status=401)))
-    with pytest.raises(CommandExecutionError) as info:
-        keystone_init._admin_client({})  # pylint: disable=protected-access
+        "authentication. (HTTP 401 Unauthorized)", status=401))
+    with pytest.raises(api.LoginRefused) as info:
+        api.Session(AUTH)
     assert schema.is_not_ready(info.value) and "HTTP 401" in str(info.value)
+    assert info.value.status == 401 and isinstance(info.value, api.OpenStackError)
 
 
 @pytest.mark.parametrize("exc, not_ready", [
@@ -109,7 +114,14 @@ def test_admin_refused_is_not_ready(monkeypatch):
      True),
 ])
 def test_other_keystone_answers(monkeypatch, exc, not_ready):
-    monkeypatch.setattr(keystone_init, "KeystoneClient", _refusing_keystone(exc))
+    _keystone_answers(monkeypatch, exc)
     with pytest.raises(type(exc)) as info:
-        keystone_init._admin_client({})  # pylint: disable=protected-access
+        api.Session(AUTH)
+    assert type(info.value) is type(exc)
     assert schema.is_not_ready(info.value) is not_ready
+
+
+def test_a_401_after_the_login_is_no_refused_login():
+    """Only the login's 401 says "not bootstrapped yet": a later one (a token
+    revoked mid-run) is a plain API error."""
+    assert not schema.is_not_ready(api.OpenStackError("Nova: ... (HTTP 401)", status=401))

@@ -79,7 +79,7 @@ def test_replaced_and_nothing_to_do(fake):
     [
         api.OpenStackUnreachable("Neutron: cannot reach http://controller:9696/v2.0/networks"),
         api.NotInCatalog("The service catalog has no public endpoint of type network"),
-        api.OpenStackError("Keystone: authentication as admin failed: ... (HTTP 401)", 401),
+        api.LoginRefused("Keystone: authentication as admin failed: ... (HTTP 401)", 401),
     ],
 )
 def test_a_cloud_not_up_yet_is_none_in_test_mode_only(fake, error):
@@ -103,6 +103,9 @@ def test_refusals_and_other_api_errors_fail(fake, test):
     assert state.subnet_present("s", "n", "10.0.0.0/24")["result"] is False
     outcome["value"] = api.OpenStackError("Neutron: PUT /x failed: Conflict (HTTP 409)", 409)
     assert state.router_present("r")["result"] is False
+    # a 401 after the login (a token revoked mid-run): no "not ready"
+    outcome["value"] = api.OpenStackError("Nova: GET /flavors failed (HTTP 401)", 401)
+    assert state.flavor_present("f", 1, 2, 1)["result"] is False
 
 
 # -- over the real module -----------------------------------------------------
@@ -140,7 +143,11 @@ def test_states_over_the_module(cloud):
     assert "network nosuch does not exist" in refused["comment"]
     bad = state.network_present("n", auth_url=IDENTITY, password="not-this-one")
     assert bad["result"] is False and "HTTP 401" in bad["comment"]
-    text = json.dumps([dry, done, again, refused, bad])
+    opts["test"] = True
+    not_yet = state.network_present("n", auth_url=IDENTITY, password="not-this-one")
+    assert not_yet["result"] is None and "once the admin logs in" in not_yet["comment"]
+    opts["test"] = False
+    text = json.dumps([dry, done, again, refused, bad, not_yet])
     assert "admin-secret" not in text and "not-this-one" not in text
 
 
