@@ -4,7 +4,8 @@ Validate the ``openstack`` pillar and turn it into the cloud's topology model.
 Every formula of this project renders from one pillar key, ``openstack``
 (see ``pillar/openstack.sls``, the documented example).  The formulas do not
 read addresses, roles or sizes from it directly: ``common/topology.jinja``
-(which every formula's ``map.jinja`` and SLS file imports) calls
+(which the formulas' SLS files import; their ``map.jinja`` files only merge
+package and service names) calls
 
 .. code-block:: jinja
 

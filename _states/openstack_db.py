@@ -7,7 +7,7 @@ The MariaDB database of an OpenStack service, its user and its grants.
       openstack_db.present:
         - name: nova_api
         - user: nova
-        - password: {{ pillar['openstack']['nova']['db_password'] }}
+        - password: {{ pillar['openstack']['passwords']['nova_db'] | json }}
         - hosts: [localhost, '%']
 
 The state creates the database when missing (an existing database is left
@@ -53,7 +53,8 @@ except ImportError:
     from saltext_openstack._utils import saltext_openstack_state as state_utils
 
 __virtualname__ = "openstack_db"
-# Loaded only when its program, the mariadb client (package mariadb-client), is installed.
+# The execution module loads only when its program, the mariadb client (package mariadb-client), is
+# installed; this state module loads always (see __virtual__).
 _PROBE = "openstack_db.database_exists"
 _PROGRAM = "the mariadb client (package mariadb-client)"
 
