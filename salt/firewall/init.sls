@@ -10,9 +10,11 @@
 {%-     do public[proto].extend(firewall.ports.get(role, {}).get('public', {}).get(proto, [])) %}
 {%-   endfor %}
 {%- endfor %}
-{#- The controller's public API ports (TLS): the model's endpoints. #}
+{#- The controller's API ports, from the model's endpoints: the plain port
+    for the management network, the public one (TLS) for public_from. #}
 {%- if 'controller' in me.roles %}
 {%-   for name, ep in topo.endpoints | dictsort %}
+{%-     do management.tcp.append(ep.port) %}
 {%-     do public.tcp.append(ep.public_port) %}
 {%-   endfor %}
 {%- endif %}

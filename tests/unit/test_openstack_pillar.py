@@ -1372,3 +1372,17 @@ def test_salt_call_refuses_a_bad_pillar(tmp_path):
     assert "Invalid pillar:" in output
     assert "openstack:hosts:compute1:address: '10.0.0.300' is not a valid IP address" in output
     assert "example-nova" not in output
+
+
+def test_the_firewall_takes_the_api_ports_from_the_model_alone():
+    """One source for the catalog's ports: firewall/defaults.yaml lists
+    none of them (firewall/init.sls adds the model's endpoints, plain and
+    public); tests/render checks what the controller's ruleset opens."""
+    defaults = yaml.safe_load((REPO_ROOT / "salt" / "firewall" / "defaults.yaml").read_text())
+    listed = set()
+    for role in defaults["firewall"]["ports"].values():
+        for where in role.values():
+            listed.update(where.get("tcp", []))
+    api_ports = {port for _, port, public_port, _ in openstack_pillar.API_ENDPOINTS.values()
+                 for port in (port, public_port)}
+    assert not listed & api_ports, sorted(listed & api_ports)
