@@ -931,44 +931,44 @@ def _diff(desired, current):
     The :class:`Plan` turning ``current`` into ``desired``: creations and
     updates in dependency order, never a deletion. Pure: no API call.
     """
-    plan = Plan()
+    todo = Plan()
     ids = current.ids
 
     for region_id, fields in desired.regions.items():
         existing = current.regions.get(region_id)
         if existing is None:
-            plan.create("regions", region_id, "region", {"id": region_id, **fields})
+            todo.create("regions", region_id, "region", {"id": region_id, **fields})
             continue
         updates, report = _field_updates(existing, fields)
         if updates:
-            plan.update("regions", region_id, "region", region_id, updates, report)
+            todo.update("regions", region_id, "region", region_id, updates, report)
 
     for name, fields in desired.domains.items():
         existing = current.domains.get(name)
         if existing is None:
             body = {"name": name, **fields}
-            plan.create("domains", name, "domain", body, Ref("domain", name))
+            todo.create("domains", name, "domain", body, Ref("domain", name))
             continue
         updates, report = _field_updates(existing, fields)
         if updates:
-            plan.update("domains", name, "domain", existing["id"], updates, report)
+            todo.update("domains", name, "domain", existing["id"], updates, report)
 
     for key, fields in desired.projects.items():
         existing = current.projects.get(key)
         if existing is None:
             body = {"name": key[1], "domain_id": Ref("domain", key[0]), **fields}
-            plan.create("projects", _label(key), "project", body, Ref("project", key))
+            todo.create("projects", _label(key), "project", body, Ref("project", key))
             continue
         updates, report = _field_updates(existing, fields)
         if updates:
-            plan.update("projects", _label(key), "project", existing["id"], updates, report)
+            todo.update("projects", _label(key), "project", existing["id"], updates, report)
 
     for name in desired.roles:
         if name not in current.roles:
-            plan.create("roles", name, "role", {"name": name}, Ref("role", name))
+            todo.create("roles", name, "role", {"name": name}, Ref("role", name))
 
     for key, user in desired.users.items():
-        _diff_user(plan, key, user, current, ids)
+        _diff_user(todo, key, user, current, ids)
 
     for key, user in desired.users.items():
         user_id = ids.get(("user", key))
@@ -987,16 +987,16 @@ def _diff(desired, current):
                 Ref("role", grant.role),
             )
             report = f"{grant.role} on {grant.kind} {target}"
-            plan.add("grants", _label(key), report, Action("PUT", path))
+            todo.add("grants", _label(key), report, Action("PUT", path))
 
     for service in desired.services:
-        _diff_service(plan, service, current)
+        _diff_service(todo, service, current)
 
-    plan.actions.sort(key=lambda action: action.last)
-    return plan
+    todo.actions.sort(key=lambda action: action.last)
+    return todo
 
 
-def _diff_user(plan, key, user, current, ids):
+def _diff_user(todo, key, user, current, ids):
     label = _label(key)
     wanted = dict(user.fields)
     if user.project:
@@ -1006,7 +1006,7 @@ def _diff_user(plan, key, user, current, ids):
         body = {"name": key[1], "domain_id": Ref("domain", key[0]), **wanted}
         if user.password:
             body["password"] = user.password
-        plan.create("users", label, "user", body, Ref("user", key))
+        todo.create("users", label, "user", body, Ref("user", key))
         return
     if user.project:
         wanted["default_project_id"] = ids.get(("project", user.project), wanted["default_project_id"])
@@ -1022,18 +1022,18 @@ def _diff_user(plan, key, user, current, ids):
         report["password"] = "updated"
     if updates:
         last = "password" in updates and existing["id"] == current.self_user_id
-        plan.update("users", label, "user", existing["id"], updates, report, last=last)
+        todo.update("users", label, "user", existing["id"], updates, report, last=last)
 
 
-def _diff_service(plan, service, current):
+def _diff_service(todo, service, current):
     existing = current.find_service(service.name, service.fields["type"])
     if existing is None:
         body = {"name": service.name, **service.fields}
-        plan.create("services", service.name, "service", body, Ref("service", service.name))
+        todo.create("services", service.name, "service", body, Ref("service", service.name))
     else:
         updates, report = _field_updates(existing, service.fields)
         if updates:
-            plan.update("services", service.name, "service", existing["id"], updates, report)
+            todo.update("services", service.name, "service", existing["id"], updates, report)
     for interface, url in service.endpoints.items():
         label = f"{service.name}/{interface}/{service.region}"
         endpoint = None
@@ -1046,10 +1046,10 @@ def _diff_service(plan, service, current):
                 "region_id": service.region,
                 "url": url,
             }
-            plan.create("endpoints", label, "endpoint", body)
+            todo.create("endpoints", label, "endpoint", body)
         elif endpoint["url"] != url:
             report = {"url": {"old": endpoint["url"], "new": url}}
-            plan.update("endpoints", label, "endpoint", endpoint["id"], {"url": url}, report)
+            todo.update("endpoints", label, "endpoint", endpoint["id"], {"url": url}, report)
 
 
 # --------------------------------------------------------------------------
@@ -1065,9 +1065,9 @@ def _resolve_refs(value, ids):
     return value
 
 
-def _execute(client, plan, ids):
-    """Make the API calls of ``plan``, recording created ids in ``ids``."""
-    for done, action in enumerate(plan.actions):
+def _execute(client, todo, ids):
+    """Make the API calls of ``todo``, recording created ids in ``ids``."""
+    for done, action in enumerate(todo.actions):
         path = "/" + "/".join(_resolve_refs(segment, ids) for segment in action.path)
         body = _resolve_refs(action.body, ids) if action.body is not None else None
         try:
@@ -1075,7 +1075,7 @@ def _execute(client, plan, ids):
         except CommandExecutionError as exc:
             kind = KeystoneUnreachable if isinstance(exc, KeystoneUnreachable) else CommandExecutionError
             raise kind(
-                f"{exc} ({done} of {len(plan.actions)} changes were applied before)"
+                f"{exc} ({done} of {len(todo.actions)} changes were applied before)"
             ) from None
         if action.register is not None:
             ids[(action.register.kind, action.register.key)] = data[action.resource]["id"]
