@@ -1,0 +1,59 @@
+{%- from "cinder/map.jinja" import cinder with context %}
+{%- from "common/topology.jinja" import topo, my_address, transport_url, authtoken, db_url, uwsgi_section with context %}
+{%- from "common/tls.jinja" import public_tls with context %}
+{%- from "tls_proxy/map.jinja" import proxy_section with context %}
+include:
+  - cinder.package
+
+cinder-config:
+  openstack_config.present:
+    - name: {{ cinder.config_file }}
+    - settings:
+        DEFAULT:
+          transport_url: {{ transport_url | json }}
+          auth_strategy: keystone
+          my_ip: {{ my_address }}
+          enabled_backends: lvm
+          glance_api_servers: {{ topo.endpoints.glance.internal_root }}
+          osapi_volume_workers: {{ topo.workers.api }}
+        database:
+          connection: {{ db_url('cinder', 'cinder', 'cinder_db') | json }}
+        keystone_authtoken: {{ authtoken('cinder', 'cinder') }}
+        oslo_concurrency:
+          lock_path: /var/lib/cinder/tmp
+        # [oslo_middleware] when tls_proxy fronts it (tls_proxy/map.jinja)
+        {{ proxy_section('cinderv3') }}
+        # nova's internal endpoint, on the management network
+        nova:
+          interface: internal
+        lvm:
+          volume_driver: cinder.volume.drivers.lvm.LVMVolumeDriver
+          volume_group: {{ topo.cinder.volume_group }}
+          lvm_type: {{ topo.cinder.lvm_type }}
+          target_protocol: iscsi
+          target_helper: {{ cinder.target_helper }}
+          target_ip_address: {{ my_address }}
+    - user: root
+    - group: {{ cinder.group }}
+    - mode: '0640'
+    - require:
+      - pkg: cinder-packages
+{%- if cinder.api_uwsgi_file %}
+
+# Debian serves cinder-api with uwsgi: the API worker count, and the
+# answers' "Connection: close" (common/topology.jinja, uwsgi_section).
+# Restarts cinder-api (cinder.service) through watch_in, as the TLS pair.
+cinder-api-uwsgi-config:
+  openstack_config.present:
+    - name: {{ cinder.api_uwsgi_file }}
+    # uwsgi's .ini, not oslo.config: "$" is uwsgi's, no escaping
+    - oslo: False
+    - settings:
+        uwsgi: {{ uwsgi_section(topo.workers.api, 'cinderv3', cinder.tls_dir) }}
+    - require:
+      - pkg: cinder-packages
+    - watch_in:
+      - service: cinder-service-{{ cinder.services[0] }}
+{{ public_tls('cinder-api', cinder.tls_dir, cinder.group, [{'pkg': 'cinder-packages'}],
+              [{'service': 'cinder-service-' ~ cinder.services[0]}]) }}
+{%- endif %}
