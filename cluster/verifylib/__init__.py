@@ -1,0 +1,15 @@
+"""
+The parts of cluster/verify.py, the cloud's end-to-end verification
+(issue 16 split the one file).  verify.py stays the script and imports
+every name of these modules, so `import verify` (dashboard.py,
+tempest.py, rotation.py, the tests...) finds them where it did:
+
+    common           the deployment's names, the check list, the exceptions
+    parse            pure parsers: openrc, console markers, gluster, tables
+    problems         pure logic: the cloud's answers against the model
+    report           results, the table, --report's merge, redaction
+
+The modules import results.py and salt_output.py, beside this package in
+cluster/, as top-level modules: cluster/ must be on sys.path, which
+verify.py sees to.  Within the package, relative imports.
+"""
