@@ -8,6 +8,8 @@ tempest.py, rotation.py, the tests...) finds them where it did:
     parse            pure parsers: openrc, console markers, gluster, tables
     problems         pure logic: the cloud's answers against the model
     report           results, the table, --report's merge, redaction
+    secret_scan      check "secrets"'s logic: the master's secrets, scope, modes
+    client           the cloud: openstacksdk, salt, the verification instance
 
 The modules import results.py and salt_output.py, beside this package in
 cluster/, as top-level modules: cluster/ must be on sys.path, which
