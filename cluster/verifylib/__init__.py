@@ -10,6 +10,10 @@ tempest.py, rotation.py, the tests...) finds them where it did:
     report           results, the table, --report's merge, redaction
     secret_scan      check "secrets"'s logic: the master's secrets, scope, modes
     client           the cloud: openstacksdk, salt, the verification instance
+    checks_api       identity, image, services, boot, secgroups, floatingip
+    checks_computes  storage, migration, idempotency, scaleout, faults, heal,
+                     replace, retire, blockstorage
+    checks_pillar    resources, rotation, secrets
 
 The modules import results.py and salt_output.py, beside this package in
 cluster/, as top-level modules: cluster/ must be on sys.path, which
