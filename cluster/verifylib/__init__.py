@@ -18,4 +18,9 @@ tempest.py, rotation.py, the tests...) finds them where it did:
 The modules import results.py and salt_output.py, beside this package in
 cluster/, as top-level modules: cluster/ must be on sys.path, which
 verify.py sees to.  Within the package, relative imports.
+
+Each module imports the names it uses (`from .client import run`), and
+verify.py imports them all: a test that replaces a name (monkeypatch)
+must replace it where the code under test looks it up, e.g.
+verifylib.secret_scan.run for master_secrets(), not verify.run.
 """
