@@ -26,15 +26,16 @@ ovn-central-service:
 # Debian's ovn-central is a oneshot unit that starts the two database
 # servers and ovn-northd: it returns before a new database file is
 # created and its socket listens, and ovn-nbctl/ovn-sbctl do not wait for
-# a socket.  Wait here, at most 60 s, for both to answer (each try may
-# take up to 5 s per database when a socket accepts and does not answer).
+# a socket.  Wait here for both to answer: at most 180 s (each try may
+# take up to 5 s per database when a socket accepts and does not answer;
+# a loaded host can be slow to create them).
 {%- set databases_answer = 'ovn-nbctl --timeout=5 get-connection >/dev/null 2>&1 && '
                            ~ 'ovn-sbctl --timeout=5 get-connection >/dev/null 2>&1' %}
 ovn-central-databases:
   cmd.run:
     - name: >-
-        timeout 60 sh -c 'until {{ databases_answer }}; do sleep 1; done' ||
-        { echo "the OVN northbound and southbound databases did not answer within 60 s" >&2; exit 1; }
+        timeout 180 sh -c 'until {{ databases_answer }}; do sleep 1; done' ||
+        { echo "the OVN northbound and southbound databases did not answer within 180 s" >&2; exit 1; }
     - unless: {{ databases_answer }}
     - require:
       - service: ovn-central-service
