@@ -110,7 +110,7 @@ def _apply(function, name, args, kwargs, describe=None):
         # not_ready (no answer, a refused login), or no catalog entry yet.
         if test and (schema.is_not_ready(exc) or isinstance(exc, api.NotInCatalog)):
             ret["result"] = None
-            until = "the admin logs in" if isinstance(exc, api.LoginRefused) else "the cloud answers"
+            until = "the admin logs in" if getattr(exc, "status", None) == 401 else "the cloud answers"
             ret["comment"] = f"Would create or check {label} once {until} ({exc})"
             return ret
         ret["result"] = False

@@ -119,9 +119,3 @@ def test_other_keystone_answers(monkeypatch, exc, not_ready):
         api.Session(AUTH)
     assert type(info.value) is type(exc)
     assert schema.is_not_ready(info.value) is not_ready
-
-
-def test_a_401_after_the_login_is_no_refused_login():
-    """Only the login's 401 says "not bootstrapped yet": a later one (a token
-    revoked mid-run) is a plain API error."""
-    assert not schema.is_not_ready(api.OpenStackError("Nova: ... (HTTP 401)", status=401))

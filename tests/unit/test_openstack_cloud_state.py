@@ -144,9 +144,11 @@ def test_states_over_the_module(cloud):
     bad = state.network_present("n", auth_url=IDENTITY, password="not-this-one")
     assert bad["result"] is False and "HTTP 401" in bad["comment"]
     opts["test"] = True
-    not_yet = state.network_present("n", auth_url=IDENTITY, password="not-this-one")
+    try:
+        not_yet = state.network_present("n", auth_url=IDENTITY, password="not-this-one")
+    finally:
+        opts["test"] = False
     assert not_yet["result"] is None and "once the admin logs in" in not_yet["comment"]
-    opts["test"] = False
     text = json.dumps([dry, done, again, refused, bad, not_yet])
     assert "admin-secret" not in text and "not-this-one" not in text
 
