@@ -440,16 +440,23 @@ DEFAULT_GLUSTER_OPTIONS = {
 }
 
 VIRT_TYPES = ("kvm", "qemu", "lxc")
-#: The controller's APIs: catalog name -> (service type, plain port on the
-#: management network, public TLS port, path of the catalog URL).  The
-#: public ports follow TripleO's 13000-range convention.
+#: One API of the controller's catalog (:data:`API_ENDPOINTS`): its service
+#: type, plain port on the management network, public TLS port, the path of
+#: its catalog URL, the catalog's description, and the service user Keystone
+#: holds for it (None: the API has none of its own).
+Api = collections.namedtuple("Api", "type port public_port path description user")
+#: The controller's APIs, by catalog name: the one service catalog that the
+#: keystone formula registers, the firewall and the TLS proxy open, the
+#: formulas point at (``openstack_pillar.endpoints``) and cluster/verify.py
+#: checks.  The public ports follow TripleO's 13000-range convention.
 API_ENDPOINTS = {
-    "keystone": ("identity", 5000, 13000, "/v3"),
-    "glance": ("image", 9292, 13292, ""),
-    "placement": ("placement", 8778, 13778, ""),
-    "nova": ("compute", 8774, 13774, "/v2.1"),
-    "neutron": ("network", 9696, 13696, ""),
-    "cinderv3": ("volumev3", 8776, 13776, "/v3/%(project_id)s"),
+    "keystone": Api("identity", 5000, 13000, "/v3", "OpenStack Identity", None),
+    "glance": Api("image", 9292, 13292, "", "OpenStack Image", "glance"),
+    "placement": Api("placement", 8778, 13778, "", "Placement API", "placement"),
+    "nova": Api("compute", 8774, 13774, "/v2.1", "OpenStack Compute", "nova"),
+    "neutron": Api("network", 9696, 13696, "", "OpenStack Networking", "neutron"),
+    "cinderv3": Api("volumev3", 8776, 13776, "/v3/%(project_id)s", "OpenStack Block Storage",
+                    "cinder"),
 }
 #: The noVNC console proxy, which every gateway runs: its port (HTTPS, the
 #: gateway's certificate) and the page the computes hand to browsers (on
@@ -834,8 +841,9 @@ def endpoints(controller):
     """
     The catalog of the controller ``controller`` (a minion id, the name its
     certificate carries): for each API of :data:`API_ENDPOINTS`, its
-    ``type``, ``port`` and ``public_port``, the ``internal`` URL (plain HTTP
-    on the management network, for the services and Salt) and the
+    ``type``, ``port``, ``public_port``, ``description`` and service ``user``
+    (None for Keystone itself), the ``internal`` URL (plain HTTP on the
+    management network, for the services and Salt) and the
     ``public`` URL (HTTPS, with the host's certificate from the master's
     CA), each with its catalog path, and the ``internal_root`` and
     ``public_root`` without it.  None without a controller.
@@ -843,12 +851,13 @@ def endpoints(controller):
     if controller is None:
         return None
     result = {}
-    for name, (kind, port, public_port, path) in API_ENDPOINTS.items():
-        internal = "http://{}:{}".format(controller, port)
-        public = "https://{}:{}".format(controller, public_port)
-        result[name] = {"type": kind, "port": port, "public_port": public_port,
+    for name, api in API_ENDPOINTS.items():
+        internal = "http://{}:{}".format(controller, api.port)
+        public = "https://{}:{}".format(controller, api.public_port)
+        result[name] = {"type": api.type, "port": api.port, "public_port": api.public_port,
+                        "description": api.description, "user": api.user,
                         "internal_root": internal, "public_root": public,
-                        "internal": internal + path, "public": public + path}
+                        "internal": internal + api.path, "public": public + api.path}
     return result
 
 

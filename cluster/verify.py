@@ -118,14 +118,14 @@ from results import (EXIT_ERROR, EXIT_FAIL, EXIT_OK, FAIL, NOT_RUNNABLE,  # noqa
 # The names of the package's modules, as verify.py had them: other scripts
 # and the tests use them as verify.<name>.
 from verifylib.common import (  # noqa: E402,F401
-    CATALOG, CHECKS, DEFAULT_CHECKS, INSTANCES_DIR, INTERFACES, NOVA_SERVICES, OPENRC,
+    CHECKS, DEFAULT_CHECKS, INSTANCES_DIR, INTERFACES, NOVA_SERVICES, OPENRC,
     OVN_AGENT_TYPES, OVN_CONTROLLER_AGENT, OVN_CONTROLLER_GW_AGENT, OVN_METADATA_AGENT,
-    OVN_METADATA_NS_PREFIX, SERVICE_USERS, CheckFailed, NoLease, NotRunnable, Skipped)
+    OVN_METADATA_NS_PREFIX, CheckFailed, NoLease, NotRunnable, Skipped)
 from verifylib.parse import (  # noqa: E402,F401
-    _ALIVE, _BOOT_ID, _DHCP, _EXPORT, _MARKER, _shell_value, key_body, lost_lease, model_networks,
-    parse_bridge_mappings, parse_console, parse_gluster_heal_info, parse_gluster_volume_info,
-    parse_gluster_volume_status, parse_list_hosts, parse_openrc, parse_ovn_encaps, parse_route_get,
-    sdk_auth_args)
+    _ALIVE, _BOOT_ID, _DHCP, _EXPORT, _MARKER, _shell_value, catalog, key_body, lost_lease,
+    model_networks, parse_bridge_mappings, parse_console, parse_gluster_heal_info,
+    parse_gluster_volume_info, parse_gluster_volume_status, parse_list_hosts, parse_openrc,
+    parse_ovn_encaps, parse_route_get, sdk_auth_args, service_users)
 from verifylib.problems import (  # noqa: E402,F401
     ANY_ADDRESS, FLAVOR_FIELDS, LOOPBACK_ADDRESSES, LOOPBACK_ONLY_PORTS, RULE_FIELDS,
     choose_floating_ip, console_problems, encap_problems, expected_neutron_agents, expected_replica,

@@ -13,7 +13,7 @@ import ssl
 import urllib.parse
 
 from .client import poll, run
-from .common import (CATALOG, INTERFACES, OVN_METADATA_NS_PREFIX, SERVICE_USERS, CheckFailed,
+from .common import (INTERFACES, OVN_METADATA_NS_PREFIX, CheckFailed,
                      NotRunnable)
 from .parse import parse_ovn_encaps, parse_route_get
 from .problems import (encap_problems, loopback_listener_problems, minion_of, ovn_tls_probe_command,
@@ -33,7 +33,7 @@ def check_identity(cloud):
     if resp.status_code != 200:
         raise CheckFailed(f"token validation: HTTP {resp.status_code}")
     users = {u.name for u in conn.identity.users()}
-    want_users = ["admin", *SERVICE_USERS]
+    want_users = ["admin", *cloud.service_users]
     demo = (cloud.pillar.get("demo") or {}).get("user")
     if demo:
         want_users.append(demo)
@@ -44,7 +44,7 @@ def check_identity(cloud):
     endpoints = list(conn.identity.endpoints())
     region = cloud.env.get("OS_REGION_NAME")
     checked_urls = 0
-    for stype, sname in CATALOG.items():
+    for stype, sname in cloud.catalog.items():
         svc = by_type.get(stype)
         if svc is None:
             problems.append(f"service {sname} ({stype}) not in the catalog")
@@ -71,7 +71,7 @@ def check_identity(cloud):
     if problems:
         raise CheckFailed("; ".join(problems))
     issuers = sorted({entry.get("issuer") for entry in cloud.public_tls.values()})
-    return (f"token validated; {len(want_users)} users; {len(CATALOG)} services with "
+    return (f"token validated; {len(want_users)} users; {len(cloud.catalog)} services with "
             f"public/internal/admin endpoints; {checked_urls} public endpoints answer over "
             f"TLS only, each certificate validated against the CA the model names "
             f"({', '.join(issuers)})")

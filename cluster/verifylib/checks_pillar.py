@@ -12,7 +12,7 @@ import os
 import tempfile
 
 from .client import run
-from .common import SERVICE_USERS, CheckFailed, Skipped
+from .common import CheckFailed, Skipped
 from .parse import parse_console
 from .problems import flavor_problems, roles_hosts, rule_problems, still_running, subnet_problems
 from .secret_scan import (CA_TRUST_COMMAND, SECRET_DIRS, SECRET_LINE, TLS_CA_CERT, TLS_ISSUED_DIR,
@@ -115,7 +115,7 @@ def check_rotation(cloud):
     new = master_secrets(salt_master_python(), "/etc/salt/master", keys=False)
     cloud.secrets += [str(v) for v in list(old.values()) + list(new.values())]
     problems = rotation_problems(old, new)
-    users = {name: name for name in ("admin", *SERVICE_USERS)}
+    users = {name: name for name in ("admin", *cloud.service_users)}
     users["demo"] = (cloud.pillar.get("demo") or {}).get("user") or "demo"
     auth_url, cacert = cloud.env["OS_AUTH_URL"], cloud.env.get("OS_CACERT")
     for name, user in sorted(users.items()):

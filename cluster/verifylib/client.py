@@ -17,7 +17,8 @@ import uuid
 from salt_output import parse_salt_json  # cluster/salt_output.py
 
 from .common import CheckFailed, NoLease, Skipped
-from .parse import lost_lease, model_networks, parse_console, parse_openrc, sdk_auth_args
+from .parse import (catalog, lost_lease, model_networks, parse_console, parse_openrc, sdk_auth_args,
+                    service_users)
 from .problems import (choose_floating_ip, console_problems, lease_probe_command, minion_of,
                        roles_hosts)
 
@@ -77,6 +78,9 @@ class Cloud:
             # Who signs each controller's and gateway's public certificate.
             self.public_tls = model["tls"]["public"]
             self.console_url = (model.get("console") or {}).get("url")
+            # The catalog and service users the keystone formula registers.
+            self.catalog = catalog(model)
+            self.service_users = service_users(model)
         except (ValueError, KeyError, TypeError) as exc:
             raise SystemExit(f"verify: openstack_pillar.topology: {exc}") from None
         if not args.network:

@@ -1,26 +1,16 @@
 """
 What every part of cluster/verify.py shares: the deployment's names (the
-credentials file, the instances directory, the users, catalog, nova
-services and OVN agents the formulas set up), the check list (numbers,
-names, titles; the default set) and the exceptions a check raises for a
-result other than PASS.
+credentials file, the instances directory, the nova services and OVN
+agents the formulas set up; the catalog and the service users come from
+the model: parse.catalog), the check list (numbers, names, titles; the
+default set) and the exceptions a check raises for a result other than
+PASS.
 """
 
 
 OPENRC = "/root/admin-openrc"
 INSTANCES_DIR = "/var/lib/nova/instances"
 
-# Users the keystone formula creates (salt/keystone/identity.sls) and the
-# catalog it registers: service type -> service name.
-SERVICE_USERS = ("glance", "placement", "nova", "neutron", "cinder")
-CATALOG = {
-    "identity": "keystone",
-    "image": "glance",
-    "placement": "placement",
-    "compute": "nova",
-    "network": "neutron",
-    "volumev3": "cinderv3",
-}
 INTERFACES = ("public", "internal", "admin")
 
 # Which nova services / neutron agents each role runs (salt/top.sls).

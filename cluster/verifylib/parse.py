@@ -289,6 +289,26 @@ def model_networks(topology):
     return found
 
 
+def catalog(model):
+    """The catalog the keystone formula registers (salt/keystone/identity.sls),
+    from the model's endpoints (``openstack_pillar.topology``'s "endpoints",
+    the one service catalog): service type -> service name."""
+    return {entry["type"]: name for name, entry in sorted(_endpoints(model).items())}
+
+
+def service_users(model):
+    """The service users the keystone formula creates, from the same
+    endpoints: every API's ``user`` (Keystone itself has none)."""
+    return tuple(sorted({entry["user"] for entry in _endpoints(model).values() if entry["user"]}))
+
+
+def _endpoints(model):
+    endpoints = model.get("endpoints") if isinstance(model, dict) else None
+    if not isinstance(endpoints, dict) or not endpoints:
+        raise ValueError(f"not a model with endpoints: {str(model)[:200]}")
+    return endpoints
+
+
 def parse_ovn_encaps(text):
     """`ovn-sbctl --format=csv --data=bare --no-headings
     --columns=chassis_name,type,ip list Encap` -> [{chassis, type, ip}]."""

@@ -7,34 +7,25 @@
     operator's CAs (common.ca) and the public roots. #}
 {%- set operator_public = topo.tls.public.values() | selectattr('issuer', 'equalto', 'operator')
                           | list | length > 0 %}
-{#- The catalog: every API's URLs from the model (openstack_pillar.endpoints):
+{#- The catalog: every API of the model (openstack_pillar.endpoints, the one
+    service catalog) with its description, its service user and its URLs:
     public over TLS, internal and admin plain HTTP on the management network.
     Keystone's own service (first made by keystone-manage bootstrap) is kept
     here too, so that a changed URL is put right on a running cloud. #}
-{%- set services = {
-      'keystone': {'description': 'OpenStack Identity', 'user': None},
-      'glance': {'description': 'OpenStack Image'},
-      'placement': {'description': 'Placement API'},
-      'nova': {'description': 'OpenStack Compute'},
-      'neutron': {'description': 'OpenStack Networking'},
-      'cinderv3': {'description': 'OpenStack Block Storage', 'user': 'cinder'},
-    } %}
 {%- set config = {'region': region,
                   'projects': {'service': {'description': 'Service Project'},
                                demo.project: {'description': 'Demo Project'} },
                   'roles': ['member', 'reader', 'service'],
                   'users': {},
                   'services': {} } %}
-{%- for name, svc in services | dictsort %}
-{%-   set user = svc.get('user', name) %}
-{%-   set ep = topo.endpoints[name] %}
-{%-   if user %}
-{%-     do config.users.update({user: {'password': passwords[user],
-                                        'project': 'service',
-                                        'roles': {'service': ['admin', 'service']} } }) %}
+{%- for name, ep in topo.endpoints | dictsort %}
+{%-   if ep.user %}
+{%-     do config.users.update({ep.user: {'password': passwords[ep.user],
+                                           'project': 'service',
+                                           'roles': {'service': ['admin', 'service']} } }) %}
 {%-   endif %}
 {%-   do config.services.update({name: {'type': ep.type,
-                                        'description': svc.description,
+                                        'description': ep.description,
                                         'endpoints': {'public': ep.public, 'internal': ep.internal,
                                                       'admin': ep.internal} } }) %}
 {%- endfor %}

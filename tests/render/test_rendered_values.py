@@ -376,6 +376,20 @@ def test_catalog_public_urls_are_https_and_internal_ones_plain(controller):
     assert bootstrap["internal_url"] == "http://controller:5000/v3"
 
 
+def test_identity_registers_the_models_catalog_and_service_users(controller):
+    """keystone/identity.sls declares what the one service catalog
+    (openstack_pillar.API_ENDPOINTS) says: each API's type and description,
+    and its service user in the service project; no list of its own."""
+    config = _args(controller["keystone-identity"], "keystone_init")["config"]
+    apis = openstack_pillar.API_ENDPOINTS
+    assert {name: (svc["type"], svc["description"]) for name, svc in config["services"].items()} \
+        == {name: (api.type, api.description) for name, api in apis.items()}
+    service_users = {name for name, user in config["users"].items() if user["project"] == "service"}
+    assert service_users == {api.user for api in apis.values() if api.user}
+    assert all(config["users"][name]["roles"] == {"service": ["admin", "service"]}
+               for name in service_users)
+
+
 def test_every_api_serves_its_public_port_with_the_hosts_pair(controller):
     present = _present(controller)
     files = _managed(controller)

@@ -118,7 +118,8 @@ def _sections(config):
 def _expected_sections(apis):
     sections = {}
     for name in apis:
-        public_port, port = openstack_pillar.API_ENDPOINTS[name][2], openstack_pillar.API_ENDPOINTS[name][1]
+        api = openstack_pillar.API_ENDPOINTS[name]
+        public_port, port = api.public_port, api.port
         sections[f"frontend {name}-public"] = [
             f"bind 0.0.0.0:{public_port} ssl crt {CERT}",
             "http-request set-header X-Forwarded-Proto https",
@@ -191,7 +192,7 @@ def test_redhat_renders_no_uwsgi_socket(redhat):
 def test_the_firewall_opens_every_public_port(request, family):
     states, _ = request.getfixturevalue(family)
     public = state_args(states, "firewall-rules", "file")["context"]["public_ports"]["tcp"]
-    assert sorted(public) == sorted(port for _, _, port, _ in
+    assert sorted(public) == sorted(api.public_port for api in
                                     openstack_pillar.API_ENDPOINTS.values())
 
 
@@ -216,7 +217,7 @@ def test_debian_apis_keep_their_uwsgi_https_socket(debian):
     for name, path in UWSGI.items():
         directory = path.rsplit("/", 1)[0]
         assert sockets.pop(path) == (
-            f"0.0.0.0:{openstack_pillar.API_ENDPOINTS[name][2]},"
+            f"0.0.0.0:{openstack_pillar.API_ENDPOINTS[name].public_port},"
             f"{directory}/public-tls.crt,{directory}/public-tls.key"), name
     assert sockets == {"/etc/nova/nova-api-metadata-uwsgi.ini": None}
 

@@ -111,6 +111,7 @@ def test_example_pillar_model(pillar):
     # every API: plain on the management network, TLS on its public port
     assert model["endpoints"]["keystone"] == {
         "type": "identity", "port": 5000, "public_port": 13000,
+        "description": "OpenStack Identity", "user": None,
         "internal_root": "http://controller:5000", "public_root": "https://controller:13000",
         "internal": "http://controller:5000/v3", "public": "https://controller:13000/v3",
     }
@@ -120,6 +121,10 @@ def test_example_pillar_model(pillar):
         "keystone": ("identity", 5000, 13000), "glance": ("image", 9292, 13292),
         "placement": ("placement", 8778, 13778), "nova": ("compute", 8774, 13774),
         "neutron": ("network", 9696, 13696), "cinderv3": ("volumev3", 8776, 13776)}
+    # the service users the keystone formula creates, one per API but Keystone
+    assert {name: ep["user"] for name, ep in model["endpoints"].items()} == {
+        "keystone": None, "glance": "glance", "placement": "placement", "nova": "nova",
+        "neutron": "neutron", "cinderv3": "cinder"}
     assert model["computes"] == ["compute1", "compute2"]
     assert model["roles"] == {
         "controller": ["controller"],
@@ -1383,6 +1388,6 @@ def test_the_firewall_takes_the_api_ports_from_the_model_alone():
     for role in defaults["firewall"]["ports"].values():
         for where in role.values():
             listed.update(where.get("tcp", []))
-    api_ports = {port for _, port, public_port, _ in openstack_pillar.API_ENDPOINTS.values()
-                 for port in (port, public_port)}
+    api_ports = {port for api in openstack_pillar.API_ENDPOINTS.values()
+                 for port in (api.port, api.public_port)}
     assert not listed & api_ports, sorted(listed & api_ports)

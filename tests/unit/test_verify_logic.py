@@ -890,6 +890,38 @@ def test_model_networks_refuse_what_is_no_model(answer, fragment):
         verify.model_networks(answer)
 
 
+def test_catalog_and_service_users_come_from_the_validators_model():
+    """verify checks the catalog and the service users the keystone formula
+    registers: both from the real validator's model (its endpoints, the one
+    service catalog), never a list of verify's own."""
+    import yaml  # noqa: PLC0415
+    from saltext_openstack._modules import openstack_pillar  # noqa: PLC0415
+
+    pillar = yaml.safe_load((REPO / "pillar" / "openstack.sls").read_text())["openstack"]
+    model = openstack_pillar.validate(pillar)
+    assert verify.catalog(model) == {
+        "identity": "keystone", "image": "glance", "placement": "placement",
+        "compute": "nova", "network": "neutron", "volumev3": "cinderv3"}
+    assert verify.service_users(model) == ("cinder", "glance", "neutron", "nova", "placement")
+    # a catalog entry added to the model is checked with no change to verify
+    model["endpoints"]["barbican"] = dict(model["endpoints"]["glance"], type="key-manager",
+                                          user="barbican")
+    assert verify.catalog(model)["key-manager"] == "barbican"
+    assert "barbican" in verify.service_users(model)
+
+
+@pytest.mark.parametrize("answer", [
+    "'openstack_pillar.topology' is not available.",
+    {"networks": {}},
+    {"endpoints": None},
+])
+def test_catalog_refuses_a_model_without_endpoints(answer):
+    with pytest.raises(ValueError, match="no.*endpoints|endpoints"):
+        verify.catalog(answer)
+    with pytest.raises(ValueError, match="endpoints"):
+        verify.service_users(answer)
+
+
 def test_network_option_defaults_to_the_model():
     assert verify.parse_args([]).network is None
     assert verify.parse_args(["--network", "other"]).network == "other"
