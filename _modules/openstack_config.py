@@ -78,12 +78,18 @@ import time
 
 from salt.exceptions import CommandExecutionError
 
+# The secret masker shared with nova_manage (_utils/): synced to
+# extmods/utils, which the loader puts on sys.path while it loads this
+# module, or part of the pip-installed package.
+try:
+    import saltext_openstack_mask as mask
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_mask as mask
+
 __virtualname__ = "openstack_config"
 __func_alias__ = {"set_": "set"}
 
-MASK = "******"
-_SECRET_WORDS = ("password", "secret", "token", "key")
-_URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<rest>.*)")
+MASK = mask.MASK
 # oslo-config-generator writes defaults as "#key = value", with no space
 # after the "#"; indented examples in the help text ("#     key = ...") are
 # prose, not the place of the option.
@@ -93,69 +99,6 @@ _QUOTES = ("'", '"')
 
 def __virtual__():
     return __virtualname__
-
-
-# ---------------------------------------------------------------------------
-# Secret masking
-# ---------------------------------------------------------------------------
-
-
-def _is_secret_key(key):
-    lowered = key.lower()
-    return any(word in lowered for word in _SECRET_WORDS)
-
-
-def _mask_host(host):
-    """``user:password@host`` -> ``user:******@host`` (password up to the last ``@``)."""
-    userinfo, _, hostport = host.rpartition("@")
-    user, colon, _ = userinfo.partition(":")
-    if not colon:
-        return host
-    return f"{user}:{MASK}@{hostport}"
-
-
-def _has_password(host):
-    return ":" in host.rpartition("@")[0]
-
-
-def _mask_authority(authority):
-    """
-    Mask each host's password in a (possibly multi-host) URL authority, as in
-    ``rabbit://u:p1@h1:5672,u:p2@h2:5672/``.  When the split on commas is
-    ambiguous (a password containing a comma), mask everything from the
-    first password to the last ``@``: over-masking is better than a leak.
-    """
-    hosts = authority.split(",")
-    if len(hosts) > 1 and all(_has_password(host) for host in hosts):
-        return ",".join(_mask_host(host) for host in hosts)
-    return _mask_host(authority)
-
-
-def _mask_url(match):
-    rest = match.group("rest")
-    last_at = rest.rfind("@")
-    if last_at < 0:
-        return match.group(0)
-    ends = [pos for pos in (rest.find(char, last_at) for char in "/?#") if pos >= 0]
-    end = min(ends, default=len(rest))
-    return match.group("scheme") + _mask_authority(rest[:end]) + rest[end:]
-
-
-def _mask_text(key, text):
-    if _is_secret_key(key):
-        return MASK
-    if "://" not in text:
-        return text
-    return _URL.sub(_mask_url, text)
-
-
-def _mask(key, value):
-    """Mask a value (``None``, a string or a list of strings) of option ``key``."""
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return [_mask_text(key, item) for item in value]
-    return _mask_text(key, value)
 
 
 # ---------------------------------------------------------------------------
@@ -825,8 +768,8 @@ def _option_report(changes):
     report = {}
     for section, key, old, new in changes:
         report.setdefault(section, {})[key] = {
-            "old": _mask(key, _display(old)),
-            "new": _mask(key, _display(new)),
+            "old": mask.mask_value(key, _display(old), MASK),
+            "new": mask.mask_value(key, _display(new), MASK),
         }
     return report
 
