@@ -18,7 +18,8 @@ from minion_opts import minion_opts as make_minion_opts
 from saltext_openstack._utils import saltext_openstack_mask as mask
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-SYNCED = ("saltext_openstack_mask", "saltext_openstack_schema")
+# sync_all syncs every file of _utils/: what the two modules import.
+SYNCED = ("saltext_openstack_mask", "saltext_openstack_schema", "saltext_openstack_ini")
 MODULES = ("openstack_config", "nova_manage")
 
 
@@ -28,13 +29,13 @@ def fresh_job(monkeypatch):
     which = salt.utils.path.which
     monkeypatch.setattr(salt.utils.path, "which", lambda name: (
         f"/usr/bin/{name}" if name == "nova-manage" else which(name)))  # fmt: skip
-    with forgotten(SYNCED[0]), forgotten(SYNCED[1]):
+    with forgotten(SYNCED[0]), forgotten(SYNCED[1]), forgotten(SYNCED[2]):
         yield
 
 
 def _loaded_masks(opts):
     mods = salt.loader.minion_mods(opts, utils=salt.loader.utils(opts))
-    return [_globals(mods, module)["mask"] for module in MODULES]
+    return [_globals(mods, module)["mask"] for module in MODULES], _globals(mods, MODULES[0])
 
 
 def test_synced_modules_import_the_synced_masker(tmp_path, fresh_job):
@@ -46,14 +47,18 @@ def test_synced_modules_import_the_synced_masker(tmp_path, fresh_job):
         shutil.copy(REPO / "_modules" / f"{module}.py", extmods / "modules")
     for name in SYNCED:
         shutil.copy(REPO / "_utils" / f"{name}.py", extmods / "utils")
-    loaded = _loaded_masks(opts)
+    loaded, config_globals = _loaded_masks(opts)
     assert loaded[0].__file__ == str(extmods / "utils" / f"{SYNCED[0]}.py")
     assert loaded[1] is loaded[0] and loaded[0] is not mask
+    # openstack_config's INI documents come from the same place
+    assert config_globals["ini"].__file__ == str(extmods / "utils" / f"{SYNCED[2]}.py")
 
 
 def test_installed_modules_use_the_package_s_masker(tmp_path, fresh_job):
     opts = make_minion_opts(tmp_path / "root", "installed", tmp_path / "pillar")
-    assert _loaded_masks(opts) == [mask, mask]
+    loaded, config_globals = _loaded_masks(opts)
+    assert loaded == [mask, mask]
+    assert config_globals["ini"].__name__ == "saltext_openstack._utils.saltext_openstack_ini"
 
 
 # -- option names -------------------------------------------------------------
