@@ -7,16 +7,8 @@ and writes the files.  The format, where a new key goes, and the ``$``
 escaping are described in ``_modules/openstack_config.py``'s docstring.
 
 Not a Salt loader module: the modules import it directly, synced
-(``extmods/utils``, on ``sys.path`` while the loader loads a module) or
-pip-installed (``saltext_openstack._utils``), as they import
-``saltext_openstack_api`` (see the README's "Shared code"):
-
-.. code-block:: python
-
-    try:
-        import saltext_openstack_ini as ini
-    except ImportError:
-        from saltext_openstack._utils import saltext_openstack_ini as ini
+(``extmods/utils``) or pip-installed (``saltext_openstack._utils``), as
+``import saltext_openstack_ini as ini`` (README, "Shared code").
 """
 import collections
 import re

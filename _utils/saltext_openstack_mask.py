@@ -24,16 +24,8 @@ The mask itself is the caller's: ``openstack_config`` writes ``******``,
 ``nova_manage`` ``****``.
 
 Not a Salt loader module: the modules import it directly, synced
-(``extmods/utils``, on ``sys.path`` while the loader loads a module) or
-pip-installed (``saltext_openstack._utils``), as they import
-``saltext_openstack_api`` (see the README's "Shared code"):
-
-.. code-block:: python
-
-    try:
-        import saltext_openstack_mask as mask
-    except ImportError:
-        from saltext_openstack._utils import saltext_openstack_mask as mask
+(``extmods/utils``) or pip-installed (``saltext_openstack._utils``), as
+``import saltext_openstack_mask as mask`` (README, "Shared code").
 """
 import re
 from urllib.parse import unquote
