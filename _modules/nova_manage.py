@@ -46,17 +46,19 @@ import os
 import re
 import shutil
 import tempfile
-from urllib.parse import unquote
 
 import salt.utils.path
 from salt.exceptions import CommandExecutionError
 
-# What the schema states share with the execution modules (_utils/): synced
-# to extmods/utils, which the loader puts on sys.path while it loads this
-# module, or part of the pip-installed package.
+# What the schema states share with the execution modules, and the secret
+# masker shared with openstack_config (_utils/): synced to extmods/utils,
+# which the loader puts on sys.path while it loads this module, or part of
+# the pip-installed package.
 try:
+    import saltext_openstack_mask as mask
     import saltext_openstack_schema as schema
 except ImportError:
+    from saltext_openstack._utils import saltext_openstack_mask as mask
     from saltext_openstack._utils import saltext_openstack_schema as schema
 
 log = logging.getLogger(__name__)
@@ -72,12 +74,6 @@ CELL0_TRANSPORT_URL = "none:///"
 
 MASK = "****"
 
-# ``user:password@`` right after ``scheme://`` or after the comma separating
-# the hosts of a multi-host transport URL. A password may hold ':' '/' ','
-# (SQLAlchemy reads it up to the '@'), never a bare '@'.
-_URL_CREDENTIALS = re.compile(r"(://|,)([^:/@,]*):([^@]*)@")
-# The same inside free text (error messages): stop at white space too.
-_TEXT_CREDENTIALS = re.compile(r"(://|,)([^:/@,\s]*):[^@\s]*@")
 _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # oslo.log lines (nova-manage logs to stdout unless log_file/log_dir is set)
@@ -120,35 +116,7 @@ def __virtual__():
 
 def _mask_url(url):
     """``url`` with the password of every ``user:password@`` replaced by ``****``."""
-    if url is None:
-        return None
-    return _URL_CREDENTIALS.sub(rf"\1\2:{MASK}@", str(url))
-
-
-def _has_credentials(url):
-    return url is not None and _mask_url(url) != url
-
-
-def _passwords(urls):
-    """The passwords found in ``urls`` (raw and %-decoded), longest first."""
-    found = set()
-    for url in urls:
-        if not url:
-            continue
-        for match in _URL_CREDENTIALS.finditer(url):
-            password = match.group(3)
-            found.add(password)
-            found.add(unquote(password))
-    # Very short strings would mangle the text more than they protect.
-    return sorted((p for p in found if len(p) >= 4), key=len, reverse=True)
-
-
-def _scrub(text, secrets=()):
-    """Mask URL credentials and any known secret inside free text."""
-    text = _TEXT_CREDENTIALS.sub(rf"\1\2:{MASK}@", text)
-    for secret in secrets:
-        text = text.replace(secret, MASK)
-    return text
+    return mask.mask_urls(url, MASK)
 
 
 # --------------------------------------------------------------------------
@@ -212,7 +180,7 @@ def _plan_options(options, config_values):
             continue
         if config_values.get((section, option)) == value:
             continue
-        if _has_credentials(value):
+        if mask.has_credentials(value):
             overrides.setdefault(section, {})[option] = value
         else:
             flags.extend([flag, value])
@@ -338,10 +306,10 @@ def _run(action, config_file, overrides=None, secrets=()):
     that message says nova is not set up yet (``_NOT_READY``).
     """
     config_values = _read_config(config_file)
-    known = _passwords(list(config_values.values()) + list(secrets))
+    known = mask.passwords(list(config_values.values()) + list(secrets))
 
     def _mask(text):
-        return _scrub(str(text), known)
+        return mask.scrub(text, known, MASK)
 
     with _override_file(overrides) as extra:
         argv = _build_argv(_nova_manage(), config_file, action, extra)
@@ -751,7 +719,7 @@ def map_cell0(database_connection=None, config_file=DEFAULT_CONFIG_FILE):
     """
     action = ["cell_v2", "map_cell0"]
     overrides = None
-    secret = _has_credentials(database_connection)
+    secret = mask.has_credentials(database_connection)
     if database_connection is not None and not secret:
         action += ["--database_connection", database_connection]
     elif secret:

@@ -12,6 +12,7 @@ import pytest
 from salt.exceptions import CommandExecutionError
 
 from saltext_openstack._modules import nova_manage
+from saltext_openstack._utils import saltext_openstack_mask as mask
 
 DATA = pathlib.Path(__file__).parent / "data" / "nova_manage"
 CELL1 = "69aa2315-9e8e-43b1-bd08-4353ab651837"
@@ -174,6 +175,9 @@ def test_error_message_keeps_oslo_errors_only():
             "mysql+pymysql://nova:p%40ss@db/nova?charset=utf8",
             "mysql+pymysql://nova:****@db/nova?charset=utf8",
         ),
+        # a password holding "@" is masked up to the last one (the
+        # shared masker's rule: nova_manage once kept "ss@")
+        ("mysql+pymysql://nova:p@ss@db/nova", "mysql+pymysql://nova:****@db/nova"),
         ("mysql+pymysql://nova@db/nova", "mysql+pymysql://nova@db/nova"),
         ("mysql+pymysql://:pw@db/nova", "mysql+pymysql://:****@db/nova"),
         ("none:///", "none:///"),
@@ -183,16 +187,25 @@ def test_error_message_keeps_oslo_errors_only():
 )
 def test_mask_url(url, masked):
     assert nova_manage._mask_url(url) == masked
-    assert nova_manage._has_credentials(url) is (url != masked)
+    assert mask.has_credentials(url) is (url != masked)
 
 
-def test_scrub_free_text_and_known_secrets():
-    secrets = nova_manage._passwords(["mysql://nova:p%40ssword@h/n", "rabbit://u:abc@h/"])
-    # decoded and raw forms; too short ones are not scrubbed blindly
-    assert secrets == ["p%40ssword", "p@ssword"]
-    text = "failed mysql://nova:x1y2z3@h/n (password p@ssword rejected)"
-    expected = "failed mysql://nova:****@h/n (password **** rejected)"
-    assert nova_manage._scrub(text, secrets) == expected
+def test_the_log_callback_and_errors_scrub_with_four_stars(monkeypatch, tmp_path):
+    """The free-text rules: test_saltext_openstack_mask.py."""
+    calls = []
+
+    def run_all(argv, **kwargs):
+        calls.append(kwargs["log_callback"])
+        return {"retcode": 1, "stdout": "", "stderr": "no mysql://nova:p@ss@db/n p@ss-word"}
+
+    monkeypatch.setattr(nova_manage, "__salt__", {"cmd.run_all": run_all}, raising=False)
+    monkeypatch.setattr(nova_manage.salt.utils.path, "which", lambda name: f"/usr/bin/{name}")
+    with pytest.raises(CommandExecutionError) as error:
+        nova_manage._run(
+            ["db", "sync"], str(tmp_path / "missing.conf"), secrets=["mysql://n:p@ss-word@h/"]
+        )
+    assert str(error.value).endswith("no mysql://nova:****@db/n ****")
+    assert calls[0]("x rabbit://u:mq-pass@h/") == "x rabbit://u:****@h/"
 
 
 @pytest.mark.parametrize(

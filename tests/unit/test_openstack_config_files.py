@@ -14,6 +14,7 @@ import pytest
 from salt.exceptions import CommandExecutionError
 
 from saltext_openstack._modules import openstack_config as oc
+from saltext_openstack._utils.saltext_openstack_ini import IniDocument
 
 NOBODY = 65534
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (chown, lchown)")
@@ -252,7 +253,7 @@ def test_concurrent_writers_lose_no_option(tmp_path):
     for process in workers:
         process.join(120)
         assert process.exitcode == 0
-    document = oc.IniDocument(open(path, encoding="utf-8").read())
+    document = IniDocument(open(path, encoding="utf-8").read())
     missing = [
         (worker, index)
         for worker in range(4)

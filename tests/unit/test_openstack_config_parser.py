@@ -1,10 +1,16 @@
-"""The oslo.config INI parser/writer of the openstack_config module, on strings."""
+"""
+The oslo.config INI parser/writer of the openstack_config module
+(_utils/saltext_openstack_ini.py), on strings, and the module's argument
+normalisation.
+"""
 import textwrap
 
 import pytest
 from salt.exceptions import CommandExecutionError
 
 from saltext_openstack._modules import openstack_config as oc
+from saltext_openstack._utils import saltext_openstack_ini as ini_module
+from saltext_openstack._utils.saltext_openstack_ini import IniDocument
 
 
 def ini(text):
@@ -12,7 +18,7 @@ def ini(text):
 
 
 def edit(text, settings=None, remove=None):
-    document = oc.IniDocument(text)
+    document = IniDocument(text)
     for (section, key), values in oc._wanted_settings(settings).items():
         document.set(section, key, values)
     for section, key in oc._unwanted_options(remove):
@@ -21,7 +27,7 @@ def edit(text, settings=None, remove=None):
 
 
 def values(text, section, key):
-    return oc.IniDocument(text).values(section, key)
+    return IniDocument(text).values(section, key)
 
 
 SAMPLE = ini(
@@ -88,7 +94,7 @@ def test_split_happens_at_first_equal_or_colon():
 
 def test_default_is_a_real_section_without_inheritance():
     text = "[DEFAULT]\ndebug = true\n[database]\nconnection = x\n"
-    document = oc.IniDocument(text)
+    document = IniDocument(text)
     assert document.sections() == ["DEFAULT", "database"]
     assert document.values("DEFAULT", "debug") == ["true"]
     assert document.values("database", "debug") == []
@@ -97,17 +103,17 @@ def test_default_is_a_real_section_without_inheritance():
 
 def test_keys_before_any_header_live_in_the_empty_section():
     text = "top = 1\n[DEFAULT]\ntop = 2\n"
-    document = oc.IniDocument(text)
+    document = IniDocument(text)
     assert document.sections() == ["", "DEFAULT"]
     assert document.values("", "top") == ["1"]
     assert document.values("DEFAULT", "top") == ["2"]
-    assert oc.IniDocument("# only a comment\n[a]\n").sections() == ["a"]
+    assert IniDocument("# only a comment\n[a]\n").sections() == ["a"]
 
 
 def test_repeated_key_is_multi_valued_and_repeated_sections_merge():
     text = "[s]\nk = 1\nother = x\nk = 2\n[t]\nk = 9\n[s]\nk = 3\n"
     assert values(text, "s", "k") == ["1", "2", "3"]
-    assert oc.IniDocument(text).sections() == ["s", "t"]
+    assert IniDocument(text).sections() == ["s", "t"]
 
 
 def test_indented_continuation_lines_join_with_newline():
@@ -126,7 +132,7 @@ def test_quoted_values_are_unquoted_like_oslo():
 
 def test_commented_and_invalid_lines_are_not_options():
     text = "[s]\n#k = 1\n;j = 2\n[broken\nnot an assignment\n= no key\n"
-    document = oc.IniDocument(text)
+    document = IniDocument(text)
     assert document.values("s", "k") == []
     assert document.values("s", "j") == []
     assert document.sections() == ["s"]
@@ -134,7 +140,7 @@ def test_commented_and_invalid_lines_are_not_options():
 
 
 def test_empty_document():
-    document = oc.IniDocument("")
+    document = IniDocument("")
     assert document.sections() == []
     assert document.render() == ""
 
@@ -240,7 +246,7 @@ def test_empty_list_deletes():
 
 
 def test_changes_and_idempotence():
-    document = oc.IniDocument("[s]\nk = 1\nm = a\nm = b\n")
+    document = IniDocument("[s]\nk = 1\nm = a\nm = b\n")
     document.set("s", "k", ["1"])
     document.set("s", "m", ["a", "b"])
     document.delete("s", "missing")
@@ -250,7 +256,7 @@ def test_changes_and_idempotence():
 
 
 def test_semantically_equal_quoted_value_is_not_a_change():
-    document = oc.IniDocument('[s]\nk = "v"\n')
+    document = IniDocument('[s]\nk = "v"\n')
     document.set("s", "k", ["v"])
     assert document.changes() == []
 
@@ -264,7 +270,7 @@ def test_large_file_edit_is_local():
     added = [line for line in out.splitlines() if line and not line.startswith(("#", "["))]
     assert added == [f"opt{i} = {i}" for i in range(0, 5000, 250)]
     assert [line for line in out.splitlines() if line not in added] == text.splitlines()
-    document = oc.IniDocument(out)
+    document = IniDocument(out)
     assert document.values("DEFAULT", "opt250") == ["250"]
     assert document.values("other", "opt250") == []
 
@@ -287,6 +293,23 @@ def test_values_are_normalised():
 
 def test_int_section_and_key_names_become_strings():
     assert oc._wanted_settings({1: {2: 3}}) == {("1", "2"): ["3"]}
+
+
+def test_normalise_escapes_for_oslo_only():
+    assert ini_module.normalise("s", "k", ["a$b", True]) == ["a\\$b", "true"]
+    assert ini_module.normalise("s", "k", "a$b", oslo=False) == ["a$b"]
+    assert ini_module.escape("a$b") == oc.escape("a$b") == "a\\$b"
+
+
+@pytest.mark.parametrize("value", ["plain", "pa$word", "a\\$b", "$$", "x$", "${a}$b"])
+def test_unescape_reads_back_what_escape_wrote(value):
+    assert ini_module.unescape(ini_module.escape(value)) == value
+
+
+def test_display_of_values():
+    assert ini_module.display([]) is None
+    assert ini_module.display(["a"]) == "a"
+    assert ini_module.display(("a", "b")) == ["a", "b"]
 
 
 @pytest.mark.parametrize(

@@ -20,12 +20,14 @@ from saltext_openstack._utils import saltext_openstack_schema as schema
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SYNCED = "saltext_openstack_schema"
+# nova_manage imports the secret masker with it: sync_all syncs both.
+MASK = "saltext_openstack_mask"
 
 
 @pytest.fixture
 def fresh_job():
     """A minion job's process: the synced copy not imported yet."""
-    with forgotten(SYNCED):
+    with forgotten(SYNCED), forgotten(MASK):
         yield
 
 
@@ -54,7 +56,8 @@ def test_synced_modules_and_states_share_the_synced_copy(tmp_path, fresh_job, pr
     for kind in ("modules", "states"):
         for module in ("openstack_db", "nova_manage"):
             shutil.copy(REPO / f"_{kind}" / f"{module}.py", extmods / kind)
-    shutil.copy(REPO / "_utils" / f"{SYNCED}.py", extmods / "utils")
+    for name in (SYNCED, MASK):
+        shutil.copy(REPO / "_utils" / f"{name}.py", extmods / "utils")
     mods, states = _loaders(opts)
     used = [_globals(loader, module)["schema"]
             for loader in (mods, states) for module in ("openstack_db", "nova_manage")]  # fmt: skip
