@@ -7,6 +7,8 @@ adaptors): the opening of an answer, the four readers on real glusterfs
 """
 import pathlib
 import shutil
+import subprocess
+import sys
 
 import pytest
 import salt.loader
@@ -212,3 +214,27 @@ def test_the_installed_module_uses_the_package_s_copy(tmp_path, gluster_cli):
     utils = salt.loader.utils(opts)
     assert _globals(salt.loader.minion_mods(opts, utils=utils), "gluster")["gx"] is gx
 
+
+def test_verify_on_the_controller_reads_the_repository_s_copy(tmp_path):
+    """The controller runs /vagrant/cluster/verify.py with the system python3:
+    no Salt, no saltext_openstack package; verify.py puts /vagrant/_utils on
+    sys.path.  A copy of cluster/ and _utils/ alone, run without the
+    venv's site-packages (-S) and without the tests' sys.path (-I)."""
+    for part in ("cluster", "_utils"):
+        shutil.copytree(REPO / part, tmp_path / part,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    script = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(tmp_path / 'cluster')!r})\n"
+        "import verify, verifylib.parse\n"
+        "print(verifylib.parse.gx.__file__)\n"
+        "print('salt' in sys.modules, 'saltext_openstack' in sys.modules)\n"
+        "print(verify.parse_gluster_heal_info(sys.stdin.read()))\n"
+    )
+    done = subprocess.run([sys.executable, "-I", "-S", "-c", script], input=sample("heal_info"),
+                          capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == str(tmp_path / "_utils" / f"{SYNCED}.py")
+    assert lines[1] == "False False"
+    assert "'entries': 3" in lines[2] and "'entries': None" in lines[2]
