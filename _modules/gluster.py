@@ -19,10 +19,17 @@ itself does.
 """
 import logging
 import posixpath
-import xml.etree.ElementTree as ET
 
 import salt.utils.path
 from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+# The readers of gluster's XML answers (_utils/, shared with
+# cluster/verify.py): synced to extmods/utils, which the loader puts on
+# sys.path while it loads this module, or part of the pip-installed package.
+try:
+    import saltext_openstack_gluster as gx
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_gluster as gx
 
 log = logging.getLogger(__name__)
 
@@ -64,55 +71,18 @@ def _gluster(*args):
     """
     cmd = ["gluster", "--mode=script", "--xml"] + [str(arg) for arg in args]
     res = __salt__["cmd.run_all"](cmd, python_shell=False, ignore_retcode=True)
-    stdout = (res.get("stdout") or "").strip()
-    stderr = (res.get("stderr") or "").strip()
-    root = _parse_xml(stdout)
-    if root is None:
-        message = stderr or stdout or "no output"
+    try:
+        return gx.answer(res.get("stdout"), res.get("stderr"))
+    except gx.GlusterError as exc:
+        if exc.xml:
+            raise CommandExecutionError(
+                "gluster {} failed: {}".format(" ".join(cmd[3:]), exc)
+            ) from None
         raise CommandExecutionError(
             "gluster {} failed (exit code {}): {}".format(
-                " ".join(cmd[3:]), res.get("retcode"), message
+                " ".join(cmd[3:]), res.get("retcode"), exc
             )
-        )
-    op_ret = _int(root.findtext("opRet"), default=-1)
-    if op_ret != 0:
-        message = (
-            (root.findtext("opErrstr") or "").strip()
-            or (root.findtext("output") or "").strip()
-            or stderr
-            or "opRet {}, opErrno {}".format(op_ret, root.findtext("opErrno"))
-        )
-        raise CommandExecutionError(
-            "gluster {} failed: {}".format(" ".join(cmd[3:]), message)
-        )
-    return root
-
-
-def _parse_xml(text):
-    """Return the ``<cliOutput>`` root of gluster's XML answer, or None."""
-    if not text.startswith("<"):
-        return None
-    try:
-        root = ET.fromstring(text)
-    except ET.ParseError:
-        return None
-    if root.tag != "cliOutput":
-        return None
-    return root
-
-
-def _int(text, default=None):
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        return default
-
-
-def _text(element, tag, default=None):
-    value = element.findtext(tag)
-    if value is None:
-        return default
-    return value.strip()
+        ) from None
 
 
 def split_brick(brick):
@@ -171,7 +141,7 @@ def _brick_list(bricks):
 
 
 def _count(value, what, minimum):
-    number = _int(value)
+    number = gx.integer(value)
     if number is None or isinstance(value, bool) or number < minimum:
         raise SaltInvocationError(
             "{} must be an integer >= {}, not {!r}".format(what, minimum, value)
@@ -217,120 +187,6 @@ def option_values_equal(current, wanted):
 
 
 # ---------------------------------------------------------------------------
-# XML readers (pure functions, shared with the unit tests)
-# ---------------------------------------------------------------------------
-
-
-def _read_peers(root):
-    peers = {}
-    for peer in root.iter("peer"):
-        uuid = _text(peer, "uuid")
-        hostname = _text(peer, "hostname")
-        hostnames = [
-            (name.text or "").strip()
-            for name in peer.findall("hostnames/hostname")
-            if (name.text or "").strip()
-        ]
-        if hostname and hostname not in hostnames:
-            hostnames.insert(0, hostname)
-        peers[uuid] = {
-            "uuid": uuid,
-            "hostname": hostname,
-            "hostnames": hostnames,
-            "connected": _text(peer, "connected") == "1",
-            "state": _text(peer, "stateStr"),
-        }
-    return peers
-
-
-def _read_volumes(root):
-    volumes = {}
-    for vol in root.iter("volume"):
-        name = _text(vol, "name")
-        if name is None:
-            continue
-        bricks = []
-        for brick in vol.findall("bricks/brick"):
-            # <brick uuid="...">host:/path<name>host:/path</name>...</brick>
-            brick_name = _text(brick, "name") or (brick.text or "").strip()
-            bricks.append(brick_name)
-        options = {}
-        for option in vol.findall("options/option"):
-            options[_text(option, "name")] = _text(option, "value", "")
-        status_str = _text(vol, "statusStr", "")
-        brick_count = _int(_text(vol, "brickCount"), len(bricks))
-        replica = _int(_text(vol, "replicaCount"), 1) or 1
-        volumes[name] = {
-            "name": name,
-            "id": _text(vol, "id"),
-            "status": "started" if _text(vol, "status") == "1" else "stopped",
-            "status_str": status_str.lower(),
-            "type": _text(vol, "typeStr"),
-            "replica": replica,
-            "arbiter": _int(_text(vol, "arbiterCount"), 0),
-            "disperse": _int(_text(vol, "disperseCount"), 0),
-            "brick_count": brick_count,
-            # number of replica sets (distribute subvolumes)
-            "subvolumes": max(brick_count // replica, 1) if brick_count else 0,
-            "bricks": bricks,
-            "options": options,
-        }
-    return volumes
-
-
-def _read_volume_status(root):
-    status = {}
-    for vol in root.iter("volume"):
-        name = _text(vol, "volName")
-        bricks = []
-        daemons = []
-        for node in vol.findall("node"):
-            online = _text(node, "status") == "1"
-            port = _int(_text(node, "port"))
-            pid = _int(_text(node, "pid"))
-            path = _text(node, "path", "")
-            if path.startswith("/"):
-                bricks.append(
-                    {
-                        "brick": "{}:{}".format(_text(node, "hostname"), path),
-                        "peer_uuid": _text(node, "peerid"),
-                        "online": online,
-                        "port": port,
-                        "pid": pid,
-                    }
-                )
-            else:
-                # daemons: <hostname> is the daemon's name, <path> its host
-                daemons.append(
-                    {
-                        "name": _text(node, "hostname"),
-                        "host": path,
-                        "peer_uuid": _text(node, "peerid"),
-                        "online": online,
-                        "pid": pid,
-                    }
-                )
-        status[name] = {"bricks": bricks, "daemons": daemons}
-    return status
-
-
-def _read_heal_info(root):
-    bricks = []
-    for brick in root.findall("healInfo/bricks/brick"):
-        status = _text(brick, "status", "")
-        bricks.append(
-            {
-                "brick": _text(brick, "name"),
-                "status": status,
-                "connected": status.lower() == "connected",
-                # "-" when the brick cannot be reached
-                "entries": _int(_text(brick, "numberOfEntries")),
-            }
-        )
-    return bricks
-
-
-# ---------------------------------------------------------------------------
 # Peers
 # ---------------------------------------------------------------------------
 
@@ -348,7 +204,7 @@ def peer_status():
 
         salt '*' gluster.peer_status
     """
-    return _read_peers(_gluster("peer", "status"))
+    return gx.read_peers(_gluster("peer", "status"))
 
 
 def peer_probe(host):
@@ -366,11 +222,11 @@ def peer_probe(host):
     if not host or not isinstance(host, str):
         raise SaltInvocationError("peer_probe needs a host name or address")
     root = _gluster("peer", "probe", host)
-    errno = _int(_text(root, "opErrno"), 0)
+    errno = gx.integer(gx.text(root, "opErrno"), 0)
     return {
         "host": host,
         "probed": errno not in (_PROBE_LOCALHOST, _PROBE_ALREADY_PEER),
-        "message": _text(root, "output", ""),
+        "message": gx.text(root, "output", ""),
     }
 
 
@@ -399,7 +255,7 @@ def volume_info(name=None):
     """
     # "volume info <name>" fails for a missing volume; listing all volumes and
     # filtering answers "absent" without interpreting error codes.
-    volumes = _read_volumes(_gluster("volume", "info"))
+    volumes = gx.read_volumes(_gluster("volume", "info"))
     if name is None:
         return volumes
     return {name: volumes[name]} if name in volumes else {}
@@ -418,7 +274,7 @@ def volume_status(name):
 
         salt '*' gluster.volume_status nova-instances
     """
-    status = _read_volume_status(_gluster("volume", "status", name))
+    status = gx.read_volume_status(_gluster("volume", "status", name))
     if name not in status:
         raise CommandExecutionError("gluster reported no status for volume " + name)
     return status[name]
@@ -436,7 +292,7 @@ def volume_heal_info(name):
 
         salt '*' gluster.volume_heal_info nova-instances
     """
-    return _read_heal_info(_gluster("volume", "heal", name, "info"))
+    return gx.read_heal_info(_gluster("volume", "heal", name, "info"))
 
 
 def _layout_args(replica, arbiter):

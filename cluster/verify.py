@@ -108,6 +108,19 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
+# The reader of gluster's XML answers that the gluster module uses too
+# (_utils/saltext_openstack_gluster.py, standard library only; see
+# verifylib/parse.py).  The controller's python3 has no saltext_openstack
+# package: the repository's _utils/ (/vagrant/_utils) goes on sys.path.
+# Where the package is installed (the tests' venv) it has the file, and
+# _utils/ stays off sys.path: the modules loaded there later would import
+# bare-name copies of every shared file instead of the package's.
+try:
+    import saltext_openstack._utils  # noqa: F401
+except ImportError:
+    UTILS = os.path.join(os.path.dirname(HERE), "_utils")
+    if UTILS not in sys.path:
+        sys.path.append(UTILS)
 from salt_output import parse_salt_json  # noqa: E402,F401  cluster/salt_output.py, beside this file
 # cluster/results.py, beside this file: the results, the exit statuses and
 # the --json document verify, dashboard.py and tempest.py write.

@@ -31,7 +31,7 @@ def check_storage(cloud):
     info = _volume_shape(cloud)
     want_replica = expected_replica(gl, len(cloud.computes))
     brick_hosts = sorted(short(b["host"]) for b in info["bricks"])
-    if info["status"] != "Started":
+    if info["status"] != "started":
         problems.append(f"volume {cloud.volume} is {info['status']}")
     if "Replicate" not in (info["type"] or ""):
         problems.append(f"volume type {info['type']}, not replicated")

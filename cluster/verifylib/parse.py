@@ -2,15 +2,23 @@
 Pure parsers of what the cloud and its hosts answer (unit-tested through
 cluster/verify.py in tests/unit/test_verify_logic.py): an openrc file and
 openstacksdk's arguments from it, the verification guest's console
-markers, gluster's XML and text answers, `ip route get`, OVN's bridge
-mappings and southbound Encap table, `nova-manage cell_v2 list_hosts`,
-and the networks of the validated model.
+markers, gluster's XML answers (through _utils/saltext_openstack_gluster.py,
+the gluster module's reader), `ip route get`, OVN's bridge mappings and
+southbound Encap table, `nova-manage cell_v2 list_hosts`, and the networks
+of the validated model.
 """
 
 import csv
 import re
 import shlex
-import xml.etree.ElementTree as ET
+
+# _utils/saltext_openstack_gluster.py, shared with the gluster execution
+# module: the installed package's, else the repository's _utils/, which
+# verify.py puts on sys.path when there is no package (the controller).
+try:
+    from saltext_openstack._utils import saltext_openstack_gluster as gx
+except ImportError:
+    import saltext_openstack_gluster as gx
 
 
 _EXPORT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
@@ -178,80 +186,54 @@ def lost_lease(info):
     return bool(info and info["boot"] and (info["dhcp_failed"] or not info["address"]))
 
 
+def _gluster_answer(xml_text):
+    """The root of gluster's XML answer; ValueError with gluster's message."""
+    try:
+        return gx.answer(xml_text)
+    except gx.GlusterError as exc:
+        if exc.xml:
+            raise ValueError(str(exc)) from None
+        raise ValueError(f"no XML answer from gluster: {str(exc)[:300]}") from None
+
+
+def _host_path(brick):
+    """`host:/path` -> (host, /path)."""
+    host, _, path = brick.partition(":/")
+    return host, "/" + path
+
+
 def parse_gluster_volume_info(xml_text, volume):
-    """`gluster volume info VOL --xml` -> dict(type, status, replica, bricks[host, path])."""
-    root = ET.fromstring(xml_text)
-    op_ret = root.findtext("opRet")
-    if op_ret not in (None, "0"):
-        raise ValueError(root.findtext("opErrstr") or f"gluster error {op_ret}")
-    for vol in root.iter("volume"):
-        if vol.findtext("name") != volume:
-            continue
-        bricks = []
-        for brick in vol.iter("brick"):
-            name = brick.findtext("name") or (brick.text or "").strip()
-            host, _, path = name.partition(":")
-            bricks.append({"host": host, "path": path})
-        return {
-            "type": vol.findtext("typeStr"),
-            "status": vol.findtext("statusStr"),
-            "replica": int(vol.findtext("replicaCount") or 0),
-            "bricks": bricks,
-        }
-    raise ValueError(f"volume {volume} not in gluster's answer")
+    """`gluster volume info VOL --xml` -> dict(type, status (gluster's statusStr,
+    lower case: started, stopped, created), replica, bricks[host, path])."""
+    vol = gx.read_volumes(_gluster_answer(xml_text)).get(volume)
+    if vol is None:
+        raise ValueError(f"volume {volume} not in gluster's answer")
+    return {
+        "type": vol["type"],
+        "status": vol["status_str"],
+        "replica": vol["replica"],
+        "bricks": [dict(zip(("host", "path"), _host_path(b))) for b in vol["bricks"]],
+    }
 
 
 def parse_gluster_volume_status(xml_text):
     """`gluster volume status VOL --xml` -> [{host, path, online, port}] for the
     bricks (port None when the brick is not running)."""
-    root = ET.fromstring(xml_text)
-    op_ret = root.findtext("opRet")
-    if op_ret not in (None, "0"):
-        raise ValueError(root.findtext("opErrstr") or f"gluster error {op_ret}")
     bricks = []
-    for node in root.iter("node"):
-        path = node.findtext("path") or ""
-        if not path.startswith("/"):
-            continue  # self-heal daemon and other non-brick processes
-        port = (node.findtext("port") or "").strip()
-        bricks.append({"host": node.findtext("hostname"), "path": path,
-                       "online": node.findtext("status") == "1",
-                       "port": int(port) if port.isdigit() and port != "0" else None})
+    for status in gx.read_volume_status(_gluster_answer(xml_text)).values():
+        for b in status["bricks"]:
+            host, path = _host_path(b["brick"])
+            bricks.append({"host": host, "path": path, "online": b["online"],
+                           "port": b["port"] or None})
     return bricks
 
 
-def parse_gluster_heal_info(text):
+def parse_gluster_heal_info(xml_text):
     """
-    `gluster volume heal VOL info` -> [{brick, status, entries}], from its
-    XML form (--xml) or its text form; entries is None when gluster could
-    not count (brick down: "-").
+    `gluster volume heal VOL info --xml` -> [{brick, status, connected,
+    entries}]; entries is None when gluster could not count (brick down: "-").
     """
-    stripped = text.lstrip()
-    if stripped.startswith("<"):
-        root = ET.fromstring(stripped)
-        op_ret = root.findtext("opRet")
-        if op_ret not in (None, "0"):
-            raise ValueError(root.findtext("opErrstr") or f"gluster error {op_ret}")
-        bricks = []
-        for brick in root.iter("brick"):
-            value = (brick.findtext("numberOfEntries") or "").strip()
-            bricks.append({"brick": (brick.findtext("name") or "").strip(),
-                           "status": (brick.findtext("status") or "").strip() or None,
-                           "entries": int(value) if value.isdigit() else None})
-        return bricks
-    bricks = []
-    current = None
-    for line in text.splitlines():
-        line = line.strip()
-        if line.startswith("Brick "):
-            current = {"brick": line[6:].strip(), "status": None, "entries": None}
-            bricks.append(current)
-        elif current is not None and line.startswith("Status:"):
-            current["status"] = line.split(":", 1)[1].strip()
-        elif current is not None and line.startswith("Number of entries:"):
-            value = line.split(":", 1)[1].strip()
-            current["entries"] = int(value) if value.isdigit() else None
-    return bricks
+    return gx.read_heal_info(_gluster_answer(xml_text))
 
 
 def parse_route_get(text):

@@ -1,13 +1,17 @@
 """
 Pure logic of the gluster execution module: brick strings, option values,
-reading gluster's XML, building command lines, turning failures into
-CommandExecutionError.  The XML samples are real glusterfs 10.3 answers.
+what its functions return from gluster's XML, building command lines,
+turning failures into CommandExecutionError.  The XML samples are real
+glusterfs 10.3 answers (tests/unit/data/gluster); the reader itself,
+_utils/saltext_openstack_gluster.py: test_saltext_openstack_gluster.py.
 """
 import importlib.util
 import pathlib
 
 import pytest
 from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+from saltext_openstack._utils import saltext_openstack_gluster as gx
 
 MODULE_PATH = pathlib.Path(__file__).resolve().parents[2] / "_modules" / "gluster.py"
 
@@ -22,168 +26,13 @@ def load_gluster_module():
 HEADER = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 OK = "<opRet>0</opRet><opErrno>0</opErrno><opErrstr/>"
 
-VOLUME_INFO = HEADER + """<cliOutput>
-  <opRet>0</opRet>
-  <opErrno>0</opErrno>
-  <opErrstr/>
-  <volInfo>
-    <volumes>
-      <volume>
-        <name>t1</name>
-        <id>0b4bd08f-0df2-4cc1-9e89-e51ceee98ad1</id>
-        <status>1</status>
-        <statusStr>Started</statusStr>
-        <snapshotCount>0</snapshotCount>
-        <brickCount>2</brickCount>
-        <distCount>1</distCount>
-        <replicaCount>2</replicaCount>
-        <arbiterCount>0</arbiterCount>
-        <disperseCount>0</disperseCount>
-        <redundancyCount>0</redundancyCount>
-        <type>2</type>
-        <typeStr>Replicate</typeStr>
-        <transport>0</transport>
-        <bricks>
-          <brick uuid="4cc72c2f-1708-4fdd-bd36-1ce0b250e97c">vm:/tmp/glx/b1<name>vm:/tmp/glx/b1</name><hostUuid>4cc72c2f-1708-4fdd-bd36-1ce0b250e97c</hostUuid><isArbiter>0</isArbiter></brick>
-          <brick uuid="4cc72c2f-1708-4fdd-bd36-1ce0b250e97c">vm:/tmp/glx/b2<name>vm:/tmp/glx/b2</name><hostUuid>4cc72c2f-1708-4fdd-bd36-1ce0b250e97c</hostUuid><isArbiter>0</isArbiter></brick>
-        </bricks>
-        <optCount>2</optCount>
-        <options>
-          <option>
-            <name>network.ping-timeout</name>
-            <value>7</value>
-          </option>
-          <option>
-            <name>nfs.disable</name>
-            <value>on</value>
-          </option>
-        </options>
-      </volume>
-      <volume>
-        <name>d1</name>
-        <id>5a3f0e55-9f3e-4d4e-9b36-0c1a1c2f3e44</id>
-        <status>0</status>
-        <statusStr>Created</statusStr>
-        <snapshotCount>0</snapshotCount>
-        <brickCount>6</brickCount>
-        <distCount>2</distCount>
-        <replicaCount>3</replicaCount>
-        <arbiterCount>0</arbiterCount>
-        <disperseCount>0</disperseCount>
-        <redundancyCount>0</redundancyCount>
-        <type>5</type>
-        <typeStr>Distributed-Replicate</typeStr>
-        <transport>0</transport>
-        <bricks>
-          <brick uuid="u">h:/b/1<name>h:/b/1</name><hostUuid>u</hostUuid><isArbiter>0</isArbiter></brick>
-          <brick uuid="u">h:/b/2<name>h:/b/2</name><hostUuid>u</hostUuid><isArbiter>0</isArbiter></brick>
-          <brick uuid="u">h:/b/3<name>h:/b/3</name><hostUuid>u</hostUuid><isArbiter>0</isArbiter></brick>
-          <brick uuid="u">h:/b/4<name>h:/b/4</name><hostUuid>u</hostUuid><isArbiter>0</isArbiter></brick>
-          <brick uuid="u">h:/b/5<name>h:/b/5</name><hostUuid>u</hostUuid><isArbiter>0</isArbiter></brick>
-          <brick uuid="u">h:/b/6<name>h:/b/6</name><hostUuid>u</hostUuid><isArbiter>0</isArbiter></brick>
-        </bricks>
-        <optCount>0</optCount>
-        <options/>
-      </volume>
-      <count>2</count>
-    </volumes>
-  </volInfo>
-</cliOutput>
-"""
-
-PEER_STATUS = HEADER + """<cliOutput>
-  <opRet>0</opRet>
-  <opErrno>0</opErrno>
-  <opErrstr/>
-  <peerStatus>
-    <peer>
-      <uuid>135269c2-bba5-400c-b403-0a5b1d893f39</uuid>
-      <hostname>198.51.100.2</hostname>
-      <hostnames>
-        <hostname>198.51.100.2</hostname>
-        <hostname>node2</hostname>
-      </hostnames>
-      <connected>1</connected>
-      <state>3</state>
-      <stateStr>Peer in Cluster</stateStr>
-    </peer>
-    <peer>
-      <uuid>9a0c4b7e-3a55-4f35-8a57-2d1e0c8b6f10</uuid>
-      <hostname>node3</hostname>
-      <hostnames>
-        <hostname>node3</hostname>
-      </hostnames>
-      <connected>0</connected>
-      <state>3</state>
-      <stateStr>Peer in Cluster</stateStr>
-    </peer>
-  </peerStatus>
-</cliOutput>
-"""
-
-VOLUME_STATUS = HEADER + """<cliOutput>
-  <opRet>0</opRet>
-  <opErrno>0</opErrno>
-  <opErrstr/>
-  <volStatus>
-    <volumes>
-      <volume>
-        <volName>t1</volName>
-        <nodeCount>3</nodeCount>
-        <node>
-          <hostname>vm</hostname>
-          <path>/tmp/glx/b1</path>
-          <peerid>4cc72c2f-1708-4fdd-bd36-1ce0b250e97c</peerid>
-          <status>1</status>
-          <port>55787</port>
-          <ports><tcp>55787</tcp><rdma>N/A</rdma></ports>
-          <pid>10386</pid>
-        </node>
-        <node>
-          <hostname>vm</hostname>
-          <path>/tmp/glx/b2</path>
-          <peerid>4cc72c2f-1708-4fdd-bd36-1ce0b250e97c</peerid>
-          <status>0</status>
-          <port>N/A</port>
-          <ports><tcp>N/A</tcp><rdma>N/A</rdma></ports>
-          <pid>-1</pid>
-        </node>
-        <node>
-          <hostname>Self-heal Daemon</hostname>
-          <path>localhost</path>
-          <peerid>4cc72c2f-1708-4fdd-bd36-1ce0b250e97c</peerid>
-          <status>1</status>
-          <port>N/A</port>
-          <ports><tcp>N/A</tcp><rdma>N/A</rdma></ports>
-          <pid>10419</pid>
-        </node>
-        <tasks/>
-      </volume>
-    </volumes>
-  </volStatus>
-</cliOutput>
-"""
-
-HEAL_INFO = HEADER + """<cliOutput>
-  <healInfo>
-    <bricks>
-      <brick hostUuid="4cc72c2f-1708-4fdd-bd36-1ce0b250e97c">
-        <name>vm:/tmp/glx/b1</name>
-        <status>Connected</status>
-        <numberOfEntries>3</numberOfEntries>
-      </brick>
-      <brick hostUuid="-">
-        <name>vm:/tmp/glx/b2</name>
-        <status>Transport endpoint is not connected</status>
-        <numberOfEntries>-</numberOfEntries>
-      </brick>
-    </bricks>
-  </healInfo>
-  <opRet>0</opRet>
-  <opErrno>0</opErrno>
-  <opErrstr/>
-</cliOutput>
-"""
+# Real answers (gluster --xml, glusterfs 10.3), shared with the tests of
+# _utils/saltext_openstack_gluster.py.
+DATA = pathlib.Path(__file__).resolve().parent / "data" / "gluster"
+VOLUME_INFO = (DATA / "volume_info.xml").read_text()
+PEER_STATUS = (DATA / "peer_status.xml").read_text()
+VOLUME_STATUS = (DATA / "volume_status.xml").read_text()
+HEAL_INFO = (DATA / "heal_info.xml").read_text()
 
 
 class FakeGlusterCli:
@@ -279,25 +128,10 @@ def test_option_values_equal(gluster, current, wanted, equal):
 def test_volume_info_reads_every_volume(gluster, cli):
     cli.answers = [VOLUME_INFO]
     volumes = gluster.volume_info()
-    assert set(volumes) == {"t1", "d1"}
-    assert volumes["t1"] == {
-        "name": "t1",
-        "id": "0b4bd08f-0df2-4cc1-9e89-e51ceee98ad1",
-        "status": "started",
-        "status_str": "started",
-        "type": "Replicate",
-        "replica": 2,
-        "arbiter": 0,
-        "disperse": 0,
-        "brick_count": 2,
-        "subvolumes": 1,
-        "bricks": ["vm:/tmp/glx/b1", "vm:/tmp/glx/b2"],
-        "options": {"network.ping-timeout": "7", "nfs.disable": "on"},
-    }
-    d1 = volumes["d1"]
-    assert (d1["status"], d1["status_str"]) == ("stopped", "created")
-    assert (d1["replica"], d1["subvolumes"], d1["options"]) == (3, 2, {})
-    assert d1["bricks"] == [f"h:/b/{n}" for n in range(1, 7)]
+    # every volume, as the reader gives it (its fields: test_saltext_openstack_gluster.py)
+    assert volumes == gx.read_volumes(gx.answer(VOLUME_INFO))
+    assert [(v["name"], v["status"], v["replica"]) for v in volumes.values()] == [
+        ("t1", "started", 2), ("d1", "stopped", 3)]
     assert cli.calls[0]["cmd"] == ["gluster", "--mode=script", "--xml", "volume", "info"]
     assert cli.calls[0]["python_shell"] is False
 

@@ -446,19 +446,18 @@ HEAL_XML = HEADER + """<cliOutput><healInfo><bricks>
 </bricks></healInfo><opRet>0</opRet><opErrno>0</opErrno><opErrstr/></cliOutput>
 """
 
-HEAL_TEXT_CLEAN = """Brick compute1:/srv/gluster/nova-instances
-Status: Connected
-Number of entries: 0
-
-Brick compute2:/srv/gluster/nova-instances
-Status: Connected
-Number of entries: 0
+HEAL_XML_CLEAN = HEADER + """<cliOutput><healInfo><bricks>
+  <brick hostUuid="u1"><name>compute1:/srv/gluster/nova-instances</name><status>Connected</status>
+    <numberOfEntries>0</numberOfEntries></brick>
+  <brick hostUuid="u2"><name>compute2:/srv/gluster/nova-instances</name><status>Connected</status>
+    <numberOfEntries>0</numberOfEntries></brick>
+</bricks></healInfo><opRet>0</opRet><opErrno>0</opErrno><opErrstr/></cliOutput>
 """
 
 
 def test_volume_info_picks_the_volume():
     info = verify.parse_gluster_volume_info(VOLUME_INFO, "nova-instances")
-    assert info == {"type": "Replicate", "status": "Started", "replica": 2, "bricks": [
+    assert info == {"type": "Replicate", "status": "started", "replica": 2, "bricks": [
         {"host": "compute1", "path": "/srv/gluster/nova-instances"},
         {"host": "compute2", "path": "/srv/gluster/nova-instances"}]}
     with pytest.raises(ValueError, match="volume nope not in"):
@@ -472,6 +471,17 @@ def test_gluster_error_in_xml_raises():
         verify.parse_gluster_volume_info(failed, "nova-instances")
     with pytest.raises(ValueError, match="does not exist"):
         verify.parse_gluster_volume_status(failed)
+    with pytest.raises(ValueError, match="does not exist"):
+        verify.parse_gluster_heal_info(failed)
+
+
+def test_gluster_text_instead_of_xml_raises():
+    # what the CLI prints when glusterd is down, --xml or not
+    down = "Connection failed. Please check if gluster daemon is operational.\n"
+    with pytest.raises(ValueError, match="no XML answer from gluster: Connection failed"):
+        verify.parse_gluster_volume_info(down, "nova-instances")
+    with pytest.raises(ValueError, match="no XML answer"):
+        verify.parse_gluster_heal_info(down)
 
 
 def test_volume_status_bricks_only():
@@ -480,15 +490,15 @@ def test_volume_status_bricks_only():
         {"host": "compute2", "path": "/srv/gluster/nova-instances", "online": False, "port": None}]
 
 
-def test_heal_info_xml_and_text():
+def test_heal_info():
     bricks = verify.parse_gluster_heal_info(HEAL_XML)
     assert bricks[0] == {"brick": "compute1:/srv/gluster/nova-instances", "status": "Connected",
-                         "entries": 3}
+                         "connected": True, "entries": 3}
     assert bricks[1]["entries"] is None
     assert verify.heal_problems(bricks) == [
         "compute1:/srv/gluster/nova-instances: 3 entries to heal",
         "compute2:/srv/gluster/nova-instances: Transport endpoint is not connected"]
-    clean = verify.parse_gluster_heal_info(HEAL_TEXT_CLEAN)
+    clean = verify.parse_gluster_heal_info(HEAL_XML_CLEAN)
     assert [b["entries"] for b in clean] == [0, 0]
     assert verify.heal_problems(clean) == []
     assert verify.heal_problems([]) == ["heal info listed no bricks"]
