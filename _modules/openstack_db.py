@@ -66,36 +66,23 @@ try:
 except ImportError:
     from saltext_openstack._utils import saltext_openstack_schema as schema
 
+# This module's quoting and parsing (_utils/, imported the same way).
+try:
+    import saltext_openstack_sql as sqltext
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_sql as sqltext
+
 log = logging.getLogger(__name__)
 
 __virtualname__ = "openstack_db"
 
 _CLIENTS = ("mariadb", "mysql")
 
-# Run before every script: backslash escapes in string literals must be on.
-_PRELUDE = (
-    "SET @@SESSION.sql_mode = TRIM(BOTH ',' FROM REPLACE("
-    "CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','));\n"
-)
-
 # MariaDB's "There is no such grant defined for user ..." (SHOW GRANTS of an
 # unknown account).
 _ER_NONEXISTING_GRANT = "ERROR 1141"
 
 _CHARSET_NAME = re.compile(r"^[A-Za-z0-9_]+$")
-
-# Characters a string literal must not carry as they are.
-_LITERAL_ESCAPES = {
-    "\\": "\\\\",
-    "'": "\\'",
-    "\0": "\\0",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\x1a": "\\Z",
-}
-
-# Escapes of the client's --batch output (tab separated values).
-_BATCH_ESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "0": "\0"}
 
 
 def __virtual__():
@@ -106,251 +93,6 @@ def __virtual__():
         "the openstack_db module needs the mariadb (or mysql) command line "
         "client (install mariadb-client)",
     )
-
-
-# ---------------------------------------------------------------------------
-# Quoting and parsing (pure functions, unit tested)
-# ---------------------------------------------------------------------------
-
-
-def _quote_identifier(name):
-    """
-    Quote ``name`` as an SQL identifier: between backticks, a backtick
-    doubled.
-    """
-    name = str(name)
-    if not name:
-        raise SaltInvocationError("an SQL identifier cannot be empty")
-    if "\0" in name:
-        raise SaltInvocationError("an SQL identifier cannot contain NUL")
-    return "`" + name.replace("`", "``") + "`"
-
-
-def _quote_literal(value):
-    """
-    Quote ``value`` as an SQL string literal: between single quotes, with
-    backslash escapes for backslash, quote, NUL, newline, carriage return
-    and Ctrl-Z.
-    """
-    return "'" + "".join(_LITERAL_ESCAPES.get(char, char) for char in str(value)) + "'"
-
-
-def _quote_account(user, host):
-    """
-    Quote an account ``'user'@'host'``.
-    """
-    return "{}@{}".format(_quote_literal(user), _quote_literal(host))
-
-
-def _grant_database_pattern(name):
-    """
-    Return the database part of ``GRANT ... ON <db>.*`` matching exactly the
-    database ``name``: backslash, ``_`` and ``%`` escaped with a backslash
-    (MariaDB reads ``_`` and ``%`` there as wildcards), then quoted.
-    """
-    pattern = re.sub(r"([\\_%])", r"\\\1", str(name))
-    return _quote_identifier(pattern)
-
-
-def _pattern_to_name(pattern):
-    """
-    The database name a grant's database pattern stands for, or None when
-    the pattern has an unescaped wildcard (``_``, ``%``) and so stands for
-    more than one name.
-    """
-    name = []
-    chars = iter(pattern)
-    for char in chars:
-        if char == "\\":
-            name.append(next(chars, "\\"))
-        elif char in "_%":
-            return None
-        else:
-            name.append(char)
-    return "".join(name)
-
-
-def _parse_batch(text):
-    """
-    Split the output of the client in ``--batch --skip-column-names`` mode
-    into rows of fields, undoing its escapes (``\\\\``, ``\\t``, ``\\n``,
-    ``\\0``).
-    """
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    return [[_unescape_batch(field) for field in line.split("\t")] for line in lines]
-
-
-def _unescape_batch(field):
-    out = []
-    chars = iter(field)
-    for char in chars:
-        if char == "\\":
-            nxt = next(chars, "")
-            out.append(_BATCH_ESCAPES.get(nxt, "\\" + nxt))
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-_TOKEN = re.compile(
-    r"""
-      (?P<space>\s+)
-    | `(?P<ident>(?:[^`]|``)*)`
-    | '(?P<string>(?:[^'\\]|\\.|'')*)'
-    | "(?P<dstring>(?:[^"\\]|\\.|"")*)"
-    | (?P<punct>[(),.@*])
-    | (?P<word>[^\s`'"(),.@*]+)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
-_STRING_ESCAPES = {"0": "\0", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a", "b": "\b"}
-
-
-def _unquote_string(body, quote):
-    body = body.replace(quote * 2, quote)
-    return re.sub(
-        r"\\(.)", lambda m: _STRING_ESCAPES.get(m.group(1), m.group(1)), body, flags=re.DOTALL
-    )
-
-
-def _tokenize(text):
-    """
-    Tokens of one SHOW GRANTS line as ``(kind, value)``: kind is ``name``
-    (a quoted identifier or string, unquoted), ``word`` (a keyword or an
-    unquoted name) or ``punct``.
-    """
-    tokens = []
-    pos = 0
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        if match is None:
-            raise ValueError("cannot parse grant at: {!r}".format(text[pos:pos + 20]))
-        pos = match.end()
-        kind = match.lastgroup
-        if kind == "space":
-            continue
-        if kind == "ident":
-            tokens.append(("name", match.group("ident").replace("``", "`")))
-        elif kind == "string":
-            tokens.append(("name", _unquote_string(match.group("string"), "'")))
-        elif kind == "dstring":
-            tokens.append(("name", _unquote_string(match.group("dstring"), '"')))
-        elif kind == "punct":
-            tokens.append(("punct", match.group("punct")))
-        else:
-            tokens.append(("word", match.group("word")))
-    return tokens
-
-
-def _split_top_level(tokens):
-    """Split tokens on commas outside parentheses."""
-    parts, current, depth = [], [], 0
-    for token in tokens:
-        if token == ("punct", "("):
-            depth += 1
-        elif token == ("punct", ")"):
-            depth -= 1
-        if token == ("punct", ",") and depth == 0:
-            parts.append(current)
-            current = []
-        else:
-            current.append(token)
-    parts.append(current)
-    return [part for part in parts if part]
-
-
-def _render(tokens):
-    """Readable text of privilege tokens: ``SELECT (a, b)``."""
-    text = ""
-    for kind, value in tokens:
-        if kind == "punct" and value in ",)":
-            text = text.rstrip() + value + " "
-        elif kind == "punct" and value == "(":
-            text += "("
-        elif kind == "word":
-            text += value.upper() + " "
-        else:
-            text += value + " "
-    return text.strip()
-
-
-def _account(tokens):
-    """``user@host`` from the tokens of an account."""
-    values = [value for kind, value in tokens if kind != "punct"]
-    if ("punct", "@") in tokens and len(values) == 2:
-        return {"user": values[0], "host": values[1]}
-    return {"user": values[0] if values else "", "host": None}
-
-
-def _parse_grant(line):
-    """
-    Parse one line of ``SHOW GRANTS`` into a dict.
-
-    Privilege grants give ``privileges`` (list, e.g. ``["ALL PRIVILEGES"]``,
-    column privileges as ``"INSERT (a, b)"``), ``database`` (the database
-    pattern as MariaDB shows it, ``*`` for all; ``_`` and ``%`` are
-    wildcards there, ``\\_`` a literal underscore), ``database_name`` (the
-    one database the pattern names, None for a wildcard pattern or ``*``),
-    ``table`` (``*`` for all), ``object_type`` (``FUNCTION``, ``PROCEDURE``
-    ... or None) and ``grant_option``.  ``PROXY`` grants give ``proxy``
-    (``{"user", "host"}``) instead of a database; role grants give ``role``
-    and ``admin_option``.  The authentication part (``IDENTIFIED BY
-    PASSWORD '...'``) is dropped: it is never returned.
-    """
-    tokens = _tokenize(line.strip())
-    words = [value.upper() if kind == "word" else None for kind, value in tokens]
-    if not tokens or words[0] != "GRANT" or "TO" not in words:
-        raise ValueError("not a GRANT statement: {!r}".format(line))
-    to_index = words.index("TO")
-    tail = words[to_index:]
-    with_option = None
-    if "WITH" in tail:
-        at = tail.index("WITH")
-        with_option = " ".join(word or "" for word in tail[at + 1:at + 3])
-
-    if "ON" not in words[:to_index]:
-        role = _render(tokens[1:to_index])
-        return {
-            "role": role,
-            "admin_option": with_option == "ADMIN OPTION",
-        }
-
-    on_index = words.index("ON")
-    privileges = [_render(part) for part in _split_top_level(tokens[1:on_index])]
-    target = tokens[on_index + 1:to_index]
-    grant = {"privileges": privileges, "grant_option": with_option == "GRANT OPTION"}
-    if privileges == ["PROXY"]:
-        grant["proxy"] = _account(target)
-        return grant
-
-    object_type = []
-    while target and target[0][0] == "word":
-        object_type.append(target.pop(0)[1].upper())
-    parts = [[]]
-    for token in target:
-        if token == ("punct", "."):
-            parts.append([])
-        else:
-            parts[-1].append(token)
-    names = [part[0][1] if part else "" for part in parts]
-    if len(names) == 1:
-        database, table = None, names[0]
-    else:
-        database, table = names[0], names[1]
-    grant.update(
-        {
-            "database": database,
-            "database_name": (
-                _pattern_to_name(database) if database not in (None, "*") else None
-            ),
-            "table": table,
-            "object_type": " ".join(object_type) or None,
-        }
-    )
-    return grant
 
 
 # ---------------------------------------------------------------------------
@@ -372,7 +114,7 @@ def _redact(text, secrets):
     for secret in secrets:
         if not secret:
             continue
-        for form in (_quote_literal(secret), _quote_literal(secret)[1:-1], secret):
+        for form in (sqltext.quote_literal(secret), sqltext.quote_literal(secret)[1:-1], secret):
             text = text.replace(form, "******")
     return text
 
@@ -391,7 +133,7 @@ def _client_error_is(output, codes):
 def _run(sql, secrets=(), socket=None, defaults_file=None, client=None, ok_errors=()):
     """
     Run the SQL script ``sql`` with the client, on its standard input, and
-    return the result rows (see ``_parse_batch``).  Return None when the
+    return the result rows (see ``sqltext.parse_batch``).  Return None when the
     client failed with one of the ``ok_errors`` (e.g. ``"ERROR 1141"``).
     Raise ``NotReadyError`` (a CommandExecutionError) when there is no
     client or no server answers: a dry run's states before MariaDB's.
@@ -410,7 +152,7 @@ def _run(sql, secrets=(), socket=None, defaults_file=None, client=None, ok_error
     cmd += ["--batch", "--skip-column-names", "--default-character-set=utf8mb4"]
     res = __salt__["cmd.run_all"](
         cmd,
-        stdin=_PRELUDE + sql,
+        stdin=sqltext.PRELUDE + sql,
         # Else Salt turns every backslash-n of the SQL into a line break.
         stdin_raw_newlines=True,
         python_shell=False,
@@ -427,7 +169,7 @@ def _run(sql, secrets=(), socket=None, defaults_file=None, client=None, ok_error
         unreachable = _client_error_is(error, _UNREACHABLE)
         raise (schema.NotReadyError if unreachable else CommandExecutionError)(
             "MariaDB: {}".format(error))
-    return _parse_batch(res.get("stdout") or "")
+    return sqltext.parse_batch(res.get("stdout") or "")
 
 
 def _conn(kwargs):
@@ -456,7 +198,7 @@ def database_exists(name, **conn):
     """
     rows = _run(
         "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA "
-        "WHERE SCHEMA_NAME = {};\n".format(_quote_literal(name)),
+        "WHERE SCHEMA_NAME = {};\n".format(sqltext.quote_literal(name)),
         **_conn(conn)
     )
     # information_schema compares case-insensitively; names do not.
@@ -473,7 +215,7 @@ def database_create(name, character_set="utf8mb4", collate="utf8mb4_general_ci",
         salt '*' openstack_db.database_create nova_api
         salt '*' openstack_db.database_create nova_api character_set=utf8 collate=utf8_general_ci
     """
-    sql = "CREATE DATABASE {}".format(_quote_identifier(name))
+    sql = "CREATE DATABASE {}".format(sqltext.quote_identifier(name))
     for keyword, value in (("CHARACTER SET", character_set), ("COLLATE", collate)):
         if not value:
             continue
@@ -500,7 +242,7 @@ def user_exists(user, host="%", **conn):
     """
     rows = _run(
         "SELECT User FROM mysql.user WHERE User = {} AND Host = {};\n".format(
-            _quote_literal(user), _quote_literal(host)
+            sqltext.quote_literal(user), sqltext.quote_literal(host)
         ),
         **_conn(conn)
     )
@@ -521,7 +263,7 @@ def user_password_matches(user, host, password, **conn):
     rows = _run(
         "SELECT plugin, authentication_string = PASSWORD({}) FROM mysql.user "
         "WHERE User = {} AND Host = {};\n".format(
-            _quote_literal(password), _quote_literal(user), _quote_literal(host)
+            sqltext.quote_literal(password), sqltext.quote_literal(user), sqltext.quote_literal(host)
         ),
         secrets=(password,),
         **_conn(conn)
@@ -542,7 +284,7 @@ def user_create(user, host, password, **conn):
     """
     _run(
         "CREATE USER {} IDENTIFIED BY {};\n".format(
-            _quote_account(user, host), _quote_literal(password)
+            sqltext.quote_account(user, host), sqltext.quote_literal(password)
         ),
         secrets=(password,),
         **_conn(conn)
@@ -560,7 +302,7 @@ def user_set_password(user, host, password, **conn):
     """
     _run(
         "ALTER USER {} IDENTIFIED BY {};\n".format(
-            _quote_account(user, host), _quote_literal(password)
+            sqltext.quote_account(user, host), sqltext.quote_literal(password)
         ),
         secrets=(password,),
         **_conn(conn)
@@ -576,19 +318,20 @@ def user_set_password(user, host, password, **conn):
 def grants(user, host="%", **conn):
     """
     The grants of ``user``@``host``, parsed from ``SHOW GRANTS`` (see
-    :func:`_parse_grant`); an empty list when the account does not exist.
+    ``parse_grant`` in ``_utils/saltext_openstack_sql.py``); an empty list
+    when the account does not exist.
 
     CLI Example::
 
         salt '*' openstack_db.grants nova %
     """
     rows = _run(
-        "SHOW GRANTS FOR {};\n".format(_quote_account(user, host)),
+        "SHOW GRANTS FOR {};\n".format(sqltext.quote_account(user, host)),
         ok_errors=(_ER_NONEXISTING_GRANT,),
         **_conn(conn)
     )
     try:
-        return [_parse_grant(row[0]) for row in rows or ()]
+        return [sqltext.parse_grant(row[0]) for row in rows or ()]
     except ValueError as exc:
         raise CommandExecutionError("cannot read SHOW GRANTS: {}".format(exc)) from exc
 
@@ -623,7 +366,7 @@ def grant_all(database, user, host="%", **conn):
     """
     _run(
         "GRANT ALL PRIVILEGES ON {}.* TO {};\n".format(
-            _grant_database_pattern(database), _quote_account(user, host)
+            sqltext.grant_database_pattern(database), sqltext.quote_account(user, host)
         ),
         **_conn(conn)
     )

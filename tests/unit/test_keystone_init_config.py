@@ -1,4 +1,7 @@
-"""keystone_init: configuration syntax and settings lookup (no Keystone)."""
+"""
+keystone_init: configuration syntax (_utils/saltext_openstack_identity.py) and
+the module's settings lookup (no Keystone).
+"""
 import pathlib
 
 import pytest
@@ -6,6 +9,7 @@ import yaml
 from salt.exceptions import CommandExecutionError
 
 from saltext_openstack._modules import keystone_init as ki
+from saltext_openstack._utils import saltext_openstack_identity as identity
 
 FULL_CLOUD = pathlib.Path(__file__).resolve().parent.parent / "data" / "keystone_init_full_cloud.yaml"
 
@@ -20,7 +24,7 @@ def settings(monkeypatch):
 
 
 def test_full_cloud_example_normalizes():
-    spec = ki._normalize_config(yaml.safe_load(FULL_CLOUD.read_text()))
+    spec = identity.normalize_config(yaml.safe_load(FULL_CLOUD.read_text()))
     assert spec.region == "RegionOne"
     assert spec.projects == [("Default", "service", {"description": "Service Project"})]
     assert spec.roles == ["admin", "member", "reader", "service"]
@@ -53,12 +57,12 @@ def test_full_cloud_example_normalizes():
     ],
 )
 def test_project_shapes(projects):
-    spec = ki._normalize_config({"projects": projects})
+    spec = identity.normalize_config({"projects": projects})
     assert spec.projects == [("Default", "service", {})]
 
 
 def test_shorthand_description_and_named_list_entries():
-    spec = ki._normalize_config(
+    spec = identity.normalize_config(
         {
             "regions": {"RegionOne": "Main site"},
             "domains": ["heat"],
@@ -77,7 +81,7 @@ def test_shorthand_description_and_named_list_entries():
 
 
 def test_grant_forms():
-    spec = ki._normalize_config(
+    spec = identity.normalize_config(
         {
             "users": {
                 "alice": {
@@ -133,13 +137,13 @@ def test_grant_forms():
 )
 def test_syntax_errors(config, message):
     with pytest.raises(CommandExecutionError, match="Invalid keystone_init configuration") as exc:
-        ki._normalize_config(config)
+        identity.normalize_config(config)
     assert message in str(exc.value)
 
 
 def test_bad_password_error_does_not_echo_the_value():
     with pytest.raises(CommandExecutionError) as exc:
-        ki._normalize_config({"users": {"nova": {"password": 987654321}}})
+        identity.normalize_config({"users": {"nova": {"password": 987654321}}})
     assert "987654321" not in str(exc.value)
 
 

@@ -1,4 +1,7 @@
-"""keystone_init: reference resolution, diff and execution order (no Keystone)."""
+"""
+keystone_init: reference resolution and diff (_utils/saltext_openstack_identity.py),
+and the module's execution order (no Keystone).
+"""
 import json
 import pathlib
 
@@ -7,6 +10,7 @@ import yaml
 from salt.exceptions import CommandExecutionError
 
 from saltext_openstack._modules import keystone_init as ki
+from saltext_openstack._utils import saltext_openstack_identity as identity
 
 FULL_CLOUD = yaml.safe_load(
     (pathlib.Path(__file__).resolve().parent.parent / "data" / "keystone_init_full_cloud.yaml")
@@ -17,7 +21,7 @@ PASSWORDS = [user["password"] for user in FULL_CLOUD["users"].values()]
 
 def bootstrapped():
     """What ``keystone-manage bootstrap`` leaves: Keystone's state, as listed."""
-    return ki.Current(
+    return identity.Current(
         regions={"RegionOne": {"id": "RegionOne", "description": ""}},
         domains={"Default": {"id": "default", "name": "Default", "enabled": True}},
         projects={("Default", "admin"): {"id": "p-admin", "name": "admin"}},
@@ -63,8 +67,8 @@ def applied():
 
 
 def plan_for(config, current):
-    desired = ki._resolve(ki._normalize_config(config), current)
-    return ki._diff(desired, current)
+    desired = identity.resolve(identity.normalize_config(config), current)
+    return identity.diff(desired, current)
 
 
 def test_full_cloud_on_bootstrapped_keystone():
@@ -100,21 +104,21 @@ def test_new_objects_are_referenced_by_natural_key():
     assert project.body == {
         "project": {
             "name": "service",
-            "domain_id": ki.Ref("domain", "Default"),
+            "domain_id": identity.Ref("domain", "Default"),
             "description": "Service Project",
         }
     }
-    assert project.register == ki.Ref("project", ("Default", "service"))
-    assert nova.body["user"]["default_project_id"] == ki.Ref("project", ("Default", "service"))
+    assert project.register == identity.Ref("project", ("Default", "service"))
+    assert nova.body["user"]["default_project_id"] == identity.Ref("project", ("Default", "service"))
     assert nova.body["user"]["password"] == FULL_CLOUD["users"]["nova"]["password"]
     grant = plan.actions[7]
     assert grant.path == (
         "projects",
-        ki.Ref("project", ("Default", "service")),
+        identity.Ref("project", ("Default", "service")),
         "users",
-        ki.Ref("user", ("Default", "glance")),
+        identity.Ref("user", ("Default", "glance")),
         "roles",
-        ki.Ref("role", "admin"),
+        identity.Ref("role", "admin"),
     )
 
 
@@ -144,8 +148,8 @@ def test_password_checks_only_for_existing_enabled_users():
     current = applied()
     current.users[("Default", "nova")]["enabled"] = False
     del current.users[("Default", "glance")]
-    desired = ki._resolve(ki._normalize_config(FULL_CLOUD), current)
-    checked = {key[1] for key, _, _ in ki._password_checks(desired, current)}
+    desired = identity.resolve(identity.normalize_config(FULL_CLOUD), current)
+    checked = {key[1] for key, _, _ in identity.password_checks(desired, current)}
     assert checked == {"placement", "neutron", "cinder"}
 
 
@@ -217,9 +221,9 @@ def test_only_missing_grants_are_added():
     plan = plan_for(FULL_CLOUD, current)
     assert plan.changes == {"grants": {"neutron": ["service on project service"]}}
     assert plan.actions[0].path == (
-        "projects", ki.Ref("project", ("Default", "service")),
-        "users", ki.Ref("user", ("Default", "neutron")),
-        "roles", ki.Ref("role", "service"),
+        "projects", identity.Ref("project", ("Default", "service")),
+        "users", identity.Ref("user", ("Default", "neutron")),
+        "roles", identity.Ref("role", "service"),
     )  # fmt: skip
 
 
@@ -246,10 +250,10 @@ def test_regions_domains_and_domain_names():
 
 def test_default_region_from_auth_then_first_listed():
     config = {"services": {"s": {"type": "t", "endpoints": {"public": "http://s"}}}}
-    desired = ki._resolve(ki._normalize_config(config), bootstrapped(), auth_region="RegionX")
+    desired = identity.resolve(identity.normalize_config(config), bootstrapped(), auth_region="RegionX")
     assert desired.services[0].region == "RegionX"
     config["regions"] = ["RegionY", "RegionZ"]
-    desired = ki._resolve(ki._normalize_config(config), bootstrapped())
+    desired = identity.resolve(identity.normalize_config(config), bootstrapped())
     assert desired.services[0].region == "RegionY"
 
 

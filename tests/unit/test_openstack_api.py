@@ -30,7 +30,7 @@ def _loaded_api(opts, module):
     return getattr(function, "func", function).__globals__["api"], mods
 
 
-SYNCED = ("saltext_openstack_api", "saltext_openstack_cloud")
+SYNCED = ("saltext_openstack_api", "saltext_openstack_cloud", "saltext_openstack_identity")
 
 
 @pytest.fixture
@@ -59,11 +59,28 @@ def test_synced_modules_import_the_synced_client(tmp_path, module, fresh_job):
     for kind in ("modules", "utils"):
         (extmods / kind).mkdir(parents=True)
     shutil.copy(REPO / "_modules" / f"{module}.py", extmods / "modules")
-    for name in ("saltext_openstack_api.py", "saltext_openstack_cloud.py"):
-        shutil.copy(REPO / "_utils" / name, extmods / "utils")
+    for name in SYNCED:
+        shutil.copy(REPO / "_utils" / f"{name}.py", extmods / "utils")
     loaded, mods = _loaded_api(opts, module)
     assert mods.file_mapping[module][0] == str(extmods / "modules" / f"{module}.py")
     assert loaded.__file__ == str(extmods / "utils" / "saltext_openstack_api.py")
+
+
+def test_synced_keystone_init_imports_the_synced_plans(tmp_path, fresh_job):
+    """keystone_init's plans (_utils/saltext_openstack_identity.py), synced
+    beside the client, are the synced copy, and use the synced client."""
+    opts = make_minion_opts(tmp_path / "root", "synced", tmp_path / "pillar")
+    extmods = pathlib.Path(opts["extension_modules"])
+    for kind in ("modules", "utils"):
+        (extmods / kind).mkdir(parents=True)
+    shutil.copy(REPO / "_modules" / "keystone_init.py", extmods / "modules")
+    for name in SYNCED:
+        shutil.copy(REPO / "_utils" / f"{name}.py", extmods / "utils")
+    loaded, mods = _loaded_api(opts, "keystone_init")
+    function = mods["keystone_init.plan"]
+    identity = getattr(function, "func", function).__globals__["identity"]
+    assert identity.__file__ == str(extmods / "utils" / "saltext_openstack_identity.py")
+    assert identity.api is loaded
 
 
 def test_installed_modules_import_the_packages_client(tmp_path, fresh_job):

@@ -1,10 +1,23 @@
-"""SQL quoting, MariaDB client output and SHOW GRANTS parsing of openstack_db."""
+"""
+SQL quoting, MariaDB client output and SHOW GRANTS parsing of openstack_db
+(_utils/saltext_openstack_sql.py), and the module's redaction and arguments.
+"""
+import pathlib
 import random
+import shutil
 
 import pytest
+import salt.loader
+import salt.utils.path
+from minion_opts import forgotten
+from minion_opts import loaded_globals
+from minion_opts import minion_opts as make_minion_opts
 from salt.exceptions import SaltInvocationError
 
 from saltext_openstack._modules import openstack_db as odb
+from saltext_openstack._utils import saltext_openstack_sql as sqltext
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
 
 NASTY = [
     "",
@@ -61,7 +74,7 @@ def random_strings(count=300, seed=1234):
 
 
 def assert_round_trip(value):
-    quoted = odb._quote_literal(value)
+    quoted = sqltext.quote_literal(value)
     assert mariadb_read_literal(quoted + " rest") == (value, " rest")
     # Nothing the client could take for the end of a statement or a line.
     assert "\n" not in quoted and "\r" not in quoted and "\0" not in quoted
@@ -78,14 +91,14 @@ def test_literal_round_trip_random():
 
 
 def test_literal_examples():
-    assert odb._quote_literal("it's") == "'it\\'s'"
-    assert odb._quote_literal("a\\b") == "'a\\\\b'"
-    assert odb._quote_literal("50%") == "'50%'"
-    assert odb._quote_literal(42) == "'42'"
+    assert sqltext.quote_literal("it's") == "'it\\'s'"
+    assert sqltext.quote_literal("a\\b") == "'a\\\\b'"
+    assert sqltext.quote_literal("50%") == "'50%'"
+    assert sqltext.quote_literal(42) == "'42'"
 
 
 def test_account():
-    assert odb._quote_account("no'va", "%") == "'no\\'va'@'%'"
+    assert sqltext.quote_account("no'va", "%") == "'no\\'va'@'%'"
 
 
 @pytest.mark.parametrize(
@@ -99,13 +112,13 @@ def test_account():
     ],
 )
 def test_identifier(name, quoted):
-    assert odb._quote_identifier(name) == quoted
+    assert sqltext.quote_identifier(name) == quoted
 
 
 @pytest.mark.parametrize("name", ["", "nul\0"])
 def test_identifier_refused(name):
     with pytest.raises(SaltInvocationError):
-        odb._quote_identifier(name)
+        sqltext.quote_identifier(name)
 
 
 @pytest.mark.parametrize(
@@ -119,22 +132,22 @@ def test_identifier_refused(name):
     ],
 )
 def test_grant_database_pattern(name, pattern):
-    assert odb._grant_database_pattern(name) == pattern
+    assert sqltext.grant_database_pattern(name) == pattern
     # ... and SHOW GRANTS' pattern reads back as that one database.
-    assert odb._pattern_to_name(pattern[1:-1].replace("``", "`")) == name
+    assert sqltext.pattern_to_name(pattern[1:-1].replace("``", "`")) == name
 
 
 @pytest.mark.parametrize("pattern", ["nova_api", "nova%", "a\\_b_"])
 def test_wildcard_patterns_name_no_single_database(pattern):
-    assert odb._pattern_to_name(pattern) is None
+    assert sqltext.pattern_to_name(pattern) is None
 
 
 def test_parse_batch():
-    assert odb._parse_batch("") == []
-    assert odb._parse_batch("\n") == [[""]]
-    assert odb._parse_batch("a\tb\nc\td\n") == [["a", "b"], ["c", "d"]]
-    assert odb._parse_batch("x\\\\y\\tz\\nw\\0\n") == [["x\\y\tz\nw\0"]]
-    assert odb._parse_batch("keep\\_\n") == [["keep\\_"]]
+    assert sqltext.parse_batch("") == []
+    assert sqltext.parse_batch("\n") == [[""]]
+    assert sqltext.parse_batch("a\tb\nc\td\n") == [["a", "b"], ["c", "d"]]
+    assert sqltext.parse_batch("x\\\\y\\tz\\nw\\0\n") == [["x\\y\tz\nw\0"]]
+    assert sqltext.parse_batch("keep\\_\n") == [["keep\\_"]]
 
 
 GRANTS = [
@@ -191,18 +204,18 @@ GRANTS = [
 
 @pytest.mark.parametrize("line, parsed", GRANTS)
 def test_parse_grant(line, parsed):
-    assert odb._parse_grant(line) == parsed
+    assert sqltext.parse_grant(line) == parsed
 
 
 def test_parsed_grants_never_carry_the_password_hash():
-    parsed = odb._parse_grant(GRANTS[0][0])
+    parsed = sqltext.parse_grant(GRANTS[0][0])
     assert "1CB5692F" not in repr(parsed)
 
 
 @pytest.mark.parametrize("line", ["", "REVOKE ALL ON *.* FROM x", "GRANT ALL ON `unterminated"])
 def test_parse_grant_refuses_other_text(line):
     with pytest.raises(ValueError):
-        odb._parse_grant(line)
+        sqltext.parse_grant(line)
 
 
 def test_redact():
@@ -215,3 +228,26 @@ def test_connection_arguments():
     assert odb._conn({"socket": "/s", "__pub_fun": "x"}) == {"socket": "/s"}
     with pytest.raises(SaltInvocationError, match="unknown argument"):
         odb._conn({"sockett": "/s"})
+
+
+@pytest.mark.parametrize("synced", [True, False])
+def test_the_module_imports_the_sql_text_beside_it(tmp_path, monkeypatch, synced):
+    """saltutil.sync_all puts _utils/ in extmods/utils: a synced openstack_db
+    imports the synced file; pip-installed, the package's."""
+    which = salt.utils.path.which
+    monkeypatch.setattr(salt.utils.path, "which",
+                        lambda name: "/usr/bin/mariadb" if name == "mariadb" else which(name))
+    opts = make_minion_opts(tmp_path / "root", "sql", tmp_path / "pillar")
+    extmods = pathlib.Path(opts["extension_modules"])
+    if synced:
+        for kind in ("modules", "utils"):
+            (extmods / kind).mkdir(parents=True)
+        shutil.copy(REPO / "_modules" / "openstack_db.py", extmods / "modules")
+        shutil.copy(REPO / "_utils" / "saltext_openstack_sql.py", extmods / "utils")
+    with forgotten("saltext_openstack_sql"):
+        mods = salt.loader.minion_mods(opts, utils=salt.loader.utils(opts))
+        used = loaded_globals(mods, "openstack_db")["sqltext"]
+        if synced:
+            assert used.__file__ == str(extmods / "utils" / "saltext_openstack_sql.py")
+        else:
+            assert used is sqltext
