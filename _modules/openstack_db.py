@@ -66,10 +66,13 @@ try:
 except ImportError:
     from saltext_openstack._utils import saltext_openstack_schema as schema
 
-# This module's quoting and parsing (_utils/, imported the same way).
+# This module's quoting and parsing, and the extension's one secret masker
+# (_utils/, imported the same way).
 try:
+    import saltext_openstack_mask as mask
     import saltext_openstack_sql as sqltext
 except ImportError:
+    from saltext_openstack._utils import saltext_openstack_mask as mask
     from saltext_openstack._utils import saltext_openstack_sql as sqltext
 
 log = logging.getLogger(__name__)
@@ -533,9 +536,6 @@ except BaseException as exc:
 """
 
 # ``user:password@`` of a URL inside free text.
-_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
-
-
 def _program(program):
     """The path of the program ``program``; NotReadyError if missing."""
     path = salt.utils.path.which(program)
@@ -556,14 +556,15 @@ def _interpreter(path):
 
 def _failure(res):
     """The last lines a failed program printed (a traceback's final
-    exception, an error message), any URL password masked."""
+    exception, an error message), any URL password masked (the extension's
+    one masker: a password holding "@" is masked whole)."""
     lines = [
         line.strip()
         for line in "{}\n{}".format(res.get("stdout") or "", res.get("stderr") or "").splitlines()
         if line.strip()
     ]
     text = "\n".join(lines[-3:]) or "exit code {}".format(res.get("retcode"))
-    return _URL_PASSWORD.sub(r"\1****@", text)
+    return mask.scrub(text, (), "****")
 
 
 def _user_exists(user):
@@ -638,7 +639,7 @@ def schema_script(program, package, alembic_ini, databases=None, config_file=Non
         raise (schema.NotReadyError if not_ready else CommandExecutionError)(
             "cannot read the schema of {} ({}): {}".format(
                 package, alembic_ini,
-                _URL_PASSWORD.sub(r"\1****@", error) if error else _failure(res),
+                mask.scrub(error, (), "****") if error else _failure(res),
             )
         )
     return answer

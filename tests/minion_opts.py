@@ -146,13 +146,14 @@ def loaded_globals(loader, module):
 
 
 @contextlib.contextmanager
-def forgotten(module_name):
-    """A minion job's process: `module_name` (a synced _utils module) not
-    imported yet, and forgotten again afterwards."""
-    saved = sys.modules.pop(module_name, None)
+def forgotten(*module_names):
+    """A minion job's process: the modules `module_names` (synced _utils
+    modules) not imported yet, and forgotten again afterwards."""
+    saved = {name: sys.modules.pop(name, None) for name in module_names}
     try:
         yield
     finally:
-        sys.modules.pop(module_name, None)
-        if saved is not None:
-            sys.modules[module_name] = saved
+        for name, module in saved.items():
+            sys.modules.pop(name, None)
+            if module is not None:
+                sys.modules[name] = module

@@ -149,6 +149,21 @@ def test_failure_keeps_the_last_lines_and_masks_url_passwords(programs):
     assert "mysql+pymysql://placement:****@ctl/placement" in message
 
 
+@pytest.mark.parametrize("url", [
+    "mysql+pymysql://placement:S3cret@ctl/placement",
+    "mysql+pymysql://placement:p@ss@ctl/placement",  # "@" in the password
+    "mysql+pymysql://placement:p@ss:w/rd@ctl/placement?charset=utf8",
+])
+def test_failure_masks_a_url_password_whole(url):
+    """The extension's one masker (_utils/saltext_openstack_mask): no part of
+    a password shows, even one holding "@", ":" or "/"."""
+    password = url.split("placement:", 1)[1].rsplit("@ctl", 1)[0]
+    message = db._failure({"retcode": 1, "stdout": "",
+                           "stderr": f"Traceback\nOperationalError: (1045) {url} refused"})
+    assert "mysql+pymysql://placement:****@ctl/placement" in message
+    assert password not in message and "ss@" not in message
+
+
 def test_unknown_service_and_missing_program(programs, monkeypatch):
     with pytest.raises(SaltInvocationError,
                        match="unknown service 'nova': one of cinder, glance, keystone, placement"):

@@ -233,7 +233,8 @@ def test_connection_arguments():
 @pytest.mark.parametrize("synced", [True, False])
 def test_the_module_imports_the_sql_text_beside_it(tmp_path, monkeypatch, synced):
     """saltutil.sync_all puts _utils/ in extmods/utils: a synced openstack_db
-    imports the synced file; pip-installed, the package's."""
+    imports the synced files (its SQL text and the masker); pip-installed,
+    the package's."""
     which = salt.utils.path.which
     monkeypatch.setattr(salt.utils.path, "which",
                         lambda name: "/usr/bin/mariadb" if name == "mariadb" else which(name))
@@ -243,11 +244,14 @@ def test_the_module_imports_the_sql_text_beside_it(tmp_path, monkeypatch, synced
         for kind in ("modules", "utils"):
             (extmods / kind).mkdir(parents=True)
         shutil.copy(REPO / "_modules" / "openstack_db.py", extmods / "modules")
-        shutil.copy(REPO / "_utils" / "saltext_openstack_sql.py", extmods / "utils")
-    with forgotten("saltext_openstack_sql"):
+        for name in ("saltext_openstack_sql.py", "saltext_openstack_mask.py"):
+            shutil.copy(REPO / "_utils" / name, extmods / "utils")
+    with forgotten("saltext_openstack_sql", "saltext_openstack_mask"):
         mods = salt.loader.minion_mods(opts, utils=salt.loader.utils(opts))
-        used = loaded_globals(mods, "openstack_db")["sqltext"]
+        module = loaded_globals(mods, "openstack_db")
+        used = module["sqltext"]
         if synced:
             assert used.__file__ == str(extmods / "utils" / "saltext_openstack_sql.py")
+            assert module["mask"].__file__ == str(extmods / "utils" / "saltext_openstack_mask.py")
         else:
             assert used is sqltext

@@ -29,7 +29,7 @@ def fresh_job(monkeypatch):
     which = salt.utils.path.which
     monkeypatch.setattr(salt.utils.path, "which", lambda name: (
         f"/usr/bin/{name}" if name == "nova-manage" else which(name)))  # fmt: skip
-    with forgotten(SYNCED[0]), forgotten(SYNCED[1]), forgotten(SYNCED[2]):
+    with forgotten(*SYNCED):
         yield
 
 

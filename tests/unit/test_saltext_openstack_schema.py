@@ -27,7 +27,7 @@ MASK = "saltext_openstack_mask"
 @pytest.fixture
 def fresh_job():
     """A minion job's process: the synced copy not imported yet."""
-    with forgotten(SYNCED), forgotten(MASK):
+    with forgotten(SYNCED, MASK):
         yield
 
 
