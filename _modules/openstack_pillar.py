@@ -24,6 +24,13 @@ The message never contains a password value, only key names.  The model
 holds no password either: the formulas read ``openstack:passwords``
 themselves.
 
+This module holds the public functions; the checks are in ``_utils/``:
+``saltext_openstack_model_validator`` (the walk and the field checks), its
+mixins ``saltext_openstack_model_network`` (networks, hosts, OVN,
+firewall, passwords) and ``saltext_openstack_model_services`` (gluster
+and the services), and ``saltext_openstack_model`` (the constants and
+helpers; those named here are ``openstack_pillar.NAME`` too).
+
 Secrets per role
 ----------------
 A minion's pillar holds only the passwords its roles use
@@ -302,54 +309,50 @@ Keys this module does not know are ignored (other formulas may read their
 own), except a key that looks like a typo of a missing known key of the same
 mapping (``replcia`` for ``replica``), which is reported.
 """
-import collections.abc
-import copy
-import difflib
-import posixpath
-import re
-
 from salt.exceptions import CommandExecutionError
 
+# The validator, the pillar's constants and its pure helpers (_utils/):
+# synced to extmods/utils, which the loader puts on sys.path while it
+# loads this module (on a minion and on the master alike), or part of the
+# pip-installed package.
 try:
-    import datetime
-
-    from cryptography import x509
-    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-    from cryptography.hazmat.primitives import serialization
-
-    HAS_CRYPTOGRAPHY = True
-except ImportError:  # pragma: no cover - Salt itself requires cryptography
-    HAS_CRYPTOGRAPHY = False
-
-try:
-    import netaddr
-
-    HAS_NETADDR = True
-except ImportError:  # pragma: no cover - netaddr is a dependency
-    HAS_NETADDR = False
-
-# Security-group rules are checked by the code that applies them
-# (_utils/saltext_openstack_cloud.py): synced with saltutil.sync_all, or
-# part of the pip-installed package.
-try:
-    import saltext_openstack_cloud as cloud_plan
+    import saltext_openstack_model as model
+    import saltext_openstack_model_validator as validator
 except ImportError:
     try:
-        from saltext_openstack._utils import saltext_openstack_cloud as cloud_plan
+        from saltext_openstack._utils import saltext_openstack_model as model
+        from saltext_openstack._utils import saltext_openstack_model_validator as validator
     except ImportError:  # pragma: no cover - synced or installed with this module
-        cloud_plan = None
+        model = validator = None
 
 __virtualname__ = "openstack_pillar"
 
+# What formulas, tests, cluster/ and the docs read as openstack_pillar.NAME
+# (constants only: a function imported here would be a CLI function).
+if model is not None:
+    API_ENDPOINTS = model.API_ENDPOINTS
+    DATABASE_PASSWORDS = model.DATABASE_PASSWORDS
+    GENEVE_MAX_HEADER_SIZE = model.GENEVE_MAX_HEADER_SIZE
+    IPV6_REFUSED = model.IPV6_REFUSED
+    MTU_CEILINGS = model.MTU_CEILINGS
+    NETWORK_NAMES = model.NETWORK_NAMES
+    PASSWORD_LIMITS = model.PASSWORD_LIMITS
+    PHYSNET_MTU = model.PHYSNET_MTU
+    PUBLIC_TLS_ROLES = model.PUBLIC_TLS_ROLES
+    REQUIRED_PASSWORDS = model.REQUIRED_PASSWORDS
+    ROLE_SECRETS = model.ROLE_SECRETS
+    ROLES = model.ROLES
+
 
 def __virtual__():
-    if not HAS_NETADDR:
+    if model is None:
+        return (False, "openstack_pillar needs saltext_openstack_model, "
+                       "saltext_openstack_model_validator and saltext_openstack_cloud from "
+                       "_utils: run saltutil.sync_all (sync_modules alone does not sync them)")
+    if not validator.HAS_NETADDR:
         return (False, "openstack_pillar needs the netaddr Python library")
-    if not HAS_CRYPTOGRAPHY:
+    if not model.HAS_CRYPTOGRAPHY:
         return (False, "openstack_pillar needs the python cryptography package")
-    if cloud_plan is None:
-        return (False, "openstack_pillar needs saltext_openstack_cloud from _utils: run "
-                       "saltutil.sync_all (sync_modules alone does not sync it)")
     return __virtualname__
 
 
@@ -385,7 +388,7 @@ def validate(data=None):
         data = _minion_pillar()
         secrets = _own_secrets(data)
         own_id = __opts__.get("id")  # pylint: disable=undefined-variable
-    return _Validator(data, secrets, own_id).run()
+    return validator.Validator(data, secrets, own_id).run()
 
 
 def topology(data=None):
@@ -419,7 +422,7 @@ def password_limits():
         salt-call openstack_pillar.password_limits
     """
     return {name: {"refused": pattern.pattern, "why": why}
-            for name, (pattern, why) in PASSWORD_LIMITS.items()}
+            for name, (pattern, why) in model.PASSWORD_LIMITS.items()}
 
 
 def hosts_entries(data=None):
@@ -438,8 +441,8 @@ def hosts_entries(data=None):
 
         salt-call openstack_pillar.hosts_entries
     """
-    model = validate(data)
-    return [[host["address"], _host_names(host)] for host in model["hosts"].values()]
+    topo = validate(data)
+    return [[host["address"], model.host_names(host)] for host in topo["hosts"].values()]
 
 
 def role_secrets():
@@ -452,7 +455,7 @@ def role_secrets():
 
         salt-call openstack_pillar.role_secrets
     """
-    return {role: sorted(names) for role, names in ROLE_SECRETS.items()}
+    return {role: sorted(names) for role, names in model.ROLE_SECRETS.items()}
 
 
 def host_roles(data, minion_id):
@@ -466,12 +469,12 @@ def host_roles(data, minion_id):
 
         salt-call openstack_pillar.host_roles "{hosts: {c1: {roles: [compute]}}}" c1
     """
-    hosts = data.get("hosts") if _is_mapping(data) else None
-    entry = hosts.get(minion_id) if _is_mapping(hosts) else None
-    roles = entry.get("roles") if _is_mapping(entry) else None
+    hosts = data.get("hosts") if model.is_mapping(data) else None
+    entry = hosts.get(minion_id) if model.is_mapping(hosts) else None
+    roles = entry.get("roles") if model.is_mapping(entry) else None
     if not isinstance(roles, (list, tuple)):
         return []
-    return [role for role in ROLES if role in [r for r in roles if isinstance(r, str)]]
+    return [role for role in model.ROLES if role in [r for r in roles if isinstance(r, str)]]
 
 
 def allowed_secrets(roles):
@@ -484,7 +487,7 @@ def allowed_secrets(roles):
         salt-call openstack_pillar.allowed_secrets '[gateway, compute]'
     """
     return sorted({name for role in roles if isinstance(role, str)
-                   for name in ROLE_SECRETS.get(role, ())})
+                   for name in model.ROLE_SECRETS.get(role, ())})
 
 
 def narrow_secrets(data, minion_id):
@@ -503,22 +506,22 @@ def narrow_secrets(data, minion_id):
 
         salt-run salt.cmd openstack_pillar.narrow_secrets "{...}" compute1
     """
-    if not _is_mapping(data):
+    if not model.is_mapping(data):
         return data
     narrowed = {key: value for key, value in data.items() if key != "passwords"}
     passwords = data.get("passwords")
-    if _is_mapping(passwords):
+    if model.is_mapping(passwords):
         allowed = set(allowed_secrets(host_roles(data, minion_id)))
         narrowed["passwords"] = {name: value for name, value in passwords.items()
                                  if name in allowed}
     tls = data.get("tls")
-    if _is_mapping(tls) and "public" in tls:
-        own = set(host_roles(data, minion_id)) & set(PUBLIC_TLS_ROLES)
-        public = tls["public"] if _is_mapping(tls["public"]) else {}
+    if model.is_mapping(tls) and "public" in tls:
+        own = set(host_roles(data, minion_id)) & set(model.PUBLIC_TLS_ROLES)
+        public = tls["public"] if model.is_mapping(tls["public"]) else {}
         narrowed["tls"] = dict(tls, public={
             host: entry if host == minion_id and own else
             {name: value for name, value in entry.items() if name != "key"}
-            for host, entry in public.items() if _is_mapping(entry)})
+            for host, entry in public.items() if model.is_mapping(entry)})
     return narrowed
 
 
@@ -533,17 +536,7 @@ def endpoints(controller):
     CA), each with its catalog path, and the ``internal_root`` and
     ``public_root`` without it.  None without a controller.
     """
-    if controller is None:
-        return None
-    result = {}
-    for name, api in API_ENDPOINTS.items():
-        internal = "http://{}:{}".format(controller, api.port)
-        public = "https://{}:{}".format(controller, api.public_port)
-        result[name] = {"type": api.type, "port": api.port, "public_port": api.public_port,
-                        "description": api.description, "user": api.user,
-                        "internal_root": internal, "public_root": public,
-                        "internal": internal + api.path, "public": public + api.path}
-    return result
+    return model.endpoints(controller)
 
 
 def console(gateway):
@@ -552,10 +545,7 @@ def console(gateway):
     name its certificate carries): ``port`` and ``url`` (HTTPS, the page
     nova-compute hands to browsers).  None without a gateway.
     """
-    if gateway is None:
-        return None
-    return {"port": CONSOLE_PORT,
-            "url": "https://{}:{}{}".format(gateway, CONSOLE_PORT, CONSOLE_PATH)}
+    return model.console(gateway)
 
 
 def tls_request(data, minion_id):
@@ -575,10 +565,10 @@ def tls_request(data, minion_id):
         salt-run salt.cmd openstack_pillar.tls_request "{...}" gateway
     """
     try:
-        model = validate(data)
+        topo = validate(data)
     except CommandExecutionError:
         return None
-    host = model["hosts"].get(minion_id)
+    host = topo["hosts"].get(minion_id)
     if host is None:
         return None
     names, addresses = [], []
@@ -586,17 +576,17 @@ def tls_request(data, minion_id):
     def add(value):
         if value is None:
             return
-        target = addresses if IPV4_RE.match(value) else names
+        target = addresses if model.IPV4_RE.match(value) else names
         if value.lower() not in [v.lower() for v in target]:
             target.append(value)
 
-    for value in _host_identities(minion_id, host):
+    for value in model.host_identities(minion_id, host):
         add(value)
     # A gateway's: the dashboard's names of dashboard:hosts too.
-    for value in _public_names(minion_id, model["hosts"], model["gateways"],
-                               model["dashboard"]):
+    for value in model.public_names(minion_id, topo["hosts"], topo["gateways"],
+                                    topo["dashboard"]):
         add(value)
-    return {"names": names, "addresses": addresses, "days": model["tls"]["days"]}
+    return {"names": names, "addresses": addresses, "days": topo["tls"]["days"]}
 
 
 def secrets_filter_ready():
@@ -617,10 +607,10 @@ def secrets_filter_ready():
            "run `salt-run saltutil.sync_all` (README, \"Deploying on real hosts\")")
     excluded = opts.get("exclude_ext_pillar") or []
     runs = [run for run in opts.get("ext_pillar") or []
-            if not (_is_mapping(run) and set(run) <= set(excluded))]
+            if not (model.is_mapping(run) and set(run) <= set(excluded))]
     places = [index for index, run in enumerate(runs)
-              if _is_mapping(run) and SECRETS_FILTER in run]
-    if SECRETS_FILTER in excluded or not places:
+              if model.is_mapping(run) and model.SECRETS_FILTER in run]
+    if model.SECRETS_FILTER in excluded or not places:
         raise CommandExecutionError(
             "openstack pillar withheld: the master does not filter openstack:passwords per "
             "role (no openstack_secrets ext_pillar): " + how)
@@ -629,7 +619,7 @@ def secrets_filter_ready():
     # merge every secret back.
     at = places[-1]
     after = sorted({str(key) for run in runs[at:]
-                    for key in (run if _is_mapping(run) else [run])} - {SECRETS_FILTER})
+                    for key in (run if model.is_mapping(run) else [run])} - {model.SECRETS_FILTER})
     if after:
         raise CommandExecutionError(
             "openstack pillar withheld: the openstack_secrets ext_pillar must be the last "
@@ -642,7 +632,7 @@ def secrets_filter_ready():
     import salt.loader  # pylint: disable=import-outside-toplevel
 
     loader = salt.loader.pillars(opts, __salt__)  # pylint: disable=undefined-variable
-    if SECRETS_FILTER not in loader:  # (its ext_pillar function)
+    if model.SECRETS_FILTER not in loader:  # (its ext_pillar function)
         raise CommandExecutionError(
             "openstack pillar withheld: the openstack_secrets ext_pillar is configured but "
             "not installed on the master: " + how)
@@ -656,7 +646,7 @@ def secrets_filter_ready():
 
 def _minion_pillar():
     # Read __pillar__ itself: __salt__["pillar.get"] masks secrets on Salt 3008.
-    return __pillar__.get(ROOT)  # pylint: disable=undefined-variable
+    return __pillar__.get(model.ROOT)  # pylint: disable=undefined-variable
 
 
 def _own_secrets(data):

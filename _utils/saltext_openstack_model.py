@@ -1,14 +1,20 @@
+"""
+The ``openstack`` pillar's vocabulary, shared by ``openstack_pillar`` and
+its validator (``saltext_openstack_model_validator`` and its two mixins,
+``_network`` and ``_services``): the constants (roles, secrets per role,
+the API catalog, defaults, limits), the patterns, the known keys of each
+mapping, and the pure helpers the checks and the public functions share.
+What each key means and the model's shape: ``_modules/openstack_pillar.py``.
+
+This is not a Salt loader module: ``openstack_pillar`` imports it directly,
+synced (``extmods/utils``) or pip-installed
+(``saltext_openstack._utils.saltext_openstack_model``), like the other
+files of ``_utils/`` (see ``saltext_openstack_api``).
+"""
 import collections.abc
-import copy
-import difflib
-import posixpath
 import re
 
-from salt.exceptions import CommandExecutionError
-
 try:
-    import datetime
-
     from cryptography import x509
     from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
     from cryptography.hazmat.primitives import serialization
@@ -17,23 +23,19 @@ try:
 except ImportError:  # pragma: no cover - Salt itself requires cryptography
     HAS_CRYPTOGRAPHY = False
 
-try:
-    import netaddr
-
-    HAS_NETADDR = True
-except ImportError:  # pragma: no cover - netaddr is a dependency
-    HAS_NETADDR = False
-
 # Security-group rules are checked by the code that applies them
-# (_utils/saltext_openstack_cloud.py): synced with saltutil.sync_all, or
-# part of the pip-installed package.
+# (_utils/saltext_openstack_cloud.py), synced or installed with this file.
 try:
     import saltext_openstack_cloud as cloud_plan
 except ImportError:
-    try:
-        from saltext_openstack._utils import saltext_openstack_cloud as cloud_plan
-    except ImportError:  # pragma: no cover - synced or installed with this module
-        cloud_plan = None
+    from saltext_openstack._utils import saltext_openstack_cloud as cloud_plan
+
+
+def __virtual__():
+    # Salt's utils loader also finds this file in extmods/utils: it is
+    # imported by openstack_pillar, not used through __utils__.
+    return (False, "saltext_openstack_model is imported by openstack_pillar directly")
+
 
 ROOT = "openstack"
 
@@ -298,10 +300,10 @@ DEFAULT_SECURITY_GROUPS = {
 # One printable token: no whitespace or control characters.
 SAFE_TOKEN_RE = re.compile(r"^[\x21-\x7e]+$")
 
-_REQUIRED = object()
+REQUIRED = object()
 
 # The known keys of each fixed mapping, for typo detection.
-_KNOWN_KEYS = {
+KNOWN_KEYS = {
     (): (
         "release", "region", "domain", "hosts", "networks", "gateway_nat",
         "firewall", "passwords", "admin", "demo", "gluster", "nova", "cinder",
@@ -350,64 +352,92 @@ _KNOWN_KEYS = {
     ),
 }
 
-def _key(path):
+def endpoints(controller):
+    """The catalog of the controller ``controller``: see ``openstack_pillar.endpoints``."""
+    if controller is None:
+        return None
+    result = {}
+    for name, api in API_ENDPOINTS.items():
+        internal = "http://{}:{}".format(controller, api.port)
+        public = "https://{}:{}".format(controller, api.public_port)
+        result[name] = {"type": api.type, "port": api.port, "public_port": api.public_port,
+                        "description": api.description, "user": api.user,
+                        "internal_root": internal, "public_root": public,
+                        "internal": internal + api.path, "public": public + api.path}
+    return result
+
+
+def console(gateway):
+    """The console proxy of the gateway ``gateway``: see ``openstack_pillar.console``."""
+    if gateway is None:
+        return None
+    return {"port": CONSOLE_PORT,
+            "url": "https://{}:{}{}".format(gateway, CONSOLE_PORT, CONSOLE_PATH)}
+
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+
+
+def pillar_key(path):
     """
     The colon-separated pillar key of ``path`` (a tuple under ``openstack``);
     a part with a control character is quoted (``'web\\nservers'``), so that
     the key stays on its line of the message.
     """
-    return ":".join((ROOT,) + tuple(_key_part(part) for part in path))
+    return ":".join((ROOT,) + tuple(key_part(part) for part in path))
 
 
-def _key_part(part):
+def key_part(part):
     text = str(part)
     return repr(text) if cloud_plan.CONTROL_RE.search(text) else text
 
 
-def _natural_key(text):
+def natural_key(text):
     """Sort key putting ``compute2`` before ``compute10``."""
     parts = re.split(r"(\d+)", text)
     return [int(part) if index % 2 else part.lower() for index, part in enumerate(parts)], text
 
 
-def _natural_sorted(names):
-    return sorted(names, key=_natural_key)
+def natural_sorted(names):
+    return sorted(names, key=natural_key)
 
 
-def _is_int(value):
+def is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_number(value):
+def is_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _is_mapping(value):
+def is_mapping(value):
     return isinstance(value, collections.abc.Mapping)
 
 
-def _type_name(value):
+def type_name(value):
     """What a value is, for messages, without showing it."""
     if isinstance(value, bool):
         return "a boolean"
-    if _is_number(value):
+    if is_number(value):
         return "a number"
     if isinstance(value, str):
         return "a string"
-    if _is_mapping(value):
+    if is_mapping(value):
         return "a mapping"
     if isinstance(value, (list, tuple)):
         return "a list"
     return "a " + type(value).__name__
 
 
-def _show(value):
+def show(value):
     """A (non-secret) value as quoted in messages, cut at 80 characters."""
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _overlaps(first, second):
+def overlaps(first, second):
     return (
         first.version == second.version
         and first.first <= second.last
@@ -415,7 +445,7 @@ def _overlaps(first, second):
     )
 
 
-def _reserved_role(address, network):
+def reserved_role(address, network):
     """Why ``address`` cannot be a host of ``network``, or None if it can."""
     if network.version == 4 and network.prefixlen <= 30:
         if address == network.network:
@@ -427,7 +457,7 @@ def _reserved_role(address, network):
     return None
 
 
-def _system_dir(path):
+def system_dir(path):
     """Why ``path`` (normalized, absolute) is a system directory, or None."""
     if path in SYSTEM_DIRS:
         return "a system directory"
@@ -439,7 +469,7 @@ def _system_dir(path):
     return None
 
 
-def _public_names(host_id, hosts, gateways, dashboard):
+def public_names(host_id, hosts, gateways, dashboard):
     """
     The names clients reach ``host_id``'s public endpoints by: its minion
     id (the catalog's public URLs, the console's URL), and on a gateway the
@@ -449,21 +479,21 @@ def _public_names(host_id, hosts, gateways, dashboard):
     names = [host_id]
     if host_id in gateways:
         own = {str(value).lower() for gateway in gateways
-               for value in _host_identities(gateway, hosts[gateway]) if value}
+               for value in host_identities(gateway, hosts[gateway]) if value}
         names += [name for name in dashboard["allowed_hosts"] if name.lower() not in own]
     return names
 
 
-def _pem(cert):
+def pem(cert):
     return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
-def _spki(public_key):
+def spki(public_key):
     return public_key.public_bytes(serialization.Encoding.DER,
                                    serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def _signed_by(cert, issuer):
+def signed_by(cert, issuer):
     try:
         cert.verify_directly_issued_by(issuer)
     except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
@@ -471,7 +501,7 @@ def _signed_by(cert, issuer):
     return True
 
 
-def _san_covers(alt, name):
+def san_covers(alt, name):
     """Whether the subjectAltName ``alt`` matches ``name`` (a host name or an
     IPv4 address) as a TLS client checks it: an address against the IP
     entries, a name against the DNS entries, case-insensitively, a ``*.``
@@ -488,40 +518,40 @@ def _san_covers(alt, name):
     return False
 
 
-def _san_text(alt):
+def san_text(alt):
     values = [str(value) for value in alt.get_values_for_type(x509.DNSName)]
     values += [str(value) for value in alt.get_values_for_type(x509.IPAddress)]
     return ", ".join(values) or "empty"
 
 
-def _fqdn(host_id, domain):
+def fqdn(host_id, domain):
     """A minion id with a dot is taken as already qualified."""
     if "." in host_id or not domain:
         return host_id
     return "{}.{}".format(host_id, domain)
 
 
-def _host_identities(host_id, host):
+def host_identities(host_id, host):
     """Every name and address a host is known by in the model: its minion
     id, short name, fqdn, management and provider address (None when it
     has none)."""
     return (host_id, host["shortname"], host["fqdn"], host["address"], host["provider_address"])
 
 
-def _host_names(host):
+def host_names(host):
     names = [host["fqdn"]]
     if host["shortname"] != host["fqdn"]:
         names.append(host["shortname"])
     return names
 
 
-def _network_fields(network):
+def network_fields(network):
     if network is None:
         return {"cidr": None, "prefixlen": None}
     return {"cidr": str(network), "prefixlen": network.prefixlen}
 
 
-def _host_devices(host_id, roles, networks):
+def host_devices(host_id, roles, networks):
     """A host's OVN chassis name and where its management and provider
     addresses live (see "Open vSwitch and OVN")."""
     chassis = host_id if "compute" in roles or "gateway" in roles else None
@@ -535,16 +565,16 @@ def _host_devices(host_id, roles, networks):
     }
 
 
-def _str_or_none(value):
+def str_or_none(value):
     return None if value is None else str(value)
 
 
-def _root_problem(data):
+def root_problem(data):
     """The problem with the ``openstack`` value as a whole, if any."""
     if data is None:
         return "missing"
-    if not _is_mapping(data):
-        return "must be a mapping, got " + _type_name(data)
+    if not is_mapping(data):
+        return "must be a mapping, got " + type_name(data)
     if not data:
         return "empty"
     return None

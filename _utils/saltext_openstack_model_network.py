@@ -1,4 +1,34 @@
+"""
+The ``openstack`` pillar validator's checks of what the hosts and their
+networks are: networks, hosts, OVN, firewall, passwords and identities
+(see ``saltext_openstack_model_validator``).  Not a Salt loader module
+(see ``saltext_openstack_api``).
+"""
+try:
+    import netaddr
+except ImportError:  # pragma: no cover - openstack_pillar's __virtual__ says so
+    netaddr = None
+
+try:
+    import saltext_openstack_model as model
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_model as model
+
+
+def __virtual__():
+    # Salt's utils loader also finds this file in extmods/utils: it is
+    # imported by openstack_pillar's validator, not used through __utils__.
+    return (False, "saltext_openstack_model_network is imported by openstack_pillar directly")
+
+
 class NetworkChecks:
+    """
+    The checks of the networks, the hosts, OVN, the firewall, the
+    passwords and the identities: a mixin of
+    ``saltext_openstack_model_validator.Validator``, whose field checks
+    (``self.text``, ``self.address``...) they use.
+    """
+
     # -- networks ----------------------------------------------------------------
 
     def networks(self):
@@ -8,7 +38,7 @@ class NetworkChecks:
             "provider": self.provider(section),
             "selfservice": self.selfservice(section),
             "datapath_type": self.choice(section, ("networks",), "datapath_type", "system",
-                                         DATAPATH_TYPES),
+                                         model.DATAPATH_TYPES),
             "geneve_vni_ranges": self.vni_ranges(section),
         }
         self.distinct_network_names(result)
@@ -22,22 +52,22 @@ class NetworkChecks:
         return self.section(("networks", name), parent=networks, required=required)
 
     def release(self):
-        release = self.text(self.data, (), "release", RELEASES[0], nospace=True)
-        if release is not None and release not in RELEASES:
+        release = self.text(self.data, (), "release", model.RELEASES[0], nospace=True)
+        if release is not None and release not in model.RELEASES:
             self.problem(("release",), "{} is not a release these formulas deploy ({}): "
                          "their options, packages and services are those of {}".format(
-                             _show(release), ", ".join(RELEASES), RELEASES[0]))
+                             model.show(release), ", ".join(model.RELEASES), model.RELEASES[0]))
             return None
         return release
 
     def interface(self, section, path):
-        name = self.text(section, path, "interface", pattern=INTERFACE_RE,
+        name = self.text(section, path, "interface", pattern=model.INTERFACE_RE,
                          what="a valid Linux interface name (1-15 characters, no '/', ':' "
                               "or whitespace)")
-        if name in OVN_BRIDGES.values():
+        if name in model.OVN_BRIDGES.values():
             self.problem(path + ("interface",), "{} is an Open vSwitch bridge the formulas "
                          "make ({}): name the host's own interface".format(
-                             _show(name), ", ".join(sorted(OVN_BRIDGES.values()))))
+                             model.show(name), ", ".join(sorted(model.OVN_BRIDGES.values()))))
             return None
         return name
 
@@ -47,7 +77,7 @@ class NetworkChecks:
         if section is None:
             return None
         network = self.network(section, path, "management")
-        result = _network_fields(network)
+        result = model.network_fields(network)
         result["netmask"] = None if network is None else str(network.netmask)
         result["interface"] = self.interface(section, path)
         return result
@@ -57,20 +87,20 @@ class NetworkChecks:
         section = self.network_section(networks, "provider", True)
         if section is None:
             return None
-        result = _network_fields(self.network(section, path, "provider"))
+        result = model.network_fields(self.network(section, path, "provider"))
         result["name"] = self.neutron_network_name(section, path)
         result["interface"] = self.interface(section, path)
         management = networks.get("management")
-        if result["interface"] and _is_mapping(management) and \
+        if result["interface"] and model.is_mapping(management) and \
                 result["interface"] == management.get("interface"):
             self.problem(path + ("interface",), "{} is also {}: the provider interface is "
                                                 "handed to the bridge and must not carry the "
                                                 "management address".format(
-                                                    _show(result["interface"]),
-                                                    _key(("networks", "management", "interface"))))
+                                                    model.show(result["interface"]),
+                                                    model.pillar_key(("networks", "management", "interface"))))
             result["interface"] = None
         result["physical_network"] = self.text(
-            section, path, "physical_network", "provider", PHYSNET_RE,
+            section, path, "physical_network", "provider", model.PHYSNET_RE,
             "a valid physical network name (no ':', ',' or whitespace)")
         result.update(self.provider_range(section, path))
         result["dns_nameservers"] = self.nameservers(section, path)
@@ -92,9 +122,9 @@ class NetworkChecks:
                 gateway, *self.pool))
         self.provider_gateway = gateway
         return {
-            "gateway": _str_or_none(gateway),
-            "allocation_start": _str_or_none(start),
-            "allocation_end": _str_or_none(end),
+            "gateway": model.str_or_none(gateway),
+            "allocation_start": model.str_or_none(start),
+            "allocation_end": model.str_or_none(end),
         }
 
     def selfservice(self, networks):
@@ -106,9 +136,9 @@ class NetworkChecks:
         default_gateway = None
         if network is not None:
             default_gateway = str(netaddr.IPAddress(network.first + 1, network.version))
-        result = _network_fields(network)
+        result = model.network_fields(network)
         result["name"] = self.neutron_network_name(section, path)
-        result["gateway"] = _str_or_none(
+        result["gateway"] = model.str_or_none(
             self.address(section, path, "gateway", default_gateway, within="selfservice"))
         result["dns_nameservers"] = self.nameservers(section, path)
         result["mtu"] = self.mtu(section, path)
@@ -123,13 +153,13 @@ class NetworkChecks:
         if selfservice.get("name") == provider["name"]:
             self.problem(("networks", "selfservice", "name"),
                          "{} is also {}: the two networks (and their subnets) need names "
-                         "of their own".format(_show(provider["name"]),
-                                               _key(("networks", "provider", "name"))))
+                         "of their own".format(model.show(provider["name"]),
+                                               model.pillar_key(("networks", "provider", "name"))))
             selfservice["name"] = None
 
     def neutron_network_name(self, section, path):
         """The Neutron name of a network and its subnet (:data:`NETWORK_NAMES`)."""
-        name = self.value(section, path, "name", NETWORK_NAMES[path[-1]])
+        name = self.value(section, path, "name", model.NETWORK_NAMES[path[-1]])
         if name is None:
             return None
         if self.neutron_name(name, path + ("name",), "network"):
@@ -141,8 +171,8 @@ class NetworkChecks:
         A network's MTU in Neutron (None: Neutron's own), at most what
         Neutron allows on it (:data:`MTU_CEILINGS`): it refuses more.
         """
-        value = self.integer(section, path, "mtu", None, cloud_plan.MTU_MIN)
-        ceiling = MTU_CEILINGS[path[-1]]
+        value = self.integer(section, path, "mtu", None, model.cloud_plan.MTU_MIN)
+        ceiling = model.MTU_CEILINGS[path[-1]]
         if value is None or value <= ceiling:
             return value
         if path[-1] == "provider":
@@ -151,8 +181,8 @@ class NetworkChecks:
         else:
             why = ("a Geneve network's largest: Neutron's global_physnet_mtu {} less {} "
                    "(max_header_size {} and the outer IPv4 header {})".format(
-                       PHYSNET_MTU, PHYSNET_MTU - ceiling, GENEVE_MAX_HEADER_SIZE,
-                       IPV4_HEADER_SIZE))
+                       model.PHYSNET_MTU, model.PHYSNET_MTU - ceiling, model.GENEVE_MAX_HEADER_SIZE,
+                       model.IPV4_HEADER_SIZE))
         self.problem(path + ("mtu",), "{} is more than {}, {}".format(value, ceiling, why))
         return None
 
@@ -166,7 +196,7 @@ class NetworkChecks:
 
     def retired(self, section, path):
         for name in section or ():
-            reason = RETIRED_KEYS.get(path + (name,))
+            reason = model.RETIRED_KEYS.get(path + (name,))
             if reason:
                 self.problem(path + (name,), reason)
 
@@ -178,14 +208,14 @@ class NetworkChecks:
             return None
         if not isinstance(value, str):
             self.problem(key, "must be a string like \"1:1000\", got {}: quote it in YAML "
-                              "(unquoted 1:30 reads as the number 90)".format(_type_name(value)))
+                              "(unquoted 1:30 reads as the number 90)".format(model.type_name(value)))
             return None
         for part in value.split(","):
-            match = VNI_RANGE_RE.match(part.strip())
+            match = model.VNI_RANGE_RE.match(part.strip())
             low, high = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
-            if not 1 <= low <= high <= GENEVE_VNI_MAX:
+            if not 1 <= low <= high <= model.GENEVE_VNI_MAX:
                 self.problem(key, "{} is not a range 'first:last' with 1 <= first <= last <= {}"
-                                  .format(_show(part.strip()), GENEVE_VNI_MAX))
+                                  .format(model.show(part.strip()), model.GENEVE_VNI_MAX))
                 return None
         return value
 
@@ -193,9 +223,9 @@ class NetworkChecks:
         names = [name for name in ("management", "provider", "selfservice") if name in self.nets]
         for index, name in enumerate(names):
             for earlier in names[:index]:
-                if _overlaps(self.nets[earlier], self.nets[name]):
+                if model.overlaps(self.nets[earlier], self.nets[name]):
                     self.problem(("networks", name, "cidr"), "'{}' overlaps {} ('{}')".format(
-                        self.nets[name], _key(("networks", earlier, "cidr")), self.nets[earlier]))
+                        self.nets[name], model.pillar_key(("networks", earlier, "cidr")), self.nets[earlier]))
 
     # -- hosts -------------------------------------------------------------------
 
@@ -205,12 +235,12 @@ class NetworkChecks:
             if section is not None:
                 self.problem(("hosts",), "empty: a controller, a gateway and a compute are needed")
             return {}
-        ids = _natural_sorted(host_id for host_id in section if self.host_id(host_id))
+        ids = model.natural_sorted(host_id for host_id in section if self.host_id(host_id))
         result = {}
         for host_id in ids:
             host = self.host(host_id, section[host_id], domain)
             if host is not None:
-                host.update(_host_devices(host_id, host["roles"], networks))
+                host.update(model.host_devices(host_id, host["roles"], networks))
                 result[host_id] = host
         self.same_name_hosts(ids)
         self.shared_addresses(result, "address")
@@ -222,9 +252,9 @@ class NetworkChecks:
         """Check a minion id; False if it cannot be used at all."""
         if not isinstance(host_id, str):
             self.problem(("hosts", host_id),
-                         "minion ids must be strings, got " + _type_name(host_id))
+                         "minion ids must be strings, got " + model.type_name(host_id))
             return False
-        if len(host_id) > 253 or not HOSTNAME_RE.match(host_id):
+        if len(host_id) > 253 or not model.HOSTNAME_RE.match(host_id):
             self.problem(("hosts", host_id), "not a valid host name (RFC 1123: labels of letters, "
                                               "digits and inner '-', separated by '.'); it goes "
                                               "into /etc/hosts")
@@ -232,29 +262,29 @@ class NetworkChecks:
 
     def host(self, host_id, entry, domain):
         path = ("hosts", host_id)
-        if not _is_mapping(entry):
-            self.problem(path, "must be a mapping with roles and address, got " + _type_name(entry))
+        if not model.is_mapping(entry):
+            self.problem(path, "must be a mapping with roles and address, got " + model.type_name(entry))
             return None
         self.typos(entry, path, ("host",))
         return {
-            "address": _str_or_none(self.address(entry, path, "address", within="management")),
+            "address": model.str_or_none(self.address(entry, path, "address", within="management")),
             "roles": self.host_roles(entry, path),
-            "fqdn": _fqdn(host_id, domain),
+            "fqdn": model.fqdn(host_id, domain),
             "shortname": host_id.split(".")[0],
-            "provider_address": _str_or_none(self.provider_address(entry, path)),
+            "provider_address": model.str_or_none(self.provider_address(entry, path)),
         }
 
     def host_roles(self, entry, path):
-        roles = self.items(entry, path, "roles", _REQUIRED)
+        roles = self.items(entry, path, "roles", model.REQUIRED)
         if roles is None:
             return []
         if not roles:
-            self.problem(path + ("roles",), "empty: give at least one of " + ", ".join(ROLES))
+            self.problem(path + ("roles",), "empty: give at least one of " + ", ".join(model.ROLES))
         for role in roles:
-            if role not in ROLES:
+            if role not in model.ROLES:
                 self.problem(path + ("roles",), "unknown role {} (allowed: {})".format(
-                    _show(role), ", ".join(ROLES)))
-        return [role for role in ROLES if role in roles]
+                    model.show(role), ", ".join(model.ROLES)))
+        return [role for role in model.ROLES if role in roles]
 
     def provider_address(self, entry, path):
         address = self.address(entry, path, "provider_address", None, within="provider")
@@ -290,7 +320,7 @@ class NetworkChecks:
                 owners[address] = host_id
 
     def role_counts(self, hosts):
-        count = {role: [h for h, host in hosts.items() if role in host["roles"]] for role in ROLES}
+        count = {role: [h for h, host in hosts.items() if role in host["roles"]] for role in model.ROLES}
         if not count["controller"]:
             self.problem(("hosts",), "no host has the controller role (exactly one is needed)")
         elif len(count["controller"]) > 1:
@@ -319,13 +349,13 @@ class NetworkChecks:
             # Mutual TLS both ways: the databases present the controller's
             # certificate and take only clients with one from the cloud's CA
             # (ovn/central.sls).
-            "nb_connection": "ssl:{}:{}".format(address, OVN_NB_PORT),
-            "sb_connection": "ssl:{}:{}".format(address, OVN_SB_PORT),
-            "nb_listen": "pssl:{}:{}".format(OVN_NB_PORT, address),
-            "sb_listen": "pssl:{}:{}".format(OVN_SB_PORT, address),
+            "nb_connection": "ssl:{}:{}".format(address, model.OVN_NB_PORT),
+            "sb_connection": "ssl:{}:{}".format(address, model.OVN_SB_PORT),
+            "nb_listen": "pssl:{}:{}".format(model.OVN_NB_PORT, address),
+            "sb_listen": "pssl:{}:{}".format(model.OVN_SB_PORT, address),
             "encap_type": "geneve",
-            "geneve_max_header_size": GENEVE_MAX_HEADER_SIZE,
-            "bridges": dict(OVN_BRIDGES),
+            "geneve_max_header_size": model.GENEVE_MAX_HEADER_SIZE,
+            "bridges": dict(model.OVN_BRIDGES),
         }
 
     # -- firewall, passwords, identities -------------------------------------------
@@ -360,14 +390,14 @@ class NetworkChecks:
             network = self.parse_cidr(value, path + (name, index), bare_address=True)
             if network is not None and network.version != 4:
                 self.problem(path + (name, index), "{} is IPv6: {}".format(
-                    _show(value), IPV6_REFUSED))
+                    model.show(value), model.IPV6_REFUSED))
             elif network is not None:
                 result.append(str(network))
         return result
 
     def passwords(self):
         path = ("passwords",)
-        required = [name for name, _ in REQUIRED_PASSWORDS
+        required = [name for name, _ in model.REQUIRED_PASSWORDS
                     if self.secrets is None or name in self.secrets]
         section = self.section(path)
         if section == {} and required:
@@ -383,27 +413,27 @@ class NetworkChecks:
         elif isinstance(value, bool):
             self.problem(path, "must be a string, got a boolean (YAML reads unquoted yes, no, "
                                "on, off, true and false as booleans): quote it")
-        elif _is_number(value):
+        elif model.is_number(value):
             self.problem(path, "must be a string, got a number (YAML reads unquoted digits as "
                                "a number): quote it")
         elif not isinstance(value, str):
-            self.problem(path, "must be a string, got " + _type_name(value))
-        elif value != value.strip() or cloud_plan.CONTROL_RE.search(value):
+            self.problem(path, "must be a string, got " + model.type_name(value))
+        elif value != value.strip() or model.cloud_plan.CONTROL_RE.search(value):
             self.problem(path, "has surrounding whitespace or control characters")
-        elif len(value) < SECRET_KEY_MIN_LENGTH.get(path[-1], 0):
+        elif len(value) < model.SECRET_KEY_MIN_LENGTH.get(path[-1], 0):
             self.problem(path, "is {} characters long: a key needs at least {} (random, e.g. "
                                "'openssl rand -base64 48')".format(
-                                   len(value), SECRET_KEY_MIN_LENGTH[path[-1]]))
-        elif path[-1] in DATABASE_PASSWORDS and not value.isascii():
+                                   len(value), model.SECRET_KEY_MIN_LENGTH[path[-1]]))
+        elif path[-1] in model.DATABASE_PASSWORDS and not value.isascii():
             self.problem(path, "has non-ASCII characters: PyMySQL sends a database password "
                                "as latin-1, so the service could not log in to MariaDB")
-        elif path[-1] in PASSWORD_LIMITS and PASSWORD_LIMITS[path[-1]][0].search(value):
-            self.problem(path, PASSWORD_LIMITS[path[-1]][1])
+        elif path[-1] in model.PASSWORD_LIMITS and model.PASSWORD_LIMITS[path[-1]][0].search(value):
+            self.problem(path, model.PASSWORD_LIMITS[path[-1]][1])
 
     def admin(self, domain):
         path = ("admin",)
         default = "admin@" + (domain or "localhost")
-        email = self.text(self.section(path), path, "email", default, EMAIL_RE,
+        email = self.text(self.section(path), path, "email", default, model.EMAIL_RE,
                           "a valid e-mail address")
         return {"email": email}
 
@@ -411,9 +441,9 @@ class NetworkChecks:
         path = ("demo",)
         section = self.section(path)
         return {
-            "project": self.text(section, path, "project", "demo", PROJECT_RE,
+            "project": self.text(section, path, "project", "demo", model.PROJECT_RE,
                                  "a valid project name (at most 64 characters)"),
-            "user": self.text(section, path, "user", "demo", USER_RE,
+            "user": self.text(section, path, "user", "demo", model.USER_RE,
                               "a valid user name (at most 255 characters)"),
         }
 
@@ -428,23 +458,23 @@ class NetworkChecks:
         extra = self.items(self.section(path), path, "hosts", [])
         names = []
         for host_id in gateways:
-            names += _host_identities(host_id, hosts[host_id])
+            names += model.host_identities(host_id, hosts[host_id])
         # Other hosts' names and addresses: never the dashboard's.
         others = {str(value).lower(): host_id for host_id, host in hosts.items()
                   if host_id not in gateways
-                  for value in _host_identities(host_id, host) if value}
+                  for value in model.host_identities(host_id, host) if value}
         for index, value in enumerate(extra or []):
             key = path + ("hosts", index)
             if not isinstance(value, str):
                 self.problem(key, "must be a host name or an IPv4 address, got " +
-                             _type_name(value))
-            elif len(value) > 253 or not (HOSTNAME_RE.match(value) or IPV4_RE.match(value)):
+                             model.type_name(value))
+            elif len(value) > 253 or not (model.HOSTNAME_RE.match(value) or model.IPV4_RE.match(value)):
                 self.problem(key, "{} is not a host name (RFC 1123) or an IPv4 "
-                                  "address".format(_show(value)))
+                                  "address".format(model.show(value)))
             elif value.lower() in others:
                 self.problem(key, "{} is a name or address of {}, which is not a gateway: "
                                   "it would go into the gateways' certificates".format(
-                                      _show(value), others[value.lower()]))
+                                      model.show(value), others[value.lower()]))
             else:
                 names.append(value)
         allowed = []

@@ -1,6 +1,55 @@
-class _Validator:
+"""
+The ``openstack`` pillar's validator (``openstack_pillar.validate``): one
+walk over the pillar that collects every problem and builds the topology
+model.  :class:`Validator` holds the walk (running), the field checks
+every section uses (generic fields, addresses) and takes the sections'
+checks from two mixins, along the model's two halves:
+
+* ``saltext_openstack_model_network.NetworkChecks``: networks, hosts, OVN,
+  firewall, passwords and identities (what the hosts and their networks
+  are);
+* ``saltext_openstack_model_services.ServiceChecks``: gluster and the
+  services (nova, TLS, cinder, glance and its images, workers, flavors,
+  quotas, security groups).
+
+The constants and pure helpers are ``saltext_openstack_model``'s.  What
+each key means and the model's shape: ``_modules/openstack_pillar.py``.
+Not a Salt loader module (see ``saltext_openstack_api``).
+"""
+import copy
+import difflib
+import re
+
+from salt.exceptions import CommandExecutionError
+
+try:
+    import netaddr
+
+    HAS_NETADDR = True
+except ImportError:  # pragma: no cover - netaddr is a dependency
+    HAS_NETADDR = False
+
+try:
+    import saltext_openstack_model as model
+    import saltext_openstack_model_network as network
+    import saltext_openstack_model_services as services
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_model as model
+    from saltext_openstack._utils import saltext_openstack_model_network as network
+    from saltext_openstack._utils import saltext_openstack_model_services as services
+
+
+def __virtual__():
+    # Salt's utils loader also finds this file in extmods/utils: it is
+    # imported by openstack_pillar, not used through __utils__.
+    return (False, "saltext_openstack_model_validator is imported by openstack_pillar directly")
+
+
+class Validator(network.NetworkChecks, services.ServiceChecks):
     """
     Walks the pillar once, collecting problems and building the model.
+    The sections' checks come from the mixins; this class holds the walk
+    itself and the field checks they all use.
 
     Each section method returns its part of the model; a value that failed a
     check is None in it (the model is only returned when nothing failed).
@@ -23,30 +72,30 @@ class _Validator:
     # -- running -------------------------------------------------------------
 
     def run(self):
-        problem = _root_problem(self.data)
+        problem = model.root_problem(self.data)
         if problem:
-            self.problems.append("{}: {}".format(ROOT, problem))
+            self.problems.append("{}: {}".format(model.ROOT, problem))
         else:
-            model = self.build()
+            result = self.build()
         if self.problems:
             raise CommandExecutionError(
                 "Invalid pillar:\n" + "\n".join("  " + line for line in self.problems)
             )
-        return model
+        return result
 
     def problem(self, path, message):
-        self.problems.append("{}: {}".format(_key(path), message))
+        self.problems.append("{}: {}".format(model.pillar_key(path), message))
 
     def build(self):
         self.typos(self.data, (), ())
         release = self.release()
-        region = self.text(self.data, (), "region", "RegionOne", REGION_RE,
+        region = self.text(self.data, (), "region", "RegionOne", model.REGION_RE,
                            "a valid region id (letters, digits, '_', '.' and '-', at most "
                            "255 characters)")
-        domain = self.text(self.data, (), "domain", "", HOSTNAME_RE, "a valid DNS domain name")
+        domain = self.text(self.data, (), "domain", "", model.HOSTNAME_RE, "a valid DNS domain name")
         networks = self.networks()
         hosts = self.hosts(domain, networks)
-        roles = {role: [h for h, host in hosts.items() if role in host["roles"]] for role in ROLES}
+        roles = {role: [h for h, host in hosts.items() if role in host["roles"]] for role in model.ROLES}
         self.passwords()
         dashboard = self.dashboard(hosts, roles["gateway"])
         return {
@@ -54,9 +103,9 @@ class _Validator:
             "region": region,
             "domain": domain,
             "controller": self.controller(hosts, roles["controller"]),
-            "endpoints": endpoints(roles["controller"][0] if roles["controller"] else None),
+            "endpoints": model.endpoints(roles["controller"][0] if roles["controller"] else None),
             "gateways": roles["gateway"],
-            "console": console(roles["gateway"][0] if roles["gateway"] else None),
+            "console": model.console(roles["gateway"][0] if roles["gateway"] else None),
             "computes": roles["compute"],
             "hosts": hosts,
             "roles": roles,
@@ -83,7 +132,7 @@ class _Validator:
 
     def typos(self, mapping, path, schema):
         """Report unknown keys that look like a typo of a missing known key."""
-        known = _KNOWN_KEYS[schema]
+        known = model.KNOWN_KEYS[schema]
         missing = [name for name in known if name not in mapping]
         for name in mapping:
             if isinstance(name, str) and name not in known:
@@ -99,38 +148,38 @@ class _Validator:
                 self.problem(path, "missing")
                 return None
             return {}
-        if not _is_mapping(value):
-            self.problem(path, "must be a mapping, got " + _type_name(value))
+        if not model.is_mapping(value):
+            self.problem(path, "must be a mapping, got " + model.type_name(value))
             return None
-        if path in _KNOWN_KEYS:
+        if path in model.KNOWN_KEYS:
             self.typos(value, path, path)
         return value
 
     def value(self, section, path, name, default):
         """``section[name]``, or the default when missing; None after a problem."""
         value = None if section is None else section.get(name)
-        if value is not None and not (default is _REQUIRED and value == ""):
+        if value is not None and not (default is model.REQUIRED and value == ""):
             return value
-        if default is not _REQUIRED:
+        if default is not model.REQUIRED:
             return copy.deepcopy(default)
         if section is not None:  # a bad section was reported already
             self.problem(path + (name,), "missing or empty")
         return None
 
-    def text(self, section, path, name, default=_REQUIRED, pattern=None, what=None,
+    def text(self, section, path, name, default=model.REQUIRED, pattern=None, what=None,
              nospace=False):
         value = self.value(section, path, name, default)
         key = path + (name,)
         if value is None or value == default:
             return value
         if not isinstance(value, str):
-            self.problem(key, "must be a string, got " + _type_name(value))
+            self.problem(key, "must be a string, got " + model.type_name(value))
         elif not value.strip() or value != value.strip():
-            self.problem(key, "{} is empty or has surrounding whitespace".format(_show(value)))
+            self.problem(key, "{} is empty or has surrounding whitespace".format(model.show(value)))
         elif nospace and re.search(r"\s", value):
-            self.problem(key, "{} must not contain whitespace".format(_show(value)))
+            self.problem(key, "{} must not contain whitespace".format(model.show(value)))
         elif pattern is not None and not pattern.match(value):
-            self.problem(key, "{} is not {}".format(_show(value), what))
+            self.problem(key, "{} is not {}".format(model.show(value), what))
         else:
             return value
         return None
@@ -145,7 +194,7 @@ class _Validator:
         if value is None:
             return None
         try:
-            return cloud_plan.description_text(value, _key(path + ("description",)), maximum)
+            return model.cloud_plan.description_text(value, model.pillar_key(path + ("description",)), maximum)
         except CommandExecutionError as exc:
             self.problems.append(str(exc))
             return None
@@ -154,14 +203,14 @@ class _Validator:
         value = self.value(section, path, name, default)
         if value is not None and value not in choices:
             self.problem(path + (name,), "{} is not one of {}".format(
-                _show(value), ", ".join(choices)))
+                model.show(value), ", ".join(choices)))
             return None
         return value
 
     def flag(self, section, path, name, default):
         value = self.value(section, path, name, default)
         if value is not None and not isinstance(value, bool):
-            self.problem(path + (name,), "{} must be true or false".format(_show(value)))
+            self.problem(path + (name,), "{} must be true or false".format(model.show(value)))
             return None
         return value
 
@@ -169,8 +218,8 @@ class _Validator:
         value = self.value(section, path, name, default)
         if value is None:
             return None
-        if not _is_int(value):
-            self.problem(path + (name,), "{} must be an integer".format(_show(value)))
+        if not model.is_int(value):
+            self.problem(path + (name,), "{} must be an integer".format(model.show(value)))
             return None
         if value < minimum or (maximum is not None and value > maximum):
             if maximum is None:
@@ -183,8 +232,8 @@ class _Validator:
 
     def ratio(self, section, path, name, default):
         value = self.value(section, path, name, default)
-        if value is not None and (not _is_number(value) or value <= 0):
-            self.problem(path + (name,), "{} must be a positive number".format(_show(value)))
+        if value is not None and (not model.is_number(value) or value <= 0):
+            self.problem(path + (name,), "{} must be a positive number".format(model.show(value)))
             return None
         return None if value is None else float(value)
 
@@ -192,7 +241,7 @@ class _Validator:
         """A list (``default`` when missing), or None after a problem."""
         value = self.value(section, path, name, default)
         if value is not None and not isinstance(value, (list, tuple)):
-            self.problem(path + (name,), "must be a list, got " + _type_name(value))
+            self.problem(path + (name,), "must be a list, got " + model.type_name(value))
             return None
         return value
 
@@ -200,18 +249,18 @@ class _Validator:
 
     def parse_ip(self, value, path):
         if not isinstance(value, str):
-            self.problem(path, "must be an IP address string, got " + _type_name(value))
+            self.problem(path, "must be an IP address string, got " + model.type_name(value))
             return None
         try:
             return netaddr.IPAddress(value)
         except (netaddr.AddrFormatError, ValueError, TypeError):
-            self.problem(path, "{} is not a valid IP address".format(_show(value)))
+            self.problem(path, "{} is not a valid IP address".format(model.show(value)))
             return None
 
     def parse_cidr(self, value, path, bare_address=False):
         """A network address with its prefix (``bare_address``: or an address)."""
         if not isinstance(value, str):
-            self.problem(path, "must be a CIDR string, got " + _type_name(value))
+            self.problem(path, "must be a CIDR string, got " + model.type_name(value))
             return None
         try:
             if value != value.strip():
@@ -219,19 +268,19 @@ class _Validator:
             if "/" not in value and not bare_address:
                 netaddr.IPAddress(value)
                 self.problem(path, "{} has no prefix length (e.g. '{}/24')".format(
-                    _show(value), value))
+                    model.show(value), value))
                 return None
             network = netaddr.IPNetwork(value)
         except (netaddr.AddrFormatError, ValueError, TypeError):
-            self.problem(path, "{} is not a valid CIDR".format(_show(value)))
+            self.problem(path, "{} is not a valid CIDR".format(model.show(value)))
             return None
         if network.ip != network.network:
             self.problem(path, "{} has host bits set: did you mean '{}'?".format(
-                _show(value), network.cidr))
+                model.show(value), network.cidr))
             return None
         return network.cidr
 
-    def address(self, section, path, name, default=_REQUIRED, within=None):
+    def address(self, section, path, name, default=model.REQUIRED, within=None):
         """An IP address; with ``within``, a usable host address of that network."""
         value = self.value(section, path, name, default)
         if value is None:
@@ -243,20 +292,20 @@ class _Validator:
 
     def inside(self, address, path, net_name):
         network = self.nets[net_name]
-        net_key = _key(("networks", net_name, "cidr"))
-        reserved = _reserved_role(address, network)
+        net_key = model.pillar_key(("networks", net_name, "cidr"))
+        reserved = model.reserved_role(address, network)
         if address not in network:
             self.problem(path, "'{}' is not inside {} ({})".format(address, net_key, network))
         elif reserved:
             self.problem(path, "'{}' is {} of {} ({})".format(address, reserved, net_key, network))
         return address in network and not reserved
 
-    def network(self, section, path, net_name, default=_REQUIRED):
+    def network(self, section, path, net_name, default=model.REQUIRED):
         """Parse ``cidr`` of a network section and register it under ``net_name``."""
         value = self.value(section, path, "cidr", default)
         network = None if value is None else self.parse_cidr(value, path + ("cidr",))
         if network is not None and network.version != 4:
-            self.problem(path + ("cidr",), "{} is IPv6: {}".format(_show(value), IPV6_REFUSED))
+            self.problem(path + ("cidr",), "{} is IPv6: {}".format(model.show(value), model.IPV6_REFUSED))
             return None
         if network is not None:
             self.nets[net_name] = network
