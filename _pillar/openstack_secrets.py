@@ -7,7 +7,7 @@ minion.  This ext_pillar runs on the master after the pillar files, on the
 pillar compiled for one minion, and keeps in ``openstack:passwords`` only
 the secrets the roles of that minion (``openstack:hosts:<minion id>:roles``;
 the master authenticates the id) use: the per-role allow-list is
-``ROLE_SECRETS`` in ``_modules/openstack_pillar.py``.  A minion that is not
+``ROLE_SECRETS`` in ``_utils/saltext_openstack_model.py``.  A minion that is not
 in the host map gets no secret.  The master's own pillar, which the
 orchestration renders with, keeps them all.
 

@@ -9,7 +9,7 @@ import time
 import pytest
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-from saltext_openstack._modules import openstack_pillar
+from saltext_openstack._utils import saltext_openstack_model_validator
 
 from gluster_fixtures import (  # noqa: F401  (fixtures)
     NotMounted,
@@ -421,7 +421,7 @@ def test_auth_allow_and_quorum_from_the_model(
     """The options openstack_pillar derives for the volume are ones gluster
     takes (idempotently), and auth.allow is enforced: a client outside the
     pool whose address is not listed cannot mount, one that is listed can."""
-    validator = openstack_pillar._Validator
+    validator = saltext_openstack_model_validator.Validator
     outsider, netns = gluster_outsider["address"], gluster_outsider["netns"]
     name = gluster_volumes("access")
     bricks = _bricks(glusterd.address, brick_dir, "a1", "a2")

@@ -12,12 +12,19 @@ import posixpath
 import subprocess
 import sys
 
+import contextlib
+import shutil
+
 import pytest
+import salt.config
+import salt.loader
 import yaml
 from salt.exceptions import CommandExecutionError
 
-from minion_opts import write_local_minion_config
+from minion_opts import forgotten, loaded_globals, write_local_minion_config
+from minion_opts import minion_opts as make_minion_opts
 from saltext_openstack._modules import openstack_pillar
+from saltext_openstack._utils import saltext_openstack_model, saltext_openstack_model_validator
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLE_PILLAR = REPO_ROOT / "pillar" / "openstack.sls"
@@ -458,7 +465,7 @@ def test_netdev_datapath_moves_chassis_management_onto_the_tunnel_bridge(pillar)
 
 def test_ovn_connections_of_an_ipv6_controller():
     model = {"controller": {"address": "fd00::10"}}
-    ovn = openstack_pillar._Validator.ovn(model, ["controller"])
+    ovn = saltext_openstack_model_validator.Validator.ovn(model, ["controller"])
     assert ovn["sb_connection"] == "ssl:[fd00::10]:6642"
     assert ovn["nb_listen"] == "pssl:6641:[fd00::10]"
 
@@ -979,7 +986,7 @@ def test_brick_dir_outside_system_directories_is_accepted(pillar, path):
 def test_mount_point_is_absolute_and_no_system_directory(pillar):
     mount = openstack_pillar.validate(pillar)["gluster"]["mount_point"]
     assert mount.startswith("/") and posixpath.normpath(mount) == mount
-    assert openstack_pillar._system_dir(mount) is None  # pylint: disable=protected-access
+    assert saltext_openstack_model.system_dir(mount) is None
 
 
 def test_flavors_default_and_given(pillar):
@@ -1353,6 +1360,54 @@ def test_through_the_salt_loader(loaders, pillar):
     pillar["gluster"]["replica"] = 3
     with pytest.raises(CommandExecutionError, match="openstack:gluster:replica: 3 is larger"):
         module.validate(pillar)
+
+
+#: The _utils files openstack_pillar imports (the validator's mixins
+#: through the validator).
+MODEL_FILES = ("saltext_openstack_model", "saltext_openstack_model_validator",
+               "saltext_openstack_model_network", "saltext_openstack_model_services",
+               "saltext_openstack_cloud")
+
+
+PUBLIC_FUNCTIONS = sorted((
+    "validate", "topology", "password_limits", "hosts_entries", "role_secrets", "host_roles",
+    "allowed_secrets", "narrow_secrets", "endpoints", "console", "tls_request",
+    "secrets_filter_ready"))
+
+
+@pytest.mark.parametrize("role", ["minion", "master"])
+def test_the_synced_module_uses_the_synced_validator(tmp_path, pillar, role):
+    """
+    saltutil.sync_all puts _modules/ in extmods/modules and _utils/ in
+    extmods/utils; Salt's loader loads the synced openstack_pillar, which
+    imports the synced validator and its mixins: on a minion, and on the
+    master (the orchestration renders with it, the openstack_secrets
+    ext_pillar calls it through __salt__).
+    """
+    opts = make_minion_opts(tmp_path / "root", "synced", tmp_path / "pillar")
+    if role == "master":
+        opts = dict(salt.config.master_config(None), **{
+            key: opts[key] for key in ("root_dir", "cachedir", "extension_modules", "pki_dir",
+                                       "sock_dir", "file_roots", "pillar_roots")})
+    extmods = pathlib.Path(opts["extension_modules"])
+    for kind in ("modules", "utils"):
+        (extmods / kind).mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "_modules" / "openstack_pillar.py", extmods / "modules")
+    for name in MODEL_FILES:
+        shutil.copy(REPO_ROOT / "_utils" / f"{name}.py", extmods / "utils")
+    with contextlib.ExitStack() as fresh_job:
+        for name in MODEL_FILES:
+            fresh_job.enter_context(forgotten(name))
+        mods = salt.loader.minion_mods(opts, utils=salt.loader.utils(opts))
+        assert mods.file_mapping["openstack_pillar"][0] == str(extmods / "modules" / "openstack_pillar.py")
+        imported = loaded_globals(mods, "openstack_pillar")["validator"]
+        assert imported.__file__ == str(extmods / "utils" / "saltext_openstack_model_validator.py")
+        for mixin in (imported.network, imported.services, imported.model):
+            assert pathlib.Path(mixin.__file__).parent == extmods / "utils"
+        assert mods["openstack_pillar.validate"](pillar)["computes"] == ["compute1", "compute2"]
+        # Only its own functions: nothing of _utils became a CLI function.
+        assert sorted(fun for fun in mods if fun.startswith("openstack_pillar.")) == [
+            "openstack_pillar." + name for name in PUBLIC_FUNCTIONS]
 
 
 def test_salt_call_refuses_a_bad_pillar(tmp_path):
