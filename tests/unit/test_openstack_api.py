@@ -30,7 +30,9 @@ def _loaded_api(opts, module):
     return getattr(function, "func", function).__globals__["api"], mods
 
 
-SYNCED = ("saltext_openstack_api", "saltext_openstack_cloud", "saltext_openstack_identity")
+SYNCED = ("saltext_openstack_api", "saltext_openstack_cloud", "saltext_openstack_cloud_calls",
+          "saltext_openstack_cloud_image", "saltext_openstack_cloud_network",
+          "saltext_openstack_identity")
 
 
 @pytest.fixture
