@@ -1403,7 +1403,9 @@ def test_the_synced_module_uses_the_synced_validator(tmp_path, pillar, role):
         assert mods.file_mapping["openstack_pillar"][0] == str(extmods / "modules" / "openstack_pillar.py")
         imported = loaded_globals(mods, "openstack_pillar")["validator"]
         assert imported.__file__ == str(extmods / "utils" / "saltext_openstack_model_validator.py")
-        for mixin in (imported.network, imported.services, imported.model):
+        model = imported.model
+        for mixin in (imported.network, imported.services, model, model.cloud_plan,
+                      model.cloud_network, model.cloud_image):
             assert pathlib.Path(mixin.__file__).parent == extmods / "utils"
         assert mods["openstack_pillar.validate"](pillar)["computes"] == ["compute1", "compute2"]
         # Only its own functions: nothing of _utils became a CLI function.
