@@ -4,7 +4,6 @@ modules find it (synced or pip-installed), its errors, its catalog
 lookups and its paging. Keystone itself: tests/functional.
 """
 import pathlib
-import shutil
 import socket
 import struct
 import sys
@@ -14,6 +13,7 @@ import pytest
 import requests
 import salt.loader
 from minion_opts import minion_opts as make_minion_opts
+from minion_opts import synced
 from salt.exceptions import CommandExecutionError
 
 from fake_cloud import IDENTITY, FakeCloud, mount
@@ -64,12 +64,7 @@ def test_synced_modules_import_the_synced_client(tmp_path, module, fresh_job):
     synced client (not the pip-installed package's).
     """
     opts = make_minion_opts(tmp_path / "root", "synced", tmp_path / "pillar")
-    extmods = pathlib.Path(opts["extension_modules"])
-    for kind in ("modules", "utils"):
-        (extmods / kind).mkdir(parents=True)
-    shutil.copy(REPO / "_modules" / f"{module}.py", extmods / "modules")
-    for name in SYNCED:
-        shutil.copy(REPO / "_utils" / f"{name}.py", extmods / "utils")
+    extmods = synced(opts, [module], SYNCED)
     loaded, mods = _loaded_api(opts, module)
     assert mods.file_mapping[module][0] == str(extmods / "modules" / f"{module}.py")
     assert loaded.__file__ == str(extmods / "utils" / "saltext_openstack_api.py")
@@ -79,12 +74,7 @@ def test_synced_keystone_init_imports_the_synced_plans(tmp_path, fresh_job):
     """keystone_init's plans (_utils/saltext_openstack_identity.py), synced
     beside the client, are the synced copy, and use the synced client."""
     opts = make_minion_opts(tmp_path / "root", "synced", tmp_path / "pillar")
-    extmods = pathlib.Path(opts["extension_modules"])
-    for kind in ("modules", "utils"):
-        (extmods / kind).mkdir(parents=True)
-    shutil.copy(REPO / "_modules" / "keystone_init.py", extmods / "modules")
-    for name in SYNCED:
-        shutil.copy(REPO / "_utils" / f"{name}.py", extmods / "utils")
+    extmods = synced(opts, ["keystone_init"], SYNCED)
     loaded, mods = _loaded_api(opts, "keystone_init")
     function = mods["keystone_init.plan"]
     identity = getattr(function, "func", function).__globals__["identity"]
@@ -97,12 +87,7 @@ def test_synced_openstack_cloud_imports_the_synced_plans_and_calls(tmp_path, fre
     and the calls that carry them out (_calls), synced beside the client,
     are the synced copies, and use each other's synced copies."""
     opts = make_minion_opts(tmp_path / "root", "synced", tmp_path / "pillar")
-    extmods = pathlib.Path(opts["extension_modules"])
-    for kind in ("modules", "utils"):
-        (extmods / kind).mkdir(parents=True)
-    shutil.copy(REPO / "_modules" / "openstack_cloud.py", extmods / "modules")
-    for name in SYNCED:
-        shutil.copy(REPO / "_utils" / f"{name}.py", extmods / "utils")
+    extmods = synced(opts, ["openstack_cloud"], SYNCED)
     loaded, mods = _loaded_api(opts, "openstack_cloud")
     function = mods["openstack_cloud.flavor_present"]
     used = getattr(function, "func", function).__globals__

@@ -13,7 +13,6 @@ import subprocess
 import sys
 
 import contextlib
-import shutil
 
 import pytest
 import salt.config
@@ -21,7 +20,7 @@ import salt.loader
 import yaml
 from salt.exceptions import CommandExecutionError
 
-from minion_opts import forgotten, loaded_globals, write_local_minion_config
+from minion_opts import forgotten, loaded_globals, synced, write_local_minion_config
 from minion_opts import minion_opts as make_minion_opts
 from saltext_openstack._modules import openstack_pillar
 from saltext_openstack._utils import saltext_openstack_model, saltext_openstack_model_validator
@@ -1390,12 +1389,7 @@ def test_the_synced_module_uses_the_synced_validator(tmp_path, pillar, role):
         opts = dict(salt.config.master_config(None), **{
             key: opts[key] for key in ("root_dir", "cachedir", "extension_modules", "pki_dir",
                                        "sock_dir", "file_roots", "pillar_roots")})
-    extmods = pathlib.Path(opts["extension_modules"])
-    for kind in ("modules", "utils"):
-        (extmods / kind).mkdir(parents=True)
-    shutil.copy(REPO_ROOT / "_modules" / "openstack_pillar.py", extmods / "modules")
-    for name in MODEL_FILES:
-        shutil.copy(REPO_ROOT / "_utils" / f"{name}.py", extmods / "utils")
+    extmods = synced(opts, ["openstack_pillar"], MODEL_FILES)
     with contextlib.ExitStack() as fresh_job:
         for name in MODEL_FILES:
             fresh_job.enter_context(forgotten(name))
