@@ -347,7 +347,7 @@ if model is not None:
 def __virtual__():
     if model is None:
         return (False, "openstack_pillar needs saltext_openstack_model, "
-                       "saltext_openstack_model_validator and saltext_openstack_cloud from "
+                       "saltext_openstack_model_validator and saltext_openstack_cloud* from "
                        "_utils: run saltutil.sync_all (sync_modules alone does not sync them)")
     if not validator.HAS_NETADDR:
         return (False, "openstack_pillar needs the netaddr Python library")

@@ -23,12 +23,18 @@ try:
 except ImportError:  # pragma: no cover - Salt itself requires cryptography
     HAS_CRYPTOGRAPHY = False
 
-# Security-group rules are checked by the code that applies them
-# (_utils/saltext_openstack_cloud.py), synced or installed with this file.
+# Security-group rules, names and images are checked by the code that
+# applies them (_utils/saltext_openstack_cloud*.py), synced or installed
+# with this file. The mixins read the last two as ``model.cloud_image`` and
+# ``model.cloud_network``.
 try:
     import saltext_openstack_cloud as cloud_plan
+    import saltext_openstack_cloud_image as cloud_image  # noqa: F401
+    import saltext_openstack_cloud_network as cloud_network  # noqa: F401
 except ImportError:
     from saltext_openstack._utils import saltext_openstack_cloud as cloud_plan
+    from saltext_openstack._utils import saltext_openstack_cloud_image as cloud_image  # noqa: F401
+    from saltext_openstack._utils import saltext_openstack_cloud_network as cloud_network  # noqa: F401
 
 
 def __virtual__():

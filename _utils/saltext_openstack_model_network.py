@@ -171,7 +171,7 @@ class NetworkChecks:
         A network's MTU in Neutron (None: Neutron's own), at most what
         Neutron allows on it (:data:`MTU_CEILINGS`): it refuses more.
         """
-        value = self.integer(section, path, "mtu", None, model.cloud_plan.MTU_MIN)
+        value = self.integer(section, path, "mtu", None, model.cloud_network.MTU_MIN)
         ceiling = model.MTU_CEILINGS[path[-1]]
         if value is None or value <= ceiling:
             return value

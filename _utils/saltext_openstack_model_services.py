@@ -410,11 +410,11 @@ class ServiceChecks:
             "source_hash": self.text(image, path, "source_hash", None, model.SAFE_TOKEN_RE,
                                      "a hash (like sha256=...) or a URL, without whitespace"),
             "disk_format": self.choice(image, path, "disk_format", "qcow2",
-                                       model.cloud_plan.IMAGE_DISK_FORMATS),
+                                       model.cloud_image.IMAGE_DISK_FORMATS),
             "container_format": self.choice(image, path, "container_format", "bare",
-                                            model.cloud_plan.IMAGE_CONTAINER_FORMATS),
+                                            model.cloud_image.IMAGE_CONTAINER_FORMATS),
             "visibility": self.choice(image, path, "visibility", "public",
-                                      model.cloud_plan.IMAGE_VISIBILITIES),
+                                      model.cloud_image.IMAGE_VISIBILITIES),
             "kernel": self.image_name(image, path, "kernel", None),
             "ramdisk": self.image_name(image, path, "ramdisk", None),
             "properties": self.image_properties(image, path),
@@ -456,7 +456,7 @@ class ServiceChecks:
             if not isinstance(name, str) or not model.IMAGE_PROPERTY_RE.match(name):
                 self.problem(path + (name,), "not an image property name (letters, digits "
                                              "and _ . : -)")
-            elif name in model.cloud_plan.IMAGE_CORE:
+            elif name in model.cloud_image.IMAGE_CORE:
                 self.problem(path + (name,), "is one of Glance's own fields, not a property"
                              + (" (give kernel or ramdisk: an image name)"
                                 if name in ("kernel_id", "ramdisk_id") else ""))
@@ -627,7 +627,7 @@ class ServiceChecks:
                               .format(what, model.cloud_plan.NEUTRON_NAME_MAX))
             return False
         try:
-            model.cloud_plan.neutron_name(name, what)
+            model.cloud_network.neutron_name(name, what)
         except CommandExecutionError as exc:
             self.problem(key, str(exc))
             return False
@@ -677,7 +677,7 @@ class ServiceChecks:
         for index, rule in enumerate(rules):
             key = path + (index,)
             try:
-                checked = model.cloud_plan.rule_spec(rule, model.pillar_key(key))
+                checked = model.cloud_network.rule_spec(rule, model.pillar_key(key))
             except CommandExecutionError as exc:
                 self.problems.append(str(exc))
                 bad = True
@@ -688,7 +688,7 @@ class ServiceChecks:
                     model.show(remote), model.pillar_key(("security_groups",))) + " (nor default)")
                 bad = True
                 continue
-            same = model.cloud_plan.rule_key(dict(checked, remote_group_id=remote))
+            same = model.cloud_network.rule_key(dict(checked, remote_group_id=remote))
             if same in seen:
                 self.problem(key, "the same rule as {}".format(model.pillar_key(path + (seen[same],))))
                 bad = True

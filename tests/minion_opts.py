@@ -1,6 +1,7 @@
 """Options of a masterless test minion (shared by conftest and the render tests)."""
 import contextlib
 import pathlib
+import shutil
 import sys
 
 import salt.config
@@ -143,6 +144,19 @@ def loaded_globals(loader, module):
     __salt__, __opts__ and the module's own names)."""
     function = next(loader[name] for name in loader if name.startswith(module + "."))
     return getattr(function, "func", function).__globals__
+
+
+def synced(opts, modules=(), utils=()):
+    """extmods as ``saltutil.sync_all`` leaves it: the ``_modules/`` files
+    ``modules`` in extmods/modules, the ``_utils/`` files ``utils`` in
+    extmods/utils (names without ``.py``). Returns extmods."""
+    repo = pathlib.Path(__file__).resolve().parents[1]
+    extmods = pathlib.Path(opts["extension_modules"])
+    for kind, names in (("modules", modules), ("utils", utils)):
+        (extmods / kind).mkdir(parents=True)
+        for name in names:
+            shutil.copy(repo / f"_{kind}" / f"{name}.py", extmods / kind)
+    return extmods
 
 
 @contextlib.contextmanager

@@ -326,7 +326,7 @@ def loopback_listener_problems(ss_output, ports=LOOPBACK_ONLY_PORTS):
 
 
 # -- cloud resources against the model (check "resources") -----------------
-# Read independently of openstack_cloud's planner (_utils/saltext_openstack_cloud.py):
+# Read independently of openstack_cloud's planner (_utils/saltext_openstack_cloud*.py):
 # the API's values are compared with the validated model's as they are.
 FLAVOR_FIELDS = ("vcpus", "ram", "disk", "ephemeral", "swap")
 RULE_FIELDS = ("direction", "ethertype", "protocol", "port_range_min", "port_range_max")

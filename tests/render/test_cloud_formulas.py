@@ -12,6 +12,7 @@ import yaml
 from minion_opts import pillar_loaders, render_states
 
 from saltext_openstack._utils import saltext_openstack_cloud as cp
+from saltext_openstack._utils import saltext_openstack_cloud_network as cn
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLE = yaml.safe_load((REPO / "pillar" / "openstack.sls").read_text())
@@ -156,7 +157,7 @@ def test_security_groups_from_the_model(states):
     # icmp_type is Neutron's port_range_min, in the form the state takes back as it is
     ping = web["rules"][2]
     assert (ping["protocol"], ping["port_range_min"], ping["port_range_max"]) == ("icmp", 8, None)
-    assert [cp.rule_spec(r, "rule") for r in web["rules"]] == web["rules"]
+    assert [cn.rule_spec(r, "rule") for r in web["rules"]] == web["rules"]
 
 
 def test_quotas_are_the_validated_limits(states):

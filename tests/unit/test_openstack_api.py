@@ -4,7 +4,6 @@ modules find it (synced or pip-installed), its errors, its catalog
 lookups and its paging. Keystone itself: tests/functional.
 """
 import pathlib
-import shutil
 import socket
 import struct
 import sys
@@ -14,6 +13,7 @@ import pytest
 import requests
 import salt.loader
 from minion_opts import minion_opts as make_minion_opts
+from minion_opts import synced
 from salt.exceptions import CommandExecutionError
 
 from fake_cloud import IDENTITY, FakeCloud, mount
@@ -30,7 +30,16 @@ def _loaded_api(opts, module):
     return getattr(function, "func", function).__globals__["api"], mods
 
 
-SYNCED = ("saltext_openstack_api", "saltext_openstack_cloud", "saltext_openstack_identity")
+SYNCED = ("saltext_openstack_api", "saltext_openstack_cloud", "saltext_openstack_cloud_calls",
+          "saltext_openstack_cloud_image", "saltext_openstack_cloud_network",
+          "saltext_openstack_identity")
+#: openstack_cloud's own files of _utils/, beside the client.
+CLOUD_FILES = ("cp", "calls", "ci", "cn")
+#: openstack_cloud's CLI functions.
+CLOUD_FUNCTIONS = sorted((
+    "flavor_present", "network_present", "subnet_present", "router_present",
+    "security_group_present", "image_present", "quota_present", "health", "compute_drain",
+    "compute_forget"))
 
 
 @pytest.fixture
@@ -55,12 +64,7 @@ def test_synced_modules_import_the_synced_client(tmp_path, module, fresh_job):
     synced client (not the pip-installed package's).
     """
     opts = make_minion_opts(tmp_path / "root", "synced", tmp_path / "pillar")
-    extmods = pathlib.Path(opts["extension_modules"])
-    for kind in ("modules", "utils"):
-        (extmods / kind).mkdir(parents=True)
-    shutil.copy(REPO / "_modules" / f"{module}.py", extmods / "modules")
-    for name in SYNCED:
-        shutil.copy(REPO / "_utils" / f"{name}.py", extmods / "utils")
+    extmods = synced(opts, [module], SYNCED)
     loaded, mods = _loaded_api(opts, module)
     assert mods.file_mapping[module][0] == str(extmods / "modules" / f"{module}.py")
     assert loaded.__file__ == str(extmods / "utils" / "saltext_openstack_api.py")
@@ -70,17 +74,45 @@ def test_synced_keystone_init_imports_the_synced_plans(tmp_path, fresh_job):
     """keystone_init's plans (_utils/saltext_openstack_identity.py), synced
     beside the client, are the synced copy, and use the synced client."""
     opts = make_minion_opts(tmp_path / "root", "synced", tmp_path / "pillar")
-    extmods = pathlib.Path(opts["extension_modules"])
-    for kind in ("modules", "utils"):
-        (extmods / kind).mkdir(parents=True)
-    shutil.copy(REPO / "_modules" / "keystone_init.py", extmods / "modules")
-    for name in SYNCED:
-        shutil.copy(REPO / "_utils" / f"{name}.py", extmods / "utils")
+    extmods = synced(opts, ["keystone_init"], SYNCED)
     loaded, mods = _loaded_api(opts, "keystone_init")
     function = mods["keystone_init.plan"]
     identity = getattr(function, "func", function).__globals__["identity"]
     assert identity.__file__ == str(extmods / "utils" / "saltext_openstack_identity.py")
     assert identity.api is loaded
+
+
+def test_synced_openstack_cloud_imports_the_synced_plans_and_calls(tmp_path, fresh_job):
+    """openstack_cloud's plans (saltext_openstack_cloud, _network, _image)
+    and the calls that carry them out (_calls), synced beside the client,
+    are the synced copies, and use each other's synced copies."""
+    opts = make_minion_opts(tmp_path / "root", "synced", tmp_path / "pillar")
+    extmods = synced(opts, ["openstack_cloud"], SYNCED)
+    loaded, mods = _loaded_api(opts, "openstack_cloud")
+    function = mods["openstack_cloud.flavor_present"]
+    used = getattr(function, "func", function).__globals__
+    for alias in CLOUD_FILES:
+        name = pathlib.Path(used[alias].__file__).name
+        assert used[alias].__file__ == str(extmods / "utils" / name)
+    calls = used["calls"]
+    assert (calls.api, calls.cp, calls.ci, calls.cn) == (loaded, used["cp"], used["ci"], used["cn"])
+    assert used["cn"].cp is used["cp"] and used["ci"].cp is used["cp"]
+    # Only its own functions: nothing of _utils (calls.execute, calls.file_digest...)
+    # became a CLI function.
+    assert sorted(f for f in mods if f.startswith("openstack_cloud.")) == [
+        "openstack_cloud." + name for name in CLOUD_FUNCTIONS]
+
+
+def test_installed_openstack_cloud_imports_the_packages_plans_and_calls(tmp_path, fresh_job):
+    """Without synced files, openstack_cloud uses the package's plans and calls."""
+    opts = make_minion_opts(tmp_path / "root", "installed", tmp_path / "pillar")
+    _, mods = _loaded_api(opts, "openstack_cloud")
+    function = mods["openstack_cloud.flavor_present"]
+    used = getattr(function, "func", function).__globals__
+    for alias in CLOUD_FILES:
+        assert used[alias].__name__.startswith("saltext_openstack._utils.saltext_openstack_cloud")
+        assert pathlib.Path(used[alias].__file__).resolve().parent == REPO / "_utils"
+    assert used["calls"].cp is used["cp"] and used["cn"].cp is used["cp"]
 
 
 def test_installed_modules_import_the_packages_client(tmp_path, fresh_job):

@@ -14,6 +14,7 @@ from salt.exceptions import CommandExecutionError
 from fake_cloud import IDENTITY, FakeCloud, mount, neutron_error
 from saltext_openstack._modules import openstack_cloud as oc
 from saltext_openstack._utils import saltext_openstack_api as api
+from saltext_openstack._utils import saltext_openstack_cloud_calls as calls
 
 PASSWORD = "admin-secret"
 AUTH = {"auth_url": IDENTITY, "password": PASSWORD}
@@ -316,7 +317,7 @@ def test_missing_endpoint_is_typed(fake):
     fake.catalog_urls = {"compute": "http://nova.test/v2.1", "network": "http://neutron.test"}
     session = api.Session(dict(AUTH, username="admin", project_name="admin"))
     session.catalog = [s for s in session.catalog if s["type"] != "network"]
-    cloud = oc.Cloud(session)
+    cloud = calls.Cloud(session)
     with pytest.raises(api.NotInCatalog, match="type network"):
         cloud.neutron  # pylint: disable=pointless-statement
 

@@ -1,5 +1,5 @@
 """
-openstack_cloud's plans (_utils/saltext_openstack_cloud.py): what each
+openstack_cloud's plans (_utils/saltext_openstack_cloud{,_network,_image}.py): what each
 resource's drift turns into, against objects shaped as the Nova (2.86) and
 Neutron (v2.0) API reference shows them. Pure: no service, no Salt loader.
 """
@@ -9,6 +9,8 @@ import pytest
 from salt.exceptions import CommandExecutionError
 
 from saltext_openstack._utils import saltext_openstack_cloud as cp
+from saltext_openstack._utils import saltext_openstack_cloud_image as ci
+from saltext_openstack._utils import saltext_openstack_cloud_network as cn
 
 # -- objects as the services return them --------------------------------------
 
@@ -207,7 +209,7 @@ PROVIDER = dict(shared=True, external=True, provider_network_type="flat",
 
 
 def test_new_network_body_uses_neutrons_attribute_names():
-    plan = cp.plan_network(cp.network_spec("provider", **PROVIDER, mtu=1500), None, "p-admin")
+    plan = cn.plan_network(cn.network_spec("provider", **PROVIDER, mtu=1500), None, "p-admin")
     assert plan.steps[0].body == {"network": {
         "name": "provider", "project_id": "p-admin", "shared": True, "router:external": True,
         "provider:network_type": "flat", "provider:physical_network": "provider",
@@ -217,7 +219,7 @@ def test_new_network_body_uses_neutrons_attribute_names():
 
 def test_network_drift_is_corrected_in_place():
     current = dict(NEUTRON_NETWORK, shared=False, mtu=1450)
-    plan = cp.plan_network(cp.network_spec("provider", **PROVIDER, mtu=1500), current, "p-admin")
+    plan = cn.plan_network(cn.network_spec("provider", **PROVIDER, mtu=1500), current, "p-admin")
     assert calls(plan) == [("neutron", "PUT", "/v2.0/networks/net-1")]
     assert plan.steps[0].body == {"network": {"shared": True, "mtu": 1500}}
     assert plan.changes == {"shared": {"old": False, "new": True},
@@ -225,15 +227,15 @@ def test_network_drift_is_corrected_in_place():
 
 
 def test_unmanaged_network_attributes_are_left_alone():
-    plan = cp.plan_network(cp.network_spec("provider"), dict(NEUTRON_NETWORK, mtu=9000), "p")
+    plan = cn.plan_network(cn.network_spec("provider"), dict(NEUTRON_NETWORK, mtu=9000), "p")
     assert (plan.steps, plan.changes) == ([], {})
 
 
 def test_provider_attribute_change_is_refused():
-    spec = cp.network_spec("provider", **dict(PROVIDER, provider_physical_network="physnet2"),
+    spec = cn.network_spec("provider", **dict(PROVIDER, provider_physical_network="physnet2"),
                            mtu=1400)  # fmt: skip
     with pytest.raises(CommandExecutionError) as exc:
-        cp.plan_network(spec, NEUTRON_NETWORK, "p-admin")
+        cn.plan_network(spec, NEUTRON_NETWORK, "p-admin")
     assert str(exc.value) == (
         "network provider: provider_physical_network is 'provider' in Neutron, 'physnet2' "
         "wanted; it cannot change in place. Nothing was changed: delete the network (its "
@@ -249,11 +251,11 @@ POOL = [{"start": "203.0.113.100", "end": "203.0.113.199"}]
 def provider_subnet(**changes):
     args = dict(gateway_ip="203.0.113.1", allocation_pools=POOL, dns_nameservers=[])
     args.update(changes)
-    return cp.subnet_spec("provider", "provider", args.pop("cidr", "203.0.113.0/24"), **args)
+    return cn.subnet_spec("provider", "provider", args.pop("cidr", "203.0.113.0/24"), **args)
 
 
 def test_new_subnet_body():
-    plan = cp.plan_subnet(provider_subnet(), None, "net-1", "p-admin")
+    plan = cn.plan_subnet(provider_subnet(), None, "net-1", "p-admin")
     assert plan.steps[0].body == {"subnet": {
         "name": "provider", "network_id": "net-1", "project_id": "p-admin",
         "cidr": "203.0.113.0/24", "ip_version": 4, "gateway_ip": "203.0.113.1",
@@ -261,7 +263,7 @@ def test_new_subnet_body():
 
 
 def test_unchanged_subnet_plans_nothing():
-    plan = cp.plan_subnet(provider_subnet(), NEUTRON_SUBNET, "net-1", "p-admin")
+    plan = cn.plan_subnet(provider_subnet(), NEUTRON_SUBNET, "net-1", "p-admin")
     assert (plan.steps, plan.changes) == ([], {})
 
 
@@ -270,7 +272,7 @@ def test_subnet_pool_dns_and_dhcp_drift_is_updated():
              {"start": "203.0.113.50", "end": "203.0.113.59"}]  # fmt: skip
     spec = provider_subnet(allocation_pools=pools, dns_nameservers=["9.9.9.9"],
                            enable_dhcp=False)  # fmt: skip
-    plan = cp.plan_subnet(spec, NEUTRON_SUBNET, "net-1", "p-admin")
+    plan = cn.plan_subnet(spec, NEUTRON_SUBNET, "net-1", "p-admin")
     assert calls(plan) == [("neutron", "PUT", "/v2.0/subnets/sub-1")]
     # pools are compared and sent in address order
     assert plan.steps[0].body == {"subnet": {
@@ -280,7 +282,7 @@ def test_subnet_pool_dns_and_dhcp_drift_is_updated():
 
 def test_subnet_without_gateway():
     spec = provider_subnet(gateway_ip="none")
-    plan = cp.plan_subnet(spec, NEUTRON_SUBNET, "net-1", "p-admin")
+    plan = cn.plan_subnet(spec, NEUTRON_SUBNET, "net-1", "p-admin")
     assert plan.steps[0].body == {"subnet": {"gateway_ip": None}}
 
 
@@ -294,22 +296,22 @@ def test_subnet_without_gateway():
 )
 def test_subnet_cidr_or_network_change_is_refused(spec, network, message):
     with pytest.raises(CommandExecutionError) as exc:
-        cp.plan_subnet(spec, NEUTRON_SUBNET, network, "p-admin")
+        cn.plan_subnet(spec, NEUTRON_SUBNET, network, "p-admin")
     assert message in str(exc.value)
     assert "Nothing was changed" in str(exc.value)
 
 
 def test_subnet_cidr_with_host_bits_is_refused():
     with pytest.raises(CommandExecutionError, match="has host bits set"):
-        cp.subnet_spec("s", "n", "10.0.0.1/24")
+        cn.subnet_spec("s", "n", "10.0.0.1/24")
 
 
 # -- routers ------------------------------------------------------------------
 
 
 def test_new_router_with_gateway_and_interfaces():
-    spec = cp.router_spec("router", external_network="provider", interfaces=["selfservice"])
-    plan = cp.plan_router(spec, None, "p-admin", "net-1", {"selfservice": "sub-2"})
+    spec = cn.router_spec("router", external_network="provider", interfaces=["selfservice"])
+    plan = cn.plan_router(spec, None, "p-admin", "net-1", {"selfservice": "sub-2"})
     assert calls(plan) == [("neutron", "POST", "/v2.0/routers"),
                            ("neutron", "PUT", "/v2.0/routers/Ref(key='router')/add_router_interface")]  # fmt: skip
     assert plan.steps[0].body == {"router": {"name": "router", "project_id": "p-admin",
@@ -322,9 +324,9 @@ def test_new_router_with_gateway_and_interfaces():
 def test_router_gateway_snat_and_each_missing_interface():
     router = {"id": "rt-1", "name": "router", "admin_state_up": True,
               "external_gateway_info": {"network_id": "net-old", "enable_snat": True}}  # fmt: skip
-    spec = cp.router_spec("router", external_network="provider", enable_snat=False,
+    spec = cn.router_spec("router", external_network="provider", enable_snat=False,
                           interfaces=["a", "b"])  # fmt: skip
-    plan = cp.plan_router(spec, router, "p-admin", "net-1", {"a": "sub-a", "b": "sub-b"},
+    plan = cn.plan_router(spec, router, "p-admin", "net-1", {"a": "sub-a", "b": "sub-b"},
                           attached={"sub-a"}, old_gateway_name="old-ext")  # fmt: skip
     assert calls(plan) == [("neutron", "PUT", "/v2.0/routers/rt-1"),
                            ("neutron", "PUT", "/v2.0/routers/rt-1/add_router_interface")]  # fmt: skip
@@ -339,8 +341,8 @@ def test_router_gateway_snat_and_each_missing_interface():
 def test_router_in_place_plans_nothing():
     router = {"id": "rt-1", "name": "router",
               "external_gateway_info": {"network_id": "net-1", "enable_snat": True}}  # fmt: skip
-    spec = cp.router_spec("router", external_network="provider", interfaces=["a"])
-    plan = cp.plan_router(spec, router, "p", "net-1", {"a": "sub-a"}, attached={"sub-a"})
+    spec = cn.router_spec("router", external_network="provider", interfaces=["a"])
+    plan = cn.plan_router(spec, router, "p", "net-1", {"a": "sub-a"}, attached={"sub-a"})
     assert (plan.steps, plan.changes) == ([], {})
 
 
@@ -361,8 +363,8 @@ def test_router_in_place_plans_nothing():
     ],
 )
 def test_rules_neutron_counts_as_the_same(neutron, ours):
-    have = cp.rule_key(neutron_rule("r", **neutron))
-    want = cp.rule_key(dict(cp.rule_spec(ours, "rule"), remote_group_id=None))
+    have = cn.rule_key(neutron_rule("r", **neutron))
+    want = cn.rule_key(dict(cn.rule_spec(ours, "rule"), remote_group_id=None))
     assert have == want
 
 
@@ -377,22 +379,22 @@ def test_rules_neutron_counts_as_the_same(neutron, ours):
     ],
 )
 def test_rules_neutron_counts_as_different(neutron, ours):
-    have = cp.rule_key(neutron_rule("r", **neutron))
-    want = cp.rule_key(dict(cp.rule_spec(ours, "rule"), remote_group_id=None))
+    have = cn.rule_key(neutron_rule("r", **neutron))
+    want = cn.rule_key(dict(cn.rule_spec(ours, "rule"), remote_group_id=None))
     assert have != want
 
 
 def test_the_cli_formulas_rules_are_already_there():
-    spec = cp.security_group_spec("default", rules=GUIDE_RULES)
-    plan = cp.plan_security_group(spec, DEFAULT_GROUP, {"default": "sg-default"}, "p-admin")
+    spec = cn.security_group_spec("default", rules=GUIDE_RULES)
+    plan = cn.plan_security_group(spec, DEFAULT_GROUP, {"default": "sg-default"}, "p-admin")
     assert (plan.steps, plan.changes) == ([], {})
 
 
 def test_a_rule_deleted_by_hand_is_restored():
     group = copy.deepcopy(DEFAULT_GROUP)
     group["security_group_rules"] = [r for r in group["security_group_rules"] if r["id"] != "r-ssh"]
-    spec = cp.security_group_spec("default", rules=GUIDE_RULES)
-    plan = cp.plan_security_group(spec, group, {"default": "sg-default"}, "p-admin")
+    spec = cn.security_group_spec("default", rules=GUIDE_RULES)
+    plan = cn.plan_security_group(spec, group, {"default": "sg-default"}, "p-admin")
     assert calls(plan) == [("neutron", "POST", "/v2.0/security-group-rules")]
     assert plan.steps[0].body == {"security_group_rule": {
         "direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port_range_min": 22,
@@ -402,11 +404,11 @@ def test_a_rule_deleted_by_hand_is_restored():
 
 def test_unlisted_rules_stay_unless_remove_unlisted():
     rules = [{"protocol": "icmp"}, {"protocol": "tcp", "port": 2222}]
-    kept = cp.plan_security_group(cp.security_group_spec("default", rules=rules),
+    kept = cn.plan_security_group(cn.security_group_spec("default", rules=rules),
                                   DEFAULT_GROUP, {"default": "sg-default"}, "p")  # fmt: skip
     assert kept.changes == {"rules": {"added": ["ingress IPv4 tcp 2222 from any"]}}
-    pruned = cp.plan_security_group(
-        cp.security_group_spec("default", rules=rules + [{"remote_group": "default"}],
+    pruned = cn.plan_security_group(
+        cn.security_group_spec("default", rules=rules + [{"remote_group": "default"}],
                                remove_unlisted=True),
         DEFAULT_GROUP, {"default": "sg-default"}, "p")  # fmt: skip
     assert calls(pruned) == [("neutron", "POST", "/v2.0/security-group-rules")] + [
@@ -420,10 +422,10 @@ def test_unlisted_rules_stay_unless_remove_unlisted():
 
 
 def test_new_group_rules_against_neutrons_egress_rules():
-    spec = cp.security_group_spec("web", description="HTTP in", remove_unlisted=True,
+    spec = cn.security_group_spec("web", description="HTTP in", remove_unlisted=True,
                                   rules=[{"protocol": "tcp", "port": 80},
                                          {"remote_group": "web"}])  # fmt: skip
-    plan = cp.plan_security_group(spec, None, {"default": "sg-default"}, "p-admin")
+    plan = cn.plan_security_group(spec, None, {"default": "sg-default"}, "p-admin")
     assert calls(plan) == [("neutron", "POST", "/v2.0/security-groups")] + [
         ("neutron", "POST", "/v2.0/security-group-rules")] * 2
     assert plan.steps[2].body["security_group_rule"]["remote_group_id"] == cp.Ref("group")
@@ -435,9 +437,9 @@ def test_new_group_rules_against_neutrons_egress_rules():
 
 
 def test_unknown_remote_group_is_refused():
-    spec = cp.security_group_spec("default", rules=[{"remote_group": "db"}])
+    spec = cn.security_group_spec("default", rules=[{"remote_group": "db"}])
     with pytest.raises(CommandExecutionError, match="remote_group db is not a security group"):
-        cp.plan_security_group(spec, DEFAULT_GROUP, {"default": "sg-default"}, "p")
+        cn.plan_security_group(spec, DEFAULT_GROUP, {"default": "sg-default"}, "p")
 
 
 @pytest.mark.parametrize(
@@ -453,7 +455,7 @@ def test_unknown_remote_group_is_refused():
 )
 def test_bad_rules(rule, message):
     with pytest.raises(CommandExecutionError) as exc:
-        cp.rule_spec(rule, "rule 0")
+        cn.rule_spec(rule, "rule 0")
     assert str(exc.value).startswith("rule 0: ")
     assert message in str(exc.value)
 
@@ -463,11 +465,11 @@ def test_bad_rules(rule, message):
 #: Each resource's description as its spec takes it, with the API's limit.
 DESCRIBED = [
     (lambda d: cp.flavor_spec("m1.x", 1, 64, 1, description=d), cp.NOVA_DESCRIPTION_MAX),
-    (lambda d: cp.network_spec("net", description=d), cp.NEUTRON_DESCRIPTION_MAX),
-    (lambda d: cp.subnet_spec("sub", "net", "10.0.0.0/24", description=d),
+    (lambda d: cn.network_spec("net", description=d), cp.NEUTRON_DESCRIPTION_MAX),
+    (lambda d: cn.subnet_spec("sub", "net", "10.0.0.0/24", description=d),
      cp.NEUTRON_DESCRIPTION_MAX),
-    (lambda d: cp.router_spec("router", description=d), cp.NEUTRON_DESCRIPTION_MAX),
-    (lambda d: cp.security_group_spec("web", description=d), cp.NEUTRON_DESCRIPTION_MAX),
+    (lambda d: cn.router_spec("router", description=d), cp.NEUTRON_DESCRIPTION_MAX),
+    (lambda d: cn.security_group_spec("web", description=d), cp.NEUTRON_DESCRIPTION_MAX),
 ]  # fmt: skip
 
 
@@ -501,11 +503,11 @@ def test_a_description_with_a_control_character_is_refused(spec, _, char):
 
 
 @pytest.mark.parametrize("make, kind", [
-    (lambda n: cp.network_spec(n), "network"),
-    (lambda n: cp.subnet_spec(n, "net", "10.0.0.0/24"), "subnet"),
-    (lambda n: cp.router_spec(n), "router"),
-    (lambda n: cp.security_group_spec(n), "security group"),
-    (lambda n: cp.rule_spec({"remote_group": n}, "rule 0"), "remote group"),
+    (lambda n: cn.network_spec(n), "network"),
+    (lambda n: cn.subnet_spec(n, "net", "10.0.0.0/24"), "subnet"),
+    (lambda n: cn.router_spec(n), "router"),
+    (lambda n: cn.security_group_spec(n), "security group"),
+    (lambda n: cn.rule_spec({"remote_group": n}, "rule 0"), "remote group"),
 ])  # fmt: skip
 def test_neutron_names_refuse_control_characters_and_over_255(make, kind):
     assert make("web servers é" + "x" * 242)  # 255 characters
@@ -531,25 +533,25 @@ def test_neutron_names_refuse_control_characters_and_over_255(make, kind):
     ({"protocol": "icmp", "port_range_min": 8, "port_range_max": 0}, 8, 0),
 ])  # fmt: skip
 def test_icmp_type_and_code_are_neutrons_port_range(rule, low, high):
-    spec = cp.rule_spec(rule, "rule 0")
+    spec = cn.rule_spec(rule, "rule 0")
     assert (spec["port_range_min"], spec["port_range_max"]) == (low, high)
-    assert cp.rule_spec(spec, "rule 0") == spec  # the state gets the rule in this form
+    assert cn.rule_spec(spec, "rule 0") == spec  # the state gets the rule in this form
 
 
 @pytest.mark.parametrize("protocol", ["ipv6-icmp", "icmpv6", "58"])
 def test_icmpv6_is_ipv6_unless_said_otherwise(protocol):
-    spec = cp.rule_spec({"protocol": protocol, "icmp_type": 128}, "rule 0")
+    spec = cn.rule_spec({"protocol": protocol, "icmp_type": 128}, "rule 0")
     assert spec["ethertype"] == "IPv6"
-    assert cp.rule_spec(spec, "rule 0") == spec
+    assert cn.rule_spec(spec, "rule 0") == spec
 
 
 def test_icmp_type_rule_matches_neutrons_and_its_body():
     neutron = neutron_rule("r-ping", protocol="icmp", port_range_min=8)
-    ours = cp.rule_spec({"protocol": "icmp", "icmp_type": 8}, "rule 0")
-    assert cp.rule_key(dict(ours, remote_group_id=None)) == cp.rule_key(neutron)
-    spec = cp.security_group_spec("web", rules=[{"protocol": "icmp", "icmp_type": 8},
+    ours = cn.rule_spec({"protocol": "icmp", "icmp_type": 8}, "rule 0")
+    assert cn.rule_key(dict(ours, remote_group_id=None)) == cn.rule_key(neutron)
+    spec = cn.security_group_spec("web", rules=[{"protocol": "icmp", "icmp_type": 8},
                                                 {"protocol": "icmp"}])  # fmt: skip
-    plan = cp.plan_security_group(spec, None, {}, "p")
+    plan = cn.plan_security_group(spec, None, {}, "p")
     assert [s.body["security_group_rule"] for s in plan.steps[1:]] == [
         {"direction": "ingress", "ethertype": "IPv4", "protocol": "icmp", "port_range_min": 8,
          "security_group_id": cp.Ref("group")},
@@ -580,7 +582,7 @@ def test_icmp_type_rule_matches_neutrons_and_its_body():
 ])  # fmt: skip
 def test_bad_icmp_rules(rule, message):
     with pytest.raises(CommandExecutionError) as exc:
-        cp.rule_spec(rule, "rule 0")
+        cn.rule_spec(rule, "rule 0")
     assert str(exc.value).startswith("rule 0: ")
     assert message in str(exc.value)
 
@@ -626,21 +628,21 @@ def _image_spec(**changes):
     args = {"disk_format": "raw", "kernel": "vmlinuz", "ramdisk": "initrd",
             "properties": {"os_distro": "debian"}}  # fmt: skip
     args.update(changes)
-    return cp.image_spec("guest", "/var/cache/images/guest", **args)
+    return ci.image_spec("guest", "/var/cache/images/guest", **args)
 
 
 def _glance(**changes):
-    return cp.image_view({**copy.deepcopy(GLANCE_IMAGE), **changes})
+    return ci.image_view({**copy.deepcopy(GLANCE_IMAGE), **changes})
 
 
 def test_image_as_declared_plans_nothing():
-    plan = cp.plan_image(_image_spec(), _glance(), REFS, SAME_FILE)
+    plan = ci.plan_image(_image_spec(), _glance(), REFS, SAME_FILE)
     assert (plan.delete, plan.create, plan.upload, plan.patch, plan.changes) == (
         None, None, False, [], {})  # fmt: skip
 
 
 def test_new_image_is_created_and_uploaded_with_its_properties():
-    plan = cp.plan_image(_image_spec(properties={"hw:rng": True}), None, REFS,
+    plan = ci.plan_image(_image_spec(properties={"hw:rng": True}), None, REFS,
                          {"size": 10, "hashes": {}})  # fmt: skip
     assert plan.create == {"name": "guest", "disk_format": "raw", "container_format": "bare",
                            "visibility": "public", "kernel_id": "k-1", "ramdisk_id": "r-1",
@@ -653,7 +655,7 @@ def test_new_image_is_created_and_uploaded_with_its_properties():
 
 @pytest.mark.parametrize("status", ["queued", "saving", "killed", "uploading", "importing"])
 def test_partial_upload_is_replaced(status):
-    plan = cp.plan_image(_image_spec(), _glance(status=status, size=None, checksum=None,
+    plan = ci.plan_image(_image_spec(), _glance(status=status, size=None, checksum=None,
                                                 os_hash_algo=None, os_hash_value=None),
                          REFS, SAME_FILE)  # fmt: skip
     assert (plan.delete, plan.upload) == ("img-1", True)
@@ -668,7 +670,7 @@ def test_partial_upload_is_replaced(status):
     ({"size": 999, "hashes": {}}, "size 1024 in Glance, 999 bytes in the file"),
 ])  # fmt: skip
 def test_active_image_with_other_data_is_replaced(local, why):
-    plan = cp.plan_image(_image_spec(), _glance(), REFS, local)
+    plan = ci.plan_image(_image_spec(), _glance(), REFS, local)
     assert (plan.delete, plan.upload) == ("img-1", True)
     assert plan.changes["image"] == ("replaced: its data differs from /var/cache/images/guest "
                                      f"({why}); deleted and uploaded again")  # fmt: skip
@@ -677,15 +679,15 @@ def test_active_image_with_other_data_is_replaced(local, why):
 
 def test_md5_checksum_is_compared_when_glance_has_no_os_hash():
     glance = _glance(os_hash_algo=None, os_hash_value=None)
-    same = cp.plan_image(_image_spec(), glance, REFS, {"size": 1024, "hashes": {"md5": "c" * 32}})
+    same = ci.plan_image(_image_spec(), glance, REFS, {"size": 1024, "hashes": {"md5": "c" * 32}})
     assert same.changes == {}
-    other = cp.plan_image(_image_spec(), glance, REFS, {"size": 1024, "hashes": {"md5": "d" * 32}})
+    other = ci.plan_image(_image_spec(), glance, REFS, {"size": 1024, "hashes": {"md5": "d" * 32}})
     assert other.delete == "img-1"
 
 
 def test_drift_is_patched_in_place():
     spec = _image_spec(visibility="private", properties={"os_distro": "ubuntu", "a/b~c": 1})
-    plan = cp.plan_image(spec, _glance(kernel_id=None), REFS, SAME_FILE)
+    plan = ci.plan_image(spec, _glance(kernel_id=None), REFS, SAME_FILE)
     assert (plan.image_id, plan.delete, plan.create, plan.upload) == ("img-1", None, None, False)
     assert plan.patch == [
         {"op": "replace", "path": "/visibility", "value": "private"},
@@ -703,13 +705,13 @@ def test_drift_is_patched_in_place():
 
 def test_unlisted_properties_and_unmanaged_fields_are_kept():
     spec = _image_spec(kernel=None, ramdisk=None, properties=None)
-    assert cp.plan_image(spec, _glance(os_distro="x"), {}, SAME_FILE).changes == {}
+    assert ci.plan_image(spec, _glance(os_distro="x"), {}, SAME_FILE).changes == {}
 
 
 @pytest.mark.parametrize("field, value", [("disk_format", "qcow2"), ("container_format", "ovf")])
 def test_format_of_the_same_data_is_refused(field, value):
     with pytest.raises(CommandExecutionError) as error:
-        cp.plan_image(_image_spec(**{field: value}), _glance(), REFS, SAME_FILE)
+        ci.plan_image(_image_spec(**{field: value}), _glance(), REFS, SAME_FILE)
     old = GLANCE_IMAGE[field]
     assert str(error.value).startswith(
         f"image guest: {field} is {old!r} in Glance, {value!r} wanted; it cannot change in "
@@ -717,21 +719,21 @@ def test_format_of_the_same_data_is_refused(field, value):
 
 
 def test_format_changes_with_new_data_replace_the_image():
-    plan = cp.plan_image(_image_spec(disk_format="qcow2"), _glance(), REFS,
+    plan = ci.plan_image(_image_spec(disk_format="qcow2"), _glance(), REFS,
                          {"size": 5, "hashes": {}})  # fmt: skip
     assert plan.delete == "img-1" and plan.create["disk_format"] == "qcow2"
     assert plan.changes["disk_format"] == {"old": "raw", "new": "qcow2"}
 
 
 def test_dry_run_without_the_file_says_the_data_is_not_checked():
-    plan = cp.plan_image(_image_spec(), _glance(), REFS, None)
+    plan = ci.plan_image(_image_spec(), _glance(), REFS, None)
     assert plan.changes == {"data": "not checked: /var/cache/images/guest is not downloaded yet"}
-    assert cp.plan_image(_image_spec(), None, REFS, None).changes["image"]["new"].get("size") is None
+    assert ci.plan_image(_image_spec(), None, REFS, None).changes["image"]["new"].get("size") is None
 
 
 def test_image_in_another_status_is_refused():
     with pytest.raises(CommandExecutionError, match="has status pending_delete; nothing was"):
-        cp.plan_image(_image_spec(), _glance(status="pending_delete"), REFS, SAME_FILE)
+        ci.plan_image(_image_spec(), _glance(status="pending_delete"), REFS, SAME_FILE)
 
 
 @pytest.mark.parametrize("args, fragment", [
@@ -745,7 +747,7 @@ def test_image_spec_refuses(args, fragment):
     with pytest.raises(CommandExecutionError, match=fragment):
         _image_spec(**args)
     with pytest.raises(CommandExecutionError, match="filename must be an absolute path"):
-        cp.image_spec("guest", "guest.img")
+        ci.image_spec("guest", "guest.img")
 
 
 # -- quotas --------------------------------------------------------------------

@@ -13,7 +13,6 @@ import subprocess
 import sys
 
 import contextlib
-import shutil
 
 import pytest
 import salt.config
@@ -21,7 +20,7 @@ import salt.loader
 import yaml
 from salt.exceptions import CommandExecutionError
 
-from minion_opts import forgotten, loaded_globals, write_local_minion_config
+from minion_opts import forgotten, loaded_globals, synced, write_local_minion_config
 from minion_opts import minion_opts as make_minion_opts
 from saltext_openstack._modules import openstack_pillar
 from saltext_openstack._utils import saltext_openstack_model, saltext_openstack_model_validator
@@ -1366,7 +1365,8 @@ def test_through_the_salt_loader(loaders, pillar):
 #: through the validator).
 MODEL_FILES = ("saltext_openstack_model", "saltext_openstack_model_validator",
                "saltext_openstack_model_network", "saltext_openstack_model_services",
-               "saltext_openstack_cloud")
+               "saltext_openstack_cloud", "saltext_openstack_cloud_network",
+               "saltext_openstack_cloud_image")
 
 
 PUBLIC_FUNCTIONS = sorted((
@@ -1389,12 +1389,7 @@ def test_the_synced_module_uses_the_synced_validator(tmp_path, pillar, role):
         opts = dict(salt.config.master_config(None), **{
             key: opts[key] for key in ("root_dir", "cachedir", "extension_modules", "pki_dir",
                                        "sock_dir", "file_roots", "pillar_roots")})
-    extmods = pathlib.Path(opts["extension_modules"])
-    for kind in ("modules", "utils"):
-        (extmods / kind).mkdir(parents=True)
-    shutil.copy(REPO_ROOT / "_modules" / "openstack_pillar.py", extmods / "modules")
-    for name in MODEL_FILES:
-        shutil.copy(REPO_ROOT / "_utils" / f"{name}.py", extmods / "utils")
+    extmods = synced(opts, ["openstack_pillar"], MODEL_FILES)
     with contextlib.ExitStack() as fresh_job:
         for name in MODEL_FILES:
             fresh_job.enter_context(forgotten(name))
@@ -1402,7 +1397,9 @@ def test_the_synced_module_uses_the_synced_validator(tmp_path, pillar, role):
         assert mods.file_mapping["openstack_pillar"][0] == str(extmods / "modules" / "openstack_pillar.py")
         imported = loaded_globals(mods, "openstack_pillar")["validator"]
         assert imported.__file__ == str(extmods / "utils" / "saltext_openstack_model_validator.py")
-        for mixin in (imported.network, imported.services, imported.model):
+        model = imported.model
+        for mixin in (imported.network, imported.services, model, model.cloud_plan,
+                      model.cloud_network, model.cloud_image):
             assert pathlib.Path(mixin.__file__).parent == extmods / "utils"
         assert mods["openstack_pillar.validate"](pillar)["computes"] == ["compute1", "compute2"]
         # Only its own functions: nothing of _utils became a CLI function.
