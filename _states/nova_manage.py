@@ -49,28 +49,17 @@ except ImportError:
     from saltext_openstack._utils import saltext_openstack_state as state_utils
 
 __virtualname__ = "nova_manage"
-# The execution module loads only when its program, nova-manage (package nova-common), is installed;
-# this state module loads always (see __virtual__).
-_PROBE = "nova_manage.list_cells"
-_PROGRAM = "nova-manage (package nova-common)"
+# The states' return when the execution module is not loaded (its program is
+# missing: a new host in a dry run, before the package is installed).
+_unavailable = state_utils.unavailable_in(
+    globals(), "nova_manage.list_cells", "nova-manage (package nova-common)")
 
 DEFAULT_CONFIG_FILE = "/etc/nova/nova.conf"
 CELL0_TRANSPORT_URL = "none:///"
 
 
 def __virtual__():
-    # Loaded even when the program is missing (a new host in test mode,
-    # before the package is installed): each state says so itself.
-    return __virtualname__
-
-
-def _unavailable(name, doing):
-    """Why the execution module (so its program) is missing, as a state return; else None."""
-    return state_utils.unavailable(__salt__, __opts__, _PROBE, _PROGRAM, name, doing)
-
-
-def _ret(name):
-    return {"name": name, "result": True, "changes": {}, "comment": ""}
+    return __virtualname__  # also without the program: each state says so (_unavailable)
 
 
 def _version_changes(before, after):
@@ -153,7 +142,7 @@ def db_synced(name, config_file=DEFAULT_CONFIG_FILE):
     missing = _unavailable(name, "sync the {} database".format(name))
     if missing:
         return missing
-    ret = _ret(name)
+    ret = state_utils.ret(name)
     if name not in ("api", "main"):
         ret.update(result=False, comment=f"name must be 'api' or 'main', not {name!r}")
         return ret
@@ -213,7 +202,7 @@ def cell_present(
     missing = _unavailable(name, "map cell " + str(name))
     if missing:
         return missing
-    ret = _ret(name)
+    ret = state_utils.ret(name)
     try:
         state = __salt__["nova_manage.check_cell"](
             name,
@@ -362,7 +351,7 @@ def hosts_discovered(
     missing = _unavailable(name, "discover compute hosts")
     if missing:
         return missing
-    ret = _ret(name)
+    ret = state_utils.ret(name)
     wanted = sorted(set(hosts or ()))
     if wanted:
         try:
