@@ -47,7 +47,7 @@ import time
 import salt.utils.network
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-# The state return of a missing program, shared by the extension's states
+# What the extension's states share (their first return, their ends, a missing program)
 # (_utils/, imported as saltext_openstack_schema is).
 try:
     import saltext_openstack_state as state_utils

@@ -41,7 +41,7 @@ try:
 except ImportError:
     from saltext_openstack._utils import saltext_openstack_schema as schema
 
-# The state return of a missing program, shared by the extension's states
+# What the extension's states share (their first return, their ends, a missing program)
 # (_utils/, imported as saltext_openstack_schema is).
 try:
     import saltext_openstack_state as state_utils
@@ -204,12 +204,7 @@ def cell_present(
         return missing
     ret = state_utils.ret(name)
     try:
-        state = __salt__["nova_manage.check_cell"](
-            name,
-            transport_url=transport_url,
-            database_connection=database_connection,
-            config_file=config_file,
-        )
+        state = _with_settings("check_cell", name, transport_url, database_connection, config_file)
     except CommandExecutionError as exc:
         if _not_ready_in_test(ret, exc, f"Cell {name} would be created or checked"):
             return ret
@@ -222,6 +217,17 @@ def cell_present(
         ret["comment"] = f"Cell {name} ({state['uuid']}) is present"
         return ret
     return _update_cell(ret, state, transport_url, database_connection, config_file)
+
+
+def _with_settings(fun, cell, transport_url, database_connection, config_file):
+    """``nova_manage.<fun>`` (check_cell, create_cell, update_cell) of ``cell``
+    (its name; update_cell: its UUID) with the settings the state was given."""
+    return __salt__["nova_manage." + fun](
+        cell,
+        transport_url=transport_url,
+        database_connection=database_connection,
+        config_file=config_file,
+    )
 
 
 def _create_cell(ret, state, transport_url, database_connection, config_file):
@@ -242,11 +248,8 @@ def _create_cell(ret, state, transport_url, database_connection, config_file):
                 database_connection=database_connection, config_file=config_file
             )["uuid"]
         else:
-            uuid = __salt__["nova_manage.create_cell"](
-                name,
-                transport_url=transport_url,
-                database_connection=database_connection,
-                config_file=config_file,
+            uuid = _with_settings(
+                "create_cell", name, transport_url, database_connection, config_file
             )
     except CommandExecutionError as exc:
         ret.update(result=False, comment=f"Failed to create cell {name}: {exc}")
@@ -276,12 +279,7 @@ def _update_cell(ret, state, transport_url, database_connection, config_file):
         transport_url = CELL0_TRANSPORT_URL
     try:
         # None means "from config_file", exactly what check_cell compared to
-        __salt__["nova_manage.update_cell"](
-            uuid,
-            transport_url=transport_url,
-            database_connection=database_connection,
-            config_file=config_file,
-        )
+        _with_settings("update_cell", uuid, transport_url, database_connection, config_file)
     except CommandExecutionError as exc:
         ret.update(result=False, comment=f"Failed to update cell {name}: {exc}")
         return ret

@@ -25,7 +25,7 @@ Every state takes ``node`` (``rabbitmqctl -n``; default the local node).
 
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-# The state return of a missing program, shared by the extension's states,
+# What the extension's states share (their first return, their ends, a missing program)
 # and the execution module's "no node yet" error (_utils/).
 try:
     import saltext_openstack_schema as schema
