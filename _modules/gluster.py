@@ -85,6 +85,12 @@ def _gluster(*args):
         ) from None
 
 
+def _gluster_forced(*args, force=False):
+    """Run gluster ``args``, ending with gluster's ``force`` when ``force``; True."""
+    _gluster(*args, *(["force"] if force else []))
+    return True
+
+
 def split_brick(brick):
     """
     Split a brick ``host:/path`` into ``(host, path)``, with the path
@@ -347,11 +353,7 @@ def volume_create(name, bricks, replica=None, force=False, arbiter=None):
                     len(bricks), replica
                 )
             )
-    args = ["volume", "create", name] + layout + bricks
-    if force:
-        args.append("force")
-    _gluster(*args)
-    return True
+    return _gluster_forced("volume", "create", name, *layout, *bricks, force=force)
 
 
 def volume_start(name, force=False):
@@ -363,11 +365,7 @@ def volume_start(name, force=False):
 
         salt '*' gluster.volume_start nova-instances
     """
-    args = ["volume", "start", name]
-    if force:
-        args.append("force")
-    _gluster(*args)
-    return True
+    return _gluster_forced("volume", "start", name, force=force)
 
 
 def volume_stop(name, force=False):
@@ -378,11 +376,7 @@ def volume_stop(name, force=False):
 
         salt '*' gluster.volume_stop nova-instances
     """
-    args = ["volume", "stop", name]
-    if force:
-        args.append("force")
-    _gluster(*args)
-    return True
+    return _gluster_forced("volume", "stop", name, force=force)
 
 
 def volume_set(name, option, value):
@@ -415,11 +409,7 @@ def add_bricks(name, bricks, replica=None, force=False, arbiter=None):
     """
     bricks = _brick_list(bricks)
     _replica, layout = _layout_args(replica, arbiter)
-    args = ["volume", "add-brick", name] + layout + bricks
-    if force:
-        args.append("force")
-    _gluster(*args)
-    return True
+    return _gluster_forced("volume", "add-brick", name, *layout, *bricks, force=force)
 
 
 def remove_bricks(name, bricks, replica=None, force=True):
@@ -491,8 +481,4 @@ def peer_detach(host, force=False):
     """
     if not host or not isinstance(host, str):
         raise SaltInvocationError("peer_detach needs a host name or address")
-    args = ["peer", "detach", host]
-    if force:
-        args.append("force")
-    _gluster(*args)
-    return True
+    return _gluster_forced("peer", "detach", host, force=force)

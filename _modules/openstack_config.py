@@ -231,26 +231,25 @@ def _read(filename):
         return handle.text
 
 
-def _uid(user):
-    if user is None:
+def _owner_id(owner, kind, lookup):
+    """The number of the ``kind`` (user, group) ``owner``, a name or a
+    number (None stays None); ``lookup``: its number from its name."""
+    if owner is None:
         return None
-    if isinstance(user, int) or str(user).isdigit():
-        return int(user)
+    if isinstance(owner, int) or str(owner).isdigit():
+        return int(owner)
     try:
-        return pwd.getpwnam(str(user)).pw_uid
+        return lookup(str(owner))
     except KeyError:
-        raise CommandExecutionError(f"user {user!r} does not exist") from None
+        raise CommandExecutionError(f"{kind} {owner!r} does not exist") from None
+
+
+def _uid(user):
+    return _owner_id(user, "user", lambda name: pwd.getpwnam(name).pw_uid)
 
 
 def _gid(group):
-    if group is None:
-        return None
-    if isinstance(group, int) or str(group).isdigit():
-        return int(group)
-    try:
-        return grp.getgrnam(str(group)).gr_gid
-    except KeyError:
-        raise CommandExecutionError(f"group {group!r} does not exist") from None
+    return _owner_id(group, "group", lambda name: grp.getgrnam(name).gr_gid)
 
 
 def _mode(mode):

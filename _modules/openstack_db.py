@@ -276,6 +276,18 @@ def user_password_matches(user, host, password, **conn):
     )
 
 
+def _identified_by(verb, user, host, password, conn):
+    """``<verb> USER user@host IDENTIFIED BY password`` (CREATE, ALTER), the
+    password kept out of logs and errors."""
+    _run(
+        "{} USER {} IDENTIFIED BY {};\n".format(
+            verb, sqltext.quote_account(user, host), sqltext.quote_literal(password)
+        ),
+        secrets=(password,),
+        **_conn(conn)
+    )
+
+
 def user_create(user, host, password, **conn):
     """
     Create the account ``user``@``host`` with ``password``
@@ -285,13 +297,7 @@ def user_create(user, host, password, **conn):
 
         salt '*' openstack_db.user_create nova % 's3cret'
     """
-    _run(
-        "CREATE USER {} IDENTIFIED BY {};\n".format(
-            sqltext.quote_account(user, host), sqltext.quote_literal(password)
-        ),
-        secrets=(password,),
-        **_conn(conn)
-    )
+    _identified_by("CREATE", user, host, password, conn)
     return True
 
 
@@ -303,13 +309,7 @@ def user_set_password(user, host, password, **conn):
 
         salt '*' openstack_db.user_set_password nova % 'n3w-s3cret'
     """
-    _run(
-        "ALTER USER {} IDENTIFIED BY {};\n".format(
-            sqltext.quote_account(user, host), sqltext.quote_literal(password)
-        ),
-        secrets=(password,),
-        **_conn(conn)
-    )
+    _identified_by("ALTER", user, host, password, conn)
     return True
 
 

@@ -157,6 +157,17 @@ def _rabbitmqctl(args, node=None, password=None, ok_retcodes=()):
     return res
 
 
+def _user_with_password(command, name, password, node, ok_retcodes=()):
+    """``rabbitmqctl <command> <user name>`` with ``password`` on standard
+    input (add_user, change_password, authenticate_user)."""
+    return _rabbitmqctl(
+        [command, _check_arg(name, "user name")],
+        node=node,
+        password=_check_password(password),
+        ok_retcodes=ok_retcodes,
+    )
+
+
 # rabbitmqctl's words for "no node answers" (RabbitMQ 3 and 4).
 _NODE_DOWN = re.compile(r"unable to perform an operation on node|nodedown")
 
@@ -221,11 +232,7 @@ def user_add(name, password, node=None):
 
         salt '*' openstack_rabbitmq.user_add nova 's3cret'
     """
-    _rabbitmqctl(
-        ["add_user", _check_arg(name, "user name")],
-        node=node,
-        password=_check_password(password),
-    )
+    _user_with_password("add_user", name, password, node)
     return True
 
 
@@ -237,11 +244,7 @@ def change_password(name, password, node=None):
 
         salt '*' openstack_rabbitmq.change_password nova 'n3w-s3cret'
     """
-    _rabbitmqctl(
-        ["change_password", _check_arg(name, "user name")],
-        node=node,
-        password=_check_password(password),
-    )
+    _user_with_password("change_password", name, password, node)
     return True
 
 
@@ -254,12 +257,7 @@ def authenticate(name, password, node=None):
 
         salt '*' openstack_rabbitmq.authenticate nova 's3cret'
     """
-    res = _rabbitmqctl(
-        ["authenticate_user", _check_arg(name, "user name")],
-        node=node,
-        password=_check_password(password),
-        ok_retcodes=(_EX_DATAERR,),
-    )
+    res = _user_with_password("authenticate_user", name, password, node, ok_retcodes=(_EX_DATAERR,))
     return res["retcode"] == 0
 
 

@@ -47,7 +47,7 @@ import time
 import salt.utils.network
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-# The state return of a missing program, shared by the extension's states
+# What the extension's states share (their first return, their ends, a missing program)
 # (_utils/, imported as saltext_openstack_schema is).
 try:
     import saltext_openstack_state as state_utils
@@ -57,10 +57,10 @@ except ImportError:
 log = logging.getLogger(__name__)
 
 __virtualname__ = "gluster"
-# The execution module loads only when its program, the gluster command (package glusterfs-server), is installed;
-# this state module loads always (see __virtual__).
-_PROBE = "gluster.peer_status"
-_PROGRAM = "the gluster command (package glusterfs-server)"
+# The states' return when the execution module is not loaded (its program is
+# missing: a new host in a dry run, before the package is installed).
+_unavailable = state_utils.unavailable_in(
+    globals(), "gluster.peer_status", "the gluster command (package glusterfs-server)")
 
 # How long peered waits for a freshly probed peer to become connected.
 PEER_CONNECT_TIMEOUT = 30
@@ -71,18 +71,7 @@ HEAL_SYNC_INTERVAL = 5
 
 
 def __virtual__():
-    # Loaded even when the program is missing (a new host in test mode,
-    # before the package is installed): each state says so itself.
-    return __virtualname__
-
-
-def _unavailable(name, doing):
-    """Why the execution module (so its program) is missing, as a state return; else None."""
-    return state_utils.unavailable(__salt__, __opts__, _PROBE, _PROGRAM, name, doing)
-
-
-def _ret(name):
-    return {"name": name, "result": True, "changes": {}, "comment": ""}
+    return __virtualname__  # also without the program: each state says so (_unavailable)
 
 
 def _addresses(host):
@@ -159,7 +148,7 @@ def peered(name):
     missing = _unavailable(name, "probe peer " + str(name))
     if missing:
         return missing
-    ret = _ret(name)
+    ret = state_utils.ret(name)
     if _is_local(name):
         ret["comment"] = "{} is this host: nothing to probe".format(name)
         return ret
@@ -169,9 +158,7 @@ def peered(name):
         if _not_running_in_test(ret, exc, "{} would be probed".format(name)):
             ret["changes"] = {"probed": name}
             return ret
-        ret["result"] = False
-        ret["comment"] = str(exc)
-        return ret
+        return state_utils.failed(ret, exc)
     if peer is not None:
         if peer["connected"]:
             ret["comment"] = "{} is already a connected peer ({})".format(
@@ -194,9 +181,7 @@ def peered(name):
     try:
         probe = __salt__["gluster.peer_probe"](name)
     except CommandExecutionError as exc:
-        ret["result"] = False
-        ret["comment"] = str(exc)
-        return ret
+        return state_utils.failed(ret, exc)
     if not probe["probed"]:
         ret["comment"] = "Nothing to probe: {}".format(probe["message"])
         return ret
@@ -359,7 +344,7 @@ def volume_present(
     missing = _unavailable(name, "set up volume " + str(name))
     if missing:
         return missing
-    ret = _ret(name)
+    ret = state_utils.ret(name)
     options = options or {}
     try:
         if isinstance(bricks, str):
@@ -377,9 +362,7 @@ def volume_present(
         ):
             ret["changes"] = {"created": {"bricks": wanted, "replica": replica or 1}}
             return ret
-        ret["result"] = False
-        ret["comment"] = str(exc)
-        return ret
+        return state_utils.failed(ret, exc)
 
     if info is None:
         return _create(ret, wanted, replica, force, start, options, arbiter, peers)
@@ -525,9 +508,7 @@ def _update(ret, info, bricks, replica, force, start, options, arbiter):
                 )
             )
     except (CommandExecutionError, SaltInvocationError) as exc:
-        ret["result"] = False
-        ret["comment"] = str(exc)
-        return ret
+        return state_utils.failed(ret, exc)
 
     if start and info["status"] != "started":
         changes["started"] = True
@@ -576,9 +557,7 @@ def _apply(ret, changes, steps, options):
                 option
             ]
     except (CommandExecutionError, SaltInvocationError) as exc:
-        ret["result"] = False
-        ret["comment"] = str(exc)
-        return ret
+        return state_utils.failed(ret, exc)
     ret["comment"] = "Volume {}: {}".format(name, ", ".join(sorted(ret["changes"])))
     return ret
 
@@ -796,7 +775,7 @@ def host_retired(name, host, spares=(), only_if_disconnected=False):
     missing = _unavailable(name, "retire {} from volume {}".format(host, name))
     if missing:
         return missing
-    ret = _ret(name)
+    ret = state_utils.ret(name)
     try:
         if not host or not isinstance(host, str) or any(c.isspace() for c in host):
             raise SaltInvocationError("host must be a host name or address, not {!r}".format(host))
@@ -817,9 +796,7 @@ def host_retired(name, host, spares=(), only_if_disconnected=False):
             ret, exc, "{} would be checked for retirement".format(host)
         ):
             return ret
-        ret["result"] = False
-        ret["comment"] = str(exc)
-        return ret
+        return state_utils.failed(ret, exc)
 
     peer = _find_peer(peers, host)
     if only_if_disconnected and peer is not None and peer["connected"]:
@@ -872,9 +849,7 @@ def host_retired(name, host, spares=(), only_if_disconnected=False):
                     )
                 )
     except (CommandExecutionError, SaltInvocationError) as exc:
-        ret["result"] = False
-        ret["comment"] = str(exc)
-        return ret
+        return state_utils.failed(ret, exc)
 
     if peer is None and not plan["bricks"]:
         ret["comment"] = "\n".join(
@@ -927,9 +902,7 @@ def host_retired(name, host, spares=(), only_if_disconnected=False):
                 if key == "bricks_removed":
                     ret["changes"]["replica"] = changes["replica"]
     except (CommandExecutionError, SaltInvocationError) as exc:
-        ret["result"] = False
-        ret["comment"] = str(exc)
-        return ret
+        return state_utils.failed(ret, exc)
     ret["comment"] = "\n".join(
         ["{} retired from volume {}: {}".format(host, name, ", ".join(sorted(ret["changes"])))]
         + notes

@@ -28,6 +28,13 @@ try:
 except ImportError:
     from saltext_openstack._utils import saltext_openstack_schema as schema
 
+# A state's first return and its end on an error, shared by the extension's
+# states (_utils/, imported as saltext_openstack_schema is).
+try:
+    import saltext_openstack_state as state_utils
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_state as state_utils
+
 __virtualname__ = "keystone_init"
 
 
@@ -87,7 +94,7 @@ def present(name, config=None, **kwargs):
           keystone_init.present:
             - config: keystone_init:config
     """
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    ret = state_utils.ret(name)
     test = bool(__opts__.get("test"))
     auth = salt.utils.args.clean_kwargs(**kwargs)
     try:
@@ -102,9 +109,7 @@ def present(name, config=None, **kwargs):
                 "admin logs in ({})".format(exc)
             )
             return ret
-        ret["result"] = False
-        ret["comment"] = str(exc)
-        return ret
+        return state_utils.failed(ret, exc)
     if not changes:
         ret["comment"] = "Keystone identity objects are already as configured"
         return ret
@@ -174,7 +179,7 @@ def bootstrapped(
             - public_url: http://controller:5000/v3
             - runas: keystone
     """
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    ret = state_utils.ret(name)
     test = bool(__opts__.get("test"))
     if not password:
         ret["result"] = False
@@ -222,9 +227,7 @@ def bootstrapped(
         )
         ok = check(wait)
     except CommandExecutionError as exc:
-        ret["result"] = False
-        ret["comment"] = str(exc)
-        return ret
+        return state_utils.failed(ret, exc)
     if not ok:
         ret["result"] = False
         ret["comment"] = (

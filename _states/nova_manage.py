@@ -41,7 +41,7 @@ try:
 except ImportError:
     from saltext_openstack._utils import saltext_openstack_schema as schema
 
-# The state return of a missing program, shared by the extension's states
+# What the extension's states share (their first return, their ends, a missing program)
 # (_utils/, imported as saltext_openstack_schema is).
 try:
     import saltext_openstack_state as state_utils
@@ -49,28 +49,17 @@ except ImportError:
     from saltext_openstack._utils import saltext_openstack_state as state_utils
 
 __virtualname__ = "nova_manage"
-# The execution module loads only when its program, nova-manage (package nova-common), is installed;
-# this state module loads always (see __virtual__).
-_PROBE = "nova_manage.list_cells"
-_PROGRAM = "nova-manage (package nova-common)"
+# The states' return when the execution module is not loaded (its program is
+# missing: a new host in a dry run, before the package is installed).
+_unavailable = state_utils.unavailable_in(
+    globals(), "nova_manage.list_cells", "nova-manage (package nova-common)")
 
 DEFAULT_CONFIG_FILE = "/etc/nova/nova.conf"
 CELL0_TRANSPORT_URL = "none:///"
 
 
 def __virtual__():
-    # Loaded even when the program is missing (a new host in test mode,
-    # before the package is installed): each state says so itself.
-    return __virtualname__
-
-
-def _unavailable(name, doing):
-    """Why the execution module (so its program) is missing, as a state return; else None."""
-    return state_utils.unavailable(__salt__, __opts__, _PROBE, _PROGRAM, name, doing)
-
-
-def _ret(name):
-    return {"name": name, "result": True, "changes": {}, "comment": ""}
+    return __virtualname__  # also without the program: each state says so (_unavailable)
 
 
 def _version_changes(before, after):
@@ -153,7 +142,7 @@ def db_synced(name, config_file=DEFAULT_CONFIG_FILE):
     missing = _unavailable(name, "sync the {} database".format(name))
     if missing:
         return missing
-    ret = _ret(name)
+    ret = state_utils.ret(name)
     if name not in ("api", "main"):
         ret.update(result=False, comment=f"name must be 'api' or 'main', not {name!r}")
         return ret
@@ -213,14 +202,9 @@ def cell_present(
     missing = _unavailable(name, "map cell " + str(name))
     if missing:
         return missing
-    ret = _ret(name)
+    ret = state_utils.ret(name)
     try:
-        state = __salt__["nova_manage.check_cell"](
-            name,
-            transport_url=transport_url,
-            database_connection=database_connection,
-            config_file=config_file,
-        )
+        state = _with_settings("check_cell", name, transport_url, database_connection, config_file)
     except CommandExecutionError as exc:
         if _not_ready_in_test(ret, exc, f"Cell {name} would be created or checked"):
             return ret
@@ -233,6 +217,17 @@ def cell_present(
         ret["comment"] = f"Cell {name} ({state['uuid']}) is present"
         return ret
     return _update_cell(ret, state, transport_url, database_connection, config_file)
+
+
+def _with_settings(fun, cell, transport_url, database_connection, config_file):
+    """``nova_manage.<fun>`` (check_cell, create_cell, update_cell) of ``cell``
+    (its name; update_cell: its UUID) with the settings the state was given."""
+    return __salt__["nova_manage." + fun](
+        cell,
+        transport_url=transport_url,
+        database_connection=database_connection,
+        config_file=config_file,
+    )
 
 
 def _create_cell(ret, state, transport_url, database_connection, config_file):
@@ -253,11 +248,8 @@ def _create_cell(ret, state, transport_url, database_connection, config_file):
                 database_connection=database_connection, config_file=config_file
             )["uuid"]
         else:
-            uuid = __salt__["nova_manage.create_cell"](
-                name,
-                transport_url=transport_url,
-                database_connection=database_connection,
-                config_file=config_file,
+            uuid = _with_settings(
+                "create_cell", name, transport_url, database_connection, config_file
             )
     except CommandExecutionError as exc:
         ret.update(result=False, comment=f"Failed to create cell {name}: {exc}")
@@ -287,12 +279,7 @@ def _update_cell(ret, state, transport_url, database_connection, config_file):
         transport_url = CELL0_TRANSPORT_URL
     try:
         # None means "from config_file", exactly what check_cell compared to
-        __salt__["nova_manage.update_cell"](
-            uuid,
-            transport_url=transport_url,
-            database_connection=database_connection,
-            config_file=config_file,
-        )
+        _with_settings("update_cell", uuid, transport_url, database_connection, config_file)
     except CommandExecutionError as exc:
         ret.update(result=False, comment=f"Failed to update cell {name}: {exc}")
         return ret
@@ -362,7 +349,7 @@ def hosts_discovered(
     missing = _unavailable(name, "discover compute hosts")
     if missing:
         return missing
-    ret = _ret(name)
+    ret = state_utils.ret(name)
     wanted = sorted(set(hosts or ()))
     if wanted:
         try:

@@ -44,6 +44,13 @@ import re
 
 from salt.exceptions import CommandExecutionError
 
+# A state's first return and its end on an error, shared by the extension's
+# states (_utils/, imported as saltext_openstack_schema is).
+try:
+    import saltext_openstack_state as state_utils
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_state as state_utils
+
 __virtualname__ = "openstack_config"
 
 
@@ -95,7 +102,7 @@ def _describe(name, changes, total, action, test):
 
 
 def _run(name, total, action, **kwargs):
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    ret = state_utils.ret(name)
     if not os.path.isabs(name):
         ret.update(result=False, comment=f"{name} is not an absolute path")
         return ret
@@ -119,8 +126,7 @@ def _run(name, total, action, **kwargs):
                 if kwargs.get(attribute) is not None:
                     changes[attribute] = {"new": kwargs[attribute]}
     except CommandExecutionError as exc:
-        ret.update(result=False, comment=str(exc))
-        return ret
+        return state_utils.failed(ret, exc)
     ret["changes"] = changes
     ret["comment"] = _describe(name, changes, total, action, test)
     if pending:

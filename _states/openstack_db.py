@@ -45,7 +45,7 @@ try:
 except ImportError:
     from saltext_openstack._utils import saltext_openstack_schema as schema
 
-# The state return of a missing program, shared by the extension's states
+# What the extension's states share (their first return, their ends, a missing program)
 # (_utils/, imported as saltext_openstack_schema is).
 try:
     import saltext_openstack_state as state_utils
@@ -53,21 +53,14 @@ except ImportError:
     from saltext_openstack._utils import saltext_openstack_state as state_utils
 
 __virtualname__ = "openstack_db"
-# The execution module loads only when its program, the mariadb client (package mariadb-client), is
-# installed; this state module loads always (see __virtual__).
-_PROBE = "openstack_db.database_exists"
-_PROGRAM = "the mariadb client (package mariadb-client)"
+# The states' return when the execution module is not loaded (its program is
+# missing: a new host in a dry run, before the package is installed).
+_unavailable = state_utils.unavailable_in(
+    globals(), "openstack_db.database_exists", "the mariadb client (package mariadb-client)")
 
 
 def __virtual__():
-    # Loaded even when the program is missing (a new host in test mode,
-    # before the package is installed): each state says so itself.
-    return __virtualname__
-
-
-def _unavailable(name, doing):
-    """Why the execution module (so its program) is missing, as a state return; else None."""
-    return state_utils.unavailable(__salt__, __opts__, _PROBE, _PROGRAM, name, doing)
+    return __virtualname__  # also without the program: each state says so (_unavailable)
 
 
 def present(
@@ -103,7 +96,7 @@ def present(
     missing = _unavailable(name, "create database " + str(name))
     if missing:
         return missing
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    ret = state_utils.ret(name)
     user = name if user is None else str(user)
     if isinstance(hosts, str):
         hosts = [hosts]
@@ -165,19 +158,10 @@ def present(
                 "is running ({})".format(name, user, exc)
             )
             return ret
-        ret["result"] = False
-        ret["comment"] = "; ".join(notes + [str(exc)])
-        return ret
+        return state_utils.failed(ret, exc, notes)
 
-    if ret["changes"]:
-        ret["comment"] = "; ".join(notes)
-        if test:
-            ret["result"] = None
-    else:
-        ret["comment"] = "database {} and user {} at {} are as wanted".format(
-            name, user, ", ".join(hosts) or "no host"
-        )
-    return ret
+    return state_utils.noted(ret, notes, test, "database {} and user {} at {} are as wanted".format(
+        name, user, ", ".join(hosts) or "no host"))
 
 
 def _caller(conn):

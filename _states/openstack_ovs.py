@@ -27,15 +27,18 @@ ports of a bridge (ovn-controller's patch ports) stay.
 """
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
+# A state's first return and its end on an error, shared by the extension's
+# states (_utils/, imported as saltext_openstack_schema is).
+try:
+    import saltext_openstack_state as state_utils
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_state as state_utils
+
 __virtualname__ = "openstack_ovs"
 
 
 def __virtual__():
     return __virtualname__
-
-
-def _ret(name):
-    return {"name": name, "result": True, "changes": {}, "comment": ""}
 
 
 def _failed(ret, exc, doing):
@@ -65,7 +68,7 @@ def record_present(name, table, values, record=None):
         the record (``.`` for the Open_vSwitch table's only record)
     """
     record = name if record is None else record
-    ret = _ret(name)
+    ret = state_utils.ret(name)
     doing = "set {} {}".format(table, record)
     try:
         current = __salt__["openstack_ovs.record"](table, record, list(values))
@@ -114,7 +117,7 @@ def bridge_present(name, datapath_type="system", ports=(), other_config=None,
         a port whose MAC the bridge keeps (``other_config:hwaddr``), so the
         bridge's MAC does not change when its ports change
     """
-    ret = _ret(name)
+    ret = state_utils.ret(name)
     doing = "make bridge " + name
     config = dict(other_config or {})
     try:
@@ -166,7 +169,7 @@ def bridge_absent(name, keep_datapath_type=None):
         leave the bridge when it has this datapath type (``system`` matches
         the empty default too)
     """
-    ret = _ret(name)
+    ret = state_utils.ret(name)
     doing = "delete bridge " + name
     if not __salt__["openstack_ovs.installed"]():
         ret["comment"] = "No bridge {} to delete: Open vSwitch is not installed".format(name)

@@ -25,7 +25,7 @@ Every state takes ``node`` (``rabbitmqctl -n``; default the local node).
 
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-# The state return of a missing program, shared by the extension's states,
+# What the extension's states share (their first return, their ends, a missing program)
 # and the execution module's "no node yet" error (_utils/).
 try:
     import saltext_openstack_schema as schema
@@ -37,23 +37,16 @@ except ImportError:
     from saltext_openstack._utils import saltext_openstack_state as state_utils
 
 __virtualname__ = "openstack_rabbitmq"
-# The execution module loads only when its program, rabbitmqctl (package rabbitmq-server), is installed;
-# this state module loads always (see __virtual__).
-_PROBE = "openstack_rabbitmq.list_users"
-_PROGRAM = "rabbitmqctl (package rabbitmq-server)"
+# The states' return when the execution module is not loaded (its program is
+# missing: a new host in a dry run, before the package is installed).
+_unavailable = state_utils.unavailable_in(
+    globals(), "openstack_rabbitmq.list_users", "rabbitmqctl (package rabbitmq-server)")
 
 _PERMISSIONS = ("configure", "write", "read")
 
 
 def __virtual__():
-    # Loaded even when the program is missing (a new host in test mode,
-    # before the package is installed): each state says so itself.
-    return __virtualname__
-
-
-def _unavailable(name, doing):
-    """Why the execution module (so its program) is missing, as a state return; else None."""
-    return state_utils.unavailable(__salt__, __opts__, _PROBE, _PROGRAM, name, doing)
+    return __virtualname__  # also without the program: each state says so (_unavailable)
 
 
 def _wanted_permissions(permissions):
@@ -95,7 +88,7 @@ def user_present(name, password, vhost="/", permissions=(".*", ".*", ".*"), node
     missing = _unavailable(name, "manage RabbitMQ user " + str(name))
     if missing:
         return missing
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    ret = state_utils.ret(name)
     test = bool(__opts__.get("test"))
     verb = "would be {}".format if test else "{}".format
     notes = []
@@ -148,17 +141,9 @@ def user_present(name, password, vhost="/", permissions=(".*", ".*", ".*"), node
                 name, _first_line(exc)
             )
             return ret
-        ret["result"] = False
-        ret["comment"] = "; ".join(notes + [str(exc)])
-        return ret
+        return state_utils.failed(ret, exc, notes)
 
-    if ret["changes"]:
-        ret["comment"] = "; ".join(notes)
-        if test:
-            ret["result"] = None
-    else:
-        ret["comment"] = "user {} is as wanted".format(name)
-    return ret
+    return state_utils.noted(ret, notes, test, "user {} is as wanted".format(name))
 
 
 def user_absent(name, node=None):
@@ -174,7 +159,7 @@ def user_absent(name, node=None):
     missing = _unavailable(name, "remove RabbitMQ user " + str(name))
     if missing:
         return missing
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    ret = state_utils.ret(name)
     try:
         if not __salt__["openstack_rabbitmq.user_exists"](name, node=node):
             ret["comment"] = "user {} is absent".format(name)
@@ -193,6 +178,5 @@ def user_absent(name, node=None):
                 name, _first_line(exc)
             )
             return ret
-        ret["result"] = False
-        ret["comment"] = str(exc)
+        return state_utils.failed(ret, exc)
     return ret

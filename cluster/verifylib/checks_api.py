@@ -14,7 +14,7 @@ import urllib.parse
 
 from .client import poll, run
 from .common import (INTERFACES, OVN_METADATA_NS_PREFIX, CheckFailed,
-                     NotRunnable)
+                     NotRunnable, fail_if)
 from .parse import parse_ovn_encaps, parse_route_get
 from .problems import (encap_problems, loopback_listener_problems, minion_of, ovn_tls_probe_command,
                        ovn_tls_problems, provider_side, roles_hosts, service_table_problems, short)
@@ -68,8 +68,7 @@ def check_identity(cloud):
                                    cloud.console_url):
         problems.extend(public_url_problems(cloud.public_tls, url))
         checked_urls += 1
-    if problems:
-        raise CheckFailed("; ".join(problems))
+    fail_if(problems)
     issuers = sorted({entry.get("issuer") for entry in cloud.public_tls.values()})
     return (f"token validated; {len(want_users)} users; {len(cloud.catalog)} services with "
             f"public/internal/admin endpoints; {checked_urls} public endpoints answer over "
@@ -198,8 +197,7 @@ def check_image(cloud):
         if part.disk_format != fmt:
             problems.append(f"{what} image {part.name} has disk format {part.disk_format}, not {fmt}")
         parts.append(f"{part.name} ({part.disk_format}, {part.size or 0} B)")
-    if problems:
-        raise CheckFailed("; ".join(problems))
+    fail_if(problems)
     return f"{img.name} active ({img.disk_format}), kernel/ramdisk: {', '.join(parts)}"
 
 
@@ -255,8 +253,7 @@ def check_services(cloud):
     for c in cloud.computes:
         if short(c) not in hyper:
             problems.append(f"no hypervisor for {c}")
-    if problems:
-        raise CheckFailed("; ".join(problems))
+    fail_if(problems)
     return (f"{summary}: all up; every chassis tunnels with Geneve from its management "
             f"address; epmd and RabbitMQ's distribution port on loopback only; "
             f"OVN's databases refuse plain clients and every chassis is connected "
@@ -386,8 +383,7 @@ def check_secgroups(cloud):
     where = f"from {ns[:16]}... on {host}"
     reach, banner = reach_problems(cloud, host, ns, address, where)
     problems += reach
-    if problems:
-        raise CheckFailed("; ".join(problems))
+    fail_if(problems)
     return (f"default group allows ICMP + tcp/22; {address} answers ping and "
             f"{banner.split()[1]} on 22 {where}; tcp/23 filtered")
 

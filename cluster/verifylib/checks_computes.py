@@ -13,7 +13,7 @@ import shlex
 import time
 
 from .client import log, poll, run
-from .common import INSTANCES_DIR, CheckFailed, NotRunnable, Skipped
+from .common import INSTANCES_DIR, CheckFailed, NotRunnable, Skipped, fail_if
 from .parse import (parse_console, parse_gluster_heal_info, parse_gluster_volume_info,
                     parse_gluster_volume_status, parse_list_hosts)
 from .problems import expected_neutron_agents, expected_replica, heal_problems, short, still_running
@@ -98,8 +98,7 @@ def check_storage(cloud):
             problems.append(f"{host}: {path}/disk reads empty")
     if len(sizes) > 1:
         problems.append(f"disk sizes differ between computes: {sorted(sizes)}")
-    if problems:
-        raise CheckFailed("; ".join(problems))
+    fail_if(problems)
     return (f"{cloud.volume}: {info['type']} replica {info['replica']} over "
             f"{', '.join(brick_hosts)}, all bricks online and reachable from every compute, "
             f"mounted on {len(mounts)} computes; "
@@ -150,8 +149,7 @@ def check_migration(cloud):
                           + (f", asked for {args.to})" if args.to else ")"))
     target = targets[0]
     problems = native_tls_problems(cloud.salt([source, target], NATIVE_TLS_COMMAND))
-    if problems:
-        raise CheckFailed("; ".join(problems))
+    fail_if(problems)
     # The guest's latest VERIFY-ALIVE line before the move (a log that was
     # just cut, e.g. by an earlier aborted migration, gets one within 10 s).
     def alive_before():
@@ -251,8 +249,7 @@ def check_scaleout(cloud):
     ans = cloud.salt_one(name, f"findmnt -n -o FSTYPE {INSTANCES_DIR}", 60)
     if ans["stdout"].strip() != "fuse.glusterfs":
         problems.append(f"{name}: {INSTANCES_DIR} not a glusterfs mount ({ans['stdout'] or ans['stderr']})")
-    if problems:
-        raise CheckFailed("; ".join(problems))
+    fail_if(problems)
     # A working compute: an instance boots there.
     probe_name = f"{cloud.args.server_name}-{short(name)}"
     srv = None
@@ -297,8 +294,7 @@ def check_faults(cloud):
         down = sorted((set(short(c) for c in cloud.computes) - seen) | set(offline))
     except CheckFailed as exc:
         down = [f"status unknown: {exc}"]
-    if problems:
-        raise CheckFailed("; ".join(problems))
+    fail_if(problems)
     return (f"{stopped} down (bricks offline/absent: {', '.join(down) or 'none'}); "
             f"instance disk and console.log readable from {', '.join(ok)}")
 
@@ -409,8 +405,7 @@ def check_replace(cloud):
     if info["replica"] != expected_replica(gl, len(cloud.computes)):
         problems.append(f"replica {info['replica']}, pillar wants "
                         f"{expected_replica(gl, len(cloud.computes))}")
-    if problems:
-        raise CheckFailed("; ".join(problems))
+    fail_if(problems)
     healed = check_heal(cloud)
     # The files the instances had before, read from the new brick itself.
     files = "no checksums asked for"
@@ -429,8 +424,7 @@ def check_replace(cloud):
         if key.split()[1] not in ans["stdout"]:
             problems.append(f"{host}: nova's known_hosts lacks {name}'s new host key")
     problems += _nova_ssh(cloud, others[0], name) + _nova_ssh(cloud, name, others[0])
-    if problems:
-        raise CheckFailed("; ".join(problems))
+    fail_if(problems)
     return (f"{name}: one nova-compute (up), one resource provider, {len(agents)} agents alive; "
             f"its brick back in {cloud.volume} (replica {info['replica']}); {healed}; {files}; "
             f"every compute trusts its new host key, nova reaches it and back over SSH")
@@ -477,8 +471,7 @@ def check_retire(cloud):
             problems.append(f"{host}: nova's SSH files unreadable")
         elif (nova_key and nova_key.split()[-1] in ans["stdout"]) or host_key.split()[1] in ans["stdout"]:
             problems.append(f"{host}: nova still trusts {name}'s keys")
-    if problems:
-        raise CheckFailed("; ".join(problems))
+    fail_if(problems)
     return (f"{name}: no nova-compute record, resource provider or agent; {cloud.volume} "
             f"replica {info['replica']} on {', '.join(short(b['host']) for b in info['bricks'])}, "
             f"{name} out of the pool; {server.name} ACTIVE on {server.compute_host}; no other "

@@ -12,7 +12,7 @@ import os
 import tempfile
 
 from .client import run
-from .common import CheckFailed, Skipped
+from .common import CheckFailed, Skipped, fail_if
 from .parse import parse_console
 from .problems import flavor_problems, roles_hosts, rule_problems, still_running, subnet_problems
 from .secret_scan import (CA_TRUST_COMMAND, SECRET_DIRS, SECRET_LINE, TLS_CA_CERT, TLS_ISSUED_DIR,
@@ -55,8 +55,7 @@ def check_resources(cloud):
             problems.append(f"security group {name}: {len(found)} in the project, not 1")
             continue
         problems += rule_problems(name, want, found[0].security_group_rules or [], group_ids)
-    if problems:
-        raise CheckFailed("; ".join(problems))
+    fail_if(problems)
     rules = sum(len(g["rules"]) for g in model["security_groups"].values())
     return (f"{len(model['flavors'])} flavors, the provider and self-service subnets and "
             f"{rules} rules of {len(model['security_groups'])} security groups as the pillar "
@@ -143,8 +142,7 @@ def check_rotation(cloud):
         if not ok:
             problems.append(f"the kept instance {server.name}: {sentence}")
         kept = f"; the kept instance ran on ({sentence})"
-    if problems:
-        raise CheckFailed("; ".join(problems))
+    fail_if(problems)
     return (f"{len(new)} secrets rotated; {len(users)} Keystone users log in with the new "
             f"password only, {len(accounts)} MariaDB accounts likewise{kept}")
 

@@ -62,6 +62,12 @@ class CheckFailed(Exception):
     """The check ran and found the cloud wrong."""
 
 
+def fail_if(problems):
+    """A check's verdict on the problems it found: CheckFailed naming them all, if any."""
+    if problems:
+        raise CheckFailed("; ".join(problems))
+
+
 class NoLease(CheckFailed):
     """The guest booted and got no DHCP lease (boot retries this once)."""
 

@@ -1,6 +1,7 @@
 """
-The state return of a missing program (_utils/saltext_openstack_state.py),
-shared by the gluster, nova_manage, openstack_db and openstack_rabbitmq
+What the state modules share (_utils/saltext_openstack_state.py): a
+state's first return and its ends, and the state return of a missing
+program, shared by the gluster, nova_manage, openstack_db and openstack_rabbitmq
 states: each loaded by Salt's own state loader, synced as
 saltutil.sync_all puts them (extmods) or pip-installed, with none of the
 programs on this machine's PATH that their execution modules need.
@@ -74,3 +75,41 @@ def test_each_state_says_its_program_is_missing(tmp_path, no_programs, synced, t
 
 def test_a_loaded_probe_means_no_answer():
     assert state_utils.unavailable({"x.probe": print}, {}, "x.probe", "x", "n", "do") is None
+
+
+def test_a_state_starts_as_a_success_without_changes():
+    assert state_utils.ret("n") == {"name": "n", "result": True, "changes": {}, "comment": ""}
+    assert state_utils.ret("n") is not state_utils.ret("n")
+
+
+@pytest.mark.parametrize("test", [True, False], ids=["dry-run", "run"])
+def test_noted_says_the_notes_of_the_changes(test):
+    ret = state_utils.ret("n")
+    ret["changes"]["user"] = "created"
+    assert state_utils.noted(ret, ["user n created", "password set"], test, "as wanted") is ret
+    assert ret == {"name": "n", "result": None if test else True, "changes": {"user": "created"},
+                   "comment": "user n created; password set"}
+
+
+@pytest.mark.parametrize("test", [True, False], ids=["dry-run", "run"])
+def test_noted_without_changes_says_so(test):
+    ret = state_utils.noted(state_utils.ret("n"), [], test, "n is as wanted")
+    assert ret == {"name": "n", "result": True, "changes": {}, "comment": "n is as wanted"}
+
+
+def test_failed_says_what_was_done_then_the_error():
+    ret = state_utils.ret("n")
+    ret["changes"]["user"] = "created"
+    assert state_utils.failed(ret, ValueError("no grant"), ["user n created"]) is ret
+    assert ret == {"name": "n", "result": False, "changes": {"user": "created"},
+                   "comment": "user n created; no grant"}
+    assert state_utils.failed(state_utils.ret("n"), ValueError("boom"))["comment"] == "boom"
+
+
+def test_unavailable_in_reads_the_modules_loader_globals_at_each_call():
+    module_globals = {}
+    check = state_utils.unavailable_in(module_globals, "x.probe", "x (package x)")
+    module_globals.update(__salt__={}, __opts__={"test": True})
+    assert check("n", "do it")["comment"] == "Would do it once x (package x) is installed"
+    module_globals["__salt__"] = {"x.probe": print}
+    assert check("n", "do it") is None

@@ -722,6 +722,13 @@ def test_select_checks_by_name_and_number_in_table_order():
         verify.select_checks(["bogus"])
 
 
+def test_a_check_fails_naming_all_its_problems_or_passes():
+    from verifylib.common import CheckFailed, fail_if
+    assert fail_if([]) is None
+    with pytest.raises(CheckFailed, match="^a down; b unreadable$"):
+        fail_if(["a down", "b unreadable"])
+
+
 def test_classification_and_exit_code():
     assert verify.classify(None) == verify.PASS
     assert verify.classify(verify.CheckFailed("x")) == verify.FAIL
