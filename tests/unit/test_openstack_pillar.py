@@ -970,13 +970,18 @@ BAD_CASES = [
 
 @pytest.mark.parametrize("where, value, key, fragment", BAD_CASES)
 def test_bad_pillar_is_refused_naming_the_key(pillar, where, value, key, fragment):
-    if callable(value):
-        value(pillar)
-    elif value is DELETE:
-        del_key(pillar, where)
-    else:
-        set_key(pillar, where, value)
+    edit(pillar, where, value)
     assert_problem(pillar, key, fragment)
+
+
+def edit(data, where, value):
+    """Apply a :func:`bad` case's edit to ``data``."""
+    if callable(value):
+        value(data)
+    elif value is DELETE:
+        del_key(data, where)
+    else:
+        set_key(data, where, value)
 
 
 @pytest.mark.parametrize("path", ["/srv/gluster/nova-instances", "/data/bricks/nova",
@@ -1537,12 +1542,7 @@ def rbd_bad(case_id, where, value, fragment, key=None, **backend):
     """A refused pillar with an rbd backend: see :func:`bad`."""
     def apply(data):
         with_rbd(data, **backend)
-        if callable(value):
-            value(data)
-        elif value is DELETE:
-            del_key(data, where)
-        else:
-            set_key(data, where, value)
+        edit(data, where, value)
     return pytest.param(apply, "openstack:" + (where if key is None else key), fragment,
                         id=case_id)
 
