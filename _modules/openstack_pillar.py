@@ -44,7 +44,8 @@ Required keys
 ``hosts`` (each with ``roles`` and ``address``), ``networks:management``
 (``cidr``, ``interface``), ``networks:provider`` (``cidr``, ``interface``,
 ``gateway``, ``allocation_start``, ``allocation_end``) and every password
-of :data:`REQUIRED_PASSWORDS`.  Nothing about the site's real networks is
+of :data:`REQUIRED_PASSWORDS` (and, with an rbd backend, those of
+:data:`CONDITIONAL_PASSWORDS`).  Nothing about the site's real networks is
 guessed.  The management, provider and self-service networks and the
 firewall's source networks are IPv4: IPv6 is refused with the key named
 (:data:`IPV6_REFUSED`).
@@ -95,6 +96,11 @@ Every other key is optional; the defaults mirror the example pillar::
     cinder:volume_group                     cinder-volumes
     cinder:loop_file_size_gb                10
     cinder:lvm_type                         auto
+    cinder:backends                         one lvm backend named lvm, with the two
+                                            keys above (see "Cinder backends and
+                                            Ceph" below)
+    ceph                                    none (an existing Ceph cluster: see
+                                            "Cinder backends and Ceph")
     glance:images                           []
     workers:api, conductor, scheduler, metadata   2, 1, 1, 1
     tls:days                                365 (validity of each host's certificate
@@ -277,7 +283,13 @@ order of minion ids::
                   provider_address, then dashboard:hosts}
     gluster      {volume, brick_dir, mount_point, replica, arbiter, brick_hosts,
                   bricks ["host:/dir"], force, mount_hosts, options}
-    nova, cinder, workers                as in the pillar, with defaults
+    nova, workers                        as in the pillar, with defaults
+    cinder       {volume_group, loop_file_size_gb, lvm_type, backends [{name,
+                  type: lvm, volume_group, lvm_type} or {name, type: rbd, pool,
+                  user, ceph_conf, secret_uuid}]}
+    ceph         None, or {fsid, monitors [addresses], mon_host ("a,b"), conf,
+                  user (the rbd backends' cephx user, None without one),
+                  keyring (its path, None without one), libvirt_secret_uuid}
     flavors      {name: {vcpus, ram, disk, ephemeral, swap, public, description,
                          extra_specs}}
     security_groups {name: {description, remove_unlisted, rules: [{direction,
@@ -290,6 +302,41 @@ order of minion ids::
 
 Addresses and networks are normalized strings (``10.0.0.0/8`` for
 ``10.0.0.0/255.0.0.0``, ``/32`` added to a bare firewall address).
+
+Cinder backends and Ceph
+------------------------
+``cinder:backends`` is a list (cinder.conf's ``enabled_backends`` in its
+order; a list rather than a mapping so that a name given twice is refused
+instead of YAML keeping the last) of backends, each a mapping with
+``name`` and ``type``:
+
+- ``name``: a cinder.conf section and a volume type's name: letters,
+  digits, ``_`` and ``-``, not starting with ``-``, at most 64 characters,
+  not a section cinder.conf has for itself (``DEFAULT``, ``database``...:
+  :data:`CINDER_SECTIONS`), unique without regard to case;
+- ``type: lvm``: ``volume_group`` and ``lvm_type``, by default the
+  top-level ``cinder:volume_group`` and ``cinder:lvm_type`` (so a pillar
+  without ``backends`` keeps its meaning: one lvm backend named ``lvm``);
+  two lvm backends on one volume group are refused;
+- ``type: rbd``: a pool of an existing Ceph cluster, ``pool`` (default
+  ``volumes``) and ``user`` (the cephx user id, without ``client.``;
+  default ``cinder``).  Every rbd backend uses the one cluster of
+  ``openstack:ceph`` and one user (nova's ``[libvirt] rbd_user`` is one).
+
+A key of the other type's is refused.  ``openstack:ceph`` names the
+existing cluster, required with an rbd backend: ``fsid`` (a UUID, as
+``ceph fsid`` prints it), ``monitors`` (a non-empty list of IPv4
+addresses, each optionally with ``:port``; IPv6 and msgr2 address vectors
+are refused) and ``libvirt_secret_uuid`` (the UUID of the libvirt secret
+holding the key on every compute; default a uuid5 of the fsid and
+``client.<user>``, the same on every run).  The cephx key of that user
+is a secret, ``passwords:ceph_cinder_key`` (``ceph auth get-key
+client.cinder``), required with an rbd backend only, on the controller
+(cinder-volume) and the computes (the libvirt secret): the gateway never
+gets it.  It must decode as a cephx key (base64 of 28 bytes: type AES,
+creation time, length 16, the 16-byte secret).  The model's
+``cinder:backends`` entries are complete (an rbd one with ``ceph_conf``
+and ``secret_uuid``); its ``ceph`` holds no key.
 
 Glance images
 -------------
@@ -331,6 +378,8 @@ __virtualname__ = "openstack_pillar"
 # (constants only: a function imported here would be a CLI function).
 if model is not None:
     API_ENDPOINTS = model.API_ENDPOINTS
+    CINDER_SECTIONS = model.CINDER_SECTIONS
+    CONDITIONAL_PASSWORDS = model.CONDITIONAL_PASSWORDS
     DATABASE_PASSWORDS = model.DATABASE_PASSWORDS
     GENEVE_MAX_HEADER_SIZE = model.GENEVE_MAX_HEADER_SIZE
     IPV6_REFUSED = model.IPV6_REFUSED

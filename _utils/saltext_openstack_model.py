@@ -13,6 +13,7 @@ files of ``_utils/`` (see ``saltext_openstack_api``).
 """
 import collections.abc
 import re
+import uuid
 
 try:
     from cryptography import x509
@@ -71,6 +72,15 @@ REQUIRED_PASSWORDS = (
     ("demo", "Keystone demo user"),
 )
 
+#: Secrets required only when the model uses what they protect: key under
+#: ``openstack:passwords``, what it is, and when it is required.
+#: ``ceph_cinder_key``: the cephx key of the Ceph user of the rbd backends
+#: (``client.<user>``, ``ceph auth get-key client.cinder``), required when
+#: ``cinder:backends`` has an rbd backend.
+CONDITIONAL_PASSWORDS = (
+    ("ceph_cinder_key", "cephx key of the rbd backends' Ceph user"),
+)
+
 #: Secrets that are keys rather than passwords, and their shortest length.
 #: Whoever knows Horizon's SECRET_KEY can sign a session cookie (sessions are
 #: signed cookies, and Horizon unpickles them) and whoever knows the token
@@ -116,9 +126,10 @@ ROLE_SECRETS = {
     "controller": (
         "rabbitmq", "admin", "demo", "keystone_db", "glance_db", "glance", "placement_db",
         "placement", "nova_db", "nova", "neutron_db", "neutron", "cinder_db", "cinder",
-        "metadata_secret", "memcache_secret_key",
+        "metadata_secret", "memcache_secret_key", "ceph_cinder_key",
     ),
-    "compute": ("rabbitmq", "nova", "placement", "neutron", "metadata_secret"),
+    # ceph_cinder_key: the libvirt secret QEMU attaches rbd volumes with.
+    "compute": ("rabbitmq", "nova", "placement", "neutron", "metadata_secret", "ceph_cinder_key"),
     "gateway": ("rabbitmq", "nova", "nova_db", "placement", "neutron", "horizon_secret_key"),
 }
 
@@ -191,6 +202,44 @@ DATAPATH_TYPES = ("system", "netdev")
 #: cinder's [lvm] lvm_type: auto (thin when LVM supports it), thin, or
 #: default (thick).
 LVM_TYPES = ("auto", "thin", "default")
+#: The kinds of ``cinder:backends`` entries.
+CINDER_BACKEND_TYPES = ("lvm", "rbd")
+#: The backends when ``cinder:backends`` is absent: today's one LVM backend,
+#: section ``[lvm]`` of cinder.conf.
+DEFAULT_CINDER_BACKENDS = [{"name": "lvm", "type": "lvm"}]
+#: A backend's name is a cinder.conf section, a volume type's name (and
+#: goes into shell commands): letters, digits, '_' and '-', not starting
+#: with '-', at most 64 characters.
+CINDER_BACKEND_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$")
+#: Sections of cinder.conf a backend's name must not take (the formula's
+#: own and oslo.config's DEFAULT; compared without case).
+CINDER_SECTIONS = (
+    "default", "database", "keystone_authtoken", "oslo_concurrency", "oslo_middleware",
+    "nova", "backend_defaults", "backend", "coordination", "key_manager",
+    "oslo_messaging_notifications", "oslo_messaging_rabbit", "oslo_policy", "privsep",
+)
+#: Ceph pool names and cephx user ids the formulas accept: letters, digits
+#: and . _ -, not starting with '.' or '-' (they go into file names and the
+#: keyring's section header).
+CEPH_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+CEPH_CONF = "/etc/ceph/ceph.conf"
+#: A cephx key: base64 of 28 bytes: type (le16, 1 = AES), created (8
+#: bytes), length (le16, 16), then the 16-byte secret: 40 characters,
+#: starting "AQ".
+CEPHX_KEY_BYTES = 28
+#: Ceph's monitor ports: msgr2 and the legacy protocol.
+CEPH_MON_PORTS = (3300, 6789)
+
+
+def ceph_keyring(user):
+    """Where the keyring of cephx user ``user`` goes."""
+    return "/etc/ceph/ceph.client.{}.keyring".format(user)
+
+
+def libvirt_secret_uuid(fsid, user):
+    """The libvirt secret's UUID for ``client.<user>`` of the cluster
+    ``fsid``: a uuid5 in the fsid's namespace, the same on every run."""
+    return str(uuid.uuid5(uuid.UUID(fsid), "client." + user))
 OVN_NB_PORT = 6641
 OVN_SB_PORT = 6642
 #: The Open vSwitch bridges the formulas make (integration: ovn-controller's).
@@ -314,6 +363,7 @@ KNOWN_KEYS = {
         "release", "region", "domain", "hosts", "networks", "gateway_nat",
         "firewall", "passwords", "admin", "demo", "gluster", "nova", "cinder",
         "glance", "workers", "flavors", "dashboard", "security_groups", "tls", "quotas",
+        "ceph",
     ),
     ("host",): ("roles", "address", "provider_address"),
     ("networks",): (
@@ -329,7 +379,7 @@ KNOWN_KEYS = {
     ("tls",): ("days", "public", "public_ca"),
     ("public_tls",): PUBLIC_TLS_KEYS,
     ("firewall",): ("enabled", "ssh_from", "public_from"),
-    ("passwords",): tuple(name for name, _ in REQUIRED_PASSWORDS),
+    ("passwords",): tuple(name for name, _ in REQUIRED_PASSWORDS + CONDITIONAL_PASSWORDS),
     ("admin",): ("email",),
     ("dashboard",): ("hosts",),
     ("demo",): ("project", "user"),
@@ -340,7 +390,9 @@ KNOWN_KEYS = {
         "virt_type", "uid", "gid", "live_migration_scheme",
         "live_migration_permit_post_copy", "cpu_allocation_ratio", "ram_allocation_ratio",
     ),
-    ("cinder",): ("volume_group", "loop_file_size_gb", "lvm_type"),
+    ("cinder",): ("volume_group", "loop_file_size_gb", "lvm_type", "backends"),
+    ("cinder_backend",): ("name", "type", "volume_group", "lvm_type", "pool", "user"),
+    ("ceph",): ("fsid", "monitors", "libvirt_secret_uuid"),
     ("glance",): ("images",),
     ("image",): (
         "name", "source", "source_hash", "disk_format", "container_format", "visibility",

@@ -9,7 +9,7 @@ checks from two mixins, along the model's two halves:
   firewall, passwords and identities (what the hosts and their networks
   are);
 * ``saltext_openstack_model_services.ServiceChecks``: gluster and the
-  services (nova, TLS, cinder, glance and its images, workers, flavors,
+  services (nova, TLS, cinder and Ceph, glance and its images, workers, flavors,
   quotas, security groups).
 
 The constants and pure helpers are ``saltext_openstack_model``'s.  What
@@ -98,6 +98,7 @@ class Validator(network.NetworkChecks, services.ServiceChecks):
         roles = {role: [h for h, host in hosts.items() if role in host["roles"]] for role in model.ROLES}
         self.passwords()
         dashboard = self.dashboard(hosts, roles["gateway"])
+        cinder = self.cinder()
         return {
             "release": release,
             "region": region,
@@ -119,7 +120,8 @@ class Validator(network.NetworkChecks, services.ServiceChecks):
             "dashboard": dashboard,
             "gluster": self.gluster(hosts, roles["compute"]),
             "nova": self.nova(),
-            "cinder": self.cinder(),
+            "cinder": cinder,
+            "ceph": self.ceph(cinder["backends"]),
             "glance": self.glance(),
             "workers": self.workers(),
             "flavors": self.flavors(),

@@ -140,6 +140,8 @@ openstack:
     horizon_secret_key: example-horizon-secret-key-replace-with-50-random-chars
     memcache_secret_key: example-memcache-secret-key-replace-me
     demo: example-demo
+    # With an rbd backend (cinder:backends): `ceph auth get-key client.cinder`
+    # ceph_cinder_key: AQ...==
 
   # The admin's e-mail and the demo project created for verification.
   admin:
@@ -193,6 +195,20 @@ openstack:
     # auto (thin pool when LVM supports it), thin, or default (thick
     # volumes: no thin pool, which needs device-mapper's thin target).
     lvm_type: auto
+    # Cinder's backends, in order (default: one lvm backend named lvm with
+    # the settings above).  An rbd backend puts volumes on an existing Ceph
+    # cluster, openstack:ceph below, with the key
+    # openstack:passwords:ceph_cinder_key (README, "Block storage: LVM or
+    # an existing Ceph"):
+    # backends:
+    #   - {name: lvm, type: lvm}
+    #   - {name: ceph, type: rbd, pool: volumes, user: cinder}
+
+  # The existing Ceph cluster of the rbd backends (not used by default):
+  # ceph:
+  #   fsid: a7f64266-0894-4f1e-a635-d0aeaca0e993
+  #   monitors: [192.168.56.30, 192.168.56.31:6789]
+  #   # libvirt_secret_uuid: default derived from the fsid and the user
 
   glance:
     images: []

@@ -2,8 +2,40 @@
 {%- from "common/topology.jinja" import topo, my_address, transport_url, authtoken, db_url, uwsgi_section with context %}
 {%- from "common/tls.jinja" import public_tls with context %}
 {%- from "tls_proxy/map.jinja" import proxy_section with context %}
+{#- One section per backend of the model's cinder:backends, named by it, in
+    enabled_backends' order.  volume_backend_name (what a volume type's
+    extra spec selects) is each rbd backend's name, and each lvm backend's
+    when there are several: the default (one lvm backend) is exactly the
+    [lvm] section of before.  A backend taken out of the list leaves its
+    section behind (openstack_config sets only what it is given); cinder
+    reads the sections of enabled_backends only. #}
+{%- set backends = topo.cinder.backends %}
+{%- set sections = [] %}
+{%- for backend in backends %}
+{%-   if backend.type == 'lvm' %}
+{%-     set section = {'volume_driver': 'cinder.volume.drivers.lvm.LVMVolumeDriver',
+                       'volume_group': backend.volume_group, 'lvm_type': backend.lvm_type,
+                       'target_protocol': 'iscsi', 'target_helper': cinder.target_helper,
+                       'target_ip_address': my_address} %}
+{%-     if backends | length > 1 %}
+{%-       do section.update({'volume_backend_name': backend.name}) %}
+{%-     endif %}
+{%-   else %}
+{%-     set section = {'volume_driver': 'cinder.volume.drivers.rbd.RBDDriver',
+                       'rbd_pool': backend.pool, 'rbd_user': backend.user,
+                       'rbd_ceph_conf': backend.ceph_conf,
+                       'rbd_secret_uuid': backend.secret_uuid,
+                       'volume_backend_name': backend.name} %}
+{%-   endif %}
+{%-   do sections.append((backend.name, section)) %}
+{%- endfor %}
+{%- set rbd = topo.ceph and topo.ceph.user %}
 include:
   - cinder.package
+{%- if rbd %}
+  # ceph.conf and the cephx keyring cinder-volume's RBD driver reads
+  - ceph.client
+{%- endif %}
 
 cinder-config:
   openstack_config.present:
@@ -13,7 +45,7 @@ cinder-config:
           transport_url: {{ transport_url | json }}
           auth_strategy: keystone
           my_ip: {{ my_address }}
-          enabled_backends: lvm
+          enabled_backends: {{ backends | map(attribute='name') | join(',') | json }}
           glance_api_servers: {{ topo.endpoints.glance.internal_root }}
           osapi_volume_workers: {{ topo.workers.api }}
         database:
@@ -26,13 +58,9 @@ cinder-config:
         # nova's internal endpoint, on the management network
         nova:
           interface: internal
-        lvm:
-          volume_driver: cinder.volume.drivers.lvm.LVMVolumeDriver
-          volume_group: {{ topo.cinder.volume_group }}
-          lvm_type: {{ topo.cinder.lvm_type }}
-          target_protocol: iscsi
-          target_helper: {{ cinder.target_helper }}
-          target_ip_address: {{ my_address }}
+{%- for name, section in sections %}
+        {{ name }}: {{ section | json }}
+{%- endfor %}
     - user: root
     - group: {{ cinder.group }}
     - mode: '0640'

@@ -2,15 +2,18 @@
 {%- from "common/topology.jinja" import topo with context %}
 {%- set vg = topo.cinder.volume_group %}
 {%- set loop_gb = topo.cinder.loop_file_size_gb %}
+{%- set lvm_groups = topo.cinder.backends | selectattr('type', 'equalto', 'lvm')
+                                          | map(attribute='volume_group') | list %}
+{%- set rbd = topo.ceph and topo.ceph.user %}
 include:
   - cinder.package
   - cinder.config
   - cinder.db
   - keystone.identity
-{%- if loop_gb %}
+{%- if loop_gb and vg in lvm_groups %}
 
 # A loop-file backed volume group for test clouds, created only when the
-# volume group does not exist.  After a reboot the loop device is gone: the
+# volume group does not exist (and an lvm backend uses it).  After a reboot the loop device is gone: the
 # same file is attached again and its volume group found, never re-created.
 cinder-volume-group:
   cmd.run:
@@ -51,4 +54,8 @@ cinder-service-{{ service }}:
       - keystone_init: keystone-identity
     - watch:
       - openstack_config: cinder-config
+{%-   if rbd and service == cinder.services[2] %}
+      # cinder-volume: ceph.conf and the cephx keyring of its rbd backends
+      - sls: ceph.client
+{%-   endif %}
 {%- endfor %}

@@ -36,7 +36,7 @@ def _walk(data, key):
     *parents, last = key.split(":")
     for part in parents:
         data = data[int(part)] if isinstance(data, list) else data[part]
-    return data, last
+    return data, int(last) if isinstance(data, list) else last
 
 
 def set_key(data, key, value):
@@ -224,7 +224,10 @@ def test_example_pillar_model(pillar):
         "ram_allocation_ratio": 1.0,
     }
     assert model["cinder"] == {"volume_group": "cinder-volumes", "loop_file_size_gb": 10,
-                               "lvm_type": "auto"}
+                               "lvm_type": "auto", "backends": [
+                                   {"name": "lvm", "type": "lvm",
+                                    "volume_group": "cinder-volumes", "lvm_type": "auto"}]}
+    assert model["ceph"] is None
     assert model["glance"] == {"images": []}
     assert model["quotas"] == {}
     null = {"issuer": "cloud", "cert": None, "ca": None, "not_after": None}
@@ -966,13 +969,18 @@ BAD_CASES = [
 
 @pytest.mark.parametrize("where, value, key, fragment", BAD_CASES)
 def test_bad_pillar_is_refused_naming_the_key(pillar, where, value, key, fragment):
-    if callable(value):
-        value(pillar)
-    elif value is DELETE:
-        del_key(pillar, where)
-    else:
-        set_key(pillar, where, value)
+    edit(pillar, where, value)
     assert_problem(pillar, key, fragment)
+
+
+def edit(data, where, value):
+    """Apply a :func:`bad` case's edit to ``data``."""
+    if callable(value):
+        value(data)
+    elif value is DELETE:
+        del_key(data, where)
+    else:
+        set_key(data, where, value)
 
 
 @pytest.mark.parametrize("path", ["/srv/gluster/nova-instances", "/data/bricks/nova",
@@ -1443,3 +1451,174 @@ def test_the_firewall_takes_the_api_ports_from_the_model_alone():
     api_ports = {port for api in openstack_pillar.API_ENDPOINTS.values()
                  for port in (api.port, api.public_port)}
     assert not listed & api_ports, sorted(listed & api_ports)
+
+
+# -- Cinder backends and Ceph (issue 15) --------------------------------------
+
+FSID = "a7f64266-0894-4f1e-a635-d0aeaca0e993"
+# A cephx key as `ceph auth get-key` prints one: type 1 (AES), created,
+# length 16, then 16 random bytes; base64, 40 characters.
+CEPHX_KEY = "AQDJQ2yZK53MHhAA6Z+gxABOLED1xlX6h9XE4g=="
+
+
+def with_rbd(data, **backend):
+    """The pillar with an lvm and an rbd backend on an existing Ceph."""
+    data["cinder"]["backends"] = [{"name": "lvm", "type": "lvm"},
+                                  dict({"name": "ceph", "type": "rbd"}, **backend)]
+    data["ceph"] = {"fsid": FSID, "monitors": ["192.0.2.5", "192.0.2.6:6789"]}
+    data["passwords"]["ceph_cinder_key"] = CEPHX_KEY
+    return data
+
+
+def test_rbd_backend_model(pillar):
+    model = openstack_pillar.validate(with_rbd(pillar))
+    secret = saltext_openstack_model.libvirt_secret_uuid(FSID, "cinder")
+    assert model["cinder"]["backends"] == [
+        {"name": "lvm", "type": "lvm", "volume_group": "cinder-volumes", "lvm_type": "auto"},
+        {"name": "ceph", "type": "rbd", "pool": "volumes", "user": "cinder",
+         "ceph_conf": "/etc/ceph/ceph.conf", "secret_uuid": secret}]
+    assert model["ceph"] == {
+        "fsid": FSID, "monitors": ["192.0.2.5", "192.0.2.6:6789"],
+        "mon_host": "192.0.2.5,192.0.2.6:6789", "conf": "/etc/ceph/ceph.conf",
+        "user": "cinder", "keyring": "/etc/ceph/ceph.client.cinder.keyring",
+        "libvirt_secret_uuid": secret}
+    assert CEPHX_KEY not in json.dumps(model)
+
+
+def test_libvirt_secret_uuid_is_stable_and_can_be_given(pillar):
+    secret = openstack_pillar.validate(with_rbd(copy.deepcopy(pillar)))["ceph"]["libvirt_secret_uuid"]
+    assert secret == "a5f237b0-bbf4-5bac-9040-ea6db55c0513"  # uuid5(fsid, "client.cinder")
+    other = openstack_pillar.validate(with_rbd(copy.deepcopy(pillar), user="volumes"))
+    assert other["ceph"]["libvirt_secret_uuid"] != secret
+    given = with_rbd(pillar)
+    given["ceph"]["libvirt_secret_uuid"] = "457EB676-33DA-42EC-9A8C-9293D545C337"
+    model = openstack_pillar.validate(given)
+    assert model["ceph"]["libvirt_secret_uuid"] == "457eb676-33da-42ec-9a8c-9293d545c337"
+    assert model["cinder"]["backends"][1]["secret_uuid"] == model["ceph"]["libvirt_secret_uuid"]
+
+
+def test_top_level_lvm_keys_are_the_lvm_backends(pillar):
+    pillar["cinder"].update(volume_group="vg0", lvm_type="thin")
+    pillar["cinder"]["backends"] = [{"name": "fast", "type": "lvm"},
+                                    {"name": "slow", "type": "lvm", "volume_group": "vg1",
+                                     "lvm_type": "default"}]
+    assert openstack_pillar.validate(pillar)["cinder"]["backends"] == [
+        {"name": "fast", "type": "lvm", "volume_group": "vg0", "lvm_type": "thin"},
+        {"name": "slow", "type": "lvm", "volume_group": "vg1", "lvm_type": "default"}]
+
+
+def test_rbd_only_needs_no_volume_group_and_ceph_alone_is_accepted(pillar):
+    data = with_rbd(copy.deepcopy(pillar))
+    data["cinder"]["backends"] = data["cinder"]["backends"][1:]
+    assert [b["type"] for b in openstack_pillar.validate(data)["cinder"]["backends"]] == ["rbd"]
+    pillar["ceph"] = {"fsid": FSID, "monitors": ["192.0.2.5"]}
+    model = openstack_pillar.validate(pillar)  # no rbd backend: no key needed
+    assert model["ceph"]["user"] is None and model["ceph"]["keyring"] is None
+
+
+def test_the_cephx_key_is_required_only_where_a_role_uses_it(pillar):
+    data = with_rbd(pillar)
+    del data["passwords"]["ceph_cinder_key"]
+    gateway = saltext_openstack_model_validator.Validator(
+        data, set(openstack_pillar.allowed_secrets(["gateway"])), "gateway")
+    assert gateway.run()["ceph"]["user"] == "cinder"
+    compute = saltext_openstack_model_validator.Validator(
+        data, set(openstack_pillar.allowed_secrets(["compute"])), "compute1")
+    with pytest.raises(CommandExecutionError, match="passwords:ceph_cinder_key: missing"):
+        compute.run()
+
+
+def test_the_cephx_key_goes_to_controller_and_computes_only(pillar):
+    data = with_rbd(pillar)
+    assert "ceph_cinder_key" in openstack_pillar.narrow_secrets(data, "controller")["passwords"]
+    assert "ceph_cinder_key" in openstack_pillar.narrow_secrets(data, "compute1")["passwords"]
+    assert "ceph_cinder_key" not in openstack_pillar.narrow_secrets(data, "gateway")["passwords"]
+
+
+def rbd_bad(case_id, where, value, fragment, key=None, **backend):
+    """A refused pillar with an rbd backend: see :func:`bad`."""
+    def apply(data):
+        with_rbd(data, **backend)
+        edit(data, where, value)
+    return pytest.param(apply, "openstack:" + (where if key is None else key), fragment,
+                        id=case_id)
+
+
+def _drop(name):
+    return lambda data: data.pop(name)
+
+
+B = "cinder:backends"
+CEPH_CASES = [
+    rbd_bad("backends-not-list", B, {"lvm": {"type": "lvm"}}, "must be a list, got a mapping"),
+    rbd_bad("backends-empty", B, [], "empty: give at least one backend"),
+    rbd_bad("backend-not-mapping", B + ":1", "rbd", "must be a mapping with name and type"),
+    rbd_bad("backend-type-unknown", B + ":1:type", "nfs", "'nfs' is not one of lvm, rbd"),
+    rbd_bad("backend-type-missing", B + ":1:type", DELETE, "missing or empty"),
+    rbd_bad("backend-name-missing", B + ":1:name", DELETE, "missing or empty"),
+    rbd_bad("backend-name-twice", B + ":1:name", "LVM",
+            "is the name of openstack:cinder:backends:0 too"),
+    rbd_bad("backend-name-section", B + ":1:name", "DEFAULT", "a section cinder.conf has"),
+    rbd_bad("backend-name-ini", B + ":1:name", "ceph]\nvolume_driver = x", "not a valid backend name"),
+    rbd_bad("backend-name-shell", B + ":1:name", "ceph;reboot", "not a valid backend name"),
+    rbd_bad("backend-name-space", B + ":1:name", "my ceph", "not a valid backend name"),
+    rbd_bad("backend-name-dash", B + ":1:name", "-ceph", "not a valid backend name"),
+    rbd_bad("backend-key-typo", B + ":1:pol", "volumes", "did you mean 'pool'?"),
+    rbd_bad("backend-lvm-key-on-rbd", B + ":1:volume_group", "vg", "not a key of an rbd backend"),
+    rbd_bad("backend-rbd-key-on-lvm", B + ":0:pool", "volumes", "not a key of an lvm backend"),
+    rbd_bad("backend-volume-group", B + ":0:volume_group", "-vg", "not a valid LVM volume group"),
+    rbd_bad("backend-volume-group-twice", B,
+            [{"name": "a", "type": "lvm"}, {"name": "b", "type": "lvm"}],
+            "'cinder-volumes' is the volume group of openstack:cinder:backends:0 too",
+            key=B + ":1:volume_group"),
+    rbd_bad("backend-pool-invalid", B + ":1:pool", "vol/umes", "not a valid Ceph pool name"),
+    rbd_bad("backend-user-invalid", B + ":1:user", "cin der", "not a valid cephx user id"),
+    rbd_bad("backend-user-entity", B + ":1:user", "client.cinder", "without 'client.'"),
+    rbd_bad("backend-users-differ", None,
+            lambda d: d["cinder"]["backends"].append({"name": "c2", "type": "rbd", "user": "x"}),
+            "the rbd backends use the Ceph users cinder, x", key=B),
+    rbd_bad("ceph-missing", None, _drop("ceph"), "missing: the rbd backend 'ceph' needs",
+            key="ceph"),
+    rbd_bad("ceph-not-mapping", "ceph", ["192.0.2.5"], "must be a mapping, got a list"),
+    rbd_bad("ceph-key-typo", None, lambda d: d["ceph"].update(fisd=d["ceph"].pop("fsid")),
+            "did you mean 'fsid'?", key="ceph:fisd"),
+    rbd_bad("fsid-missing", "ceph:fsid", DELETE, "missing or empty"),
+    rbd_bad("fsid-bad", "ceph:fsid", "a7f64266-0894-4f1e-a635", "is not a UUID"),
+    rbd_bad("fsid-braces", "ceph:fsid", "{" + FSID + "}", "is not a UUID"),
+    rbd_bad("fsid-not-string", "ceph:fsid", 12, "is not a UUID"),
+    rbd_bad("secret-uuid-bad", "ceph:libvirt_secret_uuid", "secret", "is not a UUID"),
+    rbd_bad("monitors-missing", "ceph:monitors", DELETE, "missing or empty"),
+    rbd_bad("monitors-empty", "ceph:monitors", [], "empty: give the monitors' addresses"),
+    rbd_bad("monitors-not-list", "ceph:monitors", "192.0.2.5", "must be a list"),
+    rbd_bad("monitor-invalid", "ceph:monitors:0", "192.0.2.300", "is not a valid IP address"),
+    rbd_bad("monitor-short", "ceph:monitors:0", "192.0.2", "is not a valid IP address"),
+    rbd_bad("monitor-name", "ceph:monitors:0", "mon1.cloud.test", "is not a valid IP address"),
+    rbd_bad("monitor-ipv6", "ceph:monitors:0", "2001:db8::5", "IPv6 addresses"),
+    rbd_bad("monitor-msgr2-vector", "ceph:monitors:0", "[v2:192.0.2.5:3300,v1:192.0.2.5:6789]",
+            "msgr2 address vectors are not supported"),
+    rbd_bad("monitor-port", "ceph:monitors:1", "192.0.2.6:67890", "has no valid port"),
+    rbd_bad("monitor-port-empty", "ceph:monitors:1", "192.0.2.6:", "has no valid port"),
+    rbd_bad("monitor-not-string", "ceph:monitors:0", 3232235525, "got a number"),
+    rbd_bad("monitor-twice", "ceph:monitors:1", "192.0.2.5", "is listed twice"),
+    rbd_bad("cephx-key-missing", "passwords:ceph_cinder_key", DELETE, "missing or empty"),
+    rbd_bad("cephx-key-not-base64", "passwords:ceph_cinder_key", "AQ" + "!" * 38,
+            "is not a cephx key"),
+    rbd_bad("cephx-key-short", "passwords:ceph_cinder_key", CEPHX_KEY[:-8] + "====",
+            "is not a cephx key"),
+    rbd_bad("cephx-key-not-aes", "passwords:ceph_cinder_key", "AA" + CEPHX_KEY[2:],
+            "is not a cephx key"),
+    rbd_bad("cephx-key-a-password", "passwords:ceph_cinder_key", "example-ceph-cinder",
+            "is not a cephx key (40 characters of base64"),
+    rbd_bad("cephx-key-number", "passwords:ceph_cinder_key", 12, "quote it"),
+    rbd_bad("cephx-key-whitespace", "passwords:ceph_cinder_key", CEPHX_KEY + "\n",
+            "surrounding whitespace"),
+    rbd_bad("cephx-key-typo", None, lambda d: d["passwords"].update(
+        ceph_cindr_key=d["passwords"].pop("ceph_cinder_key")),
+            "did you mean 'ceph_cinder_key'?", key="passwords:ceph_cindr_key"),
+]
+
+
+@pytest.mark.parametrize("apply, key, fragment", CEPH_CASES)
+def test_bad_backend_or_ceph_is_refused_naming_the_key(pillar, apply, key, fragment):
+    apply(pillar)
+    assert_problem(pillar, key, fragment)

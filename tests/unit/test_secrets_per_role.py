@@ -57,7 +57,10 @@ def test_computes_and_gateways_get_no_administrative_secret():
 def test_role_secrets_lists_names_per_role():
     table = openstack_pillar.role_secrets()
     assert set(table) == set(openstack_pillar.ROLES)
-    assert table["compute"] == ["metadata_secret", "neutron", "nova", "placement", "rabbitmq"]
+    assert table["compute"] == ["ceph_cinder_key", "metadata_secret", "neutron", "nova",
+                                "placement", "rabbitmq"]
+    assert "ceph_cinder_key" in table["controller"]
+    assert "ceph_cinder_key" not in table["gateway"]
 
 
 # -- narrowing ------------------------------------------------------------
@@ -171,7 +174,7 @@ def on_master(tmp_path):
 def test_ext_pillar_narrows_the_compiled_pillar(ext_pillar_module, pillar, on_master):
     compiled, _ = _run_ext_pillar(ext_pillar_module, "compute1",
                                   {"openstack": pillar, "other": 1}, on_master)
-    assert _passwords(compiled["openstack"]) == set(openstack_pillar.ROLE_SECRETS["compute"])
+    assert _passwords(compiled["openstack"]) == ALL & set(openstack_pillar.ROLE_SECRETS["compute"])
     assert compiled["other"] == 1 and compiled["openstack"]["hosts"] == pillar["hosts"]
 
 
@@ -200,7 +203,7 @@ def test_what_a_minion_sends_never_decides_what_it_gets(ext_pillar_module, pilla
         "passwords": {"admin": "guess"}}}
     compiled, merged = _run_ext_pillar(ext_pillar_module, "compute1", {"openstack": pillar},
                                        on_master, override=override)
-    assert _passwords(compiled["openstack"]) == set(openstack_pillar.ROLE_SECRETS["compute"])
+    assert _passwords(compiled["openstack"]) == ALL & set(openstack_pillar.ROLE_SECRETS["compute"])
     cert = x509.load_pem_x509_certificate(merged["openstack_tls"]["cert"].encode())
     alt = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert alt.get_values_for_type(x509.DNSName) == ["compute1", "compute1.cloud.test"]
@@ -225,7 +228,7 @@ def test_ext_pillar_gives_no_certificate_outside_the_map_or_to_a_bad_pillar(
     compiled, merged = _run_ext_pillar(ext_pillar_module, "compute1", {"openstack": bad},
                                        on_master)
     assert merged == {}  # the formulas refuse to render, naming the key
-    assert _passwords(compiled["openstack"]) == set(openstack_pillar.ROLE_SECRETS["compute"])
+    assert _passwords(compiled["openstack"]) == ALL & set(openstack_pillar.ROLE_SECRETS["compute"])
 
 
 @pytest.mark.parametrize("minion_id", ["controller", "gateway", "compute1", "compute2"])

@@ -22,6 +22,14 @@
                    'live_migration_permit_post_copy':
                        topo.nova.live_migration_permit_post_copy} %}
 {%- do libvirt.update(migration) %}
+{#- Volumes of an rbd backend (cinder:backends): QEMU attaches them through
+    librbd as this cephx user, with the key of the libvirt secret
+    (ceph.libvirt). #}
+{%- set rbd = topo.ceph and topo.ceph.user %}
+{%- if rbd %}
+{%-   do libvirt.update({'rbd_user': topo.ceph.user,
+                         'rbd_secret_uuid': topo.ceph.libvirt_secret_uuid}) %}
+{%- endif %}
 {#- [os_vif_ovs]: os-vif plugs instances into br-int through the local OVS
     database (its default, tcp:127.0.0.1:6640, is not listened on). #}
 {%- set settings = salt['slsutil.merge'](nova_settings, {
@@ -44,6 +52,11 @@ include:
   - nova.retired
   - libvirt
   - glusterfs.mount
+{%- if rbd %}
+  # ceph.conf, the keyring, QEMU's rbd driver and the libvirt secret
+  - ceph.client
+  - ceph.libvirt
+{%- endif %}
 
 # Configuration before the packages: Debian's nova-compute starts from its
 # postinst and retries the message queue forever without a valid config.

@@ -1,0 +1,8 @@
+{%- from "ceph/map.jinja" import ceph with context %}
+{%- from "common/topology.jinja" import topo with context %}
+{%- if topo.ceph and topo.ceph.user %}
+
+ceph-packages:
+  pkg.installed:
+    - pkgs: {{ ceph.packages | json }}
+{%- endif %}
