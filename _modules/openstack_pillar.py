@@ -27,8 +27,9 @@ themselves.
 This module holds the public functions; the checks are in ``_utils/``:
 ``saltext_openstack_model_validator`` (the walk and the field checks), its
 mixins ``saltext_openstack_model_network`` (networks, hosts, OVN,
-firewall, passwords) and ``saltext_openstack_model_services`` (gluster
-and the services), and ``saltext_openstack_model`` (the constants and
+firewall, passwords), ``saltext_openstack_model_storage`` (gluster,
+cinder's backends, Ceph) and ``saltext_openstack_model_services`` (the
+other services), and ``saltext_openstack_model`` (the constants and
 helpers; those named here are ``openstack_pillar.NAME`` too).
 
 Secrets per role

@@ -33,15 +33,18 @@ import xml.etree.ElementTree as ET
 
 import salt.utils.path
 
+# The state return every state module of the extension starts from
+# (_utils/, imported as the other state modules do).
+try:
+    import saltext_openstack_state as state_utils
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_state as state_utils
+
 __virtualname__ = "openstack_libvirt"
 
 
 def __virtual__():
     return __virtualname__
-
-
-def _ret(name):
-    return {"name": name, "result": True, "changes": {}, "comment": ""}
 
 
 def _virsh(*args, value_out=False):
@@ -117,7 +120,7 @@ def secret_present(name, usage, value, usage_type="ceph"):
     usage_type
         the usage type: ``ceph``
     """
-    ret = _ret(name)
+    ret = state_utils.ret(name)
     if not isinstance(value, str) or not value.strip():
         ret.update(result=False, comment="No value given for libvirt secret {}".format(name))
         return ret

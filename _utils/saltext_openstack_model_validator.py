@@ -3,14 +3,15 @@ The ``openstack`` pillar's validator (``openstack_pillar.validate``): one
 walk over the pillar that collects every problem and builds the topology
 model.  :class:`Validator` holds the walk (running), the field checks
 every section uses (generic fields, addresses) and takes the sections'
-checks from two mixins, along the model's two halves:
+checks from three mixins:
 
 * ``saltext_openstack_model_network.NetworkChecks``: networks, hosts, OVN,
   firewall, passwords and identities (what the hosts and their networks
   are);
-* ``saltext_openstack_model_services.ServiceChecks``: gluster and the
-  services (nova, TLS, cinder and Ceph, glance and its images, workers, flavors,
-  quotas, security groups).
+* ``saltext_openstack_model_storage.StorageChecks``: the GlusterFS volume,
+  Cinder's backends and Ceph;
+* ``saltext_openstack_model_services.ServiceChecks``: the services (nova,
+  TLS, glance and its images, workers, flavors, quotas, security groups).
 
 The constants and pure helpers are ``saltext_openstack_model``'s.  What
 each key means and the model's shape: ``_modules/openstack_pillar.py``.
@@ -33,10 +34,12 @@ try:
     import saltext_openstack_model as model
     import saltext_openstack_model_network as network
     import saltext_openstack_model_services as services
+    import saltext_openstack_model_storage as storage
 except ImportError:
     from saltext_openstack._utils import saltext_openstack_model as model
     from saltext_openstack._utils import saltext_openstack_model_network as network
     from saltext_openstack._utils import saltext_openstack_model_services as services
+    from saltext_openstack._utils import saltext_openstack_model_storage as storage
 
 
 def __virtual__():
@@ -45,7 +48,7 @@ def __virtual__():
     return (False, "saltext_openstack_model_validator is imported by openstack_pillar directly")
 
 
-class Validator(network.NetworkChecks, services.ServiceChecks):
+class Validator(network.NetworkChecks, storage.StorageChecks, services.ServiceChecks):
     """
     Walks the pillar once, collecting problems and building the model.
     The sections' checks come from the mixins; this class holds the walk

@@ -1373,6 +1373,7 @@ def test_through_the_salt_loader(loaders, pillar):
 #: through the validator).
 MODEL_FILES = ("saltext_openstack_model", "saltext_openstack_model_validator",
                "saltext_openstack_model_network", "saltext_openstack_model_services",
+               "saltext_openstack_model_storage",
                "saltext_openstack_cloud", "saltext_openstack_cloud_network",
                "saltext_openstack_cloud_image")
 
