@@ -58,21 +58,18 @@ import re
 import salt.utils.path
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-# What the schema states share with this module (_utils/): synced to
+# What the schema states share with this module, this module's quoting and
+# parsing, and the extension's one secret masker (_utils/): synced to
 # extmods/utils, which the loader puts on sys.path while it loads this
-# module, or part of the pip-installed package.
-try:
-    import saltext_openstack_schema as schema
-except ImportError:
-    from saltext_openstack._utils import saltext_openstack_schema as schema
-
-# This module's quoting and parsing, and the extension's one secret masker
-# (_utils/, imported the same way).
+# module, or part of the pip-installed package.  One try: all three from
+# the same place.
 try:
     import saltext_openstack_mask as mask
+    import saltext_openstack_schema as schema
     import saltext_openstack_sql as sqltext
 except ImportError:
     from saltext_openstack._utils import saltext_openstack_mask as mask
+    from saltext_openstack._utils import saltext_openstack_schema as schema
     from saltext_openstack._utils import saltext_openstack_sql as sqltext
 
 log = logging.getLogger(__name__)
@@ -535,7 +532,6 @@ except BaseException as exc:
     fail(exc)
 """
 
-# ``user:password@`` of a URL inside free text.
 def _program(program):
     """The path of the program ``program``; NotReadyError if missing."""
     path = salt.utils.path.which(program)

@@ -465,14 +465,20 @@ def password_limits():
     than the others': for each, ``refused`` (a regular expression matching
     one character it may not hold) and ``why``.  The validator's own rules
     (what 2025.1's clients cannot pass on); no secret is read.  The test
-    cluster's rotate phase makes its new passwords by them.
+    cluster's rotate phase makes its new passwords by them.  A secret another
+    system issues (a cephx key) has ``external: True``, every character
+    refused, and ``why`` says how it is rotated.
 
     CLI Example::
 
         salt-call openstack_pillar.password_limits
     """
-    return {name: {"refused": pattern.pattern, "why": why}
-            for name, (pattern, why) in model.PASSWORD_LIMITS.items()}
+    limits = {name: {"refused": pattern.pattern, "why": why}
+              for name, (pattern, why) in model.PASSWORD_LIMITS.items()}
+    # Keys another system issues: no value made here is right.
+    limits.update({name: {"refused": ".", "why": why, "external": True}
+                   for name, why in model.EXTERNAL_SECRETS.items()})
+    return limits
 
 
 def hosts_entries(data=None):

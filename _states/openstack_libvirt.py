@@ -60,7 +60,7 @@ def _virsh(*args, value_out=False):
     return ret["stdout"]
 
 
-def secret_xml(uuid, usage, usage_type="ceph"):
+def _secret_xml(uuid, usage, usage_type="ceph"):
     """The secret's definition: its UUID and usage, nothing secret."""
     secret = ET.Element("secret", ephemeral="no", private="no")
     ET.SubElement(secret, "uuid").text = uuid
@@ -69,18 +69,16 @@ def secret_xml(uuid, usage, usage_type="ceph"):
     return ET.tostring(secret, encoding="unicode")
 
 
-def same_definition(current, uuid, usage, usage_type="ceph"):
+def _same_definition(current, uuid, usage, usage_type="ceph"):
     """Whether ``current`` (``virsh secret-dumpxml``) is the definition
-    :func:`secret_xml` makes: same UUID, usage, persistent and not private."""
+    :func:`_secret_xml` makes: same UUID, usage, persistent and not private."""
     try:
         secret = ET.fromstring(current)
     except ET.ParseError:
         return False
-    node = secret.find("usage")
     return (secret.get("ephemeral") == "no" and secret.get("private") == "no"
             and (secret.findtext("uuid") or "").strip().lower() == uuid.lower()
-            and node is not None and node.get("type") == usage_type
-            and (node.findtext("name") or "").strip() == usage)
+            and _same_usage(current, usage, usage_type))
 
 
 def _defined(uuid):
@@ -89,6 +87,43 @@ def _defined(uuid):
         ["virsh", "secret-dumpxml", uuid], python_shell=False, ignore_retcode=True,
         output_loglevel="quiet")
     return ret["stdout"] if ret["retcode"] == 0 else None
+
+
+def _same_usage(current, usage, usage_type):
+    """Whether the secret XML ``current`` has the usage ``usage_type``/``usage``."""
+    try:
+        node = ET.fromstring(current).find("usage")
+    except ET.ParseError:
+        return False
+    return (node is not None and node.get("type") == usage_type
+            and (node.findtext("name") or "").strip() == usage)
+
+
+def _holds(uuid, value):
+    """Whether the defined, not private secret ``uuid`` holds ``value``: a
+    secret defined without a value yet (a run stopped between define and
+    set, or one defined by hand) makes secret-get-value fail, which means
+    not held."""
+    ret = __salt__["cmd.run_all"](  # pylint: disable=undefined-variable
+        ["virsh", "secret-get-value", uuid], python_shell=False, ignore_retcode=True,
+        output_loglevel="quiet")
+    return ret["retcode"] == 0 and ret["stdout"].strip() == value
+
+
+def _usage_holders(uuid, usage, usage_type):
+    """The UUIDs of the other secrets with this usage: libvirt allows one
+    secret per usage, so a secret moved to a new UUID (a new fsid, a
+    libvirt_secret_uuid set in pillar) replaces them."""
+    holders = []
+    for line in _virsh("secret-list").splitlines():
+        words = line.split()
+        if not words or words[0].lower() == uuid.lower() or len(words[0]) != 36 \
+                or words[0].count("-") != 4:
+            continue  # the header, the ruler, this secret
+        current = _defined(words[0])
+        if current is not None and _same_usage(current, usage, usage_type):
+            holders.append(words[0])
+    return holders
 
 
 def _with_file(contents, run):
@@ -137,9 +172,12 @@ def secret_present(name, usage, value, usage_type="ceph"):
         return ret
     try:
         current = _defined(name)
-        defined = current is not None and same_definition(current, name, usage, usage_type)
-        held = defined and _virsh("secret-get-value", name, value_out=True).strip() == value
+        defined = current is not None and _same_definition(current, name, usage, usage_type)
+        held = defined and _holds(name, value)
+        others = [] if defined else _usage_holders(name, usage, usage_type)
         changes = {}
+        if others:
+            changes["replaced"] = ", ".join(others)
         if not defined:
             changes["definition"] = "defined" if current is None else "redefined"
         if not held:
@@ -151,14 +189,20 @@ def secret_present(name, usage, value, usage_type="ceph"):
             ret.update(result=None, changes=changes,
                        comment="libvirt secret {} would be {}".format(
                            name, " and ".join("{} {}".format(key, how.split(" ")[0])
-                                             for key, how in sorted(changes.items()))))
+                                             for key, how in sorted(changes.items())
+                                             if key != "replaced")
+                           + ("; it replaces {}, which has its usage".format(changes["replaced"])
+                              if others else "")))
             return ret
+        # libvirt holds one secret per usage: the old UUID's goes first.
+        for other in others:
+            _virsh("secret-undefine", other)
         if not defined:
             if current is not None:
                 # libvirt refuses to change a defined secret's private flag
                 # or usage in place: undefine it first.
                 _virsh("secret-undefine", name)
-            _with_file(secret_xml(name, usage, usage_type),
+            _with_file(_secret_xml(name, usage, usage_type),
                        lambda path: _virsh("secret-define", "--file", path))
         _with_file(value, lambda path: _virsh("secret-set-value", name, "--file", path))
     except RuntimeError as exc:

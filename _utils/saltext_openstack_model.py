@@ -1,7 +1,7 @@
 """
 The ``openstack`` pillar's vocabulary, shared by ``openstack_pillar`` and
-its validator (``saltext_openstack_model_validator`` and its two mixins,
-``_network`` and ``_services``): the constants (roles, secrets per role,
+its validator (``saltext_openstack_model_validator`` and its three
+mixins, ``_network``, ``_storage`` and ``_services``): the constants (roles, secrets per role,
 the API catalog, defaults, limits), the patterns, the known keys of each
 mapping, and the pure helpers the checks and the public functions share.
 What each key means and the model's shape: ``_modules/openstack_pillar.py``.
@@ -80,6 +80,13 @@ REQUIRED_PASSWORDS = (
 CONDITIONAL_PASSWORDS = (
     ("ceph_cinder_key", "cephx key of the rbd backends' Ceph user"),
 )
+#: Secrets the cloud does not issue, so cannot rotate by itself: each
+#: with what rotating it means.  ``openstack_pillar.password_limits`` marks
+#: them ``external`` (the test cluster's rotate phase keeps them).
+EXTERNAL_SECRETS = {
+    "ceph_cinder_key": "issued by the Ceph cluster: make a new key there (ceph auth "
+                       "get-or-create-key) and put it in pillar; a re-run passes it on",
+}
 
 #: Secrets that are keys rather than passwords, and their shortest length.
 #: Whoever knows Horizon's SECRET_KEY can sign a session cookie (sessions are
@@ -217,6 +224,10 @@ CINDER_SECTIONS = (
     "default", "database", "keystone_authtoken", "oslo_concurrency", "oslo_middleware",
     "nova", "backend_defaults", "backend", "coordination", "key_manager",
     "oslo_messaging_notifications", "oslo_messaging_rabbit", "oslo_policy", "privsep",
+    "service_user", "profiler", "barbican", "ssl", "cors", "healthcheck", "os_brick",
+    "oslo_reports", "oslo_versionedobjects", "vault", "fc-zone-manager", "oslo_limit",
+    "glance", "castellan", "audit_middleware_notifications", "oslo_messaging_amqp",
+    "oslo_messaging_kafka", "cinder_kms",
 )
 #: Ceph pool names and cephx user ids the formulas accept: letters, digits
 #: and . _ -, not starting with '.' or '-' (they go into file names and the

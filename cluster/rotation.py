@@ -108,17 +108,22 @@ def main(argv=None):
     limits = password_limits()  # before anything is written
     old = verify.master_secrets(verify.salt_master_python(), "/etc/salt/master", keys=False)
     server, console = kept_console(args.openrc, args.server_name)
-    write_private(args.old, json.dumps({"secrets": old, "server": server, "console": console}))
+    kept = sorted(name for name in old if limits.get(name, {}).get("external"))
+    write_private(args.old, json.dumps({"secrets": old, "kept": kept, "server": server,
+                                        "console": console}))
     try:
         with open(args.overlay, encoding="utf-8") as fh:
             overlay = yaml.safe_load(fh) or {}
     except FileNotFoundError:
         overlay = {}
+    # Keys another system issues (a cephx key) keep their value: the
+    # overlay leaves them to the pillar, and the record names them.
     overlay.setdefault("openstack", {})["passwords"] = {name: new_secret(name, limits)
-                                                        for name in old}
+                                                        for name in old if name not in kept}
     write_private(args.overlay, "# cluster/rotation.py: every secret rotated\n"
                   + yaml.safe_dump(overlay, default_flow_style=False))
-    print(f"rotation: {len(old)} secrets get new values"
+    print(f"rotation: {len(old) - len(kept)} secrets get new values"
+          + (f"; kept, issued elsewhere: {', '.join(kept)}" if kept else "")
           + (f"; instance {server} kept" if server else ""))
     return 0
 

@@ -3,9 +3,11 @@
 {%- if topo.ceph and topo.ceph.user %}
 {#- The keyring of the rbd backends' cephx user: 0640 root:<group>, the
     group of the service that reads it.  On the controller cinder
-    (cinder-volume's RBD driver connects with it); on a compute nova
-    (nova-compute, whose os-brick rbd connector reads it; QEMU does not:
-    it gets the key from the libvirt secret, ceph.libvirt).  A host that is
+    (cinder-volume's RBD driver connects with it); on a compute nova.  A
+    compute attaches volumes through QEMU, which takes the key from the
+    libvirt secret (ceph.libvirt), not from this file; the keyring is there
+    for the host's Ceph tools and any librbd use of nova-compute's, as the
+    same user (to be settled when the test cluster has a Ceph).  A host that is
     both keeps cinder's group: cinder-volume cannot work without it. #}
 {%-   if 'controller' in me.get('roles', []) %}
 {%-     from "cinder/map.jinja" import cinder with context %}

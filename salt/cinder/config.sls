@@ -59,7 +59,7 @@ cinder-config:
         nova:
           interface: internal
 {%- for name, section in sections %}
-        {{ name }}: {{ section | json }}
+        {{ name | json }}: {{ section | json }}
 {%- endfor %}
     - user: root
     - group: {{ cinder.group }}

@@ -164,3 +164,17 @@ def test_rbd_only_makes_no_loop_volume_group(tmp_path_factory):
     settings = _cinder_settings(states)
     assert settings["DEFAULT"]["enabled_backends"] == "ceph"
     assert "lvm" not in settings
+
+
+@pytest.mark.parametrize("name", ["on", "null", "1_0", "yes", "0x10"])
+def test_a_backend_name_yaml_would_read_otherwise_stays_its_section(tmp_path_factory, name):
+    """A backend's name is the section's key as written: never YAML's
+    boolean, null or number (the hostile review's finding: `on` made a
+    section True, `null` wrote the options before any section header)."""
+    data = _rbd_pillar()
+    data["openstack"]["cinder"]["backends"][1]["name"] = name
+    settings = _cinder_settings(render_states(pillar_loaders(
+        tmp_path_factory, "controller", data, tag="ceph-name-" + name), highstate=True))
+    assert settings["DEFAULT"]["enabled_backends"] == "lvm," + name
+    assert settings[name]["volume_backend_name"] == name
+    assert all(isinstance(key, str) and key for key in settings)

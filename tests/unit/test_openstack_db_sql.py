@@ -230,6 +230,10 @@ def test_connection_arguments():
         odb._conn({"sockett": "/s"})
 
 
+#: The _utils files openstack_db imports, in one try.
+UTILS = ("saltext_openstack_sql", "saltext_openstack_mask", "saltext_openstack_schema")
+
+
 @pytest.mark.parametrize("synced", [True, False])
 def test_the_module_imports_the_sql_text_beside_it(tmp_path, monkeypatch, synced):
     """saltutil.sync_all puts _utils/ in extmods/utils: a synced openstack_db
@@ -244,14 +248,15 @@ def test_the_module_imports_the_sql_text_beside_it(tmp_path, monkeypatch, synced
         for kind in ("modules", "utils"):
             (extmods / kind).mkdir(parents=True)
         shutil.copy(REPO / "_modules" / "openstack_db.py", extmods / "modules")
-        for name in ("saltext_openstack_sql.py", "saltext_openstack_mask.py"):
-            shutil.copy(REPO / "_utils" / name, extmods / "utils")
-    with forgotten("saltext_openstack_sql", "saltext_openstack_mask"):
+        for name in UTILS:
+            shutil.copy(REPO / "_utils" / (name + ".py"), extmods / "utils")
+    with forgotten(*UTILS):
         mods = salt.loader.minion_mods(opts, utils=salt.loader.utils(opts))
         module = loaded_globals(mods, "openstack_db")
         used = module["sqltext"]
         if synced:
-            assert used.__file__ == str(extmods / "utils" / "saltext_openstack_sql.py")
-            assert module["mask"].__file__ == str(extmods / "utils" / "saltext_openstack_mask.py")
+            # all three from the same place: never a synced one beside an installed one
+            for name, alias in zip(UTILS, ("sqltext", "mask", "schema")):
+                assert module[alias].__file__ == str(extmods / "utils" / (name + ".py"))
         else:
             assert used is sqltext

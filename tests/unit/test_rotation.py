@@ -35,9 +35,14 @@ def test_every_new_secret_validates_and_differs():
 
 def test_the_limits_come_from_the_validator():
     limits = openstack_pillar.password_limits()
-    assert set(limits) == set(openstack_pillar.PASSWORD_LIMITS)
+    assert set(limits) == set(openstack_pillar.PASSWORD_LIMITS) | {"ceph_cinder_key"}
     assert all(limit["why"] for limit in limits.values())
-    assert rotation.excluded_characters(limits) == {"keystone_db": "/@:$", "rabbitmq": "/"}
+    assert {name for name, limit in limits.items() if limit.get("external")} == {"ceph_cinder_key"}
+    assert rotation.excluded_characters(limits) == {"keystone_db": "/@:$", "rabbitmq": "/",
+                                                    "ceph_cinder_key": "/@:$"}
+    # a key another system issues gets no value made here
+    with pytest.raises(SystemExit, match="ceph_cinder_key.*issued by the Ceph cluster"):
+        rotation.new_secret("ceph_cinder_key", limits)
     # a rule the rotation cannot meet stops it, naming the key and why
     with pytest.raises(SystemExit, match="no new value for nova_db within its limits: digits"):
         rotation.new_secret("nova_db", {"nova_db": {"refused": "[0-9a-z]", "why": "digits"}})

@@ -20,14 +20,16 @@ from saltext_openstack._utils import saltext_openstack_schema as schema
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SYNCED = "saltext_openstack_schema"
-# nova_manage imports the secret masker with it: sync_all syncs both.
+# nova_manage imports the secret masker with it, openstack_db the masker
+# and its SQL text in the same try: sync_all syncs them all.
 MASK = "saltext_openstack_mask"
+SQL = "saltext_openstack_sql"
 
 
 @pytest.fixture
 def fresh_job():
     """A minion job's process: the synced copy not imported yet."""
-    with forgotten(SYNCED, MASK):
+    with forgotten(SYNCED, MASK, SQL):
         yield
 
 
@@ -56,7 +58,7 @@ def test_synced_modules_and_states_share_the_synced_copy(tmp_path, fresh_job, pr
     for kind in ("modules", "states"):
         for module in ("openstack_db", "nova_manage"):
             shutil.copy(REPO / f"_{kind}" / f"{module}.py", extmods / kind)
-    for name in (SYNCED, MASK):
+    for name in (SYNCED, MASK, SQL):
         shutil.copy(REPO / "_utils" / f"{name}.py", extmods / "utils")
     mods, states = _loaders(opts)
     used = [_globals(loader, module)["schema"]
