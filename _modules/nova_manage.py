@@ -50,16 +50,20 @@ import tempfile
 import salt.utils.path
 from salt.exceptions import CommandExecutionError
 
-# What the schema states share with the execution modules, and the secret
-# masker shared with openstack_config (_utils/): synced to extmods/utils,
-# which the loader puts on sys.path while it loads this module, or part of
-# the pip-installed package.
+# What the schema states share with the execution modules, the secret
+# masker shared with openstack_config, and the reading of nova-manage's
+# output (_utils/): synced to extmods/utils, which the loader puts on
+# sys.path while it loads this module, or part of the pip-installed package.
 try:
     import saltext_openstack_mask as mask
     import saltext_openstack_schema as schema
 except ImportError:
     from saltext_openstack._utils import saltext_openstack_mask as mask
     from saltext_openstack._utils import saltext_openstack_schema as schema
+try:
+    import saltext_openstack_nova as novatext
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_nova as novatext
 
 log = logging.getLogger(__name__)
 
@@ -73,25 +77,6 @@ CELL0_UUID = "00000000-0000-0000-0000-000000000000"
 CELL0_TRANSPORT_URL = "none:///"
 
 MASK = "****"
-
-_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-# oslo.log lines (nova-manage logs to stdout unless log_file/log_dir is set)
-_OSLO_LOG_LINE = re.compile(
-    r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)? \d+ "
-    r"(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL|TRACE)\b"
-)
-_NOISE = ("Modules with known eventlet monkey patching issues",)
-# nova-manage's errors while nova.conf has no database yet, or the database
-# or its user does not exist yet, or its server does not answer: in a dry
-# run of a fresh deployment the states that write them come first in the
-# same run and only say "would".  nova-manage tells them only in its text:
-# _run raises NotReadyError for them.
-_NOT_READY = re.compile(
-    r"No sql_connection parameter|CantStartEngineError|Can't connect to|"
-    r"Access denied for user|Unknown database"
-)
-_BORDER = re.compile(r"^\+(-+\+)+$")
 
 # Option name in nova.conf of each URL nova-manage can take from there.
 TRANSPORT_URL_OPT = ("DEFAULT", "transport_url")
@@ -238,56 +223,8 @@ def _override_file(overrides):
 
 
 # --------------------------------------------------------------------------
-# Running nova-manage and reading its output
+# Running nova-manage (its output is read in _utils/saltext_openstack_nova.py)
 # --------------------------------------------------------------------------
-
-
-def _output_lines(text):
-    """nova-manage's own output lines: colours, oslo.log lines, noise removed."""
-    lines = []
-    for line in _ANSI.sub("", text or "").splitlines():
-        if _OSLO_LOG_LINE.match(line) or line.startswith(_NOISE):
-            continue
-        lines.append(line.rstrip())
-    return lines
-
-
-def _error_message(stdout, stderr):
-    """
-    The useful part of a failed nova-manage call's output: its own messages,
-    oslo.log errors and, for a Python traceback, only its final exception.
-    """
-    kept = []
-    for line in _ANSI.sub("", f"{stdout or ''}\n{stderr or ''}").splitlines():
-        match = _OSLO_LOG_LINE.match(line)
-        if match:
-            if match.group("level") in ("ERROR", "CRITICAL"):
-                # drop "logger.name [request context]" before the message
-                text = re.sub(r"^\s*\S+ \[[^\]]*\]\s*", "", line[match.end():])
-                kept.append(text.strip())
-            continue
-        if line.startswith(_NOISE):
-            continue
-        kept.append(line.rstrip())
-
-    message = []
-    in_traceback = False
-    traceback_start = None
-    for line in kept:
-        if line.startswith("Traceback (most recent call last):"):
-            in_traceback = True
-            if traceback_start is None:
-                traceback_start = len(message)
-            else:  # chained exceptions: only the last one matters
-                del message[traceback_start:]
-            continue
-        if in_traceback:
-            if line.startswith((" ", "\t")) or not line:
-                continue
-            in_traceback = False
-        message.append(line)
-    text = "\n".join(line for line in message if line.strip()).strip()
-    return text or "no output"
 
 
 def _nova_manage():
@@ -303,7 +240,7 @@ def _run(action, config_file, overrides=None, secrets=()):
 
     Raises CommandExecutionError carrying nova-manage's (scrubbed) message
     when it exits non-zero: NotReadyError (a CommandExecutionError) when
-    that message says nova is not set up yet (``_NOT_READY``).
+    that message says nova is not set up yet (``novatext.NOT_READY``).
     """
     config_values = _read_config(config_file)
     known = mask.passwords(list(config_values.values()) + list(secrets))
@@ -321,68 +258,18 @@ def _run(action, config_file, overrides=None, secrets=()):
             ignore_retcode=True,
         )
     if ret["retcode"] != 0:
-        message = _mask(_error_message(ret["stdout"], ret["stderr"]))
-        error = schema.NotReadyError if _NOT_READY.search(message) else CommandExecutionError
+        message = _mask(novatext.error_message(ret["stdout"], ret["stderr"]))
+        error = schema.NotReadyError if novatext.NOT_READY.search(message) else CommandExecutionError
         raise error(
             f"nova-manage {' '.join(action[:2])} failed "
             f"(exit code {ret['retcode']}): {message}"
         )
-    return _output_lines(ret["stdout"])
-
-
-def _parse_table(lines):
-    """
-    Parse the prettytable printed by nova-manage into a list of dicts keyed
-    by the lower-cased, underscored column titles.
-
-    Cells are cut at the column positions of the ``+----+`` border, so a
-    ``|`` inside a value does not break the parsing.
-    """
-    border = None
-    header = None
-    rows = []
-    for raw in lines:
-        line = raw.strip()
-        if _BORDER.match(line):
-            if border is None:
-                border = line
-            continue
-        if border is None or not (line.startswith("|") and line.endswith("|")):
-            continue
-        cells = _split_row(line, border)
-        if header is None:
-            header = [re.sub(r"\W+", "_", cell.strip().lower()) for cell in cells]
-        else:
-            rows.append(dict(zip(header, cells)))
-    if header is None:
-        raise CommandExecutionError("no table found in nova-manage's output")
-    return rows
-
-
-def _split_row(line, border):
-    columns = border.count("+") - 1
-    edges = [i for i, char in enumerate(border) if char == "+"]
-    if len(line) == len(border) and all(line[i] == "|" for i in edges):
-        return [line[a + 1:b].strip() for a, b in zip(edges, edges[1:])]
-    # Double-width characters shift the positions: fall back to splitting.
-    cells = [cell.strip() for cell in line[1:-1].split("|")]
-    if len(cells) != columns:
-        raise CommandExecutionError("cannot parse a row of nova-manage's table")
-    return cells
-
-
-def _to_bool(text):
-    return str(text).strip().lower() in ("true", "1", "yes")
+    return novatext.output_lines(ret["stdout"])
 
 
 # --------------------------------------------------------------------------
 # Databases
 # --------------------------------------------------------------------------
-
-
-def _version(lines):
-    version = lines[-1].strip() if lines else ""
-    return None if version in ("", "None") else version
 
 
 def db_version(config_file=DEFAULT_CONFIG_FILE):
@@ -394,7 +281,7 @@ def db_version(config_file=DEFAULT_CONFIG_FILE):
 
         salt-call nova_manage.db_version
     """
-    return _version(_run(["db", "version"], config_file))
+    return novatext.version_of(_run(["db", "version"], config_file))
 
 
 def api_db_version(config_file=DEFAULT_CONFIG_FILE):
@@ -406,7 +293,7 @@ def api_db_version(config_file=DEFAULT_CONFIG_FILE):
 
         salt-call nova_manage.api_db_version
     """
-    return _version(_run(["api_db", "version"], config_file))
+    return novatext.version_of(_run(["api_db", "version"], config_file))
 
 
 def _schema_module():
@@ -580,14 +467,14 @@ def _run_changing_cells(action, config_file, overrides=None, secrets=()):
 
 def _read_cells(config_file):
     cells = []
-    for row in _parse_table(_run(["cell_v2", "list_cells", "--verbose"], config_file)):
+    for row in novatext.parse_table(_run(["cell_v2", "list_cells", "--verbose"], config_file)):
         cells.append(
             {
                 "name": row.get("name") or None,
                 "uuid": row["uuid"],
                 "transport_url": row.get("transport_url") or None,
                 "database_connection": row.get("database_connection") or None,
-                "disabled": _to_bool(row.get("disabled")),
+                "disabled": novatext.to_bool(row.get("disabled")),
             }
         )
     return cells
@@ -723,7 +610,7 @@ def map_cell0(database_connection=None, config_file=DEFAULT_CONFIG_FILE):
     if database_connection is not None and not secret:
         action += ["--database_connection", database_connection]
     elif secret:
-        base = _strip_cell0_suffix(database_connection)
+        base = novatext.strip_cell0_suffix(database_connection)
         overrides = {DATABASE_OPT[0]: {DATABASE_OPT[1]: base}}
     lines = _run_changing_cells(action, config_file, overrides, secrets=[database_connection])
     created = not any("already setup" in line for line in lines)
@@ -737,21 +624,6 @@ def map_cell0(database_connection=None, config_file=DEFAULT_CONFIG_FILE):
                 config_file=config_file,
             )
     return {"name": "cell0", "uuid": CELL0_UUID, "created": created}
-
-
-def _strip_cell0_suffix(url):
-    """``.../nova_cell0?x`` -> ``.../nova?x`` (the database name follows the
-    host part, which starts after the last ``@``)."""
-    start = url.rfind("@") + 1 or url.find("://") + 3
-    match = re.match(r"(?P<host>[^/]*/)(?P<db>[^?]*)(?P<rest>.*)$", url[start:], re.S)
-    if not match or not match.group("db").endswith("_cell0"):
-        return url
-    return (
-        url[:start]
-        + match.group("host")
-        + match.group("db")[: -len("_cell0")]
-        + match.group("rest")
-    )
 
 
 def create_cell(
@@ -783,7 +655,7 @@ def create_cell(
     lines = _run_changing_cells(
         action, config_file, overrides, secrets=[transport_url, database_connection]
     )
-    uuids = [m.group(0) for line in lines for m in _UUID.finditer(line)]
+    uuids = [m.group(0) for line in lines for m in novatext.UUID.finditer(line)]
     if not uuids:
         raise CommandExecutionError(
             "nova-manage cell_v2 create_cell printed no cell UUID"
@@ -854,33 +726,8 @@ def list_hosts(cell_uuid=None, config_file=DEFAULT_CONFIG_FILE):
             "cell_uuid": row.get("cell_uuid"),
             "hostname": row.get("hostname"),
         }
-        for row in _parse_table(_run(action, config_file))
+        for row in novatext.parse_table(_run(action, config_file))
     ]
-
-
-_CELL_LINE = re.compile(r"^Getting computes from cell(?: '(?P<name>.*)')?: (?P<uuid>\S+)$")
-_MAPPED_LINE = re.compile(
-    r"^Creating host mapping for (?:compute host '(?P<host>.*)': \S+|service (?P<service>.+))$"
-)
-
-
-def _parse_discovery(lines):
-    """
-    The hosts newly mapped according to ``discover_hosts --verbose``: a list
-    of dicts with ``hostname``, ``cell_name`` and ``cell_uuid``.
-    """
-    mapped = []
-    cell = {"cell_name": None, "cell_uuid": None}
-    for line in lines:
-        match = _CELL_LINE.match(line.strip())
-        if match:
-            cell = {"cell_name": match.group("name"), "cell_uuid": match.group("uuid")}
-            continue
-        match = _MAPPED_LINE.match(line.strip())
-        if match:
-            host = match.group("host") or match.group("service")
-            mapped.append(dict(cell, hostname=host))
-    return mapped
 
 
 def discover_hosts(cell_uuid=None, by_service=False, config_file=DEFAULT_CONFIG_FILE):
@@ -902,4 +749,4 @@ def discover_hosts(cell_uuid=None, by_service=False, config_file=DEFAULT_CONFIG_
         action += ["--cell_uuid", cell_uuid]
     if by_service:
         action.append("--by-service")
-    return _parse_discovery(_run(action, config_file))
+    return novatext.parse_discovery(_run(action, config_file))

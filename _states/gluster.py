@@ -47,12 +47,16 @@ import time
 import salt.utils.network
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-# What the extension's states share (their first return, their ends, a missing program)
-# (_utils/, imported as saltext_openstack_schema is).
+# What the extension's states share (their first return, their ends, a missing program),
+# and the pure planners of these states (_utils/, imported as saltext_openstack_schema is).
 try:
     import saltext_openstack_state as state_utils
 except ImportError:
     from saltext_openstack._utils import saltext_openstack_state as state_utils
+try:
+    import saltext_openstack_gluster_plan as glplan
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_gluster_plan as glplan
 
 log = logging.getLogger(__name__)
 
@@ -262,42 +266,6 @@ def _option_changes(current, wanted):
     return changes
 
 
-def _plan_add_bricks(info, new_bricks, replica):
-    """
-    Decide how ``new_bricks`` join the existing volume ``info`` (a
-    gluster.volume_info entry).  Return the replica count to pass to
-    add-brick (None: keep the current one), or raise SaltInvocationError
-    when the bricks cannot be added without removing anything.
-    """
-    current = info["replica"]
-    sets = info["subvolumes"] or 1
-    count = len(new_bricks)
-    if replica is None or replica == current:
-        if count % current:
-            raise SaltInvocationError(
-                "cannot add {} brick(s) to volume {} (replica {}): new bricks "
-                "form new replica sets, so their number must be a multiple of "
-                "{}; to raise the replica count set replica".format(
-                    count, info["name"], current, current
-                )
-            )
-        return None
-    if replica < current:
-        raise SaltInvocationError(
-            "volume {} has replica {}; lowering it to {} would remove bricks, "
-            "which this state never does".format(info["name"], current, replica)
-        )
-    needed = sets * (replica - current)
-    if count != needed:
-        raise SaltInvocationError(
-            "raising volume {} ({} x {}) to replica {} needs exactly {} new "
-            "brick(s) (one per replica set per added copy), got {}".format(
-                info["name"], sets, current, replica, needed, count
-            )
-        )
-    return replica
-
-
 def volume_present(
     name,
     bricks,
@@ -350,7 +318,7 @@ def volume_present(
         if isinstance(bricks, str):
             bricks = [bricks]
         wanted = [__salt__["gluster.normalize_brick"](b) for b in bricks or []]
-        _validate(wanted, replica, arbiter, options)
+        glplan.validate(wanted, replica, arbiter, options)
         replica = int(replica) if replica is not None else None
         info = __salt__["gluster.volume_info"](name).get(name)
         peers = None
@@ -367,28 +335,6 @@ def volume_present(
     if info is None:
         return _create(ret, wanted, replica, force, start, options, arbiter, peers)
     return _update(ret, info, wanted, replica, force, start, options, arbiter)
-
-
-def _validate(bricks, replica, arbiter, options):
-    if not bricks:
-        raise SaltInvocationError("bricks must list at least one host:/path")
-    if len(set(bricks)) != len(bricks):
-        raise SaltInvocationError("bricks lists the same brick twice")
-    if replica is not None:
-        if isinstance(replica, bool) or not str(replica).isdigit() or int(replica) < 1:
-            raise SaltInvocationError(
-                "replica must be a positive integer, not {!r}".format(replica)
-            )
-        if int(replica) > len(bricks):
-            raise SaltInvocationError(
-                "replica {} is larger than the number of bricks ({})".format(
-                    replica, len(bricks)
-                )
-            )
-    if arbiter and (replica is None or int(replica) < 3):
-        raise SaltInvocationError("an arbiter needs replica 3")
-    if not isinstance(options, dict):
-        raise SaltInvocationError("options must be a dict of option: value")
 
 
 def _create(ret, bricks, replica, force, start, options, arbiter, peers):
@@ -465,7 +411,7 @@ def _update(ret, info, bricks, replica, force, start, options, arbiter):
     new_bricks = [b for b in bricks if b not in info["bricks"]]
     try:
         if new_bricks:
-            add_replica = _plan_add_bricks(info, new_bricks, replica)
+            add_replica = glplan.plan_add_bricks(info, new_bricks, replica)
             peers = __salt__["gluster.peer_status"]()
             bad = _check_hosts(new_bricks, peers)
             if bad and _probed_later_in_test(bad, peers):
@@ -567,122 +513,6 @@ def _apply(ret, changes, steps, options):
 # ---------------------------------------------------------------------------
 
 
-def _bricks_of(info, host, keys=None):
-    """
-    Indexes (in volume order) of the bricks of volume ``info`` on ``host``;
-    ``keys`` as for _plan_host_retired.
-    """
-    keys = keys or {}
-    leaving = keys.get(host, host.lower())
-    hosts = [__salt__["gluster.split_brick"](brick)[0] for brick in info["bricks"]]
-    return [i for i, name in enumerate(hosts) if keys.get(name, name.lower()) == leaving]
-
-
-def _plan_host_retired(info, host, spares=(), keys=None):
-    """
-    Decide how ``host`` leaves volume ``info`` (a gluster.volume_info entry);
-    pure logic.
-
-    ``spares`` are the usable spare hosts in order of preference (this host
-    or connected peers); ``keys`` maps host names to an identity (names of
-    one machine share a key; a name missing from it is its own identity).
-
-    Return ``{"bricks": [the host's bricks], "replaced": {old: new},
-    "removed": [...], "replica": {"old": R, "new": R - n} or None}``, every
-    part empty when the host holds no brick of the volume.  Raise
-    SaltInvocationError when the host cannot leave without losing data or
-    without a layout this state does not make.
-    """
-    keys = keys or {}
-
-    def key(name):
-        return keys.get(name, name.lower())
-
-    name = info["name"]
-    bricks = info["bricks"]
-    mine = _bricks_of(info, host, keys)
-    plan = {"bricks": [bricks[i] for i in mine], "replaced": {}, "removed": [], "replica": None}
-    if not mine:
-        return plan
-
-    replica = info["replica"]
-    sets = info["subvolumes"] or 1
-    refused = "cannot retire {} from volume {}: ".format(host, name)
-    if info.get("disperse"):
-        raise SaltInvocationError(
-            refused + "it is a dispersed volume, which this state does not handle"
-        )
-    if replica < 2:
-        raise SaltInvocationError(
-            refused + "the volume is not replicated (replica 1), so brick(s) {} "
-            "hold the only copy of their files".format(", ".join(plan["bricks"]))
-        )
-    for number in sorted({i // replica for i in mine}):
-        if all(i in mine for i in range(number * replica, (number + 1) * replica)):
-            raise SaltInvocationError(
-                refused + "it holds every brick of replica set {} ({}), so no "
-                "other copy of those files exists".format(
-                    number + 1, ", ".join(bricks[number * replica:(number + 1) * replica])
-                )
-            )
-
-    used = {key(__salt__["gluster.split_brick"](brick)[0]) for brick in bricks}
-    free = []
-    for spare in spares:
-        if key(spare) not in used:
-            used.add(key(spare))
-            free.append(spare)
-    for i in mine:
-        if free:
-            path = __salt__["gluster.split_brick"](bricks[i])[1]
-            plan["replaced"][bricks[i]] = "{}:{}".format(free.pop(0), path)
-        else:
-            plan["removed"].append(bricks[i])
-    if not plan["removed"]:
-        return plan
-
-    left = ", ".join(plan["removed"])
-    if info.get("arbiter"):
-        raise SaltInvocationError(
-            refused + "no spare host for brick(s) {}, and the volume has an arbiter "
-            "(replica {} arbiter {}): lowering its replica count is not done here; "
-            "list a spare".format(left, replica, info["arbiter"])
-        )
-    if sets > 1:
-        raise SaltInvocationError(
-            refused + "no spare host for brick(s) {}: the remaining hosts cannot hold "
-            "replica {} of this distributed-replicated volume ({} x {}), and the "
-            "replica count is only lowered on a single replica set; list a "
-            "spare".format(left, replica, sets, replica)
-        )
-    plan["replica"] = {"old": replica, "new": replica - len(plan["removed"])}
-    return plan
-
-
-def _unsynced_bricks(info, leaving, heal):
-    """
-    The bricks of the replica sets holding ``leaving`` that are not in sync
-    according to ``heal`` (gluster.volume_heal_info): pending entries, or
-    not readable.  Pure logic; returns readable reasons.
-    """
-    replica = info["replica"]
-    bricks = info["bricks"]
-    sets = {bricks.index(brick) // replica for brick in leaving}
-    by_brick = {entry["brick"]: entry for entry in heal}
-    reasons = []
-    for i, brick in enumerate(bricks):
-        if i // replica not in sets:
-            continue
-        entry = by_brick.get(brick)
-        if entry is None:
-            reasons.append("{} is not in the heal report".format(brick))
-        elif not entry["connected"] or entry["entries"] is None:
-            reasons.append("{} cannot be read ({})".format(brick, entry["status"]))
-        elif entry["entries"]:
-            reasons.append("{} has {} entries pending heal".format(brick, entry["entries"]))
-    return reasons
-
-
 def _host_keys(names, peers):
     """Identity of every host name: "local", the pool peer's UUID or the name."""
     keys = {}
@@ -714,7 +544,7 @@ def _wait_in_sync(name, host, info, leaving):
                 "cannot retire {} from volume {}: its pending heals cannot be "
                 "checked: {}".format(host, name, exc)
             ) from exc
-        reasons = _unsynced_bricks(info, leaving, heal)
+        reasons = glplan.unsynced_bricks(info, leaving, heal)
         if not reasons or time.monotonic() >= deadline:
             return reasons
         time.sleep(HEAL_SYNC_INTERVAL)
@@ -813,7 +643,7 @@ def host_retired(name, host, spares=(), only_if_disconnected=False):
         others = sorted(
             vol["name"] for vol in volumes.values()
             if vol["name"] != name
-            and _bricks_of(vol, host, keys)
+            and glplan.bricks_of(vol, host, keys, split_brick=__salt__["gluster.split_brick"])
         )
         if others:
             raise SaltInvocationError(
@@ -833,7 +663,7 @@ def host_retired(name, host, spares=(), only_if_disconnected=False):
             notes.append("volume {} does not exist".format(name))
             plan = {"bricks": [], "replaced": {}, "removed": [], "replica": None}
         else:
-            plan = _plan_host_retired(info, host, usable, keys)
+            plan = glplan.plan_host_retired(info, host, usable, keys, split_brick=__salt__["gluster.split_brick"])
         if plan["bricks"] and peer is None:
             raise SaltInvocationError(
                 "cannot retire {} from volume {}: it holds brick(s) {} but is not a "

@@ -1,16 +1,24 @@
 """
-Decision logic of the gluster states, with the gluster execution module
+Decision logic of the gluster states (their pure planners in
+_utils/saltext_openstack_gluster_plan.py), with the gluster execution module
 replaced by an in-memory pool (what the real glusterd does is covered by
 tests/functional/test_gluster.py).
 """
 
+import pathlib
+import shutil
+
 import pytest
+import salt.loader
+from minion_opts import forgotten
+from minion_opts import minion_opts as make_minion_opts
+from minion_opts import synced
 from source_module import load
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
+from saltext_openstack._utils import saltext_openstack_gluster_plan as glplan
 
-
-
+REPO = pathlib.Path(__file__).resolve().parents[2]
 LOCAL = "192.0.2.250"  # what the fake considers "this host"
 
 
@@ -468,11 +476,11 @@ def test_unlisted_bricks_reported_alongside_changes(states, pool):
 
 def test_plan_add_bricks_directly(states):
     info = {"name": "v", "replica": 3, "subvolumes": 2}
-    assert states._plan_add_bricks(info, ["a", "b", "c"], None) is None
-    assert states._plan_add_bricks(info, ["a", "b", "c"], 3) is None
-    assert states._plan_add_bricks(info, ["a", "b"], 4) == 4
+    assert glplan.plan_add_bricks(info, ["a", "b", "c"], None) is None
+    assert glplan.plan_add_bricks(info, ["a", "b", "c"], 3) is None
+    assert glplan.plan_add_bricks(info, ["a", "b"], 4) == 4
     with pytest.raises(SaltInvocationError):
-        states._plan_add_bricks(info, ["a"], 4)
+        glplan.plan_add_bricks(info, ["a"], 4)
 
 
 # --- host_retired: the plan (pure logic) -------------------------------------------
@@ -484,7 +492,8 @@ def vol(bricks, replica, arbiter=0, disperse=0, name="v"):
 
 
 def plan(states, info, host, spares=(), keys=None):
-    return states._plan_host_retired(info, host, spares, keys)
+    return glplan.plan_host_retired(info, host, spares, keys,
+                                    split_brick=states.__salt__["gluster.split_brick"])
 
 
 def test_plan_host_without_bricks(states):
@@ -586,17 +595,17 @@ def test_unsynced_bricks(states):
     clean = heal(("a:/1", "Connected", 0), ("b:/1", "Connected", 0),
                  ("c:/2", "Connected", 5), ("d:/2", "Transport endpoint is not connected", None))
     # only the host's replica set counts
-    assert states._unsynced_bricks(info, ["b:/1"], clean) == []
-    assert states._unsynced_bricks(info, ["d:/2"], clean) == [
+    assert glplan.unsynced_bricks(info, ["b:/1"], clean) == []
+    assert glplan.unsynced_bricks(info, ["d:/2"], clean) == [
         "c:/2 has 5 entries pending heal",
         "d:/2 cannot be read (Transport endpoint is not connected)",
     ]
     # pending on the leaving brick (data the others lack) or on the others
     for pending in ("a:/1", "b:/1"):
         report = [dict(e, entries=2 if e["brick"] == pending else e["entries"]) for e in clean]
-        assert states._unsynced_bricks(info, ["b:/1"], report) == [
+        assert glplan.unsynced_bricks(info, ["b:/1"], report) == [
             f"{pending} has 2 entries pending heal"]
-    assert states._unsynced_bricks(info, ["b:/1"], clean[1:]) == [
+    assert glplan.unsynced_bricks(info, ["b:/1"], clean[1:]) == [
         "a:/1 is not in the heal report"]
 
 
@@ -841,3 +850,26 @@ def test_retire_gluster_not_running(states, pool, opts):
     assert "once glusterd runs" in ret["comment"]
     opts["test"] = False
     assert states.host_retired("v", "node2")["result"] is False
+
+
+@pytest.mark.parametrize("is_synced", [True, False])
+def test_the_states_import_the_planners_beside_them(tmp_path, is_synced):
+    """saltutil.sync_all puts _states/ in extmods/states and _utils/ in
+    extmods/utils: the synced gluster states import the synced planners;
+    pip-installed, the package's."""
+    opts = make_minion_opts(tmp_path / "root", "gluster", tmp_path / "pillar")
+    names = ("saltext_openstack_gluster_plan", "saltext_openstack_state")
+    if is_synced:
+        extmods = synced(opts, utils=names)
+        (extmods / "states").mkdir()
+        shutil.copy(REPO / "_states" / "gluster.py", extmods / "states")
+    with forgotten(*names):
+        utils = salt.loader.utils(opts)
+        mods = salt.loader.minion_mods(opts, utils=utils)
+        states = salt.loader.states(opts, mods, utils, {})
+        function = states["gluster.volume_present"]
+        used = getattr(function, "func", function).__globals__["glplan"]
+        if is_synced:
+            assert used.__file__ == str(extmods / "utils" / "saltext_openstack_gluster_plan.py")
+        else:
+            assert used is glplan

@@ -1,5 +1,6 @@
 """
-nova_manage: parsing nova-manage's output and masking URLs.
+nova_manage: parsing nova-manage's output (_utils/saltext_openstack_nova.py)
+and masking URLs.
 
 The ``data/nova_manage/*.stdout`` files are real nova-manage 26.2.2
 (Debian 12) outputs captured against a throwaway MariaDB; their passwords
@@ -9,24 +10,31 @@ are the placeholders ``dbpass-PLACEHOLDER`` / ``mqpass-PLACEHOLDER``.
 import pathlib
 
 import pytest
+import salt.loader
+import salt.utils.path
+from minion_opts import forgotten
+from minion_opts import loaded_globals
+from minion_opts import minion_opts as make_minion_opts
+from minion_opts import synced as synced_extmods
 from salt.exceptions import CommandExecutionError
 
 from saltext_openstack._modules import nova_manage
 from saltext_openstack._utils import saltext_openstack_mask as mask
+from saltext_openstack._utils import saltext_openstack_nova as novatext
 
 DATA = pathlib.Path(__file__).parent / "data" / "nova_manage"
 CELL1 = "69aa2315-9e8e-43b1-bd08-4353ab651837"
 
 
 def _lines(name):
-    return nova_manage._output_lines((DATA / name).read_text(encoding="utf-8"))
+    return novatext.output_lines((DATA / name).read_text(encoding="utf-8"))
 
 
 # -- tables -------------------------------------------------------------------
 
 
 def test_list_cells_verbose_table():
-    rows = nova_manage._parse_table(_lines("list_cells_verbose.stdout"))
+    rows = novatext.parse_table(_lines("list_cells_verbose.stdout"))
     assert [row["name"] for row in rows] == ["cell0", "cell1"]
     assert rows[1] == {
         "name": "cell1",
@@ -45,7 +53,7 @@ def test_list_cells_verbose_table():
 
 
 def test_list_cells_without_verbose_is_masked_by_nova():
-    rows = nova_manage._parse_table(_lines("list_cells.stdout"))
+    rows = novatext.parse_table(_lines("list_cells.stdout"))
     # nova's own masking turns none:/// into none:/ -- one reason this
     # module reads --verbose and masks itself
     assert rows[0]["transport_url"] == "none:/"
@@ -53,8 +61,8 @@ def test_list_cells_without_verbose_is_masked_by_nova():
 
 
 def test_list_hosts_tables():
-    assert nova_manage._parse_table(_lines("list_hosts_empty.stdout")) == []
-    rows = nova_manage._parse_table(_lines("list_hosts.stdout"))
+    assert novatext.parse_table(_lines("list_hosts_empty.stdout")) == []
+    rows = novatext.parse_table(_lines("list_hosts.stdout"))
     assert rows == [
         {"cell_name": "cell1", "cell_uuid": CELL1, "hostname": "compute1"},
         {"cell_name": "cell1", "cell_uuid": CELL1, "hostname": "compute2"},
@@ -69,7 +77,7 @@ def test_pipe_inside_a_value_is_kept():
         "| c|1  | rabbit://u:p|w@h:5672/      |",
         "+------+-----------------------------+",
     ]
-    assert nova_manage._parse_table(lines) == [
+    assert novatext.parse_table(lines) == [
         {"name": "c|1", "transport_url": "rabbit://u:p|w@h:5672/"}
     ]
 
@@ -82,31 +90,31 @@ def test_misaligned_row_falls_back_to_splitting():
         "| セル | cmp1  |",  # double-width characters: prettytable pads by width
         "+------+-------+",
     ]
-    assert nova_manage._parse_table(lines) == [{"name": "セル", "host": "cmp1"}]
+    assert novatext.parse_table(lines) == [{"name": "セル", "host": "cmp1"}]
 
 
 def test_no_table_is_an_error():
     with pytest.raises(CommandExecutionError):
-        nova_manage._parse_table(["Cell0 is already setup"])
+        novatext.parse_table(["Cell0 is already setup"])
 
 
 # -- plain outputs ----------------------------------------------------------------
 
 
 def test_version_ignores_oslo_log_lines():
-    assert nova_manage._version(_lines("db_version.stdout")) == "ccb0fa1a2252"
-    assert nova_manage._version(_lines("api_db_version_empty.stdout")) is None
+    assert novatext.version_of(_lines("db_version.stdout")) == "ccb0fa1a2252"
+    assert novatext.version_of(_lines("api_db_version_empty.stdout")) is None
     assert _lines("api_db_sync.stdout") == []
 
 
 def test_create_cell_output_uuid():
     lines = _lines("create_cell.stdout")
-    assert nova_manage._UUID.findall(lines[-1]) == [CELL1]
+    assert novatext.UUID.findall(lines[-1]) == [CELL1]
 
 
 def test_discovery_parsing():
-    assert nova_manage._parse_discovery(_lines("discover_hosts_none.stdout")) == []
-    assert nova_manage._parse_discovery(_lines("discover_hosts_mapped.stdout")) == [
+    assert novatext.parse_discovery(_lines("discover_hosts_none.stdout")) == []
+    assert novatext.parse_discovery(_lines("discover_hosts_mapped.stdout")) == [
         {"hostname": "compute1", "cell_name": "cell1", "cell_uuid": CELL1},
         {"hostname": "compute2", "cell_name": "cell1", "cell_uuid": CELL1},
     ]
@@ -119,7 +127,7 @@ def test_discovery_by_service_and_unnamed_cell():
         "Creating host mapping for service cmp9",
         "Found 1 unmapped computes in cell: 5e5e0c5b-0000-4000-8000-000000000001",
     ]
-    assert nova_manage._parse_discovery(lines) == [
+    assert novatext.parse_discovery(lines) == [
         {
             "hostname": "cmp9",
             "cell_name": None,
@@ -133,7 +141,7 @@ def test_discovery_by_service_and_unnamed_cell():
 
 def test_error_message_of_a_printed_error():
     text = (DATA / "db_sync_unreachable.stdout").read_text(encoding="utf-8")
-    message = nova_manage._error_message(text, "Modules with known eventlet monkey patching issues")
+    message = novatext.error_message(text, "Modules with known eventlet monkey patching issues")
     assert message.startswith("ERROR: Could not access cell0.")
     assert "Can't connect to MySQL server on '127.0.0.1'" in message
     assert "eventlet" not in message
@@ -141,7 +149,7 @@ def test_error_message_of_a_printed_error():
 
 def test_error_message_of_a_traceback_keeps_the_last_exception():
     text = (DATA / "api_db_version_unreachable.stdout").read_text(encoding="utf-8")
-    message = nova_manage._error_message(text, "")
+    message = novatext.error_message(text, "")
     assert message.splitlines() == [
         "An error has occurred:",
         "oslo_db.exception.DBConnectionError: (pymysql.err.OperationalError) (2003, "
@@ -155,8 +163,8 @@ def test_error_message_keeps_oslo_errors_only():
         "2026-11-21 06:44:07.122 12104 INFO nova.x [-] fine\x1b[00m\n"
         "2026-11-21 06:44:07.123 12104 ERROR nova.x [-] it broke\x1b[00m\n"
     )
-    assert nova_manage._error_message(stdout, "") == "it broke"
-    assert nova_manage._error_message("", "") == "no output"
+    assert novatext.error_message(stdout, "") == "it broke"
+    assert novatext.error_message("", "") == "no output"
 
 
 # -- masking ----------------------------------------------------------------------------
@@ -221,4 +229,27 @@ def test_the_log_callback_and_errors_scrub_with_four_stars(monkeypatch, tmp_path
     ],
 )
 def test_strip_cell0_suffix(url, base):
-    assert nova_manage._strip_cell0_suffix(url) == base
+    assert novatext.strip_cell0_suffix(url) == base
+
+
+NOVA_UTILS = ("saltext_openstack_nova", "saltext_openstack_mask", "saltext_openstack_schema")
+
+
+@pytest.mark.parametrize("synced", [True, False])
+def test_the_module_imports_the_output_reader_beside_it(tmp_path, monkeypatch, synced):
+    """saltutil.sync_all puts _utils/ in extmods/utils: a synced nova_manage
+    imports the synced reader of nova-manage's output; pip-installed, the
+    package's."""
+    which = salt.utils.path.which
+    monkeypatch.setattr(salt.utils.path, "which",
+                        lambda name: f"/usr/bin/{name}" if name == "nova-manage" else which(name))
+    opts = make_minion_opts(tmp_path / "root", "nova", tmp_path / "pillar")
+    if synced:
+        extmods = synced_extmods(opts, ["nova_manage"], NOVA_UTILS)
+    with forgotten(*NOVA_UTILS):
+        mods = salt.loader.minion_mods(opts, utils=salt.loader.utils(opts))
+        used = loaded_globals(mods, "nova_manage")["novatext"]
+        if synced:
+            assert used.__file__ == str(extmods / "utils" / "saltext_openstack_nova.py")
+        else:
+            assert used is novatext
