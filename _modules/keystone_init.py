@@ -146,19 +146,15 @@ import salt.utils.args
 import salt.utils.path
 from salt.exceptions import CommandExecutionError
 
-# The OpenStack client shared with openstack_cloud (_utils/): synced to
-# extmods/utils, which the loader puts on sys.path while it loads this
-# module, or part of the pip-installed package.
+# The OpenStack client shared with openstack_cloud, and this module's pure
+# plans: the configuration's syntax, the wanted state and the diff
+# (_utils/): synced to extmods/utils, which the loader puts on sys.path
+# while it loads this module, or part of the pip-installed package.
 try:
     import saltext_openstack_api as api
-except ImportError:
-    from saltext_openstack._utils import saltext_openstack_api as api
-
-# This module's pure plans (_utils/, imported the same way): the
-# configuration's syntax, the wanted state and the diff.
-try:
     import saltext_openstack_identity as identity
 except ImportError:
+    from saltext_openstack._utils import saltext_openstack_api as api
     from saltext_openstack._utils import saltext_openstack_identity as identity
 
 log = logging.getLogger(__name__)

@@ -56,14 +56,12 @@ from salt.exceptions import CommandExecutionError
 # sys.path while it loads this module, or part of the pip-installed package.
 try:
     import saltext_openstack_mask as mask
+    import saltext_openstack_nova as novatext
     import saltext_openstack_schema as schema
 except ImportError:
     from saltext_openstack._utils import saltext_openstack_mask as mask
-    from saltext_openstack._utils import saltext_openstack_schema as schema
-try:
-    import saltext_openstack_nova as novatext
-except ImportError:
     from saltext_openstack._utils import saltext_openstack_nova as novatext
+    from saltext_openstack._utils import saltext_openstack_schema as schema
 
 log = logging.getLogger(__name__)
 

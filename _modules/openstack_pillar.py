@@ -287,7 +287,8 @@ order of minion ids::
     nova, workers                        as in the pillar, with defaults
     cinder       {volume_group, loop_file_size_gb, lvm_type, backends [{name,
                   type: lvm, volume_group, lvm_type} or {name, type: rbd, pool,
-                  user, ceph_conf, secret_uuid}]}
+                  user, ceph_conf, secret_uuid}], rbd (whether a backend is of
+                  type rbd: what the formulas test for the Ceph client side)}
     ceph         None, or {fsid, monitors [addresses], mon_host ("a,b"), conf,
                   user (the rbd backends' cephx user, None without one),
                   keyring (its path, None without one), libvirt_secret_uuid}

@@ -50,13 +50,11 @@ from salt.exceptions import CommandExecutionError, SaltInvocationError
 # What the extension's states share (their first return, their ends, a missing program),
 # and the pure planners of these states (_utils/, imported as saltext_openstack_schema is).
 try:
+    import saltext_openstack_gluster_plan as glplan
     import saltext_openstack_state as state_utils
 except ImportError:
-    from saltext_openstack._utils import saltext_openstack_state as state_utils
-try:
-    import saltext_openstack_gluster_plan as glplan
-except ImportError:
     from saltext_openstack._utils import saltext_openstack_gluster_plan as glplan
+    from saltext_openstack._utils import saltext_openstack_state as state_utils
 
 log = logging.getLogger(__name__)
 

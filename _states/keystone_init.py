@@ -22,17 +22,13 @@ from salt.exceptions import CommandExecutionError
 
 # keystone_init's "not ready yet" (saltext_openstack_schema.is_not_ready):
 # Keystone does not answer yet, or the admin's password does not log in yet
-# (keystone-manage bootstrap would set it).
+# (keystone-manage bootstrap would set it); and a state's first return and
+# its end on an error, shared by the extension's states (_utils/).
 try:
     import saltext_openstack_schema as schema
-except ImportError:
-    from saltext_openstack._utils import saltext_openstack_schema as schema
-
-# A state's first return and its end on an error, shared by the extension's
-# states (_utils/, imported as saltext_openstack_schema is).
-try:
     import saltext_openstack_state as state_utils
 except ImportError:
+    from saltext_openstack._utils import saltext_openstack_schema as schema
     from saltext_openstack._utils import saltext_openstack_state as state_utils
 
 __virtualname__ = "keystone_init"

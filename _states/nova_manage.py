@@ -33,19 +33,15 @@ import time
 from salt.exceptions import CommandExecutionError
 
 # The typed errors and the schema verdict shared with the execution modules
-# and openstack_db's states (_utils/): synced to extmods/utils, which the
-# loader puts on sys.path while it loads this module, or part of the
-# pip-installed package.
+# and openstack_db's states, and what the extension's states share (their
+# first return, their ends, a missing program) (_utils/): synced to
+# extmods/utils, which the loader puts on sys.path while it loads this
+# module, or part of the pip-installed package.
 try:
     import saltext_openstack_schema as schema
-except ImportError:
-    from saltext_openstack._utils import saltext_openstack_schema as schema
-
-# What the extension's states share (their first return, their ends, a missing program)
-# (_utils/, imported as saltext_openstack_schema is).
-try:
     import saltext_openstack_state as state_utils
 except ImportError:
+    from saltext_openstack._utils import saltext_openstack_schema as schema
     from saltext_openstack._utils import saltext_openstack_state as state_utils
 
 __virtualname__ = "nova_manage"

@@ -37,19 +37,15 @@ revision of its installed code (placement, cinder, keystone, glance):
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 # The typed errors and the schema verdict shared with the execution modules
-# and nova_manage's states (_utils/): synced to extmods/utils, which the
-# loader puts on sys.path while it loads this module, or part of the
-# pip-installed package.
+# and nova_manage's states, and what the extension's states share (their
+# first return, their ends, a missing program) (_utils/): synced to
+# extmods/utils, which the loader puts on sys.path while it loads this
+# module, or part of the pip-installed package.
 try:
     import saltext_openstack_schema as schema
-except ImportError:
-    from saltext_openstack._utils import saltext_openstack_schema as schema
-
-# What the extension's states share (their first return, their ends, a missing program)
-# (_utils/, imported as saltext_openstack_schema is).
-try:
     import saltext_openstack_state as state_utils
 except ImportError:
+    from saltext_openstack._utils import saltext_openstack_schema as schema
     from saltext_openstack._utils import saltext_openstack_state as state_utils
 
 __virtualname__ = "openstack_db"

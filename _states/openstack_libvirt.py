@@ -47,16 +47,18 @@ def __virtual__():
     return __virtualname__
 
 
-def _virsh(*args, value_out=False):
-    """Run virsh (no shell); raise with its error message on failure.
-    ``value_out``: the output is a secret's value: neither logged nor
-    quoted in the error."""
+def _virsh(*args, check=True):
+    """Run virsh (no shell, its output never logged).  ``check``: raise with
+    virsh's error message when it fails and return its output; without it,
+    return ``cmd.run_all``'s result (``retcode``, ``stdout``, ``stderr``)
+    for the caller to read."""
     ret = __salt__["cmd.run_all"](  # pylint: disable=undefined-variable
         ["virsh", *args], python_shell=False, ignore_retcode=True, output_loglevel="quiet")
+    if not check:
+        return ret
     if ret["retcode"] != 0:
-        error = "(its output is not shown)" if value_out else (
-            ret.get("stderr") or ret.get("stdout") or "").strip()
-        raise RuntimeError("virsh {} failed: {}".format(args[0], error))
+        raise RuntimeError("virsh {} failed: {}".format(
+            args[0], (ret.get("stderr") or ret.get("stdout") or "").strip()))
     return ret["stdout"]
 
 
@@ -83,9 +85,7 @@ def _same_definition(current, uuid, usage, usage_type="ceph"):
 
 def _defined(uuid):
     """The secret's XML, or None when libvirt has no secret of that UUID."""
-    ret = __salt__["cmd.run_all"](  # pylint: disable=undefined-variable
-        ["virsh", "secret-dumpxml", uuid], python_shell=False, ignore_retcode=True,
-        output_loglevel="quiet")
+    ret = _virsh("secret-dumpxml", uuid, check=False)
     return ret["stdout"] if ret["retcode"] == 0 else None
 
 
@@ -104,9 +104,7 @@ def _holds(uuid, value):
     secret defined without a value yet (a run stopped between define and
     set, or one defined by hand) makes secret-get-value fail, which means
     not held."""
-    ret = __salt__["cmd.run_all"](  # pylint: disable=undefined-variable
-        ["virsh", "secret-get-value", uuid], python_shell=False, ignore_retcode=True,
-        output_loglevel="quiet")
+    ret = _virsh("secret-get-value", uuid, check=False)
     return ret["retcode"] == 0 and ret["stdout"].strip() == value
 
 

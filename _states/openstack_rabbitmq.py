@@ -29,11 +29,9 @@ from salt.exceptions import CommandExecutionError, SaltInvocationError
 # and the execution module's "no node yet" error (_utils/).
 try:
     import saltext_openstack_schema as schema
-except ImportError:
-    from saltext_openstack._utils import saltext_openstack_schema as schema
-try:
     import saltext_openstack_state as state_utils
 except ImportError:
+    from saltext_openstack._utils import saltext_openstack_schema as schema
     from saltext_openstack._utils import saltext_openstack_state as state_utils
 
 __virtualname__ = "openstack_rabbitmq"

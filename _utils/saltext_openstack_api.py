@@ -20,8 +20,17 @@ code"):
 
     try:
         import saltext_openstack_api as api
+        import saltext_openstack_schema as schema
     except ImportError:
         from saltext_openstack._utils import saltext_openstack_api as api
+        from saltext_openstack._utils import saltext_openstack_schema as schema
+
+A module imports all of its files of ``_utils/`` in ONE such try/except,
+never one per file: after a partial sync (a file missing from
+``extmods/utils``) the one ``except`` takes every file from the package,
+where one try per file could mix a synced copy of one with the installed
+copy of another, of another version
+(tests/unit/test_utils_are_no_loader_modules.py checks it).
 
 The name is long on purpose: a synced file is imported by its bare name,
 and must not meet another module of that name on ``sys.path``.

@@ -173,11 +173,16 @@ class StorageChecks:
         section = self.section(path)
         group = self.lvm_volume_group(section, path, "cinder-volumes")
         lvm_type = self.choice(section, path, "lvm_type", "auto", model.LVM_TYPES)
+        backends = self.cinder_backends(section, path, group, lvm_type)
         return {
             "volume_group": group,
             "loop_file_size_gb": self.integer(section, path, "loop_file_size_gb", 10, 0),
             "lvm_type": lvm_type,
-            "backends": self.cinder_backends(section, path, group, lvm_type),
+            "backends": backends,
+            # Whether an rbd backend is in use: what the formulas ask (the
+            # Ceph client side, nova's [libvirt] rbd settings).
+            "rbd": None if backends is None else any(
+                backend["type"] == "rbd" for backend in backends),
         }
 
     def lvm_volume_group(self, section, path, default):

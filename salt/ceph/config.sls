@@ -1,6 +1,6 @@
 {%- from "ceph/map.jinja" import ceph with context %}
 {%- from "common/topology.jinja" import topo with context %}
-{%- if topo.ceph and topo.ceph.user %}
+{%- if topo.cinder.rbd %}
 {#- ceph.conf: where the cluster is, nothing secret (the key is in the
     keyring, ceph.keyring). #}
 include:

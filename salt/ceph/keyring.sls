@@ -1,6 +1,6 @@
 {%- from "ceph/map.jinja" import ceph with context %}
 {%- from "common/topology.jinja" import topo, me, passwords with context %}
-{%- if topo.ceph and topo.ceph.user %}
+{%- if topo.cinder.rbd %}
 {#- The keyring of the rbd backends' cephx user: 0640 root:<group>, the
     group of the service that reads it.  On the controller cinder
     (cinder-volume's RBD driver connects with it); on a compute nova.  A

@@ -1,6 +1,6 @@
 {%- from "ceph/map.jinja" import ceph with context %}
 {%- from "common/topology.jinja" import topo, passwords with context %}
-{%- if topo.ceph and topo.ceph.user %}
+{%- if topo.cinder.rbd %}
 {#- On a compute with an rbd backend: QEMU's rbd block driver and the
     libvirt secret holding the cephx key, which nova's [libvirt]
     rbd_secret_uuid names (nova.compute.install).  The key never goes on a

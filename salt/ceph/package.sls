@@ -1,6 +1,6 @@
 {%- from "ceph/map.jinja" import ceph with context %}
 {%- from "common/topology.jinja" import topo with context %}
-{%- if topo.ceph and topo.ceph.user %}
+{%- if topo.cinder.rbd %}
 
 ceph-packages:
   pkg.installed:

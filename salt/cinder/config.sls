@@ -29,7 +29,7 @@
 {%-   endif %}
 {%-   do sections.append((backend.name, section)) %}
 {%- endfor %}
-{%- set rbd = topo.ceph and topo.ceph.user %}
+{%- set rbd = topo.cinder.rbd %}
 include:
   - cinder.package
 {%- if rbd %}

@@ -4,7 +4,7 @@
 {%- set loop_gb = topo.cinder.loop_file_size_gb %}
 {%- set lvm_groups = topo.cinder.backends | selectattr('type', 'equalto', 'lvm')
                                           | map(attribute='volume_group') | list %}
-{%- set rbd = topo.ceph and topo.ceph.user %}
+{%- set rbd = topo.cinder.rbd %}
 include:
   - cinder.package
   - cinder.config

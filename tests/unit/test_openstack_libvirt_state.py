@@ -251,3 +251,27 @@ def test_a_new_uuid_replaces_the_secret_that_has_the_usage(states, virsh):
     assert virsh.secrets[UUID]["value"] == base64.b64decode(KEY)
     assert present(states)["changes"] == {}
     assert_key_never_shown(virsh, ret)
+
+
+def test_virsh_unchecked_returns_the_result_and_raises_nothing(states, virsh):
+    """check=False (how _defined and _holds ask): cmd.run_all's result as
+    it is, a failure included; the output is never logged either way."""
+    ret = states._virsh("secret-dumpxml", UUID, check=False)
+    assert ret == {"retcode": 1, "stdout": "",
+                   "stderr": "error: failed to get secret '{}'".format(UUID)}
+    virsh.secrets[UUID] = {"xml": states._secret_xml(UUID, USAGE), "private": "no",
+                           "value": None}
+    ret = states._virsh("secret-dumpxml", UUID, check=False)
+    assert ret["retcode"] == 0 and ret["stdout"] == virsh.secrets[UUID]["xml"]
+    assert virsh.argvs == [["virsh", "secret-dumpxml", UUID]] * 2
+    assert all(kwargs == {"python_shell": False, "ignore_retcode": True,
+                          "output_loglevel": "quiet"} for kwargs in virsh.kwargs)
+
+
+def test_virsh_checked_returns_the_output_or_raises_its_error(states, virsh):
+    virsh.secrets[UUID] = {"xml": states._secret_xml(UUID, USAGE), "private": "no",
+                           "value": None}
+    assert states._virsh("secret-dumpxml", UUID) == virsh.secrets[UUID]["xml"]
+    with pytest.raises(RuntimeError, match=r"^virsh secret-get-value failed: error: secret "
+                                           r"is private or has no value$"):
+        states._virsh("secret-get-value", UUID)

@@ -226,7 +226,8 @@ def test_example_pillar_model(pillar):
     assert model["cinder"] == {"volume_group": "cinder-volumes", "loop_file_size_gb": 10,
                                "lvm_type": "auto", "backends": [
                                    {"name": "lvm", "type": "lvm",
-                                    "volume_group": "cinder-volumes", "lvm_type": "auto"}]}
+                                    "volume_group": "cinder-volumes", "lvm_type": "auto"}],
+                               "rbd": False}
     assert model["ceph"] is None
     assert model["glance"] == {"images": []}
     assert model["quotas"] == {}
@@ -1484,6 +1485,24 @@ def test_rbd_backend_model(pillar):
         "user": "cinder", "keyring": "/etc/ceph/ceph.client.cinder.keyring",
         "libvirt_secret_uuid": secret}
     assert CEPHX_KEY not in json.dumps(model)
+
+
+def test_cinder_rbd_says_whether_a_backend_is_of_type_rbd(pillar):
+    """cinder:rbd, what the formulas test for the Ceph client side: lvm
+    only false, lvm and rbd true, rbd only true; openstack:ceph given
+    without an rbd backend (ceph set, its user None) false."""
+    lvm = copy.deepcopy(pillar)
+    lvm["cinder"]["backends"] = [{"name": "lvm", "type": "lvm"},
+                                 {"name": "slow", "type": "lvm", "volume_group": "vg1"}]
+    assert openstack_pillar.validate(lvm)["cinder"]["rbd"] is False
+    assert openstack_pillar.validate(copy.deepcopy(pillar))["cinder"]["rbd"] is False
+    both = with_rbd(copy.deepcopy(pillar))
+    assert openstack_pillar.validate(copy.deepcopy(both))["cinder"]["rbd"] is True
+    both["cinder"]["backends"] = both["cinder"]["backends"][1:]
+    assert openstack_pillar.validate(both)["cinder"]["rbd"] is True
+    pillar["ceph"] = {"fsid": FSID, "monitors": ["192.0.2.5"]}
+    model = openstack_pillar.validate(pillar)
+    assert model["ceph"] is not None and model["cinder"]["rbd"] is False
 
 
 def test_libvirt_secret_uuid_is_stable_and_can_be_given(pillar):

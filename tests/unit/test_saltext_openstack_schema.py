@@ -20,16 +20,19 @@ from saltext_openstack._utils import saltext_openstack_schema as schema
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SYNCED = "saltext_openstack_schema"
-# nova_manage imports the secret masker with it, openstack_db the masker
-# and its SQL text in the same try: sync_all syncs them all.
+# nova_manage imports the secret masker and its output reader with it,
+# openstack_db the masker and its SQL text, their states what the states
+# share, each module in one try: sync_all syncs them all.
 MASK = "saltext_openstack_mask"
+NOVA = "saltext_openstack_nova"
 SQL = "saltext_openstack_sql"
+STATE = "saltext_openstack_state"
 
 
 @pytest.fixture
 def fresh_job():
     """A minion job's process: the synced copy not imported yet."""
-    with forgotten(SYNCED, MASK, SQL):
+    with forgotten(SYNCED, MASK, NOVA, SQL, STATE):
         yield
 
 
@@ -58,7 +61,7 @@ def test_synced_modules_and_states_share_the_synced_copy(tmp_path, fresh_job, pr
     for kind in ("modules", "states"):
         for module in ("openstack_db", "nova_manage"):
             shutil.copy(REPO / f"_{kind}" / f"{module}.py", extmods / kind)
-    for name in (SYNCED, MASK, SQL):
+    for name in (SYNCED, MASK, NOVA, SQL, STATE):
         shutil.copy(REPO / "_utils" / f"{name}.py", extmods / "utils")
     mods, states = _loaders(opts)
     used = [_globals(loader, module)["schema"]
@@ -66,6 +69,24 @@ def test_synced_modules_and_states_share_the_synced_copy(tmp_path, fresh_job, pr
     assert used[0].__file__ == str(extmods / "utils" / f"{SYNCED}.py")
     assert all(module is used[0] for module in used)
     assert used[0] is not schema
+
+
+def test_a_partial_sync_takes_every_file_from_the_package(tmp_path, fresh_job, programs):
+    """extmods/utils without one of nova_manage's files (a partial sync):
+    its one try/except takes all of them from the package, never a synced
+    masker beside an installed output reader."""
+    opts = make_minion_opts(tmp_path / "root", "partial", tmp_path / "pillar")
+    extmods = pathlib.Path(opts["extension_modules"])
+    for kind in ("modules", "utils"):
+        (extmods / kind).mkdir(parents=True)
+    shutil.copy(REPO / "_modules" / "nova_manage.py", extmods / "modules")
+    for name in (SYNCED, MASK):
+        shutil.copy(REPO / "_utils" / f"{name}.py", extmods / "utils")
+    mods, _ = _loaders(opts)
+    used = _globals(mods, "nova_manage")
+    assert [used[name].__name__ for name in ("mask", "novatext", "schema")] == [
+        "saltext_openstack._utils." + name for name in (MASK, NOVA, SYNCED)]
+    assert used["schema"] is schema
 
 
 def test_installed_modules_and_states_use_the_package_s_copy(tmp_path, fresh_job, programs):

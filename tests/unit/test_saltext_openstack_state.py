@@ -20,6 +20,9 @@ from saltext_openstack._utils import saltext_openstack_state as state_utils
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SYNCED = "saltext_openstack_state"
+# saltutil.sync_all syncs every file of _utils/: each module imports all of
+# its files in one try, so a file missing would take them all from the package.
+UTILS = sorted(p.stem for p in (REPO / "_utils").glob("*.py") if p.stem != "__init__")
 STATES = {
     "gluster": "the gluster command (package glusterfs-server)",
     "nova_manage": "nova-manage (package nova-common)",
@@ -32,7 +35,7 @@ STATES = {
 def no_programs(monkeypatch):
     """None of the programs the execution modules' __virtual__ look for."""
     monkeypatch.setattr(salt.utils.path, "which", lambda name: None)
-    with forgotten(SYNCED):
+    with forgotten(*UTILS):
         yield
 
 
@@ -46,7 +49,8 @@ def _states(tmp_path, test, synced):
         for module in STATES:
             shutil.copy(REPO / "_modules" / f"{module}.py", extmods / "modules")
             shutil.copy(REPO / "_states" / f"{module}.py", extmods / "states")
-        shutil.copy(REPO / "_utils" / f"{SYNCED}.py", extmods / "utils")
+        for name in UTILS:
+            shutil.copy(REPO / "_utils" / f"{name}.py", extmods / "utils")
     utils = salt.loader.utils(opts)
     mods = salt.loader.minion_mods(opts, utils=utils)
     return mods, salt.loader.states(opts, mods, utils, {})

@@ -25,7 +25,7 @@
 {#- Volumes of an rbd backend (cinder:backends): QEMU attaches them through
     librbd as this cephx user, with the key of the libvirt secret
     (ceph.libvirt). #}
-{%- set rbd = topo.ceph and topo.ceph.user %}
+{%- set rbd = topo.cinder.rbd %}
 {%- if rbd %}
 {%-   do libvirt.update({'rbd_user': topo.ceph.user,
                          'rbd_secret_uuid': topo.ceph.libvirt_secret_uuid}) %}
