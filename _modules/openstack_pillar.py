@@ -104,6 +104,11 @@ Every other key is optional; the defaults mirror the example pillar::
                                             "Cinder backends and Ceph")
     glance:images                           []
     workers:api, conductor, scheduler, metadata   2, 1, 1, 1
+    workers:rpc                             1 (neutron's RPC workers; 0: none, and
+                                            neutron-rpc-server stopped)
+    workers:glance                          workers:api (glance-api's worker
+                                            processes; 0: served from its own
+                                            process)
     tls:days                                365 (validity of each host's certificate
                                             from the master's CA; see "TLS
                                             certificates" below)

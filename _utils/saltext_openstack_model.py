@@ -202,8 +202,26 @@ UNDEPLOYED_MIGRATION_SCHEMES = {
            "formulas do not deploy: nova would fail every live migration; use ssh (the "
            "migration stream itself is encrypted with QEMU's native TLS either way)",
 }
-WORKER_KINDS = ("api", "conductor", "scheduler", "metadata")
-DEFAULT_WORKERS = {"api": 2, "conductor": 1, "scheduler": 1, "metadata": 1}
+#: ``openstack:workers``: api (every API's uwsgi or WSGI processes), nova's
+#: conductor, scheduler and metadata API, neutron's RPC workers (rpc) and
+#: glance-api's worker processes (glance).
+WORKER_KINDS = ("api", "conductor", "scheduler", "metadata", "rpc", "glance")
+#: None: as many as ``workers:api``.
+DEFAULT_WORKERS = {"api": 2, "conductor": 1, "scheduler": 1, "metadata": 1, "rpc": 1,
+                   "glance": None}
+#: The kinds that take 0, and what 0 means (2025.1's sources).  For the
+#: others 0 is refused by the service (nova's metadata_workers and
+#: osapi_compute_workers: min=1; uwsgi and mod_wsgi need a process) or
+#: means one process per CPU (nova's conductor and scheduler), and 1
+#: already runs the service in its own process (oslo.service's launch()).
+ZERO_WORKERS = {
+    # neutron/service.py _get_rpc_workers: no RPC worker; ML2/OVN with no
+    # agent needs none (doc/source/admin/config-wsgi.rst).
+    "rpc": "no RPC worker: neutron-rpc-server is stopped (ML2/OVN without agents needs none)",
+    # glance/common/wsgi.py Server.start_wsgi: workers == 0 serves from a
+    # green thread of glance-api's own process.
+    "glance": "glance-api serves in its own process, forking no worker",
+}
 GENEVE_VNI_MAX = 16777215
 DATAPATH_TYPES = ("system", "netdev")
 #: cinder's [lvm] lvm_type: auto (thin when LVM supports it), thin, or

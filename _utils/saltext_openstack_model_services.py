@@ -327,12 +327,24 @@ class ServiceChecks:
                         model.show(ref), model.pillar_key(path)))
 
     def workers(self):
+        """Process counts; 0 only for the kinds of ``model.ZERO_WORKERS``,
+        ``workers:glance`` as many as ``workers:api`` when unset."""
         path = ("workers",)
         section = self.section(path)
-        return {
-            kind: self.integer(section, path, kind, model.DEFAULT_WORKERS[kind], 1)
-            for kind in model.WORKER_KINDS
-        }
+        workers = {}
+        for kind in model.WORKER_KINDS:
+            default = model.DEFAULT_WORKERS[kind]
+            if default is None:
+                default = workers["api"]
+            value = None if section is None else section.get(kind)
+            if kind not in model.ZERO_WORKERS and model.is_int(value) and value == 0:
+                self.problem(path + (kind,), "0 must be >= 1 (only {} take 0)".format(
+                    " and ".join(model.pillar_key(path + (k,)) for k in sorted(model.ZERO_WORKERS))))
+                workers[kind] = None
+                continue
+            minimum = 0 if kind in model.ZERO_WORKERS else 1
+            workers[kind] = self.integer(section, path, kind, default, minimum)
+        return workers
 
     def flavors(self):
         path = ("flavors",)

@@ -260,12 +260,21 @@ openstack:
   #   demo: {cores: 8, instances: 4, ram: 8192, ports: 50}
 
   # API and conductor worker counts: small defaults keep the controller
-  # around 1.3 GB of RAM; raise them on a real controller.
+  # around 1.3 GB of RAM; raise them on a real controller.  Each process
+  # is a whole copy of its service; 1 runs nova's conductor and scheduler
+  # in their own process.  0 is taken by two kinds only:
+  #   glance: glance-api's worker processes (default: as many as api);
+  #           0 serves from glance-api's own process, forking none.
+  #   rpc:    neutron's RPC workers (default 1); 0 runs none and stops
+  #           neutron-rpc-server: enough for ML2/OVN while no agent but
+  #           OVN's metadata agent is deployed (it speaks no RPC).
   workers:
     api: 2
     conductor: 1
     scheduler: 1
     metadata: 1
+    # glance: 2
+    rpc: 1
 
 # Each compute publishes its nova SSH key and host keys for live migration.
 mine_functions:

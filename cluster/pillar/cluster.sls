@@ -26,9 +26,13 @@ openstack:
     ssh_from: [192.168.56.0/24, 10.0.3.0/24, 10.0.2.0/24, 192.168.121.0/24]
   # One process per API (the example pillar's default is 2): the test
   # cluster's few clients do not need more, and each is a whole copy of
-  # its service (issue 14: memory).
+  # its service (issue 14: memory).  glance-api serves from its own
+  # process (glance: 0) and Neutron runs no RPC worker (rpc: 0; no agent
+  # here speaks RPC under ML2/OVN), so neutron-rpc-server is stopped.
   workers:
     api: 1
+    glance: 0
+    rpc: 0
   nova:
     # No usable hardware virtualisation in these containers: QEMU TCG.
     virt_type: qemu

@@ -1,7 +1,11 @@
 {%- from "glance/map.jinja" import glance with context %}
 {%- from "common/topology.jinja" import topo, db_url, authtoken, my_address with context %}
 {%- from "tls_proxy/map.jinja" import proxy_section with context %}
-{%- set workers = topo.workers.api %}
+{#- openstack:workers:glance (default: workers:api) worker processes; 0:
+    glance-api serves from its own process and forks none
+    (glance/common/wsgi.py Server.start_wsgi).  Debian runs glance-api
+    without uwsgi, where this option is the one that counts. #}
+{%- set workers = topo.workers.glance %}
 include:
   - glance.package
 

@@ -9,9 +9,13 @@
     routers (ovn-router: OVN's L3 plugin), DHCP and security groups are
     OVN's own, in the databases of ovn.central.  No agent reports its state
     over RPC either (the metadata agent reports through OVN's southbound
-    database), so neutron-rpc-server runs one RPC worker and no state-report
-    worker (rpc_state_report_workers defaults to 1: a whole copy of
-    Neutron, idle). #}
+    database), so neutron-rpc-server runs no state-report worker
+    (rpc_state_report_workers defaults to 1: a whole copy of Neutron, idle)
+    and openstack:workers:rpc RPC workers (default 1).  With rpc: 0 there
+    is no RPC worker at all (neutron/service.py _get_rpc_workers; neutron's
+    config-wsgi.rst: ML2/OVN without agents needs none, and neutron-api
+    stops its notifications to agents), and neutron-rpc-server, which would
+    have nothing to run and exit, is stopped and disabled (as devstack does). #}
 {%- set settings = {
       'DEFAULT': {'transport_url': transport_url,
                   'auth_strategy': 'keystone',
@@ -19,7 +23,7 @@
                   'service_plugins': 'ovn-router',
                   'bind_host': my_address,
                   'api_workers': workers.api,
-                  'rpc_workers': 1,
+                  'rpc_workers': workers.rpc,
                   'rpc_state_report_workers': 0,
                   'notify_nova_on_port_status_changes': True,
                   'notify_nova_on_port_data_changes': True},
@@ -115,6 +119,13 @@ neutron-db-sync:
 {%- for service in neutron.server_services %}
 
 neutron-server-service-{{ service }}:
+{%- if service == neutron.rpc_service and workers.rpc == 0 %}
+  service.dead:
+    - name: {{ service }}
+    - enable: false
+    - require:
+      - openstack_config: neutron-server-config
+{%- else %}
   service.running:
     - name: {{ service }}
     - enable: true
@@ -136,5 +147,6 @@ neutron-server-service-{{ service }}:
 {%- endif %}
 {%- if neutron.api_uwsgi_file %}
       - openstack_config: neutron-api-uwsgi-config
+{%- endif %}
 {%- endif %}
 {%- endfor %}

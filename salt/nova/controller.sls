@@ -4,6 +4,10 @@
 {%- from "common/topology.jinja" import passwords, authtoken, uwsgi_section, db_url with context %}
 {%- from "common/tls.jinja" import public_tls with context %}
 {%- from "tls_proxy/map.jinja" import proxy_settings with context %}
+{#- Worker counts of at least 1 (the model refuses 0): 1 runs nova-conductor
+    and nova-scheduler in their own process (oslo.service's launch() takes a
+    ServiceLauncher for one worker), 0 would fork one per CPU
+    (nova/cmd/conductor.py, scheduler.py: workers or get_worker_count()). #}
 {%- set settings = salt['slsutil.merge'](nova_settings, {
       'keystone_authtoken': authtoken('nova', 'nova') | load_json,
       'DEFAULT': {'osapi_compute_workers': workers.api,

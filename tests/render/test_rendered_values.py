@@ -342,6 +342,20 @@ def test_every_uwsgi_api_answers_connection_close(controller):
         assert section["processes"] == expected, name
 
 
+def test_the_example_pillars_worker_defaults(controller):
+    """Real hosts keep one Neutron RPC worker (neutron-rpc-server running) and
+    glance-api's workers:api worker processes; the test cluster's zeros are
+    in test_workers_render.py."""
+    workers = EXAMPLE["openstack"]["workers"]
+    neutron = _settings(controller, "neutron-server-config")["DEFAULT"]
+    assert (neutron["rpc_workers"], neutron["rpc_state_report_workers"]) == (1, 0)
+    assert "running" in controller["neutron-server-service-neutron-rpc-server"]["service"]
+    assert _settings(controller, "glance-config")["DEFAULT"]["workers"] == workers["api"]
+    nova = _settings(controller, "nova-controller-config")
+    assert (nova["conductor"]["workers"], nova["scheduler"]["workers"]) == (
+        workers["conductor"], workers["scheduler"])
+
+
 # -- the public endpoints over TLS (issue 11, item 3) ------------------------------
 
 PUBLIC = {  # catalog name: (uwsgi file or None, service group, public port, plain port)

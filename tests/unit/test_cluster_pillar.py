@@ -43,3 +43,11 @@ def test_the_drift_phases_overlay_changes_only_what_it_lists(tmp_path):
     assert [(r["protocol"], r["port_range_min"]) for r in rules[2:]] == [("tcp", 8080)]
     same = {k for k in plain if k not in ("flavors", "networks", "security_groups")}
     assert {k: drifted[k] for k in same} == {k: plain[k] for k in same}
+
+
+def test_the_test_cluster_runs_no_forked_worker_it_can_spare(tmp_path):
+    """Issue 14: one process per API, glance-api without a forked worker,
+    no Neutron RPC worker (neutron-rpc-server stopped)."""
+    workers = _cluster_model(tmp_path, tmp_path / "absent.yaml")["workers"]
+    assert workers == {"api": 1, "conductor": 1, "scheduler": 1, "metadata": 1,
+                       "rpc": 0, "glance": 0}

@@ -234,7 +234,8 @@ def test_example_pillar_model(pillar):
     null = {"issuer": "cloud", "cert": None, "ca": None, "not_after": None}
     assert model["tls"] == {"days": 365, "public": {"controller": null, "gateway": null},
                             "public_cas": []}
-    assert model["workers"] == {"api": 2, "conductor": 1, "scheduler": 1, "metadata": 1}
+    assert model["workers"] == {"api": 2, "conductor": 1, "scheduler": 1, "metadata": 1,
+                                "rpc": 1, "glance": 2}
     assert model["firewall"] == {
         "enabled": True,
         "ssh_from": ["192.168.56.0/24"],
@@ -837,6 +838,17 @@ BAD_CASES = [
     bad("ram-ratio-string", "nova:ram_allocation_ratio", "1.5", "must be a positive number"),
     # 12. workers, interfaces, region, VNIs, cinder and the rest
     bad("workers-zero", "workers:api", 0, "0 must be >= 1"),
+    bad("workers-conductor-zero", "workers:conductor", 0,
+        "0 must be >= 1 (only openstack:workers:glance and openstack:workers:rpc take 0)"),
+    bad("workers-scheduler-zero", "workers:scheduler", 0, "0 must be >= 1 (only"),
+    bad("workers-metadata-zero", "workers:metadata", 0, "0 must be >= 1 (only"),
+    bad("workers-api-negative", "workers:api", -1, "-1 must be >= 1"),
+    bad("workers-rpc-negative", "workers:rpc", -1, "-1 must be >= 0"),
+    bad("workers-glance-negative", "workers:glance", -2, "-2 must be >= 0"),
+    bad("workers-rpc-string", "workers:rpc", "0", "'0' must be an integer"),
+    bad("workers-glance-bool", "workers:glance", False, "must be an integer"),
+    bad("workers-glance-typo", "workers:glnace", 0, "unknown key: did you mean 'glance'?"),
+    bad("workers-not-a-mapping", "workers", [1], "must be a mapping, got a list"),
     bad("tls-days-short", "tls:days", 30, "30 must be between 31 and 3650"),
     bad("tls-days-string", "tls:days", "365", "must be an integer"),
     bad("tls-typo", "tls", {"dyas": 90}, "unknown key: did you mean 'days'?", key="tls:dyas"),
@@ -982,6 +994,30 @@ def edit(data, where, value):
         del_key(data, where)
     else:
         set_key(data, where, value)
+
+
+def test_glance_and_rpc_workers_take_zero(pillar):
+    """0 for the kinds whose services serve without a forked worker."""
+    pillar["workers"].update({"glance": 0, "rpc": 0})
+    workers = openstack_pillar.validate(pillar)["workers"]
+    assert (workers["glance"], workers["rpc"]) == (0, 0)
+    assert workers["api"] == pillar["workers"]["api"]
+
+
+def test_glance_workers_follow_api_unless_set(pillar):
+    pillar["workers"] = {"api": 3}
+    assert openstack_pillar.validate(pillar)["workers"] == {
+        "api": 3, "conductor": 1, "scheduler": 1, "metadata": 1, "rpc": 1, "glance": 3}
+    pillar["workers"]["glance"] = 1
+    assert openstack_pillar.validate(pillar)["workers"]["glance"] == 1
+
+
+def test_bad_api_workers_are_reported_once(pillar):
+    """workers:glance follows a refused workers:api without a problem of its own."""
+    pillar["workers"] = {"api": 0}
+    lines = [line for line in problems_of(pillar) if line.startswith("openstack:workers")]
+    assert lines == ["openstack:workers:api: 0 must be >= 1 (only openstack:workers:glance "
+                     "and openstack:workers:rpc take 0)"]
 
 
 @pytest.mark.parametrize("path", ["/srv/gluster/nova-instances", "/data/bricks/nova",

@@ -18,6 +18,9 @@ neutron-ovn-metadata-config:
         DEFAULT:
           nova_metadata_host: {{ controller }}
           metadata_proxy_shared_secret: {{ passwords.metadata_secret | json }}
+          # Not read by 2025.1's agent: it serves the metadata socket from
+          # threads of its own process (neutron/agent/ovn/metadata/
+          # server_socket.py), whatever this says.
           metadata_workers: {{ topo.workers.metadata }}
         # The southbound database over mutual TLS (neutron/ovn_tls.sls).
         ovn: {{ ovn_options(('sb',)) }}
