@@ -154,9 +154,9 @@ class FakeCloud:
             if path.startswith("/v2.0/"):
                 status, answer = self.neutron(method, path[len("/v2.0"):], query, data)
                 return status, {}, answer
-            if path.startswith(f"/volume/v3/{ADMIN_PROJECT}/"):
-                prefix = len(f"/volume/v3/{ADMIN_PROJECT}")
-                return 200, {}, self.cinder(method, path[prefix:], query, data)
+            if path.startswith("/volume/v3/"):  # /volume/v3/<project id>/...
+                rest = path[len("/volume/v3/"):].partition("/")[2]
+                return 200, {}, self.cinder(method, "/" + rest, query, data)
             if path.startswith("/placement/"):
                 status, answer = self.placement(method, path[len("/placement"):], headers)
                 return status, {}, answer
