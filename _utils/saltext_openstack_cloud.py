@@ -155,6 +155,16 @@ def spec_value(value):
     return str(value)
 
 
+def extra_specs_value(extra_specs, where):
+    """Extra specs (a flavor's, a volume type's) as the APIs store them: a
+    mapping of strings; None: not managed."""
+    if extra_specs is None:
+        return None
+    if not isinstance(extra_specs, dict):
+        raise CommandExecutionError(f"{where}: extra_specs must be a mapping")
+    return {str(k): spec_value(v) for k, v in extra_specs.items()}
+
+
 # --------------------------------------------------------------------------
 # Flavors
 # --------------------------------------------------------------------------
@@ -186,10 +196,7 @@ def flavor_spec(name, vcpus, ram, disk, ephemeral=0, swap=0, public=True, descri
     }
     if fixed["public"] is None:
         fixed["public"] = True
-    if extra_specs is not None:
-        if not isinstance(extra_specs, dict):
-            raise CommandExecutionError(f"{where}: extra_specs must be a mapping")
-        extra_specs = {str(k): spec_value(v) for k, v in extra_specs.items()}
+    extra_specs = extra_specs_value(extra_specs, where)
     return {
         "name": name,
         "fixed": fixed,
@@ -319,10 +326,7 @@ def volume_type_spec(name, public=True, description=None, extra_specs=None):
         raise CommandExecutionError(
             f"{where}: a name is one line of at most {CINDER_NAME_MAX} characters")
     public = flag(public, f"{where}: public")
-    if extra_specs is not None:
-        if not isinstance(extra_specs, dict):
-            raise CommandExecutionError(f"{where}: extra_specs must be a mapping")
-        extra_specs = {str(k): spec_value(v) for k, v in extra_specs.items()}
+    extra_specs = extra_specs_value(extra_specs, where)
     return {
         "name": name,
         "public": True if public is None else public,

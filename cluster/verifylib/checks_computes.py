@@ -495,34 +495,31 @@ def kernel_block_support(cloud):
     return reasons
 
 
+def _cinder_list(conn, path, key, params=None):
+    """The ``key`` list of Cinder's answer to GET ``path``; CheckFailed if it does not answer."""
+    try:
+        resp = conn.block_storage.get(path, params=params)
+        if resp.status_code != 200:
+            raise CheckFailed(f"Cinder API {path}: HTTP {resp.status_code}")
+        return resp.json().get(key, [])
+    except CheckFailed:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise CheckFailed(f"Cinder API {path}: {exc}") from None
+
+
 def check_blockstorage(cloud):
     conn = cloud.conn
     # What runs everywhere: the API answers, the scheduler is up.
     problems = []
-    try:
-        resp = conn.block_storage.get("/os-services")
-        if resp.status_code != 200:
-            raise CheckFailed(f"Cinder API /os-services: HTTP {resp.status_code}")
-        services = resp.json().get("services", [])
-    except CheckFailed:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        raise CheckFailed(f"Cinder API: {exc}") from None
+    services = _cinder_list(conn, "/os-services", "services")
     sched = [s for s in services if s.get("binary") == "cinder-scheduler"]
     if not sched or not any(s.get("state") == "up" for s in sched):
         problems.append("cinder-scheduler not up")
     # Each backend's volume type (cloud.volume_types), API only: checked
     # on every kernel.
     cinder = cloud.model["cinder"]
-    try:
-        resp = conn.block_storage.get("/types", params={"is_public": "None"})
-        if resp.status_code != 200:
-            raise CheckFailed(f"Cinder API /types: HTTP {resp.status_code}")
-        types = resp.json().get("volume_types", [])
-    except CheckFailed:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        raise CheckFailed(f"Cinder API /types: {exc}") from None
+    types = _cinder_list(conn, "/types", "volume_types", params={"is_public": "None"})
     problems += volume_type_problems(cinder["backends"], cinder["default_volume_type"], types)
     vol_svcs = [s for s in services if s.get("binary") == "cinder-volume"]
     vol_state = ", ".join(f"{s.get('host')} {s.get('state')}" for s in vol_svcs) or "not registered"
