@@ -1,7 +1,7 @@
 """
 Cloud resources declared, not scripted: Nova flavors, Neutron networks,
-subnets, routers and security groups, and Glance images, over the
-services' APIs, in-process.
+subnets, routers and security groups, Glance images and Cinder volume
+types, over the services' APIs, in-process.
 
 Each function compares what the cloud holds with what is wanted, plans the
 API calls that close the gap and, unless ``test=True``, makes them, then
@@ -35,6 +35,8 @@ image             visibility, kernel and ramdisk (by image    disk and container
                   ones are kept); a partial upload (queued,   replaced (deleted, uploaded again) when
                   saving, killed) or data that differs from   it differs from the file
                   the file: replaced
+volume type       public, description, the listed extra       -
+                  specs (unlisted ones are kept)
 ================  ==========================================  =========================================
 
 Arguments left to ``None`` are not managed: the cloud's value stays (and
@@ -45,8 +47,8 @@ its description and extra specs). Replacing a flavor that servers use
 would leave them on a flavor id that no longer exists, so that is refused
 with the servers named; give the new sizes a new flavor name instead.
 
-Names are the keys: a flavor by its name (Nova's names are unique), a
-network, subnet, router or security group by its name in its project (the
+Names are the keys: a flavor or a volume type by its name (Nova's and
+Cinder's names are unique), a network, subnet, router or security group by its name in its project (the
 authenticated project unless ``project`` names another, Default domain).
 Two objects of the same name in a project are an error, not a guess.
 
@@ -392,6 +394,39 @@ def image_present(
     spec = ci.image_spec(name, filename, disk_format, container_format, visibility, kernel,
                          ramdisk, properties)  # fmt: skip
     return _run(kwargs, test, lambda cloud: calls.ensure_image(cloud, spec, test))
+
+
+def volume_type_present(
+    name,
+    public=True,
+    description=None,
+    extra_specs=None,
+    test=False,
+    **kwargs,
+):
+    """
+    Make sure the Cinder volume type ``name`` exists with these extra specs;
+    return the changes (``{}``: nothing to do). A volume of the type is
+    scheduled to the backend whose ``volume_backend_name`` (cinder.conf)
+    the extra spec of that name gives.
+
+    public
+        Visible to every project (default true); corrected in place.
+
+    description
+        Updated in place; ``None``: not managed.
+
+    extra_specs
+        A mapping: these extra specs are set (values as strings); others the
+        type has are kept. ``None``: not managed.
+
+    CLI Example::
+
+        salt-call openstack_cloud.volume_type_present lvm extra_specs='{"volume_backend_name": "lvm"}'
+        salt-call openstack_cloud.volume_type_present ceph extra_specs='{"volume_backend_name": "ceph"}' test=True
+    """
+    spec = cp.volume_type_spec(name, public, description, extra_specs)
+    return _run(kwargs, test, lambda cloud: calls.ensure_volume_type(cloud, spec, test))
 
 
 def quota_present(

@@ -100,6 +100,8 @@ Every other key is optional; the defaults mirror the example pillar::
     cinder:backends                         one lvm backend named lvm, with the two
                                             keys above (see "Cinder backends and
                                             Ceph" below)
+    cinder:backends:N:volume_type           the backend's name
+    cinder:default_volume_type              the first backend's volume type
     ceph                                    none (an existing Ceph cluster: see
                                             "Cinder backends and Ceph")
     glance:images                           []
@@ -291,9 +293,10 @@ order of minion ids::
                   bricks ["host:/dir"], force, mount_hosts, options}
     nova, workers                        as in the pillar, with defaults
     cinder       {volume_group, loop_file_size_gb, lvm_type, backends [{name,
-                  type: lvm, volume_group, lvm_type} or {name, type: rbd, pool,
-                  user, ceph_conf, secret_uuid}], rbd (whether a backend is of
-                  type rbd: what the formulas test for the Ceph client side)}
+                  type: lvm, volume_type, volume_group, lvm_type} or {name,
+                  type: rbd, volume_type, pool, user, ceph_conf, secret_uuid}],
+                  default_volume_type, rbd (whether a backend is of type rbd:
+                  what the formulas test for the Ceph client side)}
     ceph         None, or {fsid, monitors [addresses], mon_host ("a,b"), conf,
                   user (the rbd backends' cephx user, None without one),
                   keyring (its path, None without one), libvirt_secret_uuid}
@@ -328,7 +331,16 @@ instead of YAML keeping the last) of backends, each a mapping with
 - ``type: rbd``: a pool of an existing Ceph cluster, ``pool`` (default
   ``volumes``) and ``user`` (the cephx user id, without ``client.``;
   default ``cinder``).  Every rbd backend uses the one cluster of
-  ``openstack:ceph`` and one user (nova's ``[libvirt] rbd_user`` is one).
+  ``openstack:ceph`` and one user (nova's ``[libvirt] rbd_user`` is one);
+- ``volume_type`` (either type): the Cinder volume type made for the
+  backend (``cloud.volume_types``, extra spec ``volume_backend_name`` =
+  its name), default the backend's name: letters, digits and ``. _ -``,
+  not starting with ``.`` or ``-``, at most 64 characters, not Cinder's
+  own ``__DEFAULT__``, unique without regard to case.
+
+``cinder:default_volume_type`` (cinder.conf's ``[DEFAULT]
+default_volume_type``, the type of a volume created without one) is one
+of the backends' volume types, by default the first backend's.
 
 A key of the other type's is refused.  ``openstack:ceph`` names the
 existing cluster, required with an rbd backend: ``fsid`` (a UUID, as

@@ -1,8 +1,9 @@
 """
 Keep Nova flavors, Neutron networks, subnets, routers and security groups,
-Glance images, and projects' quotas as declared. The work is done by the ``openstack_cloud`` execution
-module, whose documentation says what each state corrects in place and
-what it refuses (and why), and how the credentials are given.
+Glance images, Cinder volume types and projects' quotas as declared. The
+work is done by the ``openstack_cloud`` execution module, whose
+documentation says what each state corrects in place and what it refuses
+(and why), and how the credentials are given.
 
 .. code-block:: yaml
 
@@ -56,6 +57,7 @@ _KINDS = {
     "router_present": "router",
     "security_group_present": "security_group",
     "image_present": "image",
+    "volume_type_present": "volume_type",
     "quota_present": "quota",
     "compute_drain": "compute",
     "compute_forget": "compute",
@@ -271,6 +273,22 @@ def image_present(name, filename, disk_format="qcow2", container_format="bare",
             "container_format": container_format, "visibility": visibility,
             "kernel": kernel, "ramdisk": ramdisk, "properties": properties}  # fmt: skip
     return _apply("image_present", name, args, kwargs)
+
+
+def volume_type_present(name, public=True, description=None, extra_specs=None, **kwargs):
+    """
+    Make sure the Cinder volume type ``name`` is public (or not), with this
+    description and (at least) these extra specs (see
+    ``openstack_cloud.volume_type_present``).
+
+    .. code-block:: yaml
+
+        ceph:
+          openstack_cloud.volume_type_present:
+            - extra_specs: {volume_backend_name: ceph}
+    """
+    args = {"public": public, "description": description, "extra_specs": extra_specs}
+    return _apply("volume_type_present", name, args, kwargs)
 
 
 def quota_present(name, **limits):

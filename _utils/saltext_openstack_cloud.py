@@ -7,8 +7,8 @@ every decision is unit-tested against the objects as the Nova, Neutron and
 Glance APIs (2025.1) return them.
 
 This file holds what the plans share (``Ref``, ``Step``, ``Plan``, the
-checked values) and Nova's: flavors, quotas (Neutron's too) and the
-compute hosts on day 2. Neutron's networks, subnets, routers and security
+checked values), Nova's: flavors, quotas (Neutron's too) and the compute
+hosts on day 2, and Cinder's volume types. Neutron's networks, subnets, routers and security
 groups: ``saltext_openstack_cloud_network``; Glance's images:
 ``saltext_openstack_cloud_image``. The calls that read the cloud and
 carry the plans out: ``saltext_openstack_cloud_calls``.
@@ -44,7 +44,7 @@ class Ref:
 
 @dataclasses.dataclass
 class Step:
-    service: str  # "nova" or "neutron"
+    service: str  # "nova", "neutron" or "cinder"
     method: str
     path: tuple  # strings and Refs
     body: dict = None
@@ -155,6 +155,16 @@ def spec_value(value):
     return str(value)
 
 
+def extra_specs_value(extra_specs, where):
+    """Extra specs (a flavor's, a volume type's) as the APIs store them: a
+    mapping of strings; None: not managed."""
+    if extra_specs is None:
+        return None
+    if not isinstance(extra_specs, dict):
+        raise CommandExecutionError(f"{where}: extra_specs must be a mapping")
+    return {str(k): spec_value(v) for k, v in extra_specs.items()}
+
+
 # --------------------------------------------------------------------------
 # Flavors
 # --------------------------------------------------------------------------
@@ -186,10 +196,7 @@ def flavor_spec(name, vcpus, ram, disk, ephemeral=0, swap=0, public=True, descri
     }
     if fixed["public"] is None:
         fixed["public"] = True
-    if extra_specs is not None:
-        if not isinstance(extra_specs, dict):
-            raise CommandExecutionError(f"{where}: extra_specs must be a mapping")
-        extra_specs = {str(k): spec_value(v) for k, v in extra_specs.items()}
+    extra_specs = extra_specs_value(extra_specs, where)
     return {
         "name": name,
         "fixed": fixed,
@@ -298,6 +305,86 @@ def _extra_spec_changes(have, want):
 
 def _quote(segment):
     return urllib.parse.quote(str(segment), safe=":")
+
+
+# --------------------------------------------------------------------------
+# Volume types (Cinder v3)
+# --------------------------------------------------------------------------
+
+#: The longest volume type name and description Cinder takes (its
+#: ``volume_types`` columns).
+CINDER_NAME_MAX = 255
+CINDER_DESCRIPTION_MAX = 255
+
+
+def volume_type_spec(name, public=True, description=None, extra_specs=None):
+    """The wanted volume type, checked: ``{name, public, description, extra_specs}``."""
+    if not isinstance(name, str) or not name.strip():
+        raise CommandExecutionError(f"A volume type name must be a non-empty string, got {name!r}")
+    where = f"volume type {name}"
+    if len(name) > CINDER_NAME_MAX or control_character(name):
+        raise CommandExecutionError(
+            f"{where}: a name is one line of at most {CINDER_NAME_MAX} characters")
+    public = flag(public, f"{where}: public")
+    extra_specs = extra_specs_value(extra_specs, where)
+    return {
+        "name": name,
+        "public": True if public is None else public,
+        "description": description_text(description, f"{where}: description",
+                                        CINDER_DESCRIPTION_MAX),
+        "extra_specs": extra_specs,
+    }
+
+
+def volume_type_view(volume_type):
+    """Cinder's volume type (an admin's listing) in :func:`volume_type_spec`'s terms."""
+    public = volume_type.get("os-volume-type-access:is_public", volume_type.get("is_public"))
+    return {
+        "name": volume_type["name"],
+        "id": volume_type["id"],
+        "public": public,
+        "description": volume_type.get("description"),
+        "extra_specs": dict(volume_type.get("extra_specs") or {}),
+    }
+
+
+def plan_volume_type(spec, current):
+    """
+    The plan bringing ``current`` (a :func:`volume_type_view`, or None) to
+    ``spec``: created with its extra specs in one call; public and the
+    description corrected in place (one PUT), the listed extra specs that
+    differ set (one POST); extra specs not listed are kept. Pure.
+    """
+    plan = Plan()
+    if current is None:
+        body = {"name": spec["name"], "os-volume-type-access:is_public": spec["public"]}
+        new = {"public": spec["public"], "extra_specs": spec["extra_specs"] or {}}
+        if spec["description"] is not None:
+            body["description"] = new["description"] = spec["description"]
+        if spec["extra_specs"]:
+            body["extra_specs"] = spec["extra_specs"]
+        plan.steps.append(Step("cinder", "POST", ("/types",), {"volume_type": body},
+                               register="volume_type", resource="volume_type"))  # fmt: skip
+        plan.changes["volume_type"] = {"old": None, "new": new}
+        return plan
+    path = f"/types/{_quote(current['id'])}"
+    update = {}
+    if spec["public"] != current["public"]:
+        update["is_public"] = spec["public"]
+        plan.changes["public"] = {"old": current["public"], "new": spec["public"]}
+    if spec["description"] is not None and spec["description"] != current["description"]:
+        update["description"] = spec["description"]
+        plan.changes["description"] = {"old": current["description"], "new": spec["description"]}
+    if update:
+        plan.steps.append(Step("cinder", "PUT", (path,), {"volume_type": update}))
+    if spec["extra_specs"] is not None:
+        have = current["extra_specs"]
+        wanted = {k: v for k, v in spec["extra_specs"].items() if have.get(k) != v}
+        if wanted:
+            plan.steps.append(Step("cinder", "POST", (path + "/extra_specs",),
+                                   {"extra_specs": wanted}))  # fmt: skip
+            plan.changes.update(_extra_spec_changes(have, {**have, **wanted}))
+    return plan
 
 
 # --------------------------------------------------------------------------

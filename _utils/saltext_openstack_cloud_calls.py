@@ -83,6 +83,11 @@ class Cloud:
     def glance(self):
         return self._unversioned("image", "Glance", "/v2")
 
+    @functools.cached_property
+    def cinder(self):
+        """Cinder v3 at the project's root (the catalog's ``.../v3/<project id>``)."""
+        return self.session.service("volumev3", "Cinder", self.interface)
+
     def project_id(self, name):
         """The id of project ``name`` (None: the authenticated project)."""
         if name is None:
@@ -145,6 +150,18 @@ def ensure_flavor(cloud, spec, test):
         )
         users = [s.get("name") or s["id"] for s in servers]
     plan = cp.plan_flavor(spec, current, users)
+    if not test:
+        execute(cloud, plan)
+    return plan.changes
+
+
+def ensure_volume_type(cloud, spec, test):
+    # An admin lists the private types too with is_public=None.
+    listed = cloud.cinder.list("/types", "volume_types", params={"is_public": "None"})
+    found = _one([t for t in listed if t.get("name") == spec["name"]], "volume type",
+                 spec["name"], "any")  # fmt: skip
+    current = cp.volume_type_view(found) if found is not None else None
+    plan = cp.plan_volume_type(spec, current)
     if not test:
         execute(cloud, plan)
     return plan.changes

@@ -247,6 +247,16 @@ CINDER_SECTIONS = (
     "glance", "castellan", "audit_middleware_notifications", "oslo_messaging_amqp",
     "oslo_messaging_kafka", "cinder_kms",
 )
+#: A volume type's name (a backend's ``volume_type``, default its name;
+#: ``cinder:default_volume_type``): what Cinder's API and the verification
+#: pass around: letters, digits and . _ -, not starting with '.' or '-', at
+#: most 64 characters.
+VOLUME_TYPE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+#: The type Cinder makes for itself (the default ``default_volume_type``):
+#: a backend's type must not take it (compared without case).
+CINDER_OWN_VOLUME_TYPE = "__DEFAULT__"
+#: The keys every ``cinder:backends`` entry may have, whatever its type.
+CINDER_BACKEND_COMMON_KEYS = ("name", "type", "volume_type")
 #: Ceph pool names and cephx user ids the formulas accept: letters, digits
 #: and . _ -, not starting with '.' or '-' (they go into file names and the
 #: keyring's section header).
@@ -419,8 +429,10 @@ KNOWN_KEYS = {
         "virt_type", "uid", "gid", "live_migration_scheme",
         "live_migration_permit_post_copy", "cpu_allocation_ratio", "ram_allocation_ratio",
     ),
-    ("cinder",): ("volume_group", "loop_file_size_gb", "lvm_type", "backends"),
-    ("cinder_backend",): ("name", "type", "volume_group", "lvm_type", "pool", "user"),
+    ("cinder",): (
+        "volume_group", "loop_file_size_gb", "lvm_type", "backends", "default_volume_type",
+    ),
+    ("cinder_backend",): CINDER_BACKEND_COMMON_KEYS + ("volume_group", "lvm_type", "pool", "user"),
     ("ceph",): ("fsid", "monitors", "libvirt_secret_uuid"),
     ("glance",): ("images",),
     ("image",): (

@@ -183,7 +183,28 @@ class StorageChecks:
             # Ceph client side, nova's [libvirt] rbd settings).
             "rbd": None if backends is None else any(
                 backend["type"] == "rbd" for backend in backends),
+            "default_volume_type": self.default_volume_type(section, path, backends),
         }
+
+    def default_volume_type(self, section, path, backends):
+        """
+        ``cinder:default_volume_type``: cinder.conf's ``[DEFAULT]
+        default_volume_type``, one of the backends' volume types (default:
+        the first backend's).  None when the backends are refused.
+        """
+        types = [backend["volume_type"] for backend in backends or ()]
+        value = self.text(section, path, "default_volume_type", types[0] if types else None,
+                          model.VOLUME_TYPE_RE, "a volume type name")
+        if value is None or not types:
+            return None
+        if value not in types:
+            self.problem(path + ("default_volume_type",),
+                         "{} is not the volume type of a backend of {} ({}): the formulas "
+                         "make those types only".format(
+                             model.show(value), model.pillar_key(path + ("backends",)),
+                             ", ".join(types)))
+            return None
+        return value
 
     def lvm_volume_group(self, section, path, default):
         group = self.text(section, path, "volume_group", default, model.LVM_VG_RE,
@@ -209,7 +230,7 @@ class StorageChecks:
             self.problem(path, "empty: give at least one backend (leave the key out for "
                                "one lvm backend)")
             return None
-        result, names, groups, bad = [], {}, {}, False
+        result, names, types, groups, bad = [], {}, {}, {}, False
         for index, entry in enumerate(entries):
             key = path + (index,)
             backend = self.cinder_backend(entry, key, volume_group, lvm_type)
@@ -217,12 +238,20 @@ class StorageChecks:
                 bad = True
                 continue
             first = names.setdefault(backend["name"].lower(), index)
+            first_type = types.setdefault(backend["volume_type"].lower(), index)
             group = backend.get("volume_group")
             if first != index:
                 self.problem(key + ("name",), "{} is the name of {} too: each backend needs "
                                               "its own (a cinder.conf section, a volume type)"
                                               .format(model.show(backend["name"]),
                                                       model.pillar_key(path + (first,))))
+                bad = True
+            elif first_type != index:
+                self.problem(key + ("volume_type",), "{} is the volume type of {} too: each "
+                                                     "backend needs its own (names compared "
+                                                     "without case, as Cinder's database does)"
+                                                     .format(model.show(backend["volume_type"]),
+                                                             model.pillar_key(path + (first_type,))))
                 bad = True
             elif group is not None and groups.setdefault(group, index) != index:
                 self.problem(key + ("volume_group",), "{} is the volume group of {} too"
@@ -252,17 +281,18 @@ class StorageChecks:
             self.problem(path + ("name",), "{} is a section cinder.conf has for itself: "
                                            "name the backend otherwise".format(model.show(name)))
             name = None
+        volume_type = self.backend_volume_type(entry, path, name)
         kind = self.choice(entry, path, "type", model.REQUIRED, model.CINDER_BACKEND_TYPES)
         if kind is None:
             return None
         own = {"lvm": ("volume_group", "lvm_type"), "rbd": ("pool", "user")}[kind]
-        for other in model.KNOWN_KEYS[("cinder_backend",)][2:]:
-            if other in entry and other not in own:
+        for other in model.KNOWN_KEYS[("cinder_backend",)]:
+            if other in entry and other not in own + model.CINDER_BACKEND_COMMON_KEYS:
                 self.problem(path + (other,), "not a key of an {} backend (it has {})".format(
                     kind, ", ".join(own)))
                 name = None
         if kind == "lvm":
-            backend = {"name": name, "type": kind,
+            backend = {"name": name, "type": kind, "volume_type": volume_type,
                        "volume_group": self.lvm_volume_group(entry, path, volume_group),
                        "lvm_type": self.choice(entry, path, "lvm_type", lvm_type, model.LVM_TYPES)}
         else:
@@ -273,13 +303,28 @@ class StorageChecks:
                 self.problem(path + ("user",), "{} names the entity: give the user id, "
                                                "without 'client.'".format(model.show(user)))
                 user = None
-            backend = {"name": name, "type": kind,
+            backend = {"name": name, "type": kind, "volume_type": volume_type,
                        "pool": self.text(entry, path, "pool", "volumes", model.CEPH_NAME_RE,
                                          "a valid Ceph pool name (letters, digits and . _ -, "
                                          "not starting with '.' or '-', at most 64 "
                                          "characters)"),
                        "user": user}
         return None if None in backend.values() else backend
+
+    def backend_volume_type(self, entry, path, name):
+        """A backend's ``volume_type``: the Cinder volume type whose extra
+        spec ``volume_backend_name`` selects it (default: its name)."""
+        if "volume_type" not in entry and name is None:
+            return None
+        value = self.text(entry, path, "volume_type", name, model.VOLUME_TYPE_RE,
+                          "a valid volume type name (letters, digits and . _ -, not starting "
+                          "with '.' or '-', at most 64 characters)")
+        if value is not None and value.lower() == model.CINDER_OWN_VOLUME_TYPE.lower():
+            self.problem(path + ("volume_type",), "{} is the type Cinder makes for itself: "
+                                                  "name the backend's type otherwise"
+                                                  .format(model.show(value)))
+            return None
+        return value
 
     def ceph(self, backends):
         """

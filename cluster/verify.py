@@ -54,8 +54,10 @@ needs no argument):
   10 faults        --stopped HOST: with HOST down, the instance's files are
                    readable from another compute
      heal          GlusterFS heal info shows no pending entries (bounded wait)
-  11 blockstorage  Cinder API/scheduler up; volume create + attach when the
-                   kernel has device-mapper and iSCSI, else NOT RUNNABLE
+  11 blockstorage  Cinder API/scheduler up, each backend's volume type
+                   selecting it (volume_backend_name); volume create +
+                   attach when the kernel has device-mapper and iSCSI,
+                   else NOT RUNNABLE
   12 secrets       no password of the master's pillar (all of them: each
                    minion's is narrowed) nor any host's TLS key (the
                    master CA's; the operator's of openstack:tls:public) in
@@ -144,7 +146,7 @@ from verifylib.problems import (  # noqa: E402,F401
     choose_floating_ip, console_problems, encap_problems, expected_neutron_agents, expected_replica,
     flavor_problems, heal_problems, lease_probe_command, loopback_listener_problems, minion_of,
     ovn_tls_probe_command, ovn_tls_problems, provider_side, roles_hosts, rule_problems,
-    service_table_problems, short, still_running, subnet_problems)
+    service_table_problems, short, still_running, subnet_problems, volume_type_problems)
 from verifylib.report import (  # noqa: E402,F401
     _wrap, classify, make_result, merge_results, redact, render_table, report, select_checks)
 from verifylib.secret_scan import (  # noqa: E402,F401

@@ -200,9 +200,13 @@ openstack:
     # cluster, openstack:ceph below, with the key
     # openstack:passwords:ceph_cinder_key (README, "Block storage: LVM or
     # an existing Ceph"):
+    # Each backend gets a volume type, volume_type (default: its name); a
+    # volume created without a type gets default_volume_type (default: the
+    # first backend's type).
     # backends:
     #   - {name: lvm, type: lvm}
-    #   - {name: ceph, type: rbd, pool: volumes, user: cinder}
+    #   - {name: ceph, type: rbd, pool: volumes, user: cinder, volume_type: ceph}
+    # default_volume_type: lvm
 
   # The existing Ceph cluster of the rbd backends (not used by default):
   # ceph:

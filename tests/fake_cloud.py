@@ -1,6 +1,7 @@
 """
-A stand-in for Keystone's token API, Nova's flavors and Neutron's networks,
-subnets, routers, ports and security groups: in memory, answering with the
+A stand-in for Keystone's token API, Nova's flavors, Neutron's networks,
+subnets, routers, ports and security groups and Cinder's volume types: in
+memory, answering with the
 objects' full field sets and the error bodies of the 2025.1 API reference
 (Nova at microversion 2.86, Neutron v2.0), and with the behaviours the
 ``openstack_cloud`` states rely on or must respect:
@@ -12,9 +13,12 @@ objects' full field sets and the error bodies of the 2025.1 API reference
   creates its ``default`` group with four rules; a new group gets two
   egress rules; a rule equal to an existing one (``0.0.0.0/0`` and no
   prefix are equal, as are ``icmp`` and ``1``) is refused (409); a router
-  has one interface per subnet (400).
+  has one interface per subnet (400);
+* Cinder (v3): its own ``__DEFAULT__`` type is there from the start; type
+  names are unique without case (409); an admin lists private types only
+  with ``is_public=None``; extra spec values are strings.
 
-Neutron and Nova cannot run on a test host outside the cluster; the states'
+Neutron, Nova and Cinder cannot run on a test host outside the cluster; the states'
 logic is proven against this model here and against the real services on
 the cluster.
 
@@ -38,6 +42,8 @@ COMPUTE = "http://nova.test/v2.1"
 NETWORK = "http://neutron.test"
 IMAGE = "http://glance.test/v2"
 PLACEMENT = "http://placement.test/placement"
+#: Cinder under a path, as devstack serves it: its v3 root is per project.
+VOLUME = "http://cinder.test/volume/v3/" + ADMIN_PROJECT
 
 PROTOCOL_NUMBERS = {"icmp": "1", "tcp": "6", "udp": "17", "ipv6-icmp": "58", "icmpv6": "58"}
 
@@ -74,6 +80,10 @@ def nova_error(status, kind, message):
     return ApiError(status, {kind: {"code": status, "message": message}})
 
 
+#: Cinder's errors have Nova's shape.
+cinder_error = nova_error
+
+
 class FakeCloud:
     """The services' state, and the log of every call made to them."""
 
@@ -94,7 +104,12 @@ class FakeCloud:
         self.projects = {ADMIN_PROJECT: "admin", "p-demo": "demo"}
         self.nova_quotas = {}  # project id -> the limits set (else NOVA_QUOTA_DEFAULTS)
         self.neutron_quotas = {}
+        # Glance, placement and Cinder: registered by the tests that use them.
         self.catalog_urls = {"compute": COMPUTE, "network": NETWORK}
+        # Cinder's volume types: id -> type (its own __DEFAULT__ first)
+        self.volume_types = {"vt-default": {
+            "id": "vt-default", "name": "__DEFAULT__", "description": "Default Volume Type",
+            "is_public": True, "extra_specs": {}}}
         # Nova's os-services and Neutron's agents (2.86 / v2.0 fields used)
         self.services = []  # {"binary", "host", "state", "status"}
         self.agents = []  # {"agent_type", "host", "alive"}
@@ -139,6 +154,9 @@ class FakeCloud:
             if path.startswith("/v2.0/"):
                 status, answer = self.neutron(method, path[len("/v2.0"):], query, data)
                 return status, {}, answer
+            if path.startswith("/volume/v3/"):  # /volume/v3/<project id>/...
+                rest = path[len("/volume/v3/"):].partition("/")[2]
+                return 200, {}, self.cinder(method, "/" + rest, query, data)
             if path.startswith("/placement/"):
                 status, answer = self.placement(method, path[len("/placement"):], headers)
                 return status, {}, answer
@@ -166,7 +184,7 @@ class FakeCloud:
                                 "region_id": "RegionOne", "url": self.catalog_urls[kind]}
                                for i in ("public", "internal", "admin")]}
                 for kind, name in (("compute", "nova"), ("network", "neutron"), ("image", "glance"),
-                                   ("placement", "placement"))
+                                   ("placement", "placement"), ("volumev3", "cinderv3"))
                 if kind in self.catalog_urls  # a service not registered (yet)
             ]  # fmt: skip
             answer = {"token": {"user": {"id": "u-admin", "name": "admin"},
@@ -364,6 +382,57 @@ class FakeCloud:
         }
         self.flavors[flavor_id] = flavor
         return copy.deepcopy(flavor)
+
+    # -- Cinder (v3) ------------------------------------------------------
+
+    @staticmethod
+    def volume_type_view(volume_type):
+        return {**copy.deepcopy(volume_type), "qos_specs_id": None,
+                "os-volume-type-access:is_public": volume_type["is_public"]}
+
+    def cinder(self, method, path, query, data):
+        segments = [urllib.parse.unquote(s) for s in path.strip("/").split("/")]
+        if segments == ["types"] and method == "GET":
+            wanted = {"none": None, "false": False}.get(query.get("is_public", "true").lower(), True)
+            return {"volume_types": [self.volume_type_view(t) for t in self.volume_types.values()
+                                     if wanted is None or t["is_public"] == wanted]}
+        if segments == ["types"] and method == "POST":
+            body = data["volume_type"]
+            allowed = {"name", "description", "os-volume-type-access:is_public", "extra_specs"}
+            if set(body) - allowed or not all(isinstance(v, str) for v in
+                                               (body.get("extra_specs") or {}).values()):
+                raise cinder_error(400, "badRequest", "Invalid input for field/attribute "
+                                                      "volume_type.")  # fmt: skip
+            if any(t["name"].lower() == body["name"].lower() for t in self.volume_types.values()):
+                raise cinder_error(409, "conflictingRequest",
+                                   f"Volume Type {body['name']} already exists.")
+            type_id = next(self.ids)
+            self.volume_types[type_id] = {
+                "id": type_id, "name": body["name"], "description": body.get("description"),
+                "is_public": body.get("os-volume-type-access:is_public", True),
+                "extra_specs": dict(body.get("extra_specs") or {})}
+            return {"volume_type": self.volume_type_view(self.volume_types[type_id])}
+        if segments[0] != "types" or len(segments) < 2 or segments[1] not in self.volume_types:
+            raise cinder_error(404, "itemNotFound", f"Volume type with id {segments[1:2]} "
+                                                    "could not be found.")  # fmt: skip
+        volume_type = self.volume_types[segments[1]]
+        if len(segments) == 2 and method == "PUT":
+            update = data["volume_type"]
+            if set(update) - {"name", "description", "is_public"} or not isinstance(
+                    update.get("is_public", True), bool):
+                raise cinder_error(400, "badRequest", "Invalid input for field/attribute "
+                                                      "volume_type.")  # fmt: skip
+            volume_type.update(update)
+            return {"volume_type": self.volume_type_view(volume_type)}
+        if segments[2:] == ["extra_specs"] and method == "GET":
+            return {"extra_specs": dict(volume_type["extra_specs"])}
+        if segments[2:] == ["extra_specs"] and method == "POST":
+            if not all(isinstance(v, str) for v in data["extra_specs"].values()):
+                raise cinder_error(400, "badRequest", "Invalid input for field/attribute "
+                                                      "extra_specs.")  # fmt: skip
+            volume_type["extra_specs"].update(data["extra_specs"])
+            return {"extra_specs": dict(data["extra_specs"])}
+        raise cinder_error(404, "itemNotFound", f"no {method} {path}")
 
     # -- Neutron (v2.0) ---------------------------------------------------
 

@@ -16,7 +16,8 @@ from .client import log, poll, run
 from .common import INSTANCES_DIR, CheckFailed, NotRunnable, Skipped, fail_if
 from .parse import (parse_console, parse_gluster_heal_info, parse_gluster_volume_info,
                     parse_gluster_volume_status, parse_list_hosts)
-from .problems import expected_neutron_agents, expected_replica, heal_problems, short, still_running
+from .problems import (expected_neutron_agents, expected_replica, heal_problems, short, still_running,
+                       volume_type_problems)
 
 
 def _volume_shape(cloud, host=None):
@@ -494,29 +495,41 @@ def kernel_block_support(cloud):
     return reasons
 
 
+def _cinder_list(conn, path, key, params=None):
+    """The ``key`` list of Cinder's answer to GET ``path``; CheckFailed if it does not answer."""
+    try:
+        resp = conn.block_storage.get(path, params=params)
+        if resp.status_code != 200:
+            raise CheckFailed(f"Cinder API {path}: HTTP {resp.status_code}")
+        return resp.json().get(key, [])
+    except CheckFailed:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise CheckFailed(f"Cinder API {path}: {exc}") from None
+
+
 def check_blockstorage(cloud):
     conn = cloud.conn
     # What runs everywhere: the API answers, the scheduler is up.
     problems = []
-    try:
-        resp = conn.block_storage.get("/os-services")
-        if resp.status_code != 200:
-            raise CheckFailed(f"Cinder API /os-services: HTTP {resp.status_code}")
-        services = resp.json().get("services", [])
-    except CheckFailed:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        raise CheckFailed(f"Cinder API: {exc}") from None
+    services = _cinder_list(conn, "/os-services", "services")
     sched = [s for s in services if s.get("binary") == "cinder-scheduler"]
     if not sched or not any(s.get("state") == "up" for s in sched):
         problems.append("cinder-scheduler not up")
+    # Each backend's volume type (cloud.volume_types), API only: checked
+    # on every kernel.
+    cinder = cloud.model["cinder"]
+    types = _cinder_list(conn, "/types", "volume_types", params={"is_public": "None"})
+    problems += volume_type_problems(cinder["backends"], cinder["default_volume_type"], types)
     vol_svcs = [s for s in services if s.get("binary") == "cinder-volume"]
     vol_state = ", ".join(f"{s.get('host')} {s.get('state')}" for s in vol_svcs) or "not registered"
     if problems:
         raise CheckFailed("; ".join(problems) + f"; cinder-volume: {vol_state}")
     reasons = kernel_block_support(cloud)
     if reasons:
-        raise NotRunnable("; ".join(reasons) + f" (Cinder API and scheduler up; cinder-volume: {vol_state})")
+        raise NotRunnable("; ".join(reasons) + f" (Cinder API and scheduler up, volume types "
+                          f"{', '.join(b['volume_type'] for b in cinder['backends'])} as declared; "
+                          f"cinder-volume: {vol_state})")
     # The real thing: create, attach, see it in the guest, detach, delete.
     server = cloud.ensure_server()
     vol = conn.create_volume(size=1, name=f"{cloud.args.server_name}-vol", wait=True,
@@ -532,4 +545,5 @@ def check_blockstorage(cloud):
         conn.detach_volume(server, vol, wait=True, timeout=cloud.args.boot_timeout)
     finally:
         conn.delete_volume(vol.id, wait=True, timeout=cloud.args.boot_timeout)
-    return f"1 GiB volume created, attached, seen by the guest ({disks}), detached, deleted"
+    return (f"volume types {', '.join(b['volume_type'] for b in cinder['backends'])} as declared; "
+            f"1 GiB volume created, attached, seen by the guest ({disks}), detached, deleted")

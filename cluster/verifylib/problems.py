@@ -3,8 +3,9 @@ Pure logic that holds the cloud's answers against what the model wants
 (unit-tested through cluster/verify.py in tests/unit/test_verify_logic.py):
 the pillar's host map, the guest's console and the lease probe, heal info,
 the floating IP to use, the nova service and neutron agent tables, OVN's
-tunnels and TLS, the loopback-only ports, and the flavors, subnets and
-security group rules the model declares (check "resources").  Each
+tunnels and TLS, the loopback-only ports, the flavors, subnets and
+security group rules the model declares (check "resources") and Cinder's
+volume types (check 11).  Each
 *_problems function returns sentences, [] when all is well.
 """
 
@@ -331,6 +332,36 @@ def loopback_listener_problems(ss_output, ports=LOOPBACK_ONLY_PORTS):
 FLAVOR_FIELDS = ("vcpus", "ram", "disk", "ephemeral", "swap")
 RULE_FIELDS = ("direction", "ethertype", "protocol", "port_range_min", "port_range_max")
 ANY_ADDRESS = {None, "0.0.0.0/0", "::/0"}
+
+
+def volume_type_problems(backends, default_type, volume_types):
+    """
+    The model's cinder backends ([{name, volume_type}]) and
+    ``default_volume_type`` against Cinder's volume types (an admin's
+    listing, is_public=None: [{name, is_public, extra_specs}]): each
+    backend's type exists once, is public and selects the backend
+    (``volume_backend_name`` = its name); the default type is one of them.
+    """
+    found = {}
+    for volume_type in volume_types:
+        found.setdefault(volume_type.get("name"), []).append(volume_type)
+    problems = []
+    for backend in backends:
+        name = backend["volume_type"]
+        have = found.get(name) or []
+        if len(have) != 1:
+            problems.append(f"volume type {name}: {len(have)} in Cinder, not 1")
+            continue
+        selects = (have[0].get("extra_specs") or {}).get("volume_backend_name")
+        if selects != backend["name"]:
+            problems.append(f"volume type {name}: volume_backend_name {selects}, "
+                            f"pillar {backend['name']}")
+        public = have[0].get("os-volume-type-access:is_public", have[0].get("is_public"))
+        if public is not True:
+            problems.append(f"volume type {name}: public {public}, pillar True")
+    if default_type not in {backend["volume_type"] for backend in backends}:
+        problems.append(f"default volume type {default_type}: the type of no backend")
+    return problems
 
 
 def flavor_problems(want, flavors):

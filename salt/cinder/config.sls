@@ -3,12 +3,13 @@
 {%- from "common/tls.jinja" import public_tls with context %}
 {%- from "tls_proxy/map.jinja" import proxy_section with context %}
 {#- One section per backend of the model's cinder:backends, named by it, in
-    enabled_backends' order.  volume_backend_name (what a volume type's
-    extra spec selects) is each rbd backend's name, and each lvm backend's
-    when there are several: the default (one lvm backend) is exactly the
-    [lvm] section of before.  A backend taken out of the list leaves its
-    section behind (openstack_config sets only what it is given); cinder
-    reads the sections of enabled_backends only. #}
+    enabled_backends' order.  volume_backend_name is the backend's name on
+    every backend: the extra spec of its volume type (cloud.volume_types)
+    selects it (without it the LVM driver reports "LVM", which no type
+    names).  default_volume_type: the model's cinder:default_volume_type,
+    one of those types (made by cloud.volume_types).  A backend taken out
+    of the list leaves its section behind (openstack_config sets only what
+    it is given); cinder reads the sections of enabled_backends only. #}
 {%- set backends = topo.cinder.backends %}
 {%- set sections = [] %}
 {%- for backend in backends %}
@@ -16,10 +17,8 @@
 {%-     set section = {'volume_driver': 'cinder.volume.drivers.lvm.LVMVolumeDriver',
                        'volume_group': backend.volume_group, 'lvm_type': backend.lvm_type,
                        'target_protocol': 'iscsi', 'target_helper': cinder.target_helper,
-                       'target_ip_address': my_address} %}
-{%-     if backends | length > 1 %}
-{%-       do section.update({'volume_backend_name': backend.name}) %}
-{%-     endif %}
+                       'target_ip_address': my_address,
+                       'volume_backend_name': backend.name} %}
 {%-   else %}
 {%-     set section = {'volume_driver': 'cinder.volume.drivers.rbd.RBDDriver',
                        'rbd_pool': backend.pool, 'rbd_user': backend.user,
@@ -46,6 +45,7 @@ cinder-config:
           auth_strategy: keystone
           my_ip: {{ my_address }}
           enabled_backends: {{ backends | map(attribute='name') | join(',') | json }}
+          default_volume_type: {{ topo.cinder.default_volume_type | json }}
           glance_api_servers: {{ topo.endpoints.glance.internal_root }}
           osapi_volume_workers: {{ topo.workers.api }}
         database:

@@ -4,3 +4,4 @@ include:
   - cloud.networks
   - cloud.quotas
   - cloud.security
+  - cloud.volume_types

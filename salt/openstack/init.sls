@@ -194,6 +194,7 @@ openstack-cloud-resources:
       - cloud.networks
       - cloud.security
       - cloud.quotas
+      - cloud.volume_types
 {{- target(controller) }}
     - parallel: true
     - queue: true

@@ -2,11 +2,12 @@
 openstack_cloud through Salt's loader against a real Keystone (Debian's,
 see keystone_server.py): the password login, the token's service catalog,
 project names resolved by Keystone, one login per state run, Keystone's
-own errors. The compute and network endpoints that keystone_init puts in
-that catalog are tests/fake_cloud.py served over HTTP on 127.0.0.1, which
-accepts only tokens this Keystone validates: Nova and Neutron cannot run
-on a test host outside the cluster (they need their databases, RabbitMQ,
-OVN and libvirt); they are proven on the cluster. Images are kept in a
+own errors. The compute, network and volumev3 endpoints that keystone_init
+puts in that catalog are tests/fake_cloud.py served over HTTP on
+127.0.0.1, which accepts only tokens this Keystone validates: Nova,
+Neutron and Cinder cannot run on a test host outside the cluster (they
+need their databases, RabbitMQ, OVN, libvirt and a volume backend); they
+are proven on the cluster. Images are kept in a
 real Glance (Debian's glance-api with a file store, glance_server.py)
 behind the same Keystone.
 """
@@ -52,7 +53,7 @@ def _validates(keystone):
 
 @pytest.fixture(scope="module")
 def cloud(keystone, loaders_module):
-    """The fake Nova and Neutron, in this Keystone's catalog (by keystone_init)."""
+    """The fake Nova, Neutron and Cinder, in this Keystone's catalog (by keystone_init)."""
     fake = FakeCloud(password=None)
     with Served(fake, check_token=_validates(keystone)) as served:
         config = {
@@ -62,6 +63,10 @@ def cloud(keystone, loaders_module):
                     i: served.url + "/v2.1" for i in ("public", "internal", "admin")}},
                 "neutron": {"type": "network", "endpoints": {
                     i: served.url for i in ("public", "internal", "admin")}},
+                # Cinder's v3 root is per project, as the formulas register it
+                "cinderv3": {"type": "volumev3", "endpoints": {
+                    i: served.url + "/volume/v3/%(project_id)s"
+                    for i in ("public", "internal", "admin")}},
             },
         }  # fmt: skip
         loaders_module.modules.keystone_init.apply(config, **keystone.auth)
@@ -476,3 +481,44 @@ def test_quotas_of_a_project_named_in_keystone(keystone, cloud, loaders_module):
     again = apply()
     assert (again["result"], again["changes"], again["comment"]) == (
         True, {}, "Quota demo is as declared")
+
+
+# -- Cinder volume types ----------------------------------------------------------
+
+
+def _volume_types_sls(auth):
+    """What cloud.volume_types renders for an lvm and an rbd backend."""
+    return "".join(
+        f"cloud-volume-type-{name}:\n  openstack_cloud.volume_type_present:\n"
+        f"    - name: {name}\n    - public: true\n"
+        f"    - extra_specs: {{volume_backend_name: {name}}}\n" + _auth_lines(auth)
+        for name in ("lvm", "ceph"))
+
+
+def test_volume_types_in_the_projects_cinder(keystone, cloud, loaders_module):
+    """volume_type_present through the loader, at the catalog's per-project
+    Cinder URL: created, predicted, left alone, a drifted spec corrected."""
+    text = _volume_types_sls(keystone.auth)
+    dry = _run_test(loaders_module, text)
+    assert {i: s["result"] for i, s in dry.items()} == {
+        "cloud-volume-type-lvm": None, "cloud-volume-type-ceph": None}
+    assert dry["cloud-volume-type-ceph"]["comment"] == "Would create volume type ceph"
+    first = _run(loaders_module, text)
+    assert {i: s["result"] for i, s in first.items()} == dict.fromkeys(first, True), first
+    assert first["cloud-volume-type-lvm"]["changes"] == dry["cloud-volume-type-lvm"]["changes"]
+    made = {t["name"]: t for t in cloud.volume_types.values()}
+    assert made["ceph"]["extra_specs"] == {"volume_backend_name": "ceph"}
+    # the catalog's %(project_id)s is Keystone's id of the admin project
+    paths = {p for m, p, _, _ in cloud.calls if m == "POST" and p.endswith("/types")}
+    (path,) = paths
+    assert path.startswith("/volume/v3/") and "%(" not in path and "p-admin" not in path
+    again = _run(loaders_module, text)
+    assert {i: (s["result"], s["changes"]) for i, s in again.items()} == dict.fromkeys(
+        again, (True, {}))
+    assert {i: s["result"] for i, s in _run_test(loaders_module, text).items()} == dict.fromkeys(
+        again, True)
+    made["ceph"]["extra_specs"]["volume_backend_name"] = "lvm"
+    fixed = _run(loaders_module, text)
+    assert fixed["cloud-volume-type-ceph"]["changes"] == {
+        "extra_specs": {"volume_backend_name": {"old": "lvm", "new": "ceph"}}}
+    assert made["ceph"]["extra_specs"] == {"volume_backend_name": "ceph"}

@@ -67,6 +67,7 @@ def _cinder_settings(states):
 def test_cinder_conf_has_a_section_per_backend(controller):
     settings = _cinder_settings(controller)
     assert settings["DEFAULT"]["enabled_backends"] == "lvm,ceph"
+    assert settings["DEFAULT"]["default_volume_type"] == "lvm"  # the first backend's type
     assert settings["ceph"] == {
         "volume_driver": "cinder.volume.drivers.rbd.RBDDriver",
         "rbd_pool": "volumes", "rbd_user": "cinder", "rbd_ceph_conf": "/etc/ceph/ceph.conf",
@@ -76,13 +77,17 @@ def test_cinder_conf_has_a_section_per_backend(controller):
 
 
 def test_the_default_cinder_conf_is_unchanged(default_hosts):
-    """One lvm backend: [DEFAULT] enabled_backends and [lvm] as before issue 15."""
+    """One lvm backend: [DEFAULT] enabled_backends and [lvm] as before issue 15,
+    but for volume_backend_name (without it the LVM driver reports "LVM",
+    which the volume type lvm does not select) and the default type."""
     settings = _cinder_settings(default_hosts["controller"])
     assert settings["DEFAULT"]["enabled_backends"] == "lvm"
+    assert settings["DEFAULT"]["default_volume_type"] == "lvm"
     assert settings["lvm"] == {
         "volume_driver": "cinder.volume.drivers.lvm.LVMVolumeDriver",
         "volume_group": "cinder-volumes", "lvm_type": "auto", "target_protocol": "iscsi",
-        "target_helper": "tgtadm", "target_ip_address": "192.168.56.10"}
+        "target_helper": "tgtadm", "target_ip_address": "192.168.56.10",
+        "volume_backend_name": "lvm"}
     assert [name for name in settings if name not in (
         "DEFAULT", "database", "keystone_authtoken", "oslo_concurrency", "oslo_middleware",
         "nova")] == ["lvm"]

@@ -1,5 +1,5 @@
 """
-cloud.flavors, cloud.networks, cloud.security and cloud.quotas as Salt renders them from
+cloud.flavors, cloud.networks, cloud.security, cloud.quotas and cloud.volume_types as Salt renders them from
 the validated model: openstack_cloud states with the pillar's values, no
 `openstack` CLI, the credentials of keystone.identity, the requisites that
 order them, and nothing of the controller's formulas. Unit tier: the states are only rendered.
@@ -16,7 +16,8 @@ from saltext_openstack._utils import saltext_openstack_cloud_network as cn
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLE = yaml.safe_load((REPO / "pillar" / "openstack.sls").read_text())
-SLS = ("cloud.flavors", "cloud.networks", "cloud.security", "cloud.quotas", "cloud.verify")
+SLS = ("cloud.flavors", "cloud.networks", "cloud.security", "cloud.quotas", "cloud.volume_types",
+       "cloud.verify")
 
 
 def _pillar():
@@ -38,6 +39,9 @@ def _pillar():
                           {"protocol": "icmp", "icmp_type": 8}]},
     }  # fmt: skip
     cloud["quotas"] = {"demo": {"cores": 8, "ram": 8192, "ports": -1}}
+    cloud["cinder"]["backends"] = [{"name": "lvm", "type": "lvm"},
+                                   {"name": "slow", "type": "lvm", "volume_group": "vg1",
+                                    "volume_type": "standard"}]  # fmt: skip
     return data
 
 
@@ -64,7 +68,8 @@ def test_no_openstack_cli_left(states):
         "cloud-flavor-m1.nano", "cloud-flavor-m1.pinned", "cloud-network-provider",
         "cloud-network-selfservice", "cloud-quota-demo", "cloud-router",
         "cloud-security-group-default", "cloud-security-group-web", "cloud-subnet-provider",
-        "cloud-subnet-selfservice", "cloud-verify",
+        "cloud-subnet-selfservice", "cloud-verify", "cloud-volume-type-lvm",
+        "cloud-volume-type-standard",
     ]  # fmt: skip
     assert {_args(states, i)[0].split(".")[0] for i in cloud} == {"openstack_cloud"}
 
@@ -166,3 +171,15 @@ def test_quotas_are_the_validated_limits(states):
     assert {k: args[k] for k in ("name", "cores", "ram", "ports")} == {
         "name": "demo", "cores": 8, "ram": 8192, "ports": -1}
     assert not set(args) & (set(cp.QUOTA_FIELDS) - {"cores", "ram", "ports"})
+
+
+def test_a_volume_type_per_cinder_backend(states):
+    """Each backend's volume_type (default: its name), public, selecting the
+    backend by the volume_backend_name cinder.conf gives it."""
+    function, lvm = _args(states, "cloud-volume-type-lvm")
+    assert function == "openstack_cloud.volume_type_present"
+    assert (lvm["name"], lvm["public"], lvm["extra_specs"]) == (
+        "lvm", True, {"volume_backend_name": "lvm"})
+    _, slow = _args(states, "cloud-volume-type-standard")
+    assert (slow["name"], slow["extra_specs"]) == ("standard", {"volume_backend_name": "slow"})
+    assert "description" not in slow  # not managed

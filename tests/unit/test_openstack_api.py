@@ -39,7 +39,7 @@ CLOUD_FILES = ("cp", "calls", "ci", "cn")
 CLOUD_FUNCTIONS = sorted((
     "flavor_present", "network_present", "subnet_present", "router_present",
     "security_group_present", "image_present", "quota_present", "health", "compute_drain",
-    "compute_forget"))
+    "compute_forget", "volume_type_present"))
 
 
 @pytest.fixture

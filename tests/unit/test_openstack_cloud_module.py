@@ -11,7 +11,7 @@ import pytest
 import requests
 from salt.exceptions import CommandExecutionError
 
-from fake_cloud import IDENTITY, FakeCloud, mount, neutron_error
+from fake_cloud import IDENTITY, VOLUME, FakeCloud, mount, neutron_error
 from saltext_openstack._modules import openstack_cloud as oc
 from saltext_openstack._utils import saltext_openstack_api as api
 from saltext_openstack._utils import saltext_openstack_cloud_calls as calls
@@ -437,3 +437,52 @@ def test_health_leaves_a_disabled_service_alone(fake):
     fake.services[-1]["status"] = "enabled"
     assert oc.health(service_types=TYPES, computes=["compute1", "compute2"], **AUTH)["problems"] == [
         "compute services down: nova-compute on compute3"]
+
+
+# -- Cinder volume types ---------------------------------------------------------
+
+VOLUME_TYPES = [
+    ("volume_type_present", "lvm", {"extra_specs": {"volume_backend_name": "lvm"}}),
+    ("volume_type_present", "ceph", {"extra_specs": {"volume_backend_name": "ceph"}}),
+]
+
+
+def test_volume_types_created_predicted_then_left_alone(fake):
+    fake.catalog_urls["volumev3"] = VOLUME
+    predicted = apply(VOLUME_TYPES, test=True)
+    assert fake.writes() == []
+    assert predicted == [{"volume_type": {"old": None, "new": {
+        "public": True, "extra_specs": {"volume_backend_name": name}}}} for name in ("lvm", "ceph")]
+    assert apply(VOLUME_TYPES) == predicted
+    made = {t["name"]: t for t in fake.volume_types.values()}
+    assert sorted(made) == ["__DEFAULT__", "ceph", "lvm"]  # Cinder's own is left alone
+    assert made["ceph"]["extra_specs"] == {"volume_backend_name": "ceph"}
+    assert made["ceph"]["is_public"] is True
+    writes = len(fake.writes())
+    assert apply(VOLUME_TYPES) == [{}, {}]
+    assert apply(VOLUME_TYPES, test=True) == [{}, {}]
+    assert len(fake.writes()) == writes
+
+
+def test_a_drifted_volume_type_is_corrected_in_place(fake):
+    fake.catalog_urls["volumev3"] = VOLUME
+    apply(VOLUME_TYPES)
+    ceph = next(t for t in fake.volume_types.values() if t["name"] == "ceph")
+    ceph["extra_specs"].update(volume_backend_name="lvm", thin_provisioning_support="<is> True")
+    ceph["is_public"] = False  # listed by an admin with is_public=None only
+    fake.calls.clear()
+    changes = apply(VOLUME_TYPES)
+    assert changes == [{}, {"public": {"old": False, "new": True},
+                            "extra_specs": {"volume_backend_name": {"old": "lvm", "new": "ceph"}}}]
+    assert [(m, p) for m, p in fake.writes()] == [
+        ("PUT", f"/volume/v3/p-admin/types/{ceph['id']}"),
+        ("POST", f"/volume/v3/p-admin/types/{ceph['id']}/extra_specs")]
+    assert ceph["extra_specs"] == {"volume_backend_name": "ceph",
+                                   "thin_provisioning_support": "<is> True"}  # unlisted: kept
+    assert apply(VOLUME_TYPES) == [{}, {}]
+
+
+def test_volume_types_without_cinder_in_the_catalog_fail_typed(fake):
+    with pytest.raises(api.NotInCatalog, match="no public endpoint of type volumev3"):
+        oc.volume_type_present("lvm", **AUTH)
+    assert fake.writes() == []

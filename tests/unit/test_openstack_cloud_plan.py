@@ -1,7 +1,7 @@
 """
 openstack_cloud's plans (_utils/saltext_openstack_cloud{,_network,_image}.py): what each
-resource's drift turns into, against objects shaped as the Nova (2.86) and
-Neutron (v2.0) API reference shows them. Pure: no service, no Salt loader.
+resource's drift turns into, against objects shaped as the Nova (2.86),
+Neutron (v2.0) and Cinder (v3) API reference shows them. Pure: no service, no Salt loader.
 """
 import copy
 
@@ -775,3 +775,78 @@ def test_quota_plan_puts_only_what_differs_per_service():
 def test_quota_spec_refuses(limits, fragment):
     with pytest.raises(CommandExecutionError, match=fragment):
         cp.quota_spec("demo", **limits)
+
+
+# -- Cinder volume types --------------------------------------------------------
+
+CINDER_VOLUME_TYPE = {
+    "id": "6685584b-1eac-4da6-b5c3-555430cf68ff",
+    "name": "ceph",
+    "description": None,
+    "is_public": True,
+    "os-volume-type-access:is_public": True,
+    "qos_specs_id": None,
+    "extra_specs": {"volume_backend_name": "ceph"},
+}
+
+
+def _volume_type(**changes):
+    return cp.volume_type_view(dict(copy.deepcopy(CINDER_VOLUME_TYPE), **changes))
+
+
+def test_new_volume_type_is_created_with_its_extra_specs_in_one_call():
+    spec = cp.volume_type_spec("ceph", extra_specs={"volume_backend_name": "ceph"})
+    plan = cp.plan_volume_type(spec, None)
+    assert [(s.service, s.method, s.path, s.body) for s in plan.steps] == [
+        ("cinder", "POST", ("/types",), {"volume_type": {
+            "name": "ceph", "os-volume-type-access:is_public": True,
+            "extra_specs": {"volume_backend_name": "ceph"}}})]
+    assert plan.changes == {"volume_type": {"old": None, "new": {
+        "public": True, "extra_specs": {"volume_backend_name": "ceph"}}}}
+
+
+def test_volume_type_as_declared_plans_nothing():
+    spec = cp.volume_type_spec("ceph", extra_specs={"volume_backend_name": "ceph"})
+    plan = cp.plan_volume_type(spec, _volume_type())
+    assert (plan.steps, plan.changes) == ([], {})
+
+
+def test_a_drifted_backend_name_and_visibility_are_corrected_unlisted_specs_kept():
+    spec = cp.volume_type_spec("ceph", description="Ceph RBD",
+                               extra_specs={"volume_backend_name": "ceph"})
+    current = _volume_type(**{"os-volume-type-access:is_public": False, "extra_specs": {
+        "volume_backend_name": "lvm", "replication_enabled": "<is> False"}})
+    plan = cp.plan_volume_type(spec, current)
+    path = "/types/" + CINDER_VOLUME_TYPE["id"]
+    assert [(s.method, s.path, s.body) for s in plan.steps] == [
+        ("PUT", (path,), {"volume_type": {"is_public": True, "description": "Ceph RBD"}}),
+        ("POST", (path + "/extra_specs",), {"extra_specs": {"volume_backend_name": "ceph"}})]
+    assert plan.changes == {
+        "public": {"old": False, "new": True},
+        "description": {"old": None, "new": "Ceph RBD"},
+        "extra_specs": {"volume_backend_name": {"old": "lvm", "new": "ceph"}}}
+
+
+def test_volume_type_fields_not_given_are_not_managed():
+    current = _volume_type(description="by hand", extra_specs={"x": "1"})
+    plan = cp.plan_volume_type(cp.volume_type_spec("ceph"), current)
+    assert (plan.steps, plan.changes) == ([], {})
+
+
+@pytest.mark.parametrize("args, fragment", [
+    ({"name": ""}, "A volume type name must be a non-empty string"),
+    ({"name": None}, "A volume type name must be a non-empty string"),
+    ({"name": "a\nb"}, "a name is one line of at most 255 characters"),
+    ({"name": "x" * 256}, "a name is one line of at most 255 characters"),
+    ({"name": "t", "public": "yes"}, "volume type t: public must be true or false"),
+    ({"name": "t", "extra_specs": ["volume_backend_name"]}, "extra_specs must be a mapping"),
+    ({"name": "t", "description": "x" * 256}, "more than the 255 the API takes"),
+])
+def test_volume_type_spec_refuses(args, fragment):
+    with pytest.raises(CommandExecutionError, match=fragment):
+        cp.volume_type_spec(**args)
+
+
+def test_volume_type_extra_spec_values_are_strings():
+    spec = cp.volume_type_spec("t", extra_specs={"volume_backend_name": "t", "multiattach": True})
+    assert spec["extra_specs"] == {"volume_backend_name": "t", "multiattach": "true"}

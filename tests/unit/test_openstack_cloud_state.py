@@ -9,13 +9,13 @@ import pytest
 import requests
 from salt.exceptions import CommandExecutionError
 
-from fake_cloud import IDENTITY, FakeCloud, mount
+from fake_cloud import IDENTITY, VOLUME, FakeCloud, mount
 from saltext_openstack._modules import openstack_cloud as module
 from saltext_openstack._states import openstack_cloud as state
 from saltext_openstack._utils import saltext_openstack_api as api
 
 FUNCTIONS = ("flavor_present", "network_present", "subnet_present", "router_present",
-             "security_group_present")  # fmt: skip
+             "security_group_present", "volume_type_present")  # fmt: skip
 
 
 @pytest.fixture
@@ -151,6 +151,28 @@ def test_states_over_the_module(cloud):
     assert not_yet["result"] is None and "once the admin logs in" in not_yet["comment"]
     text = json.dumps([dry, done, again, refused, bad, not_yet])
     assert "admin-secret" not in text and "not-this-one" not in text
+
+
+def test_volume_type_state_over_the_module(cloud):
+    fake_cloud, opts = cloud
+    fake_cloud.catalog_urls["volumev3"] = VOLUME
+    auth = {"auth_url": IDENTITY, "password": "admin-secret"}
+    specs = {"volume_backend_name": "ceph"}
+    opts["test"] = True
+    dry = state.volume_type_present("ceph", extra_specs=specs, **auth)
+    assert (dry["result"], dry["comment"]) == (None, "Would create volume type ceph")
+    assert fake_cloud.writes() == []
+    opts["test"] = False
+    done = state.volume_type_present("ceph", extra_specs=specs, **auth)
+    assert (done["result"], done["changes"], done["comment"]) == (
+        True, dry["changes"], "Created volume type ceph")
+    next(t for t in fake_cloud.volume_types.values()
+         if t["name"] == "ceph")["extra_specs"]["volume_backend_name"] = "lvm"
+    fixed = state.volume_type_present("ceph", extra_specs=specs, **auth)
+    assert (fixed["result"], fixed["comment"]) == (True, "Updated volume type ceph: extra_specs")
+    again = state.volume_type_present("ceph", extra_specs=specs, **auth)
+    assert (again["result"], again["changes"], again["comment"]) == (
+        True, {}, "Volume type ceph is as declared")
 
 
 def test_healthy_reports_problems_never_changes(cloud):

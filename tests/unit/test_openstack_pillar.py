@@ -225,9 +225,9 @@ def test_example_pillar_model(pillar):
     }
     assert model["cinder"] == {"volume_group": "cinder-volumes", "loop_file_size_gb": 10,
                                "lvm_type": "auto", "backends": [
-                                   {"name": "lvm", "type": "lvm",
+                                   {"name": "lvm", "type": "lvm", "volume_type": "lvm",
                                     "volume_group": "cinder-volumes", "lvm_type": "auto"}],
-                               "rbd": False}
+                               "default_volume_type": "lvm", "rbd": False}
     assert model["ceph"] is None
     assert model["glance"] == {"images": []}
     assert model["quotas"] == {}
@@ -1512,9 +1512,11 @@ def test_rbd_backend_model(pillar):
     model = openstack_pillar.validate(with_rbd(pillar))
     secret = saltext_openstack_model.libvirt_secret_uuid(FSID, "cinder")
     assert model["cinder"]["backends"] == [
-        {"name": "lvm", "type": "lvm", "volume_group": "cinder-volumes", "lvm_type": "auto"},
-        {"name": "ceph", "type": "rbd", "pool": "volumes", "user": "cinder",
+        {"name": "lvm", "type": "lvm", "volume_type": "lvm", "volume_group": "cinder-volumes",
+         "lvm_type": "auto"},
+        {"name": "ceph", "type": "rbd", "volume_type": "ceph", "pool": "volumes", "user": "cinder",
          "ceph_conf": "/etc/ceph/ceph.conf", "secret_uuid": secret}]
+    assert model["cinder"]["default_volume_type"] == "lvm"
     assert model["ceph"] == {
         "fsid": FSID, "monitors": ["192.0.2.5", "192.0.2.6:6789"],
         "mon_host": "192.0.2.5,192.0.2.6:6789", "conf": "/etc/ceph/ceph.conf",
@@ -1559,8 +1561,20 @@ def test_top_level_lvm_keys_are_the_lvm_backends(pillar):
                                     {"name": "slow", "type": "lvm", "volume_group": "vg1",
                                      "lvm_type": "default"}]
     assert openstack_pillar.validate(pillar)["cinder"]["backends"] == [
-        {"name": "fast", "type": "lvm", "volume_group": "vg0", "lvm_type": "thin"},
-        {"name": "slow", "type": "lvm", "volume_group": "vg1", "lvm_type": "default"}]
+        {"name": "fast", "type": "lvm", "volume_type": "fast", "volume_group": "vg0",
+         "lvm_type": "thin"},
+        {"name": "slow", "type": "lvm", "volume_type": "slow", "volume_group": "vg1",
+         "lvm_type": "default"}]
+
+
+def test_volume_types_can_be_named_and_one_made_the_default(pillar):
+    data = with_rbd(pillar, volume_type="ceph.ssd")
+    data["cinder"]["backends"][0]["volume_type"] = "standard"
+    data["cinder"]["default_volume_type"] = "ceph.ssd"
+    cinder = openstack_pillar.validate(data)["cinder"]
+    assert [(b["name"], b["volume_type"]) for b in cinder["backends"]] == [
+        ("lvm", "standard"), ("ceph", "ceph.ssd")]
+    assert cinder["default_volume_type"] == "ceph.ssd"
 
 
 def test_rbd_only_needs_no_volume_group_and_ceph_alone_is_accepted(pillar):
@@ -1620,6 +1634,28 @@ CEPH_CASES = [
     rbd_bad("backend-name-space", B + ":1:name", "my ceph", "not a valid backend name"),
     rbd_bad("backend-name-dash", B + ":1:name", "-ceph", "not a valid backend name"),
     rbd_bad("backend-key-typo", B + ":1:pol", "volumes", "did you mean 'pool'?"),
+    rbd_bad("volume-type-twice", B + ":1:volume_type", "LVM",
+            "is the volume type of openstack:cinder:backends:0 too"),
+    rbd_bad("volume-type-is-other-name", B + ":0:volume_type", "ceph",
+            "is the volume type of openstack:cinder:backends:0 too", key=B + ":1:volume_type"),
+    rbd_bad("volume-type-cinders-own", B + ":1:volume_type", "__default__",
+            "the type Cinder makes for itself"),
+    rbd_bad("volume-type-shell", B + ":1:volume_type", "ceph;reboot",
+            "not a valid volume type name"),
+    rbd_bad("volume-type-space", B + ":1:volume_type", "fast ceph",
+            "not a valid volume type name"),
+    rbd_bad("volume-type-dot", B + ":1:volume_type", ".ceph", "not a valid volume type name"),
+    rbd_bad("volume-type-not-string", B + ":1:volume_type", 7, "must be a string"),
+    rbd_bad("default-volume-type-unknown", "cinder:default_volume_type", "gold",
+            "'gold' is not the volume type of a backend of openstack:cinder:backends "
+            "(lvm, ceph)"),
+    rbd_bad("default-volume-type-is-a-name", None, lambda d: d["cinder"].update(
+        default_volume_type="ceph", backends=[{"name": "lvm", "type": "lvm"}, {
+            "name": "ceph", "type": "rbd", "volume_type": "rbd"}]),
+            "'ceph' is not the volume type of a backend", key="cinder:default_volume_type"),
+    rbd_bad("default-volume-type-typo", None, lambda d: d["cinder"].update(
+        default_volum_type="lvm"), "did you mean 'default_volume_type'?",
+            key="cinder:default_volum_type"),
     rbd_bad("backend-lvm-key-on-rbd", B + ":1:volume_group", "vg", "not a key of an rbd backend"),
     rbd_bad("backend-rbd-key-on-lvm", B + ":0:pool", "volumes", "not a key of an lvm backend"),
     rbd_bad("backend-volume-group", B + ":0:volume_group", "-vg", "not a valid LVM volume group"),

@@ -1170,6 +1170,30 @@ def test_flavors_as_the_model_declares():
         "flavor m1.nano: 2 in Nova, not 1", "flavor m1.small: 0 in Nova, not 1"]
 
 
+BACKENDS = [{"name": "lvm", "volume_type": "lvm"}, {"name": "ceph", "volume_type": "rbd"}]
+
+
+def _volume_type(name, backend, **fields):
+    return {"id": f"vt-{name}", "name": name, "description": None, "is_public": True,
+            "os-volume-type-access:is_public": True, "qos_specs_id": None,
+            "extra_specs": {"volume_backend_name": backend}, **fields}
+
+
+def test_each_backends_volume_type_selects_it():
+    good = [_volume_type("__DEFAULT__", None, extra_specs={}), _volume_type("lvm", "lvm"),
+            _volume_type("rbd", "ceph")]
+    assert verify.volume_type_problems(BACKENDS, "lvm", good) == []
+    drifted = [_volume_type("lvm", "LVM"),
+               _volume_type("rbd", "ceph", **{"os-volume-type-access:is_public": False})]
+    assert verify.volume_type_problems(BACKENDS, "rbd", drifted) == [
+        "volume type lvm: volume_backend_name LVM, pillar lvm",
+        "volume type rbd: public False, pillar True",
+    ]
+    assert verify.volume_type_problems(BACKENDS, "ceph", good[1:2] * 2) == [
+        "volume type lvm: 2 in Cinder, not 1", "volume type rbd: 0 in Cinder, not 1",
+        "default volume type ceph: the type of no backend"]
+
+
 PROVIDER = {"name": "provider", "gateway": "203.0.113.1", "dns_nameservers": [],
             "allocation_start": "203.0.113.100", "allocation_end": "203.0.113.189"}
 

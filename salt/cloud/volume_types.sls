@@ -1,0 +1,20 @@
+{%- from "cloud/macros.jinja" import cloud_auth with context %}
+{%- from "common/topology.jinja" import topo with context %}
+{#- A Cinder volume type per backend of openstack:cinder:backends, named by
+    its volume_type (default: the backend's name), public, with the extra
+    spec volume_backend_name = the backend's name: cinder.conf gives each
+    backend's section that volume_backend_name (cinder.config), so a volume
+    of the type goes to that backend.  A drifted extra spec or visibility
+    is corrected in place; other extra specs are kept.  cinder.conf's
+    default_volume_type names one of these types.  Nothing is included:
+    the orchestration runs this once Cinder's API answers
+    (openstack-cloud-resources). #}
+{%- for backend in topo.cinder.backends %}
+
+{{ ('cloud-volume-type-' ~ backend.volume_type) | json }}:
+  openstack_cloud.volume_type_present:
+    - name: {{ backend.volume_type | json }}
+    - public: true
+    - extra_specs: {{ {'volume_backend_name': backend.name} | json }}
+{{- cloud_auth() }}
+{%- endfor %}
