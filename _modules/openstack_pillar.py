@@ -38,7 +38,8 @@ A minion's pillar holds only the passwords its roles use
 (:data:`ROLE_SECRETS`; the master's ``openstack_secrets`` ext_pillar
 narrows it with :func:`narrow_secrets`), so on a minion the validator
 requires those only; on the master (the orchestration) and for ``data``
-given explicitly it requires every one.
+given explicitly it requires every one.  The orchestrations' host map
+(:func:`host_map`) requires none: roles are not secrets.
 
 Required keys
 -------------
@@ -475,6 +476,35 @@ def topology(data=None):
         salt-call openstack_pillar.topology
     """
     return validate(data)
+
+
+def host_map(data=None):
+    """
+    Return the hosts of the cloud by role, as the model has them:
+    ``everyone`` (every host), ``controller``, ``gateways``, ``computes``
+    (minion ids, in natural order) and ``brick_hosts`` (the model's
+    ``gluster:brick_hosts``: see "GlusterFS bricks").  The orchestrations
+    target their steps from it (``openstack/hostmap.jinja``, rendered on the
+    master).
+
+    Only what the roles come from is validated: the host map, the networks
+    its addresses belong to and ``gluster``; a problem there raises the
+    ``Invalid pillar:`` error of :func:`validate`, naming the key.  No
+    secret is required or read (:func:`validate` checks those).
+
+    data
+        The value of the ``openstack`` pillar key.  Default: the minion's own
+        pillar (the master's own, in an orchestration).
+
+    CLI Example::
+
+        salt-call openstack_pillar.host_map
+        salt-run salt.cmd openstack_pillar.host_map
+    """
+    if data is None:
+        data = _minion_pillar()
+    checks = validator.Validator(data)
+    return checks.run(checks.build_host_map)
 
 
 def password_limits():

@@ -74,12 +74,14 @@ class Validator(network.NetworkChecks, storage.StorageChecks, services.ServiceCh
 
     # -- running -------------------------------------------------------------
 
-    def run(self):
+    def run(self, build=None):
+        """The model that ``build`` (default :meth:`build`, the whole
+        model; or :meth:`build_host_map`) makes, if nothing failed."""
         problem = model.root_problem(self.data)
         if problem:
             self.problems.append("{}: {}".format(model.ROOT, problem))
         else:
-            result = self.build()
+            result = (build or self.build)()
         if self.problems:
             raise CommandExecutionError(
                 "Invalid pillar:\n" + "\n".join("  " + line for line in self.problems)
@@ -95,10 +97,7 @@ class Validator(network.NetworkChecks, storage.StorageChecks, services.ServiceCh
         region = self.text(self.data, (), "region", "RegionOne", model.REGION_RE,
                            "a valid region id (letters, digits, '_', '.' and '-', at most "
                            "255 characters)")
-        domain = self.text(self.data, (), "domain", "", model.HOSTNAME_RE, "a valid DNS domain name")
-        networks = self.networks()
-        hosts = self.hosts(domain, networks)
-        roles = {role: [h for h, host in hosts.items() if role in host["roles"]] for role in model.ROLES}
+        domain, networks, hosts, roles = self.hosts_by_role()
         self.passwords()
         dashboard = self.dashboard(hosts, roles["gateway"])
         cinder = self.cinder()
@@ -131,6 +130,31 @@ class Validator(network.NetworkChecks, storage.StorageChecks, services.ServiceCh
             "security_groups": self.security_groups(),
             "quotas": self.quotas(),
             "tls": self.tls(hosts, roles, dashboard),
+        }
+
+    def hosts_by_role(self):
+        """The domain, networks and hosts (whose addresses the networks
+        check), and the hosts' ids by role."""
+        domain = self.text(self.data, (), "domain", "", model.HOSTNAME_RE, "a valid DNS domain name")
+        networks = self.networks()
+        hosts = self.hosts(domain, networks)
+        roles = {role: [h for h, host in hosts.items() if role in host["roles"]] for role in model.ROLES}
+        return domain, networks, hosts, roles
+
+    def build_host_map(self):
+        """
+        The host map by role (``openstack_pillar.host_map``): only the
+        sections it comes from are checked (the hosts, the networks their
+        addresses are in, gluster), no secret.
+        """
+        self.typos(self.data, (), ())
+        _, _, hosts, roles = self.hosts_by_role()
+        return {
+            "everyone": list(hosts),
+            "controller": roles["controller"],
+            "gateways": roles["gateway"],
+            "computes": roles["compute"],
+            "brick_hosts": self.gluster(hosts, roles["compute"])["brick_hosts"],
         }
 
     # -- generic fields --------------------------------------------------------

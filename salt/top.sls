@@ -1,6 +1,15 @@
 {#-
     Roles come from pillar (openstack:hosts:<minion id>:roles); a host may
     hold several.  Hosts outside the map get nothing from this tree.
+
+    Read here from the raw pillar, not from the model: a highstate renders
+    the top file before it syncs this extension's modules (Salt's
+    call_highstate: get_top, top_matches, then load_dynamic's
+    saltutil.sync_all), so a new host's first highstate has no
+    openstack_pillar to call.  The rule is the model's own,
+    openstack_pillar.host_roles (the secrets filter's): the entry a
+    mapping, its roles a list, only its strings that are known roles count
+    (tests/render/test_top_file.py holds the two together).
 #}
 {%- set os_pillar = pillar.get('openstack') %}
 {%- set hosts = os_pillar.get('hosts') if os_pillar is mapping else none %}
@@ -13,7 +22,8 @@
 {%- set in_cloud = os_pillar is not none and (hosts is not mapping or grains['id'] in hosts) %}
 {%- set entry = hosts.get(grains['id']) if hosts is mapping else none %}
 {%- set roles = entry.get('roles') if entry is mapping else none %}
-{%- set roles = roles if roles is iterable and roles is not string else [] %}
+{%- set roles = roles | select('string') | list if roles is sequence and roles is not string
+                                                   and roles is not mapping else [] %}
 {%- if in_cloud %}
 base:
   '{{ grains['id'] }}':

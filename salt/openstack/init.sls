@@ -7,11 +7,11 @@
     hard-coded minion ids.  The last step verifies the cloud, read-only.
 #}
 {#- Refuse a bad pillar while rendering, before any step runs (also in test
-    mode, where salt.function steps do not run).  The master has the
-    validator when the extension is pip-installed or after
-    `salt-run saltutil.sync_all` (sync_modules alone misses the _utils it
-    needs); otherwise the validate step below, and every formula on the
-    minions, refuse it. #}
+    mode, where salt.function steps do not run), with every problem listed,
+    secrets too (the host map below checks only what roles come from).
+    The master has the validator when the extension is pip-installed or
+    after `salt-run saltutil.sync_all` (sync_modules alone misses the _utils
+    it needs); without it, hostmap.jinja refuses to render and says so. #}
 {%- if 'openstack_pillar.validate' in salt %}
 {%-   do salt['openstack_pillar.validate']() %}
 {%- endif %}

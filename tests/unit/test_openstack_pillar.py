@@ -332,6 +332,58 @@ def test_topology_refuses_bad_pillar(pillar):
         openstack_pillar.topology(pillar)
 
 
+# -- the host map by role (the orchestrations' targets) ------------------------
+
+
+def test_host_map_is_the_models_roles(pillar):
+    model = openstack_pillar.validate(computes_pillar(pillar, 11))
+    assert openstack_pillar.host_map(pillar) == {
+        "everyone": list(model["hosts"]),
+        "controller": [model["controller"]["id"]],
+        "gateways": model["gateways"],
+        "computes": model["computes"],
+        "brick_hosts": model["gluster"]["brick_hosts"],
+    }
+    # Natural order, the model's: compute2 before compute10.
+    assert openstack_pillar.host_map(pillar)["computes"][1:3] == ["compute2", "compute3"]
+
+
+def test_host_map_brick_hosts_are_a_multiple_of_the_replica(pillar):
+    computes_pillar(pillar, 3)
+    pillar["gluster"]["replica"] = 2
+    host_map = openstack_pillar.host_map(pillar)
+    assert host_map["computes"] == ["compute1", "compute2", "compute3"]
+    assert host_map["brick_hosts"] == ["compute1", "compute2"]
+    pillar["gluster"]["brick_hosts"] = ["compute3", "compute1"]
+    assert openstack_pillar.host_map(pillar)["brick_hosts"] == ["compute3", "compute1"]
+
+
+def test_host_map_needs_no_secret(pillar):
+    """Roles are not secrets: the host map renders without a password (the
+    validator, which the orchestrations also run, refuses that)."""
+    expected = openstack_pillar.host_map(pillar)
+    del pillar["passwords"]
+    pillar["nova"] = {"virt_type": "xen"}  # not what roles come from: not checked
+    assert openstack_pillar.host_map(pillar) == expected
+    problems = problems_of(pillar)
+    assert problems[0].startswith("openstack:passwords: missing; required: rabbitmq"), problems
+    assert problems[1].startswith("openstack:nova:virt_type: 'xen'"), problems
+
+
+@pytest.mark.parametrize("key, value, problem", [
+    ("hosts:compute2:roles", ["compute", "storage"], "openstack:hosts:compute2:roles: unknown role"),
+    ("hosts:compute2:address", "10.0.0.300", "openstack:hosts:compute2:address: '10.0.0.300'"),
+    ("gluster:replica", 3, "openstack:gluster:replica: 3 is larger than the number of bricks"),
+    ("networks:management:cidr", "10.0.0.1/8", "openstack:networks:management:cidr: "),
+])
+def test_host_map_refuses_a_bad_host_map(pillar, key, value, problem):
+    set_key(pillar, key, value)
+    with pytest.raises(CommandExecutionError, match="^Invalid pillar:\n") as excinfo:
+        openstack_pillar.host_map(pillar)
+    assert problem in str(excinfo.value)
+    assert problem in "\n".join(problems_of(pillar))
+
+
 def test_hosts_entries(pillar):
     assert openstack_pillar.hosts_entries(pillar) == [
         ["192.168.56.21", ["compute1.cloud.test", "compute1"]],
@@ -1416,8 +1468,8 @@ MODEL_FILES = ("saltext_openstack_model", "saltext_openstack_model_validator",
 
 
 PUBLIC_FUNCTIONS = sorted((
-    "validate", "topology", "password_limits", "hosts_entries", "role_secrets", "host_roles",
-    "allowed_secrets", "narrow_secrets", "endpoints", "console", "tls_request",
+    "validate", "topology", "host_map", "password_limits", "hosts_entries", "role_secrets",
+    "host_roles", "allowed_secrets", "narrow_secrets", "endpoints", "console", "tls_request",
     "secrets_filter_ready"))
 
 
@@ -1448,6 +1500,8 @@ def test_the_synced_module_uses_the_synced_validator(tmp_path, pillar, role):
                       model.cloud_network, model.cloud_image):
             assert pathlib.Path(mixin.__file__).parent == extmods / "utils"
         assert mods["openstack_pillar.validate"](pillar)["computes"] == ["compute1", "compute2"]
+        # What the orchestrations' hostmap.jinja calls on the master.
+        assert mods["openstack_pillar.host_map"](pillar)["brick_hosts"] == ["compute1", "compute2"]
         # Only its own functions: nothing of _utils became a CLI function.
         assert sorted(fun for fun in mods if fun.startswith("openstack_pillar.")) == [
             "openstack_pillar." + name for name in PUBLIC_FUNCTIONS]
