@@ -45,7 +45,10 @@ the heads of the installed migrations and reads the database's
 ``alembic_version`` table, with the URL read from the service's config
 file by oslo.config (as the service reads it), instead of two to four
 starts of the manage program.  No password reaches a command line, a
-return or the log.
+return or the log.  A database at the heads of code seen before is told
+without that start (:func:`schema_cached`): the heads remembered per
+installed code in the minion's cachedir, the revisions read as root with
+the client (``_utils/saltext_openstack_schemacache.py``).
 
 :depends: the ``mariadb`` client (Debian: mariadb-client).
 """
@@ -54,6 +57,7 @@ import logging
 import os
 import pwd
 import re
+import time
 
 import salt.utils.path
 from salt.exceptions import CommandExecutionError, SaltInvocationError
@@ -66,10 +70,12 @@ from salt.exceptions import CommandExecutionError, SaltInvocationError
 try:
     import saltext_openstack_mask as mask
     import saltext_openstack_schema as schema
+    import saltext_openstack_schemacache as schemacache
     import saltext_openstack_sql as sqltext
 except ImportError:
     from saltext_openstack._utils import saltext_openstack_mask as mask
     from saltext_openstack._utils import saltext_openstack_schema as schema
+    from saltext_openstack._utils import saltext_openstack_schemacache as schemacache
     from saltext_openstack._utils import saltext_openstack_sql as sqltext
 
 log = logging.getLogger(__name__)
@@ -474,7 +480,27 @@ try:
     script = ScriptDirectory.from_config(config)
     heads = sorted(script.get_heads())
     shipped = {revision.revision for revision in script.walk_revisions()}
-    out = {"heads": heads, "databases": {}}
+    # Where the heads come from, for the cache of the cheap check: the
+    # script and version directories, alembic.ini, the package's metadata
+    # directory (its name holds the version).
+    paths = [script.dir, config.config_file_name]
+    paths += list(getattr(script, "_version_locations", None) or [script.versions])
+    version = None
+    try:
+        import importlib.metadata as metadata
+        try:
+            dist = metadata.distribution(spec["package"])
+        except metadata.PackageNotFoundError:  # placement: openstack-placement
+            names = metadata.packages_distributions().get(spec["package"]) or ()
+            dist = metadata.distribution(names[0])
+        version = dist.version
+        dist_path = getattr(dist, "_path", None)
+        if dist_path is not None:
+            paths.append(str(dist_path))
+    except Exception:  # noqa: BLE001  no metadata: the files' fingerprint alone
+        pass
+    out = {"heads": heads, "databases": {},
+           "code": {"version": version, "paths": sorted({os.path.abspath(p) for p in paths})}}
     databases = spec.get("databases") or {}
     if databases:
         from oslo_config import cfg
@@ -605,6 +631,7 @@ def schema_script(program, package, alembic_ini, databases=None, config_file=Non
         "databases": databases or {},
     }
     kwargs = {"runas": user} if user else {}
+    started = time.time_ns()
     # -I and cwd /: nothing on the import path that the service's user
     # could plant (its home, the working directory, PYTHON* variables).
     try:
@@ -638,7 +665,170 @@ def schema_script(program, package, alembic_ini, databases=None, config_file=Non
                 mask.scrub(error, (), "****") if error else _failure(res),
             )
         )
+    _remember(path, package, alembic_ini, recursive, answer, started)
     return answer
+
+
+# ---------------------------------------------------------------------------
+# The cheap check: heads remembered, revisions read as root
+# ---------------------------------------------------------------------------
+
+#: The cache of the heads each installed service's code ships, under the
+#: minion's cachedir (see _utils/saltext_openstack_schemacache.py).
+CACHE_FILE = os.path.join("openstack_db", "schema_heads.json")
+
+
+def _cache_file():
+    return os.path.join(__opts__["cachedir"], CACHE_FILE)
+
+
+def _code_paths(path):
+    """The program and its interpreter (the ``#!`` line's, and the file it
+    links to): fingerprinted with the migrations."""
+    interpreter = _interpreter(path)
+    return [path, interpreter, os.path.realpath(interpreter)]
+
+
+def _remember(path, package, alembic_ini, recursive, answer, started):
+    """
+    Remember the heads of the slow check's ``answer`` (and the revision
+    sets it found synced) for the code it read, fingerprinted: unless a
+    fingerprinted file changed since shortly before the check started (a
+    package upgraded meanwhile).  A cache that cannot be written is logged
+    and left: the next check is slow again.
+    """
+    code = answer.get("code") or {}
+    if not code.get("paths") or not answer.get("heads"):
+        return
+    paths = list(code["paths"]) + _code_paths(path)
+    digest, newest = schemacache.fingerprint(paths)
+    if digest is None or newest >= started - schemacache.SETTLE_NS:
+        return
+    cache_file = _cache_file()
+    cache = schemacache.load(cache_file)
+    key = schemacache.code_key(path, package, alembic_ini, recursive)
+    entry = cache["entries"].get(key)
+    changed = False
+    if not (isinstance(entry, dict) and entry.get("fingerprint") == digest
+            and entry.get("heads") == sorted(answer["heads"])):  # fmt: skip
+        entry = schemacache.new_entry(code.get("version"), paths, digest, answer["heads"])
+        changed = True
+    for database in (answer.get("databases") or {}).values():
+        if database and database.get("synced"):
+            changed = schemacache.learn_synced(entry, database["current"]) or changed
+    if not changed:
+        return
+    cache["entries"][key] = entry
+    try:
+        schemacache.store(cache_file, cache)
+    except OSError as exc:
+        log.warning("openstack_db: cannot write the schema cache %s: %s", cache_file, exc)
+
+
+def _home(user):
+    try:
+        return pwd.getpwnam(user).pw_dir if user else pwd.getpwuid(os.geteuid()).pw_dir
+    except KeyError:
+        return "/"
+
+
+def _locations(databases, config_file, conn):
+    """Where each of ``databases`` is (``(host, port, database)``, None: a
+    cell0 not mapped), read without the service's Python; None when that
+    is not certain."""
+    groups = {db.get("group") or db.get("cell0_of") for db in databases.values()}
+    values = schemacache.read_options(config_file, [(group, "connection") for group in groups])
+    locations = {}
+    for name, db in sorted(databases.items()):
+        location = schemacache.mysql_location(
+            values.get((db.get("group") or db.get("cell0_of"), "connection")))
+        if location is None:
+            return None
+        if "cell0_of" in db:
+            # nova's cell0: its URL is the one of its mapping in the API database
+            rows = _run(
+                "SELECT database_connection FROM {}.cell_mappings WHERE uuid = {};\n".format(
+                    sqltext.quote_identifier(location[2]), sqltext.quote_literal(db["uuid"])),
+                **conn
+            )  # fmt: skip
+            locations["api of " + name] = location
+            location = schemacache.mysql_location(rows[0][0]) if rows else False
+            if location is None:
+                return None
+        locations[name] = location or None
+    return locations
+
+
+def _cached_answer(program, package, alembic_ini, databases, config_file, user, recursive,
+                   conn):  # fmt: skip
+    path = salt.utils.path.which(program)
+    if not (path and config_file and databases):
+        return None
+    key = schemacache.code_key(path, package, alembic_ini, recursive)
+    entry = schemacache.load(_cache_file())["entries"].get(key)
+    if not schemacache.valid_entry(entry):
+        return None
+    homes = {_home(user), os.environ.get("HOME") or "/"}
+    if schemacache.oslo_overrides(package, [os.path.basename(path)], sorted(homes), os.environ):
+        return None
+    locations = _locations(databases, str(config_file), conn)
+    if locations is None:
+        return None
+    servers = {location for location in locations.values() if location}
+    if not all(schemacache.is_local_host(host) for host, _, _ in servers):
+        return None
+    sql = "SELECT '', @@port;\n" + "".join(
+        "SELECT {}, version_num FROM {}.alembic_version;\n".format(
+            sqltext.quote_literal(name), sqltext.quote_identifier(location[2]))
+        for name, location in sorted(locations.items())
+        if location and name in databases
+    )  # fmt: skip
+    rows = _run(sql, **conn)
+    ports = [row[1] for row in rows if row[0] == ""]
+    if ports != [str(port) for port in sorted({port for _, port, _ in servers})]:
+        return None  # not the server the service reaches
+    answer = {"heads": list(entry["heads"]), "databases": {}, "cached": True}
+    for name in databases:
+        if locations[name] is None:
+            answer["databases"][name] = None
+            continue
+        current = sorted(row[1] for row in rows if row[0] == name)
+        if not schemacache.is_synced(entry, current):
+            return None
+        answer["databases"][name] = {"current": current, "unknown": [], "synced": True}
+    return answer
+
+
+def schema_cached(program, package, alembic_ini, databases, config_file=None, user=None,
+                  recursive=False, **conn):  # fmt: skip
+    """
+    The answer of :func:`schema_script` when it can be given without
+    starting the service's Python, and every database is synced; None
+    otherwise (then ask :func:`schema_script`).
+
+    The heads are the ones :func:`schema_script` found before for the same
+    installed code (remembered in the minion's cachedir with a fingerprint
+    of the migrations, the package's metadata, the program and its
+    interpreter: an upgrade recomputes them).  The databases' revisions are
+    read as root with the ``mariadb`` client (the connection arguments of
+    this module), from the databases the URLs of ``config_file`` name:
+    only when those URLs are plain MySQL URLs over TCP to this host, at the
+    port of the server the client reaches, and oslo.config would read
+    nothing else (no ``$`` substitution, no ``*.conf.d`` directory, no
+    ``OS_*`` variable).  Any doubt, an error included, answers None.
+    Read-only.
+
+    CLI Example::
+
+        salt '*' openstack_db.schema_cached keystone-manage keystone common/sql/alembic.ini '{"main": {"group": "database"}}' config_file=/etc/keystone/keystone.conf user=keystone recursive=True
+    """
+    conn = _conn(conn)
+    try:
+        return _cached_answer(program, package, alembic_ini, databases, config_file, user,
+                              recursive, conn)  # fmt: skip
+    except (CommandExecutionError, OSError, ValueError, LookupError, TypeError) as exc:
+        log.debug("openstack_db: the cheap schema check of %s gave way: %s", package, exc)
+        return None
 
 
 def alembic_head(program, package, alembic_ini):
@@ -692,14 +882,16 @@ def _manage(service, action, config_file, user):
     return res.get("stdout") or ""
 
 
-def schema_status(service, config_file=None, user=None):
+def schema_status(service, config_file=None, user=None, **conn):
     """
     Compare ``service``'s database schema with the migrations its installed
     code ships (a service of ``SCHEMAS``: placement, cinder, keystone,
     glance), in one start of the service's interpreter, run as ``user``
     (the service's user: it reads the service's config file as the service
     does).  ``config_file`` (default: the manage program's own) holds the
-    database URL.  Read-only.
+    database URL.  Read-only.  A database synced with code seen before is
+    told without that start (:func:`schema_cached`, which the connection
+    arguments ``socket``, ``defaults_file``, ``client`` are for).
 
     Returns ``{"service", "version", "head", "synced", "unknown"}``:
     ``version`` the database's revision(s), space separated (None: no
@@ -713,11 +905,10 @@ def schema_status(service, config_file=None, user=None):
         salt '*' openstack_db.schema_status keystone config_file=/etc/keystone/keystone.conf user=keystone
     """
     known = _schema(service)
-    answer = schema_script(
-        known["program"], known["package"], known["alembic_ini"],
-        databases={"main": {"group": known["group"]}}, config_file=config_file, user=user,
-        recursive=known.get("recursive", False),
-    )  # fmt: skip
+    args = (known["program"], known["package"], known["alembic_ini"])
+    kwargs = {"databases": {"main": {"group": known["group"]}}, "config_file": config_file,
+              "user": user, "recursive": known.get("recursive", False)}  # fmt: skip
+    answer = schema_cached(*args, **kwargs, **conn) or schema_script(*args, **kwargs)
     database = answer["databases"]["main"]
     return {
         "service": service,
@@ -728,7 +919,7 @@ def schema_status(service, config_file=None, user=None):
     }
 
 
-def schema_version(service, config_file=None, user=None):
+def schema_version(service, config_file=None, user=None, **conn):
     """
     The schema revision(s) of ``service``'s database, space separated; None
     when it has no schema yet (see :func:`schema_status`).
@@ -738,7 +929,7 @@ def schema_version(service, config_file=None, user=None):
         salt '*' openstack_db.schema_version placement user=placement
         salt '*' openstack_db.schema_version cinder config_file=/etc/cinder/cinder.conf user=cinder
     """
-    return schema_status(service, config_file=config_file, user=user)["version"]
+    return schema_status(service, config_file=config_file, user=user, **conn)["version"]
 
 
 def schema_sync(service, config_file=None, user=None):

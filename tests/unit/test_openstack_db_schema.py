@@ -57,6 +57,7 @@ def programs(monkeypatch, tmp_path):
     monkeypatch.setattr(db.salt.utils.path, "which",
                         lambda name: str(tmp_path / name) if "manage" in name else None)  # fmt: skip
     monkeypatch.setattr(db, "__salt__", {"cmd.run_all": fake}, raising=False)
+    monkeypatch.setattr(db, "__opts__", {"cachedir": str(tmp_path / "cache")}, raising=False)
     return fake
 
 
