@@ -20,6 +20,7 @@ import os
 import pathlib
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 
@@ -27,6 +28,7 @@ import pytest
 from salt.exceptions import CommandExecutionError
 
 from mariadb_server import MariaDBServer, free_port  # tests/functional is on sys.path
+from saltext_openstack._utils import saltext_openstack_schemacache as schemacache
 
 PASSWORD = "schema-S3cret_pw"
 # service -> (config section of the database URL, where the migrations are,
@@ -282,3 +284,115 @@ def test_not_set_up_yet_is_typed_where_it_is_detected(loaders, mariadb, conf_dir
     dry_run = _state(loaders, name="placement", config_file=conf, user="placement", test=True)
     assert dry_run["result"] is (None if not_ready else False), dry_run
     assert _state(loaders, name="placement", config_file=conf, user="placement")["result"] is False
+
+
+# --------------------------------------------------------------------------
+# The cheap check: the heads remembered, the revisions read as root
+# --------------------------------------------------------------------------
+
+
+def _cache_file(minion_opts):
+    return pathlib.Path(minion_opts["cachedir"]) / "openstack_db" / "schema_heads.json"
+
+
+def _entry(minion_opts, service):
+    """The cache entry of ``service``'s code, and the whole cache."""
+    data = schemacache.load(str(_cache_file(minion_opts)))
+    (key,) = [key for key in data["entries"] if json.loads(key)[1] == service]
+    return key, data
+
+
+def _python_starts(argv_spy):
+    """What started besides the mariadb client: the status script (the
+    service's Python, through su as the service's user), a manage program."""
+    return [argv for argv in argv_spy if os.path.basename(str(argv[0])) not in ("mariadb", "mysql")]
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_at_head_the_service_s_python_is_not_started(loaders, minion_opts, mariadb, conf_dir,
+                                                      argv_spy, service):  # fmt: skip
+    """Once the slow check has run for the installed code, a database at its
+    heads is told by the mariadb client alone (as root over the socket):
+    the same status, the same state returns, in test mode too."""
+    db = loaders.modules.openstack_db
+    conf = _config(mariadb, conf_dir, service)
+    db.schema_sync(service, config_file=conf, user=service)
+    slow = db.schema_status(service, config_file=conf, user=service)  # remembers the heads
+    assert slow["synced"] is True
+    cache_file = _cache_file(minion_opts)
+    assert stat.S_IMODE(cache_file.stat().st_mode) == 0o600 and cache_file.stat().st_uid == 0
+    assert stat.S_IMODE(cache_file.parent.stat().st_mode) == 0o700
+    key, data = _entry(minion_opts, service)
+    assert data["entries"][key]["heads"] == slow["head"].split()
+    assert PASSWORD not in cache_file.read_text()
+
+    del argv_spy[:]
+    fast = db.schema_status(service, config_file=conf, user=service, socket=mariadb.socket)
+    runs = [_state(loaders, name=service, config_file=conf, user=service, socket=mariadb.socket,
+                   test=test) for test in (False, True)]  # fmt: skip
+    assert fast == slow
+    for ret in runs:
+        assert ret["result"] is True and ret["changes"] == {}, ret
+        assert ret["comment"] == f"The {service} database is at revision {slow['version']}"
+    assert argv_spy and _python_starts(argv_spy) == [], argv_spy
+    assert all(PASSWORD not in " ".join(map(str, argv)) for argv in argv_spy)
+
+
+def test_another_installed_version_computes_the_heads_again(loaders, minion_opts, mariadb,
+                                                            conf_dir, argv_spy):  # fmt: skip
+    """The entry is bound to the installed files: with the package's
+    metadata directory of another version (as after an upgrade) the heads
+    are computed again, once, by the service's Python."""
+    db = loaders.modules.openstack_db
+    conf = _config(mariadb, conf_dir, "placement")
+    db.schema_sync("placement", config_file=conf, user="placement")
+    db.schema_status("placement", config_file=conf, user="placement")
+    key, data = _entry(minion_opts, "placement")
+    entry = data["entries"][key]
+    (metadata,) = [p for p in entry["paths"] if p.endswith((".dist-info", ".egg-info"))]
+    assert entry["version"] and entry["version"] in metadata and os.path.isdir(metadata)
+    entry["paths"] = [p if p != metadata else metadata.replace(entry["version"], "0.0.1")
+                      for p in entry["paths"]]  # fmt: skip
+    schemacache.store(str(_cache_file(minion_opts)), data)
+
+    del argv_spy[:]
+    status = db.schema_status("placement", config_file=conf, user="placement",
+                              socket=mariadb.socket)  # fmt: skip
+    assert status["synced"] is True and len(_python_starts(argv_spy)) == 1, argv_spy
+    key, data = _entry(minion_opts, "placement")
+    assert metadata in data["entries"][key]["paths"]
+    del argv_spy[:]
+    assert db.schema_status("placement", config_file=conf, user="placement",
+                            socket=mariadb.socket) == status  # fmt: skip
+    assert _python_starts(argv_spy) == []
+
+
+@pytest.mark.parametrize("service", sorted(BEHIND))
+def test_a_database_behind_the_remembered_heads_is_migrated(loaders, mariadb, conf_dir, argv_spy,
+                                                            service):  # fmt: skip
+    """The cheap check never says synced for rows short of the heads: the
+    slow check runs, the state predicts and migrates as without it."""
+    db = loaders.modules.openstack_db
+    conf = _config(mariadb, conf_dir, service)
+    db.schema_sync(service, config_file=conf, user=service)
+    head = db.schema_status(service, config_file=conf, user=service)["head"]
+    sql, old = BEHIND[service]
+    mariadb.execute(sql, database=f"{service}_schema")
+    del argv_spy[:]
+
+    def state(**kwargs):
+        return _state(loaders, name=service, config_file=conf, user=service,
+                      socket=mariadb.socket, **kwargs)  # fmt: skip
+
+    status = db.schema_status(service, config_file=conf, user=service, socket=mariadb.socket)
+    assert status["synced"] is False and status["version"] == old
+    assert len(_python_starts(argv_spy)) == 1
+    predicted, ret, again = state(test=True), state(), state()
+    assert predicted["result"] is None and predicted["changes"] == {"old": old, "new": head}
+    assert ret["result"] is True and ret["changes"]["old"] == old, ret
+    assert again["result"] is True and again["changes"] == {}, again
+    assert len(_started(argv_spy, service)) == 1
+    # the last run was the cheap check's: no start since the sync's re-read
+    last = max(i for i, argv in enumerate(argv_spy) if argv in _python_starts(argv_spy))
+    assert all(os.path.basename(str(argv[0])) in ("mariadb", "mysql")
+               for argv in argv_spy[last + 1:])  # fmt: skip

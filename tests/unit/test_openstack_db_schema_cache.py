@@ -188,3 +188,39 @@ def test_the_state_passes_the_connection_and_says_the_same(cloud, monkeypatch):
         assert ret["comment"] == f"The placement database is at revision {HEAD}"
     assert cloud.starts == 1
     assert [argv[1] for argv in cloud.client_argv] == ["--socket=/run/mysqld/mysqld.sock"] * 2
+
+
+# -- nova_manage.db_status: the cached answer first ------------------------------
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_nova_db_status_asks_the_cache_first(monkeypatch, cached):
+    from saltext_openstack._modules import nova_manage
+
+    asked = []
+    answer = {"heads": [HEAD], "databases": {
+        "main": {"current": [HEAD], "unknown": [], "synced": True}, "cell0": None}}
+
+    def schema_cached(program, package, alembic_ini, databases, config_file=None, **conn):
+        asked.append(("cached", program, package, alembic_ini, sorted(databases), conn))
+        return answer if cached else None
+
+    def schema_script(program, package, alembic_ini, databases=None, config_file=None):
+        asked.append(("script", program, package, alembic_ini, sorted(databases), {}))
+        return answer
+
+    monkeypatch.setattr(nova_manage.salt.utils.path, "which",
+                        lambda name: "/usr/bin/nova-manage" if name == "nova-manage" else None)
+    monkeypatch.setattr(nova_manage, "__salt__", {"openstack_db.schema_cached": schema_cached,
+                                                  "openstack_db.schema_script": schema_script},
+                        raising=False)  # fmt: skip
+    status = nova_manage.db_status("main", config_file="/etc/nova/nova.conf", socket="/s",
+                                   __pub_fun="nova_manage.db_status")  # fmt: skip
+    assert status == {"database": "main", "version": HEAD, "head": HEAD, "synced": True,
+                      "unknown": [], "cell0": None}  # fmt: skip
+    expected = [("cached", "/usr/bin/nova-manage", "nova", "db/main/alembic.ini",
+                 ["cell0", "main"], {"socket": "/s"})]  # fmt: skip
+    if not cached:
+        expected.append(("script", "/usr/bin/nova-manage", "nova", "db/main/alembic.ini",
+                         ["cell0", "main"], {}))  # fmt: skip
+    assert asked == expected
