@@ -96,6 +96,17 @@ def _started(argv_spy, service):
     return [argv for argv in argv_spy if os.path.basename(str(argv[0])) == f"{service}-manage"]
 
 
+def _python_starts(argv_spy):
+    """What started besides the mariadb client: the status script (the
+    service's Python, through su as the service's user), a manage program."""
+    return [argv for argv in argv_spy if os.path.basename(str(argv[0])) not in ("mariadb", "mysql")]
+
+
+def _status_checks(argv_spy):
+    """The starts of the status script (``python3 -I -c``)."""
+    return [argv for argv in argv_spy if "-I" in argv and "-c" in argv]
+
+
 def _state(loaders, **kwargs):
     ret = loaders.modules.state.single("openstack_db.schema_synced", **kwargs)
     raw = ret.raw if hasattr(ret, "raw") else ret
@@ -182,26 +193,40 @@ BEHIND = {
 }
 
 
+@pytest.mark.parametrize("cheap", [False, True], ids=["", "cheap-check"])
 @pytest.mark.parametrize("service", sorted(BEHIND))
 def test_a_database_one_revision_behind_is_migrated(loaders, mariadb, conf_dir, argv_spy,
-                                                    service):  # fmt: skip
+                                                    service, cheap):  # fmt: skip
+    """With the cheap check (the heads remembered, the server reachable as
+    root over its socket) too: rows short of the heads are never "synced",
+    the slow check runs, the state predicts and migrates as without it."""
     db = loaders.modules.openstack_db
     conf = _config(mariadb, conf_dir, service)
+    conn = {"socket": mariadb.socket} if cheap else {}
     db.schema_sync(service, config_file=conf, user=service)
-    head = db.schema_status(service, config_file=conf, user=service)["head"]
+    head = db.schema_status(service, config_file=conf, user=service)["head"]  # remembered
     sql, old = BEHIND[service]
     mariadb.execute(sql, database=f"{service}_schema")
     del argv_spy[:]
 
     def state(**kwargs):
-        return _state(loaders, name=service, config_file=conf, user=service, **kwargs)
+        return _state(loaders, name=service, config_file=conf, user=service, **conn, **kwargs)
 
     predicted, ret, again = state(test=True), state(), state()
+    runs = list(argv_spy)
     assert predicted["result"] is None and predicted["changes"] == {"old": old, "new": head}
     now = db.schema_status(service, config_file=conf, user=service)["version"]
     assert ret["result"] is True and ret["changes"] == {"old": old, "new": now}, ret
     assert again["result"] is True and again["changes"] == {}, again
     assert len(_started(argv_spy, service)) == 1
+    if cheap:
+        # the prediction's check, the sync's first one and the sync are
+        # started; the re-read after the sync and the last run are not
+        starts = _python_starts(runs)
+        assert len(_status_checks(runs)) == 2 and starts[-1] == _started(runs, service)[0], starts
+        last = max(i for i, argv in enumerate(runs) if argv in starts)
+        assert runs[last + 1:] and all(os.path.basename(str(argv[0])) in ("mariadb", "mysql")
+                                       for argv in runs[last + 1:])  # fmt: skip
 
 
 def test_a_schema_newer_than_the_code_is_refused(loaders, mariadb, conf_dir, argv_spy):
@@ -302,12 +327,6 @@ def _entry(minion_opts, service):
     return key, data
 
 
-def _python_starts(argv_spy):
-    """What started besides the mariadb client: the status script (the
-    service's Python, through su as the service's user), a manage program."""
-    return [argv for argv in argv_spy if os.path.basename(str(argv[0])) not in ("mariadb", "mysql")]
-
-
 @pytest.mark.parametrize("service", sorted(SERVICES))
 def test_at_head_the_service_s_python_is_not_started(loaders, minion_opts, mariadb, conf_dir,
                                                       argv_spy, service):  # fmt: skip
@@ -358,41 +377,10 @@ def test_another_installed_version_computes_the_heads_again(loaders, minion_opts
     del argv_spy[:]
     status = db.schema_status("placement", config_file=conf, user="placement",
                               socket=mariadb.socket)  # fmt: skip
-    assert status["synced"] is True and len(_python_starts(argv_spy)) == 1, argv_spy
+    assert status["synced"] is True and len(_status_checks(argv_spy)) == 1, argv_spy
     key, data = _entry(minion_opts, "placement")
     assert metadata in data["entries"][key]["paths"]
     del argv_spy[:]
     assert db.schema_status("placement", config_file=conf, user="placement",
                             socket=mariadb.socket) == status  # fmt: skip
     assert _python_starts(argv_spy) == []
-
-
-@pytest.mark.parametrize("service", sorted(BEHIND))
-def test_a_database_behind_the_remembered_heads_is_migrated(loaders, mariadb, conf_dir, argv_spy,
-                                                            service):  # fmt: skip
-    """The cheap check never says synced for rows short of the heads: the
-    slow check runs, the state predicts and migrates as without it."""
-    db = loaders.modules.openstack_db
-    conf = _config(mariadb, conf_dir, service)
-    db.schema_sync(service, config_file=conf, user=service)
-    head = db.schema_status(service, config_file=conf, user=service)["head"]
-    sql, old = BEHIND[service]
-    mariadb.execute(sql, database=f"{service}_schema")
-    del argv_spy[:]
-
-    def state(**kwargs):
-        return _state(loaders, name=service, config_file=conf, user=service,
-                      socket=mariadb.socket, **kwargs)  # fmt: skip
-
-    status = db.schema_status(service, config_file=conf, user=service, socket=mariadb.socket)
-    assert status["synced"] is False and status["version"] == old
-    assert len(_python_starts(argv_spy)) == 1
-    predicted, ret, again = state(test=True), state(), state()
-    assert predicted["result"] is None and predicted["changes"] == {"old": old, "new": head}
-    assert ret["result"] is True and ret["changes"]["old"] == old, ret
-    assert again["result"] is True and again["changes"] == {}, again
-    assert len(_started(argv_spy, service)) == 1
-    # the last run was the cheap check's: no start since the sync's re-read
-    last = max(i for i, argv in enumerate(argv_spy) if argv in _python_starts(argv_spy))
-    assert all(os.path.basename(str(argv[0])) in ("mariadb", "mysql")
-               for argv in argv_spy[last + 1:])  # fmt: skip
