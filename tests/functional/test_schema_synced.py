@@ -28,6 +28,7 @@ import pytest
 from salt.exceptions import CommandExecutionError
 
 from mariadb_server import MariaDBServer, free_port  # tests/functional is on sys.path
+from saltext_openstack._modules.openstack_db import SCHEMAS
 from saltext_openstack._utils import saltext_openstack_schemacache as schemacache
 
 PASSWORD = "schema-S3cret_pw"
@@ -323,7 +324,9 @@ def _cache_file(minion_opts):
 def _entry(minion_opts, service):
     """The cache entry of ``service``'s code, and the whole cache."""
     data = schemacache.load(str(_cache_file(minion_opts)))
-    (key,) = [key for key in data["entries"] if json.loads(key)[1] == service]
+    known = SCHEMAS[service]
+    wanted = [service, known["alembic_ini"], known.get("recursive", False)]
+    (key,) = [key for key in data["entries"] if json.loads(key)[1:] == wanted]
     return key, data
 
 
