@@ -62,19 +62,21 @@ import time
 import salt.utils.path
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-# What the schema states share with this module, this module's quoting and
-# parsing, and the extension's one secret masker (_utils/): synced to
-# extmods/utils, which the loader puts on sys.path while it loads this
-# module, or part of the pip-installed package.  One try: all three from
-# the same place.
+# What the schema states share with this module, the schema checks' script
+# and cache, this module's quoting and parsing, and the extension's one
+# secret masker (_utils/): synced to extmods/utils, which the loader puts on
+# sys.path while it loads this module, or part of the pip-installed
+# package.  One try: all of them from the same place.
 try:
     import saltext_openstack_mask as mask
     import saltext_openstack_schema as schema
+    import saltext_openstack_schema_read as schema_read
     import saltext_openstack_schemacache as schemacache
     import saltext_openstack_sql as sqltext
 except ImportError:
     from saltext_openstack._utils import saltext_openstack_mask as mask
     from saltext_openstack._utils import saltext_openstack_schema as schema
+    from saltext_openstack._utils import saltext_openstack_schema_read as schema_read
     from saltext_openstack._utils import saltext_openstack_schemacache as schemacache
     from saltext_openstack._utils import saltext_openstack_sql as sqltext
 
@@ -404,159 +406,6 @@ SCHEMAS = {
                "group": "database", "sync": ("db_sync",)},
 }  # fmt: skip
 
-# Run by the service's own interpreter, as the service's user: the heads of
-# the migrations it ships and the revisions its databases are at, as JSON
-# on stdout.  argv[1] is a JSON spec (no secret): the package, its
-# alembic.ini, "recursive", the oslo.config project and program, the config
-# files, and "databases": {name: {"group": G}} (the URL is [G] connection
-# of the config files, read with oslo.config as the service reads it) or
-# {name: {"cell0_of": G}} (nova: cell0's URL, from the cell_mappings of the
-# API database at [G] connection).  Each database answers "current" (null:
-# no alembic_version table, no schema yet), "unknown" (revisions the code
-# does not ship) and "synced": every head is a current revision or one of
-# its ancestors, dependencies included (glance's contract head depends on
-# its expand head: alembic then keeps the contract row only).  A cell0 not
-# mapped answers null.  Read-only.  An error prints {"error": ...}, the
-# passwords of the URLs read masked, and exits 1; "not_ready" tells whether
-# the error means that the service is not set up yet (see _NOT_READY_CODES).
-_STATUS_SCRIPT = r"""
-import importlib.util, json, os, sys
-from urllib.parse import unquote
-spec = json.loads(sys.argv[1])
-secrets = []
-# The database errors of a service not set up yet: its database or user
-# does not exist yet (1044, 1045: access denied; 1049: unknown database) or
-# its server does not answer (2002: socket, 2003: TCP).
-NOT_READY_CODES = {1044, 1045, 1049, 2002, 2003}
-
-def not_set(text):
-    exc = ValueError(text)
-    exc.not_ready = True
-    return exc
-
-def not_ready(exc):
-    if getattr(exc, "not_ready", False):
-        return True
-    cfg = sys.modules.get("oslo_config.cfg")
-    if cfg is not None and isinstance(exc, cfg.ConfigFilesNotFoundError):
-        return True
-    # SQLAlchemy's DBAPIError: the driver's own error (code, message)
-    args = getattr(getattr(exc, "orig", None), "args", None) or (None,)
-    try:
-        return args[0] in NOT_READY_CODES
-    except TypeError:  # an odd driver's unhashable first argument
-        return False
-
-def fail(exc):
-    text = "%s: %s" % (type(exc).__name__, exc)
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, "****")
-    print(json.dumps({"error": text, "not_ready": not_ready(exc)}))
-    sys.exit(1)
-
-def engine(url):
-    import sqlalchemy
-    from sqlalchemy.pool import NullPool
-    parsed = sqlalchemy.engine.make_url(url)
-    if parsed.password:
-        secrets.extend({str(parsed.password), unquote(str(parsed.password))})
-    return sqlalchemy.create_engine(parsed, poolclass=NullPool)
-
-def current(url):
-    import sqlalchemy
-    with engine(url).connect() as conn:
-        if not sqlalchemy.inspect(conn).has_table("alembic_version"):
-            return None
-        return sorted(row[0] for row in conn.execute(
-            sqlalchemy.text("SELECT version_num FROM alembic_version")))
-
-try:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-    package_dir = importlib.util.find_spec(spec["package"]).submodule_search_locations[0]
-    config = Config(os.path.join(package_dir, spec["alembic_ini"]))
-    if spec.get("recursive"):
-        config.set_main_option("recursive_version_locations", "true")
-    script = ScriptDirectory.from_config(config)
-    heads = sorted(script.get_heads())
-    shipped = {revision.revision for revision in script.walk_revisions()}
-    # Where the heads come from, for the cache of the cheap check: the
-    # script and version directories, alembic.ini, the package's metadata
-    # directory (its name holds the version).
-    paths = [script.dir, config.config_file_name]
-    paths += list(getattr(script, "_version_locations", None) or [script.versions])
-    version = None
-    try:
-        import importlib.metadata as metadata
-        try:
-            dist = metadata.distribution(spec["package"])
-        except metadata.PackageNotFoundError:  # placement: openstack-placement
-            names = metadata.packages_distributions().get(spec["package"]) or ()
-            dist = metadata.distribution(names[0])
-        version = dist.version
-        dist_path = getattr(dist, "_path", None)
-        if dist_path is not None:
-            paths.append(str(dist_path))
-    except Exception:  # noqa: BLE001  no metadata: the files' fingerprint alone
-        pass
-    out = {"heads": heads, "databases": {},
-           "code": {"version": version, "paths": sorted({os.path.abspath(p) for p in paths})}}
-    databases = spec.get("databases") or {}
-    if databases:
-        from oslo_config import cfg
-        conf = cfg.ConfigOpts()
-        groups = {db.get("group") or db.get("cell0_of") for db in databases.values()}
-        for group in groups:
-            conf.register_opt(cfg.StrOpt("connection", secret=True), group=group)
-        args = []
-        for path in spec.get("config_files") or ():
-            args += ["--config-file", path]
-        conf(args, project=spec["project"], prog=spec["prog"])
-
-        def url_of(group):
-            url = conf[group].connection
-            if not url:
-                raise not_set("[%s] connection is not set in %s" % (
-                    group, ", ".join(conf.config_file or ()) or "any config file"))
-            return url
-
-    for name, db in sorted(databases.items()):
-        if "cell0_of" in db:
-            import sqlalchemy
-            with engine(url_of(db["cell0_of"])).connect() as conn:
-                if not sqlalchemy.inspect(conn).has_table("cell_mappings"):
-                    out["databases"][name] = None
-                    continue
-                row = conn.execute(sqlalchemy.text(
-                    "SELECT database_connection FROM cell_mappings WHERE uuid = :uuid"),
-                    {"uuid": db["uuid"]}).first()
-            if row is None:
-                out["databases"][name] = None
-                continue
-            url = row[0]
-            if not url:
-                raise ValueError("cell0's mapping has no database URL")
-            if "{" in url:
-                raise ValueError("cell0's database URL is a template: not supported")
-        else:
-            url = url_of(db["group"])
-        revisions = current(url)
-        known = [rev for rev in revisions or () if rev in shipped]
-        reached = set()
-        for rev in known:
-            reached.update(r.revision for r in script.iterate_revisions(rev, "base"))
-        out["databases"][name] = {
-            "current": revisions,
-            "unknown": sorted(set(revisions or ()) - set(known)),
-            "synced": bool(revisions) and len(known) == len(revisions)
-            and set(heads) <= reached,
-        }
-    print(json.dumps(out))
-except SystemExit:
-    raise
-except BaseException as exc:
-    fail(exc)
-"""
 
 def _program(program):
     """The path of the program ``program``; NotReadyError if missing."""
@@ -603,10 +452,11 @@ def schema_script(program, package, alembic_ini, databases=None, config_file=Non
     Run the status script once with the interpreter of ``program``'s ``#!``
     line (the service's own Python, alembic, SQLAlchemy and oslo.config),
     as ``user``, and return its answer: ``{"heads": [...], "databases":
-    {name: {"current", "unknown", "synced"} or None}}`` (see
-    ``_STATUS_SCRIPT``).  ``databases`` maps a name to ``{"group": G}``
-    (``[G] connection`` of ``config_file``, default: ``program``'s own
-    config files) or, for nova's cell0, ``{"cell0_of": G, "uuid": U}``.
+    {name: {"current", "unknown", "synced"} or None}}`` (see ``STATUS_SCRIPT``
+    in ``_utils/saltext_openstack_schema_read.py``).  ``databases`` maps a
+    name to ``{"group": G}`` (``[G] connection`` of ``config_file``,
+    default: ``program``'s own config files) or, for nova's cell0,
+    ``{"cell0_of": G, "uuid": U}``.
     The URLs are read by the script: no password reaches a command line or
     the return.  Read-only.
 
@@ -636,7 +486,8 @@ def schema_script(program, package, alembic_ini, databases=None, config_file=Non
     # could plant (its home, the working directory, PYTHON* variables).
     try:
         res = __salt__["cmd.run_all"](
-            [_interpreter(path), "-I", "-c", _STATUS_SCRIPT, json.dumps(spec, sort_keys=True)],
+            [_interpreter(path), "-I", "-c", schema_read.STATUS_SCRIPT,
+             json.dumps(spec, sort_keys=True)],
             cwd="/",
             python_shell=False,
             output_loglevel="quiet",
@@ -665,7 +516,8 @@ def schema_script(program, package, alembic_ini, databases=None, config_file=Non
                 mask.scrub(error, (), "****") if error else _failure(res),
             )
         )
-    _remember(path, package, alembic_ini, recursive, answer, started)
+    schemacache.remember(_cache_file(), schemacache.code_key(path, package, alembic_ini, recursive),
+                         answer, lambda: _code_paths(path), started)  # fmt: skip
     return answer
 
 
@@ -687,116 +539,6 @@ def _code_paths(path):
     links to): fingerprinted with the migrations."""
     interpreter = _interpreter(path)
     return [path, interpreter, os.path.realpath(interpreter)]
-
-
-def _remember(path, package, alembic_ini, recursive, answer, started):
-    """
-    Remember the heads of the slow check's ``answer`` (and the revision
-    sets it found synced) for the code it read, fingerprinted: unless a
-    fingerprinted file changed since shortly before the check started (a
-    package upgraded meanwhile).  A cache that cannot be written is logged
-    and left: the next check is slow again.
-    """
-    code = answer.get("code") or {}
-    if not code.get("paths") or not answer.get("heads"):
-        return
-    paths = list(code["paths"]) + _code_paths(path)
-    digest, newest = schemacache.fingerprint(paths)
-    if digest is None or newest >= started - schemacache.SETTLE_NS:
-        return
-    cache_file = _cache_file()
-    cache = schemacache.load(cache_file)
-    key = schemacache.code_key(path, package, alembic_ini, recursive)
-    entry = cache["entries"].get(key)
-    changed = False
-    if not (isinstance(entry, dict) and entry.get("fingerprint") == digest
-            and entry.get("heads") == sorted(answer["heads"])):  # fmt: skip
-        entry = schemacache.new_entry(code.get("version"), paths, digest, answer["heads"])
-        changed = True
-    for database in (answer.get("databases") or {}).values():
-        if database and database.get("synced"):
-            changed = schemacache.learn_synced(entry, database["current"]) or changed
-    if not changed:
-        return
-    cache["entries"][key] = entry
-    try:
-        schemacache.store(cache_file, cache)
-    except OSError as exc:
-        log.warning("openstack_db: cannot write the schema cache %s: %s", cache_file, exc)
-
-
-def _home(user):
-    try:
-        return pwd.getpwnam(user).pw_dir if user else pwd.getpwuid(os.geteuid()).pw_dir
-    except KeyError:
-        return "/"
-
-
-def _locations(databases, config_file, conn):
-    """Where each of ``databases`` is (``(host, port, database)``, None: a
-    cell0 not mapped), read without the service's Python; None when that
-    is not certain."""
-    groups = {db.get("group") or db.get("cell0_of") for db in databases.values()}
-    values = schemacache.read_options(config_file, [(group, "connection") for group in groups])
-    locations = {}
-    for name, db in sorted(databases.items()):
-        location = schemacache.mysql_location(
-            values.get((db.get("group") or db.get("cell0_of"), "connection")))
-        if location is None:
-            return None
-        if "cell0_of" in db:
-            # nova's cell0: its URL is the one of its mapping in the API database
-            rows = _run(
-                "SELECT database_connection FROM {}.cell_mappings WHERE uuid = {};\n".format(
-                    sqltext.quote_identifier(location[2]), sqltext.quote_literal(db["uuid"])),
-                **conn
-            )  # fmt: skip
-            locations["api of " + name] = location
-            location = schemacache.mysql_location(rows[0][0]) if rows else False
-            if location is None:
-                return None
-        locations[name] = location or None
-    return locations
-
-
-def _cached_answer(program, package, alembic_ini, databases, config_file, user, recursive,
-                   conn):  # fmt: skip
-    path = salt.utils.path.which(program)
-    if not (path and config_file and databases):
-        return None
-    key = schemacache.code_key(path, package, alembic_ini, recursive)
-    entry = schemacache.load(_cache_file())["entries"].get(key)
-    if not schemacache.valid_entry(entry):
-        return None
-    homes = {_home(user), os.environ.get("HOME") or "/"}
-    if schemacache.oslo_overrides(package, [os.path.basename(path)], sorted(homes), os.environ):
-        return None
-    locations = _locations(databases, str(config_file), conn)
-    if locations is None:
-        return None
-    servers = {location for location in locations.values() if location}
-    if not all(schemacache.is_local_host(host) for host, _, _ in servers):
-        return None
-    sql = "SELECT '', @@port;\n" + "".join(
-        "SELECT {}, version_num FROM {}.alembic_version;\n".format(
-            sqltext.quote_literal(name), sqltext.quote_identifier(location[2]))
-        for name, location in sorted(locations.items())
-        if location and name in databases
-    )  # fmt: skip
-    rows = _run(sql, **conn)
-    ports = [row[1] for row in rows if row[0] == ""]
-    if ports != [str(port) for port in sorted({port for _, port, _ in servers})]:
-        return None  # not the server the service reaches
-    answer = {"heads": list(entry["heads"]), "databases": {}, "cached": True}
-    for name in databases:
-        if locations[name] is None:
-            answer["databases"][name] = None
-            continue
-        current = sorted(row[1] for row in rows if row[0] == name)
-        if not schemacache.is_synced(entry, current):
-            return None
-        answer["databases"][name] = {"current": current, "unknown": [], "synced": True}
-    return answer
 
 
 def schema_cached(program, package, alembic_ini, databases, config_file=None, user=None,
@@ -824,8 +566,12 @@ def schema_cached(program, package, alembic_ini, databases, config_file=None, us
     """
     conn = _conn(conn)
     try:
-        return _cached_answer(program, package, alembic_ini, databases, config_file, user,
-                              recursive, conn)  # fmt: skip
+        path = salt.utils.path.which(program)
+        if not (path and config_file and databases):
+            return None
+        key = schemacache.code_key(path, package, alembic_ini, recursive)
+        return schemacache.cached_answer(path, package, key, databases, str(config_file), user,
+                                         _cache_file(), lambda sql: _run(sql, **conn), sqltext)
     except (CommandExecutionError, OSError, ValueError, LookupError, TypeError) as exc:
         log.debug("openstack_db: the cheap schema check of %s gave way: %s", package, exc)
         return None

@@ -33,6 +33,7 @@ import hashlib
 import json
 import logging
 import os
+import pwd
 import re
 import socket
 import stat
@@ -348,3 +349,122 @@ def is_local_host(host):
         except OSError:
             return False
     return True
+
+
+# ---------------------------------------------------------------------------
+# The cheap check and what the slow one leaves for it
+# ---------------------------------------------------------------------------
+#
+# openstack_db's parts (it passes the cache file under its cachedir, its
+# client as ``run``: SQL in, rows out, and its SQL quoting ``sqltext``).
+
+
+def remember(cache_file, key, answer, code_paths, started):
+    """
+    Remember the heads of the slow check's ``answer`` (and the revision
+    sets it found synced) for the code it read (``key``: :func:`code_key`),
+    fingerprinted with the files ``code_paths()`` names besides the
+    answer's (the program and its interpreter): unless a fingerprinted
+    file changed since shortly before the check started (``started``, ns:
+    a package upgraded meanwhile).  A cache that cannot be written is
+    logged and left: the next check is slow again.
+    """
+    code = answer.get("code") or {}
+    if not code.get("paths") or not answer.get("heads"):
+        return
+    paths = list(code["paths"]) + code_paths()
+    digest, newest = fingerprint(paths)
+    if digest is None or newest >= started - SETTLE_NS:
+        return
+    cache = load(cache_file)
+    entry = cache["entries"].get(key)
+    changed = False
+    if not (isinstance(entry, dict) and entry.get("fingerprint") == digest
+            and entry.get("heads") == sorted(answer["heads"])):  # fmt: skip
+        entry = new_entry(code.get("version"), paths, digest, answer["heads"])
+        changed = True
+    for database in (answer.get("databases") or {}).values():
+        if database and database.get("synced"):
+            changed = learn_synced(entry, database["current"]) or changed
+    if not changed:
+        return
+    cache["entries"][key] = entry
+    try:
+        store(cache_file, cache)
+    except OSError as exc:
+        log.warning("openstack_db: cannot write the schema cache %s: %s", cache_file, exc)
+
+
+def home(user):
+    """The home directory of ``user`` (None: this process's), "/" if none."""
+    try:
+        return pwd.getpwnam(user).pw_dir if user else pwd.getpwuid(os.geteuid()).pw_dir
+    except KeyError:
+        return "/"
+
+
+def locations(databases, config_file, run, sqltext):
+    """Where each of ``databases`` is (``(host, port, database)``, None: a
+    cell0 not mapped), read without the service's Python; None when that
+    is not certain."""
+    groups = {db.get("group") or db.get("cell0_of") for db in databases.values()}
+    values = read_options(config_file, [(group, "connection") for group in groups])
+    found = {}
+    for name, db in sorted(databases.items()):
+        location = mysql_location(values.get((db.get("group") or db.get("cell0_of"), "connection")))
+        if location is None:
+            return None
+        if "cell0_of" in db:
+            # nova's cell0: its URL is the one of its mapping in the API database
+            rows = run(
+                "SELECT database_connection FROM {}.cell_mappings WHERE uuid = {};\n".format(
+                    sqltext.quote_identifier(location[2]), sqltext.quote_literal(db["uuid"]))
+            )  # fmt: skip
+            found["api of " + name] = location
+            location = mysql_location(rows[0][0]) if rows else False
+            if location is None:
+                return None
+        found[name] = location or None
+    return found
+
+
+def cached_answer(path, package, key, databases, config_file, user, cache_file, run, sqltext):
+    """
+    ``openstack_db.schema_cached``'s answer for the program at ``path``
+    (``key``: its :func:`code_key`), or None: the cache's entry for the
+    installed code, when still valid and nothing but ``config_file`` tells
+    oslo.config the URLs, and the revisions read by ``run`` from the local
+    server the URLs name, all synced with it.
+    """
+    entry = load(cache_file)["entries"].get(key)
+    if not valid_entry(entry):
+        return None
+    homes = {home(user), os.environ.get("HOME") or "/"}
+    if oslo_overrides(package, [os.path.basename(path)], sorted(homes), os.environ):
+        return None
+    where = locations(databases, config_file, run, sqltext)
+    if where is None:
+        return None
+    servers = {location for location in where.values() if location}
+    if not all(is_local_host(host) for host, _, _ in servers):
+        return None
+    sql = "SELECT '', @@port;\n" + "".join(
+        "SELECT {}, version_num FROM {}.alembic_version;\n".format(
+            sqltext.quote_literal(name), sqltext.quote_identifier(location[2]))
+        for name, location in sorted(where.items())
+        if location and name in databases
+    )  # fmt: skip
+    rows = run(sql)
+    ports = [row[1] for row in rows if row[0] == ""]
+    if ports != [str(port) for port in sorted({port for _, port, _ in servers})]:
+        return None  # not the server the service reaches
+    answer = {"heads": list(entry["heads"]), "databases": {}, "cached": True}
+    for name in databases:
+        if where[name] is None:
+            answer["databases"][name] = None
+            continue
+        current = sorted(row[1] for row in rows if row[0] == name)
+        if not is_synced(entry, current):
+            return None
+        answer["databases"][name] = {"current": current, "unknown": [], "synced": True}
+    return answer

@@ -206,7 +206,7 @@ class _DBAPIError(Exception):
 def _script_functions(monkeypatch):
     """The status script's definitions (before its main block), run here."""
     monkeypatch.setattr("sys.argv", ["-c", "{}"])
-    prelude = db._STATUS_SCRIPT.split("\ntry:\n")[0]
+    prelude = db.schema_read.STATUS_SCRIPT.split("\ntry:\n")[0]
     namespace = {}
     exec(compile(prelude, "<status script>", "exec"), namespace)  # pylint: disable=exec-used
     return namespace

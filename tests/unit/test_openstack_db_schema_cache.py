@@ -141,7 +141,7 @@ def test_any_doubt_is_the_slow_check(cloud, monkeypatch, tmp_path, doubt):
         with open(conf, "w", encoding="utf-8") as handle:
             handle.write("[placement_database]\nconnection = $url\n")
     elif doubt == "conf.d":
-        monkeypatch.setattr(db, "_home", lambda user: str(tmp_path))
+        monkeypatch.setattr(db.schemacache, "home", lambda user: str(tmp_path))
         (tmp_path / "placement.conf.d").mkdir()
         (tmp_path / "placement.conf.d" / "db.conf").write_text("[placement_database]\n")
     elif doubt == "environment":

@@ -24,14 +24,16 @@ SYNCED = "saltext_openstack_schema"
 # and its SQL text in the same try: sync_all syncs them all.
 MASK = "saltext_openstack_mask"
 SQL = "saltext_openstack_sql"
-# and the cache of the cheap schema check, with them
+# and the cache of the cheap schema check, with them (openstack_db: and the
+# slow check's script)
 CACHE = "saltext_openstack_schemacache"
+READ = "saltext_openstack_schema_read"
 
 
 @pytest.fixture
 def fresh_job():
     """A minion job's process: the synced copy not imported yet."""
-    with forgotten(SYNCED, MASK, SQL, CACHE):
+    with forgotten(SYNCED, MASK, SQL, CACHE, READ):
         yield
 
 
@@ -60,7 +62,7 @@ def test_synced_modules_and_states_share_the_synced_copy(tmp_path, fresh_job, pr
     for kind in ("modules", "states"):
         for module in ("openstack_db", "nova_manage"):
             shutil.copy(REPO / f"_{kind}" / f"{module}.py", extmods / kind)
-    for name in (SYNCED, MASK, SQL, CACHE):
+    for name in (SYNCED, MASK, SQL, CACHE, READ):
         shutil.copy(REPO / "_utils" / f"{name}.py", extmods / "utils")
     mods, states = _loaders(opts)
     used = [_globals(loader, module)["schema"]

@@ -7,6 +7,7 @@ whether the config file alone tells it.
 """
 import json
 import os
+import pwd
 import stat
 
 import pytest
@@ -259,3 +260,35 @@ def test_what_oslo_config_would_read_besides_the_file(tmp_path, monkeypatch):
         str(home / "nova-manage.conf.d")]
     found = cache.oslo_overrides("x", [], [str(tmp_path)], {"OS_DATABASE__CONNECTION": "y"})
     assert found == ["OS_DATABASE__CONNECTION"]
+
+
+def test_the_home_of_a_user_or_root_directory():
+    assert cache.home("root") == "/root"
+    assert cache.home("no-such-user-here") == "/"
+    assert cache.home(None) == pwd.getpwuid(os.geteuid()).pw_dir
+
+
+def test_where_the_databases_are_cell0_read_from_its_mapping(tmp_path):
+    """nova's cell0: the URL of its mapping in the API database, read with
+    the module's client (``run``); unmapped: None; a socket URL: uncertain."""
+    from saltext_openstack._utils import saltext_openstack_sql as sqltext
+
+    conf = tmp_path / "nova.conf"
+    conf.write_text("[api_database]\nconnection = mysql+pymysql://nova:pw@127.0.0.1/nova_api\n"
+                    "[database]\nconnection = mysql+pymysql://nova:pw@127.0.0.1:3307/nova\n")
+    databases = {"main": {"group": "database"},
+                 "cell0": {"cell0_of": "api_database", "uuid": "0" * 8}}
+    asked = []
+
+    def run(rows):
+        return lambda sql: asked.append(sql) or rows
+
+    found = cache.locations(databases, str(conf), run([["mysql://n@localhost/nova_cell0"]]), sqltext)
+    assert found == {"main": ("127.0.0.1", 3307, "nova"),
+                     "api of cell0": ("127.0.0.1", 3306, "nova_api"),
+                     "cell0": ("localhost", 3306, "nova_cell0")}
+    assert asked == ["SELECT database_connection FROM `nova_api`.cell_mappings"
+                     " WHERE uuid = '00000000';\n"]
+    assert cache.locations(databases, str(conf), run([]), sqltext)["cell0"] is None
+    assert cache.locations(databases, str(conf),
+                           run([["mysql://n@/x?unix_socket=/s"]]), sqltext) is None
