@@ -38,12 +38,10 @@ the databases' ``alembic_version`` tables, the URLs read from
 ``config_file`` by oslo.config and, for cell0, from its mapping.
 """
 
-import configparser
 import contextlib
 import copy
 import logging
 import os
-import re
 import shutil
 import tempfile
 
@@ -58,10 +56,12 @@ try:
     import saltext_openstack_mask as mask
     import saltext_openstack_nova as novatext
     import saltext_openstack_schema as schema
+    import saltext_openstack_schemacache as schemacache
 except ImportError:
     from saltext_openstack._utils import saltext_openstack_mask as mask
     from saltext_openstack._utils import saltext_openstack_nova as novatext
     from saltext_openstack._utils import saltext_openstack_schema as schema
+    from saltext_openstack._utils import saltext_openstack_schemacache as schemacache
 
 log = logging.getLogger(__name__)
 
@@ -117,27 +117,8 @@ def _read_config(config_file):
     the caller then passes the value explicitly (temporary file), which is
     always correct.
     """
-    parser = configparser.RawConfigParser(
-        strict=False, interpolation=None, default_section="\0none"
-    )
-    try:
-        with open(config_file, encoding="utf-8") as handle:
-            parser.read_file(handle)
-    except (OSError, configparser.Error) as exc:
-        log.debug("nova_manage: cannot read %s: %s", config_file, exc)
-        return {}
-    values = {}
-    for section, option in (TRANSPORT_URL_OPT, DATABASE_OPT, API_DATABASE_OPT):
-        if not parser.has_option(section, option):
-            continue
-        value = parser.get(section, option).strip()
-        if len(value) > 1 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        value = value.replace(r"\$", "$$")
-        if re.search(r"\$(?!\$)", value.replace("$$", "")):
-            continue  # oslo.config would substitute a variable: unknown
-        values[(section, option)] = value.replace("$$", "$")
-    return values
+    return schemacache.read_options(
+        config_file, (TRANSPORT_URL_OPT, DATABASE_OPT, API_DATABASE_OPT))
 
 
 def _plan_options(options, config_values):
@@ -336,7 +317,7 @@ def _revision(database):
     return schema.revisions(database["current"] if database else None)
 
 
-def db_status(database="main", config_file=DEFAULT_CONFIG_FILE):
+def db_status(database="main", config_file=DEFAULT_CONFIG_FILE, **conn):
     """
     Compare a database's schema with the installed nova's newest revision.
 
@@ -350,7 +331,11 @@ def db_status(database="main", config_file=DEFAULT_CONFIG_FILE):
     ``[api_database] connection``, the main one at ``[database]
     connection`` of ``config_file`` (read by oslo.config), and cell0's at
     the URL of its mapping (uuid ``00000000-...``) in the API database.
-    No URL leaves that process.
+    No URL leaves that process.  When every database is at the head of
+    nova code seen before, ``openstack_db.schema_cached`` tells it without
+    that start (the head remembered, the revisions read as root with the
+    ``mariadb`` client; ``conn``: its ``socket``, ``defaults_file``,
+    ``client``).
 
     Returns ``{"database", "version", "head", "synced", "unknown"}``
     (``unknown``: revisions of the database, or of cell0's, that the
@@ -372,7 +357,10 @@ def db_status(database="main", config_file=DEFAULT_CONFIG_FILE):
             "main": {"group": DATABASE_OPT[0]},
             "cell0": {"cell0_of": API_DATABASE_OPT[0], "uuid": CELL0_UUID},
         }
-    answer = __salt__["openstack_db.schema_script"](
+    answer = __salt__["openstack_db.schema_cached"](
+        script, "nova", alembic_ini, databases, config_file=config_file,
+        **{key: value for key, value in conn.items() if not key.startswith("__")}
+    ) or __salt__["openstack_db.schema_script"](
         script, "nova", alembic_ini, databases=databases, config_file=config_file
     )
     heads = answer["heads"]

@@ -45,7 +45,10 @@ the heads of the installed migrations and reads the database's
 ``alembic_version`` table, with the URL read from the service's config
 file by oslo.config (as the service reads it), instead of two to four
 starts of the manage program.  No password reaches a command line, a
-return or the log.
+return or the log.  A database at the heads of code seen before is told
+without that start (:func:`schema_cached`): the heads remembered per
+installed code in the minion's cachedir, the revisions read as root with
+the client (``_utils/saltext_openstack_schemacache.py``).
 
 :depends: the ``mariadb`` client (Debian: mariadb-client).
 """
@@ -54,22 +57,27 @@ import logging
 import os
 import pwd
 import re
+import time
 
 import salt.utils.path
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-# What the schema states share with this module, this module's quoting and
-# parsing, and the extension's one secret masker (_utils/): synced to
-# extmods/utils, which the loader puts on sys.path while it loads this
-# module, or part of the pip-installed package.  One try: all three from
-# the same place.
+# What the schema states share with this module, the schema checks' script
+# and cache, this module's quoting and parsing, and the extension's one
+# secret masker (_utils/): synced to extmods/utils, which the loader puts on
+# sys.path while it loads this module, or part of the pip-installed
+# package.  One try: all of them from the same place.
 try:
     import saltext_openstack_mask as mask
     import saltext_openstack_schema as schema
+    import saltext_openstack_schema_read as schema_read
+    import saltext_openstack_schemacache as schemacache
     import saltext_openstack_sql as sqltext
 except ImportError:
     from saltext_openstack._utils import saltext_openstack_mask as mask
     from saltext_openstack._utils import saltext_openstack_schema as schema
+    from saltext_openstack._utils import saltext_openstack_schema_read as schema_read
+    from saltext_openstack._utils import saltext_openstack_schemacache as schemacache
     from saltext_openstack._utils import saltext_openstack_sql as sqltext
 
 log = logging.getLogger(__name__)
@@ -398,139 +406,6 @@ SCHEMAS = {
                "group": "database", "sync": ("db_sync",)},
 }  # fmt: skip
 
-# Run by the service's own interpreter, as the service's user: the heads of
-# the migrations it ships and the revisions its databases are at, as JSON
-# on stdout.  argv[1] is a JSON spec (no secret): the package, its
-# alembic.ini, "recursive", the oslo.config project and program, the config
-# files, and "databases": {name: {"group": G}} (the URL is [G] connection
-# of the config files, read with oslo.config as the service reads it) or
-# {name: {"cell0_of": G}} (nova: cell0's URL, from the cell_mappings of the
-# API database at [G] connection).  Each database answers "current" (null:
-# no alembic_version table, no schema yet), "unknown" (revisions the code
-# does not ship) and "synced": every head is a current revision or one of
-# its ancestors, dependencies included (glance's contract head depends on
-# its expand head: alembic then keeps the contract row only).  A cell0 not
-# mapped answers null.  Read-only.  An error prints {"error": ...}, the
-# passwords of the URLs read masked, and exits 1; "not_ready" tells whether
-# the error means that the service is not set up yet (see _NOT_READY_CODES).
-_STATUS_SCRIPT = r"""
-import importlib.util, json, os, sys
-from urllib.parse import unquote
-spec = json.loads(sys.argv[1])
-secrets = []
-# The database errors of a service not set up yet: its database or user
-# does not exist yet (1044, 1045: access denied; 1049: unknown database) or
-# its server does not answer (2002: socket, 2003: TCP).
-NOT_READY_CODES = {1044, 1045, 1049, 2002, 2003}
-
-def not_set(text):
-    exc = ValueError(text)
-    exc.not_ready = True
-    return exc
-
-def not_ready(exc):
-    if getattr(exc, "not_ready", False):
-        return True
-    cfg = sys.modules.get("oslo_config.cfg")
-    if cfg is not None and isinstance(exc, cfg.ConfigFilesNotFoundError):
-        return True
-    # SQLAlchemy's DBAPIError: the driver's own error (code, message)
-    args = getattr(getattr(exc, "orig", None), "args", None) or (None,)
-    try:
-        return args[0] in NOT_READY_CODES
-    except TypeError:  # an odd driver's unhashable first argument
-        return False
-
-def fail(exc):
-    text = "%s: %s" % (type(exc).__name__, exc)
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, "****")
-    print(json.dumps({"error": text, "not_ready": not_ready(exc)}))
-    sys.exit(1)
-
-def engine(url):
-    import sqlalchemy
-    from sqlalchemy.pool import NullPool
-    parsed = sqlalchemy.engine.make_url(url)
-    if parsed.password:
-        secrets.extend({str(parsed.password), unquote(str(parsed.password))})
-    return sqlalchemy.create_engine(parsed, poolclass=NullPool)
-
-def current(url):
-    import sqlalchemy
-    with engine(url).connect() as conn:
-        if not sqlalchemy.inspect(conn).has_table("alembic_version"):
-            return None
-        return sorted(row[0] for row in conn.execute(
-            sqlalchemy.text("SELECT version_num FROM alembic_version")))
-
-try:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-    package_dir = importlib.util.find_spec(spec["package"]).submodule_search_locations[0]
-    config = Config(os.path.join(package_dir, spec["alembic_ini"]))
-    if spec.get("recursive"):
-        config.set_main_option("recursive_version_locations", "true")
-    script = ScriptDirectory.from_config(config)
-    heads = sorted(script.get_heads())
-    shipped = {revision.revision for revision in script.walk_revisions()}
-    out = {"heads": heads, "databases": {}}
-    databases = spec.get("databases") or {}
-    if databases:
-        from oslo_config import cfg
-        conf = cfg.ConfigOpts()
-        groups = {db.get("group") or db.get("cell0_of") for db in databases.values()}
-        for group in groups:
-            conf.register_opt(cfg.StrOpt("connection", secret=True), group=group)
-        args = []
-        for path in spec.get("config_files") or ():
-            args += ["--config-file", path]
-        conf(args, project=spec["project"], prog=spec["prog"])
-
-        def url_of(group):
-            url = conf[group].connection
-            if not url:
-                raise not_set("[%s] connection is not set in %s" % (
-                    group, ", ".join(conf.config_file or ()) or "any config file"))
-            return url
-
-    for name, db in sorted(databases.items()):
-        if "cell0_of" in db:
-            import sqlalchemy
-            with engine(url_of(db["cell0_of"])).connect() as conn:
-                if not sqlalchemy.inspect(conn).has_table("cell_mappings"):
-                    out["databases"][name] = None
-                    continue
-                row = conn.execute(sqlalchemy.text(
-                    "SELECT database_connection FROM cell_mappings WHERE uuid = :uuid"),
-                    {"uuid": db["uuid"]}).first()
-            if row is None:
-                out["databases"][name] = None
-                continue
-            url = row[0]
-            if not url:
-                raise ValueError("cell0's mapping has no database URL")
-            if "{" in url:
-                raise ValueError("cell0's database URL is a template: not supported")
-        else:
-            url = url_of(db["group"])
-        revisions = current(url)
-        known = [rev for rev in revisions or () if rev in shipped]
-        reached = set()
-        for rev in known:
-            reached.update(r.revision for r in script.iterate_revisions(rev, "base"))
-        out["databases"][name] = {
-            "current": revisions,
-            "unknown": sorted(set(revisions or ()) - set(known)),
-            "synced": bool(revisions) and len(known) == len(revisions)
-            and set(heads) <= reached,
-        }
-    print(json.dumps(out))
-except SystemExit:
-    raise
-except BaseException as exc:
-    fail(exc)
-"""
 
 def _program(program):
     """The path of the program ``program``; NotReadyError if missing."""
@@ -577,10 +452,11 @@ def schema_script(program, package, alembic_ini, databases=None, config_file=Non
     Run the status script once with the interpreter of ``program``'s ``#!``
     line (the service's own Python, alembic, SQLAlchemy and oslo.config),
     as ``user``, and return its answer: ``{"heads": [...], "databases":
-    {name: {"current", "unknown", "synced"} or None}}`` (see
-    ``_STATUS_SCRIPT``).  ``databases`` maps a name to ``{"group": G}``
-    (``[G] connection`` of ``config_file``, default: ``program``'s own
-    config files) or, for nova's cell0, ``{"cell0_of": G, "uuid": U}``.
+    {name: {"current", "unknown", "synced"} or None}}`` (see ``STATUS_SCRIPT``
+    in ``_utils/saltext_openstack_schema_read.py``).  ``databases`` maps a
+    name to ``{"group": G}`` (``[G] connection`` of ``config_file``,
+    default: ``program``'s own config files) or, for nova's cell0,
+    ``{"cell0_of": G, "uuid": U}``.
     The URLs are read by the script: no password reaches a command line or
     the return.  Read-only.
 
@@ -605,11 +481,13 @@ def schema_script(program, package, alembic_ini, databases=None, config_file=Non
         "databases": databases or {},
     }
     kwargs = {"runas": user} if user else {}
+    started = time.time_ns()
     # -I and cwd /: nothing on the import path that the service's user
     # could plant (its home, the working directory, PYTHON* variables).
     try:
         res = __salt__["cmd.run_all"](
-            [_interpreter(path), "-I", "-c", _STATUS_SCRIPT, json.dumps(spec, sort_keys=True)],
+            [_interpreter(path), "-I", "-c", schema_read.STATUS_SCRIPT,
+             json.dumps(spec, sort_keys=True)],
             cwd="/",
             python_shell=False,
             output_loglevel="quiet",
@@ -638,7 +516,65 @@ def schema_script(program, package, alembic_ini, databases=None, config_file=Non
                 mask.scrub(error, (), "****") if error else _failure(res),
             )
         )
+    schemacache.remember(_cache_file(), schemacache.code_key(path, package, alembic_ini, recursive),
+                         answer, lambda: _code_paths(path), started)  # fmt: skip
     return answer
+
+
+# ---------------------------------------------------------------------------
+# The cheap check: heads remembered, revisions read as root
+# ---------------------------------------------------------------------------
+
+#: The cache of the heads each installed service's code ships, under the
+#: minion's cachedir (see _utils/saltext_openstack_schemacache.py).
+CACHE_FILE = os.path.join("openstack_db", "schema_heads.json")
+
+
+def _cache_file():
+    return os.path.join(__opts__["cachedir"], CACHE_FILE)
+
+
+def _code_paths(path):
+    """The program and its interpreter (the ``#!`` line's, and the file it
+    links to): fingerprinted with the migrations."""
+    interpreter = _interpreter(path)
+    return [path, interpreter, os.path.realpath(interpreter)]
+
+
+def schema_cached(program, package, alembic_ini, databases, config_file=None, user=None,
+                  recursive=False, **conn):  # fmt: skip
+    """
+    The answer of :func:`schema_script` when it can be given without
+    starting the service's Python, and every database is synced; None
+    otherwise (then ask :func:`schema_script`).
+
+    The heads are the ones :func:`schema_script` found before for the same
+    installed code (remembered in the minion's cachedir with a fingerprint
+    of the migrations, the package's metadata, the program and its
+    interpreter: an upgrade recomputes them).  The databases' revisions are
+    read as root with the ``mariadb`` client (the connection arguments of
+    this module), from the databases the URLs of ``config_file`` name:
+    only when those URLs are plain MySQL URLs over TCP to this host, at the
+    port of the server the client reaches, and oslo.config would read
+    nothing else (no ``$`` substitution, no ``*.conf.d`` directory, no
+    ``OS_*`` variable).  Any doubt, an error included, answers None.
+    Read-only.
+
+    CLI Example::
+
+        salt '*' openstack_db.schema_cached keystone-manage keystone common/sql/alembic.ini '{"main": {"group": "database"}}' config_file=/etc/keystone/keystone.conf user=keystone recursive=True
+    """
+    conn = _conn(conn)
+    try:
+        path = salt.utils.path.which(program)
+        if not (path and config_file and databases):
+            return None
+        key = schemacache.code_key(path, package, alembic_ini, recursive)
+        return schemacache.cached_answer(path, package, key, databases, str(config_file), user,
+                                         _cache_file(), lambda sql: _run(sql, **conn), sqltext)
+    except (CommandExecutionError, OSError, ValueError, LookupError, TypeError) as exc:
+        log.debug("openstack_db: the cheap schema check of %s gave way: %s", package, exc)
+        return None
 
 
 def alembic_head(program, package, alembic_ini):
@@ -692,14 +628,16 @@ def _manage(service, action, config_file, user):
     return res.get("stdout") or ""
 
 
-def schema_status(service, config_file=None, user=None):
+def schema_status(service, config_file=None, user=None, **conn):
     """
     Compare ``service``'s database schema with the migrations its installed
     code ships (a service of ``SCHEMAS``: placement, cinder, keystone,
     glance), in one start of the service's interpreter, run as ``user``
     (the service's user: it reads the service's config file as the service
     does).  ``config_file`` (default: the manage program's own) holds the
-    database URL.  Read-only.
+    database URL.  Read-only.  A database synced with code seen before is
+    told without that start (:func:`schema_cached`, which the connection
+    arguments ``socket``, ``defaults_file``, ``client`` are for).
 
     Returns ``{"service", "version", "head", "synced", "unknown"}``:
     ``version`` the database's revision(s), space separated (None: no
@@ -713,11 +651,10 @@ def schema_status(service, config_file=None, user=None):
         salt '*' openstack_db.schema_status keystone config_file=/etc/keystone/keystone.conf user=keystone
     """
     known = _schema(service)
-    answer = schema_script(
-        known["program"], known["package"], known["alembic_ini"],
-        databases={"main": {"group": known["group"]}}, config_file=config_file, user=user,
-        recursive=known.get("recursive", False),
-    )  # fmt: skip
+    args = (known["program"], known["package"], known["alembic_ini"])
+    kwargs = {"databases": {"main": {"group": known["group"]}}, "config_file": config_file,
+              "user": user, "recursive": known.get("recursive", False)}  # fmt: skip
+    answer = schema_cached(*args, **kwargs, **conn) or schema_script(*args, **kwargs)
     database = answer["databases"]["main"]
     return {
         "service": service,
@@ -728,7 +665,7 @@ def schema_status(service, config_file=None, user=None):
     }
 
 
-def schema_version(service, config_file=None, user=None):
+def schema_version(service, config_file=None, user=None, **conn):
     """
     The schema revision(s) of ``service``'s database, space separated; None
     when it has no schema yet (see :func:`schema_status`).
@@ -738,7 +675,7 @@ def schema_version(service, config_file=None, user=None):
         salt '*' openstack_db.schema_version placement user=placement
         salt '*' openstack_db.schema_version cinder config_file=/etc/cinder/cinder.conf user=cinder
     """
-    return schema_status(service, config_file=config_file, user=user)["version"]
+    return schema_status(service, config_file=config_file, user=user, **conn)["version"]
 
 
 def schema_sync(service, config_file=None, user=None):

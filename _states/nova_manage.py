@@ -114,7 +114,8 @@ def _not_ready_in_test(ret, exc, would):
     return False
 
 
-def db_synced(name, config_file=DEFAULT_CONFIG_FILE):
+def db_synced(name, config_file=DEFAULT_CONFIG_FILE, socket=None, defaults_file=None,
+              client=None):  # fmt: skip
     """
     Ensure a nova database schema is at the newest revision of the installed
     nova.
@@ -126,6 +127,11 @@ def db_synced(name, config_file=DEFAULT_CONFIG_FILE):
 
     config_file
         nova.conf to use (default ``/etc/nova/nova.conf``).
+
+    socket, defaults_file, client
+        How root reaches the local MariaDB for the cheap check
+        (``openstack_db.schema_cached``: no start of nova's Python when
+        the databases are at the head of nova code seen before).
 
     The current revision(s) are compared with the head revision of nova's
     migration scripts first: nothing runs when already at head, and test
@@ -145,7 +151,10 @@ def db_synced(name, config_file=DEFAULT_CONFIG_FILE):
     label = "nova API database" if name == "api" else "nova main database"
 
     def status():
-        return __salt__["nova_manage.db_status"](name, config_file=config_file)
+        conn = {"socket": socket, "defaults_file": defaults_file, "client": client}
+        return __salt__["nova_manage.db_status"](
+            name, config_file=config_file,
+            **{key: value for key, value in conn.items() if value is not None})
 
     def sync():
         __salt__["nova_manage.api_db_sync" if name == "api" else "nova_manage.db_sync"](

@@ -160,6 +160,13 @@ def present(
         name, user, ", ".join(hosts) or "no host"))
 
 
+def _connection(socket, defaults_file, client):
+    """The connection arguments given (the execution module's defaults
+    for the others)."""
+    conn = {"socket": socket, "defaults_file": defaults_file, "client": client}
+    return {key: value for key, value in conn.items() if value is not None}
+
+
 def _caller(conn):
     """Call ``openstack_db.<fun>`` with the connection arguments."""
 
@@ -187,7 +194,8 @@ _SCHEMA_TEXTS = {
 }  # fmt: skip
 
 
-def schema_synced(name, config_file=None, user=None):
+def schema_synced(name, config_file=None, user=None, socket=None, defaults_file=None,
+                  client=None):  # fmt: skip
     """
     Ensure the database schema of the service ``name`` (``placement``,
     ``cinder``, ``keystone`` or ``glance``) is at the newest revision its
@@ -202,13 +210,17 @@ def schema_synced(name, config_file=None, user=None):
         Run the check and the manage program as this user (the service's:
         it reads the service's config file, and a log file the program
         creates stays the service's).
+    socket, defaults_file, client
+        How root reaches the local server for the cheap check (see the
+        execution module's ``schema_cached``).
 
     The revisions of the database's ``alembic_version`` table are compared
     with the heads of the installed migrations on every run
     (``openstack_db.schema_status``: one start of the service's interpreter,
-    not of its manage program), so a run that failed between creating the
-    database and migrating it is completed by the next one; at head nothing
-    runs.  Test mode predicts: ``{"old": revision(s), "new": head(s)}``
+    not of its manage program; none when the heads of the installed code
+    are remembered and the database, read as root, is at them), so a run
+    that failed between creating the database and migrating it is
+    completed by the next one; at head nothing runs.  Test mode predicts: ``{"old": revision(s), "new": head(s)}``
     (``old`` None: no schema yet; keystone's are two, expand and
     contract); after a sync ``new`` is what the database holds, read again
     (glance keeps one row, its contract head, which depends on its expand
@@ -220,7 +232,8 @@ def schema_synced(name, config_file=None, user=None):
         return missing
 
     def status():
-        return __salt__["openstack_db.schema_status"](name, config_file=config_file, user=user)
+        return __salt__["openstack_db.schema_status"](
+            name, config_file=config_file, user=user, **_connection(socket, defaults_file, client))
 
     def sync():
         __salt__["openstack_db.schema_sync"](name, config_file=config_file, user=user)

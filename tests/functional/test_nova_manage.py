@@ -378,6 +378,36 @@ def test_at_head_no_nova_manage_starts_and_cell0_behind_is_migrated(main_synced,
                                          database="nova_cell0")  # fmt: skip
 
 
+def test_at_head_nova_s_python_is_not_started_either(main_synced, state, nm, mariadb,
+                                                      argv_spy):  # fmt: skip
+    """Once nova's heads are remembered (the slow checks above), databases
+    at head are told by the mariadb client alone, as root over the socket
+    (cell0's URL read from its mapping in nova_api); cell0 behind is the
+    slow check again, and a migration."""
+    head = main_synced["head"]
+    for name in ("api", "main"):
+        nm("db_status", name)  # the slow check remembers the heads
+    del argv_spy[:]
+    for name in ("api", "main"):
+        for test in (False, True):
+            ret = state("db_synced", name=name, socket=mariadb.socket, test=test)
+            assert ret["result"] is True and ret["changes"] == {}, ret
+    status = nm("db_status", "main", socket=mariadb.socket)
+    assert status["synced"] is True and status["cell0"] == {"version": head, "head": head}
+    programs = {os.path.basename(str(argv[0])) for argv in argv_spy}
+    assert programs == {"mariadb"}, argv_spy
+
+    mariadb.execute("UPDATE alembic_version SET version_num = 'd60bddf7a903'",
+                    database="nova_cell0")  # fmt: skip
+    del argv_spy[:]
+    status = nm("db_status", "main", socket=mariadb.socket)
+    assert status["synced"] is False and status["cell0"]["version"] == "d60bddf7a903"
+    assert {os.path.basename(str(argv[0])) for argv in argv_spy} != {"mariadb"}
+    # only the row moved back: the migration to head would fail on its column
+    mariadb.execute(f"UPDATE alembic_version SET version_num = '{head}'", database="nova_cell0")
+    assert nm("db_status", "main", socket=mariadb.socket)["synced"] is True
+
+
 def test_list_cells_masked(cells, urls):
     assert set(cells) == {"cell0", "cell1"}
     assert cells["cell0"] == {

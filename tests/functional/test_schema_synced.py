@@ -20,6 +20,7 @@ import os
 import pathlib
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 
@@ -27,6 +28,8 @@ import pytest
 from salt.exceptions import CommandExecutionError
 
 from mariadb_server import MariaDBServer, free_port  # tests/functional is on sys.path
+from saltext_openstack._modules.openstack_db import SCHEMAS
+from saltext_openstack._utils import saltext_openstack_schemacache as schemacache
 
 PASSWORD = "schema-S3cret_pw"
 # service -> (config section of the database URL, where the migrations are,
@@ -92,6 +95,17 @@ def _shipped_revisions(service):
 def _started(argv_spy, service):
     """The argv of the manage program's starts."""
     return [argv for argv in argv_spy if os.path.basename(str(argv[0])) == f"{service}-manage"]
+
+
+def _python_starts(argv_spy):
+    """What started besides the mariadb client: the status script (the
+    service's Python, through su as the service's user), a manage program."""
+    return [argv for argv in argv_spy if os.path.basename(str(argv[0])) not in ("mariadb", "mysql")]
+
+
+def _status_checks(argv_spy):
+    """The starts of the status script (``python3 -I -c``)."""
+    return [argv for argv in argv_spy if "-I" in argv and "-c" in argv]
 
 
 def _state(loaders, **kwargs):
@@ -180,26 +194,40 @@ BEHIND = {
 }
 
 
+@pytest.mark.parametrize("cheap", [False, True], ids=["", "cheap-check"])
 @pytest.mark.parametrize("service", sorted(BEHIND))
 def test_a_database_one_revision_behind_is_migrated(loaders, mariadb, conf_dir, argv_spy,
-                                                    service):  # fmt: skip
+                                                    service, cheap):  # fmt: skip
+    """With the cheap check (the heads remembered, the server reachable as
+    root over its socket) too: rows short of the heads are never "synced",
+    the slow check runs, the state predicts and migrates as without it."""
     db = loaders.modules.openstack_db
     conf = _config(mariadb, conf_dir, service)
+    conn = {"socket": mariadb.socket} if cheap else {}
     db.schema_sync(service, config_file=conf, user=service)
-    head = db.schema_status(service, config_file=conf, user=service)["head"]
+    head = db.schema_status(service, config_file=conf, user=service)["head"]  # remembered
     sql, old = BEHIND[service]
     mariadb.execute(sql, database=f"{service}_schema")
     del argv_spy[:]
 
     def state(**kwargs):
-        return _state(loaders, name=service, config_file=conf, user=service, **kwargs)
+        return _state(loaders, name=service, config_file=conf, user=service, **conn, **kwargs)
 
     predicted, ret, again = state(test=True), state(), state()
+    runs = list(argv_spy)
     assert predicted["result"] is None and predicted["changes"] == {"old": old, "new": head}
     now = db.schema_status(service, config_file=conf, user=service)["version"]
     assert ret["result"] is True and ret["changes"] == {"old": old, "new": now}, ret
     assert again["result"] is True and again["changes"] == {}, again
     assert len(_started(argv_spy, service)) == 1
+    if cheap:
+        # the prediction's check, the sync's first one and the sync are
+        # started; the re-read after the sync and the last run are not
+        starts = _python_starts(runs)
+        assert len(_status_checks(runs)) == 2 and starts[-1] == _started(runs, service)[0], starts
+        last = max(i for i, argv in enumerate(runs) if argv in starts)
+        assert runs[last + 1:] and all(os.path.basename(str(argv[0])) in ("mariadb", "mysql")
+                                       for argv in runs[last + 1:])  # fmt: skip
 
 
 def test_a_schema_newer_than_the_code_is_refused(loaders, mariadb, conf_dir, argv_spy):
@@ -282,3 +310,80 @@ def test_not_set_up_yet_is_typed_where_it_is_detected(loaders, mariadb, conf_dir
     dry_run = _state(loaders, name="placement", config_file=conf, user="placement", test=True)
     assert dry_run["result"] is (None if not_ready else False), dry_run
     assert _state(loaders, name="placement", config_file=conf, user="placement")["result"] is False
+
+
+# --------------------------------------------------------------------------
+# The cheap check: the heads remembered, the revisions read as root
+# --------------------------------------------------------------------------
+
+
+def _cache_file(minion_opts):
+    return pathlib.Path(minion_opts["cachedir"]) / "openstack_db" / "schema_heads.json"
+
+
+def _entry(minion_opts, service):
+    """The cache entry of ``service``'s code, and the whole cache."""
+    data = schemacache.load(str(_cache_file(minion_opts)))
+    known = SCHEMAS[service]
+    wanted = [service, known["alembic_ini"], known.get("recursive", False)]
+    (key,) = [key for key in data["entries"] if json.loads(key)[1:] == wanted]
+    return key, data
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_at_head_the_service_s_python_is_not_started(loaders, minion_opts, mariadb, conf_dir,
+                                                      argv_spy, service):  # fmt: skip
+    """Once the slow check has run for the installed code, a database at its
+    heads is told by the mariadb client alone (as root over the socket):
+    the same status, the same state returns, in test mode too."""
+    db = loaders.modules.openstack_db
+    conf = _config(mariadb, conf_dir, service)
+    db.schema_sync(service, config_file=conf, user=service)
+    slow = db.schema_status(service, config_file=conf, user=service)  # remembers the heads
+    assert slow["synced"] is True
+    cache_file = _cache_file(minion_opts)
+    assert stat.S_IMODE(cache_file.stat().st_mode) == 0o600 and cache_file.stat().st_uid == 0
+    assert stat.S_IMODE(cache_file.parent.stat().st_mode) == 0o700
+    key, data = _entry(minion_opts, service)
+    assert data["entries"][key]["heads"] == slow["head"].split()
+    assert PASSWORD not in cache_file.read_text()
+
+    del argv_spy[:]
+    fast = db.schema_status(service, config_file=conf, user=service, socket=mariadb.socket)
+    runs = [_state(loaders, name=service, config_file=conf, user=service, socket=mariadb.socket,
+                   test=test) for test in (False, True)]  # fmt: skip
+    assert fast == slow
+    for ret in runs:
+        assert ret["result"] is True and ret["changes"] == {}, ret
+        assert ret["comment"] == f"The {service} database is at revision {slow['version']}"
+    assert argv_spy and _python_starts(argv_spy) == [], argv_spy
+    assert all(PASSWORD not in " ".join(map(str, argv)) for argv in argv_spy)
+
+
+def test_another_installed_version_computes_the_heads_again(loaders, minion_opts, mariadb,
+                                                            conf_dir, argv_spy):  # fmt: skip
+    """The entry is bound to the installed files: with the package's
+    metadata directory of another version (as after an upgrade) the heads
+    are computed again, once, by the service's Python."""
+    db = loaders.modules.openstack_db
+    conf = _config(mariadb, conf_dir, "placement")
+    db.schema_sync("placement", config_file=conf, user="placement")
+    db.schema_status("placement", config_file=conf, user="placement")
+    key, data = _entry(minion_opts, "placement")
+    entry = data["entries"][key]
+    (metadata,) = [p for p in entry["paths"] if p.endswith((".dist-info", ".egg-info"))]
+    assert entry["version"] and entry["version"] in metadata and os.path.isdir(metadata)
+    entry["paths"] = [p if p != metadata else metadata.replace(entry["version"], "0.0.1")
+                      for p in entry["paths"]]  # fmt: skip
+    schemacache.store(str(_cache_file(minion_opts)), data)
+
+    del argv_spy[:]
+    status = db.schema_status("placement", config_file=conf, user="placement",
+                              socket=mariadb.socket)  # fmt: skip
+    assert status["synced"] is True and len(_status_checks(argv_spy)) == 1, argv_spy
+    key, data = _entry(minion_opts, "placement")
+    assert metadata in data["entries"][key]["paths"]
+    del argv_spy[:]
+    assert db.schema_status("placement", config_file=conf, user="placement",
+                            socket=mariadb.socket) == status  # fmt: skip
+    assert _python_starts(argv_spy) == []

@@ -232,7 +232,8 @@ def test_strip_cell0_suffix(url, base):
     assert novatext.strip_cell0_suffix(url) == base
 
 
-NOVA_UTILS = ("saltext_openstack_nova", "saltext_openstack_mask", "saltext_openstack_schema")
+NOVA_UTILS = ("saltext_openstack_nova", "saltext_openstack_mask", "saltext_openstack_schema",
+              "saltext_openstack_schemacache")
 
 
 @pytest.mark.parametrize("synced", [True, False])

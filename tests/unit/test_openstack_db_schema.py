@@ -57,6 +57,7 @@ def programs(monkeypatch, tmp_path):
     monkeypatch.setattr(db.salt.utils.path, "which",
                         lambda name: str(tmp_path / name) if "manage" in name else None)  # fmt: skip
     monkeypatch.setattr(db, "__salt__", {"cmd.run_all": fake}, raising=False)
+    monkeypatch.setattr(db, "__opts__", {"cachedir": str(tmp_path / "cache")}, raising=False)
     return fake
 
 
@@ -205,7 +206,7 @@ class _DBAPIError(Exception):
 def _script_functions(monkeypatch):
     """The status script's definitions (before its main block), run here."""
     monkeypatch.setattr("sys.argv", ["-c", "{}"])
-    prelude = db._STATUS_SCRIPT.split("\ntry:\n")[0]
+    prelude = db.schema_read.STATUS_SCRIPT.split("\ntry:\n")[0]
     namespace = {}
     exec(compile(prelude, "<status script>", "exec"), namespace)  # pylint: disable=exec-used
     return namespace

@@ -231,7 +231,8 @@ def test_connection_arguments():
 
 
 #: The _utils files openstack_db imports, in one try.
-UTILS = ("saltext_openstack_sql", "saltext_openstack_mask", "saltext_openstack_schema")
+UTILS = ("saltext_openstack_sql", "saltext_openstack_mask", "saltext_openstack_schema",
+         "saltext_openstack_schemacache", "saltext_openstack_schema_read")
 
 
 @pytest.mark.parametrize("synced", [True, False])
@@ -255,8 +256,9 @@ def test_the_module_imports_the_sql_text_beside_it(tmp_path, monkeypatch, synced
         module = loaded_globals(mods, "openstack_db")
         used = module["sqltext"]
         if synced:
-            # all three from the same place: never a synced one beside an installed one
-            for name, alias in zip(UTILS, ("sqltext", "mask", "schema")):
+            # all from the same place: never a synced one beside an installed one
+            for name, alias in zip(UTILS, ("sqltext", "mask", "schema", "schemacache",
+                                                     "schema_read")):
                 assert module[alias].__file__ == str(extmods / "utils" / (name + ".py"))
         else:
             assert used is sqltext

@@ -27,12 +27,16 @@ MASK = "saltext_openstack_mask"
 NOVA = "saltext_openstack_nova"
 SQL = "saltext_openstack_sql"
 STATE = "saltext_openstack_state"
+# and the cache of the cheap schema check, with them (openstack_db: and the
+# slow check's script)
+CACHE = "saltext_openstack_schemacache"
+READ = "saltext_openstack_schema_read"
 
 
 @pytest.fixture
 def fresh_job():
     """A minion job's process: the synced copy not imported yet."""
-    with forgotten(SYNCED, MASK, NOVA, SQL, STATE):
+    with forgotten(SYNCED, MASK, NOVA, SQL, STATE, CACHE, READ):
         yield
 
 
@@ -61,7 +65,7 @@ def test_synced_modules_and_states_share_the_synced_copy(tmp_path, fresh_job, pr
     for kind in ("modules", "states"):
         for module in ("openstack_db", "nova_manage"):
             shutil.copy(REPO / f"_{kind}" / f"{module}.py", extmods / kind)
-    for name in (SYNCED, MASK, NOVA, SQL, STATE):
+    for name in (SYNCED, MASK, NOVA, SQL, STATE, CACHE, READ):
         shutil.copy(REPO / "_utils" / f"{name}.py", extmods / "utils")
     mods, states = _loaders(opts)
     used = [_globals(loader, module)["schema"]
