@@ -380,6 +380,7 @@ def remember(cache_file, key, answer, code_paths, started):
     entry = cache["entries"].get(key)
     changed = False
     if not (isinstance(entry, dict) and entry.get("fingerprint") == digest
+            and entry.get("paths") == sorted({str(p) for p in paths})
             and entry.get("heads") == sorted(answer["heads"])):  # fmt: skip
         entry = new_entry(code.get("version"), paths, digest, answer["heads"])
         changed = True
