@@ -294,8 +294,11 @@ order of minion ids::
                   bricks ["host:/dir"], force, mount_hosts, options}
     nova, workers                        as in the pillar, with defaults
     cinder       {volume_group, loop_file_size_gb, lvm_type, backends [{name,
-                  type: lvm, volume_type, volume_group, lvm_type} or {name,
-                  type: rbd, volume_type, pool, user, ceph_conf, secret_uuid}],
+                  type: lvm, volume_type, backend_name, volume_group, lvm_type}
+                  or {name, type: rbd, volume_type, backend_name, pool, user,
+                  ceph_conf, secret_uuid}] (backend_name: cinder.conf's
+                  volume_backend_name, the name but LVM for the lvm backend
+                  named lvm),
                   default_volume_type, rbd (whether a backend is of type rbd:
                   what the formulas test for the Ceph client side)}
     ceph         None, or {fsid, monitors [addresses], mon_host ("a,b"), conf,

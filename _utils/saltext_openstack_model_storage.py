@@ -309,7 +309,10 @@ class StorageChecks:
                                          "not starting with '.' or '-', at most 64 "
                                          "characters)"),
                        "user": user}
-        return None if None in backend.values() else backend
+        if None in backend.values():
+            return None
+        backend["backend_name"] = backend_name(backend)
+        return backend
 
     def backend_volume_type(self, entry, path, name):
         """A backend's ``volume_type``: the Cinder volume type whose extra
@@ -436,3 +439,18 @@ class StorageChecks:
             # Never the value: only what it should be.
             self.problem(path, "is not a cephx key (40 characters of base64, starting 'AQ', as "
                                "`ceph auth get-key client.{}` prints it)".format(user))
+
+
+def backend_name(backend):
+    """
+    A backend's ``volume_backend_name`` (cinder.conf), which its volume
+    type's extra spec selects: its name, but ``LVM`` for the lvm backend
+    named ``lvm`` (the one default backend), which is what Cinder's LVM
+    driver calls a section without one: a cloud deployed before the
+    backends had names keeps its volumes' pool (``host@lvm#LVM``), so
+    their snapshots, extends and migrations still find their backend.
+    """
+    if backend["type"] == "lvm" and backend["name"] == "lvm":
+        return "LVM"
+    return backend["name"]
+

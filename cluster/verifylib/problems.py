@@ -340,7 +340,7 @@ def volume_type_problems(backends, default_type, volume_types):
     ``default_volume_type`` against Cinder's volume types (an admin's
     listing, is_public=None: [{name, is_public, extra_specs}]): each
     backend's type exists once, is public and selects the backend
-    (``volume_backend_name`` = its name); the default type is one of them.
+    (``volume_backend_name`` = its ``backend_name``); the default type is one of them.
     """
     found = {}
     for volume_type in volume_types:
@@ -353,9 +353,9 @@ def volume_type_problems(backends, default_type, volume_types):
             problems.append(f"volume type {name}: {len(have)} in Cinder, not 1")
             continue
         selects = (have[0].get("extra_specs") or {}).get("volume_backend_name")
-        if selects != backend["name"]:
+        if selects != backend["backend_name"]:
             problems.append(f"volume type {name}: volume_backend_name {selects}, "
-                            f"pillar {backend['name']}")
+                            f"model {backend['backend_name']}")
         public = have[0].get("os-volume-type-access:is_public", have[0].get("is_public"))
         if public is not True:
             problems.append(f"volume type {name}: public {public}, pillar True")

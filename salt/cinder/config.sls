@@ -3,10 +3,11 @@
 {%- from "common/tls.jinja" import public_tls with context %}
 {%- from "tls_proxy/map.jinja" import proxy_section with context %}
 {#- One section per backend of the model's cinder:backends, named by it, in
-    enabled_backends' order.  volume_backend_name is the backend's name on
-    every backend: the extra spec of its volume type (cloud.volume_types)
-    selects it (without it the LVM driver reports "LVM", which no type
-    names).  default_volume_type: the model's cinder:default_volume_type,
+    enabled_backends' order.  volume_backend_name is the model's
+    backend_name on every backend: the extra spec of its volume type
+    (cloud.volume_types) selects it.  It is the backend's name, but LVM
+    for the default backend lvm: what the LVM driver reports without one,
+    so the volumes of a cloud deployed before keep their pool (host@lvm#LVM).  default_volume_type: the model's cinder:default_volume_type,
     one of those types (made by cloud.volume_types).  A backend taken out
     of the list leaves its section behind (openstack_config sets only what
     it is given); cinder reads the sections of enabled_backends only. #}
@@ -18,13 +19,13 @@
                        'volume_group': backend.volume_group, 'lvm_type': backend.lvm_type,
                        'target_protocol': 'iscsi', 'target_helper': cinder.target_helper,
                        'target_ip_address': my_address,
-                       'volume_backend_name': backend.name} %}
+                       'volume_backend_name': backend.backend_name} %}
 {%-   else %}
 {%-     set section = {'volume_driver': 'cinder.volume.drivers.rbd.RBDDriver',
                        'rbd_pool': backend.pool, 'rbd_user': backend.user,
                        'rbd_ceph_conf': backend.ceph_conf,
                        'rbd_secret_uuid': backend.secret_uuid,
-                       'volume_backend_name': backend.name} %}
+                       'volume_backend_name': backend.backend_name} %}
 {%-   endif %}
 {%-   do sections.append((backend.name, section)) %}
 {%- endfor %}

@@ -2,7 +2,8 @@
 {%- from "common/topology.jinja" import topo with context %}
 {#- A Cinder volume type per backend of openstack:cinder:backends, named by
     its volume_type (default: the backend's name), public, with the extra
-    spec volume_backend_name = the backend's name: cinder.conf gives each
+    spec volume_backend_name = the model's backend_name (the backend's name;
+    LVM for the default lvm backend): cinder.conf gives each
     backend's section that volume_backend_name (cinder.config), so a volume
     of the type goes to that backend.  A drifted extra spec or visibility
     is corrected in place; other extra specs are kept.  cinder.conf's
@@ -15,6 +16,6 @@
   openstack_cloud.volume_type_present:
     - name: {{ backend.volume_type | json }}
     - public: true
-    - extra_specs: {{ {'volume_backend_name': backend.name} | json }}
+    - extra_specs: {{ {'volume_backend_name': backend.backend_name} | json }}
 {{- cloud_auth() }}
 {%- endfor %}

@@ -72,14 +72,15 @@ def test_cinder_conf_has_a_section_per_backend(controller):
         "volume_driver": "cinder.volume.drivers.rbd.RBDDriver",
         "rbd_pool": "volumes", "rbd_user": "cinder", "rbd_ceph_conf": "/etc/ceph/ceph.conf",
         "rbd_secret_uuid": SECRET_UUID, "volume_backend_name": "ceph"}
-    assert settings["lvm"]["volume_backend_name"] == "lvm"
+    assert settings["lvm"]["volume_backend_name"] == "LVM"
     assert settings["lvm"]["volume_driver"] == "cinder.volume.drivers.lvm.LVMVolumeDriver"
 
 
 def test_the_default_cinder_conf_is_unchanged(default_hosts):
     """One lvm backend: [DEFAULT] enabled_backends and [lvm] as before issue 15,
-    but for volume_backend_name (without it the LVM driver reports "LVM",
-    which the volume type lvm does not select) and the default type."""
+    but for volume_backend_name, written as LVM (what the LVM driver
+    reported without one, so an existing cloud's volumes keep their pool
+    host@lvm#LVM; the volume type lvm selects it) and the default type."""
     settings = _cinder_settings(default_hosts["controller"])
     assert settings["DEFAULT"]["enabled_backends"] == "lvm"
     assert settings["DEFAULT"]["default_volume_type"] == "lvm"
@@ -87,7 +88,7 @@ def test_the_default_cinder_conf_is_unchanged(default_hosts):
         "volume_driver": "cinder.volume.drivers.lvm.LVMVolumeDriver",
         "volume_group": "cinder-volumes", "lvm_type": "auto", "target_protocol": "iscsi",
         "target_helper": "tgtadm", "target_ip_address": "192.168.56.10",
-        "volume_backend_name": "lvm"}
+        "volume_backend_name": "LVM"}
     assert [name for name in settings if name not in (
         "DEFAULT", "database", "keystone_authtoken", "oslo_concurrency", "oslo_middleware",
         "nova")] == ["lvm"]

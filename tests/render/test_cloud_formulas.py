@@ -179,7 +179,7 @@ def test_a_volume_type_per_cinder_backend(states):
     function, lvm = _args(states, "cloud-volume-type-lvm")
     assert function == "openstack_cloud.volume_type_present"
     assert (lvm["name"], lvm["public"], lvm["extra_specs"]) == (
-        "lvm", True, {"volume_backend_name": "lvm"})
+        "lvm", True, {"volume_backend_name": "LVM"})
     _, slow = _args(states, "cloud-volume-type-standard")
     assert (slow["name"], slow["extra_specs"]) == ("standard", {"volume_backend_name": "slow"})
     assert "description" not in slow  # not managed

@@ -226,7 +226,8 @@ def test_example_pillar_model(pillar):
     assert model["cinder"] == {"volume_group": "cinder-volumes", "loop_file_size_gb": 10,
                                "lvm_type": "auto", "backends": [
                                    {"name": "lvm", "type": "lvm", "volume_type": "lvm",
-                                    "volume_group": "cinder-volumes", "lvm_type": "auto"}],
+                                    "volume_group": "cinder-volumes", "lvm_type": "auto",
+                                    "backend_name": "LVM"}],
                                "default_volume_type": "lvm", "rbd": False}
     assert model["ceph"] is None
     assert model["glance"] == {"images": []}
@@ -1567,9 +1568,9 @@ def test_rbd_backend_model(pillar):
     secret = saltext_openstack_model.libvirt_secret_uuid(FSID, "cinder")
     assert model["cinder"]["backends"] == [
         {"name": "lvm", "type": "lvm", "volume_type": "lvm", "volume_group": "cinder-volumes",
-         "lvm_type": "auto"},
+         "lvm_type": "auto", "backend_name": "LVM"},
         {"name": "ceph", "type": "rbd", "volume_type": "ceph", "pool": "volumes", "user": "cinder",
-         "ceph_conf": "/etc/ceph/ceph.conf", "secret_uuid": secret}]
+         "backend_name": "ceph", "ceph_conf": "/etc/ceph/ceph.conf", "secret_uuid": secret}]
     assert model["cinder"]["default_volume_type"] == "lvm"
     assert model["ceph"] == {
         "fsid": FSID, "monitors": ["192.0.2.5", "192.0.2.6:6789"],
@@ -1616,9 +1617,9 @@ def test_top_level_lvm_keys_are_the_lvm_backends(pillar):
                                      "lvm_type": "default"}]
     assert openstack_pillar.validate(pillar)["cinder"]["backends"] == [
         {"name": "fast", "type": "lvm", "volume_type": "fast", "volume_group": "vg0",
-         "lvm_type": "thin"},
+         "lvm_type": "thin", "backend_name": "fast"},
         {"name": "slow", "type": "lvm", "volume_type": "slow", "volume_group": "vg1",
-         "lvm_type": "default"}]
+         "lvm_type": "default", "backend_name": "slow"}]
 
 
 def test_volume_types_can_be_named_and_one_made_the_default(pillar):
@@ -1768,3 +1769,15 @@ CEPH_CASES = [
 def test_bad_backend_or_ceph_is_refused_naming_the_key(pillar, apply, key, fragment):
     apply(pillar)
     assert_problem(pillar, key, fragment)
+
+
+def test_the_default_lvm_backend_keeps_the_drivers_backend_name(pillar):
+    """cinder.conf's volume_backend_name (backend_name): the backend's name,
+    but LVM for the lvm backend named lvm, which is what Cinder's LVM driver
+    called the one default section before it had a name: the volumes of a
+    cloud deployed then keep their pool (host@lvm#LVM)."""
+    pillar["cinder"]["backends"] = [{"name": "lvm", "type": "lvm"},
+                                    {"name": "lvm2", "type": "lvm", "volume_group": "vg2"}]
+    backends = openstack_pillar.validate(pillar)["cinder"]["backends"]
+    assert [backend["backend_name"] for backend in backends] == ["LVM", "lvm2"]
+    assert [backend["volume_type"] for backend in backends] == ["lvm", "lvm2"]

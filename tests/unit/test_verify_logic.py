@@ -1170,7 +1170,8 @@ def test_flavors_as_the_model_declares():
         "flavor m1.nano: 2 in Nova, not 1", "flavor m1.small: 0 in Nova, not 1"]
 
 
-BACKENDS = [{"name": "lvm", "volume_type": "lvm"}, {"name": "ceph", "volume_type": "rbd"}]
+BACKENDS = [{"name": "lvm", "volume_type": "lvm", "backend_name": "LVM"},
+            {"name": "ceph", "volume_type": "rbd", "backend_name": "ceph"}]
 
 
 def _volume_type(name, backend, **fields):
@@ -1180,13 +1181,13 @@ def _volume_type(name, backend, **fields):
 
 
 def test_each_backends_volume_type_selects_it():
-    good = [_volume_type("__DEFAULT__", None, extra_specs={}), _volume_type("lvm", "lvm"),
+    good = [_volume_type("__DEFAULT__", None, extra_specs={}), _volume_type("lvm", "LVM"),
             _volume_type("rbd", "ceph")]
     assert verify.volume_type_problems(BACKENDS, "lvm", good) == []
-    drifted = [_volume_type("lvm", "LVM"),
+    drifted = [_volume_type("lvm", "lvm"),
                _volume_type("rbd", "ceph", **{"os-volume-type-access:is_public": False})]
     assert verify.volume_type_problems(BACKENDS, "rbd", drifted) == [
-        "volume type lvm: volume_backend_name LVM, pillar lvm",
+        "volume type lvm: volume_backend_name lvm, model LVM",
         "volume type rbd: public False, pillar True",
     ]
     assert verify.volume_type_problems(BACKENDS, "ceph", good[1:2] * 2) == [
