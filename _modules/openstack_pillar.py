@@ -338,7 +338,8 @@ instead of YAML keeping the last) of backends, each a mapping with
   ``openstack:ceph`` and one user (nova's ``[libvirt] rbd_user`` is one);
 - ``volume_type`` (either type): the Cinder volume type made for the
   backend (``cloud.volume_types``, extra spec ``volume_backend_name`` =
-  its name), default the backend's name: letters, digits and ``. _ -``,
+  its ``backend_name``: its name, ``LVM`` for the lvm backend named
+  ``lvm``), default the backend's name: letters, digits and ``. _ -``,
   not starting with ``.`` or ``-``, at most 64 characters, not Cinder's
   own ``__DEFAULT__``, unique without regard to case.
 
