@@ -378,11 +378,11 @@ def remember(cache_file, key, answer, code_paths, started):
         return
     cache = load(cache_file)
     entry = cache["entries"].get(key)
+    fresh = new_entry(code.get("version"), paths, digest, answer["heads"])
     changed = False
-    if not (isinstance(entry, dict) and entry.get("fingerprint") == digest
-            and entry.get("paths") == sorted({str(p) for p in paths})
-            and entry.get("heads") == sorted(answer["heads"])):  # fmt: skip
-        entry = new_entry(code.get("version"), paths, digest, answer["heads"])
+    same = ("paths", "fingerprint", "heads")
+    if not (isinstance(entry, dict) and all(entry.get(k) == fresh[k] for k in same)):
+        entry = fresh
         changed = True
     for database in (answer.get("databases") or {}).values():
         if database and database.get("synced"):
@@ -404,15 +404,20 @@ def home(user):
         return "/"
 
 
+def _group(db):
+    """The config file section of ``db``'s URL (a cell0's: its API database's)."""
+    return db.get("group") or db.get("cell0_of")
+
+
 def locations(databases, config_file, run, sqltext):
     """Where each of ``databases`` is (``(host, port, database)``, None: a
     cell0 not mapped), read without the service's Python; None when that
     is not certain."""
-    groups = {db.get("group") or db.get("cell0_of") for db in databases.values()}
+    groups = {_group(db) for db in databases.values()}
     values = read_options(config_file, [(group, "connection") for group in groups])
     found = {}
     for name, db in sorted(databases.items()):
-        location = mysql_location(values.get((db.get("group") or db.get("cell0_of"), "connection")))
+        location = mysql_location(values.get((_group(db), "connection")))
         if location is None:
             return None
         if "cell0_of" in db:

@@ -292,3 +292,53 @@ def test_where_the_databases_are_cell0_read_from_its_mapping(tmp_path):
     assert cache.locations(databases, str(conf), run([]), sqltext)["cell0"] is None
     assert cache.locations(databases, str(conf),
                            run([["mysql://n@/x?unix_socket=/s"]]), sqltext) is None
+
+
+# -- what the slow check leaves -------------------------------------------------
+
+
+def _answer(code, heads, synced=None):
+    databases = {"main": {"current": synced, "unknown": [], "synced": True}} if synced else {}
+    return {"code": {"version": "13.0.0", "paths": [str(p) for p in _paths(code)]},
+            "heads": heads, "databases": databases}
+
+
+def test_remember_keeps_an_entry_equal_to_the_fresh_one(code, tmp_path):
+    """The slow check's answer is remembered once: the same code, paths
+    (however given) and heads again leave the file alone; other heads
+    replace the entry."""
+    cache_file = str(tmp_path / "cache" / "schema.json")
+    program = tmp_path / "placement-manage"
+    program.write_text("#!/usr/bin/python3\n")
+    later = os.lstat(program).st_ctime_ns + 10 * cache.SETTLE_NS
+    cache.remember(cache_file, "k", _answer(code, ["b", "a"]), lambda: [program], later)
+    entry = cache.load(cache_file)["entries"]["k"]
+    assert entry["heads"] == ["a", "b"] and str(program) in entry["paths"]
+    assert entry == cache.new_entry("13.0.0", _paths(code) + [program], entry["fingerprint"],
+                                    ["a", "b"])  # fmt: skip
+    written = os.stat(cache_file).st_ino  # store() renames a new file over it
+    # the paths as Path objects, twice, in another order: the same entry
+    again = _answer(code, ["a", "b"])
+    again["code"]["paths"] = list(reversed(_paths(code))) + [code["ini"]]
+    cache.remember(cache_file, "k", again, lambda: [str(program)], later)
+    assert os.stat(cache_file).st_ino == written
+    # a revision set found synced is learnt into the kept entry
+    cache.remember(cache_file, "k", _answer(code, ["a", "b"], synced=["a"]), lambda: [program],
+                   later)  # fmt: skip
+    assert cache.load(cache_file)["entries"]["k"]["synced"] == [["a"]]
+    # other heads: a new entry, the synced sets of the old code forgotten
+    cache.remember(cache_file, "k", _answer(code, ["c"]), lambda: [program], later)
+    assert cache.load(cache_file)["entries"]["k"]["heads"] == ["c"]
+    assert cache.load(cache_file)["entries"]["k"]["synced"] == []
+
+
+def test_remember_nothing_for_code_changed_during_the_check(code, tmp_path):
+    cache_file = str(tmp_path / "cache" / "schema.json")
+    now = cache.fingerprint(_paths(code))[1]
+    cache.remember(cache_file, "k", _answer(code, ["a"]), lambda: [], now)
+    assert not os.path.exists(cache_file)
+
+
+def test_the_group_of_a_database_or_its_cell0():
+    assert cache._group({"group": "database"}) == "database"
+    assert cache._group({"cell0_of": "api_database", "uuid": "x"}) == "api_database"
