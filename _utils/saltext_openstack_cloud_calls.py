@@ -139,6 +139,13 @@ def execute(cloud, plan):
     return ids
 
 
+def _apply(cloud, plan, test):
+    """``plan``'s changes, made unless ``test``."""
+    if not test:
+        execute(cloud, plan)
+    return plan.changes
+
+
 def ensure_flavor(cloud, spec, test):
     flavors = cloud.nova.list("/flavors/detail", "flavors", params={"is_public": "None"})
     found = [f for f in flavors if f.get("name") == spec["name"]]
@@ -150,9 +157,7 @@ def ensure_flavor(cloud, spec, test):
         )
         users = [s.get("name") or s["id"] for s in servers]
     plan = cp.plan_flavor(spec, current, users)
-    if not test:
-        execute(cloud, plan)
-    return plan.changes
+    return _apply(cloud, plan, test)
 
 
 def ensure_volume_type(cloud, spec, test):
@@ -162,9 +167,7 @@ def ensure_volume_type(cloud, spec, test):
                  spec["name"], "any")  # fmt: skip
     current = cp.volume_type_view(found) if found is not None else None
     plan = cp.plan_volume_type(spec, current)
-    if not test:
-        execute(cloud, plan)
-    return plan.changes
+    return _apply(cloud, plan, test)
 
 
 def _one(objects, kind, name, project):
@@ -191,9 +194,7 @@ def ensure_network(cloud, spec, test):
     project_id = cloud.project_id(spec["project"])
     current = _find(cloud, "networks", "network", spec["name"], project_id)
     plan = cn.plan_network(spec, current, project_id)
-    if not test:
-        execute(cloud, plan)
-    return plan.changes
+    return _apply(cloud, plan, test)
 
 
 def ensure_subnet(cloud, spec, test):
@@ -207,9 +208,7 @@ def ensure_subnet(cloud, spec, test):
     network_id = network["id"] if network else f"(network {spec['network']}, to be created)"
     current = _find(cloud, "subnets", "subnet", spec["name"], project_id)
     plan = cn.plan_subnet(spec, current, network_id, project_id)
-    if not test:
-        execute(cloud, plan)
-    return plan.changes
+    return _apply(cloud, plan, test)
 
 
 #: The device owners of a router's interface ports (not its gateway's).
@@ -262,9 +261,7 @@ def ensure_router(cloud, spec, test):
                 old_gateway_name = old
     plan = cn.plan_router(spec, current, project_id, gateway_network, subnets, attached,
                        old_gateway_name)  # fmt: skip
-    if not test:
-        execute(cloud, plan)
-    return plan.changes
+    return _apply(cloud, plan, test)
 
 
 def ensure_security_group(cloud, spec, test):
@@ -289,8 +286,7 @@ def ensure_security_group(cloud, spec, test):
     if test or not plan.steps:
         return plan.changes
     if current is not None:
-        execute(cloud, plan)
-        return plan.changes
+        return _apply(cloud, plan, test)
     # A new group: create it, then plan its rules against the ones
     # Neutron really gave it (their ids are needed to remove them).
     created = execute(cloud, cp.Plan(steps=plan.steps[:1]))["group"]
@@ -311,9 +307,7 @@ def ensure_quota(cloud, spec, test):
         path, key = cp.QUOTA_API[service]
         current[service] = getattr(cloud, service).request("GET", path + project_id)[key]
     plan = cp.plan_quota(spec, current, project_id)
-    if not test:
-        execute(cloud, plan)
-    return plan.changes
+    return _apply(cloud, plan, test)
 
 
 # --------------------------------------------------------------------------

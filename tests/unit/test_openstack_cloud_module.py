@@ -14,6 +14,7 @@ from salt.exceptions import CommandExecutionError
 from fake_cloud import IDENTITY, VOLUME, FakeCloud, mount, neutron_error
 from saltext_openstack._modules import openstack_cloud as oc
 from saltext_openstack._utils import saltext_openstack_api as api
+from saltext_openstack._utils import saltext_openstack_cloud as cp
 from saltext_openstack._utils import saltext_openstack_cloud_calls as calls
 
 PASSWORD = "admin-secret"
@@ -320,6 +321,19 @@ def test_missing_endpoint_is_typed(fake):
     cloud = calls.Cloud(session)
     with pytest.raises(api.NotInCatalog, match="type network"):
         cloud.neutron  # pylint: disable=pointless-statement
+
+
+def test_a_plan_is_applied_unless_test(fake):
+    """calls._apply: the plan's changes either way, its calls made only when not test."""
+    session = api.Session(dict(AUTH, username="admin", project_name="admin"))
+    cloud = calls.Cloud(session)
+    plan = cp.Plan(steps=[cp.Step("neutron", "POST", ("/v2.0/networks",),
+                                  {"network": {"name": "n1"}}, register="n", resource="network")],
+                   changes={"network": {"old": None, "new": {}}})  # fmt: skip
+    assert calls._apply(cloud, plan, test=True) == plan.changes
+    assert fake.writes() == [] and not fake.networks
+    assert calls._apply(cloud, plan, test=False) == plan.changes
+    assert [n["name"] for n in fake.networks.values()] == ["n1"]
 
 
 def test_a_service_that_drops_is_planned_again_in_real_runs_only(fake, monkeypatch):
