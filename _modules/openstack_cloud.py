@@ -408,7 +408,9 @@ def volume_type_present(
     Make sure the Cinder volume type ``name`` exists with these extra specs;
     return the changes (``{}``: nothing to do). A volume of the type is
     scheduled to the backend whose ``volume_backend_name`` (cinder.conf)
-    the extra spec of that name gives.
+    the extra spec of that name gives. Cinder compares type names without
+    case: a type whose name differs from ``name`` only in case is refused
+    (rename one of them), in test mode too.
 
     public
         Visible to every project (default true); corrected in place.

@@ -163,8 +163,17 @@ def ensure_flavor(cloud, spec, test):
 def ensure_volume_type(cloud, spec, test):
     # An admin lists the private types too with is_public=None.
     listed = cloud.cinder.list("/types", "volume_types", params={"is_public": "None"})
-    found = _one([t for t in listed if t.get("name") == spec["name"]], "volume type",
-                 spec["name"], "any")  # fmt: skip
+    name = spec["name"]
+    # Cinder's database compares type names without case: lvm and LVM are one name to it.
+    alike = [t for t in listed if (t.get("name") or "").lower() == name.lower()]
+    found = _one([t for t in alike if t["name"] == name], "volume type", name, "any")
+    if found is None and alike:
+        others = ", ".join(sorted(t["name"] for t in alike))
+        raise CommandExecutionError(
+            f"volume type {name}: Cinder already has volume type {others}, a name that "
+            f"differs only in case, and compares names without case: it cannot create {name}. "
+            "Nothing was changed: rename one of them (in pillar: cinder:backends:N:volume_type)"
+        )
     current = cp.volume_type_view(found) if found is not None else None
     plan = cp.plan_volume_type(spec, current)
     return _apply(cloud, plan, test)

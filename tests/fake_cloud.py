@@ -390,6 +390,12 @@ class FakeCloud:
         return {**copy.deepcopy(volume_type), "qos_specs_id": None,
                 "os-volume-type-access:is_public": volume_type["is_public"]}
 
+    def volume_type_name_free(self, name, renamed=None):
+        """Cinder's database compares type names without case: lvm is LVM (409)."""
+        if any(t["name"].lower() == name.lower() and t["id"] != renamed
+               for t in self.volume_types.values()):
+            raise cinder_error(409, "conflictingRequest", f"Volume Type {name} already exists.")
+
     def cinder(self, method, path, query, data):
         segments = [urllib.parse.unquote(s) for s in path.strip("/").split("/")]
         if segments == ["types"] and method == "GET":
@@ -403,9 +409,7 @@ class FakeCloud:
                                                (body.get("extra_specs") or {}).values()):
                 raise cinder_error(400, "badRequest", "Invalid input for field/attribute "
                                                       "volume_type.")  # fmt: skip
-            if any(t["name"].lower() == body["name"].lower() for t in self.volume_types.values()):
-                raise cinder_error(409, "conflictingRequest",
-                                   f"Volume Type {body['name']} already exists.")
+            self.volume_type_name_free(body["name"])
             type_id = next(self.ids)
             self.volume_types[type_id] = {
                 "id": type_id, "name": body["name"], "description": body.get("description"),
@@ -422,6 +426,8 @@ class FakeCloud:
                     update.get("is_public", True), bool):
                 raise cinder_error(400, "badRequest", "Invalid input for field/attribute "
                                                       "volume_type.")  # fmt: skip
+            if "name" in update:
+                self.volume_type_name_free(update["name"], volume_type["id"])
             volume_type.update(update)
             return {"volume_type": self.volume_type_view(volume_type)}
         if segments[2:] == ["extra_specs"] and method == "GET":

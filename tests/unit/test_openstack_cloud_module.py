@@ -496,6 +496,55 @@ def test_a_drifted_volume_type_is_corrected_in_place(fake):
     assert apply(VOLUME_TYPES) == [{}, {}]
 
 
+def test_a_volume_type_named_exactly_is_left_alone_whatever_its_case(fake):
+    """The default lvm backend's type keeps the name LVM: found by its exact name."""
+    fake.catalog_urls["volumev3"] = VOLUME
+    specs = {"volume_backend_name": "LVM"}
+    assert oc.volume_type_present("LVM", extra_specs=specs, **AUTH)["volume_type"]["old"] is None
+    writes = len(fake.writes())
+    assert oc.volume_type_present("LVM", extra_specs=specs, **AUTH) == {}
+    assert oc.volume_type_present("LVM", extra_specs=specs, test=True, **AUTH) == {}
+    assert len(fake.writes()) == writes
+
+
+@pytest.mark.parametrize("test", [False, True])
+def test_a_volume_type_differing_only_in_case_is_refused(fake, test):
+    """Cinder compares type names without case: lvm beside an existing LVM
+    is refused before any write, naming both, in a dry run too (the real
+    run would fail the same way)."""
+    fake.catalog_urls["volumev3"] = VOLUME
+    oc.volume_type_present("LVM", extra_specs={"volume_backend_name": "LVM"}, **AUTH)
+    writes = len(fake.writes())
+    with pytest.raises(CommandExecutionError) as exc:
+        oc.volume_type_present("lvm", extra_specs={"volume_backend_name": "lvm"}, test=test,
+                               **AUTH)  # fmt: skip
+    assert str(exc.value) == (
+        "volume type lvm: Cinder already has volume type LVM, a name that differs only in case, "
+        "and compares names without case: it cannot create lvm. Nothing was changed: rename one "
+        "of them (in pillar: cinder:backends:N:volume_type)")  # fmt: skip
+    assert len(fake.writes()) == writes
+    # Cinder's own type too
+    with pytest.raises(CommandExecutionError, match="has volume type __DEFAULT__"):
+        oc.volume_type_present("__default__", test=test, **AUTH)
+
+
+def test_the_fake_cinder_refuses_a_name_differing_only_in_case(fake):
+    """What the check above spares the operator: Cinder's own 409."""
+    fake.catalog_urls["volumev3"] = VOLUME
+    oc.volume_type_present("LVM", **AUTH)
+    session = api.Session(dict(AUTH, username="admin", project_name="admin"))
+    with pytest.raises(api.OpenStackError) as exc:
+        calls.Cloud(session).cinder.request("POST", "/types", {"volume_type": {"name": "lvm"}})
+    assert exc.value.status == 409
+    ceph = calls.Cloud(session).cinder.request("POST", "/types", {"volume_type": {"name": "ceph"}})
+    path = f"/types/{ceph['volume_type']['id']}"
+    with pytest.raises(api.OpenStackError) as exc:
+        calls.Cloud(session).cinder.request("PUT", path, {"volume_type": {"name": "Lvm"}})
+    assert exc.value.status == 409
+    renamed = calls.Cloud(session).cinder.request("PUT", path, {"volume_type": {"name": "CEPH"}})
+    assert renamed["volume_type"]["name"] == "CEPH"  # its own name, in another case
+
+
 def test_volume_types_without_cinder_in_the_catalog_fail_typed(fake):
     with pytest.raises(api.NotInCatalog, match="no public endpoint of type volumev3"):
         oc.volume_type_present("lvm", **AUTH)

@@ -175,6 +175,22 @@ def test_volume_type_state_over_the_module(cloud):
         True, {}, "Volume type ceph is as declared")
 
 
+def test_a_volume_type_differing_only_in_case_fails_the_dry_run_too(cloud):
+    """lvm beside Cinder's LVM: the real run would fail, so the dry run says so (False)."""
+    fake_cloud, opts = cloud
+    fake_cloud.catalog_urls["volumev3"] = VOLUME
+    auth = {"auth_url": IDENTITY, "password": "admin-secret"}
+    state.volume_type_present("LVM", **auth)
+    writes = len(fake_cloud.writes())
+    for test in (True, False):
+        opts["test"] = test
+        ret = state.volume_type_present("lvm", **auth)
+        assert (ret["result"], ret["changes"]) == (False, {})
+        assert "already has volume type LVM" in ret["comment"]
+        assert "cinder:backends:N:volume_type" in ret["comment"]
+    assert len(fake_cloud.writes()) == writes
+
+
 def test_healthy_reports_problems_never_changes(cloud):
     fake_cloud, opts = cloud
     auth = {"auth_url": IDENTITY, "password": "admin-secret"}
