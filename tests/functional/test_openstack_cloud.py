@@ -522,3 +522,22 @@ def test_volume_types_in_the_projects_cinder(keystone, cloud, loaders_module):
     assert fixed["cloud-volume-type-ceph"]["changes"] == {
         "extra_specs": {"volume_backend_name": {"old": "lvm", "new": "ceph"}}}
     assert made["ceph"]["extra_specs"] == {"volume_backend_name": "ceph"}
+
+
+def test_a_volume_type_differing_only_in_case_is_refused(keystone, cloud, loaders_module):
+    """Cinder compares type names without case: Gold beside gold fails, in
+    a dry run too, naming both, before any write."""
+
+    def sls(name):
+        return (f"cloud-volume-type-{name}:\n  openstack_cloud.volume_type_present:\n"
+                f"    - name: {name}\n" + _auth_lines(keystone.auth))
+
+    made = _run(loaders_module, sls("gold"))
+    assert made["cloud-volume-type-gold"]["result"] is True, made
+    writes = len(cloud.writes())
+    for run in (_run_test, _run):
+        (ret,) = run(loaders_module, sls("Gold")).values()
+        assert (ret["result"], ret["changes"]) == (False, {}), ret
+        assert "Cinder already has volume type gold" in ret["comment"]
+        assert "cinder:backends:N:volume_type" in ret["comment"]
+    assert len(cloud.writes()) == writes
