@@ -475,12 +475,16 @@ def _run_changing_cells(action, config_file, overrides=None, secrets=()):
 # answers it, or the server refuses it (its own access: 1044, 1045, 1142),
 # nova-manage is asked, as before.  An error of the database itself (no
 # such table: the schema not synced yet) is raised, NotReadyError when
-# nova-manage's would be (novatext.NOT_READY: "Unknown database").
+# nova-manage's would be (novatext.NOT_READY: "Unknown database", which
+# a SELECT of a missing database's table tells as "no such table").
 
 _API_DATABASES = {"api": {"group": API_DATABASE_OPT[0]}}
 # The client's own access refused: nova-manage, with nova's, may still read.
 _CLIENT_REFUSED = ("ERROR 1044", "ERROR 1045", "ERROR 1142")
 _CONN_ARGS = ("socket", "defaults_file", "client")
+# No such table: in a database that does not exist either, when it is not
+# set up yet.
+_NO_TABLE = "ERROR 1146"
 
 
 def _conn(kwargs):
@@ -511,13 +515,24 @@ def _read_mappings(config_file, conn):
             "nova", "nova-manage", _API_DATABASES, config_file, None, run, sqltext)
         if where is None:
             return None
-        rows = run(schemacache.PORT_SQL
-                   + novatext.mappings_sql(sqltext.quote_identifier(where["api"][2])))
-    except schema.NotReadyError as exc:
-        # no client, or no server answering it: nova-manage tells
-        log.debug("nova_manage: the mappings are read by nova-manage: %s", exc)
-        return None
+        database = where["api"][2]
+        try:
+            rows = run(schemacache.PORT_SQL
+                       + novatext.mappings_sql(sqltext.quote_identifier(database)))
+        except CommandExecutionError as exc:
+            if schema.is_not_ready(exc) or _NO_TABLE not in str(exc):
+                raise
+            # nova-manage, connecting to the database, says "Unknown database"
+            found = run("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA "
+                        f"WHERE SCHEMA_NAME = {sqltext.quote_literal(database)};\n")
+            if found == []:
+                raise CommandExecutionError(f"Unknown database {database!r}") from exc
+            raise
     except CommandExecutionError as exc:
+        if schema.is_not_ready(exc):
+            # no client, or no server answering it: nova-manage tells
+            log.debug("nova_manage: the mappings are read by nova-manage: %s", exc)
+            return None
         error = schema.NotReadyError if novatext.NOT_READY.search(str(exc)) else CommandExecutionError
         raise error(f"cannot read nova's cell and host mappings from the API database: {exc}") from exc
     if rows is None or not schemacache.same_server(rows, where):

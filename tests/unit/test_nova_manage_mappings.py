@@ -116,11 +116,14 @@ class Fake:
     def __init__(self):
         self.port = "3306"
         self.client_error = None
+        self.schemata = [["nova_api"]]
         self.calls = []
 
     def __call__(self, argv, **kwargs):
         self.calls.append((argv, kwargs))
         if argv[0].endswith("/mariadb"):
+            if "information_schema.SCHEMATA" in kwargs["stdin"]:
+                return {"retcode": 0, "stdout": _batch(self.schemata), "stderr": ""}
             if self.client_error:
                 return {"retcode": 1, "stdout": "", "stderr": self.client_error}
             rows = [["", self.port]] + CELL_ROWS + HOST_ROWS
@@ -258,6 +261,15 @@ def test_no_schema_is_a_clear_error(fake):
                        match="cannot read nova's cell and host mappings.*1146") as info:
         nova_manage.list_cells(config_file=fake.config_file)
     assert not isinstance(info.value, NotReadyError)
+    assert fake.started("nova-manage") == []
+
+
+def test_no_table_of_a_missing_database_is_not_ready(fake):
+    fake.client_error = ("ERROR 1146 (42S02) at line 3: Table 'nova_api.cell_mappings' "
+                         "doesn't exist")
+    fake.schemata = []
+    with pytest.raises(NotReadyError, match="Unknown database 'nova_api'"):
+        nova_manage.list_cells(config_file=fake.config_file)
     assert fake.started("nova-manage") == []
 
 
