@@ -13,7 +13,7 @@ with nova-manage's own answer, is tests/functional/test_nova_manage.py.
 import pytest
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-from saltext_openstack._modules import nova_manage, openstack_config
+from saltext_openstack._modules import nova_manage
 from saltext_openstack._utils import saltext_openstack_nova as novatext
 from saltext_openstack._utils import saltext_openstack_sql as sqltext
 from saltext_openstack._utils.saltext_openstack_schema import NotReadyError
@@ -144,16 +144,13 @@ class Fake:
 
 
 @pytest.fixture
-def fake(monkeypatch, tmp_path):
+def fake(nova_manage_runs, monkeypatch, tmp_path):
     conf = tmp_path / "nova.conf"
     conf.write_text(f"[DEFAULT]\ntransport_url = {MQ}\n[database]\nconnection = {DB}\n"
                     f"[api_database]\nconnection = {API}\n")
     fake = Fake()
     fake.config_file = str(conf)
-    monkeypatch.setattr(nova_manage, "__salt__", {
-        "cmd.run_all": fake, "openstack_config.escape": openstack_config.escape}, raising=False)
-    monkeypatch.setattr(nova_manage, "__context__", {}, raising=False)
-    monkeypatch.setattr(nova_manage.salt.utils.path, "which", lambda name: f"/usr/bin/{name}")
+    nova_manage_runs(fake)
     # oslo.config would read nothing but nova.conf
     monkeypatch.setattr(nova_manage.schemacache, "oslo_overrides", lambda *args: [])
     return fake
