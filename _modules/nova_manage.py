@@ -29,9 +29,14 @@ returned by this module have their password replaced by ``****`` and error
 messages are scrubbed the same way.
 
 Most calls start a fresh nova-manage (two to four seconds each); the state
-module keeps their number low, and the cell mappings (``list_cells``) are
-read once per run: kept in ``__context__`` per config file until
-``map_cell0``, ``create_cell`` or ``update_cell`` changes them.  The schema
+module keeps their number low.  The checks start none when they can: the
+cell and host mappings (``list_cells``, ``list_hosts``, ``check_cell``) are
+read from nova's API database by the ``mariadb`` client, as root, the way
+``openstack_db`` reads (see "Reading the mappings" below), and from
+``nova-manage cell_v2 list_cells --verbose``/``list_hosts`` only when that
+read cannot be certain.  The cell mappings are read once per run: kept in
+``__context__`` per config file until ``map_cell0``, ``create_cell`` or
+``update_cell`` changes them.  The schema
 checks (``db_status``) start no nova-manage: one start of nova's own Python
 (``openstack_db.schema_script``) reads the heads of nova's migrations and
 the databases' ``alembic_version`` tables, the URLs read from
@@ -46,7 +51,7 @@ import shutil
 import tempfile
 
 import salt.utils.path
-from salt.exceptions import CommandExecutionError
+from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 # What the schema states share with the execution modules, the secret
 # masker shared with openstack_config, and the reading of nova-manage's
@@ -57,11 +62,13 @@ try:
     import saltext_openstack_nova as novatext
     import saltext_openstack_schema as schema
     import saltext_openstack_schemacache as schemacache
+    import saltext_openstack_sql as sqltext
 except ImportError:
     from saltext_openstack._utils import saltext_openstack_mask as mask
     from saltext_openstack._utils import saltext_openstack_nova as novatext
     from saltext_openstack._utils import saltext_openstack_schema as schema
     from saltext_openstack._utils import saltext_openstack_schemacache as schemacache
+    from saltext_openstack._utils import saltext_openstack_sql as sqltext
 
 log = logging.getLogger(__name__)
 
@@ -431,14 +438,14 @@ def _forget_cells():
     __context__.pop(_CELLS_CONTEXT_KEY, None)
 
 
-def _list_cells_raw(config_file):
+def _list_cells_raw(config_file, conn=None):
     """Cell mappings with their real URLs: internal use only, never return.
 
     Read once per run and config file (``__context__``); callers get a copy.
     """
     cache = __context__.setdefault(_CELLS_CONTEXT_KEY, {})
     if config_file not in cache:
-        cache[config_file] = _read_cells(config_file)
+        cache[config_file] = _read_cells(config_file, conn)
     return copy.deepcopy(cache[config_file])
 
 
@@ -451,7 +458,93 @@ def _run_changing_cells(action, config_file, overrides=None, secrets=()):
         _forget_cells()
 
 
-def _read_cells(config_file):
+# --------------------------------------------------------------------------
+# Reading the mappings from the API database
+# --------------------------------------------------------------------------
+#
+# The checks only read ``cell_mappings`` and ``host_mappings``: one start
+# of the ``mariadb`` client (milliseconds) instead of nova-manage (seconds).
+# It connects as root (``saltext_openstack_sql.run``: the script on stdin,
+# its output never logged, the connection arguments ``socket``,
+# ``defaults_file``, ``client`` of ``openstack_db``), to the database that
+# ``[api_database] connection`` of ``config_file`` names, only when that
+# is certainly the one nova reads (``schemacache.local_locations``: a
+# plain MySQL URL over TCP to this host, at the port of the server the
+# client reaches, and oslo.config reading nothing else), and the URLs
+# are no templates.  Otherwise, or when the client is missing, no server
+# answers it, or the server refuses it (its own access: 1044, 1045, 1142),
+# nova-manage is asked, as before.  An error of the database itself (no
+# such table: the schema not synced yet) is raised, NotReadyError when
+# nova-manage's would be (novatext.NOT_READY: "Unknown database", which
+# a SELECT of a missing database's table tells as "no such table").
+
+_API_DATABASES = {"api": {"group": API_DATABASE_OPT[0]}}
+# The client's own access refused: nova-manage, with nova's, may still read.
+_CLIENT_REFUSED = ("ERROR 1044", "ERROR 1045", "ERROR 1142")
+_CONN_ARGS = ("socket", "defaults_file", "client")
+# No such table: in a database that does not exist either, when it is not
+# set up yet.
+_NO_TABLE = "ERROR 1146"
+
+
+def _conn(kwargs):
+    """The client's connection arguments among ``kwargs`` (Salt's own
+    ``__pub_*`` ignored, None values left out)."""
+    conn = {}
+    for key, value in kwargs.items():
+        if key in _CONN_ARGS:
+            if value is not None:
+                conn[key] = value
+        elif not key.startswith("__"):
+            raise SaltInvocationError(f"unknown argument {key!r}")
+    return conn
+
+
+def _read_mappings(config_file, conn):
+    """The rows of ``novatext.mappings_sql`` read from the API database of
+    ``config_file`` with the client, or None: ask nova-manage."""
+
+    def run(sql):
+        def run_all(*args, **kwargs):
+            return __salt__["cmd.run_all"](*args, **kwargs)
+
+        return sqltext.run(run_all, sql, ok_errors=_CLIENT_REFUSED, **conn)
+
+    try:
+        where = schemacache.local_locations(
+            "nova", "nova-manage", _API_DATABASES, config_file, None, run, sqltext)
+        if where is None:
+            return None
+        database = where["api"][2]
+        try:
+            rows = run(schemacache.PORT_SQL
+                       + novatext.mappings_sql(sqltext.quote_identifier(database)))
+        except CommandExecutionError as exc:
+            if schema.is_not_ready(exc) or _NO_TABLE not in str(exc):
+                raise
+            # nova-manage, connecting to the database, says "Unknown database"
+            found = run("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA "
+                        f"WHERE SCHEMA_NAME = {sqltext.quote_literal(database)};\n")
+            if found == []:
+                raise CommandExecutionError(f"Unknown database {database!r}") from exc
+            raise
+    except CommandExecutionError as exc:
+        if schema.is_not_ready(exc):
+            # no client, or no server answering it: nova-manage tells
+            log.debug("nova_manage: the mappings are read by nova-manage: %s", exc)
+            return None
+        error = schema.NotReadyError if novatext.NOT_READY.search(str(exc)) else CommandExecutionError
+        raise error(f"cannot read nova's cell and host mappings from the API database: {exc}") from exc
+    if rows is None or not schemacache.same_server(rows, where):
+        return None
+    return rows
+
+
+def _read_cells(config_file, conn=None):
+    rows = _read_mappings(config_file, conn or {})
+    cells = novatext.cells_from_rows(rows) if rows is not None else None
+    if cells is not None:
+        return cells
     cells = []
     for row in novatext.parse_table(_run(["cell_v2", "list_cells", "--verbose"], config_file)):
         cells.append(
@@ -474,20 +567,22 @@ def _masked_cell(cell):
     )
 
 
-def list_cells(config_file=DEFAULT_CONFIG_FILE):
+def list_cells(config_file=DEFAULT_CONFIG_FILE, **conn):
     """
     List the cell mappings: a list of dicts with ``name``, ``uuid``,
     ``transport_url`` and ``database_connection`` (passwords masked) and
-    ``disabled``.
+    ``disabled``, sorted by name.
 
-    nova-manage is run with ``--verbose`` (exact URLs) and the passwords are
-    masked here; the raw output is never logged.
+    Read from the API database with the ``mariadb`` client when certain
+    (``conn``: its ``socket``, ``defaults_file``, ``client``; see "Reading
+    the mappings"), else from nova-manage, run with ``--verbose`` (exact
+    URLs); the passwords are masked here, the raw output is never logged.
 
     CLI Example::
 
         salt-call nova_manage.list_cells
     """
-    return [_masked_cell(cell) for cell in _list_cells_raw(config_file)]
+    return [_masked_cell(cell) for cell in _list_cells_raw(config_file, _conn(conn))]
 
 
 def _find_cell(cells, name):
@@ -519,7 +614,7 @@ def _desired_urls(name, transport_url, database_connection, config_values):
 
 
 def check_cell(
-    name, transport_url=None, database_connection=None, config_file=DEFAULT_CONFIG_FILE
+    name, transport_url=None, database_connection=None, config_file=DEFAULT_CONFIG_FILE, **conn
 ):
     """
     Compare a cell mapping with the wanted settings, read-only.
@@ -528,7 +623,9 @@ def check_cell(
     cells, ``transport_url``/``database_connection`` left to ``None`` mean
     the values of ``config_file`` (``[DEFAULT] transport_url``, ``[database]
     connection``), like ``create_cell``; cell0's transport is always
-    ``none:///`` and its database is only compared when given.
+    ``none:///`` and its database is only compared when given.  The
+    mappings are read like ``list_cells`` (``conn``: the client's
+    connection arguments).
 
     Returns ``{"name", "exists", "uuid", "wanted": {...}, "current": {...},
     "differences": {field: {"old", "new"[, "credentials_changed"]}}}``,
@@ -546,7 +643,7 @@ def check_cell(
             _desired_urls(name, transport_url, database_connection, config_values),
         )
     )
-    cell = _find_cell(_list_cells_raw(config_file), name)
+    cell = _find_cell(_list_cells_raw(config_file, _conn(conn)), name)
     result = {
         "name": name,
         "exists": cell is not None,
@@ -694,15 +791,21 @@ def update_cell(
 # --------------------------------------------------------------------------
 
 
-def list_hosts(cell_uuid=None, config_file=DEFAULT_CONFIG_FILE):
+def list_hosts(cell_uuid=None, config_file=DEFAULT_CONFIG_FILE, **conn):
     """
     List the host mappings: a list of dicts with ``cell_name``,
-    ``cell_uuid`` and ``hostname`` (``nova-manage cell_v2 list_hosts``).
+    ``cell_uuid`` and ``hostname``, sorted by host name; only those of the
+    cell ``cell_uuid`` when given.  Read from the API database like
+    ``list_cells`` (``conn``: the client's connection arguments), else by
+    ``nova-manage cell_v2 list_hosts``.
 
     CLI Example::
 
         salt-call nova_manage.list_hosts
     """
+    rows = _read_mappings(config_file, _conn(conn))
+    if rows is not None:
+        return novatext.hosts_from_rows(rows, cell_uuid)
     action = ["cell_v2", "list_hosts"]
     if cell_uuid:
         action += ["--cell_uuid", cell_uuid]

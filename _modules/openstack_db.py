@@ -84,8 +84,6 @@ log = logging.getLogger(__name__)
 
 __virtualname__ = "openstack_db"
 
-_CLIENTS = ("mariadb", "mysql")
-
 # MariaDB's "There is no such grant defined for user ..." (SHOW GRANTS of an
 # unknown account).
 _ER_NONEXISTING_GRANT = "ERROR 1141"
@@ -109,75 +107,23 @@ def __virtual__():
 
 
 def _find_client(client):
-    if client:
-        return salt.utils.path.which(client)
-    for candidate in _CLIENTS:
-        path = salt.utils.path.which(candidate)
-        if path:
-            return path
-    return None
-
-
-def _redact(text, secrets):
-    for secret in secrets:
-        if not secret:
-            continue
-        for form in (sqltext.quote_literal(secret), sqltext.quote_literal(secret)[1:-1], secret):
-            text = text.replace(form, "******")
-    return text
-
-
-# The client's errors that mean no server answered.
-_UNREACHABLE = ("ERROR 2002", "ERROR 2003", "ERROR 2006")
-
-
-def _client_error_is(output, codes):
-    """Whether a line of the client's error output starts with one of
-    ``codes`` ("ERROR 1141"): the client may print a warning first (a
-    deprecated program name, an option file it ignored)."""
-    return any(line.startswith(code) for line in output.splitlines() for code in codes)
+    return sqltext.find_client(client)
 
 
 def _run(sql, secrets=(), socket=None, defaults_file=None, client=None, ok_errors=()):
     """
-    Run the SQL script ``sql`` with the client, on its standard input, and
-    return the result rows (see ``sqltext.parse_batch``).  Return None when the
-    client failed with one of the ``ok_errors`` (e.g. ``"ERROR 1141"``).
-    Raise ``NotReadyError`` (a CommandExecutionError) when there is no
-    client or no server answers: a dry run's states before MariaDB's.
+    Run the SQL script ``sql`` with the client (``sqltext.run``) and return
+    the result rows.  Return None when the client failed with one of the
+    ``ok_errors`` (e.g. ``"ERROR 1141"``).  Raise ``NotReadyError`` (a
+    CommandExecutionError) when there is no client or no server answers: a
+    dry run's states before MariaDB's.
     """
-    program = _find_client(client)
-    if not program:
-        raise schema.NotReadyError(
-            "MariaDB client {} not found".format(client or " or ".join(_CLIENTS))
-        )
-    cmd = [program]
-    if defaults_file:
-        # Must be the first option.
-        cmd.append("--defaults-file={}".format(defaults_file))
-    if socket:
-        cmd.append("--socket={}".format(socket))
-    cmd += ["--batch", "--skip-column-names", "--default-character-set=utf8mb4"]
-    res = __salt__["cmd.run_all"](
-        cmd,
-        stdin=sqltext.PRELUDE + sql,
-        # Else Salt turns every backslash-n of the SQL into a line break.
-        stdin_raw_newlines=True,
-        python_shell=False,
-        output_loglevel="quiet",
-        ignore_retcode=True,
-        rstrip=False,
-    )
-    if res["retcode"] != 0:
-        error = (res.get("stderr") or res.get("stdout") or "").strip()
-        if _client_error_is(error, ok_errors):
-            return None
-        error = _redact(error, secrets) or "exit code {}".format(res["retcode"])
-        # No server to ask (yet): 2002 (socket), 2003 (TCP), 2006 (gone away).
-        unreachable = _client_error_is(error, _UNREACHABLE)
-        raise (schema.NotReadyError if unreachable else CommandExecutionError)(
-            "MariaDB: {}".format(error))
-    return sqltext.parse_batch(res.get("stdout") or "")
+    def run_all(*args, **kwargs):
+        return __salt__["cmd.run_all"](*args, **kwargs)
+
+    return sqltext.run(run_all, sql, secrets=secrets, socket=socket,
+                       defaults_file=defaults_file, client=client, ok_errors=ok_errors,
+                       find=_find_client)  # fmt: skip
 
 
 def _conn(kwargs):

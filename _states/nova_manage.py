@@ -329,7 +329,8 @@ def hosts_discovered(
 
     hosts
         The compute hosts that must end up mapped.  The host mappings are
-        read first (``cell_v2 list_hosts``): when every one of them is
+        read first (``nova_manage.list_hosts``: from the API database,
+        no nova-manage start when certain): when every one of them is
         mapped nothing else runs, and test mode predicts the others.  A
         host is mapped once its nova-compute has registered its compute
         node, so discovery is repeated every ``interval`` seconds, for at

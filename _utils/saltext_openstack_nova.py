@@ -6,6 +6,12 @@ revision of ``db version``, the hosts ``discover_hosts --verbose`` mapped,
 and cell0's database URL without its ``_cell0`` suffix. Pure functions of
 the text nova-manage printed, unit-tested (tests/unit/test_nova_manage_parsing.py).
 
+Also the cheap read of the cell and host mappings: the SQL the
+``mariadb`` client runs on nova's API database (:func:`mappings_sql`) and
+the same lists ``cell_v2 list_cells --verbose``/``list_hosts`` give, made
+of its rows (:func:`cells_from_rows`, :func:`hosts_from_rows`;
+tests/unit/test_nova_manage_mappings.py).
+
 Not a Salt loader module: ``nova_manage`` imports it directly, synced
 (``extmods/utils``) or pip-installed (``saltext_openstack._utils``), as it
 imports the other shared files (README, "Shared code").
@@ -176,3 +182,75 @@ def strip_cell0_suffix(url):
         + match.group("db")[: -len("_cell0")]
         + match.group("rest")
     )
+
+
+# --------------------------------------------------------------------------
+# The cell and host mappings read from the API database
+# --------------------------------------------------------------------------
+
+
+def mappings_sql(database):
+    """
+    The SQL reading the mappings of the API database ``database`` (an
+    identifier quoted by ``saltext_openstack_sql.quote_identifier``): rows
+    tagged ``cell`` (id, uuid, name, transport_url, database_connection,
+    disabled) and ``host`` (host, its cell's uuid and name), in the order
+    of their ids (nova's ``CellMappingList.get_all``).  NULL read as ''
+    (the client prints NULL as the text ``NULL``).  Column names as in
+    nova's ``nova/db/api/models.py`` (``CellMapping``, ``HostMapping``).
+    """
+    return (
+        "SELECT 'cell', id, uuid, COALESCE(name, ''), COALESCE(transport_url, ''), "
+        "COALESCE(database_connection, ''), COALESCE(disabled, 0) "
+        "FROM {db}.cell_mappings ORDER BY id;\n"
+        "SELECT 'host', h.host, c.uuid, COALESCE(c.name, '') "
+        "FROM {db}.host_mappings AS h JOIN {db}.cell_mappings AS c ON c.id = h.cell_id "
+        "ORDER BY h.id;\n"
+    ).format(db=database)
+
+
+def _is_template(url):
+    return url is not None and ("{" in url or "}" in url)
+
+
+def cells_from_rows(rows):
+    """
+    The cells of :func:`mappings_sql`'s rows as ``list_cells --verbose``
+    gives them: ``{"name", "uuid", "transport_url", "database_connection",
+    "disabled"}`` (empty values None), sorted by name like nova-manage.
+    None when a URL is a template (``{username}``...): nova-manage shows it
+    filled from nova.conf, which only nova knows how to do.
+    """
+    cells = []
+    for row in rows:
+        if row[0] != "cell":
+            continue
+        _, _, uuid, name, transport_url, database_connection, disabled = row
+        cell = {
+            "name": name or None,
+            "uuid": uuid,
+            "transport_url": transport_url or None,
+            "database_connection": database_connection or None,
+            "disabled": to_bool(disabled),
+        }
+        if _is_template(cell["transport_url"]) or _is_template(cell["database_connection"]):
+            return None
+        cells.append(cell)
+    return sorted(cells, key=lambda cell: cell["name"] or "")
+
+
+def hosts_from_rows(rows, cell_uuid=None):
+    """
+    The hosts of :func:`mappings_sql`'s rows as ``list_hosts`` gives them:
+    ``{"cell_name", "cell_uuid", "hostname"}``, sorted by host name; only
+    those of the cell ``cell_uuid`` when given (CommandExecutionError when
+    there is no such cell, as nova-manage).
+    """
+    if cell_uuid and not any(row[0] == "cell" and row[2] == cell_uuid for row in rows):
+        raise CommandExecutionError(f"Cell with uuid {cell_uuid} was not found.")
+    hosts = [
+        {"cell_name": name or None, "cell_uuid": uuid, "hostname": host}
+        for _tag, host, uuid, name in (row for row in rows if row[0] == "host")
+        if not cell_uuid or uuid == cell_uuid
+    ]
+    return sorted(hosts, key=lambda host: host["hostname"])

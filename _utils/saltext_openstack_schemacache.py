@@ -434,6 +434,40 @@ def locations(databases, config_file, run, sqltext):
     return found
 
 
+#: Starts a script whose rows :func:`same_server` checks: its first row
+#: (tagged "") is the port of the server the client reaches.
+PORT_SQL = "SELECT '', @@port;\n"
+
+
+def local_locations(package, prog, databases, config_file, user, run, sqltext):
+    """
+    :func:`locations` of ``databases`` when the client, as root on this
+    host, reaches the databases the service does: nothing but
+    ``config_file`` tells oslo.config the URLs (``package``, ``prog``: the
+    oslo.config project and program; ``user``: the service's user, None:
+    this process's) and every server is on this host.  None otherwise.
+    The script run with the answer must start with :data:`PORT_SQL` and
+    its rows pass :func:`same_server`.
+    """
+    homes = {home(user), os.environ.get("HOME") or "/"}
+    if oslo_overrides(package, [prog], sorted(homes), os.environ):
+        return None
+    where = locations(databases, config_file, run, sqltext)
+    if where is None:
+        return None
+    servers = {location for location in where.values() if location}
+    if not all(is_local_host(host) for host, _, _ in servers):
+        return None
+    return where
+
+
+def same_server(rows, where):
+    """Whether the client's server (the port rows of :data:`PORT_SQL`
+    among ``rows``) is the one the URLs of ``where`` name: its port."""
+    ports = [row[1] for row in rows if row[0] == ""]
+    return ports == [str(port) for port in sorted({loc[1] for loc in where.values() if loc})]
+
+
 def cached_answer(path, package, key, databases, config_file, user, cache_file, run, sqltext):
     """
     ``openstack_db.schema_cached``'s answer for the program at ``path``
@@ -445,24 +479,18 @@ def cached_answer(path, package, key, databases, config_file, user, cache_file, 
     entry = load(cache_file)["entries"].get(key)
     if not valid_entry(entry):
         return None
-    homes = {home(user), os.environ.get("HOME") or "/"}
-    if oslo_overrides(package, [os.path.basename(path)], sorted(homes), os.environ):
-        return None
-    where = locations(databases, config_file, run, sqltext)
+    where = local_locations(package, os.path.basename(path), databases, config_file, user,
+                            run, sqltext)  # fmt: skip
     if where is None:
         return None
-    servers = {location for location in where.values() if location}
-    if not all(is_local_host(host) for host, _, _ in servers):
-        return None
-    sql = "SELECT '', @@port;\n" + "".join(
+    sql = PORT_SQL + "".join(
         "SELECT {}, version_num FROM {}.alembic_version;\n".format(
             sqltext.quote_literal(name), sqltext.quote_identifier(location[2]))
         for name, location in sorted(where.items())
         if location and name in databases
     )  # fmt: skip
     rows = run(sql)
-    ports = [row[1] for row in rows if row[0] == ""]
-    if ports != [str(port) for port in sorted({port for _, port, _ in servers})]:
+    if not same_server(rows, where):
         return None  # not the server the service reaches
     answer = {"heads": list(entry["heads"]), "databases": {}, "cached": True}
     for name in databases:

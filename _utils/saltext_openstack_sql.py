@@ -2,8 +2,10 @@
 The SQL text of ``openstack_db``: quoting identifiers, string literals and
 accounts for the ``mariadb`` client's scripts, the database pattern of a
 ``GRANT``, and parsing what the client prints (``--batch`` rows, ``SHOW
-GRANTS`` lines). Pure: no client, no Salt dunder, so that all of it is
-unit-tested (tests/unit/test_openstack_db_sql.py).
+GRANTS`` lines), and running the client (:func:`run`, for ``openstack_db``
+and ``nova_manage``'s read of nova's cell mappings: Salt's ``cmd.run_all``
+handed in). No Salt dunder, so that all of it is unit-tested
+(tests/unit/test_openstack_db_sql.py).
 
 The quoting holds with backslash escapes on: every script starts with
 :data:`PRELUDE`, which removes ``NO_BACKSLASH_ESCAPES`` from the session's
@@ -12,7 +14,14 @@ The quoting holds with backslash escapes on: every script starts with
 """
 import re
 
-from salt.exceptions import SaltInvocationError
+import salt.utils.path
+from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+# The NotReadyError of the schema states (_utils/): see saltext_openstack_api.
+try:
+    import saltext_openstack_schema as schema
+except ImportError:
+    from saltext_openstack._utils import saltext_openstack_schema as schema
 
 # Run before every script: backslash escapes in string literals must be on.
 PRELUDE = (
@@ -282,3 +291,90 @@ def parse_grant(line):
         }
     )
     return grant
+
+
+# ---------------------------------------------------------------------------
+# Running the client
+# ---------------------------------------------------------------------------
+
+#: The client programs, the first found is used.
+CLIENTS = ("mariadb", "mysql")
+
+# The client's errors that mean no server answered: 2002 (socket), 2003
+# (TCP), 2006 (gone away).
+UNREACHABLE = ("ERROR 2002", "ERROR 2003", "ERROR 2006")
+
+
+def find_client(client):
+    """The path of the client ``client`` (default: the first of
+    :data:`CLIENTS` found), None when not installed."""
+    if client:
+        return salt.utils.path.which(client)
+    for candidate in CLIENTS:
+        path = salt.utils.path.which(candidate)
+        if path:
+            return path
+    return None
+
+
+def redact(text, secrets):
+    """``text`` with every one of ``secrets`` (as is, or quoted as an SQL
+    literal) replaced by ``******``."""
+    for secret in secrets:
+        if not secret:
+            continue
+        for form in (quote_literal(secret), quote_literal(secret)[1:-1], secret):
+            text = text.replace(form, "******")
+    return text
+
+
+def client_error_is(output, codes):
+    """Whether a line of the client's error output starts with one of
+    ``codes`` ("ERROR 1141"): the client may print a warning first (a
+    deprecated program name, an option file it ignored)."""
+    return any(line.startswith(code) for line in output.splitlines() for code in codes)
+
+
+def run(run_all, sql, secrets=(), socket=None, defaults_file=None, client=None, ok_errors=(),
+        find=find_client):  # fmt: skip
+    """
+    Run the SQL script ``sql`` with the client (found by ``find``), on its
+    standard input, through ``run_all`` (Salt's ``cmd.run_all``), and return
+    the result rows (see :func:`parse_batch`).  Neither the SQL nor the
+    output is logged (``output_loglevel="quiet"``).  Return None when the
+    client failed with one of the ``ok_errors`` (e.g. ``"ERROR 1141"``).
+    Raise ``NotReadyError`` (a CommandExecutionError) when there is no
+    client or no server answers, CommandExecutionError ("MariaDB: ...",
+    ``secrets`` redacted) on any other error.
+    """
+    program = find(client)
+    if not program:
+        raise schema.NotReadyError(
+            "MariaDB client {} not found".format(client or " or ".join(CLIENTS))
+        )
+    cmd = [program]
+    if defaults_file:
+        # Must be the first option.
+        cmd.append("--defaults-file={}".format(defaults_file))
+    if socket:
+        cmd.append("--socket={}".format(socket))
+    cmd += ["--batch", "--skip-column-names", "--default-character-set=utf8mb4"]
+    res = run_all(
+        cmd,
+        stdin=PRELUDE + sql,
+        # Else Salt turns every backslash-n of the SQL into a line break.
+        stdin_raw_newlines=True,
+        python_shell=False,
+        output_loglevel="quiet",
+        ignore_retcode=True,
+        rstrip=False,
+    )
+    if res["retcode"] != 0:
+        error = (res.get("stderr") or res.get("stdout") or "").strip()
+        if client_error_is(error, ok_errors):
+            return None
+        error = redact(error, secrets) or "exit code {}".format(res["retcode"])
+        unreachable = client_error_is(error, UNREACHABLE)
+        raise (schema.NotReadyError if unreachable else CommandExecutionError)(
+            "MariaDB: {}".format(error))
+    return parse_batch(res.get("stdout") or "")

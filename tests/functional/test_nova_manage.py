@@ -506,6 +506,79 @@ def test_cell_created_with_urls_differing_from_nova_conf(updates, urls):
     assert runs["second"]["changes"] == {}
 
 
+def _copy_conf(nova_conf, path):
+    path.write_text(pathlib.Path(nova_conf).read_text(encoding="utf-8"), encoding="utf-8")
+    path.chmod(0o600)
+    return str(path)
+
+
+def _mappings(nova_manage, config_file, cell1_uuid, **conn):
+    """Everything the checks read, for one config file (its own
+    __context__ cache entry)."""
+    return {
+        "cells": nova_manage.list_cells(config_file=config_file, **conn),
+        "hosts": nova_manage.list_hosts(config_file=config_file, **conn),
+        "cell1 hosts": nova_manage.list_hosts(cell1_uuid, config_file=config_file, **conn),
+        "cell0": nova_manage.check_cell("cell0", config_file=config_file, **conn),
+        "cell1": nova_manage.check_cell("cell1", config_file=config_file, **conn),
+    }
+
+
+def test_the_mappings_read_by_sql_agree_with_nova_manage(updates, cells, nova_conf, loaders,
+                                                          mariadb, argv_spy, returns, tmp_path):
+    """The checks read cell_mappings and host_mappings of nova_api (nova's
+    own schema, made by api_db sync above) with the mariadb client, as
+    root over the socket: no nova-manage starts, and the answers are
+    nova-manage's (list_cells --verbose, list_hosts), passwords masked.
+    Reaching no server, the client gives way to nova-manage."""
+    nova_manage = loaders.modules.nova_manage
+    cell1_uuid = cells["cell1"]["uuid"]
+    # a disabled cell, as "nova-manage cell_v2 update_cell --disable" leaves it
+    mariadb.execute("UPDATE cell_mappings SET disabled = 1 WHERE name = 'cell2'",
+                    database="nova_api")  # fmt: skip
+    try:
+        del argv_spy[:]
+        by_sql = _mappings(nova_manage, _copy_conf(nova_conf, tmp_path / "sql.conf"), cell1_uuid,
+                           socket=mariadb.socket)  # fmt: skip
+        assert {os.path.basename(str(argv[0])) for argv in argv_spy} == {"mariadb"}, argv_spy
+        del argv_spy[:]
+        by_nova_manage = _mappings(nova_manage, _copy_conf(nova_conf, tmp_path / "nm.conf"),
+                                   cell1_uuid, socket=str(tmp_path / "no-server.sock"))
+        assert "nova-manage" in {os.path.basename(str(argv[0])) for argv in argv_spy}
+    finally:
+        mariadb.execute("UPDATE cell_mappings SET disabled = 0 WHERE name = 'cell2'",
+                        database="nova_api")  # fmt: skip
+    returns.extend([by_sql, by_nova_manage])
+    assert by_sql == by_nova_manage
+    assert [cell["name"] for cell in by_sql["cells"]] == ["cell0", "cell1", "cell2"]
+    assert [cell["disabled"] for cell in by_sql["cells"]] == [False, False, True]
+    assert [host["hostname"] for host in by_sql["hosts"]] == ["compute-fake-1", "compute-fake-2"]
+    assert by_sql["cell1 hosts"] == by_sql["hosts"]
+    assert by_sql["cell1"]["differences"]["transport_url"]["old"] == (
+        "rabbit://openstack:****@127.0.0.2:5672/")
+    _assert_no_secret([by_sql, by_nova_manage])
+
+
+def test_the_mappings_of_a_database_without_schema_are_a_clear_error(mariadb, urls, loaders,
+                                                                     tmp_path):  # fmt: skip
+    """An API database with no tables (api_db sync not run yet) is the
+    client's error, not an empty list; an API database that does not
+    exist is NotReadyError, as nova-manage's "Unknown database" is."""
+    mariadb.create_database("nova_api_empty")
+    nova_manage = loaders.modules.nova_manage
+    empty = _write_nova_conf(tmp_path / "empty.conf", urls["transport"],
+                             urls["api"].replace("/nova_api", "/nova_api_empty"), urls["main"])
+    with pytest.raises(CommandExecutionError, match="1146") as error:
+        nova_manage.list_cells(config_file=empty, socket=mariadb.socket)
+    assert "cannot read nova's cell and host mappings" in str(error.value)
+    assert not getattr(error.value, "not_ready", False)
+    missing = _write_nova_conf(tmp_path / "missing.conf", urls["transport"],
+                               urls["api"].replace("/nova_api", "/nova_api_missing"), urls["main"])
+    with pytest.raises(CommandExecutionError, match="Unknown database 'nova_api_missing'") as error:
+        nova_manage.list_hosts(config_file=missing, socket=mariadb.socket)
+    assert error.value.not_ready is True
+
+
 def test_db_sync_unreachable_database(loaders, tmp_path, returns):
     port = free_port()
     bad = f"mysql+pymysql://nova:{DB_PASSWORD}@127.0.0.1:{port}"

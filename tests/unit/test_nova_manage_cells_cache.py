@@ -10,7 +10,7 @@ from a list of cells and records its argv.
 import pytest
 from salt.exceptions import CommandExecutionError
 
-from saltext_openstack._modules import nova_manage, openstack_config
+from saltext_openstack._modules import nova_manage
 from saltext_openstack._utils.saltext_openstack_schema import NotReadyError
 
 CELL0 = nova_manage.CELL0_UUID
@@ -60,15 +60,12 @@ class FakeNovaManage:
 
 
 @pytest.fixture
-def fake(monkeypatch, tmp_path):
+def fake(nova_manage_runs, tmp_path):
     nova_conf = tmp_path / "nova.conf"
     nova_conf.write_text(f"[DEFAULT]\ntransport_url = {MQ}\n[database]\nconnection = {DB}\n")
     fake = FakeNovaManage()
     fake.config_file = str(nova_conf)
-    monkeypatch.setattr(nova_manage, "__salt__", {
-        "cmd.run_all": fake, "openstack_config.escape": openstack_config.escape}, raising=False)
-    monkeypatch.setattr(nova_manage, "__context__", {}, raising=False)
-    monkeypatch.setattr(nova_manage.salt.utils.path, "which", lambda name: f"/usr/bin/{name}")
+    nova_manage_runs(fake)
     return fake
 
 

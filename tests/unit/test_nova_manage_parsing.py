@@ -233,7 +233,7 @@ def test_strip_cell0_suffix(url, base):
 
 
 NOVA_UTILS = ("saltext_openstack_nova", "saltext_openstack_mask", "saltext_openstack_schema",
-              "saltext_openstack_schemacache")
+              "saltext_openstack_schemacache", "saltext_openstack_sql")
 
 
 @pytest.mark.parametrize("synced", [True, False])

@@ -220,8 +220,8 @@ def test_parse_grant_refuses_other_text(line):
 
 def test_redact():
     text = "ERROR 1064: near 'it\\'s secret' at line 1; it's secret"
-    assert odb._redact(text, ["it's secret"]) == "ERROR 1064: near ****** at line 1; ******"
-    assert odb._redact("nothing", [""]) == "nothing"
+    assert sqltext.redact(text, ["it's secret"]) == "ERROR 1064: near ****** at line 1; ******"
+    assert sqltext.redact("nothing", [""]) == "nothing"
 
 
 def test_connection_arguments():

@@ -20,7 +20,7 @@ from saltext_openstack._utils import saltext_openstack_mask as mask
 REPO = pathlib.Path(__file__).resolve().parents[2]
 # sync_all syncs every file of _utils/: what the two modules import.
 SYNCED = ("saltext_openstack_mask", "saltext_openstack_schema", "saltext_openstack_ini",
-          "saltext_openstack_nova", "saltext_openstack_schemacache")
+          "saltext_openstack_nova", "saltext_openstack_schemacache", "saltext_openstack_sql")
 MODULES = ("openstack_config", "nova_manage")
 
 
