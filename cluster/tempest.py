@@ -18,7 +18,10 @@ Debian's tempest, python3-openstacksdk and python3-subunit:
    (`--load-list`; stream OUT/tempest-retry.subunit).  A test that then
    passes counts as passed and is named as flaky in the output, the
    check's detail and the JSON ("flaky"); one that fails again fails the
-   run.  `--no-retry` (CLUSTER_TEMPEST_RETRY=0) turns this off;
+   run.  `--no-retry` (CLUSTER_TEMPEST_RETRY=0) turns this off.  With
+   `--reset-dir DIR` (cluster/run's), the chassis are reset first
+   (request_reset: cluster/chassis-reset.sh on each, answered by
+   cluster/run) and the detail says "retry N s after a chassis reset";
 4. it prints passed/failed/skipped counts and each failing test id with its
    first error line, and writes verify.py's JSON (check `tempest`, the
    counts in its detail) to --json for cluster/run's merged table.
@@ -254,6 +257,39 @@ def flaky_detail(flaky):
                      for name, error in flaky)
 
 
+#: Seconds the retry waits for cluster/run's chassis reset.
+RESET_WAIT = 300
+
+
+def request_reset(reset_dir, names, wait=RESET_WAIT, poll=2.0,
+                  clock=time.monotonic, sleep=time.sleep):
+    """
+    Ask for the chassis reset before the retry and wait for it: `names`
+    (the tests to run again) go to RESET_DIR/request; cluster/run, which
+    watches that directory on the host (the tester's /vagrant), runs
+    cluster/chassis-reset.sh on every chassis and writes RESET_DIR/done,
+    a line per machine.  Returns that text, or None when nothing answered
+    within `wait` seconds (the retry then runs without).
+    """
+    os.makedirs(reset_dir, exist_ok=True)
+    done = os.path.join(reset_dir, "done")
+    if os.path.exists(done):
+        os.unlink(done)                      # an earlier run's
+    tmp = os.path.join(reset_dir, "request.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write("".join(f"{name}\n" for name in names))
+    os.replace(tmp, os.path.join(reset_dir, "request"))
+    deadline = clock() + wait
+    while True:
+        try:
+            with open(done, encoding="utf-8") as fh:
+                return fh.read().strip()
+        except FileNotFoundError:
+            if clock() >= deadline:
+                return None
+            sleep(poll)
+
+
 def verdict(tests):
     """verify.py's result: FAIL when a test failed or none ran."""
     c = counts(tests)
@@ -329,13 +365,20 @@ def tempest_env(env):
     return values
 
 
+#: Where cluster/run answers the retry's chassis reset (request_reset): its
+#: .cluster/tempest/reset, as the tester sees it.
+RESET_DIR = "/vagrant/.cluster/tempest/reset"
+
+
 def remote_command(env, script, json_path, facts, openrc, dashboard_url):
     """The command line (this script at `script` on the tester) cluster/run
     runs there, for its remote shell: the environment's values validated
     (tempest_env), every word quoted."""
     values = tempest_env(env)
     cmd = ["python3", script, "--json", json_path, "--concurrency", str(values["CLUSTER_TEMPEST_CONCURRENCY"])]
-    if not values["CLUSTER_TEMPEST_RETRY"]:
+    if values["CLUSTER_TEMPEST_RETRY"]:
+        cmd += ["--reset-dir", RESET_DIR]
+    else:
         cmd += ["--no-retry"]
     cmd += ["--", "--openrc", openrc, "--facts", facts]
     if values["CLUSTER_TEMPEST_VALIDATION"]:
@@ -406,6 +449,9 @@ def parse_args(argv):
     p.add_argument("--list", action="store_true", help="only list the tests the run would run")
     p.add_argument("--no-retry", dest="retry", action="store_false",
                    help="do not run failed tests once more")
+    p.add_argument("--reset-dir",
+                   help="before the retry, ask the host watching this directory to reset "
+                        "the chassis (cluster/run; cluster/chassis-reset.sh) and wait for it")
     own, rest = [], []
     argv = list(argv)
     if "--" in argv:
@@ -550,9 +596,20 @@ def main(argv=None):
     # 4b. A few failed tests run once more, alone: the cluster's guests
     # boot under QEMU's emulation on two shared cores, and a test that
     # passes alone is reported by name as flaky, never hidden.
-    flaky, retry_note, exit_error = [], "", None
+    flaky, retry_note, exit_error, reset = [], "", None, None
     again = retry_ids(tests) if args.retry else []
     if again:
+        if args.reset_dir:
+            log("asking cluster/run to reset the chassis first (cluster/chassis-reset.sh)")
+            try:
+                reset = request_reset(args.reset_dir, [test_name(tid) for tid in again])
+            except OSError as exc:
+                log(f"the chassis reset could not be asked for: {exc}")
+            if reset is None:
+                log("no chassis reset answered: the retry runs without")
+            else:
+                for line in reset.splitlines():
+                    log(f"chassis reset: {line}")
         log(f"running the {len(again)} failed test(s) once more, alone")
         list_path = os.path.join(args.workspace, "retry-list.txt")
         t_retry = time.monotonic()
@@ -567,6 +624,8 @@ def main(argv=None):
         else:
             tests, flaky = merge_retry(tests, retried)
             retry_note = f"; retry {time.monotonic() - t_retry:.0f} s"
+            if reset is not None:
+                retry_note += " after a chassis reset"
             if not any(t["status"] in FAILED for t in tests):
                 if rc_retry != 0:
                     exit_error = (f"the retry exited {rc_retry} with no test failed "
@@ -594,6 +653,7 @@ def main(argv=None):
         write_json(args.json, [res], started, secs,
                    {"auth_url": cloud.get("auth_url"), "counts": counts(tests),
                     "flaky": [{"test": name, "first_error": error} for name, error in flaky],
+                    "chassis_reset": reset.splitlines() if reset else [],
                     "failed": [{"id": test_name(t["id"]), "error": first_error_line(t)}
                                for t in tests if t["status"] in FAILED]})
     for name, error in flaky:

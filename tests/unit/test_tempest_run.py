@@ -355,9 +355,14 @@ def test_run_tempest_without_a_new_stream_is_refused(tmp_path):
 
 
 def test_retry_can_be_turned_off():
-    assert "--no-retry" not in shlex.split(_command({}))
+    words = shlex.split(_command({}))
+    assert "--no-retry" not in words
+    # the retry asks cluster/run for the chassis reset, in .cluster/tempest/reset
+    assert words[words.index("--reset-dir") + 1] == "/vagrant/.cluster/tempest/reset"
+    assert tr.parse_args(words[2:]).reset_dir == tr.RESET_DIR
     words = shlex.split(_command({"CLUSTER_TEMPEST_RETRY": "0"}))
-    assert "--no-retry" in words
+    assert "--no-retry" in words and "--reset-dir" not in words
+    assert tr.parse_args(words[2:]).reset_dir is None
     assert tr.parse_args(words[2:]).retry is False
     assert tr.parse_args([]).retry is True
     with pytest.raises(ValueError, match="CLUSTER_TEMPEST_RETRY='no': must be 0 or 1"):
@@ -443,3 +448,85 @@ echo "ran $*"; exit $rc
     assert (out / "tempest-retry.subunit").exists() == bool(retry is not None and tr.retry_ids(
         tr.read_subunit(_v2_stream(first))))
     assert ET.parse(out / "tempest-junit.xml").getroot().get("failures") == str(len(doc["failed"]))
+
+
+# --- the chassis reset before the retry (cluster/run answers) -----------------
+
+def _answer_reset(reset_dir, text, after=0.2):
+    """A thread standing in for cluster/run: once the request file is there,
+    it writes done (through a temporary file, as cluster/run does)."""
+    import threading
+    import time
+
+    def answer():
+        deadline = time.monotonic() + 30
+        while not (reset_dir / "request").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(after)
+        (reset_dir / "done.tmp").write_text(text)
+        (reset_dir / "done.tmp").rename(reset_dir / "done")
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_request_reset_writes_the_names_and_returns_the_answer(tmp_path):
+    reset_dir = tmp_path / "reset"
+    reset_dir.mkdir()
+    (reset_dir / "done").write_text("an earlier run's answer")
+    # the earlier answer is removed before the request is written
+    thread = _answer_reset(reset_dir, "compute1: reset: sb=connected\nevery chassis caught up: yes\n")
+    got = tr.request_reset(str(reset_dir), ["tempest.a.A.test_x", "tempest.b.B.test_y"],
+                           wait=20, poll=0.05)
+    thread.join()
+    assert got == "compute1: reset: sb=connected\nevery chassis caught up: yes"
+    assert (reset_dir / "request").read_text() == "tempest.a.A.test_x\ntempest.b.B.test_y\n"
+    assert not (reset_dir / "request.tmp").exists()
+
+
+def test_request_reset_without_an_answer_gives_up_after_the_wait(tmp_path):
+    now = [0.0]
+    slept = []
+
+    def sleep(secs):
+        slept.append(secs)
+        now[0] += secs
+
+    got = tr.request_reset(str(tmp_path / "new"), ["t"], wait=10, poll=2,
+                           clock=lambda: now[0], sleep=sleep)
+    assert got is None
+    assert sum(slept) == 10 and (tmp_path / "new" / "request").read_text() == "t\n"
+
+
+def test_main_retries_after_the_chassis_reset_and_says_so(tmp_path, monkeypatch, capsys):
+    """The retry waits for cluster/run's answer, which the detail, the log
+    and the JSON then name; the flaky test stays named."""
+    (tmp_path / "first").write_bytes(_v2_stream(FIRST))
+    (tmp_path / "retry").write_bytes(_v2_stream([(ID.format("b"), "success", None)]))
+    reset_dir = tmp_path / "reset"
+    _fake_tempest(tmp_path / "bin", f"""mkdir -p .stestr; n=$(cat .stestr/next-stream 2>/dev/null || echo 0)
+case "$*" in *--load-list*) [ -f {reset_dir}/done ] || exit 9; s={tmp_path}/retry;; *) s={tmp_path}/first;; esac
+cp "$s" .stestr/$n && echo $((n + 1)) > .stestr/next-stream
+case "$*" in *--load-list*) exit 0;; *) exit 1;; esac
+""")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+    monkeypatch.setattr(tr, "setup", lambda args: ("", {"auth_url": "https://c:13000/v3"}))
+    out, ws = tmp_path / "out", tmp_path / "ws"
+    out.mkdir()
+    ws.mkdir()
+    reset_dir.mkdir()
+    thread = _answer_reset(reset_dir, "compute1: reset: sb=connected ovn-controller=restarted\n")
+    got = tr.main(["--workspace", str(ws), "--out", str(out), "--json", str(tmp_path / "r.json"),
+                   "--reset-dir", str(reset_dir)])
+    thread.join()
+    doc = json.loads((tmp_path / "r.json").read_text())
+    (res,) = doc["results"]
+    assert got == 0 and res["result"] == "PASS"
+    assert "passed only on its retry: test_b" in res["detail"]
+    assert "after a chassis reset" in res["detail"]
+    assert doc["chassis_reset"] == ["compute1: reset: sb=connected ovn-controller=restarted"]
+    assert (reset_dir / "request").read_text() == tr.test_name(ID.format("b")) + "\n"
+    printed = capsys.readouterr().out
+    assert "chassis reset: compute1: reset: sb=connected" in printed
+    assert "FLAKY tempest.scenario.test_x.TestX.test_b" in printed
