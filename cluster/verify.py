@@ -217,6 +217,10 @@ def parse_args(argv):
                                        "(cluster/instance-checksums.sh's output)")
     p.add_argument("--old-secrets", help="rotation: the secrets before the rotate phase "
                                          "(cluster/rotation.py's --old file)")
+    p.add_argument("--chassis-reset", metavar="SCRIPT",
+                   help="a guest without a DHCP lease: run this script (on the computes; "
+                        "cluster/run's: /vagrant/cluster/chassis-reset.sh) on its compute "
+                        "before booting it again")
     p.add_argument("--boot-timeout", type=float, default=300)
     p.add_argument("--console-timeout", type=float, default=240)
     p.add_argument("--migrate-timeout", type=float, default=300)

@@ -10,6 +10,7 @@ made (on the controller).
 import base64
 import json
 import re
+import shlex
 import subprocess
 import time
 import uuid
@@ -298,7 +299,8 @@ class Cloud:
             try:
                 return self._boot(availability_zone, name)
             except NoLease as exc:
-                self.notes.append(f"first boot: no DHCP lease, booted again ({exc})")
+                reset = self.chassis_reset(exc.host)
+                self.notes.append(f"first boot: no DHCP lease, booted again{reset} ({exc})")
                 log(f"{exc}; booting once more")
                 probe = name or self.args.server_name
                 for srv in self.conn.compute.servers(name=f"^{re.escape(probe)}$"):
@@ -314,6 +316,21 @@ class Cloud:
             if name is None:
                 self.boot_error = str(exc)
             raise
+
+    def chassis_reset(self, compute_host):
+        """With --chassis-reset SCRIPT (cluster/run's: cluster/chassis-reset.sh),
+        that script on the compute whose guest got no lease, before the boot
+        again: the words the note adds ("" without)."""
+        if not self.args.chassis_reset or not compute_host:
+            return ""
+        host = minion_of(self.hosts, compute_host) or compute_host
+        try:
+            ans = self.salt_one(host, f"sh {shlex.quote(self.args.chassis_reset)}", 150)
+        except Exception as exc:  # noqa: BLE001 - the boot again runs anyway
+            return f" (the chassis reset of {host} failed: {exc})"
+        out = (ans.get("stdout") or ans.get("stderr") or "no answer").strip().splitlines()
+        log(f"chassis reset of {host}: {out[-1] if out else 'no answer'}")
+        return f" after a chassis reset of {host} ({out[-1] if out else 'no answer'})"
 
     def lease_diagnostics(self, server, port):
         """What the guest's compute says of its port and OVN's DHCP
@@ -408,7 +425,8 @@ class Cloud:
                     seen = self.lease_diagnostics(server, self.server_port(server, net))
                 except CheckFailed as exc:
                     seen = f"diagnostics failed: {exc}"
-                raise NoLease(where + "; ".join(problems) + "; " + seen) from None
+                raise NoLease(where + "; ".join(problems) + "; " + seen,
+                              host=server.compute_host) from None
             raise CheckFailed(where + "; ".join(problems)) from None
         t_console = time.monotonic() - t0
         return server, info, address, t_active, t_console

@@ -69,7 +69,12 @@ def fail_if(problems):
 
 
 class NoLease(CheckFailed):
-    """The guest booted and got no DHCP lease (boot retries this once)."""
+    """The guest booted and got no DHCP lease (boot retries this once);
+    `host`: the compute it booted on."""
+
+    def __init__(self, message, host=None):
+        super().__init__(message)
+        self.host = host
 
 
 class NotRunnable(Exception):

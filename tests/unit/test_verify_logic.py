@@ -1312,3 +1312,57 @@ def test_checksums_compared_file_by_file():
                                                        "./u1/kernel: differs"]
     # Nothing checksummed before proves nothing.
     assert verify.checksum_problems({}, after) == ["no file was checksummed before"]
+
+
+# --- a guest without a lease: the chassis reset before the boot again ---------
+
+def _cloud_for_boot(chassis_reset, answers, first_error):
+    """A verifylib Cloud without its SDK connection: _boot raises
+    `first_error` once, then boots; salt answers from `answers`."""
+    import types
+
+    from verifylib import client as vclient
+
+    cloud = object.__new__(vclient.Cloud)
+    cloud.args = types.SimpleNamespace(chassis_reset=chassis_reset, server_name="verify-instance",
+                                       boot_timeout=5)
+    cloud.hosts = {"compute1": {"roles": ["compute"]}}
+    cloud.notes, cloud.server, cloud.created_server = [], None, False
+    cloud.conn = types.SimpleNamespace(compute=types.SimpleNamespace(
+        servers=lambda **kw: [], delete_server=lambda srv: None))
+    calls = {"salt": [], "boots": 0}
+
+    def salt_one(target, command, timeout=60):
+        calls["salt"].append((target, command))
+        return answers[target]
+
+    def _boot(availability_zone=None, name=None):
+        calls["boots"] += 1
+        if calls["boots"] == 1:
+            raise first_error
+        return "booted"
+
+    cloud.salt_one, cloud._boot = salt_one, _boot
+    return cloud, calls
+
+
+def test_no_lease_resets_the_guests_chassis_before_booting_again():
+    from verifylib.common import NoLease
+
+    answers = {"compute1": {"stdout": "== before\nsb=connected\nreset: sb=connected "
+                                      "ovn-controller=restarted metadata-agent=restarted\n"}}
+    cloud, calls = _cloud_for_boot("/vagrant/cluster/chassis-reset.sh", answers,
+                                   NoLease("instance x on compute1: no lease", host="compute1"))
+    assert cloud.boot() == "booted" and calls["boots"] == 2
+    assert calls["salt"] == [("compute1", "sh /vagrant/cluster/chassis-reset.sh")]
+    assert cloud.notes == ["FLAKY: first boot: no DHCP lease, booted again after a chassis reset "
+                           "of compute1 (reset: sb=connected ovn-controller=restarted "
+                           "metadata-agent=restarted) (instance x on compute1: no lease)"]
+
+
+def test_no_lease_without_the_option_boots_again_without_a_reset():
+    from verifylib.common import NoLease
+
+    cloud, calls = _cloud_for_boot(None, {}, NoLease("no lease", host="compute1"))
+    assert cloud.boot() == "booted" and calls["salt"] == []
+    assert cloud.notes == ["FLAKY: first boot: no DHCP lease, booted again (no lease)"]
