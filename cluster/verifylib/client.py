@@ -329,8 +329,16 @@ class Cloud:
         except Exception as exc:  # noqa: BLE001 - the boot again runs anyway
             return f" (the chassis reset of {host} failed: {exc})"
         out = (ans.get("stdout") or ans.get("stderr") or "no answer").strip().splitlines()
-        log(f"chassis reset of {host}: {out[-1] if out else 'no answer'}")
-        return f" after a chassis reset of {host} ({out[-1] if out else 'no answer'})"
+        said = out[-1] if out else "no answer"
+        log(f"chassis reset of {host}: {said}")
+        # Neutron counts the restarted agents dead for a while, and ML2/OVN
+        # binds no port to a dead OVN controller agent (cluster/agents-alive.sh)
+        try:
+            poll("every network agent alive again", lambda: all(
+                a.is_alive for a in self.conn.network.agents()), 120)
+        except CheckFailed as exc:
+            said += f"; {exc}"
+        return f" after a chassis reset of {host} ({said})"
 
     def lease_diagnostics(self, server, port):
         """What the guest's compute says of its port and OVN's DHCP

@@ -1328,8 +1328,9 @@ def _cloud_for_boot(chassis_reset, answers, first_error):
                                        boot_timeout=5)
     cloud.hosts = {"compute1": {"roles": ["compute"]}}
     cloud.notes, cloud.server, cloud.created_server = [], None, False
-    cloud.conn = types.SimpleNamespace(compute=types.SimpleNamespace(
-        servers=lambda **kw: [], delete_server=lambda srv: None))
+    cloud.conn = types.SimpleNamespace(
+        compute=types.SimpleNamespace(servers=lambda **kw: [], delete_server=lambda srv: None),
+        network=types.SimpleNamespace(agents=lambda: [types.SimpleNamespace(is_alive=True)]))
     calls = {"salt": [], "boots": 0}
 
     def salt_one(target, command, timeout=60):
@@ -1366,3 +1367,28 @@ def test_no_lease_without_the_option_boots_again_without_a_reset():
     cloud, calls = _cloud_for_boot(None, {}, NoLease("no lease", host="compute1"))
     assert cloud.boot() == "booted" and calls["salt"] == []
     assert cloud.notes == ["FLAKY: first boot: no DHCP lease, booted again (no lease)"]
+
+
+def test_no_lease_reset_waits_for_neutron_to_count_the_agents_alive(monkeypatch):
+    """A restarted agent is dead for Neutron for a while: the boot again
+    waits for every agent alive (ML2/OVN binds no port to a dead one)."""
+    import types
+
+    from verifylib import client as vclient
+    from verifylib.common import NoLease
+
+    answers = {"compute1": {"stdout": "reset: sb=connected\n"}}
+    cloud, calls = _cloud_for_boot("/x/chassis-reset.sh", answers,
+                                   NoLease("no lease", host="compute1"))
+    seen = iter([[types.SimpleNamespace(is_alive=False)], [types.SimpleNamespace(is_alive=True)]])
+    asked = []
+
+    def agents():
+        asked.append(1)
+        return next(seen)
+
+    cloud.conn.network.agents = agents
+    monkeypatch.setattr(vclient.time, "sleep", lambda secs: None)
+    assert cloud.boot() == "booted"
+    assert len(asked) == 2 and calls["boots"] == 2
+    assert "after a chassis reset of compute1 (reset: sb=connected)" in cloud.notes[0]
