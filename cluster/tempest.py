@@ -257,8 +257,9 @@ def flaky_detail(flaky):
                      for name, error in flaky)
 
 
-#: Seconds the retry waits for cluster/run's chassis reset.
-RESET_WAIT = 300
+#: Seconds the retry waits for cluster/run's chassis reset (its own bounds:
+#: 180 s per machine, 180 s for OVN, 240 s for the agents).
+RESET_WAIT = 900
 
 
 def request_reset(reset_dir, names, wait=RESET_WAIT, poll=2.0,
