@@ -480,11 +480,13 @@ def _run_changing_cells(action, config_file, overrides=None, secrets=()):
 
 _API_DATABASES = {"api": {"group": API_DATABASE_OPT[0]}}
 # The client's own access refused: nova-manage, with nova's, may still read.
-_CLIENT_REFUSED = ("ERROR 1044", "ERROR 1045", "ERROR 1142")
+_CLIENT_REFUSED = ("ERROR 1044", "ERROR 1045", "ERROR 1142", "ERROR 1698")
 _CONN_ARGS = ("socket", "defaults_file", "client")
 # No such table: in a database that does not exist either, when it is not
 # set up yet.
 _NO_TABLE = "ERROR 1146"
+_NO_DATABASE = "ERROR 1049"
+_CANNOT_READ = "cannot read nova's cell and host mappings from the API database"
 
 
 def _conn(kwargs):
@@ -510,6 +512,7 @@ def _read_mappings(config_file, conn):
 
         return sqltext.run(run_all, sql, ok_errors=_CLIENT_REFUSED, **conn)
 
+    failure = None
     try:
         where = schemacache.local_locations(
             "nova", "nova-manage", _API_DATABASES, config_file, None, run, sqltext)
@@ -522,19 +525,27 @@ def _read_mappings(config_file, conn):
         except CommandExecutionError as exc:
             if schema.is_not_ready(exc) or _NO_TABLE not in str(exc):
                 raise
-            # nova-manage, connecting to the database, says "Unknown database"
+            # No such table.  nova-manage, connecting to a database that does
+            # not exist, says "Unknown database" (NotReadyError); an account
+            # of a defaults file may not see a database it has no rights on.
             found = run("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA "
                         f"WHERE SCHEMA_NAME = {sqltext.quote_literal(database)};\n")
-            if found == []:
-                raise CommandExecutionError(f"Unknown database {database!r}") from exc
-            raise
+            if found == [] and not conn.get("defaults_file"):
+                failure = schema.NotReadyError(f"{_CANNOT_READ}: Unknown database {database!r}")
+            elif found:
+                failure = CommandExecutionError(f"{_CANNOT_READ}: {exc}")
+            else:
+                return None
     except CommandExecutionError as exc:
-        if schema.is_not_ready(exc):
-            # no client, or no server answering it: nova-manage tells
-            log.debug("nova_manage: the mappings are read by nova-manage: %s", exc)
-            return None
-        error = schema.NotReadyError if novatext.NOT_READY.search(str(exc)) else CommandExecutionError
-        raise error(f"cannot read nova's cell and host mappings from the API database: {exc}") from exc
+        if _NO_DATABASE in str(exc) and not conn.get("defaults_file"):
+            raise schema.NotReadyError(f"{_CANNOT_READ}: {exc}") from exc
+        # no client, no server answering it, the client's access refused, or
+        # any other error of the read (a column renamed...): nova-manage,
+        # the authority, tells
+        log.debug("nova_manage: the mappings are read by nova-manage: %s", exc)
+        return None
+    if failure is not None:
+        raise failure
     if rows is None or not schemacache.same_server(rows, where):
         return None
     return rows

@@ -246,11 +246,12 @@ def hosts_from_rows(rows, cell_uuid=None):
     those of the cell ``cell_uuid`` when given (CommandExecutionError when
     there is no such cell, as nova-manage).
     """
-    if cell_uuid and not any(row[0] == "cell" and row[2] == cell_uuid for row in rows):
+    wanted = (cell_uuid or "").lower()   # MariaDB compares them without case, as nova-manage
+    if wanted and not any(row[0] == "cell" and row[2].lower() == wanted for row in rows):
         raise CommandExecutionError(f"Cell with uuid {cell_uuid} was not found.")
     hosts = [
         {"cell_name": name or None, "cell_uuid": uuid, "hostname": host}
         for _tag, host, uuid, name in (row for row in rows if row[0] == "host")
-        if not cell_uuid or uuid == cell_uuid
+        if not wanted or uuid.lower() == wanted
     ]
     return sorted(hosts, key=lambda host: host["hostname"])

@@ -274,3 +274,17 @@ def test_no_database_is_not_ready(fake):
     fake.client_error = "ERROR 1049 (42000): Unknown database 'nova_api'"
     with pytest.raises(NotReadyError, match="Unknown database"):
         nova_manage.list_hosts(config_file=fake.config_file)
+
+
+@pytest.mark.parametrize("error", [
+    # root over the socket refused (unix_socket authentication)
+    "ERROR 1698 (28000): Access denied for user 'root'@'localhost'",
+    # any other error of the read, e.g. a column renamed by a later nova
+    "ERROR 1054 (42S22) at line 3: Unknown column 'cm.disabled' in 'field list'",
+])
+def test_other_errors_of_the_read_ask_nova_manage(fake, error):
+    """Only "no such table" and "no such database" are the read's to say;
+    for anything else nova-manage, the authority, answers."""
+    fake.client_error = error
+    assert len(nova_manage.list_hosts(config_file=fake.config_file)) == 2
+    assert len(fake.started("nova-manage")) == 1
