@@ -257,9 +257,10 @@ def flaky_detail(flaky):
                      for name, error in flaky)
 
 
-#: Seconds the retry waits for cluster/run's chassis reset (its own bounds:
-#: 180 s per machine, 180 s for OVN, 240 s for the agents).
-RESET_WAIT = 900
+#: Seconds the retry waits for cluster/run's chassis reset.  Its own
+#: bounds (120 s per chassis, 150 s for OVN, 180 s for the agents) stay
+#: below this for up to ten chassis: a reset never overlaps the retry.
+RESET_WAIT = 1800
 
 
 def request_reset(reset_dir, names, wait=RESET_WAIT, poll=2.0,
@@ -289,6 +290,21 @@ def request_reset(reset_dir, names, wait=RESET_WAIT, poll=2.0,
             if clock() >= deadline:
                 return None
             sleep(poll)
+
+
+def reset_note(answer):
+    """The detail's words for the chassis reset before the retry, from
+    cluster/run's answer (None: none answered): what went wrong in it is
+    said, never only that there was one."""
+    if answer is None:
+        return " (a chassis reset was asked for: no answer)"
+    failed = [line for line in answer.splitlines()
+              if "(exit " in line or "failed" in line or ": no" in line]
+    if not answer.strip():
+        return " after a chassis reset (no lines in its answer)"
+    if failed:
+        return " after an incomplete chassis reset (" + "; ".join(failed) + ")"
+    return " after a chassis reset"
 
 
 def verdict(tests):
@@ -597,7 +613,7 @@ def main(argv=None):
     # 4b. A few failed tests run once more, alone: the cluster's guests
     # boot under QEMU's emulation on two shared cores, and a test that
     # passes alone is reported by name as flaky, never hidden.
-    flaky, retry_note, exit_error, reset = [], "", None, None
+    flaky, retry_note, exit_error, reset, reset_words = [], "", None, None, ""
     again = retry_ids(tests) if args.retry else []
     if again:
         if args.reset_dir:
@@ -611,6 +627,7 @@ def main(argv=None):
             else:
                 for line in reset.splitlines():
                     log(f"chassis reset: {line}")
+            reset_words = reset_note(reset)
         log(f"running the {len(again)} failed test(s) once more, alone")
         list_path = os.path.join(args.workspace, "retry-list.txt")
         t_retry = time.monotonic()
@@ -625,8 +642,7 @@ def main(argv=None):
         else:
             tests, flaky = merge_retry(tests, retried)
             retry_note = f"; retry {time.monotonic() - t_retry:.0f} s"
-            if reset is not None:
-                retry_note += " after a chassis reset"
+            retry_note += reset_words
             if not any(t["status"] in FAILED for t in tests):
                 if rc_retry != 0:
                     exit_error = (f"the retry exited {rc_retry} with no test failed "

@@ -334,8 +334,8 @@ class Cloud:
         # Neutron counts the restarted agents dead for a while, and ML2/OVN
         # binds no port to a dead OVN controller agent (cluster/agents-alive.sh)
         try:
-            poll("every network agent alive again", lambda: all(
-                a.is_alive for a in self.conn.network.agents()), 120)
+            poll(f"every network agent of {compute_host} alive again", lambda: all(
+                a.is_alive for a in self.conn.network.agents(host=compute_host)), 150)
         except CheckFailed as exc:
             said += f"; {exc}"
         return f" after a chassis reset of {host} ({said})"

@@ -530,3 +530,18 @@ case "$*" in *--load-list*) exit 0;; *) exit 1;; esac
     printed = capsys.readouterr().out
     assert "chassis reset: compute1: reset: sb=connected" in printed
     assert "FLAKY tempest.scenario.test_x.TestX.test_b" in printed
+
+
+@pytest.mark.parametrize("answer, words", [
+    ("gateway: reset: sb=connected ovn-controller=restarted metadata-agent=not here\n"
+     "every network agent alive: yes, after 12 s", " after a chassis reset"),
+    (None, " (a chassis reset was asked for: no answer)"),
+    ("", " after a chassis reset (no lines in its answer)"),
+    ("compute1: reset: sb=no answer ovn-controller=restart failed (exit 1) metadata-agent=restarted"
+     " (exit 1)\nevery network agent alive: no (exit 1): OVN Metadata agent compute1 dead; ",
+     " after an incomplete chassis reset (compute1: reset: sb=no answer ovn-controller=restart "
+     "failed (exit 1) metadata-agent=restarted (exit 1); every network agent alive: no (exit 1): "
+     "OVN Metadata agent compute1 dead; )"),
+])
+def test_the_detail_says_how_the_chassis_reset_went(answer, words):
+    assert tr.reset_note(answer) == words

@@ -1330,7 +1330,7 @@ def _cloud_for_boot(chassis_reset, answers, first_error):
     cloud.notes, cloud.server, cloud.created_server = [], None, False
     cloud.conn = types.SimpleNamespace(
         compute=types.SimpleNamespace(servers=lambda **kw: [], delete_server=lambda srv: None),
-        network=types.SimpleNamespace(agents=lambda: [types.SimpleNamespace(is_alive=True)]))
+        network=types.SimpleNamespace(agents=lambda **kw: [types.SimpleNamespace(is_alive=True)]))
     calls = {"salt": [], "boots": 0}
 
     def salt_one(target, command, timeout=60):
@@ -1383,12 +1383,12 @@ def test_no_lease_reset_waits_for_neutron_to_count_the_agents_alive(monkeypatch)
     seen = iter([[types.SimpleNamespace(is_alive=False)], [types.SimpleNamespace(is_alive=True)]])
     asked = []
 
-    def agents():
-        asked.append(1)
+    def agents(**filters):
+        asked.append(filters)
         return next(seen)
 
     cloud.conn.network.agents = agents
     monkeypatch.setattr(vclient.time, "sleep", lambda secs: None)
     assert cloud.boot() == "booted"
-    assert len(asked) == 2 and calls["boots"] == 2
+    assert asked == [{"host": "compute1"}] * 2 and calls["boots"] == 2
     assert "after a chassis reset of compute1 (reset: sb=connected)" in cloud.notes[0]
