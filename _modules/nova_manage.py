@@ -51,7 +51,7 @@ import shutil
 import tempfile
 
 import salt.utils.path
-from salt.exceptions import CommandExecutionError, SaltInvocationError
+from salt.exceptions import CommandExecutionError
 
 # What the schema states share with the execution modules, the secret
 # masker shared with openstack_config, and the reading of nova-manage's
@@ -472,34 +472,21 @@ def _run_changing_cells(action, config_file, overrides=None, secrets=()):
 # plain MySQL URL over TCP to this host, at the port of the server the
 # client reaches, and oslo.config reading nothing else), and the URLs
 # are no templates.  Otherwise, or when the client is missing, no server
-# answers it, or the server refuses it (its own access: 1044, 1045, 1142),
-# nova-manage is asked, as before.  An error of the database itself (no
-# such table: the schema not synced yet) is raised, NotReadyError when
-# nova-manage's would be (novatext.NOT_READY: "Unknown database", which
-# a SELECT of a missing database's table tells as "no such table").
+# answers it, the server refuses it (its own access: 1044, 1045, 1142,
+# 1698), or the read fails in any other way, nova-manage is asked, as
+# before.  Only two errors are the read's to say: no such table in a
+# database that exists (the schema not synced yet) is raised, and no such
+# database is NotReadyError, as nova-manage's "Unknown database" is (a
+# SELECT of a missing database's table tells it as "no such table").
 
 _API_DATABASES = {"api": {"group": API_DATABASE_OPT[0]}}
 # The client's own access refused: nova-manage, with nova's, may still read.
 _CLIENT_REFUSED = ("ERROR 1044", "ERROR 1045", "ERROR 1142", "ERROR 1698")
-_CONN_ARGS = ("socket", "defaults_file", "client")
 # No such table: in a database that does not exist either, when it is not
 # set up yet.
 _NO_TABLE = "ERROR 1146"
 _NO_DATABASE = "ERROR 1049"
 _CANNOT_READ = "cannot read nova's cell and host mappings from the API database"
-
-
-def _conn(kwargs):
-    """The client's connection arguments among ``kwargs`` (Salt's own
-    ``__pub_*`` ignored, None values left out)."""
-    conn = {}
-    for key, value in kwargs.items():
-        if key in _CONN_ARGS:
-            if value is not None:
-                conn[key] = value
-        elif not key.startswith("__"):
-            raise SaltInvocationError(f"unknown argument {key!r}")
-    return conn
 
 
 def _read_mappings(config_file, conn):
@@ -593,7 +580,8 @@ def list_cells(config_file=DEFAULT_CONFIG_FILE, **conn):
 
         salt-call nova_manage.list_cells
     """
-    return [_masked_cell(cell) for cell in _list_cells_raw(config_file, _conn(conn))]
+    cells = _list_cells_raw(config_file, sqltext.connection_args(conn))
+    return [_masked_cell(cell) for cell in cells]
 
 
 def _find_cell(cells, name):
@@ -654,7 +642,7 @@ def check_cell(
             _desired_urls(name, transport_url, database_connection, config_values),
         )
     )
-    cell = _find_cell(_list_cells_raw(config_file, _conn(conn)), name)
+    cell = _find_cell(_list_cells_raw(config_file, sqltext.connection_args(conn)), name)
     result = {
         "name": name,
         "exists": cell is not None,
@@ -814,7 +802,7 @@ def list_hosts(cell_uuid=None, config_file=DEFAULT_CONFIG_FILE, **conn):
 
         salt-call nova_manage.list_hosts
     """
-    rows = _read_mappings(config_file, _conn(conn))
+    rows = _read_mappings(config_file, sqltext.connection_args(conn))
     if rows is not None:
         return novatext.hosts_from_rows(rows, cell_uuid)
     action = ["cell_v2", "list_hosts"]

@@ -127,14 +127,8 @@ def _run(sql, secrets=(), socket=None, defaults_file=None, client=None, ok_error
 
 
 def _conn(kwargs):
-    """The connection arguments among ``kwargs`` (ignore Salt's own)."""
-    conn = {}
-    for key, value in kwargs.items():
-        if key in ("socket", "defaults_file", "client"):
-            conn[key] = value
-        elif not key.startswith("__"):
-            raise SaltInvocationError("unknown argument {!r}".format(key))
-    return conn
+    """The connection arguments among ``kwargs`` (``sqltext.connection_args``)."""
+    return sqltext.connection_args(kwargs)
 
 
 # ---------------------------------------------------------------------------

@@ -305,6 +305,25 @@ CLIENTS = ("mariadb", "mysql")
 UNREACHABLE = ("ERROR 2002", "ERROR 2003", "ERROR 2006")
 
 
+#: The client's connection arguments an execution function accepts.
+CONNECTION_ARGS = ("socket", "defaults_file", "client")
+
+
+def connection_args(kwargs):
+    """The client's connection arguments (:data:`CONNECTION_ARGS`) among an
+    execution function's ``kwargs``: Salt's own (``__pub_*``) ignored, None
+    values left out (the client's default), SaltInvocationError for any
+    other argument."""
+    conn = {}
+    for key, value in kwargs.items():
+        if key in CONNECTION_ARGS:
+            if value is not None:
+                conn[key] = value
+        elif not key.startswith("__"):
+            raise SaltInvocationError("unknown argument {!r}".format(key))
+    return conn
+
+
 def find_client(client):
     """The path of the client ``client`` (default: the first of
     :data:`CLIENTS` found), None when not installed."""

@@ -228,6 +228,10 @@ def test_connection_arguments():
     assert odb._conn({"socket": "/s", "__pub_fun": "x"}) == {"socket": "/s"}
     with pytest.raises(SaltInvocationError, match="unknown argument"):
         odb._conn({"sockett": "/s"})
+    # one rule, shared with nova_manage's reads: None is the client's default
+    assert sqltext.connection_args({"socket": None, "client": "mysql"}) == {"client": "mysql"}
+    with pytest.raises(SaltInvocationError, match="unknown argument 'sockett'"):
+        sqltext.connection_args({"sockett": "/s"})
 
 
 #: The _utils files openstack_db imports, in one try.
