@@ -40,6 +40,7 @@ base:
     - ovn.central
     - neutron.server
     - cinder
+    - cloud.volume_types
     - tls_proxy
 {%-   endif %}
 {%-   if 'compute' in roles %}

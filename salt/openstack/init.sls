@@ -55,6 +55,7 @@ openstack-controller:
       - ovn.central
       - neutron.server
       - cinder
+      - cloud.volume_types
       - tls_proxy
 {{- target(controller) }}
     - parallel: true
@@ -194,7 +195,6 @@ openstack-cloud-resources:
       - cloud.networks
       - cloud.security
       - cloud.quotas
-      - cloud.volume_types
 {{- target(controller) }}
     - parallel: true
     - queue: true

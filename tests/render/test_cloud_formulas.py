@@ -74,10 +74,35 @@ def test_no_openstack_cli_left(states):
     assert {_args(states, i)[0].split(".")[0] for i in cloud} == {"openstack_cloud"}
 
 
-def test_the_controllers_states_are_not_included(states):
+#: The formulas of the orchestration's resources step.
+RESOURCES = set(SLS) - {"cloud.volume_types"}
+
+
+def test_the_controllers_states_are_not_included(tmp_path_factory):
     # The orchestration runs these once the services answer: a rerun must
     # not converge Keystone, Nova and Neutron again just for requisites.
-    assert {s.get("__sls__") for s in states.values()} == set(SLS)
+    loaders = pillar_loaders(tmp_path_factory, "controller", _pillar(), tag="cloud-resources")
+    states = render_states(loaders, sorted(RESOURCES))
+    assert {s.get("__sls__") for s in states.values()} == RESOURCES
+
+
+def test_volume_types_follow_cinder_api_in_the_controllers_step(states):
+    """cinder.conf's default_volume_type names one of the types, and Cinder
+    refuses a typeless volume while it is missing: the types are made by the
+    controller's highstate and orchestration step (test_orchestrations),
+    right after cinder-api."""
+    for state_id in ("cloud-volume-type-lvm", "cloud-volume-type-standard"):
+        requisites = [a["require"] for a in states[state_id]["openstack_cloud"]
+                      if isinstance(a, dict) and "require" in a]  # fmt: skip
+        assert requisites == [[{"service": "cinder-service-cinder-api"},
+                               {"keystone_init": "keystone-identity"}]], requisites
+    assert "cinder-service-cinder-api" in states and "keystone-identity" in states
+
+
+def test_the_controllers_highstate_makes_the_volume_types(tmp_path_factory):
+    loaders = pillar_loaders(tmp_path_factory, "controller", _pillar(), tag="cloud-highstate")
+    highstate = render_states(loaders, highstate=True)
+    assert {"cloud-volume-type-lvm", "cloud-volume-type-standard"} <= set(highstate)
 
 
 def test_every_state_logs_in_as_keystone_identitys_admin(states):

@@ -77,6 +77,21 @@ def test_the_deployment_targets_the_models_roles(orchestrate):
     assert targets["openstack-gluster-volume"] == ["compute1"]
 
 
+def _sls(states, step):
+    """The SLS list of an orchestration step."""
+    (sls,) = [arg["sls"] for arg in states[step]["salt"] if isinstance(arg, dict) and "sls" in arg]
+    return [sls] if isinstance(sls, str) else sls
+
+
+def test_volume_types_are_made_in_the_controllers_step(orchestrate):
+    """cinder.conf's default_volume_type names one of them: made right after
+    Cinder, not in the later resources step (test_cloud_formulas)."""
+    states = orchestrate("openstack")
+    controller = _sls(states, "openstack-controller")
+    assert controller[controller.index("cinder") + 1] == "cloud.volume_types"
+    assert "cloud.volume_types" not in _sls(states, "openstack-cloud-resources")
+
+
 def test_admitting_a_compute_without_a_brick(orchestrate):
     """compute3 holds no brick with replica 2 and three computes: it is
     admitted by the first brick host all the same (auth.allow, the pool)."""
