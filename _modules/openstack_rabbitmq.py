@@ -26,6 +26,16 @@ builds between double quotes.  Arguments that such a shell would rewrite
 backtick or a double quote, or at the end) are refused instead of being
 mangled.
 
+``check_user`` (what ``openstack_rabbitmq.user_present`` asks) starts
+rabbitmqctl once per run: ``rabbitmqctl export_definitions -`` (run
+quiet: its output holds every user's password hash and never reaches a log
+or a return), kept in ``__context__`` per node until a function here
+changes users or permissions.  It checks the password against the stored
+salted hash itself (RabbitMQ's ``rabbit_password``: a 4-byte salt, then
+SHA-256, SHA-512 or, legacy, MD5 of salt and UTF-8 password), and asks
+``rabbitmqctl authenticate_user`` as before when it cannot tell (another
+hashing module, no hash) or the export fails.
+
 Every function takes ``node`` (``rabbitmqctl -n NODE``; default: the node
 ``NODENAME`` in ``rabbitmq-env.conf`` names, ``rabbit@localhost`` where
 the rabbitmq formula wrote it, else ``rabbit@<short hostname>``).  Errors are raised as
@@ -35,6 +45,10 @@ no rabbitmqctl or no node answering as its subclass ``NotReadyError``
 
 :depends: ``rabbitmqctl`` (Debian: rabbitmq-server) and a running node.
 """
+import base64
+import binascii
+import hashlib
+import hmac
 import json
 import logging
 import re
@@ -63,6 +77,21 @@ _EX_UNAVAILABLE = 69
 _NO_SUCH_USER = ":no_such_user"
 
 _PERMISSION_KINDS = ("configure", "write", "read")
+
+# RabbitMQ's password hashing modules (rabbit_password_hashing_*.erl), by
+# the name export_definitions gives them, and the size of the salt that
+# rabbit_password:hash/2 puts before the hash.
+_PASSWORD_HASHES = {
+    "rabbit_password_hashing_sha256": hashlib.sha256,
+    "rabbit_password_hashing_sha512": hashlib.sha512,
+    "rabbit_password_hashing_md5": hashlib.md5,
+}
+_SALT_BYTES = 4
+
+# The parsed export_definitions of each node, for the rest of the run
+# (``__context__``): {node or "": view, or None when the export failed}.
+# It holds password hashes: internal use only, never returned or logged.
+_DEFINITIONS_CONTEXT_KEY = "openstack_rabbitmq.definitions"
 
 # What a shell would rewrite inside double quotes (see the module doc).
 _SHELL_UNSAFE = re.compile(r"[`\n\r\0]|\$(?!\Z)|\\(?=[\\$`\"]|\Z)")
@@ -134,12 +163,13 @@ def _rabbitmqctl_argv(args, node=None, password=None):
     return [program, command, name], env
 
 
-def _rabbitmqctl(args, node=None, password=None, ok_retcodes=()):
+def _rabbitmqctl(args, node=None, password=None, ok_retcodes=(), secret_output=False):
     """
     Run rabbitmqctl with ``args`` (``password`` on standard input; then
     ``args`` is ``[command, user name]``) and return its result dict.  Raise
     CommandExecutionError on failure, unless the exit code is one of
-    ``ok_retcodes``.
+    ``ok_retcodes``.  ``secret_output``: its standard output is a secret
+    (never logged, nor quoted in an error).
     """
     cmd, env = _rabbitmqctl_argv(args, node=node, password=password)
     # stdin_raw_newlines: else Salt turns a backslash-n of the password into
@@ -147,25 +177,34 @@ def _rabbitmqctl(args, node=None, password=None, ok_retcodes=()):
     kwargs = {"python_shell": False, "ignore_retcode": True, "stdin_raw_newlines": True}
     if env:
         kwargs["env"] = env
-    if password is not None:
-        kwargs.update(stdin=password, output_loglevel="quiet")
-    else:
-        kwargs.update(stdin="", output_loglevel="debug")
+    quiet = password is not None or secret_output
+    kwargs.update(
+        stdin="" if password is None else password,
+        output_loglevel="quiet" if quiet else "debug",
+    )
     res = __salt__["cmd.run_all"](cmd, **kwargs)
     if res["retcode"] != 0 and res["retcode"] not in ok_retcodes:
-        _rabbitmqctl_failed(args[0], res)
+        _rabbitmqctl_failed(args[0], dict(res, stdout="") if secret_output else res)
     return res
+
+
+def _changing(args, node=None, password=None):
+    """``_rabbitmqctl`` for a command that changes users or permissions:
+    the cached definitions are dropped, whether it succeeds or not."""
+    try:
+        return _rabbitmqctl(args, node=node, password=password)
+    finally:
+        _forget_definitions()
 
 
 def _user_with_password(command, name, password, node, ok_retcodes=()):
     """``rabbitmqctl <command> <user name>`` with ``password`` on standard
     input (add_user, change_password, authenticate_user)."""
-    return _rabbitmqctl(
-        [command, _check_arg(name, "user name")],
-        node=node,
-        password=_check_password(password),
-        ok_retcodes=ok_retcodes,
-    )
+    args = [command, _check_arg(name, "user name")]
+    password = _check_password(password)
+    if command != "authenticate_user":
+        return _changing(args, node=node, password=password)
+    return _rabbitmqctl(args, node=node, password=password, ok_retcodes=ok_retcodes)
 
 
 # rabbitmqctl's words for "no node answers" (RabbitMQ 3 and 4).
@@ -188,6 +227,103 @@ def _json(res):
         raise CommandExecutionError(
             "rabbitmqctl printed something that is not JSON: {!r}".format(text[:200])
         ) from exc
+
+
+# ---------------------------------------------------------------------------
+# Definitions (export_definitions): users, their password hashes, permissions
+# ---------------------------------------------------------------------------
+
+
+def _password_matches(password, password_hash, algorithm):
+    """
+    Whether ``password`` is the one RabbitMQ stored as ``password_hash``
+    (export_definitions' base64 of a 4-byte salt and the hash of salt and
+    UTF-8 password, rabbit_password.erl) with the hashing module
+    ``algorithm``: True or False, or None when this cannot tell (a module it
+    does not know, no hash, not base64, not the size of that hash).
+    """
+    digest = _PASSWORD_HASHES.get(algorithm)
+    if digest is None or not password_hash or not isinstance(password_hash, str):
+        return None
+    try:
+        stored = base64.b64decode(password_hash, validate=True)
+        cleartext = str(password).encode("utf-8")
+    except (binascii.Error, ValueError):  # (UnicodeEncodeError is a ValueError)
+        return None
+    if len(stored) != _SALT_BYTES + digest().digest_size:
+        return None
+    salt, expected = stored[:_SALT_BYTES], stored[_SALT_BYTES:]
+    return hmac.compare_digest(digest(salt + cleartext).digest(), expected)
+
+
+def _users_view(definitions):
+    """
+    The users of export_definitions' parsed JSON: ``{name: {"password_hash":
+    base64, "hashing_algorithm": module, "permissions": {vhost:
+    {"configure": regex, "write": regex, "read": regex}}}}``.  Raise
+    ValueError when it does not have that shape.
+    """
+    if not isinstance(definitions, dict):
+        raise ValueError("not a JSON object")
+    users = {}
+    for row in definitions.get("users") or []:
+        if not isinstance(row, dict) or not isinstance(row.get("name"), str):
+            raise ValueError("a user without a name")
+        users[row["name"]] = {
+            "password_hash": row.get("password_hash"),
+            "hashing_algorithm": row.get("hashing_algorithm"),
+            "permissions": {},
+        }
+    for row in definitions.get("permissions") or []:
+        if not isinstance(row, dict) or not isinstance(row.get("vhost"), str):
+            raise ValueError("a permission without a virtual host")
+        user = users.get(row.get("user"))
+        if user is not None:
+            user["permissions"][row["vhost"]] = {
+                key: row.get(key, "") for key in _PERMISSION_KINDS
+            }
+    return users
+
+
+def _read_definitions(node):
+    """``rabbitmqctl export_definitions -`` as :func:`_users_view`, or None
+    when it fails and a node answers (the callers then ask as before).  No
+    node answering raises NotReadyError."""
+    try:
+        res = _rabbitmqctl(["export_definitions", "-"], node=node, secret_output=True)
+    except CommandExecutionError as exc:
+        if schema.is_not_ready(exc):
+            raise
+        log.warning("openstack_rabbitmq: %s; checking users one by one", exc)
+        return None
+    try:
+        return _users_view(json.loads(res.get("stdout") or ""))
+    except ValueError as exc:  # (its text may quote the output: not logged)
+        log.warning(
+            "openstack_rabbitmq: rabbitmqctl export_definitions printed no definitions "
+            "(%s); checking users one by one", type(exc).__name__,
+        )
+        return None
+
+
+def _definitions(node):
+    """The users of ``node`` (:func:`_users_view`, or None), read once per
+    run: kept in ``__context__`` until :func:`_forget_definitions`."""
+    cache = __context__.get(_DEFINITIONS_CONTEXT_KEY) or {}
+    key = node or ""
+    if key not in cache:
+        # A new dict, not the old one changed: Salt's state runs start
+        # from a shallow copy of the execution modules' __context__.
+        cache = dict(cache)
+        cache[key] = _read_definitions(node)
+        __context__[_DEFINITIONS_CONTEXT_KEY] = cache
+    return cache[key]
+
+
+def _forget_definitions():
+    """Drop the cached definitions of every node (a cluster's nodes share
+    their users): the next check exports them again."""
+    __context__.pop(_DEFINITIONS_CONTEXT_KEY, None)
 
 
 # ---------------------------------------------------------------------------
@@ -261,6 +397,41 @@ def authenticate(name, password, node=None):
     return res["retcode"] == 0
 
 
+def check_user(name, password, node=None):
+    """
+    What the broker has for the user ``name``: None when it does not exist,
+    else ``{"password": True when it accepts password, "permissions":
+    {vhost: {"configure": regex, "write": regex, "read": regex}}}``.
+
+    One ``rabbitmqctl export_definitions`` per run and node (kept until a
+    change; the password checked here against its stored hash), or, when
+    that cannot tell, ``list_user_permissions`` and ``authenticate_user``.
+
+    CLI Example::
+
+        salt '*' openstack_rabbitmq.check_user nova 's3cret'
+    """
+    name = _check_arg(name, "user name")
+    users = _definitions(node)
+    if users is None:
+        permissions = list_user_permissions(name, node=node)
+        if permissions is None:
+            return None
+        return {"password": authenticate(name, password, node=node), "permissions": permissions}
+    user = users.get(name)
+    if user is None:
+        return None
+    matches = _password_matches(
+        _check_password(password), user["password_hash"], user["hashing_algorithm"]
+    )
+    if matches is None:
+        matches = authenticate(name, password, node=node)
+    return {
+        "password": matches,
+        "permissions": {vhost: dict(perms) for vhost, perms in user["permissions"].items()},
+    }
+
+
 def delete_user(name, node=None):
     """
     Delete the user ``name``.  Fail if it does not exist (RabbitMQ 4's
@@ -276,7 +447,7 @@ def delete_user(name, node=None):
         raise CommandExecutionError(
             "rabbitmqctl delete_user failed: user {} does not exist".format(name)
         )
-    _rabbitmqctl(["delete_user", "--", name], node=node)
+    _changing(["delete_user", "--", name], node=node)
     return True
 
 
@@ -340,7 +511,7 @@ def set_permissions(name, vhost="/", conf=".*", write=".*", read=".*", node=None
         salt '*' openstack_rabbitmq.set_permissions nova
         salt '*' openstack_rabbitmq.set_permissions nova / '.*' '.*' '.*'
     """
-    _rabbitmqctl(
+    _changing(
         [
             "set_permissions",
             "-p",

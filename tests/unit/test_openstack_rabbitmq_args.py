@@ -154,8 +154,12 @@ def test_delete_user_fails_for_an_unknown_user(rabbitmqctl_at, monkeypatch):
         return {"retcode": 0, "stdout": '[{"user": "guest", "tags": []}]', "stderr": ""}
 
     monkeypatch.setattr(orm, "__salt__", {"cmd.run_all": run_all}, raising=False)
+    # (a change drops the definitions check_user keeps for the run)
+    monkeypatch.setattr(orm, "__context__", {orm._DEFINITIONS_CONTEXT_KEY: {"": {}}},
+                        raising=False)
     with pytest.raises(orm.CommandExecutionError, match="user nova does not exist"):
         orm.delete_user("nova")
     assert [cmd[-3] for cmd in calls] == ["list_users"]
     assert orm.delete_user("guest") is True
     assert calls[-1][-3:] == ["delete_user", "--", "guest"]
+    assert orm.__context__ == {}
