@@ -14,11 +14,13 @@ RabbitMQ users of the OpenStack services and their permissions.
       openstack_rabbitmq.user_absent:
         - name: guest
 
-RabbitMQ never reveals a password: ``user_present`` checks it with
-``rabbitmqctl authenticate_user`` and changes it only when it is refused,
-so changing the password in pillar rotates it on the next run.  Passwords go
-to rabbitmqctl on standard input and never appear in changes or comments
-(``{"password": "changed"}``).
+RabbitMQ never reveals a password: ``user_present`` checks it against the
+salted hash RabbitMQ stores (``openstack_rabbitmq.check_user``: one
+``rabbitmqctl export_definitions`` per run, shared by the run's states, or
+``rabbitmqctl authenticate_user`` when the hash cannot tell) and changes it
+only when it is refused, so changing the password in pillar rotates it on
+the next run.  Passwords go to rabbitmqctl on standard input and never
+appear in changes or comments (``{"password": "changed"}``).
 
 Every state takes ``node`` (``rabbitmqctl -n``; default the local node).
 """
@@ -96,16 +98,17 @@ def user_present(name, password, vhost="/", permissions=(".*", ".*", ".*"), node
 
     try:
         wanted = None if permissions is None else _wanted_permissions(permissions)
-        # One call tells whether the user exists and what it may do.
-        current_permissions = call("list_user_permissions", name)
-        exists = current_permissions is not None
-        if not exists:
+        # One call tells whether the user exists, whether its password is
+        # the one wanted, and what it may do.
+        user = call("check_user", name, password)
+        current_permissions = None if user is None else user["permissions"]
+        if user is None:
             # Checks the password before anything else is done.
             if not test:
                 call("user_add", name, password)
             ret["changes"]["user"] = "created"
             notes.append("user {} {}".format(name, verb("created")))
-        elif not call("authenticate", name, password):
+        elif not user["password"]:
             if not test:
                 call("change_password", name, password)
             ret["changes"]["password"] = "changed"

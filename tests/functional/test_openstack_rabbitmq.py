@@ -6,6 +6,7 @@ AMQP 0-9-1 logins on 127.0.0.1.
 """
 import json
 import logging
+import os
 
 import pytest
 import salt.utils.timed_subprocess
@@ -57,6 +58,27 @@ def assert_secret_free(returns, *passwords):
         assert json.dumps(password)[1:-1] not in text
 
 
+def started(argv_spy):
+    """The rabbitmqctl commands started (their command word), in order."""
+    commands = []
+    for argv, _stdin, _node in argv_spy:
+        if os.path.basename(str(argv[0])) != "rabbitmqctl":
+            continue
+        args = argv[1:]
+        if args[:1] == ["-n"]:
+            args = args[2:]
+        if args[:1] == ["-q"]:
+            args = args[1:]
+        commands.append(args[0])
+    return commands
+
+
+def password_hashes(rabbitmq):
+    """Every user's stored password hash (export_definitions, run here)."""
+    definitions = json.loads(rabbitmq.ctl("export_definitions", "-").stdout)
+    return [user["password_hash"] for user in definitions["users"] if user["password_hash"]]
+
+
 # ---------------------------------------------------------------------------
 # Execution module
 # ---------------------------------------------------------------------------
@@ -99,6 +121,49 @@ def test_users_and_passwords(mq, node, rabbitmq, argv_spy):
         mq.delete_user("exec", node=node)
     with pytest.raises(CommandExecutionError, match="does not exist"):
         mq.change_password("exec", "pw", node=node)
+
+
+def test_check_user_agrees_with_authenticate_user(mq, node, rabbitmq, argv_spy, caplog):
+    """check_user checks passwords against the hashes of one export, as
+    rabbitmqctl authenticate_user (and an AMQP login) would."""
+    caplog.set_level(logging.DEBUG)
+    assert mq.user_add("hashed", NASTY_PASSWORD, node=node) is True
+    mq.set_permissions("hashed", "/", "^$", ".*", ".*", node=node)
+    del argv_spy[:]
+    checks = {
+        password: mq.check_user("hashed", password, node=node)["password"]
+        for password in (NASTY_PASSWORD, NASTY_PASSWORD[1:], NASTY_PASSWORD + "x", "pw-wrong")
+    }
+    assert mq.check_user("hashed", NASTY_PASSWORD, node=node)["permissions"] == {
+        "/": {"configure": "^$", "write": ".*", "read": ".*"}
+    }
+    assert mq.check_user("nobody", "pw", node=node) is None
+    # One rabbitmqctl start (quiet, no password on it) for all: the hashes
+    # (RabbitMQ 4's default, SHA-256) were checked here.
+    assert started(argv_spy) == ["export_definitions"]
+    ((argv, stdin, _node),) = argv_spy
+    assert argv[1:] == ["-n", node, "-q", "export_definitions", "-"] and not stdin
+    assert checks == {
+        password: mq.authenticate("hashed", password, node=node) for password in checks
+    }
+    assert checks[NASTY_PASSWORD] is True and list(checks.values()).count(True) == 1
+    assert rabbitmq.amqp_login("hashed", NASTY_PASSWORD)
+
+    # A change drops the export: the next check sees the new password.
+    assert mq.change_password("hashed", "pw-rotated", node=node) is True
+    del argv_spy[:]
+    assert mq.check_user("hashed", "pw-rotated", node=node)["password"] is True
+    assert mq.check_user("hashed", NASTY_PASSWORD, node=node)["password"] is False
+    assert started(argv_spy) == ["export_definitions"]
+    assert rabbitmq.amqp_login("hashed", "pw-rotated")
+    assert not rabbitmq.amqp_login("hashed", NASTY_PASSWORD)
+
+    # The export's output (every user's hash) is never logged.
+    hashes = password_hashes(rabbitmq)
+    assert len(hashes) >= 2
+    assert not any(password_hash in caplog.text for password_hash in hashes)
+    assert mq.delete_user("hashed", node=node) is True
+    assert mq.check_user("hashed", "pw-rotated", node=node) is None
 
 
 def test_permissions(mq, node):
@@ -231,6 +296,86 @@ def test_user_present_lifecycle(run_state, mq, node, rabbitmq, caplog):
     assert_secret_free(returns, "first-pw", "second-pw")
     assert "first-pw" not in caplog.text
     assert "second-pw" not in caplog.text
+
+
+def test_user_present_starts_rabbitmqctl_once_when_nothing_changes(run_state, node, rabbitmq,
+                                                                      argv_spy, caplog):
+    """A run that changes nothing starts rabbitmqctl once (export_definitions,
+    ~0.7 s); a rotated password is still seen and changed."""
+    caplog.set_level(logging.DEBUG)
+    returns = []
+
+    def present(password, test=False):
+        del argv_spy[:]
+        ret = run_state("openstack_rabbitmq.user_present", name="once", password=password,
+                        node=node, test=test)
+        returns.append(ret)
+        return ret["result"], ret["changes"], started(argv_spy)
+
+    everything = {"configure": ".*", "write": ".*", "read": ".*"}
+    assert present("once-pw-1") == (
+        True,
+        {"user": "created", "permissions": {"vhost": "/", "old": None, "new": everything}},
+        ["export_definitions", "add_user", "set_permissions"],
+    )
+    assert present("once-pw-1") == (True, {}, ["export_definitions"])
+    assert returns[-1]["comment"] == "user once is as wanted"
+    assert present("once-pw-1", test=True) == (True, {}, ["export_definitions"])
+
+    # Rotated in pillar: seen, changed.
+    assert present("once-pw-2", test=True) == (
+        None, {"password": "changed"}, ["export_definitions"])
+    assert rabbitmq.amqp_login("once", "once-pw-1")
+    assert present("once-pw-2") == (
+        True, {"password": "changed"}, ["export_definitions", "change_password"])
+    assert rabbitmq.amqp_login("once", "once-pw-2")
+    assert not rabbitmq.amqp_login("once", "once-pw-1")
+    assert present("once-pw-2") == (True, {}, ["export_definitions"])
+
+    # Changed behind Salt's back (another run's export is not reused).
+    rabbitmq.ctl("set_permissions", "-p", "/", "once", "^$", ".*", ".*")
+    assert present("once-pw-2") == (
+        True,
+        {"permissions": {"vhost": "/", "old": {**everything, "configure": "^$"},
+                         "new": everything}},
+        ["export_definitions", "set_permissions"],
+    )
+
+    assert_secret_free(returns, "once-pw-1", "once-pw-2", *password_hashes(rabbitmq))
+    text = caplog.text
+    assert not any(secret in text for secret in ("once-pw-1", "once-pw-2"))
+    assert not any(password_hash in text for password_hash in password_hashes(rabbitmq))
+
+
+def test_the_states_of_one_run_share_one_export(loaders, node, rabbitmq, argv_spy):
+    text = "".join(
+        f"rabbitmq-user-{user}:\n  openstack_rabbitmq.user_present:\n    - name: {user}\n"
+        f"    - password: {user}-pw\n    - node: {node}\n"
+        for user in ("shared-a", "shared-b")
+    )
+
+    def run():
+        del argv_spy[:]
+        ret = loaders.modules.state.template_str(text)
+        raw = ret.raw if hasattr(ret, "raw") else ret
+        assert isinstance(raw, dict), raw
+        return {state["__id__"]: state for state in raw.values()}, started(argv_spy)
+
+    first, commands = run()
+    assert {ident: (state["result"], state["changes"].get("user"))
+            for ident, state in first.items()} == {
+        "rabbitmq-user-shared-a": (True, "created"),
+        "rabbitmq-user-shared-b": (True, "created"),
+    }, first
+    # read again after the first user's changes
+    assert commands.count("export_definitions") == 2, commands
+    again, commands = run()
+    assert {ident: (state["result"], state["changes"]) for ident, state in again.items()} == {
+        "rabbitmq-user-shared-a": (True, {}),
+        "rabbitmq-user-shared-b": (True, {}),
+    }, again
+    assert commands == ["export_definitions"]
+    assert rabbitmq.amqp_login("shared-b", "shared-b-pw")
 
 
 def test_user_present_bad_input(run_state, node):

@@ -52,8 +52,8 @@ CASES = {
         "openstack_rabbitmq",
         # (list_users: the state's probe, rabbitmqctl is installed)
         {"openstack_rabbitmq.list_users": None,
-         "openstack_rabbitmq.list_user_permissions": _not_ready(
-            "rabbitmqctl list_user_permissions failed (exit code 69): Error: unable to "
+         "openstack_rabbitmq.check_user": _not_ready(
+            "rabbitmqctl export_definitions failed (exit code 69): Error: unable to "
             "perform an operation on node 'rabbit@host'.")},
         lambda m: m.user_present("openstack", "secret"),
     ),
