@@ -494,10 +494,7 @@ def _read_mappings(config_file, conn):
     ``config_file`` with the client, or None: ask nova-manage."""
 
     def run(sql):
-        def run_all(*args, **kwargs):
-            return __salt__["cmd.run_all"](*args, **kwargs)
-
-        return sqltext.run(run_all, sql, ok_errors=_CLIENT_REFUSED, **conn)
+        return sqltext.run(__salt__["cmd.run_all"], sql, ok_errors=_CLIENT_REFUSED, **conn)
 
     failure = None
     try:

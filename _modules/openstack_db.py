@@ -118,10 +118,7 @@ def _run(sql, secrets=(), socket=None, defaults_file=None, client=None, ok_error
     CommandExecutionError) when there is no client or no server answers: a
     dry run's states before MariaDB's.
     """
-    def run_all(*args, **kwargs):
-        return __salt__["cmd.run_all"](*args, **kwargs)
-
-    return sqltext.run(run_all, sql, secrets=secrets, socket=socket,
+    return sqltext.run(__salt__["cmd.run_all"], sql, secrets=secrets, socket=socket,
                        defaults_file=defaults_file, client=client, ok_errors=ok_errors,
                        find=_find_client)  # fmt: skip
 
