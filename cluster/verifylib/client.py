@@ -330,12 +330,19 @@ class Cloud:
             return f" (the chassis reset of {host} failed: {exc})"
         out = (ans.get("stdout") or ans.get("stderr") or "no answer").strip().splitlines()
         said = out[-1] if out else "no answer"
+        if ans.get("retcode"):
+            said += f" (exit {ans['retcode']})"
         log(f"chassis reset of {host}: {said}")
         # Neutron counts the restarted agents dead for a while, and ML2/OVN
-        # binds no port to a dead OVN controller agent (cluster/agents-alive.sh)
+        # binds no port to a dead OVN controller agent (cluster/agents-alive.sh).
+        # No agent under that host name (a chassis named otherwise) is not
+        # "all alive": the wait then fails and says so.
+        def alive():
+            agents = list(self.conn.network.agents(host=compute_host))
+            return bool(agents) and all(a.is_alive for a in agents)
+
         try:
-            poll(f"every network agent of {compute_host} alive again", lambda: all(
-                a.is_alive for a in self.conn.network.agents(host=compute_host)), 150)
+            poll(f"every network agent of {compute_host} alive again", alive, 150)
         except CheckFailed as exc:
             said += f"; {exc}"
         return f" after a chassis reset of {host} ({said})"

@@ -1392,3 +1392,29 @@ def test_no_lease_reset_waits_for_neutron_to_count_the_agents_alive(monkeypatch)
     assert cloud.boot() == "booted"
     assert asked == [{"host": "compute1"}] * 2 and calls["boots"] == 2
     assert "after a chassis reset of compute1 (reset: sb=connected)" in cloud.notes[0]
+
+
+def test_no_lease_reset_that_failed_says_its_exit_status():
+    from verifylib.common import NoLease
+
+    answers = {"compute1": {"stdout": "reset: sb=no answer\n", "retcode": 1}}
+    cloud, _ = _cloud_for_boot("/x/chassis-reset.sh", answers, NoLease("no lease", host="compute1"))
+    assert cloud.boot() == "booted"
+    assert "after a chassis reset of compute1 (reset: sb=no answer (exit 1))" in cloud.notes[0]
+
+
+def test_no_agent_under_the_hosts_name_is_not_all_alive(monkeypatch):
+    """A chassis named otherwise than the nova host: no agent matches, and
+    the wait fails (and says so) instead of passing at once."""
+    from verifylib import client as vclient
+    from verifylib.common import NoLease
+
+    answers = {"compute1": {"stdout": "reset: sb=connected\n"}}
+    cloud, calls = _cloud_for_boot("/x/chassis-reset.sh", answers,
+                                   NoLease("no lease", host="compute1"))
+    cloud.conn.network.agents = lambda **filters: iter([])
+    clock = iter(range(0, 10_000, 50))
+    monkeypatch.setattr(vclient.time, "sleep", lambda secs: None)
+    monkeypatch.setattr(vclient.time, "monotonic", lambda: next(clock))
+    assert cloud.boot() == "booted" and calls["boots"] == 2
+    assert "every network agent of compute1 alive again" in cloud.notes[0], cloud.notes
