@@ -252,13 +252,20 @@ def store(path, data):
 # ---------------------------------------------------------------------------
 
 
-def read_options(config_file, options):
-    """
-    The values of ``options`` (``(section, option)`` pairs) in the oslo.config
-    file ``config_file``, as ``{(section, option): value}``: quotes removed,
-    ``$$`` read as ``$``.  Anything uncertain is left out: an unreadable
-    file, a value oslo.config would substitute (``$name``).
-    """
+def config_files(config_file):
+    """``config_file`` as a list of paths: one path, or a list of them (the
+    order oslo.config reads them in: ``--config-file`` given once for each)."""
+    if not config_file:
+        return []
+    if isinstance(config_file, (list, tuple)):
+        return [str(path) for path in config_file]
+    return [str(config_file)]
+
+
+def _read_file(config_file, options):
+    """The ``options`` set in the one file ``config_file``: their values,
+    None for a value oslo.config would substitute (unknown here); None when
+    the file cannot be read."""
     parser = configparser.RawConfigParser(
         strict=False, interpolation=None, default_section="\0none"
     )
@@ -267,7 +274,7 @@ def read_options(config_file, options):
             parser.read_file(handle)
     except (OSError, configparser.Error) as exc:
         log.debug("cannot read %s: %s", config_file, exc)
-        return {}
+        return None
     values = {}
     for section, option in options:
         if not parser.has_option(section, option):
@@ -277,9 +284,29 @@ def read_options(config_file, options):
             value = value[1:-1]
         value = value.replace(r"\$", "$$")
         if re.search(r"\$(?!\$)", value.replace("$$", "")):
-            continue  # oslo.config would substitute a variable: unknown
+            values[(section, option)] = None  # oslo.config would substitute a variable
+            continue
         values[(section, option)] = value.replace("$$", "$")
     return values
+
+
+def read_options(config_file, options):
+    """
+    The values of ``options`` (``(section, option)`` pairs) in the oslo.config
+    file ``config_file`` (or files: a list, read in order, a later file's
+    value replacing an earlier one's, as oslo.config reads several
+    ``--config-file``), as ``{(section, option): value}``: quotes removed,
+    ``$$`` read as ``$``.  Anything uncertain is left out: an unreadable
+    file (then nothing is known), a value oslo.config would substitute
+    (``$name``), in whichever file it is last set.
+    """
+    values = {}
+    for path in config_files(config_file):
+        found = _read_file(path, options)
+        if found is None:
+            return {}
+        values.update(found)
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def oslo_overrides(project, progs, homes, environ):

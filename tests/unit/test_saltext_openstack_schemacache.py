@@ -222,6 +222,28 @@ def test_options_are_read_as_oslo_config_reads_them_or_left_out(tmp_path):
     assert cache.read_options(str(tmp_path / "missing.conf"), options) == {}
 
 
+def test_several_files_are_read_in_order_the_last_value_wins(tmp_path):
+    """neutron.conf then ml2_conf.ini, as oslo.config reads several
+    --config-file: a later value replaces an earlier one, a later value
+    oslo.config would substitute makes it unknown, and an unreadable file
+    makes everything unknown."""
+    first, second = tmp_path / "neutron.conf", tmp_path / "ml2_conf.ini"
+    first.write_text("[database]\nconnection = mysql://n:p@ctl/neutron\n[a]\nb = 1\n")
+    second.write_text("[ml2]\nmechanism_drivers = ovn\n")
+    options = [("database", "connection"), ("a", "b")]
+    files = [str(first), str(second)]
+    assert cache.config_files(files) == files and cache.config_files(None) == []
+    assert cache.config_files(str(first)) == [str(first)]
+    assert cache.read_options(files, options) == {("database", "connection"): "mysql://n:p@ctl/neutron",
+                                                  ("a", "b"): "1"}  # fmt: skip
+    second.write_text("[database]\nconnection = mysql://n:p@other/neutron\n")
+    assert cache.read_options(files, options)[("database", "connection")] == "mysql://n:p@other/neutron"
+    second.write_text("[database]\nconnection = $url\n")
+    assert cache.read_options(files, options) == {("a", "b"): "1"}
+    second.unlink()
+    assert cache.read_options(files, options) == {}
+
+
 @pytest.mark.parametrize("url, location", [
     ("mysql+pymysql://keystone:p%40ss@ctl/keystone", ("ctl", 3306, "keystone")),
     ("mysql+pymysql://k:p@127.0.0.1:3307/keystone?charset=utf8", ("127.0.0.1", 3307, "keystone")),
