@@ -36,14 +36,15 @@ that database.
 
 Service schemas: :func:`schema_status` compares a service's database
 schema with the alembic migrations the installed service ships, for the
-services of ``SCHEMAS`` (placement, cinder, keystone, glance; nova's
-``nova_manage`` uses :func:`schema_script` too), and :func:`schema_sync`
-runs the service's own sync (``<service>-manage db sync``,
-``keystone-manage db_sync``, ``glance-manage db_sync``).  The check is one
+services of ``SCHEMAS`` (placement, cinder, keystone, glance, neutron;
+nova's ``nova_manage`` uses :func:`schema_script` too), and
+:func:`schema_sync` runs the service's own sync (``<service>-manage db
+sync``, ``keystone-manage db_sync``, ``glance-manage db_sync``,
+``neutron-db-manage upgrade heads``).  The check is one
 start of the service's own interpreter, as the service's user: it computes
 the heads of the installed migrations and reads the database's
 ``alembic_version`` table, with the URL read from the service's config
-file by oslo.config (as the service reads it), instead of two to four
+file(s) by oslo.config (as the service reads them), instead of two to four
 starts of the manage program.  No password reaches a command line, a
 return or the log.  A database at the heads of code seen before is told
 without that start (:func:`schema_cached`): the heads remembered per
@@ -341,6 +342,13 @@ SCHEMAS = {
     "glance": {"program": "glance-manage", "package": "glance",
                "alembic_ini": "db/sqlalchemy/alembic_migrations/alembic.ini",
                "group": "database", "sync": ("db_sync",)},
+    # expand and contract heads (two alembic_version rows), the releases'
+    # directories under versions/ (neutron-db-manage lists them in code);
+    # neutron's own migrations only: its sub-projects (neutron-fwaas,
+    # networking-*: their own version tables) are not checked.
+    "neutron": {"program": "neutron-db-manage", "package": "neutron",
+                "alembic_ini": "db/migration/alembic.ini", "group": "database",
+                "sync": ("upgrade", "heads"), "recursive": True},
 }  # fmt: skip
 
 
@@ -391,8 +399,9 @@ def schema_script(program, package, alembic_ini, databases=None, config_file=Non
     as ``user``, and return its answer: ``{"heads": [...], "databases":
     {name: {"current", "unknown", "synced"} or None}}`` (see ``STATUS_SCRIPT``
     in ``_utils/saltext_openstack_schema_read.py``).  ``databases`` maps a
-    name to ``{"group": G}`` (``[G] connection`` of ``config_file``,
-    default: ``program``'s own config files) or, for nova's cell0,
+    name to ``{"group": G}`` (``[G] connection`` of ``config_file``, a path
+    or a list of them read in order as oslo.config reads several
+    ``--config-file``; default: ``program``'s own config files) or, for nova's cell0,
     ``{"cell0_of": G, "uuid": U}``.
     The URLs are read by the script: no password reaches a command line or
     the return.  Read-only.
@@ -406,6 +415,7 @@ def schema_script(program, package, alembic_ini, databases=None, config_file=Non
     CLI Example::
 
         salt '*' openstack_db.schema_script keystone-manage keystone common/sql/alembic.ini '{"main": {"group": "database"}}' user=keystone recursive=True
+        salt '*' openstack_db.schema_script neutron-db-manage neutron db/migration/alembic.ini '{"main": {"group": "database"}}' config_file='[/etc/neutron/neutron.conf, /etc/neutron/plugins/ml2/ml2_conf.ini]' user=neutron recursive=True
     """
     path = _program(program)
     spec = {
@@ -414,7 +424,7 @@ def schema_script(program, package, alembic_ini, databases=None, config_file=Non
         "recursive": bool(recursive),
         "project": package,
         "prog": os.path.basename(path),
-        "config_files": [str(config_file)] if config_file else [],
+        "config_files": schemacache.config_files(config_file),
         "databases": databases or {},
     }
     kwargs = {"runas": user} if user else {}
@@ -490,7 +500,8 @@ def schema_cached(program, package, alembic_ini, databases, config_file=None, us
     of the migrations, the package's metadata, the program and its
     interpreter: an upgrade recomputes them).  The databases' revisions are
     read as root with the ``mariadb`` client (the connection arguments of
-    this module), from the databases the URLs of ``config_file`` name:
+    this module), from the databases the URLs of ``config_file`` (a path
+    or a list: a later file's URL replaces an earlier one's) name:
     only when those URLs are plain MySQL URLs over TCP to this host, at the
     port of the server the client reaches, and oslo.config would read
     nothing else (no ``$`` substitution, no ``*.conf.d`` directory, no
@@ -507,7 +518,7 @@ def schema_cached(program, package, alembic_ini, databases, config_file=None, us
         if not (path and config_file and databases):
             return None
         key = schemacache.code_key(path, package, alembic_ini, recursive)
-        return schemacache.cached_answer(path, package, key, databases, str(config_file), user,
+        return schemacache.cached_answer(path, package, key, databases, config_file, user,
                                          _cache_file(), lambda sql: _run(sql, **conn), sqltext)
     except (CommandExecutionError, OSError, ValueError, LookupError, TypeError) as exc:
         log.debug("openstack_db: the cheap schema check of %s gave way: %s", package, exc)
@@ -551,8 +562,8 @@ def _manage(service, action, config_file, user):
     return its standard output; CommandExecutionError when it fails."""
     program = _schema(service)["program"]
     argv = [_program(program)]
-    if config_file:
-        argv += ["--config-file", str(config_file)]
+    for path in schemacache.config_files(config_file):
+        argv += ["--config-file", path]
     argv += list(action)
     kwargs = {"runas": user} if user else {}
     res = __salt__["cmd.run_all"](
@@ -569,9 +580,10 @@ def schema_status(service, config_file=None, user=None, **conn):
     """
     Compare ``service``'s database schema with the migrations its installed
     code ships (a service of ``SCHEMAS``: placement, cinder, keystone,
-    glance), in one start of the service's interpreter, run as ``user``
-    (the service's user: it reads the service's config file as the service
-    does).  ``config_file`` (default: the manage program's own) holds the
+    glance, neutron), in one start of the service's interpreter, run as
+    ``user`` (the service's user: it reads the service's config file as the
+    service does).  ``config_file`` (default: the manage program's own; a
+    list of files: each given as ``--config-file``, in order) holds the
     database URL.  Read-only.  A database synced with code seen before is
     told without that start (:func:`schema_cached`, which the connection
     arguments ``socket``, ``defaults_file``, ``client`` are for).
@@ -586,6 +598,7 @@ def schema_status(service, config_file=None, user=None, **conn):
 
         salt '*' openstack_db.schema_status placement user=placement
         salt '*' openstack_db.schema_status keystone config_file=/etc/keystone/keystone.conf user=keystone
+        salt '*' openstack_db.schema_status neutron config_file='[/etc/neutron/neutron.conf, /etc/neutron/plugins/ml2/ml2_conf.ini]' user=neutron
     """
     known = _schema(service)
     args = (known["program"], known["package"], known["alembic_ini"])
@@ -619,12 +632,14 @@ def schema_sync(service, config_file=None, user=None):
     """
     Migrate ``service``'s database to the newest schema with its own manage
     program (``placement-manage db sync``, ``cinder-manage db sync``,
-    ``keystone-manage db_sync``, ``glance-manage db_sync``), run as ``user``
-    with ``config_file`` (see :func:`schema_status`).  Returns True.
+    ``keystone-manage db_sync``, ``glance-manage db_sync``,
+    ``neutron-db-manage upgrade heads``), run as ``user`` with
+    ``config_file`` (see :func:`schema_status`).  Returns True.
 
     CLI Example::
 
         salt '*' openstack_db.schema_sync cinder user=cinder
+        salt '*' openstack_db.schema_sync neutron config_file='[/etc/neutron/neutron.conf, /etc/neutron/plugins/ml2/ml2_conf.ini]' user=neutron
     """
     _manage(service, _schema(service)["sync"], config_file, user)
     return True

@@ -198,14 +198,16 @@ def schema_synced(name, config_file=None, user=None, socket=None, defaults_file=
                   client=None):  # fmt: skip
     """
     Ensure the database schema of the service ``name`` (``placement``,
-    ``cinder``, ``keystone`` or ``glance``) is at the newest revision its
-    installed code ships.
+    ``cinder``, ``keystone``, ``glance`` or ``neutron``) is at the newest
+    revision its installed code ships.
 
     name
         The service.
     config_file
         The service's config file, where the check and the manage program
-        read the database URL (default: the program's own default).
+        read the database URL (default: the program's own default); or a
+        list of them, each given as ``--config-file`` in order (neutron's
+        ``neutron.conf`` and ``ml2_conf.ini``, as its server reads them).
     user
         Run the check and the manage program as this user (the service's:
         it reads the service's config file, and a log file the program
@@ -221,8 +223,8 @@ def schema_synced(name, config_file=None, user=None, socket=None, defaults_file=
     are remembered and the database, read as root, is at them), so a run
     that failed between creating the database and migrating it is
     completed by the next one; at head nothing runs.  Test mode predicts: ``{"old": revision(s), "new": head(s)}``
-    (``old`` None: no schema yet; keystone's are two, expand and
-    contract); after a sync ``new`` is what the database holds, read again
+    (``old`` None: no schema yet; keystone's and neutron's are two, expand
+    and contract); after a sync ``new`` is what the database holds, read again
     (glance keeps one row, its contract head, which depends on its expand
     head).  A sync that leaves the schema short of the heads fails the
     state, and so does a revision the installed code does not ship.

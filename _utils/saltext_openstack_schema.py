@@ -1,6 +1,6 @@
 """
 What the schema states of this extension share (``openstack_db.schema_synced``
-for placement, cinder, keystone and glance, ``nova_manage.db_synced`` for
+for placement, cinder, keystone, glance and neutron, ``nova_manage.db_synced`` for
 nova's databases) and the execution modules under them (``openstack_db``,
 ``nova_manage``): the typed "not ready yet" error, a database's revisions
 as one string, and the one sequence that decides a schema state

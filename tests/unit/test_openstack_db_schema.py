@@ -1,5 +1,6 @@
 """
-openstack_db's service schemas (placement, cinder, keystone, glance): the
+openstack_db's service schemas (placement, cinder, keystone, glance,
+neutron): the
 status from one start of the service's interpreter (the status script),
 the sync with the manage program; and the ``schema_synced`` state's
 decisions.  Pure logic: the programs are faked (the real ones run in
@@ -7,6 +8,7 @@ tests/functional/test_schema_synced.py).
 """
 import inspect
 import json
+import sys
 
 import pytest
 from salt.exceptions import CommandExecutionError, SaltInvocationError
@@ -51,7 +53,8 @@ class Programs:
 @pytest.fixture
 def programs(monkeypatch, tmp_path):
     fake = Programs()
-    for name in ("placement-manage", "cinder-manage", "keystone-manage", "glance-manage"):
+    for name in ("placement-manage", "cinder-manage", "keystone-manage", "glance-manage",
+                 "neutron-db-manage"):
         script = tmp_path / name
         script.write_text("#! /usr/bin/python3\n")
     monkeypatch.setattr(db.salt.utils.path, "which",
@@ -98,6 +101,81 @@ def test_keystone_two_heads_and_no_config_file(programs):
     spec = json.loads(argv[4])
     assert spec["recursive"] is True and spec["config_files"] == []
     assert spec["alembic_ini"] == "common/sql/alembic.ini" and "runas" not in kwargs
+
+
+NEUTRON_FILES = ["/etc/neutron/neutron.conf", "/etc/neutron/plugins/ml2/ml2_conf.ini"]
+
+
+def test_neutron_two_heads_from_both_config_files(programs):
+    """neutron: its expand and contract heads (two rows), the releases'
+    directories under versions/ walked, both files the server reads given
+    to oslo.config in order, as the service's user."""
+    programs.heads = ["5c85685d616d", "ad80a9f07c5c"]
+    programs.current = ["ad80a9f07c5c", "5c85685d616d"]
+    status = db.schema_status("neutron", config_file=NEUTRON_FILES, user="neutron")
+    assert status == {"service": "neutron", "version": "ad80a9f07c5c 5c85685d616d",
+                      "head": "5c85685d616d ad80a9f07c5c", "synced": True, "unknown": []}
+    ((argv, kwargs),) = programs.calls
+    assert json.loads(argv[4]) == {
+        "package": "neutron", "alembic_ini": "db/migration/alembic.ini", "recursive": True,
+        "project": "neutron", "prog": "neutron-db-manage", "config_files": NEUTRON_FILES,
+        "databases": {"main": {"group": "database"}}}  # fmt: skip
+    assert kwargs["runas"] == "neutron"
+
+
+def test_neutron_sync_is_upgrade_heads_with_both_config_files(programs):
+    assert db.schema_sync("neutron", config_file=NEUTRON_FILES, user="neutron") is True
+    ((argv, kwargs),) = programs.calls
+    assert argv[0].endswith("/neutron-db-manage")
+    assert argv[1:] == ["--config-file", NEUTRON_FILES[0], "--config-file", NEUTRON_FILES[1],
+                        "upgrade", "heads"]  # fmt: skip
+    assert kwargs["runas"] == "neutron" and kwargs["python_shell"] is False
+
+
+def _revision(path, revision, down, labels=None):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"revision = {revision!r}\ndown_revision = {down!r}\n"
+                    f"branch_labels = {labels!r}\n"
+                    "def upgrade():\n    pass\n")  # fmt: skip
+
+
+def test_the_script_finds_neutron_s_heads_in_its_release_directories(tmp_path, monkeypatch,
+                                                                     capsys):  # fmt: skip
+    """The status script, with the real alembic, on neutron's layout
+    (neutron/db/migration/alembic.ini, versions/kilo_initial.py, then
+    versions/<release>/{expand,contract}/, and the EXPAND_HEAD,
+    CONTRACT_HEAD, README files beside them): the two heads, nothing
+    imported from neutron itself but its migrations."""
+    pytest.importorskip("alembic")
+    migration = tmp_path / "site" / "neutron" / "db" / "migration"
+    versions = migration / "alembic_migrations" / "versions"
+    versions.mkdir(parents=True)
+    for package in (tmp_path / "site" / "neutron", migration.parent, migration):
+        (package / "__init__.py").write_text("")
+    (migration / "alembic.ini").write_text(
+        "[alembic]\nscript_location = %(here)s/alembic_migrations\nsqlalchemy.url =\n")
+    _revision(versions / "kilo_initial.py", "kilo", None)
+    _revision(versions / "liberty" / "expand" / "354db87e3225_expand.py", "354db87e3225",
+              "kilo", ("liberty_expand", "expand"))
+    _revision(versions / "liberty" / "contract" / "30018084ec99_contract.py", "30018084ec99",
+              "kilo", ("liberty_contract", "contract"))
+    _revision(versions / "newton" / "contract" / "5c85685d616d_remove.py", "5c85685d616d",
+              "30018084ec99")
+    _revision(versions / "2025.1" / "expand" / "ad80a9f07c5c_qinq.py", "ad80a9f07c5c",
+              "354db87e3225")
+    for name, text in (("EXPAND_HEAD", "ad80a9f07c5c\n"), ("CONTRACT_HEAD", "5c85685d616d\n"),
+                       ("README", "Generic single-database configuration.\n")):  # fmt: skip
+        (versions / name).write_text(text)
+    spec = {"package": "neutron", "alembic_ini": db.SCHEMAS["neutron"]["alembic_ini"],
+            "recursive": db.SCHEMAS["neutron"]["recursive"], "databases": {}}
+    monkeypatch.setattr("sys.argv", ["-c", json.dumps(spec)])
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    for name in [name for name in sys.modules if name.split(".")[0] == "neutron"]:
+        monkeypatch.delitem(sys.modules, name)
+    exec(compile(db.schema_read.STATUS_SCRIPT, "<status script>", "exec"), {})  # pylint: disable=exec-used
+    answer = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert answer["heads"] == ["5c85685d616d", "ad80a9f07c5c"]
+    assert str(versions) in answer["code"]["paths"]
 
 
 def test_no_schema_yet(programs):
@@ -167,7 +245,7 @@ def test_failure_masks_a_url_password_whole(url):
 
 def test_unknown_service_and_missing_program(programs, monkeypatch):
     with pytest.raises(SaltInvocationError,
-                       match="unknown service 'nova': one of cinder, glance, keystone, placement"):
+                       match="unknown service 'nova': one of cinder, glance, keystone, neutron, placement"):
         db.schema_status("nova")
     monkeypatch.setattr(db.salt.utils.path, "which", lambda name: None)
     with pytest.raises(NotReadyError, match="cinder-manage is not installed"):

@@ -30,10 +30,12 @@ class Cloud:
         self.heads, self.rows, self.synced_sets, self.port = [HEAD], [HEAD], [], 3306
         self.client_error = None
         self.starts, self.sql, self.client_argv = 0, [], []
+        self.config_files = None
 
     def __call__(self, argv, **kwargs):
         if "-c" in argv:
             self.starts += 1
+            self.config_files = json.loads(argv[-1])["config_files"]
             rows = sorted(self.rows)
             synced = bool(rows) and (rows == sorted(self.heads) or rows in self.synced_sets)
             databases = {name: {"current": rows or None, "unknown": [], "synced": synced}
@@ -152,6 +154,32 @@ def test_any_doubt_is_the_slow_check(cloud, monkeypatch, tmp_path, doubt):
         conf = None
     db.schema_status("placement", config_file=conf, user="placement")
     assert cloud.starts == 2
+
+
+@pytest.mark.parametrize("second, cheap", [
+    ("[ml2]\nmechanism_drivers = ovn\n", True),  # neutron's ml2_conf.ini: no URL
+    ("[database]\nconnection = " + URL + "\n", True),  # the same URL again
+    ("[database]\nconnection = " + URL.replace("127.0.0.1", "192.0.2.1") + "\n", False),
+    ("[database]\nconnection = $url\n", False),  # a later $ value: unknown
+    (None, False),  # a file that cannot be read
+])  # fmt: skip
+def test_several_config_files_are_read_in_order(cloud, monkeypatch, tmp_path, second, cheap):
+    """neutron reads neutron.conf and ml2_conf.ini: the cheap check reads
+    the URL from both, the later file's replacing the earlier one's; a
+    doubt in either is the slow check, which gives both to oslo.config."""
+    with open(cloud.conf, "w", encoding="utf-8") as handle:
+        handle.write(f"[database]\nconnection = {URL}\n")
+    ml2 = tmp_path / "ml2_conf.ini"
+    if second is not None:
+        ml2.write_text(second)
+    files = [cloud.conf, str(ml2)]
+    # placement's fake code, its URL in [database] as neutron's
+    monkeypatch.setitem(db.SCHEMAS, "placement", dict(db.SCHEMAS["placement"], group="database"))
+    for _ in range(2):
+        status = db.schema_status("placement", config_file=files, user="neutron")
+    assert status["synced"] is True
+    assert cloud.starts == (1 if cheap else 2)
+    assert cloud.config_files == files
 
 
 def test_the_cache_cannot_be_redirected(cloud, tmp_path):
