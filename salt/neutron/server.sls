@@ -105,13 +105,16 @@ neutron-api-uwsgi-config:
               [{'service': 'neutron-server-service-' ~ neutron.server_services[0]}]) }}
 {%- endif %}
 
+# Neutron's expand and contract heads, as neutron-db-manage reads them,
+# from both config files the server reads ([database] connection is in
+# neutron.conf); the sync is "neutron-db-manage upgrade heads".  At the
+# heads nothing starts (openstack_db.schema_synced: neutron's Python is
+# not loaded, the revisions are read as root).
 neutron-db-sync:
-  cmd.run:
-    - name: neutron-db-manage --config-file {{ neutron.config_file }} --config-file {{ neutron.ml2_file }} upgrade heads
-    - runas: {{ neutron.user }}
-    - unless: >-
-        test "$(neutron-db-manage --config-file {{ neutron.config_file }}
-        --config-file {{ neutron.ml2_file }} current 2>/dev/null | grep -c '(head)')" -ge 2
+  openstack_db.schema_synced:
+    - name: neutron
+    - config_file: {{ [neutron.config_file, neutron.ml2_file] | json }}
+    - user: {{ neutron.user }}
     - require:
       - openstack_config: neutron-server-config
       - openstack_config: neutron-ml2-config
@@ -130,7 +133,7 @@ neutron-server-service-{{ service }}:
     - name: {{ service }}
     - enable: true
     - require:
-      - cmd: neutron-db-sync
+      - openstack_db: neutron-db-sync
       - keystone_init: keystone-identity
       # The OVN mechanism driver connects to both databases at start.
       - cmd: ovn-nb-connection

@@ -591,6 +591,25 @@ def test_neutron_server_reaches_both_ovn_databases_over_tls(controller):
                 watched), state_id
 
 
+def test_neutron_schema_is_checked_without_neutron_db_manage(controller):
+    """Issue 14: neutron's schema by openstack_db.schema_synced (neutron's
+    Python not loaded at the heads), both files the server reads, as
+    neutron; the servers still wait for it."""
+    body = controller["neutron-db-sync"]
+    assert set(body) - {"__sls__", "__env__", "order"} == {"openstack_db"}, body
+    args = _args(body, "openstack_db")
+    assert "schema_synced" in body["openstack_db"]
+    assert (args["name"], args["user"]) == ("neutron", "neutron")
+    assert args["config_file"] == ["/etc/neutron/neutron.conf",
+                                   "/etc/neutron/plugins/ml2/ml2_conf.ini"]
+    assert set(_requires(body, "openstack_db")) == {
+        ("openstack_config", "neutron-server-config"),
+        ("openstack_config", "neutron-ml2-config"), ("openstack_db", "neutron-db")}
+    for state_id, state_body in controller.items():
+        if state_id.startswith("neutron-server-service-") and "running" in state_body["service"]:
+            assert ("openstack_db", "neutron-db-sync") in _requires(state_body, "service"), state_id
+
+
 @pytest.mark.parametrize("role", ["compute", "gateway_states"])
 def test_every_chassis_connects_over_tls_with_its_own_pair(role, request):
     states = request.getfixturevalue(role)
