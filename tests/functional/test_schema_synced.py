@@ -1,11 +1,14 @@
 """
 openstack_db's service schemas against the real programs: trixie's
-``placement-manage``, ``cinder-manage``, ``keystone-manage`` and
-``glance-manage`` (packages placement-common, cinder-common,
-keystone, glance-common) on a real MariaDB (mariadb_server.py), the
-state's check being one start of the service's own interpreter (heads of
-the installed migrations, revisions of the ``alembic_version`` table, URL
-read from the config file by oslo.config), run as the service's user.
+``placement-manage``, ``cinder-manage``, ``keystone-manage``,
+``glance-manage`` and ``neutron-db-manage`` (packages placement-common,
+cinder-common, keystone, glance-common, neutron-common) on a real MariaDB
+(mariadb_server.py), the state's check being one start of the service's
+own interpreter (heads of the installed migrations, revisions of the
+``alembic_version`` table, URL read from the config file by oslo.config),
+run as the service's user.  Neutron's config is two files, as its server
+reads them and salt/neutron/server.sls passes them: ``neutron.conf`` (the
+URL) and ``ml2_conf.ini``, in that order.
 
 The scenario of issue 11 item 12: the database and its user exist but the
 schema was never made (a first run failed between creating the database
@@ -23,6 +26,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
+from typing import NamedTuple
 
 import pytest
 from salt.exceptions import CommandExecutionError
@@ -32,14 +36,37 @@ from saltext_openstack._modules.openstack_db import SCHEMAS
 from saltext_openstack._utils import saltext_openstack_schemacache as schemacache
 
 PASSWORD = "schema-S3cret_pw"
-# service -> (config section of the database URL, where the migrations are,
-# the sync command)
+# ML2's file as salt/neutron/server.sls writes it (no [database]: the URL is
+# in neutron.conf)
+ML2_CONF = """[ml2]
+type_drivers = flat,geneve
+tenant_network_types = geneve
+mechanism_drivers = ovn
+extension_drivers = port_security
+[ml2_type_flat]
+flat_networks = physnet1
+[ml2_type_geneve]
+vni_ranges = 1:65536
+max_header_size = 38
+"""
+
+
+class Service(NamedTuple):
+    section: str  # the config section of the database URL
+    versions: str  # where the migrations are, in the package (walked down)
+    sync: list  # the manage program's sync command
+    more_files: tuple = ()  # (name, text) of the config files after the URL's
+
+
 SERVICES = {
-    "placement": ("placement_database", "db/sqlalchemy/alembic/versions", ["db", "sync"]),
-    "cinder": ("database", "db/migrations/versions", ["db", "sync"]),
-    "keystone": ("database", "common/sql/migrations/versions", ["db_sync"]),
-    "glance": ("database", "db/sqlalchemy/alembic_migrations/versions", ["db_sync"]),
-}
+    "placement": Service("placement_database", "db/sqlalchemy/alembic/versions", ["db", "sync"]),
+    "cinder": Service("database", "db/migrations/versions", ["db", "sync"]),
+    "keystone": Service("database", "common/sql/migrations/versions", ["db_sync"]),
+    "glance": Service("database", "db/sqlalchemy/alembic_migrations/versions", ["db_sync"]),
+    # the release directories under versions/ hold expand/ and contract/
+    "neutron": Service("database", "db/migration/alembic_migrations/versions",
+                       ["upgrade", "heads"], (("ml2_conf.ini", ML2_CONF),)),
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -48,31 +75,66 @@ def mariadb():
         yield server
 
 
-@pytest.fixture
-def conf_dir():
+def _traversable_dir():
     """A directory the services' users can traverse (pytest's tmp_path
     is 0700, root's)."""
     path = tempfile.mkdtemp(prefix="schema-synced-")
     os.chmod(path, 0o711)
-    yield pathlib.Path(path)
+    return pathlib.Path(path)
+
+
+@pytest.fixture
+def conf_dir():
+    path = _traversable_dir()
+    yield path
     shutil.rmtree(path, ignore_errors=True)
 
 
-def _config(mariadb, conf_dir, service, password=PASSWORD, url=None):
-    """An empty database and its user, as openstack_db.present leaves them,
-    and a config file naming it, as the packages ship it: root:<service>
-    0640 (it holds the password)."""
-    database = f"{service}_schema"
+def _config(mariadb, conf_dir, service, password=PASSWORD, url=None, database=None,
+            account=None):  # fmt: skip
+    """An empty database (default ``<service>_schema``) and its user (default
+    ``<service>``), as openstack_db.present leaves them, and a config file
+    naming it, as the packages ship it: root:<service> 0640 (it holds the
+    password).  With the service's other config files after it (neutron's
+    ml2_conf.ini, as root:neutron 0640 as the formula writes it) the list
+    of the paths, in the order the service reads them; else the one path."""
+    database = database or f"{service}_schema"
+    account = account or service
     mariadb.execute(f"DROP DATABASE IF EXISTS `{database}`")
     mariadb.create_database(database)
-    mariadb.create_user(service, password, databases=[database])
-    section = SERVICES[service][0]
-    path = conf_dir / f"{service}.conf"
-    url = url or mariadb.url(service, password, database)
-    path.write_text(f"[DEFAULT]\ndebug = true\n[{section}]\nconnection = {url}\n")
-    os.chown(path, 0, grp_id(service))
-    os.chmod(path, 0o640)
-    return str(path)
+    mariadb.create_user(account, password, databases=[database])
+    url = url or mariadb.url(account, password, database)
+    files = [(f"{service}.conf",
+              f"[DEFAULT]\ndebug = true\n[{SERVICES[service].section}]\nconnection = {url}\n")]
+    paths = []
+    for name, text in files + list(SERVICES[service].more_files):
+        path = conf_dir / name
+        path.write_text(text)
+        os.chown(path, 0, grp_id(service))
+        os.chmod(path, 0o640)
+        paths.append(str(path))
+    return paths if len(paths) > 1 else paths[0]
+
+
+@pytest.fixture(scope="module")
+def synced(loaders, mariadb):
+    """``synced(service)``: the config file(s) of a database
+    (``<service>_synced``, its own account) the service's manage program
+    migrated, made once per module (neutron's upgrade takes a minute or
+    two).  The tests that use it only read it."""
+    path = _traversable_dir()
+    made = {}
+
+    def get(service):
+        if service not in made:
+            conf = _config(mariadb, path, service, database=f"{service}_synced",
+                           account=f"{service}_synced")  # fmt: skip
+            loaders.modules.openstack_db.schema_sync(service, config_file=conf, user=service)
+            made[service] = conf
+        return made[service]
+
+    yield get
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def grp_id(service):
@@ -81,20 +143,34 @@ def grp_id(service):
     return grp.getgrnam(service).gr_gid
 
 
-def _shipped_revisions(service):
-    """The revision ids of the installed package's migration files."""
-    code = (f"import importlib.util; print(importlib.util.find_spec({service!r})"
+def _versions_dir(service):
+    """The installed package's migrations directory."""
+    package = SCHEMAS[service]["package"]
+    code = (f"import importlib.util; print(importlib.util.find_spec({package!r})"
             ".submodule_search_locations[0])")  # fmt: skip
     package_dir = subprocess.run(["/usr/bin/python3", "-c", code], capture_output=True,
                                  text=True, check=True).stdout.strip()  # fmt: skip
-    versions = pathlib.Path(package_dir) / SERVICES[service][1]
+    return pathlib.Path(package_dir) / SERVICES[service].versions
+
+
+def _shipped_revisions(service):
+    """The revision ids of the installed package's migration files, in its
+    versions directory and those under it (neutron's releases, keystone's
+    branches)."""
     revision = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
-    return {m.group(1) for p in versions.rglob("*.py") for m in revision.finditer(p.read_text())}
+    return {m.group(1) for p in _versions_dir(service).rglob("*.py")
+            for m in revision.finditer(p.read_text())}  # fmt: skip
 
 
 def _started(argv_spy, service):
     """The argv of the manage program's starts."""
-    return [argv for argv in argv_spy if os.path.basename(str(argv[0])) == f"{service}-manage"]
+    program = SCHEMAS[service]["program"]
+    return [argv for argv in argv_spy if os.path.basename(str(argv[0])) == program]
+
+
+def _config_files(argv):
+    """The ``--config-file`` values of a manage program's argv, in order."""
+    return [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--config-file"]
 
 
 def _python_starts(argv_spy):
@@ -150,35 +226,58 @@ def test_an_empty_database_is_migrated_then_left_alone(loaders, mariadb, conf_di
     # the first run's sync only; at head the manage program is not started
     assert _started(argv_spy, service) == _started(argv_spy[:first_starts], service)
     (sync,) = _started(argv_spy, service)
-    assert sync[-len(SERVICES[service][2]):] == SERVICES[service][2]
+    assert sync[-len(SERVICES[service].sync):] == SERVICES[service].sync
+    # each config file given, in order (neutron: both, neutron.conf first)
+    assert _config_files(sync) == schemacache.config_files(conf)
+    assert len(_config_files(sync)) == 1 + len(SERVICES[service].more_files)
     assert all(PASSWORD not in " ".join(map(str, argv)) for argv in argv_spy)
     assert PASSWORD not in json.dumps(runs)
 
 
-def test_keystone_has_two_heads_and_two_rows(loaders, mariadb, conf_dir):
-    """keystone's expand and contract branches: two heads, found in its
-    release/branch directories, and two rows once synced; the heads are the
-    ones keystone's own alembic configuration (its version directories,
-    listed in code) gives."""
+# service -> Python printing the heads its own alembic configuration gives
+# (its version directories, listed in its code), run as root
+OWN_HEADS = {
+    "keystone": ("from alembic.script import ScriptDirectory\n"
+                 "import keystone.conf\n"
+                 "from keystone.common import sql\n"
+                 "from keystone.common.sql import upgrades\n"
+                 "keystone.conf.configure()\n"
+                 "sql.initialize()\n"
+                 "keystone.conf.CONF([], project='keystone', default_config_files=[])\n"
+                 "print(' '.join(sorted(ScriptDirectory.from_config("
+                 "upgrades.get_alembic_config()).get_heads())))"),
+    # neutron-db-manage's own config for neutron (cli.get_alembic_configs):
+    # versions/ and each release's expand/ and contract/
+    "neutron": ("from alembic.config import Config\n"
+                "from alembic.script import ScriptDirectory\n"
+                "from neutron.db.migration import cli\n"
+                "config = Config(cli.neutron_alembic_ini)\n"
+                "config.set_main_option('script_location',"
+                " cli._get_subproject_script_location('neutron'))\n"
+                "cli._set_version_locations(config)\n"
+                "print(' '.join(sorted(ScriptDirectory.from_config(config).get_heads())))"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("service", sorted(OWN_HEADS))
+def test_expand_and_contract_are_two_heads_and_two_rows(loaders, mariadb, synced, service):
+    """keystone's and neutron's expand and contract branches: two heads,
+    found in their release/branch directories, and two rows once synced;
+    the heads are the ones the service's own alembic configuration gives,
+    and for neutron the ones its EXPAND_HEAD and CONTRACT_HEAD files name."""
     db = loaders.modules.openstack_db
-    conf = _config(mariadb, conf_dir, "keystone")
-    db.schema_sync("keystone", config_file=conf, user="keystone")
-    status = db.schema_status("keystone", config_file=conf, user="keystone")
-    rows = mariadb.execute("SELECT version_num FROM keystone_schema.alembic_version").split()
+    conf = synced(service)
+    status = db.schema_status(service, config_file=conf, user=service)
+    rows = mariadb.execute(f"SELECT version_num FROM {service}_synced.alembic_version").split()
     assert sorted(rows) == status["version"].split() == status["head"].split()
-    assert len(rows) == 2 and status["synced"] is True
-    code = ("from alembic.script import ScriptDirectory\n"
-            "import keystone.conf\n"
-            "from keystone.common import sql\n"
-            "from keystone.common.sql import upgrades\n"
-            "keystone.conf.configure()\n"
-            "sql.initialize()\n"
-            "keystone.conf.CONF([], project='keystone', default_config_files=[])\n"
-            "print(' '.join(sorted(ScriptDirectory.from_config(upgrades.get_alembic_config())"
-            ".get_heads())))")  # fmt: skip
-    own = subprocess.run(["/usr/bin/python3", "-c", code], capture_output=True, text=True,
-                         check=True).stdout.split()  # fmt: skip
+    assert len(rows) == 2 and status["synced"] is True and status["unknown"] == []
+    own = subprocess.run(["/usr/bin/python3", "-c", OWN_HEADS[service]], capture_output=True,
+                         text=True, check=True).stdout.split()  # fmt: skip
     assert own == status["head"].split()
+    if service == "neutron":
+        versions = _versions_dir(service)
+        files = [(versions / name).read_text().strip() for name in ("EXPAND_HEAD", "CONTRACT_HEAD")]
+        assert sorted(files) == status["head"].split()
 
 
 # service -> the rows of a database one step behind the code (its last
@@ -331,14 +430,14 @@ def _entry(minion_opts, service):
 
 
 @pytest.mark.parametrize("service", sorted(SERVICES))
-def test_at_head_the_service_s_python_is_not_started(loaders, minion_opts, mariadb, conf_dir,
-                                                      argv_spy, service):  # fmt: skip
+def test_at_head_the_service_s_python_is_not_started(loaders, minion_opts, synced, argv_spy,
+                                                      mariadb, service):  # fmt: skip
     """Once the slow check has run for the installed code, a database at its
     heads is told by the mariadb client alone (as root over the socket):
-    the same status, the same state returns, in test mode too."""
+    the same status, the same state returns, in test mode too.  Neutron's
+    URL is read from its two config files as neutron-db-manage reads them."""
     db = loaders.modules.openstack_db
-    conf = _config(mariadb, conf_dir, service)
-    db.schema_sync(service, config_file=conf, user=service)
+    conf = synced(service)
     slow = db.schema_status(service, config_file=conf, user=service)  # remembers the heads
     assert slow["synced"] is True
     cache_file = _cache_file(minion_opts)
@@ -358,6 +457,43 @@ def test_at_head_the_service_s_python_is_not_started(loaders, minion_opts, maria
         assert ret["comment"] == f"The {service} database is at revision {slow['version']}"
     assert argv_spy and _python_starts(argv_spy) == [], argv_spy
     assert all(PASSWORD not in " ".join(map(str, argv)) for argv in argv_spy)
+
+
+def test_a_later_config_file_s_url_replaces_an_earlier_one_s(loaders, mariadb, conf_dir,
+                                                             synced, argv_spy):  # fmt: skip
+    """
+    oslo.config reads neutron's config files in order, a later file's
+    [database] connection replacing an earlier one's: so do the status
+    script (neutron's oslo.config) and the cheap check (the files read as
+    root).  Two neutron.conf files, one naming the synced database, the
+    other an empty one, given in both orders with ml2_conf.ini: the later
+    one's database is the one told, with the cheap check (then no Python
+    start when it is the synced one) and without it.
+    """
+    db = loaders.modules.openstack_db
+    at_head, ml2 = synced("neutron")
+    empty = _config(mariadb, conf_dir, "neutron")[0]  # neutron_schema, no schema
+    head = db.schema_status("neutron", config_file=[at_head, ml2], user="neutron")["head"]
+    assert len(head.split()) == 2  # (the heads are remembered now)
+    del argv_spy[:]
+    for files, version in (([empty, at_head, ml2], head), ([at_head, empty, ml2], None)):
+        for conn in ({}, {"socket": mariadb.socket}):
+            before = len(argv_spy)
+            status = db.schema_status("neutron", config_file=files, user="neutron", **conn)
+            assert status["version"] == version and status["head"] == head, (conn, status)
+            assert status["synced"] is (version is not None)
+            runs = argv_spy[before:]
+            if conn and version:  # the cheap check: the mariadb client alone
+                assert runs and _python_starts(runs) == [], runs
+            else:  # the status script (no socket; or no schema, no cheap answer)
+                assert len(_status_checks(runs)) == 1, runs
+        predicted = _state(loaders, name="neutron", config_file=files, user="neutron",
+                           socket=mariadb.socket, test=True)  # fmt: skip
+        assert predicted["changes"] == ({} if version else {"old": None, "new": head}), predicted
+        assert predicted["result"] is (True if version else None), predicted
+    assert _started(argv_spy, "neutron") == []
+    assert all(PASSWORD not in " ".join(map(str, argv)) for argv in argv_spy)
+    assert mariadb.execute("SHOW TABLES FROM neutron_schema").split() == []
 
 
 def test_another_installed_version_computes_the_heads_again(loaders, minion_opts, mariadb,
