@@ -184,7 +184,18 @@ def _rabbitmqctl(args, node=None, password=None, ok_retcodes=(), secret_output=F
     )
     res = __salt__["cmd.run_all"](cmd, **kwargs)
     if res["retcode"] != 0 and res["retcode"] not in ok_retcodes:
-        _rabbitmqctl_failed(args[0], dict(res, stdout="") if secret_output else res)
+        if secret_output:
+            # Not even its standard error: a crash there may quote the
+            # definitions.  Whether a node answered is still told from it.
+            # (no node answered: then nothing was exported, and its error
+            # says which node)
+            if _NODE_DOWN.search(res.get("stderr") or ""):
+                _rabbitmqctl_failed(args[0], dict(res, stdout=""))
+            raise CommandExecutionError(
+                "rabbitmqctl {} failed (exit code {}; its output is not shown: it may "
+                "hold password hashes)".format(args[0], res["retcode"])
+            )
+        _rabbitmqctl_failed(args[0], res)
     return res
 
 
@@ -248,9 +259,10 @@ def _password_matches(password, password_hash, algorithm):
     try:
         stored = base64.b64decode(password_hash, validate=True)
         cleartext = str(password).encode("utf-8")
+        size = digest().digest_size  # (MD5 raises ValueError under FIPS)
     except (binascii.Error, ValueError):  # (UnicodeEncodeError is a ValueError)
         return None
-    if len(stored) != _SALT_BYTES + digest().digest_size:
+    if len(stored) != _SALT_BYTES + size:
         return None
     salt, expected = stored[:_SALT_BYTES], stored[_SALT_BYTES:]
     return hmac.compare_digest(digest(salt + cleartext).digest(), expected)
@@ -265,8 +277,12 @@ def _users_view(definitions):
     """
     if not isinstance(definitions, dict):
         raise ValueError("not a JSON object")
+    # Both lists, or nothing is known: a missing one is not "none".
+    for key in ("users", "permissions"):
+        if not isinstance(definitions.get(key), list):
+            raise ValueError("no {} list".format(key))
     users = {}
-    for row in definitions.get("users") or []:
+    for row in definitions["users"]:
         if not isinstance(row, dict) or not isinstance(row.get("name"), str):
             raise ValueError("a user without a name")
         users[row["name"]] = {
@@ -274,7 +290,7 @@ def _users_view(definitions):
             "hashing_algorithm": row.get("hashing_algorithm"),
             "permissions": {},
         }
-    for row in definitions.get("permissions") or []:
+    for row in definitions["permissions"]:
         if not isinstance(row, dict) or not isinstance(row.get("vhost"), str):
             raise ValueError("a permission without a virtual host")
         user = users.get(row.get("user"))
@@ -306,9 +322,14 @@ def _read_definitions(node):
         return None
 
 
-def _definitions(node):
-    """The users of ``node`` (:func:`_users_view`, or None), read once per
-    run: kept in ``__context__`` until :func:`_forget_definitions`."""
+def _definitions(node, cache=False):
+    """The users of ``node`` (:func:`_users_view`, or None).  With ``cache``
+    (the states: their run's own copy of ``__context__``) read once per run
+    and kept until :func:`_forget_definitions`; without, read afresh and
+    not kept (a direct call may run in a long-lived process whose context
+    every later run would start from)."""
+    if not cache:
+        return _read_definitions(node)
     cache = __context__.get(_DEFINITIONS_CONTEXT_KEY) or {}
     key = node or ""
     if key not in cache:
@@ -397,22 +418,26 @@ def authenticate(name, password, node=None):
     return res["retcode"] == 0
 
 
-def check_user(name, password, node=None):
+def check_user(name, password, node=None, cache=False):
     """
     What the broker has for the user ``name``: None when it does not exist,
     else ``{"password": True when it accepts password, "permissions":
     {vhost: {"configure": regex, "write": regex, "read": regex}}}``.
 
-    One ``rabbitmqctl export_definitions`` per run and node (kept until a
-    change; the password checked here against its stored hash), or, when
-    that cannot tell, ``list_user_permissions`` and ``authenticate_user``.
+    One ``rabbitmqctl export_definitions`` (the password checked here
+    against its stored hash), or, when that cannot tell,
+    ``list_user_permissions`` and ``authenticate_user``.  ``cache``: keep
+    the export for the rest of the state run, for every user and node
+    checked in it, until a change (``openstack_rabbitmq.user_present``
+    asks for it); a call without it exports afresh.
 
     CLI Example::
 
-        salt '*' openstack_rabbitmq.check_user nova 's3cret'
+        salt '*' openstack_rabbitmq.check_user nova password="$(cat /root/nova-rabbit-password)"
     """
     name = _check_arg(name, "user name")
-    users = _definitions(node)
+    password = _check_password(password)
+    users = _definitions(node, cache=cache)
     if users is None:
         permissions = list_user_permissions(name, node=node)
         if permissions is None:
@@ -421,9 +446,7 @@ def check_user(name, password, node=None):
     user = users.get(name)
     if user is None:
         return None
-    matches = _password_matches(
-        _check_password(password), user["password_hash"], user["hashing_algorithm"]
-    )
+    matches = _password_matches(password, user["password_hash"], user["hashing_algorithm"])
     if matches is None:
         matches = authenticate(name, password, node=node)
     return {

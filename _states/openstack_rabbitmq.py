@@ -100,7 +100,7 @@ def user_present(name, password, vhost="/", permissions=(".*", ".*", ".*"), node
         wanted = None if permissions is None else _wanted_permissions(permissions)
         # One call tells whether the user exists, whether its password is
         # the one wanted, and what it may do.
-        user = call("check_user", name, password)
+        user = call("check_user", name, password, cache=True)
         current_permissions = None if user is None else user["permissions"]
         if user is None:
             # Checks the password before anything else is done.

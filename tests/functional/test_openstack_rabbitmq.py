@@ -124,20 +124,21 @@ def test_users_and_passwords(mq, node, rabbitmq, argv_spy):
 
 
 def test_check_user_agrees_with_authenticate_user(mq, node, rabbitmq, argv_spy, caplog):
-    """check_user checks passwords against the hashes of one export, as
-    rabbitmqctl authenticate_user (and an AMQP login) would."""
+    """check_user checks passwords against the hashes of one export (kept
+    with cache=True, as the state asks), as rabbitmqctl authenticate_user
+    (and an AMQP login) would."""
     caplog.set_level(logging.DEBUG)
     assert mq.user_add("hashed", NASTY_PASSWORD, node=node) is True
     mq.set_permissions("hashed", "/", "^$", ".*", ".*", node=node)
     del argv_spy[:]
     checks = {
-        password: mq.check_user("hashed", password, node=node)["password"]
+        password: mq.check_user("hashed", password, node=node, cache=True)["password"]
         for password in (NASTY_PASSWORD, NASTY_PASSWORD[1:], NASTY_PASSWORD + "x", "pw-wrong")
     }
-    assert mq.check_user("hashed", NASTY_PASSWORD, node=node)["permissions"] == {
+    assert mq.check_user("hashed", NASTY_PASSWORD, node=node, cache=True)["permissions"] == {
         "/": {"configure": "^$", "write": ".*", "read": ".*"}
     }
-    assert mq.check_user("nobody", "pw", node=node) is None
+    assert mq.check_user("nobody", "pw", node=node, cache=True) is None
     # One rabbitmqctl start (quiet, no password on it) for all: the hashes
     # (RabbitMQ 4's default, SHA-256) were checked here.
     assert started(argv_spy) == ["export_definitions"]
@@ -152,8 +153,8 @@ def test_check_user_agrees_with_authenticate_user(mq, node, rabbitmq, argv_spy, 
     # A change drops the export: the next check sees the new password.
     assert mq.change_password("hashed", "pw-rotated", node=node) is True
     del argv_spy[:]
-    assert mq.check_user("hashed", "pw-rotated", node=node)["password"] is True
-    assert mq.check_user("hashed", NASTY_PASSWORD, node=node)["password"] is False
+    assert mq.check_user("hashed", "pw-rotated", node=node, cache=True)["password"] is True
+    assert mq.check_user("hashed", NASTY_PASSWORD, node=node, cache=True)["password"] is False
     assert started(argv_spy) == ["export_definitions"]
     assert rabbitmq.amqp_login("hashed", "pw-rotated")
     assert not rabbitmq.amqp_login("hashed", NASTY_PASSWORD)

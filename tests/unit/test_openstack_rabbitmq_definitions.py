@@ -111,7 +111,6 @@ def test_users_view():
 
 def test_users_view_of_an_empty_broker():
     assert orm._users_view({"users": [], "permissions": []}) == {}
-    assert orm._users_view({}) == {}
 
 
 @pytest.mark.parametrize("definitions", [
@@ -120,6 +119,11 @@ def test_users_view_of_an_empty_broker():
     {"users": ["nova"]},
     {"users": [{"password_hash": "x"}]},
     {"users": [{"name": "nova"}], "permissions": [{"user": "nova"}]},
+    # a missing list is not an empty one (else: every user "missing")
+    {},
+    {"users": []},
+    {"permissions": []},
+    {"users": None, "permissions": []},
 ])
 def test_users_view_refuses_other_shapes(definitions):
     with pytest.raises(ValueError):
@@ -164,49 +168,52 @@ def _commands(ctl):
 
 
 def test_one_quiet_export_answers_every_check(ctl):
-    assert orm.check_user("nova", "test12", node="rabbit@a") == {
+    assert orm.check_user("nova", "test12", node="rabbit@a", cache=True) == {
         "password": True,
         "permissions": {"/": {"configure": "^$", "write": ".*", "read": ".*"},
                         "/openstack": {"configure": ".*", "write": ".*", "read": ""}},
     }
-    assert orm.check_user("nova", "wrong", node="rabbit@a")["password"] is False
-    assert orm.check_user("guest", "simon", node="rabbit@a")["password"] is True  # MD5
-    assert orm.check_user("nobody", "pw", node="rabbit@a") is None
+    assert orm.check_user("nova", "wrong", node="rabbit@a", cache=True)["password"] is False
+    assert orm.check_user("guest", "simon", node="rabbit@a", cache=True)["password"] is True  # MD5
+    assert orm.check_user("nobody", "pw", node="rabbit@a", cache=True) is None
     assert _commands(ctl) == ["export_definitions"]
     (_command, kwargs), = ctl.calls
     assert kwargs["output_loglevel"] == "quiet"
     # another node: its own export
-    assert orm.check_user("nova", "test12", node="rabbit@b")["password"] is True
+    assert orm.check_user("nova", "test12", node="rabbit@b", cache=True)["password"] is True
     assert _commands(ctl) == ["export_definitions"] * 2
 
 
 def test_a_change_drops_the_export(ctl):
-    assert orm.check_user("nova", "rotated", node="rabbit@a")["password"] is False
+    assert orm.check_user("nova", "rotated", node="rabbit@a", cache=True)["password"] is False
     orm.change_password("nova", "rotated", node="rabbit@a")
-    orm.check_user("nova", "rotated", node="rabbit@b")
+    orm.check_user("nova", "rotated", node="rabbit@b", cache=True)
     assert _commands(ctl) == ["export_definitions", "change_password", "export_definitions"]
 
 
 def test_what_the_hash_cannot_tell_asks_authenticate_user(ctl):
     """No hash (a cleared password): rabbitmqctl authenticate_user decides,
     the password on its standard input."""
-    assert orm.check_user("idle", "pw")["password"] is True
+    assert orm.check_user("idle", "pw", cache=True)["password"] is True
     ctl.answers["authenticate_user"] = (65, "", 'Error: failed to authenticate user "idle"')
-    assert orm.check_user("idle", "pw")["password"] is False
+    assert orm.check_user("idle", "pw", cache=True)["password"] is False
     assert _commands(ctl) == ["export_definitions", "authenticate_user", "authenticate_user"]
     assert ctl.calls[1][1]["stdin"] == "pw"
 
 
 def test_a_failed_export_asks_as_before_and_quotes_no_output(ctl, caplog):
     ctl.answers["export_definitions"] = (70, "leaked-hash", "Error: something else")
-    assert orm.check_user("nova", "test12") == {
+    assert orm.check_user("nova", "test12", cache=True) == {
         "password": True, "permissions": {"/": {"configure": ".*", "write": ".*", "read": ".*"}}}
-    assert orm.check_user("other", "pw") == {
+    assert orm.check_user("other", "pw", cache=True) == {
         "password": True, "permissions": {"/": {"configure": ".*", "write": ".*", "read": ".*"}}}
     # (the failure kept for the run: one export)
     assert _commands(ctl) == ["export_definitions"] + ["list_user_permissions",
                                                       "authenticate_user"] * 2
-    assert "something else" in caplog.text and "leaked-hash" not in caplog.text
+    # neither its standard output nor its error (a crash may quote the
+    # definitions): the exit code only
+    assert "exit code 70" in caplog.text
+    assert "something else" not in caplog.text and "leaked-hash" not in caplog.text
 
 
 def test_an_export_that_is_no_json_asks_as_before(ctl, caplog):
@@ -219,15 +226,36 @@ def test_an_export_that_is_no_json_asks_as_before(ctl, caplog):
 def test_no_node_is_not_ready(ctl):
     ctl.answers["export_definitions"] = (
         69, "", "Error: unable to perform an operation on node 'rabbit@a'.")
-    with pytest.raises(orm.schema.NotReadyError, match="export_definitions failed"):
+    with pytest.raises(orm.schema.NotReadyError, match="export_definitions failed.*rabbit@a"):
         orm.check_user("nova", "test12", node="rabbit@a")
 
 
-def test_the_password_is_checked_as_before(ctl):
-    """An existing user: a password rabbitmqctl could not read is refused,
-    as authenticate_user's was; an unknown one: user_add's to refuse."""
-    with pytest.raises(orm.SaltInvocationError, match="white space"):
-        orm.check_user("nova", "test12 ")
-    assert orm.check_user("nobody", "pw ") is None
+def test_the_password_is_checked_first(ctl):
+    """A password rabbitmqctl could not read is refused before anything
+    runs, for an unknown user too (a dry run must not predict a creation
+    the real run refuses)."""
+    for user in ("nova", "nobody"):
+        with pytest.raises(orm.SaltInvocationError, match="white space"):
+            orm.check_user(user, "test12 ")
+    assert ctl.calls == []
     with pytest.raises(orm.SaltInvocationError, match="cannot pass"):
         orm.check_user("$(id)", "pw")
+
+
+def test_without_cache_each_call_exports_and_keeps_nothing(ctl):
+    """A direct call (no state run) may run in a long-lived process whose
+    context later runs start from: it exports afresh and stores nothing."""
+    assert orm.check_user("nova", "test12")["password"] is True
+    assert orm.check_user("nova", "test12")["password"] is True
+    assert _commands(ctl) == ["export_definitions"] * 2
+    assert orm.__context__ == {}
+
+
+def test_an_md5_the_platform_refuses_asks_authenticate_user(ctl, monkeypatch):
+    """Under FIPS, hashlib.md5() raises ValueError: the hash cannot tell."""
+    def refused(*args, **kwargs):
+        raise ValueError("unsupported hash type md5 (FIPS)")
+
+    monkeypatch.setitem(orm._PASSWORD_HASHES, MD5, refused)
+    assert orm.check_user("guest", "simon", cache=True)["password"] is True
+    assert _commands(ctl) == ["export_definitions", "authenticate_user"]
