@@ -17,7 +17,8 @@ without starting the service's Python.
   minion's user; the file written atomically, 0600, opened with
   ``O_NOFOLLOW`` and ignored unless it is a regular file of that user that
   nobody else can read.
-* The database URL is read from the one config file with
+* The database URL is read from the config file, or the config files in
+  order (a later file's value wins, as with oslo.config), with
   :func:`read_options` (as ``nova_manage`` decides whether a URL may be left
   to nova.conf): anything uncertain (``$`` substitution, a config
   directory or an ``OS_*`` variable oslo.config would read too:

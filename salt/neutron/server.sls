@@ -106,7 +106,7 @@ neutron-api-uwsgi-config:
 {%- endif %}
 
 # Neutron's expand and contract heads, as neutron-db-manage reads them,
-# from both config files the server reads ([database] connection is in
+# from the two config files neutron-db-manage is given ([database] connection is in
 # neutron.conf); the sync is "neutron-db-manage upgrade heads".  At the
 # heads nothing starts (openstack_db.schema_synced: neutron's Python is
 # not loaded, the revisions are read as root).
