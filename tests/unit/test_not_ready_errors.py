@@ -66,6 +66,8 @@ def test_an_expected_error_after_a_warning_line_is_still_expected(monkeypatch):
 
 
 def test_no_mariadb_client_is_not_ready(monkeypatch):
+    # (Salt's loader gives every module __salt__; the client is never started)
+    monkeypatch.setattr(odb, "__salt__", {"cmd.run_all": None}, raising=False)
     monkeypatch.setattr(odb, "_find_client", lambda client: None)
     with pytest.raises(schema.NotReadyError, match="MariaDB client mariadb or mysql not found"):
         odb.database_exists("nova")
