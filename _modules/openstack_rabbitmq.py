@@ -29,8 +29,8 @@ mangled.
 ``check_user`` (what ``openstack_rabbitmq.user_present`` asks) starts
 rabbitmqctl once per run: ``rabbitmqctl export_definitions -`` (run
 quiet: its output holds every user's password hash and never reaches a log
-or a return), kept in ``__context__`` per node until a function here
-changes users or permissions.  It checks the password against the stored
+or a return), kept, when the state asks, in its run's ``__context__`` per
+node until a function here changes users or permissions.  It checks the password against the stored
 salted hash itself (RabbitMQ's ``rabbit_password``: a 4-byte salt, then
 SHA-256, SHA-512 or, legacy, MD5 of salt and UTF-8 password), and asks
 ``rabbitmqctl authenticate_user`` as before when it cannot tell (another
@@ -77,6 +77,12 @@ _EX_UNAVAILABLE = 69
 _NO_SUCH_USER = ":no_such_user"
 
 _PERMISSION_KINDS = ("configure", "write", "read")
+
+
+def _permissions_of(row):
+    """The configure/write/read regexes of one permissions row (rabbitmqctl's
+    JSON and export_definitions' name them alike)."""
+    return {key: row.get(key, "") for key in _PERMISSION_KINDS}
 
 # RabbitMQ's password hashing modules (rabbit_password_hashing_*.erl), by
 # the name export_definitions gives them, and the size of the salt that
@@ -295,9 +301,7 @@ def _users_view(definitions):
             raise ValueError("a permission without a virtual host")
         user = users.get(row.get("user"))
         if user is not None:
-            user["permissions"][row["vhost"]] = {
-                key: row.get(key, "") for key in _PERMISSION_KINDS
-            }
+            user["permissions"][row["vhost"]] = _permissions_of(row)
     return users
 
 
@@ -494,7 +498,7 @@ def list_permissions(vhost="/", node=None):
         node=node,
     )
     return {
-        row["user"]: {key: row.get(key, "") for key in _PERMISSION_KINDS}
+        row["user"]: _permissions_of(row)
         for row in _json(res)
     }
 
@@ -519,7 +523,7 @@ def list_user_permissions(name, node=None):
             return None
         _rabbitmqctl_failed("list_user_permissions", res)
     return {
-        row["vhost"]: {key: row.get(key, "") for key in _PERMISSION_KINDS}
+        row["vhost"]: _permissions_of(row)
         for row in _json(res)
     }
 
