@@ -25,6 +25,12 @@
 #                           shows no pool statistics)
 #   CEPH_MON_ID [hostname -s]
 #
+# Clients reach the host on tcp 3300 and 6789 (monitor) and 6800-7568 (OSD,
+# manager): the project's firewall must let them in from the management
+# network (pillar openstack:lookup:firewall:ports:controller:management);
+# this script cannot, an accept in another nftables table does not undo
+# that table's drop.
+#
 # Idempotent: every step checks before it acts; a second run changes
 # nothing.  Daemon tuning lives in the monitors' configuration database
 # (`ceph config set`), not in ceph.conf, because Salt's ceph.config owns
@@ -133,11 +139,13 @@ wait_for() {  # DESCRIPTION SECONDS COMMAND...
 wait_for "the monitor's quorum" 120 cephq mon stat
 
 # Cluster settings, in the monitors' configuration database.  Set only
-# what differs, so that a second run writes nothing.
+# what differs from what the database holds (`config get` takes no
+# "global"; the dump does), so that a second run writes nothing.
+config_now=$(cephq config dump -f json | python3 -c 'import json, sys
+for o in json.load(sys.stdin):
+    print(o["section"], o["name"], o["value"], sep="\t")')
 conf_set() {  # WHO OPTION VALUE
-  local now
-  now=$(cephq config get "$1" "$2" 2>/dev/null || true)
-  if [ "$now" != "$3" ]; then
+  if ! grep -qxF "$1"$'\t'"$2"$'\t'"$3" <<<"$config_now"; then
     say "config set $1 $2 $3"
     cephq config set "$1" "$2" "$3"
   fi
@@ -207,6 +215,19 @@ if [ "$with_mgr" = 1 ]; then
   if ! systemctl is-active -q "ceph-mgr@$mon_id"; then
     say "starting ceph-mgr@$mon_id"
     systemctl start "ceph-mgr@$mon_id"
+  fi
+  # Debian 13's ceph-mgr (18.2.7) runs its Python modules in
+  # subinterpreters, which PyO3 extensions (bcrypt, cryptography) refuse:
+  # every module reports a failed dependency (HEALTH_WARN
+  # MGR_MODULE_DEPENDENCY).  The manager's C++ side still gathers the PG
+  # statistics `ceph df` answers from (cinder's capacity report reads
+  # them); no module is needed here.  Muted (sticky), so that any other
+  # warning still shows.
+  mutes=$(cephq health detail -f json | python3 -c 'import json, sys
+print(" ".join(m["code"] for m in json.load(sys.stdin).get("mutes", [])))')
+  if [[ " $mutes " != *" MGR_MODULE_DEPENDENCY "* ]]; then
+    say "muting MGR_MODULE_DEPENDENCY (Debian's ceph-mgr modules and PyO3)"
+    cephq health mute MGR_MODULE_DEPENDENCY --sticky
   fi
 fi
 
