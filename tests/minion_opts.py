@@ -171,3 +171,28 @@ def forgotten(*module_names):
             sys.modules.pop(name, None)
             if module is not None:
                 sys.modules[name] = module
+
+
+def cluster_minion_opts(root, minion_id, overlay=None, ceph_key=True, **overrides):
+    """
+    A test minion served the test cluster's pillar (cluster/pillar over
+    pillar/, as the cluster's master serves them).  ``overlay``: the drift
+    phase's overlay file (default: none); ``ceph_key``: client.cinder's key
+    file as cluster/run makes it (cluster/cephx_key.py, under ``root``),
+    or a path, or False for none (the pillar then leaves the key out).
+    """
+    root = pathlib.Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    if ceph_key is True:
+        sys.path.insert(0, str(REPO_ROOT / "cluster"))
+        try:
+            import cephx_key  # noqa: PLC0415 - cluster/cephx_key.py
+        finally:
+            sys.path.remove(str(REPO_ROOT / "cluster"))
+        ceph_key = root / "ceph-cinder.key"
+        ceph_key.write_text(cephx_key.new_key() + "\n")
+    return minion_opts(root / "root", minion_id, REPO_ROOT / "pillar",
+                       pillar_roots={"base": [str(REPO_ROOT / "cluster/pillar"),
+                                              str(REPO_ROOT / "pillar")]},
+                       cluster_pillar_overlay=str(overlay or root / "absent.yaml"),
+                       cluster_ceph_key=str(ceph_key or root / "absent.key"), **overrides)

@@ -42,9 +42,33 @@ openstack:
   cinder:
     # No device-mapper in this kernel: cinder-volume's thin pool cannot be
     # created and the service reported down.  Thick LVM initialises on the
-    # volume group alone (creating a volume still needs device-mapper,
-    # which the verification reports as not runnable here).
+    # volume group alone (creating a volume still needs device-mapper, and
+    # attaching one iSCSI: verify names both).
     lvm_type: default
+    # Volumes that work here: rbd on the test-only Ceph that cluster/run's
+    # ceph phase makes on the controller (cluster/ceph.sh: needs no kernel
+    # support).  The default type, so that a volume made without one
+    # (Tempest's, an operator's `openstack volume create`) lands where it
+    # can be created; lvm stays, as a second backend, configured and up.
+    backends:
+      - {name: lvm, type: lvm}
+      - {name: ceph, type: rbd, pool: volumes, user: cinder}
+    default_volume_type: ceph
+  # cluster/run's ceph_fsid and ceph_mon_addr (the controller's management
+  # address): tests/unit/test_cluster_pillar.py holds them equal.
+  ceph:
+    fsid: 5e0c1a2b-38ce-4f00-9c1d-0c1a2b3c4d5e
+    monitors: [192.168.56.10]
+  lookup:
+    firewall:
+      ports:
+        controller:
+          management:
+            # salt/firewall/defaults.yaml's list (a lookup list replaces
+            # the default's; tests/unit/test_cluster_pillar.py fails when
+            # the two part), then the test Ceph's: 3300 and 6789 its
+            # monitor (msgr2, msgr1), 6800-7568 its OSD and manager.
+            tcp: [3306, 5672, 8775, 3260, 4505, 4506, 6642, 3300, 6789, '6800-7568']
   glance:
     # The verification guest (cluster/build-image.sh, run by cluster/run
     # before the orchestration): a Debian kernel and a busybox initramfs
@@ -75,6 +99,15 @@ openstack:
       gateway:
         cert: {{ salt['file.read'](operator_tls ~ 'gateway.crt') | json }}
         key: {{ salt['file.read'](operator_tls ~ 'gateway.key') | json }}
+{%- endif %}
+{#- client.cinder's cephx key, made by cluster/run (its image phase) in the
+    cluster's state directory, 0600 (the option cluster_ceph_key names
+    another file: the tests').  Without the file the key is left out, and
+    the validator names openstack:passwords:ceph_cinder_key as missing. #}
+{%- set ceph_key = salt['config.get']('cluster_ceph_key', '/vagrant/.cluster/ceph-cinder.key') %}
+{%- if salt['file.file_exists'](ceph_key) %}
+  passwords:
+    ceph_cinder_key: {{ salt['file.read'](ceph_key) | trim | json }}
 {%- endif %}
 {%- if extra %}
   hosts:

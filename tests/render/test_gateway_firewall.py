@@ -25,7 +25,7 @@ import subprocess
 
 import pytest
 import yaml
-from minion_opts import minion_opts, pillar_loaders, render_states
+from minion_opts import cluster_minion_opts, minion_opts, pillar_loaders, render_states
 from minion_opts import state_args as _args
 from saltfactories.utils.functional import Loaders
 
@@ -198,9 +198,7 @@ def test_ssh_is_open_to_the_management_network_by_default(example_gateway):
 
 def test_the_test_cluster_keeps_vagrant_ssh(tmp_path):
     """cluster/pillar over pillar/, as the cluster's master serves them."""
-    opts = minion_opts(tmp_path / "root", "gateway", REPO / "pillar", test=True,
-                       pillar_roots={"base": [str(REPO / "cluster/pillar"),
-                                              str(REPO / "pillar")]})
+    opts = cluster_minion_opts(tmp_path, "gateway", test=True)
     loaders = Loaders(opts)
     try:
         model = loaders.modules.openstack_pillar.topology()
@@ -210,6 +208,23 @@ def test_the_test_cluster_keeps_vagrant_ssh(tmp_path):
     assert MANAGEMENT["cidr"] in ssh_from  # Salt's own traffic aside, the cloud's hosts
     assert "10.0.3.0/24" in ssh_from  # lxc-net's lxcbr0: vagrant ssh on the lxc provider
 
+
+
+def test_the_test_clusters_controller_lets_ceph_clients_in(tmp_path):
+    """Issue 15: the controller's firewall opens the test Ceph's ports
+    (cluster/ceph.sh: monitor 3300 and 6789, OSD and manager 6800-7568)
+    to the management network, beside every port it opens by default."""
+    loaders = Loaders(cluster_minion_opts(tmp_path, "controller", test=True))
+    try:
+        states = render_states(loaders, highstate=True)
+        rules = _firewall_rules(loaders, states)
+    finally:
+        loaders.reset_state()
+    accept = [line for line in _chain(rules, "input")
+              if f"ip saddr {MANAGEMENT['cidr']} tcp dport" in line]
+    assert len(accept) == 1
+    for port in ("3306", "6642", "3300", "6789", "6800-7568"):
+        assert re.search(rf"[{{,] {port}[,}} ]", accept[0]), (port, accept[0])
 
 # -- the real nft --------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import pathlib
 
 import pytest
 import yaml
-from minion_opts import minion_opts, pillar_loaders, render_states, state_args
+from minion_opts import cluster_minion_opts, minion_opts, pillar_loaders, render_states, state_args
 from saltfactories.utils.functional import Loaders
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -29,10 +29,7 @@ NEUTRON_SERVICES = ("neutron-api", "neutron-rpc-server", "neutron-periodic-worke
 def cluster_controller(tmp_path_factory):
     """The controller's highstate with the test cluster's pillar (no overlay)."""
     tmp = tmp_path_factory.mktemp("cluster-controller")
-    opts = minion_opts(tmp / "root", "controller", REPO / "pillar", test=True,
-                       pillar_roots={"base": [str(REPO / "cluster/pillar"),
-                                              str(REPO / "pillar")]},
-                       cluster_pillar_overlay=str(tmp / "absent.yaml"))
+    opts = cluster_minion_opts(tmp, "controller", test=True)
     return render_states(Loaders(opts), highstate=True)
 
 

@@ -1,23 +1,29 @@
 """
 The test cluster's pillar (cluster/pillar over pillar/, as the cluster's
 master serves them) with the drift phase's overlay (cluster/pillar/
-overlay.sls serving cluster/drift-pillar.yaml), through Salt's loader and
-the validator.
+overlay.sls serving cluster/drift-pillar.yaml) and client.cinder's key
+file (cluster/run's), through Salt's loader and the validator.
 """
 import pathlib
+import re
 
-from minion_opts import minion_opts
+import pytest
+import yaml
+from minion_opts import cluster_minion_opts
+from salt.exceptions import CommandExecutionError
 from saltfactories.utils.functional import Loaders
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+CEPH_PORTS = [3300, 6789, "6800-7568"]
 
 
-def _cluster_model(tmp_path, overlay):
-    opts = minion_opts(tmp_path / "root", "controller", REPO / "pillar", test=True,
-                       pillar_roots={"base": [str(REPO / "cluster/pillar"),
-                                              str(REPO / "pillar")]},
-                       cluster_pillar_overlay=str(overlay))
-    loaders = Loaders(opts)
+def _loaders(tmp_path, overlay=None, ceph_key=True):
+    return Loaders(cluster_minion_opts(tmp_path, "controller", overlay=overlay,
+                                       ceph_key=ceph_key, test=True))
+
+
+def _cluster_model(tmp_path, overlay=None, ceph_key=True):
+    loaders = _loaders(tmp_path, overlay, ceph_key)
     try:
         return loaders.modules.openstack_pillar.topology()
     finally:
@@ -27,7 +33,7 @@ def _cluster_model(tmp_path, overlay):
 def test_the_drift_phases_overlay_changes_only_what_it_lists(tmp_path):
     """cluster/drift-pillar.yaml as the drift phase serves it (overlay.sls):
     its lists replace the example's, its mappings merge into it."""
-    plain = _cluster_model(tmp_path / "plain", tmp_path / "absent.yaml")
+    plain = _cluster_model(tmp_path / "plain")
     drifted = _cluster_model(tmp_path / "drift", REPO / "cluster" / "drift-pillar.yaml")
     assert plain["flavors"]["m1.small"]["ram"] == 2048
     assert drifted["flavors"]["m1.small"]["ram"] == 1024
@@ -48,6 +54,48 @@ def test_the_drift_phases_overlay_changes_only_what_it_lists(tmp_path):
 def test_the_test_cluster_runs_no_forked_worker_it_can_spare(tmp_path):
     """Issue 14: one process per API, glance-api without a forked worker,
     no Neutron RPC worker (neutron-rpc-server stopped)."""
-    workers = _cluster_model(tmp_path, tmp_path / "absent.yaml")["workers"]
+    workers = _cluster_model(tmp_path)["workers"]
     assert workers == {"api": 1, "conductor": 1, "scheduler": 1, "metadata": 1,
                        "rpc": 0, "glance": 0}
+
+
+def _run_setting(name):
+    """A ``name=value`` line of cluster/run."""
+    text = (REPO / "cluster" / "run").read_text()
+    return re.search(rf"^{name}=(\S+)$", text, re.M).group(1)
+
+
+def test_the_rbd_backend_uses_the_ceph_cluster_run_makes(tmp_path):
+    """Issue 15: volumes on the test-only Ceph (cluster/ceph.sh), the
+    default type; its fsid and monitor are those cluster/run gives
+    ceph.sh, the monitor the controller's management address."""
+    model = _cluster_model(tmp_path)
+    cinder = model["cinder"]
+    assert [(b["name"], b["type"]) for b in cinder["backends"]] == [("lvm", "lvm"), ("ceph", "rbd")]
+    assert cinder["default_volume_type"] == "ceph" and cinder["rbd"] is True
+    assert cinder["backends"][1]["pool"] == "volumes" and cinder["backends"][1]["user"] == "cinder"
+    assert model["ceph"]["fsid"] == _run_setting("ceph_fsid")
+    assert model["ceph"]["monitors"] == [_run_setting("ceph_mon_addr")]
+    assert model["ceph"]["monitors"] == [model["hosts"]["controller"]["address"]]
+
+
+def test_without_the_key_file_the_validator_names_the_key(tmp_path):
+    """No key file (cluster/run not run): the key is left out of the
+    pillar, and the validator says which key is missing."""
+    with pytest.raises(CommandExecutionError, match=r"openstack:passwords:ceph_cinder_key.*missing"):
+        _cluster_model(tmp_path, ceph_key=False)
+
+
+def test_the_controller_firewall_keeps_its_defaults_and_opens_ceph(tmp_path):
+    """A lookup list replaces the formula's default list: the cluster's
+    copy must be salt/firewall/defaults.yaml's, plus the test Ceph's
+    ports (monitor 3300 and 6789, OSD and manager 6800-7568).  Fails when
+    the defaults change without the copy."""
+    defaults = yaml.safe_load((REPO / "salt" / "firewall" / "defaults.yaml").read_text())
+    want = defaults["firewall"]["ports"]["controller"]["management"]["tcp"] + CEPH_PORTS
+    loaders = _loaders(tmp_path)
+    try:
+        lookup = loaders.modules.pillar.get("openstack:lookup:firewall", unmask=True)
+    finally:
+        loaders.reset_state()
+    assert lookup == {"ports": {"controller": {"management": {"tcp": want}}}}
