@@ -55,9 +55,11 @@ needs no argument):
                    readable from another compute
      heal          GlusterFS heal info shows no pending entries (bounded wait)
   11 blockstorage  Cinder API/scheduler up, each backend's volume type
-                   selecting it (volume_backend_name); volume create +
-                   attach when the kernel has device-mapper and iSCSI,
-                   else NOT RUNNABLE
+                   selecting it (volume_backend_name); a volume created,
+                   attached, seen by the guest, detached, deleted on one
+                   backend: the default type's, or an rbd one's when the
+                   lvm backends lack device-mapper or iSCSI (said in the
+                   detail); NOT RUNNABLE with lvm backends alone then
   12 secrets       no password of the master's pillar (all of them: each
                    minion's is narrowed) nor any host's TLS key (the
                    master CA's; the operator's of openstack:tls:public) in
@@ -143,7 +145,7 @@ from verifylib.parse import (  # noqa: E402,F401
     parse_ovn_encaps, parse_route_get, sdk_auth_args, service_users)
 from verifylib.problems import (  # noqa: E402,F401
     ANY_ADDRESS, FLAVOR_FIELDS, LOOPBACK_ADDRESSES, LOOPBACK_ONLY_PORTS, RULE_FIELDS,
-    choose_floating_ip, console_problems, encap_problems, expected_neutron_agents, expected_replica,
+    blockstorage_backend, choose_floating_ip, console_problems, encap_problems, expected_neutron_agents, expected_replica,
     flavor_problems, heal_problems, lease_probe_command, loopback_listener_problems, minion_of,
     ovn_tls_probe_command, ovn_tls_problems, provider_side, roles_hosts, rule_problems,
     service_table_problems, short, still_running, subnet_problems, volume_type_problems)

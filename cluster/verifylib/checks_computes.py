@@ -16,8 +16,8 @@ from .client import log, poll, run
 from .common import INSTANCES_DIR, CheckFailed, NotRunnable, Skipped, fail_if
 from .parse import (parse_console, parse_gluster_heal_info, parse_gluster_volume_info,
                     parse_gluster_volume_status, parse_list_hosts)
-from .problems import (expected_neutron_agents, expected_replica, heal_problems, short, still_running,
-                       volume_type_problems)
+from .problems import (blockstorage_backend, expected_neutron_agents, expected_replica, heal_problems,
+                       short, still_running, volume_type_problems)
 
 
 def _volume_shape(cloud, host=None):
@@ -525,15 +525,19 @@ def check_blockstorage(cloud):
     vol_state = ", ".join(f"{s.get('host')} {s.get('state')}" for s in vol_svcs) or "not registered"
     if problems:
         raise CheckFailed("; ".join(problems) + f"; cinder-volume: {vol_state}")
-    reasons = kernel_block_support(cloud)
-    if reasons:
+    # What the kernel lacks concerns the lvm backends alone (rbd needs none).
+    lvm = any(b["type"] == "lvm" for b in cinder["backends"])
+    reasons = kernel_block_support(cloud) if lvm else []
+    backend, left_out = blockstorage_backend(cinder["backends"], cinder["default_volume_type"],
+                                             reasons)
+    if backend is None:
         raise NotRunnable("; ".join(reasons) + f" (Cinder API and scheduler up, volume types "
                           f"{', '.join(b['volume_type'] for b in cinder['backends'])} as declared; "
                           f"cinder-volume: {vol_state})")
     # The real thing: create, attach, see it in the guest, detach, delete.
     server = cloud.ensure_server()
     vol = conn.create_volume(size=1, name=f"{cloud.args.server_name}-vol", wait=True,
-                             timeout=cloud.args.boot_timeout)
+                             timeout=cloud.args.boot_timeout, volume_type=backend["volume_type"])
     try:
         conn.attach_volume(server, vol, wait=True, timeout=cloud.args.boot_timeout)
 
@@ -546,4 +550,6 @@ def check_blockstorage(cloud):
     finally:
         conn.delete_volume(vol.id, wait=True, timeout=cloud.args.boot_timeout)
     return (f"volume types {', '.join(b['volume_type'] for b in cinder['backends'])} as declared; "
-            f"1 GiB volume created, attached, seen by the guest ({disks}), detached, deleted")
+            f"1 GiB volume of type {backend['volume_type']} ({backend['type']} backend "
+            f"{backend['name']}) created, attached, seen by the guest ({disks}), detached, deleted"
+            + "".join(f"; {why}" for why in left_out))

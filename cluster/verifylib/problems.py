@@ -364,6 +364,24 @@ def volume_type_problems(backends, default_type, volume_types):
     return problems
 
 
+
+def blockstorage_backend(backends, default_type, lvm_reasons):
+    """
+    Which backend check 11 makes its volume on: (the backend, or None when
+    none can work here, [why each lvm backend is left out]).  An rbd
+    backend needs no kernel support on the hosts (librbd in cinder-volume
+    and in QEMU); an lvm backend needs what ``lvm_reasons`` (verify's
+    kernel_block_support: device-mapper, iSCSI) says is missing, if
+    anything.  The default volume type's backend when it can work, else
+    the first that can.
+    """
+    usable = [b for b in backends if b["type"] == "rbd" or not lvm_reasons]
+    left_out = [f"lvm backend {b['name']} not tried: {'; '.join(lvm_reasons)}"
+                for b in backends if b["type"] == "lvm" and lvm_reasons]
+    chosen = next((b for b in usable if b["volume_type"] == default_type),
+                  usable[0] if usable else None)
+    return chosen, left_out
+
 def flavor_problems(want, flavors):
     """
     The model's flavors ({name: {vcpus, ram, disk, ephemeral, swap,

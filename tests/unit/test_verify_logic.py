@@ -1195,6 +1195,29 @@ def test_each_backends_volume_type_selects_it():
         "default volume type ceph: the type of no backend"]
 
 
+
+LVM = {"name": "lvm", "type": "lvm", "volume_type": "lvm", "backend_name": "LVM"}
+RBD = {"name": "ceph", "type": "rbd", "volume_type": "ceph", "backend_name": "ceph"}
+NO_DM = ["no device-mapper in this kernel", "no iscsi_tcp kernel module on compute1"]
+
+
+def test_check_11_makes_its_volume_where_the_kernel_allows():
+    """Check 11's backend: rbd needs no kernel support, lvm needs
+    device-mapper and iSCSI; the default type's backend when it can work."""
+    # The test cluster: lvm cannot work, the volume goes to rbd, lvm's reasons said.
+    chosen, left_out = verify.blockstorage_backend([LVM, RBD], "ceph", NO_DM)
+    assert chosen is RBD
+    assert left_out == ["lvm backend lvm not tried: no device-mapper in this kernel; "
+                        "no iscsi_tcp kernel module on compute1"]
+    # ... even when lvm's type is the default.
+    assert verify.blockstorage_backend([LVM, RBD], "lvm", NO_DM)[0] is RBD
+    # A kernel with both: the default type's backend, nothing left out.
+    assert verify.blockstorage_backend([LVM, RBD], "lvm", []) == (LVM, [])
+    assert verify.blockstorage_backend([LVM, RBD], "ceph", []) == (RBD, [])
+    # lvm alone on this kernel: nothing to try (NOT RUNNABLE, as before).
+    assert verify.blockstorage_backend([LVM], "lvm", NO_DM)[0] is None
+    assert verify.blockstorage_backend([RBD], "ceph", []) == (RBD, [])
+
 PROVIDER = {"name": "provider", "gateway": "203.0.113.1", "dns_nameservers": [],
             "allocation_start": "203.0.113.100", "allocation_end": "203.0.113.189"}
 
