@@ -24,6 +24,7 @@ LABELS = {
     "deps": "host packages, lxc-net, apt proxy",
     "box": "box (build, or cached)",
     "machines_up": "machines up (vagrant up + salt provisioning)",
+    "ceph": "test-only Ceph for rbd volumes (cluster/ceph.sh)",
     "orchestrate_cold": "cold orchestration (deploy)",
     "orchestrate_rerun": "re-run (zero changes)",
     "image": "verification guest image (build, or cached)",
@@ -77,17 +78,21 @@ def memory_lines(memory):
         return ["memory: not recorded (make cluster records it at its end)"]
     lines = ["memory at the end of the run (MiB; RSS, and PSS, which counts a shared page once):",
              f"  {'machine':<30} {'cloud':>7} {'PSS':>7} {'salt':>7} {'guests':>7} {'system':>7}"
-             f"  largest cloud units (RSS/PSS)"]
+             f" {'testceph':>8}  largest cloud units (RSS/PSS)"]
     for name, split in memory.items():
         top = ", ".join(f"{unit} {mib[0]:.0f}" + (f"/{mib[1]:.0f}" if len(mib) > 1 else "")
                         for unit, *mib in split.get("top", []))
         pss = _pss(split, "cloud")
         lines.append(f"  {name:<30} {split['cloud']:7.0f} {'-' if pss is None else f'{pss:.0f}':>7} "
-                     f"{split['salt']:7.0f} {split['guests']:7.0f} {split['system']:7.0f}  {top}")
-    total = {k: sum(s[k] for s in memory.values()) for k in ("cloud", "salt", "guests", "system")}
+                     f"{split['salt']:7.0f} {split['guests']:7.0f} {split['system']:7.0f} "
+                     f"{split.get('test_ceph', 0):8.0f}  {top}")
+    # (test_ceph: the test cluster's own Ceph; absent from runs before it)
+    total = {k: sum(s.get(k, 0) for s in memory.values())
+             for k in ("cloud", "salt", "guests", "system", "test_ceph")}
     pss = _cloud_pss(memory)
     lines.append(f"  {'all machines':<30} {total['cloud']:7.0f} {'-' if pss is None else f'{pss:.0f}':>7} "
-                 f"{total['salt']:7.0f} {total['guests']:7.0f} {total['system']:7.0f}")
+                 f"{total['salt']:7.0f} {total['guests']:7.0f} {total['system']:7.0f} "
+                 f"{total['test_ceph']:8.0f}")
     return lines
 
 

@@ -96,10 +96,13 @@ def set_resources_bench(path, bench, date=None):
 
 # What a systemd unit's processes are, for the memory figures: Salt's
 # daemons, the cloud's guests (libvirt's machine scopes), the base system
-# (and the commands that measured it); every other unit is a cloud service
-# (the OpenStack APIs and agents, MariaDB, RabbitMQ, OVN, libvirt,
-# GlusterFS...): an unknown unit counts against the cloud, never for it.
+# (and the commands that measured it), the test cluster's own Ceph
+# (cluster/ceph.sh: test infrastructure, in no cloud figure of issue 14);
+# every other unit is a cloud service (the OpenStack APIs and agents,
+# MariaDB, RabbitMQ, OVN, libvirt, GlusterFS...): an unknown unit counts
+# against the cloud, never for it.
 SALT_UNITS = ("salt-",)
+TEST_CEPH_UNITS = ("ceph-",)
 GUEST_UNITS = ("machine-qemu",)
 # Commands whose kind is theirs wherever they run: the GlusterFS client of
 # a share Salt mounted (cmd.run) sits in salt-minion.service; a guest
@@ -111,8 +114,8 @@ SYSTEM_UNITS = ("init.scope", "systemd-", "dbus.", "ssh.", "console-getty.", "ge
 
 
 def unit_kind(unit, command=""):
-    """"salt", "guests", "system" or "cloud" for a process's systemd unit
-    name ("-": in no unit, the system's) and command."""
+    """"salt", "guests", "system", "test_ceph" or "cloud" for a process's
+    systemd unit name ("-": in no unit, the system's) and command."""
     if command.startswith(GUEST_COMMANDS):
         return "guests"
     if command.startswith(CLOUD_COMMANDS):
@@ -120,7 +123,7 @@ def unit_kind(unit, command=""):
     if unit == "-":
         return "system"
     for kind, prefixes in (("salt", SALT_UNITS), ("guests", GUEST_UNITS),
-                           ("system", SYSTEM_UNITS)):
+                           ("system", SYSTEM_UNITS), ("test_ceph", TEST_CEPH_UNITS)):
         if unit.startswith(prefixes):
             return kind
     return "cloud"
@@ -129,7 +132,7 @@ def unit_kind(unit, command=""):
 def memory_split(ps_text, top=5):
     """
     `ps -eo rss=,pss=,unit=,comm=` (RSS and PSS in KiB, unit, command; the
-    command may be missing) -> {"cloud", "salt", "guests", "system": MiB of
+    command may be missing) -> {"cloud", "salt", "guests", "system", "test_ceph": MiB of
     RSS, "pss": {the same kinds: MiB of PSS}, "top": [[unit, RSS MiB, PSS
     MiB], ...] the `top` largest cloud units by RSS}.  ValueError on a line
     that is not "KIB KIB UNIT [COMMAND]".  "pss" is None when ps could not
@@ -139,7 +142,7 @@ def memory_split(ps_text, top=5):
     of its parent, a library) once in each; PSS divides it among them, so
     PSS sums to what the machine really holds.
     """
-    kinds = {"cloud": 0, "salt": 0, "guests": 0, "system": 0}
+    kinds = {"cloud": 0, "salt": 0, "guests": 0, "system": 0, "test_ceph": 0}
     pss = dict(kinds)
     units = {}
     unreadable = 0  # processes with an RSS whose PSS ps could not read (it prints 0)

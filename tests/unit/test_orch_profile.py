@@ -398,7 +398,7 @@ def test_memory_split_by_kind_of_unit():
     assert split["cloud"] == round((123092 + 111228 + 2 * 65536 + 2876) / 1024, 1)
     assert split["pss"] == {"cloud": round((120000 + 100000 + 2 * 49152 + 2048) / 1024, 1),
                             "salt": round(1200000 / 1024, 1), "guests": 400.0,
-                            "system": round(23024 / 1024, 1)}
+                            "system": round(23024 / 1024, 1), "test_ceph": 0.0}
     assert split["top"] == [["nova-api.service", 128.0, 96.0], ["mariadb.service", 120.2, 117.2],
                             ["rabbitmq-server.service", 108.6, 97.7]]
     # an unknown unit counts against the cloud
@@ -426,6 +426,18 @@ def test_memory_split_by_kind_of_unit():
     assert split["cloud"] == 3.0 and split["pss"] is None
     assert split["top"] == [["nova-compute.service", 2.0], ["libvirtd.service", 1.0]]
 
+
+def test_the_test_ceph_is_kept_out_of_the_cloud():
+    """cluster/ceph.sh's daemons are the test cluster's infrastructure,
+    not the cloud's (issue 14's figures): a bucket of their own."""
+    split = results.memory_split("48128 15360 ceph-mon@controller.service ceph-mon\n"
+                                 "95232 57344 ceph-osd@0.service ceph-osd\n"
+                                 "256000 224256 ceph-mgr@controller.service ceph-mgr\n"
+                                 "2048 1024 cinder-volume.service cinder-volume\n")
+    assert split["test_ceph"] == round((48128 + 95232 + 256000) / 1024, 1)
+    assert split["pss"]["test_ceph"] == round((15360 + 57344 + 224256) / 1024, 1)
+    assert split["cloud"] == 2.0 and split["top"] == [["cinder-volume.service", 2.0, 1.0]]
+    assert results.unit_kind("ceph-crash.service") == "test_ceph"
 
 def test_memory_subcommand_replaces_the_machines_and_bench_prints_the_goals(tmp_path):
     path, ps = tmp_path / "cluster.json", tmp_path / "ps"
