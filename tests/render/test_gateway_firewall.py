@@ -25,7 +25,7 @@ import subprocess
 
 import pytest
 import yaml
-from minion_opts import cluster_minion_opts, minion_opts, pillar_loaders, render_states
+from minion_opts import cluster_minion_opts, pillar_loaders, render_states
 from minion_opts import state_args as _args
 from saltfactories.utils.functional import Loaders
 

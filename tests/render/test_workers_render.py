@@ -14,7 +14,7 @@ import pathlib
 
 import pytest
 import yaml
-from minion_opts import cluster_minion_opts, minion_opts, pillar_loaders, render_states, state_args
+from minion_opts import cluster_minion_opts, pillar_loaders, render_states, state_args
 from saltfactories.utils.functional import Loaders
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
