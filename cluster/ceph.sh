@@ -67,6 +67,26 @@ key=${key//[[:space:]]/}
 [ "$(printf '%s' "$key" | base64 -d 2>/dev/null | wc -c)" = 28 ] \
   || die "the key in ${keyfile/#-/stdin} is not a cephx key (base64 of 28 bytes)"
 
+# Daemons this run started (a client that came up before them, cinder-volume,
+# is restarted at the end).
+started=0
+# A unit enabled, and started when it is not running.  The instance units
+# are wanted by their target (ceph-mon.target...), the targets by ceph.target,
+# and that by multi-user.target: all enabled, so the daemons come back
+# after a reboot.
+run_unit() {  # UNIT TARGET
+  local t
+  for t in ceph.target "$2"; do
+    systemctl is-enabled -q "$t" 2>/dev/null || systemctl enable -q "$t"
+  done
+  systemctl is-enabled -q "$1" || systemctl enable -q "$1"
+  if ! systemctl is-active -q "$1"; then
+    say "starting $1"
+    systemctl start "$1"
+    started=1
+  fi
+}
+
 work=$(mktemp -d /run/ceph-sh.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 chmod 700 "$work"
@@ -81,7 +101,13 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   start=$SECONDS
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  # Run alone (`cluster/run ceph`) on a machine whose package lists have
+  # aged, the first try can name versions the mirror no longer has.
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; then
+    say "apt-get install failed; updating the package lists and trying again"
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  fi
   say "packages installed in $((SECONDS - start)) s"
 fi
 
@@ -121,11 +147,7 @@ if [ ! -e "$mon_dir/done" ]; then
   touch "$mon_dir/done"
   chown ceph:ceph "$mon_dir/done"
 fi
-if ! systemctl is-enabled -q "ceph-mon@$mon_id"; then systemctl enable -q "ceph-mon@$mon_id"; fi
-if ! systemctl is-active -q "ceph-mon@$mon_id"; then
-  say "starting ceph-mon@$mon_id"
-  systemctl start "ceph-mon@$mon_id"
-fi
+run_unit "ceph-mon@$mon_id" ceph-mon.target
 
 cephq() { ceph --connect-timeout 10 "$@"; }
 wait_for() {  # DESCRIPTION SECONDS COMMAND...
@@ -191,11 +213,7 @@ if [ ! -e "$osd_dir/mkfs_done" ]; then
     --setuser ceph --setgroup ceph
   touch "$osd_dir/mkfs_done"
 fi
-if ! systemctl is-enabled -q "ceph-osd@$osd_id"; then systemctl enable -q "ceph-osd@$osd_id"; fi
-if ! systemctl is-active -q "ceph-osd@$osd_id"; then
-  say "starting ceph-osd@$osd_id"
-  systemctl start "ceph-osd@$osd_id"
-fi
+run_unit "ceph-osd@$osd_id" ceph-osd.target
 osd_up() { [ "$(cephq osd dump -f json | python3 -c 'import json,sys
 d = json.load(sys.stdin)
 print(sum(o["up"] for o in d["osds"]))')" -ge 1 ]; }
@@ -211,11 +229,7 @@ if [ "$with_mgr" = 1 ]; then
       -o "$mgr_dir/keyring"
     chown ceph:ceph "$mgr_dir/keyring"
   fi
-  if ! systemctl is-enabled -q "ceph-mgr@$mon_id"; then systemctl enable -q "ceph-mgr@$mon_id"; fi
-  if ! systemctl is-active -q "ceph-mgr@$mon_id"; then
-    say "starting ceph-mgr@$mon_id"
-    systemctl start "ceph-mgr@$mon_id"
-  fi
+  run_unit "ceph-mgr@$mon_id" ceph-mgr.target
   # Debian 13's ceph-mgr (18.2.7) runs its Python modules in
   # subinterpreters, which PyO3 extensions (bcrypt, cryptography) refuse:
   # every module reports a failed dependency (HEALTH_WARN
@@ -255,11 +269,23 @@ except Exception:
     print("no"); sys.exit()
 ok = e.get("key") == os.environ["KEY"] and e.get("caps") == {"mon": os.environ["MON"], "osd": os.environ["OSD"]}
 print("yes" if ok else "no")' || echo no)
+(umask 077; printf '[client.%s]\n\tkey = %s\n\tcaps mon = "%s"\n\tcaps osd = "%s"\n' \
+  "$client" "$key" "$want_mon" "$want_osd" >"$work/client.keyring")
 if [ "$same" != yes ]; then
   say "importing client.$client (its key and caps: mon '$want_mon', osd '$want_osd')"
-  (umask 077; printf '[client.%s]\n\tkey = %s\n\tcaps mon = "%s"\n\tcaps osd = "%s"\n' \
-    "$client" "$key" "$want_mon" "$want_osd" >"$work/client.keyring")
   cephq auth import -i "$work/client.keyring"
+fi
+
+# The client as Cinder will be: its own key (from a file, never the admin's),
+# the monitor by its address, the pool listed.
+timeout 60 rbd --id "$client" --keyring "$work/client.keyring" -m "$mon_addr" \
+  ls "$pool" >/dev/null || die "client.$client cannot list pool $pool with its key"
+
+# A cinder-volume that started before its Ceph (a reboot, this phase run
+# again after the Ceph stopped) gave up on its rbd backend: restart it.
+if [ "$started" = 1 ] && systemctl is-active -q cinder-volume 2>/dev/null; then
+  say "restarting cinder-volume (its Ceph was not running)"
+  systemctl restart cinder-volume
 fi
 
 cephq -s
