@@ -534,12 +534,29 @@ def check_blockstorage(cloud):
         raise NotRunnable("; ".join(reasons) + f" (Cinder API and scheduler up, volume types "
                           f"{', '.join(b['volume_type'] for b in cinder['backends'])} as declared; "
                           f"cinder-volume: {vol_state})")
+    # The chosen backend's cinder-volume (host@<backend name>) must be up:
+    # the scheduler would otherwise fail the volume with "No valid backend".
+    def backend_up():
+        svcs = _cinder_list(conn, "/os-services", "services", params={"binary": "cinder-volume"})
+        return [s for s in svcs if str(s.get("host", "")).endswith("@" + backend["name"])
+                and s.get("state") == "up"]
+
+    poll(f"cinder-volume of backend {backend['name']} up", backend_up, 120, interval=5)
     # The real thing: create, attach, see it in the guest, detach, delete.
     server = cloud.ensure_server()
-    vol = conn.create_volume(size=1, name=f"{cloud.args.server_name}-vol", wait=True,
-                             timeout=cloud.args.boot_timeout, volume_type=backend["volume_type"])
+    vol = conn.create_volume(size=1, name=f"{cloud.args.server_name}-vol", wait=False,
+                             volume_type=backend["volume_type"])
     try:
-        conn.attach_volume(server, vol, wait=True, timeout=cloud.args.boot_timeout)
+        def available():
+            now = conn.get_volume_by_id(vol.id)
+            if now.status == "error":
+                raise CheckFailed(f"volume {vol.id} of type {backend['volume_type']} went to error "
+                                  f"(backend {backend['name']}; cinder-volume: {vol_state})")
+            return now if now.status == "available" else None
+
+        # attach_volume reads the status of the object it is given
+        ready = poll(f"volume {vol.id} available", available, cloud.args.boot_timeout, interval=3)
+        conn.attach_volume(server, ready, wait=True, timeout=cloud.args.boot_timeout)
 
         def seen():
             info = parse_console(cloud.console(server))
@@ -548,6 +565,11 @@ def check_blockstorage(cloud):
         disks = poll("the volume visible in the guest", seen, 120, interval=5)
         conn.detach_volume(server, vol, wait=True, timeout=cloud.args.boot_timeout)
     finally:
+        # Deleted whatever happened (an errored or still attached volume
+        # too): no leftover for the next run's check, nor for Tempest's quota.
+        left = conn.get_volume_by_id(vol.id)
+        if left is not None and left.status == "in-use":
+            conn.detach_volume(server, left, wait=True, timeout=cloud.args.boot_timeout)
         conn.delete_volume(vol.id, wait=True, timeout=cloud.args.boot_timeout)
     return (f"volume types {', '.join(b['volume_type'] for b in cinder['backends'])} as declared; "
             f"1 GiB volume of type {backend['volume_type']} ({backend['type']} backend "
