@@ -207,5 +207,14 @@ fi
 if [ -n "$wait_minions" ]; then
   [ $with_master = 1 ] || usage "--wait-minions needs -M (the master's machine)"
   # shellcheck disable=SC2046  # the ids: one word each
-  sh "$cluster_dir/wait-minions.sh" --timeout "$wait_timeout" $(echo "$wait_minions" | tr ',' ' ')
+  set -- $(echo "$wait_minions" | tr ',' ' ')
+  sh "$cluster_dir/wait-minions.sh" --timeout "$wait_timeout" "$@"
+  # As cluster/run's master_sessions_settle: once every minion has signed
+  # in, a restart makes each of the master's workers read every minion's
+  # session key from disk (two workers answering a new minion's first
+  # requests can keep different keys: "message authentication failed" at
+  # random for the whole deployment).  Then every minion answers again.
+  echo "$me: restarting the salt-master once its minions have signed in (Salt's per-minion session keys)"
+  systemctl restart salt-master
+  sh "$cluster_dir/wait-minions.sh" --timeout 300 "$@"
 fi

@@ -145,7 +145,12 @@ def test_controller_master_minion_and_wait(machine):
     assert "salt-run saltutil.sync_all" in log
     # its own minion answers its own master before the bootstrap goes on
     assert any(c.startswith("salt-call --out=quiet test.ping") for c in log)
-    assert "wait-minions: 3 minions accepted and answering" in proc.stdout
+    # every minion in, then the master restarted once (its workers read every
+    # minion's session key) and every minion in again
+    assert proc.stdout.count("wait-minions: 3 minions accepted and answering") == 2
+    restarts = [i for i, c in enumerate(log) if c == "systemctl restart salt-master"]
+    pings = [i for i, c in enumerate(log) if c.startswith("salt --no-color")]
+    assert len(restarts) == 2 and pings[0] < restarts[1] < pings[-1]
 
 
 def test_rerun_changes_nothing_and_restarts_nothing(machine):
@@ -260,3 +265,14 @@ def test_vagrantfile_files_exist():
             "cluster/provision-tester.sh"} <= set(named)
     for rel in named:
         assert (REPO / rel).is_file(), rel
+
+
+def test_controller_fails_when_a_minion_stays_out(machine):
+    """No orchestration on a cloud with a machine missing: the bootstrap
+    fails (Vagrant stops before its orchestrations), naming the minion."""
+    line = vagrant_options(machine, "controller", master=True,
+                           options=CONTROLLER_OPTIONS + " '--wait-timeout' '0'")
+    proc = bootstrap(machine, line, KEYS_ACC="controller,gateway", ANSWERING="controller,gateway")
+    assert proc.returncode == 1
+    assert "compute1: no key" in proc.stderr
+    assert "restarting the salt-master once" not in proc.stdout
