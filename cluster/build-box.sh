@@ -8,7 +8,8 @@
 #
 # Nothing OpenStack is in the box: the formulas install their packages.
 # The wheelhouse under .cluster/wheelhouse makes rebuilds fast (no PyPI).
-# The salt-master/salt-minion units are written by cluster/provision-salt.sh.
+# The salt-master/salt-minion units are written by cluster/bootstrap-salt.sh
+# (Vagrant's salt provisioner).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

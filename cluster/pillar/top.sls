@@ -1,4 +1,4 @@
-# Pillar top of the Vagrant test cluster (cluster/provision-salt.sh puts
+# Pillar top of the Vagrant test cluster (cluster/salt/master.conf puts
 # /vagrant/cluster/pillar before /vagrant/pillar in pillar_roots, so this top
 # file is the one used): the example pillar, then the cluster's overrides,
 # merged over it, then a phase's overlay (overlay.sls: empty but in the
