@@ -13,6 +13,15 @@
 {%- for n in range(3, 80) %}
 {%-   if ('compute%d' % n) in accepted %}{% do extra.append(n) %}{% endif %}
 {%- endfor %}
+{#- The test-only Ceph (cluster/ceph.sh, run by cluster/run's ceph phase,
+    or by the controller's `ceph` provisioner of a plain `vagrant up`) and
+    its client.cinder key, made by cluster/run (its image phase) in the
+    cluster's state directory, 0600 (the option cluster_ceph_key names
+    another file: the tests').  Without that file there is no test Ceph:
+    the cluster has its lvm backend alone (volume create then NOT
+    RUNNABLE here, as verify says). #}
+{%- set ceph_key = salt['config.get']('cluster_ceph_key', '/vagrant/.cluster/ceph-cinder.key') %}
+{%- set test_ceph = salt['file.file_exists'](ceph_key) %}
 openstack:
   networks:
     # This kernel has no openvswitch (nor geneve) module: Open vSwitch's
@@ -45,8 +54,8 @@ openstack:
     # volume group alone (creating a volume still needs device-mapper, and
     # attaching one iSCSI: verify names both).
     lvm_type: default
-    # Volumes that work here: rbd on the test-only Ceph that cluster/run's
-    # ceph phase makes on the controller (cluster/ceph.sh: needs no kernel
+{%- if test_ceph %}
+    # Volumes that work here: rbd on the test-only Ceph (needs no kernel
     # support).  The default type, so that a volume made without one
     # (Tempest's, an operator's `openstack volume create`) lands where it
     # can be created; lvm stays, as a second backend, configured and up.
@@ -54,21 +63,7 @@ openstack:
       - {name: lvm, type: lvm}
       - {name: ceph, type: rbd, pool: volumes, user: cinder}
     default_volume_type: ceph
-  # cluster/run's ceph_fsid and ceph_mon_addr (the controller's management
-  # address): tests/unit/test_cluster_pillar.py holds them equal.
-  ceph:
-    fsid: 5e0c1a2b-38ce-4f00-9c1d-0c1a2b3c4d5e
-    monitors: [192.168.56.10]
-  lookup:
-    firewall:
-      ports:
-        controller:
-          management:
-            # salt/firewall/defaults.yaml's list (a lookup list replaces
-            # the default's; tests/unit/test_cluster_pillar.py fails when
-            # the two part), then the test Ceph's: 3300 and 6789 its
-            # monitor (msgr2, msgr1), 6800-7568 its OSD and manager.
-            tcp: [3306, 5672, 8775, 3260, 4505, 4506, 6642, 3300, 6789, '6800-7568']
+{%- endif %}
   glance:
     # The verification guest (cluster/build-image.sh, run by cluster/run
     # before the orchestration): a Debian kernel and a busybox initramfs
@@ -100,12 +95,23 @@ openstack:
         cert: {{ salt['file.read'](operator_tls ~ 'gateway.crt') | json }}
         key: {{ salt['file.read'](operator_tls ~ 'gateway.key') | json }}
 {%- endif %}
-{#- client.cinder's cephx key, made by cluster/run (its image phase) in the
-    cluster's state directory, 0600 (the option cluster_ceph_key names
-    another file: the tests').  Without the file the key is left out, and
-    the validator names openstack:passwords:ceph_cinder_key as missing. #}
-{%- set ceph_key = salt['config.get']('cluster_ceph_key', '/vagrant/.cluster/ceph-cinder.key') %}
-{%- if salt['file.file_exists'](ceph_key) %}
+{%- if test_ceph %}
+  # cluster/run's ceph_fsid and ceph_mon_addr (the controller's management
+  # address), the Vagrantfile's CEPH_FSID: tests/unit/test_cluster_pillar.py
+  # holds them equal.
+  ceph:
+    fsid: 5e0c1a2b-38ce-4f00-9c1d-0c1a2b3c4d5e
+    monitors: [192.168.56.10]
+  lookup:
+    firewall:
+      ports:
+        controller:
+          management:
+            # salt/firewall/defaults.yaml's list (a lookup list replaces
+            # the default's; tests/unit/test_cluster_pillar.py fails when
+            # the two part), then the test Ceph's: 3300 and 6789 its
+            # monitor (msgr2, msgr1), 6800-7568 its OSD and manager.
+            tcp: [3306, 5672, 8775, 3260, 4505, 4506, 6642, 3300, 6789, '6800-7568']
   passwords:
     ceph_cinder_key: {{ salt['file.read'](ceph_key) | trim | json }}
 {%- endif %}

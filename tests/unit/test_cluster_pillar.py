@@ -79,11 +79,30 @@ def test_the_rbd_backend_uses_the_ceph_cluster_run_makes(tmp_path):
     assert model["ceph"]["monitors"] == [model["hosts"]["controller"]["address"]]
 
 
-def test_without_the_key_file_the_validator_names_the_key(tmp_path):
-    """No key file (cluster/run not run): the key is left out of the
-    pillar, and the validator says which key is missing."""
-    with pytest.raises(CommandExecutionError, match=r"openstack:passwords:ceph_cinder_key.*missing"):
-        _cluster_model(tmp_path, ceph_key=False)
+def test_without_the_key_file_the_cluster_has_lvm_alone(tmp_path):
+    """No key file (cluster/run's image phase not run: a plain `vagrant
+    up`): no test Ceph, so no rbd backend, no openstack:ceph, no Ceph port
+    opened and no key; the lvm backend is the default, as before issue 15."""
+    model = _cluster_model(tmp_path, ceph_key=False)
+    cinder = model["cinder"]
+    assert [(b["name"], b["type"]) for b in cinder["backends"]] == [("lvm", "lvm")]
+    assert cinder["rbd"] is False and cinder["default_volume_type"] == "lvm"
+    loaders = _loaders(tmp_path / "raw", ceph_key=False)
+    try:
+        raw = loaders.modules.pillar.get("openstack", unmask=True)
+    finally:
+        loaders.reset_state()
+    assert "ceph" not in raw and "lookup" not in raw
+    assert "ceph_cinder_key" not in raw.get("passwords", {})
+
+
+def test_the_vagrantfile_makes_the_same_ceph(tmp_path):
+    """A plain `vagrant up` runs cluster/ceph.sh from the Vagrantfile: the
+    same fsid as cluster/run's and the pillar's, the same key file."""
+    text = (REPO / "Vagrantfile").read_text()
+    assert re.search(r"^CEPH_FSID = '([0-9a-f-]+)'$", text, re.M).group(1) == _run_setting("ceph_fsid")
+    assert re.search(r"^CEPH_KEY = '\.cluster/([^']+)'$", text, re.M).group(1) == \
+        pathlib.PurePath(_run_setting("ceph_key")).name
 
 
 def test_the_controller_firewall_keeps_its_defaults_and_opens_ceph(tmp_path):
