@@ -69,14 +69,15 @@ cinder-config:
 
 # The section of a backend taken out of cinder:backends: every section that
 # sets volume_driver and is not one of the model's backends goes, with the
-# rbd user or volume group it named.  [DEFAULT] and the sections without a
-# volume_driver (the package's, an operator's) stay.  cinder reads only the
-# sections of enabled_backends: no restart for this.
+# rbd user or volume group it named.  [DEFAULT], [backend_defaults]
+# (cinder's own defaults of every backend, volume_driver among them) and
+# the sections without a volume_driver (the package's, an operator's)
+# stay.  cinder reads only the sections of enabled_backends: no restart.
 cinder-stale-backends:
   openstack_config.sections_absent:
     - name: {{ cinder.config_file }}
     - having: volume_driver
-    - keep: {{ backends | map(attribute='name') | list | json }}
+    - keep: {{ (backends | map(attribute='name') | list + ['backend_defaults']) | json }}
     - require:
       - openstack_config: cinder-config
 {%- if cinder.api_uwsgi_file %}

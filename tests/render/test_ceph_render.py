@@ -106,14 +106,15 @@ def test_a_backend_taken_out_loses_its_section(controller, default_hosts, tmp_pa
     stale = _stale_backends(controller)
     assert stale["name"] == "/etc/cinder/cinder.conf"
     assert stale["having"] == "volume_driver"
-    assert stale["keep"] == ["lvm", "ceph"]
+    # cinder's own [backend_defaults] may set volume_driver for every backend
+    assert stale["keep"] == ["lvm", "ceph", "backend_defaults"]
     assert stale["require"] == [{"openstack_config": "cinder-config"}]
-    assert _stale_backends(default_hosts["controller"])["keep"] == ["lvm"]
+    assert _stale_backends(default_hosts["controller"])["keep"] == ["lvm", "backend_defaults"]
     data = _rbd_pillar()
     data["openstack"]["cinder"]["backends"] = [{"name": "on", "type": "rbd"}]
     states = render_states(pillar_loaders(tmp_path_factory, "controller", data,
                                           tag="ceph-stale"), ["cinder"])
-    assert _stale_backends(states)["keep"] == ["on"]  # a name, never YAML's True
+    assert _stale_backends(states)["keep"] == ["on", "backend_defaults"]  # never YAML's True
     assert _cinder_settings(states)["DEFAULT"]["enabled_backends"] == "on"
 
 
