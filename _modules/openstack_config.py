@@ -61,7 +61,7 @@ than one hard link, or that is not a regular file, is refused too.  Every
 operation goes through file descriptors opened without following links.
 
 Secrets never appear in the change reports returned by :func:`set`,
-:func:`delete` and :func:`update`: values of options whose name contains
+:func:`delete`, :func:`update` and :func:`remove_sections`: values of options whose name contains
 ``password``, ``secret``, ``token`` or ``key`` are replaced by ``******``, and
 so is the password part of URLs (``mysql+pymysql://nova:******@db/nova``).
 """
@@ -403,6 +403,16 @@ def _option_report(changes):
     return report
 
 
+def _section_report(removed):
+    return {
+        section: {
+            "old": {key: mask.mask_value(key, ini.display(old), MASK) for key, old in options.items()},
+            "new": None,
+        }
+        for section, options in removed
+    }
+
+
 def _edit(
     filename,
     wanted,
@@ -411,11 +421,14 @@ def _edit(
     test=False,
     missing="create",
     oslo=True,
+    prune=None,
 ):
     """
     Apply the edits to ``filename`` with one read and at most one write;
     return the masked report.  ``missing`` says what a missing file means:
-    ``"create"`` it, ``"skip"`` (nothing to do) or ``"error"``.
+    ``"create"`` it, ``"skip"`` (nothing to do) or ``"error"``.  ``prune``:
+    ``(having, keep)``, the sections to remove whole
+    (``IniDocument.remove_sections``).
     """
     with _File(filename, lock=not test) as handle:
         text = handle.text
@@ -428,25 +441,30 @@ def _edit(
             document.set(section, key, values)
         for section, key in unwanted:
             document.delete(section, key)
+        if prune is not None:
+            document.remove_sections(*prune)
         changes = document.changes()
+        removed = document.removed_sections()
         report = _attribute_changes(handle.stat, *attributes)
         if changes:
             report["options"] = _option_report(changes)
+        if removed:
+            report["sections"] = _section_report(removed)
         if text is None:
             report["file"] = "created"
         if report and not test:
-            _save(handle, document, changes, attributes)
+            _save(handle, document, bool(changes or removed), attributes)
         return report
 
 
-def _save(handle, document, changes, attributes):
+def _save(handle, document, changed, attributes):
     """Write the document (new file or changed options) or just fix its attributes."""
     uid, gid, mode = attributes
     current = handle.stat
     try:
         if current is None:
             _write_atomic(handle, document.render(), uid, gid, _default_mode() if mode is None else mode)
-        elif changes:
+        elif changed:
             _write_atomic(
                 handle,
                 document.render(),
@@ -567,6 +585,45 @@ def sections(filename):
         salt '*' openstack_config.sections /etc/nova/nova.conf
     """
     return ini.IniDocument(_read(filename)).sections()
+
+
+def _keep_list(keep):
+    """The section names of ``keep``: None, a name or a list of names."""
+    if keep is None:
+        return []
+    if isinstance(keep, str):
+        keep = [keep]
+    if not isinstance(keep, (list, tuple)) or not all(isinstance(name, str) for name in keep):
+        raise CommandExecutionError(f"keep must be a list of section names, not {keep!r}")
+    return [ini.check_section(name) for name in keep]
+
+
+def remove_sections(filename, having, keep=None, test=False):
+    """
+    Remove whole every section of ``filename`` that sets the option
+    ``having``, except the sections named in ``keep``, with one read and at
+    most one (atomic) write: the sections of items taken out of a list,
+    such as the backends of cinder's ``enabled_backends`` (``having=volume_driver``).
+
+    Never removed: ``[DEFAULT]``, the lines before the first section header,
+    and any section that does not set ``having``.  Section names are compared
+    as oslo.config reads them (``[Ceph]`` is ``[ceph]``).  A removed section
+    goes with all its lines, comments included.  A missing file has no
+    sections to remove.  ``test``: only report what would be removed.
+
+    Returns the removed sections with their options (secrets masked):
+    ``{"sections": {section: {"old": {option: value}, "new": None}}}``, or
+    ``{}`` when no section is to be removed (the file is then not written).
+
+    CLI Example::
+
+        salt '*' openstack_config.remove_sections /etc/cinder/cinder.conf volume_driver keep='[lvm, ceph]'
+        salt '*' openstack_config.remove_sections /etc/cinder/cinder.conf volume_driver keep=lvm test=True
+    """
+    if not isinstance(having, str):
+        raise CommandExecutionError(f"having must be an option name, not {having!r}")
+    having = ini.check_key("having", having)
+    return _edit(filename, {}, [], test=test, missing="skip", prune=(having, _keep_list(keep)))
 
 
 def update(

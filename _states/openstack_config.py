@@ -36,8 +36,17 @@ where new keys go).
         - settings:
             DEFAULT: [use_neutron, firewall_driver]
 
+    # the sections of cinder backends no longer in enabled_backends
+    cinder-stale-backends:
+      openstack_config.sections_absent:
+        - name: /etc/cinder/cinder.conf
+        - having: volume_driver
+        - keep: [lvm, ceph]
+
 ``changes`` looks like ``{"options": {section: {option: {"old": ..., "new":
-...}}}, "mode": {"old": "0644", "new": "0640"}, "file": "created"}``.
+...}}}, "mode": {"old": "0644", "new": "0640"}, "file": "created"}``
+(``sections_absent``: ``{"sections": {section: {"old": {option: value},
+"new": None}}}``).
 """
 import os
 import re
@@ -101,7 +110,20 @@ def _describe(name, changes, total, action, test):
     return f"{'; '.join(parts)} in {name}"
 
 
-def _run(name, total, action, **kwargs):
+def _describe_sections(name, changes, having, keep, test):
+    """Build a comment such as ``section [ceph] removed in /etc/cinder/cinder.conf``."""
+    removed = list(changes.get("sections", {}))
+    if not removed:
+        other = " other" if keep else ""
+        return f"no{other} section sets {having} in {name}"
+    plural = "s" if len(removed) > 1 else ""
+    would = "would be " if test else ""
+    listed = ", ".join(f"[{section}]" for section in removed)
+    return f"section{plural} {listed} {would}removed in {name}"
+
+
+def _run(name, describe, function="openstack_config.update", **kwargs):
+    """Run ``function`` on ``name``; ``describe(changes, test)`` makes the comment."""
     ret = state_utils.ret(name)
     if not os.path.isabs(name):
         ret.update(result=False, comment=f"{name} is not an absolute path")
@@ -110,7 +132,7 @@ def _run(name, total, action, **kwargs):
     pending = None
     try:
         try:
-            changes = __salt__["openstack_config.update"](name, test=test, **kwargs)
+            changes = __salt__[function](name, test=test, **kwargs)
         except CommandExecutionError as exc:
             # In test mode the service's user or group may not exist yet:
             # the package that creates it is only "to be installed".  Predict
@@ -128,7 +150,7 @@ def _run(name, total, action, **kwargs):
     except CommandExecutionError as exc:
         return state_utils.failed(ret, exc)
     ret["changes"] = changes
-    ret["comment"] = _describe(name, changes, total, action, test)
+    ret["comment"] = describe(changes, test)
     if pending:
         ret["comment"] += f" ({pending} yet: its package is not installed)"
     if changes and test:
@@ -158,10 +180,10 @@ def present(name, settings=None, user=None, group=None, mode=None, oslo=True):
         ``.ini``), where ``$`` means something else: values are written
         verbatim.
     """
+    total = _count(settings)
     return _run(
         name,
-        _count(settings),
-        ("changed", "set"),
+        lambda changes, test: _describe(name, changes, total, ("changed", "set"), test),
         settings=settings or {},
         user=user,
         group=group,
@@ -180,4 +202,46 @@ def absent(name, settings=None):
         ``{section: [option, ...]}``: every occurrence of each option is
         removed; comments (such as commented-out defaults) are kept.
     """
-    return _run(name, _count(settings), ("removed", "absent"), remove=settings or {})
+    total = _count(settings)
+    return _run(
+        name,
+        lambda changes, test: _describe(name, changes, total, ("removed", "absent"), test),
+        remove=settings or {},
+    )
+
+
+def sections_absent(name, having, keep=None):
+    """
+    Ensure no section of an oslo.config INI file sets ``having``, except the
+    sections named in ``keep``: removes whole the sections of items taken
+    out of a list, such as cinder's backends.
+
+    name
+        Absolute path of the file; a missing file has no sections to remove.
+    having
+        The option that marks the sections of the list (cinder's backends:
+        ``volume_driver``).  A section without it is never removed, nor is
+        ``[DEFAULT]``.
+    keep
+        The sections still wanted (cinder's backends: the names in
+        ``enabled_backends``), compared as oslo.config reads section names.
+
+    ``changes`` is ``{"sections": {section: {"old": {option: value}, "new":
+    None}}}``, secrets masked; the file is written once, atomically, keeping
+    its owner, group and mode.
+
+    .. code-block:: yaml
+
+        cinder-stale-backends:
+          openstack_config.sections_absent:
+            - name: /etc/cinder/cinder.conf
+            - having: volume_driver
+            - keep: [lvm, ceph]
+    """
+    return _run(
+        name,
+        lambda changes, test: _describe_sections(name, changes, having, keep, test),
+        function="openstack_config.remove_sections",
+        having=having,
+        keep=keep,
+    )

@@ -227,12 +227,13 @@ class _Option:
 class _Block:
     """A run of lines under one section header (``header`` is None for the preamble)."""
 
-    __slots__ = ("name", "header", "last")
+    __slots__ = ("name", "header", "last", "end")
 
     def __init__(self, name, header):
         self.name = name
         self.header = header
         self.last = -1 if header is None else header  # last non-blank line
+        self.end = None  # index of the next header (or of the end of the file)
 
 
 class IniDocument:
@@ -255,6 +256,7 @@ class IniDocument:
         self._commented = {}  # (section, key) -> index of first "#key = ..."
         self._first_header = None
         self._wanted = collections.OrderedDict()  # (section, key) -> [value]
+        self._removed = []  # sections removed whole, in file order
         self._parse()
 
     # -- parsing ---------------------------------------------------------
@@ -284,6 +286,7 @@ class IniDocument:
             option = None
             name = _section_name(line) if line[0] == "[" else None
             if name is not None:
+                block.end = index
                 block = self._open_block(name, index)
                 continue
             block.last = index
@@ -291,6 +294,7 @@ class IniDocument:
                 self._note_commented_default(block.name, line, index)
             elif line[0] != "[":
                 option = self._add_option(block.name, line, index)
+        block.end = len(self.lines)
 
     def _note_commented_default(self, section, line, index):
         match = _COMMENTED_OPTION.match(line)
@@ -322,6 +326,16 @@ class IniDocument:
         """All values of ``key`` in ``section``, in file order ([] if absent)."""
         return [option.value for option in self._options.get((_group(section), key), ())]
 
+    def options(self, section):
+        """``{key: [value, ...]}`` of ``section``, keys in file order."""
+        section = _group(section)
+        found = sorted(
+            (options[0].start, key)
+            for (name, key), options in self._options.items()
+            if name == section
+        )
+        return {key: self.values(section, key) for _, key in found}
+
     # -- editing ---------------------------------------------------------
 
     def set(self, section, key, values):
@@ -331,10 +345,32 @@ class IniDocument:
     def delete(self, section, key):
         self._wanted[(_group(section), key)] = []
 
+    def remove_sections(self, having, keep=()):
+        """
+        Remove whole every section that sets option ``having``, except
+        those named in ``keep`` (compared as oslo.config reads section
+        names), ``[DEFAULT]`` and the lines before the first header: the
+        sections of a list (cinder's backends) no longer in the list.
+        Every line of the section goes, its comments too (a section may
+        appear in more than one block: all go).
+        """
+        kept = {_group(name) for name in keep} | {"", "DEFAULT"}
+        self._removed = [
+            section
+            for section in self._blocks
+            if section not in kept and (section, having) in self._options
+        ]
+
+    def removed_sections(self):
+        """[(section, {key: [old value, ...]})] of the sections removed whole."""
+        return [(self._names[section], self.options(section)) for section in self._removed]
+
     def changes(self):
         """[(section, key, old values, new values)] for options that differ."""
         result = []
         for (section, key), new in self._wanted.items():
+            if section in self._removed:
+                continue
             old = self.values(section, key)
             if not _same_values(old, new, self.oslo):
                 result.append((self._names.get(section, section), key, old, new))
@@ -356,6 +392,7 @@ class IniDocument:
                 head.extend(lines)
             else:
                 tail.setdefault(section, []).extend(lines)
+        replace.update(self._removals())
         newline = self.newline
         if head:
             head = ["[DEFAULT]" + newline, *head, newline]
@@ -366,6 +403,34 @@ class IniDocument:
             pieces.append(f"[{self._names.get(section, section)}]{newline}")
             pieces.extend(lines)
         return _join(pieces, newline)
+
+    def _removals(self):
+        """
+        ``{start: (end, [])}``: the runs of lines of the removed sections,
+        each from its header to the next one; a run ending the file takes
+        the blank lines before it too, so the file does not end in blank
+        lines.
+        """
+        drop = set()
+        for section in self._removed:
+            for block in self._blocks[section]:
+                drop.update(range(block.header, block.end))
+        index = len(self.lines)
+        while index - 1 in drop:
+            index -= 1
+        if index < len(self.lines):
+            while index > 0 and not self.lines[index - 1].strip():
+                index -= 1
+                drop.add(index)
+        runs = {}
+        for index in sorted(drop):
+            if index - 1 in drop:
+                continue
+            end = index
+            while end in drop:
+                end += 1
+            runs[index] = (end, [])
+        return runs
 
     def _insert_position(self, section, key):
         commented = self._commented.get((section, key))

@@ -9,8 +9,7 @@
     for the default backend lvm: what the LVM driver reports without one,
     so the volumes of a cloud deployed before keep their pool (host@lvm#LVM).  default_volume_type: the model's cinder:default_volume_type,
     one of those types (made by cloud.volume_types).  A backend taken out
-    of the list leaves its section behind (openstack_config sets only what
-    it is given); cinder reads the sections of enabled_backends only. #}
+    of the list loses its section too (cinder-stale-backends). #}
 {%- set backends = topo.cinder.backends %}
 {%- set sections = [] %}
 {%- for backend in backends %}
@@ -67,6 +66,20 @@ cinder-config:
     - mode: '0640'
     - require:
       - pkg: cinder-packages
+
+# The section of a backend taken out of cinder:backends: every section that
+# sets volume_driver and is not one of the model's backends goes, with the
+# rbd user or volume group it named.  [DEFAULT], [backend_defaults]
+# (cinder's own defaults of every backend, volume_driver among them) and
+# the sections without a volume_driver (the package's, an operator's)
+# stay.  cinder reads only the sections of enabled_backends: no restart.
+cinder-stale-backends:
+  openstack_config.sections_absent:
+    - name: {{ cinder.config_file }}
+    - having: volume_driver
+    - keep: {{ (backends | map(attribute='name') | list + ['backend_defaults']) | json }}
+    - require:
+      - openstack_config: cinder-config
 {%- if cinder.api_uwsgi_file %}
 
 # Debian serves cinder-api with uwsgi: the API worker count, and the

@@ -679,3 +679,130 @@ def test_get_error_names_file_section_and_parameter(config, tmp_path):
     assert str(path) in str(info.value)
     assert "[database]" in str(info.value)
     assert "connection" in str(info.value)
+
+
+# -- openstack_config.sections_absent: a backend taken out of cinder.conf ------
+
+CINDER_CONF = pathlib.Path("/usr/share/cinder-common/cinder.conf")
+CINDER_BACKENDS = {
+    "lvm": {
+        "volume_driver": "cinder.volume.drivers.lvm.LVMVolumeDriver",
+        "volume_group": "cinder-volumes",
+        "volume_backend_name": "LVM",
+    },
+    "ceph": {
+        "volume_driver": "cinder.volume.drivers.rbd.RBDDriver",
+        "rbd_pool": "volumes",
+        "rbd_user": "cinder",
+        "rbd_secret_uuid": "RBD_S3cr3t-0000-4000-8000-000000000000",
+        "volume_backend_name": "ceph",
+    },
+}
+
+
+def cinder_settings(*backends):
+    return {
+        "DEFAULT": {"enabled_backends": ",".join(backends)},
+        "database": {"connection": "mysql+pymysql://cinder:CINDER_DBPASS@ctl/cinder"},
+        **{name: CINDER_BACKENDS[name] for name in backends},
+    }
+
+
+@pytest.fixture
+def cinder_conf(run_state, tmp_path):
+    """Debian's shipped cinder.conf, deployed with the lvm and ceph backends, 0640 group daemon."""
+    target = tmp_path / "cinder.conf"
+    shutil.copyfile(CINDER_CONF, target)
+    ret = run_state(
+        "openstack_config.present",
+        name=str(target),
+        settings=cinder_settings("lvm", "ceph"),
+        group="daemon",
+        mode="0640",
+    )
+    assert ret["result"] is True, ret
+    return target
+
+
+def test_sections_absent_removes_the_backend_taken_out_and_only_it(run_state, cinder_conf):
+    """The operator takes ceph out of cinder:backends: enabled_backends drops
+    it and its section goes; every other section, Debian's included, stays
+    as oslo.config read it; test mode predicts it; a second run is clean."""
+    before_sections = oslo_read(cinder_conf)
+    assert "ceph" in before_sections
+    ret = run_state("openstack_config.present", name=str(cinder_conf), settings=cinder_settings("lvm"))
+    assert ret["result"] is True, ret
+
+    before = snapshot(cinder_conf)
+    predicted = run_state(
+        "openstack_config.sections_absent",
+        name=str(cinder_conf), having="volume_driver", keep=["lvm"], test=True,
+    )
+    assert predicted["result"] is None, predicted
+    assert predicted["comment"] == f"section [ceph] would be removed in {cinder_conf}"
+    assert snapshot(cinder_conf) == before
+    assert_no_secret(predicted)
+
+    ret = run_state(
+        "openstack_config.sections_absent", name=str(cinder_conf), having="volume_driver", keep=["lvm"]
+    )
+    assert ret["result"] is True, ret
+    assert ret["changes"] == predicted["changes"]
+    old = ret["changes"]["sections"]["ceph"]["old"]
+    assert old["rbd_user"] == "cinder" and old["rbd_secret_uuid"] == "******"
+    assert list(ret["changes"]["sections"]) == ["ceph"]
+    assert_no_secret(ret)
+
+    after = oslo_read(cinder_conf)
+    assert "ceph" not in after
+    assert "[ceph]" not in cinder_conf.read_text()
+    expected = {section: options for section, options in before_sections.items() if section != "ceph"}
+    expected["DEFAULT"] = dict(expected["DEFAULT"], enabled_backends=["lvm"])
+    assert after == expected
+    st = cinder_conf.stat()
+    assert (stat.S_IMODE(st.st_mode), st.st_gid) == (0o640, grp.getgrnam("daemon").gr_gid)
+    assert st.st_ino != before[2]
+    assert [p.name for p in cinder_conf.parent.iterdir()] == ["cinder.conf"]
+
+    settled = snapshot(cinder_conf)
+    for test in (True, False):
+        again = run_state(
+            "openstack_config.sections_absent",
+            name=str(cinder_conf), having="volume_driver", keep=["lvm"], test=test,
+        )
+        assert (again["result"], again["changes"]) == (True, {}), again
+        assert again["comment"] == f"no other section sets volume_driver in {cinder_conf}"
+    assert snapshot(cinder_conf) == settled
+
+
+def test_sections_absent_keeps_sections_without_the_option(run_state, tmp_path):
+    """[DEFAULT] (a single-backend file of old set volume_driver there) and an
+    operator's own sections stay; section names compare as oslo.config reads them."""
+    path = tmp_path / "cinder.conf"
+    text = (
+        "[DEFAULT]\nvolume_driver = cinder.volume.drivers.lvm.LVMVolumeDriver\n\n"
+        "[LVM]\nvolume_driver = cinder.volume.drivers.lvm.LVMVolumeDriver\n\n"
+        "[operator_notes]\nrbd_user = cinder\n"
+    )
+    path.write_text(text)
+    ret = run_state("openstack_config.sections_absent", name=str(path), having="volume_driver",
+                    keep=["lvm"])
+    assert (ret["result"], ret["changes"]) == (True, {}), ret
+    assert path.read_text() == text
+    missing = run_state("openstack_config.sections_absent", name=str(tmp_path / "none.conf"),
+                        having="volume_driver")
+    assert (missing["result"], missing["changes"]) == (True, {})
+    assert not (tmp_path / "none.conf").exists()
+
+
+def test_remove_sections_execution_function(config, tmp_path):
+    path = tmp_path / "cinder.conf"
+    path.write_text("[DEFAULT]\nenabled_backends = b\n\n[a]\nvolume_driver = x\n\n[b]\nvolume_driver = y\n")
+    assert config.remove_sections(str(path), "volume_driver", keep="b", test=True) == {
+        "sections": {"a": {"old": {"volume_driver": "x"}, "new": None}}
+    }
+    assert config.remove_sections(str(path), "volume_driver", keep=["b"])["sections"]["a"]["new"] is None
+    assert path.read_text() == "[DEFAULT]\nenabled_backends = b\n\n[b]\nvolume_driver = y\n"
+    assert config.sections(str(path)) == ["DEFAULT", "b"]
+    with pytest.raises(CommandExecutionError, match="keep must be a list of section names"):
+        config.remove_sections(str(path), "volume_driver", keep={"b": 1})

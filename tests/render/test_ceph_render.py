@@ -95,6 +95,29 @@ def test_the_default_cinder_conf_is_unchanged(default_hosts):
     assert "cinder-volume-group" in default_hosts["controller"]
 
 
+def _stale_backends(states):
+    assert "sections_absent" in states["cinder-stale-backends"]["openstack_config"]
+    return state_args(states, "cinder-stale-backends", "openstack_config")
+
+
+def test_a_backend_taken_out_loses_its_section(controller, default_hosts, tmp_path_factory):
+    """cinder-stale-backends removes every section that sets volume_driver
+    but the model's backends, after cinder-config wrote enabled_backends."""
+    stale = _stale_backends(controller)
+    assert stale["name"] == "/etc/cinder/cinder.conf"
+    assert stale["having"] == "volume_driver"
+    # cinder's own [backend_defaults] may set volume_driver for every backend
+    assert stale["keep"] == ["lvm", "ceph", "backend_defaults"]
+    assert stale["require"] == [{"openstack_config": "cinder-config"}]
+    assert _stale_backends(default_hosts["controller"])["keep"] == ["lvm", "backend_defaults"]
+    data = _rbd_pillar()
+    data["openstack"]["cinder"]["backends"] = [{"name": "on", "type": "rbd"}]
+    states = render_states(pillar_loaders(tmp_path_factory, "controller", data,
+                                          tag="ceph-stale"), ["cinder"])
+    assert _stale_backends(states)["keep"] == ["on", "backend_defaults"]  # never YAML's True
+    assert _cinder_settings(states)["DEFAULT"]["enabled_backends"] == "on"
+
+
 def test_ceph_conf_names_the_cluster_and_holds_no_key(controller, compute):
     for states in (controller, compute):
         args = state_args(states, "ceph-config", "file")

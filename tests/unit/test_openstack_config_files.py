@@ -317,3 +317,73 @@ def test_the_directory_is_fsynced_after_the_rename(tmp_path, monkeypatch):
     assert stat.S_ISREG(synced[0].st_mode)  # the new file, before the rename
     assert stat.S_ISDIR(synced[-1].st_mode)  # then its directory
     assert synced[-1].st_ino == tmp_path.stat().st_ino
+
+
+# -- whole sections: openstack_config.remove_sections ----------------------------
+
+CINDER_CONF = (
+    "[DEFAULT]\nenabled_backends = lvm\n\n"
+    "[lvm]\nvolume_driver = cinder.volume.drivers.lvm.LVMVolumeDriver\n\n"
+    "[ceph]\nvolume_driver = cinder.volume.drivers.rbd.RBDDriver\nrbd_user = cinder\n"
+    "rbd_keyring_conf = /etc/ceph/ceph.client.cinder.keyring\nrbd_secret_uuid = S3cr3t-uuid\n\n"
+    "[database]\nconnection = mysql+pymysql://cinder:DB_S3cr3t@ctl/cinder\n"
+)
+
+
+def test_remove_sections_writes_once_atomically_keeping_mode(tmp_path):
+    path = tmp_path / "cinder.conf"
+    path.write_text(CINDER_CONF)
+    path.chmod(0o640)
+    inode = path.stat().st_ino
+    predicted = oc.remove_sections(str(path), "volume_driver", keep=["lvm"], test=True)
+    assert path.read_text() == CINDER_CONF and path.stat().st_ino == inode
+    changes = oc.remove_sections(str(path), "volume_driver", keep=["lvm"])
+    assert changes == predicted == {"sections": {"ceph": {"old": {
+        "volume_driver": "cinder.volume.drivers.rbd.RBDDriver",
+        "rbd_user": "cinder",
+        "rbd_keyring_conf": "******",
+        "rbd_secret_uuid": "******",
+    }, "new": None}}}
+    assert path.read_text() == CINDER_CONF.replace(
+        "[ceph]\nvolume_driver = cinder.volume.drivers.rbd.RBDDriver\nrbd_user = cinder\n"
+        "rbd_keyring_conf = /etc/ceph/ceph.client.cinder.keyring\nrbd_secret_uuid = S3cr3t-uuid\n\n",
+        "",
+    )
+    st = path.stat()
+    assert st.st_ino != inode and stat.S_IMODE(st.st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["cinder.conf"]
+    mtime = st.st_mtime_ns
+    assert oc.remove_sections(str(path), "volume_driver", keep=["lvm"]) == {}
+    assert path.stat().st_mtime_ns == mtime
+
+
+def test_remove_sections_on_a_missing_file_does_nothing(tmp_path):
+    path = tmp_path / "cinder.conf"
+    assert oc.remove_sections(str(path), "volume_driver", keep="lvm") == {}
+    assert not path.exists()
+
+
+def test_remove_sections_refuses_a_symlink(tmp_path, shadow):
+    shadow.write_text("[x]\nvolume_driver = y\n")
+    link = tmp_path / "cinder.conf"
+    link.symlink_to(shadow)
+    with pytest.raises(CommandExecutionError, match="symbolic link"):
+        oc.remove_sections(str(link), "volume_driver")
+    assert _unchanged(shadow, "[x]\nvolume_driver = y\n")
+
+
+@pytest.mark.parametrize(
+    "having, keep, message",
+    [
+        (None, None, "having must be an option name"),
+        ("a=b", None, "invalid option name"),
+        ("", None, "invalid option name"),
+        ("volume_driver", {"lvm": True}, "keep must be a list of section names"),
+    ],
+)
+def test_remove_sections_rejects_bad_arguments(tmp_path, having, keep, message):
+    path = tmp_path / "cinder.conf"
+    path.write_text(CINDER_CONF)
+    with pytest.raises(CommandExecutionError, match=message):
+        oc.remove_sections(str(path), having, keep=keep)
+    assert path.read_text() == CINDER_CONF

@@ -362,3 +362,121 @@ def test_modes_follow_salt_conventions(mode, expected):
 def test_invalid_modes_are_rejected(mode):
     with pytest.raises(CommandExecutionError):
         oc._mode(mode)
+
+
+# -- whole sections: the backends taken out of a list ---------------------------
+
+CINDER = ini(
+    """
+    [DEFAULT]
+    enabled_backends = lvm
+    # a single-backend cinder.conf of old set its driver here
+    volume_driver = cinder.volume.drivers.lvm.LVMVolumeDriver
+
+    [lvm]
+    volume_driver = cinder.volume.drivers.lvm.LVMVolumeDriver
+    volume_group = cinder-volumes
+
+    [ceph]
+    # the rbd backend
+    volume_driver = cinder.volume.drivers.rbd.RBDDriver
+    rbd_user = cinder
+    rbd_secret_uuid = 0b0f4d5e-0000-4000-8000-000000000000
+
+    [database]
+    connection = mysql+pymysql://cinder:DB_S3cr3t@ctl/cinder
+
+    [nfs]
+    volume_driver = cinder.volume.drivers.nfs.NfsDriver
+    """
+)
+
+
+def prune(text, having="volume_driver", keep=()):
+    document = IniDocument(text)
+    document.remove_sections(having, keep)
+    return document.removed_sections(), document.render()
+
+
+def test_sections_setting_the_option_outside_keep_go_whole():
+    removed, text = prune(CINDER, keep=["lvm"])
+    assert removed == [
+        ("ceph", {
+            "volume_driver": ["cinder.volume.drivers.rbd.RBDDriver"],
+            "rbd_user": ["cinder"],
+            "rbd_secret_uuid": ["0b0f4d5e-0000-4000-8000-000000000000"],
+        }),
+        ("nfs", {"volume_driver": ["cinder.volume.drivers.nfs.NfsDriver"]}),
+    ]
+    assert text == CINDER.split("[ceph]")[0] + (
+        "[database]\nconnection = mysql+pymysql://cinder:DB_S3cr3t@ctl/cinder\n"
+    )
+    assert IniDocument(text).sections() == ["DEFAULT", "lvm", "database"]
+
+
+def test_default_sections_without_the_option_and_kept_ones_stay():
+    removed, text = prune(CINDER, keep=["lvm", "ceph", "nfs"])
+    assert (removed, text) == ([], CINDER)
+    removed, text = prune(CINDER, having="connection", keep=[])
+    assert [section for section, _ in removed] == ["database"]
+    assert "[DEFAULT]" in text and "[database]" not in text and "[nfs]" in text
+    # [DEFAULT] and the lines before any header are never removed
+    removed, text = prune("volume_driver = x\n[DEFAULT]\nvolume_driver = y\n")
+    assert (removed, text) == ([], "volume_driver = x\n[DEFAULT]\nvolume_driver = y\n")
+
+
+def test_section_names_compare_as_oslo_reads_them():
+    text = "[DEFAULT]\na = 1\n\n[Ceph]\nvolume_driver = x\n\n[lvm]\nvolume_driver = y\n[CEPH]\nk = v\n"
+    assert prune(text, keep=["ceph", "LVM"]) == ([], text)
+    removed, rendered = prune(text, keep=["lvm"])
+    assert removed == [("Ceph", {"volume_driver": ["x"], "k": ["v"]})]
+    # every block of the section goes; the file keeps no trailing blank line
+    assert rendered == "[DEFAULT]\na = 1\n\n[lvm]\nvolume_driver = y\n"
+
+
+def test_removing_the_last_section_leaves_no_trailing_blank_lines():
+    removed, text = prune("[DEFAULT]\na = 1\n\n\n[rbd]\nvolume_driver = x\n\n")
+    assert [section for section, _ in removed] == ["rbd"]
+    assert text == "[DEFAULT]\na = 1\n"
+    removed, text = prune("[rbd]\nvolume_driver = x\n")
+    assert text == ""
+
+
+def test_removal_keeps_crlf_and_other_lines_byte_identical():
+    text = "[DEFAULT]\r\nenabled_backends = lvm\r\n\r\n[old]\r\nvolume_driver = x\r\n\r\n[lvm]\r\nvolume_driver = y"
+    _, rendered = prune(text, keep=["lvm"])
+    assert rendered == "[DEFAULT]\r\nenabled_backends = lvm\r\n\r\n[lvm]\r\nvolume_driver = y"
+
+
+def test_options_of_a_section_in_file_order():
+    document = IniDocument("[s]\nb = 1\na = 2\nb = 3\n[t]\nc = 4\n[S]\nd = 5\n")
+    assert document.options("s") == {"b": ["1", "3"], "a": ["2"], "d": ["5"]}
+    assert list(document.options("s")) == ["b", "a", "d"]
+    assert document.options("missing") == {}
+
+
+def test_edits_of_a_removed_section_are_not_changes():
+    document = IniDocument(CINDER)
+    document.set("ceph", "rbd_user", ["other"])
+    document.remove_sections("volume_driver", ["lvm", "nfs"])
+    assert document.changes() == []
+    assert "[ceph]" not in document.render()
+
+
+@pytest.mark.parametrize(
+    "keep, message",
+    [
+        ({"lvm": 1}, "keep must be a list of section names"),
+        ([1, 2], "keep must be a list of section names"),
+        (["a\nb"], "invalid section name"),
+    ],
+)
+def test_invalid_keep_lists_are_rejected(keep, message):
+    with pytest.raises(CommandExecutionError, match=message):
+        oc._keep_list(keep)
+
+
+def test_keep_accepts_none_a_name_or_a_list():
+    assert oc._keep_list(None) == []
+    assert oc._keep_list("lvm") == ["lvm"]
+    assert oc._keep_list(("lvm", "ceph")) == ["lvm", "ceph"]

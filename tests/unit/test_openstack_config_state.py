@@ -77,3 +77,52 @@ def test_present_passes_oslo_to_the_module(monkeypatch, tmp_path, test):
     bad = state.present(str(path), settings=settings, oslo="no")
     assert bad["result"] is False
     assert bad["comment"] == "oslo must be True or False, not 'no'"
+
+
+def sections(*names):
+    return {"sections": {name: {"old": {"volume_driver": "x"}, "new": None} for name in names}}
+
+
+@pytest.mark.parametrize(
+    "changes, keep, test, comment",
+    [
+        ({}, ["lvm"], False, f"no other section sets volume_driver in {NAME}"),
+        ({}, None, True, f"no section sets volume_driver in {NAME}"),
+        (sections("ceph"), ["lvm"], False, f"section [ceph] removed in {NAME}"),
+        (sections("ceph", "nfs"), [], True, f"sections [ceph], [nfs] would be removed in {NAME}"),
+    ],
+)
+def test_describe_sections(changes, keep, test, comment):
+    assert state._describe_sections(NAME, changes, "volume_driver", keep, test) == comment
+
+
+@pytest.mark.parametrize("test", [False, True])
+def test_sections_absent_through_the_module(monkeypatch, tmp_path, test):
+    """test=True predicts the removal (result None) and writes nothing; a
+    second run changes nothing."""
+    from saltext_openstack._modules import openstack_config as module
+
+    monkeypatch.setattr(state, "__salt__", {"openstack_config.update": module.update,
+                                            "openstack_config.remove_sections":
+                                                module.remove_sections}, raising=False)
+    monkeypatch.setattr(state, "__opts__", {"test": test}, raising=False)
+    path = tmp_path / "cinder.conf"
+    text = "[DEFAULT]\nenabled_backends = lvm\n\n[lvm]\nvolume_driver = a\n\n[ceph]\nvolume_driver = b\n"
+    path.write_text(text)
+    ret = state.sections_absent(str(path), having="volume_driver", keep=["lvm"])
+    assert ret["changes"] == {"sections": {"ceph": {"old": {"volume_driver": "b"}, "new": None}}}
+    assert ret["result"] is (None if test else True), ret
+    would = "would be " if test else ""
+    assert ret["comment"] == f"section [ceph] {would}removed in {path}"
+    if test:
+        assert path.read_text() == text
+        return
+    assert path.read_text() == "[DEFAULT]\nenabled_backends = lvm\n\n[lvm]\nvolume_driver = a\n"
+    again = state.sections_absent(str(path), having="volume_driver", keep=["lvm"])
+    assert (again["result"], again["changes"]) == (True, {})
+    assert again["comment"] == f"no other section sets volume_driver in {path}"
+    relative = state.sections_absent("cinder.conf", having="volume_driver")
+    assert relative["result"] is False
+    bad = state.sections_absent(str(path), having="volume_driver", keep={"lvm": 1})
+    assert bad["result"] is False
+    assert bad["comment"].startswith("keep must be a list of section names")
