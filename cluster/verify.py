@@ -55,11 +55,17 @@ needs no argument):
                    readable from another compute
      heal          GlusterFS heal info shows no pending entries (bounded wait)
   11 blockstorage  Cinder API/scheduler up, each backend's volume type
-                   selecting it (volume_backend_name); a volume created,
-                   attached, seen by the guest, detached, deleted on one
-                   backend: the default type's, or an rbd one's when the
-                   lvm backends lack device-mapper or iSCSI (said in the
-                   detail); NOT RUNNABLE with lvm backends alone then
+                   selecting it (volume_backend_name); on one backend (the
+                   default type's, or an rbd one's when the lvm backends
+                   lack device-mapper or iSCSI, said in the detail): a
+                   volume created, attached to the instance, a token verify
+                   chose written on it by the guest and read back
+                   (O_DIRECT), the instance live-migrated with it attached
+                   and the token read again there, detached (gone from the
+                   guest), deleted; a bootable volume made from the image,
+                   an instance booted from it (root disk vda, its console's
+                   boot line and loop), deleted with it; NOT RUNNABLE with
+                   lvm backends alone on such a kernel
   12 secrets       no password of the master's pillar (all of them: each
                    minion's is narrowed) nor any host's TLS key (the
                    master CA's; the operator's of openstack:tls:public) in
@@ -139,13 +145,13 @@ from verifylib.common import (  # noqa: E402,F401
     OVN_AGENT_TYPES, OVN_CONTROLLER_AGENT, OVN_CONTROLLER_GW_AGENT, OVN_METADATA_AGENT,
     OVN_METADATA_NS_PREFIX, CheckFailed, NoLease, NotRunnable, Skipped)
 from verifylib.parse import (  # noqa: E402,F401
-    _ALIVE, _BOOT_ID, _DHCP, _EXPORT, _MARKER, _shell_value, catalog, key_body, lost_lease,
+    _ALIVE, _BOOT_ID, _DHCP, _EXPORT, _MARKER, _VOLUME, _shell_value, catalog, key_body, lost_lease,
     model_networks, parse_bridge_mappings, parse_console, parse_gluster_heal_info,
     parse_gluster_volume_info, parse_gluster_volume_status, parse_list_hosts, parse_openrc,
     parse_ovn_encaps, parse_route_get, sdk_auth_args, service_users)
 from verifylib.problems import (  # noqa: E402,F401
     ANY_ADDRESS, FLAVOR_FIELDS, LOOPBACK_ADDRESSES, LOOPBACK_ONLY_PORTS, RULE_FIELDS,
-    blockstorage_backend, choose_floating_ip, console_problems, encap_problems, expected_neutron_agents, expected_replica,
+    VOLUME_WRITE_KEY, blockstorage_backend, last_loop, volume_io_problem, volume_report, choose_floating_ip, console_problems, encap_problems, expected_neutron_agents, expected_replica,
     flavor_problems, heal_problems, lease_probe_command, loopback_listener_problems, minion_of,
     ovn_tls_probe_command, ovn_tls_problems, provider_side, roles_hosts, rule_problems,
     service_table_problems, short, still_running, subnet_problems, volume_type_problems)
@@ -166,7 +172,7 @@ from verifylib.checks_api import (  # noqa: E402,F401
     tls_status)
 from verifylib.checks_computes import (  # noqa: E402,F401
     CHECKSUMS_SCRIPT, NATIVE_TLS_COMMAND, NATIVE_TLS_WANT, _compute_records, _compute_services,
-    _host_key, _migration_error, _nova_ssh, _volume_shape, check_blockstorage, check_faults,
+    _host_key, _live_migrate, _migration_error, _migration_targets, _nova_ssh, _volume_shape, check_blockstorage, check_faults,
     check_heal, check_idempotency, check_migration, check_replace, check_retire, check_scaleout,
     check_storage, checksum_problems, kernel_block_support, native_tls_problems, parse_checksums)
 from verifylib.checks_pillar import (  # noqa: E402,F401

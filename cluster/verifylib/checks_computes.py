@@ -11,13 +11,15 @@ import os
 import re
 import shlex
 import time
+import uuid
 
 from .client import log, poll, run
 from .common import INSTANCES_DIR, CheckFailed, NotRunnable, Skipped, fail_if
 from .parse import (parse_console, parse_gluster_heal_info, parse_gluster_volume_info,
                     parse_gluster_volume_status, parse_list_hosts)
-from .problems import (blockstorage_backend, expected_neutron_agents, expected_replica, heal_problems,
-                       short, still_running, volume_type_problems)
+from .problems import (VOLUME_WRITE_KEY, blockstorage_backend, expected_neutron_agents,
+                       expected_replica, heal_problems, last_loop, short, still_running,
+                       volume_io_problem, volume_report, volume_type_problems)
 
 
 def _volume_shape(cloud, host=None):
@@ -133,14 +135,20 @@ def native_tls_problems(answers):
     return problems
 
 
+def _migration_targets(cloud, source):
+    """The other computes whose nova-compute is up and enabled (as nova
+    names them), and {short name: nova's name} of all those up."""
+    up = {short(s["host"]): s["host"] for s in cloud.nova_services()
+          if s["binary"] == "nova-compute" and s["state"] == "up" and s["status"] == "enabled"}
+    return [up[short(c)] for c in cloud.computes if short(c) != short(source) and short(c) in up], up
+
+
 def check_migration(cloud):
     conn, args = cloud.conn, cloud.args
     server = cloud.ensure_server()
     server = conn.compute.get_server(server.id)
     source = server.compute_host
-    up = {short(s["host"]): s["host"] for s in cloud.nova_services()
-          if s["binary"] == "nova-compute" and s["state"] == "up" and s["status"] == "enabled"}
-    targets = [up[short(c)] for c in cloud.computes if short(c) != short(source) and short(c) in up]
+    targets, up = _migration_targets(cloud, source)
     if args.to:
         if short(args.to) == short(source):
             return f"the instance is on {source} already: nothing to migrate"
@@ -151,6 +159,21 @@ def check_migration(cloud):
     target = targets[0]
     problems = native_tls_problems(cloud.salt([source, target], NATIVE_TLS_COMMAND))
     fail_if(problems)
+    _, elapsed, why = _live_migrate(cloud, server, target)
+    return (f"{source} -> {target} in {elapsed:.0f} s (not block; the stream over QEMU's "
+            f"native TLS, peers verified against the cloud's CA); {why}")
+
+
+def _live_migrate(cloud, server, target, settled=None):
+    """
+    Live-migrate ``server`` (no block migration) to ``target`` and wait
+    until the same guest runs there: (the server as nova then has it, the
+    seconds the migration took, how the guest ran on).  ``settled(info)``,
+    if given, must also hold for the destination's console (parsed) and
+    says why not (None: it holds).  CheckFailed otherwise.
+    """
+    conn, args = cloud.conn, cloud.args
+    source = server.compute_host
     # The guest's latest VERIFY-ALIVE line before the move (a log that was
     # just cut, e.g. by an earlier aborted migration, gets one within 10 s).
     def alive_before():
@@ -188,7 +211,8 @@ def check_migration(cloud):
     if short(srv.compute_host) != short(target):
         hint = _migration_error(cloud, srv, source)
         raise CheckFailed(f"instance still on {srv.compute_host} after the migration{hint}")
-    cloud.server = srv
+    if cloud.server is not None and cloud.server.id == srv.id:
+        cloud.server = srv
     # The destination's console log starts empty: wait for markers to reappear.
     last = {}
 
@@ -196,16 +220,18 @@ def check_migration(cloud):
         info = parse_console(cloud.console(srv))
         last["info"] = info
         ok, _ = still_running(before, info)
-        return info if ok else None
+        return info if ok and not (settled and settled(info)) else None
 
     try:
         after = poll("guest markers on the destination", alive_again, 120, interval=5)
     except CheckFailed:
-        ok, why = still_running(before, last.get("info") or parse_console(""))
+        info = last.get("info") or parse_console("")
+        ok, why = still_running(before, info)
+        if ok and settled:
+            why = settled(info)
         raise CheckFailed(f"migrated to {target} in {elapsed:.0f} s but the guest: {why}") from None
     _, why = still_running(before, after)
-    return (f"{source} -> {target} in {elapsed:.0f} s (not block; the stream over QEMU's "
-            f"native TLS, peers verified against the cloud's CA); {why}")
+    return srv, elapsed, why
 
 
 def _migration_error(cloud, server, source):
@@ -542,36 +568,205 @@ def check_blockstorage(cloud):
                 and s.get("state") == "up"]
 
     poll(f"cinder-volume of backend {backend['name']} up", backend_up, 120, interval=5)
-    # The real thing: create, attach, see it in the guest, detach, delete.
-    server = cloud.ensure_server()
-    vol = conn.create_volume(size=1, name=f"{cloud.args.server_name}-vol", wait=False,
-                             volume_type=backend["volume_type"])
-    try:
-        def available():
-            now = conn.get_volume_by_id(vol.id)
-            if now.status == "error":
-                raise CheckFailed(f"volume {vol.id} of type {backend['volume_type']} went to error "
-                                  f"(backend {backend['name']}; cinder-volume: {vol_state})")
-            return now if now.status == "available" else None
-
-        # attach_volume reads the status of the object it is given
-        ready = poll(f"volume {vol.id} available", available, cloud.args.boot_timeout, interval=3)
-        conn.attach_volume(server, ready, wait=True, timeout=cloud.args.boot_timeout)
-
-        def seen():
-            info = parse_console(cloud.console(server))
-            return info["disks"] and len(info["disks"]) >= 2 and info["disks"]
-
-        disks = poll("the volume visible in the guest", seen, 120, interval=5)
-        conn.detach_volume(server, vol, wait=True, timeout=cloud.args.boot_timeout)
-    finally:
-        # Deleted whatever happened (an errored or still attached volume
-        # too): no leftover for the next run's check, nor for Tempest's quota.
-        left = conn.get_volume_by_id(vol.id)
-        if left is not None and left.status == "in-use":
-            conn.detach_volume(server, left, wait=True, timeout=cloud.args.boot_timeout)
-        conn.delete_volume(vol.id, wait=True, timeout=cloud.args.boot_timeout)
+    # The real thing, on the running instance, then on one booted from a volume.
+    attached = _volume_on_instance(cloud, cloud.ensure_server(), backend)
+    booted = _boot_from_volume(cloud, backend)
     return (f"volume types {', '.join(b['volume_type'] for b in cinder['backends'])} as declared; "
-            f"1 GiB volume of type {backend['volume_type']} ({backend['type']} backend "
-            f"{backend['name']}) created, attached, seen by the guest ({disks}), detached, deleted"
+            f"1 GiB volumes of type {backend['volume_type']} ({backend['type']} backend "
+            f"{backend['name']}): {attached}; {booted}"
             + "".join(f"; {why}" for why in left_out))
+
+
+def _volume_available(cloud, vol_id, what):
+    """The volume once available; CheckFailed when it goes to error."""
+    def available():
+        now = cloud.conn.get_volume_by_id(vol_id)
+        if now.status == "error":
+            raise CheckFailed(f"{what} {vol_id} went to error")
+        return now if now.status == "available" else None
+
+    return poll(f"{what} {vol_id} available", available, cloud.args.boot_timeout, interval=3)
+
+
+def _detach_volume(cloud, server, vol_id):
+    """Detach and wait (bounded) until Cinder has the volume available."""
+    cloud.conn.detach_volume(server, {"id": vol_id}, wait=False)
+    _volume_available(cloud, vol_id, "detached volume")
+
+
+def _cleanup(cloud, failing, what, fn):
+    """Run a clean-up step; when the check is failing already, its own
+    error is logged and noted instead of hiding the first one."""
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 - re-raised unless failing
+        if not failing:
+            raise
+        log(f"cleanup: {what}: {exc}")
+        cloud.notes.append(f"cleanup of {what} failed too: {exc}")
+
+
+def _delete_volume(cloud, vol_id, server=None):
+    """Delete a volume verify made in any state (detached from ``server``
+    first): no leftover for the next run's check, nor for Tempest's quota."""
+    left = cloud.conn.get_volume(vol_id)
+    if left is None:
+        return
+    if left.status == "deleting":  # e.g. by nova, with its instance
+        cloud.conn.block_storage.wait_for_delete(left, wait=cloud.args.boot_timeout)
+        return
+    if left.status == "in-use" and server is not None:
+        _detach_volume(cloud, server, vol_id)
+    cloud.conn.delete_volume(vol_id, wait=True, timeout=cloud.args.boot_timeout)
+
+
+def _forget_write_request(cloud, server_id):
+    srv = cloud.conn.compute.get_server(server_id)
+    if VOLUME_WRITE_KEY in (srv.metadata or {}):
+        cloud.conn.compute.delete_server_metadata(server_id, [VOLUME_WRITE_KEY])
+
+
+def _volume_on_instance(cloud, server, backend):
+    """
+    Create a volume, attach it to the running instance, have the guest
+    write a token verify chose on it and read it back (O_DIRECT), live-
+    migrate the instance with the volume attached and see the guest read
+    the token there (from the volume: nothing rewrites it), detach (the
+    guest sees the disk go), delete.  The detail's words.
+    """
+    conn, args = cloud.conn, cloud.args
+    token = f"verify-vol-{uuid.uuid4().hex[:12]}"
+    vol = conn.create_volume(size=1, name=f"{args.server_name}-vol", wait=False,
+                             volume_type=backend["volume_type"])
+    failing = True
+    try:
+        # attach_volume reads the status of the object it is given
+        ready = _volume_available(cloud, vol.id, f"volume of type {backend['volume_type']}")
+        base = last_loop(parse_console(cloud.console(server)))
+        # The guest writes the token on this volume's disk only (its serial).
+        conn.compute.set_server_metadata(server.id, **{VOLUME_WRITE_KEY: f"{vol.id} {token}"})
+        conn.attach_volume(server, ready, wait=True, timeout=args.boot_timeout)
+        last = {}
+
+        def written():
+            last["info"] = info = parse_console(cloud.console(server))
+            return volume_io_problem(info, vol.id, token, base) is None and info
+
+        try:
+            info = poll("the guest writes and reads back the volume's marker", written,
+                        args.console_timeout, interval=5)
+        except CheckFailed as exc:
+            raise CheckFailed(f"{exc}: {volume_io_problem(last.get('info'), vol.id, token, base)}") from None
+        device = volume_report(info, vol.id)["device"]
+        said = [f"attached as {device}, the guest wrote a marker and read it back (O_DIRECT)"]
+        # Live migration with the volume attached: the guest reads the
+        # marker on the destination (written once: it comes from the volume).
+        srv = conn.compute.get_server(server.id)
+        targets, up = _migration_targets(cloud, srv.compute_host)
+        if targets:
+            moved = last_loop(parse_console(cloud.console(srv)))
+            source = srv.compute_host
+            srv, elapsed, _ = _live_migrate(
+                cloud, srv, targets[0],
+                settled=lambda info: volume_io_problem(info, vol.id, token, moved))
+            said.append(f"live-migrated with it {source} -> {srv.compute_host} in {elapsed:.0f} s, "
+                        f"the marker read there")
+        elif len(cloud.computes) > 1:
+            raise CheckFailed(f"no other compute up to migrate to with the volume attached "
+                              f"(source {srv.compute_host}, up: {sorted(up)})")
+        else:
+            said.append("no live migration (one compute)")
+        _forget_write_request(cloud, server.id)
+        gone_after = last_loop(parse_console(cloud.console(srv)))
+        _detach_volume(cloud, srv, vol.id)
+
+        def gone():
+            info = parse_console(cloud.console(srv))
+            return last_loop(info) > gone_after and device not in (info["disks"] or {})
+
+        poll(f"{device} gone from the guest", gone, 120, interval=5)
+        said.append("detached (gone from the guest), deleted")
+        failing = False
+    finally:
+        _cleanup(cloud, failing, "the write request", lambda: _forget_write_request(cloud, server.id))
+        _cleanup(cloud, failing, f"volume {vol.id}", lambda: _delete_volume(cloud, vol.id, server))
+    return ", ".join(said)
+
+
+def _boot_from_volume(cloud, backend):
+    """
+    A bootable volume made from the verification image (its kernel_id and
+    ramdisk_id come along in volume_image_metadata: nova boots the kernel
+    and initramfs, the volume is the root disk vda), an instance booted
+    from it (deleted with it), its console's boot line and loop.  The
+    detail's words.
+    """
+    conn, args = cloud.conn, cloud.args
+    image = conn.image.find_image(args.image)
+    if image is None:
+        raise CheckFailed(f"image {args.image} not in Glance (see check 2)")
+    flavor = conn.compute.find_flavor(args.flavor)
+    net = conn.network.find_network(args.network)
+    if flavor is None or net is None:
+        raise CheckFailed(f"flavor {args.flavor} or network {args.network} does not exist")
+    name = f"{args.server_name}-bfv"
+    t0 = time.monotonic()
+    vol = conn.create_volume(size=1, name=name, wait=False, image=image,
+                             volume_type=backend["volume_type"])
+    srv = None
+    failing = True
+    try:
+        ready = _volume_available(cloud, vol.id, f"volume from image {args.image}")
+        meta = ready.volume_image_metadata or {}
+        if not ready.is_bootable or not meta.get("kernel_id"):
+            raise CheckFailed(f"volume {vol.id} from image {args.image}: bootable "
+                              f"{ready.is_bootable}, image metadata {sorted(meta)} (no kernel_id)")
+        t_volume = time.monotonic() - t0
+        srv = conn.compute.create_server(
+            name=name, flavor_id=flavor.id, networks=[{"uuid": net.id}],
+            block_device_mapping=[{"boot_index": 0, "uuid": vol.id, "source_type": "volume",
+                                   "destination_type": "volume",
+                                   "delete_on_termination": True}])
+        log(f"booting {name} ({srv.id}) from volume {vol.id}")
+
+        def active():
+            now = conn.compute.get_server(srv.id)
+            if now.status == "ERROR":
+                raise CheckFailed(f"instance {srv.id} booted from volume went to ERROR: "
+                                  f"{cloud.fault(now)}")
+            return now if now.status == "ACTIVE" else None
+
+        srv = poll(f"instance {srv.id} from volume ACTIVE", active, args.boot_timeout)
+        last = {}
+
+        def alive():
+            last["info"] = info = parse_console(cloud.console(srv))
+            return info["boot"] and info["alive"] and info["disks"] and info
+
+        try:
+            info = poll("its console's boot line and loop", alive, args.console_timeout, interval=5)
+        except CheckFailed as exc:
+            raise CheckFailed(f"instance {srv.id} from volume on {srv.compute_host}: {exc} "
+                              f"(disks {(last.get('info') or {}).get('disks')})") from None
+        root = [getattr(v, "id", None) or getattr(v, "volume_id", None)
+                for v in srv.attached_volumes or []]
+        if vol.id not in root or (info["disks"].get("vda") or 0) != 1 << 30:
+            raise CheckFailed(f"instance {srv.id}: volumes {root}, guest disks {info['disks']}: "
+                              f"its root disk is not the 1 GiB volume {vol.id}")
+        _delete_server(cloud, srv.id)
+        poll(f"volume {vol.id} deleted with its instance (delete_on_termination)",
+             lambda: conn.get_volume(vol.id) is None, args.boot_timeout)
+        failing = False
+    finally:
+        if srv is not None and failing:
+            _cleanup(cloud, failing, f"instance {srv.id}", lambda: _delete_server(cloud, srv.id))
+        _cleanup(cloud, failing, f"volume {vol.id}", lambda: _delete_volume(cloud, vol.id))
+    return (f"a bootable volume from {args.image} in {t_volume:.0f} s (kernel and ramdisk from "
+            f"its image metadata), an instance booted from it on {srv.compute_host} "
+            f"(root disk vda, the guest's boot line and loop), deleted with it")
+
+
+def _delete_server(cloud, server_id):
+    cloud.conn.compute.delete_server(server_id)
+    poll(f"instance {server_id} deleted",
+         lambda: cloud.conn.compute.find_server(server_id) is None, cloud.args.boot_timeout)

@@ -85,6 +85,7 @@ _ALIVE = re.compile(r"n=(\d+) uptime=([0-9.]+) boot_id=([0-9a-f-]+)")
 _DHCP = re.compile(r"eth0 address=([0-9.]+)/(\d+)(?: router=(\S+))?(?: server=(\S+))?"
                    r"(?: mtu=(\d+))?")
 _BOOT_ID = re.compile(r"boot_id=([0-9a-f-]+)")
+_VOLUME = re.compile(r"(vd[a-z]+) serial=(\S+) data=(\S+) n=(\d+)$")
 
 
 def parse_console(text):
@@ -94,7 +95,9 @@ def parse_console(text):
     the same line; markers repeat every few seconds, so values are the last
     complete ones and lists keep first-seen order without repeats.  The
     guest retries a failed DHCP or metadata step from its loop: the last
-    word (failure or success) wins.
+    word (failure or success) wins.  "volumes": each disk but the root
+    disk as last reported, {serial, data (the marker token read from it),
+    n (the guest's loop counter then)}; a detached disk keeps its last line.
     """
     info = {
         "boot": [],
@@ -112,6 +115,8 @@ def parse_console(text):
         "sshkey": None,
         "sshkey_none": False,
         "disks": None,
+        "volumes": {},
+        "volume_failed": None,
         "alive": [],
         "waiting": None,
     }
@@ -166,6 +171,15 @@ def parse_console(text):
                 name, _, size = item.partition(":")
                 disks[name] = int(size) if size.isdigit() else None
             info["disks"] = disks
+        elif kind == "VOLUME":
+            volume = _VOLUME.match(rest)
+            if volume:
+                info["volumes"][volume.group(1)] = {
+                    "serial": None if volume.group(2) == "-" else volume.group(2),
+                    "data": None if volume.group(3) == "-" else volume.group(3),
+                    "n": int(volume.group(4))}
+        elif kind == "VOLUME-FAILED":
+            info["volume_failed"] = rest
         elif kind == "ALIVE":
             alive = _ALIVE.match(rest)
             if alive:

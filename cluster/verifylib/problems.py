@@ -1,7 +1,8 @@
 """
 Pure logic that holds the cloud's answers against what the model wants
 (unit-tested through cluster/verify.py in tests/unit/test_verify_logic.py):
-the pillar's host map, the guest's console and the lease probe, heal info,
+the pillar's host map, the guest's console (its volume reports too) and
+the lease probe, heal info,
 the floating IP to use, the nova service and neutron agent tables, OVN's
 tunnels and TLS, the loopback-only ports, the flavors, subnets and
 security group rules the model declares (check "resources") and Cinder's
@@ -121,6 +122,44 @@ def still_running(before, after):
     if a["uptime"] <= b["uptime"]:
         return False, f"uptime did not advance ({b['uptime']} -> {a['uptime']})"
     return True, f"same boot {a['boot_id'][:8]}, uptime {b['uptime']:.0f} s -> {a['uptime']:.0f} s"
+
+
+#: The server metadata key the verification guest's /init reads to write
+#: a marker on a volume (cluster/image/init, vol_asked): "VOLUME_ID TOKEN".
+VOLUME_WRITE_KEY = "verify_volume"
+
+
+def volume_report(info, volume_id, after_n=0):
+    """
+    The guest's report of Cinder volume ``volume_id``'s disk in a parsed
+    console (parse_console's "volumes"), printed after its loop counter
+    ``after_n``: {device, serial, data, n}, or None.  The disk's serial is
+    the start of the volume's id (virtio keeps 20 characters of nova's).
+    """
+    for device, vol in sorted((info or {}).get("volumes", {}).items()):
+        if vol["serial"] and len(vol["serial"]) >= 8 and volume_id.startswith(vol["serial"]) \
+                and vol["n"] > after_n:
+            return dict(vol, device=device)
+    return None
+
+
+def volume_io_problem(info, volume_id, token, after_n=0):
+    """Why the console does not show ``token`` read back from the volume
+    after loop ``after_n`` (None: it does)."""
+    seen = volume_report(info, volume_id, after_n)
+    if seen is None:
+        disks = sorted(((info or {}).get("disks") or {}))
+        return f"no VERIFY-VOLUME line of volume {volume_id[:20]} after loop {after_n} (disks: {disks})"
+    if seen["data"] == token:
+        return None
+    failed = (info or {}).get("volume_failed")
+    return (f"{seen['device']} (serial {seen['serial']}) reads "
+            f"{seen['data'] or 'no marker'}, not {token}" + (f"; {failed}" if failed else ""))
+
+
+def last_loop(info):
+    """The guest's loop counter in its last VERIFY-ALIVE line (0: none)."""
+    return info["alive"][-1]["n"] if info and info["alive"] else 0
 
 
 def heal_problems(bricks):

@@ -1218,6 +1218,85 @@ def test_check_11_makes_its_volume_where_the_kernel_allows():
     assert verify.blockstorage_backend([LVM], "lvm", NO_DM)[0] is None
     assert verify.blockstorage_backend([RBD], "ceph", []) == (RBD, [])
 
+VOL_ID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+# virtio keeps the first 20 characters of nova's serial (the volume's id)
+VOL_SERIAL = VOL_ID[:20]
+
+
+def _volume_console(*lines):
+    return "\r\n".join(("VERIFY-BOOT up boot_id=ab-12",) + lines) + "\r\n"
+
+
+def test_console_volume_reports_last_line_per_disk():
+    info = verify.parse_console(_volume_console(
+        "VERIFY-ALIVE n=4 uptime=40.0 boot_id=ab-12",
+        f"VERIFY-VOLUME vdb serial={VOL_SERIAL} data=- n=5",
+        "VERIFY-DISKS vda:1048576 vdb:1073741824",
+        f"VERIFY-VOLUME vdb serial={VOL_SERIAL} data=verify-vol-abc n=6",
+        "VERIFY-VOLUME vdc serial=- data=unreadable n=6",
+        "VERIFY-VOLUME-FAILED vdc read: dd: can't open '/dev/vdc'",
+        "VERIFY-VOLUME vdd junk",
+    ))
+    assert info["volumes"] == {
+        "vdb": {"serial": VOL_SERIAL, "data": "verify-vol-abc", "n": 6},
+        "vdc": {"serial": None, "data": "unreadable", "n": 6},
+    }
+    assert info["volume_failed"] == "vdc read: dd: can't open '/dev/vdc'"
+    assert verify.last_loop(info) == 4
+    assert verify.last_loop(verify.parse_console("")) == 0
+    assert verify.parse_console("")["volumes"] == {}
+
+
+def test_volume_report_matches_the_serial_and_a_later_loop():
+    info = verify.parse_console(_volume_console(
+        f"VERIFY-VOLUME vdb serial={VOL_SERIAL} data=verify-vol-abc n=6"))
+    assert verify.volume_report(info, VOL_ID) == {
+        "device": "vdb", "serial": VOL_SERIAL, "data": "verify-vol-abc", "n": 6}
+    # printed before the loop verify waits past: not a new read
+    assert verify.volume_report(info, VOL_ID, after_n=6) is None
+    # another volume's disk (a serial that does not start its id)
+    assert verify.volume_report(info, "aaaaaaaa-" + VOL_ID[9:]) is None
+    # a serial too short to tell volumes apart is nobody's
+    short_serial = verify.parse_console(_volume_console("VERIFY-VOLUME vdb serial=0f1e data=x n=9"))
+    assert verify.volume_report(short_serial, VOL_ID) is None
+
+
+def test_volume_io_problem_wants_verifys_token_read_back():
+    token = "verify-vol-abc"
+    read = verify.parse_console(_volume_console(
+        f"VERIFY-VOLUME vdb serial={VOL_SERIAL} data={token} n=6"))
+    assert verify.volume_io_problem(read, VOL_ID, token, after_n=5) is None
+    # an old line only (e.g. from before the migration): not proof
+    assert "no VERIFY-VOLUME line" in verify.volume_io_problem(read, VOL_ID, token, after_n=6)
+    # the disk reads no marker (the write was lost): said, with the guest's failure
+    lost = verify.parse_console(_volume_console(
+        "VERIFY-DISKS vda:1048576 vdb:1073741824",
+        "VERIFY-VOLUME-FAILED vdb write: dd: error writing '/dev/vdb': I/O error",
+        f"VERIFY-VOLUME vdb serial={VOL_SERIAL} data=- n=7"))
+    assert verify.volume_io_problem(lost, VOL_ID, token) == (
+        f"vdb (serial {VOL_SERIAL}) reads no marker, not {token}; "
+        "vdb write: dd: error writing '/dev/vdb': I/O error")
+    # another token (an earlier run's): not this one
+    other = verify.parse_console(_volume_console(
+        f"VERIFY-VOLUME vdb serial={VOL_SERIAL} data=verify-vol-old n=7"))
+    assert "reads verify-vol-old, not verify-vol-abc" in verify.volume_io_problem(other, VOL_ID, token)
+    # no disk of it at all: the disks the guest sees are named
+    none = verify.parse_console(_volume_console("VERIFY-DISKS vda:1048576"))
+    assert verify.volume_io_problem(none, VOL_ID, token) == (
+        f"no VERIFY-VOLUME line of volume {VOL_SERIAL} after loop 0 (disks: ['vda'])")
+    assert verify.volume_io_problem(None, VOL_ID, token).startswith("no VERIFY-VOLUME line")
+
+
+def test_guest_init_writes_only_the_volume_the_metadata_names():
+    """The guest's /init and verify agree on the metadata key and the line."""
+    init = (REPO / "cluster" / "image" / "init").read_text(encoding="utf-8")
+    assert f'"{verify.VOLUME_WRITE_KEY}": *' in init
+    assert 'echo "VERIFY-VOLUME $v_d serial=${v_serial:--} data=$v_data n=$1"' in init
+    assert verify._VOLUME.match("vdb serial=abc data=- n=1")
+    # O_DIRECT both ways, in page-sized blocks (busybox dd aligns those only)
+    assert "bs=4096 count=1 iflag=direct" in init and "bs=4096 count=1 oflag=direct" in init
+
+
 PROVIDER = {"name": "provider", "gateway": "203.0.113.1", "dns_nameservers": [],
             "allocation_start": "203.0.113.100", "allocation_end": "203.0.113.189"}
 
