@@ -7,10 +7,8 @@ file (cluster/run's), through Salt's loader and the validator.
 import pathlib
 import re
 
-import pytest
 import yaml
 from minion_opts import cluster_minion_opts
-from salt.exceptions import CommandExecutionError
 from saltfactories.utils.functional import Loaders
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
