@@ -57,9 +57,11 @@ die() { echo "ceph.sh: $*" >&2; exit 1; }
 
 # The client key: from the file (or stdin), checked to be a cephx key (28
 # bytes: le16 type, le32 sec, le32 nsec, le16 length 16, 16 bytes).
+key=
 if [ "$keyfile" = - ]; then
   IFS= read -r key || true
 else
+  [ -r "$keyfile" ] || die "cannot read the key file $keyfile"
   IFS= read -r key <"$keyfile" || true
 fi
 key=${key//[[:space:]]/}
@@ -87,9 +89,14 @@ run_unit() {  # UNIT TARGET
   fi
 }
 
+# Root's scratch directory: root-owned, 0711 (the ceph user reaches the
+# monitor's mkfs inputs in it, group ceph 0640, but can put nothing there).
+# Root writes only into directories root owns: a daemon's directory is
+# handed to ceph once its keyring is in (as_ceph makes the markers in it).
 work=$(mktemp -d /run/ceph-sh.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-chmod 700 "$work"
+chmod 711 "$work"
+as_ceph() { runuser -u ceph -- "$@"; }
 
 # --- packages --------------------------------------------------------------
 pkgs=(ceph-mon ceph-osd)
@@ -102,11 +109,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   start=$SECONDS
   # Run alone (`cluster/run ceph`) on a machine whose package lists have
-  # aged, the first try can name versions the mirror no longer has.
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; then
+  # aged, the first try can name versions the mirror no longer has.  A
+  # fresh machine's apt-daily may hold the lock for a while.
+  lock=(-o DPkg::Lock::Timeout=600)
+  if ! DEBIAN_FRONTEND=noninteractive apt-get "${lock[@]}" install -y -q --no-install-recommends "${missing[@]}" >/dev/null; then
     say "apt-get install failed; updating the package lists and trying again"
-    apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+    apt-get "${lock[@]}" update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get "${lock[@]}" install -y -q --no-install-recommends "${missing[@]}" >/dev/null
   fi
   say "packages installed in $((SECONDS - start)) s"
 fi
@@ -137,15 +146,15 @@ if [ ! -e "$mon_dir/done" ]; then
   say "creating monitor mon.$mon_id at $mon_addr"
   rm -rf "$mon_dir"
   install -d -o ceph -g ceph -m 0750 "$mon_dir"
-  ceph-authtool --create-keyring "$work/mon.keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
+  (umask 077; ceph-authtool --create-keyring "$work/mon.keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null)
   ceph-authtool "$work/mon.keyring" --import-keyring "$admin" >/dev/null
   monmaptool --create --fsid "$fsid" --addv "$mon_id" "[v2:$mon_addr:3300,v1:$mon_addr:6789]" \
     "$work/monmap" >/dev/null
-  chown ceph:ceph "$work" "$work/mon.keyring" "$work/monmap"
+  chgrp ceph "$work/mon.keyring" "$work/monmap"
+  chmod 0640 "$work/mon.keyring" "$work/monmap"
   ceph-mon --mkfs -i "$mon_id" --monmap "$work/monmap" --keyring "$work/mon.keyring" \
     --setuser ceph --setgroup ceph
-  touch "$mon_dir/done"
-  chown ceph:ceph "$mon_dir/done"
+  as_ceph touch "$mon_dir/done"
 fi
 run_unit "ceph-mon@$mon_id" ceph-mon.target
 
@@ -192,9 +201,8 @@ conf_set osd osd_op_num_shards 1
 conf_set osd osd_op_num_threads_per_shard 2
 
 # --- OSD: bluestore on a sparse file -----------------------------------------
-uuid_file=/var/lib/ceph/test-osd.uuid
+uuid_file=/etc/ceph/test-osd.uuid  # root's (/var/lib/ceph is the ceph user's)
 if [ ! -s "$uuid_file" ]; then
-  install -d -m 0755 /var/lib/ceph
   cat /proc/sys/kernel/random/uuid >"$uuid_file"
 fi
 osd_uuid=$(cat "$uuid_file")
@@ -204,14 +212,14 @@ osd_dir=/var/lib/ceph/osd/ceph-$osd_id
 if [ ! -e "$osd_dir/mkfs_done" ]; then
   say "creating osd.$osd_id (bluestore on a ${osd_size_gb} GiB sparse file)"
   rm -rf "$osd_dir"
-  install -d -o ceph -g ceph -m 0750 "$osd_dir"
-  cephq auth get-or-create "osd.$osd_id" mon 'allow profile osd' mgr 'allow profile osd' \
-    osd 'allow *' -o "$osd_dir/keyring"
-  chown ceph:ceph "$osd_dir/keyring"
+  install -d -m 0750 "$osd_dir"
+  (umask 077; cephq auth get-or-create "osd.$osd_id" mon 'allow profile osd' mgr 'allow profile osd' \
+    osd 'allow *' -o "$osd_dir/keyring")
+  chown ceph:ceph "$osd_dir/keyring" "$osd_dir"
   ceph-osd -i "$osd_id" --mkfs --osd-uuid "$osd_uuid" --osd-objectstore bluestore \
     --bluestore-block-create=true --bluestore-block-size $((osd_size_gb << 30)) \
     --setuser ceph --setgroup ceph
-  touch "$osd_dir/mkfs_done"
+  as_ceph touch "$osd_dir/mkfs_done"
 fi
 run_unit "ceph-osd@$osd_id" ceph-osd.target
 osd_up() { [ "$(cephq osd dump -f json | python3 -c 'import json,sys
@@ -224,10 +232,11 @@ if [ "$with_mgr" = 1 ]; then
   mgr_dir=/var/lib/ceph/mgr/ceph-$mon_id
   if [ ! -s "$mgr_dir/keyring" ]; then
     say "creating mgr.$mon_id"
-    install -d -o ceph -g ceph -m 0750 "$mgr_dir"
-    cephq auth get-or-create "mgr.$mon_id" mon 'allow profile mgr' osd 'allow *' mds 'allow *' \
-      -o "$mgr_dir/keyring"
-    chown ceph:ceph "$mgr_dir/keyring"
+    rm -rf "$mgr_dir"
+    install -d -m 0750 "$mgr_dir"
+    (umask 077; cephq auth get-or-create "mgr.$mon_id" mon 'allow profile mgr' osd 'allow *' mds 'allow *' \
+      -o "$mgr_dir/keyring")
+    chown ceph:ceph "$mgr_dir/keyring" "$mgr_dir"
   fi
   run_unit "ceph-mgr@$mon_id" ceph-mgr.target
   # Debian 13's ceph-mgr (18.2.7) runs its Python modules in
@@ -246,14 +255,16 @@ print(" ".join(m["code"] for m in json.load(sys.stdin).get("mutes", [])))')
 fi
 
 # --- the pool ----------------------------------------------------------------
-if ! cephq osd pool ls | grep -qx "$pool"; then
+pools=$(cephq osd pool ls)  # (read whole: grep -q under pipefail)
+if ! grep -qx "$pool" <<<"$pools"; then
   say "creating pool $pool ($pg_num PGs)"
   cephq osd pool create "$pool" "$pg_num" "$pg_num" replicated
 fi
 if [ "$(cephq osd pool get "$pool" size -f json | python3 -c 'import json,sys; print(json.load(sys.stdin)["size"])')" != 1 ]; then
   cephq osd pool set "$pool" size 1 --yes-i-really-mean-it
 fi
-if ! cephq osd pool application get "$pool" | grep -q '"rbd"'; then
+apps=$(cephq osd pool application get "$pool")
+if ! grep -q '"rbd"' <<<"$apps"; then
   say "rbd pool init $pool"
   timeout 120 rbd pool init "$pool"
 fi
