@@ -41,7 +41,7 @@ where new keys go).
       openstack_config.sections_absent:
         - name: /etc/cinder/cinder.conf
         - having: volume_driver
-        - keep: [lvm, ceph]
+        - keep: [lvm, ceph, backend_defaults]
 
 ``changes`` looks like ``{"options": {section: {option: {"old": ..., "new":
 ...}}}, "mode": {"old": "0644", "new": "0640"}, "file": "created"}``
@@ -236,7 +236,7 @@ def sections_absent(name, having, keep=None):
           openstack_config.sections_absent:
             - name: /etc/cinder/cinder.conf
             - having: volume_driver
-            - keep: [lvm, ceph]
+            - keep: [lvm, ceph, backend_defaults]
     """
     return _run(
         name,

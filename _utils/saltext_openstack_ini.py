@@ -407,14 +407,19 @@ class IniDocument:
     def _removals(self):
         """
         ``{start: (end, [])}``: the runs of lines of the removed sections,
-        each from its header to the next one; a run ending the file takes
-        the blank lines before it too, so the file does not end in blank
-        lines.
+        each from its header to the next one, less the comment lines right
+        above that next header (they head it, not the removed section); a
+        run ending the file takes the blank lines before it too, so the
+        file does not end in blank lines.
         """
         drop = set()
         for section in self._removed:
             for block in self._blocks[section]:
-                drop.update(range(block.header, block.end))
+                end = block.end
+                if end < len(self.lines):
+                    while end - 1 > block.header and self.lines[end - 1].lstrip().startswith(("#", ";")):
+                        end -= 1
+                drop.update(range(block.header, end))
         index = len(self.lines)
         while index - 1 in drop:
             index -= 1

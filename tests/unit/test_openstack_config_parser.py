@@ -414,6 +414,19 @@ def test_sections_setting_the_option_outside_keep_go_whole():
     assert IniDocument(text).sections() == ["DEFAULT", "lvm", "database"]
 
 
+def test_the_comment_heading_the_next_section_stays():
+    """Comment lines right above the next header are that section's, not
+    the removed one's; the removed section's own comments go with it."""
+    text = ("[DEFAULT]\nenabled_backends = lvm\n\n"
+            "[ceph]\n# the rbd pool\nvolume_driver = cinder.volume.drivers.rbd.RBDDriver\n\n"
+            "# the LVM backend\n; its volume group\n[lvm]\nvolume_driver = cinder.volume.drivers.lvm.LVMVolumeDriver\n")
+    removed, out = prune(text, keep=["lvm"])
+    assert [name for name, _ in removed] == ["ceph"]
+    assert out == ("[DEFAULT]\nenabled_backends = lvm\n\n"
+                   "# the LVM backend\n; its volume group\n[lvm]\n"
+                   "volume_driver = cinder.volume.drivers.lvm.LVMVolumeDriver\n")
+
+
 def test_default_sections_without_the_option_and_kept_ones_stay():
     removed, text = prune(CINDER, keep=["lvm", "ceph", "nfs"])
     assert (removed, text) == ([], CINDER)
