@@ -563,7 +563,11 @@ def check_blockstorage(cloud):
     # The chosen backend's cinder-volume (host@<backend name>) must be up:
     # the scheduler would otherwise fail the volume with "No valid backend".
     def backend_up():
-        svcs = _cinder_list(conn, "/os-services", "services", params={"binary": "cinder-volume"})
+        try:
+            svcs = _cinder_list(conn, "/os-services", "services", params={"binary": "cinder-volume"})
+        except CheckFailed as exc:  # a transient API error: asked again
+            log(f"cinder-volume services: {exc}")
+            return None
         return [s for s in svcs if str(s.get("host", "")).endswith("@" + backend["name"])
                 and s.get("state") == "up"]
 
@@ -594,30 +598,60 @@ def _detach_volume(cloud, server, vol_id):
     _volume_available(cloud, vol_id, "detached volume")
 
 
-def _cleanup(cloud, failing, what, fn):
-    """Run a clean-up step; when the check is failing already, its own
-    error is logged and noted instead of hiding the first one."""
-    try:
-        fn()
-    except Exception as exc:  # noqa: BLE001 - re-raised unless failing
-        if not failing:
-            raise
-        log(f"cleanup: {what}: {exc}")
-        cloud.notes.append(f"cleanup of {what} failed too: {exc}")
+def _cleanup(cloud, failing, steps):
+    """
+    Run every clean-up step ``[(what, fn)]``, whatever the others did.
+    When the check is failing already, their errors are logged and noted
+    (the first failure stays the check's); otherwise the first one is
+    raised once all have run.
+    """
+    errors = []
+    for what, fn in steps:
+        try:
+            fn()
+        except Exception as exc:  # noqa: BLE001 - collected, re-raised below
+            log(f"cleanup: {what}: {exc}")
+            errors.append((what, exc))
+    if errors and not failing:
+        raise errors[0][1]
+    cloud.notes.extend(f"cleanup of {what} failed too: {exc}" for what, exc in errors)
+
+
+# The volume states a delete or a detach can start from (Cinder refuses
+# both while a volume is creating, attaching, reserved, detaching...).
+_SETTLED = ("available", "in-use", "error", "error_restoring", "error_extending")
 
 
 def _delete_volume(cloud, vol_id, server=None):
     """Delete a volume verify made in any state (detached from ``server``
-    first): no leftover for the next run's check, nor for Tempest's quota."""
-    left = cloud.conn.get_volume(vol_id)
+    first): no leftover for the next run's check, nor for Tempest's quota.
+    A volume still in a transitional state when the wait ends is deleted
+    by force (the admin's os-force_delete)."""
+    conn, timeout = cloud.conn, cloud.args.boot_timeout
+    left = conn.get_volume(vol_id)
     if left is None:
         return
     if left.status == "deleting":  # e.g. by nova, with its instance
-        cloud.conn.block_storage.wait_for_delete(left, wait=cloud.args.boot_timeout)
+        conn.block_storage.wait_for_delete(left, wait=timeout)
+        return
+
+    def settled():
+        now = conn.get_volume(vol_id)
+        if now is None:
+            return "gone"
+        return now if now.status in _SETTLED else None
+
+    try:
+        left = poll(f"volume {vol_id} out of {left.status}", settled, timeout, interval=3)
+    except CheckFailed:
+        log(f"volume {vol_id} still in a transitional state: deleted by force")
+        conn.delete_volume(vol_id, wait=True, timeout=timeout, force=True)
+        return
+    if left == "gone":
         return
     if left.status == "in-use" and server is not None:
         _detach_volume(cloud, server, vol_id)
-    cloud.conn.delete_volume(vol_id, wait=True, timeout=cloud.args.boot_timeout)
+    conn.delete_volume(vol_id, wait=True, timeout=timeout)
 
 
 def _forget_write_request(cloud, server_id):
@@ -688,8 +722,9 @@ def _volume_on_instance(cloud, server, backend):
         said.append("detached (gone from the guest), deleted")
         failing = False
     finally:
-        _cleanup(cloud, failing, "the write request", lambda: _forget_write_request(cloud, server.id))
-        _cleanup(cloud, failing, f"volume {vol.id}", lambda: _delete_volume(cloud, vol.id, server))
+        _cleanup(cloud, failing, [
+            ("the write request", lambda: _forget_write_request(cloud, server.id)),
+            (f"volume {vol.id}", lambda: _delete_volume(cloud, vol.id, server))])
     return ", ".join(said)
 
 
@@ -758,9 +793,10 @@ def _boot_from_volume(cloud, backend):
              lambda: conn.get_volume(vol.id) is None, args.boot_timeout)
         failing = False
     finally:
-        if srv is not None and failing:
-            _cleanup(cloud, failing, f"instance {srv.id}", lambda: _delete_server(cloud, srv.id))
-        _cleanup(cloud, failing, f"volume {vol.id}", lambda: _delete_volume(cloud, vol.id))
+        # the instance first: its root volume is attached to it
+        steps = [(f"instance {srv.id}", lambda: _delete_server(cloud, srv.id))] \
+            if srv is not None and failing else []
+        _cleanup(cloud, failing, steps + [(f"volume {vol.id}", lambda: _delete_volume(cloud, vol.id))])
     return (f"a bootable volume from {args.image} in {t_volume:.0f} s (kernel and ramdisk from "
             f"its image metadata), an instance booted from it on {srv.compute_host} "
             f"(root disk vda, the guest's boot line and loop), deleted with it")

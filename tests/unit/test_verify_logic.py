@@ -1520,3 +1520,34 @@ def test_no_agent_under_the_hosts_name_is_not_all_alive(monkeypatch):
     monkeypatch.setattr(vclient.time, "monotonic", lambda: next(clock))
     assert cloud.boot() == "booted" and calls["boots"] == 2
     assert "every network agent of compute1 alive again" in cloud.notes[0], cloud.notes
+
+
+# --- check 11's clean-up -----------------------------------------------------
+
+def test_cleanup_runs_every_step_and_raises_the_first_error_after():
+    """A clean-up step that fails does not skip the next (the volume is
+    still deleted); on a passing check the first error is raised once all
+    ran, on a failing one each is noted and the check's own error stays."""
+    from verifylib import checks_computes
+
+    class Cloud:
+        notes = []
+
+    ran = []
+
+    def boom(what):
+        def step():
+            ran.append(what)
+            raise RuntimeError(f"{what} failed")
+        return step
+
+    steps = [("metadata", boom("metadata")), ("volume", lambda: ran.append("volume")),
+             ("server", boom("server"))]
+    with pytest.raises(RuntimeError, match="metadata failed"):
+        checks_computes._cleanup(Cloud, False, steps)
+    assert ran == ["metadata", "volume", "server"] and Cloud.notes == []
+    ran.clear()
+    checks_computes._cleanup(Cloud, True, steps)
+    assert ran == ["metadata", "volume", "server"]
+    assert Cloud.notes == ["cleanup of metadata failed too: metadata failed",
+                           "cleanup of server failed too: server failed"]
