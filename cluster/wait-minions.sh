@@ -17,8 +17,8 @@ me=wait-minions
 timeout=900 interval=5
 while [ $# -gt 0 ]; do
   case $1 in
-    --timeout) timeout=$2; shift 2 ;;
-    --interval) interval=$2; shift 2 ;;
+    --timeout) [ $# -ge 2 ] || { echo "$me: --timeout needs SECONDS" >&2; exit 2; }; timeout=$2; shift 2 ;;
+    --interval) [ $# -ge 2 ] || { echo "$me: --interval needs SECONDS" >&2; exit 2; }; interval=$2; shift 2 ;;
     --) shift; break ;;
     -*) echo "$me: unknown option $1" >&2; exit 2 ;;
     *) break ;;

@@ -233,10 +233,12 @@ def test_wait_minions_until_all_answer(machine):
     assert "2 minions accepted and answering (controller gateway)" in proc.stdout
 
 
-@pytest.mark.parametrize("args", [[], ["--timeout", "soon", "x"], ["--bogus", "x"]])
+@pytest.mark.parametrize("args", [[], ["--timeout", "soon", "x"], ["--bogus", "x"], ["--timeout"],
+                                  ["--interval"]])
 def test_wait_minions_usage(machine, args):
     proc = subprocess.run(["sh", str(WAIT), *args], env=machine["env"], capture_output=True, text=True)
     assert proc.returncode == 2
+    assert "unbound" not in proc.stderr and "wait-minions" in proc.stderr
 
 
 def test_master_config_holds_no_secret():
