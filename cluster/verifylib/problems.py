@@ -403,7 +403,6 @@ def volume_type_problems(backends, default_type, volume_types):
     return problems
 
 
-
 def blockstorage_backend(backends, default_type, lvm_reasons):
     """
     Which backend check 11 makes its volume on: (the backend, or None when
@@ -420,6 +419,7 @@ def blockstorage_backend(backends, default_type, lvm_reasons):
     chosen = next((b for b in usable if b["volume_type"] == default_type),
                   usable[0] if usable else None)
     return chosen, left_out
+
 
 def flavor_problems(want, flavors):
     """

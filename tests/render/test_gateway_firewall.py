@@ -209,7 +209,6 @@ def test_the_test_cluster_keeps_vagrant_ssh(tmp_path):
     assert "10.0.3.0/24" in ssh_from  # lxc-net's lxcbr0: vagrant ssh on the lxc provider
 
 
-
 def test_the_test_clusters_controller_lets_ceph_clients_in(tmp_path):
     """Issue 15: the controller's firewall opens the test Ceph's ports
     (cluster/ceph.sh: monitor 3300 and 6789, OSD and manager 6800-7568)
