@@ -608,7 +608,8 @@ def remove_sections(filename, having, keep=None, test=False):
     Never removed: ``[DEFAULT]``, the lines before the first section header,
     and any section that does not set ``having``.  Section names are compared
     as oslo.config reads them (``[Ceph]`` is ``[ceph]``).  A removed section
-    goes with all its lines, comments included.  A missing file has no
+    goes with all its lines, comments included, except the comment lines
+    right above the next section's header, which head that section.  A missing file has no
     sections to remove.  ``test``: only report what would be removed.
 
     Returns the removed sections with their options (secrets masked):

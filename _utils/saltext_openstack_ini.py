@@ -351,8 +351,9 @@ class IniDocument:
         those named in ``keep`` (compared as oslo.config reads section
         names), ``[DEFAULT]`` and the lines before the first header: the
         sections of a list (cinder's backends) no longer in the list.
-        Every line of the section goes, its comments too (a section may
-        appear in more than one block: all go).
+        Every line of the section goes, its comments too, except those
+        right above the next header (see ``_removals``); a section may
+        appear in more than one block: all go.
         """
         kept = {_group(name) for name in keep} | {"", "DEFAULT"}
         self._removed = [
